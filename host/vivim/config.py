@@ -1,0 +1,95 @@
+"""Where VIVIM keeps its files, and the limits it lives by.
+
+The data directory comes from platformdirs unless VIVIM_HOME overrides it (tests, portable
+installs, a second profile). It is created 0700 and every file in it is meant to be 0600,
+because it holds the user's conversations and keys.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "vivim"
+HOST_NAME = "com.vivim.host"  # native-messaging host name, also the manifest file stem
+
+# The unpacked extension's ID follows from the public `key` in extension/manifest.json.
+EXTENSION_ID = "hlpfhamogbdieiklmgnaabielhahljcc"
+FIREFOX_EXTENSION_ID = "vivim@vivim.dev"
+
+# Chrome refuses host->browser messages over 1 MB; we page replies well below that.
+MAX_OUTGOING_FRAME = 1024 * 1024
+OUTGOING_CHUNK_BYTES = 512 * 1024
+# Browser->host messages may legally be up to 4 GB; we accept far less and say so.
+MAX_INCOMING_FRAME = 8 * 1024 * 1024
+
+DB_FILENAME = "vivim.sqlite3"
+LOG_FILENAME = "vivim.log"
+LOCK_FILENAME = "vivim.lock"
+TOKEN_FILENAME = "web.token"
+
+
+def data_dir() -> Path:
+    """The data directory, created with owner-only permissions on first use."""
+    override = os.environ.get("VIVIM_HOME")
+    if override:
+        path = Path(override).expanduser()
+    else:
+        from platformdirs import user_data_path
+
+        path = user_data_path(APP_NAME, appauthor=False)
+    path.mkdir(parents=True, exist_ok=True)
+    _restrict(path, 0o700)
+    return path
+
+
+def _restrict(path: Path, mode: int) -> None:
+    if os.name == "posix":
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current != mode:
+            path.chmod(mode)
+
+
+def private_file(path: Path) -> Path:
+    """Ensure a file exists and only its owner can read it."""
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    _restrict(path, 0o600)
+    return path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every file VIVIM owns inside one data directory."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> "Paths":
+        return cls(data_dir())
+
+    @property
+    def db(self) -> Path:
+        return self.root / DB_FILENAME
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG_FILENAME
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK_FILENAME
+
+    @property
+    def web_token(self) -> Path:
+        return self.root / TOKEN_FILENAME
+
+    @property
+    def keys(self) -> Path:
+        path = self.root / "keys"
+        path.mkdir(exist_ok=True)
+        _restrict(path, 0o700)
+        return path

@@ -1,0 +1,189 @@
+"""Idempotent upsert of a conversation and its turns: the heart of "nothing is lost".
+
+Rules, per turn, keyed by (conversation, key):
+- unseen key: insert (unless the same text is already stored for this conversation from
+  another source, e.g. a ChatGPT export and a live capture of the same turn: merge).
+- same content: nothing changes (a capture sent twice is a no-op; streaming -> complete
+  only flips the status).
+- the new text extends the stored text, or the stored row was still streaming, or the
+  provider's own message id says it is the same message: the newer version replaces it,
+  unless it is a stale shorter snapshot of a finished turn (a queued resend), which is ignored.
+- otherwise the same slot now holds different content (a regeneration or an edit on a site
+  that exposes no message ids): it is kept as a sibling branch, `key~<hash>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..chunking import chunk_markdown
+from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class UpsertResult:
+    conversation_id: int
+    created: bool = False
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    branched: int = 0
+    merged: int = 0
+    keys: list[str] = field(default_factory=list)  # stored key of each turn, in order
+    changed_message_ids: list[int] = field(default_factory=list)
+
+
+def comparable_text(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def content_hash(role: str, text: str) -> str:
+    """Whitespace-insensitive, so the DOM's and an export's rendering of one turn agree."""
+    digest = hashlib.sha256(f"{role}\x00{_WS.sub('', text)}".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def turn_markdown(turn: TurnIn, provider: str) -> str:
+    if turn.markdown is not None:
+        return turn.markdown
+    if turn.html:
+        from ..normalize import html_to_markdown
+
+        markdown = html_to_markdown(turn.html, provider)
+        if markdown.strip() or not turn.text.strip():
+            return markdown
+    return turn.text
+
+
+def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
+    now = time.time() if now is None else now
+    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now)
+    result = UpsertResult(conversation_id=conversation_id, created=created)
+    provider = capture.conversation.provider
+    touched = False
+    for turn in capture.turns:
+        markdown = turn_markdown(turn, provider)
+        text = turn.text or markdown
+        outcome, key, message_id = _upsert_turn(
+            conn, conversation_id, turn, markdown, text, capture.source, now
+        )
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        result.keys.append(key)
+        if message_id is not None:
+            result.changed_message_ids.append(message_id)
+            touched = True
+    if touched and not created:
+        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+    return result
+
+
+def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: float) -> tuple[int, bool]:
+    row = conn.execute(
+        "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
+        (conv.provider, conv.external_id),
+    ).fetchone()
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO conversations (provider, external_id, title, url, model, source, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (conv.provider, conv.external_id, conv.title, conv.url, conv.model, source,
+             conv.created_at or now, now),
+        )
+        return cur.lastrowid, True
+    changes: dict[str, Any] = {}
+    for name in ("title", "url", "model"):
+        value = getattr(conv, name)
+        if value and value != row[name]:
+            changes[name] = value
+    if conv.created_at:
+        conn.execute(
+            "UPDATE conversations SET created_at = MIN(created_at, ?) WHERE id = ?", (conv.created_at, row["id"])
+        )
+    if changes:
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        conn.execute(
+            f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
+            (*changes.values(), now, row["id"]),
+        )
+    return row["id"], False
+
+
+def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, text: str,
+                 source: str, now: float) -> tuple[str, str, int | None]:
+    digest = content_hash(turn.role, text)
+    key = turn.key
+    for _ in range(8):  # a key, then its branch siblings
+        row = conn.execute(
+            "SELECT id, text, content_hash, status, provider_message_id FROM messages"
+            " WHERE conversation_id = ? AND key = ?",
+            (conversation_id, key),
+        ).fetchone()
+        if row is None:
+            break
+        if row["content_hash"] == digest:
+            if row["status"] != turn.status and turn.status == "complete":
+                conn.execute(
+                    "UPDATE messages SET status = 'complete', updated_at = ? WHERE id = ?", (now, row["id"])
+                )
+                return "updated", key, row["id"]
+            return "unchanged", key, None
+        old, new = comparable_text(row["text"]), comparable_text(text)
+        if row["status"] == "complete" and old.startswith(new):
+            return "unchanged", key, None  # a stale, shorter snapshot of a finished turn
+        same_message = bool(turn.message_id) and turn.message_id == row["provider_message_id"]
+        if new.startswith(old) or row["status"] == "streaming" or same_message:
+            _replace(conn, row["id"], turn, markdown, text, digest, now)
+            return "updated", key, row["id"]
+        key = f"{turn.key}~{digest[:12]}"  # different content in the same slot: a branch
+    else:
+        return "unchanged", key, None
+    if source != "sync":
+        twin = conn.execute(
+            "SELECT key FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
+            (conversation_id, digest, source),
+        ).fetchone()
+        if twin is not None:
+            return "merged", twin["key"], None
+    message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
+    return ("inserted" if key == turn.key else "branched"), key, message_id
+
+
+def _insert(conn: Any, conversation_id: int, key: str, turn: TurnIn, markdown: str, text: str,
+            digest: str, source: str, now: float) -> int:
+    cur = conn.execute(
+        "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
+        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (conversation_id, key, turn.parent_key, turn.message_id, turn.position, turn.role, turn.model,
+         turn.kind, markdown, text, turn.html, digest, turn.status,
+         None if turn.current is None else int(turn.current), source, turn.created_at or now, now),
+    )
+    write_chunks(conn, cur.lastrowid, markdown)
+    return cur.lastrowid
+
+
+def _replace(conn: Any, message_id: int, turn: TurnIn, markdown: str, text: str, digest: str,
+             now: float) -> None:
+    conn.execute(
+        "UPDATE messages SET markdown = ?, text = ?, html = COALESCE(?, html), content_hash = ?, status = ?,"
+        " model = COALESCE(?, model), parent_key = COALESCE(?, parent_key), position = ?, updated_at = ?"
+        " WHERE id = ?",
+        (markdown, text, turn.html, digest, turn.status, turn.model, turn.parent_key, turn.position, now,
+         message_id),
+    )
+    write_chunks(conn, message_id, markdown)
+
+
+def write_chunks(conn: Any, message_id: int, markdown: str) -> None:
+    """(Re)chunk one message; FTS follows through triggers, vectors through the worker."""
+    conn.execute("DELETE FROM chunks WHERE message_id = ?", (message_id,))
+    conn.executemany(
+        "INSERT INTO chunks (message_id, ordinal, text) VALUES (?, ?, ?)",
+        [(message_id, i, chunk) for i, chunk in enumerate(chunk_markdown(markdown))],
+    )

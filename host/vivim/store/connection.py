@@ -1,0 +1,53 @@
+"""Opening SQLite the way every VIVIM process must.
+
+Many Pythons (this machine's, most macOS builds) ship a sqlite3 that cannot load extensions,
+and sqlite-vec is an extension. sqlean.py is a drop-in sqlite3 with a current SQLite, FTS5
+and extension loading on Linux, macOS and Windows; we hand its connections to aiosqlite.
+
+Several processes may share one database (two browsers each start a host, plus `vivim serve`),
+so every connection uses WAL, a busy timeout, and writers take the lock up front
+(BEGIN IMMEDIATE) instead of failing on a lock upgrade half-way through a transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlean as sqlite3
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect_sync(path: Path | str, *, load_vec: bool = True) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    if load_vec:
+        load_sqlite_vec(conn)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: an acknowledged capture survives power loss, not only a killed process.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def load_sqlite_vec(conn: sqlite3.Connection) -> None:
+    import sqlite_vec
+
+    conn.enable_load_extension(True)
+    try:
+        sqlite_vec.load(conn)
+    finally:
+        conn.enable_load_extension(False)
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
+DatabaseError = sqlite3.DatabaseError
+IntegrityError = sqlite3.IntegrityError
+OperationalError = sqlite3.OperationalError

@@ -1,0 +1,102 @@
+"""Reading conversations back: lists for the popup and web app, whole threads for export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotFound
+
+CONVERSATION_COLUMNS = (
+    "c.id, c.provider, c.external_id, c.title, c.url, c.model, c.source, c.created_at, c.updated_at"
+)
+
+
+def conversation_dict(row: Any) -> dict[str, Any]:
+    return {name: row[name] for name in (
+        "id", "provider", "external_id", "title", "url", "model", "source", "created_at", "updated_at"
+    )} | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
+
+
+def list_conversations(conn: Any, *, provider: str | None = None, limit: int = 50, offset: int = 0,
+                       query: str | None = None, since: float | None = None) -> dict[str, Any]:
+    where = ["c.deleted_at IS NULL"]
+    params: list[Any] = []
+    if provider:
+        where.append("c.provider = ?")
+        params.append(provider)
+    if query:
+        where.append("c.title LIKE ? ESCAPE '\\'")
+        params.append("%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if since is not None:
+        where.append("c.updated_at >= ?")
+        params.append(since)
+    clause = " AND ".join(where)
+    limit = max(1, min(int(limit), 500))
+    rows = conn.execute(
+        f"SELECT {CONVERSATION_COLUMNS},"
+        " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count"
+        f" FROM conversations c WHERE {clause} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+        (*params, limit, max(0, int(offset))),
+    ).fetchall()
+    total = conn.execute(f"SELECT COUNT(*) FROM conversations c WHERE {clause}", params).fetchone()[0]
+    return {"items": [conversation_dict(r) for r in rows], "total": total, "offset": offset, "limit": limit}
+
+
+def find_conversation_id(conn: Any, *, id: int | None = None, provider: str | None = None,
+                         external_id: str | None = None) -> int:
+    if id is not None:
+        row = conn.execute("SELECT id FROM conversations WHERE id = ?", (id,)).fetchone()
+    elif provider and external_id:
+        row = conn.execute(
+            "SELECT id FROM conversations WHERE provider = ? AND external_id = ?", (provider, external_id)
+        ).fetchone()
+    else:
+        raise NotFound("name a conversation by id, or by provider and external_id")
+    if row is None:
+        raise NotFound("no such conversation", details={"id": id, "provider": provider, "external_id": external_id})
+    return row[0]
+
+
+MESSAGE_COLUMNS = (
+    "id, key, parent_key, provider_message_id, position, role, model, kind, markdown, text, status,"
+    " is_current, source, created_at, updated_at"
+)
+
+
+def message_dict(row: Any) -> dict[str, Any]:
+    data = {name: row[name] for name in row.keys()}
+    if "is_current" in data and data["is_current"] is not None:
+        data["is_current"] = bool(data["is_current"])
+    return data
+
+
+def get_conversation(conn: Any, conversation_id: int, *, include_html: bool = False) -> dict[str, Any]:
+    row = conn.execute(
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("no such conversation", details={"id": conversation_id})
+    columns = MESSAGE_COLUMNS + (", html" if include_html else "")
+    messages = conn.execute(
+        f"SELECT {columns} FROM messages WHERE conversation_id = ? ORDER BY position, id",
+        (conversation_id,),
+    ).fetchall()
+    return {"conversation": conversation_dict(row), "messages": [message_dict(m) for m in messages]}
+
+
+def iter_conversation_ids(conn: Any, *, provider: str | None = None, since: float | None = None,
+                          external_id: str | None = None) -> list[int]:
+    where, params = ["deleted_at IS NULL"], []
+    if provider:
+        where.append("provider = ?")
+        params.append(provider)
+    if since is not None:
+        where.append("updated_at >= ?")
+        params.append(since)
+    if external_id:
+        where.append("(external_id = ? OR CAST(id AS TEXT) = ?)")
+        params.extend([external_id, external_id])
+    rows = conn.execute(
+        f"SELECT id FROM conversations WHERE {' AND '.join(where)} ORDER BY created_at, id", params
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,39 @@
+"""Counts for the popup, `vivim stats` and the web app's dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get_stats(conn: Any) -> dict[str, Any]:
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    by_provider = {
+        row[0]: {"conversations": row[1], "messages": row[2]}
+        for row in conn.execute(
+            "SELECT c.provider, COUNT(DISTINCT c.id), COUNT(m.id) FROM conversations c"
+            " LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.deleted_at IS NULL GROUP BY c.provider"
+        ).fetchall()
+    }
+    health = {
+        row["provider"]: {"ok": bool(row["ok"]), "problem": row["problem"], "url": row["url"],
+                          "checked_at": row["checked_at"]}
+        for row in conn.execute("SELECT * FROM adapter_health").fetchall()
+    }
+    return {
+        "conversations": one("SELECT COUNT(*) FROM conversations WHERE deleted_at IS NULL"),
+        "messages": one("SELECT COUNT(*) FROM messages"),
+        "chunks": one("SELECT COUNT(*) FROM chunks"),
+        "embedded_chunks": one("SELECT COUNT(*) FROM chunks WHERE embedded = 1"),
+        "by_provider": by_provider,
+        "last_capture_at": one("SELECT MAX(updated_at) FROM messages WHERE source = 'capture'"),
+        "adapter_health": health,
+    }
+
+
+def record_adapter_health(conn: Any, provider: str, ok: bool, problem: str | None, url: str, now: float) -> None:
+    conn.execute(
+        "INSERT INTO adapter_health (provider, ok, problem, url, checked_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (provider) DO UPDATE SET ok = excluded.ok, problem = excluded.problem,"
+        " url = excluded.url, checked_at = excluded.checked_at",
+        (provider, int(ok), problem, url, now),
+    )
