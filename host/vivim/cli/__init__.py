@@ -1,3 +1,34 @@
-"""The `vivim` command line (placeholder until the CLI lands)."""
+"""The `vivim` command line: a thin layer of click commands over the library.
+
+Each module in this package adds its commands to `main` in a `register(main)` function, so an
+area (install, import/export, sync, web) owns one file here and nothing else. Commands only parse
+arguments and call library functions that tests call directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vivim")
 def main() -> None:
-    raise SystemExit("not yet")
+    """VIVIM: your AI conversations, on your own machine."""
+
+
+def _register_commands() -> None:
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{module.name}")
+        register = getattr(mod, "register", None)
+        if register is not None:
+            register(main)
+
+
+_register_commands()
