@@ -1,0 +1,86 @@
+"""`vivim search`, `vivim stats` and `vivim serve`."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import echo_json, run, with_store
+
+MARKS = {"\u0002": "", "\u0003": ""}
+
+
+def _highlight(snippet: str) -> str:
+    """Turn the protocol's hit markers into terminal bold (or nothing when piped)."""
+    start, end = ("\x1b[1m", "\x1b[0m") if click.get_text_stream("stdout").isatty() else ("", "")
+    return snippet.replace("\u0002", start).replace("\u0003", end).replace("\n", " ")
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
+@click.option("--limit", default=10, show_default=True, help="Conversations to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")
+def search_command(query: tuple[str, ...], provider: str | None, limit: int, as_json: bool) -> None:
+    """Search everything captured and imported."""
+    from ..api.search import search as search_handler
+    from ..protocol import Search
+
+    async def go() -> dict:
+        from ..config import Paths
+        from ..runtime import Runtime
+
+        runtime = await Runtime.open(Paths.default())
+        try:
+            return await search_handler(runtime, Search(query=" ".join(query), provider=provider, limit=limit))
+        finally:
+            await runtime.close()
+
+    result = run(go())
+    if as_json:
+        echo_json(result)
+        return
+    if not result["results"]:
+        click.echo("No matches.")
+        return
+    for group in result["results"]:
+        conv = group["conversation"]
+        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]", bold=True)
+        if conv.get("url"):
+            click.echo(f"  {conv['url']}")
+        for hit in group["hits"]:
+            click.echo(f"  {hit['role']:>9}: {_highlight(hit['snippet'])}")
+        click.echo()
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+def stats_command(as_json: bool) -> None:
+    """How much is captured, per provider, and capture health per site."""
+    from ..store.stats import get_stats
+
+    stats = run(with_store(get_stats))
+    if as_json:
+        echo_json(stats)
+        return
+    click.echo(f"Conversations: {stats['conversations']}")
+    click.echo(f"Messages:      {stats['messages']}")
+    click.echo(f"Chunks:        {stats['chunks']} ({stats['embedded_chunks']} embedded)")
+    for provider, counts in sorted(stats["by_provider"].items()):
+        click.echo(f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages")
+    for provider, health in sorted(stats["adapter_health"].items()):
+        state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
+        click.echo(f"  capture on {provider}: {state}")
+
+
+@click.command("serve")
+def serve_command() -> None:
+    """Run the singletons headless (embedding, sync, web app) for an always-on machine."""
+    from ..serve import serve_forever
+
+    run(serve_forever())
+
+
+def register(main: click.Group) -> None:
+    main.add_command(search_command)
+    main.add_command(stats_command)
+    main.add_command(serve_command)
