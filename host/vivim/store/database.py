@@ -47,21 +47,21 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn(conn, *args) on the database thread, outside any write transaction."""
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run fn(conn, *args, **kwargs) on the database thread, outside any write transaction."""
         try:
-            return await self._db._execute(fn, self._db._conn, *args)
+            return await self._db._execute(fn, self._db._conn, *args, **kwargs)
         except DatabaseError as exc:
             raise _translate(exc) from exc
 
-    async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn(conn, *args) inside BEGIN IMMEDIATE ... COMMIT; roll back on any error.
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run fn(conn, *args, **kwargs) inside BEGIN IMMEDIATE ... COMMIT; roll back on any error.
 
         When this returns, the transaction is durable: callers acknowledge after it.
         """
         async with self._write_lock:
             try:
-                return await self._db._execute(_in_transaction, self._db._conn, fn, args)
+                return await self._db._execute(_in_transaction, self._db._conn, fn, args, kwargs)
             except DatabaseError as exc:
                 raise _translate(exc) from exc
 
@@ -82,10 +82,10 @@ def _open_migrated(path: Path) -> SyncConn:
     return conn
 
 
-def _in_transaction(conn: SyncConn, fn: Callable[..., T], args: tuple) -> T:
+def _in_transaction(conn: SyncConn, fn: Callable[..., T], args: tuple, kwargs: dict[str, Any]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        result = fn(conn, *args)
+        result = fn(conn, *args, **kwargs)
         conn.execute("COMMIT")
         return result
     except BaseException:
