@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a used one: `bash tests/run.sh [pytest args]`.
+# Sets up what the tests need (a venv with the package and its test extras; Debian's Chromium
+# for the real-browser tests, when we may install system packages), then runs pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${VIVIM_TEST_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+echo "==> installing vivim and its test dependencies into $VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+
+if [ ! -x /usr/lib/chromium/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "==> chromium is not installed and cannot be installed here: browser tests will be skipped"
+  fi
+fi
+
+echo "==> running the test suite"
+exec "$VENV/bin/python" -m pytest "$@"
