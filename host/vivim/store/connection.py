@@ -11,11 +11,13 @@ so every connection uses WAL, a busy timeout, and writers take the lock up front
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlean as sqlite3
 
-BUSY_TIMEOUT_MS = 10_000
+# How long a writer waits for another process's transaction before giving up with store_busy.
+BUSY_TIMEOUT_MS = int(os.environ.get("VIVIM_BUSY_TIMEOUT_MS", "10000"))
 
 
 def connect_sync(path: Path | str, *, load_vec: bool = True) -> sqlite3.Connection:
