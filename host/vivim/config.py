@@ -45,6 +45,12 @@ def data_dir() -> Path:
     return path
 
 
+def private_umask() -> None:
+    """Make every file this process creates owner-only (SQLite's -wal/-shm, rotated logs, keys)."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def _restrict(path: Path, mode: int) -> None:
     if os.name == "posix":
         current = stat.S_IMODE(path.stat().st_mode)

@@ -131,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
 
         msvcrt.setmode(stdin.fileno(), os.O_BINARY)
         msvcrt.setmode(stdout.fileno(), os.O_BINARY)
+    from .config import private_umask
     from .logs import setup_logging
 
+    private_umask()
     paths = Paths.default()
     setup_logging(paths.log)
     if not origin_allowed(argv):

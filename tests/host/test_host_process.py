@@ -171,3 +171,12 @@ def test_two_hosts_writing_at_once_lose_nothing(vivim_home: Path) -> None:
     assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 2 * per_host
     assert conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 5
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_everything_the_host_writes_is_private_to_the_user(host: HostProcess, vivim_home: Path) -> None:
+    host.call("capture.upsert", capture_payload("p", [turn("u", "private")]))
+    host.close()
+    assert oct(vivim_home.stat().st_mode & 0o777) == "0o700"
+    for path in vivim_home.iterdir():
+        if path.is_file():
+            assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"

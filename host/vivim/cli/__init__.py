@@ -19,6 +19,9 @@ from .. import __version__
 @click.version_option(__version__, prog_name="vivim")
 def main() -> None:
     """VIVIM: your AI conversations, on your own machine."""
+    from ..config import private_umask
+
+    private_umask()
 
 
 def _register_commands() -> None:
