@@ -25,11 +25,14 @@ ALLOWED_ORIGINS = {f"chrome-extension://{EXTENSION_ID}/", FIREFOX_EXTENSION_ID}
 
 
 class Session:
-    def __init__(self, runtime: Any, writer: FrameWriter) -> None:
+    def __init__(self, runtime: Any, writer: FrameWriter, broken: VivimError | None = None) -> None:
         from .api import load_handlers
 
         self.runtime = runtime
         self.writer = writer
+        # Set when the database cannot be opened: every request is answered with this error
+        # (hello too), so the extension can tell the user why instead of seeing a dead port.
+        self.broken = broken
         self.routes = load_handlers()
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -50,6 +53,8 @@ class Session:
                     details={"known": sorted(self.routes)},
                 )
             payload = parse_payload(envelope.payload, route.payload)
+            if self.broken is not None:
+                raise self.broken
             result = await route.handler(self.runtime, payload)
             reply = ok_reply(envelope.id, result)
         except VivimError as exc:
@@ -75,11 +80,17 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
     from .services import start_services, stop_services
     from .singleton import DataDirLock
 
-    runtime = await Runtime.open(paths)
-    session = Session(runtime, FrameWriter(stdout))
+    runtime: Runtime | None = None
+    broken: VivimError | None = None
+    try:
+        runtime = await Runtime.open(paths)
+    except VivimError as exc:
+        log.error("cannot open the database %s: %s", paths.db, exc.message)
+        broken = type(exc)(f"VIVIM cannot open its database ({exc.message}); run `vivim doctor`")
+    session = Session(runtime, FrameWriter(stdout), broken)
     lock = DataDirLock(paths.lock)
     services_task: asyncio.Task[Any] | None = None
-    if lock.try_acquire():
+    if runtime is not None and lock.try_acquire():
         runtime.is_singleton = True
         # After the first replies: services import heavy libraries.
         services_task = asyncio.get_running_loop().create_task(_start_later(start_services, runtime))
@@ -100,8 +111,9 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
         if services_task is not None:
             services_task.cancel()
             await asyncio.gather(services_task, return_exceptions=True)
-        await stop_services(runtime)
-        await runtime.close()
+        if runtime is not None:
+            await stop_services(runtime)
+            await runtime.close()
         lock.release()
     return 0
 

@@ -180,3 +180,15 @@ def test_everything_the_host_writes_is_private_to_the_user(host: HostProcess, vi
     for path in vivim_home.iterdir():
         if path.is_file():
             assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_a_corrupt_database_is_reported_on_every_request_and_the_host_stays_up(vivim_home: Path) -> None:
+    (vivim_home / "vivim.sqlite3").write_bytes(b"this is not a database" * 100)
+    host = HostProcess(vivim_home)
+    try:
+        for kind in ("hello", "stats"):
+            reply = host.request(kind)
+            assert reply["ok"] is False and reply["error"]["code"] == "store_error"
+            assert "vivim doctor" in reply["error"]["message"]
+    finally:
+        assert host.close() == 0
