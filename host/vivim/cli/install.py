@@ -1,0 +1,153 @@
+"""`vivim install`, `vivim uninstall`, `vivim doctor`: register the host with browsers and check it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from ..config import APP_NAME, HOST_NAME, Paths
+from ..install.browsers import BROWSERS
+from ..install.installer import InstallError, InstallPlan, apply_install, plan_install, uninstall
+from ..install.machine import Machine
+from ..install.registry import system_registry
+from ._common import echo_json
+
+BROWSER_CHOICE = click.Choice(list(BROWSERS))
+WIDTH = 100
+AREA_TITLES = {"install": "Install record", "browsers": "Browsers", "host": "Host", "database": "Database",
+               "sqlite-vec": "sqlite-vec", "permissions": "Permissions", "embedding": "Embedding model"}
+STATUS_STYLE = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
+
+
+def _data_root(create: bool) -> Path:
+    """The data directory; a dry run must not even create it."""
+    if create:
+        return Paths.default().root
+    override = os.environ.get("VIVIM_HOME")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def _wrap(text: str, indent: int) -> str:
+    pad = " " * indent
+    return textwrap.fill(text, WIDTH, initial_indent=pad, subsequent_indent=pad)
+
+
+def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
+    verb = "Would register" if dry_run else "Registered"
+    click.echo(f"{'Would write' if dry_run else 'Wrote'} launcher {plan.launcher}")
+    click.echo(f"  it runs: {' '.join(plan.command)}")
+    if plan.machine.env.get("VIVIM_HOME"):
+        click.echo(f"  with VIVIM_HOME={plan.data_root}")
+    if plan.registrations:
+        click.echo(f"{verb} {HOST_NAME} for:")
+        width = max(len(r.label) for r in plan.registrations)
+        for r in plan.registrations:
+            click.echo(f"  {r.label.ljust(width)}  {r.manifest}")
+            for key in r.registry_keys:
+                click.echo(f"  {''.ljust(width)}  HKCU\\{key}")
+    if plan.skipped:
+        click.echo("Not registered:")
+        for s in plan.skipped:
+            click.echo(f"  {s.label}:")
+            click.echo(_wrap(s.reason, 4))
+    for note in plan.notes:
+        click.echo("Note:")
+        click.echo(_wrap(note, 4))
+
+
+@click.command("install")
+@click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
+              help="Register for this browser only (repeatable). Default: every browser found.")
+@click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="For a Chromium-family browser started with --user-data-dir DIR: write DIR/NativeMessagingHosts/.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; change nothing.")
+def install_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run: bool) -> None:
+    """Register the native-messaging host with your browsers."""
+    machine = Machine.current()
+    try:
+        plan = plan_install(machine, _data_root(create=not dry_run), browsers=list(browsers) or None,
+                            profile_dir=profile_dir)
+        if not dry_run:
+            apply_install(plan, system_registry())
+    except InstallError as exc:
+        raise click.ClickException(exc.message) from None
+    _print_plan(plan, dry_run=dry_run)
+    if not plan.registrations:
+        click.echo("No supported browser was found (Chrome, Chromium, Brave, Edge, Vivaldi, Firefox). "
+                   "Install one, or name it: `vivim install --browser chromium`.", err=True)
+        sys.exit(1)
+    if not dry_run:
+        click.echo("Next: load the extension in your browser, then run `vivim doctor`.")
+
+
+@click.command("uninstall")
+@click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
+              help="Unregister this browser only (repeatable). Default: everything `vivim install` wrote.")
+@click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Unregister only the --user-data-dir profile DIR.")
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
+def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run: bool) -> None:
+    """Remove the manifests, registry keys and launcher that `vivim install` wrote (your data stays)."""
+    root = _data_root(create=False)
+    if not root.exists():
+        click.echo("Nothing to remove: VIVIM was never installed here.")
+        return
+    try:
+        result = uninstall(Machine.current(), root, browsers=list(browsers) or None, profile_dir=profile_dir,
+                           registry=system_registry(), dry_run=dry_run)
+    except InstallError as exc:
+        raise click.ClickException(exc.message) from None
+    if not result.removed:
+        click.echo("Nothing to remove.")
+    else:
+        click.echo("Would remove:" if dry_run else "Removed:")
+        for item in result.removed:
+            click.echo(f"  {item}")
+    if result.kept:
+        click.echo("Still registered: " + ", ".join(r.label for r in result.kept))
+    click.echo(f"Your conversations stay in {root}.")
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for the host's reply.")
+def doctor_command(as_json: bool, timeout: float) -> None:
+    """Check the registration, the host, the database and the data directory."""
+    from ..install.doctor import is_green, run_doctor
+
+    paths = Paths.default()
+    checks = run_doctor(Machine.current(), paths, system_registry(), timeout=timeout)
+    green = is_green(checks)
+    if as_json:
+        echo_json({"ok": green, "data_dir": str(paths.root), "checks": [c.to_json() for c in checks]})
+    else:
+        click.echo(f"VIVIM doctor  (data directory {paths.root})")
+        area = None
+        for check in checks:
+            if check.area != area:
+                area = check.area
+                click.echo(click.style(AREA_TITLES.get(area, area), bold=True))
+            word, colour = STATUS_STYLE[check.status]
+            click.echo(f"  {click.style(word.ljust(4), fg=colour)}  {check.summary}")
+            if check.problem:
+                click.echo(_wrap(check.problem, 8))
+            if check.fix:
+                click.echo(_wrap(f"Fix: {check.fix}", 8))
+        failures = sum(c.status == "fail" for c in checks)
+        click.echo(click.style("All good." if green else f"{failures} problem(s) to fix.",
+                               fg="green" if green else "red", bold=True))
+    sys.exit(0 if green else 1)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(install_command)
+    main.add_command(uninstall_command)
+    main.add_command(doctor_command)

@@ -1,0 +1,327 @@
+"""`vivim doctor`: is VIVIM registered, can the browser start it, is the data healthy.
+
+Each check yields a Check: what was found, and when something is wrong, a sentence saying what
+and another saying how to fix it. "fail" makes the doctor red (exit 1); "warn" is worth knowing
+but capture works anyway (a sandboxed browser next to a working one, no embedding model yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import stat
+import struct
+import subprocess
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Paths
+from .browsers import detect_all
+from .discover import Found, discover, load_manifest
+from .installer import InstallError, Registration, read_receipt
+from .launcher import launcher_path
+from .machine import Machine
+from .manifests import CHROMIUM_ORIGIN, problems_with
+from .registry import Registry
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+HOST_TIMEOUT_S = 15.0
+MAX_REPLY_BYTES = 1024 * 1024
+HELLO = {"v": 1, "id": "1", "type": "hello", "payload": {}}
+# Passed through to the host, as a browser would; everything else (virtualenv, PYTHONPATH) is not.
+HOST_ENV_KEEP = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
+                 "XDG_RUNTIME_DIR", "SYSTEMROOT", "WINDIR", "TEMP", "TMP", "USERPROFILE", "LOCALAPPDATA", "APPDATA")
+POSIX_DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass
+class Check:
+    area: str
+    status: str
+    summary: str
+    problem: str | None = None
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None, *,
+               host_env: dict[str, str] | None = None, timeout: float = HOST_TIMEOUT_S) -> list[Check]:
+    checks: list[Check] = []
+    launcher = _launcher(machine, paths.root, checks)
+    checks += check_registrations(machine, paths.root, registry, launcher)
+    checks.append(check_host(launcher, host_env, timeout))
+    checks.append(check_database(paths.db))
+    checks.append(check_sqlite_vec())
+    if machine.system != "windows":
+        checks.append(check_permissions(paths.root))
+    checks.append(check_embedding())
+    return checks
+
+
+def is_green(checks: list[Check]) -> bool:
+    return all(c.status != FAIL for c in checks)
+
+
+def _launcher(machine: Machine, data_root: Path, checks: list[Check]) -> Path:
+    try:
+        receipt = read_receipt(data_root)
+    except InstallError as exc:
+        checks.append(Check("install", FAIL, "the install record is damaged", exc.message,
+                            "Delete it and run `vivim install`."))
+        receipt = None
+    if receipt and receipt.get("launcher"):
+        return Path(receipt["launcher"])
+    return launcher_path(data_root, machine)
+
+
+# ---------------------------------------------------------------- registrations
+
+
+def check_registrations(machine: Machine, data_root: Path, registry: Registry | None, launcher: Path) -> list[Check]:
+    checks: list[Check] = []
+    try:
+        receipt = read_receipt(data_root) or {"registrations": []}
+    except InstallError:
+        receipt = {"registrations": []}
+    recorded = [Registration.from_json(r) for r in receipt["registrations"]]
+    found = discover(machine, registry)
+    seen: set[Path] = set()
+    for registration in recorded:
+        seen.add(registration.manifest)
+        checks.append(_check_registration(machine, registration, registry, launcher, recorded=True))
+    for item in found:
+        if item.registration.manifest not in seen:
+            seen.add(item.registration.manifest)
+            checks.append(_check_found(machine, item, launcher))
+    if not checks:
+        checks.append(Check(
+            "browsers", FAIL, "com.vivim.host is not registered with any browser",
+            "No browser can start VIVIM's host, so nothing will be captured.",
+            "Run `vivim install` (or name your browser: `vivim install --browser chromium`).",
+        ))
+    for detection in detect_all(machine):
+        for sandboxed in detection.sandboxed:
+            checks.append(Check("browsers", WARN, f"{detection.browser.label} ({sandboxed.kind}) cannot start VIVIM",
+                                sandboxed.advice(launcher), None))
+    return checks
+
+
+def _check_registration(machine: Machine, r: Registration, registry: Registry | None, launcher: Path,
+                        *, recorded: bool) -> Check:
+    data, error = load_manifest(r.manifest)
+    if data is None:
+        return Check("browsers", FAIL, f"{r.label}: manifest missing or unreadable", error,
+                     "Run `vivim install` again to rewrite it.")
+    for key in r.registry_keys:
+        value = registry.read_default(key) if registry is not None else None
+        if value is None:
+            return Check("browsers", FAIL, f"{r.label}: registry key missing",
+                         f"HKCU\\{key} does not exist, so {r.label} cannot find the manifest.",
+                         "Run `vivim install` again.")
+        if Path(value) != r.manifest:
+            return Check("browsers", FAIL, f"{r.label}: registry key points elsewhere",
+                         f"HKCU\\{key} points to {value}, not to {r.manifest}.", "Run `vivim install` again.")
+    return _check_manifest(machine, r, data, launcher)
+
+
+def _check_found(machine: Machine, item: Found, launcher: Path) -> Check:
+    r = item.registration
+    if item.manifest_data is None:
+        return Check("browsers", FAIL, f"{r.label}: broken manifest", item.error,
+                     "Run `vivim install` to rewrite it, or `vivim uninstall` to remove it.")
+    check = _check_manifest(machine, r, item.manifest_data, launcher)
+    target = item.manifest_data.get("path")
+    if check.status == OK and target != str(launcher):
+        check.status = WARN
+        check.problem = (f"{r.manifest} was not written by this installation: it starts {target}, "
+                         f"not this data directory's launcher {launcher}.")
+        check.fix = "If that is an old install, run `vivim install` to point it here."
+    return check
+
+
+def _check_manifest(machine: Machine, r: Registration, data: dict[str, Any], launcher: Path) -> Check:
+    problems = problems_with(data, r.family)
+    if problems:
+        return Check("browsers", FAIL, f"{r.label}: manifest is wrong",
+                     f"{r.manifest}: " + "; ".join(problems) + ".", "Run `vivim install` again to rewrite it.")
+    target = Path(data["path"])
+    if not target.is_file():
+        return Check("browsers", FAIL, f"{r.label}: manifest points to a missing launcher",
+                     f"{r.manifest} starts {target}, which does not exist, so the browser cannot start VIVIM.",
+                     "Run `vivim install` again to write the launcher.")
+    if not machine.is_windows and not os.access(target, os.X_OK):
+        return Check("browsers", FAIL, f"{r.label}: launcher is not executable",
+                     f"{target} is not executable, so the browser cannot start it.", f"Run `chmod 700 {target}`.")
+    return Check("browsers", OK, f"{r.label}: {r.where} -> {target}")
+
+
+# ---------------------------------------------------------------- host
+
+
+def host_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Roughly what a browser gives a native host: no virtualenv, no PYTHONPATH, no VIVIM_HOME."""
+    env = {k: os.environ[k] for k in HOST_ENV_KEEP if k in os.environ}
+    env["PATH"] = os.environ.get("PATH", "") if os.name == "nt" else POSIX_DEFAULT_PATH
+    env["VIVIM_SERVICES"] = "none"  # a probe must not start the sync node or web app
+    env.update(extra or {})
+    return env
+
+
+def probe_host(command: list[str], env: dict[str, str], timeout: float = HOST_TIMEOUT_S) -> dict[str, Any]:
+    """Start the host as a browser would, send one real `hello` frame, read the reply."""
+    body = json.dumps(HELLO).encode("utf-8")
+    started = time.monotonic()
+    proc = subprocess.Popen([*command, CHROMIUM_ORIGIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    outcome: dict[str, Any] = {}
+
+    def talk() -> None:
+        try:
+            assert proc.stdin and proc.stdout
+            proc.stdin.write(struct.pack("=I", len(body)) + body)
+            proc.stdin.flush()
+            header = proc.stdout.read(4)
+            if len(header) < 4:
+                outcome["error"] = "the host exited without replying"
+                return
+            (length,) = struct.unpack("=I", header)
+            if length > MAX_REPLY_BYTES:
+                outcome["error"] = f"the host sent a {length}-byte frame, over the 1 MB limit"
+                return
+            outcome["reply"] = json.loads(proc.stdout.read(length))
+            outcome["ms"] = round((time.monotonic() - started) * 1000)
+        except (OSError, ValueError) as exc:
+            outcome["error"] = f"talking to the host failed: {exc}"
+
+    worker = threading.Thread(target=talk, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        outcome["error"] = f"the host did not answer hello within {timeout:g} s"
+        proc.kill()
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _out, err = proc.communicate()
+    outcome["exit_code"] = proc.returncode
+    outcome["stderr"] = err.decode("utf-8", "replace")[-2000:]
+    return outcome
+
+
+def check_host(launcher: Path, env: dict[str, str] | None, timeout: float) -> Check:
+    if not launcher.is_file():
+        return Check("host", FAIL, "no launcher to start", f"{launcher} does not exist.", "Run `vivim install`.")
+    try:
+        outcome = probe_host([str(launcher)], host_environment(env), timeout)
+    except OSError as exc:
+        return Check("host", FAIL, "the launcher cannot be started", f"Starting {launcher} failed: {exc}.",
+                     "Run `vivim install` again to rewrite it.")
+    reply = outcome.get("reply")
+    if reply is None:
+        tail = outcome["stderr"].strip().splitlines()[-3:]
+        detail = f" Its last words: {' | '.join(tail)}" if tail else ""
+        return Check("host", FAIL, "the host does not answer", f"{outcome['error']}.{detail}",
+                     "Run the launcher by hand to see the error, or re-run the installer "
+                     "(the Python it points at may have moved).")
+    if not reply.get("ok"):
+        return Check("host", FAIL, "the host answered hello with an error", json.dumps(reply.get("error")),
+                     "See the log in the data directory.")
+    result = reply.get("result") or {}
+    return Check("host", OK, f"{launcher} answered hello in {outcome['ms']} ms "
+                             f"(protocol {result.get('protocol')}, host {result.get('host_version')})")
+
+
+# ---------------------------------------------------------------- data
+
+
+def check_database(db: Path) -> Check:
+    if not db.exists():
+        return Check("database", OK, f"no database yet at {db}; the first capture creates it")
+    from ..store.connection import DatabaseError, connect_sync
+
+    try:
+        conn = connect_sync(db, load_vec=False)
+        try:
+            rows = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        finally:
+            conn.close()
+    except DatabaseError as exc:
+        return Check("database", FAIL, "the database cannot be opened", f"{db}: {exc}.",
+                     "Close browsers using VIVIM and try again; if it persists, move the file aside and restore a backup.")
+    if rows != ["ok"]:
+        return Check("database", FAIL, "the database is damaged", f"PRAGMA integrity_check: {'; '.join(rows[:5])}",
+                     f"Back up {db}, then rebuild it with `sqlite3 {db} .recover` or restore a backup.")
+    return Check("database", OK, f"{db} opens and passes integrity_check")
+
+
+def check_sqlite_vec() -> Check:
+    try:
+        import sqlean
+
+        from ..store.connection import load_sqlite_vec
+
+        conn = sqlean.connect(":memory:")
+        try:
+            load_sqlite_vec(conn)
+            version = conn.execute("select vec_version()").fetchone()[0]
+        finally:
+            conn.close()
+    except Exception as exc:  # any failure here means vector search is off
+        return Check("sqlite-vec", FAIL, "sqlite-vec cannot be loaded", f"{type(exc).__name__}: {exc}.",
+                     "Reinstall VIVIM in a fresh environment (bash installer/install.sh); it needs the "
+                     "sqlite-vec and sqlean.py wheels for this platform.")
+    return Check("sqlite-vec", OK, f"sqlite-vec {version} loads")
+
+
+def check_permissions(root: Path) -> Check:
+    bad: list[str] = []
+    mode = stat.S_IMODE(root.stat().st_mode)
+    if mode != 0o700:
+        bad.append(f"{root} is {mode:o} (want 700)")
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            continue
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if path.is_dir():
+            if mode & 0o077:
+                bad.append(f"{path} is {mode:o} (want 700)")
+        elif path.parent.name == "bin":
+            if mode & 0o077:
+                bad.append(f"{path} is {mode:o} (want 700)")
+        elif mode & 0o177:
+            bad.append(f"{path} is {mode:o} (want 600)")
+    if bad:
+        return Check("permissions", FAIL, "some files in the data directory are open to other users",
+                     "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
+                     f"Run `chmod -R go-rwx {root}` (and `chmod 600` the files).")
+    return Check("permissions", OK, f"{root} is 700 and its files are private")
+
+
+def check_embedding() -> Check:
+    if importlib.util.find_spec("vivim.embed") is None:
+        return Check("embedding", WARN, "embedding model: not installed",
+                     "Semantic search is off; full-text search works.", "Update VIVIM when embeddings ship.")
+    try:
+        embed = importlib.import_module("vivim.embed")
+        weights = embed.weights_path() if hasattr(embed, "weights_path") else None
+        tokenizer = getattr(embed, "TOKENIZER_DIR", None)
+    except Exception as exc:
+        return Check("embedding", WARN, "embedding model: not installed",
+                     f"{getattr(exc, 'message', exc)}. Semantic search is off; full-text search works.",
+                     "Re-run the installer so the model package is installed.")
+    missing = [str(p) for p in (weights, tokenizer) if p is not None and not Path(p).exists()]
+    if missing:
+        return Check("embedding", WARN, "embedding model: files missing", f"Not found: {', '.join(missing)}.",
+                     "Re-run the installer so the model package is installed.")
+    if importlib.util.find_spec("fastembed") is None:
+        return Check("embedding", WARN, "embedding model: fastembed is not installed",
+                     "Semantic search is off; full-text search works.", "Re-run the installer.")
+    return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}")
