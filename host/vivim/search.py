@@ -3,6 +3,11 @@
 User text never reaches MATCH raw: every word is quoted, so `"`, `*`, `NEAR`, `-` and
 parentheses are searched for, not obeyed. The last word is a prefix, for search as you type.
 Snippets mark hits with U+0002 ... U+0003 so clients can highlight without parsing HTML.
+
+Hybrid search fuses two ranked lists of chunks by reciprocal rank (score = sum of 1/(60 + rank)):
+BM25 over FTS5 and the nearest vectors (vivim.vectors). Only the fused top of the list is joined
+to messages and conversations. Without a query vector (model not loaded yet, or nothing embedded
+yet) the same code answers from full text alone and says mode "fulltext".
 """
 
 from __future__ import annotations
@@ -92,3 +97,159 @@ def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> 
 def search_fulltext(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
     hits = fulltext_hits(conn, query, filters, limit=limit * 5)
     return {"query": query, "mode": "fulltext", "results": group_by_conversation(conn, hits, limit)}
+
+
+# ---- hybrid ---------------------------------------------------------------------------------
+
+RRF_K = 60
+FTS_CANDIDATES = 100
+VECTOR_CANDIDATES = 50
+MIN_ALL_WORDS_HITS = 20  # fewer exact (all-words) hits than this: add any-word hits after them
+SNIPPET_WORDS = 16
+_STOP_WORDS = frozenset(
+    "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
+    " me my no not of on or our so than that the their them then there these they this to was we were"
+    " what when where which who why will with would you your".split()
+)
+
+
+def fts_query_any(text: str, max_words: int = 16) -> str | None:
+    """A safe FTS5 query matching ANY informative word of a long text (a draft, a question).
+
+    Stop words are left out: OR-ing them in makes FTS5 walk most of the index (~10x slower).
+    """
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if len(word) >= 2 and word not in _STOP_WORDS:
+            seen.setdefault(word, None)
+        if len(seen) >= max_words:
+            break
+    if not seen:
+        return None
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in seen)
+
+
+def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
+    where, params = filters.sql()
+    rows = conn.execute(
+        "SELECT f.rowid FROM chunks_fts f JOIN chunks ch ON ch.id = f.rowid JOIN messages m ON m.id = ch.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id"
+        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts), f.rowid LIMIT ?",
+        (match, *params, limit),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
+                    *, any_words: bool = False) -> list[int]:
+    """Chunk ids by BM25: chunks with every word first, then (if few) chunks with any word."""
+    ranked: list[int] = []
+    if not any_words:
+        match = fts_query(query)
+        if match is not None:
+            ranked = _fts_ranked(conn, match, filters, limit)
+    if len(ranked) < min(limit, MIN_ALL_WORDS_HITS):
+        match = fts_query_any(query)
+        if match is not None and (any_words or len(_WORD.findall(query)) > 1):
+            seen = set(ranked)
+            ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
+    return ranked[:limit]
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """(id, fused score) best first; ties broken by id so the order is deterministic."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
+    """A window of the chunk around the first query word, matched words marked (for vector hits)."""
+    wanted = {w.lower() for w in _WORD.findall(query) if w.lower() not in _STOP_WORDS}
+    tokens = re.findall(r"\S+", text)
+    start = 0
+    for i, token in enumerate(tokens):
+        if any(w.lower() in wanted for w in _WORD.findall(token)):
+            start = max(0, i - words // 4)
+            break
+    window = tokens[start:start + words]
+
+    def mark(token: str) -> str:
+        return _WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
+                         else m.group(0), token)
+
+    snippet = " ".join(mark(t) for t in window)
+    return ("…" if start > 0 else "") + snippet + ("…" if start + words < len(tokens) else "")
+
+
+def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
+    """Message and conversation facts of chunks that pass the filters (and whose conversation is live)."""
+    if not chunk_ids:
+        return {}
+    where, params = filters.sql()
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        "SELECT ch.id AS chunk_id, ch.text, m.id AS message_id, m.role, m.created_at, m.conversation_id, m.key"
+        " FROM chunks ch JOIN messages m ON m.id = ch.message_id JOIN conversations c ON c.id = m.conversation_id"
+        f" WHERE ch.id IN ({marks}) AND {where}",
+        (*chunk_ids, *params),
+    ).fetchall()
+    return {r["chunk_id"]: dict(r) for r in rows}
+
+
+def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
+    match = fts_query(query)
+    if match is None or not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT rowid, snippet(chunks_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
+        f" FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({marks})",
+        (match, *chunk_ids),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
+                *, any_words: bool = False, keywords: bool = True) -> list[dict[str, Any]]:
+    """Fused hits, best first, each with its message facts, text, fused score and snippet."""
+    from .vectors import knn
+
+    rankings = []
+    if keywords:
+        rankings.append(keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words))
+    if query_vector is not None:
+        rankings.append([cid for cid, _ in knn(conn, query_vector, VECTOR_CANDIDATES, filters)])
+    fused = reciprocal_rank_fusion(rankings)[: limit * 2]
+    details = chunk_details(conn, [cid for cid, _ in fused], filters)
+    hits = []
+    for chunk_id, score in fused:
+        hit = details.get(chunk_id)
+        if hit is None:
+            continue  # filtered out (e.g. a deleted conversation) after the vector scan
+        hit["score"] = round(score, 6)
+        hits.append(hit)
+        if len(hits) >= limit:
+            break
+    snippets = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
+    for hit in hits:
+        hit["snippet"] = snippets.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
+    return hits
+
+
+def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,
+           query_vector: Any = None, mode: str = "hybrid") -> dict[str, Any]:
+    """The `search` message. Scores are fused reciprocal ranks: higher is better.
+
+    mode "hybrid" (default) uses vectors when a query vector and stored vectors exist; "vector"
+    uses only them; "fulltext" never does. The reply's mode says what was actually used.
+    """
+    from .vectors import has_vectors
+
+    use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
+    if not use_vectors:
+        query_vector, mode = None, "fulltext"
+    hits = hybrid_hits(conn, query, query_vector, filters, limit=limit * 5, keywords=mode != "vector")
+    return {"query": query, "mode": mode, "results": group_by_conversation(conn, hits, limit)}

@@ -177,3 +177,7 @@ def apply_migrations(conn: sqlite3.Connection) -> list[int]:
 def schema_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
+
+
+from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
+from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)

@@ -1,0 +1,216 @@
+"""The context engine: from a draft prompt, the past knowledge worth pasting into it, within a budget.
+
+Steps (all deterministic for the same database and inputs; ties break on chunk id, and "recent"
+is measured against the newest candidate, not the wall clock):
+1. retrieve: any informative word of the draft (BM25) and the draft's vector (KNN), each list
+   cut at a relevance floor, fused by reciprocal rank;
+2. drop what is already in the current conversation, and chunks the draft already contains;
+3. prefer recent: relevance x (1 - RECENCY_WEIGHT + RECENCY_WEIGHT x 2^(-age / half-life));
+4. diversify with MMR (cosine of the stored vectors; word overlap when a chunk has none yet);
+5. fit the token budget, counted with the embedding model's WordPiece tokenizer. That is not the
+   assistant's tokenizer: for English prose it counts within ~10-15% of GPT/Claude tokenizers, so
+   the default budget leaves room. The whole returned `text` never exceeds `token_budget` tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .search import (
+    Filters,
+    _STOP_WORDS,
+    _WORD,
+    chunk_details,
+    keyword_ranking,
+    reciprocal_rank_fusion,
+)
+
+DEFAULT_TOKEN_BUDGET = 800
+DEFAULT_MAX_ITEMS = 6
+CANDIDATES = 40
+MIN_COSINE = 0.30  # MiniLM cosine below this is rarely related
+MIN_WORD_OVERLAP = 2  # keyword candidates must share this many informative words with the draft
+MMR_LAMBDA = 0.7
+RECENCY_WEIGHT = 0.3
+RECENCY_HALF_LIFE_DAYS = 90.0
+MIN_ITEM_TOKENS = 24  # a source cut shorter than this is not worth its header
+HEADER = "Relevant context from my earlier AI conversations (via VIVIM):"
+PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "gemini": "Gemini"}
+
+
+@dataclass
+class Candidate:
+    chunk_id: int
+    relevance: float
+    detail: dict[str, Any]
+    words: frozenset[str]
+    vector: Any = None
+
+
+def informative_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) >= 2 and w not in _STOP_WORDS)
+
+
+def current_conversation(conn: Any, conversation_id: int | None, provider: str | None,
+                         external_id: str | None) -> int | None:
+    if conversation_id is not None:
+        return conversation_id
+    if provider and external_id:
+        row = conn.execute(
+            "SELECT id FROM conversations WHERE provider = ? AND external_id = ?", (provider, external_id)
+        ).fetchone()
+        return row[0] if row else None
+    return None
+
+
+def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+    from .vectors import knn, load_embeddings
+
+    draft_words = informative_words(draft)
+    need = min(MIN_WORD_OVERLAP, len(draft_words))
+    keyword_ids = keyword_ranking(conn, draft, Filters(), CANDIDATES, any_words=True)
+    rankings = [keyword_ids]
+    if query_vector is not None:
+        rankings.append([cid for cid, cos in knn(conn, query_vector, CANDIDATES) if cos >= MIN_COSINE])
+    fused = reciprocal_rank_fusion(rankings)
+    details = chunk_details(conn, [cid for cid, _ in fused])
+    vectors = load_embeddings(conn, list(details)) if query_vector is not None else {}
+    vector_hits = set(rankings[1]) if len(rankings) > 1 else set()
+    normalized_draft = " ".join(draft.split())
+    candidates = []
+    for chunk_id, score in fused:
+        detail = details.get(chunk_id)
+        if detail is None or detail["conversation_id"] == exclude_conversation:
+            continue
+        words = informative_words(detail["text"])
+        if chunk_id not in vector_hits and len(words & draft_words) < need:
+            continue  # a keyword hit on one common word only
+        if " ".join(detail["text"].split()) in normalized_draft:
+            continue  # already pasted into the draft
+        candidates.append(Candidate(chunk_id, score, detail, words, vectors.get(chunk_id)))
+    return candidates
+
+
+def prefer_recent(candidates: list[Candidate]) -> None:
+    if not candidates:
+        return
+    top = max(c.relevance for c in candidates)
+    newest = max(c.detail["created_at"] for c in candidates)
+    for c in candidates:
+        age_days = max(0.0, newest - c.detail["created_at"]) / 86400.0
+        freshness = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+        c.relevance = (c.relevance / top) * (1 - RECENCY_WEIGHT + RECENCY_WEIGHT * freshness)
+
+
+def similarity(a: Candidate, b: Candidate) -> float:
+    if a.vector is not None and b.vector is not None:
+        return float(a.vector @ b.vector)
+    if not a.words or not b.words:
+        return 0.0
+    return len(a.words & b.words) / len(a.words | b.words)
+
+
+def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[Candidate]:
+    """All candidates in maximal-marginal-relevance order (relevant, but unlike those before)."""
+    remaining = sorted(candidates, key=lambda c: (-c.relevance, c.chunk_id))
+    chosen: list[Candidate] = []
+    while remaining:
+        def gain(c: Candidate) -> tuple[float, int]:
+            redundancy = max((similarity(c, s) for s in chosen), default=0.0)
+            return (-(lambda_ * c.relevance - (1 - lambda_) * redundancy), c.chunk_id)
+
+        best = min(remaining, key=gain)
+        remaining.remove(best)
+        chosen.append(best)
+    return chosen
+
+
+def _conversation_facts(conn: Any, conversation_ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not conversation_ids:
+        return {}
+    marks = ",".join("?" * len(conversation_ids))
+    rows = conn.execute(
+        f"SELECT id, provider, external_id, title, url FROM conversations WHERE id IN ({marks})",
+        sorted(conversation_ids),
+    ).fetchall()
+    return {r["id"]: dict(r) for r in rows}
+
+
+def source_line(index: int, conversation: dict[str, Any], created_at: float) -> str:
+    title = (conversation.get("title") or "Untitled conversation").strip()
+    provider = PROVIDER_NAMES.get(conversation["provider"], conversation["provider"])
+    date = time.strftime("%Y-%m-%d", time.gmtime(created_at))
+    return f'[{index}] "{title}" ({provider}, {date})'
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text.strip())
+
+
+def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
+                  provider: str | None = None, external_id: str | None = None,
+                  token_budget: int = DEFAULT_TOKEN_BUDGET, max_items: int = DEFAULT_MAX_ITEMS,
+                  ) -> dict[str, Any]:
+    """The `context.build` result: {text, items, tokens, budget, mode, candidates}."""
+    from .embed import token_counter
+
+    counter = token_counter()
+    mode = "hybrid" if query_vector is not None else "fulltext"
+    exclude = current_conversation(conn, conversation_id, provider, external_id)
+    candidates = retrieve(conn, draft, query_vector, exclude)
+    prefer_recent(candidates)
+    ordered = mmr_order(candidates)
+    conversations = _conversation_facts(conn, {c.detail["conversation_id"] for c in ordered})
+
+    empty = {"text": "", "items": [], "tokens": 0, "budget": token_budget, "mode": mode,
+             "candidates": len(candidates)}
+    header_tokens = counter.count(HEADER)
+    used = header_tokens
+    if used + MIN_ITEM_TOKENS > token_budget:
+        return empty
+    blocks: list[str] = []
+    items: list[dict[str, Any]] = []
+    for candidate in ordered:
+        if len(items) >= max_items:
+            break
+        detail = candidate.detail
+        conversation = conversations[detail["conversation_id"]]
+        line = source_line(len(items) + 1, conversation, detail["created_at"])
+        body = _clean(detail["text"])
+        # blank line + source line + newline + body: whitespace adds no WordPiece tokens
+        room = token_budget - used - counter.count(line)
+        if room < MIN_ITEM_TOKENS:
+            continue
+        if counter.count(body) > room:
+            body = counter.truncate(body, room - 1).rstrip() + "…"
+        blocks.append(f"{line}\n{body}")
+        used += counter.count(line) + counter.count(body)
+        items.append({
+            "chunk_id": candidate.chunk_id,
+            "message_id": detail["message_id"],
+            "conversation_id": detail["conversation_id"],
+            "role": detail["role"],
+            "created_at": detail["created_at"],
+            "title": conversation.get("title"),
+            "provider": conversation["provider"],
+            "url": conversation.get("url"),
+            "external_id": conversation.get("external_id"),
+            "score": round(candidate.relevance, 6),
+            "text": body,
+        })
+    if not items:
+        return empty
+    text = HEADER + "\n\n" + "\n\n".join(blocks)
+    tokens = counter.count(text)
+    while tokens > token_budget and items:  # counting pieces apart never undercounts, but be sure
+        items.pop()
+        blocks.pop()
+        text = HEADER + "\n\n" + "\n\n".join(blocks) if blocks else ""
+        tokens = counter.count(text) if blocks else 0
+    if not items:
+        return empty
+    return {"text": text, "items": items, "tokens": tokens, "budget": token_budget, "mode": mode,
+            "candidates": len(candidates)}

