@@ -1,0 +1,319 @@
+/* VIVIM service worker (Chromium) / background script (Firefox).
+ *
+ * Owns the one Native Messaging port to the host (com.vivim.host): request ids, replies matched by id,
+ * chunked replies (over 1 MB) reassembled, reconnect with backoff. Captures from content scripts go
+ * into a queue persisted in storage.local first and leave it only when the host's ok reply (sent after
+ * its commit) arrives, so a killed worker, a closed browser or a missing host loses nothing; the queue
+ * is resent in order when the host is back (the host is idempotent). The badge shows the queued count,
+ * or "!" when the host is missing. MV3 may stop this worker at any time: everything that matters is
+ * in storage, and every event that wakes the worker also retries the queue. */
+"use strict";
+
+const api = globalThis.browser?.runtime?.connectNative ? globalThis.browser : globalThis.chrome;
+
+const HOST_NAME = "com.vivim.host";
+const PROTOCOL_VERSION = 1;
+const CLIENT_VERSION = api.runtime.getManifest().version;
+const REQUEST_TIMEOUT_MS = 30_000;
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+const QUEUE_KEY = "captureQueue";
+const HEALTH_KEY = "adapterHealth";
+const STATUS_KEY = "hostStatus";
+const RETRYABLE = new Set(["store_busy", "unavailable", "internal", "store_error", "timeout", "disconnected"]);
+const BADGE = { queued: "#b26a00", missing: "#c62828" };
+
+let port = null;
+let connecting = null;       // Promise of the hello reply while a connection is being made
+let helloResult = null;
+let lastError = null;
+let nextId = 1;
+const pending = new Map();   // request id -> {resolve, reject, timer}
+const chunks = new Map();    // request id -> {total, parts[]}
+let backoffIndex = 0;
+let retryTimer = null;
+let flushing = null;
+
+// ---- the port --------------------------------------------------------------------------------
+
+function connect() {
+  if (port && helloResult) return Promise.resolve(helloResult);
+  if (connecting) return connecting;
+  connecting = new Promise((resolve, reject) => {
+    let p;
+    try {
+      p = api.runtime.connectNative(HOST_NAME);
+    } catch (err) {
+      connecting = null;
+      hostDown(String(err?.message || err));
+      reject(err);
+      return;
+    }
+    port = p;
+    p.onMessage.addListener(onFrame);
+    p.onDisconnect.addListener(() => {
+      const why = api.runtime.lastError?.message || p.error?.message || "the host closed the connection";
+      if (port === p) port = null;
+      helloResult = null;
+      for (const [id, req] of pending) {
+        clearTimeout(req.timer);
+        req.reject(Object.assign(new Error(why), { code: "disconnected" }));
+        pending.delete(id);
+      }
+      chunks.clear();
+      hostDown(why);
+      if (connecting) { connecting = null; reject(new Error(why)); }
+    });
+    call("hello", { client: "vivim-extension", client_version: CLIENT_VERSION }).then((reply) => {
+      if (!reply.ok) throw Object.assign(new Error(reply.error?.message || "hello refused"), { code: "disconnected" });
+      const result = reply.result;
+      helloResult = result;
+      connecting = null;
+      backoffIndex = 0;
+      lastError = null;
+      saveStatus({ connected: true, host_version: result.host_version, protocol: result.protocol, error: null });
+      resolve(result);
+    }, (err) => {
+      if (connecting) { connecting = null; reject(err); }
+    });
+  });
+  return connecting;
+}
+
+function onFrame(frame) {
+  if (frame && frame.chunk && frame.id != null) { // a reply over 1 MB, in base64 pieces
+    let entry = chunks.get(frame.id);
+    if (!entry) chunks.set(frame.id, entry = { total: frame.chunk.total, parts: new Array(frame.chunk.total) });
+    entry.parts[frame.chunk.seq] = frame.data;
+    if (entry.parts.filter((x) => x !== undefined).length < entry.total) return;
+    chunks.delete(frame.id);
+    const bytes = entry.parts.map(b64ToBytes);
+    const joined = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let offset = 0;
+    for (const b of bytes) { joined.set(b, offset); offset += b.length; }
+    try {
+      frame = JSON.parse(new TextDecoder().decode(joined));
+    } catch (err) {
+      frame = { id: frame.id, ok: false, error: { code: "invalid_json", message: "a chunked reply did not parse" } };
+    }
+  }
+  if (!frame || frame.id == null) return; // a push: nothing listens for them yet
+  const req = pending.get(String(frame.id));
+  if (!req) return;
+  pending.delete(String(frame.id));
+  clearTimeout(req.timer);
+  req.resolve(frame);
+}
+
+function b64ToBytes(data) {
+  const bin = atob(data);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Send one request on the open port; resolves to the whole reply envelope (ok or not). */
+function call(type, payload) {
+  return new Promise((resolve, reject) => {
+    if (!port) { reject(Object.assign(new Error("not connected"), { code: "disconnected" })); return; }
+    const id = String(nextId++);
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(Object.assign(new Error(`the host did not answer ${type} in time`), { code: "timeout" }));
+    }, REQUEST_TIMEOUT_MS);
+    pending.set(id, { resolve: (reply) => resolve(reply), reject, timer });
+    try {
+      port.postMessage({ v: PROTOCOL_VERSION, id, type, payload });
+    } catch (err) {
+      pending.delete(id);
+      clearTimeout(timer);
+      reject(Object.assign(err, { code: "disconnected" }));
+    }
+  });
+}
+
+/** Connect if needed, then ask. */
+async function request(type, payload) {
+  await connect();
+  return call(type, payload);
+}
+
+function hostDown(why) {
+  lastError = why;
+  saveStatus({ connected: false, host_version: null, error: why });
+  scheduleRetry();
+}
+
+function scheduleRetry() {
+  if (retryTimer) return;
+  const delay = BACKOFF_MS[Math.min(backoffIndex, BACKOFF_MS.length - 1)];
+  backoffIndex++;
+  retryTimer = setTimeout(() => { retryTimer = null; flush(); }, delay);
+}
+
+// ---- the queue -------------------------------------------------------------------------------
+
+async function loadQueue() {
+  return (await api.storage.local.get(QUEUE_KEY))[QUEUE_KEY] || [];
+}
+
+async function saveQueue(queue) {
+  try {
+    await api.storage.local.set({ [QUEUE_KEY]: queue });
+  } catch (err) {
+    // Over the storage quota: keep every turn's text, drop the oldest HTML (the host can use text).
+    for (const item of queue) for (const t of item.capture.turns) t.html = null;
+    await api.storage.local.set({ [QUEUE_KEY]: queue });
+  }
+  updateBadge(queue.length);
+}
+
+// Storage writes are serialised so concurrent captures never overwrite each other's queue.
+let storageChain = Promise.resolve();
+function withQueue(fn) {
+  const run = storageChain.then(async () => {
+    const queue = await loadQueue();
+    const out = await fn(queue);
+    await saveQueue(queue);
+    return out;
+  });
+  storageChain = run.catch(() => {});
+  return run;
+}
+
+async function enqueue(capture) {
+  const qid = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  await withQueue((queue) => { queue.push({ qid, capture, queued_at: Date.now() }); });
+  return qid;
+}
+
+/** Send queued captures in order until the queue is empty or the host fails. */
+function flush() {
+  if (flushing) return flushing;
+  flushing = (async () => {
+    const results = new Map();
+    try {
+      for (;;) {
+        const queue = await loadQueue();
+        updateBadge(queue.length);
+        if (!queue.length) break;
+        const item = queue[0];
+        let reply;
+        try {
+          reply = await request("capture.upsert", item.capture);
+        } catch (err) {
+          lastError = err.message;
+          scheduleRetry();
+          break;
+        }
+        if (!reply.ok && RETRYABLE.has(reply.error?.code)) {
+          lastError = reply.error.message;
+          scheduleRetry();
+          break;
+        }
+        if (!reply.ok) console.warn("[vivim] the host refused a capture; dropping it", reply.error);
+        results.set(item.qid, reply);
+        await withQueue((q) => {
+          const i = q.findIndex((x) => x.qid === item.qid);
+          if (i >= 0) q.splice(i, 1);
+        });
+        if (reply.ok) saveStatus({ last_capture_at: Date.now() });
+      }
+    } finally {
+      flushing = null;
+    }
+    return results;
+  })();
+  return flushing;
+}
+
+// ---- status, badge, health -------------------------------------------------------------------
+
+let statusCache = {};
+function saveStatus(patch) {
+  statusCache = { ...statusCache, ...patch, updated_at: Date.now() };
+  api.storage.local.set({ [STATUS_KEY]: statusCache }).catch(() => {});
+  loadQueue().then((q) => updateBadge(q.length), () => {});
+}
+
+function updateBadge(queued) {
+  const missing = statusCache.connected === false;
+  const text = queued > 0 ? String(queued > 999 ? "999+" : queued) : (missing ? "!" : "");
+  const color = missing ? BADGE.missing : BADGE.queued;
+  api.action.setBadgeText({ text }).catch?.(() => {});
+  if (text) api.action.setBadgeBackgroundColor({ color }).catch?.(() => {});
+  api.action.setTitle({
+    title: missing ? `VIVIM: host not reachable (${statusCache.error || "unknown"}); ${queued} capture(s) waiting`
+      : queued ? `VIVIM: ${queued} capture(s) waiting` : "VIVIM",
+  }).catch?.(() => {});
+}
+
+async function recordHealth(payload) {
+  const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  all[payload.provider] = { ...payload, checked_at: Date.now() };
+  await api.storage.local.set({ [HEALTH_KEY]: all });
+  try {
+    await request("adapter.health", payload);
+  } catch {
+    // the local copy is enough for the popup; the host learns on the next report
+  }
+}
+
+async function status() {
+  const queue = await loadQueue();
+  const health = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  let connected = false;
+  try {
+    await connect();
+    connected = true;
+  } catch (err) {
+    lastError = err.message;
+  }
+  return {
+    connected, host_version: helloResult?.host_version || null, protocol: helloResult?.protocol || null,
+    error: connected ? null : lastError, queued: queue.length, health,
+  };
+}
+
+// ---- messages from content scripts and the popup ---------------------------------------------
+
+async function handle(message, sender) {
+  switch (message?.kind) {
+    case "capture": {
+      const qid = await enqueue(message.capture);
+      let results = await flush();
+      // Enqueued while a flush was finishing: that flush may have missed it; one more pass sends it.
+      if (!results.has(qid) && port && (await loadQueue()).some((x) => x.qid === qid)) results = await flush();
+      const reply = results.get(qid);
+      return reply ? { queued: false, ok: reply.ok, result: reply.result, error: reply.error } : { queued: true };
+    }
+    case "health":
+      await recordHealth(message.payload);
+      return { ok: true };
+    case "request": {
+      try {
+        return await request(message.type, message.payload || {});
+      } catch (err) {
+        return { ok: false, error: { code: err.code || "disconnected", message: err.message } };
+      }
+    }
+    case "status":
+      flush();
+      return status();
+    case "flush":
+      await flush();
+      return { queued: (await loadQueue()).length };
+    default:
+      return { ok: false, error: { code: "bad_request", message: `unknown message kind ${message?.kind}` } };
+  }
+}
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id) return false;
+  handle(message, sender).then(sendResponse, (err) => sendResponse({ ok: false, error: { code: "internal", message: String(err) } }));
+  return true; // the answer comes asynchronously
+});
+
+api.runtime.onStartup?.addListener(() => { flush(); });
+api.runtime.onInstalled?.addListener(() => { flush(); });
+// Every wake-up retries what is waiting.
+flush();

@@ -1,0 +1,226 @@
+/* VIVIM capture core: knows no site. It picks the adapter whose matches(url) is true, watches the
+ * conversation with one debounced MutationObserver, snapshots the turns the adapter lists, and sends
+ * only new or changed turns to the service worker as capture.upsert payloads.
+ *
+ * Adapter interface (content/sites/*.js), one object per site:
+ *   provider, matches(url), conversationId(url) -> id|null, title(doc), container(doc),
+ *   isStreaming(doc), turns(doc) -> [{el, role, messageId|null, index|null, streaming, model|null,
+ *   branch?}], content(turn) -> {html, text}, findEditor(doc), insertText(editor, text), sendButton(doc)
+ *
+ * Nothing is lost: what was sent is remembered per conversation and a turn missing from the DOM
+ * (virtualised or unloaded) is never treated as deleted; a streaming answer is sent when it settles
+ * and again when it grows; a regenerated answer or an edited prompt gets a new key (the provider's
+ * id, or a derived one), so the host keeps both branches. */
+(() => {
+  "use strict";
+  if (globalThis.VIVIM) return;
+  const D = globalThis.VIVIM_DOM;
+  const adapter = Object.values(globalThis.VIVIM_ADAPTERS || {}).find((a) => a.matches(location.href));
+  if (!adapter) return;
+
+  const CFG = {
+    DEBOUNCE_MS: 400,        // quiet time after the last mutation before a snapshot
+    MAX_WAIT_MS: 2000,       // ...but never wait longer than this under a steady stream of mutations
+    SETTLE_MS: 1500,         // a streaming turn whose text has not changed this long is sent as "streaming"
+    HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
+    URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
+    MAX_TURNS_PER_MESSAGE: 40,
+    MEASURE: "vivim:snapshot",
+  };
+
+  const elState = new WeakMap(); // turn element -> {tc, content, hash, changedAt}
+  let conv = null;               // state of the conversation on screen (reset on SPA navigation)
+  let observer = null, observed = null;
+  let timer = null, firstPending = 0, recheckTimer = null;
+  let lastUrl = location.href;
+
+  function newConversation(id) {
+    if (conv?.healthTimer) clearTimeout(conv.healthTimer);
+    conv = {
+      id,
+      sent: new Map(),       // key -> {hash, status}: what the service worker has accepted
+      storedKey: new Map(),  // key -> key the host stored it under (a branch key, `key~hash`)
+      idPos: new Map(),      // provider message id -> position, for pages without absolute indexes
+      maxPos: null,
+      health: null, healthTimer: null,
+    };
+  }
+
+  function send(message) {
+    try {
+      return chrome.runtime.sendMessage(message);
+    } catch (err) { // the extension was reloaded under this page: nothing to talk to any more
+      return Promise.reject(err);
+    }
+  }
+
+  function reportHealth(ok, problem) {
+    if (!conv || conv.health === ok) return;
+    conv.health = ok;
+    send({ kind: "health", payload: { provider: adapter.provider, url: location.href, ok, problem: problem || null } })
+      .catch(() => {});
+  }
+
+  /** Positions: the site's absolute index where it has one (ChatGPT), else aligned on provider ids
+   * already seen (so older turns loaded above get smaller, even negative, positions), else DOM order. */
+  function positions(turns) {
+    if (turns.every((t) => Number.isInteger(t.index))) return turns.map((t) => t.index);
+    let base = 0;
+    const anchor = turns.findIndex((t) => t.messageId && conv.idPos.has(t.messageId));
+    if (anchor >= 0) base = conv.idPos.get(turns[anchor].messageId) - anchor;
+    else if (conv.maxPos !== null && turns.some((t) => t.messageId)) base = conv.maxPos + 1;
+    const out = turns.map((_, i) => base + i);
+    turns.forEach((t, i) => {
+      if (t.messageId) conv.idPos.set(t.messageId, out[i]);
+      conv.maxPos = conv.maxPos === null ? out[i] : Math.max(conv.maxPos, out[i]);
+    });
+    return out;
+  }
+
+  function deriveKey(turn, position, parentKey, hash) {
+    if (turn.messageId) return turn.messageId;
+    // A prompt never streams: its text names it, so an edited prompt is a new key.
+    if (turn.role === "user") return `u${position}-${hash}`;
+    // An answer is named by its place and its prompt; a retry shown as "2 / 2" is another version.
+    const version = turn.branch > 1 ? `-v${turn.branch}` : "";
+    return `${turn.role[0]}${position}-${D.hash(parentKey || "")}${version}`;
+  }
+
+  function snapshot() {
+    const started = performance.now();
+    const id = adapter.conversationId(location.href);
+    if (!conv || conv.id !== id) newConversation(id);
+    ensureObserved();
+    if (!id) return; // a new or temporary chat: nothing is stored until the site gives it an id
+    const turns = adapter.turns(document);
+    const now = Date.now();
+    const pos = positions(turns);
+    const out = [];
+    let prevKey = null, waiting = false, usable = 0;
+    turns.forEach((turn, i) => {
+      const tc = turn.el.textContent || "";
+      let st = elState.get(turn.el);
+      if (!st || st.tc !== tc) {
+        const content = adapter.content(turn);
+        const hash = D.hash(content.text);
+        st = { tc, content, hash, changedAt: st && st.hash === hash ? st.changedAt : now };
+        elState.set(turn.el, st);
+      }
+      if (!st.content.text) { if (turn.streaming) waiting = true; return; }
+      usable++;
+      const key = deriveKey(turn, pos[i], prevKey, st.hash);
+      const storedKey = conv.storedKey.get(key) || key;
+      const parentKey = prevKey;
+      prevKey = storedKey;
+      const sent = conv.sent.get(key);
+      let status = "complete";
+      if (turn.streaming) {
+        if (sent && sent.hash === st.hash) return;
+        if (now - st.changedAt < CFG.SETTLE_MS) { waiting = true; return; }
+        status = "streaming";
+        waiting = true; // look again: it may grow, or finish
+      } else if (sent && sent.hash === st.hash && sent.status === "complete") {
+        return;
+      }
+      out.push({
+        key: storedKey, role: turn.role, position: pos[i], parent_key: parentKey,
+        message_id: turn.messageId && !turn.messageId.includes(":") ? turn.messageId : null,
+        model: turn.model || null, html: st.content.html, text: st.content.text, status,
+        _key: key, _hash: st.hash,
+      });
+    });
+
+    if (usable) {
+      reportHealth(true);
+    } else if (conv.health === null && !conv.healthTimer) {
+      conv.healthTimer = setTimeout(() => {
+        conv.healthTimer = null;
+        const found = adapter.turns(document).some((t) => adapter.content(t).text);
+        if (!found && adapter.conversationId(location.href) === conv.id) {
+          reportHealth(false, "conversation page but no turns found; the site may have changed its layout");
+        }
+      }, CFG.HEALTH_GRACE_MS);
+    }
+    if (out.length) deliver(out);
+    if (waiting) {
+      clearTimeout(recheckTimer);
+      recheckTimer = setTimeout(() => schedule(0), CFG.SETTLE_MS);
+    }
+    performance.measure(CFG.MEASURE, { start: started, end: performance.now() });
+    if (performance.getEntriesByName(CFG.MEASURE).length > 1000) performance.clearMeasures(CFG.MEASURE);
+  }
+
+  function deliver(turns) {
+    const state = conv;
+    const conversation = {
+      provider: adapter.provider, external_id: state.id, title: adapter.title(document),
+      url: location.origin + location.pathname,
+      model: turns.map((t) => t.model).filter(Boolean).pop() || null,
+    };
+    for (const t of turns) state.sent.set(t._key, { hash: t._hash, status: t.status });
+    for (let i = 0; i < turns.length; i += CFG.MAX_TURNS_PER_MESSAGE) {
+      const batch = turns.slice(i, i + CFG.MAX_TURNS_PER_MESSAGE);
+      const capture = {
+        conversation, source: "capture",
+        turns: batch.map(({ _key, _hash, ...wire }) => wire),
+      };
+      send({ kind: "capture", capture }).then((reply) => {
+        const keys = reply?.result?.keys;
+        if (Array.isArray(keys)) {
+          batch.forEach((t, j) => { if (keys[j] && keys[j] !== t._key) state.storedKey.set(t._key, keys[j]); });
+        }
+      }, () => {
+        for (const t of batch) state.sent.delete(t._key); // not even queued: try again next snapshot
+      });
+    }
+  }
+
+  function schedule(delay = CFG.DEBOUNCE_MS) {
+    const now = performance.now();
+    if (!firstPending) firstPending = now;
+    clearTimeout(timer);
+    timer = setTimeout(run, Math.min(delay, Math.max(0, firstPending + CFG.MAX_WAIT_MS - now)));
+  }
+
+  function run() {
+    firstPending = 0;
+    timer = null;
+    try {
+      snapshot();
+    } catch (err) {
+      console.warn("[vivim] capture snapshot failed", err);
+    }
+  }
+
+  function ensureObserved() {
+    const target = adapter.container(document) || document.body;
+    if (!target || (target === observed && observed.isConnected)) return;
+    observer ||= new MutationObserver(() => schedule()); // the hot path: no DOM reads at all
+    observer.disconnect();
+    observer.observe(target, {
+      childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ["data-is-streaming", "aria-busy", "data-message-id"],
+    });
+    observed = target;
+  }
+
+  function checkUrl() {
+    if (location.href === lastUrl) return;
+    lastUrl = location.href;
+    schedule(0);
+  }
+
+  globalThis.VIVIM = {
+    adapter,
+    /** Ask the host something through the service worker: resolves to the host's reply. */
+    request: (type, payload = {}) => send({ kind: "request", type, payload }),
+    conversationId: () => adapter.conversationId(location.href),
+    snapshotNow: run,
+  };
+
+  if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", checkUrl);
+  addEventListener("popstate", checkUrl);
+  setInterval(checkUrl, CFG.URL_POLL_MS);
+  ensureObserved();
+  schedule(0);
+})();

@@ -1,0 +1,84 @@
+/* Claude (claude.ai): everything VIVIM knows about this site's page, behind the shared adapter
+ * interface (see content/core.js). Claude puts no message ids in the page, so the core derives keys;
+ * the "n / m" version counter Claude shows after a retry or an edit tells branches apart. */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    // User and assistant turns together, in document order.
+    turn: ['[data-testid="user-message"], div[data-is-streaming]',
+      '[data-testid="user-message"], .font-claude-response, .font-claude-message',
+      '.font-user-message, .font-claude-message'],
+    user: ['[data-testid="user-message"]', ".font-user-message"],
+    content: {
+      assistant: [".standard-markdown", ".font-claude-response", ".font-claude-message", ".grid-cols-1"],
+      user: ['[data-testid="user-message"]', ".font-user-message"],
+    },
+    streaming: ['[data-is-streaming="true"]'],
+    stop: ['button[aria-label="Stop response"]', 'button[aria-label="Stop Response"]'],
+    wrapper: ["[data-test-render-count]", ".group"],
+    version: ['[data-testid="message-version"]', "span"],
+    title: ['[data-testid="chat-menu-trigger"]', '[data-testid="chat-title-button"]', "header h1"],
+    model: ['[data-testid="model-selector-dropdown"]', 'button[aria-label*="model" i]'],
+    editor: ['div.ProseMirror[contenteditable="true"]', 'div[contenteditable="true"][aria-label*="prompt" i]',
+      'fieldset div[contenteditable="true"]', 'div[contenteditable="true"]'],
+    send: ['button[aria-label="Send message"]', 'button[aria-label="Send Message"]', 'fieldset button[type="submit"]'],
+    container: ['div[data-testid="conversation-thread"]', "main", "body"],
+  };
+  const CHROME = [".sr-only", "[data-testid='action-bar-copy']", "pre .sticky", "pre [class*='copy']"];
+  const ID_PATH = /^\/chat\/([0-9a-f-]{8,})/i;
+  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
+
+  function versionOf(el) {
+    const wrapper = el.closest(SEL.wrapper.join(","));
+    if (!wrapper) return null;
+    for (const span of wrapper.querySelectorAll(SEL.version.join(","))) {
+      if (span.childElementCount) continue;
+      const m = VERSION.exec(span.textContent || "");
+      if (m) return Number(m[1]);
+    }
+    return null;
+  }
+
+  const adapter = {
+    provider: "claude",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "claude.ai",
+    conversationId(url) {
+      const match = ID_PATH.exec(new URL(url).pathname);
+      return match ? match[1] : null;
+    },
+    title(doc) {
+      const text = D.first(doc, SEL.title)?.textContent?.trim();
+      if (text) return text;
+      const t = doc.title.replace(/\s*[-|]\s*Claude\s*$/, "").trim();
+      return t && t !== "Claude" ? t : null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!(D.first(doc, SEL.streaming) || D.first(doc, SEL.stop)),
+    turns(doc) {
+      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const out = [];
+      for (const el of D.all(doc, SEL.turn)) {
+        const isUser = SEL.user.some((s) => el.matches(s));
+        // Skip assistant wrappers nested in another captured element (older markup nests them).
+        if (out.length && out[out.length - 1].el.contains(el)) continue;
+        out.push({
+          el, role: isUser ? "user" : "assistant", messageId: null, index: null,
+          streaming: !isUser && el.getAttribute("data-is-streaming") === "true",
+          model: isUser ? null : model, branch: versionOf(el),
+        });
+      }
+      return out;
+    },
+    content(turn) {
+      const body = turn.role === "user" ? turn.el : (D.first(turn.el, SEL.content.assistant) || turn.el);
+      return D.extract(body, CHROME);
+    },
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();

@@ -1,0 +1,84 @@
+/* Gemini (gemini.google.com): everything VIVIM knows about this site's page, behind the shared adapter
+ * interface (see content/core.js). Gemini renders Angular custom elements (<user-query>,
+ * <model-response>, <message-content id="message-content-id-r_…">) inside an infinite scroller that
+ * loads older turns when scrolled up. */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    turn: ["user-query, model-response", '[data-test-id="user-query"], [data-test-id="model-response"]',
+      ".query-text, message-content"],
+    user: ["user-query", '[data-test-id="user-query"]', ".query-text"],
+    pair: [".conversation-container", "[data-conversation-turn]"],
+    responseId: ['message-content[id^="message-content-id-"]', '[id^="message-content-id-"]', "[data-response-id]"],
+    content: {
+      assistant: ["message-content .markdown", ".markdown-main-panel", "message-content", ".model-response-text"],
+      user: [".query-text", "user-query-content", ".user-query-bubble-with-background"],
+    },
+    busy: ['[aria-busy="true"]', ".response-footer:not(.complete)"],
+    stop: ['button[aria-label="Stop response"]', "button.stop", '[data-test-id="stop-button"]'],
+    title: ['[data-test-id="conversation-title"]', ".conversation-title-container .conversation-title",
+      ".selected .conversation-title"],
+    model: ['[data-test-id="bard-mode-menu-button"] .current-mode-title', ".current-mode-title",
+      '[data-test-id="bard-mode-menu-button"]'],
+    editor: ['rich-textarea .ql-editor[contenteditable="true"]', ".ql-editor[contenteditable='true']",
+      'div[contenteditable="true"][role="textbox"]'],
+    send: ["button.send-button", 'button[aria-label="Send message"]', 'button[aria-label*="Send" i]'],
+    container: ["#chat-history", "infinite-scroller.chat-history", "main", "body"],
+  };
+  const CHROME = [".cdk-visually-hidden", ".sr-only", ".code-block-decoration", "mat-icon", ".response-footer",
+    "sources-list", ".thoughts-header"];
+  const ID_PATH = /^\/(?:u\/\d+\/)?(?:app|gem\/[^/]+)\/([0-9a-zA-Z_-]{8,})/;
+
+  function responseId(el) {
+    const holder = D.selfOrFirst(el, SEL.responseId);
+    if (!holder) return null;
+    const raw = holder.getAttribute("data-response-id") || holder.id.replace(/^message-content-id-/, "");
+    return raw || null;
+  }
+
+  const adapter = {
+    provider: "gemini",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "gemini.google.com",
+    conversationId(url) {
+      const match = ID_PATH.exec(new URL(url).pathname);
+      return match ? match[1] : null;
+    },
+    title(doc) {
+      const text = D.first(doc, SEL.title)?.textContent?.trim();
+      if (text) return text;
+      const t = doc.title.replace(/\s*[-|]\s*(Google\s*)?Gemini\s*$/, "").trim();
+      return t && t !== "Gemini" ? t : null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!D.first(doc, SEL.stop),
+    turns(doc) {
+      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const out = [];
+      for (const el of D.all(doc, SEL.turn)) {
+        const isUser = SEL.user.some((s) => el.matches(s));
+        const pair = el.closest(SEL.pair.join(","));
+        let messageId = null;
+        if (isUser) messageId = pair?.id ? `${pair.id}:user` : null;
+        else messageId = responseId(el) || (pair?.id ? `${pair.id}:model` : null);
+        out.push({
+          el, role: isUser ? "user" : "assistant", messageId, index: null,
+          streaming: !isUser && !!D.first(el, SEL.busy), model: isUser ? null : model,
+        });
+      }
+      const last = out[out.length - 1];
+      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
+      return out;
+    },
+    content(turn) {
+      const body = D.first(turn.el, SEL.content[turn.role]) || turn.el;
+      return D.extract(body, CHROME);
+    },
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();

@@ -1,0 +1,165 @@
+/* VIVIM popup: host status, counts, capture health per site, and search as you type.
+ * Everything shown here came from captured pages and is untrusted: it is rendered with
+ * textContent and createElement only, never innerHTML. */
+"use strict";
+
+const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : globalThis.chrome;
+const SEARCH_DEBOUNCE_MS = 150;
+const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini" };
+// Only these origins are ever opened from a result; anything else in a stored URL is ignored.
+const SITE_URL = {
+  chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,
+  claude: (id) => `https://claude.ai/chat/${encodeURIComponent(id)}`,
+  gemini: (id) => `https://gemini.google.com/app/${encodeURIComponent(id)}`,
+};
+const SAFE_ORIGINS = ["https://chatgpt.com", "https://claude.ai", "https://gemini.google.com"];
+const MARK_START = "\u0002", MARK_END = "\u0003";
+
+const $ = (id) => document.getElementById(id);
+let active = -1;
+let items = [];
+let searchTimer = null;
+let searchSeq = 0;
+
+const send = (message) => api.runtime.sendMessage(message);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+/** Snippet text with U+0002..U+0003 hits wrapped in <mark>, built node by node. */
+function snippetNode(snippet) {
+  const out = el("div", "snippet");
+  const parts = String(snippet || "").split(MARK_START);
+  out.append(document.createTextNode(parts[0].replaceAll(MARK_END, "")));
+  for (const part of parts.slice(1)) {
+    const end = part.indexOf(MARK_END);
+    if (end < 0) { out.append(document.createTextNode(part)); continue; }
+    out.append(el("mark", null, part.slice(0, end)));
+    out.append(document.createTextNode(part.slice(end + 1).replaceAll(MARK_END, "")));
+  }
+  return out;
+}
+
+function safeUrl(conversation) {
+  try {
+    const url = new URL(conversation.url);
+    if (url.protocol === "https:" && SAFE_ORIGINS.includes(url.origin)) return url.href;
+  } catch { /* fall through to the URL we can build ourselves */ }
+  const make = SITE_URL[conversation.provider];
+  return make && conversation.external_id ? make(conversation.external_id) : null;
+}
+
+function when(seconds) {
+  if (!seconds) return "";
+  return new Date(seconds * 1000).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+}
+
+async function refreshStatus() {
+  const status = await send({ kind: "status" }).catch((err) => ({ connected: false, error: String(err) }));
+  $("host-dot").className = `dot ${status.connected ? "ok" : "bad"}`;
+  $("host-status").textContent = status.connected
+    ? `Host connected · v${status.host_version}`
+    : `Host not reachable${status.error ? `: ${status.error}` : ""}. Run “vivim install”.`;
+  const queued = $("queued");
+  queued.hidden = !status.queued;
+  queued.textContent = status.queued ? `${status.queued} waiting` : "";
+  let stats = null;
+  if (status.connected) {
+    const reply = await send({ kind: "request", type: "stats", payload: {} }).catch(() => null);
+    if (reply?.ok) stats = reply.result;
+  }
+  $("counts").textContent = stats
+    ? `${stats.conversations} conversations · ${stats.messages} messages`
+    : "Counts appear when the host is connected.";
+  renderHealth(status.health || {}, stats?.adapter_health || {});
+}
+
+function renderHealth(local, remote) {
+  const list = $("health");
+  list.replaceChildren();
+  for (const [provider, label] of Object.entries(PROVIDERS)) {
+    const a = local[provider], b = remote[provider];
+    // Prefer the newer report: local times are ms, the host's are seconds.
+    const h = !a ? b : !b ? a : (a.checked_at / 1000 >= b.checked_at ? a : b);
+    const item = el("li", h ? (h.ok ? "ok" : "bad") : "", label);
+    item.title = !h ? "not seen yet" : h.ok ? "capturing" : `capture is broken here: ${h.problem || "no turns found"}`;
+    if (h && !h.ok) item.append(document.createTextNode(" — capture broken"));
+    list.append(item);
+  }
+}
+
+function setActive(i) {
+  const nodes = $("results").children;
+  if (!nodes.length) { active = -1; return; }
+  active = (i + nodes.length) % nodes.length;
+  Array.from(nodes).forEach((n, j) => n.setAttribute("aria-selected", String(j === active)));
+  nodes[active].scrollIntoView({ block: "nearest" });
+  $("q").setAttribute("aria-activedescendant", nodes[active].id);
+}
+
+function open(i) {
+  const item = items[i];
+  if (!item?.url) return;
+  api.tabs.create({ url: item.url });
+  window.close();
+}
+
+function renderResults(result) {
+  const list = $("results");
+  list.replaceChildren();
+  items = [];
+  for (const group of result.results || []) {
+    const conv = group.conversation || {};
+    const hit = (group.hits || [])[0] || {};
+    const i = items.length;
+    items.push({ url: safeUrl(conv) });
+    const li = el("li");
+    li.id = `result-${i}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.append(el("div", "title", conv.title || "Untitled conversation"));
+    li.append(el("div", "meta", `${PROVIDERS[conv.provider] || conv.provider} · ${hit.role || ""} · ${when(hit.created_at || conv.updated_at)}`));
+    li.append(snippetNode(hit.snippet));
+    li.addEventListener("click", () => open(i));
+    list.append(li);
+  }
+  $("q").setAttribute("aria-expanded", String(items.length > 0));
+  $("search-note").textContent = $("q").value.trim() && !items.length ? "No matches." : "";
+  active = -1;
+  if (items.length) setActive(0);
+}
+
+async function search() {
+  const query = $("q").value.trim();
+  const seq = ++searchSeq;
+  if (!query) { renderResults({ results: [] }); return; }
+  const payload = { query, limit: 20, provider: $("provider").value || null };
+  const reply = await send({ kind: "request", type: "search", payload }).catch((err) => ({ ok: false, error: { message: String(err) } }));
+  if (seq !== searchSeq) return; // a newer keystroke already asked
+  if (!reply?.ok) {
+    renderResults({ results: [] });
+    $("search-note").textContent = `Search failed: ${reply?.error?.message || "no answer from the host"}`;
+    return;
+  }
+  renderResults(reply.result);
+}
+
+function scheduleSearch() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(search, SEARCH_DEBOUNCE_MS);
+}
+
+$("q").addEventListener("input", scheduleSearch);
+$("provider").addEventListener("change", search);
+$("search-form").addEventListener("submit", (e) => { e.preventDefault(); if (active >= 0) open(active); });
+$("q").addEventListener("keydown", (e) => {
+  if (e.key === "ArrowDown") { e.preventDefault(); setActive(active + 1); }
+  else if (e.key === "ArrowUp") { e.preventDefault(); setActive(active - 1); }
+  else if (e.key === "Enter") { e.preventDefault(); if (active >= 0) open(active); }
+});
+
+refreshStatus();
