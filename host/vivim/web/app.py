@@ -1,0 +1,79 @@
+"""The aiohttp application: routes, security, error mapping and the live-event hub."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from ..errors import VivimError
+from ..runtime import Runtime
+from . import api, events
+from .security import add_security_headers, make_security_middleware
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_JSON_BODY = 1024 * 1024  # settings and the like; uploads stream and are not bound by this
+
+# VivimError code -> HTTP status. Anything not listed is a 500 (a bug; the log has it).
+STATUS_BY_CODE = {
+    "bad_request": 400,
+    "invalid_payload": 400,
+    "invalid_json": 400,
+    "import_format": 422,
+    "not_found": 404,
+    "unauthorized": 401,
+    "store_busy": 503,
+    "unavailable": 501,
+    "config_error": 409,
+    "sync_error": 502,
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except VivimError as exc:
+        status = STATUS_BY_CODE.get(exc.code, 500)
+        if status == 500:
+            log.error("%s %s failed: %s: %s", request.method, request.path, exc.code, exc.message)
+        return web.json_response({"error": exc.to_dict()}, status=status)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        return web.json_response(
+            {"error": {"code": "http_" + str(exc.status), "message": exc.reason}}, status=exc.status,
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
+        )
+    except Exception:
+        log.exception("%s %s: internal error", request.method, request.path)
+        return web.json_response(
+            {"error": {"code": "internal", "message": "internal error; the log in the data directory has details"}},
+            status=500,
+        )
+
+
+def create_app(runtime: Runtime, token: str) -> web.Application:
+    """The whole web app for one runtime; `token` is the secret every request must carry."""
+    app = web.Application(
+        middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
+    )
+    app[api.RUNTIME] = runtime
+    app[api.ROUTES] = api.load_protocol_routes()
+    app[api.STATIC_DIR] = STATIC_DIR
+    app.on_response_prepare.append(add_security_headers)
+    api.add_routes(app)
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
+    app.router.add_get("/favicon.svg", favicon)
+    events.setup(app)
+    return app
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "icons" / "vivim.svg")

@@ -1,0 +1,155 @@
+"""Who may talk to the web app: the token, Host and Origin checks, and the security headers.
+
+The server listens on 127.0.0.1 only, but any web page the user visits can still make the
+browser send requests there. So:
+- every request carries the token from the data directory (a cookie set on first open, or an
+  `Authorization: Bearer` header for scripts); the cookie is HttpOnly and SameSite=Strict;
+- a Host other than 127.0.0.1:PORT or localhost:PORT is refused, which defeats DNS rebinding
+  (a hostile name resolved to 127.0.0.1 still sends its own name as Host);
+- an Origin other than our own, or a Sec-Fetch-Site that says another site (or another port
+  of localhost, which counts as the same "site") made the request, is refused;
+- responses forbid inline script, framing, MIME sniffing and referrers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from ..config import private_file
+
+log = logging.getLogger(__name__)
+
+TOKEN_COOKIE = "vivim_token"
+TOKEN_QUERY = "token"
+TOKEN_BYTES = 32
+COOKIE_MAX_AGE = 30 * 24 * 3600
+LOOPBACK = "127.0.0.1"
+LOCAL_NAMES = (LOOPBACK, "localhost")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'; img-src 'self' data:; connect-src 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+FOREIGN_FETCH_SITES = {"cross-site", "same-site"}
+PUBLIC_PREFIXES = ("/static/", "/favicon.svg")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def load_or_create_token(path: Path) -> str:
+    """The web token, created (random, file 0600) the first time anything needs it."""
+    if path.exists():
+        token = path.read_text(encoding="ascii").strip()
+        if token:
+            private_file(path)
+            return token
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    private_file(path)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+def allowed_hosts(port: int) -> set[str]:
+    return {f"{name}:{port}" for name in LOCAL_NAMES}
+
+
+def local_port(request: web.Request) -> int | None:
+    """The port this connection was accepted on (not what the client claims)."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2:
+        return int(sockname[1])
+    return None
+
+
+def token_matches(expected: str, offered: str | None) -> bool:
+    return bool(offered) and hmac.compare_digest(expected.encode(), offered.encode())  # type: ignore[union-attr]
+
+
+def offered_token(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.cookies.get(TOKEN_COOKIE)
+
+
+def error_response(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    if request.path.startswith("/api/"):
+        return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return web.Response(status=status, text=_error_page(status, message), content_type="text/html")
+
+
+def _error_page(status: int, message: str) -> str:
+    from html import escape
+
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>VIVIM</title>"
+        "<link rel=stylesheet href=/static/app.css>"
+        f"<main class=refusal><h1>VIVIM</h1><p>{escape(message)}</p>"
+        "<p>Open VIVIM from the extension's popup, or run <code>vivim open</code> in a terminal.</p>"
+        f"<p class=muted>HTTP {status}</p></main>"
+    )
+
+
+def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
+        port = local_port(request)
+        host = request.headers.get("Host", "").lower()
+        if port is None or host not in allowed_hosts(port):
+            log.warning("refused request for Host %r (possible DNS rebinding)", host)
+            return error_response(request, 403, "forbidden_host",
+                                  f"this server only answers to 127.0.0.1:{port} and localhost:{port}")
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.lower() not in {f"http://{h}" for h in allowed_hosts(port)}:
+            log.warning("refused request from Origin %r", origin)
+            return error_response(request, 403, "forbidden_origin", "requests from other sites are refused")
+        if request.headers.get("Sec-Fetch-Site", "").lower() in FOREIGN_FETCH_SITES:
+            return error_response(request, 403, "forbidden_origin", "requests from other sites are refused")
+
+        query_token = request.query.get(TOKEN_QUERY)
+        if query_token is not None and request.method == "GET" and not request.path.startswith("/api/"):
+            if not token_matches(token, query_token):
+                return error_response(request, 401, "unauthorized", "this link's token is not valid (any more)")
+            # Keep the token out of the address bar, history and bookmarks: cookie, then redirect.
+            rest = [(k, v) for k, v in request.query.items() if k != TOKEN_QUERY]
+            location = request.path + ("?" + urlencode(rest) if rest else "")
+            response = web.HTTPSeeOther(location)
+            response.set_cookie(TOKEN_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
+                                samesite="Strict")
+            return response
+        if request.method in ("GET", "HEAD") and request.path.startswith(PUBLIC_PREFIXES):
+            return await handler(request)  # the page's own code and styles hold nothing private
+        if not token_matches(token, offered_token(request)):
+            return error_response(request, 401, "unauthorized", "this page needs VIVIM's access token")
+        return await handler(request)
+
+    return security
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/api/") or response.content_type == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
