@@ -173,7 +173,8 @@ class Sandboxed:
 
     def sandbox_manifest_folder(self) -> Path:
         """Where the sandboxed browser looks for manifests, inside its own ~/.var/app/<id>."""
-        inside = Machine(system=LINUX, home=self.evidence)
+        # Flatpak points XDG_CONFIG_HOME at ~/.var/app/<id>/config inside the sandbox.
+        inside = Machine(system=LINUX, home=self.evidence, env={"XDG_CONFIG_HOME": str(self.evidence / "config")})
         return resolve(self.browser.manifest_dir[LINUX], inside)
 
 

@@ -1,0 +1,170 @@
+"""`vivim install`, `uninstall` and `doctor` through click's CliRunner, against a temporary HOME
+and data directory (the doctor still starts the real launcher it finds)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vivim.cli import main
+from vivim.install.doctor import FAIL, check_database, check_permissions
+
+from .layouts import LAYOUTS, MANIFEST, install_browsers, tree
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def runner(home: Path, vivim_home: Path, tmp_path: Path) -> CliRunner:
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    return CliRunner(env={"HOME": str(home), "VIVIM_HOME": str(vivim_home), "PATH": str(empty_bin),
+                          "XDG_CONFIG_HOME": None, "VIVIM_SERVICES": "none"})
+
+
+def doctor_json(runner: CliRunner) -> tuple[int, dict]:
+    result = runner.invoke(main, ["doctor", "--json"])
+    return result.exit_code, json.loads(result.output)
+
+
+def failures(report: dict) -> list[dict]:
+    return [c for c in report["checks"] if c["status"] == FAIL]
+
+
+def test_install_registers_the_browsers_found_and_prints_where(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chromium", "firefox"])
+    result = runner.invoke(main, ["install"])
+    assert result.exit_code == 0, result.output
+    for browser in ("chromium", "firefox"):
+        manifest = home / LAYOUTS["linux"][browser][1] / MANIFEST
+        assert manifest.is_file()
+        assert str(manifest) in result.output
+    assert str(vivim_home / "bin" / "vivim-host") in result.output
+
+
+def test_install_with_nothing_found_says_how_to_name_a_browser_and_fails(runner, home):
+    result = runner.invoke(main, ["install"])
+    assert result.exit_code == 1
+    assert "--browser chromium" in result.output
+    assert not (home / ".config").exists()
+
+
+def test_install_dry_run_writes_nothing(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chrome"])
+    before = tree(home, vivim_home)
+    result = runner.invoke(main, ["install", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would register" in result.output and str(home / LAYOUTS["linux"]["chrome"][1] / MANIFEST) in result.output
+    assert tree(home, vivim_home) == before
+
+
+def test_install_profile_dir_and_uninstall_it(runner, tmp_path):
+    profile = tmp_path / "chromium-profile"
+    result = runner.invoke(main, ["install", "--browser", "chromium", "--profile-dir", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert (profile / "NativeMessagingHosts" / MANIFEST).is_file()
+    result = runner.invoke(main, ["uninstall", "--profile-dir", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert not (profile / "NativeMessagingHosts").exists()
+
+
+def test_install_profile_dir_for_firefox_is_a_clear_error(runner, tmp_path):
+    result = runner.invoke(main, ["install", "--browser", "firefox", "--profile-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Firefox reads host manifests only from" in result.output
+
+
+def test_uninstall_removes_what_install_wrote_and_keeps_the_data(runner, home, vivim_home):
+    install_browsers(home, "linux", ["brave"])
+    (vivim_home / "vivim.sqlite3").write_bytes(b"")
+    before = tree(home, vivim_home)
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    result = runner.invoke(main, ["uninstall"])
+    assert result.exit_code == 0, result.output
+    assert "Removed:" in result.output
+    assert tree(home, vivim_home) == before
+    assert runner.invoke(main, ["uninstall"]).output.startswith("Nothing to remove")
+
+
+def test_doctor_is_green_after_install(runner, home):
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    code, report = doctor_json(runner)
+    assert failures(report) == []
+    assert code == 0 and report["ok"] is True
+    host = next(c for c in report["checks"] if c["area"] == "host")
+    assert "answered hello" in host["summary"]
+
+
+def test_doctor_is_red_when_the_manifest_points_to_a_missing_launcher(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    (vivim_home / "bin" / "vivim-host").unlink()
+
+    code, report = doctor_json(runner)
+
+    assert code == 1 and report["ok"] is False
+    [browser, host] = failures(report)
+    assert browser["summary"] == "Chromium: manifest points to a missing launcher"
+    assert str(vivim_home / "bin" / "vivim-host") in browser["problem"]
+    assert "vivim install" in browser["fix"]
+    assert host["area"] == "host"
+    human = runner.invoke(main, ["doctor"])
+    assert human.exit_code == 1
+    assert "FAIL" in human.output and "Fix: Run `vivim install` again" in human.output
+
+
+def test_doctor_is_red_when_nothing_is_registered(runner):
+    code, report = doctor_json(runner)
+    assert code == 1
+    assert any(c["summary"] == "com.vivim.host is not registered with any browser" for c in failures(report))
+
+
+def test_doctor_flags_a_manifest_that_does_not_allow_our_extension(runner, home):
+    install_browsers(home, "linux", ["chrome"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    manifest = home / LAYOUTS["linux"]["chrome"][1] / MANIFEST
+    data = json.loads(manifest.read_text())
+    data["allowed_origins"] = ["chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"]
+    manifest.write_text(json.dumps(data))
+
+    code, report = doctor_json(runner)
+
+    assert code == 1
+    [problem] = failures(report)
+    assert "allowed_origins does not list chrome-extension://" in problem["problem"]
+
+
+def test_doctor_flags_a_launcher_that_is_not_executable(runner, home, vivim_home):
+    install_browsers(home, "linux", ["firefox"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    (vivim_home / "bin" / "vivim-host").chmod(0o600)
+    code, report = doctor_json(runner)
+    assert code == 1
+    assert any(c["summary"] == "Firefox: launcher is not executable" for c in failures(report))
+
+
+def test_doctor_flags_files_other_users_can_read(vivim_home):
+    (vivim_home / "vivim.log").write_text("x")
+    os.chmod(vivim_home / "vivim.log", 0o644)
+    check = check_permissions(vivim_home)
+    assert check.status == FAIL
+    assert f"{vivim_home / 'vivim.log'} is 644 (want 600)" in check.problem
+    os.chmod(vivim_home / "vivim.log", 0o600)
+    assert check_permissions(vivim_home).status == "ok"
+
+
+def test_doctor_flags_a_file_that_is_not_a_database(vivim_home):
+    (vivim_home / "vivim.sqlite3").write_bytes(b"this is not SQLite" * 100)
+    check = check_database(vivim_home / "vivim.sqlite3")
+    assert check.status == FAIL
+    assert check.fix
