@@ -6,7 +6,8 @@ is measured against the newest candidate, not the wall clock):
    cut at a relevance floor, fused by reciprocal rank;
 2. drop what is already in the current conversation, and chunks the draft already contains;
 3. prefer recent: relevance x (1 - RECENCY_WEIGHT + RECENCY_WEIGHT x 2^(-age / half-life));
-4. diversify with MMR (cosine of the stored vectors; word overlap when a chunk has none yet);
+4. diversify with MMR (cosine of the stored vectors; word overlap when a chunk has none yet), and
+   leave out near-duplicates of a chosen chunk (the same answer captured twice);
 5. fit the token budget, counted with the embedding model's WordPiece tokenizer. That is not the
    assistant's tokenizer: for English prose it counts within ~10-15% of GPT/Claude tokenizers, so
    the default budget leaves room. The whole returned `text` never exceeds `token_budget` tokens.
@@ -33,7 +34,8 @@ DEFAULT_MAX_ITEMS = 6
 CANDIDATES = 40
 MIN_COSINE = 0.30  # MiniLM cosine below this is rarely related
 MIN_WORD_OVERLAP = 2  # keyword candidates must share this many informative words with the draft
-MMR_LAMBDA = 0.7
+MMR_LAMBDA = 0.6
+DUPLICATE_SIMILARITY = 0.95  # a chunk this close to one already chosen adds nothing: left out
 RECENCY_WEIGHT = 0.3
 RECENCY_HALF_LIFE_DAYS = 90.0
 MIN_ITEM_TOKENS = 24  # a source cut shorter than this is not worth its header
@@ -117,14 +119,15 @@ def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[
     """All candidates in maximal-marginal-relevance order (relevant, but unlike those before)."""
     remaining = sorted(candidates, key=lambda c: (-c.relevance, c.chunk_id))
     chosen: list[Candidate] = []
+    redundancy = {c.chunk_id: 0.0 for c in remaining}
     while remaining:
-        def gain(c: Candidate) -> tuple[float, int]:
-            redundancy = max((similarity(c, s) for s in chosen), default=0.0)
-            return (-(lambda_ * c.relevance - (1 - lambda_) * redundancy), c.chunk_id)
-
-        best = min(remaining, key=gain)
+        best = min(remaining, key=lambda c: (-(lambda_ * c.relevance - (1 - lambda_) * redundancy[c.chunk_id]),
+                                             c.chunk_id))
         remaining.remove(best)
         chosen.append(best)
+        for c in remaining:
+            redundancy[c.chunk_id] = max(redundancy[c.chunk_id], similarity(c, best))
+        remaining = [c for c in remaining if redundancy[c.chunk_id] < DUPLICATE_SIMILARITY]
     return chosen
 
 

@@ -1,0 +1,89 @@
+"""Hybrid search: filters, grouping, snippets, and the full-text fallback before vectors exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vivim.embed import Embedder
+from vivim.search import MARK_END, MARK_START, Filters, fts_query_any, reciprocal_rank_fusion, search
+
+from .corpus import BASE_TIME, DAY
+
+
+def conversation_ids(result: dict[str, Any]) -> list[str]:
+    return [group["conversation"]["external_id"] for group in result["results"]]
+
+
+def test_search_answers_from_full_text_before_any_vector_exists(bare_db: Any, embedder: Embedder) -> None:
+    query = "git reflog"
+    result = search(bare_db, query, Filters(), 10, embedder.embed_query(query))
+    assert result["mode"] == "fulltext"
+    assert conversation_ids(result)[0] == "git-rebase"
+
+
+def test_hybrid_results_are_grouped_by_conversation_with_url_and_marked_snippets(
+        corpus_db: Any, embedder: Embedder) -> None:
+    query = "nginx proxy"
+    result = search(corpus_db, query, Filters(), 10, embedder.embed_query(query))
+    assert result["mode"] == "hybrid"
+    top = result["results"][0]
+    assert top["conversation"]["external_id"] == "nginx-proxy"
+    assert top["conversation"]["url"] == "https://example.test/claude/nginx-proxy"
+    assert len(conversation_ids(result)) == len(set(conversation_ids(result)))
+    assert f"{MARK_START}nginx{MARK_END}".lower() in top["hits"][0]["snippet"].lower()
+
+
+def test_vector_only_hits_get_a_snippet_from_their_text(corpus_db: Any, embedder: Embedder) -> None:
+    query = "trouble with insomnia at night"
+    result = search(corpus_db, query, Filters(), 5, embedder.embed_query(query), "vector")
+    assert result["mode"] == "vector"
+    assert conversation_ids(result)[0] == "sleep"
+    assert result["results"][0]["hits"][0]["snippet"]
+
+
+def test_provider_filter_applies_inside_the_vector_scan(corpus_db: Any, embedder: Embedder) -> None:
+    query = "slow database query needs an index"
+    result = search(corpus_db, query, Filters(provider="gemini"), 20, embedder.embed_query(query))
+    assert result["results"]
+    assert {g["conversation"]["provider"] for g in result["results"]} == {"gemini"}
+
+
+def test_role_and_date_filters_restrict_hits(corpus_db: Any, embedder: Embedder) -> None:
+    query = "how do I fix this"
+    since = BASE_TIME - 30 * DAY
+    result = search(corpus_db, query, Filters(role="assistant", since=since), 20, embedder.embed_query(query))
+    hits = [hit for group in result["results"] for hit in group["hits"]]
+    assert hits
+    assert {hit["role"] for hit in hits} == {"assistant"}
+    assert min(hit["created_at"] for hit in hits) >= since
+
+
+def test_conversation_filter_keeps_one_conversation(corpus_db: Any, embedder: Embedder) -> None:
+    conversation_id = corpus_db.execute(
+        "SELECT id FROM conversations WHERE external_id = 'tomato'").fetchone()[0]
+    query = "leaves"
+    result = search(corpus_db, query, Filters(conversation_id=conversation_id), 10, embedder.embed_query(query))
+    assert conversation_ids(result) == ["tomato"]
+
+
+def test_deleted_conversations_are_not_found(corpus_db: Any, embedder: Embedder) -> None:
+    corpus_db.execute("UPDATE conversations SET deleted_at = 1 WHERE external_id = 'sleep'")
+    query = "trouble with insomnia at night"
+    result = search(corpus_db, query, Filters(), 10, embedder.embed_query(query))
+    assert "sleep" not in conversation_ids(result)
+
+
+def test_query_syntax_in_user_text_is_searched_for_not_obeyed(corpus_db: Any, embedder: Embedder) -> None:
+    for query in ['"unbalanced', "NEAR(a b)", "-(", "*", "a OR", "col:value"]:
+        search(corpus_db, query, Filters(), 5, embedder.embed_query(query))  # must not raise
+
+
+def test_any_word_query_leaves_out_stop_words_and_quotes_the_rest() -> None:
+    assert fts_query_any('What is the "best" way to do it?') == '"best" OR "way"'
+    assert fts_query_any("the and of") is None
+
+
+def test_reciprocal_rank_fusion_rewards_agreement_and_breaks_ties_by_id() -> None:
+    fused = reciprocal_rank_fusion([[3, 1, 2], [1, 4]])
+    assert fused[0][0] == 1
+    assert [i for i, _ in fused[1:3]] == [3, 4]  # equal scores (rank 1 in one list): lower id first

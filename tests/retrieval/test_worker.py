@@ -1,0 +1,62 @@
+"""The embedding worker in a real host process embeds what another process captures."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from vivim.store import Store
+from vivim.store.capture import upsert_capture
+from tests.support.hostproc import HostProcess
+
+from .corpus import captures
+
+DEADLINE_SECONDS = 180  # a wait bound, not a timing assertion: slow CI just waits longer
+
+
+def wait_until_embedded(host: HostProcess) -> dict:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        status = host.call("embed.status")
+        if status["chunks"] and status["pending"] == 0:
+            return status
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+
+
+async def capture_corpus_from_this_process(home: Path) -> None:
+    store = await Store.open(home / "vivim.sqlite3")
+    try:
+        for capture in captures():
+            await store.write(upsert_capture, capture)
+    finally:
+        await store.close()
+
+
+async def test_worker_embeds_chunks_captured_by_another_process_and_search_turns_hybrid(
+        vivim_home: Path) -> None:
+    host = HostProcess(vivim_home, services="embed")
+    try:
+        assert host.call("hello")["singleton"] is True
+        first = host.call("search", {"query": "git reflog"})
+        assert first["mode"] == "fulltext"  # nothing captured, nothing embedded: never waits on the model
+        await capture_corpus_from_this_process(vivim_home)  # a different process writes the chunks
+        status = wait_until_embedded(host)
+        assert status["worker"] is True and status["embedded"] == status["chunks"]
+        result = host.call("search", {"query": "my kitten urinates outside its tray", "limit": 3})
+        assert result["mode"] == "hybrid"
+        assert result["results"][0]["conversation"]["external_id"] == "cat-litter"
+        context = host.call("context.build", {"draft": "cherry blossom trip route Kyoto", "token_budget": 120})
+        assert context["items"] and context["tokens"] <= 120
+    finally:
+        host.close()
+
+
+def test_search_without_the_worker_answers_full_text_at_once(vivim_home: Path) -> None:
+    host = HostProcess(vivim_home, services="none")
+    try:
+        result = host.call("search", {"query": "anything at all"})
+        assert result == {"query": "anything at all", "mode": "fulltext", "results": []}
+        assert host.call("context.build", {"draft": "anything"})["items"] == []
+    finally:
+        host.close()
