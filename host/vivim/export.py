@@ -1,0 +1,227 @@
+"""Exporting the store: JSON Lines, a Markdown folder, or a full-fidelity JSON archive.
+
+- jsonl: one object per message (provider, conversation_id = the provider's id,
+  conversation_title, message_id, parent_id, role, model, created_at, markdown, text, plus
+  kind and current), conversations oldest first, messages in thread order.
+- markdown: one file per conversation with YAML front matter (provider, ids, dates, url),
+  named "<date> <title> (<provider> <id prefix>).md" so it sorts and reads well in Obsidian.
+  The current branch is the body; other branches follow under "Other branches".
+- json: `{"vivim_export": 1, ...,"conversations": [...]}` with every stored field of every
+  message on every branch; `vivim import` reads it back (see importers/vivim_json.py).
+
+Filters: provider, since (a conversation with a message at or after it; for jsonl, the
+messages at or after it), and one conversation by its provider id or VIVIM id.
+Conversations are read one at a time, so memory stays flat for any store size.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from .importers.common import unix_to_iso
+from .importers.vivim_json import ARCHIVE_VERSION
+
+FORMATS = ("jsonl", "markdown", "json")
+CONVERSATION_FIELDS = ("id", "provider", "external_id", "title", "url", "model", "source", "created_at",
+                       "updated_at")
+MESSAGE_FIELDS = ("key", "parent_key", "provider_message_id", "position", "role", "model", "kind", "markdown",
+                  "text", "html", "content_hash", "status", "is_current", "source", "created_at", "updated_at")
+FILENAME_TITLE_CHARS = 80
+# Characters Obsidian or common file systems refuse in a file name or a link.
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]\x00-\x1f]+')
+ROLE_HEADINGS = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    provider: str | None = None
+    since: float | None = None
+    conversation: str | None = None  # the provider's conversation id, or VIVIM's numeric id
+
+
+@dataclass
+class ExportSummary:
+    conversations: int = 0
+    messages: int = 0
+    files: int = 0
+
+
+def conversation_ids(conn: Any, selection: ExportFilter) -> list[int]:
+    where, params = ["c.deleted_at IS NULL"], []
+    if selection.provider:
+        where.append("c.provider = ?")
+        params.append(selection.provider)
+    if selection.conversation:
+        where.append("(c.external_id = ? OR CAST(c.id AS TEXT) = ?)")
+        params.extend([selection.conversation, selection.conversation])
+    if selection.since is not None:
+        where.append("(c.created_at >= ? OR EXISTS (SELECT 1 FROM messages m"
+                     " WHERE m.conversation_id = c.id AND m.created_at >= ?))")
+        params.extend([selection.since, selection.since])
+    rows = conn.execute(
+        f"SELECT c.id FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.created_at, c.id", params
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_conversation(conn: Any, conversation_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        f"SELECT {', '.join(CONVERSATION_FIELDS)} FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    messages = conn.execute(
+        f"SELECT {', '.join(MESSAGE_FIELDS)} FROM messages WHERE conversation_id = ? ORDER BY position, id",
+        (conversation_id,),
+    ).fetchall()
+    conversation = {name: row[name] for name in CONVERSATION_FIELDS}
+    conversation["messages"] = [
+        {name: (bool(m[name]) if name == "is_current" and m[name] is not None else m[name])
+         for name in MESSAGE_FIELDS}
+        for m in messages
+    ]
+    return conversation
+
+
+async def iter_conversations(store: Any, selection: ExportFilter) -> AsyncIterator[dict[str, Any]]:
+    for conversation_id in await store.read(conversation_ids, selection):
+        yield await store.read(load_conversation, conversation_id)
+
+
+# ---- jsonl --------------------------------------------------------------------------------
+
+def jsonl_rows(conversation: dict[str, Any], since: float | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for m in conversation["messages"]:
+        if since is not None and (m["created_at"] or 0) < since:
+            continue
+        rows.append({
+            "provider": conversation["provider"],
+            "conversation_id": conversation["external_id"],
+            "conversation_title": conversation["title"],
+            "message_id": m["key"],
+            "parent_id": m["parent_key"],
+            "role": m["role"],
+            "model": m["model"],
+            "created_at": unix_to_iso(m["created_at"]),
+            "markdown": m["markdown"],
+            "text": m["text"],
+            "kind": m["kind"],
+            "current": m["is_current"],
+        })
+    return rows
+
+
+async def export_jsonl(store: Any, out: TextIO, selection: ExportFilter = ExportFilter()) -> ExportSummary:
+    summary = ExportSummary()
+    async for conversation in iter_conversations(store, selection):
+        rows = jsonl_rows(conversation, selection.since)
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        summary.conversations += 1
+        summary.messages += len(rows)
+    return summary
+
+
+# ---- json ---------------------------------------------------------------------------------
+
+async def export_json(store: Any, out: TextIO, selection: ExportFilter = ExportFilter()) -> ExportSummary:
+    """Streams the archive: a header, then one conversation at a time."""
+    summary = ExportSummary()
+    header = {"vivim_export": ARCHIVE_VERSION, "exported_at": unix_to_iso(time.time())}
+    out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "conversations": [')
+    async for conversation in iter_conversations(store, selection):
+        out.write(("\n" if summary.conversations == 0 else ",\n") + json.dumps(conversation, ensure_ascii=False))
+        summary.conversations += 1
+        summary.messages += len(conversation["messages"])
+    out.write("\n]}\n")
+    return summary
+
+
+# ---- markdown -----------------------------------------------------------------------------
+
+async def export_markdown(store: Any, folder: Path, selection: ExportFilter = ExportFilter()) -> ExportSummary:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = ExportSummary()
+    used: set[str] = set()
+    async for conversation in iter_conversations(store, selection):
+        name = markdown_filename(conversation)
+        if name.lower() in used:
+            name = markdown_filename(conversation, full_id=True)
+        used.add(name.lower())
+        (folder / name).write_text(render_markdown(conversation), encoding="utf-8")
+        summary.conversations += 1
+        summary.messages += len(conversation["messages"])
+        summary.files += 1
+    return summary
+
+
+def markdown_filename(conversation: dict[str, Any], *, full_id: bool = False) -> str:
+    date = (unix_to_iso(conversation["created_at"]) or "")[:10]
+    title = _UNSAFE_NAME.sub(" ", conversation["title"] or "Untitled")
+    title = " ".join(title.split()).strip(" .") or "Untitled"
+    if len(title) > FILENAME_TITLE_CHARS:
+        title = title[:FILENAME_TITLE_CHARS].rstrip(" .")
+    external = conversation["external_id"]
+    short = external.removeprefix("takeout-")[:8]  # Gemini groups without an id share that prefix
+    ident = _UNSAFE_NAME.sub("-", external if full_id else short)
+    return f"{date} {title} ({conversation['provider']} {ident}).md".strip()
+
+
+def render_markdown(conversation: dict[str, Any]) -> str:
+    messages = conversation["messages"]
+    front = {
+        "title": conversation["title"] or "Untitled",
+        "provider": conversation["provider"],
+        "conversation_id": conversation["external_id"],
+        "vivim_id": conversation["id"],
+        "url": conversation["url"],
+        "model": conversation["model"],
+        "created": unix_to_iso(conversation["created_at"]),
+        "updated": unix_to_iso(conversation["updated_at"]),
+        "source": conversation["source"],
+        "messages": len(messages),
+    }
+    lines = ["---"]
+    for key, value in front.items():
+        if value is not None:
+            lines.append(f"{key}: {_yaml_scalar(value)}")
+    lines.append(f"tags: [vivim, {conversation['provider']}]")
+    lines += ["---", "", f"# {conversation['title'] or 'Untitled'}", ""]
+    current = [m for m in messages if m["is_current"] is not False]
+    others = [m for m in messages if m["is_current"] is False]
+    for message in current:
+        lines += _render_message(message, "##")
+    if others:
+        lines += ["## Other branches", ""]
+        for message in others:
+            lines += _render_message(message, "###", branch_of=message["parent_key"])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _render_message(message: dict[str, Any], level: str, branch_of: str | None = None) -> list[str]:
+    heading = ROLE_HEADINGS.get(message["role"], message["role"].title())
+    details = [d for d in (message["model"], (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " "))
+               if d]
+    suffix = f" · {' · '.join(details)}" if details else ""
+    if branch_of:
+        suffix += f" (reply to {branch_of})"
+    body = message["markdown"] or message["text"] or ""
+    if message["kind"]:
+        # An Obsidian callout, folded: thinking and tool traffic stay out of the way.
+        callout = [f"> [!note]- {message['kind'].replace('_', ' ').capitalize()}"]
+        callout += [f"> {line}" if line else ">" for line in body.splitlines()]
+        return [f"{level} {heading}{suffix}", "", *callout, ""]
+    return [f"{level} {heading}{suffix}", "", body, ""]
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,216 @@
+"""Importing the providers' official export files (and VIVIM's own archive) into the store.
+
+    summary = await import_path(store, Path("chatgpt-export.zip"))
+
+`import_path` finds the export files in a ZIP, a folder or a single file, detects each one's
+format from its content (`provider=` restricts or forces it), streams it item by item, turns
+each conversation into the same `CaptureUpsert` live capture sends (source "import"), and
+writes batches of conversations, one transaction per batch, through
+`store.capture.upsert_capture`. Its rules make imports idempotent and merge them with live
+captures. Parsing the next batch overlaps the database writing the previous one.
+
+A malformed conversation or entry is counted and named in the summary and skipped; a file
+whose JSON breaks off keeps everything read before the break.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import StoreBusy, StoreError
+from ..protocol import CaptureUpsert
+from .common import SkipLog
+from .reader import ExportFile, find_export_files, iter_array
+
+__all__ = ["ImportSummary", "Progress", "import_path", "find_export_files", "ExportFile"]
+
+# Conversations per write transaction, and a cap on turns so one giant chat is not held long.
+DEFAULT_BATCH = 100
+MAX_BATCH_TURNS = 5_000
+
+
+class Progress:
+    """Receives progress as an import runs; the CLI draws a bar from it. Methods are no-ops."""
+
+    def start_file(self, export: ExportFile, total_bytes: int | None) -> None: ...
+
+    def read_bytes(self, count: int) -> None: ...
+
+    def wrote(self, conversations: int, messages: int) -> None: ...
+
+    def end_file(self, export: ExportFile) -> None: ...
+
+
+@dataclass
+class ImportSummary:
+    files: list[str] = field(default_factory=list)
+    conversations: int = 0  # conversations written (new or already there)
+    conversations_created: int = 0
+    conversations_changed: int = 0  # existing ones that gained or changed messages
+    messages: int = 0  # turns written
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    branched: int = 0
+    skipped: SkipLog = field(default_factory=SkipLog)
+    errors: list[str] = field(default_factory=list)  # files that could not be read to the end
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "conversations": self.conversations,
+            "conversations_created": self.conversations_created,
+            "conversations_changed": self.conversations_changed,
+            "messages": self.messages,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "merged": self.merged,
+            "branched": self.branched,
+            "skipped": dict(sorted(self.skipped.reasons.items())),
+            "skipped_details": self.skipped.details,
+            "errors": self.errors,
+        }
+
+
+async def import_path(store: Any, path: Path | str, *, provider: str | None = None,
+                      batch_size: int = DEFAULT_BATCH, progress: Progress | None = None) -> ImportSummary:
+    """Import every export file found at `path`; see the module docstring."""
+    progress = progress or Progress()
+    files = find_export_files(Path(path), provider)
+    summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files])
+    writer = _BatchWriter(store, summary, progress, batch_size)
+    for export in files:
+        await _import_file(export, writer, summary, progress)
+    await writer.flush()
+    return summary
+
+
+async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: ImportSummary,
+                       progress: Progress) -> None:
+    import ijson
+
+    from . import chatgpt, claude, gemini, gemini_html, vivim_json
+
+    parsers = {"chatgpt": chatgpt.parse, "claude": claude.parse, "gemini": gemini.parse, "vivim": vivim_json.parse}
+    progress.start_file(export, _size(export))
+    read = 0
+    try:
+        with export.open() as raw:
+            handle = _CountingReader(raw, progress)
+            if export.format == "gemini-html":
+                text = handle.read().decode("utf-8", "replace")
+                payloads: Iterator[CaptureUpsert] = gemini.parse(gemini_html.iter_entries(text), summary.skipped)
+            else:
+                prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
+                payloads = parsers[export.format or ""](iter_array(handle, prefix), summary.skipped)
+            for payload in payloads:
+                read += 1
+                await writer.add(payload)
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError) as exc:
+        summary.errors.append(f"{export.describe()}: stopped after {read} conversations: {exc}")
+    progress.end_file(export)
+
+
+def _size(export: ExportFile) -> int | None:
+    import zipfile
+
+    try:
+        if export.member is None:
+            return export.path.stat().st_size
+        with zipfile.ZipFile(export.path) as archive:
+            return archive.getinfo(export.member).file_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+class _CountingReader:
+    """A binary file wrapper that reports how many bytes the parser has consumed."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress) -> None:
+        self._raw = raw
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        if data:
+            self._progress.read_bytes(len(data))
+        return data
+
+
+def _upsert_many(conn: Any, payloads: list[CaptureUpsert]) -> list[Any]:
+    from ..store.capture import upsert_capture
+
+    return [upsert_capture(conn, payload) for payload in payloads]
+
+
+class _BatchWriter:
+    """Groups conversations into transactions and keeps one write in flight while parsing goes on."""
+
+    def __init__(self, store: Any, summary: ImportSummary, progress: Progress, batch_size: int) -> None:
+        self.store = store
+        self.summary = summary
+        self.progress = progress
+        self.batch_size = max(1, batch_size)
+        self.pending: list[CaptureUpsert] = []
+        self.pending_turns = 0
+        self.inflight: asyncio.Task[None] | None = None
+
+    async def add(self, payload: CaptureUpsert) -> None:
+        self.pending.append(payload)
+        self.pending_turns += len(payload.turns)
+        if len(self.pending) >= self.batch_size or self.pending_turns >= MAX_BATCH_TURNS:
+            await self._submit()
+
+    async def flush(self) -> None:
+        await self._submit()
+        if self.inflight is not None:
+            await self.inflight
+            self.inflight = None
+
+    async def _submit(self) -> None:
+        batch, self.pending, self.pending_turns = self.pending, [], 0
+        if self.inflight is not None:
+            await self.inflight
+            self.inflight = None
+        if batch:
+            self.inflight = asyncio.ensure_future(self._write(batch))
+            await asyncio.sleep(0)  # let the write reach the database thread before parsing goes on
+
+    async def _write(self, batch: list[CaptureUpsert]) -> None:
+        try:
+            results = await self.store.write(_upsert_many, batch)
+            pairs = list(zip(batch, results))
+        except StoreBusy:
+            raise
+        except StoreError:
+            pairs = []
+            for payload in batch:  # find the one the database refused; keep the others
+                try:
+                    pairs.append((payload, (await self.store.write(_upsert_many, [payload]))[0]))
+                except StoreBusy:
+                    raise
+                except StoreError as exc:
+                    conv = payload.conversation
+                    self.summary.skipped.skip("store refused conversation",
+                                              f"{conv.provider} {conv.external_id}: {exc.message}")
+        messages = 0
+        for payload, result in pairs:
+            self._tally(result)
+            messages += len(payload.turns)
+        self.progress.wrote(len(pairs), messages)
+
+    def _tally(self, result: Any) -> None:
+        s = self.summary
+        s.conversations += 1
+        s.conversations_created += int(result.created)
+        changed = result.inserted + result.updated + result.branched
+        s.conversations_changed += int(not result.created and changed > 0)
+        for name in ("inserted", "updated", "unchanged", "merged", "branched"):
+            setattr(s, name, getattr(s, name) + getattr(result, name))
+        s.messages += result.inserted + result.updated + result.unchanged + result.merged + result.branched

@@ -1,0 +1,191 @@
+"""ChatGPT's `conversations.json` (and sharded `conversations-NNN.json`).
+
+Each conversation is a tree in `mapping` (node id -> {message, parent, children}); the node
+id is the message id, the same `data-message-id` the page shows, so a conversation captured
+live and then imported lands on the same keys. `current_node` is the leaf of the branch the
+user last looked at. Every branch is kept; hidden and system nodes are dropped and their
+children re-attached to the nearest kept ancestor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from .common import Malformed, SkipLog, markdown_to_text
+
+CONVERSATION_URL = "https://chatgpt.com/c/{id}"
+ROLES = {"user": "user", "assistant": "assistant", "tool": "tool"}
+# Content that is not part of the visible conversation (custom instructions, memory).
+CONTEXT_TYPES = frozenset({"user_editable_context", "model_editable_context"})
+KIND_OF_TYPE = {
+    "code": "code",
+    "execution_output": "execution_output",
+    "thoughts": "thinking",
+    "reasoning_recap": "thinking",
+    "tether_quote": "quote",
+    "tether_browsing_display": "tool_result",
+    "system_error": "error",
+}
+
+
+def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
+    for index, item in enumerate(items):
+        try:
+            yield conversation(item, skips)
+        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
+            skips.skip("malformed conversation", f"#{index} {_name(item)}: {exc!r}")
+
+
+def _name(item: Any) -> str:
+    if isinstance(item, dict):
+        return str(item.get("conversation_id") or item.get("id") or item.get("title") or "?")
+    return type(item).__name__
+
+
+def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
+    if not isinstance(item, dict):
+        raise Malformed("a conversation must be an object")
+    conv_id = item.get("conversation_id") or item.get("id")
+    mapping = item.get("mapping")
+    if not conv_id or not isinstance(mapping, dict):
+        raise Malformed("no conversation id or no mapping")
+    created = _number(item.get("create_time"))
+    current = _current_path(mapping, item.get("current_node"))
+    turns: list[TurnIn] = []
+    roots = [nid for nid, node in mapping.items() if not node.get("parent") or node["parent"] not in mapping]
+    # (node id, key of nearest kept ancestor, depth in kept turns, inherited timestamp)
+    stack: list[tuple[str, str | None, int, float | None]] = [(r, None, 0, created) for r in reversed(roots)]
+    seen: set[str] = set()
+    while stack:
+        node_id, parent_key, depth, inherited = stack.pop()
+        if node_id in seen or node_id not in mapping:
+            continue
+        seen.add(node_id)
+        node = mapping[node_id]
+        message = node.get("message")
+        child_parent, child_depth, child_time = parent_key, depth, inherited
+        if message:
+            turn = _turn(message, node_id, parent_key, depth, inherited, node_id in current, skips)
+            if turn is not None:
+                turns.append(turn)
+                child_parent, child_depth, child_time = turn.key, depth + 1, turn.created_at
+        for child in reversed(node.get("children") or []):
+            stack.append((child, child_parent, child_depth, child_time))
+    return CaptureUpsert(
+        conversation=ConversationIn(
+            provider="chatgpt",
+            external_id=str(conv_id),
+            title=item.get("title") or None,
+            url=CONVERSATION_URL.format(id=conv_id),
+            model=item.get("default_model_slug") or None,
+            created_at=created,
+        ),
+        turns=turns,
+        source="import",
+    )
+
+
+def _current_path(mapping: dict[str, Any], leaf: str | None) -> set[str]:
+    path: set[str] = set()
+    while leaf and leaf in mapping and leaf not in path:
+        path.add(leaf)
+        leaf = mapping[leaf].get("parent")
+    return path
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: int,
+          inherited: float | None, current: bool, skips: SkipLog) -> TurnIn | None:
+    author = message.get("author") or {}
+    role = ROLES.get(author.get("role"))
+    metadata = message.get("metadata") or {}
+    content = message.get("content") or {}
+    content_type = content.get("content_type")
+    if role is None:
+        skips.skip(f"chatgpt {author.get('role') or 'unknown'} message")
+        return None
+    if metadata.get("is_visually_hidden_from_conversation"):
+        skips.skip("chatgpt hidden message")
+        return None
+    if content_type in CONTEXT_TYPES:
+        skips.skip("chatgpt editable context")
+        return None
+    markdown = render(content)
+    if not markdown.strip():
+        skips.skip("chatgpt empty message")
+        return None
+    kind = KIND_OF_TYPE.get(content_type)
+    if kind is None and role == "tool":
+        kind = "tool_result"
+    created = _number(message.get("create_time")) or inherited
+    return TurnIn(
+        key=str(message.get("id") or node_id),
+        parent_key=parent_key,
+        message_id=str(message.get("id") or node_id),
+        position=depth,
+        role=role,
+        model=metadata.get("model_slug") or None,
+        markdown=markdown,
+        text=markdown_to_text(markdown),
+        created_at=created,
+        kind=kind,
+        current=current,
+    )
+
+
+def render(content: dict[str, Any]) -> str:
+    """One message's content as Markdown; images become placeholders carrying their pointer."""
+    content_type = content.get("content_type")
+    if content_type == "code":
+        language = content.get("language") or ""
+        language = "" if language == "unknown" else language
+        return f"```{language}\n{content.get('text') or ''}\n```"
+    if content_type == "execution_output":
+        return f"```\n{content.get('text') or ''}\n```"
+    if content_type == "thoughts":
+        pieces = []
+        for thought in content.get("thoughts") or []:
+            summary, body = thought.get("summary"), thought.get("content")
+            pieces.append("\n\n".join(p for p in (f"**{summary}**" if summary else None, body) if p))
+        return "\n\n".join(pieces)
+    if content_type == "reasoning_recap":
+        return str(content.get("content") or "") or _parts(content.get("parts"))
+    if content_type == "tether_quote":
+        title, url, text = content.get("title"), content.get("url"), content.get("text") or ""
+        quote = "\n".join(f"> {line}" for line in text.splitlines())
+        source = f"[{title or url}]({url})" if url else (title or "")
+        return f"{quote}\n\n— {source}" if source else quote
+    if content_type == "tether_browsing_display":
+        return str(content.get("result") or content.get("summary") or "")
+    if "parts" in content:
+        return _parts(content.get("parts"))
+    return str(content.get("text") or "")
+
+
+def _parts(parts: Any) -> str:
+    pieces: list[str] = []
+    for part in parts or []:
+        if isinstance(part, str):
+            if part:
+                pieces.append(part)
+        elif isinstance(part, dict):
+            piece = _part(part)
+            if piece:
+                pieces.append(piece)
+    return "\n\n".join(pieces)
+
+
+def _part(part: dict[str, Any]) -> str:
+    part_type = part.get("content_type") or ""
+    if part_type == "image_asset_pointer" or "asset_pointer" in part and "audio" not in part_type:
+        return f"![image]({part.get('asset_pointer') or ''})"
+    if part.get("text"):
+        return str(part["text"])
+    if part.get("asset_pointer"):
+        return f"[{part_type or 'attachment'}]({part['asset_pointer']})"
+    return ""

@@ -1,0 +1,185 @@
+"""Claude's `conversations.json` (the export ZIP also holds users.json and projects.json).
+
+Each conversation has `chat_messages`; a message has `sender` (human/assistant), a `text`
+and, in newer exports, `content` blocks (text, thinking, tool_use, tool_result), plus
+attachments whose `extracted_content` is the text Claude read from them. Newer exports link
+messages with `parent_message_uuid` (edits and retries are branches) and name the branch on
+screen with `current_leaf_message_uuid`; older ones have no parent fields and are linear.
+
+A message becomes several turns: its thinking, tool and attachment blocks first, each with
+its `kind`, in block order and chained by parent links, then its visible text under the
+message's own uuid, so children still attach to the uuid and the text matches what the page
+showed (and what live capture stored). Text blocks interleaved with tool calls are joined.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+
+CONVERSATION_URL = "https://claude.ai/chat/{id}"
+# Claude's parent of a conversation's first message.
+ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
+ROLES = {"human": "user", "user": "user", "assistant": "assistant"}
+
+
+def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
+    for index, item in enumerate(items):
+        try:
+            yield conversation(item, skips)
+        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
+            name = item.get("uuid") or item.get("name") if isinstance(item, dict) else type(item).__name__
+            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+
+
+def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
+    if not isinstance(item, dict):
+        raise Malformed("a conversation must be an object")
+    conv_id = item.get("uuid")
+    messages = item.get("chat_messages")
+    if not conv_id or not isinstance(messages, list):
+        raise Malformed("no uuid or no chat_messages")
+    created = iso_to_unix(item.get("created_at"))
+    kept = []
+    for message in messages:
+        if not isinstance(message, dict) or not message.get("uuid"):
+            skips.skip("claude message without uuid")
+        elif message.get("sender") not in ROLES:
+            skips.skip(f"claude {message.get('sender') or 'unknown'} message")
+        else:
+            kept.append(message)
+    linked = any("parent_message_uuid" in m for m in kept)
+    raw_parent = {m["uuid"]: m.get("parent_message_uuid") for m in kept}
+    blocks = {m["uuid"]: _blocks(m) for m in kept}
+    empty = {uuid for uuid, b in blocks.items() if not b}
+    skips.reasons["claude empty message"] += len(empty)
+    kept = [m for m in kept if m["uuid"] not in empty]
+    parents: dict[str, str | None] = {}
+    for i, message in enumerate(kept):
+        if linked:
+            parent = raw_parent[message["uuid"]]
+            seen: set[str] = set()
+            while parent in empty and parent not in seen:  # re-attach children of dropped messages
+                seen.add(parent)
+                parent = raw_parent.get(parent)
+            parents[message["uuid"]] = parent if parent in blocks and parent not in empty else None
+        else:
+            parents[message["uuid"]] = kept[i - 1]["uuid"] if i else None
+    current = _current_path(item, kept, parents, linked)
+    depth: dict[str, int] = {}
+
+    def turn_depth(uuid: str) -> int:
+        # Iterative: a long linear chat must not hit the recursion limit.
+        chain = []
+        node: str | None = uuid
+        while node is not None and node not in depth and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        base = depth.get(node, 0) if node is not None else 0
+        for member in reversed(chain):
+            parent = parents.get(member)
+            depth[member] = (depth[parent] + max(1, len(blocks[parent]))) if parent in depth else base
+        return depth[uuid]
+
+    turns: list[TurnIn] = []
+    for message in kept:
+        uuid = message["uuid"]
+        role = ROLES[message["sender"]]
+        when = iso_to_unix(message.get("created_at")) or created
+        items = blocks[uuid]
+        parent_key = parents[uuid]
+        position = turn_depth(uuid)
+        for i, (kind, markdown) in enumerate(items):
+            last = i == len(items) - 1
+            key = uuid if last else f"{uuid}.{i}"
+            turn_role = "tool" if kind == "tool_result" else role
+            turns.append(TurnIn(
+                key=key, parent_key=parent_key, message_id=uuid, position=position + i, role=turn_role,
+                model=item.get("model") if role == "assistant" else None, markdown=markdown,
+                text=markdown_to_text(markdown) or markdown, created_at=when, kind=kind,
+                current=uuid in current,
+            ))
+            parent_key = key
+    return CaptureUpsert(
+        conversation=ConversationIn(
+            provider="claude",
+            external_id=str(conv_id),
+            title=item.get("name") or None,
+            url=CONVERSATION_URL.format(id=conv_id),
+            model=item.get("model") or None,
+            created_at=created,
+        ),
+        turns=turns,
+        source="import",
+    )
+
+
+def _current_path(item: dict[str, Any], kept: list[dict[str, Any]], parents: dict[str, str | None],
+                  linked: bool) -> set[str]:
+    if not linked:
+        return {m["uuid"] for m in kept}
+    leaf = item.get("current_leaf_message_uuid")
+    if leaf not in parents and kept:
+        leaf = max(kept, key=lambda m: (m.get("created_at") or "", m.get("index") or 0))["uuid"]
+    path: set[str] = set()
+    while leaf is not None and leaf not in path:
+        path.add(leaf)
+        leaf = parents.get(leaf)
+    return path
+
+
+def _blocks(message: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """(kind, markdown) per turn of one message: auxiliary blocks first, visible text last."""
+    aux: list[tuple[str | None, str]] = []
+    for attachment in message.get("attachments") or []:
+        name = attachment.get("file_name") or "attachment"
+        extracted = attachment.get("extracted_content")
+        aux.append(("attachment", f"**{name}**\n\n```\n{extracted}\n```" if extracted else f"[{name}]"))
+    for file in message.get("files") or []:
+        name = file.get("file_name")
+        if name:
+            aux.append(("attachment", f"[{name}]"))
+    texts: list[str] = []
+    content = message.get("content")
+    if isinstance(content, list) and content:
+        for block in content:
+            if not isinstance(block, dict):
+                continue
+            block_type = block.get("type")
+            if block_type == "text":
+                if block.get("text"):
+                    texts.append(block["text"])
+            elif block_type == "thinking":
+                thinking = block.get("thinking") or block.get("text")
+                if thinking:
+                    aux.append(("thinking", thinking))
+            elif block_type == "tool_use":
+                aux.append(("tool_use", _tool_use(block)))
+            elif block_type == "tool_result":
+                aux.append(("tool_result", _tool_result(block)))
+            elif block.get("text"):
+                texts.append(str(block["text"]))
+    elif message.get("text"):
+        texts.append(message["text"])
+    visible = "\n\n".join(t for t in texts if t.strip())
+    return [*aux, (None, visible)] if visible else aux
+
+
+def _tool_use(block: dict[str, Any]) -> str:
+    arguments = json.dumps(block.get("input") or {}, ensure_ascii=False, indent=2)
+    return f"**{block.get('name') or 'tool'}**\n\n```json\n{arguments}\n```"
+
+
+def _tool_result(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    if isinstance(content, list):
+        body = "\n\n".join(str(c.get("text") or "") for c in content if isinstance(c, dict) and c.get("text"))
+    else:
+        body = str(content or "")
+    name = block.get("name")
+    header = f"**{name}**{' (error)' if block.get('is_error') else ''}\n\n" if name else ""
+    return f"{header}```\n{body}\n```"

@@ -1,0 +1,103 @@
+"""What every importer shares: the skip log, timestamps, and the plain text used for merging.
+
+An importer turns one provider conversation into a `CaptureUpsert` with source "import", the
+same payload the extension sends, so `store.capture.upsert_capture` applies one set of rules
+to both: the same key twice changes nothing, and a turn whose text already arrived through
+live capture is merged instead of duplicated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+# How many skipped/malformed items the summary names individually (the rest are counted).
+MAX_SKIP_DETAILS = 20
+
+
+class Malformed(ValueError):
+    """An export item that lacks what its format promises; it is skipped, the rest imports."""
+
+
+@dataclass
+class SkipLog:
+    reasons: Counter[str] = field(default_factory=Counter)
+    details: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, detail: str | None = None) -> None:
+        self.reasons[reason] += 1
+        if detail is not None and len(self.details) < MAX_SKIP_DETAILS:
+            self.details.append(f"{reason}: {detail}")
+
+    @property
+    def total(self) -> int:
+        return sum(self.reasons.values())
+
+
+def iso_to_unix(value: Any) -> float | None:
+    """An ISO 8601 string (with Z or an offset; naive means UTC) or a number, as unix seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        raise Malformed(f"not a timestamp: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Malformed(f"not an ISO 8601 timestamp: {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def unix_to_iso(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# ---- plain text ---------------------------------------------------------------------------
+# Live capture hashes the page's rendered text; an export carries Markdown. For a captured turn
+# and its exported twin to hash alike (the store merges on a whitespace-insensitive hash of
+# `text`), importers send the Markdown with its syntax removed, as a browser would render it.
+# Fenced code is kept verbatim, as the page shows it.
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_INLINE = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),  # links -> their text
+    (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),  # headings
+    (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quotes
+    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?"), ""),  # list markers, task boxes
+    (re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$"), ""),  # table separator rows
+    (re.compile(r"^\s*(?:[-*_]\s*){3,}$"), ""),  # thematic breaks
+    (re.compile(r"\|"), " "),  # table cells
+    (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strike
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+]
+
+
+def markdown_to_text(markdown: str) -> str:
+    out: list[str] = []
+    in_fence = False
+    for line in markdown.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if not in_fence:
+            for pattern, replacement in _INLINE:
+                line = pattern.sub(replacement, line)
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def html_to_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser").get_text(" ").strip()

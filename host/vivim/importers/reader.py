@@ -1,0 +1,150 @@
+"""Finding export files inside a ZIP, a folder or a path, and streaming their JSON arrays.
+
+The providers' exports are one JSON array per file (ChatGPT's can pass 1 GB), so they are
+read item by item with ijson (its C backend when installed) and never loaded whole. A ZIP
+member is streamed straight out of the archive; nothing is extracted to disk.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from ..errors import ImportFormatError
+
+# Formats this package reads. "vivim" is our own `vivim export --format json`.
+FORMATS = ("chatgpt", "claude", "gemini", "gemini-html", "vivim")
+PROVIDER_FORMATS = {
+    "chatgpt": ("chatgpt",),
+    "claude": ("claude",),
+    "gemini": ("gemini", "gemini-html"),
+    "vivim": ("vivim",),
+}
+
+# How many parser events detection may read before giving up on a file.
+DETECT_EVENT_LIMIT = 20_000
+# Folder names under which Takeout keeps Gemini's activity (localized names contain these).
+GEMINI_FOLDER_HINTS = ("gemini", "bard")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file to import: a plain path, or a member of a ZIP archive."""
+
+    path: Path
+    member: str | None = None  # name inside the ZIP
+    format: str | None = None  # filled in by detection
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.member).name if self.member else self.path.name
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return PurePosixPath(self.member).parts if self.member else self.path.parts
+
+    def describe(self) -> str:
+        return f"{self.path}!{self.member}" if self.member else str(self.path)
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        if self.member is None:
+            with open(self.path, "rb") as handle:
+                yield handle
+        else:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as handle:
+                yield handle
+
+
+def find_export_files(path: Path, provider: str | None = None) -> list[ExportFile]:
+    """Every importable file under `path` (a ZIP, a folder or one file), each with its format."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFormatError(f"{path} does not exist")
+    candidates: list[ExportFile]
+    explicit = False
+    if path.is_dir():
+        candidates = [ExportFile(p) for p in sorted(path.rglob("*")) if p.is_file() and _candidate(p.parts)]
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(n for n in archive.namelist() if not n.endswith("/"))
+        candidates = [ExportFile(path, member=n) for n in names if _candidate(PurePosixPath(n).parts)]
+    else:
+        candidates = [ExportFile(path)]
+        explicit = True
+    allowed = PROVIDER_FORMATS.get(provider or "", FORMATS)
+    found: list[ExportFile] = []
+    for candidate in candidates:
+        fmt = detect_format(candidate, explicit=explicit)
+        if fmt is None and explicit and provider:
+            fmt = allowed[0] if not candidate.name.lower().endswith((".html", ".htm")) else allowed[-1]
+        if fmt is not None and fmt in allowed:
+            found.append(ExportFile(candidate.path, candidate.member, fmt))
+    if not found:
+        what = f"{provider} export" if provider else "ChatGPT, Claude, Gemini or VIVIM export"
+        raise ImportFormatError(f"found no {what} in {path}")
+    return found
+
+
+def _candidate(parts: tuple[str, ...]) -> bool:
+    name = parts[-1].lower()
+    if name.startswith("conversations") and name.endswith(".json"):
+        return True
+    if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):
+        return True
+    return name.endswith(".json") and name.startswith("vivim")
+
+
+def _under_gemini_folder(parts: tuple[str, ...]) -> bool:
+    return any(hint in part.lower() for part in parts[:-1] for hint in GEMINI_FOLDER_HINTS)
+
+
+def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
+    """Which export a file is, from the keys of its first item (not from its name)."""
+    name = export.name.lower()
+    if name.endswith((".html", ".htm")):
+        with export.open() as handle:
+            head = handle.read(64 * 1024).decode("utf-8", "replace")
+        return "gemini-html" if "outer-cell" in head else None
+    try:
+        with export.open() as handle:
+            return _detect_json(handle)
+    except Exception:  # noqa: BLE001 - an unreadable file is simply not an export we know
+        return None
+
+
+def _detect_json(handle: IO[bytes]) -> str | None:
+    import ijson
+
+    for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
+        if count > DETECT_EVENT_LIMIT:
+            return None
+        if prefix == "" and event == "map_key" and value == "vivim_export":
+            return "vivim"
+        if prefix == "item" and event == "map_key":
+            if value == "mapping":
+                return "chatgpt"
+            if value == "chat_messages":
+                return "claude"
+            if value in ("safeHtmlItem", "header", "activityControls"):
+                return "gemini"
+        if prefix == "" and event == "end_array":
+            return None
+    return None
+
+
+def iter_array(handle: IO[bytes], prefix: str = "item") -> Iterator[Any]:
+    """Items of the JSON array at `prefix`, one at a time, numbers as floats."""
+    import ijson
+
+    yield from ijson.items(handle, prefix, use_float=True)
+
+
+def read_text(export: ExportFile) -> str:
+    with export.open() as handle:
+        return io.TextIOWrapper(handle, encoding="utf-8", errors="replace").read()
