@@ -1,12 +1,116 @@
-"""Placeholder converter until the full normalizer lands: text content only."""
+"""One captured chat turn's HTML to clean Markdown.
+
+Pipeline (every step works on one bs4 tree, nothing is executed or re-emitted as HTML):
+clean the string (NULs, lone surrogates) -> parse -> flatten what is too deep -> math to
+TeX -> code blocks to bare `<pre>` -> the site's own rewriting and chrome -> screen-reader
+labels, buttons, hidden and non-content elements -> reasoning to a blockquote -> line
+breaks of pre-wrap prompts -> markdownify with our rules -> tidy whitespace.
+
+Decisions:
+- Reasoning ("Thought for 12s", "Show thinking") toggles are dropped; reasoning text the
+  page actually shows is kept, as a blockquote, so it stays searchable but stands apart.
+- Images become `![alt](src)`; a `data:` image is not copied (`data:omitted`).
+- Unsafe link schemes (javascript:, data:, vbscript:...) keep their text, lose the link.
+- Sub/superscript keep `<sub>`/`<sup>` (Markdown has no syntax for them).
+- Never raises: an element that fails converts to its text; a whole turn that fails
+  converts to its innerText.
+"""
 
 from __future__ import annotations
 
+import logging
 
-def convert(html: str, provider: str | None = None) -> str:
+from .code import normalize_code_blocks
+from .converter import Fragments, TurnConverter, escape_inline, finish
+from .math import replace_math
+from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk
+from .sites import SiteRules, rules_for
+from .text import inner_text
+
+log = logging.getLogger(__name__)
+
+# Elements a label may be: never a paragraph the user wrote.
+_LABEL_TAGS = frozenset({"span", "div", "h2", "h3", "h4", "h5", "h6", "small", "strong", "b", "header", "summary"})
+_MAX_LABEL_CHARS = 60
+
+
+def convert(html: object, provider: str | None = None) -> str:
+    """Markdown for one turn; never raises (falls back to the turn's plain text)."""
+    try:
+        return _convert(clean_input(html), rules_for(provider))
+    except Exception:  # noqa: BLE001 - a capture must never be lost to a converter bug
+        log.warning("normalize: falling back to plain text for a %s turn", provider, exc_info=True)
+        try:
+            return plain_markdown(inner_text(clean_input(html)))
+        except Exception:  # noqa: BLE001
+            return ""
+
+
+def plain_markdown(text: str) -> str:
+    """Plain text as Markdown paragraphs (escaped, whitespace tidied)."""
+    fragments = Fragments()
+    lines = [escape_inline(" ".join(line.split())) for line in text.split("\n")]
+    return finish("\n".join(lines), fragments)
+
+
+def _convert(html: str, rules: SiteRules) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "button", "svg"]):
-        tag.decompose()
-    return soup.get_text("\n").strip()
+    fragments = Fragments()
+    cap_depth(soup)
+    replace_math(soup, fragments.register)
+    _checkboxes_to_text(soup)
+    normalize_code_blocks(soup, rules)
+    if rules.prepare is not None:
+        rules.prepare(soup)
+    _reasoning_to_blockquotes(soup, rules)
+    _remove_selected(soup, rules.chrome)
+    _remove_labels(soup, rules)
+    remove_junk(soup)
+    preserve_line_breaks(soup, rules.keep_line_breaks)
+    converter = TurnConverter(fragments, base_url=rules.base_url)
+    return finish(converter.convert_soup(soup), fragments)
+
+
+def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001
+    for selector in selectors:
+        try:
+            found = soup.select(selector)
+        except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
+            log.warning("normalize: bad selector %r", selector)
+            continue
+        for tag in found:
+            if not tag.decomposed:
+                tag.decompose()
+
+
+def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
+    """Screen-reader and chrome labels ("You said:", "Copy code"): short elements that are only that."""
+    for tag in soup.find_all(_LABEL_TAGS):
+        if tag.decomposed:
+            continue
+        text = tag.get_text(" ", strip=True)
+        if not text or len(text) > _MAX_LABEL_CHARS:
+            continue
+        if any(p.fullmatch(text) for p in rules.label_patterns):
+            tag.decompose()
+
+
+def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001
+    for selector in rules.reasoning:
+        try:
+            found = soup.select(selector)
+        except Exception:  # noqa: BLE001
+            continue
+        for tag in found:
+            if tag.decomposed or not tag.get_text(strip=True):
+                continue
+            tag.name = "blockquote"
+            tag.attrs = {}
+
+
+def _checkboxes_to_text(soup) -> None:  # noqa: ANN001
+    """GFM task lists: `<li><input type="checkbox" checked> x` -> `[x] x`."""
+    for box in soup.select('input[type="checkbox" i]'):
+        box.replace_with("[x] " if box.has_attr("checked") else "[ ] ")

@@ -1,0 +1,207 @@
+"""Code blocks: the code verbatim and its language, without the site's header and buttons.
+
+Each `<pre>` (with the site's wrapper around it: header with the language name, "Copy
+code"/"Edit" buttons) is replaced by a bare `<pre data-vivim-lang="...">` holding only
+the code text, which the converter fences. The language comes from a `language-*` class
+where there is one, else from the site's label (e.g. Gemini's "Python").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .sanitize import classes, is_hidden
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+    from .sites import SiteRules
+
+LANG_ATTR = "data-vivim-lang"
+_LANGUAGE_CLASS = re.compile(r"^(?:language|lang|highlight-source|hljs-language)-([\w+#.-]{1,40})$", re.I)
+_LANGUAGE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9+#._/-]{0,23}(?: [A-Za-z0-9+#]{1,12})?$")
+# Label words that name no language (the header shows them when it knows none).
+_NO_LANGUAGE = frozenset({"code", "code snippet", "snippet", "copy", "copy code", "copied", "copied!",
+                          "edit", "run", "download", "wrap", "collapse", "expand", "preview", "none"})
+_LANGUAGE_ALIASES = {"c++": "cpp", "c#": "csharp", "f#": "fsharp", "objective-c": "objectivec",
+                     "plain text": "text", "plaintext": "text", "golang": "go", "shell script": "shell",
+                     "visual basic": "vb", "vue.js": "vue", "node.js": "javascript", "js": "javascript",
+                     "ts": "typescript", "py": "python", "sh": "bash", "yml": "yaml", "md": "markdown"}
+# Line-number gutters some highlighters render inside the code element.
+_GUTTER_CLASS = re.compile(r"line-?numbers?|linenos?|gutter", re.I)
+# Elements that make a wrapper more than a code block's chrome.
+_CONTENT_TAGS = ["p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"]
+_LINE_WRAPPERS = frozenset({"div", "p", "li", "tr"})
+# How far up from a <pre> a generic wrapper (header + buttons) is looked for.
+MAX_WRAPPER_CLIMB = 4
+
+
+def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
+    for pre in list(soup.find_all("pre")):
+        if pre.decomposed or pre.parent is None or pre.find_parent("pre") is not None:
+            continue
+        code = pre.find("code")
+        body = _code_body(pre, code)
+        text = code_text(body)
+        container = _container(pre, rules)
+        language = (_language_from_classes(pre, code, container)
+                    or _language_from_label(container, pre, code, rules))
+        replacement = soup.new_tag("pre")
+        replacement[LANG_ATTR] = language
+        replacement.string = text
+        container.replace_with(replacement)
+        container.decompose()
+
+
+def normalize_language(name: str) -> str:
+    name = " ".join(name.strip().split()).lower()
+    if not name or name in _NO_LANGUAGE:
+        return ""
+    name = _LANGUAGE_ALIASES.get(name, name)
+    return name.replace(" ", "-")
+
+
+def code_text(root: "Tag") -> str:
+    """The code's text: strings verbatim, `<br>` and line wrappers (CodeMirror) as newlines."""
+    from bs4 import NavigableString, Tag
+
+    out: list[str] = []
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and node == "\0newline":
+            if out and not out[-1].endswith("\n"):
+                out.append("\n")
+            continue
+        if isinstance(node, NavigableString):
+            out.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if node is not root:
+            if node.name == "br":
+                out.append("\n")
+                continue
+            if node.name in ("button", "svg", "style", "script", "textarea") or is_hidden(node):
+                continue
+            if any(_GUTTER_CLASS.search(c) for c in classes(node)):
+                continue
+            if node.name in _LINE_WRAPPERS:
+                stack.append("\0newline")
+        stack.extend(reversed(node.contents))
+    text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    return text
+
+
+def _code_body(pre: "Tag", code: "Tag | None") -> "Tag":
+    """The element holding only code: the <code>, a CodeMirror content area, or the <pre>."""
+    editor = pre.select_one(".cm-content")
+    if editor is not None:
+        return editor
+    if code is not None:
+        return code
+    return pre
+
+
+def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
+    """The outermost element that belongs to this code block and to nothing else."""
+    for selector in rules.code_containers:
+        try:
+            candidate = pre.css.closest(selector)
+        except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
+            candidate = None
+        if candidate is not None and _only_code_here(candidate, pre):
+            return candidate
+    container = pre
+    for _ in range(MAX_WRAPPER_CLIMB):
+        parent = container.parent
+        if parent is None or parent.parent is None or parent.name not in ("div", "figure") and "-" not in parent.name:
+            break
+        if not _only_code_here(parent, pre):
+            break
+        container = parent
+    return container
+
+
+def _only_code_here(candidate: "Tag", pre: "Tag") -> bool:
+    """True when `candidate` holds this one <pre> plus at most chrome: buttons and a short label."""
+    from bs4 import NavigableString, Tag
+
+    if any(p is not pre for p in candidate.find_all("pre")):
+        return False
+    if any(not _inside(t, pre) for t in candidate.find_all(_CONTENT_TAGS)):
+        return False
+    labels = 0
+    for string in candidate.find_all(string=True):
+        text = str(string).strip()
+        if not text or _inside(string, pre) or not isinstance(string, NavigableString):
+            continue
+        if any(isinstance(a, Tag) and (a.name == "button" or is_hidden(a)) for a in _ancestors_upto(string, candidate)):
+            continue
+        if text.lower() in _NO_LANGUAGE or text.lower() == "content_copy":
+            continue
+        if _LANGUAGE_LABEL.match(text) and labels == 0:
+            labels += 1
+            continue
+        return False
+    return True
+
+
+def _ancestors_upto(node: "Tag", top: "Tag"):
+    parent = node.parent
+    while parent is not None and parent is not top:
+        yield parent
+        parent = parent.parent
+
+
+def _inside(node: "Tag", ancestor: "Tag") -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _language_from_classes(pre: "Tag", code: "Tag | None", container: "Tag") -> str:
+    for tag in (code, pre, container):
+        if tag is None:
+            continue
+        for attr in ("data-language", "data-lang", "lang-name"):
+            if tag.get(attr):
+                found = normalize_language(str(tag[attr]))
+                if found:
+                    return found
+        for cls in classes(tag):
+            match = _LANGUAGE_CLASS.match(cls)
+            if match:
+                found = normalize_language(match.group(1))
+                if found:
+                    return found
+    return ""
+
+
+def _language_from_label(container: "Tag", pre: "Tag", code: "Tag | None", rules: "SiteRules") -> str:
+    candidates: list[Tag] = []
+    for selector in rules.code_labels:
+        try:
+            candidates.extend(container.select(selector))
+        except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
+            continue
+    if not candidates:
+        # Generic: a leaf div/span outside the code itself (inside a code-less <pre>, all is code).
+        code_itself = code if code is not None else pre
+        candidates = [t for t in container.find_all(["div", "span"])
+                      if t.find(["div", "span", "pre", "code"]) is None and not _inside(t, code_itself)]
+    for tag in candidates:
+        if code is not None and (tag is code or _inside(tag, code)):
+            continue
+        if tag.name == "button" or tag.find_parent("button") is not None:
+            continue
+        text = tag.get_text(" ", strip=True)
+        if text and _LANGUAGE_LABEL.match(text):
+            found = normalize_language(text)
+            if found:
+                return found
+    return ""

@@ -1,0 +1,377 @@
+"""markdownify, extended with VIVIM's rules: verbatim fenced code, GFM tables, safe links,
+minimal escaping, math, and a per-element fallback to text.
+
+Code blocks and math are rendered to their final Markdown early and stand in the tree as
+opaque placeholders (`\\x02B3\\x03`), so that escaping, whitespace collapsing and list or
+blockquote indentation never touch their content; `finish()` puts them back, indented
+like the line that holds them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from markdownify import ATX, BACKSLASH, MarkdownConverter
+
+from .code import LANG_ATTR, code_text
+from .text import BLOCK, inner_text
+
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+_TOKEN = re.compile("\x02([BI])(\\d+)\x03")
+_BLOCK_TOKEN_LINE = re.compile(r"^(?P<lead>[ >]*(?:(?:[-+*]|\d{1,9}[.)]) )?)\x02B(?P<n>\d+)\x03$")
+_LIST_MARKER_END = re.compile(r"(?:[-+*]|\d{1,9}[.)]) $")
+_CELL, _ROW = "\x1e", "\x1f"  # private separators of table cells and rows (never in cleaned input)
+
+# Inline escaping: only characters that would start Markdown syntax where they stand.
+_SPECIAL = re.compile(r"[\\`*_\[\]<&~$]")
+_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_LINK_SYNTAX = re.compile(r"\][(\[:]")
+_MATH_PAIR = re.compile(r"\$(?=\S)[^$]*?(?<=\S)\$")
+_LINE_START_SYNTAX = re.compile(
+    r"^(?P<sp> *)(?:(?P<mark>#{1,6}(?=\s|$)|[-+*](?=\s|$)|>|={1,}\s*$|-{2,}\s*$|\+{1}(?=\s))"
+    r"|(?P<num>\d{1,9})(?P<delim>[.)])(?=\s|$))")
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:", "blob:", "about:")
+_URL_NEEDS_ENCODING = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\n": "", "\t": ""}
+DATA_URI_PLACEHOLDER = "data:omitted"  # an image inlined as a data: URI is not copied into Markdown
+_LINE_BLOCKS = BLOCK | {"td", "th", "[document]", "br"}
+_SPACES = re.compile(r"(?<=\S) {2,}")
+
+
+class Fragments:
+    """Final Markdown of code blocks and math, kept out of the converter's reach."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def register(self, markdown: str, block: bool) -> str:
+        self.items.append(markdown)
+        return f"{_MARK_OPEN}{'B' if block else 'I'}{len(self.items) - 1}{_MARK_CLOSE}"
+
+
+class TurnConverter(MarkdownConverter):
+    class Options(MarkdownConverter.DefaultOptions):
+        heading_style = ATX
+        bullets = "-"
+        strong_em_symbol = "*"
+        newline_style = BACKSLASH
+        wrap = True  # collapse newlines in text like a browser; no wrapping (wrap_width None)
+        wrap_width = None
+        escape_asterisks = False  # escaping is ours (escape()), minimal and context-aware
+        escape_underscores = False
+        escape_misc = False
+        sub_symbol = "<sub>"
+        sup_symbol = "<sup>"
+
+    def __init__(self, fragments: Fragments, base_url: str = "", **options: Any) -> None:
+        super().__init__(**options)
+        self.fragments = fragments
+        self.base_url = base_url
+
+    # --- traversal -------------------------------------------------------------------
+    def process_tag(self, node, parent_tags=None):  # noqa: ANN001 - markdownify's signature
+        try:
+            return super().process_tag(node, parent_tags=parent_tags)
+        except Exception:  # noqa: BLE001 - never lose a turn to one odd element: keep its text
+            try:
+                text = self.escape(" ".join(inner_text(node).split()), parent_tags or set())
+            except Exception:  # noqa: BLE001
+                return ""
+            return f"\n\n{text}\n\n" if node.name in BLOCK else text
+
+    def process_text(self, el, parent_tags=None):  # noqa: ANN001
+        text = super().process_text(el, parent_tags=parent_tags)
+        if text and "_noformat" not in (parent_tags or ()) and _starts_line(el):
+            text = _escape_line_start(text)
+        return text
+
+    def escape(self, text: str, parent_tags) -> str:  # noqa: ANN001
+        if not text:
+            return ""
+        return escape_inline(text)
+
+    # --- blocks ----------------------------------------------------------------------
+    def convert_pre(self, el, text, parent_tags):  # noqa: ANN001
+        code = el.get_text() if el.has_attr(LANG_ATTR) else code_text(el)
+        language = str(el.get(LANG_ATTR, "") or "")
+        code = _trim_code(code)
+        if not code.strip():
+            return ""
+        if "_inline" in parent_tags:  # a table cell or heading cannot hold a fenced block
+            return " " + inline_code(" ".join(code.split())) + " "
+        longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        token = self.fragments.register(f"{fence}{language}\n{code}\n{fence}", True)
+        return f"\n\n{token}\n\n"
+
+    def convert_code(self, el, text, parent_tags):  # noqa: ANN001
+        if "_noformat" in parent_tags:
+            return text
+        prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
+        text = text.strip()
+        return f"{prefix}{inline_code(text)}{suffix}" if text else ""
+
+    convert_kbd = convert_code
+    convert_samp = convert_code
+
+    def convert_details(self, el, text, parent_tags):  # noqa: ANN001
+        return self.convert_div(el, text, parent_tags)
+
+    def convert_summary(self, el, text, parent_tags):  # noqa: ANN001
+        return self.convert_p(el, text, parent_tags)
+
+    # --- links and media -------------------------------------------------------------
+    def convert_a(self, el, text, parent_tags):  # noqa: ANN001
+        if "_noformat" in parent_tags:
+            return text
+        prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
+        text = text.strip()
+        href = self._safe_url(el.get("href"))
+        if not text:
+            return ""
+        if not href:
+            return f"{prefix}{text}{suffix}"
+        if _unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
+            return f"{prefix}<{href}>{suffix}"
+        title = el.get("title")
+        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        return f"{prefix}[{text}]({_encode_url(href)}{title_part}){suffix}"
+
+    def convert_img(self, el, text, parent_tags):  # noqa: ANN001
+        alt = " ".join(str(el.get("alt") or "").split())
+        raw = str(el.get("src") or el.get("data-src") or "").strip()
+        if raw.lower().startswith("data:"):
+            src = DATA_URI_PLACEHOLDER
+        else:
+            src = self._safe_url(raw)
+        if not src:
+            return alt and escape_inline(alt)
+        alt = escape_inline(alt).replace("[", "\\[").replace("]", "\\]")
+        title = el.get("title")
+        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        return f"![{alt}]({_encode_url(src)}{title_part})"
+
+    def convert_video(self, el, text, parent_tags):  # noqa: ANN001
+        source = el.find("source")
+        src = self._safe_url(el.get("src") or (source.get("src") if source is not None else ""))
+        label = text.strip() or "video"
+        return f"[{label}]({_encode_url(src)})" if src else text
+
+    convert_audio = convert_video
+
+    def _safe_url(self, url: Any) -> str:
+        url = "".join(str(url or "").split()) if url else ""
+        if not url:
+            return ""
+        lowered = re.sub(r"[\x00-\x20]", "", url).lower()
+        if lowered.startswith(_UNSAFE_SCHEMES):
+            return ""
+        if self.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) and not url.startswith("#"):
+            try:
+                url = urljoin(self.base_url, url)
+            except ValueError:
+                return ""
+        return url
+
+    # --- tables ----------------------------------------------------------------------
+    def convert_td(self, el, text, parent_tags):  # noqa: ANN001
+        cell = " ".join(text.split()).replace("|", "\\|")
+        span = str(el.get("colspan") or "1")
+        extra = min(int(span), 50) - 1 if span.isdigit() and int(span) > 1 else 0
+        return _CELL + cell + _CELL * extra
+
+    convert_th = convert_td
+
+    def convert_tr(self, el, text, parent_tags):  # noqa: ANN001
+        return _ROW + text
+
+    def convert_table(self, el, text, parent_tags):  # noqa: ANN001
+        caption, _, body = text.partition(_ROW)
+        rows = [r.split(_CELL)[1:] for r in (_ROW + body).split(_ROW)[1:]] if body or _ROW in text else []
+        rows = [r for r in rows if r]
+        caption = caption.replace(_CELL, " ").strip()
+        if not rows:
+            return f"\n\n{caption}\n\n" if caption else ""
+        if "_inline" in parent_tags:  # a table in a table cell: flatten
+            flat = " / ".join(" ".join(c for c in r if c) for r in rows)
+            return f" {flat} "
+        width = max(len(r) for r in rows)
+        aligns = _alignments(el, width)
+        lines = []
+        for i, row in enumerate(rows):
+            row = row + [""] * (width - len(row))
+            lines.append("| " + " | ".join(row) + " |")
+            if i == 0:
+                lines.append("| " + " | ".join(aligns) + " |")
+        table = "\n".join(lines)
+        return f"\n\n{caption}\n\n{table}\n\n" if caption else f"\n\n{table}\n\n"
+
+    def convert_caption(self, el, text, parent_tags):  # noqa: ANN001
+        return " ".join(text.split())
+
+    def convert_br(self, el, text, parent_tags):  # noqa: ANN001
+        if "_inline" in parent_tags:
+            return " "
+        return "\\\n"
+
+    def convert_hr(self, el, text, parent_tags):  # noqa: ANN001
+        return "\n\n---\n\n"
+
+
+def _alignments(table: Any, width: int) -> list[str]:
+    first = table.find("tr")
+    aligns = []
+    cells = first.find_all(["td", "th"], recursive=False) if first is not None else []
+    for cell in cells:
+        align = str(cell.get("align") or "").lower()
+        style = str(cell.get("style") or "").lower().replace(" ", "")
+        if "text-align:" in style:
+            align = style.split("text-align:", 1)[1].split(";", 1)[0]
+        marker = {"center": ":---:", "right": "---:", "left": ":---"}.get(align, "---")
+        span = str(cell.get("colspan") or "1")
+        aligns.extend([marker] * (min(int(span), 50) if span.isdigit() and int(span) > 0 else 1))
+    aligns = aligns[:width]
+    return aligns + ["---"] * (width - len(aligns))
+
+
+def inline_code(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    if longest or text.startswith(" ") and text.endswith(" ") and text.strip():
+        text = f" {text} "
+    return f"{ticks}{text}{ticks}"
+
+
+def escape_inline(text: str) -> str:
+    """Backslash only what would otherwise start Markdown syntax in running text."""
+    if not _SPECIAL.search(text):
+        return text
+    link_syntax = _LINK_SYNTAX.search(text) is not None
+    strike = text.count("~") >= 2
+    math = _MATH_PAIR.search(text) is not None
+
+    def repl(match: re.Match[str]) -> str:
+        ch = match.group()
+        i = match.start()
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if ch == "\\":
+            return "\\\\" if (not after or after in _ASCII_PUNCT) else ch
+        if ch == "`":
+            return "\\`"
+        if ch == "*":
+            return ch if (before.isspace() and after.isspace()) else "\\*"
+        if ch == "_":
+            if (before.isalnum() and after.isalnum()) or (before.isspace() and after.isspace()):
+                return ch
+            return "\\_"
+        if ch in "[]":
+            return "\\" + ch if link_syntax else ch
+        if ch == "<":
+            return "\\<" if (after.isalpha() or after in "/!?") else ch
+        if ch == "&":
+            return "\\&" if _ENTITY.match(text, i) else ch
+        if ch == "~":
+            return "\\~" if strike else ch
+        if ch == "$":
+            return "\\$" if math else ch
+        return ch
+
+    return _SPECIAL.sub(repl, text)
+
+
+def _escape_line_start(text: str) -> str:
+    match = _LINE_START_SYNTAX.match(text)
+    if not match:
+        return text
+    if match.group("num"):
+        cut = match.start("delim")
+        return text[:cut] + "\\" + text[cut:]
+    cut = match.end("sp")
+    return text[:cut] + "\\" + text[cut:]
+
+
+def _starts_line(node: Any) -> bool:
+    """Whether this text node begins a line of the output (so `- x` would become a list)."""
+    from bs4 import NavigableString, Tag
+
+    current = node
+    for _ in range(512):
+        previous = current.previous_sibling
+        while previous is not None:
+            if isinstance(previous, Tag):
+                if previous.name in _LINE_BLOCKS:
+                    return True
+                if previous.name != "img" and not previous.get_text():
+                    previous = previous.previous_sibling
+                    continue
+                return False
+            if isinstance(previous, NavigableString) and str(previous).strip():
+                return False
+            previous = previous.previous_sibling
+        parent = current.parent
+        if parent is None or parent.name in _LINE_BLOCKS:
+            return True
+        current = parent
+    return False
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _encode_url(url: str) -> str:
+    return "".join(_URL_NEEDS_ENCODING.get(ch, ch) for ch in url)
+
+
+def _trim_code(code: str) -> str:
+    """Drop blank lines around the code (the fence supplies its own); keep everything else."""
+    lines = code.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(line.rstrip("\r") for line in lines)
+
+
+def finish(markdown: str, fragments: Fragments) -> str:
+    """Tidy whitespace outside code and math, then put code blocks and math back."""
+    lines: list[str] = []
+    for line in markdown.split("\n"):
+        line = line.rstrip()
+        indent = len(line) - len(line.lstrip(" "))
+        line = line[:indent] + _SPACES.sub(" ", line[indent:])
+        if line.strip() == "\\":  # a <br> alone on its line: an empty line
+            line = ""
+        lines.append(line)
+    # A hard break at the end of a block is meaningless (and would show as a backslash).
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.endswith("\\") and not nxt.strip() and _odd_trailing_backslashes(line):
+            lines[i] = line[:-1].rstrip()
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        match = _BLOCK_TOKEN_LINE.match(line)
+        if match:
+            lead = match.group("lead")
+            continuation = _LIST_MARKER_END.sub(lambda m: " " * len(m.group()), lead)
+            body = fragments.items[int(match.group("n"))].split("\n")
+            out.append(lead + body[0])
+            out.extend((continuation + b) if b else continuation.rstrip() for b in body[1:])
+            continue
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    text = "\n".join(out)
+    return _TOKEN.sub(lambda m: fragments.items[int(m.group(2))], text)
+
+
+def _odd_trailing_backslashes(line: str) -> bool:
+    count = len(line) - len(line.rstrip("\\"))
+    return count % 2 == 1

@@ -1,0 +1,151 @@
+"""Make untrusted captured HTML safe to walk: clean the string, then prune the tree.
+
+Nothing here executes or re-emits HTML. The tree is pruned of everything a reader never
+sees (scripts, styles, embedded documents, graphics, form controls, hidden and
+screen-reader-only elements), and flattened where it is deeper than the converter's
+recursion can go.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .text import NOT_RENDERED, hidden_by_attributes, inner_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+# markdownify walks the tree recursively (about three Python frames per level). Deeper
+# subtrees are replaced by their text: no chat turn's real content nests this deep.
+MAX_DEPTH = 96
+
+# C0 controls other than tab/newline/carriage return (and DEL) carry no text; the
+# converter also uses \x02..\x03 as private markers, so input must never contain them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Removed wherever they appear, with their content (beyond those a browser never renders).
+# Media elements are not text but are kept: they become Markdown images and links.
+MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "source", "track"})
+JUNK_TAGS = (NOT_RENDERED - MEDIA_TAGS) | {"button", "form", "nav", "menu", "label", "mat-icon", "slot"}
+JUNK_ROLES = frozenset({"button", "toolbar", "menu", "menubar", "menuitem", "tooltip", "dialog",
+                        "alertdialog", "progressbar", "switch", "tab", "tablist"})
+# Screen-reader-only and hidden utility classes of the common CSS frameworks.
+HIDDEN_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "cdk-visually-hidden",
+                            "screen-reader-text", "screen-reader-only", "a11y-hidden", "invisible",
+                            "material-icons", "material-symbols-outlined", "google-symbols"})
+_VISIBILITY_HIDDEN = re.compile(r"visibility\s*:\s*hidden", re.I)
+# Tailwind `hidden` is display:none unless a responsive variant shows it again (md:block).
+_SHOWN_AGAIN = re.compile(r"^[\w-]+:(block|flex|inline|inline-block|inline-flex|grid|table|contents)$")
+# Whitespace-preserving utility classes (user prompts are rendered with them).
+PRE_WRAP_CLASSES = frozenset({"whitespace-pre-wrap", "whitespace-pre-line", "whitespace-break-spaces",
+                              "whitespace-pre", "!whitespace-pre-wrap"})
+_PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
+
+
+def clean_input(html: object) -> str:
+    """Any object in, a str of well-formed UTF-16-free text out: no NULs, no lone surrogates."""
+    if not isinstance(html, str):
+        html = "" if html is None else str(html)
+    # Valid surrogate pairs (from JSON "\ud83d\ude00") join; lone halves become U+FFFD,
+    # which SQLite and the UTF-8 channel can carry.
+    html = html.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    # A browser's parser drops NUL in body text; the other controls carry nothing readable.
+    return _CONTROLS.sub("", html)
+
+
+def classes(tag: "Tag") -> list[str]:
+    value = tag.attrs.get("class") if tag.attrs else None
+    if not value:
+        return []
+    return value if isinstance(value, list) else str(value).split()
+
+
+def is_hidden(tag: "Tag") -> bool:
+    """Hidden by attribute or inline style, with a well-known class, or from everyone via aria."""
+    if hidden_by_attributes(tag):
+        return True
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    if str(attrs.get("aria-hidden", "")).lower() == "true":
+        return True
+    cls = classes(tag)
+    if cls:
+        if HIDDEN_CLASSES.intersection(cls):
+            return True
+        if "hidden" in cls and not any(_SHOWN_AGAIN.match(c) for c in cls):
+            return True
+    style = attrs.get("style")
+    return isinstance(style, str) and _VISIBILITY_HIDDEN.search(style) is not None
+
+
+def remove_junk(soup: "BeautifulSoup") -> None:
+    """Drop chrome, hidden and non-content elements, and comments, everywhere in the tree."""
+    from bs4 import Comment, Tag
+    from bs4.element import Declaration, Doctype, ProcessingInstruction
+
+    for node in list(soup.descendants):
+        if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
+            node.extract()
+    for tag in list(soup.find_all(True)):
+        if tag.decomposed or not isinstance(tag, Tag):
+            continue
+        role = str(tag.attrs.get("role", "")).lower() if tag.attrs else ""
+        if tag.name in JUNK_TAGS or role in JUNK_ROLES or is_hidden(tag):
+            tag.decompose()
+
+
+def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...] = ()) -> None:
+    """Inside whitespace-preserving elements (user prompts), source newlines become `<br>`."""
+    from bs4 import NavigableString
+
+    roots = [t for t in soup.find_all(True) if _preserves_whitespace(t)]
+    for selector in extra_selectors:
+        roots.extend(soup.select(selector))
+    seen: set[int] = set()
+    for root in roots:
+        if root.decomposed:
+            continue
+        for node in list(root.descendants):
+            if not isinstance(node, NavigableString) or id(node) in seen or "\n" not in node:
+                continue
+            seen.add(id(node))
+            if node.find_parent(["pre", "code"]) is not None:
+                continue
+            parts = str(node).split("\n")
+            replacement = []
+            for i, part in enumerate(parts):
+                if i:
+                    replacement.append(soup.new_tag("br"))
+                if part:
+                    replacement.append(NavigableString(part))
+            node.replace_with(*replacement)
+
+
+def _preserves_whitespace(tag: "Tag") -> bool:
+    if not tag.attrs:
+        return False
+    if PRE_WRAP_CLASSES.intersection(classes(tag)):
+        return True
+    style = tag.attrs.get("style")
+    return isinstance(style, str) and _PRE_WRAP_STYLE.search(style) is not None
+
+
+def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH) -> None:
+    """Replace every subtree rooted deeper than `max_depth` by its text (iteratively)."""
+    from bs4 import NavigableString, Tag
+
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    too_deep: list[Tag] = []
+    while stack:
+        tag, depth = stack.pop()
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                if depth + 1 >= max_depth:
+                    too_deep.append(child)
+                else:
+                    stack.append((child, depth + 1))
+    for tag in too_deep:
+        text = inner_text(tag)
+        tag.replace_with(NavigableString(text) if text else "")
