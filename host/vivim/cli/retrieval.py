@@ -1,0 +1,47 @@
+"""`vivim reindex`: rebuild Markdown, chunks and vectors from the stored raw captures."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("reindex")
+@click.option("--all", "force", is_flag=True, help="Rechunk and re-embed every message, even unchanged ones.")
+@click.option("--no-embed", is_flag=True, help="Only re-derive Markdown and chunks; the host's worker embeds later.")
+def reindex_command(force: bool, no_embed: bool) -> None:
+    """Re-derive each message's Markdown from its raw HTML, rechunk it, and embed what needs it."""
+    from tqdm import tqdm
+
+    from ..config import Paths
+    from ..reindex import embed_all_pending, pending_count, rederive_all
+    from ..store.connection import connect_sync
+    from ..store.migrations import apply_migrations
+
+    conn = connect_sync(Paths.default().db)
+    try:
+        apply_migrations(conn)
+        total = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        with tqdm(total=total, unit="msg", desc="chunks", file=sys.stderr) as bar:
+            result = rederive_all(conn, force=force, progress=bar.update)
+        click.echo(f"{result.messages} messages: {result.markdown_changed} with new Markdown,"
+                   f" {result.rechunked} rechunked")
+        if no_embed:
+            click.echo(f"{pending_count(conn)} chunks wait for the embedding worker")
+            return
+        import os
+
+        from ..embed import Embedder
+
+        embedder = Embedder(threads=min(4, os.cpu_count() or 1))  # a one-off job may use every core
+        with tqdm(total=pending_count(conn), unit="chunk", desc="vectors",
+                  file=sys.stderr) as bar:
+            embedded = embed_all_pending(conn, embedder, progress=bar.update)
+        click.echo(f"{embedded} chunks embedded")
+    finally:
+        conn.close()
+
+
+def register(main: click.Group) -> None:
+    main.add_command(reindex_command)

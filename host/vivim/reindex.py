@@ -1,0 +1,98 @@
+"""Rebuild what retrieval derives from stored messages: Markdown, chunks, vectors.
+
+Used by `vivim reindex` after an upgrade of the HTML converter, the chunker or the model. Messages
+are processed in small write transactions so capture in a running host is never held up for long;
+a message whose chunks come out the same keeps its vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .chunking import chunk_markdown
+from .store.capture import write_chunks
+from .vectors import pending_chunks, store_vectors
+
+MESSAGES_PER_TRANSACTION = 200
+
+
+@dataclass
+class ReindexResult:
+    messages: int = 0
+    markdown_changed: int = 0
+    rechunked: int = 0
+    embedded: int = 0
+
+
+def rederive_message(conn: Any, message: Any, force: bool) -> tuple[bool, bool]:
+    """(markdown changed, rechunked) for one message row (id, provider, html, markdown)."""
+    markdown = message["markdown"]
+    changed = False
+    if message["html"]:
+        from .normalize import html_to_markdown
+
+        derived = html_to_markdown(message["html"], message["provider"])
+        if derived.strip() and derived != markdown:
+            markdown, changed = derived, True
+            conn.execute("UPDATE messages SET markdown = ? WHERE id = ?", (markdown, message["id"]))
+    current = [r[0] for r in conn.execute(
+        "SELECT text FROM chunks WHERE message_id = ? ORDER BY ordinal", (message["id"],))]
+    if force or current != chunk_markdown(markdown):
+        write_chunks(conn, message["id"], markdown)
+        return changed, True
+    return changed, False
+
+
+def rederive_all(conn: Any, *, force: bool = False,
+                 progress: Callable[[int], None] | None = None) -> ReindexResult:
+    """Re-derive every message's Markdown from its raw HTML and rechunk what changed."""
+    result = ReindexResult()
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            "SELECT m.id, m.html, m.markdown, c.provider FROM messages m"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE m.id > ? ORDER BY m.id LIMIT ?",
+            (last_id, MESSAGES_PER_TRANSACTION),
+        ).fetchall()
+        if not rows:
+            return result
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for row in rows:
+                changed, rechunked = rederive_message(conn, row, force)
+                result.markdown_changed += changed
+                result.rechunked += rechunked
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        result.messages += len(rows)
+        last_id = rows[-1]["id"]
+        if progress:
+            progress(len(rows))
+
+
+def pending_count(conn: Any) -> int:
+    return conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
+
+
+def embed_all_pending(conn: Any, embedder: Any, progress: Callable[[int], None] | None = None,
+                      batch_size: int = 8) -> int:
+    """Embed every chunk without a vector, one short write transaction per batch."""
+    done = 0
+    while batch := pending_chunks(conn, batch_size):
+        vectors = embedder.embed([text for _, text in batch])
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # chunks rechunked meanwhile by a capture are skipped; their successors are pending
+            written = store_vectors(conn, [i for i, _ in batch], [t for _, t in batch], vectors)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done += written
+        if progress:
+            progress(len(batch))
+    return done

@@ -1,0 +1,67 @@
+"""`vivim reindex` re-derives Markdown from raw HTML, rechunks, and embeds, against a real data dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vivim.cli import main
+from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+from vivim.store.capture import upsert_capture
+from vivim.store.connection import connect_sync
+from vivim.store.migrations import apply_migrations
+
+HTML = "<p>Use <code>git reflog</code> to find the lost commit.</p><pre><code>git reset --hard HEAD@{2}</code></pre>"
+
+
+def seed(home: Path) -> None:
+    conn = connect_sync(home / "vivim.sqlite3")
+    apply_migrations(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    upsert_capture(conn, CaptureUpsert(
+        conversation=ConversationIn(provider="chatgpt", external_id="c1", title="Git"),
+        turns=[TurnIn(key="a", role="assistant", html=HTML, text="Use git reflog to find the lost commit.")],
+    ))
+    # what an older converter might have stored
+    conn.execute("UPDATE messages SET markdown = 'stale markdown'")
+    conn.execute("UPDATE chunks SET text = 'stale markdown'")
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def stored(home: Path) -> tuple[str, list[str], int]:
+    conn = connect_sync(home / "vivim.sqlite3")
+    try:
+        markdown = conn.execute("SELECT markdown FROM messages").fetchone()[0]
+        chunks = [r[0] for r in conn.execute("SELECT text FROM chunks ORDER BY ordinal")]
+        vectors = conn.execute("SELECT COUNT(*) FROM chunk_embeddings").fetchone()[0]
+        return markdown, chunks, vectors
+    finally:
+        conn.close()
+
+
+def test_reindex_rederives_markdown_from_html_and_embeds_every_chunk(vivim_home: Path) -> None:
+    seed(vivim_home)
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 0, result.output
+    markdown, chunks, vectors = stored(vivim_home)
+    assert "`git reflog`" in markdown and "stale" not in markdown
+    assert chunks and "stale markdown" not in chunks
+    assert vectors == len(chunks)
+    assert "1 with new Markdown" in result.output
+
+
+def test_reindex_runs_as_a_command_and_leaves_embedding_to_the_worker_when_asked(vivim_home: Path) -> None:
+    seed(vivim_home)
+    vivim = Path(sys.executable).with_name("vivim")
+    command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
+    done = subprocess.run([*command, "reindex", "--no-embed"], capture_output=True, text=True,
+                          env={**os.environ, "VIVIM_HOME": str(vivim_home)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "chunks wait for the embedding worker" in done.stdout
+    markdown, chunks, vectors = stored(vivim_home)
+    assert "stale" not in markdown and vectors == 0
