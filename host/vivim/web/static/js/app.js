@@ -1,0 +1,73 @@
+// The page: a hash router over the views, keyboard shortcuts, and live events.
+import { connectEvents } from "./api.js";
+import { toast } from "./dom.js";
+import { conversationsView, moveSelection, refreshList } from "./conversations.js";
+import { devicesView } from "./devices.js";
+import { searchView } from "./search.js";
+import { settingsView } from "./settings.js";
+import { statsView } from "./stats.js";
+import { importProgress, transferView } from "./transfer.js";
+
+const main = document.getElementById("main");
+let section = "";
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, "");
+  const [path, query] = raw.split("?");
+  return { parts: path.split("/").filter(Boolean), params: new URLSearchParams(query || "") };
+}
+
+async function route() {
+  const { parts, params } = parseHash();
+  const [head = "conversations", ...rest] = parts;
+  if (head === "c") {
+    section = "conversations";
+    await conversationsView(main, { id: rest[0], message: rest[1] === "m" ? rest[2] : null });
+  } else {
+    section = head;
+    const views = { conversations: () => conversationsView(main), search: () => searchView(main, params),
+                    stats: () => statsView(main, params), devices: () => devicesView(main),
+                    transfer: () => transferView(main), settings: () => settingsView(main) };
+    await (views[head] || views.conversations)();
+  }
+  for (const a of document.querySelectorAll(".nav a")) {
+    a.toggleAttribute("aria-current", a.dataset.section === section);
+    if (a.dataset.section === section) a.setAttribute("aria-current", "page");
+  }
+  document.title = `VIVIM · ${section.charAt(0).toUpperCase()}${section.slice(1)}`;
+}
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "Escape" && typing(e.target)) { e.target.blur(); return; }
+  if (typing(e.target)) return;
+  if (e.key === "/") { e.preventDefault(); location.hash = "#/search"; const i = document.getElementById("search-input"); if (i) i.focus(); }
+  else if (e.key === "j" && section === "conversations") moveSelection(1);
+  else if (e.key === "k" && section === "conversations") moveSelection(-1);
+  else if (e.key === "Escape" && section === "conversations") location.hash = "#/conversations";
+});
+
+let refreshTimer;
+function onEvent(event) {
+  if (event.type === "capture" || event.type === "store.changed" || event.type === "import.done") {
+    if (event.type === "capture") toast("New conversation turns captured");
+    if (event.type === "import.done") toast("Import finished");
+    clearTimeout(refreshTimer);
+    if (section === "conversations") refreshTimer = setTimeout(refreshList, 300);
+  } else if (event.type === "import.progress") {
+    importProgress(event);
+  }
+}
+
+function onLive(up) {
+  document.getElementById("live").classList.toggle("on", up);
+  document.getElementById("live-text").textContent = up ? "live" : "offline";
+}
+
+window.addEventListener("hashchange", route);
+route();
+connectEvents(onEvent, onLive);

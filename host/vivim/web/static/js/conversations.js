@@ -1,0 +1,189 @@
+// The conversation list and the reader, with a branch switcher where a turn has siblings.
+import { api } from "./api.js";
+import { clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
+import { renderMarkdown } from "./render.js";
+
+const PAGE = 50;
+const state = { provider: "", q: "", offset: 0, items: [], total: 0, selected: null };
+
+export async function conversationsView(main, { id, message } = {}) {
+  state.selected = id ? Number(id) : null;
+  const existing = document.getElementById("reader");
+  if (existing && state.selected) {  // the list is on screen: only the reader changes
+    for (const a of document.querySelectorAll("#conversation-list .conv-link")) {
+      a.setAttribute("aria-current", Number(a.dataset.id) === state.selected ? "true" : "false");
+    }
+    existing.parentElement.classList.add("reading");
+    await loadConversation(existing, state.selected, message ? Number(message) : null);
+    return;
+  }
+  const listBox = h("ul", { class: "list", id: "conversation-list", "aria-label": "Conversations" });
+  const pager = h("div", { class: "pager" });
+  const reader = h("section", { class: "reader panel", id: "reader", "aria-live": "polite" });
+  const filter = h("input", { type: "search", placeholder: "Filter by title…", "aria-label": "Filter conversations by title", value: state.q });
+  const provider = providerSelect(state.provider);
+  const reload = () => { state.offset = 0; loadList(listBox, pager); };
+  let timer;
+  filter.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { state.q = filter.value; reload(); }, 200); });
+  provider.addEventListener("change", () => { state.provider = provider.value; reload(); });
+  const split = h("div", { class: "split" + (state.selected ? " reading" : "") },
+    h("div", { class: "list-panel panel" },
+      h("div", { class: "toolbar pad" }, filter, provider), listBox, pager),
+    reader);
+  clear(main, h("h1", { class: "hidden" }, "Conversations"), split);
+  await loadList(listBox, pager);
+  if (state.selected) await loadConversation(reader, state.selected, message ? Number(message) : null);
+  else clear(reader, h("div", { class: "empty" }, "Choose a conversation, or press ", h("kbd", {}, "j"), " / ", h("kbd", {}, "k"), " to move through the list."));
+}
+
+export function providerSelect(value, label = "Provider") {
+  const select = h("select", { "aria-label": label },
+    h("option", { value: "" }, "All providers"),
+    ["chatgpt", "claude", "gemini"].map((p) => h("option", { value: p }, providerName(p))));
+  select.value = value || "";
+  return select;
+}
+
+async function loadList(listBox, pager) {
+  let page;
+  try {
+    page = await api.conversations({ provider: state.provider, q: state.q, limit: PAGE, offset: state.offset });
+  } catch (err) {
+    clear(listBox, h("li", {}, errorBox(err)));
+    return;
+  }
+  state.items = page.items;
+  state.total = page.total;
+  if (!page.items.length) {
+    clear(listBox, h("li", { class: "empty" }, state.q || state.provider ? "Nothing matches." : "Nothing captured yet. Chat on ChatGPT, Claude or Gemini with the extension on, or import an export."));
+  } else {
+    clear(listBox, page.items.map((c) => h("li", {}, conversationLink(c))));
+  }
+  const prev = h("button", { disabled: state.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - PAGE); loadList(listBox, pager); } }, "‹ Newer");
+  const next = h("button", { disabled: state.offset + PAGE >= page.total, onclick: () => { state.offset += PAGE; loadList(listBox, pager); } }, "Older ›");
+  const end = Math.min(state.offset + PAGE, page.total);
+  clear(pager, prev, h("span", { class: "muted" }, page.total ? `${state.offset + 1}–${end} of ${fmtNumber(page.total)}` : ""), next);
+}
+
+function conversationLink(c) {
+  return h("a", { class: "conv-link", href: `#/c/${c.id}`, "aria-current": c.id === state.selected ? "true" : "false", dataset: { id: c.id } },
+    h("span", { class: "icon" }, providerIcon(c.provider)),
+    h("span", { class: "conv-title" }, c.title || "(untitled)"),
+    h("span", { class: "conv-meta" }, timeEl(c.updated_at), h("span", {}, `${c.message_count ?? "?"} messages`),
+      c.source !== "capture" ? h("span", { class: "chip" }, c.source) : null));
+}
+
+export async function refreshList() {
+  const listBox = document.getElementById("conversation-list");
+  const pager = listBox && listBox.parentElement.querySelector(".pager");
+  if (listBox && pager) await loadList(listBox, pager);
+}
+
+// ---- reader ------------------------------------------------------------------------------
+
+async function loadConversation(reader, id, targetMessage) {
+  clear(reader, h("div", { class: "empty" }, "Loading…"));
+  let data;
+  try {
+    data = await api.conversation(id);
+  } catch (err) {
+    clear(reader, h("div", { class: "pad" }, errorBox(err)));
+    return;
+  }
+  const thread = new Thread(data);
+  if (targetMessage) thread.reveal(targetMessage);
+  const c = data.conversation;
+  const messages = h("div", { class: "messages" });
+  const head = h("header", { class: "reader-head" },
+    providerIcon(c.provider),
+    h("div", { class: "grow" },
+      h("h1", {}, c.title || "(untitled)"),
+      h("div", { class: "conv-meta" }, providerName(c.provider), timeEl(c.created_at, true),
+        c.model ? h("span", {}, c.model) : null,
+        data.branches.length ? h("span", { class: "chip" }, `${data.branches.length} branch point${data.branches.length > 1 ? "s" : ""}`) : null)),
+    c.url && /^https?:/i.test(c.url) ? h("a", { class: "button", href: c.url, target: "_blank", rel: "noopener noreferrer" }, "Open original ↗") : null,
+    h("a", { class: "button", href: "#/conversations", "aria-label": "Close conversation" }, "✕"));
+  clear(reader, head, messages);
+  const draw = () => {
+    clear(messages, thread.path().map((m) => messageView(m, thread, draw, m.id === targetMessage)));
+  };
+  draw();
+  const target = targetMessage && messages.querySelector(".targeted");
+  if (target) target.scrollIntoView({ block: "center" });
+  else window.scrollTo(0, 0);
+}
+
+class Thread {
+  constructor(data) {
+    this.byNode = new Map();
+    this.children = new Map();
+    for (const m of data.messages) {
+      if (!this.children.has(m.thread_parent)) this.children.set(m.thread_parent, []);
+      this.children.get(m.thread_parent).push(m);
+    }
+    this.choice = new Map(data.branches.map((b) => [b.parent, b.default]));
+  }
+  siblings(m) { return this.children.get(m.thread_parent) || [m]; }
+  choose(parent, key) { this.choice.set(parent, key); }
+  path() {
+    const out = [];
+    const seen = new Set();
+    let node = "";
+    while (this.children.has(node) && !seen.has(node)) {
+      seen.add(node);
+      const kids = this.children.get(node);
+      const chosen = kids.find((k) => k.key === this.choice.get(node)) || kids[kids.length - 1];
+      out.push(chosen);
+      node = chosen.thread_node;
+    }
+    return out;
+  }
+  // Make the path pass through a message (a search hit on another branch).
+  reveal(messageId) {
+    const all = [...this.children.values()].flat();
+    const byNode = new Map(all.map((m) => [m.thread_node, m]));
+    let m = all.find((x) => x.id === messageId);
+    const guard = new Set();
+    while (m && !guard.has(m.key)) {
+      guard.add(m.key);
+      this.choice.set(m.thread_parent, m.key);
+      m = byNode.get(m.thread_parent);
+    }
+  }
+}
+
+function messageView(m, thread, redraw, targeted) {
+  const siblings = thread.siblings(m);
+  let switcher = null;
+  if (siblings.length > 1) {
+    const index = siblings.indexOf(m);
+    const go = (delta) => {
+      const next = siblings[(index + delta + siblings.length) % siblings.length];
+      thread.choose(m.thread_parent, next.key);
+      redraw();
+      const again = document.querySelector(`[data-key="${CSS.escape(next.key)}"] .branch-switch button:last-child`);
+      if (again) again.focus();
+    };
+    switcher = h("span", { class: "branch-switch", role: "group", "aria-label": "Branches" },
+      h("button", { type: "button", "aria-label": "Previous branch", onclick: () => go(-1) }, "‹"),
+      h("span", { class: "branch-count" }, `${index + 1} / ${siblings.length}`),
+      h("button", { type: "button", "aria-label": "Next branch", onclick: () => go(1) }, "›"));
+  }
+  const body = m.role === "user" ? h("pre", { class: "plain" }, m.markdown || m.text) : renderMarkdown(m.markdown || m.text);
+  return h("article", { class: `message ${m.role}${targeted ? " targeted" : ""}`, id: `m${m.id}`, dataset: { key: m.key } },
+    h("div", { class: "message-head" },
+      h("span", { class: "role" }, m.role), m.model ? h("span", {}, m.model) : null,
+      m.kind ? h("span", { class: "chip" }, m.kind) : null,
+      m.status === "streaming" ? h("span", { class: "chip" }, "incomplete") : null,
+      h("span", { class: "spacer" }), switcher, timeEl(m.created_at, true)),
+    body);
+}
+
+export function moveSelection(delta) {
+  const links = [...document.querySelectorAll("#conversation-list .conv-link")];
+  if (!links.length) return;
+  const current = links.findIndex((a) => a.getAttribute("aria-current") === "true" || a === document.activeElement);
+  const next = links[Math.max(0, Math.min(links.length - 1, current + delta))];
+  next.focus();
+  location.hash = next.getAttribute("href");
+}

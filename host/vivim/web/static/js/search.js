@@ -1,0 +1,77 @@
+// Search with filters; snippets highlighted with <mark> built from U+0002/U+0003.
+import { api } from "./api.js";
+import { clear, errorBox, h, highlighted, providerIcon, providerName, timeEl } from "./dom.js";
+import { providerSelect } from "./conversations.js";
+
+const ROLES = ["user", "assistant"];
+
+export async function searchView(main, params) {
+  const input = h("input", { type: "search", id: "search-input", placeholder: "Search everything you captured…",
+                             "aria-label": "Search", value: params.get("q") || "", autocomplete: "off" });
+  const provider = providerSelect(params.get("provider") || "");
+  const role = h("select", { "aria-label": "Role" }, h("option", { value: "" }, "Any role"),
+    ROLES.map((r) => h("option", { value: r }, r)));
+  role.value = params.get("role") || "";
+  const since = h("input", { type: "date", "aria-label": "Since", value: params.get("since") || "" });
+  const until = h("input", { type: "date", "aria-label": "Until", value: params.get("until") || "" });
+  const results = h("div", { id: "search-results", "aria-live": "polite" });
+  const form = h("form", { class: "toolbar", role: "search" }, input,
+    h("div", { class: "filters" }, provider, role, h("label", { class: "muted" }, "from ", since), h("label", { class: "muted" }, "to ", until)),
+    h("button", { type: "submit", class: "primary" }, "Search"));
+  const submit = () => {
+    const q = new URLSearchParams();
+    for (const [k, el] of [["q", input], ["provider", provider], ["role", role], ["since", since], ["until", until]]) {
+      if (el.value) q.set(k, el.value);
+    }
+    const hash = `#/search?${q}`;
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+    run(results, q);
+  };
+  form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  let timer;
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(submit, 250); });
+  for (const el of [provider, role, since, until]) el.addEventListener("change", submit);
+  clear(main, h("h1", {}, "Search"), form, results);
+  input.focus();
+  if (input.value) await run(results, params);
+  else clear(results, h("div", { class: "empty" }, "Type to search. Words are matched as you type; the last word can be a prefix."));
+}
+
+function toSeconds(day, endOfDay = false) {
+  if (!day) return undefined;
+  const d = new Date(`${day}T00:00:00`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return d.getTime() / 1000 + (endOfDay ? 86400 : 0);
+}
+
+let generation = 0;
+
+async function run(results, params) {
+  const q = params.get("q");
+  if (!q || !q.trim()) { clear(results); return; }
+  const mine = ++generation;
+  let data;
+  try {
+    data = await api.search({ q, provider: params.get("provider"), role: params.get("role"),
+                              since: toSeconds(params.get("since")), until: toSeconds(params.get("until"), true), limit: 30 });
+  } catch (err) {
+    if (mine === generation) clear(results, errorBox(err));
+    return;
+  }
+  if (mine !== generation) return;  // a newer search already answered
+  if (!data.results.length) { clear(results, h("div", { class: "empty" }, `Nothing found for “${q}”.`)); return; }
+  clear(results,
+    h("p", { class: "muted" }, `${data.results.length} conversation${data.results.length > 1 ? "s" : ""}`, data.mode ? ` · ${data.mode}` : ""),
+    h("div", { class: "panel" }, data.results.map((group) => resultView(group))));
+}
+
+function resultView(group) {
+  const c = group.conversation;
+  return h("section", { class: "result" },
+    h("div", { class: "result-head" }, providerIcon(c.provider),
+      h("a", { href: `#/c/${c.id}` }, c.title || "(untitled)"),
+      h("span", { class: "muted" }, providerName(c.provider)), timeEl(c.updated_at)),
+    h("ul", { class: "hits" }, group.hits.map((hit) =>
+      h("li", {}, h("a", { href: `#/c/${c.id}/m/${hit.message_id}` },
+        h("span", { class: "role" }, hit.role), h("span", { class: "snippet" }, highlighted(hit.snippet)))))));
+}

@@ -1,0 +1,116 @@
+// Stats: totals, messages per day (stacked SVG bars), per model, capture health, embedding backlog.
+import { api } from "./api.js";
+import { clear, errorBox, fmtDateTime, fmtNumber, h, providerIcon, providerName, svg } from "./dom.js";
+
+const PROVIDERS = ["chatgpt", "claude", "gemini"];
+const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
+
+export async function statsView(main, params) {
+  const days = Number(params.get("days")) || 90;
+  clear(main, h("h1", {}, "Stats"), h("div", { class: "empty" }, "Loading…"));
+  let s;
+  try {
+    s = await api.stats({ days, tz: -new Date().getTimezoneOffset() });
+  } catch (err) {
+    clear(main, h("h1", {}, "Stats"), errorBox(err));
+    return;
+  }
+  const range = h("select", { "aria-label": "Period" }, [30, 90, 365, 3650].map((d) => h("option", { value: d }, d === 3650 ? "All time" : `Last ${d} days`)));
+  range.value = String(days);
+  range.addEventListener("change", () => { location.hash = `#/stats?days=${range.value}`; });
+  clear(main,
+    h("div", { class: "toolbar" }, h("h1", {}, "Stats"), h("span", { class: "spacer" }), range),
+    h("div", { class: "cards" },
+      card("Conversations", fmtNumber(s.conversations)), card("Messages", fmtNumber(s.messages)),
+      card("Searchable chunks", fmtNumber(s.chunks)),
+      card("Embedding backlog", fmtNumber(s.embedding_backlog), s.embedding_backlog ? "waiting for the embedding worker" : "all embedded"),
+      card("Last capture", s.last_capture_at ? fmtDateTime(s.last_capture_at) : "never", null, true)),
+    h("h2", {}, "Messages per day"),
+    h("div", { class: "panel pad" }, dayChart(s.by_day, s.days), legend()),
+    h("div", { class: "grid2" },
+      h("div", {}, h("h2", {}, "Per provider"), h("div", { class: "panel pad" }, providerTable(s.by_provider))),
+      h("div", {}, h("h2", {}, "Per model (assistant turns)"), h("div", { class: "panel pad" }, modelBars(s.by_model)))),
+    h("h2", {}, "Capture health"),
+    h("div", { class: "panel pad" }, healthTable(s.adapter_health)));
+}
+
+function card(label, value, note, small = false) {
+  return h("div", { class: "card panel" }, h("div", { class: small ? "value small" : "value" }, value), h("div", { class: "label" }, label),
+    note ? h("div", { class: "note" }, note) : null);
+}
+
+function legend() {
+  return h("div", { class: "legend" }, PROVIDERS.map((p) => h("span", {}, h("span", { class: `swatch ${fillClass(p)}` }), providerName(p))));
+}
+
+function dayChart(rows, days) {
+  const W = 900, H = 220, pad = { l: 40, r: 8, t: 10, b: 24 };
+  const byDay = new Map();
+  for (const r of rows) {
+    if (!byDay.has(r.day)) byDay.set(r.day, {});
+    byDay.get(r.day)[r.provider] = r.messages;
+  }
+  const today = new Date();
+  const list = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() - i);
+    const key = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    list.push([key, byDay.get(key) || {}]);
+  }
+  const max = Math.max(1, ...list.map(([, v]) => Object.values(v).reduce((a, b) => a + b, 0)));
+  const plotW = W - pad.l - pad.r, plotH = H - pad.t - pad.b;
+  const bw = plotW / list.length;
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Messages per day over the last ${days} days` });
+  for (const f of [0, 0.5, 1]) {
+    const y = pad.t + plotH * (1 - f);
+    chart.append(svg("line", { class: "axis", x1: pad.l, x2: W - pad.r, y1: y, y2: y }),
+      svg("text", { x: pad.l - 6, y: y + 4, "text-anchor": "end" }, fmtNumber(Math.round(max * f))));
+  }
+  list.forEach(([day, counts], i) => {
+    let y = pad.t + plotH;
+    const x = pad.l + i * bw;
+    for (const p of Object.keys(counts).sort()) {
+      const bh = (counts[p] / max) * plotH;
+      y -= bh;
+      chart.append(svg("rect", { class: fillClass(p), x: x + bw * 0.1, y, width: Math.max(1, bw * 0.8), height: bh },
+        svg("title", {}, `${day} · ${providerName(p)}: ${counts[p]}`)));
+    }
+  });
+  const step = Math.max(1, Math.ceil(list.length / 8));
+  list.forEach(([day], i) => {
+    if (i % step === 0) chart.append(svg("text", { x: pad.l + i * bw + bw / 2, y: H - 6, "text-anchor": "middle" }, list.length > 400 ? day.slice(0, 7) : day.slice(5)));
+  });
+  if (!rows.length) chart.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "No messages in this period"));
+  return chart;
+}
+
+function providerTable(byProvider) {
+  const rows = Object.entries(byProvider || {});
+  if (!rows.length) return h("p", { class: "muted" }, "Nothing yet.");
+  return h("table", { class: "data" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Provider"), h("th", {}, "Conversations"), h("th", {}, "Messages"))),
+    h("tbody", {}, rows.map(([p, v]) => h("tr", {},
+      h("td", {}, h("span", { class: "result-head" }, providerIcon(p), providerName(p))),
+      h("td", {}, fmtNumber(v.conversations)), h("td", {}, fmtNumber(v.messages))))));
+}
+
+function modelBars(models) {
+  if (!models || !models.length) return h("p", { class: "muted" }, "No assistant turns yet.");
+  const max = Math.max(...models.map((m) => m.messages));
+  return h("div", {}, models.map((m) =>
+    h("div", { class: "bar-row" }, h("span", { title: providerName(m.provider) }, m.model),
+      h("span", { class: "bar-track" }, svg("svg", { viewBox: "0 0 100 12", preserveAspectRatio: "none", "aria-hidden": "true" },
+        svg("rect", { class: fillClass(m.provider), x: 0, y: 0, height: 12, width: Math.max(1, (m.messages / max) * 100) }))),
+      h("span", { class: "muted" }, fmtNumber(m.messages)))));
+}
+
+function healthTable(health) {
+  const rows = Object.entries(health || {});
+  if (!rows.length) return h("p", { class: "muted" }, "No site has reported yet. Open ChatGPT, Claude or Gemini with the extension on.");
+  return h("table", { class: "data" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Site"), h("th", {}, "Capture"), h("th", {}, "Checked"))),
+    h("tbody", {}, rows.map(([p, v]) => h("tr", {},
+      h("td", {}, providerName(p)),
+      h("td", { class: v.ok ? "ok" : "bad" }, v.ok ? "working" : `broken: ${v.problem || "no turns found"}`),
+      h("td", {}, fmtDateTime(v.checked_at))))));
+}

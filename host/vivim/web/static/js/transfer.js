@@ -1,0 +1,60 @@
+// Import an export file (upload with a progress bar) and export everything.
+import { uploadImport } from "./api.js";
+import { clear, errorBox, fmtNumber, h } from "./dom.js";
+import { providerSelect } from "./conversations.js";
+
+export function transferView(main) {
+  const file = h("input", { type: "file", id: "import-file", accept: ".zip,.json,.html,application/zip,application/json,text/html", "aria-label": "Export file" });
+  const provider = providerSelect("", "Provider (detected when left empty)");
+  const progress = h("progress", { max: 1, value: 0, class: "hidden", id: "import-progress" });
+  const note = h("p", { class: "muted", id: "import-status" }, "A ChatGPT or Claude conversations.json (or its ZIP), or a Google Takeout Gemini activity file.");
+  const button = h("button", { class: "primary", type: "submit" }, "Import");
+  const form = h("form", { class: "stack" }, file, provider, button, progress, note);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!file.files.length) { clear(note, "Choose a file first."); return; }
+    button.disabled = true;
+    progress.classList.remove("hidden");
+    progress.value = 0;
+    try {
+      const result = await uploadImport(file.files[0], provider.value, (f) => {
+        progress.value = f;
+        clear(note, f < 1 ? `Uploading… ${Math.round(f * 100)}%` : "Importing…");
+        if (f >= 1) progress.removeAttribute("value");  // indeterminate while the host imports
+      });
+      progress.value = 1;
+      clear(note, `Imported ${result.filename} (${fmtNumber(result.bytes)} bytes) in ${result.seconds}s. `, summaryText(result.summary));
+    } catch (err) {
+      progress.classList.add("hidden");
+      clear(note, errorBox(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const exportProvider = providerSelect("", "Export provider");
+  const jsonLink = h("a", { class: "button primary", href: "/api/export?format=json", download: "" }, "Download JSON");
+  const jsonlLink = h("a", { class: "button", href: "/api/export?format=jsonl", download: "" }, "Download JSON Lines");
+  exportProvider.addEventListener("change", () => {
+    const suffix = exportProvider.value ? `&provider=${exportProvider.value}` : "";
+    jsonLink.href = `/api/export?format=json${suffix}`;
+    jsonlLink.href = `/api/export?format=jsonl${suffix}`;
+  });
+  clear(main, h("h1", {}, "Import & export"),
+    h("div", { class: "grid2" },
+      h("section", { class: "panel pad" }, h("h2", {}, "Import"), form),
+      h("section", { class: "panel pad" }, h("h2", {}, "Export"),
+        h("div", { class: "stack" }, h("p", { class: "muted" }, "Everything VIVIM holds, branches included: yours to keep."),
+          exportProvider, h("div", { class: "toolbar" }, jsonLink, jsonlLink)))));
+}
+
+export function importProgress(event) {
+  const note = document.getElementById("import-status");
+  if (!note || event.stage !== "importing") return;
+  const parts = Object.entries(event).filter(([k]) => !["type", "stage"].includes(k)).map(([k, v]) => `${k.replace(/_/g, " ")} ${typeof v === "number" ? fmtNumber(v) : v}`);
+  clear(note, `Importing… ${parts.join(", ")}`);
+}
+
+function summaryText(summary) {
+  if (!summary || typeof summary !== "object") return "";
+  return Object.entries(summary).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k.replace(/_/g, " ")}: ${fmtNumber(v)}`).join(", ");
+}
