@@ -168,3 +168,13 @@ def test_doctor_flags_a_file_that_is_not_a_database(vivim_home):
     check = check_database(vivim_home / "vivim.sqlite3")
     assert check.status == FAIL
     assert check.fix
+
+
+def test_doctor_permissions_check_skips_a_virtual_environment_inside_the_data_dir(vivim_home):
+    venv = vivim_home / "venv"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "module.py").write_text("")
+    os.chmod(venv / "lib" / "module.py", 0o644)
+    os.chmod(venv, 0o755)
+    assert check_permissions(vivim_home).status == "ok"

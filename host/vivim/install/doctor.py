@@ -282,26 +282,34 @@ def check_sqlite_vec() -> Check:
 
 
 def check_permissions(root: Path) -> Check:
+    """The data directory 700, folders in it 700, files 600 (launchers in bin/ 700).
+
+    A virtual environment inside it (install.sh's default venv is ~/.local/share/vivim/venv,
+    which is inside the Linux data directory) holds code, not data: it is skipped."""
     bad: list[str] = []
     mode = stat.S_IMODE(root.stat().st_mode)
     if mode != 0o700:
         bad.append(f"{root} is {mode:o} (want 700)")
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink():
-            continue
-        mode = stat.S_IMODE(path.lstat().st_mode)
-        if path.is_dir():
-            if mode & 0o077:
-                bad.append(f"{path} is {mode:o} (want 700)")
-        elif path.parent.name == "bin":
-            if mode & 0o077:
-                bad.append(f"{path} is {mode:o} (want 700)")
-        elif mode & 0o177:
-            bad.append(f"{path} is {mode:o} (want 600)")
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        for name in list(dirs):
+            child = here / name
+            if (child / "pyvenv.cfg").exists() or child.is_symlink():
+                dirs.remove(name)
+            elif stat.S_IMODE(child.lstat().st_mode) & 0o077:
+                bad.append(f"{child} is {stat.S_IMODE(child.lstat().st_mode):o} (want 700)")
+        for name in files:
+            path = here / name
+            if path.is_symlink():
+                continue
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            allowed = 0o700 if here.name == "bin" else 0o600
+            if mode & ~allowed & 0o777:
+                bad.append(f"{path} is {mode:o} (want {allowed:o})")
     if bad:
         return Check("permissions", FAIL, "some files in the data directory are open to other users",
                      "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
-                     f"Run `chmod -R go-rwx {root}` (and `chmod 600` the files).")
+                     f"Run `chmod -R go-rwx {root}`.")
     return Check("permissions", OK, f"{root} is 700 and its files are private")
 
 
