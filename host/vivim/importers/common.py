@@ -98,6 +98,7 @@ def markdown_to_text(markdown: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    from bs4 import BeautifulSoup
+    """The page's rendered text of an answer: the normalizer's innerText, as live capture uses."""
+    from ..normalize import html_to_text as inner_text
 
-    return BeautifulSoup(html, "html.parser").get_text(" ").strip()
+    return inner_text(html).strip()

@@ -1,0 +1,103 @@
+"""ChatGPT conversations.json: the mapping tree, its branches, content types, and shards."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+from vivim.importers import import_path
+
+from .helpers import CHATGPT, CHATGPT_SHARDED, conversation_row, messages_of
+
+DEPLOY = "67a1b2c3-0000-4000-8000-000000000001"
+PRIMES = "67a1b2c3-0000-4000-8000-000000000002"
+
+
+async def test_every_branch_is_kept_with_parent_links_and_the_current_branch_marked(store):
+    await import_path(store, CHATGPT / "conversations.json")
+    messages = await store.read(messages_of, "chatgpt", DEPLOY)
+    assert set(messages) == {"u1", "a1", "a1b", "u2", "a2"}
+    assert messages["a1"]["parent_key"] == "u1" and messages["a1b"]["parent_key"] == "u1"
+    assert messages["u2"]["parent_key"] == "a1b" and messages["a2"]["parent_key"] == "u2"
+    # current_node a2 -> u2 -> a1b -> u1; the regenerated a1 is the other branch.
+    assert {k for k, m in messages.items() if m["is_current"]} == {"u1", "a1b", "u2", "a2"}
+    assert messages["a1"]["is_current"] == 0
+    assert messages["a1"]["position"] == messages["a1b"]["position"] == 1
+    assert messages["a2"]["position"] == 3
+
+
+async def test_system_and_hidden_context_nodes_are_skipped_and_their_children_reattached(store):
+    summary = await import_path(store, CHATGPT / "conversations.json")
+    messages = await store.read(messages_of, "chatgpt", DEPLOY)
+    assert "sys" not in messages and "ctx" not in messages
+    assert messages["u1"]["parent_key"] is None and messages["u1"]["position"] == 0
+    assert summary.skipped.reasons["chatgpt system message"] == 1
+    assert summary.skipped.reasons["chatgpt hidden message"] == 1
+    assert not any("Be brief" in m["markdown"] for m in messages.values())
+
+
+async def test_images_in_multimodal_text_become_placeholders_that_carry_their_pointer(store):
+    await import_path(store, CHATGPT / "conversations.json")
+    u2 = (await store.read(messages_of, "chatgpt", DEPLOY))["u2"]
+    assert "![image](file-service://file-AbC123)" in u2["markdown"]
+    assert "Here is the error screen." in u2["markdown"]
+
+
+async def test_code_execution_output_and_reasoning_are_kept_and_marked_by_kind(store):
+    await import_path(store, CHATGPT / "conversations.json")
+    messages = await store.read(messages_of, "chatgpt", PRIMES)
+    assert [messages[k]["kind"] for k in ("q", "th", "rc", "code", "out", "ans")] == [
+        None, "thinking", "thinking", "code", "execution_output", None]
+    assert messages["out"]["role"] == "tool"
+    assert messages["code"]["markdown"].startswith("```python\n")
+    assert "print(len(" in messages["code"]["text"] and "```" not in messages["code"]["text"]
+    assert "**Choosing a sieve**" in messages["th"]["markdown"]
+    assert "sieve of Eratosthenes" in messages["th"]["markdown"]
+    assert messages["rc"]["markdown"] == "Thought for 4 seconds"
+    assert messages["ans"]["model"] == "o3"
+
+
+async def test_title_url_model_and_timestamps_come_from_the_export(store):
+    await import_path(store, CHATGPT / "conversations.json")
+    conv = await store.read(conversation_row, "chatgpt", DEPLOY)
+    assert conv["title"] == "Deploy timeout"
+    assert conv["url"] == f"https://chatgpt.com/c/{DEPLOY}"
+    assert conv["model"] == "gpt-4o"
+    assert conv["created_at"] == 1712345678.5
+    assert conv["source"] == "import"
+    messages = await store.read(messages_of, "chatgpt", DEPLOY)
+    assert messages["u1"]["created_at"] == 1712345679.0
+    assert messages["a1b"]["model"] == "gpt-4o" and messages["u1"]["model"] is None
+    # a2 has no create_time: it takes its parent's, so re-imports stay identical
+    assert messages["a2"]["created_at"] == messages["u2"]["created_at"] == 1712345800.0
+    assert messages["a1b"]["text"].startswith("A connection timeout usually means")
+    assert "`" not in messages["a1b"]["text"] and "`DATABASE_URL`" in messages["a1b"]["markdown"]
+
+
+async def test_a_sharded_export_folder_imports_every_shard_and_ignores_the_other_files(store):
+    summary = await import_path(store, CHATGPT_SHARDED)
+    assert summary.conversations == 2 and summary.messages == 4
+    assert len(summary.files) == 2 and all("chatgpt" in f for f in summary.files)
+    titles = await store.read(lambda c: sorted(r[0] for r in c.execute("SELECT title FROM conversations")))
+    assert titles == ["Shard one", "Shard two"]
+
+
+async def test_the_export_zip_is_read_without_unpacking_it(store, tmp_path: Path):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    archive = downloads / "chatgpt-export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(CHATGPT / "conversations.json", "conversations.json")
+        z.write(CHATGPT_SHARDED / "user.json", "user.json")
+        z.writestr("chat.html", "<html><body>viewer</body></html>")
+    summary = await import_path(store, archive)
+    assert summary.conversations == 2 and summary.messages == 11
+    assert list(downloads.iterdir()) == [archive]
+
+
+async def test_a_renamed_file_is_still_recognised_by_its_content(store, tmp_path: Path):
+    renamed = tmp_path / "my-chats.json"
+    shutil.copy(CHATGPT / "conversations.json", renamed)
+    summary = await import_path(store, renamed)
+    assert summary.conversations == 2
