@@ -84,7 +84,7 @@ class TurnConverter(MarkdownConverter):
     def process_text(self, el, parent_tags=None):  # noqa: ANN001
         text = super().process_text(el, parent_tags=parent_tags)
         if text and "_noformat" not in (parent_tags or ()) and _starts_line(el):
-            text = _escape_line_start(text)
+            text = escape_line_start(text)
         return text
 
     def escape(self, text: str, parent_tags) -> str:  # noqa: ANN001
@@ -282,7 +282,7 @@ def escape_inline(text: str) -> str:
     return _SPECIAL.sub(repl, text)
 
 
-def _escape_line_start(text: str) -> str:
+def escape_line_start(text: str) -> str:
     match = _LINE_START_SYNTAX.match(text)
     if not match:
         return text

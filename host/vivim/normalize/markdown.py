@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from .code import normalize_code_blocks
-from .converter import Fragments, TurnConverter, escape_inline, finish
+from .converter import Fragments, TurnConverter, escape_inline, escape_line_start, finish
 from .math import replace_math
 from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk
 from .sites import SiteRules, rules_for
@@ -68,9 +68,33 @@ def _convert(html: str, rules: SiteRules) -> str:
     _remove_selected(soup, rules.chrome)
     _remove_labels(soup, rules)
     remove_junk(soup)
-    preserve_line_breaks(soup, rules.keep_line_breaks)
+    preserve_line_breaks(soup, rules.keep_line_breaks, lambda text: _verbatim_lines(text, fragments))
     converter = TurnConverter(fragments, base_url=rules.base_url)
     return finish(converter.convert_soup(soup), fragments)
+
+
+def _verbatim_lines(text: str, fragments: Fragments) -> str:
+    """A plain-text prompt's Markdown: its lines as hard-broken lines, indentation kept."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return ""
+    out = []
+    for i, line in enumerate(lines):
+        line = line.rstrip()
+        body = line.lstrip(" \t")
+        indent = "" if i == 0 or not out or out[-1] == "" else line[: len(line) - len(body)]
+        out.append(indent + escape_line_start(escape_inline(body)) if body else "")
+    # A hard break ends every line that another line of the same paragraph follows.
+    joined = [line + "\\" if line and i + 1 < len(out) and out[i + 1] else line for i, line in enumerate(out)]
+    collapsed: list[str] = []
+    for line in joined:
+        if line or (collapsed and collapsed[-1]):
+            collapsed.append(line)
+    return fragments.register("\n".join(collapsed), True)
 
 
 def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001

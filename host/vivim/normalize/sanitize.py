@@ -9,6 +9,7 @@ recursion can go.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .text import NOT_RENDERED, hidden_by_attributes, inner_text
@@ -40,6 +41,7 @@ _SHOWN_AGAIN = re.compile(r"^[\w-]+:(block|flex|inline|inline-block|inline-flex|
 # Whitespace-preserving utility classes (user prompts are rendered with them).
 PRE_WRAP_CLASSES = frozenset({"whitespace-pre-wrap", "whitespace-pre-line", "whitespace-break-spaces",
                               "whitespace-pre", "!whitespace-pre-wrap"})
+_VERBATIM = frozenset({"pre", "code", "kbd", "samp"})  # their whitespace is the converter's business
 _PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
 
 
@@ -96,22 +98,36 @@ def remove_junk(soup: "BeautifulSoup") -> None:
             tag.decompose()
 
 
-def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...] = ()) -> None:
-    """Inside whitespace-preserving elements (user prompts), source newlines become `<br>`."""
-    from bs4 import NavigableString
+def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...],
+                         plain_text: "Callable[[str], str]") -> None:
+    """Inside whitespace-preserving elements (user prompts) source newlines are line breaks.
+
+    An element holding only text (the usual prompt) is replaced by `plain_text(its text)`,
+    which keeps its lines and indentation; one with markup gets `<br>` for each newline.
+    """
+    from bs4 import NavigableString, Tag
 
     roots = [t for t in soup.find_all(True) if _preserves_whitespace(t)]
     for selector in extra_selectors:
-        roots.extend(soup.select(selector))
+        try:
+            roots.extend(soup.select(selector))
+        except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
+            continue
     seen: set[int] = set()
     for root in roots:
-        if root.decomposed:
+        if (root.decomposed or id(root) in seen or root.name in _VERBATIM
+                or root.find_parent(list(_VERBATIM)) is not None):
+            continue
+        seen.add(id(root))
+        if all(isinstance(d, NavigableString) or d.name == "br" for d in root.descendants):
+            text = "".join("\n" if isinstance(d, Tag) else str(d) for d in root.descendants)
+            root.clear()
+            root.append(plain_text(text))
             continue
         for node in list(root.descendants):
-            if not isinstance(node, NavigableString) or id(node) in seen or "\n" not in node:
+            if not isinstance(node, NavigableString) or "\n" not in node:
                 continue
-            seen.add(id(node))
-            if node.find_parent(["pre", "code"]) is not None:
+            if node.find_parent(list(_VERBATIM)) is not None:
                 continue
             parts = str(node).split("\n")
             replacement = []
