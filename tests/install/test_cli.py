@@ -178,3 +178,34 @@ def test_doctor_permissions_check_skips_a_virtual_environment_inside_the_data_di
     os.chmod(venv / "lib" / "module.py", 0o644)
     os.chmod(venv, 0o755)
     assert check_permissions(vivim_home).status == "ok"
+
+
+def test_uninstall_points_at_manifests_another_installation_wrote(runner, home, tmp_path):
+    other_home = tmp_path / "other-vivim-home"
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install"], env={"VIVIM_HOME": str(other_home)}).exit_code == 0
+    result = runner.invoke(main, ["uninstall"])
+    assert result.exit_code == 0
+    assert "Nothing to remove." in result.output
+    assert "belongs to another installation" in result.output
+    assert (home / LAYOUTS["linux"]["chromium"][1] / MANIFEST).exists()
+
+
+def test_install_into_a_folder_it_cannot_write_is_a_sentence_not_a_traceback(runner, home):
+    install_browsers(home, "linux", ["chromium"])
+    (home / LAYOUTS["linux"]["chromium"][1]).write_text("a file where the folder should be")
+    result = runner.invoke(main, ["install"])
+    assert result.exit_code == 1
+    assert "could not write" in result.output and "NativeMessagingHosts" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_failed_install_can_still_be_uninstalled_cleanly(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chromium", "firefox"])
+    blocker = home / ".mozilla" / "native-messaging-hosts"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a folder")
+    before = tree(home, vivim_home)
+    assert runner.invoke(main, ["install"]).exit_code == 1
+    assert runner.invoke(main, ["uninstall"]).exit_code == 0
+    assert tree(home, vivim_home) == before

@@ -12,6 +12,7 @@ import click
 from ..config import APP_NAME, HOST_NAME, Paths
 from ..install.browsers import BROWSERS
 from ..install.installer import InstallError, InstallPlan, apply_install, plan_install, uninstall
+from ..install.launcher import launcher_path
 from ..install.machine import Machine
 from ..install.registry import system_registry
 from ._common import echo_json
@@ -79,6 +80,8 @@ def install_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run
             apply_install(plan, system_registry())
     except InstallError as exc:
         raise click.ClickException(exc.message) from None
+    except OSError as exc:
+        raise click.ClickException(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}") from None
     _print_plan(plan, dry_run=dry_run)
     if not plan.registrations:
         click.echo("No supported browser was found (Chrome, Chromium, Brave, Edge, Vivaldi, Firefox). "
@@ -107,6 +110,7 @@ def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_r
         raise click.ClickException(exc.message) from None
     if not result.removed:
         click.echo("Nothing to remove.")
+        _mention_other_installations(root)
     else:
         click.echo("Would remove:" if dry_run else "Removed:")
         for item in result.removed:
@@ -114,6 +118,18 @@ def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_r
     if result.kept:
         click.echo("Still registered: " + ", ".join(r.label for r in result.kept))
     click.echo(f"Your conversations stay in {root}.")
+
+
+def _mention_other_installations(root: Path) -> None:
+    """Manifests for our host that another data directory's install wrote (another VIVIM_HOME)."""
+    from ..install.discover import discover
+
+    ours = str(launcher_path(root, Machine.current()))
+    for found in discover(Machine.current(), system_registry()):
+        target = (found.manifest_data or {}).get("path")
+        if target != ours:
+            click.echo(f"  {found.registration.manifest} belongs to another installation (it starts {target}); "
+                       "run `vivim uninstall` with that installation's VIVIM_HOME, or delete the file.")
 
 
 @click.command("doctor")

@@ -172,20 +172,6 @@ def apply_install(plan: InstallPlan, registry: Registry | None = None) -> list[s
     receipt = read_receipt(plan.data_root) or _empty_receipt(plan.machine)
     created: list[str] = receipt["created_dirs"]
     written: list[str] = []
-
-    _make_dirs(plan.launcher.parent, created, mode=0o700)
-    _write_atomically(plan.launcher, plan.launcher_text, mode=0o700)
-    written.append(str(plan.launcher))
-    for path, text in plan.manifest_files().items():
-        _make_dirs(path.parent, created)
-        _write_atomically(path, text, mode=0o644)
-        written.append(str(path))
-    for registration in plan.registrations:
-        for key in registration.registry_keys:
-            assert registry is not None
-            registry.write_default(key, str(registration.manifest))
-            written.append(f"HKCU\\{key}")
-
     new = {(r.browser, str(r.manifest)) for r in plan.registrations}
     kept = [r for r in receipt["registrations"] if (r["browser"], r["manifest"]) not in new]
     receipt.update(
@@ -193,7 +179,23 @@ def apply_install(plan: InstallPlan, registry: Registry | None = None) -> list[s
         command=plan.command,
         registrations=kept + [r.to_json() for r in plan.registrations],
     )
-    write_receipt(plan.data_root, receipt)
+    # The receipt is written even when a step fails half-way, so uninstall can still clean up
+    # (it skips anything listed that is not there).
+    try:
+        _make_dirs(plan.launcher.parent, created, mode=0o700)
+        _write_atomically(plan.launcher, plan.launcher_text, mode=0o700)
+        written.append(str(plan.launcher))
+        for path, text in plan.manifest_files().items():
+            _make_dirs(path.parent, created)
+            _write_atomically(path, text, mode=0o644)
+            written.append(str(path))
+        for registration in plan.registrations:
+            for key in registration.registry_keys:
+                assert registry is not None
+                registry.write_default(key, str(registration.manifest))
+                written.append(f"HKCU\\{key}")
+    finally:
+        write_receipt(plan.data_root, receipt)
     return written
 
 
