@@ -135,7 +135,7 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
             # Keep the token out of the address bar, history and bookmarks: cookie, then redirect.
             rest = [(k, v) for k, v in request.query.items() if k != TOKEN_QUERY]
             location = request.path + ("?" + urlencode(rest) if rest else "")
-            response = web.HTTPSeeOther(location)
+            response = web.Response(status=303, headers={"Location": location})
             response.set_cookie(TOKEN_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
                                 samesite="Strict")
             return response

@@ -1,0 +1,111 @@
+"""The web app as a running service: live events, the port setting, `vivim web`."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import aiohttp
+import pytest
+from click.testing import CliRunner
+
+from vivim.store.capture import upsert_capture
+
+from .conftest import capture
+
+
+async def test_the_events_socket_pushes_a_capture_from_this_process(client: Any, auth: dict[str, str],
+                                                                    runtime: Any) -> None:
+    async with client.ws_connect("/api/events", headers=auth) as ws:
+        hello = await ws.receive_json(timeout=5)
+        assert hello["type"] == "hello"
+        runtime.events.publish("capture", conversation_id=1, message_ids=[1], provider="claude")
+        event = await ws.receive_json(timeout=5)
+        assert event == {"type": "capture", "conversation_id": 1, "message_ids": [1], "provider": "claude"}
+
+
+async def test_the_events_socket_notices_another_process_writing(client: Any, auth: dict[str, str],
+                                                                 runtime: Any) -> None:
+    from vivim.store import Store
+
+    async with client.ws_connect("/api/events", headers=auth) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await asyncio.sleep(2.5)  # let the watcher take its first look
+        other = await Store.open(runtime.paths.db)  # another connection: as another host would
+        try:
+            await other.write(upsert_capture, capture("claude", "elsewhere", "From another host", [
+                {"key": "u1", "role": "user", "markdown": "hello from elsewhere", "text": "hello from elsewhere"}]))
+        finally:
+            await other.close()
+        kinds = set()
+        while "store.changed" not in kinds:
+            kinds.add((await ws.receive_json(timeout=10))["type"])
+        assert "store.changed" in kinds
+
+
+async def test_the_events_socket_refuses_a_foreign_origin(client: Any, auth: dict[str, str]) -> None:
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect("/api/events", headers={**auth, "Origin": "https://evil.example"})
+    assert refused.value.status == 403
+
+
+async def test_the_service_listens_on_loopback_and_stops(runtime: Any) -> None:
+    from vivim.web.service import start
+
+    service = await start(runtime, port=0)
+    try:
+        assert service.url.startswith(f"http://127.0.0.1:{service.port}/?token=")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:  # IP host
+            async with session.get(service.url, allow_redirects=True) as response:
+                assert response.status == 200
+                assert "VIVIM" in await response.text()
+    finally:
+        await service.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", service.port), timeout=1).close()
+
+
+async def test_a_taken_port_is_a_clear_error(runtime: Any) -> None:
+    from vivim.errors import ConfigError
+    from vivim.web.service import start
+
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    try:
+        port = blocker.getsockname()[1]
+        with pytest.raises(ConfigError) as taken:
+            await start(runtime, port=port)
+        assert str(port) in taken.value.message and "web.port" in taken.value.message
+    finally:
+        blocker.close()
+
+
+async def test_the_service_uses_the_port_setting(runtime: Any) -> None:
+    from vivim.store import settings
+    from vivim.web.service import start
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    free = probe.getsockname()[1]
+    probe.close()
+    await runtime.store.write(settings.set_settings, {"web.port": free})
+    service = await start(runtime)
+    try:
+        assert service.port == free
+    finally:
+        await service.stop()
+
+
+def test_vivim_web_prints_the_tokenised_address_and_saves_a_port(vivim_home: Any) -> None:
+    from vivim.cli import main
+
+    result = CliRunner().invoke(main, ["web", "--port", "9123"])
+    assert result.exit_code == 0, result.output
+    token = (vivim_home / "web.token").read_text().strip()
+    assert f"http://127.0.0.1:9123/?token={token}" in result.output
+    assert "not running" in result.output  # nothing listens on 9123 in this test
+    again = CliRunner().invoke(main, ["web"])
+    assert f"http://127.0.0.1:9123/?token={token}" in again.output
+
