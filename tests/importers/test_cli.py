@@ -1,0 +1,77 @@
+"""`vivim import` against a real temporary data directory, in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlean as sqlite3
+from click.testing import CliRunner
+
+from vivim.cli import main
+
+from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
+
+
+def _count(home: Path, table: str) -> int:
+    conn = sqlite3.connect(str(home / "vivim.sqlite3"))
+    try:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_import_prints_a_summary_with_counts_and_skip_reasons(vivim_home: Path):
+    result = CliRunner().invoke(main, ["import", "--quiet", str(GEMINI)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 conversations (4 new, 0 changed) and 13 messages" in result.output
+    assert "gemini activity that is not a prompt" in result.output
+    assert "malformed entry" in result.output
+    assert _count(vivim_home, "messages") == 13
+
+
+def test_import_twice_reports_everything_unchanged(vivim_home: Path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "-q", str(CLAUDE)]).exit_code == 0
+    result = runner.invoke(main, ["import", "-q", "--json", str(CLAUDE)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["conversations_created"] == 0 and summary["inserted"] == 0
+    assert summary["unchanged"] == summary["messages"] == _count(vivim_home, "messages")
+
+
+def test_import_with_a_progress_bar_draws_it_on_stderr_only(vivim_home: Path):
+    result = CliRunner().invoke(main, ["import", str(CHATGPT)])  # click 8.2+: stdout and stderr kept apart
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 conversations" in result.stdout
+    assert "conversations.json" in result.stderr and "messages=11" in result.stderr
+
+
+def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_home: Path, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["import", str(empty)])
+    assert result.exit_code == 1
+    assert "found no ChatGPT, Claude, Gemini or VIVIM export" in result.output
+    assert "[import_format]" in result.output
+
+
+def test_import_provider_forces_the_format_of_a_single_file(vivim_home: Path, tmp_path: Path):
+    result = CliRunner().invoke(main, ["import", "-q", "--provider", "claude", str(CHATGPT / "conversations.json")])
+    assert result.exit_code == 1 and "found no claude export" in result.output
+
+
+def test_import_runs_as_a_real_command(tmp_path: Path):
+    home = tmp_path / "home"
+    env = {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": "none"}
+    script = Path(sys.executable).with_name("vivim")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
+    done = subprocess.run([*command, "import", str(MALFORMED)], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Imported 2 conversations" in done.stdout
+    assert "3  malformed conversation" in done.stdout
+    assert _count(home, "messages") == 4
