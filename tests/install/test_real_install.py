@@ -76,3 +76,17 @@ def test_doctor_is_green_after_a_real_install_and_uninstall_leaves_nothing(env, 
     assert tree(home, vivim_home) - before <= {str(vivim_home / n) for n in
                                                ("vivim.sqlite3", "vivim.sqlite3-wal", "vivim.sqlite3-shm",
                                                 "vivim.log", "vivim.lock")}
+
+
+def test_launcher_falls_back_to_python_dash_m_when_there_is_no_console_script(tmp_path, vivim_home):
+    from vivim.install.installer import install
+    from vivim.install.launcher import host_command
+    from vivim.install.machine import Machine
+
+    assert host_command(tmp_path / "nowhere" / "python")[1:] == ["-m", "vivim.host"]
+    home = tmp_path / "home"
+    home.mkdir()
+    machine = Machine(system="linux", home=home, env={"PATH": "", "VIVIM_HOME": str(vivim_home)})
+    plan, _ = install(machine, vivim_home, browsers=["chromium"], command=[sys.executable, "-m", "vivim.host"])
+    outcome = probe_host([str(plan.launcher)], {"PATH": "/usr/bin:/bin", "HOME": str(home), "VIVIM_SERVICES": "none"})
+    assert outcome.get("reply", {}).get("ok") is True, outcome
