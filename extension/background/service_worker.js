@@ -72,7 +72,7 @@ function connect() {
       lastError = null;
       saveStatus({ connected: true, host_version: result.host_version, protocol: result.protocol, error: null });
       resolve(result);
-    }, (err) => {
+    }).catch((err) => {
       if (connecting) { connecting = null; reject(err); }
     });
   });

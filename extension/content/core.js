@@ -25,6 +25,7 @@
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
+    MAX_REMOVED: 500,        // detached elements kept between two snapshots
     MEASURE: "vivim:snapshot",
   };
 
@@ -33,6 +34,7 @@
   let observer = null, observed = null;
   let timer = null, firstPending = 0, recheckTimer = null;
   let lastUrl = location.href;
+  let removed = [];              // elements the page detached since the last snapshot
 
   function newConversation(id) {
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
@@ -77,6 +79,23 @@
     return out;
   }
 
+  /** Turns the page added and then dropped (virtualisation) between two snapshots are read from
+   * their detached elements, where the site numbers its turns so their place is known. */
+  function withRemoved(turns) {
+    if (!removed.length) return turns;
+    const nodes = removed;
+    removed = [];
+    if (!turns.every((t) => Number.isInteger(t.index))) return turns;
+    const byIndex = new Map();
+    for (const node of nodes) {
+      if (node.isConnected) continue;
+      for (const t of adapter.turns(node)) if (Number.isInteger(t.index)) byIndex.set(t.index, t);
+    }
+    for (const t of turns) byIndex.delete(t.index);
+    if (!byIndex.size) return turns;
+    return [...turns, ...byIndex.values()].sort((a, b) => a.index - b.index);
+  }
+
   function deriveKey(turn, position, parentKey, hash) {
     if (turn.messageId) return turn.messageId;
     // A prompt never streams: its text names it, so an edited prompt is a new key.
@@ -88,11 +107,20 @@
 
   function snapshot() {
     const started = performance.now();
+    try {
+      capture();
+    } finally {
+      performance.measure(CFG.MEASURE, { start: started, end: performance.now() });
+      if (performance.getEntriesByName(CFG.MEASURE).length > 1000) performance.clearMeasures(CFG.MEASURE);
+    }
+  }
+
+  function capture() {
     const id = adapter.conversationId(location.href);
     if (!conv || conv.id !== id) newConversation(id);
     ensureObserved();
     if (!id) return; // a new or temporary chat: nothing is stored until the site gives it an id
-    const turns = adapter.turns(document);
+    const turns = withRemoved(adapter.turns(document));
     const now = Date.now();
     const pos = positions(turns);
     const out = [];
@@ -146,8 +174,6 @@
       clearTimeout(recheckTimer);
       recheckTimer = setTimeout(() => schedule(0), CFG.SETTLE_MS);
     }
-    performance.measure(CFG.MEASURE, { start: started, end: performance.now() });
-    if (performance.getEntriesByName(CFG.MEASURE).length > 1000) performance.clearMeasures(CFG.MEASURE);
   }
 
   function deliver(turns) {
@@ -195,7 +221,15 @@
   function ensureObserved() {
     const target = adapter.container(document) || document.body;
     if (!target || (target === observed && observed.isConnected)) return;
-    observer ||= new MutationObserver(() => schedule()); // the hot path: no DOM reads at all
+    // The hot path: no DOM reads, only remember detached elements (virtualised turns) for later.
+    observer ||= new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.removedNodes) {
+          if (node.nodeType === 1 && removed.length < CFG.MAX_REMOVED) removed.push(node);
+        }
+      }
+      schedule();
+    });
     observer.disconnect();
     observer.observe(target, {
       childList: true, subtree: true, characterData: true,

@@ -23,12 +23,14 @@
     return null;
   }
 
-  /** Elements matching the first selector that matches anything. */
+  /** Elements matching the first selector that matches anything (the root itself included, so a
+   * detached turn element handed over by the MutationObserver is found too). */
   function all(root, selectors) {
     if (!root) return [];
     for (const sel of selectors) {
-      const found = root.querySelectorAll(sel);
-      if (found.length) return Array.from(found);
+      const found = Array.from(root.querySelectorAll(sel));
+      if (root.nodeType === 1 && root.matches(sel)) found.unshift(root);
+      if (found.length) return found;
     }
     return [];
   }

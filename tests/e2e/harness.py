@@ -1,0 +1,232 @@
+"""Real headless Chromium with the unpacked VIVIM extension, the real host registered by
+`vivim install`, and the site fixtures served at the sites' real URLs by request interception.
+
+Only the fixture URLs are answered; every other request is aborted and recorded, so a test can
+assert that captured hostile markup never made the browser fetch anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from vivim.config import EXTENSION_ID, HOST_NAME
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION_DIR = REPO / "extension"
+SITE_FIXTURES = REPO / "tests" / "fixtures" / "sites"
+CHROMIUM = Path(os.environ.get("VIVIM_CHROMIUM", "/usr/lib/chromium/chromium"))
+
+# Measured on Debian's Chromium 156 (issue 3): new headless runs extensions with these.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+CHATGPT_URL = "https://chatgpt.com/c/67a1b2c3-0d4e-8f00-a1b2-c3d4e5f60718"
+CLAUDE_URL = "https://claude.ai/chat/4f1c2a9e-8b7d-4c3e-9a10-2b3c4d5e6f70"
+GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
+CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
+CHATGPT_NEW_URL = "https://chatgpt.com/"
+
+PAGES: dict[str, str] = {
+    CHATGPT_URL: "chatgpt/conversation.html",
+    CLAUDE_URL: "claude/conversation.html",
+    GEMINI_URL: "gemini/conversation.html",
+    CLAUDE_BROKEN_URL: "claude/redesigned.html",
+    CHATGPT_NEW_URL: "chatgpt/new_chat.html",
+}
+
+SITE_HOSTS = {"chatgpt.com", "claude.ai", "gemini.google.com"}
+
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2, what: str = "condition") -> T:
+    """Poll until check() returns something truthy; the last value is in the failure message."""
+    deadline = time.monotonic() + timeout
+    value: Any = None
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {value!r}")
+
+
+def at_least(n: int, rows_of: Callable[[], list[Any]]) -> Callable[[], list[Any] | None]:
+    """A wait_for check: the rows once there are at least n of them."""
+    def check() -> list[Any] | None:
+        rows = rows_of()
+        return rows if len(rows) >= n else None
+    return check
+
+
+def vivim_command() -> list[str]:
+    script = Path(sys.executable).with_name("vivim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
+
+
+class Browser:
+    """One browser profile, one VIVIM data directory, one temporary HOME."""
+
+    def __init__(self, root: Path, *, register: bool = True) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self.root = root
+        self.home = root / "home"
+        self.profile = root / "profile"
+        self.vivim_home = root / "vivim-home"
+        for path in (self.home, self.profile, self.vivim_home):
+            path.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "HOME": str(self.home), "VIVIM_HOME": str(self.vivim_home),
+                    "VIVIM_SERVICES": "none"}
+        self.dialogs: list[str] = []
+        self.foreign_requests: list[str] = []
+        if register:
+            self.register_host()
+        self._pw = sync_playwright().start()
+        self.context = self._pw.chromium.launch_persistent_context(
+            str(self.profile), executable_path=str(CHROMIUM), headless=True, env=self.env,
+            args=[f"--load-extension={EXTENSION_DIR}", f"--disable-extensions-except={EXTENSION_DIR}",
+                  *CHROMIUM_ARGS],
+        )
+        self.context.route("**/*", self._serve)
+        self.context.on("page", self._watch)
+        for page in self.context.pages:
+            self._watch(page)
+
+    # ---- host registration ----------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.profile / "NativeMessagingHosts" / f"{HOST_NAME}.json"
+
+    def register_host(self) -> None:
+        """`vivim install --browser chromium --profile-dir`, exactly as a user would run it."""
+        subprocess.run(
+            [*vivim_command(), "install", "--browser", "chromium", "--profile-dir", str(self.profile)],
+            env=self.env, check=True, capture_output=True, text=True, timeout=60,
+        )
+        manifest = json.loads(self.manifest_path.read_text())
+        assert manifest["allowed_origins"] == [f"chrome-extension://{EXTENSION_ID}/"], manifest
+
+    def launcher_path(self) -> Path:
+        return Path(json.loads(self.manifest_path.read_text())["path"])
+
+    # ---- serving the sites ----------------------------------------------------------------
+
+    def _serve(self, route: Any) -> None:
+        url = route.request.url
+        if not url.startswith(("http://", "https://")):
+            route.continue_()
+            return
+        fixture = PAGES.get(url.split("#")[0].split("?")[0])
+        if fixture is None:
+            if urlsplit(url).hostname not in SITE_HOSTS:  # e.g. /favicon.ico on a site is expected
+                self.foreign_requests.append(url)
+            route.abort()
+            return
+        route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                      body=(SITE_FIXTURES / fixture).read_bytes())
+
+    def _watch(self, page: Any) -> None:
+        def on_dialog(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+    def open(self, url: str) -> Any:
+        page = self.context.new_page()
+        page.goto(url)
+        return page
+
+    # ---- the extension ----------------------------------------------------------------------
+
+    @property
+    def service_worker(self) -> Any:
+        workers = self.context.service_workers
+        return workers[0] if workers else self.context.wait_for_event("serviceworker", timeout=15000)
+
+    def badge(self) -> str:
+        return self.service_worker.evaluate("chrome.action.getBadgeText({})")
+
+    def queued(self) -> int:
+        return self.service_worker.evaluate(
+            "chrome.storage.local.get('captureQueue').then(r => (r.captureQueue || []).length)"
+        )
+
+    def snapshots(self, page: Any) -> int:
+        """How many capture snapshots the content script has run on this page (its performance marks)."""
+        return page.evaluate("performance.getEntriesByName('vivim:snapshot').length")
+
+    def open_popup(self) -> Any:
+        return self.open(f"chrome-extension://{EXTENSION_ID}/popup/popup.html")
+
+    # ---- what the host stored ---------------------------------------------------------------
+
+    def messages(self, provider: str, external_id: str) -> list[dict[str, Any]]:
+        db = self.vivim_home / "vivim.sqlite3"
+        if not db.exists():
+            return []
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute(
+                "SELECT m.key, m.parent_key, m.provider_message_id, m.position, m.role, m.text, m.markdown,"
+                " m.html, m.status, m.model, c.title, c.url FROM messages m"
+                " JOIN conversations c ON c.id = m.conversation_id"
+                " WHERE c.provider = ? AND c.external_id = ? ORDER BY m.position, m.id",
+                (provider, external_id),
+            ).fetchall()
+        except sqlite3.OperationalError:  # the host is still creating the schema
+            return []
+        finally:
+            conn.close()
+        return [dict(r) for r in rows]
+
+    def conversation_count(self) -> int:
+        db = self.vivim_home / "vivim.sqlite3"
+        if not db.exists():
+            return 0
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        try:
+            self.context.close()
+        finally:
+            self._pw.stop()
+
+
+def chromium_missing_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y --no-install-recommends chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (pip install -e '.[test]')"
+    return None
+
+
+def texts(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["text"] for r in rows]
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
