@@ -113,6 +113,28 @@ class TurnConverter(MarkdownConverter):
         text = text.strip()
         return f"{prefix}{inline_code(text)}{suffix}" if text else ""
 
+    def _inline_format(self, el, text, parent_tags, marker):  # noqa: ANN001
+        if "_noformat" in parent_tags:
+            return text
+        if "\n\n" in text.strip():  # formatting spanning blocks (unclosed tags): markers would dangle
+            return text
+        prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
+        text = text.strip()
+        return f"{prefix}{marker}{text}{marker}{suffix}" if text else ""
+
+    def convert_b(self, el, text, parent_tags):  # noqa: ANN001
+        return self._inline_format(el, text, parent_tags, "**")
+
+    def convert_em(self, el, text, parent_tags):  # noqa: ANN001
+        return self._inline_format(el, text, parent_tags, "*")
+
+    def convert_del(self, el, text, parent_tags):  # noqa: ANN001
+        return self._inline_format(el, text, parent_tags, "~~")
+
+    convert_strong = convert_b
+    convert_i = convert_em
+    convert_s = convert_del
+    convert_strike = convert_del
     convert_kbd = convert_code
     convert_samp = convert_code
 
@@ -162,7 +184,8 @@ class TurnConverter(MarkdownConverter):
     convert_audio = convert_video
 
     def _safe_url(self, url: Any) -> str:
-        url = "".join(str(url or "").split()) if url else ""
+        # As a browser does: trim, and drop tabs and newlines inside the URL.
+        url = re.sub(r"[\t\n\r]", "", str(url or "")).strip(" \x0c")
         if not url:
             return ""
         lowered = re.sub(r"[\x00-\x20]", "", url).lower()

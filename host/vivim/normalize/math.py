@@ -23,6 +23,18 @@ _ACCENTS = {"^": r"\hat", "ˆ": r"\hat", "¯": r"\overline", "‾": r"\overline"
             "~": r"\tilde", "˜": r"\tilde", "˙": r"\dot", "¨": r"\ddot", "⏞": r"\overbrace",
             "⏟": r"\underbrace", "_": r"\underline"}
 _WS = re.compile(r"\s+")
+_OPERATORS = {"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&", "−": "-", "±": r"\pm ",
+              "∓": r"\mp ", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "÷": r"\div ", "≤": r"\le ",
+              "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∞": r"\infty ", "→": r"\to ", "∑": r"\sum",
+              "∏": r"\prod", "∫": r"\int", "∈": r"\in ", "∉": r"\notin ", "⊂": r"\subset ",
+              "∪": r"\cup ", "∩": r"\cap ", "∂": r"\partial ", "∇": r"\nabla ", "∝": r"\propto ",
+              "⁡": "", "⁢": "", "⁣": ""}  # the last three are invisible function/times/separator
+_SINGLE_TOKEN = re.compile(r"^(?:.|\\[A-Za-z]+ ?)$")
+
+
+def _group(tex: str) -> str:
+    tex = tex.strip()
+    return tex if _SINGLE_TOKEN.match(tex) else "{" + tex + "}"
 
 Register = Callable[[str, bool], str]  # (markdown, is_block) -> placeholder token
 
@@ -38,16 +50,6 @@ def format_math(tex: str, display: bool) -> str:
 
 def replace_math(soup: "BeautifulSoup", register: Register) -> None:
     """Replace every rendered formula in `soup` by a placeholder for its Markdown."""
-    for tag in list(soup.select("[data-math]")):  # Gemini: the source is an attribute
-        if tag.decomposed:
-            continue
-        display = tag.name == "div" or "math-block" in (tag.get("class") or [])
-        _swap(soup, tag, str(tag.get("data-math", "")), display, register)
-    for tag in list(soup.select(".katex-display, mjx-container, .MathJax_Display, .katex")):
-        if tag.decomposed:
-            continue
-        display = _is_display(tag)
-        _swap(soup, tag, _tex_of(tag), display, register)
     for script in list(soup.select('script[type^="math/tex"]')):  # MathJax 2
         if script.decomposed:
             continue
@@ -58,6 +60,16 @@ def replace_math(soup: "BeautifulSoup", register: Register) -> None:
                 break
             sibling.decompose()
         _swap(soup, script, script.get_text(), display, register)
+    for tag in list(soup.select("[data-math]")):  # Gemini: the source is an attribute
+        if tag.decomposed:
+            continue
+        display = tag.name == "div" or "math-block" in (tag.get("class") or [])
+        _swap(soup, tag, str(tag.get("data-math", "")), display, register)
+    for tag in list(soup.select(".katex-display, mjx-container, .katex")):
+        if tag.decomposed:
+            continue
+        display = _is_display(tag)
+        _swap(soup, tag, _tex_of(tag), display, register)
     for math in list(soup.find_all("math")):  # bare MathML
         if math.decomposed:
             continue
@@ -133,18 +145,18 @@ def mathml_to_tex(el: "Tag") -> str:
         text = el.get_text().strip()
         if name == "mi" and len(text) > 1 and text.isalpha():
             return rf"\mathrm{{{text}}}"
-        return {"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&"}.get(text, text)
+        return _OPERATORS.get(text, text)
     if name == "mtext":
         text = el.get_text()
         return rf"\text{{{text}}}" if text.strip() else " "
     if name == "mspace":
         return " "
     if name == "msup":
-        return f"{{{arg(0)}}}^{{{arg(1)}}}"
+        return f"{_group(arg(0))}^{_group(arg(1))}"
     if name == "msub":
-        return f"{{{arg(0)}}}_{{{arg(1)}}}"
-    if name == "msubsup":
-        return f"{{{arg(0)}}}_{{{arg(1)}}}^{{{arg(2)}}}"
+        return f"{_group(arg(0))}_{_group(arg(1))}"
+    if name in ("msubsup", "munderover"):
+        return f"{_group(arg(0))}_{_group(arg(1))}^{_group(arg(2))}"
     if name == "mfrac":
         return rf"\frac{{{arg(0)}}}{{{arg(1)}}}"
     if name == "msqrt":
@@ -157,8 +169,6 @@ def mathml_to_tex(el: "Tag") -> str:
             return rf"{_ACCENTS[mark]}{{{arg(0)}}}"
         command = r"\overset" if name == "mover" else r"\underset"
         return rf"{command}{{{arg(1)}}}{{{arg(0)}}}"
-    if name == "munderover":
-        return f"{{{arg(0)}}}_{{{arg(1)}}}^{{{arg(2)}}}"
     if name == "mfenced":
         inner = ",".join(mathml_to_tex(k) for k in kids)
         return rf"\left{el.get('open', '(')}{inner}\right{el.get('close', ')')}"
