@@ -260,3 +260,27 @@ def test_templates_in_the_repository_match_what_install_writes(home, data_root):
         filled = (template.replace("@LAUNCHER@", launcher).replace("@EXTENSION_ID@", EXTENSION_ID)
                   .replace("@FIREFOX_EXTENSION_ID@", FIREFOX_EXTENSION_ID))
         assert json.loads(filled) == json.loads(written.read_text(encoding="utf-8"))
+
+
+def test_uninstalling_one_browser_removes_its_manifest_and_the_folder_install_made_for_it(home, data_root):
+    install(machine("linux", home), data_root, browsers=["chrome", "firefox"])
+    firefox_manifest = home / LAYOUTS["linux"]["firefox"][1] / MANIFEST
+
+    result = uninstall(machine("linux", home), data_root, browsers=["chrome"])
+
+    assert not (home / ".config").exists()
+    assert str(home / ".config") in result.removed
+    assert firefox_manifest.is_file() and (data_root / "bin" / "vivim-host").is_file()
+    assert [r["browser"] for r in read_receipt(data_root)["registrations"]] == ["firefox"]
+
+    uninstall(machine("linux", home), data_root)
+
+    assert tree(home) == {str(home)}
+
+
+def test_uninstall_dry_run_lists_everything_and_removes_nothing(home, data_root):
+    install(machine("linux", home), data_root, browsers=["vivaldi"])
+    before = tree(home, data_root)
+    result = uninstall(machine("linux", home), data_root, dry_run=True)
+    assert tree(home, data_root) == before
+    assert set(result.removed) == before - {str(home), str(data_root)}

@@ -253,28 +253,30 @@ def uninstall(
                 r.manifest.unlink()
             result.removed.append(str(r.manifest))
 
-    if result.kept:
-        if not dry_run:
-            receipt["registrations"] = [r.to_json() for r in result.kept]
-            write_receipt(data_root, receipt)
-        return result
+    if not result.kept:
+        launcher = Path(receipt.get("launcher") or launcher_path(data_root, machine))
+        receipt_path = data_root / RECEIPT_FILENAME
+        for path in (launcher, receipt_path):
+            if path.is_file():
+                if not dry_run:
+                    path.unlink()
+                result.removed.append(str(path))
 
-    launcher = Path(receipt.get("launcher") or launcher_path(data_root, machine))
-    if launcher.is_file():
-        if not dry_run:
-            launcher.unlink()
-        result.removed.append(str(launcher))
-    receipt_path = data_root / RECEIPT_FILENAME
-    if receipt_path.exists():
-        if not dry_run:
-            receipt_path.unlink()
-        result.removed.append(str(receipt_path))
+    # Folders install created and that are now empty go too, deepest first.
+    remaining_dirs = []
     for folder in sorted(receipt["created_dirs"], key=lambda p: len(Path(p).parts), reverse=True):
         path = Path(folder)
         if path.is_dir() and not _has_entries(path, result.removed if dry_run else []):
             if not dry_run:
                 path.rmdir()
             result.removed.append(str(path))
+        elif path.is_dir():
+            remaining_dirs.append(folder)
+
+    if result.kept and not dry_run:
+        receipt["registrations"] = [r.to_json() for r in result.kept]
+        receipt["created_dirs"] = sorted(remaining_dirs, key=lambda p: len(Path(p).parts))
+        write_receipt(data_root, receipt)
     return result
 
 
