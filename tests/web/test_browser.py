@@ -1,0 +1,174 @@
+"""The page in a real headless Chromium: open with the token, search, read, switch branches,
+and a hostile captured turn that must do nothing at all."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+SCREENSHOTS = Path(os.environ.get("VIVIM_SCREENSHOTS", "")) if os.environ.get("VIVIM_SCREENSHOTS") else None
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+async def service(runtime: Any, seeded: dict[str, int]) -> AsyncIterator[Any]:
+    from vivim.web.service import start
+
+    svc = await start(runtime, port=0)
+    yield svc
+    await svc.stop()
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    home = tmp_path / "browser-home"
+    home.mkdir()
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
+                                          env={**os.environ, "HOME": str(home)})
+        context = await browser.new_context(viewport={"width": 1280, "height": 860})
+        page = await context.new_page()
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.requests = []  # type: ignore[attr-defined]
+        page.errors = []  # type: ignore[attr-defined]
+
+        async def on_dialog(dialog: Any) -> None:
+            page.dialogs.append(dialog.message)
+            await dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("request", lambda r: page.requests.append(r.url))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        yield page
+        await browser.close()
+
+
+def png_colours(data: bytes) -> int:
+    """How many distinct pixel values an 8-bit RGB(A) PNG holds (a blank page has one or two)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    channels = 4
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, _, _, colour_type = struct.unpack(">IIBB", body[:10])
+            channels = {2: 3, 6: 4}[colour_type]
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels + 1
+    pixels = set()
+    for row in range(0, len(raw), stride * 7):  # every 7th row is plenty
+        line = raw[row + 1:row + stride]
+        pixels.update(line[i:i + channels] for i in range(0, len(line), channels * 5))
+    return len(pixels)
+
+
+async def screenshot(page: Any, name: str) -> bytes:
+    data = await page.screenshot(full_page=False)
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{name}.png").write_bytes(data)
+    return data
+
+
+async def test_open_search_read_and_switch_branches(service: Any, page: Any, seeded: dict[str, int]) -> None:
+    await page.goto(service.url)
+    # The token went into an HttpOnly cookie and out of the address bar.
+    assert "token" not in page.url
+    cookies = await page.context.cookies()
+    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [("vivim_token", True, "Strict")]
+    assert await page.evaluate("document.cookie") == ""
+    await page.wait_for_selector("#conversation-list .conv-link")
+    assert await page.locator("#conversation-list .conv-link").count() == 3
+    assert await page.locator("#live.on").count() in (0, 1)
+
+    # Search from the keyboard, see highlighted snippets.
+    await page.keyboard.press("/")
+    await page.wait_for_selector("#search-input")
+    await page.fill("#search-input", "borrow checker")
+    mark = page.locator("#search-results mark").first
+    await mark.wait_for()
+    assert (await mark.text_content()).lower() == "borrow"
+    await page.locator("#search-results .hits a").first.click()
+
+    # The reader opens on the hit's branch; the other branch is one click away.
+    await page.wait_for_selector("#reader .message.assistant")
+    assistant = page.locator("#reader .message.assistant")
+    assert "Second answer" in await assistant.text_content()
+    assert (await page.locator(".branch-count").text_content()).strip() == "2 / 2"
+    await page.get_by_role("button", name="Previous branch").click()
+    assert "First answer" in await page.locator("#reader .message.assistant").text_content()
+    assert (await page.locator(".branch-count").text_content()).strip() == "1 / 2"
+
+    # A captured turn renders Markdown: highlighted code, a table, math.
+    await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
+    body = page.locator("#reader .message.assistant .md")
+    await body.wait_for()
+    assert await body.locator("pre code .hljs-keyword").count() >= 1
+    assert await body.locator("table td").count() == 2
+    assert await body.locator("math").count() == 1
+    assert "**" in await page.locator("#reader .message.user").text_content()  # user turns stay text
+    shot = await screenshot(page, "conversation")
+    assert len(shot) > 10_000 and png_colours(shot) > 20
+    assert page.errors == []
+    assert page.dialogs == []
+
+
+async def test_a_hostile_captured_turn_does_nothing(service: Any, page: Any, seeded: dict[str, int]) -> None:
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + f"#/c/{seeded['hostile']}")
+    md = page.locator("#reader .message.assistant .md")
+    await md.wait_for()
+    assert "Here is a trap" in await md.text_content()
+    await page.get_by_text("hover trap").hover()
+    await page.get_by_text("click me").click()
+    await page.get_by_text("raw link").click()
+    await page.wait_for_timeout(300)
+
+    assert page.dialogs == []
+    assert await page.evaluate("window.__pwned") is None
+    assert await md.locator("script, iframe, svg, img[onerror], [onmouseover], [style]").count() == 0
+    hrefs = await md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert not any(h and h.strip().lower().startswith("javascript:") for h in hrefs)
+    # The remote image became a link; nothing was fetched from anywhere but this server.
+    assert await md.locator("a.external-image").count() == 1
+    foreign = [u for u in page.requests if not u.startswith(f"http://127.0.0.1:{service.port}/")
+               and not u.startswith(f"ws://127.0.0.1:{service.port}/")]
+    assert foreign == []
+    assert page.url.startswith(f"http://127.0.0.1:{service.port}/")
+    shot = await screenshot(page, "hostile")
+    assert png_colours(shot) > 20
+
+
+async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/stats?days=3650")
+    await page.wait_for_selector("svg.chart rect")
+    assert await page.locator("svg.chart rect").count() >= 3
+    shot = await screenshot(page, "stats")
+    assert png_colours(shot) > 20
+    await page.get_by_role("link", name="Import & export").click()
+    await page.wait_for_selector("#import-file")
+    assert await page.locator("a.button[href^='/api/export']").count() == 2
+    await page.get_by_role("link", name="Devices").click()
+    await page.get_by_role("heading", name="Paired devices").wait_for()
+    assert page.errors == []
