@@ -38,7 +38,8 @@ def _data_root(create: bool) -> Path:
 
 def _wrap(text: str, indent: int) -> str:
     pad = " " * indent
-    return textwrap.fill(text, WIDTH, initial_indent=pad, subsequent_indent=pad)
+    return textwrap.fill(text, WIDTH, initial_indent=pad, subsequent_indent=pad,
+                         break_long_words=False, break_on_hyphens=False)  # paths stay whole
 
 
 def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
