@@ -60,9 +60,8 @@ class Registration:
 
     @property
     def where(self) -> str:
-        if self.registry_keys:
-            return f"{self.manifest} (HKCU\\{self.registry_keys[0]}{' + Chrome key' if len(self.registry_keys) > 1 else ''})"
-        return str(self.manifest)
+        keys = ", ".join(f"HKCU\\{key}" for key in self.registry_keys)
+        return f"{self.manifest} (via {keys})" if keys else str(self.manifest)
 
 
 @dataclass(frozen=True)
