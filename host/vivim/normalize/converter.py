@@ -262,7 +262,7 @@ def _alignments(table: Any, width: int) -> list[str]:
 def inline_code(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
-    if longest or text.startswith(" ") and text.endswith(" ") and text.strip():
+    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()):
         text = f" {text} "
     return f"{ticks}{text}{ticks}"
 

@@ -121,16 +121,18 @@ def _items(root: "Tag") -> list[_Item]:
 
 def _assemble(items: list[_Item]) -> str:
     out: list[str] = []
+    collapsible: list[bool] = []  # per chunk: may its spaces be trimmed at a line's end?
     pending = 0  # required line breaks waiting for the next content
 
     def at_line_start() -> bool:
         return not out or out[-1].endswith("\n")
 
     def trim_trailing_space() -> None:
-        while out and out[-1].endswith(" "):
+        while out and collapsible[-1] and out[-1].endswith(" "):
             out[-1] = out[-1].rstrip(" ")
             if not out[-1]:
                 out.pop()
+                collapsible.pop()
 
     for item in items:
         if isinstance(item, int):
@@ -143,15 +145,19 @@ def _assemble(items: list[_Item]) -> str:
                 continue
             if text.startswith("\n"):
                 trim_trailing_space()
+            flexible = False
         else:
             text = item
             if pending or at_line_start() or (out and out[-1].endswith(" ")):
                 text = text.lstrip(" ")
             if not text:
                 continue
+            flexible = True
         if pending and out:
             out.append("\n" * pending)
+            collapsible.append(False)
         pending = 0
         out.append(text)
+        collapsible.append(flexible)
     trim_trailing_space()
     return "".join(out)
