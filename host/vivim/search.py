@@ -102,10 +102,12 @@ def search_fulltext(conn: Any, query: str, filters: Filters = Filters(), limit: 
 # ---- hybrid ---------------------------------------------------------------------------------
 
 RRF_K = 60
-FTS_CANDIDATES = 100
+FTS_CANDIDATES = 60
 VECTOR_CANDIDATES = 50
 MIN_ALL_WORDS_HITS = 20  # fewer exact (all-words) hits than this: add any-word hits after them
 SNIPPET_WORDS = 16
+FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits before filtering
+MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
 _STOP_WORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
     " me my no not of on or our so than that the their them then there these they this to was we were"
@@ -130,14 +132,40 @@ def fts_query_any(text: str, max_words: int = 16) -> str | None:
 
 
 def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
+    """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
+    are checked on that over-fetched list, and only a selective filter pays for the joined query.
+    Deleted conversations are dropped later, where hits meet their conversation (chunk_details)."""
+    unfiltered = filters == Filters()
+    fetch = limit if unfiltered else limit * FILTER_OVERFETCH
+    ids = [r[0] for r in conn.execute(
+        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, fetch))]
+    if unfiltered:
+        return ids
+    passing = _passing(conn, ids, filters)
+    kept = [i for i in ids if i in passing]
+    if len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < fetch:
+        return kept[:limit]  # a shorter list is fine for fusion; the joined query costs ~10x more
     where, params = filters.sql()
     rows = conn.execute(
         "SELECT f.rowid FROM chunks_fts f JOIN chunks ch ON ch.id = f.rowid JOIN messages m ON m.id = ch.message_id"
         " JOIN conversations c ON c.id = m.conversation_id"
-        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts), f.rowid LIMIT ?",
+        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY f.rank LIMIT ?",
         (match, *params, limit),
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
+    if not chunk_ids:
+        return set()
+    where, params = filters.sql()
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks}) AND {where}",
+        (*chunk_ids, *params),
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
@@ -213,8 +241,8 @@ def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
 
 
 def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
-                *, any_words: bool = False, keywords: bool = True) -> list[dict[str, Any]]:
-    """Fused hits, best first, each with its message facts, text, fused score and snippet."""
+                *, any_words: bool = False, keywords: bool = True, snippets: bool = True) -> list[dict[str, Any]]:
+    """Fused hits, best first, each with its message facts, text, fused score (and snippet)."""
     from .vectors import knn
 
     rankings = []
@@ -233,10 +261,16 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
         hits.append(hit)
         if len(hits) >= limit:
             break
-    snippets = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
-    for hit in hits:
-        hit["snippet"] = snippets.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
+    if snippets:
+        add_snippets(conn, query, hits)
     return hits
+
+
+def add_snippets(conn: Any, query: str, hits: list[dict[str, Any]]) -> None:
+    """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
+    found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
+    for hit in hits:
+        hit["snippet"] = found.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
 
 
 def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,
@@ -251,5 +285,13 @@ def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,
     use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
     if not use_vectors:
         query_vector, mode = None, "fulltext"
-    hits = hybrid_hits(conn, query, query_vector, filters, limit=limit * 5, keywords=mode != "vector")
-    return {"query": query, "mode": mode, "results": group_by_conversation(conn, hits, limit)}
+    hits = hybrid_hits(conn, query, query_vector, filters, limit=limit * 5, keywords=mode != "vector",
+                       snippets=False)
+    groups = group_by_conversation(conn, hits, limit)
+    by_chunk = {h["chunk_id"]: h for h in hits}
+    shown = [by_chunk[h["chunk_id"]] for g in groups for h in g["hits"]]
+    add_snippets(conn, query, shown)  # only for the hits the reply carries
+    for group in groups:
+        for hit in group["hits"]:
+            hit["snippet"] = by_chunk[hit["chunk_id"]]["snippet"]
+    return {"query": query, "mode": mode, "results": groups}
