@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from vivim.search import MARK_END, MARK_START
+from vivim.web.api import RUNTIME
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -244,21 +245,64 @@ async def test_export_downloads_every_conversation_with_branches(client: Any, au
     assert len(lines) == 3 and all(json.loads(line)["conversation"]["provider"] == "claude" for line in lines)
 
 
-async def test_import_without_an_importer_is_a_clear_501_or_imports(client: Any, auth: dict[str, str]) -> None:
-    from vivim.web.transfer import find_importer
+CHATGPT_EXPORT = [{
+    "title": "Imported through the web page", "create_time": 1_750_000_000.0, "update_time": 1_750_000_100.0,
+    "conversation_id": "web-import-1", "id": "web-import-1", "current_node": "a1", "default_model_slug": "gpt-4o",
+    "mapping": {
+        "root": {"id": "root", "message": None, "parent": None, "children": ["u1"]},
+        "u1": {"id": "u1", "parent": "root", "children": ["a1"], "message": {
+            "id": "u1", "author": {"role": "user"}, "create_time": 1_750_000_000.0,
+            "content": {"content_type": "text", "parts": ["What is a quokka?"]}, "metadata": {}}},
+        "a1": {"id": "a1", "parent": "u1", "children": [], "message": {
+            "id": "a1", "author": {"role": "assistant"}, "create_time": 1_750_000_050.0,
+            "content": {"content_type": "text", "parts": ["A small wallaby-like marsupial."]},
+            "metadata": {"model_slug": "gpt-4o"}}},
+    },
+}]
 
-    form = {"file": ("conversations.json", b"[]", "application/json")}
+
+def upload(name: str, content: bytes, provider: str | None = None) -> Any:
     import aiohttp
 
     data = aiohttp.FormData()
-    data.add_field("file", form["file"][1], filename=form["file"][0], content_type=form["file"][2])
-    response = await client.post("/api/import", headers=auth, data=data)
-    body = await response.json()
+    if provider:
+        data.add_field("provider", provider)
+    data.add_field("file", content, filename=name, content_type="application/json")
+    return data
+
+
+async def test_an_uploaded_export_is_imported_with_progress_events(client: Any, auth: dict[str, str]) -> None:
+    from vivim.web.transfer import find_importer
+
     if find_importer() is None:
+        response = await client.post("/api/import", headers=auth, data=upload("conversations.json", b"[]"))
         assert response.status == 501
-        assert body["error"]["code"] == "unavailable" and "import" in body["error"]["message"]
-    else:
-        assert response.status in (200, 422), body
+        assert "import" in (await response.json())["error"]["message"]
+        return
+    async with client.ws_connect("/api/events", headers=auth) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        response = await client.post("/api/import", headers=auth,
+                                     data=upload("conversations.json", json.dumps(CHATGPT_EXPORT).encode()))
+        body = await response.json()
+        assert response.status == 200, body
+        assert body["filename"] == "conversations.json" and body["summary"]["conversations"] == 1
+        kinds = []
+        while "import.done" not in kinds:
+            kinds.append((await ws.receive_json(timeout=5))["type"])
+        assert "import.progress" in kinds
+    found = await get_json(client, "/api/search?q=quokka", auth)
+    assert [g["conversation"]["title"] for g in found["results"]] == ["Imported through the web page"]
+    assert list((client.app[RUNTIME].paths.root / "imports").iterdir()) == []  # the upload was removed
+
+
+async def test_an_upload_that_is_not_an_export_is_a_422(client: Any, auth: dict[str, str]) -> None:
+    from vivim.web.transfer import find_importer
+
+    if find_importer() is None:
+        pytest.skip("vivim.importers is not in this build")
+    response = await client.post("/api/import", headers=auth, data=upload("notes.txt", b"just some text"))
+    assert response.status == 422, await response.text()
+    assert (await response.json())["error"]["code"] == "import_format"
 
 
 async def test_import_needs_a_multipart_upload(client: Any, auth: dict[str, str]) -> None:

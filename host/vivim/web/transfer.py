@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import inspect
 import logging
 import re
 import secrets
@@ -21,6 +20,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
 from ..errors import InvalidPayload, VivimError
@@ -31,7 +31,7 @@ from .params import ExportQuery, parse_query
 log = logging.getLogger(__name__)
 
 IMPORTER_MODULE = "vivim.importers"
-IMPORTER_FUNCTIONS = ("import_path", "import_file", "run_import")
+PROGRESS_INTERVAL = 0.25  # seconds between import.progress events
 UPLOAD_FIELD = "file"
 MAX_UPLOAD_BYTES = 4 * 1024**3
 UPLOAD_CHUNK = 256 * 1024
@@ -45,15 +45,13 @@ class ImportUnavailable(VivimError):
 
 
 def find_importer() -> Callable[..., Any] | None:
+    """`vivim.importers.import_path(store, path, *, provider, progress)`, if this build has it."""
     try:
         module = importlib.import_module(IMPORTER_MODULE)
     except ImportError:
         return None
-    for name in IMPORTER_FUNCTIONS:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
+    fn = getattr(module, "import_path", None)
+    return fn if callable(fn) else None
 
 
 async def import_upload(request: web.Request) -> web.Response:
@@ -65,7 +63,10 @@ async def import_upload(request: web.Request) -> web.Response:
         )
     runtime = request.app[RUNTIME]
     hub_publish = _publisher(request.app)
-    path, provider, size = await _receive_upload(request, runtime.paths.root / "imports")
+    try:
+        path, provider, size = await _receive_upload(request, runtime.paths.root / "imports")
+    except (HttpProcessingError, ValueError, LookupError) as exc:  # a malformed multipart body
+        raise InvalidPayload(f"the upload is not valid multipart/form-data: {exc}") from None
     hub_publish("import.progress", stage="uploaded", bytes=size, filename=path.name)
     started = time.monotonic()
     try:
@@ -123,37 +124,45 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
 
 async def _run_importer(importer: Callable[..., Any], runtime: Any, path: Path, provider: str | None,
                         publish: Callable[..., None]) -> Any:
-    """Call the importer with what its signature asks for (store or runtime, path, provider, progress)."""
-    params = inspect.signature(importer).parameters
-    kwargs: dict[str, Any] = {}
-    args: list[Any] = []
-    for name in params:
-        if name in ("store",):
-            args.append(runtime.store)
-        elif name == "runtime":
-            args.append(runtime)
-        elif name in ("path", "source", "file"):
-            args.append(path)
-        elif name == "provider":
-            kwargs["provider"] = provider
-        elif name in ("progress", "on_progress"):
-            kwargs[name] = lambda *a, **k: publish("import.progress", stage="importing",
-                                                   **_progress_fields(a, k))
-    result = importer(*args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    progress = _event_progress(publish)
+    summary = await importer(runtime.store, path, provider=provider, progress=progress)
+    return summary.as_dict() if hasattr(summary, "as_dict") else summary
 
 
-def _progress_fields(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in kwargs.items() if isinstance(v, (int, float, str, type(None)))}
-    if args and not fields:
-        first = args[0]
-        if isinstance(first, dict):
-            fields = {k: v for k, v in first.items() if isinstance(v, (int, float, str, type(None)))}
-        else:
-            fields = {"done": first if isinstance(first, (int, float)) else str(first)}
-    return fields
+def _event_progress(publish: Callable[..., None]) -> Any:
+    """The importers' Progress, reported as `import.progress` events (a few per second at most)."""
+    from ..importers import Progress
+
+    class EventProgress(Progress):
+        def __init__(self) -> None:
+            self.file, self.total, self.read = "", None, 0
+            self.conversations = self.messages = 0
+            self.last = 0.0
+
+        def start_file(self, export: Any, total_bytes: int | None) -> None:
+            self.file, self.total, self.read = getattr(export, "name", str(export)), total_bytes, 0
+            self.emit(force=True)
+
+        def read_bytes(self, count: int) -> None:
+            self.read += count
+            self.emit()
+
+        def wrote(self, conversations: int, messages: int) -> None:
+            self.conversations += conversations
+            self.messages += messages
+            self.emit()
+
+        def end_file(self, export: Any) -> None:
+            self.emit(force=True)
+
+        def emit(self, force: bool = False) -> None:
+            now = time.monotonic()
+            if force or now - self.last >= PROGRESS_INTERVAL:
+                self.last = now
+                publish("import.progress", stage="importing", file=self.file, bytes_read=self.read,
+                        bytes_total=self.total, conversations=self.conversations, messages=self.messages)
+
+    return EventProgress()
 
 
 async def export_download(request: web.Request) -> web.StreamResponse:

@@ -49,12 +49,17 @@ export function transferView(main) {
 
 export function importProgress(event) {
   const note = document.getElementById("import-status");
+  const bar = document.getElementById("import-progress");
   if (!note || event.stage !== "importing") return;
-  const parts = Object.entries(event).filter(([k]) => !["type", "stage"].includes(k)).map(([k, v]) => `${k.replace(/_/g, " ")} ${typeof v === "number" ? fmtNumber(v) : v}`);
-  clear(note, `Importing… ${parts.join(", ")}`);
+  if (bar && event.bytes_total) bar.value = Math.min(1, event.bytes_read / event.bytes_total);
+  clear(note, `Importing ${event.file || ""}… ${fmtNumber(event.conversations)} conversations, ${fmtNumber(event.messages)} messages`);
 }
 
 function summaryText(summary) {
   if (!summary || typeof summary !== "object") return "";
-  return Object.entries(summary).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k.replace(/_/g, " ")}: ${fmtNumber(v)}`).join(", ");
+  const counts = ["conversations", "conversations_created", "messages", "inserted", "merged", "unchanged"]
+    .filter((k) => typeof summary[k] === "number").map((k) => `${k.replace(/_/g, " ")}: ${fmtNumber(summary[k])}`);
+  const skipped = Object.entries(summary.skipped || {}).map(([reason, n]) => `${fmtNumber(n)} skipped (${reason})`);
+  const errors = (summary.errors || []).map((e) => `problem: ${e}`);
+  return [...counts, ...skipped, ...errors].join(" · ");
 }
