@@ -114,11 +114,24 @@ def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
     for tag in soup.find_all(_LABEL_TAGS):
         if tag.decomposed:
             continue
-        text = tag.get_text(" ", strip=True)
-        if not text or len(text) > _MAX_LABEL_CHARS:
+        text = _short_text(tag, _MAX_LABEL_CHARS)
+        if not text:
             continue
         if any(p.fullmatch(text) for p in rules.label_patterns):
             tag.decompose()
+
+
+def _short_text(tag, limit: int) -> str:  # noqa: ANN001
+    """The tag's text (words joined by single spaces) if it is at most `limit` chars, else ""."""
+    parts: list[str] = []
+    size = 0
+    for string in tag.strings:
+        size += len(string)
+        if size > limit * 4:  # whitespace counts too; stop early on big subtrees
+            return ""
+        parts.append(string)
+    text = " ".join(" ".join(parts).split())
+    return text if len(text) <= limit else ""
 
 
 def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001

@@ -60,16 +60,16 @@ def replace_math(soup: "BeautifulSoup", register: Register) -> None:
                 break
             sibling.decompose()
         _swap(soup, script, script.get_text(), display, register)
-    for tag in list(soup.select("[data-math]")):  # Gemini: the source is an attribute
+    # One pass in document order: an outer element (Gemini's [data-math], .katex-display)
+    # comes before the .katex inside it, which its replacement then marks as decomposed.
+    for tag in list(soup.select("[data-math], .katex-display, mjx-container, .katex")):
         if tag.decomposed:
             continue
-        display = tag.name == "div" or "math-block" in (tag.get("class") or [])
-        _swap(soup, tag, str(tag.get("data-math", "")), display, register)
-    for tag in list(soup.select(".katex-display, mjx-container, .katex")):
-        if tag.decomposed:
-            continue
-        display = _is_display(tag)
-        _swap(soup, tag, _tex_of(tag), display, register)
+        if tag.has_attr("data-math"):  # Gemini: the source is an attribute
+            display = tag.name == "div" or "math-block" in (tag.get("class") or [])
+            _swap(soup, tag, str(tag["data-math"]), display, register)
+        else:
+            _swap(soup, tag, _tex_of(tag), _is_display(tag), register)
     for math in list(soup.find_all("math")):  # bare MathML
         if math.decomposed:
             continue
