@@ -46,7 +46,7 @@ def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
         text = code_text(body)
         container = _container(pre, rules)
         language = (_language_from_classes(pre, code, container)
-                    or _language_from_label(container, pre, code, rules))
+                    or _language_from_label(container, body, rules))
         replacement = soup.new_tag("pre")
         replacement[LANG_ATTR] = language
         replacement.string = text
@@ -182,7 +182,8 @@ def _language_from_classes(pre: "Tag", code: "Tag | None", container: "Tag") -> 
     return ""
 
 
-def _language_from_label(container: "Tag", pre: "Tag", code: "Tag | None", rules: "SiteRules") -> str:
+def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> str:
+    """The language named by the block's header (a leaf element outside the code itself)."""
     candidates: list[Tag] = []
     for selector in rules.code_labels:
         try:
@@ -190,12 +191,10 @@ def _language_from_label(container: "Tag", pre: "Tag", code: "Tag | None", rules
         except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
             continue
     if not candidates:
-        # Generic: a leaf div/span outside the code itself (inside a code-less <pre>, all is code).
-        code_itself = code if code is not None else pre
         candidates = [t for t in container.find_all(["div", "span"])
-                      if t.find(["div", "span", "pre", "code"]) is None and not _inside(t, code_itself)]
+                      if t.find(["div", "span", "pre", "code"]) is None]
     for tag in candidates:
-        if code is not None and (tag is code or _inside(tag, code)):
+        if tag is body or _inside(tag, body) or (body.name == "pre" and tag.find_parent("pre") is body):
             continue
         if tag.name == "button" or tag.find_parent("button") is not None:
             continue
