@@ -72,6 +72,8 @@ function connect() {
       lastError = null;
       saveStatus({ connected: true, host_version: result.host_version, protocol: result.protocol, error: null });
       resolve(result);
+      // Whatever brought the host back (a search, a health report), what waits goes first.
+      loadQueue().then((q) => { if (q.length) flush(); }, () => {});
     }).catch((err) => {
       if (connecting) { connecting = null; reject(err); }
     });

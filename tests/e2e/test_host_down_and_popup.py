@@ -1,0 +1,98 @@
+"""Host down -> captures queue (badge) -> host back -> everything arrives once; health; the popup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as TargetClosedError
+
+from vivim.config import EXTENSION_ID
+
+from .harness import CHATGPT_URL, CLAUDE_BROKEN_URL, Browser, at_least, texts, wait_for
+
+pytestmark = pytest.mark.browser
+
+EXTERNAL_ID = CHATGPT_URL.rsplit("/", 1)[1]
+
+
+def break_host(browser: Browser, how: str) -> None:
+    if how == "missing":  # never installed, or uninstalled: Chromium finds no manifest
+        browser.manifest_path.unlink()
+    else:  # installed, but the launcher dies at once (a broken venv, a moved interpreter)
+        launcher = browser.launcher_path()
+        launcher.write_text("#!/bin/sh\necho 'vivim: broken on purpose' >&2\nexit 3\n")
+        os.chmod(launcher, 0o755)
+
+
+@pytest.mark.parametrize("how", ["missing", "crashing"])
+def test_captures_queue_while_the_host_is_down_and_all_arrive_once_when_it_is_back(
+        browser: Browser, how: str) -> None:
+    break_host(browser, how)
+    page = browser.open(CHATGPT_URL)
+    wait_for(lambda: browser.queued() >= 1, what="captures waiting in the extension's queue")
+    badge = wait_for(lambda: (b := browser.badge()) and b.isdigit() and b, what="a badge with the queued count")
+    assert int(badge) == browser.queued()
+    # More turns while the host is still down.
+    page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", ["Still there?", "Queued, not lost."])
+    wait_for(lambda: browser.badge() == str(browser.queued()) and browser.queued() >= 2, what="the badge to follow the queue")
+    assert browser.messages("chatgpt", EXTERNAL_ID) == []
+
+    browser.register_host()  # the user runs `vivim install` again
+    rows = wait_for(at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=45,
+                    what="the queued captures, resent when the host is back")
+    wait_for(lambda: browser.queued() == 0 and browser.badge() == "", what="an empty queue and a clear badge")
+    rows = browser.messages("chatgpt", EXTERNAL_ID)
+    assert len(rows) == 8 and len({r["key"] for r in rows}) == 8  # nothing lost, nothing twice
+    assert texts(rows)[-2:] == ["Still there?", "Queued, not lost."]
+    assert rows[-1]["status"] == "complete"
+
+
+def test_a_redesigned_page_is_reported_as_broken_capture_in_the_popup(browser: Browser) -> None:
+    browser.open(CLAUDE_BROKEN_URL)
+    health = wait_for(lambda: browser.service_worker.evaluate(
+        "chrome.storage.local.get('adapterHealth').then(r => (r.adapterHealth || {}).claude || null)"),
+        what="the adapter's health report")
+    assert health["ok"] is False and "no turns" in health["problem"]
+    popup = browser.open_popup()
+    item = popup.locator("#health li", has_text="Claude")
+    item.wait_for()
+    wait_for(lambda: "capture broken" in item.inner_text(), what="the popup to say capture is broken")
+    assert browser.conversation_count() == 0
+
+
+def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Browser) -> None:
+    browser.open(CHATGPT_URL)
+    wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), what="the captured turns")
+    popup = browser.open_popup()
+    wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
+    wait_for(lambda: "1 conversations" in popup.inner_text("#counts"), what="the counts")
+    popup.fill("#q", "reversed")
+    first = popup.locator("#results li").first
+    first.wait_for()
+    assert first.locator(".title").inner_text() == "Reversing lists and other questions"
+    assert first.locator("mark").count() >= 1
+    assert "reversed" in first.locator("mark").first.inner_text().lower()
+    assert first.get_attribute("aria-selected") == "true"
+
+    # Hostile captured text comes back as text: no element, no dialog, no request.
+    popup.fill("#q", "dangerous")
+    hit = popup.locator("#results li .snippet", has_text="onerror").first
+    hit.wait_for()
+    assert "<img" in hit.inner_text()
+    assert popup.locator("#results img, #results script, #results a").count() == 0
+
+    # Enter opens the conversation at its real URL.
+    popup.fill("#q", "reversed")
+    popup.locator("#results li").first.wait_for()
+    popup.focus("#q")
+    try:
+        popup.keyboard.press("Enter")
+    except TargetClosedError:
+        pass  # the popup closes itself once the tab is open
+    # The tab the extension opened (our route may attach after its first request, so ask the browser).
+    wait_for(lambda: browser.service_worker.evaluate(
+        "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)", CHATGPT_URL
+    ) >= 2, what="a new tab at the conversation's URL")
+    assert browser.dialogs == [] and browser.foreign_requests == []
