@@ -158,3 +158,13 @@ def test_capture_stores_the_normalizers_markdown_for_html_turns() -> None:
     turn = TurnIn(key="m1", role="assistant", html="<p>Hello <b>there</b></p><button>Copy</button>",
                   text="Hello there Copy")
     assert turn_markdown(turn, "chatgpt") == "Hello **there**"
+
+
+def test_bold_ending_in_punctuation_before_a_word_still_renders_as_bold() -> None:
+    # `**重要：**这` would not close in CommonMark: the colon moves outside the markers.
+    assert md("<p><strong>重要：</strong>这是内容。<b>Note:</b> fine.</p>") == "**重要**：这是内容。**Note:** fine."
+
+
+def test_chrome_words_in_running_text_or_bold_are_the_users_words() -> None:
+    html = "<p>Click <span>Copy</span> to copy, then <strong>Run</strong> it.</p><div><span>Edit</span><svg></svg></div>"
+    assert md(html, "chatgpt") == "Click Copy to copy, then **Run** it."

@@ -10,13 +10,18 @@ like the line that holds them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urljoin
+
+import logging
 
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from .code import LANG_ATTR, code_text
 from .text import BLOCK, inner_text
+
+log = logging.getLogger(__name__)
 
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 _TOKEN = re.compile("\x02([BI])(\\d+)\x03")
@@ -75,6 +80,7 @@ class TurnConverter(MarkdownConverter):
         try:
             return super().process_tag(node, parent_tags=parent_tags)
         except Exception:  # noqa: BLE001 - never lose a turn to one odd element: keep its text
+            log.debug("normalize: <%s> converted as text", getattr(node, "name", "?"), exc_info=True)
             try:
                 text = self.escape(" ".join(inner_text(node).split()), parent_tags or set())
             except Exception:  # noqa: BLE001
@@ -120,7 +126,20 @@ class TurnConverter(MarkdownConverter):
             return text
         prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
         text = text.strip()
-        return f"{prefix}{marker}{text}{marker}{suffix}" if text else ""
+        if not text:
+            return ""
+        # CommonMark cannot close `**x：**y` or open `y**"x**` (punctuation inside, a word
+        # outside): move that punctuation outside the markers (common in CJK text).
+        lead = trail = ""
+        if not suffix and _word_follows(el):
+            while text and _is_punct(text[-1]) and text[-2:-1] != "\\":
+                trail, text = text[-1] + trail, text[:-1]
+        if not prefix and _word_precedes(el):
+            while text and _is_punct(text[0]) and text[0] != "\\":
+                lead, text = lead + text[0], text[1:]
+        if not text:
+            return f"{prefix}{lead}{trail}{suffix}"
+        return f"{prefix}{lead}{marker}{text}{marker}{trail}{suffix}"
 
     def convert_b(self, el, text, parent_tags):  # noqa: ANN001
         return self._inline_format(el, text, parent_tags, "**")
@@ -241,6 +260,28 @@ class TurnConverter(MarkdownConverter):
 
     def convert_hr(self, el, text, parent_tags):  # noqa: ANN001
         return "\n\n---\n\n"
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _is_word(ch: str) -> bool:
+    return bool(ch) and not ch.isspace() and not _is_punct(ch)
+
+
+def _word_follows(el: Any) -> bool:
+    from bs4 import NavigableString
+
+    sibling = el.next_sibling
+    return isinstance(sibling, NavigableString) and _is_word(str(sibling)[:1])
+
+
+def _word_precedes(el: Any) -> bool:
+    from bs4 import NavigableString
+
+    sibling = el.previous_sibling
+    return isinstance(sibling, NavigableString) and _is_word(str(sibling)[-1:])
 
 
 def _alignments(table: Any, width: int) -> list[str]:

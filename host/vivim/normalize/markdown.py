@@ -30,7 +30,7 @@ from .text import inner_text
 log = logging.getLogger(__name__)
 
 # Elements a label may be: never a paragraph the user wrote.
-_LABEL_TAGS = frozenset({"span", "div", "h2", "h3", "h4", "h5", "h6", "small", "strong", "b", "header", "summary"})
+_LABEL_TAGS = frozenset({"span", "div", "h2", "h3", "h4", "h5", "h6", "header", "summary"})
 _MAX_LABEL_CHARS = 60
 
 
@@ -114,11 +114,20 @@ def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
     for tag in soup.find_all(_LABEL_TAGS):
         if tag.decomposed:
             continue
+        if _in_running_text(tag):
+            continue  # "Click <span>Copy</span> to ..." is the user's sentence, not chrome
         text = _short_text(tag, _MAX_LABEL_CHARS)
         if not text:
             continue
         if any(p.fullmatch(text) for p in rules.label_patterns):
             tag.decompose()
+
+
+def _in_running_text(tag) -> bool:  # noqa: ANN001
+    from bs4 import NavigableString
+
+    return any(isinstance(s, NavigableString) and str(s).strip()
+               for s in (tag.previous_sibling, tag.next_sibling))
 
 
 def _short_text(tag, limit: int) -> str:  # noqa: ANN001
