@@ -172,6 +172,10 @@ class TurnConverter(MarkdownConverter):
         href = self._safe_url(el.get("href"))
         if not text:
             return ""
+        if "\n" in text:  # a link around blocks (a card): one line of its text
+            lines = (re.sub(r"^(?:#{1,6} |> ?|[-+*] |\d{1,9}[.)] )+", "", ln.strip()) for ln in text.split("\n"))
+            lines = (ln[:-1].rstrip() if _odd_trailing_backslashes(ln) else ln for ln in lines)
+            text = " ".join(ln for ln in lines if ln)
         if not href:
             return f"{prefix}{text}{suffix}"
         if _unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
@@ -252,6 +256,11 @@ class TurnConverter(MarkdownConverter):
 
     def convert_caption(self, el, text, parent_tags):  # noqa: ANN001
         return " ".join(text.split())
+
+    def convert_hN(self, n, el, text, parent_tags):  # noqa: ANN001, N802
+        if not text.strip():
+            return ""
+        return super().convert_hN(n, el, text, parent_tags)
 
     def convert_br(self, el, text, parent_tags):  # noqa: ANN001
         if "_inline" in parent_tags:
