@@ -1,0 +1,396 @@
+"""Real headless Firefox ESR with the VIVIM extension, the real host registered by
+`vivim install --browser firefox`, and the site fixtures served at the sites' real URLs.
+
+Firefox is driven over WebDriver BiDi, which it speaks itself (`--remote-debugging-port`): no
+geckodriver. The extension is installed as a temporary add-on (`webExtension.install`), exactly as
+`about:debugging` would, so Firefox reads `background.scripts` and `browser_specific_settings.gecko.id`
+from the shipped manifest. Every http(s) request is held by a BiDi network intercept: the fixture URLs
+are answered with `network.provideResponse` (so the page really is https://chatgpt.com/c/... and the
+manifest's match patterns are what is tested); everything else is failed and recorded per tab.
+
+The BiDi connection runs on its own thread with its own event loop, so intercepted requests are
+answered while a test blocks in `wait_for` polling the host's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections import Counter, deque
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from vivim.config import FIREFOX_EXTENSION_ID, HOST_NAME
+
+# Reused from the Chromium suite: the same fixture pages at the same URLs, the same store readers.
+from tests.e2e.harness import EXTENSION_DIR, PAGES, SITE_FIXTURES, SITE_HOSTS, Browser, vivim_command
+
+FIREFOX = Path(os.environ.get("VIVIM_FIREFOX", "/usr/bin/firefox-esr"))
+# A fixed internal UUID, so moz-extension:// pages (the popup) have a known address.
+EXTENSION_UUID = "5e0c1f6a-7d2b-4c3e-9f10-a1b2c3d4e5f6"
+# A URL the extension does not match, serving a fixture byte for byte: what the page does on its own.
+BASELINE_ORIGIN = "https://fixture-baseline.test/"
+CALL_TIMEOUT = 30.0
+
+PREFS = {
+    "browser.shell.checkDefaultBrowser": False,
+    "browser.startup.page": 0,
+    "browser.startup.homepage": "about:blank",
+    "extensions.webextensions.uuids": json.dumps({FIREFOX_EXTENSION_ID: EXTENSION_UUID}),
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.reportingpolicy.firstRun": False,
+}
+
+
+class BiDiError(RuntimeError):
+    pass
+
+
+def _local_value(value: Any) -> dict[str, Any]:
+    """A Python value as a BiDi LocalValue (the arguments of script.callFunction)."""
+    if value is None:
+        return {"type": "null"}
+    if isinstance(value, bool):
+        return {"type": "boolean", "value": value}
+    if isinstance(value, (int, float)):
+        return {"type": "number", "value": value}
+    if isinstance(value, str):
+        return {"type": "string", "value": value}
+    if isinstance(value, (list, tuple)):
+        return {"type": "array", "value": [_local_value(v) for v in value]}
+    if isinstance(value, dict):
+        return {"type": "object", "value": [[str(k), _local_value(v)] for k, v in value.items()]}
+    raise TypeError(f"cannot pass {type(value).__name__} to the page")
+
+
+def _python_value(remote: dict[str, Any]) -> Any:
+    """A BiDi RemoteValue as a Python value (what evaluate returns)."""
+    kind = remote.get("type")
+    if kind in ("undefined", "null"):
+        return None
+    if kind in ("string", "boolean"):
+        return remote["value"]
+    if kind == "number":
+        value = remote["value"]
+        return value if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
+    if kind == "array":
+        return [_python_value(v) for v in remote.get("value", [])]
+    if kind == "object":
+        return {k if isinstance(k, str) else str(_python_value(k)): _python_value(v)
+                for k, v in remote.get("value", [])}
+    return remote  # nodes, functions...: the raw description
+
+
+class _Connection:
+    """One WebDriver BiDi websocket, read on a private event-loop thread."""
+
+    def __init__(self, url: str, on_event: Any) -> None:
+        self._on_event = on_event
+        self.handler_errors: list[str] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bidi", daemon=True)
+        self._thread.start()
+        self._next = 0
+        self._futures: dict[int, asyncio.Future[Any]] = {}
+        self._session: Any = None
+        self._ws: Any = None
+        self._run(self._connect(url))
+
+    def _run(self, coro: Any, timeout: float = CALL_TIMEOUT) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _connect(self, url: str) -> None:
+        import aiohttp
+
+        self._session = aiohttp.ClientSession()
+        self._ws = await self._session.ws_connect(url, max_msg_size=0, autoping=True)
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self._ws:
+            data = json.loads(msg.data)
+            future = self._futures.pop(data.get("id"), None) if "id" in data else None
+            if future is not None:
+                if not future.done():
+                    future.set_result(data)
+            elif data.get("type") == "event":
+                asyncio.ensure_future(self._handle(data))
+        for future in self._futures.values():
+            if not future.done():
+                future.set_exception(BiDiError("the browser closed the BiDi connection"))
+
+    async def _handle(self, event: dict[str, Any]) -> None:
+        try:
+            await self._on_event(self, event["method"], event["params"])
+        except Exception as exc:  # a failed handler must not stall the page: record it
+            self.handler_errors.append(f"{event['method']}: {exc!r}")
+
+    async def acall(self, method: str, params: dict[str, Any]) -> Any:
+        self._next += 1
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._futures[self._next] = future
+        await self._ws.send_str(json.dumps({"id": self._next, "method": method, "params": params}))
+        reply = await future
+        if reply.get("type") == "error":
+            raise BiDiError(f"{method}: {reply.get('error')}: {reply.get('message')}")
+        return reply["result"]
+
+    def call(self, method: str, params: dict[str, Any], timeout: float = CALL_TIMEOUT) -> Any:
+        return self._run(self.acall(method, params), timeout)
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            if self._ws is not None:
+                await self._ws.close()
+            if self._session is not None:
+                await self._session.close()
+        try:
+            self._run(shutdown(), timeout=5)
+        except Exception:
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+
+class Page:
+    """One tab (a top-level browsing context)."""
+
+    def __init__(self, browser: FirefoxBrowser, context: str) -> None:
+        self.browser = browser
+        self.context = context
+
+    def goto(self, url: str) -> None:
+        self.browser.bidi.call("browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"})
+
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        """Like Playwright's page.evaluate: a function (called with arg) or an expression; promises awaited."""
+        target = {"context": self.context}
+        if re.match(r"^\s*(async\s+)?(\([^)]*\)|[A-Za-z_$][\w$]*)\s*=>|^\s*(async\s+)?function\b", script):
+            result = self.browser.bidi.call("script.callFunction", {
+                "functionDeclaration": script, "arguments": [] if arg is None else [_local_value(arg)],
+                "target": target, "awaitPromise": True, "resultOwnership": "none"})
+        else:
+            result = self.browser.bidi.call("script.evaluate", {
+                "expression": script, "target": target, "awaitPromise": True, "resultOwnership": "none"})
+        if result["type"] == "exception":
+            details = result["exceptionDetails"]
+            raise BiDiError(f"page script threw: {details.get('text')}")
+        return _python_value(result["result"])
+
+    def inner_text(self, selector: str) -> str:
+        return self.evaluate("(s) => document.querySelector(s)?.innerText ?? ''", selector)
+
+    @property
+    def foreign_requests(self) -> list[str]:
+        return self.browser.foreign_by_context.get(self.context, [])
+
+
+class FirefoxBrowser:
+    """One Firefox profile, one VIVIM data directory, one temporary HOME; the extension installed."""
+
+    # The Chromium suite's readers of the host's database need only `vivim_home`.
+    messages = Browser.messages
+    conversation_count = Browser.conversation_count
+
+    def __init__(self, root: Path, *, register: bool = True, template: Path | None = None,
+                 extension: bool = True) -> None:
+        self.root = root
+        self.home = root / "home"
+        self.profile = root / "profile"
+        self.vivim_home = root / "vivim-home"
+        if template is not None:  # a profile Firefox has already initialised starts twice as fast
+            shutil.copytree(template, self.profile, symlinks=True, ignore=shutil.ignore_patterns("lock", ".parentlock"))
+        for path in (self.home, self.profile, self.vivim_home):
+            path.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "HOME": str(self.home), "VIVIM_HOME": str(self.vivim_home),
+                    "VIVIM_SERVICES": "none", "MOZ_CRASHREPORTER_DISABLE": "1"}
+        self.dialogs: list[str] = []
+        self.foreign_by_context: dict[str, list[str]] = {}
+        self.fixture_of_context: dict[str, str] = {}
+        self.baselines: dict[str, list[str]] = {}
+        self.served: dict[str, bytes] = {url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()}
+        self.stderr_tail: deque[str] = deque(maxlen=200)
+        self.timings: dict[str, float] = {}
+        self._write_prefs()
+        self.process: subprocess.Popen[str] | None = None
+        self.bidi: _Connection | None = None  # type: ignore[assignment]
+        try:
+            self._launch()
+            if register:  # while Firefox starts: it reads the host manifest only at connectNative
+                self.register_host()
+            self._connect(extension)
+        except BaseException:
+            self.close()
+            raise
+
+    # ---- host registration ----------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.home / ".mozilla" / "native-messaging-hosts" / f"{HOST_NAME}.json"
+
+    def register_host(self) -> None:
+        """`vivim install --browser firefox`, exactly as a user would run it (HOME is the temp HOME)."""
+        subprocess.run([*vivim_command(), "install", "--browser", "firefox"],
+                       env=self.env, check=True, capture_output=True, text=True, timeout=60)
+        manifest = json.loads(self.manifest_path.read_text())
+        assert manifest["allowed_extensions"] == [FIREFOX_EXTENSION_ID], manifest
+
+    def launcher_path(self) -> Path:
+        return Path(json.loads(self.manifest_path.read_text())["path"])
+
+    # ---- the browser ----------------------------------------------------------------------
+
+    def _write_prefs(self) -> None:
+        lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in PREFS.items()]
+        (self.profile / "user.js").write_text("\n".join(lines) + "\n")
+
+    def _launch(self) -> None:
+        self._started = time.monotonic()
+        self.process = subprocess.Popen(
+            [str(FIREFOX), "--headless", "--no-remote", "--profile", str(self.profile), "--remote-debugging-port=0"],
+            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            errors="replace",
+        )
+        self._listening: list[str] = []
+        self._ready = threading.Event()
+        listening, ready = self._listening, self._ready
+
+        def drain() -> None:  # Firefox (and the host it starts) write here: never let the pipe fill
+            assert self.process is not None and self.process.stderr is not None
+            for line in self.process.stderr:
+                self.stderr_tail.append(line.rstrip())
+                found = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
+                if found:
+                    listening.append(found.group(1))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=drain, name="firefox-stderr", daemon=True).start()
+
+    def _connect(self, extension: bool) -> None:
+        if not self._ready.wait(30) or not self._listening:
+            raise RuntimeError("Firefox did not start its WebDriver BiDi server:\n" + self.log())
+        self.timings["launch"] = time.monotonic() - self._started
+        self.bidi = _Connection(self._listening[0] + "/session", self._on_event)
+        self.bidi.call("session.new", {"capabilities": {"alwaysMatch": {
+            "webSocketUrl": True, "unhandledPromptBehavior": {"default": "ignore"}}}})
+        self.bidi.call("session.subscribe", {"events": [
+            "network.beforeRequestSent", "browsingContext.userPromptOpened"]})
+        self.bidi.call("network.addIntercept", {"phases": ["beforeRequestSent"], "urlPatterns": [
+            {"type": "pattern", "protocol": "https"}, {"type": "pattern", "protocol": "http"}]})
+        if extension:
+            installed = time.monotonic()
+            result = self.bidi.call("webExtension.install",
+                                    {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}})
+            assert result["extension"] == FIREFOX_EXTENSION_ID, result
+            self.timings["install_extension"] = time.monotonic() - installed
+        self.timings["ready"] = time.monotonic() - self._started
+
+    async def _on_event(self, bidi: _Connection, method: str, params: dict[str, Any]) -> None:
+        if method == "browsingContext.userPromptOpened":
+            self.dialogs.append(params.get("message", ""))
+            await bidi.acall("browsingContext.handleUserPrompt", {"context": params["context"], "accept": False})
+            return
+        if method != "network.beforeRequestSent" or not params.get("isBlocked"):
+            return
+        request = params["request"]
+        url = request["url"]
+        body = self.served.get(url.split("#")[0].split("?")[0])
+        if body is None and url.startswith(BASELINE_ORIGIN):
+            body = (SITE_FIXTURES / url[len(BASELINE_ORIGIN):].split("?")[0]).read_bytes()
+        if body is not None:
+            await bidi.acall("network.provideResponse", {
+                "request": request["request"], "statusCode": 200, "reasonPhrase": "OK",
+                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": "text/html; charset=utf-8"}}],
+                "body": {"type": "base64", "value": base64.b64encode(body).decode()}})
+            return
+        host = urlsplit(url).hostname
+        if params.get("context") and host not in SITE_HOSTS:
+            self.foreign_by_context.setdefault(params["context"], []).append(url)
+        await bidi.acall("network.failRequest", {"request": request["request"]})
+
+    def new_page(self) -> Page:
+        created = self.bidi.call("browsingContext.create", {"type": "tab"})
+        return Page(self, created["context"])
+
+    def open(self, url: str) -> Page:
+        fixture = PAGES.get(url)
+        if fixture is not None and fixture not in self.baselines:
+            self.baselines[fixture] = self.baseline_requests(fixture)
+        page = self.new_page()
+        if fixture is not None:
+            self.fixture_of_context[page.context] = fixture
+        page.goto(url)
+        return page
+
+    def baseline_requests(self, fixture: str) -> list[str]:
+        """What the fixture page fetches on its own, served at an address the extension does not match.
+
+        Firefox's speculative parser preloads images inside <template> (Mozilla bug 1441044), so the
+        ChatGPT fixture's hostile <template><img src=https://evil.example/...> is fetched by the page
+        itself, with or without any extension. What the extension must never add is measured against this.
+        """
+        page = self.new_page()
+        page.goto(BASELINE_ORIGIN + fixture)
+        self.bidi.call("browsingContext.close", {"context": page.context})
+        return self.foreign_by_context.pop(page.context, [])
+
+    @property
+    def foreign_requests(self) -> list[str]:
+        """Requests to hosts other than the three sites that the page alone would not have made.
+
+        Counted as multisets per tab: a URL the page fetches once on its own but twice with the
+        extension installed is reported once."""
+        extra: list[str] = []
+        for context, urls in self.foreign_by_context.items():
+            expected = Counter(self.baselines.get(self.fixture_of_context.get(context, ""), []))
+            extra.extend((Counter(urls) - expected).elements())
+        return extra
+
+    def all_foreign_requests(self) -> list[str]:
+        return [url for urls in self.foreign_by_context.values() for url in urls]
+
+    def snapshots(self, page: Page) -> int:
+        """How many capture snapshots the content script has run on this page (its performance marks)."""
+        return page.evaluate("performance.getEntriesByName('vivim:snapshot').length")
+
+    def open_popup(self) -> Page:
+        return self.open(f"moz-extension://{EXTENSION_UUID}/popup/popup.html")
+
+    def log(self) -> str:
+        return "\n".join(self.stderr_tail)
+
+    def close(self) -> None:
+        if self.bidi is not None:
+            try:
+                self.bidi.call("browser.close", {}, timeout=10)
+            except Exception:
+                pass
+            self.bidi.close()
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def make_profile_template(root: Path) -> Path:
+    """A profile Firefox has started in once (its first-run work done), to copy for each test."""
+    FirefoxBrowser(root, register=False, extension=False).close()
+    return root / "profile"
+
+
+def firefox_missing_reason() -> str | None:
+    if not FIREFOX.exists():
+        return f"Firefox ESR not found at {FIREFOX} (apt-get install -y --no-install-recommends firefox-esr)"
+    return None
