@@ -168,7 +168,7 @@ async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
     assert png_colours(shot) > 20
     await page.get_by_role("link", name="Import & export").click()
     await page.wait_for_selector("#import-file")
-    assert await page.locator("a.button[href^='/api/export']").count() == 2
+    assert await page.locator("a.button[href^='/api/export']").count() == 3
     await page.get_by_role("link", name="Devices").click()
     await page.get_by_role("heading", name="Paired devices").wait_for()
     assert page.errors == []

@@ -115,7 +115,17 @@ async def sync_status(request: web.Request) -> dict[str, Any]:
         except Exception as exc:  # sync trouble must not break the page
             log.warning("sync.status failed: %s", exc)
             return {"available": True, "running": False, "error": str(exc)}
-    return {"available": False, "running": "sync" in request.app[RUNTIME].services}
+    runtime = request.app[RUNTIME]
+    service = runtime.services.get("sync")
+    if service is not None and hasattr(service, "status"):
+        try:
+            status = service.status()
+            status = await status if hasattr(status, "__await__") else status
+            return {"available": True, "running": True, **msgspec.to_builtins(status)}
+        except Exception as exc:
+            log.warning("sync service status failed: %s", exc)
+    tables = await runtime.store.read(queries.sync_tables_state)
+    return {"available": tables is not None, "running": service is not None, **(tables or {})}
 
 
 async def get_sync(request: web.Request) -> web.Response:

@@ -176,10 +176,12 @@ def build() -> dict[str, Any]:
                               **ERRORS},
             }},
             "/api/export": {"get": _get(
-                "Download everything (or one provider's, or since a time) as JSON or JSON Lines", ExportQuery,
+                "Download everything (or one provider's, one conversation, or since a time) as the JSON archive "
+                "(re-importable), JSON Lines, or a zipped Markdown folder", ExportQuery,
                 {"description": "The archive, as an attachment",
                  "content": {"application/json": {"schema": _obj()},
-                             "application/x-ndjson": {"schema": {"type": "string"}}}})},
+                             "application/x-ndjson": {"schema": {"type": "string"}},
+                             "application/zip": {"schema": {"type": "string", "format": "binary"}}}})},
             "/api/events": {"get": {
                 "summary": "WebSocket of live events: {type: hello|capture|store.changed|embedding.backlog|"
                            "settings|import.progress|import.done|sync..., ...}",

@@ -46,9 +46,10 @@ class StatsQuery(msgspec.Struct, forbid_unknown_fields=False):
 
 
 class ExportQuery(msgspec.Struct, forbid_unknown_fields=False):
-    format: Literal["json", "jsonl"] = "json"
+    format: Literal["json", "jsonl", "markdown"] = "json"
     provider: Provider | None = None
-    since: Time | None = None
+    since: Annotated[Time, Meta(description="conversations with a message at or after this unix time")] | None = None
+    conversation: Annotated[str, Meta(max_length=200, description="one conversation: provider id or VIVIM id")] | None = None
 
 
 class SettingsPatch(msgspec.Struct, forbid_unknown_fields=False):

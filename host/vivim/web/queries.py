@@ -15,8 +15,8 @@ MAX_CHART_DAYS = 3660
 TOP_MODELS = 20
 ROOT = ""  # thread parent of a conversation's first turn(s)
 SECRET_COLUMN_WORDS = ("secret", "private", "sealed", "vault", "passphrase", "seed")
-DEVICE_TABLES = ("devices", "paired_devices", "sync_devices")
-PEER_TABLES = ("peers", "sync_peers", "peer_addresses")
+DEVICE_TABLES = ("sync_devices", "devices")  # sync's migration 3 names it sync_devices
+PEER_TABLES = ("sync_addresses", "peers")
 
 
 def chart_stats(conn: Any, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
@@ -115,6 +115,16 @@ def _public_row(row: Any) -> dict[str, Any]:
 
 def devices_and_peers(conn: Any) -> dict[str, Any]:
     return {"devices": _table_rows(conn, DEVICE_TABLES), "peers": _table_rows(conn, PEER_TABLES)}
+
+
+def sync_tables_state(conn: Any) -> dict[str, Any] | None:
+    """What sync's own tables say, when they exist: its state rows and how many devices it knows."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'").fetchone()
+    if not exists:
+        return None
+    state = {row[0]: row[1] for row in conn.execute("SELECT key, value FROM sync_state LIMIT 100").fetchall()
+             if not any(word in str(row[0]).lower() for word in SECRET_COLUMN_WORDS)}
+    return {"state": state}
 
 
 def data_version(conn: Any) -> tuple[int, int]:

@@ -2,8 +2,8 @@
 
 Importing is `vivim.importers`' job: the upload is streamed to a private temporary file and
 handed to its public entry point; until that package exists the endpoint answers 501 with a
-sentence saying so. Export streams the store as JSON (full fidelity, branches included) or
-JSON Lines (one message a line), a batch of conversations per database round trip.
+sentence saying so. Export is `vivim.export`'s, the same archive the CLI writes: JSON (full
+fidelity, branches included, re-importable), JSON Lines, or a zipped Markdown folder.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
 from ..errors import InvalidPayload, VivimError
-from ..store import conversations
 from .api import RUNTIME, json
 from .params import ExportQuery, parse_query
 
@@ -35,8 +34,6 @@ PROGRESS_INTERVAL = 0.25  # seconds between import.progress events
 UPLOAD_FIELD = "file"
 MAX_UPLOAD_BYTES = 4 * 1024**3
 UPLOAD_CHUNK = 256 * 1024
-EXPORT_BATCH = 50
-EXPORT_FORMAT_VERSION = 1
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -166,36 +163,78 @@ def _event_progress(publish: Callable[..., None]) -> Any:
 
 
 async def export_download(request: web.Request) -> web.StreamResponse:
+    """The same archive `vivim export` writes (vivim.export), streamed as it is produced."""
+    from .. import export
+
     q = parse_query(request.query, ExportQuery)
     store = request.app[RUNTIME].store
-    ids = await store.read(conversations.iter_conversation_ids, provider=q.provider, since=q.since)
+    selection = export.ExportFilter(provider=q.provider, since=q.since, conversation=q.conversation)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    extension, content_type = ("json", "application/json") if q.format == "json" else ("jsonl", "application/x-ndjson")
+    if q.format == "markdown":
+        return await _markdown_zip(request, store, selection, f"vivim-export-{stamp}")
+    extension, content_type = EXPORT_TYPES[q.format]
     response = web.StreamResponse(headers={
         "Content-Type": f"{content_type}; charset=utf-8",
         "Content-Disposition": f'attachment; filename="vivim-export-{stamp}.{extension}"',
     })
     await response.prepare(request)
-    encode = msgspec.json.Encoder().encode
-    if q.format == "json":
-        head = {"format": "vivim.export", "version": EXPORT_FORMAT_VERSION, "exported_at": time.time(),
-                "count": len(ids)}
-        await response.write(encode(head)[:-1] + b', "conversations": [\n')
-    first = True
-    for start in range(0, len(ids), EXPORT_BATCH):
-        batch = await store.read(_read_batch, ids[start:start + EXPORT_BATCH])
-        for item in batch:
-            if q.format == "json":
-                await response.write((b"" if first else b",\n") + encode(item))
-                first = False
+    writer = export.export_json if q.format == "json" else export.export_jsonl
+    out = _QueueText()
+    task = asyncio.create_task(writer(store, out, selection))
+    try:
+        while not (task.done() and out.queue.empty()):
+            getter = asyncio.create_task(out.queue.get())
+            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                await response.write(getter.result())
             else:
-                lines = [encode({"conversation": item["conversation"], **m}) for m in item["messages"]]
-                await response.write(b"\n".join(lines) + b"\n" if lines else b"")
-    if q.format == "json":
-        await response.write(b"\n]}\n")
+                getter.cancel()
+        task.result()  # an export error surfaces (the download is then cut short)
+    finally:
+        task.cancel()
     await response.write_eof()
     return response
 
 
-def _read_batch(conn: Any, ids: list[int]) -> list[dict[str, Any]]:
-    return [conversations.get_conversation(conn, cid) for cid in ids]
+EXPORT_TYPES = {"json": ("json", "application/json"), "jsonl": ("jsonl", "application/x-ndjson")}
+
+
+class _QueueText:
+    """A write-only text file whose writes become chunks for the HTTP response."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def write(self, text: str) -> int:
+        self.queue.put_nowait(text.encode("utf-8"))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+async def _markdown_zip(request: web.Request, store: Any, selection: Any, name: str) -> web.StreamResponse:
+    """A Markdown folder (one file per conversation, Obsidian-ready), zipped, then sent."""
+    import shutil
+    import tempfile
+
+    from .. import export
+
+    root = request.app[RUNTIME].paths.root / "exports"
+    root.mkdir(mode=0o700, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=root))
+    try:
+        await export.export_markdown(store, work / name, selection)
+        archive = await asyncio.to_thread(shutil.make_archive, str(work / name), "zip", work, name)
+        response = web.StreamResponse(headers={
+            "Content-Type": "application/zip",
+            "Content-Disposition": f'attachment; filename="{name}.zip"',
+        })
+        await response.prepare(request)
+        with open(archive, "rb") as handle:
+            while chunk := await asyncio.to_thread(handle.read, UPLOAD_CHUNK):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)

@@ -33,18 +33,20 @@ export function transferView(main) {
   });
   const exportProvider = providerSelect("", "Export provider");
   const jsonLink = h("a", { class: "button primary", href: "/api/export?format=json", download: "" }, "Download JSON");
-  const jsonlLink = h("a", { class: "button", href: "/api/export?format=jsonl", download: "" }, "Download JSON Lines");
+  const jsonlLink = h("a", { class: "button", href: "/api/export?format=jsonl", download: "" }, "JSON Lines");
+  const markdownLink = h("a", { class: "button", href: "/api/export?format=markdown", download: "" }, "Markdown (zip)");
   exportProvider.addEventListener("change", () => {
     const suffix = exportProvider.value ? `&provider=${exportProvider.value}` : "";
     jsonLink.href = `/api/export?format=json${suffix}`;
     jsonlLink.href = `/api/export?format=jsonl${suffix}`;
+    markdownLink.href = `/api/export?format=markdown${suffix}`;
   });
   clear(main, h("h1", {}, "Import & export"),
     h("div", { class: "grid2" },
       h("section", { class: "panel pad" }, h("h2", {}, "Import"), form),
       h("section", { class: "panel pad" }, h("h2", {}, "Export"),
-        h("div", { class: "stack" }, h("p", { class: "muted" }, "Everything VIVIM holds, branches included: yours to keep."),
-          exportProvider, h("div", { class: "toolbar" }, jsonLink, jsonlLink)))));
+        h("div", { class: "stack" }, h("p", { class: "muted" }, "Everything VIVIM holds, branches included: yours to keep. The JSON archive imports back into VIVIM; the Markdown folder opens in Obsidian."),
+          exportProvider, h("div", { class: "toolbar" }, jsonLink, jsonlLink, markdownLink)))));
 }
 
 export function importProgress(event) {
