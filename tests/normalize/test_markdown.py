@@ -173,3 +173,9 @@ def test_chrome_words_in_running_text_or_bold_are_the_users_words() -> None:
 def test_link_around_blocks_becomes_one_line_link_and_empty_headings_vanish() -> None:
     html = "<a href='https://x.test/'><div><h4>Card title</h4><p>desc<br>more</p></div></a><h2> </h2>"
     assert md(html) == "[Card title desc more](https://x.test/)"
+
+
+def test_long_ordered_list_numbers_every_item() -> None:
+    markdown = md('<ol start="0">' + "<li>item</li>" * 3000 + "</ol>")
+    lines = markdown.split("\n")
+    assert len(lines) == 3000 and lines[0] == "0. item" and lines[-1] == "2999. item"

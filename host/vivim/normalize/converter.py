@@ -257,6 +257,34 @@ class TurnConverter(MarkdownConverter):
     def convert_caption(self, el, text, parent_tags):  # noqa: ANN001
         return " ".join(text.split())
 
+    def convert_li(self, el, text, parent_tags):  # noqa: ANN001
+        """markdownify's item, numbered in O(1) (it counts previous siblings: quadratic)."""
+        text = (text or "").strip()
+        if not text:
+            return "\n"
+        parent = el.parent
+        if parent is not None and parent.name == "ol":
+            start = str(parent.get("start") or "1").strip()
+            first = int(start) if start.isdigit() and len(start) <= 9 else 1
+            bullet = f"{first + self._item_index(parent, el)}."
+        else:
+            bullet = self.options["bullets"][0]
+        bullet += " "
+        indent = " " * len(bullet)
+        lines = text.split("\n")
+        body = [lines[0]] + [(indent + line) if line else "" for line in lines[1:]]
+        return bullet + "\n".join(body) + "\n"
+
+    def _item_index(self, parent, item) -> int:  # noqa: ANN001
+        cache = self.__dict__.setdefault("_item_indexes", {})
+        key = id(parent)
+        if key not in cache or cache[key][0] is not parent:
+            from bs4 import Tag
+
+            items = [c for c in parent.children if isinstance(c, Tag) and c.name == "li"]
+            cache[key] = (parent, {id(li): i for i, li in enumerate(items)})
+        return cache[key][1].get(id(item), 0)
+
     def convert_hN(self, n, el, text, parent_tags):  # noqa: ANN001, N802
         if not text.strip():
             return ""
