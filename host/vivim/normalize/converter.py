@@ -470,7 +470,8 @@ def finish(markdown: str, fragments: Fragments) -> str:
     while out and out[-1] == "":
         out.pop()
     text = "\n".join(out)
-    return _TOKEN.sub(lambda m: fragments.items[int(m.group(2))], text)
+    # Tokens still here share a line with other text (a table cell, a link): keep that one line.
+    return _TOKEN.sub(lambda m: fragments.items[int(m.group(2))].replace("\n", " "), text)
 
 
 def _odd_trailing_backslashes(line: str) -> bool:
