@@ -9,53 +9,26 @@ like the line that holds them.
 
 from __future__ import annotations
 
+import logging
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import urljoin
-
-import logging
 
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from .code import LANG_ATTR, code_text
+from .escaping import escape_inline, escape_line_start, inline_code, is_punct, is_word, starts_line, unescape
+from .fragments import Fragments, odd_trailing_backslashes
 from .text import BLOCK, inner_text
 
 log = logging.getLogger(__name__)
 
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
-_TOKEN = re.compile("\x02([BI])(\\d+)\x03")
-_BLOCK_TOKEN_LINE = re.compile(r"^(?P<lead>[ >]*(?:(?:[-+*]|\d{1,9}[.)]) )?)\x02B(?P<n>\d+)\x03$")
-_LIST_MARKER_END = re.compile(r"(?:[-+*]|\d{1,9}[.)]) $")
 _CELL, _ROW = "\x1e", "\x1f"  # private separators of table cells and rows (never in cleaned input)
 
 # Inline escaping: only characters that would start Markdown syntax where they stand.
-_SPECIAL = re.compile(r"[\\`*_\[\]<&~$]")
-_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_LINK_SYNTAX = re.compile(r"\][(\[:]")
-_MATH_PAIR = re.compile(r"\$(?=\S)[^$]*?(?<=\S)\$")
-_LINE_START_SYNTAX = re.compile(
-    r"^(?P<sp> *)(?:(?P<mark>#{1,6}(?=\s|$)|[-+*](?=\s|$)|>|={1,}\s*$|-{2,}\s*$|\+{1}(?=\s))"
-    r"|(?P<num>\d{1,9})(?P<delim>[.)])(?=\s|$))")
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:", "blob:", "about:")
 _URL_NEEDS_ENCODING = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\n": "", "\t": ""}
 DATA_URI_PLACEHOLDER = "data:omitted"  # an image inlined as a data: URI is not copied into Markdown
-_LINE_BLOCKS = BLOCK | {"td", "th", "[document]", "br"}
-_SPACES = re.compile(r"(?<=\S) {2,}")
-
-
-class Fragments:
-    """Final Markdown of code blocks and math, kept out of the converter's reach."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def register(self, markdown: str, block: bool) -> str:
-        self.items.append(markdown)
-        return f"{_MARK_OPEN}{'B' if block else 'I'}{len(self.items) - 1}{_MARK_CLOSE}"
-
-
 class TurnConverter(MarkdownConverter):
     class Options(MarkdownConverter.DefaultOptions):
         heading_style = ATX
@@ -89,7 +62,7 @@ class TurnConverter(MarkdownConverter):
 
     def process_text(self, el, parent_tags=None):  # noqa: ANN001
         text = super().process_text(el, parent_tags=parent_tags)
-        if text and "_noformat" not in (parent_tags or ()) and _starts_line(el):
+        if text and "_noformat" not in (parent_tags or ()) and starts_line(el):
             text = escape_line_start(text)
         return text
 
@@ -132,10 +105,10 @@ class TurnConverter(MarkdownConverter):
         # outside): move that punctuation outside the markers (common in CJK text).
         lead = trail = ""
         if not suffix and _word_follows(el):
-            while text and _is_punct(text[-1]) and text[-2:-1] != "\\":
+            while text and is_punct(text[-1]) and text[-2:-1] != "\\":
                 trail, text = text[-1] + trail, text[:-1]
         if not prefix and _word_precedes(el):
-            while text and _is_punct(text[0]) and text[0] != "\\":
+            while text and is_punct(text[0]) and text[0] != "\\":
                 lead, text = lead + text[0], text[1:]
         if not text:
             return f"{prefix}{lead}{trail}{suffix}"
@@ -174,11 +147,11 @@ class TurnConverter(MarkdownConverter):
             return ""
         if "\n" in text:  # a link around blocks (a card): one line of its text
             lines = (re.sub(r"^(?:#{1,6} |> ?|[-+*] |\d{1,9}[.)] )+", "", ln.strip()) for ln in text.split("\n"))
-            lines = (ln[:-1].rstrip() if _odd_trailing_backslashes(ln) else ln for ln in lines)
+            lines = (ln[:-1].rstrip() if odd_trailing_backslashes(ln) else ln for ln in lines)
             text = " ".join(ln for ln in lines if ln)
         if not href:
             return f"{prefix}{text}{suffix}"
-        if _unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
+        if unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
             return f"{prefix}<{href}>{suffix}"
         title = el.get("title")
         title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
@@ -299,26 +272,18 @@ class TurnConverter(MarkdownConverter):
         return "\n\n---\n\n"
 
 
-def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "PS"
-
-
-def _is_word(ch: str) -> bool:
-    return bool(ch) and not ch.isspace() and not _is_punct(ch)
-
-
 def _word_follows(el: Any) -> bool:
     from bs4 import NavigableString
 
     sibling = el.next_sibling
-    return isinstance(sibling, NavigableString) and _is_word(str(sibling)[:1])
+    return isinstance(sibling, NavigableString) and is_word(str(sibling)[:1])
 
 
 def _word_precedes(el: Any) -> bool:
     from bs4 import NavigableString
 
     sibling = el.previous_sibling
-    return isinstance(sibling, NavigableString) and _is_word(str(sibling)[-1:])
+    return isinstance(sibling, NavigableString) and is_word(str(sibling)[-1:])
 
 
 def _alignments(table: Any, width: int) -> list[str]:
@@ -337,92 +302,6 @@ def _alignments(table: Any, width: int) -> list[str]:
     return aligns + ["---"] * (width - len(aligns))
 
 
-def inline_code(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()):
-        text = f" {text} "
-    return f"{ticks}{text}{ticks}"
-
-
-def escape_inline(text: str) -> str:
-    """Backslash only what would otherwise start Markdown syntax in running text."""
-    if not _SPECIAL.search(text):
-        return text
-    link_syntax = _LINK_SYNTAX.search(text) is not None
-    strike = text.count("~") >= 2
-    math = _MATH_PAIR.search(text) is not None
-
-    def repl(match: re.Match[str]) -> str:
-        ch = match.group()
-        i = match.start()
-        before = text[i - 1] if i else ""
-        after = text[i + 1] if i + 1 < len(text) else ""
-        if ch == "\\":
-            return "\\\\" if (not after or after in _ASCII_PUNCT) else ch
-        if ch == "`":
-            return "\\`"
-        if ch == "*":
-            return ch if (before.isspace() and after.isspace()) else "\\*"
-        if ch == "_":
-            if (before.isalnum() and after.isalnum()) or (before.isspace() and after.isspace()):
-                return ch
-            return "\\_"
-        if ch in "[]":
-            return "\\" + ch if link_syntax else ch
-        if ch == "<":
-            return "\\<" if (after.isalpha() or after in "/!?") else ch
-        if ch == "&":
-            return "\\&" if _ENTITY.match(text, i) else ch
-        if ch == "~":
-            return "\\~" if strike else ch
-        if ch == "$":
-            return "\\$" if math else ch
-        return ch
-
-    return _SPECIAL.sub(repl, text)
-
-
-def escape_line_start(text: str) -> str:
-    match = _LINE_START_SYNTAX.match(text)
-    if not match:
-        return text
-    if match.group("num"):
-        cut = match.start("delim")
-        return text[:cut] + "\\" + text[cut:]
-    cut = match.end("sp")
-    return text[:cut] + "\\" + text[cut:]
-
-
-def _starts_line(node: Any) -> bool:
-    """Whether this text node begins a line of the output (so `- x` would become a list)."""
-    from bs4 import NavigableString, Tag
-
-    current = node
-    for _ in range(512):
-        previous = current.previous_sibling
-        while previous is not None:
-            if isinstance(previous, Tag):
-                if previous.name in _LINE_BLOCKS:
-                    return True
-                if previous.name != "img" and not previous.get_text():
-                    previous = previous.previous_sibling
-                    continue
-                return False
-            if isinstance(previous, NavigableString) and str(previous).strip():
-                return False
-            previous = previous.previous_sibling
-        parent = current.parent
-        if parent is None or parent.name in _LINE_BLOCKS:
-            return True
-        current = parent
-    return False
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
 def _encode_url(url: str) -> str:
     return "".join(_URL_NEEDS_ENCODING.get(ch, ch) for ch in url)
 
@@ -435,45 +314,3 @@ def _trim_code(code: str) -> str:
     while lines and not lines[-1].strip():
         lines.pop()
     return "\n".join(line.rstrip("\r") for line in lines)
-
-
-def finish(markdown: str, fragments: Fragments) -> str:
-    """Tidy whitespace outside code and math, then put code blocks and math back."""
-    lines: list[str] = []
-    for line in markdown.split("\n"):
-        line = line.rstrip()
-        indent = len(line) - len(line.lstrip(" "))
-        line = line[:indent] + _SPACES.sub(" ", line[indent:])
-        if line.strip() == "\\":  # a <br> alone on its line: an empty line
-            line = ""
-        lines.append(line)
-    # A hard break at the end of a block is meaningless (and would show as a backslash).
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.endswith("\\") and not nxt.strip() and _odd_trailing_backslashes(line):
-            lines[i] = line[:-1].rstrip()
-    out: list[str] = []
-    for line in lines:
-        if not line.strip():
-            if out and out[-1] != "":
-                out.append("")
-            continue
-        match = _BLOCK_TOKEN_LINE.match(line)
-        if match:
-            lead = match.group("lead")
-            continuation = _LIST_MARKER_END.sub(lambda m: " " * len(m.group()), lead)
-            body = fragments.items[int(match.group("n"))].split("\n")
-            out.append(lead + body[0])
-            out.extend((continuation + b) if b else continuation.rstrip() for b in body[1:])
-            continue
-        out.append(line)
-    while out and out[-1] == "":
-        out.pop()
-    text = "\n".join(out)
-    # Tokens still here share a line with other text (a table cell, a link): keep that one line.
-    return _TOKEN.sub(lambda m: fragments.items[int(m.group(2))].replace("\n", " "), text)
-
-
-def _odd_trailing_backslashes(line: str) -> bool:
-    count = len(line) - len(line.rstrip("\\"))
-    return count % 2 == 1

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 
 from .code import normalize_code_blocks
-from .converter import Fragments, TurnConverter, escape_inline, escape_line_start, finish
+from .converter import TurnConverter
+from .escaping import escape_inline, escape_line_start
+from .fragments import Fragments, finish
 from .math import replace_math
 from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk
 from .sites import SiteRules, rules_for
