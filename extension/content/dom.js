@@ -35,6 +35,25 @@
     return [];
   }
 
+  /** User and assistant turn elements in document order. Each role has its own fallback list, so
+   * a redesign that renames only one side still finds both: the first selector of each list that
+   * matches anything is used, and one combined query keeps the page's order. */
+  function byRole(root, userSelectors, assistantSelectors) {
+    const pick = (selectors) => selectors.find((sel) => root.querySelector(sel) || (root.nodeType === 1 && root.matches(sel)));
+    const user = pick(userSelectors), assistant = pick(assistantSelectors);
+    const combined = [user, assistant].filter(Boolean).join(", ");
+    if (!combined) return [];
+    const found = Array.from(root.querySelectorAll(combined));
+    if (root.nodeType === 1 && root.matches(combined)) found.unshift(root);
+    const out = [];
+    for (const el of found) {
+      const last = out[out.length - 1];
+      if (last && last.el.contains(el)) continue; // one turn, matched at two depths
+      out.push({ el, role: user && el.matches(user) ? "user" : "assistant" });
+    }
+    return out;
+  }
+
   /** The element itself if it matches, else its first matching descendant. */
   function selfOrFirst(el, selectors) {
     for (const sel of selectors) if (el.matches(sel)) return el;
@@ -44,26 +63,48 @@
   const BLOCK = new Set(["P", "DIV", "LI", "PRE", "H1", "H2", "H3", "H4", "H5", "H6", "TR", "TABLE", "BLOCKQUOTE",
     "UL", "OL", "SECTION", "ARTICLE", "HEADER", "FOOTER", "FIGURE", "FIGCAPTION", "HR", "DL", "DT", "DD",
     "MATH", "USER-QUERY-CONTENT", "MESSAGE-CONTENT"]);
+  // Sites style preformatted prompts with utility classes (white-space: pre-wrap) instead of <pre>.
+  const PRE_CLASS = /(^|\s)!?whitespace-pre/;
   const HIDDEN = ".sr-only,[aria-hidden='true'],annotation,.katex-mathml";
 
-  /** Text with line breaks, computed from a detached copy (no layout read on the page). */
+  /** Text laid out the way innerText would (line breaks after blocks, a blank line around
+   * paragraphs, tabs between table cells, whitespace collapsed outside <pre>), computed from a
+   * detached copy so the page never has to lay anything out. */
   function blockText(root) {
     const out = [];
-    const walk = (node) => {
+    let pending = 0;   // line breaks owed before the next text
+    let last = "";     // last character written
+    const write = (s) => {
+      if (!s) return;
+      if (pending && out.length) {
+        if (last === " ") out[out.length - 1] = out[out.length - 1].replace(/ +$/, "");
+        out.push("\n".repeat(pending));
+        last = "\n";
+      }
+      pending = 0;
+      out.push(s);
+      last = s[s.length - 1];
+    };
+    const walk = (node, pre) => {
       for (let child = node.firstChild; child; child = child.nextSibling) {
-        if (child.nodeType === 3) { out.push(child.data); continue; }
+        if (child.nodeType === 3) {
+          let s = pre ? child.data : child.data.replace(/[ \t\n\r\f]+/g, " ");
+          if (!pre && (pending || !out.length || last === "\n" || last === " " || last === "\t")) s = s.replace(/^ /, "");
+          write(s);
+          continue;
+        }
         if (child.nodeType !== 1) continue;
         const tag = child.tagName;
-        if (tag === "BR") { out.push("\n"); continue; }
-        const block = BLOCK.has(tag);
-        if (block) out.push("\n");
-        if (tag === "TD" || tag === "TH") out.push("\t");
-        walk(child);
-        if (block) out.push("\n");
+        if (tag === "BR") { pending = 0; write("\n"); continue; }
+        const breaks = tag === "P" ? 2 : BLOCK.has(tag) ? 1 : 0;
+        if (breaks) pending = Math.max(pending, breaks);
+        if ((tag === "TD" || tag === "TH") && child.previousElementSibling) write("\t");
+        walk(child, pre || tag === "PRE" || PRE_CLASS.test(child.className));
+        if (breaks) pending = Math.max(pending, breaks);
       }
     };
-    walk(root);
-    return out.join("").replace(/[ \t]*\n[ \t]*(?=\n)/g, "\n").replace(/\n{3,}/g, "\n\n").trim();
+    walk(root, root.tagName === "PRE" || PRE_CLASS.test(root.className));
+    return out.join("").replace(/ +\n/g, "\n").trim();
   }
 
   /** A turn's content as {html, text} from one inert copy: no scripts, handlers, javascript: URLs,
@@ -127,5 +168,5 @@
     return editor.textContent !== before;
   }
 
-  globalThis.VIVIM_DOM = { first, all, selfOrFirst, extract, blockText, hash, insertIntoEditor };
+  globalThis.VIVIM_DOM = { first, all, byRole, selfOrFirst, extract, blockText, hash, insertIntoEditor };
 })();

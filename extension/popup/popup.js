@@ -137,7 +137,9 @@ async function search() {
   const query = $("q").value.trim();
   const seq = ++searchSeq;
   if (!query) { renderResults({ results: [] }); return; }
-  const payload = { query, limit: 20, provider: $("provider").value || null };
+  const days = Number($("since").value);
+  const since = days ? Date.now() / 1000 - days * 86400 : null;
+  const payload = { query, limit: 20, provider: $("provider").value || null, since };
   const reply = await send({ kind: "request", type: "search", payload }).catch((err) => ({ ok: false, error: { message: String(err) } }));
   if (seq !== searchSeq) return; // a newer keystroke already asked
   if (!reply?.ok) {
@@ -155,6 +157,7 @@ function scheduleSearch() {
 
 $("q").addEventListener("input", scheduleSearch);
 $("provider").addEventListener("change", search);
+$("since").addEventListener("change", search);
 $("search-form").addEventListener("submit", (e) => { e.preventDefault(); if (active >= 0) open(active); });
 $("q").addEventListener("keydown", (e) => {
   if (e.key === "ArrowDown") { e.preventDefault(); setActive(active + 1); }

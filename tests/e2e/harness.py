@@ -38,7 +38,16 @@ GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
 
+# Conversations no test scripts, in other markup generations of each site: captured as completely.
+UNSEEN = {
+    "chatgpt": ("https://chatgpt.com/g/g-2fkFE8rbu-scholar/c/6790aa00-1111-8000-9999-abcdefabcdef",
+                "chatgpt/custom_gpt_2024.html"),
+    "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
+    "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
+}
+
 PAGES: dict[str, str] = {
+    **dict(UNSEEN.values()),
     CHATGPT_URL: "chatgpt/conversation.html",
     CLAUDE_URL: "claude/conversation.html",
     GEMINI_URL: "gemini/conversation.html",

@@ -6,11 +6,10 @@
   const D = globalThis.VIVIM_DOM;
 
   const SEL = {
-    // User and assistant turns together, in document order.
-    turn: ['[data-testid="user-message"], div[data-is-streaming]',
-      '[data-testid="user-message"], .font-claude-response, .font-claude-message',
-      '.font-user-message, .font-claude-message'],
-    user: ['[data-testid="user-message"]', ".font-user-message"],
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: ['[data-testid="user-message"]', ".font-user-message", '[data-message-author="human"]'],
+    assistant: ["div[data-is-streaming]", ".font-claude-response", ".font-claude-message",
+      '[data-message-author="assistant"]'],
     content: {
       assistant: [".standard-markdown", ".font-claude-response", ".font-claude-message", ".grid-cols-1"],
       user: ['[data-testid="user-message"]', ".font-user-message"],
@@ -60,13 +59,12 @@
     turns(doc) {
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
       const out = [];
-      for (const el of D.all(doc, SEL.turn)) {
-        const isUser = SEL.user.some((s) => el.matches(s));
-        // Skip assistant wrappers nested in another captured element (older markup nests them).
-        if (out.length && out[out.length - 1].el.contains(el)) continue;
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        const isUser = role === "user";
+        const flag = isUser ? null : (el.hasAttribute("data-is-streaming") ? el : el.closest("[data-is-streaming]"));
         out.push({
-          el, role: isUser ? "user" : "assistant", messageId: null, index: null,
-          streaming: !isUser && el.getAttribute("data-is-streaming") === "true",
+          el, role, messageId: null, index: null,
+          streaming: flag?.getAttribute("data-is-streaming") === "true",
           model: isUser ? null : model, branch: versionOf(el),
         });
       }

@@ -7,9 +7,9 @@
   const D = globalThis.VIVIM_DOM;
 
   const SEL = {
-    turn: ["user-query, model-response", '[data-test-id="user-query"], [data-test-id="model-response"]',
-      ".query-text, message-content"],
-    user: ["user-query", '[data-test-id="user-query"]', ".query-text"],
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: ["user-query", '[data-test-id="user-query"]', ".user-query-container", ".query-text"],
+    assistant: ["model-response", '[data-test-id="model-response"]', ".model-response-container", "message-content"],
     pair: [".conversation-container", "[data-conversation-turn]"],
     responseId: ['message-content[id^="message-content-id-"]', '[id^="message-content-id-"]', "[data-response-id]"],
     content: {
@@ -57,8 +57,8 @@
     turns(doc) {
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
       const out = [];
-      for (const el of D.all(doc, SEL.turn)) {
-        const isUser = SEL.user.some((s) => el.matches(s));
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        const isUser = role === "user";
         const pair = el.closest(SEL.pair.join(","));
         let messageId = null;
         if (isUser) messageId = pair?.id ? `${pair.id}:user` : null;
