@@ -3,7 +3,8 @@
     python bench/web_api.py                  # 100,000 messages (5,000 conversations x 20)
     python bench/web_api.py --messages 20000 --requests 100
 
-Seeds a fresh data directory with synthetic conversations through the same capture upsert the
+Seeds a fresh data directory with synthetic conversations (Zipf-distributed words from a
+20,000-word vocabulary, so some words are everywhere and most are rare, as in real text) through the same capture upsert the
 extension uses (chunks and FTS included), starts the web service on a free port, and times
 requests sent one at a time (the page's pattern), with the token, as the browser would send them.
 Prints figures; asserts nothing.
@@ -32,13 +33,35 @@ WORDS = ("python rust sqlite vector index memory async await borrow checker life
          "generator iterator kernel tensor gradient matrix socket thread mutex channel promise future "
          "schema migration query planner cache eviction latency throughput benchmark profile flame graph "
          "compiler parser lexer token grammar regex unicode encoding buffer stream pipeline batch").split()
+SYLLABLES = "ka lo mi nu pe ra si to vu ze ban cor dil fen gor hun jas kel mor nix".split()
 PROVIDERS = ("chatgpt", "claude", "gemini")
+VOCABULARY_SIZE = 20_000
 TURNS_PER_CONVERSATION = 20
 CONVERSATIONS_PER_TRANSACTION = 50
 
 
+def make_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Real text is Zipfian: a few words are everywhere, most are rare. Rank r has weight 1/r."""
+    words = list(WORDS)
+    seen = set(words)
+    while len(words) < VOCABULARY_SIZE:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    rng.shuffle(words)
+    return words, [1 / (rank + 1) for rank in range(len(words))]
+
+
+VOCAB: tuple[list[str], list[float]] = ([], [])
+
+
+def word(rng: random.Random) -> str:
+    return rng.choices(VOCAB[0], VOCAB[1])[0]
+
+
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    return " ".join(rng.choices(VOCAB[0], VOCAB[1], k=n)).capitalize() + "."
 
 
 def synthetic(rng: random.Random, index: int, now: float) -> CaptureUpsert:
@@ -94,6 +117,7 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    VOCAB[0][:], VOCAB[1][:] = make_vocabulary(rng)
 
     with tempfile.TemporaryDirectory(prefix="vivim-bench-web-") as home:
         runtime = await Runtime.open(Paths(Path(home)))
@@ -116,16 +140,19 @@ async def main() -> None:
                 cases = {
                     "list (page 1, limit 50)": lambda: f"{base}/api/conversations?limit=50",
                     "list (random page)": lambda: f"{base}/api/conversations?limit=50&offset={rng.randrange(0, max(1, len(ids) - 50))}",
-                    "list (title filter)": lambda: f"{base}/api/conversations?q={rng.choice(WORDS)}",
-                    "search (1 word)": lambda: f"{base}/api/search?q={rng.choice(WORDS)}",
-                    "search (2 words)": lambda: f"{base}/api/search?q={rng.choice(WORDS)}%20{rng.choice(WORDS)}",
-                    "search (prefix, provider)": lambda: f"{base}/api/search?q={rng.choice(WORDS)[:3]}&provider=claude",
+                    "list (title filter)": lambda: f"{base}/api/conversations?q={word(rng)}",
+                    "search (1 word)": lambda: f"{base}/api/search?q={word(rng)}",
+                    "search (2 words)": lambda: f"{base}/api/search?q={word(rng)}%20{word(rng)}",
+                    "search (prefix, provider)": lambda: f"{base}/api/search?q={word(rng)[:4]}&provider=claude",
+                    "search (1 word, fulltext)": lambda: f"{base}/api/search?q={word(rng)}&mode=fulltext",
+                    "search (top-10 word)": lambda: f"{base}/api/search?q={VOCAB[0][rng.randrange(10)]}",
                     "get (20 messages)": lambda: f"{base}/api/conversations/{rng.choice(ids)}",
-                    "stats (90 days)": lambda: f"{base}/api/stats",
+                    "stats (90 days, cached)": lambda: f"{base}/api/stats",
+                    "stats (random period)": lambda: f"{base}/api/stats?days={rng.randint(1, 3000)}",
                 }
                 print(f"{args.requests} sequential requests per endpoint over HTTP on 127.0.0.1:")
                 for name, make in cases.items():
-                    n = args.requests if not name.startswith("stats") else max(10, args.requests // 10)
+                    n = args.requests if not name.startswith(("stats", "search (top")) else max(10, args.requests // 10)
                     samples = [await timed(session, make()) for _ in range(n)]
                     print(summary(name, samples))
                     sys.stdout.flush()

@@ -199,6 +199,20 @@ async def test_stats_count_per_provider_per_day_and_per_model(client: Any, auth:
     assert stats["embedding_backlog"] == stats["chunks"] - stats["embedded_chunks"]
 
 
+async def test_stats_follow_new_captures_despite_the_cache(client: Any, auth: dict[str, str], runtime: Any) -> None:
+    from vivim.store.capture import upsert_capture
+
+    from .conftest import capture
+
+    before = await get_json(client, "/api/stats", auth)
+    assert (await get_json(client, "/api/stats", auth))["messages"] == before["messages"]
+    await runtime.store.write(upsert_capture, capture("gemini", "new-one", "New", [
+        {"key": "u1", "role": "user", "markdown": "fresh", "text": "fresh"}]))
+    after = await get_json(client, "/api/stats", auth)
+    assert after["messages"] == before["messages"] + 1
+    assert after["conversations"] == before["conversations"] + 1
+
+
 async def test_stats_count_days_in_the_browsers_time_zone(client: Any, auth: dict[str, str]) -> None:
     # 1_760_100_000 is 2025-10-10 12:40 UTC: 12 hours east it is already the 11th.
     east = await get_json(client, "/api/stats?days=3660&tz=720", auth)

@@ -109,3 +109,25 @@ def test_vivim_web_prints_the_tokenised_address_and_saves_a_port(vivim_home: Any
     again = CliRunner().invoke(main, ["web"])
     assert f"http://127.0.0.1:9123/?token={token}" in again.output
 
+
+
+def test_the_host_hands_the_popup_the_web_address(host: Any, vivim_home: Any) -> None:
+    result = host.call("web.url")
+    token = (vivim_home / "web.token").read_text().strip()
+    assert result["url"] == f"http://127.0.0.1:8765/?token={token}"
+    assert isinstance(result["running"], bool)
+
+
+async def test_web_url_names_the_running_service(runtime: Any) -> None:
+    from vivim.api import load_handlers
+    from vivim.api.web import WebUrl
+    from vivim.web.service import start
+
+    service = await start(runtime, port=0)
+    runtime.services["web"] = service
+    try:
+        result = await load_handlers()["web.url"].handler(runtime, WebUrl())
+        assert result == {"url": service.url, "running": True}
+    finally:
+        runtime.services.pop("web")
+        await service.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 ROUTES: web.AppKey[dict[str, Any]] = web.AppKey("routes", dict)
 STATIC_DIR: web.AppKey[Path] = web.AppKey("static_dir", Path)
+STATS_CACHE: web.AppKey[dict[Any, Any]] = web.AppKey("stats_cache", dict)
+DAY = 86400
 
 
 def load_protocol_routes() -> dict[str, Any]:
@@ -86,14 +89,19 @@ async def search(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
+    """Counts and charts; they scan the whole store, so an unchanged store answers from a cache."""
     q = parse_query(request.query, StatsQuery)
     runtime = request.app[RUNTIME]
-    result = await call(request, "stats", {})
-    charts = await runtime.store.read(queries.chart_stats, days=q.days, tz_offset_minutes=q.tz)
-    result.update(charts)
-    chunks, embedded = result.get("chunks", 0), result.get("embedded_chunks", 0)
-    result["embedding_backlog"] = max(0, chunks - embedded)
-    return json(result)
+    key = (await runtime.store.read(queries.store_generation), q.days, q.tz, int(time.time() // DAY))
+    cache = request.app[STATS_CACHE]
+    if key not in cache:
+        result = await call(request, "stats", {})
+        result.update(await runtime.store.read(queries.chart_stats, days=q.days, tz_offset_minutes=q.tz))
+        chunks, embedded = result.get("chunks", 0), result.get("embedded_chunks", 0)
+        result["embedding_backlog"] = max(0, chunks - embedded)
+        cache.clear()  # one entry per period is plenty; a changed store makes all of them stale
+        cache[key] = result
+    return json(cache[key])
 
 
 async def status(request: web.Request) -> web.Response:
@@ -154,6 +162,7 @@ async def index(request: web.Request) -> web.FileResponse:
 def add_routes(app: web.Application) -> None:
     from . import events, openapi, transfer
 
+    app[STATS_CACHE] = {}
     app.router.add_get("/", index)
     app.router.add_get("/api/status", status)
     app.router.add_get("/api/conversations", list_conversations)

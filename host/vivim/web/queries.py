@@ -127,6 +127,11 @@ def sync_tables_state(conn: Any) -> dict[str, Any] | None:
     return {"state": state}
 
 
+def store_generation(conn: Any) -> tuple[int, int]:
+    """Changes whenever anyone commits: other connections (data_version) or this one (total_changes)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), int(conn.total_changes)
+
+
 def data_version(conn: Any) -> tuple[int, int]:
     """Changes when another connection commits; plus the embedding backlog, for live updates."""
     version = conn.execute("PRAGMA data_version").fetchone()[0]

@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
-import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from ..config import private_file
+from .token import LOOPBACK, load_or_create_token
+
+__all__ = ["load_or_create_token", "make_security_middleware", "add_security_headers", "LOOPBACK"]
 
 log = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "vivim_token"
 TOKEN_QUERY = "token"
-TOKEN_BYTES = 32
 COOKIE_MAX_AGE = 30 * 24 * 3600
-LOOPBACK = "127.0.0.1"
 LOCAL_NAMES = (LOOPBACK, "localhost")
 
 CONTENT_SECURITY_POLICY = (
@@ -51,23 +48,6 @@ FOREIGN_FETCH_SITES = {"cross-site", "same-site"}
 PUBLIC_PREFIXES = ("/static/", "/favicon.svg")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def load_or_create_token(path: Path) -> str:
-    """The web token, created (random, file 0600) the first time anything needs it."""
-    if path.exists():
-        token = path.read_text(encoding="ascii").strip()
-        if token:
-            private_file(path)
-            return token
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    private_file(path)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-    os.replace(tmp, path)
-    return token
 
 
 def allowed_hosts(port: int) -> set[str]:

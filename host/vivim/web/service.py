@@ -9,7 +9,7 @@ from aiohttp import web
 from ..errors import ConfigError
 from ..runtime import Runtime
 from ..store import settings
-from .security import LOOPBACK, load_or_create_token
+from .token import LOOPBACK, load_or_create_token, web_url
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class WebService:
     @property
     def url(self) -> str:
         """The address to open once: it sets the cookie and redirects to a token-free URL."""
-        return f"http://{LOOPBACK}:{self.port}/?token={self.token}"
+        return web_url(self.port, self.token)
 
     async def stop(self) -> None:
         await self.runner.cleanup()
