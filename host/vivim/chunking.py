@@ -1,16 +1,20 @@
 """Split a message's Markdown into pieces sized for search and the embedding model.
 
-The embedding model reads at most 256 tokens (~1,000 characters of English); a chunk a bit
-under that keeps its meaning whole. Fenced code blocks are kept in one piece where they fit,
-because half a function is a poor search hit.
+The embedding model reads at most 256 tokens (~1,000 characters of English prose; code runs
+~3 characters a token); a chunk a bit under that keeps its meaning whole and fully embedded.
+Prose is packed to ~TARGET_CHARS and a long paragraph is cut at MAX_CHARS (~200 tokens of prose, ~250 of dense technical text), at a
+sentence or word boundary. Fenced code blocks are kept in one piece up to MAX_CODE_CHARS, because
+half a function is a poor search hit: full-text search sees all of it, the vector its first 256
+tokens (the signature and the start, usually what it is about).
 """
 
 from __future__ import annotations
 
 import re
 
-TARGET_CHARS = 900
-MAX_CHARS = 1600
+TARGET_CHARS = 700
+MAX_CHARS = 820
+MAX_CODE_CHARS = 1600
 
 _FENCE = re.compile(r"^(```|~~~)")
 
@@ -42,14 +46,29 @@ def _blocks(markdown: str) -> list[str]:
     return [b for b in blocks if b.strip()]
 
 
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s)")
+
+
+def _cut_point(line: str, limit: int) -> int:
+    """Where to cut a too-long line: the last sentence end before limit, else the last space."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(line, 0, limit)]
+    if ends and ends[-1] > limit // 2:
+        return ends[-1]
+    cut = line.rfind(" ", 0, limit)
+    return cut if cut > limit // 2 else limit
+
+
+def _is_code(block: str) -> bool:
+    return bool(_FENCE.match(block.lstrip()))
+
+
 def _split_long(block: str) -> list[str]:
     pieces: list[str] = []
     lines = block.splitlines() or [block]
     current = ""
     for line in lines:
         while len(line) > MAX_CHARS:
-            cut = line.rfind(" ", 0, MAX_CHARS)
-            cut = cut if cut > MAX_CHARS // 2 else MAX_CHARS
+            cut = _cut_point(line, MAX_CHARS)
             if current:
                 pieces.append(current)
                 current = ""
@@ -69,7 +88,7 @@ def chunk_markdown(markdown: str) -> list[str]:
     chunks: list[str] = []
     current = ""
     for block in _blocks(markdown):
-        if len(block) > MAX_CHARS:
+        if len(block) > (MAX_CODE_CHARS if _is_code(block) else MAX_CHARS):
             if current:
                 chunks.append(current)
                 current = ""
