@@ -179,3 +179,10 @@ def test_long_ordered_list_numbers_every_item() -> None:
     markdown = md('<ol start="0">' + "<li>item</li>" * 3000 + "</ol>")
     lines = markdown.split("\n")
     assert len(lines) == 3000 and lines[0] == "0. item" and lines[-1] == "2999. item"
+
+
+def test_code_nested_in_quote_and_lists_carries_every_prefix_on_every_line() -> None:
+    html = ("<ul><li><blockquote><pre><code>a\n\nb</code></pre></blockquote></li>"
+            "<li><ol><li><pre><code>x\ny</code></pre></li></ol></li></ul>")
+    assert md(html) == ("- > ```\n  > a\n  >\n  > b\n  > ```\n"
+                        "- 1. ```\n     x\n     y\n     ```")

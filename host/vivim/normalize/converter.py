@@ -1,10 +1,8 @@
 """markdownify, extended with VIVIM's rules: verbatim fenced code, GFM tables, safe links,
 minimal escaping, math, and a per-element fallback to text.
 
-Code blocks and math are rendered to their final Markdown early and stand in the tree as
-opaque placeholders (`\\x02B3\\x03`), so that escaping, whitespace collapsing and list or
-blockquote indentation never touch their content; `finish()` puts them back, indented
-like the line that holds them.
+Code blocks and math become opaque placeholders (see `fragments`), so nothing here can
+alter their content; escaping rules live in `escaping`.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ import re
 
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 _TOKEN = re.compile("\x02([BI])(\\d+)\x03")
-_BLOCK_TOKEN_LINE = re.compile(r"^(?P<lead>[ >]*(?:(?:[-+*]|\d{1,9}[.)]) )?)\x02B(?P<n>\d+)\x03$")
-_LIST_MARKER_END = re.compile(r"(?:[-+*]|\d{1,9}[.)]) $")
+# A block placeholder alone on its line, after blockquote markers, list markers and indentation.
+_BLOCK_TOKEN_LINE = re.compile(r"^(?P<lead>(?:[ >]|(?:[-+*]|\d{1,9}[.)]) )*)\x02B(?P<n>\d+)\x03$")
+_LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)]) ")
 _SPACES = re.compile(r"(?<=\S) {2,}")
 
 
@@ -53,7 +54,7 @@ def finish(markdown: str, fragments: Fragments) -> str:
         match = _BLOCK_TOKEN_LINE.match(line)
         if match:
             lead = match.group("lead")
-            continuation = _LIST_MARKER_END.sub(lambda m: " " * len(m.group()), lead)
+            continuation = _LIST_MARKER.sub(lambda m: " " * len(m.group()), lead)
             body = fragments.items[int(match.group("n"))].split("\n")
             out.append(lead + body[0])
             out.extend((continuation + b) if b else continuation.rstrip() for b in body[1:])
