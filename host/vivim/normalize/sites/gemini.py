@@ -8,7 +8,9 @@ Code: `<code-block><div class="code-block"><div class="code-block-decoration hea
 <code data-test-id="code-content" class="code-container formatted">`. Math: KaTeX inside
 `span.math-inline[data-math]` / `div.math-block[data-math]`. Tables: `table-block` with a
 `.table-footer` ("Export to Sheets"). Citations: `sup[data-turn-source-index]`,
-`source-footnote`, `sources-carousel-inline`. Thinking: `model-thoughts` ("Show thinking").
+`source-footnote`, `sources-carousel-inline`. Thinking: `model-thoughts` with a
+`thoughts-header-button` ("Show thinking"/"Hide thinking") and, when expanded,
+`[data-test-id="thoughts-content"]`. "Gemini said" sits in `.response-container-header`.
 """
 
 from __future__ import annotations
@@ -48,13 +50,15 @@ RULES = SiteRules(
     base_url="https://gemini.google.com/",
     chrome=(
         ".table-footer", "source-footnote", "sources-carousel-inline", "sources-list",
-        "sup[data-turn-source-index]", ".response-footer", "message-actions",
+        "sup[data-turn-source-index]", ".response-footer", "message-actions", ".actions-container-v2",
+        ".response-container-header",
         ".code-block-decoration .buttons", "response-element .action-buttons",
     ),
     labels=(r"you said:?", r"gemini said:?", r"show thinking", r"hide thinking", r"show drafts",
             r"content_copy", r"export to sheets"),
     code_containers=("code-block", "div.code-block"),
     code_labels=(".code-block-decoration > span", ".code-block-decoration span"),
-    reasoning=("model-thoughts .thoughts-content", "model-thoughts [class*=thoughts-body]"),
+    reasoning=('model-thoughts [data-test-id="thoughts-content"]', "model-thoughts .model-thoughts-content-container",
+               ".thoughts-container .thoughts-content"),
     prepare=_join_query_lines,
 )
