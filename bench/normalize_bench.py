@@ -1,5 +1,5 @@
 """HTML -> Markdown normalizer throughput: turns/s and MB/s of HTML in, for typical turns
-(the ~2-8 KB fixtures in tests/fixtures/turns) and a large turn (~200 KB of HTML, mostly
+(a ~2 KB answer, and the 1-8 KB fixtures in tests/fixtures/turns) and a large turn (~200 KB of HTML, mostly
 highlighted code, plus prose, lists and a table). Also html_to_text. Prints figures only.
 
     python bench/normalize_bench.py [--seconds 3] [--large-kb 200]
@@ -24,6 +24,31 @@ TURNS = ROOT / "tests" / "fixtures" / "turns"
 def provider_of(path: Path) -> str | None:
     prefix = path.stem.split("_", 1)[0]
     return prefix if prefix in ("chatgpt", "claude", "gemini") else None
+
+
+def typical_turn() -> str:
+    """A ~2 KB ChatGPT answer: two paragraphs, a short list, a three-line code block."""
+    return (
+        '<div class="markdown prose dark:prose-invert w-full break-words light"><p data-start="0" data-end="90">'
+        'To read a file lazily in Python, iterate over it: each step yields one line, so memory stays '
+        'flat even for <strong>very large</strong> files.</p><ul data-start="92" data-end="200"><li><p>'
+        '<code>open()</code> returns an iterator</p></li><li><p>lines keep their trailing newline</p></li></ul>'
+        '<pre class="overflow-visible!"><div class="contain-inline-size rounded-2xl relative"><div class="flex '
+        'items-center px-4 py-2 text-xs">python</div><div class="sticky top-9"><button aria-label="Copy">Copy '
+        'code</button></div><div class="overflow-y-auto p-4" dir="ltr"><code class="whitespace-pre! '
+        'language-python"><span><span class="hljs-keyword">with</span></span><span> </span><span><span '
+        'class="hljs-built_in">open</span></span><span>(path, encoding=</span><span><span class="hljs-string">'
+        '"utf-8"</span></span><span>) </span><span><span class="hljs-keyword">as</span></span><span> f:\n    '
+        '</span><span><span class="hljs-keyword">for</span></span><span> line </span><span><span class="hljs-'
+        'keyword">in</span></span><span> f:\n        handle(line.rstrip())</span></code></div></div></pre><p '
+        'data-start="300" data-end="420">If you need random access instead, look at <a href="https://docs.'
+        'python.org/3/library/mmap.html">mmap</a>; it maps the file into memory without reading it all '
+        'first, which suits binary formats with fixed-size records.</p><p data-start="422" data-end="700">'
+        'For text, <code>io.TextIOWrapper</code> decodes as it goes, so a multi-byte character split across '
+        'two reads is still decoded correctly. Avoid <code>f.readlines()</code> on big inputs: it builds the '
+        'whole list first. And when the file is compressed, <code>gzip.open(path, "rt")</code> gives the same '
+        'line-by-line interface.</p></div>'
+    )
 
 
 def large_turn(target_kb: int) -> str:
@@ -81,12 +106,14 @@ def main() -> None:
     args = parser.parse_args()
 
     typical = [(p.read_text(encoding="utf-8"), provider_of(p)) for p in sorted(TURNS.glob("*.html"))]
+    small = [(typical_turn(), "chatgpt")]
     large = [(large_turn(args.large_kb), "chatgpt")]
     print(f"python {sys.version.split()[0]}; {len(typical)} fixture turns; large turn "
           f"{len(large[0][0].encode()) / 1024:.0f} KB")
-    measure("markdown, typical fixture turns", typical, html_to_markdown, args.seconds)
+    measure("markdown, typical turn (~2 KB)", small, html_to_markdown, args.seconds)
+    measure("markdown, the fixture turns", typical, html_to_markdown, args.seconds)
     measure(f"markdown, large turn (~{args.large_kb} KB)", large, html_to_markdown, args.seconds)
-    measure("text, typical fixture turns", typical, lambda h, p: html_to_text(h), args.seconds)
+    measure("text, typical turn (~2 KB)", small, lambda h, p: html_to_text(h), args.seconds)
     measure(f"text, large turn (~{args.large_kb} KB)", large, lambda h, p: html_to_text(h), args.seconds)
 
 
