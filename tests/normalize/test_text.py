@@ -16,7 +16,7 @@ from vivim.normalize import html_to_text
     ("<pre>  keep\n    this  </pre>", "  keep\n    this  "),
     ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
     ("<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>", "1\t2\n3\t4"),
-    ("<p>x<script>bad()</script><style>p{}</style><template>t</template></p>", "x"),
+    ("<p>x<script>bad()</script><style>p{}</style><template>t</template><![CDATA[c]]><!-- c --></p>", "x"),
     ('<p>shown<span hidden>no</span><span style="display: none">no</span></p>', "shown"),
     ("<h1>T</h1><p>body <b>bold</b></p>", "T\n\nbody bold"),
     ("<p>東京 مرحبا 👋🏽</p>", "東京 مرحبا 👋🏽"),

@@ -85,10 +85,11 @@ def is_hidden(tag: "Tag") -> bool:
 def remove_junk(soup: "BeautifulSoup") -> None:
     """Drop chrome, hidden and non-content elements, and comments, everywhere in the tree."""
     from bs4 import Comment, Tag
-    from bs4.element import Declaration, Doctype, ProcessingInstruction
+    from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
+    # CDATA sections are bogus comments in HTML: a browser shows nothing of them.
     for node in list(soup.descendants):
-        if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
+        if isinstance(node, (Comment, CData, Declaration, Doctype, ProcessingInstruction)):
             node.extract()
     for tag in list(soup.find_all(True)):
         if tag.decomposed or not isinstance(tag, Tag):

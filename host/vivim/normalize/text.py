@@ -74,9 +74,9 @@ def inner_text(node: "Tag | str | None") -> str:
 
 def _items(root: "Tag") -> list[_Item]:
     from bs4 import Comment, NavigableString, Tag
-    from bs4.element import Declaration, Doctype, ProcessingInstruction
+    from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
-    skipped = (Comment, Doctype, Declaration, ProcessingInstruction)
+    skipped = (Comment, CData, Doctype, Declaration, ProcessingInstruction)
     items: list[_Item] = []
     # Stack of (node, preformatted?) to enter, or closing markers (tag, count).
     stack: list = [(root, False)]
