@@ -25,7 +25,8 @@
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
-    MAX_REMOVED: 500,        // detached elements kept between two snapshots
+    MAX_REMOVED: 500,
+    SEED_TIMEOUT_MS: 3000,   // how long the first capture waits to learn what the host already has        // detached elements kept between two snapshots
     MEASURE: "vivim:snapshot",
   };
 
@@ -45,6 +46,7 @@
       idPos: new Map(),      // provider message id -> position, for pages without absolute indexes
       maxPos: null,
       health: null, healthTimer: null,
+      seeded: false, seeding: null,
     };
   }
 
@@ -77,6 +79,26 @@
       conv.maxPos = conv.maxPos === null ? out[i] : Math.max(conv.maxPos, out[i]);
     });
     return out;
+  }
+
+  /** Before the first capture of a conversation, learn what the host already has: turns stored
+   * unchanged are not sent again after a reload, and pages that show only their newest turns
+   * (Gemini) place them at their stored positions, so new turns land after them, not among them. */
+  function seed(state) {
+    if (state.seeding) return;
+    const ask = send({ kind: "request", type: "conversation.get",
+      payload: { provider: adapter.provider, external_id: state.id } });
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), CFG.SEED_TIMEOUT_MS));
+    state.seeding = Promise.race([ask, timeout]).then((reply) => {
+      for (const m of (reply?.ok && reply.result.messages) || []) {
+        state.sent.set(m.key, { hash: D.hash(m.text || ""), status: m.status });
+        state.idPos.set(m.key, m.position);
+        state.maxPos = state.maxPos === null ? m.position : Math.max(state.maxPos, m.position);
+      }
+    }, () => {}).finally(() => {
+      state.seeded = true;
+      if (conv === state) schedule(0);
+    });
   }
 
   /** Turns the page added and then dropped (virtualisation) between two snapshots are read from
@@ -120,6 +142,7 @@
     if (!conv || conv.id !== id) newConversation(id);
     ensureObserved();
     if (!id) return; // a new or temporary chat: nothing is stored until the site gives it an id
+    if (!conv.seeded) { seed(conv); return; }
     const turns = withRemoved(adapter.turns(document));
     const now = Date.now();
     const pos = positions(turns);

@@ -94,3 +94,23 @@ def test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order
                                 "Even Lake Superior's tide is under five centimetres."]
     assert rows[-1]["parent_key"] == rows[-2]["parent_key"] == rows[-3]["key"]
     assert browser.dialogs == [] and browser.foreign_requests == []
+
+
+def test_gemini_reload_showing_only_the_newest_turns_keeps_new_turns_after_the_stored_ones(browser: Browser) -> None:
+    page = browser.open(GEMINI_URL)
+    wait_for(at_least(6, lambda: gemini(browser)), what="the three rendered pairs")
+    asked = [("Spring tide tomorrow?", "Yes, the Moon is new tomorrow."), ("And next week?", "Neap tides by then.")]
+    for prompt, answer in asked:
+        page.evaluate("([p, a]) => fixture.ask(p, a)", [prompt, answer])
+    wait_for(lambda: (r := gemini(browser)) and len(r) >= 10 and r[-1]["status"] == "complete" and r,
+             what="the two asked pairs")
+    # After a reload the page again renders only its newest three pairs, two of them asked above.
+    page.reload()
+    page.evaluate("([p, a]) => fixture.ask(p, a)", ["What about the Moon's perigee?", "Perigean tides run higher."])
+    rows = wait_for(lambda: (r := gemini(browser)) and len(r) >= 12 and r[-1]["status"] == "complete" and r,
+                    what="the pair asked after the reload")
+    assert texts(rows)[-6:] == [
+        "Spring tide tomorrow?", "Yes, the Moon is new tomorrow.", "And next week?", "Neap tides by then.",
+        "What about the Moon's perigee?", "Perigean tides run higher.",
+    ]
+    assert len(rows) == 12 and len({r["position"] for r in rows}) == 12
