@@ -66,35 +66,43 @@ def unix_to_iso(value: float | None) -> str | None:
 # `text`), importers send the Markdown with its syntax removed, as a browser would render it.
 # Fenced code is kept verbatim, as the page shows it.
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.M)
+_M = re.M
 _INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),  # links -> their text
-    (re.compile(r"^\s{0,3}#{1,6}\s+"), ""),  # headings
-    (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quotes
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?"), ""),  # list markers, task boxes
-    (re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$"), ""),  # table separator rows
-    (re.compile(r"^\s*(?:[-*_]\s*){3,}$"), ""),  # thematic breaks
+    (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]\n]+)\]\([^)\s]*(?:\s+\"[^\"\n]*\")?\)"), r"\1"),  # links -> their text
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", _M), ""),  # headings
+    (re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", _M), ""),  # block quotes
+    (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", _M), ""),  # list markers, task boxes
+    (re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$", _M), ""),  # table separators
+    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", _M), ""),  # thematic breaks
     (re.compile(r"\|"), " "),  # table cells
     (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strike
     (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
     (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
     (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
 ]
+_SYNTAX = re.compile(r"[*_`\[\]#>|~]|^[ \t]*(?:[-+]|\d+[.)])[ \t]", re.M)
 
 
 def markdown_to_text(markdown: str) -> str:
-    out: list[str] = []
-    in_fence = False
-    for line in markdown.splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            for pattern, replacement in _INLINE:
-                line = pattern.sub(replacement, line)
-        out.append(line)
-    return "\n".join(out).strip()
+    if not _SYNTAX.search(markdown):
+        return markdown.strip()  # plain prose: nothing to remove (the common case for prompts)
+    pieces: list[str] = []
+    last, in_fence = 0, False
+    for fence in _FENCE.finditer(markdown):
+        segment = markdown[last:fence.start()]
+        pieces.append(segment if in_fence else _strip(segment))
+        in_fence, last = not in_fence, fence.end()
+    tail = markdown[last:]
+    pieces.append(tail if in_fence else _strip(tail))
+    return "".join(pieces).strip()
+
+
+def _strip(segment: str) -> str:
+    for pattern, replacement in _INLINE:
+        segment = pattern.sub(replacement, segment)
+    return segment
 
 
 def html_to_text(html: str) -> str:
