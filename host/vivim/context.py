@@ -115,18 +115,44 @@ def similarity(a: Candidate, b: Candidate) -> float:
     return len(a.words & b.words) / len(a.words | b.words)
 
 
+def similarity_matrix(candidates: list[Candidate]) -> Any:
+    """Pairwise similarity: cosine where both chunks have vectors, word overlap (Jaccard) otherwise."""
+    import numpy as np
+
+    n = len(candidates)
+    sims = np.zeros((n, n), dtype=np.float32)
+    with_vectors = [i for i, c in enumerate(candidates) if c.vector is not None]
+    if with_vectors:
+        matrix = np.stack([candidates[i].vector for i in with_vectors])
+        sims[np.ix_(with_vectors, with_vectors)] = matrix @ matrix.T
+    has_vector = set(with_vectors)
+    if len(has_vector) == n:
+        return sims
+    for i in range(n):
+        for j in range(i + 1, n):
+            if i not in has_vector or j not in has_vector:
+                sims[i, j] = sims[j, i] = similarity(candidates[i], candidates[j])
+    return sims
+
+
 def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[Candidate]:
-    """All candidates in maximal-marginal-relevance order (relevant, but unlike those before)."""
+    """Candidates in maximal-marginal-relevance order (relevant, but unlike those chosen before);
+    near-duplicates of a chosen one are dropped."""
     remaining = sorted(candidates, key=lambda c: (-c.relevance, c.chunk_id))
-    chosen: list[Candidate] = []
+    if not remaining:
+        return []
+    sims = similarity_matrix(remaining)
+    index = {c.chunk_id: i for i, c in enumerate(remaining)}
     redundancy = {c.chunk_id: 0.0 for c in remaining}
+    chosen: list[Candidate] = []
     while remaining:
         best = min(remaining, key=lambda c: (-(lambda_ * c.relevance - (1 - lambda_) * redundancy[c.chunk_id]),
                                              c.chunk_id))
         remaining.remove(best)
         chosen.append(best)
+        row = sims[index[best.chunk_id]]
         for c in remaining:
-            redundancy[c.chunk_id] = max(redundancy[c.chunk_id], similarity(c, best))
+            redundancy[c.chunk_id] = max(redundancy[c.chunk_id], float(row[index[c.chunk_id]]))
         remaining = [c for c in remaining if redundancy[c.chunk_id] < DUPLICATE_SIMILARITY]
     return chosen
 
@@ -184,13 +210,16 @@ def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversati
         line = source_line(len(items) + 1, conversation, detail["created_at"])
         body = _clean(detail["text"])
         # blank line + source line + newline + body: whitespace adds no WordPiece tokens
-        room = token_budget - used - counter.count(line)
+        line_tokens = counter.count(line)
+        room = token_budget - used - line_tokens
         if room < MIN_ITEM_TOKENS:
             continue
-        if counter.count(body) > room:
+        body_tokens = counter.count(body)
+        if body_tokens > room:
             body = counter.truncate(body, room - 1).rstrip() + "…"
+            body_tokens = counter.count(body)
         blocks.append(f"{line}\n{body}")
-        used += counter.count(line) + counter.count(body)
+        used += line_tokens + body_tokens
         items.append({
             "chunk_id": candidate.chunk_id,
             "message_id": detail["message_id"],
