@@ -138,3 +138,21 @@ def test_import_is_idempotent_and_independent_of_file_and_conversation_order(fil
         backwards = asyncio.run(_import_in_order(root / "home-c", list(reversed(canonical)), times=2))
     assert once == twice_reordered == backwards
     assert len(once["conversations"]) == len({c["conversation_id"] for f in files for c in f})
+
+
+async def test_a_newer_export_of_a_grown_conversation_adds_only_the_new_messages(store, tmp_path: Path):
+    conversations = json.loads((CHATGPT / "conversations.json").read_text())
+    await import_path(store, CHATGPT / "conversations.json")
+    deploy = conversations[0]
+    deploy["mapping"]["a2"]["children"] = ["u3"]
+    deploy["mapping"]["u3"] = {"id": "u3", "parent": "a2", "children": [], "message": {
+        "id": "u3", "author": {"role": "user"}, "create_time": 1712346000.0,
+        "content": {"content_type": "text", "parts": ["Opened the port, it works now."]}, "metadata": {}}}
+    deploy["current_node"] = "u3"
+    newer = tmp_path / "conversations.json"
+    newer.write_text(json.dumps(conversations))
+    summary = await import_path(store, newer)
+    assert summary.inserted == 1 and summary.updated == summary.branched == 0
+    assert summary.conversations_created == 0 and summary.conversations_changed == 1
+    messages = await store.read(messages_of, "chatgpt", DEPLOY)
+    assert messages["u3"]["parent_key"] == "a2" and messages["u3"]["position"] == 4
