@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .sanitize import classes, is_hidden
+from .sanitize import classes, is_hidden, tags
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -31,14 +31,14 @@ _LANGUAGE_ALIASES = {"c++": "cpp", "c#": "csharp", "f#": "fsharp", "objective-c"
 # Line-number gutters some highlighters render inside the code element.
 _GUTTER_CLASS = re.compile(r"line-?numbers?|linenos?|gutter", re.I)
 # Elements that make a wrapper more than a code block's chrome.
-_CONTENT_TAGS = ["p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"]
+_CONTENT_TAGS_SET = frozenset({"p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"})
 _LINE_WRAPPERS = frozenset({"div", "p", "li", "tr"})
 # How far up from a <pre> a generic wrapper (header + buttons) is looked for.
 MAX_WRAPPER_CLIMB = 4
 
 
 def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
-    for pre in list(soup.find_all("pre")):
+    for pre in tags(soup, {"pre"}):
         if pre.decomposed or pre.parent is None or pre.find_parent("pre") is not None:
             continue
         code = pre.find("code")
@@ -96,9 +96,9 @@ def code_text(root: "Tag") -> str:
 
 def _code_body(pre: "Tag", code: "Tag | None") -> "Tag":
     """The element holding only code: the <code>, a CodeMirror content area, or the <pre>."""
-    editor = pre.select_one(".cm-content")
-    if editor is not None:
-        return editor
+    for tag in tags(pre):
+        if "cm-content" in classes(tag):
+            return tag
     if code is not None:
         return code
     return pre
@@ -127,19 +127,24 @@ def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
 def _only_code_here(candidate: "Tag", pre: "Tag") -> bool:
     """True when `candidate` holds this one <pre> plus at most chrome: buttons and a short label."""
     from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString  # comments, CDATA...: not shown
 
-    if any(p is not pre for p in candidate.find_all("pre")):
-        return False
-    if any(not _inside(t, pre) for t in candidate.find_all(_CONTENT_TAGS)):
-        return False
     labels = 0
-    for string in candidate.find_all(string=True):
-        text = str(string).strip()
-        if not text or _inside(string, pre) or not isinstance(string, NavigableString):
+    # Walk everything outside the <pre> (never into it: it may be huge), skipping buttons.
+    stack = [c for c in reversed(candidate.contents) if c is not pre]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            if node.name in _CONTENT_TAGS_SET or node.name == "pre":
+                return False
+            if node.name == "button" or is_hidden(node):
+                continue
+            stack.extend(c for c in reversed(node.contents) if c is not pre)
             continue
-        if any(isinstance(a, Tag) and (a.name == "button" or is_hidden(a)) for a in _ancestors_upto(string, candidate)):
+        if not isinstance(node, NavigableString) or isinstance(node, PreformattedString):
             continue
-        if text.lower() in _NO_LANGUAGE or text.lower() == "content_copy":
+        text = str(node).strip()
+        if not text or text.lower() in _NO_LANGUAGE or text.lower() == "content_copy":
             continue
         if _LANGUAGE_LABEL.match(text) and labels == 0:
             labels += 1
@@ -148,11 +153,18 @@ def _only_code_here(candidate: "Tag", pre: "Tag") -> bool:
     return True
 
 
-def _ancestors_upto(node: "Tag", top: "Tag"):
-    parent = node.parent
-    while parent is not None and parent is not top:
-        yield parent
-        parent = parent.parent
+def _tags_outside(root: "Tag", skip: "Tag") -> "list[Tag]":
+    """Elements under `root` in document order, without descending into `skip`."""
+    from bs4 import Tag
+
+    found: list[Tag] = []
+    stack = [c for c in reversed(root.contents) if c is not skip]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            found.append(node)
+            stack.extend(c for c in reversed(node.contents) if c is not skip)
+    return found
 
 
 def _inside(node: "Tag", ancestor: "Tag") -> bool:
@@ -190,9 +202,9 @@ def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> s
             candidates.extend(container.select(selector))
         except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
             continue
-    if not candidates:
-        candidates = [t for t in container.find_all(["div", "span"])
-                      if t.find(["div", "span", "pre", "code"]) is None]
+    if not candidates:  # generic: a leaf div/span outside the code itself
+        candidates = [t for t in _tags_outside(container, body)
+                      if t.name in ("div", "span") and not any(c.name in ("div", "span") for c in tags(t))]
     for tag in candidates:
         if tag is body or _inside(tag, body) or (body.name == "pre" and tag.find_parent("pre") is body):
             continue

@@ -25,7 +25,7 @@ from .converter import TurnConverter
 from .escaping import escape_inline, escape_line_start
 from .fragments import Fragments, finish
 from .math import replace_math
-from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk
+from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk, tags
 from .sites import SiteRules, rules_for
 from .text import inner_text
 
@@ -99,21 +99,31 @@ def _verbatim_lines(text: str, fragments: Fragments) -> str:
     return fragments.register("\n".join(collapsed), True)
 
 
+def _select_all(soup, selectors: tuple[str, ...]) -> list:  # noqa: ANN001
+    """Elements matching any selector, in one walk; an invalid selector is skipped, not fatal."""
+    if not selectors:
+        return []
+    try:
+        return soup.select(", ".join(selectors))
+    except Exception:  # noqa: BLE001 - one bad site selector must not stop the conversion
+        found = []
+        for selector in selectors:
+            try:
+                found.extend(soup.select(selector))
+            except Exception:  # noqa: BLE001
+                log.warning("normalize: bad selector %r", selector)
+        return found
+
+
 def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001
-    for selector in selectors:
-        try:
-            found = soup.select(selector)
-        except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
-            log.warning("normalize: bad selector %r", selector)
-            continue
-        for tag in found:
-            if not tag.decomposed:
-                tag.decompose()
+    for tag in _select_all(soup, selectors):
+        if not tag.decomposed:
+            tag.decompose()
 
 
 def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
     """Screen-reader and chrome labels ("You said:", "Copy code"): short elements that are only that."""
-    for tag in soup.find_all(_LABEL_TAGS):
+    for tag in tags(soup, _LABEL_TAGS):
         if tag.decomposed:
             continue
         if _in_running_text(tag):
@@ -146,19 +156,16 @@ def _short_text(tag, limit: int) -> str:  # noqa: ANN001
 
 
 def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001
-    for selector in rules.reasoning:
-        try:
-            found = soup.select(selector)
-        except Exception:  # noqa: BLE001
+    for tag in _select_all(soup, rules.reasoning):
+        if tag.decomposed or not tag.get_text(strip=True):
             continue
-        for tag in found:
-            if tag.decomposed or not tag.get_text(strip=True):
-                continue
-            tag.name = "blockquote"
-            tag.attrs = {}
+        tag.name = "blockquote"
+        tag.attrs = {}
 
 
 def _checkboxes_to_text(soup) -> None:  # noqa: ANN001
     """GFM task lists: `<li><input type="checkbox" checked> x` -> `[x] x`."""
-    for box in soup.select('input[type="checkbox" i]'):
+    for box in tags(soup, {"input"}):
+        if str(box.get("type", "")).lower() != "checkbox":
+            continue
         box.replace_with("[x] " if box.has_attr("checked") else "[ ] ")

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .sanitize import tags
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
@@ -49,32 +51,38 @@ def format_math(tex: str, display: bool) -> str:
 
 
 def replace_math(soup: "BeautifulSoup", register: Register) -> None:
-    """Replace every rendered formula in `soup` by a placeholder for its Markdown."""
-    for script in list(soup.select('script[type^="math/tex"]')):  # MathJax 2
-        if script.decomposed:
-            continue
-        display = "mode=display" in str(script.get("type", ""))
-        for _ in range(2):  # the rendered copy and its preview sit just before the script
-            sibling = script.find_previous_sibling()
-            if sibling is None or not _is_mathjax2_render(sibling):
-                break
-            sibling.decompose()
-        _swap(soup, script, script.get_text(), display, register)
-    # One pass in document order: an outer element (Gemini's [data-math], .katex-display)
-    # comes before the .katex inside it, which its replacement then marks as decomposed.
-    for tag in list(soup.select("[data-math], .katex-display, mjx-container, .katex")):
+    """Replace every rendered formula in `soup` by a placeholder for its Markdown.
+
+    One walk in document order: an outer element (Gemini's `[data-math]`, `.katex-display`,
+    `mjx-container`) comes before the `.katex`/`<math>` inside it, which its replacement
+    then marks as decomposed.
+    """
+    # MathJax 2 first: its script holds the TeX, the rendered copy before it may hold MathML.
+    for script in tags(soup, {"script"}):
+        if not script.decomposed and str(script.get("type", "")).startswith("math/tex"):
+            _replace_mathjax2(soup, script, register)
+    for tag in tags(soup):
         if tag.decomposed:
             continue
+        name = tag.name
         if tag.has_attr("data-math"):  # Gemini: the source is an attribute
-            display = tag.name == "div" or "math-block" in (tag.get("class") or [])
+            display = name == "div" or "math-block" in (tag.get("class") or [])
             _swap(soup, tag, str(tag["data-math"]), display, register)
-        else:
+        elif name in ("mjx-container", "math") or _MATH_CLASSES.intersection(tag.get("class") or ()):
             _swap(soup, tag, _tex_of(tag), _is_display(tag), register)
-    for math in list(soup.find_all("math")):  # bare MathML
-        if math.decomposed:
-            continue
-        display = str(math.get("display", "")).lower() == "block"
-        _swap(soup, math, _tex_of(math), display, register)
+
+
+def _replace_mathjax2(soup: "BeautifulSoup", script: "Tag", register: Register) -> None:
+    display = "mode=display" in str(script.get("type", ""))
+    for _ in range(2):  # the rendered copy and its preview sit just before the script
+        sibling = script.find_previous_sibling()
+        if sibling is None or not _is_mathjax2_render(sibling):
+            break
+        sibling.decompose()
+    _swap(soup, script, script.get_text(), display, register)
+
+
+_MATH_CLASSES = frozenset({"katex", "katex-display"})
 
 
 def _is_display(tag: "Tag") -> bool:
@@ -83,7 +91,7 @@ def _is_display(tag: "Tag") -> bool:
         return True
     if tag.name == "mjx-container":
         return str(tag.get("display", "")).lower() in ("true", "block")
-    math = tag.find("math")
+    math = tag if tag.name == "math" else tag.find("math")
     return math is not None and str(math.get("display", "")).lower() == "block" and tag.name != "span"
 
 

@@ -45,6 +45,19 @@ _VERBATIM = frozenset({"pre", "code", "kbd", "samp"})  # their whitespace is the
 _PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
 
 
+def tags(root: "Tag", names: "frozenset[str] | set[str] | None" = None) -> "list[Tag]":
+    """Every element under `root` (document order), optionally only those named `names`.
+
+    A plain walk of `descendants`: several times faster than bs4's `find_all`, whose
+    filter machinery dominates on large turns. Returned as a list, so callers may edit.
+    """
+    from bs4 import Tag
+
+    if names is None:
+        return [d for d in root.descendants if isinstance(d, Tag)]
+    return [d for d in root.descendants if isinstance(d, Tag) and d.name in names]
+
+
 def clean_input(html: object) -> str:
     """Any object in, a str of well-formed UTF-16-free text out: no NULs, no lone surrogates."""
     if not isinstance(html, str):
@@ -91,8 +104,8 @@ def remove_junk(soup: "BeautifulSoup") -> None:
     for node in list(soup.descendants):
         if isinstance(node, (Comment, CData, Declaration, Doctype, ProcessingInstruction)):
             node.extract()
-    for tag in list(soup.find_all(True)):
-        if tag.decomposed or not isinstance(tag, Tag):
+    for tag in tags(soup):
+        if tag.decomposed:
             continue
         role = str(tag.attrs.get("role", "")).lower() if tag.attrs else ""
         if tag.name in JUNK_TAGS or role in JUNK_ROLES or is_hidden(tag):
@@ -108,7 +121,7 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
     """
     from bs4 import NavigableString, Tag
 
-    roots = [t for t in soup.find_all(True) if _preserves_whitespace(t)]
+    roots = [t for t in tags(soup) if _preserves_whitespace(t)]
     for selector in extra_selectors:
         try:
             roots.extend(soup.select(selector))
