@@ -1,4 +1,5 @@
-"""Firefox fixtures: a fresh profile, HOME and VIVIM data directory per test."""
+"""Firefox fixtures: one Firefox for the suite; per test a fresh VIVIM data directory, host
+registration and extension install (see FirefoxBrowser.fresh)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import FirefoxBrowser, firefox_missing_reason, make_profile_template
+from .harness import FirefoxBrowser, firefox_missing_reason
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,12 +21,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def firefox_profile_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_profile_template(tmp_path_factory.mktemp("firefox-template"))
+def firefox_shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirefoxBrowser]:
+    browser = FirefoxBrowser(tmp_path_factory.mktemp("firefox"))
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
-def firefox(tmp_path: Path, firefox_profile_template: Path) -> Iterator[FirefoxBrowser]:
-    browser = FirefoxBrowser(tmp_path, template=firefox_profile_template)
-    yield browser
-    browser.close()
+def firefox(firefox_shell: FirefoxBrowser, tmp_path: Path) -> FirefoxBrowser:
+    """The extension freshly installed, the host registered for a new, empty VIVIM data directory."""
+    return firefox_shell.fresh(tmp_path / "vivim-home")
+
+
+@pytest.fixture
+def firefox_without_host(firefox_shell: FirefoxBrowser, tmp_path: Path) -> FirefoxBrowser:
+    """The extension freshly installed and no host manifest: as if VIVIM's host were never installed."""
+    return firefox_shell.fresh(tmp_path / "vivim-home", register=False)

@@ -31,11 +31,10 @@ from urllib.parse import urlsplit
 from vivim.config import FIREFOX_EXTENSION_ID, HOST_NAME
 
 # Reused from the Chromium suite: the same fixture pages at the same URLs, the same store readers.
-from tests.e2e.harness import EXTENSION_DIR, PAGES, SITE_FIXTURES, SITE_HOSTS, Browser, vivim_command
+from tests.e2e.harness import (EXTENSION_DIR, PAGES, SITE_FIXTURES, SITE_HOSTS, Browser, vivim_command,
+                               wait_for)
 
 FIREFOX = Path(os.environ.get("VIVIM_FIREFOX", "/usr/bin/firefox-esr"))
-# A fixed internal UUID, so moz-extension:// pages (the popup) have a known address.
-EXTENSION_UUID = "5e0c1f6a-7d2b-4c3e-9f10-a1b2c3d4e5f6"
 # A URL the extension does not match, serving a fixture byte for byte: what the page does on its own.
 BASELINE_ORIGIN = "https://fixture-baseline.test/"
 CALL_TIMEOUT = 30.0
@@ -44,9 +43,10 @@ PREFS = {
     "browser.shell.checkDefaultBrowser": False,
     "browser.startup.page": 0,
     "browser.startup.homepage": "about:blank",
-    "extensions.webextensions.uuids": json.dumps({FIREFOX_EXTENSION_ID: EXTENSION_UUID}),
     "datareporting.policy.dataSubmissionEnabled": False,
     "toolkit.telemetry.reportingpolicy.firstRun": False,
+    # With --remote-allow-system-access: the browser window's chrome context, to open extension pages.
+    "remote.experimental.enabled": True,
 }
 
 
@@ -194,20 +194,21 @@ class Page:
 
 
 class FirefoxBrowser:
-    """One Firefox profile, one VIVIM data directory, one temporary HOME; the extension installed."""
+    """One running Firefox (one profile, one temporary HOME) that each test starts afresh with
+    `fresh()`: its own VIVIM data directory, the host registered for it, the extension newly installed.
+
+    Starting Firefox costs 3-5 s on this machine, a fresh start in a running one about 1.5 s; the suite
+    must stay near a minute, so the browser is shared and everything a test can observe is renewed."""
 
     # The Chromium suite's readers of the host's database need only `vivim_home`.
     messages = Browser.messages
     conversation_count = Browser.conversation_count
 
-    def __init__(self, root: Path, *, register: bool = True, template: Path | None = None,
-                 extension: bool = True) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.home = root / "home"
         self.profile = root / "profile"
         self.vivim_home = root / "vivim-home"
-        if template is not None:  # a profile Firefox has already initialised starts twice as fast
-            shutil.copytree(template, self.profile, symlinks=True, ignore=shutil.ignore_patterns("lock", ".parentlock"))
         for path in (self.home, self.profile, self.vivim_home):
             path.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "HOME": str(self.home), "VIVIM_HOME": str(self.vivim_home),
@@ -219,17 +220,54 @@ class FirefoxBrowser:
         self.served: dict[str, bytes] = {url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()}
         self.stderr_tail: deque[str] = deque(maxlen=200)
         self.timings: dict[str, float] = {}
+        self.extension_installed = False
         self._write_prefs()
         self.process: subprocess.Popen[str] | None = None
         self.bidi: _Connection | None = None  # type: ignore[assignment]
+        self._start()
+
+    def _start(self) -> None:
         try:
             self._launch()
-            if register:  # while Firefox starts: it reads the host manifest only at connectNative
-                self.register_host()
-            self._connect(extension)
+            self._connect()
         except BaseException:
             self.close()
             raise
+
+    def fresh(self, vivim_home: Path, *, register: bool = True) -> FirefoxBrowser:
+        """A clean slate for one test: no tabs but a blank one, a new VIVIM data directory, the host
+        registered for it by `vivim install --browser firefox` (or no host manifest at all), and the
+        extension uninstalled and installed again (a new background, empty extension storage)."""
+        started = time.monotonic()
+        if self.process is None or self.process.poll() is not None:  # a previous test lost the browser
+            self.close()
+            self.extension_installed = False
+            self._start()
+        if self.extension_installed:
+            self.bidi.call("webExtension.uninstall", {"extension": FIREFOX_EXTENSION_ID})
+            self.extension_installed = False
+        self._close_tabs()
+        self.vivim_home = vivim_home
+        self.vivim_home.mkdir(parents=True, exist_ok=True)
+        self.env["VIVIM_HOME"] = str(vivim_home)
+        if register:
+            self.register_host()
+        else:
+            self.manifest_path.unlink(missing_ok=True)
+        self.dialogs.clear()
+        self.foreign_by_context.clear()
+        self.fixture_of_context.clear()
+        result = self.bidi.call("webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}})
+        assert result["extension"] == FIREFOX_EXTENSION_ID, result
+        self.extension_installed = True
+        self.timings["fresh"] = time.monotonic() - started
+        return self
+
+    def _close_tabs(self) -> None:
+        keep = self.bidi.call("browsingContext.create", {"type": "tab"})["context"]
+        for context in self.bidi.call("browsingContext.getTree", {"maxDepth": 0})["contexts"]:
+            if context["context"] != keep:
+                self.bidi.call("browsingContext.close", {"context": context["context"]})
 
     # ---- host registration ----------------------------------------------------------------
 
@@ -256,7 +294,8 @@ class FirefoxBrowser:
     def _launch(self) -> None:
         self._started = time.monotonic()
         self.process = subprocess.Popen(
-            [str(FIREFOX), "--headless", "--no-remote", "--profile", str(self.profile), "--remote-debugging-port=0"],
+            [str(FIREFOX), "--headless", "--no-remote", "--profile", str(self.profile), "--remote-debugging-port=0",
+             "--remote-allow-system-access"],
             env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             errors="replace",
         )
@@ -276,7 +315,7 @@ class FirefoxBrowser:
 
         threading.Thread(target=drain, name="firefox-stderr", daemon=True).start()
 
-    def _connect(self, extension: bool) -> None:
+    def _connect(self) -> None:
         if not self._ready.wait(30) or not self._listening:
             raise RuntimeError("Firefox did not start its WebDriver BiDi server:\n" + self.log())
         self.timings["launch"] = time.monotonic() - self._started
@@ -287,12 +326,6 @@ class FirefoxBrowser:
             "network.beforeRequestSent", "browsingContext.userPromptOpened"]})
         self.bidi.call("network.addIntercept", {"phases": ["beforeRequestSent"], "urlPatterns": [
             {"type": "pattern", "protocol": "https"}, {"type": "pattern", "protocol": "http"}]})
-        if extension:
-            installed = time.monotonic()
-            result = self.bidi.call("webExtension.install",
-                                    {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}})
-            assert result["extension"] == FIREFOX_EXTENSION_ID, result
-            self.timings["install_extension"] = time.monotonic() - installed
         self.timings["ready"] = time.monotonic() - self._started
 
     async def _on_event(self, bidi: _Connection, method: str, params: dict[str, Any]) -> None:
@@ -310,7 +343,8 @@ class FirefoxBrowser:
         if body is not None:
             await bidi.acall("network.provideResponse", {
                 "request": request["request"], "statusCode": 200, "reasonPhrase": "OK",
-                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": "text/html; charset=utf-8"}}],
+                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": "text/html; charset=utf-8"}},
+                            {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}}],
                 "body": {"type": "base64", "value": base64.b64encode(body).decode()}})
             return
         host = urlsplit(url).hostname
@@ -364,7 +398,27 @@ class FirefoxBrowser:
         return page.evaluate("performance.getEntriesByName('vivim:snapshot').length")
 
     def open_popup(self) -> Page:
-        return self.open(f"moz-extension://{EXTENSION_UUID}/popup/popup.html")
+        """The popup page in a tab. BiDi refuses to navigate a tab to moz-extension:// (web content may
+        not), so the browser window's own (chrome) script opens it, as a click on the toolbar would."""
+        known = {c["context"] for c in self.bidi.call("browsingContext.getTree", {})["contexts"]}
+        window = self.bidi.call("browsingContext.getTree", {"moz:scope": "chrome"})["contexts"][0]["context"]
+        # Each install gets a new random moz-extension:// host name: ask Firefox for this one's.
+        opened_url = self.bidi.call("script.callFunction", {
+            "functionDeclaration": "(id) => { const url = `moz-extension://${WebExtensionPolicy.getByID(id)"
+                                   ".mozExtensionHostname}/popup/popup.html`; gBrowser.selectedTab ="
+                                   " gBrowser.addTab(url, {triggeringPrincipal:"
+                                   " Services.scriptSecurityManager.getSystemPrincipal()}); return url; }",
+            "arguments": [_local_value(FIREFOX_EXTENSION_ID)], "target": {"context": window}, "awaitPromise": False})
+        url = _python_value(opened_url["result"])
+
+        def opened() -> str | None:
+            contexts = self.bidi.call("browsingContext.getTree", {})["contexts"]
+            return next((c["context"] for c in contexts if c["url"] == url and c["context"] not in known), None)
+
+        page = Page(self, wait_for(opened, timeout=15, interval=0.1, what="the popup's tab"))
+        wait_for(lambda: page.evaluate("document.readyState") == "complete", timeout=15, interval=0.1,
+                 what="the popup page to load")
+        return page
 
     def log(self) -> str:
         return "\n".join(self.stderr_tail)
@@ -376,18 +430,14 @@ class FirefoxBrowser:
             except Exception:
                 pass
             self.bidi.close()
+            self.bidi = None  # type: ignore[assignment]
         if self.process is not None:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-
-
-def make_profile_template(root: Path) -> Path:
-    """A profile Firefox has started in once (its first-run work done), to copy for each test."""
-    FirefoxBrowser(root, register=False, extension=False).close()
-    return root / "profile"
+            self.process = None
 
 
 def firefox_missing_reason() -> str | None:
