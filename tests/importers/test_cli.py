@@ -75,3 +75,15 @@ def test_import_runs_as_a_real_command(tmp_path: Path):
     assert "Imported 2 conversations" in done.stdout
     assert "3  malformed conversation" in done.stdout
     assert _count(home, "messages") == 4
+
+
+def test_import_of_a_file_cut_off_midway_keeps_what_came_before_and_exits_non_zero(vivim_home: Path,
+                                                                                   tmp_path: Path):
+    text = (CHATGPT / "conversations.json").read_text()
+    truncated = tmp_path / "conversations.json"
+    truncated.write_text(text[: text.index('"title": "Plot the primes"') + 40])
+    result = CliRunner().invoke(main, ["import", "-q", str(truncated)])
+    assert result.exit_code == 1
+    assert "Imported 1 conversations" in result.stdout
+    assert "stopped after 1 conversations" in result.stderr
+    assert _count(vivim_home, "conversations") == 1

@@ -44,8 +44,11 @@ def import_command(path: Path, provider: str | None, batch_size: int, quiet: boo
         from ._common import echo_json
 
         echo_json(summary.as_dict() | {"seconds": round(elapsed, 3)})
-        return
-    _print_summary(summary, elapsed)
+    else:
+        _print_summary(summary, elapsed)
+    if summary.errors:
+        # Some file could not be read to its end: what came before it is stored, but say so.
+        raise SystemExit(1)
 
 
 def _print_summary(summary: Any, elapsed: float) -> None:

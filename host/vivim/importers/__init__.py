@@ -93,6 +93,8 @@ async def import_path(store: Any, path: Path | str, *, provider: str | None = No
 
 async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: ImportSummary,
                        progress: Progress) -> None:
+    import zipfile
+
     import ijson
 
     from . import chatgpt, claude, gemini, gemini_html, vivim_json
@@ -112,7 +114,8 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
-    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError) as exc:
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError,
+            zipfile.BadZipFile) as exc:
         summary.errors.append(f"{export.describe()}: stopped after {read} conversations: {exc}")
     progress.end_file(export)
 
