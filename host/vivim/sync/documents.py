@@ -1,0 +1,325 @@
+"""pycrdt documents: one per conversation plus the vault index, and their mapping to the store.
+
+Shapes (root types only; nested shared types created concurrently on two devices would keep
+one side's and lose the other's, so every value below is a plain value under a flat key):
+- conversation `c/<provider>/<external_id>`: Map `meta` {provider, external_id, url, model,
+  created_at}; Map `messages` {turn key: JSON of the turn}.
+- `index`: Map `titles` {uid: title}; Map `tags` {"uid\\ntag": true|false}; Map `pins`
+  {uid: bool}; Map `deleted` {uid: unix time} (tombstones are never removed).
+Each map key is last-writer-wins, so a rename on one device and a tag on another both survive.
+
+`sync_marks` remembers, per conversation field and turn key, the store value that the document
+last agreed with. Export sends only store values that differ from their mark (a local change);
+after applying a remote change the mark is set to whatever the store then holds, even if the
+store's capture rules kept something else (a branch), so the two never bounce a value back
+and forth.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+INDEX = "index"
+MESSAGE_FIELDS = ("role", "markdown", "text", "position", "parent_key", "provider_message_id", "model",
+                  "kind", "status", "created_at", "is_current")
+META_FIELDS = ("url", "model", "created_at")
+
+
+def conversation_doc_id(provider: str, external_id: str) -> str:
+    return f"c/{provider}/{external_id}"
+
+
+def uid_of(provider: str, external_id: str) -> str:
+    return f"{provider}/{external_id}"
+
+
+def split_uid(uid: str) -> tuple[str, str]:
+    provider, _, external_id = uid.partition("/")
+    return provider, external_id
+
+
+class DocSet:
+    """The documents of this device, loaded lazily from `sync_docs` and cached."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Any] = {}
+
+    def get(self, conn: Any, doc_id: str) -> Any:
+        from pycrdt import Doc, Map
+
+        doc = self._docs.get(doc_id)
+        if doc is None:
+            doc = Doc()
+            row = conn.execute("SELECT state FROM sync_docs WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is not None:
+                doc.apply_update(bytes(row[0]))
+            names = ("titles", "tags", "pins", "deleted") if doc_id == INDEX else ("meta", "messages")
+            for name in names:
+                doc.get(name, type=Map)
+            self._docs[doc_id] = doc
+        return doc
+
+    def forget(self) -> None:
+        """Drop the cache (after a failed transaction, memory may be ahead of the database)."""
+        self._docs.clear()
+
+    @staticmethod
+    def save(conn: Any, doc_id: str, doc: Any, now: float) -> None:
+        conn.execute(
+            "INSERT INTO sync_docs (doc_id, state, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            (doc_id, doc.get_update(), now),
+        )
+
+
+def _marks(conn: Any, conversation_id: int) -> dict[str, str | None]:
+    rows = conn.execute("SELECT field, value FROM sync_marks WHERE conversation_id = ?", (conversation_id,))
+    return {r[0]: r[1] for r in rows.fetchall()}
+
+
+def set_mark(conn: Any, conversation_id: int, name: str, value: str | None) -> None:
+    conn.execute(
+        "INSERT INTO sync_marks (conversation_id, field, value) VALUES (?, ?, ?)"
+        " ON CONFLICT (conversation_id, field) DO UPDATE SET value = excluded.value",
+        (conversation_id, name, value),
+    )
+
+
+def _message_mark(row: Any) -> str:
+    return f"{row['content_hash']}|{row['status']}"
+
+
+@dataclass
+class Export:
+    """What one conversation's local changes did to the documents."""
+
+    doc_ids: set[str] = field(default_factory=set)
+    before: dict[str, bytes] = field(default_factory=dict)  # doc_id -> state vector before the export
+
+    def doc(self, conn: Any, docs: "DocSet", doc_id: str) -> Any:
+        doc = docs.get(conn, doc_id)
+        self.before.setdefault(doc_id, doc.get_state())
+        return doc
+
+
+def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: Export) -> None:
+    """Copy this conversation's local changes (store values that differ from their marks) into the docs."""
+    conv = conn.execute(
+        "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
+        (conversation_id,),
+    ).fetchone()
+    if conv is None:
+        return
+    marks = _marks(conn, conversation_id)
+    uid = uid_of(conv["provider"], conv["external_id"])
+    doc_id = conversation_doc_id(conv["provider"], conv["external_id"])
+    index = export.doc(conn, docs, INDEX)
+
+    if conv["deleted_at"] is not None:
+        if marks.get("deleted") is None:
+            index["deleted"][uid] = float(conv["deleted_at"])
+            set_mark(conn, conversation_id, "deleted", "1")
+            export.doc_ids.add(INDEX)
+            doc = export.doc(conn, docs, doc_id)
+            messages = doc["messages"]
+            if len(messages):
+                for key in list(messages.keys()):
+                    del messages[key]
+                export.doc_ids.add(doc_id)
+        return
+
+    title = conv["title"]
+    if title is not None and marks.get("title") != title:
+        index["titles"][uid] = title
+        set_mark(conn, conversation_id, "title", title)
+        export.doc_ids.add(INDEX)
+
+    tags = set(json.loads(marks.get("tags") or "[]"))
+    now_tags = {r[0] for r in conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ?",
+                                            (conversation_id,)).fetchall()}
+    if tags != now_tags:
+        for tag in now_tags - tags:
+            index["tags"][f"{uid}\n{tag}"] = True
+        for tag in tags - now_tags:
+            index["tags"][f"{uid}\n{tag}"] = False
+        set_mark(conn, conversation_id, "tags", json.dumps(sorted(now_tags)))
+        export.doc_ids.add(INDEX)
+
+    pinned = conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?",
+                          (conversation_id,)).fetchone() is not None
+    if marks.get("pinned", "0") != ("1" if pinned else "0"):
+        index["pins"][uid] = pinned
+        set_mark(conn, conversation_id, "pinned", "1" if pinned else "0")
+        export.doc_ids.add(INDEX)
+
+    doc = export.doc(conn, docs, doc_id)
+    meta = doc["meta"]
+    wanted_meta = {"provider": conv["provider"], "external_id": conv["external_id"],
+                   **{name: conv[name] for name in META_FIELDS if conv[name] is not None}}
+    for name, value in wanted_meta.items():
+        if meta.get(name) != value:
+            meta[name] = value
+            export.doc_ids.add(doc_id)
+
+    rows = conn.execute(
+        "SELECT m.* FROM messages m LEFT JOIN sync_marks k"
+        " ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
+        " WHERE m.conversation_id = ? AND (k.value IS NULL OR k.value != m.content_hash || '|' || m.status)",
+        (conversation_id,),
+    ).fetchall()
+    messages = doc["messages"]
+    for row in rows:
+        messages[row["key"]] = json.dumps({name: row[name] for name in MESSAGE_FIELDS}, ensure_ascii=False)
+        set_mark(conn, conversation_id, "m:" + row["key"], _message_mark(row))
+        export.doc_ids.add(doc_id)
+
+
+# ---- applying received updates -----------------------------------------------------------------
+
+@dataclass
+class Changes:
+    """Keys that remote updates touched, per document, gathered while applying them."""
+
+    keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # doc_id -> map name -> keys
+
+    def watch(self, doc_id: str, doc: Any) -> list[Any]:
+        subs = []
+        names = ("titles", "tags", "pins", "deleted") if doc_id == INDEX else ("meta", "messages")
+        for name in names:
+            target = self.keys.setdefault(doc_id, {}).setdefault(name, set())
+            shared = doc[name]  # each doc[name] is a new wrapper: unobserve on the same one
+            subs.append((shared, shared.observe(_collector(target))))
+        return subs
+
+
+def _collector(target: set[str]) -> Any:
+    def collect(event: Any) -> None:  # one parameter: pycrdt passes as many as the callback takes
+        target.update(event.keys)
+
+    return collect
+
+
+def apply_remote(conn: Any, docs: DocSet, updates: list[tuple[str, bytes]], now: float) -> dict[str, int]:
+    """Apply received yjs updates to the documents, then bring the store in line with what changed."""
+    changes = Changes()
+    touched: set[str] = set()
+    for doc_id, update in updates:
+        doc = docs.get(conn, doc_id)
+        subs = changes.watch(doc_id, doc)
+        try:
+            doc.apply_update(update)
+        finally:
+            for shared, sub in subs:
+                shared.unobserve(sub)
+        touched.add(doc_id)
+    counts = {"messages": 0, "conversations": 0}
+    for doc_id, maps in changes.keys.items():
+        if doc_id == INDEX:
+            counts["conversations"] += _apply_index(conn, docs.get(conn, INDEX), maps, now)
+        elif maps.get("messages") or maps.get("meta"):
+            counts["messages"] += _apply_conversation(conn, docs.get(conn, doc_id), maps, now)
+    for doc_id in touched:
+        DocSet.save(conn, doc_id, docs.get(conn, doc_id), now)
+    return counts
+
+
+def _apply_conversation(conn: Any, doc: Any, maps: dict[str, set[str]], now: float) -> int:
+    from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+    from ..store.capture import upsert_capture
+
+    meta = doc["meta"]
+    provider, external_id = meta.get("provider"), meta.get("external_id")
+    if not provider or not external_id:
+        return 0  # the meta half of this document has not arrived yet; the next update brings it
+    deleted = conn.execute(
+        "SELECT deleted_at FROM conversations WHERE provider = ? AND external_id = ?", (provider, external_id)
+    ).fetchone()
+    if deleted is not None and deleted[0] is not None:
+        return 0
+    messages = doc["messages"]
+    turns = []
+    for key in sorted(maps.get("messages", ())):
+        raw = messages.get(key)
+        if raw is None:
+            continue
+        m = json.loads(raw)
+        turns.append(TurnIn(
+            key=key, role=m["role"], position=m.get("position") or 0, parent_key=m.get("parent_key"),
+            message_id=m.get("provider_message_id"), model=m.get("model"), text=m.get("text") or "",
+            markdown=m.get("markdown"), status=m.get("status") or "complete", created_at=m.get("created_at"),
+            kind=m.get("kind"), current=None if m.get("is_current") is None else bool(m["is_current"]),
+        ))
+    conv = ConversationIn(provider=provider, external_id=external_id, url=meta.get("url"),
+                          model=meta.get("model"), created_at=meta.get("created_at"))
+    result = upsert_capture(conn, CaptureUpsert(conversation=conv, turns=turns, source="sync"), now)
+    keys = {t.key for t in turns} | set(result.keys)
+    if keys:
+        placeholders = ",".join("?" * len(keys))
+        rows = conn.execute(
+            f"SELECT key, content_hash, status FROM messages WHERE conversation_id = ? AND key IN ({placeholders})",
+            (result.conversation_id, *keys),
+        ).fetchall()
+        for row in rows:
+            set_mark(conn, result.conversation_id, "m:" + row["key"], _message_mark(row))
+    return len(turns)
+
+
+def _apply_index(conn: Any, index: Any, maps: dict[str, set[str]], now: float) -> int:
+    from . import library
+
+    touched: set[int] = set()
+
+    def conversation(uid: str) -> int:
+        provider, external_id = split_uid(uid)
+        cid = library.ensure_conversation(conn, provider, external_id, now)
+        touched.add(cid)
+        return cid
+
+    for uid in maps.get("deleted", ()):
+        if uid in index["deleted"]:
+            cid = conversation(uid)
+            library.delete_conversation(conn, cid, float(index["deleted"][uid]))
+            set_mark(conn, cid, "deleted", "1")
+    for uid in maps.get("titles", ()):
+        title = index["titles"].get(uid)
+        cid = conversation(uid)
+        library.rename_conversation(conn, cid, title, now)
+        set_mark(conn, cid, "title", title)
+    for uid in maps.get("pins", ()):
+        cid = conversation(uid)
+        pinned = bool(index["pins"].get(uid))
+        library.set_pinned(conn, cid, pinned, now)
+        set_mark(conn, cid, "pinned", "1" if pinned else "0")
+    tag_cids: set[int] = set()
+    for key in maps.get("tags", ()):
+        uid, _, tag = key.partition("\n")
+        cid = conversation(uid)
+        if index["tags"].get(key):
+            library.add_tag(conn, cid, tag)
+        else:
+            library.remove_tag(conn, cid, tag)
+        tag_cids.add(cid)
+    for cid in tag_cids:
+        set_mark(conn, cid, "tags", json.dumps(library.tags_of(conn, cid)))
+    return len(touched)
+
+
+def store_view(conn: Any) -> dict[str, Any]:
+    """Everything sync promises to converge, in a comparable shape (for tests and `sync.status`)."""
+    view: dict[str, Any] = {}
+    for conv in conn.execute("SELECT * FROM conversations ORDER BY provider, external_id").fetchall():
+        uid = uid_of(conv["provider"], conv["external_id"])
+        messages = conn.execute(
+            "SELECT key, role, text, status FROM messages WHERE conversation_id = ? ORDER BY key", (conv["id"],)
+        ).fetchall()
+        tags = [r[0] for r in conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conv["id"],))]
+        pinned = conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conv["id"],)).fetchone()
+        view[uid] = {
+            "title": conv["title"], "deleted": conv["deleted_at"] is not None, "tags": tags,
+            "pinned": pinned is not None, "messages": {m["key"]: [m["role"], m["text"], m["status"]] for m in messages},
+        }
+    return view

@@ -1,0 +1,126 @@
+"""Migration 3: devices, peer addresses, the CRDT update log, document states, change marks.
+
+Triggers on the core tables mark a conversation dirty whenever any process changes it, so the
+sync node (in whichever process holds the lock) finds other processes' captures by polling
+one small table instead of scanning the store. `gen` lets the node clear exactly the marks it
+exported and keep ones added meanwhile.
+"""
+
+from __future__ import annotations
+
+from ..store.migrations import Migration, _script, register
+
+SYNC_SCHEMA = """
+CREATE TABLE sync_devices (
+    peer_id TEXT PRIMARY KEY,
+    sign_pub BLOB NOT NULL,
+    box_pub BLOB NOT NULL,
+    name TEXT,
+    blind INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    revoked_after_seq INTEGER,
+    added_at REAL NOT NULL,
+    revoked_at REAL
+);
+
+CREATE TABLE sync_addresses (
+    addr TEXT PRIMARY KEY,
+    peer_id TEXT,
+    source TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    last_ok REAL
+);
+
+CREATE TABLE sync_log (
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    entry BLOB NOT NULL,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (origin, seq)
+);
+
+CREATE TABLE sync_docs (
+    doc_id TEXT PRIMARY KEY,
+    state BLOB NOT NULL,
+    updated_at REAL NOT NULL
+);
+
+CREATE TABLE sync_dirty (
+    conversation_id INTEGER PRIMARY KEY,
+    gen INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_marks (
+    conversation_id INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (conversation_id, field)
+);
+
+CREATE TABLE sync_pairing (
+    id INTEGER PRIMARY KEY,
+    role TEXT NOT NULL,
+    code TEXT NOT NULL,
+    addr TEXT,
+    blind INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    detail TEXT,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+
+CREATE TABLE sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
+CREATE TABLE conversation_tags (
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, tag)
+);
+
+CREATE TABLE conversation_pins (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+    pinned_at REAL NOT NULL
+);
+
+CREATE TRIGGER sync_dirty_conversation_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_conversation_update AFTER UPDATE ON conversations BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_message_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_message_update AFTER UPDATE ON messages BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_tag_insert AFTER INSERT ON conversation_tags BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_tag_delete AFTER DELETE ON conversation_tags BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (old.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_pin_insert AFTER INSERT ON conversation_pins BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+CREATE TRIGGER sync_dirty_pin_delete AFTER DELETE ON conversation_pins BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES (old.conversation_id)
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+
+INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations;
+"""
+
+register(Migration(3, "sync: devices, update log, documents", _script(SYNC_SCHEMA)))
