@@ -26,5 +26,17 @@ if [ ! -x /usr/lib/chromium/chromium ]; then
   fi
 fi
 
+# --- Firefox ESR, for tests/e2e_firefox (driven over WebDriver BiDi: no geckodriver needed) ---
+if [ ! -x /usr/bin/firefox-esr ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's firefox-esr for the Firefox browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends firefox-esr >/dev/null
+  else
+    echo "==> firefox-esr is not installed and cannot be installed here: Firefox tests will be skipped"
+  fi
+fi
+# --- end Firefox ---
+
 echo "==> running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"
