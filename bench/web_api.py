@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import statistics
 import sys
@@ -41,7 +42,8 @@ CONVERSATIONS_PER_TRANSACTION = 50
 
 
 def make_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
-    """Real text is Zipfian: a few words are everywhere, most are rare. Rank r has weight 1/r."""
+    """Real text is Zipfian: a few words are everywhere, most are rare. Rank r has weight 1/r
+    (returned cumulated, so each draw is a bisection, not a pass over 20,000 weights)."""
     words = list(WORDS)
     seen = set(words)
     while len(words) < VOCABULARY_SIZE:
@@ -50,18 +52,18 @@ def make_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
             seen.add(word)
             words.append(word)
     rng.shuffle(words)
-    return words, [1 / (rank + 1) for rank in range(len(words))]
+    return words, list(itertools.accumulate(1 / (rank + 1) for rank in range(len(words))))
 
 
-VOCAB: tuple[list[str], list[float]] = ([], [])
+VOCAB: tuple[list[str], list[float]] = ([], [])  # words, cumulative weights
 
 
 def word(rng: random.Random) -> str:
-    return rng.choices(VOCAB[0], VOCAB[1])[0]
+    return rng.choices(VOCAB[0], cum_weights=VOCAB[1])[0]
 
 
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choices(VOCAB[0], VOCAB[1], k=n)).capitalize() + "."
+    return " ".join(rng.choices(VOCAB[0], cum_weights=VOCAB[1], k=n)).capitalize() + "."
 
 
 def synthetic(rng: random.Random, index: int, now: float) -> CaptureUpsert:
@@ -110,6 +112,22 @@ async def timed(session: aiohttp.ClientSession, url: str) -> float:
     return time.perf_counter() - started
 
 
+async def model_ready(timeout: float = 120.0) -> str:
+    """Wait for the query-embedding model the first hybrid search started loading (in this
+    process), so its load does not compete with the timed requests."""
+    try:
+        from vivim.embed import get_embedder
+    except ImportError:
+        return "not in this build"
+    embedder = get_embedder()
+    deadline = time.monotonic() + timeout
+    while not embedder.loaded and embedder.error is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    if embedder.loaded:
+        return f"loaded in {embedder.load_seconds or 0:.1f} s (hybrid searches embed the query)"
+    return f"not loaded ({embedder.error or 'timed out'}): searches are full-text only"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=100_000)
@@ -137,6 +155,8 @@ async def main() -> None:
         try:
             async with aiohttp.ClientSession(headers=headers) as session:
                 await timed(session, f"{base}/api/conversations")  # warm up
+                await timed(session, f"{base}/api/search?q=warm")  # hybrid search starts loading the model
+                print(f"embedding model for query vectors: {await model_ready()}")
                 cases = {
                     "list (page 1, limit 50)": lambda: f"{base}/api/conversations?limit=50",
                     "list (random page)": lambda: f"{base}/api/conversations?limit=50&offset={rng.randrange(0, max(1, len(ids) - 50))}",

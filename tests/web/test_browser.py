@@ -172,3 +172,23 @@ async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
     await page.get_by_role("link", name="Devices").click()
     await page.get_by_role("heading", name="Paired devices").wait_for()
     assert page.errors == []
+
+
+async def test_a_turn_captured_while_reading_appears_without_a_reload(service: Any, page: Any, runtime: Any,
+                                                                       seeded: dict[str, int]) -> None:
+    from vivim.store.capture import upsert_capture
+
+    from .conftest import capture
+
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
+    await page.wait_for_selector("#reader .message.assistant")
+    await page.wait_for_selector("#live.on")
+    grown = capture("chatgpt", "c-python", "Python decorators explained", [
+        {"key": "u2", "role": "user", "position": 2, "parent_key": "a1",
+         "markdown": "And class decorators?", "text": "And class decorators?"}])
+    result = await runtime.store.write(upsert_capture, grown)
+    runtime.events.publish("capture", conversation_id=result.conversation_id,
+                           message_ids=result.changed_message_ids, provider="chatgpt")
+    await page.get_by_text("And class decorators?").wait_for(timeout=10_000)
+    assert await page.locator("#reader .message").count() == 3

@@ -19,7 +19,7 @@ import msgspec
 from aiohttp import web
 
 from .. import __version__
-from ..errors import InvalidPayload, NotFound
+from ..errors import InvalidPayload, NotFound, VivimError
 from ..runtime import Runtime
 from . import queries
 from .params import (
@@ -27,6 +27,13 @@ from .params import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class Unavailable(VivimError):
+    """A feature another part of VIVIM provides is missing from this build (HTTP 501)."""
+
+    code = "unavailable"
+
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 ROUTES: web.AppKey[dict[str, Any]] = web.AppKey("routes", dict)
@@ -50,7 +57,7 @@ def load_protocol_routes() -> dict[str, Any]:
 async def call(request: web.Request, message_type: str, payload: dict[str, Any]) -> Any:
     route = request.app[ROUTES].get(message_type)
     if route is None:
-        raise NotFound(f"{message_type} is not available in this build")
+        raise Unavailable(f"{message_type} is not available in this VIVIM build")
     try:
         parsed = msgspec.convert(payload, route.payload)
     except msgspec.ValidationError as exc:
@@ -112,7 +119,19 @@ async def status(request: web.Request) -> web.Response:
         "singleton": runtime.is_singleton,
         "services": sorted(runtime.services),
         "sync": await sync_status(request),
+        "embedding": await embedding_status(request),
     })
+
+
+async def embedding_status(request: web.Request) -> dict[str, Any] | None:
+    """The retrieval area's `embed.status` (model loaded? backlog?), if this build has it."""
+    if "embed.status" not in request.app[ROUTES]:
+        return None
+    try:
+        return await call(request, "embed.status", {})
+    except Exception as exc:
+        log.warning("embed.status failed: %s", exc)
+        return {"error": str(exc)}
 
 
 async def sync_status(request: web.Request) -> dict[str, Any]:

@@ -96,7 +96,10 @@ SCHEMAS: dict[str, Any] = {
                      "sync": _ref("Sync")}, ["devices", "peers"]),
     "Settings": _obj({"settings": _obj()}, ["settings"]),
     "Status": _obj({"version": {"type": "string"}, "services": {"type": "array", "items": {"type": "string"}},
-                    "singleton": {"type": "boolean"}, "sync": _ref("Sync")}, ["version"]),
+                    "singleton": {"type": "boolean"}, "sync": _ref("Sync"),
+                    "embedding": {**_obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
+                                          "model_loaded": {"type": "boolean"}}), "nullable": True}},
+                   ["version"]),
     "ImportResult": _obj({"filename": {"type": "string"}, "bytes": {"type": "integer"},
                           "seconds": {"type": "number"}, "summary": {}}),
 }

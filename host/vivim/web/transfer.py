@@ -23,8 +23,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
-from ..errors import InvalidPayload, VivimError
-from .api import RUNTIME, json
+from ..errors import InvalidPayload
+from .api import RUNTIME, Unavailable, json
 from .params import ExportQuery, parse_query
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,6 @@ UPLOAD_FIELD = "file"
 MAX_UPLOAD_BYTES = 4 * 1024**3
 UPLOAD_CHUNK = 256 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class ImportUnavailable(VivimError):
-    code = "unavailable"
 
 
 def find_importer() -> Callable[..., Any] | None:
@@ -54,7 +50,7 @@ def find_importer() -> Callable[..., Any] | None:
 async def import_upload(request: web.Request) -> web.Response:
     importer = find_importer()
     if importer is None:
-        raise ImportUnavailable(
+        raise Unavailable(
             "importing export files is not available in this VIVIM build yet (vivim.importers is missing); "
             "nothing was uploaded"
         )

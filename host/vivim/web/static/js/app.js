@@ -1,7 +1,7 @@
 // The page: a hash router over the views, keyboard shortcuts, and live events.
 import { connectEvents } from "./api.js";
 import { toast } from "./dom.js";
-import { conversationsView, moveSelection, refreshList } from "./conversations.js";
+import { conversationsView, moveSelection, refreshList, refreshReader } from "./conversations.js";
 import { devicesView } from "./devices.js";
 import { searchView } from "./search.js";
 import { settingsView } from "./settings.js";
@@ -52,12 +52,17 @@ document.addEventListener("keydown", (e) => {
 });
 
 let refreshTimer;
+let readerTimer;
 function onEvent(event) {
   if (event.type === "capture" || event.type === "store.changed" || event.type === "import.done") {
-    if (event.type === "capture") toast("New conversation turns captured");
     if (event.type === "import.done") toast("Import finished");
+    if (section !== "conversations") return;
     clearTimeout(refreshTimer);
-    if (section === "conversations") refreshTimer = setTimeout(refreshList, 300);
+    refreshTimer = setTimeout(refreshList, 300);
+    if (event.type !== "import.done") {
+      clearTimeout(readerTimer);
+      readerTimer = setTimeout(() => refreshReader(event.conversation_id), 400);
+    }
   } else if (event.type === "import.progress") {
     importProgress(event);
   }

@@ -81,8 +81,8 @@ export async function refreshList() {
 
 // ---- reader ------------------------------------------------------------------------------
 
-async function loadConversation(reader, id, targetMessage) {
-  clear(reader, h("div", { class: "empty" }, "Loading…"));
+async function loadConversation(reader, id, targetMessage, keepScroll = false) {
+  if (!keepScroll) clear(reader, h("div", { class: "empty" }, "Loading…"));
   let data;
   try {
     data = await api.conversation(id);
@@ -110,7 +110,15 @@ async function loadConversation(reader, id, targetMessage) {
   draw();
   const target = targetMessage && messages.querySelector(".targeted");
   if (target) target.scrollIntoView({ block: "center" });
-  else window.scrollTo(0, 0);
+  else if (!keepScroll) window.scrollTo(0, 0);
+}
+
+// A capture landed: if it belongs to the conversation on screen, show it (live reading).
+export async function refreshReader(conversationId) {
+  const reader = document.getElementById("reader");
+  if (reader && state.selected && (conversationId === undefined || conversationId === state.selected)) {
+    await loadConversation(reader, state.selected, null, true);
+  }
 }
 
 class Thread {

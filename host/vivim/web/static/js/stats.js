@@ -8,9 +8,9 @@ const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
 export async function statsView(main, params) {
   const days = Number(params.get("days")) || 90;
   clear(main, h("h1", {}, "Stats"), h("div", { class: "empty" }, "Loading…"));
-  let s;
+  let s, status;
   try {
-    s = await api.stats({ days, tz: -new Date().getTimezoneOffset() });
+    [s, status] = await Promise.all([api.stats({ days, tz: -new Date().getTimezoneOffset() }), api.status()]);
   } catch (err) {
     clear(main, h("h1", {}, "Stats"), errorBox(err));
     return;
@@ -30,8 +30,10 @@ export async function statsView(main, params) {
     h("div", { class: "grid2" },
       h("div", {}, h("h2", {}, "Per provider"), h("div", { class: "panel pad" }, providerTable(s.by_provider))),
       h("div", {}, h("h2", {}, "Per model (assistant turns)"), h("div", { class: "panel pad" }, modelBars(s.by_model)))),
-    h("h2", {}, "Capture health"),
-    h("div", { class: "panel pad" }, healthTable(s.adapter_health)));
+    h("h2", {}, "Health"),
+    h("div", { class: "grid2" },
+      h("div", { class: "panel pad" }, h("h3", {}, "Capture per site"), healthTable(s.adapter_health)),
+      h("div", { class: "panel pad" }, h("h3", {}, "Services"), servicesTable(status, s))));
 }
 
 function card(label, value, note, small = false) {
@@ -102,6 +104,22 @@ function modelBars(models) {
       h("span", { class: "bar-track" }, svg("svg", { viewBox: "0 0 100 12", preserveAspectRatio: "none", "aria-hidden": "true" },
         svg("rect", { class: fillClass(m.provider), x: 0, y: 0, height: 12, width: Math.max(1, (m.messages / max) * 100) }))),
       h("span", { class: "muted" }, fmtNumber(m.messages)))));
+}
+
+function servicesTable(status, s) {
+  const e = status.embedding || {};
+  const sync = status.sync || {};
+  const embedding = e.error ? ["bad", `error: ${e.error}`]
+    : e.model_error ? ["bad", `model failed to load: ${e.model_error}`]
+    : s.embedding_backlog ? ["", `${fmtNumber(s.embedding_backlog)} chunks waiting${e.model_loaded ? "" : " (model not loaded yet)"}`]
+    : ["ok", "all chunks embedded"];
+  const syncState = !sync.available ? ["", "not available in this build"] : sync.error ? ["bad", sync.error]
+    : sync.running ? ["ok", "running"] : ["", "not running"];
+  const row = (name, [cls, text]) => h("tr", {}, h("td", {}, name), h("td", { class: cls }, text));
+  return h("table", { class: "data" }, h("tbody", {},
+    row("Embeddings", embedding), row("Sync", syncState),
+    row("Services here", ["", (status.services || []).join(", ") || "none (this process does not hold the lock)"]),
+    row("Version", ["", status.version])));
 }
 
 function healthTable(health) {
