@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -101,3 +102,10 @@ def test_unsafe_link_schemes_keep_text_but_lose_the_link() -> None:
     for href in ("javascript:alert(1)", " JAVASCRIPT:alert(1)", "java\tscript:alert(1)", "data:text/html,x",
                  "vbscript:x"):
         assert html_to_markdown(f'<p><a href="{href}">click</a></p>') == "click"
+
+
+def test_text_that_looks_like_a_file_name_or_url_converts_without_warnings(recwarn: pytest.WarningsRecorder) -> None:
+    assert html_to_markdown("notes.txt") == "notes.txt"
+    assert html_to_text("https://example.com/a.txt") == "https://example.com/a.txt"
+    assert html_to_markdown('<?xml version="1.0"?><p>x</p>') == "x"
+    assert not [w for w in recwarn if "bs4" in str(w.category.__module__)]

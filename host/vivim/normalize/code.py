@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .sanitize import classes, is_hidden, tags
+from .sanitize import classes, is_gone, is_hidden, tags
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -39,7 +39,7 @@ MAX_WRAPPER_CLIMB = 4
 
 def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
     for pre in tags(soup, {"pre"}):
-        if pre.decomposed or pre.parent is None or pre.find_parent("pre") is not None:
+        if is_gone(pre) or pre.parent is None or pre.find_parent("pre") is not None:
             continue
         code = pre.find("code")
         body = _code_body(pre, code)

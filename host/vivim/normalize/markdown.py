@@ -25,7 +25,7 @@ from .converter import TurnConverter
 from .escaping import escape_inline, escape_line_start
 from .fragments import Fragments, finish
 from .math import replace_math
-from .sanitize import cap_depth, clean_input, preserve_line_breaks, remove_junk, tags
+from .sanitize import cap_depth, clean_input, is_gone, preserve_line_breaks, remove_junk, tags
 from .sites import SiteRules, rules_for
 from .text import inner_text
 
@@ -117,14 +117,14 @@ def _select_all(soup, selectors: tuple[str, ...]) -> list:  # noqa: ANN001
 
 def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001
     for tag in _select_all(soup, selectors):
-        if not tag.decomposed:
+        if not is_gone(tag):
             tag.decompose()
 
 
 def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
     """Screen-reader and chrome labels ("You said:", "Copy code"): short elements that are only that."""
     for tag in tags(soup, _LABEL_TAGS):
-        if tag.decomposed:
+        if is_gone(tag):
             continue
         if _in_running_text(tag):
             continue  # "Click <span>Copy</span> to ..." is the user's sentence, not chrome
@@ -157,7 +157,7 @@ def _short_text(tag, limit: int) -> str:  # noqa: ANN001
 
 def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001
     for tag in _select_all(soup, rules.reasoning):
-        if tag.decomposed or not tag.get_text(strip=True):
+        if is_gone(tag) or not tag.get_text(strip=True):
             continue
         tag.name = "blockquote"
         tag.attrs = {}

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .sanitize import tags
+from .sanitize import is_gone, tags
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -59,10 +59,10 @@ def replace_math(soup: "BeautifulSoup", register: Register) -> None:
     """
     # MathJax 2 first: its script holds the TeX, the rendered copy before it may hold MathML.
     for script in tags(soup, {"script"}):
-        if not script.decomposed and str(script.get("type", "")).startswith("math/tex"):
+        if not is_gone(script) and str(script.get("type", "")).startswith("math/tex"):
             _replace_mathjax2(soup, script, register)
     for tag in tags(soup):
-        if tag.decomposed:
+        if is_gone(tag):
             continue
         name = tag.name
         if tag.has_attr("data-math"):  # Gemini: the source is an attribute

@@ -45,6 +45,25 @@ _VERBATIM = frozenset({"pre", "code", "kbd", "samp"})  # their whitespace is the
 _PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
 
 
+def _quiet_bs4_guesses() -> None:
+    """bs4 warns when a turn's text looks like a file name, URL or XML: it is still a turn."""
+    import warnings
+
+    from bs4 import MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
+    warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+    warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+
+
+_quiet_bs4_guesses()
+
+
+def is_gone(tag: object) -> bool:
+    """Whether `tag` was decomposed. bs4's own `.decomposed` searches the whole subtree
+    (its `__getattr__` turns the missing `_decomposed` into a `find()`): quadratic on big turns."""
+    return bool(getattr(tag, "__dict__", {}).get("_decomposed", False))
+
+
 def tags(root: "Tag", names: "frozenset[str] | set[str] | None" = None) -> "list[Tag]":
     """Every element under `root` (document order), optionally only those named `names`.
 
@@ -105,7 +124,7 @@ def remove_junk(soup: "BeautifulSoup") -> None:
         if isinstance(node, (Comment, CData, Declaration, Doctype, ProcessingInstruction)):
             node.extract()
     for tag in tags(soup):
-        if tag.decomposed:
+        if is_gone(tag):
             continue
         role = str(tag.attrs.get("role", "")).lower() if tag.attrs else ""
         if tag.name in JUNK_TAGS or role in JUNK_ROLES or is_hidden(tag):
@@ -129,7 +148,7 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
             continue
     seen: set[int] = set()
     for root in roots:
-        if (root.decomposed or id(root) in seen or root.name in _VERBATIM
+        if (is_gone(root) or id(root) in seen or root.name in _VERBATIM
                 or root.find_parent(list(_VERBATIM)) is not None):
             continue
         seen.add(id(root))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..sanitize import is_gone
 from . import SiteRules
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ QUERY_LINE = "p.query-text-line"
 def _join_query_lines(soup: "BeautifulSoup") -> None:
     """One typed line per `<p>`: a run of them becomes one paragraph with line breaks."""
     for line in soup.select(QUERY_LINE):
-        if line.decomposed or line.parent is None or _is_query_line(line.find_previous_sibling()):
+        if is_gone(line) or line.parent is None or _is_query_line(line.find_previous_sibling()):
             continue  # gone, or not the first line of its run
         following = line.find_next_sibling()
         while _is_query_line(following):
