@@ -36,9 +36,9 @@ export async function conversationsView(main, { id, message } = {}) {
   else clear(reader, h("div", { class: "empty" }, "Choose a conversation, or press ", h("kbd", {}, "j"), " / ", h("kbd", {}, "k"), " to move through the list."));
 }
 
-export function providerSelect(value, label = "Provider") {
+export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
   const select = h("select", { "aria-label": label },
-    h("option", { value: "" }, "All providers"),
+    h("option", { value: "" }, anyLabel),
     ["chatgpt", "claude", "gemini"].map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;

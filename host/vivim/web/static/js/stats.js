@@ -25,7 +25,7 @@ export async function statsView(main, params) {
       card("Searchable chunks", fmtNumber(s.chunks)),
       card("Embedding backlog", fmtNumber(s.embedding_backlog), s.embedding_backlog ? "waiting for the embedding worker" : "all embedded"),
       card("Last capture", s.last_capture_at ? fmtDateTime(s.last_capture_at) : "never", null, true)),
-    h("h2", {}, "Messages per day"),
+    h("h2", {}, s.days > MONTHLY_AFTER_DAYS ? "Messages per month" : "Messages per day"),
     h("div", { class: "panel pad" }, dayChart(s.by_day, s.days), legend()),
     h("div", { class: "grid2" },
       h("div", {}, h("h2", {}, "Per provider"), h("div", { class: "panel pad" }, providerTable(s.by_provider))),
@@ -45,42 +45,71 @@ function legend() {
   return h("div", { class: "legend" }, PROVIDERS.map((p) => h("span", {}, h("span", { class: `swatch ${fillClass(p)}` }), providerName(p))));
 }
 
-function dayChart(rows, days) {
-  const W = 900, H = 220, pad = { l: 40, r: 8, t: 10, b: 24 };
-  const byDay = new Map();
+const MONTHLY_AFTER_DAYS = 120;
+
+function isoDay(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+// Buckets to draw: one per day for short periods, one per month for long ones ("All time"
+// starts at the first month with data rather than ten empty years).
+function buckets(rows, days) {
+  const monthly = days > MONTHLY_AFTER_DAYS;
+  const keyOf = (day) => (monthly ? day.slice(0, 7) : day);
+  const counts = new Map();
   for (const r of rows) {
-    if (!byDay.has(r.day)) byDay.set(r.day, {});
-    byDay.get(r.day)[r.provider] = r.messages;
+    const key = keyOf(r.day);
+    if (!counts.has(key)) counts.set(key, {});
+    const c = counts.get(key);
+    c[r.provider] = (c[r.provider] || 0) + r.messages;
   }
   const today = new Date();
-  const list = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() - i);
-    const key = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-    list.push([key, byDay.get(key) || {}]);
+  let start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
+  if (monthly && rows.length) {
+    const first = rows.map((r) => r.day).sort()[0];
+    const firstDate = new Date(`${first.slice(0, 7)}-01T00:00:00`);
+    if (firstDate > start) start = firstDate;
   }
+  const list = [];
+  if (monthly) {
+    for (let d = new Date(start.getFullYear(), start.getMonth(), 1); d <= today; d = new Date(d.getFullYear(), d.getMonth() + 1, 1)) {
+      const key = isoDay(d).slice(0, 7);
+      list.push([key, counts.get(key) || {}]);
+    }
+  } else {
+    for (let d = start; d <= today; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) {
+      list.push([isoDay(d), counts.get(isoDay(d)) || {}]);
+    }
+  }
+  return { list, monthly };
+}
+
+function dayChart(rows, days) {
+  const W = 900, H = 220, pad = { l: 40, r: 8, t: 10, b: 24 };
+  const { list, monthly } = buckets(rows, days);
   const max = Math.max(1, ...list.map(([, v]) => Object.values(v).reduce((a, b) => a + b, 0)));
   const plotW = W - pad.l - pad.r, plotH = H - pad.t - pad.b;
-  const bw = plotW / list.length;
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Messages per day over the last ${days} days` });
+  const bw = plotW / Math.max(1, list.length);
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img",
+                             "aria-label": `Messages per ${monthly ? "month" : "day"} over the last ${days} days` });
   for (const f of [0, 0.5, 1]) {
     const y = pad.t + plotH * (1 - f);
     chart.append(svg("line", { class: "axis", x1: pad.l, x2: W - pad.r, y1: y, y2: y }),
       svg("text", { x: pad.l - 6, y: y + 4, "text-anchor": "end" }, fmtNumber(Math.round(max * f))));
   }
-  list.forEach(([day, counts], i) => {
+  list.forEach(([key, counts], i) => {
     let y = pad.t + plotH;
     const x = pad.l + i * bw;
     for (const p of Object.keys(counts).sort()) {
       const bh = (counts[p] / max) * plotH;
       y -= bh;
       chart.append(svg("rect", { class: fillClass(p), x: x + bw * 0.1, y, width: Math.max(1, bw * 0.8), height: bh },
-        svg("title", {}, `${day} · ${providerName(p)}: ${counts[p]}`)));
+        svg("title", {}, `${key} · ${providerName(p)}: ${fmtNumber(counts[p])}`)));
     }
   });
   const step = Math.max(1, Math.ceil(list.length / 8));
-  list.forEach(([day], i) => {
-    if (i % step === 0) chart.append(svg("text", { x: pad.l + i * bw + bw / 2, y: H - 6, "text-anchor": "middle" }, list.length > 400 ? day.slice(0, 7) : day.slice(5)));
+  list.forEach(([key], i) => {
+    if (i % step === 0) chart.append(svg("text", { x: pad.l + i * bw + bw / 2, y: H - 6, "text-anchor": "middle" }, monthly ? key : key.slice(5)));
   });
   if (!rows.length) chart.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "No messages in this period"));
   return chart;
@@ -100,7 +129,7 @@ function modelBars(models) {
   if (!models || !models.length) return h("p", { class: "muted" }, "No assistant turns yet.");
   const max = Math.max(...models.map((m) => m.messages));
   return h("div", {}, models.map((m) =>
-    h("div", { class: "bar-row" }, h("span", { title: providerName(m.provider) }, m.model),
+    h("div", { class: "bar-row" }, h("span", {}, m.model, h("span", { class: "muted" }, ` · ${providerName(m.provider)}`)),
       h("span", { class: "bar-track" }, svg("svg", { viewBox: "0 0 100 12", preserveAspectRatio: "none", "aria-hidden": "true" },
         svg("rect", { class: fillClass(m.provider), x: 0, y: 0, height: 12, width: Math.max(1, (m.messages / max) * 100) }))),
       h("span", { class: "muted" }, fmtNumber(m.messages)))));

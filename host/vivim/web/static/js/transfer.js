@@ -5,7 +5,7 @@ import { providerSelect } from "./conversations.js";
 
 export function transferView(main) {
   const file = h("input", { type: "file", id: "import-file", accept: ".zip,.json,.html,application/zip,application/json,text/html", "aria-label": "Export file" });
-  const provider = providerSelect("", "Provider (detected when left empty)");
+  const provider = providerSelect("", "Provider (detected when left empty)", "Detect the provider");
   const progress = h("progress", { max: 1, value: 0, class: "hidden", id: "import-progress" });
   const note = h("p", { class: "muted", id: "import-status" }, "A ChatGPT or Claude conversations.json (or its ZIP), or a Google Takeout Gemini activity file.");
   const button = h("button", { class: "primary", type: "submit" }, "Import");
