@@ -87,3 +87,26 @@ def test_reciprocal_rank_fusion_rewards_agreement_and_breaks_ties_by_id() -> Non
     fused = reciprocal_rank_fusion([[3, 1, 2], [1, 4]])
     assert fused[0][0] == 1
     assert [i for i, _ in fused[1:3]] == [3, 4]  # equal scores (rank 1 in one list): lower id first
+
+
+def test_a_selective_filter_still_finds_its_few_keyword_hits_among_many_better_ones(bare_db: Any) -> None:
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+    from vivim.search import keyword_ranking
+    from vivim.store.capture import upsert_capture
+
+    def add(provider: str, external_id: str, text: str) -> None:
+        bare_db.execute("BEGIN IMMEDIATE")
+        upsert_capture(bare_db, CaptureUpsert(
+            conversation=ConversationIn(provider=provider, external_id=external_id),
+            turns=[TurnIn(key="t", role="user", text=text, markdown=text)]))
+        bare_db.execute("COMMIT")
+
+    for n in range(20):  # short, so BM25 ranks them above the long ones
+        add("chatgpt", f"z{n}", f"zebra zebra {n}")
+    for n in range(2):
+        add("claude", f"c{n}", "a zebra seen far away across the plain among many other animals " * 3)
+    ranked = keyword_ranking(bare_db, "zebra", Filters(provider="claude"), limit=2)
+    providers = {bare_db.execute(
+        "SELECT c.provider FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE ch.id = ?", (i,)).fetchone()[0] for i in ranked}
+    assert len(ranked) == 2 and providers == {"claude"}
