@@ -303,6 +303,11 @@ class SyncEngine:
         self._notify()
         return rotated
 
+    def reload_vault(self) -> None:
+        fresh = crypto.load_vault(self.keys_dir)
+        if fresh.keys:
+            self.vault = fresh
+
     async def adopt_vault(self, vault: crypto.VaultKeys | None) -> None:
         """A joining device takes the vault's keys (or none, as a blind backup)."""
         if vault is None:

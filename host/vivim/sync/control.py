@@ -1,0 +1,205 @@
+"""What the `vivim pair/devices/peers/backup/restore` commands do, callable without a CLI.
+
+Pairing needs a running sync node. The CLI writes a request into the database; the node of the
+process holding the data directory's lock carries it out. When no process holds the lock, the
+command takes it and runs the sync service itself while it waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from .. import crypto
+from ..config import Paths
+from ..errors import ConfigError, NotFound, SyncError
+from ..store import Store
+from . import pairing
+
+NODE_WAIT = 20.0
+
+
+@contextlib.asynccontextmanager
+async def sync_node(paths: Paths) -> AsyncIterator[Store]:
+    """A store whose data directory has a running sync node: another process's, or our own."""
+    from ..runtime import Runtime
+    from ..singleton import DataDirLock
+
+    lock = DataDirLock(paths.lock)
+    if lock.try_acquire():
+        runtime = await Runtime.open(paths)
+        runtime.is_singleton = True
+        from .service import start
+
+        service = await start(runtime)
+        try:
+            yield runtime.store
+        finally:
+            await service.stop()
+            await runtime.close()
+            lock.release()
+        return
+    store = await Store.open(paths.db)
+    try:
+        deadline = time.monotonic() + NODE_WAIT
+        while not await node_addrs(store):
+            if time.monotonic() > deadline:
+                raise SyncError("the VIVIM process that holds this data directory is not running sync; "
+                                "check that sync is enabled, or stop it and retry")
+            await asyncio.sleep(0.2)
+        yield store
+    finally:
+        await store.close()
+
+
+async def node_addrs(store: Store) -> list[str]:
+    row = await store.fetchone("SELECT value FROM sync_state WHERE key = 'addrs'")
+    return json.loads(row[0]) if row and row[0] else []
+
+
+async def wait_request(store: Store, request_id: int, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        request = await store.read(pairing.get_request, request_id)
+        if request is None:
+            raise NotFound("the pairing request disappeared")
+        if request["status"] != "pending" or time.monotonic() > deadline:
+            return request
+        await asyncio.sleep(0.2)
+
+
+async def pair_offer(paths: Paths, *, ttl: float = pairing.CODE_TTL,
+                     on_code: Callable[[str, list[str]], None] | None = None) -> dict[str, Any]:
+    code = pairing.new_code()
+    async with sync_node(paths) as store:
+        request_id = await store.write(lambda c: pairing.create_request(c, "offer", code, ttl=ttl))
+        if on_code:
+            on_code(code, await node_addrs(store))
+        return await wait_request(store, request_id, ttl + 1)
+
+
+async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: bool = False,
+                    timeout: float = 60.0) -> dict[str, Any]:
+    async with sync_node(paths) as store:
+        request_id = await store.write(
+            lambda c: pairing.create_request(c, "join", code, addr=addr, blind=blind, ttl=timeout))
+        return await wait_request(store, request_id, timeout + 1)
+
+
+def devices(conn: Any) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT d.peer_id, d.name, d.blind, d.status, d.added_at, d.revoked_at,"
+        " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
+        " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries"
+        " FROM sync_devices d ORDER BY d.status = 'self' DESC, d.added_at"
+    ).fetchall()
+    return [{k: r[k] for k in r.keys()} for r in rows]
+
+
+async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:
+    """Revoke a device (by peer id or a unique prefix of it, or its name) and rotate the vault key."""
+    from .engine import SyncEngine
+
+    store = await Store.open(paths.db)
+    try:
+        listed = await store.read(devices)
+        matches = [d for d in listed if d["status"] == "paired" and
+                   (d["peer_id"] == ident or d["peer_id"].startswith(ident) or d["name"] == ident)]
+        if len(matches) != 1:
+            raise NotFound(f"{'no' if not matches else 'more than one'} paired device matches {ident!r}")
+        engine = await SyncEngine.open(store, paths.keys)
+        rotated = await engine.revoke(matches[0]["peer_id"])
+        return {"revoked": matches[0]["peer_id"], "name": matches[0]["name"], "vault_key_rotated": rotated}
+    finally:
+        await store.close()
+
+
+def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
+    import multiaddr
+
+    try:
+        parsed = multiaddr.Multiaddr(addr)
+        peer_id = parsed.value_for_protocol("p2p")
+    except Exception as exc:
+        raise ConfigError(f"not a multiaddr with a /p2p/<peer id> part: {addr} ({exc})") from None
+    conn.execute(
+        "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id",
+        (addr, peer_id, source, time.time()),
+    )
+    return {"addr": addr, "peer_id": peer_id}
+
+
+def addresses(conn: Any) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT addr, peer_id, source, last_ok FROM sync_addresses ORDER BY added_at").fetchall()
+    return [{k: r[k] for k in r.keys()} for r in rows]
+
+
+# ---- backups ------------------------------------------------------------------------------------
+
+SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_marks", "sync_pairing",
+               "sync_state")
+
+
+async def backup(paths: Paths, target: Path, passphrase: str | None = None) -> dict[str, Any]:
+    """The whole store, as one consistent SQLite snapshot, encrypted with the vault key (or a passphrase)."""
+    import tempfile
+
+    from ..store.connection import connect_sync
+
+    vault = crypto.load_vault(paths.keys)
+    with tempfile.TemporaryDirectory(dir=paths.root) as tmp:
+        snapshot = Path(tmp) / "snapshot.sqlite3"
+        source = connect_sync(paths.db, load_vec=False)
+        dest = connect_sync(snapshot, load_vec=False)
+        try:
+            await asyncio.to_thread(source.backup, dest)
+        finally:
+            dest.close()
+            source.close()
+        data = snapshot.read_bytes()
+    blob = crypto.encrypt_backup(data, vault=vault, passphrase=passphrase)
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(blob)
+    return {"path": str(target), "bytes": len(blob), "with": "passphrase" if passphrase else "vault key"}
+
+
+async def restore(paths: Paths, source: Path, passphrase: str | None = None) -> dict[str, Any]:
+    """Replace this data directory's store with a backup's. The device keeps its own identity;
+    sync state is reset (devices, log), so pair again to sync."""
+    from ..singleton import DataDirLock
+    from ..store.connection import connect_sync
+
+    data = crypto.decrypt_backup(source.read_bytes(), vault=crypto.load_vault(paths.keys), passphrase=passphrase)
+    lock = DataDirLock(paths.lock)
+    if not lock.try_acquire():
+        raise ConfigError("a VIVIM process is using this data directory; close the browser or stop `vivim serve`")
+    try:
+        staged = paths.root / "restore.tmp.sqlite3"
+        fd = os.open(staged, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        conn = connect_sync(staged, load_vec=False)
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE")
+            counts = conn.execute("SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM messages)").fetchone()
+            has_sync = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_log'").fetchone()
+            if has_sync:
+                for table in SYNC_TABLES:
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
+        finally:
+            conn.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(paths.db) + suffix).unlink(missing_ok=True)
+        os.replace(staged, paths.db)
+        return {"conversations": counts[0], "messages": counts[1]}
+    finally:
+        lock.release()

@@ -1,0 +1,366 @@
+"""The sync node: a py-libp2p host (Noise only, yamux) speaking `/vivim/sync/1.0.0` with paired
+devices and `/vivim/pair/1.0.0` while a pairing code is waiting. Runs in trio guest mode
+(bridge.py); all database work goes back to asyncio through the engine.
+
+A session is one stream per pair of devices: both sides send their version vectors, then
+each sends the entries the other lacks (in batches, each acknowledged with the receiver's new
+version vector) and afterwards pushes new entries as they appear. A peer that is not a paired,
+unrevoked device gets its stream reset and its connection closed before anything is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import SyncError, Unauthorized, VivimError
+from . import pairing
+from .bridge import TrioGuest
+from .engine import SyncEngine
+from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
+
+log = logging.getLogger(__name__)
+
+DIAL_INTERVAL = 2.0
+BATCH = 500
+
+
+def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool) -> Any:
+    import multiaddr
+    from libp2p import new_host
+    from libp2p.crypto.ed25519 import create_new_key_pair
+    from libp2p.crypto.x25519 import X25519PrivateKey
+    from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
+    from libp2p.security.noise.transport import Transport as NoiseTransport
+
+    key_pair = create_new_key_pair(seed)  # the device's Ed25519 key: a stable peer id
+    # Noise only: py-libp2p's default list would also offer plaintext and secio.
+    security = {NOISE_ID: NoiseTransport(key_pair, noise_privkey=X25519PrivateKey.new())}
+    if enable_mdns and mdns_interfaces:
+        _constrain_mdns(mdns_interfaces)
+    return new_host(key_pair=key_pair, sec_opt=security, enable_mDNS=enable_mdns,
+                    listen_addrs=[multiaddr.Multiaddr(a) for a in listen])
+
+
+def _constrain_mdns(interfaces: list[str]) -> None:
+    """py-libp2p's mDNS opens a Zeroconf on every interface; tests (and cautious users) narrow it."""
+    import functools
+
+    import zeroconf
+    from libp2p.discovery.mdns import mdns
+
+    mdns.Zeroconf = functools.partial(zeroconf.Zeroconf, interfaces=interfaces)
+
+
+class Session:
+    def __init__(self, node: "SyncNode", stream: Any, peer: str) -> None:
+        import trio
+
+        self.node, self.stream, self.peer = node, stream, peer
+        self.theirs: dict[str, int] = {}
+        self.changed = trio.Event()
+        self.acked = trio.Event()
+        self.bytes_out = 0
+        self.bytes_in = 0
+
+    def poke(self) -> None:
+        self.changed.set()
+
+    async def run(self) -> None:
+        import trio
+
+        engine = self.node.engine
+        self.bytes_out += await write_frame(self.stream, {"t": "hello", "vv": await self.node.bridge.wait(engine.version_vector())})
+        hello = await read_frame(self.stream)
+        if hello.get("t") != "hello":
+            raise SyncError("the peer did not start with hello")
+        self.theirs = dict(hello.get("vv") or {})
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._receive, nursery)
+            await self._send()
+
+    async def _send(self) -> None:
+        import trio
+
+        engine = self.node.engine
+        last_sent: list[bytes] = []
+        while True:
+            self.changed = trio.Event()
+            if not await self.node._allowed(self.peer):
+                raise SyncError(f"{self.peer} is no longer a paired device")
+            batch = [raw for _, raw in await self.node.bridge.wait(engine.entries_for(self.theirs, limit=BATCH))]
+            if batch and batch != last_sent:
+                self.acked = trio.Event()
+                self.bytes_out += await write_frame(self.stream, {"t": "entries", "e": batch})
+                last_sent = batch
+                await self.acked.wait()
+                continue
+            await self.changed.wait()
+            last_sent = []
+
+    async def _receive(self, nursery: Any) -> None:
+        engine = self.node.engine
+        try:
+            while True:
+                message = await read_frame(self.stream)
+                kind = message.get("t")
+                if kind == "entries":
+                    raws = list(message.get("e") or [])
+                    self.bytes_in += sum(len(r) for r in raws)
+                    await self.node.bridge.wait(engine.ingest(raws))
+                    vv = await self.node.bridge.wait(engine.version_vector())
+                    self.bytes_out += await write_frame(self.stream, {"t": "ack", "vv": vv})
+                elif kind == "ack":
+                    self.theirs = dict(message.get("vv") or {})
+                    self.acked.set()
+                    self.changed.set()
+        finally:
+            nursery.cancel_scope.cancel()
+
+
+class SyncNode:
+    def __init__(self, engine: SyncEngine, bridge: TrioGuest, *, listen: Sequence[str], mdns: bool,
+                 mdns_interfaces: list[str] | None = None) -> None:
+        self.engine = engine
+        self.bridge = bridge
+        self.listen = list(listen)
+        self.mdns = mdns
+        self.mdns_interfaces = mdns_interfaces
+        self.host: Any = None
+        self.sessions: dict[str, Session] = {}
+        self.addrs: list[str] = []
+        self.refused = 0
+        self.last_error: str | None = None
+        self.pairing_busy = False
+        engine.listeners.append(self._on_change)
+
+    def _on_change(self) -> None:
+        self.bridge.notify(self._poke_all)
+
+    def _poke_all(self) -> None:
+        for session in list(self.sessions.values()):
+            session.poke()
+
+    # ---- trio side -----------------------------------------------------------------------------
+
+    async def run(self, task_status: Any) -> None:
+        import trio
+
+        self.host = make_host(self.engine.device.seed, self.listen, self.mdns_interfaces, self.mdns)
+        self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync)
+        self.host.set_stream_handler(PAIR_PROTOCOL, self._handle_pair)
+        import multiaddr
+
+        async with self.host.run([multiaddr.Multiaddr(a) for a in self.listen]):
+            self.addrs = _expand_wildcards([str(a) for a in self.host.get_addrs()])
+            task_status.started(self.addrs)
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._dial_loop, nursery)
+                await trio.sleep_forever()
+
+    async def _allowed(self, peer: str) -> bool:
+        return peer in await self.bridge.wait(self.engine.allowed_peers())
+
+    async def _refuse(self, stream: Any, peer: Any) -> None:
+        self.refused += 1
+        log.warning("refused a sync stream from unpaired peer %s", peer)
+        try:
+            await stream.reset()
+        finally:
+            try:
+                await self.host.disconnect(peer)
+            except Exception:
+                pass
+
+    async def _handle_sync(self, stream: Any) -> None:
+        peer_id = stream.muxed_conn.peer_id
+        peer = peer_id.to_base58()
+        if not await self._allowed(peer):
+            await self._refuse(stream, peer_id)
+            return
+        await self._serve_session(stream, peer)
+
+    async def _serve_session(self, stream: Any, peer: str) -> None:
+        session = Session(self, stream, peer)
+        self.sessions[peer] = session
+        try:
+            await session.run()
+        except Exception as exc:
+            log.info("sync session with %s ended: %s", peer, exc)
+        finally:
+            if self.sessions.get(peer) is session:
+                del self.sessions[peer]
+            try:
+                await stream.reset()
+            except Exception:
+                pass
+
+    async def _dial_loop(self, nursery: Any) -> None:
+        import trio
+
+        while True:
+            try:
+                await self._dial_known(nursery)
+            except Exception as exc:
+                log.debug("dialing peers failed: %s", exc)
+            await trio.sleep(DIAL_INTERVAL)
+
+    async def _dial_known(self, nursery: Any) -> None:
+        allowed = await self.bridge.wait(self.engine.allowed_peers())
+        book = await self.bridge.wait(self.engine.store.fetchall("SELECT addr, peer_id FROM sync_addresses"))
+        targets: dict[str, list[str]] = {}
+        for addr, peer in book:
+            if peer:
+                targets.setdefault(peer, []).append(addr)
+        if self.mdns:
+            for peer_id in self.host.get_peerstore().peers_with_addrs():
+                name = peer_id.to_base58()
+                if name in allowed:
+                    for a in self.host.get_peerstore().addrs(peer_id):
+                        targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
+        for peer, addrs in targets.items():
+            if peer in allowed and peer not in self.sessions and peer != self.engine.peer_id:
+                nursery.start_soon(self._dial, peer, addrs)
+
+    async def _dial(self, peer: str, addrs: list[str]) -> None:
+        if peer in self.sessions:
+            return
+        stream = await self._open(addrs, SYNC_PROTOCOL)
+        if stream is None:
+            return
+        if peer in self.sessions:  # they dialled us meanwhile
+            await stream.reset()
+            return
+        await self._serve_session(stream, peer)
+
+    async def _open(self, addrs: list[str], protocol: str) -> Any:
+        import multiaddr
+        from libp2p.peer.peerinfo import info_from_p2p_addr
+
+        for addr in addrs:
+            try:
+                info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+                await self.host.connect(info)
+                stream = await self.host.new_stream(info.peer_id, [protocol])
+                await self.bridge.wait(self.engine.store.write(
+                    lambda c: c.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (time.time(), addr))))
+                return stream
+            except Exception as exc:
+                self.last_error = f"{addr}: {exc}"
+                log.debug("could not open %s to %s: %s", protocol, addr, exc)
+        return None
+
+    # ---- pairing --------------------------------------------------------------------------------
+
+    async def _handle_pair(self, stream: Any) -> None:
+        peer = stream.muxed_conn.peer_id.to_base58()
+        offers = await self.bridge.wait(self.engine.store.read(pairing.pending_offers))
+        if not offers or self.pairing_busy:
+            await write_frame(stream, {"t": "error", "error": "no pairing code is waiting on this device"})
+            await stream.reset()
+            return
+        request_id, code = offers[-1]
+        self.pairing_busy = True
+        try:
+            members = await self.bridge.wait(self.engine.member_records())
+            result = await pairing.offer(stream, code, me=self.engine.self_record(), my_addrs=self.addrs,
+                                         remote_peer=peer, members=members, vault=self.engine.vault)
+            joiner = result["joiner"]
+            await self.bridge.wait(self.engine.add_device(joiner))
+            await self.bridge.wait(self.engine.store.write(_remember_addrs, result["addrs"], joiner.peer_id, "pairing"))
+            await self.bridge.wait(self.engine.store.write(pairing.finish_request, request_id, "done", {
+                "peer_id": joiner.peer_id, "name": joiner.name, "blind": joiner.blind,
+                "fingerprint": result["fingerprint"]}))
+        except Unauthorized as exc:
+            log.warning("pairing attempt from %s failed: %s", peer, exc.message)
+            await self.bridge.wait(self.engine.store.write(pairing.count_failure, request_id))
+        except Exception as exc:
+            log.warning("pairing with %s broke off: %s", peer, exc)
+        finally:
+            self.pairing_busy = False
+            try:
+                await stream.close()
+            except Exception:
+                pass
+
+    async def join(self, request: dict[str, Any]) -> None:
+        """Run one join request from the database against its address (or every mDNS peer)."""
+        addrs = [request["addr"]] if request.get("addr") else self._mdns_addrs()
+        outcome: tuple[str, dict[str, Any]] = ("failed", {"error": "no device to pair with was found"})
+        me = self.engine.self_record()
+        me.blind = bool(request.get("blind"))
+        for addr in addrs:
+            stream = await self._open([addr], PAIR_PROTOCOL)
+            if stream is None:
+                outcome = ("failed", {"error": f"could not reach {addr}: {self.last_error}"})
+                continue
+            remote = stream.muxed_conn.peer_id.to_base58()
+            try:
+                result = await pairing.join(stream, request["code"], me=me, my_addrs=self.addrs,
+                                            remote_peer=remote, device=self.engine.device)
+            except VivimError as exc:
+                outcome = ("failed", {"error": exc.message})
+                continue
+            except Exception as exc:
+                outcome = ("failed", {"error": f"pairing broke off: {exc}"})
+                continue
+            finally:
+                try:
+                    await stream.close()
+                except Exception:
+                    pass
+            offerer = result["offerer"]
+            await self.bridge.wait(self.engine.adopt_vault(result["vault"]))
+            await self.bridge.wait(self.engine.add_device(offerer, result["members"]))
+            await self.bridge.wait(self.engine.store.write(_remember_addrs, [addr, *result["addrs"]],
+                                                           offerer.peer_id, "pairing"))
+            outcome = ("done", {"peer_id": offerer.peer_id, "name": offerer.name,
+                                "fingerprint": result["fingerprint"]})
+            break
+        await self.bridge.wait(self.engine.store.write(pairing.finish_request, request["id"], *outcome))
+
+    def _mdns_addrs(self) -> list[str]:
+        if not self.mdns or self.host is None:
+            return []
+        out = []
+        for peer_id in self.host.get_peerstore().peers_with_addrs():
+            if peer_id == self.host.get_id():
+                continue
+            for a in self.host.get_peerstore().addrs(peer_id):
+                out.append(f"{a}/p2p/{peer_id.to_base58()}")
+                break
+        return out
+
+
+def _remember_addrs(conn: Any, addrs: list[str], peer_id: str, source: str) -> None:
+    now = time.time()
+    for addr in addrs:
+        if "/p2p/" not in addr:
+            addr = f"{addr}/p2p/{peer_id}"
+        if "/ip4/0.0.0.0/" in addr:
+            continue
+        conn.execute(
+            "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id",
+            (addr, peer_id, source, now),
+        )
+
+
+def _expand_wildcards(addrs: list[str]) -> list[str]:
+    """A node listening on 0.0.0.0 is reachable at each of this machine's IPv4 addresses."""
+    out: list[str] = []
+    for addr in addrs:
+        if "/ip4/0.0.0.0/" not in addr:
+            out.append(addr)
+            continue
+        try:
+            import ifaddr
+
+            ips = [ip.ip for adapter in ifaddr.get_adapters() for ip in adapter.ips if isinstance(ip.ip, str)]
+        except Exception:
+            ips = ["127.0.0.1"]
+        ips.sort(key=lambda ip: ip.startswith("127."))  # LAN addresses first
+        out.extend(addr.replace("/ip4/0.0.0.0/", f"/ip4/{ip}/") for ip in ips)
+    return out
