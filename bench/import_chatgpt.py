@@ -89,7 +89,6 @@ def write_export(path: Path, total: int, per_conversation: int, seed: int) -> tu
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
-    rss_import = 0.0
     export = folder / "conversations.json"
     started = time.perf_counter()
     conversations, messages = write_export(export, args.messages, args.per_conversation, args.seed)
