@@ -186,3 +186,7 @@ def test_code_nested_in_quote_and_lists_carries_every_prefix_on_every_line() -> 
             "<li><ol><li><pre><code>x\ny</code></pre></li></ol></li></ul>")
     assert md(html) == ("- > ```\n  > a\n  >\n  > b\n  > ```\n"
                         "- 1. ```\n     x\n     y\n     ```")
+
+
+def test_a_prompt_that_is_only_a_chrome_word_is_kept() -> None:
+    assert md('<div data-message-author-role="user"><div class="whitespace-pre-wrap">Edit</div></div>', "chatgpt") == "Edit"

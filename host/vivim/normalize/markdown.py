@@ -123,6 +123,7 @@ def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001
 
 def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
     """Screen-reader and chrome labels ("You said:", "Copy code"): short elements that are only that."""
+    whole: str | None = None
     for tag in tags(soup, _LABEL_TAGS):
         if is_gone(tag):
             continue
@@ -132,7 +133,10 @@ def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
         if not text:
             continue
         if any(p.fullmatch(text) for p in rules.label_patterns):
-            tag.decompose()
+            if whole is None:
+                whole = " ".join(soup.get_text(" ").split())
+            if text != whole:  # a prompt that is just "Edit" is the user's, not chrome
+                tag.decompose()
 
 
 def _in_running_text(tag) -> bool:  # noqa: ANN001
