@@ -61,6 +61,14 @@ class SyncEngine:
     def blind(self) -> bool:
         return self.vault.current is None
 
+    def _save_counters(self, conn: Any) -> None:
+        """Kept in the database so `sync.status` and tests in other processes can read them."""
+        import json
+
+        conn.execute("INSERT INTO sync_state (key, value) VALUES ('counters', ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (json.dumps({**self.counters, "last_rejection": self.last_rejection}),))
+
     def _register_self(self, conn: Any) -> None:
         record = entries.MemberRecord("add", self.peer_id, self.device.sign_pub, self.device.box_pub,
                                       self.device.name, self.blind)
@@ -109,6 +117,7 @@ class SyncEngine:
                     break
         if total:
             self.counters["exported"] += total
+            await self.store.write(self._save_counters)
             self._notify()
         return total
 
@@ -160,6 +169,7 @@ class SyncEngine:
         for reason in result.reasons:
             self.last_rejection = reason
             log.warning("sync refused an entry: %s", reason)
+        await self.store.write(self._save_counters)
         if result.accepted:
             self._notify()
         return result
