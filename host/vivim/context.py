@@ -73,10 +73,12 @@ def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int
 
     draft_words = informative_words(draft)
     need = min(MIN_WORD_OVERLAP, len(draft_words))
-    keyword_ids = keyword_ranking(conn, draft, Filters(), CANDIDATES, any_words=True)
+    # The current conversation is often the closest match: fetch twice as many when it is left out.
+    fetch = CANDIDATES * 2 if exclude_conversation is not None else CANDIDATES
+    keyword_ids = keyword_ranking(conn, draft, Filters(), fetch, any_words=True)
     rankings = [keyword_ids]
     if query_vector is not None:
-        rankings.append([cid for cid, cos in knn(conn, query_vector, CANDIDATES) if cos >= MIN_COSINE])
+        rankings.append([cid for cid, cos in knn(conn, query_vector, fetch) if cos >= MIN_COSINE])
     fused = reciprocal_rank_fusion(rankings)
     details = chunk_details(conn, [cid for cid, _ in fused])
     vectors = load_embeddings(conn, list(details)) if query_vector is not None else {}
