@@ -166,8 +166,9 @@ def test_bold_ending_in_punctuation_before_a_word_still_renders_as_bold() -> Non
 
 
 def test_chrome_words_in_running_text_or_bold_are_the_users_words() -> None:
-    html = "<p>Click <span>Copy</span> to copy, then <strong>Run</strong> it.</p><div><span>Edit</span><svg></svg></div>"
-    assert md(html, "chatgpt") == "Click Copy to copy, then **Run** it."
+    html = ("<h3>Run</h3><p>Click <span>Copy</span> to copy, then <strong>Run</strong> it.</p>"
+            "<div><span>Edit</span><svg></svg></div>")
+    assert md(html, "chatgpt") == "### Run\n\nClick Copy to copy, then **Run** it."
 
 
 def test_link_around_blocks_becomes_one_line_link_and_empty_headings_vanish() -> None:

@@ -32,7 +32,7 @@ from .text import inner_text
 log = logging.getLogger(__name__)
 
 # Elements a label may be: never a paragraph the user wrote.
-_LABEL_TAGS = frozenset({"span", "div", "h2", "h3", "h4", "h5", "h6", "header", "summary"})
+_LABEL_TAGS = frozenset({"span", "div", "header", "summary"})  # never p, li, headings: prose
 _MAX_LABEL_CHARS = 60
 
 
