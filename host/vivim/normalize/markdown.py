@@ -2,9 +2,10 @@
 
 Pipeline (every step works on one bs4 tree, nothing is executed or re-emitted as HTML):
 clean the string (NULs, lone surrogates) -> parse -> flatten what is too deep -> math to
-TeX -> code blocks to bare `<pre>` -> the site's own rewriting and chrome -> screen-reader
-labels, buttons, hidden and non-content elements -> reasoning to a blockquote -> line
-breaks of pre-wrap prompts -> markdownify with our rules -> tidy whitespace.
+TeX -> task-list checkboxes -> code blocks to bare `<pre>` -> the site's own rewriting ->
+reasoning to a blockquote -> the site's chrome -> chrome labels ("You said:") -> buttons,
+hidden and non-content elements -> line breaks of pre-wrap prompts -> markdownify with
+our rules -> tidy whitespace and put code and math back.
 
 Decisions:
 - Reasoning ("Thought for 12s", "Show thinking") toggles are dropped; reasoning text the
@@ -51,7 +52,7 @@ def convert(html: object, provider: str | None = None) -> str:
 def plain_markdown(text: str) -> str:
     """Plain text as Markdown paragraphs (escaped, whitespace tidied)."""
     fragments = Fragments()
-    lines = [escape_inline(" ".join(line.split())) for line in text.split("\n")]
+    lines = [escape_line_start(escape_inline(" ".join(line.split()))) for line in text.split("\n")]
     return finish("\n".join(lines), fragments)
 
 
