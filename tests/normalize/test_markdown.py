@@ -191,3 +191,10 @@ def test_code_nested_in_quote_and_lists_carries_every_prefix_on_every_line() -> 
 
 def test_a_prompt_that_is_only_a_chrome_word_is_kept() -> None:
     assert md('<div data-message-author-role="user"><div class="whitespace-pre-wrap">Edit</div></div>', "chatgpt") == "Edit"
+
+
+def test_plain_text_fallback_is_escaped_markdown_with_tidy_blank_lines() -> None:
+    from vivim.normalize.markdown import plain_markdown
+
+    assert plain_markdown("- not a list\n\n\n\n# not a heading  \nsnake_case *x*") == \
+        "\\- not a list\n\n\\# not a heading\nsnake_case \\*x\\*"
