@@ -122,3 +122,16 @@ async def test_user_text_never_breaks_full_text_syntax(store: Store, query: str)
 async def test_sqlite_vec_is_loaded_in_every_connection(store: Store) -> None:
     row = await store.fetchone("SELECT vec_version()")
     assert row[0].startswith("v0.1")
+
+
+async def test_switching_the_current_branch_moves_the_mark_without_touching_content(store: Store) -> None:
+    turns = [
+        {"key": "a1", "role": "assistant", "text": "Focaccia.", "current": True},
+        {"key": "a2", "role": "assistant", "text": "Ciabatta.", "current": False},
+    ]
+    result = await store.write(upsert_capture, capture(turns, source="import"))
+    turns[0]["current"], turns[1]["current"] = False, True
+    again = await store.write(upsert_capture, capture(turns, source="import"))
+    assert again.updated == 2
+    rows = {m["key"]: m["is_current"] for m in await messages(store, result.conversation_id)}
+    assert rows == {"a1": False, "a2": True}

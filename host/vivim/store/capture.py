@@ -120,7 +120,7 @@ def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, t
     key = turn.key
     for _ in range(8):  # a key, then its branch siblings
         row = conn.execute(
-            "SELECT id, text, content_hash, status, provider_message_id FROM messages"
+            "SELECT id, text, content_hash, status, provider_message_id, is_current FROM messages"
             " WHERE conversation_id = ? AND key = ?",
             (conversation_id, key),
         ).fetchone()
@@ -130,6 +130,13 @@ def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, t
             if row["status"] != turn.status and turn.status == "complete":
                 conn.execute(
                     "UPDATE messages SET status = 'complete', updated_at = ? WHERE id = ?", (now, row["id"])
+                )
+                return "updated", key, row["id"]
+            if turn.current is not None and row["is_current"] != int(turn.current):
+                # The user switched branches on the site (or in a newer export): move the mark.
+                conn.execute(
+                    "UPDATE messages SET is_current = ?, updated_at = ? WHERE id = ?",
+                    (int(turn.current), now, row["id"]),
                 )
                 return "updated", key, row["id"]
             return "unchanged", key, None
