@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from .embed import BATCH_SIZE, get_embedder
+from .errors import StoreBusy
 from .runtime import Runtime
 from .vectors import has_vectors, pending_chunks, store_vectors, vector_counts
 
@@ -90,6 +91,8 @@ class EmbedWorker:
                 await self._embed(batch)
             except asyncio.CancelledError:
                 raise
+            except StoreBusy:
+                await self._sleep(POLL_SECONDS)  # another process is writing a lot (an import): wait a bit
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("embedding batch failed; retrying in %.0f s", RETRY_SECONDS)
