@@ -7,19 +7,14 @@ geckodriver. The extension is installed as a temporary add-on (`webExtension.ins
 from the shipped manifest. Every http(s) request is held by a BiDi network intercept: the fixture URLs
 are answered with `network.provideResponse` (so the page really is https://chatgpt.com/c/... and the
 manifest's match patterns are what is tested); everything else is failed and recorded per tab.
-
-The BiDi connection runs on its own thread with its own event loop, so intercepted requests are
-answered while a test blocks in `wait_for` polling the host's database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -34,10 +29,11 @@ from vivim.config import FIREFOX_EXTENSION_ID, HOST_NAME
 from tests.e2e.harness import (EXTENSION_DIR, PAGES, SITE_FIXTURES, SITE_HOSTS, Browser, vivim_command,
                                wait_for)
 
+from .bidi import BiDiError, Connection, local_value, python_value
+
 FIREFOX = Path(os.environ.get("VIVIM_FIREFOX", "/usr/bin/firefox-esr"))
 # A URL the extension does not match, serving a fixture byte for byte: what the page does on its own.
 BASELINE_ORIGIN = "https://fixture-baseline.test/"
-CALL_TIMEOUT = 30.0
 
 PREFS = {
     "browser.shell.checkDefaultBrowser": False,
@@ -48,116 +44,6 @@ PREFS = {
     # With --remote-allow-system-access: the browser window's chrome context, to open extension pages.
     "remote.experimental.enabled": True,
 }
-
-
-class BiDiError(RuntimeError):
-    pass
-
-
-def _local_value(value: Any) -> dict[str, Any]:
-    """A Python value as a BiDi LocalValue (the arguments of script.callFunction)."""
-    if value is None:
-        return {"type": "null"}
-    if isinstance(value, bool):
-        return {"type": "boolean", "value": value}
-    if isinstance(value, (int, float)):
-        return {"type": "number", "value": value}
-    if isinstance(value, str):
-        return {"type": "string", "value": value}
-    if isinstance(value, (list, tuple)):
-        return {"type": "array", "value": [_local_value(v) for v in value]}
-    if isinstance(value, dict):
-        return {"type": "object", "value": [[str(k), _local_value(v)] for k, v in value.items()]}
-    raise TypeError(f"cannot pass {type(value).__name__} to the page")
-
-
-def _python_value(remote: dict[str, Any]) -> Any:
-    """A BiDi RemoteValue as a Python value (what evaluate returns)."""
-    kind = remote.get("type")
-    if kind in ("undefined", "null"):
-        return None
-    if kind in ("string", "boolean"):
-        return remote["value"]
-    if kind == "number":
-        value = remote["value"]
-        return value if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
-    if kind == "array":
-        return [_python_value(v) for v in remote.get("value", [])]
-    if kind == "object":
-        return {k if isinstance(k, str) else str(_python_value(k)): _python_value(v)
-                for k, v in remote.get("value", [])}
-    return remote  # nodes, functions...: the raw description
-
-
-class _Connection:
-    """One WebDriver BiDi websocket, read on a private event-loop thread."""
-
-    def __init__(self, url: str, on_event: Any) -> None:
-        self._on_event = on_event
-        self.handler_errors: list[str] = []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="bidi", daemon=True)
-        self._thread.start()
-        self._next = 0
-        self._futures: dict[int, asyncio.Future[Any]] = {}
-        self._session: Any = None
-        self._ws: Any = None
-        self._run(self._connect(url))
-
-    def _run(self, coro: Any, timeout: float = CALL_TIMEOUT) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
-
-    async def _connect(self, url: str) -> None:
-        import aiohttp
-
-        self._session = aiohttp.ClientSession()
-        self._ws = await self._session.ws_connect(url, max_msg_size=0, autoping=True)
-        self._reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        async for msg in self._ws:
-            data = json.loads(msg.data)
-            future = self._futures.pop(data.get("id"), None) if "id" in data else None
-            if future is not None:
-                if not future.done():
-                    future.set_result(data)
-            elif data.get("type") == "event":
-                asyncio.ensure_future(self._handle(data))
-        for future in self._futures.values():
-            if not future.done():
-                future.set_exception(BiDiError("the browser closed the BiDi connection"))
-
-    async def _handle(self, event: dict[str, Any]) -> None:
-        try:
-            await self._on_event(self, event["method"], event["params"])
-        except Exception as exc:  # a failed handler must not stall the page: record it
-            self.handler_errors.append(f"{event['method']}: {exc!r}")
-
-    async def acall(self, method: str, params: dict[str, Any]) -> Any:
-        self._next += 1
-        future: asyncio.Future[Any] = self._loop.create_future()
-        self._futures[self._next] = future
-        await self._ws.send_str(json.dumps({"id": self._next, "method": method, "params": params}))
-        reply = await future
-        if reply.get("type") == "error":
-            raise BiDiError(f"{method}: {reply.get('error')}: {reply.get('message')}")
-        return reply["result"]
-
-    def call(self, method: str, params: dict[str, Any], timeout: float = CALL_TIMEOUT) -> Any:
-        return self._run(self.acall(method, params), timeout)
-
-    def close(self) -> None:
-        async def shutdown() -> None:
-            if self._ws is not None:
-                await self._ws.close()
-            if self._session is not None:
-                await self._session.close()
-        try:
-            self._run(shutdown(), timeout=5)
-        except Exception:
-            pass
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
 
 
 class Page:
@@ -175,7 +61,7 @@ class Page:
         target = {"context": self.context}
         if re.match(r"^\s*(async\s+)?(\([^)]*\)|[A-Za-z_$][\w$]*)\s*=>|^\s*(async\s+)?function\b", script):
             result = self.browser.bidi.call("script.callFunction", {
-                "functionDeclaration": script, "arguments": [] if arg is None else [_local_value(arg)],
+                "functionDeclaration": script, "arguments": [] if arg is None else [local_value(arg)],
                 "target": target, "awaitPromise": True, "resultOwnership": "none"})
         else:
             result = self.browser.bidi.call("script.evaluate", {
@@ -183,7 +69,7 @@ class Page:
         if result["type"] == "exception":
             details = result["exceptionDetails"]
             raise BiDiError(f"page script threw: {details.get('text')}")
-        return _python_value(result["result"])
+        return python_value(result["result"])
 
     def inner_text(self, selector: str) -> str:
         return self.evaluate("(s) => document.querySelector(s)?.innerText ?? ''", selector)
@@ -223,7 +109,7 @@ class FirefoxBrowser:
         self.extension_installed = False
         self._write_prefs()
         self.process: subprocess.Popen[str] | None = None
-        self.bidi: _Connection | None = None  # type: ignore[assignment]
+        self.bidi: Connection | None = None  # type: ignore[assignment]
         self._start()
 
     def _start(self) -> None:
@@ -319,7 +205,7 @@ class FirefoxBrowser:
         if not self._ready.wait(30) or not self._listening:
             raise RuntimeError("Firefox did not start its WebDriver BiDi server:\n" + self.log())
         self.timings["launch"] = time.monotonic() - self._started
-        self.bidi = _Connection(self._listening[0] + "/session", self._on_event)
+        self.bidi = Connection(self._listening[0] + "/session", self._on_event)
         self.bidi.call("session.new", {"capabilities": {"alwaysMatch": {
             "webSocketUrl": True, "unhandledPromptBehavior": {"default": "ignore"}}}})
         self.bidi.call("session.subscribe", {"events": [
@@ -328,7 +214,7 @@ class FirefoxBrowser:
             {"type": "pattern", "protocol": "https"}, {"type": "pattern", "protocol": "http"}]})
         self.timings["ready"] = time.monotonic() - self._started
 
-    async def _on_event(self, bidi: _Connection, method: str, params: dict[str, Any]) -> None:
+    async def _on_event(self, bidi: Connection, method: str, params: dict[str, Any]) -> None:
         if method == "browsingContext.userPromptOpened":
             self.dialogs.append(params.get("message", ""))
             await bidi.acall("browsingContext.handleUserPrompt", {"context": params["context"], "accept": False})
@@ -397,19 +283,26 @@ class FirefoxBrowser:
         """How many capture snapshots the content script has run on this page (its performance marks)."""
         return page.evaluate("performance.getEntriesByName('vivim:snapshot').length")
 
+    def chrome(self, function: str, arg: Any = None) -> Any:
+        """Call a function in the browser window's privileged (chrome) scope: Firefox's own view of
+        the add-on (WebExtensionPolicy), and what a click on the toolbar button would do."""
+        window = self.bidi.call("browsingContext.getTree", {"moz:scope": "chrome"})["contexts"][0]["context"]
+        result = self.bidi.call("script.callFunction", {
+            "functionDeclaration": function, "arguments": [] if arg is None else [local_value(arg)],
+            "target": {"context": window}, "awaitPromise": True})
+        if result["type"] == "exception":
+            raise BiDiError(f"chrome script threw: {result['exceptionDetails'].get('text')}")
+        return python_value(result["result"])
+
     def open_popup(self) -> Page:
         """The popup page in a tab. BiDi refuses to navigate a tab to moz-extension:// (web content may
         not), so the browser window's own (chrome) script opens it, as a click on the toolbar would."""
         known = {c["context"] for c in self.bidi.call("browsingContext.getTree", {})["contexts"]}
-        window = self.bidi.call("browsingContext.getTree", {"moz:scope": "chrome"})["contexts"][0]["context"]
         # Each install gets a new random moz-extension:// host name: ask Firefox for this one's.
-        opened_url = self.bidi.call("script.callFunction", {
-            "functionDeclaration": "(id) => { const url = `moz-extension://${WebExtensionPolicy.getByID(id)"
-                                   ".mozExtensionHostname}/popup/popup.html`; gBrowser.selectedTab ="
-                                   " gBrowser.addTab(url, {triggeringPrincipal:"
-                                   " Services.scriptSecurityManager.getSystemPrincipal()}); return url; }",
-            "arguments": [_local_value(FIREFOX_EXTENSION_ID)], "target": {"context": window}, "awaitPromise": False})
-        url = _python_value(opened_url["result"])
+        url = self.chrome("(id) => { const url = `moz-extension://${WebExtensionPolicy.getByID(id)"
+                          ".mozExtensionHostname}/popup/popup.html`; gBrowser.selectedTab = gBrowser.addTab(url,"
+                          " {triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()}); return url; }",
+                          FIREFOX_EXTENSION_ID)
 
         def opened() -> str | None:
             contexts = self.bidi.call("browsingContext.getTree", {})["contexts"]
