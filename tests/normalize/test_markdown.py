@@ -198,3 +198,9 @@ def test_plain_text_fallback_is_escaped_markdown_with_tidy_blank_lines() -> None
 
     assert plain_markdown("- not a list\n\n\n\n# not a heading  \nsnake_case *x*") == \
         "\\- not a list\n\n\\# not a heading\nsnake_case \\*x\\*"
+
+
+def test_prose_next_to_an_unknown_sites_code_is_not_taken_for_a_header() -> None:
+    assert md("<div><div>Result</div><pre><code>42</code></pre></div>") == "Result\n\n```\n42\n```"
+    assert md("<div><div>Rust</div><button>Copy</button><pre><code>fn main(){}</code></pre></div>") == \
+        "```rust\nfn main(){}\n```"

@@ -33,6 +33,17 @@ _GUTTER_CLASS = re.compile(r"line-?numbers?|linenos?|gutter", re.I)
 # Elements that make a wrapper more than a code block's chrome.
 _CONTENT_TAGS_SET = frozenset({"p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"})
 _LINE_WRAPPERS = frozenset({"div", "p", "li", "tr"})
+_LINE_END = object()  # marks the end of a line wrapper during code_text's walk
+# Languages a generic (site-unknown) header may name; anything else there is prose, not chrome.
+KNOWN_LANGUAGES = frozenset("""
+python javascript typescript java c cpp csharp go rust ruby php swift kotlin scala r julia matlab
+perl lua haskell elixir erlang clojure dart bash shell sh zsh fish powershell ps1 bat batch cmd sql
+html xml css scss sass less json json5 jsonc yaml toml ini markdown text diff dockerfile makefile
+cmake graphql proto protobuf solidity vb vba fortran cobol assembly asm nasm ocaml fsharp groovy
+objectivec latex tex jsx tsx vue svelte nginx apache csv regex mermaid terraform hcl nix zig nim
+crystal elm prolog lisp scheme racket verilog vhdl wasm console shell-session env properties
+gradle handlebars jinja twig liquid django http graphviz dot plantuml abap apex ada awk
+""".split())
 # How far up from a <pre> a generic wrapper (header + buttons) is looked for.
 MAX_WRAPPER_CLIMB = 4
 
@@ -65,17 +76,19 @@ def normalize_language(name: str) -> str:
 def code_text(root: "Tag") -> str:
     """The code's text: strings verbatim, `<br>` and line wrappers (CodeMirror) as newlines."""
     from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
 
     out: list[str] = []
     stack: list = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, str) and node == "\0newline":
+        if node is _LINE_END:
             if out and not out[-1].endswith("\n"):
                 out.append("\n")
             continue
         if isinstance(node, NavigableString):
-            out.append(str(node))
+            if not isinstance(node, PreformattedString):  # comments, CDATA: not shown
+                out.append(str(node))
             continue
         if not isinstance(node, Tag):
             continue
@@ -88,7 +101,7 @@ def code_text(root: "Tag") -> str:
             if any(_GUTTER_CLASS.search(c) for c in classes(node)):
                 continue
             if node.name in _LINE_WRAPPERS:
-                stack.append("\0newline")
+                stack.append(_LINE_END)
         stack.extend(reversed(node.contents))
     text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     return text
@@ -111,7 +124,7 @@ def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
             candidate = pre.css.closest(selector)
         except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
             candidate = None
-        if candidate is not None and _only_code_here(candidate, pre):
+        if candidate is not None and _only_code_here(candidate, pre, site_says_so=True):
             return candidate
     container = pre
     for _ in range(MAX_WRAPPER_CLIMB):
@@ -124,8 +137,12 @@ def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
     return container
 
 
-def _only_code_here(candidate: "Tag", pre: "Tag") -> bool:
-    """True when `candidate` holds this one <pre> plus at most chrome: buttons and a short label."""
+def _only_code_here(candidate: "Tag", pre: "Tag", site_says_so: bool = False) -> bool:
+    """True when `candidate` holds this one <pre> plus at most chrome: buttons and one label.
+
+    The label must name a known language, unless the site's own selector found the wrapper
+    (then any short label is its header, e.g. Gemini's "Code snippet").
+    """
     from bs4 import NavigableString, Tag
     from bs4.element import PreformattedString  # comments, CDATA...: not shown
 
@@ -146,7 +163,8 @@ def _only_code_here(candidate: "Tag", pre: "Tag") -> bool:
         text = str(node).strip()
         if not text or text.lower() in _NO_LANGUAGE or text.lower() == "content_copy":
             continue
-        if _LANGUAGE_LABEL.match(text) and labels == 0:
+        if labels == 0 and _LANGUAGE_LABEL.match(text) and (
+                site_says_so or normalize_language(text) in KNOWN_LANGUAGES):
             labels += 1
             continue
         return False
@@ -202,7 +220,8 @@ def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> s
             candidates.extend(container.select(selector))
         except Exception:  # noqa: BLE001 - an invalid site selector must not stop the conversion
             continue
-    if not candidates:  # generic: a leaf div/span outside the code itself
+    generic = not candidates
+    if generic:  # a leaf div/span outside the code itself, naming a known language
         candidates = [t for t in _tags_outside(container, body)
                       if t.name in ("div", "span") and not any(c.name in ("div", "span") for c in tags(t))]
     for tag in candidates:
@@ -213,6 +232,6 @@ def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> s
         text = tag.get_text(" ", strip=True)
         if text and _LANGUAGE_LABEL.match(text):
             found = normalize_language(text)
-            if found:
+            if found and (not generic or found in KNOWN_LANGUAGES):
                 return found
     return ""
