@@ -192,3 +192,42 @@ async def test_a_turn_captured_while_reading_appears_without_a_reload(service: A
                            message_ids=result.changed_message_ids, provider="chatgpt")
     await page.get_by_text("And class decorators?").wait_for(timeout=10_000)
     assert await page.locator("#reader .message").count() == 3
+
+
+async def test_an_export_uploaded_through_the_page_is_imported(service: Any, page: Any, tmp_path: Path) -> None:
+    import json
+
+    from vivim.web.transfer import find_importer
+
+    from .test_api import CHATGPT_EXPORT
+
+    if find_importer() is None:
+        pytest.skip("vivim.importers is not in this build")
+    export = tmp_path / "conversations.json"
+    export.write_text(json.dumps(CHATGPT_EXPORT))
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/transfer")
+    await page.set_input_files("#import-file", str(export))
+    await page.get_by_role("button", name="Import", exact=True).click()
+    status = page.locator("#import-status")
+    await page.get_by_text("Imported conversations.json").wait_for(timeout=20_000)
+    assert "conversations: 1" in await status.text_content()
+    assert await page.locator("#import-progress").evaluate("bar => bar.value") == 1
+    await page.get_by_role("link", name="Conversations").click()
+    await page.get_by_text("Imported through the web page").wait_for()
+
+
+async def test_the_conversation_list_is_keyboard_driven(service: Any, page: Any) -> None:
+    from playwright.async_api import expect  # page functions are plain JS: the CSP forbids eval
+
+    await page.goto(service.url)
+    await page.wait_for_selector("#conversation-list .conv-link")
+    await page.keyboard.press("j")
+    title = page.locator("#reader h1")
+    await expect(title).to_have_text("Hostile captured turn")
+    await page.keyboard.press("j")
+    await expect(title).to_have_text("Rust lifetimes with branches")
+    await page.keyboard.press("k")
+    await expect(title).to_have_text("Hostile captured turn")
+    await page.keyboard.press("Escape")
+    await expect(page).to_have_url(service.url.split("?")[0] + "#/conversations")

@@ -3,6 +3,8 @@ import { uploadImport } from "./api.js";
 import { clear, errorBox, fmtNumber, h } from "./dom.js";
 import { providerSelect } from "./conversations.js";
 
+let importing = false;  // progress events may trail the upload's answer: ignore them after it
+
 export function transferView(main) {
   const file = h("input", { type: "file", id: "import-file", accept: ".zip,.json,.html,application/zip,application/json,text/html", "aria-label": "Export file" });
   const provider = providerSelect("", "Provider (detected when left empty)", "Detect the provider");
@@ -14,17 +16,21 @@ export function transferView(main) {
     e.preventDefault();
     if (!file.files.length) { clear(note, "Choose a file first."); return; }
     button.disabled = true;
+    importing = true;
     progress.classList.remove("hidden");
     progress.value = 0;
     try {
       const result = await uploadImport(file.files[0], provider.value, (f) => {
+        if (!importing) return;
         progress.value = f;
         clear(note, f < 1 ? `Uploading… ${Math.round(f * 100)}%` : "Importing…");
         if (f >= 1) progress.removeAttribute("value");  // indeterminate while the host imports
       });
+      importing = false;
       progress.value = 1;
       clear(note, `Imported ${result.filename} (${fmtNumber(result.bytes)} bytes) in ${result.seconds}s. `, summaryText(result.summary));
     } catch (err) {
+      importing = false;
       progress.classList.add("hidden");
       clear(note, errorBox(err));
     } finally {
@@ -52,7 +58,7 @@ export function transferView(main) {
 export function importProgress(event) {
   const note = document.getElementById("import-status");
   const bar = document.getElementById("import-progress");
-  if (!note || event.stage !== "importing") return;
+  if (!note || !importing || event.stage !== "importing") return;
   if (bar && event.bytes_total) bar.value = Math.min(1, event.bytes_read / event.bytes_total);
   clear(note, `Importing ${event.file || ""}… ${fmtNumber(event.conversations)} conversations, ${fmtNumber(event.messages)} messages`);
 }
