@@ -138,7 +138,7 @@ async def sync_status(request: web.Request) -> dict[str, Any]:
     """What the sync area reports, through its protocol route if it has one."""
     if "sync.status" in request.app[ROUTES]:
         try:
-            return await call(request, "sync.status", {})
+            return {"available": True, **await call(request, "sync.status", {})}
         except Exception as exc:  # sync trouble must not break the page
             log.warning("sync.status failed: %s", exc)
             return {"available": True, "running": False, "error": str(exc)}
@@ -160,9 +160,12 @@ async def get_sync(request: web.Request) -> web.Response:
 
 
 async def devices(request: web.Request) -> web.Response:
-    result = await request.app[RUNTIME].store.read(queries.devices_and_peers)
-    result["sync"] = await sync_status(request)
-    return json(result)
+    """Devices as sync reports them (its `sync.status`), else straight from its tables; peers' addresses."""
+    tables = await request.app[RUNTIME].store.read(queries.devices_and_peers)
+    sync = await sync_status(request)
+    listed = sync.pop("devices", None)
+    return json({"devices": listed if isinstance(listed, list) else tables["devices"], "peers": tables["peers"],
+                 "sync": sync})
 
 
 async def get_settings(request: web.Request) -> web.Response:

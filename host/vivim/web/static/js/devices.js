@@ -14,14 +14,22 @@ export async function devicesView(main) {
     return;
   }
   const sync = d.sync || {};
+  const facts = [
+    ["Sync", !sync.available ? "not available in this build yet" : sync.running ? "running" : "not running",
+     sync.error ? "bad" : sync.running ? "ok" : ""],
+    sync.peer_id ? ["This device", sync.peer_id] : null,
+    sync.addrs && sync.addrs.length ? ["Listening on", sync.addrs.join("  ")] : null,
+    Array.isArray(sync.connected) && sync.available ? ["Connected peers", String(sync.connected.length)] : null,
+    typeof sync.pending_conversations === "number" ? ["Waiting to sync", `${sync.pending_conversations} conversations`] : null,
+    sync.error ? ["Problem", sync.error, "bad"] : null,
+  ].filter(Boolean);
   clear(main, h("h1", {}, "Devices"),
-    h("div", { class: "panel pad" }, h("strong", {}, "Sync: "),
-      !sync.available ? "not available in this build yet." : sync.running ? "running." : "stopped.",
-      sync.error ? h("span", { class: "bad" }, ` ${sync.error}`) : null),
+    h("div", { class: "panel pad" }, h("table", { class: "data facts" }, h("tbody", {},
+      facts.map(([k, v, cls]) => h("tr", {}, h("th", {}, k), h("td", { class: cls || null }, v)))))),
     h("h2", {}, "Paired devices"),
-    h("div", { class: "panel pad" }, rowsTable(d.devices, "No paired devices yet. Run `vivim pair` on this device and `vivim pair CODE` on the other.")),
+    h("div", { class: "panel pad" }, rowsTable(d.devices, ["No paired devices yet. Run ", h("code", {}, "vivim pair"), " on this device and ", h("code", {}, "vivim pair CODE"), " on the other."])),
     h("h2", {}, "Peers"),
-    h("div", { class: "panel pad" }, rowsTable(d.peers, "No peers known yet. Peers on your network appear here; add a home server with `vivim peers add ADDRESS`.")));
+    h("div", { class: "panel pad" }, rowsTable(d.peers, ["No peer addresses known yet. Peers on your network appear here; add a home server with ", h("code", {}, "vivim peers add ADDRESS"), "."])));
 }
 
 function rowsTable(rows, emptyText) {
