@@ -27,6 +27,9 @@ _CELL, _ROW = "\x1e", "\x1f"  # private separators of table cells and rows (neve
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:", "blob:", "about:")
 _URL_NEEDS_ENCODING = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\n": "", "\t": ""}
 DATA_URI_PLACEHOLDER = "data:omitted"  # an image inlined as a data: URI is not copied into Markdown
+_ITEM_BLOCKS = frozenset({"p", "pre", "blockquote", "table", "div", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 class TurnConverter(MarkdownConverter):
     class Options(MarkdownConverter.DefaultOptions):
         heading_style = ATX
@@ -127,6 +130,14 @@ class TurnConverter(MarkdownConverter):
     convert_strike = convert_del
     convert_kbd = convert_code
     convert_samp = convert_code
+
+    def convert_p(self, el, text, parent_tags):  # noqa: ANN001
+        # A list item's only paragraph (ChatGPT wraps every item's text in <p>) stays tight,
+        # so "1. text" and its nested list are not pulled apart by a blank line.
+        if "_inline" not in parent_tags and el.parent is not None and el.parent.name == "li" and \
+                sum(1 for c in el.parent.children if getattr(c, "name", None) in _ITEM_BLOCKS) == 1:
+            return "\n" + text.strip(" \t\r\n") + "\n"
+        return super().convert_p(el, text, parent_tags)
 
     def convert_details(self, el, text, parent_tags):  # noqa: ANN001
         return self.convert_div(el, text, parent_tags)
