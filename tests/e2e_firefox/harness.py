@@ -56,6 +56,9 @@ class Page:
     def goto(self, url: str) -> None:
         self.browser.bidi.call("browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"})
 
+    def reload(self) -> None:
+        self.browser.bidi.call("browsingContext.reload", {"context": self.context, "wait": "complete"})
+
     def evaluate(self, script: str, arg: Any = None) -> Any:
         """Like Playwright's page.evaluate: a function (called with arg) or an expression; promises awaited."""
         target = {"context": self.context}

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e import test_capture_chatgpt as chatgpt
 from tests.e2e import test_capture_claude_gemini as claude_gemini
-from tests.e2e.harness import CHATGPT_URL, CLAUDE_URL, GEMINI_URL, at_least, wait_for
+from tests.e2e import test_capture_unseen_pages as unseen
 
 from .harness import FirefoxBrowser
 
@@ -40,3 +40,12 @@ def test_claude_turns_streaming_retry_and_edit_are_all_kept(firefox: FirefoxBrow
 
 def test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order(firefox: FirefoxBrowser) -> None:
     claude_gemini.test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order(firefox)
+
+
+def test_gemini_reload_showing_only_the_newest_turns_keeps_new_turns_after_the_stored_ones(
+        firefox: FirefoxBrowser) -> None:
+    claude_gemini.test_gemini_reload_showing_only_the_newest_turns_keeps_new_turns_after_the_stored_ones(firefox)
+
+
+def test_unseen_conversations_in_older_markup_are_captured_completely(firefox: FirefoxBrowser) -> None:
+    unseen.test_unseen_conversations_in_older_markup_are_captured_completely(firefox)
