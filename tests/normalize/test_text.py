@@ -1,4 +1,4 @@
-"""html_to_text gives what a browser's innerText would for a turn's HTML."""
+"""html_to_text gives what a browser's innerText would for a turn's HTML (sites' pre-wrap classes included)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from vivim.normalize import html_to_text
     ('<p>shown<span hidden>no</span><span style="display: none">no</span></p>', "shown"),
     ("<h1>T</h1><p>body <b>bold</b></p>", "T\n\nbody bold"),
     ("<p>東京 مرحبا 👋🏽</p>", "東京 مرحبا 👋🏽"),
+    ('<div class="whitespace-pre-wrap">line one\n  indented</div>', "line one\n  indented"),
     ("", ""),
 ])
 def test_inner_text(html: str, expected: str) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .text import NOT_RENDERED, hidden_by_attributes, inner_text
+from .text import NOT_RENDERED, hidden_by_attributes, inner_text, preserves_whitespace
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -38,11 +38,7 @@ HIDDEN_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "cdk
 _VISIBILITY_HIDDEN = re.compile(r"visibility\s*:\s*hidden", re.I)
 # Tailwind `hidden` is display:none unless a responsive variant shows it again (md:block).
 _SHOWN_AGAIN = re.compile(r"^[\w-]+:(block|flex|inline|inline-block|inline-flex|grid|table|contents)$")
-# Whitespace-preserving utility classes (user prompts are rendered with them).
-PRE_WRAP_CLASSES = frozenset({"whitespace-pre-wrap", "whitespace-pre-line", "whitespace-break-spaces",
-                              "whitespace-pre", "!whitespace-pre-wrap"})
 _VERBATIM = frozenset({"pre", "code", "kbd", "samp"})  # their whitespace is the converter's business
-_PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
 
 
 def _quiet_bs4_guesses() -> None:
@@ -140,7 +136,7 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
     """
     from bs4 import NavigableString, Tag
 
-    roots = [t for t in tags(soup) if _preserves_whitespace(t)]
+    roots = [t for t in tags(soup) if preserves_whitespace(t)]
     for selector in extra_selectors:
         try:
             roots.extend(soup.select(selector))
@@ -170,15 +166,6 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
                 if part:
                     replacement.append(NavigableString(part))
             node.replace_with(*replacement)
-
-
-def _preserves_whitespace(tag: "Tag") -> bool:
-    if not tag.attrs:
-        return False
-    if PRE_WRAP_CLASSES.intersection(classes(tag)):
-        return True
-    style = tag.attrs.get("style")
-    return isinstance(style, str) and _PRE_WRAP_STYLE.search(style) is not None
 
 
 def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH) -> None:

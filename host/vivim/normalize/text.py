@@ -37,6 +37,10 @@ BLOCK = frozenset({
     "table", "caption", "thead", "tbody", "tfoot", "tr", "ul", "xmp",
 })
 PREFORMATTED = frozenset({"pre", "listing", "plaintext", "xmp", "textarea"})
+# Whitespace-preserving utility classes (user prompts are rendered with them).
+PRE_WRAP_CLASSES = frozenset({"whitespace-pre-wrap", "whitespace-pre-line", "whitespace-break-spaces",
+                              "whitespace-pre", "!whitespace-pre-wrap"})
+_PRE_WRAP_STYLE = re.compile(r"white-space\s*:\s*(pre|pre-wrap|pre-line|break-spaces)\b", re.I)
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.I)
 
@@ -57,6 +61,22 @@ def hidden_by_attributes(tag: "Tag") -> bool:
         return True
     style = attrs.get("style")
     return isinstance(style, str) and _DISPLAY_NONE.search(style) is not None
+
+
+def preserves_whitespace(tag: "Tag") -> bool:
+    """Rendered with white-space: pre*, by a well-known utility class or an inline style.
+
+    The sites render prompts this way (ChatGPT `whitespace-pre-wrap`); knowing the class
+    is what lets a stylesheet-less reader keep the prompt's line breaks, as innerText does.
+    """
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    cls = attrs.get("class")
+    if cls and PRE_WRAP_CLASSES.intersection(cls if isinstance(cls, list) else str(cls).split()):
+        return True
+    style = attrs.get("style")
+    return isinstance(style, str) and _PRE_WRAP_STYLE.search(style) is not None
 
 
 def inner_text(node: "Tag | str | None") -> str:
@@ -113,7 +133,7 @@ def _items(root: "Tag") -> list[_Item]:
         if count:
             items.append(count)
         stack.append(("close", node, count))
-        child_pre = pre or name in PREFORMATTED
+        child_pre = pre or name in PREFORMATTED or preserves_whitespace(node)
         for child in reversed(node.contents):
             stack.append((child, child_pre))
     return items
