@@ -5,9 +5,10 @@ Markdown converter. It follows the innerText algorithm of the HTML standard clos
 for chat turns: whitespace collapses outside preformatted elements, block elements start
 and end lines, a `<p>` is set off by a blank line, `<br>` breaks a line, table cells are
 separated by tabs and rows by newlines, and elements that are never rendered (script,
-style, template, `hidden`, `display:none`) contribute nothing. It knows no stylesheet, so
-it cannot see what a site hides with CSS classes; the extension's own `text` (a real
-innerText) is preferred whenever it was sent.
+style, template, `hidden`, `display:none`) contribute nothing. It knows no stylesheet, only
+the whitespace-preserving utility classes the sites render prompts with; so it cannot see
+what a site hides with CSS classes, and the extension's own `text` (a real innerText) is
+preferred whenever it was sent.
 
 The walk is iterative: arbitrarily deep markup cannot exhaust Python's stack.
 """
