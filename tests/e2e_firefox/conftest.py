@@ -20,6 +20,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed Firefox test shows what Firefox and the host wrote to stderr (native messaging errors)."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.funcargs.get("firefox_shell") if hasattr(item, "funcargs") else None
+    if report.failed and isinstance(browser, FirefoxBrowser):
+        report.sections.append(("Firefox and host stderr (last lines)", browser.log()))
+
+
 @pytest.fixture(scope="session")
 def firefox_shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirefoxBrowser]:
     browser = FirefoxBrowser(tmp_path_factory.mktemp("firefox"))

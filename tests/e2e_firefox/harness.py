@@ -86,8 +86,9 @@ class FirefoxBrowser:
     """One running Firefox (one profile, one temporary HOME) that each test starts afresh with
     `fresh()`: its own VIVIM data directory, the host registered for it, the extension newly installed.
 
-    Starting Firefox costs 3-5 s on this machine, a fresh start in a running one about 1.5 s; the suite
-    must stay near a minute, so the browser is shared and everything a test can observe is renewed."""
+    Starting Firefox costs 3-7 s on this (2-core, shared) machine, a fresh start in a running one under
+    a second; the suite must stay near a minute, so the browser is shared and everything a test can
+    observe (tabs, data directory, host process, extension and its storage) is renewed."""
 
     # The Chromium suite's readers of the host's database need only `vivim_home`.
     messages = Browser.messages
@@ -192,9 +193,11 @@ class FirefoxBrowser:
         self._ready = threading.Event()
         listening, ready = self._listening, self._ready
 
+        stderr = self.process.stderr
+        assert stderr is not None
+
         def drain() -> None:  # Firefox (and the host it starts) write here: never let the pipe fill
-            assert self.process is not None and self.process.stderr is not None
-            for line in self.process.stderr:
+            for line in stderr:
                 self.stderr_tail.append(line.rstrip())
                 found = re.search(r"WebDriver BiDi listening on (ws://\S+)", line)
                 if found:
