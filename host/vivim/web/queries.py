@@ -20,7 +20,8 @@ PEER_TABLES = ("sync_addresses", "peers")
 
 
 def chart_stats(conn: Any, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
-    """Messages per day and provider over the last `days` days (in the browser's time zone), and per model."""
+    """Messages per day and provider, and assistant turns per model, over the last `days` days
+    (days counted in the browser's time zone)."""
     now = time.time() if now is None else now
     days = max(1, min(int(days), MAX_CHART_DAYS))
     shift = int(tz_offset_minutes) * 60
@@ -34,8 +35,9 @@ def chart_stats(conn: Any, *, days: int = 90, tz_offset_minutes: int = 0, now: f
     per_model = conn.execute(
         "SELECT COALESCE(m.model, c.model, 'unknown') AS model, c.provider, COUNT(*) AS n"
         " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " WHERE m.role = 'assistant' AND c.deleted_at IS NULL GROUP BY 1, 2 ORDER BY n DESC LIMIT ?",
-        (TOP_MODELS,),
+        " WHERE m.created_at >= ? AND m.role = 'assistant' AND c.deleted_at IS NULL"
+        " GROUP BY 1, 2 ORDER BY n DESC LIMIT ?",
+        (since, TOP_MODELS),
     ).fetchall()
     return {
         "days": days,

@@ -60,7 +60,7 @@ async def import_upload(request: web.Request) -> web.Response:
         path, provider, size = await _receive_upload(request, runtime.paths.root / "imports")
     except (HttpProcessingError, ValueError, LookupError) as exc:  # a malformed multipart body
         raise InvalidPayload(f"the upload is not valid multipart/form-data: {exc}") from None
-    hub_publish("import.progress", stage="uploaded", bytes=size, filename=path.name)
+    hub_publish("import.progress", stage="uploaded", bytes=size, filename=path.name.split("-", 1)[-1])
     started = time.monotonic()
     try:
         summary = await _run_importer(importer, runtime, path, provider, hub_publish)
@@ -117,8 +117,21 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
 
 async def _run_importer(importer: Callable[..., Any], runtime: Any, path: Path, provider: str | None,
                         publish: Callable[..., None]) -> Any:
-    progress = _event_progress(publish)
-    summary = await importer(runtime.store, path, provider=provider, progress=progress)
+    """Run the import on its own thread, event loop and database connection, as `vivim import` in a
+    terminal would: parsing a large export must not stall captures served by this process's loop."""
+    from ..store import Store
+
+    loop = asyncio.get_running_loop()
+    progress = _event_progress(lambda kind, **data: loop.call_soon_threadsafe(lambda: publish(kind, **data)))
+
+    async def run() -> Any:
+        store = await Store.open(runtime.paths.db)
+        try:
+            return await importer(store, path, provider=provider, progress=progress)
+        finally:
+            await store.close()
+
+    summary = await asyncio.to_thread(asyncio.run, run())
     return summary.as_dict() if hasattr(summary, "as_dict") else summary
 
 

@@ -29,7 +29,7 @@ export async function statsView(main, params) {
     h("div", { class: "panel pad" }, dayChart(s.by_day, s.days), legend()),
     h("div", { class: "grid2" },
       h("div", {}, h("h2", {}, "Per provider"), h("div", { class: "panel pad" }, providerTable(s.by_provider))),
-      h("div", {}, h("h2", {}, "Per model (assistant turns)"), h("div", { class: "panel pad" }, modelBars(s.by_model)))),
+      h("div", {}, h("h2", {}, "Per model (assistant turns in this period)"), h("div", { class: "panel pad" }, modelBars(s.by_model)))),
     h("h2", {}, "Health"),
     h("div", { class: "grid2" },
       h("div", { class: "panel pad" }, h("h3", {}, "Capture per site"), healthTable(s.adapter_health)),
