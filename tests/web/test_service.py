@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from typing import Any
 
 import aiohttp
@@ -131,3 +132,26 @@ async def test_web_url_names_the_running_service(runtime: Any) -> None:
     finally:
         runtime.services.pop("web")
         await service.stop()
+
+
+def test_vivim_open_hands_the_address_to_the_browser(vivim_home: Any, tmp_path: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import webbrowser
+
+    from vivim.cli import main
+
+    opened = tmp_path / "opened.txt"
+    fake_browser = tmp_path / "fake-browser"
+    fake_browser.write_text(f"#!{sys.executable}\nimport sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n")
+    fake_browser.chmod(0o700)
+    monkeypatch.setenv("BROWSER", str(fake_browser))
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # re-read BROWSER
+    result = CliRunner().invoke(main, ["open"])
+    assert result.exit_code == 0, result.output
+    token = (vivim_home / "web.token").read_text().strip()
+    for _ in range(50):
+        if opened.exists():
+            break
+        time.sleep(0.1)  # GenericBrowser starts the command without waiting for it
+    assert opened.read_text() == f"http://127.0.0.1:8765/?token={token}"
