@@ -119,6 +119,13 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     assert "First answer" in await page.locator("#reader .message.assistant").text_content()
     assert (await page.locator(".branch-count").text_content()).strip() == "1 / 2"
 
+    # A hit on the other branch opens the reader on that branch.
+    await page.goto(service.url.split("?")[0] + "#/search?q=borrowed%20references")
+    await page.locator("#search-results .hits a").first.click()
+    await page.wait_for_selector("#reader .message.targeted")
+    assert "First answer" in await page.locator("#reader .message.assistant").text_content()
+    assert (await page.locator(".branch-count").text_content()).strip() == "1 / 2"
+
     # A captured turn renders Markdown: highlighted code, a table, math.
     await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
     body = page.locator("#reader .message.assistant .md")

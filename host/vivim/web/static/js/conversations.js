@@ -4,6 +4,8 @@ import { clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } fro
 import { renderMarkdown } from "./render.js";
 
 const PAGE = 50;
+// Imported structured turns that are read on demand, not in the flow of the conversation.
+const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result" };
 const state = { provider: "", q: "", offset: 0, items: [], total: 0, selected: null };
 
 export async function conversationsView(main, { id, message } = {}) {
@@ -177,7 +179,8 @@ function messageView(m, thread, redraw, targeted) {
       h("span", { class: "branch-count" }, `${index + 1} / ${siblings.length}`),
       h("button", { type: "button", "aria-label": "Next branch", onclick: () => go(1) }, "›"));
   }
-  const body = m.role === "user" ? h("pre", { class: "plain" }, m.markdown || m.text) : renderMarkdown(m.markdown || m.text);
+  let body = m.role === "user" ? h("pre", { class: "plain" }, m.markdown || m.text) : renderMarkdown(m.markdown || m.text);
+  if (FOLDED_KINDS[m.kind]) body = h("details", { class: "folded" }, h("summary", {}, FOLDED_KINDS[m.kind]), body);
   return h("article", { class: `message ${m.role}${targeted ? " targeted" : ""}`, id: `m${m.id}`, dataset: { key: m.key } },
     h("div", { class: "message-head" },
       h("span", { class: "role" }, m.role), m.model ? h("span", {}, m.model) : null,
