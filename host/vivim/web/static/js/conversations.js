@@ -5,7 +5,8 @@ import { renderMarkdown } from "./render.js";
 
 const PAGE = 50;
 // Imported structured turns that are read on demand, not in the flow of the conversation.
-const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result" };
+const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result",
+                       execution_output: "Code output" };
 const state = { provider: "", q: "", offset: 0, items: [], total: 0, selected: null };
 
 export async function conversationsView(main, { id, message } = {}) {
