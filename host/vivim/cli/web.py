@@ -21,7 +21,7 @@ async def web_url(port: int | None = None) -> tuple[str, bool]:
     """
     from ..config import Paths
     from ..store import Store, settings
-    from ..web.security import LOOPBACK, load_or_create_token
+    from ..web.token import LOOPBACK, load_or_create_token, web_url
 
     paths = Paths.default()
     store = await Store.open(paths.db)
@@ -33,7 +33,7 @@ async def web_url(port: int | None = None) -> tuple[str, bool]:
         await store.close()
     port = int(values["web.port"])
     token = load_or_create_token(paths.web_token)
-    return f"http://{LOOPBACK}:{port}/?token={token}", _listening(LOOPBACK, port)
+    return web_url(port, token), _listening(LOOPBACK, port)
 
 
 def _listening(host: str, port: int) -> bool:
