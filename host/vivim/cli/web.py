@@ -21,7 +21,8 @@ async def web_url(port: int | None = None) -> tuple[str, bool]:
     """
     from ..config import Paths
     from ..store import Store, settings
-    from ..web.token import LOOPBACK, load_or_create_token, web_url
+    from ..web.token import LOOPBACK, load_or_create_token
+    from ..web.token import web_url as tokenised_url
 
     paths = Paths.default()
     store = await Store.open(paths.db)
@@ -33,7 +34,7 @@ async def web_url(port: int | None = None) -> tuple[str, bool]:
         await store.close()
     port = int(values["web.port"])
     token = load_or_create_token(paths.web_token)
-    return web_url(port, token), _listening(LOOPBACK, port)
+    return tokenised_url(port, token), _listening(LOOPBACK, port)
 
 
 def _listening(host: str, port: int) -> bool:
