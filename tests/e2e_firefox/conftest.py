@@ -30,7 +30,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append(("Firefox and host stderr (last lines)", browser.log()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the last Firefox test is done
 def firefox_shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirefoxBrowser]:
     browser = FirefoxBrowser(tmp_path_factory.mktemp("firefox"))
     yield browser
