@@ -186,7 +186,7 @@ def build() -> dict[str, Any]:
                              "application/x-ndjson": {"schema": {"type": "string"}},
                              "application/zip": {"schema": {"type": "string", "format": "binary"}}}})},
             "/api/events": {"get": {
-                "summary": "WebSocket of live events: {type: hello|capture|store.changed|embedding.backlog|"
+                "summary": "WebSocket of live events: {type: hello (services, embedding_backlog)|capture|store.changed|embedding.backlog|"
                            "settings|import.progress|import.done|sync..., ...}",
                 "responses": {"101": {"description": "Switching to the WebSocket protocol"}, **ERRORS},
             }},

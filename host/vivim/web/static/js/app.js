@@ -63,14 +63,26 @@ function onEvent(event) {
       clearTimeout(readerTimer);
       readerTimer = setTimeout(() => refreshReader(event.conversation_id), 400);
     }
+  } else if (event.type === "hello" || event.type === "embedding.backlog") {
+    backlog = event.type === "hello" ? event.embedding_backlog : event.backlog;
+    showLive();
   } else if (event.type === "import.progress") {
     importProgress(event);
   }
 }
 
+let connected = false;
+let backlog = 0;
+
+function showLive() {
+  document.getElementById("live").classList.toggle("on", connected);
+  document.getElementById("live-text").textContent = !connected ? "offline"
+    : backlog ? `live · ${backlog.toLocaleString()} chunks to embed` : "live";
+}
+
 function onLive(up) {
-  document.getElementById("live").classList.toggle("on", up);
-  document.getElementById("live-text").textContent = up ? "live" : "offline";
+  connected = up;
+  showLive();
 }
 
 window.addEventListener("hashchange", route);
