@@ -21,7 +21,7 @@ export async function settingsView(main) {
     return h("tr", {}, h("td", {}, h("label", { for: input.id }, key)), h("td", {}, input));
   });
   const status = h("span", { class: "muted" });
-  const form = h("form", {}, h("table", { class: "data" }, h("tbody", {}, rows)),
+  const form = h("form", {}, h("table", { class: "data settings" }, h("tbody", {}, rows)),
     h("div", { class: "toolbar pad" }, h("button", { class: "primary", type: "submit" }, "Save"), status));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
