@@ -49,6 +49,28 @@ def test_captures_queue_while_the_host_is_down_and_all_arrive_once_when_it_is_ba
     assert rows[-1]["status"] == "complete"
 
 
+def test_queued_captures_survive_the_service_worker_being_stopped(browser: Browser) -> None:
+    break_host(browser, "missing")
+    page = browser.open(CHATGPT_URL)
+    wait_for(lambda: browser.queued() >= 1, what="captures waiting in the extension's queue")
+    browser.service_worker.evaluate("self.__vivimTestMarker = 1")
+    # MV3 stops idle workers whenever it likes; everything in memory goes with it.
+    cdp = browser.context.new_cdp_session(page)
+    cdp.send("ServiceWorker.enable")
+    cdp.send("ServiceWorker.stopAllWorkers")
+    browser.register_host()
+    # The next capture wakes the worker: it sends what waited, then the new turns.
+    page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", ["After the restart?", "Nothing was lost."])
+    rows = wait_for(at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=45,
+                    what="the queued and the new captures")
+    # A new worker did this: the stopped one's memory is gone.
+    assert browser.service_worker.evaluate("self.__vivimTestMarker") is None
+    wait_for(lambda: browser.queued() == 0, what="an empty queue")
+    rows = browser.messages("chatgpt", EXTERNAL_ID)
+    assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
+    assert texts(rows)[0].startswith("How do I reverse a list") and texts(rows)[-1] == "Nothing was lost."
+
+
 def test_a_redesigned_page_is_reported_as_broken_capture_in_the_popup(browser: Browser) -> None:
     browser.open(CLAUDE_BROKEN_URL)
     health = wait_for(lambda: browser.service_worker.evaluate(
