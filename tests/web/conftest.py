@@ -21,7 +21,17 @@ HOSTILE_MARKDOWN = (
     "<iframe src=\"https://evil.example/\"></iframe>"
     "<svg><script>alert('svg')</script><a xlink:href=\"javascript:alert(2)\"><text>x</text></a></svg>\n\n"
     "![tracker](https://evil.example/pixel.png)\n\n"
-    "<div onmouseover=\"alert('hover')\" style=\"position:fixed;inset:0\">hover trap</div>"
+    "<div onmouseover=\"alert('hover')\" style=\"position:fixed;inset:0\">hover trap</div>\n\n"
+    "<a href=\" jav&#x09;ascript:alert('entity')\">entity link</a> "
+    "[data link](data:text/html,<script>alert('data')</script>)\n\n"
+    "<form action=\"javascript:alert('form')\"><button>submit trap</button></form>"
+    "<object data=\"https://evil.example/o\"></object><embed src=\"https://evil.example/e\">"
+    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">"
+    "<base href=\"https://evil.example/\"><link rel=\"stylesheet\" href=\"https://evil.example/x.css\">"
+    "<style>@import url(https://evil.example/y.css); body { background: url(https://evil.example/z.png) }</style>"
+    "<video poster=\"https://evil.example/p.png\" src=\"https://evil.example/v.mp4\"></video>"
+    "<img srcset=\"https://evil.example/s.png 2x\" alt=\"srcset\">\n\n"
+    "Math trap: $\\href{javascript:alert('tex')}{x}$ and $$\\url{javascript:alert('tex2')}$$"
 )
 
 

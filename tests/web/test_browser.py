@@ -149,11 +149,15 @@ async def test_a_hostile_captured_turn_does_nothing(service: Any, page: Any, see
     await page.get_by_text("hover trap").hover()
     await page.get_by_text("click me").click()
     await page.get_by_text("raw link").click()
-    await page.wait_for_timeout(300)
+    await page.get_by_text("entity link").click()
+    await page.get_by_text("data link").click()
+    await page.wait_for_timeout(300)  # give anything that slipped through the time to fire
 
     assert page.dialogs == []
     assert await page.evaluate("window.__pwned") is None
-    assert await md.locator("script, iframe, svg, img[onerror], [onmouseover], [style]").count() == 0
+    assert await md.locator("script, iframe, svg, img[onerror], [onmouseover], [style], form, object, embed, meta, "
+                            "base, link, style, video, img[srcset]").count() == 0
+    assert len(page.context.pages) == 1  # no link opened a window
     hrefs = await md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert not any(h and h.strip().lower().startswith("javascript:") for h in hrefs)
     # The remote image became a link; nothing was fetched from anywhere but this server.
