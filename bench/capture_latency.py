@@ -33,13 +33,12 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def latency(browser: Browser, answers: int) -> list[float]:
-    page = browser.open(CHATGPT_URL)
-    wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), what="initial capture")
+def latency(browser: Browser, page, answers: int, tail_ms: int = 0) -> list[float]:
     out = []
     for i in range(answers):
         text = f"Answer {i} streams a dozen words or so before it settles for good, number {i}."
-        answer_id = page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 15})", [f"Question {i}?", text])
+        answer_id = page.evaluate("([p, a, t]) => fixture.ask(p, a, {delay: 15, tailMs: t})",
+                                  [f"Question {tail_ms}-{i}?", text, tail_ms])
         settled_at = page.evaluate("performance.timeOrigin + performance.now()") / 1000
         row = wait_for(lambda: next((r for r in browser.messages("chatgpt", EXTERNAL_ID)
                                      if r["key"] == answer_id and r["status"] == "complete"), None),
@@ -47,7 +46,6 @@ def latency(browser: Browser, answers: int) -> list[float]:
         committed = browser_db_updated_at(browser, answer_id)
         out.append((committed - settled_at) * 1000)
         del row
-    page.close()
     return out
 
 
@@ -121,9 +119,14 @@ def main() -> None:
         root = Path(tmp)
         browser = Browser(root / "ext")
         try:
-            lat = latency(browser, args.answers)
-            print(f"settle -> commit latency over {len(lat)} streamed answers: "
-                  f"p50 {statistics.median(lat):.0f} ms, p95 {pct(lat, 95):.0f} ms, max {max(lat):.0f} ms")
+            page = browser.open(CHATGPT_URL)
+            wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), what="initial capture")
+            for tail in (0, 1000):
+                lat = latency(browser, page, args.answers, tail)
+                print(f"settle -> commit latency over {len(lat)} streamed answers (stop button gone {tail} ms"
+                      f" after the last token): p50 {statistics.median(lat):.0f} ms, p95 {pct(lat, 95):.0f} ms,"
+                      f" max {max(lat):.0f} ms")
+            page.close()
             cost = cost_with_extension(browser, args.pairs, args.burst_words)
         finally:
             browser.close()

@@ -22,11 +22,13 @@
     DEBOUNCE_MS: 400,        // quiet time after the last mutation before a snapshot
     MAX_WAIT_MS: 2000,       // ...but never wait longer than this under a steady stream of mutations
     SETTLE_MS: 1500,         // a streaming turn whose text has not changed this long is sent as "streaming"
+    STREAM_RECHECK_MS: 500,  // while an answer streams, look again this often (the stop button may sit
+                             // outside the observed thread, so its going away is not a mutation we see)
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
-    MAX_REMOVED: 500,
-    SEED_TIMEOUT_MS: 3000,   // how long the first capture waits to learn what the host already has        // detached elements kept between two snapshots
+    MAX_REMOVED: 500,        // detached elements kept between two snapshots
+    SEED_TIMEOUT_MS: 3000,   // how long the first capture waits to learn what the host already has
     MEASURE: "vivim:snapshot",
   };
 
@@ -195,7 +197,7 @@
     if (out.length) deliver(out);
     if (waiting) {
       clearTimeout(recheckTimer);
-      recheckTimer = setTimeout(() => schedule(0), CFG.SETTLE_MS);
+      recheckTimer = setTimeout(() => schedule(0), CFG.STREAM_RECHECK_MS);
     }
   }
 
