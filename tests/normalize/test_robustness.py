@@ -65,6 +65,16 @@ def test_ten_thousand_nested_elements_keep_their_text() -> None:
         assert html_to_text(html).strip() == "the deepest words"
 
 
+def test_deep_nesting_is_flattened_cleanly_and_keeps_code_and_math() -> None:
+    assert html_to_markdown("<div>" * 10_000 + "words" + "</div>" * 10_000) == "words"
+    assert html_to_markdown("<b>" * 10_000 + "words" + "</b>" * 10_000) == "**words**"
+    katex = ('<span class="katex"><annotation encoding="application/x-tex">x^2</annotation>'
+             '<span class="katex-html" aria-hidden="true">x2</span></span>')
+    html = ("<div>" * 300 + f"deep {katex}<pre><code class='language-py'>a = 1\n  b</code></pre><p>after</p>"
+            + "</div>" * 300)
+    assert html_to_markdown(html) == "deep $x^2$\n\n```python\na = 1\n  b\n```\n\nafter"
+
+
 def test_ten_thousand_unclosed_tags_keep_their_text() -> None:
     html = "<p>start " + "<b><i>" * 5_000 + "inner text"
     markdown = html_to_markdown(html)

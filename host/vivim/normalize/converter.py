@@ -27,6 +27,8 @@ _CELL, _ROW = "\x1e", "\x1f"  # private separators of table cells and rows (neve
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:", "blob:", "about:")
 _URL_NEEDS_ENCODING = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\n": "", "\t": ""}
 DATA_URI_PLACEHOLDER = "data:omitted"  # an image inlined as a data: URI is not copied into Markdown
+_SAME_FORMAT = {"**": frozenset({"b", "strong"}), "*": frozenset({"i", "em"}),
+                "~~": frozenset({"del", "s", "strike"})}
 _ITEM_BLOCKS = frozenset({"p", "pre", "blockquote", "table", "div", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -96,6 +98,8 @@ class TurnConverter(MarkdownConverter):
     def _inline_format(self, el, text, parent_tags, marker):  # noqa: ANN001
         if "_noformat" in parent_tags:
             return text
+        if _SAME_FORMAT[marker].intersection(parent_tags) and _inside_same_format(el, _SAME_FORMAT[marker]):
+            return text  # already bold inside bold: markers would only pile up
         if "\n\n" in text.strip():  # formatting spanning blocks (unclosed tags): markers would dangle
             return text
         prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
@@ -293,6 +297,13 @@ def _word_precedes(el: Any) -> bool:
 
     sibling = el.previous_sibling
     return isinstance(sibling, NavigableString) and is_word(str(sibling)[-1:])
+
+
+def _inside_same_format(el: Any, names: frozenset[str]) -> bool:
+    """Inside an element of the same format that emits its markers (one spanning blocks,
+    e.g. an unclosed <b>, emits none)."""
+    ancestor = el.find_parent(list(names))
+    return ancestor is not None and ancestor.find(list(BLOCK)) is None
 
 
 def _alignments(table: Any, width: int) -> list[str]:

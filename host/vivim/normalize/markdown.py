@@ -1,8 +1,8 @@
 """One captured chat turn's HTML to clean Markdown.
 
 Pipeline (every step works on one bs4 tree, nothing is executed or re-emitted as HTML):
-clean the string (NULs, lone surrogates) -> parse -> flatten what is too deep -> math to
-TeX -> task-list checkboxes -> code blocks to bare `<pre>` -> the site's own rewriting ->
+clean the string (NULs, lone surrogates) -> parse -> math to TeX -> task-list checkboxes
+-> code blocks to bare `<pre>` -> flatten what is too deep -> the site's own rewriting ->
 reasoning to a blockquote -> the site's chrome -> chrome labels ("You said:") -> buttons,
 hidden and non-content elements -> line breaks of pre-wrap prompts -> markdownify with
 our rules -> tidy whitespace and put code and math back.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from .code import normalize_code_blocks
+from .code import LANG_ATTR, normalize_code_blocks
 from .converter import TurnConverter
 from .escaping import escape_inline, escape_line_start
 from .fragments import Fragments, finish
@@ -61,10 +61,11 @@ def _convert(html: str, rules: SiteRules) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     fragments = Fragments()
-    cap_depth(soup)
+    # Math and code first (their walks are iterative): they are then safe from flattening.
     replace_math(soup, fragments.register)
     _checkboxes_to_text(soup)
     normalize_code_blocks(soup, rules)
+    cap_depth(soup, keep=lambda tag: tag.name == "pre" and tag.has_attr(LANG_ATTR))
     if rules.prepare is not None:
         rules.prepare(soup)
     _reasoning_to_blockquotes(soup, rules)

@@ -12,14 +12,15 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .text import NOT_RENDERED, hidden_by_attributes, inner_text, preserves_whitespace
+from .text import BLOCK, NOT_RENDERED, hidden_by_attributes, preserves_whitespace
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 # markdownify walks the tree recursively (about three Python frames per level). Deeper
-# subtrees are replaced by their text: no chat turn's real content nests this deep.
+# subtrees are flattened: no chat turn's real content nests this deep.
 MAX_DEPTH = 96
+BLOCK_BREAKS = BLOCK | {"td", "th", "br"}
 
 # C0 controls other than tab/newline/carriage return (and DEL) carry no text; the
 # converter also uses \x02..\x03 as private markers, so input must never contain them.
@@ -168,20 +169,63 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
             node.replace_with(*replacement)
 
 
-def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH) -> None:
-    """Replace every subtree rooted deeper than `max_depth` by its text (iteratively)."""
+def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH,
+              keep: "Callable[[Tag], bool] | None" = None) -> None:
+    """Flatten every subtree rooted deeper than `max_depth`, in linear time and without
+    recursion: its text stays in order, block boundaries become line breaks, and elements
+    `keep` accepts (finished code blocks) survive whole, as do images."""
     from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
 
     stack: list[tuple[Tag, int]] = [(soup, 0)]
-    too_deep: list[Tag] = []
+    boundary: list[Tag] = []
     while stack:
         tag, depth = stack.pop()
         for child in tag.contents:
             if isinstance(child, Tag):
                 if depth + 1 >= max_depth:
-                    too_deep.append(child)
+                    boundary.append(child)
                 else:
                     stack.append((child, depth + 1))
-    for tag in too_deep:
-        text = inner_text(tag)
-        tag.replace_with(NavigableString(text) if text else "")
+    for root in boundary:
+        flat = soup.new_tag("div")
+        text: list[str] = []
+
+        def flush() -> None:
+            if text:
+                flat.append(NavigableString("".join(text)))
+                text.clear()
+
+        walk: list = [root]
+        while walk:
+            node = walk.pop()
+            if node is _BREAK:
+                if text or (flat.contents and getattr(flat.contents[-1], "name", None) != "br"):
+                    flush()
+                    flat.append(soup.new_tag("br"))
+                continue
+            if isinstance(node, NavigableString):
+                if not isinstance(node, PreformattedString):
+                    text.append(str(node))
+                continue
+            if not isinstance(node, Tag):
+                continue
+            if node.name in ("img", "br") or (keep is not None and keep(node)):
+                flush()
+                copy = soup.new_tag(node.name, attrs=dict(node.attrs))
+                if node.name not in ("img", "br"):
+                    copy.string = node.get_text()
+                flat.append(copy)
+                continue
+            if node.name in BLOCK_BREAKS:
+                walk.append(_BREAK)
+                walk.extend(reversed(node.contents))
+                walk.append(_BREAK)
+            else:
+                walk.extend(reversed(node.contents))
+        flush()
+        root.replace_with(flat)
+        root.decompose()
+
+
+_BREAK = object()  # a block boundary met while flattening
