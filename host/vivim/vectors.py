@@ -103,6 +103,10 @@ def store_vectors(conn: Any, chunk_ids: Sequence[int], texts: Sequence[str], vec
         )
         conn.execute("UPDATE chunks SET embedded = 1 WHERE id = ?", (chunk_id,))
         written += 1
+    if written:
+        from .bit_index import note_local_write
+
+        note_local_write()
     return written
 
 
@@ -152,18 +156,24 @@ def knn(conn: Any, query: "np.ndarray", k: int, filters: "Filters | None" = None
         candidates: int = RESCORE_CANDIDATES) -> list[tuple[int, float]]:
     """The k chunks nearest to a unit query vector: (chunk_id, cosine), best first.
 
-    Coarse hamming scan of the bit index (filters applied inside it), then exact re-ranking.
+    Coarse hamming scan of the bit index (filters applied inside it), then exact re-ranking. The
+    scan runs in numpy over an in-memory copy for big libraries (vivim.bit_index), else in vec0.
     """
     import numpy as np
 
+    from .bit_index import index_for
+
     query = np.asarray(query, dtype=np.float32)
-    where, params = _metadata_filters(filters)
     pool = min(MAX_K, max(k, candidates))
-    rows = conn.execute(
-        "SELECT chunk_id FROM chunk_vectors WHERE embedding MATCH vec_quantize_binary(?) AND k = ?" + where,
-        (query.tobytes(), pool, *params),
-    ).fetchall()
-    ids = [r[0] for r in rows]
+    index = index_for(conn)
+    ids = index.candidates(conn, query, pool, filters) if index is not None else None
+    if ids is None:  # a small library, or the in-memory copy is still loading
+        where, params = _metadata_filters(filters)
+        rows = conn.execute(
+            "SELECT chunk_id FROM chunk_vectors WHERE embedding MATCH vec_quantize_binary(?) AND k = ?" + where,
+            (query.tobytes(), pool, *params),
+        ).fetchall()
+        ids = [r[0] for r in rows]
     vectors = load_embeddings(conn, ids)
     if not vectors:
         return []

@@ -1,0 +1,229 @@
+"""An in-memory copy of the 1-bit vectors, for big libraries: the coarse KNN scan in numpy.
+
+sqlite-vec 0.1.9 scans bit[384] vectors at ~110 ns each and its metadata filters cost 2-3x more,
+so at 1M chunks a search spends 110-300 ms in the scan. The same hamming scan over a packed numpy
+array (48 bytes a chunk: 48 MB for 1M, plus ~26 bytes of filter columns) takes ~30 ms, and a
+filter is a boolean mask that makes it cheaper, not dearer. Below MIN_ROWS vectors the vec0 scan
+is fast enough and this index is never built.
+
+It is only the coarse stage: candidates are re-ranked with the float16 vectors read from the
+database (vivim.vectors.knn), so a chunk deleted since the last load simply drops out there.
+Freshness: new vectors (ids above the highest loaded) are appended before each search when the
+database changed (PRAGMA data_version for other processes' commits, a counter for this one's);
+a full reload, on a background thread with its own connection, replaces the copy at most every
+FULL_RELOAD_SECONDS when anything changed, which also picks up reused chunk ids. Until the first
+load is done, searches use vec0: nothing ever waits for this index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .search import Filters
+
+log = logging.getLogger(__name__)
+
+MIN_ROWS = 50_000
+SIZE_CHECK_SECONDS = 60.0  # a library below MIN_ROWS is counted again this often
+DIM = 384
+FULL_RELOAD_SECONDS = 600.0
+LOAD_BATCH = 50_000
+PROVIDER_CODES = {"chatgpt": 0, "claude": 1, "gemini": 2}
+ROLE_CODES = {"user": 0, "assistant": 1, "tool": 2, "system": 3}
+_ROWS_SQL = (
+    "SELECT e.chunk_id, e.vector, m.conversation_id, c.provider, m.role, m.created_at FROM chunk_embeddings e"
+    " JOIN chunks ch ON ch.id = e.chunk_id JOIN messages m ON m.id = ch.message_id"
+    " JOIN conversations c ON c.id = m.conversation_id"
+)
+
+_local_writes = 0  # vectors written by this process (its own commits do not move data_version)
+_indexes: dict[str, "BitIndex"] = {}
+_indexes_lock = threading.Lock()
+
+
+def note_local_write() -> None:
+    global _local_writes
+    _local_writes += 1
+
+
+def pack(vectors: np.ndarray) -> np.ndarray:
+    """Sign bits of unit vectors, 384 -> 6 uint64 words per row."""
+    return np.packbits(np.asarray(vectors) > 0, axis=-1, bitorder="little").view(np.uint64)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    ids: np.ndarray        # int64
+    words: np.ndarray      # (n, 6) uint64
+    conversation: np.ndarray
+    provider: np.ndarray   # int8 codes, -1 unknown
+    role: np.ndarray       # int8 codes, -1 unknown
+    created: np.ndarray    # float64
+
+    @property
+    def max_id(self) -> int:
+        return int(self.ids.max()) if len(self.ids) else 0
+
+
+def _snapshot(rows: list[Any]) -> Snapshot:
+    n = len(rows)
+    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(n, DIM)
+    return Snapshot(
+        ids=np.fromiter((r[0] for r in rows), np.int64, n),
+        words=pack(vectors).reshape(n, DIM // 64),
+        conversation=np.fromiter((r[2] for r in rows), np.int64, n),
+        provider=np.fromiter((PROVIDER_CODES.get(r[3], -1) for r in rows), np.int8, n),
+        role=np.fromiter((ROLE_CODES.get(r[4], -1) for r in rows), np.int8, n),
+        created=np.fromiter((r[5] for r in rows), np.float64, n),
+    )
+
+
+def _concat(parts: list[Snapshot]) -> Snapshot:
+    if len(parts) == 1:
+        return parts[0]
+    return Snapshot(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                      ("ids", "words", "conversation", "provider", "role", "created")))
+
+
+def _load_all(path: str) -> Snapshot:
+    from .store.connection import connect_sync
+
+    conn = connect_sync(path)
+    try:
+        parts, last = [], 0
+        while True:
+            rows = conn.execute(_ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id LIMIT ?",
+                                (last, LOAD_BATCH)).fetchall()
+            if not rows:
+                break
+            parts.append(_snapshot(rows))
+            last = rows[-1][0]
+        return _concat(parts) if parts else _snapshot([])
+    finally:
+        conn.close()
+
+
+class BitIndex:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.snapshot: Snapshot | None = None
+        self.loaded_at = 0.0
+        self._stamp: tuple[int, int] | None = None
+        self._dirty = False
+        self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    def _reload_in_background(self) -> None:
+        if self._loader is not None and self._loader.is_alive():
+            return
+
+        def load() -> None:
+            started = time.monotonic()
+            try:
+                snapshot = _load_all(self.path)
+            except Exception:
+                log.exception("loading the in-memory vector index failed; vec0 keeps serving")
+                return
+            with self._lock:
+                self.snapshot, self.loaded_at, self._dirty = snapshot, started, False
+            log.info("in-memory vector index: %d vectors loaded in %.1f s", len(snapshot.ids),
+                     time.monotonic() - started)
+
+        self._loader = threading.Thread(target=load, name="vivim-bit-index", daemon=True)
+        self._loader.start()
+
+    def wait_loaded(self, timeout: float = 120.0) -> bool:
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+        return self.snapshot is not None
+
+    def refresh(self, conn: Any) -> Snapshot | None:
+        """The current snapshot after appending new vectors; starts (re)loads as needed."""
+        stamp = (int(conn.execute("PRAGMA data_version").fetchone()[0]), _local_writes)
+        with self._lock:
+            snapshot, changed = self.snapshot, stamp != self._stamp
+            self._stamp = stamp
+        if snapshot is None:
+            self._reload_in_background()
+            return None
+        if changed:
+            rows = conn.execute(_ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id",
+                                (snapshot.max_id,)).fetchall()
+            with self._lock:
+                if rows and self.snapshot is snapshot:
+                    self.snapshot = _concat([snapshot, _snapshot(rows)])
+                self._dirty = True
+                snapshot = self.snapshot
+        if self._dirty and time.monotonic() - self.loaded_at > FULL_RELOAD_SECONDS:
+            self._reload_in_background()
+        return snapshot
+
+    def candidates(self, conn: Any, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
+        snapshot = self.refresh(conn)
+        if snapshot is None:
+            return None
+        rows = _filtered_rows(snapshot, filters)
+        words = snapshot.words if rows is None else snapshot.words[rows]
+        ids = snapshot.ids if rows is None else snapshot.ids[rows]
+        if len(ids) == 0:
+            return []
+        distances = np.bitwise_count(words ^ pack(query)).sum(axis=1, dtype=np.uint16)
+        if len(ids) > pool:
+            top = np.argpartition(distances, pool - 1)[:pool]
+            order = top[np.lexsort((ids[top], distances[top]))]
+        else:
+            order = np.lexsort((ids, distances))
+        return ids[order].tolist()
+
+
+def _filtered_rows(s: Snapshot, filters: "Filters | None") -> np.ndarray | None:
+    if filters is None:
+        return None
+    mask: np.ndarray | None = None
+
+    def both(m: np.ndarray) -> None:
+        nonlocal mask
+        mask = m if mask is None else mask & m
+
+    if filters.provider is not None:
+        both(s.provider == PROVIDER_CODES.get(filters.provider, -2))
+    if filters.role is not None:
+        both(s.role == ROLE_CODES.get(filters.role, -2))
+    if filters.conversation_id is not None:
+        both(s.conversation == filters.conversation_id)
+    if filters.since is not None:
+        both(s.created >= filters.since)
+    if filters.until is not None:
+        both(s.created < filters.until)
+    return None if mask is None else np.flatnonzero(mask)
+
+
+_small_until: dict[str, float] = {}
+
+
+def index_for(conn: Any) -> BitIndex | None:
+    """The process's in-memory index for this database, if the library is big enough to need one."""
+    row = conn.execute("PRAGMA database_list").fetchone()
+    path = row[2] if row else ""
+    if not path:
+        return None  # in-memory database
+    with _indexes_lock:
+        index = _indexes.get(path)
+        if index is not None:
+            return index
+        if _small_until.get(path, 0.0) > time.monotonic():
+            return None
+    count = conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 1").fetchone()[0]
+    with _indexes_lock:
+        if count < MIN_ROWS:
+            _small_until[path] = time.monotonic() + SIZE_CHECK_SECONDS
+            return None
+        return _indexes.setdefault(path, BitIndex(path))
