@@ -188,7 +188,7 @@ def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH,
                 else:
                     stack.append((child, depth + 1))
     for root in boundary:
-        flat = soup.new_tag("div")
+        flat = soup.new_tag("div" if root.name in BLOCK_BREAKS else "span")
         text: list[str] = []
 
         def flush() -> None:
