@@ -34,6 +34,7 @@ MIN_ROWS = 50_000
 SIZE_CHECK_SECONDS = 60.0  # a library below MIN_ROWS is counted again this often
 DIM = 384
 FULL_RELOAD_SECONDS = 600.0
+MERGE_ROWS = 20_000  # appended vectors are merged into the base part once they add up to this
 LOAD_BATCH = 50_000
 PROVIDER_CODES = {"chatgpt": 0, "claude": 1, "gemini": 2}
 ROLE_CODES = {"user": 0, "assistant": 1, "tool": 2, "system": 3}
@@ -113,7 +114,7 @@ def _load_all(path: str) -> Snapshot:
 class BitIndex:
     def __init__(self, path: str) -> None:
         self.path = path
-        self.snapshot: Snapshot | None = None
+        self.parts: tuple[Snapshot, ...] | None = None
         self.loaded_at = 0.0
         self._stamp: tuple[int, int] | None = None
         self._dirty = False
@@ -132,7 +133,7 @@ class BitIndex:
                 log.exception("loading the in-memory vector index failed; vec0 keeps serving")
                 return
             with self._lock:
-                self.snapshot, self.loaded_at, self._dirty = snapshot, started, False
+                self.parts, self.loaded_at, self._dirty = (snapshot,), started, False
             log.info("in-memory vector index: %d vectors loaded in %.1f s", len(snapshot.ids),
                      time.monotonic() - started)
 
@@ -143,44 +144,62 @@ class BitIndex:
         loader = self._loader
         if loader is not None:
             loader.join(timeout)
-        return self.snapshot is not None
+        return self.parts is not None
 
-    def refresh(self, conn: Any) -> Snapshot | None:
-        """The current snapshot after appending new vectors; starts (re)loads as needed."""
+    @property
+    def size(self) -> int:
+        parts = self.parts
+        return sum(len(p.ids) for p in parts) if parts else 0
+
+    def refresh(self, conn: Any) -> tuple[Snapshot, ...] | None:
+        """The current parts after appending new vectors; starts (re)loads as needed.
+
+        New vectors are kept as small extra parts (copying a 1M-row base on every capture would
+        cost more than the scan); they are merged into one once they add up to MERGE_ROWS."""
         stamp = (int(conn.execute("PRAGMA data_version").fetchone()[0]), _local_writes)
         with self._lock:
-            snapshot, changed = self.snapshot, stamp != self._stamp
+            parts, changed = self.parts, stamp != self._stamp
             self._stamp = stamp
-        if snapshot is None:
+        if parts is None:
             self._reload_in_background()
             return None
         if changed:
-            rows = conn.execute(_ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id",
-                                (snapshot.max_id,)).fetchall()
+            top = max(p.max_id for p in parts)
+            rows = conn.execute(_ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id", (top,)).fetchall()
             with self._lock:
-                if rows and self.snapshot is snapshot:
-                    self.snapshot = _concat([snapshot, _snapshot(rows)])
+                if rows and self.parts is parts:
+                    parts = (*parts, _snapshot(rows))
+                    if sum(len(p.ids) for p in parts[1:]) >= MERGE_ROWS:
+                        parts = (_concat(list(parts)),)
+                    self.parts = parts
                 self._dirty = True
-                snapshot = self.snapshot
+                parts = self.parts
         if self._dirty and time.monotonic() - self.loaded_at > FULL_RELOAD_SECONDS:
             self._reload_in_background()
-        return snapshot
+        return parts
 
     def candidates(self, conn: Any, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
-        snapshot = self.refresh(conn)
-        if snapshot is None:
+        parts = self.refresh(conn)
+        if parts is None:
             return None
-        rows = _filtered_rows(snapshot, filters)
-        words = snapshot.words if rows is None else snapshot.words[rows]
-        ids = snapshot.ids if rows is None else snapshot.ids[rows]
-        if len(ids) == 0:
+        packed = pack(query)
+        found_ids, found_distances = [], []
+        for part in parts:
+            rows = _filtered_rows(part, filters)
+            words = part.words if rows is None else part.words[rows]
+            ids = part.ids if rows is None else part.ids[rows]
+            if len(ids) == 0:
+                continue
+            distances = np.bitwise_count(words ^ packed).sum(axis=1, dtype=np.uint16)
+            if len(ids) > pool:
+                top = np.argpartition(distances, pool - 1)[:pool]
+                ids, distances = ids[top], distances[top]
+            found_ids.append(ids)
+            found_distances.append(distances)
+        if not found_ids:
             return []
-        distances = np.bitwise_count(words ^ pack(query)).sum(axis=1, dtype=np.uint16)
-        if len(ids) > pool:
-            top = np.argpartition(distances, pool - 1)[:pool]
-            order = top[np.lexsort((ids[top], distances[top]))]
-        else:
-            order = np.lexsort((ids, distances))
+        ids, distances = np.concatenate(found_ids), np.concatenate(found_distances)
+        order = np.lexsort((ids, distances))[:pool]
         return ids[order].tolist()
 
 

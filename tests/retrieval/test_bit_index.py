@@ -61,7 +61,7 @@ def test_filters_apply_in_the_in_memory_scan(corpus_db: Any, embedder: Embedder,
 
 def test_new_vectors_are_found_and_deleted_ones_are_not_without_a_reload(
         corpus_db: Any, embedder: Embedder, in_memory: bit_index.BitIndex) -> None:
-    loaded = in_memory.snapshot
+    loaded = in_memory.size
     corpus_db.execute("BEGIN IMMEDIATE")
     upsert_capture(corpus_db, CaptureUpsert(
         conversation=ConversationIn(provider="claude", external_id="volcano", title="Volcanoes"),
@@ -72,6 +72,26 @@ def test_new_vectors_are_found_and_deleted_ones_are_not_without_a_reload(
     query = embedder.embed_query("how does a volcano erupt")
     top, _ = knn(corpus_db, query, 1)[0]
     assert corpus_db.execute("SELECT text FROM chunks WHERE id = ?", (top,)).fetchone()[0].startswith("Magma")
-    assert in_memory.snapshot is not loaded and len(in_memory.snapshot.ids) == len(loaded.ids) + 1
+    assert in_memory.size == loaded + 1  # appended, not reloaded
     corpus_db.execute("DELETE FROM conversations WHERE external_id = 'volcano'")
     assert top not in [i for i, _ in knn(corpus_db, query, 10)]
+
+
+def test_appended_parts_are_merged_into_one_once_big_enough(
+        corpus_db: Any, embedder: Embedder, in_memory: bit_index.BitIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bit_index, "MERGE_ROWS", 2)
+    before = in_memory.size
+    for n in range(2):
+        corpus_db.execute("BEGIN IMMEDIATE")
+        upsert_capture(corpus_db, CaptureUpsert(
+            conversation=ConversationIn(provider="gemini", external_id=f"new{n}"),
+            turns=[TurnIn(key="a", role="user", text=f"glacier number {n} is retreating",
+                          markdown=f"glacier number {n} is retreating")]))
+        corpus_db.execute("COMMIT")
+        embed_pending(corpus_db, embedder)
+        knn(corpus_db, embedder.embed_query("glacier"), 3)
+        assert len(in_memory.parts) == (2 if n == 0 else 1)
+    assert in_memory.size == before + 2
+    assert "glacier" in corpus_db.execute(
+        "SELECT text FROM chunks WHERE id = ?", (knn(corpus_db, embedder.embed_query("retreating glacier"), 1)[0][0],)
+    ).fetchone()[0]
