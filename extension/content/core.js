@@ -110,14 +110,16 @@
     const nodes = removed;
     removed = [];
     if (!turns.every((t) => Number.isInteger(t.index))) return turns;
-    const byIndex = new Map();
+    const slot = (t) => `${t.index}\u0000${t.messageId || t.role}`;
+    const gone = new Map();
     for (const node of nodes) {
       if (node.isConnected) continue;
-      for (const t of adapter.turns(node)) if (Number.isInteger(t.index)) byIndex.set(t.index, t);
+      for (const t of adapter.turns(node)) if (Number.isInteger(t.index)) gone.set(slot(t), t);
     }
-    for (const t of turns) byIndex.delete(t.index);
-    if (!byIndex.size) return turns;
-    return [...turns, ...byIndex.values()].sort((a, b) => a.index - b.index);
+    for (const t of turns) gone.delete(slot(t));
+    if (!gone.size) return turns;
+    // Stable sort: messages sharing a turn index keep their page order.
+    return [...gone.values(), ...turns].sort((a, b) => a.index - b.index);
   }
 
   function deriveKey(turn, position, parentKey, hash) {

@@ -31,7 +31,8 @@ def test_claude_turns_streaming_retry_and_edit_are_all_kept(browser: Browser) ->
     assert "Discard all but 50 g." in answer and 'echo "feed at 08:00 and 20:00" >> starter.log' in answer
     assert "$\\frac{1}{2}$" in answer and "Copy" not in answer
     assert rows[2]["text"] == "Danke! Und auf Griechisch: πώς λέγεται «προζύμι»; <img src=x onerror=alert('pwned-claude')>"
-    assert "javascript:" not in rows[3]["html"] and "Mehr" in rows[3]["text"]
+    assert "javascript:" not in rows[3]["html"]
+    assert rows[3]["text"] == "Auf Griechisch heißt es «προζύμι» (prozými).\n\nDas Wort kommt von ζύμη, Sauerteig. Mehr"
     assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
 
     first = "Ein stabiler Starter verdoppelt sich in vier bis sechs Stunden nach dem Füttern."

@@ -15,6 +15,7 @@ EXPECTED = {
                       "Use the organisation as author when no person is named.\nUse “n.d.” when there is no date."),
         ("user", "Ok. 한국어로도 알려줘."),
         ("assistant", "저자, A. (연도, 월 일). 페이지 제목. 사이트 이름. URL"),
+        ("assistant", "출처가 여러 개면 저자 이름 순으로 정렬하세요."),  # a second message in the same turn
     ],
     "claude": [
         ("user", "What should I pack for a rainy 15 km hike?"),

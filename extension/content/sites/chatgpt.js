@@ -49,16 +49,18 @@
       const streaming = adapter.isStreaming(doc);
       const out = [];
       for (const turnEl of D.all(doc, SEL.turn)) {
-        const msg = D.selfOrFirst(turnEl, SEL.message);
-        if (!msg) continue;
-        const role = msg.getAttribute("data-message-author-role");
-        if (!role) continue;
         const m = /conversation-turn-(\d+)/.exec(turnEl.getAttribute("data-testid") || "");
-        out.push({
-          el: msg, role, messageId: msg.getAttribute("data-message-id") || null,
-          index: m ? Number(m[1]) : null, streaming: false,
-          model: msg.getAttribute("data-message-model-slug") || null,
-        });
+        // One turn can hold several messages (an answer that used tools): each is kept, in order.
+        const messages = turnEl.matches(SEL.message[1]) ? [turnEl] : D.all(turnEl, SEL.message);
+        for (const msg of messages) {
+          const role = msg.getAttribute("data-message-author-role");
+          if (!role) continue;
+          out.push({
+            el: msg, role, messageId: msg.getAttribute("data-message-id") || null,
+            index: m ? Number(m[1]) : null, streaming: false,
+            model: msg.getAttribute("data-message-model-slug") || null,
+          });
+        }
       }
       const last = out[out.length - 1];
       if (streaming && last && last.role === "assistant") last.streaming = true;

@@ -71,8 +71,14 @@
       return out;
     },
     content(turn) {
-      const body = turn.role === "user" ? turn.el : (D.first(turn.el, SEL.content.assistant) || turn.el);
-      return D.extract(body, CHROME);
+      if (turn.role === "user") return D.extract(turn.el, CHROME);
+      // An answer that used tools is several markdown blocks with tool boxes between them: keep them all.
+      const blocks = D.all(turn.el, SEL.content.assistant.slice(0, 1));
+      if (blocks.length > 1) {
+        const parts = blocks.map((b) => D.extract(b, CHROME));
+        return { html: parts.map((p) => p.html).join("\n"), text: parts.map((p) => p.text).join("\n\n") };
+      }
+      return D.extract(D.first(turn.el, SEL.content.assistant) || turn.el, CHROME);
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),
