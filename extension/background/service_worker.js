@@ -15,6 +15,7 @@ const HOST_NAME = "com.vivim.host";
 const PROTOCOL_VERSION = 1;
 const CLIENT_VERSION = api.runtime.getManifest().version;
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_CAPTURE_BYTES = 6 * 1024 * 1024; // the host refuses frames over 8 MB
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
 const QUEUE_KEY = "captureQueue";
 const HEALTH_KEY = "adapterHealth";
@@ -182,10 +183,33 @@ function withQueue(fn) {
   return run;
 }
 
+const utf8Size = (value) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/** Captures cut to fit the host's frame limit: fewer turns per message, then a huge turn without its
+ * HTML (the host falls back to the text), then its text cut (marked) as a last resort. */
+function fitToFrame(capture) {
+  if (utf8Size(capture) <= MAX_CAPTURE_BYTES) return [capture];
+  if (capture.turns.length > 1) {
+    const half = Math.ceil(capture.turns.length / 2);
+    return [
+      ...fitToFrame({ ...capture, turns: capture.turns.slice(0, half) }),
+      ...fitToFrame({ ...capture, turns: capture.turns.slice(half) }),
+    ];
+  }
+  const turn = { ...capture.turns[0], html: null };
+  while (utf8Size({ ...capture, turns: [turn] }) > MAX_CAPTURE_BYTES) {
+    turn.text = `${turn.text.slice(0, Math.floor(turn.text.length * 0.8))}\n[… cut by VIVIM: too large to send]`;
+  }
+  return [{ ...capture, turns: [turn] }];
+}
+
 async function enqueue(capture) {
-  const qid = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  await withQueue((queue) => { queue.push({ qid, capture, queued_at: Date.now() }); });
-  return qid;
+  const stamp = Date.now().toString(36);
+  const parts = fitToFrame(capture).map((part, i) => ({
+    qid: `${stamp}-${Math.random().toString(36).slice(2, 8)}-${i}`, capture: part, queued_at: Date.now(),
+  }));
+  await withQueue((queue) => { queue.push(...parts); });
+  return parts[parts.length - 1].qid;
 }
 
 /** Send queued captures in order until the queue is empty or the host fails. */

@@ -219,7 +219,7 @@
       };
       send({ kind: "capture", capture }).then((reply) => {
         const keys = reply?.result?.keys;
-        if (Array.isArray(keys)) {
+        if (Array.isArray(keys) && keys.length === batch.length) { // (a capture split to fit a frame: skip)
           batch.forEach((t, j) => { if (keys[j] && keys[j] !== t._key) state.storedKey.set(t._key, keys[j]); });
         }
       }, () => {
