@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -28,6 +29,7 @@ async def hello(runtime: Runtime, payload: Hello) -> dict[str, Any]:
 
 @handles("capture.upsert", CaptureUpsert)
 async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, Any]:
+    payload = await asyncio.to_thread(capture.prepare_capture, payload)  # off the loop and the lock
     result = await runtime.store.write(capture.upsert_capture, payload)
     # Committed: only now may the extension forget its queued copy.
     if result.changed_message_ids or result.created:

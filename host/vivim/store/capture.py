@@ -61,6 +61,19 @@ def turn_markdown(turn: TurnIn, provider: str) -> str:
     return turn.text
 
 
+def prepare_capture(capture: CaptureUpsert) -> CaptureUpsert:
+    """Convert every turn's HTML to Markdown before the write transaction opens.
+
+    Normalizing a 200 KB turn takes the better part of a second; doing it inside
+    `upsert_capture` would hold the database's write lock (for every VIVIM process) that long.
+    """
+    provider = capture.conversation.provider
+    for turn in capture.turns:
+        if turn.markdown is None:
+            turn.markdown = turn_markdown(turn, provider)
+    return capture
+
+
 def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
     conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now)
