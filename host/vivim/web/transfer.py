@@ -60,16 +60,23 @@ async def import_upload(request: web.Request) -> web.Response:
         path, provider, size = await _receive_upload(request, runtime.paths.root / "imports")
     except (HttpProcessingError, ValueError, LookupError) as exc:  # a malformed multipart body
         raise InvalidPayload(f"the upload is not valid multipart/form-data: {exc}") from None
-    hub_publish("import.progress", stage="uploaded", bytes=size, filename=path.name.split("-", 1)[-1])
+    filename = path.name.split("-", 1)[-1]
+    hub_publish("import.progress", stage="uploaded", bytes=size, filename=filename)
     started = time.monotonic()
-    try:
-        summary = await _run_importer(importer, runtime, path, provider, hub_publish)
-    finally:
-        path.unlink(missing_ok=True)
-    result = {"filename": path.name.split("-", 1)[-1], "bytes": size,
-              "seconds": round(time.monotonic() - started, 3), "summary": msgspec.to_builtins(summary)}
+    # The import finishes (and its upload is removed) even if the page goes away meanwhile.
+    job = asyncio.ensure_future(_run_importer(importer, runtime, path, provider, hub_publish))
+    job.add_done_callback(lambda done: _finished(done, path))
+    summary = await asyncio.shield(job)
+    result = {"filename": filename, "bytes": size, "seconds": round(time.monotonic() - started, 3),
+              "summary": msgspec.to_builtins(summary)}
     hub_publish("import.done", **{k: v for k, v in result.items() if k != "summary"})
     return json(result)
+
+
+def _finished(job: asyncio.Future[Any], upload: Path) -> None:
+    upload.unlink(missing_ok=True)
+    if not job.cancelled() and job.exception() is not None:
+        log.info("import of %s failed: %s", upload.name, job.exception())
 
 
 def _publisher(app: web.Application) -> Callable[..., None]:
