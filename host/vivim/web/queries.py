@@ -71,6 +71,7 @@ def annotate_threads(messages: list[dict[str, Any]]) -> dict[str, Any]:
             before = previous_position.get(m["position"])
             m["thread_parent"] = ROOT if before is None else f"@{before}"
         children.setdefault(m["thread_parent"], []).append(m)
+    _rehang_unreachable(messages, children)
     branches = [
         {"parent": parent, "keys": [k["key"] for k in kids], "default": _default_child(kids)["key"]}
         for parent, kids in children.items() if len(kids) > 1
@@ -84,6 +85,31 @@ def annotate_threads(messages: list[dict[str, Any]]) -> dict[str, Any]:
         path.append(chosen["key"])
         node = chosen["thread_node"]
     return {"branches": branches, "default_path": path}
+
+
+def _rehang_unreachable(messages: list[dict[str, Any]], children: dict[str, list[dict[str, Any]]]) -> None:
+    """Turns caught in a parent cycle (a corrupt or hostile import) hang from the root: never hidden."""
+    reached: set[str] = set()
+
+    def reach(node: str) -> None:
+        frontier = [node]
+        while frontier:
+            for kid in children.get(frontier.pop(), []):
+                if kid["thread_node"] not in reached:
+                    reached.add(kid["thread_node"])
+                    frontier.append(kid["thread_node"])
+
+    reach(ROOT)
+    for m in messages:
+        if m["thread_node"] in reached:
+            continue
+        children[m["thread_parent"]].remove(m)
+        if not children[m["thread_parent"]]:
+            del children[m["thread_parent"]]
+        m["thread_parent"] = ROOT
+        children.setdefault(ROOT, []).append(m)
+        reached.add(m["thread_node"])
+        reach(m["thread_node"])
 
 
 def _default_child(kids: list[dict[str, Any]]) -> dict[str, Any]:
