@@ -126,6 +126,15 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     assert "First answer" in await page.locator("#reader .message.assistant").text_content()
     assert (await page.locator(".branch-count").text_content()).strip() == "1 / 2"
 
+    # "Find" searches the open conversation only.
+    await page.get_by_role("link", name="⌕ Find").click()
+    await page.fill("#search-input", "decorators")
+    await page.get_by_text("Nothing found").wait_for()  # decorators live in another conversation
+    assert f"conversation_id={seeded['branches']}" in page.url
+    await page.get_by_role("button", name="Search everywhere").click()
+    await page.locator("#search-results .result").first.wait_for()
+    assert "Python decorators explained" in await page.locator("#search-results").text_content()
+
     # A captured turn renders Markdown: highlighted code, a table, math.
     await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
     body = page.locator("#reader .message.assistant .md")

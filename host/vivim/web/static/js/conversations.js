@@ -104,6 +104,7 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false) {
       h("div", { class: "conv-meta" }, providerName(c.provider), timeEl(c.created_at, true),
         c.model ? h("span", {}, c.model) : null,
         data.branches.length ? h("span", { class: "chip" }, `${data.branches.length} branch point${data.branches.length > 1 ? "s" : ""}`) : null)),
+    h("a", { class: "button", href: `#/search?conversation_id=${c.id}`, title: "Search in this conversation" }, "⌕ Find"),
     c.url && /^https?:/i.test(c.url) ? h("a", { class: "button", href: c.url, target: "_blank", rel: "noopener noreferrer" }, "Open original ↗") : null,
     h("a", { class: "button", href: "#/conversations", "aria-label": "Close conversation" }, "✕"));
   clear(reader, head, messages);

@@ -15,14 +15,19 @@ export async function searchView(main, params) {
   const since = h("input", { type: "date", "aria-label": "Since", value: params.get("since") || "" });
   const until = h("input", { type: "date", "aria-label": "Until", value: params.get("until") || "" });
   const results = h("div", { id: "search-results", "aria-live": "polite" });
+  let within = params.get("conversation_id") || "";
+  const scope = h("span", { class: "chip scope" + (within ? "" : " hidden") }, "in one conversation ",
+    h("button", { type: "button", class: "chip-clear", "aria-label": "Search everywhere",
+                  onclick: () => { within = ""; scope.classList.add("hidden"); submit(); } }, "×"));
   const form = h("form", { class: "toolbar", role: "search" }, input,
-    h("div", { class: "filters" }, provider, role, h("label", { class: "muted" }, "from ", since), h("label", { class: "muted" }, "to ", until)),
+    h("div", { class: "filters" }, provider, role, h("label", { class: "muted" }, "from ", since), h("label", { class: "muted" }, "to ", until), scope),
     h("button", { type: "submit", class: "primary" }, "Search"));
   const submit = () => {
     const q = new URLSearchParams();
     for (const [k, el] of [["q", input], ["provider", provider], ["role", role], ["since", since], ["until", until]]) {
       if (el.value) q.set(k, el.value);
     }
+    if (within) q.set("conversation_id", within);
     const hash = `#/search?${q}`;
     if (location.hash !== hash) history.replaceState(null, "", hash);
     run(results, q);
@@ -34,7 +39,7 @@ export async function searchView(main, params) {
   clear(main, h("h1", {}, "Search"), form, results);
   input.focus();
   if (input.value) await run(results, params);
-  else clear(results, h("div", { class: "empty" }, "Type to search. Words are matched as you type; the last word can be a prefix."));
+  else clear(results, h("div", { class: "empty" }, within ? "Type to search this conversation." : "Type to search. Words are matched as you type; the last word can be a prefix."));
 }
 
 function toSeconds(day, endOfDay = false) {
@@ -53,6 +58,7 @@ async function run(results, params) {
   let data;
   try {
     data = await api.search({ q, provider: params.get("provider"), role: params.get("role"),
+                              conversation_id: params.get("conversation_id"),
                               since: toSeconds(params.get("since")), until: toSeconds(params.get("until"), true), limit: 30 });
   } catch (err) {
     if (mine === generation) clear(results, errorBox(err));
