@@ -93,7 +93,7 @@
     const timeout = new Promise((resolve) => setTimeout(() => resolve(null), CFG.SEED_TIMEOUT_MS));
     state.seeding = Promise.race([ask, timeout]).then((reply) => {
       for (const m of (reply?.ok && reply.result.messages) || []) {
-        state.sent.set(m.key, { hash: D.hash(m.text || ""), status: m.status });
+        state.sent.set(m.key, { hash: D.hash(m.text || ""), status: m.status, parent: m.parent_key });
         state.idPos.set(m.key, m.position);
         state.maxPos = state.maxPos === null ? m.position : Math.max(state.maxPos, m.position);
       }
@@ -174,8 +174,8 @@
         if (now - st.changedAt < CFG.SETTLE_MS) { waiting = true; return; }
         status = "streaming";
         waiting = true; // look again: it may grow, or finish
-      } else if (sent && sent.hash === st.hash && sent.status === "complete") {
-        return;
+      } else if (sent && sent.hash === st.hash && sent.status === "complete" && (sent.parent || !parentKey)) {
+        return; // unchanged (a turn first sent with nothing above it is sent again once its parent loads)
       }
       out.push({
         key: storedKey, role: turn.role, position: pos[i], parent_key: parentKey,
@@ -210,7 +210,7 @@
       url: location.origin + location.pathname,
       model: turns.map((t) => t.model).filter(Boolean).pop() || null,
     };
-    for (const t of turns) state.sent.set(t._key, { hash: t._hash, status: t.status });
+    for (const t of turns) state.sent.set(t._key, { hash: t._hash, status: t.status, parent: t.parent_key });
     for (let i = 0; i < turns.length; i += CFG.MAX_TURNS_PER_MESSAGE) {
       const batch = turns.slice(i, i + CFG.MAX_TURNS_PER_MESSAGE);
       const capture = {

@@ -133,7 +133,7 @@ def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, t
     key = turn.key
     for _ in range(8):  # a key, then its branch siblings
         row = conn.execute(
-            "SELECT id, text, content_hash, status, provider_message_id, is_current FROM messages"
+            "SELECT id, text, content_hash, status, provider_message_id, is_current, parent_key FROM messages"
             " WHERE conversation_id = ? AND key = ?",
             (conversation_id, key),
         ).fetchone()
@@ -150,6 +150,12 @@ def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, t
                 conn.execute(
                     "UPDATE messages SET is_current = ?, updated_at = ? WHERE id = ?",
                     (int(turn.current), now, row["id"]),
+                )
+                return "updated", key, row["id"]
+            if turn.parent_key and row["parent_key"] is None:
+                # First captured with nothing loaded above it (a lazy list); now its parent is known.
+                conn.execute(
+                    "UPDATE messages SET parent_key = ?, updated_at = ? WHERE id = ?", (turn.parent_key, now, row["id"])
                 )
                 return "updated", key, row["id"]
             return "unchanged", key, None
