@@ -109,7 +109,7 @@
 
   /** A turn's content as {html, text} from one inert copy: no scripts, handlers, javascript: URLs,
    *  site chrome (buttons, "Copy code"), or screen-reader-only labels. */
-  function extract(el, removeSelectors = []) {
+  function extract(el, removeSelectors = [], textOnlySelectors = []) {
     const copy = inertDoc().importNode(el, true);
     const doomed = copy.querySelectorAll([STRIP, ...removeSelectors].join(","));
     for (const node of doomed) node.remove();
@@ -131,7 +131,9 @@
       const target = display ? math.parentElement : math;
       target.replaceWith(copy.ownerDocument.createTextNode(display ? `$$${tex.textContent}$$` : `$${tex.textContent}$`));
     }
-    for (const node of copy.querySelectorAll(HIDDEN)) node.remove();
+    // Kept in the HTML for the host's converter (e.g. a code block's language label), not in the text.
+    const textOnly = [HIDDEN, ...textOnlySelectors].join(",");
+    for (const node of copy.querySelectorAll(textOnly)) node.remove();
     return { html, text: blockText(copy) };
   }
 

@@ -205,6 +205,12 @@ class Browser:
             conn.close()
         return [dict(r) for r in rows]
 
+    def export(self, provider: str) -> list[dict[str, Any]]:
+        """`vivim export --format jsonl`: what the user gets back, Markdown made by the host."""
+        done = subprocess.run([*vivim_command(), "export", "--format", "jsonl", "--provider", provider],
+                              env=self.env, check=True, capture_output=True, text=True, timeout=60)
+        return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
     def conversation_count(self) -> int:
         db = self.vivim_home / "vivim.sqlite3"
         if not db.exists():

@@ -45,6 +45,14 @@ def test_chatgpt_turns_are_captured_in_order_with_roles_ids_and_exact_text(brows
     for bad in ("javascript:", "onmouseover", "onerror", "<template", "<script", "<button"):
         assert bad not in hostile_html
     assert "<a" in hostile_html and "defused" in rows[5]["text"]
+    # What the user gets back: Markdown the host made from the captured HTML.
+    exported = {m["message_id"]: m for m in browser.export("chatgpt")}
+    assert [exported[r["key"]]["role"] for r in rows] == [r["role"] for r in rows]
+    markdown = exported[rows[1]["key"]]["markdown"]
+    assert "```python\ndef reversed_copy(items):\n    return items[::-1]\n```" in markdown
+    assert "| Approach | Copies? | Returns |" in markdown and "Copy code" not in markdown
+    assert "$e^{i\\pi} + 1 = 0$" in exported[rows[3]["key"]]["markdown"]
+    assert all("said:" not in m["markdown"] for m in exported.values())
     assert browser.dialogs == [] and browser.foreign_requests == []
 
 

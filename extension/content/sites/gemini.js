@@ -27,8 +27,9 @@
     send: ["button.send-button", 'button[aria-label="Send message"]', 'button[aria-label*="Send" i]'],
     container: ["#chat-history", "infinite-scroller.chat-history", "main", "body"],
   };
-  const CHROME = [".cdk-visually-hidden", ".sr-only", ".code-block-decoration", "mat-icon", ".response-footer",
-    "sources-list", ".thoughts-header"];
+  const CHROME = [".cdk-visually-hidden", ".sr-only", "mat-icon", ".response-footer", "sources-list", ".thoughts-header"];
+  // The code block's header carries its language: the host reads it from the HTML; the text skips it.
+  const TEXT_ONLY = [".code-block-decoration"];
   const ID_PATH = /^\/(?:u\/\d+\/)?(?:app|gem\/[^/]+)\/([0-9a-zA-Z_-]{8,})/;
 
   function responseId(el) {
@@ -74,7 +75,7 @@
     },
     content(turn) {
       const body = D.first(turn.el, SEL.content[turn.role]) || turn.el;
-      return D.extract(body, CHROME);
+      return D.extract(body, CHROME, TEXT_ONLY);
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),
