@@ -2,7 +2,7 @@
 
 Each migration is applied once, in order, inside a transaction, and recorded in
 `schema_migrations`. Numbers are owned by area so parallel work never collides:
-1 core store, 2 retrieval (vectors), 3 sync, 4+ later. Never edit a released migration;
+1 core store, 2 retrieval (vectors), 3 sync, 4 core indexes, 5+ later. Never edit a released migration;
 add the next one.
 """
 
@@ -135,8 +135,16 @@ CREATE TABLE adapter_health (
 """
 
 
+# Charts count messages per day, provider and model over a date range; a covering index lets
+# them read the index alone instead of every message row (700 ms -> a few ms at 100k messages).
+STATS_INDEX = """
+CREATE INDEX messages_created_covering ON messages (created_at, conversation_id, role, model);
+DROP INDEX messages_created;
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core store", _script(CORE_SCHEMA)),
+    Migration(4, "covering index for charts", _script(STATS_INDEX)),
 ]
 
 
