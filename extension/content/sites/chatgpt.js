@@ -14,7 +14,8 @@
       assistant: [".markdown", ".prose", "[data-message-content]"],
       user: [".whitespace-pre-wrap", "[data-message-content]", ".user-message-bubble-color"],
     },
-    stop: ['[data-testid="stop-button"]', 'button[aria-label="Stop streaming"]', 'button[aria-label*="Stop"]'],
+    // Presence means "streaming": exact selectors only (a loose one would match "Stop voice mode").
+    stop: ['[data-testid="stop-button"]', 'button[aria-label="Stop streaming"]', 'button[aria-label="Stop generating"]'],
     streamingMark: [".result-streaming", '[data-message-author-role="assistant"] .streaming-animation'],
     title: ['nav a[aria-current="page"]', 'nav [data-active] a', '[data-testid="conversation-title"]'],
     model: ['[data-testid="model-switcher-dropdown-button"]', 'button[aria-label^="Model selector"]'],

@@ -16,8 +16,9 @@
       assistant: ["message-content .markdown", ".markdown-main-panel", "message-content", ".model-response-text"],
       user: [".query-text", "user-query-content", ".user-query-bubble-with-background"],
     },
-    busy: ['[aria-busy="true"]', ".response-footer:not(.complete)"],
-    stop: ['button[aria-label="Stop response"]', "button.stop", '[data-test-id="stop-button"]'],
+    // Only positive signals: a missed "busy" costs an extra update, a false one a turn left "streaming".
+    busy: ['[aria-busy="true"]'],
+    stop: ['button[aria-label="Stop response"]', "button.send-button.stop", '[data-test-id="stop-button"]'],
     title: ['[data-test-id="conversation-title"]', ".conversation-title-container .conversation-title",
       ".selected .conversation-title"],
     model: ['[data-test-id="bard-mode-menu-button"] .current-mode-title', ".current-mode-title",
