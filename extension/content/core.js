@@ -38,6 +38,7 @@
   let timer = null, firstPending = 0, recheckTimer = null;
   let lastUrl = location.href;
   let removed = [];              // elements the page detached since the last snapshot
+  let urlPoll = null;
 
   function newConversation(id) {
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
@@ -53,11 +54,23 @@
   }
 
   function send(message) {
+    if (!chrome.runtime?.id) { shutdown(); return Promise.reject(new Error("VIVIM was updated or removed")); }
     try {
       return chrome.runtime.sendMessage(message);
     } catch (err) { // the extension was reloaded under this page: nothing to talk to any more
+      shutdown();
       return Promise.reject(err);
     }
+  }
+
+  /** An orphaned content script (the extension was reloaded or removed) stops watching the page. */
+  function shutdown() {
+    observer?.disconnect();
+    clearTimeout(timer);
+    clearTimeout(recheckTimer);
+    clearInterval(urlPoll);
+    if (conv?.healthTimer) clearTimeout(conv.healthTimer);
+    removed = [];
   }
 
   function reportHealth(ok, problem) {
@@ -281,7 +294,7 @@
 
   if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", checkUrl);
   addEventListener("popstate", checkUrl);
-  setInterval(checkUrl, CFG.URL_POLL_MS);
+  urlPoll = setInterval(checkUrl, CFG.URL_POLL_MS);
   ensureObserved();
   schedule(0);
 })();

@@ -90,6 +90,7 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
     popup = browser.open_popup()
     wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
     wait_for(lambda: "1 conversations" in popup.inner_text("#counts"), what="the counts")
+    wait_for(lambda: popup.locator("#health li.ok", has_text="ChatGPT").count() == 1, what="ChatGPT capturing")
     popup.fill("#q", "reversed")
     first = popup.locator("#results li").first
     first.wait_for()
@@ -97,6 +98,12 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
     assert first.locator("mark").count() >= 1
     assert "reversed" in first.locator("mark").first.inner_text().lower()
     assert first.get_attribute("aria-selected") == "true"
+
+    # The provider filter: nothing from Gemini was captured.
+    popup.select_option("#provider", "gemini")
+    wait_for(lambda: popup.locator("#results li").count() == 0 and "No matches" in popup.inner_text("#search-note"),
+             what="no Gemini results")
+    popup.select_option("#provider", "")
 
     # Hostile captured text comes back as text: no element, no dialog, no request.
     popup.fill("#q", "dangerous")
