@@ -206,10 +206,7 @@ class Browser:
         return [dict(r) for r in rows]
 
     def export(self, provider: str) -> list[dict[str, Any]]:
-        """`vivim export --format jsonl`: what the user gets back, Markdown made by the host."""
-        done = subprocess.run([*vivim_command(), "export", "--format", "jsonl", "--provider", provider],
-                              env=self.env, check=True, capture_output=True, text=True, timeout=60)
-        return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        return export(self, provider)
 
     def conversation_count(self) -> int:
         db = self.vivim_home / "vivim.sqlite3"
@@ -228,6 +225,14 @@ class Browser:
             self.context.close()
         finally:
             self._pw.stop()
+
+
+def export(browser: Any, provider: str) -> list[dict[str, Any]]:
+    """`vivim export --format jsonl` for any harness with an `env` (Chromium's or Firefox's): what
+    the user gets back, with the Markdown the host made from the captured HTML."""
+    done = subprocess.run([*vivim_command(), "export", "--format", "jsonl", "--provider", provider],
+                          env=browser.env, check=True, capture_output=True, text=True, timeout=60)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
 def chromium_missing_reason() -> str | None:

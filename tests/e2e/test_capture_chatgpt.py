@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import CHATGPT_NEW_URL, CHATGPT_URL, Browser, at_least, texts, wait_for
+from .harness import CHATGPT_NEW_URL, CHATGPT_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_chatgpt_turns_are_captured_in_order_with_roles_ids_and_exact_text(brows
         assert bad not in hostile_html
     assert "<a" in hostile_html and "defused" in rows[5]["text"]
     # What the user gets back: Markdown the host made from the captured HTML.
-    exported = {m["message_id"]: m for m in browser.export("chatgpt")}
+    exported = {m["message_id"]: m for m in export(browser, "chatgpt")}
     assert [exported[r["key"]]["role"] for r in rows] == [r["role"] for r in rows]
     markdown = exported[rows[1]["key"]]["markdown"]
     assert "```python\ndef reversed_copy(items):\n    return items[::-1]\n```" in markdown

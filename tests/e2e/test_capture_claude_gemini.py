@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import CLAUDE_URL, GEMINI_URL, Browser, at_least, texts, wait_for
+from .harness import CLAUDE_URL, GEMINI_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_claude_turns_streaming_retry_and_edit_are_all_kept(browser: Browser) ->
     assert "javascript:" not in rows[3]["html"]
     assert rows[3]["text"] == "Auf Griechisch heißt es «προζύμι» (prozými).\n\nDas Wort kommt von ζύμη, Sauerteig. Mehr"
     assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
-    exported = browser.export("claude")
+    exported = export(browser, "claude")
     assert [m["text"] for m in exported] == texts(rows)
     assert '```bash\necho "feed at 08:00 and 20:00" >> starter.log\n```' in exported[1]["markdown"]
     assert "1. Discard all but 50 g." in exported[1]["markdown"] and "Copy" not in exported[1]["markdown"]
@@ -75,7 +75,7 @@ def test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order
     assert "مدّان عاليان في اليوم" in rows[3]["text"] and "vives-eaux\tSoleil + Lune alignés" in rows[3]["text"]
     assert rows[4]["text"] == "Is <b>this</b> <img src=x onerror=alert('pwned-gemini')> rendered?"
     assert "javascript:" not in rows[5]["html"]
-    exported = {m["message_id"]: m for m in browser.export("gemini")}
+    exported = {m["message_id"]: m for m in export(browser, "gemini")}
     assert "```python\nfrom datetime import datetime, timedelta" in exported[rows[1]["key"]]["markdown"]
     assert "| Marée | Cause |" in exported[rows[3]["key"]]["markdown"]
     assert "You said" not in exported[rows[0]["key"]]["markdown"]
