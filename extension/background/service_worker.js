@@ -16,7 +16,10 @@ const PROTOCOL_VERSION = 1;
 const CLIENT_VERSION = api.runtime.getManifest().version;
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_CAPTURE_BYTES = 6 * 1024 * 1024; // the host refuses frames over 8 MB
-const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+// Capped under MV3's 30 s idle limit: while captures wait, each retry (an extension API call) keeps
+// the worker alive, so a host that comes back is found without waiting for another page event.
+// With an empty queue a retry finds nothing to send and the chain ends.
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 20000];
 const QUEUE_KEY = "captureQueue";
 const HEALTH_KEY = "adapterHealth";
 const STATUS_KEY = "hostStatus";

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,18 @@ def test_captures_queue_while_the_host_is_down_and_all_arrive_once_when_it_is_ba
     assert len(rows) == 8 and len({r["key"] for r in rows}) == 8  # nothing lost, nothing twice
     assert texts(rows)[-2:] == ["Still there?", "Queued, not lost."]
     assert rows[-1]["status"] == "complete"
+
+
+@pytest.mark.slow
+def test_a_host_back_after_a_long_outage_gets_the_queue_without_any_page_activity(browser: Browser) -> None:
+    break_host(browser, "missing")
+    browser.open(CHATGPT_URL)
+    wait_for(lambda: browser.queued() >= 1, what="captures waiting in the extension's queue")
+    time.sleep(35)  # longer than MV3's idle limit for the worker; the page does nothing meanwhile
+    browser.register_host()
+    rows = wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=40,
+                    what="the queue, delivered by the worker's own retries")
+    assert len(rows) == 6
 
 
 def test_queued_captures_survive_the_service_worker_being_stopped(browser: Browser) -> None:
