@@ -17,13 +17,6 @@ from .layouts import LAYOUTS, MANIFEST, install_browsers, tree
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def runner(home: Path, vivim_home: Path, tmp_path: Path) -> CliRunner:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()

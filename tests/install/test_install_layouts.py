@@ -21,13 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def data_root(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir(mode=0o700)

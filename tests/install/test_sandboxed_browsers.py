@@ -15,13 +15,6 @@ from .layouts import install_browsers
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def root(tmp_path: Path) -> Path:
     path = tmp_path / "root"
     path.mkdir()
