@@ -28,6 +28,7 @@
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
     MAX_REMOVED: 500,        // detached elements kept between two snapshots
+    MAX_DIRTY: 2000,         // mutation targets tracked between two snapshots (beyond: re-read all)
     SEED_TIMEOUT_MS: 3000,   // how long the first capture waits to learn what the host already has
     MEASURE: "vivim:snapshot",
   };
@@ -39,6 +40,8 @@
   let lastUrl = location.href;
   let removed = [];              // elements the page detached since the last snapshot
   let urlPoll = null;
+  let dirty = new Set();         // mutation targets since the last snapshot
+  let allDirty = true;           // ...or "assume everything changed"
 
   function newConversation(id) {
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
@@ -135,6 +138,23 @@
     return [...gone.values(), ...turns].sort((a, b) => a.index - b.index);
   }
 
+  /** The turn elements that contain a node mutated since the last snapshot, or null for "all of
+   * them" (the observer was (re)attached, or too much changed to track). */
+  function touchedTurns(turns) {
+    const nodes = dirty, all = allDirty;
+    dirty = new Set();
+    allDirty = false;
+    if (all) return null;
+    const els = new Set(turns.map((t) => t.el));
+    const out = new Set();
+    for (const node of nodes) {
+      for (let n = node; n && n !== observed; n = n.parentNode) {
+        if (els.has(n)) { out.add(n); break; }
+      }
+    }
+    return out;
+  }
+
   function deriveKey(turn, position, parentKey, hash) {
     if (turn.messageId) return turn.messageId;
     // A prompt never streams: its text names it, so an edited prompt is a new key.
@@ -165,9 +185,11 @@
     const pos = positions(turns);
     const out = [];
     let prevKey = null, waiting = false, usable = 0;
+    const touched = touchedTurns(turns);
     turns.forEach((turn, i) => {
-      const tc = turn.el.textContent || "";
       let st = elState.get(turn.el);
+      // Only turns that are new or had a mutation inside are read again (cheap on long pages).
+      const tc = !st || !touched || touched.has(turn.el) ? turn.el.textContent || "" : st.tc;
       if (!st || st.tc !== tc) {
         const content = adapter.content(turn);
         const hash = D.hash(content.text);
@@ -261,15 +283,18 @@
   function ensureObserved() {
     const target = adapter.container(document) || document.body;
     if (!target || (target === observed && observed.isConnected)) return;
-    // The hot path: no DOM reads, only remember detached elements (virtualised turns) for later.
+    // The hot path: no DOM reads; remember where the page changed and what it detached, for later.
     observer ||= new MutationObserver((records) => {
       for (const record of records) {
+        if (dirty.size < CFG.MAX_DIRTY) dirty.add(record.target);
+        else allDirty = true;
         for (const node of record.removedNodes) {
           if (node.nodeType === 1 && removed.length < CFG.MAX_REMOVED) removed.push(node);
         }
       }
       schedule();
     });
+    allDirty = true; // a new observation target: nothing is known about what changed before it
     observer.disconnect();
     observer.observe(target, {
       childList: true, subtree: true, characterData: true,
