@@ -74,6 +74,7 @@
     clearInterval(urlPoll);
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
     removed = [];
+    dirty = new Set();
   }
 
   function reportHealth(ok, problem) {

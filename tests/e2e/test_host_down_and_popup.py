@@ -138,3 +138,25 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
         "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)", CHATGPT_URL
     ) >= 2, what="a new tab at the conversation's URL")
     assert browser.dialogs == [] and browser.foreign_requests == []
+
+
+def test_a_reply_over_one_megabyte_arrives_whole_through_the_service_worker(browser: Browser) -> None:
+    page = browser.open(CHATGPT_URL)
+    wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), what="the captured turns")
+    # A 1.5 MB answer (a pasted log): conversation.get's reply is then over Chrome's 1 MB frame
+    # limit, so the host sends it in base64 chunks the service worker must put back together.
+    page.evaluate("""() => fixture.ask('Paste the build log', 'Here it is:', {delay: 1}).then(() => {
+        const bodies = document.querySelectorAll('[data-message-author-role=assistant] .markdown');
+        const pre = document.createElement('pre');
+        pre.textContent = Array.from({length: 30000}, (_, i) => `step ${i}: compiled module ${i} ok`).join('\\n');
+        bodies[bodies.length - 1].append(pre);
+    })""")
+    wait_for(lambda: any(len(r["text"]) > 1_000_000 for r in browser.messages("chatgpt", EXTERNAL_ID)),
+             what="the long answer stored")
+    popup = browser.open_popup()
+    reply = popup.evaluate("""(id) => chrome.runtime.sendMessage({kind: 'request', type: 'conversation.get',
+        payload: {provider: 'chatgpt', external_id: id}})""", EXTERNAL_ID)
+    assert reply["ok"], reply
+    stored = browser.messages("chatgpt", EXTERNAL_ID)
+    assert [m["text"] for m in reply["result"]["messages"]] == [r["text"] for r in stored]
+    assert "step 29999: compiled module 29999 ok" in reply["result"]["messages"][-1]["text"]
