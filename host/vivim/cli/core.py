@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 import click
 
 from ._common import echo_json, run, with_store
@@ -11,7 +14,7 @@ MARKS = {"\u0002": "", "\u0003": ""}
 
 def _highlight(snippet: str) -> str:
     """Turn the protocol's hit markers into terminal bold (or nothing when piped)."""
-    start, end = ("\x1b[1m", "\x1b[0m") if click.get_text_stream("stdout").isatty() else ("", "")
+    start, end = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("", "")
     return snippet.replace("\u0002", start).replace("\u0003", end).replace("\n", " ")
 
 
@@ -19,9 +22,10 @@ def _highlight(snippet: str) -> str:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
+@click.option("--fulltext", is_flag=True, help="Words only: skip loading the embedding model (~1 s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")
-def search_command(query: tuple[str, ...], provider: str | None, limit: int, as_json: bool) -> None:
-    """Search everything captured and imported."""
+def search_command(query: tuple[str, ...], provider: str | None, limit: int, fulltext: bool, as_json: bool) -> None:
+    """Search everything captured and imported (words and meaning)."""
     from ..api.search import search as search_handler
     from ..protocol import Search
 
@@ -29,9 +33,17 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, as_
         from ..config import Paths
         from ..runtime import Runtime
 
+        if not fulltext:
+            # A one-shot process has no warm model: load it first, or search falls back to words.
+            from ..embed import get_embedder
+
+            await asyncio.to_thread(get_embedder().ensure_loaded)
         runtime = await Runtime.open(Paths.default())
         try:
-            return await search_handler(runtime, Search(query=" ".join(query), provider=provider, limit=limit))
+            mode = "fulltext" if fulltext else "hybrid"
+            return await search_handler(
+                runtime, Search(query=" ".join(query), provider=provider, limit=limit, mode=mode)
+            )
         finally:
             await runtime.close()
 

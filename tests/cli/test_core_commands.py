@@ -1,0 +1,83 @@
+"""`vivim search`, `vivim stats` and `vivim serve`, in-process and for real."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+from click.testing import CliRunner
+
+from vivim.cli import main
+from vivim.protocol import CaptureUpsert
+from vivim.store import Store
+from vivim.store.capture import upsert_capture
+
+VIVIM = [sys.executable, "-m", "vivim"]
+
+
+@pytest.fixture
+def seeded(vivim_home: Path) -> Path:
+    """A data directory holding one Claude conversation (the CLI runs its own event loop)."""
+    asyncio.run(_seed(vivim_home))
+    return vivim_home
+
+
+async def _seed(home: Path) -> None:
+    store = await Store.open(home / "vivim.sqlite3")
+    await store.write(upsert_capture, msgspec.convert({
+        "conversation": {"provider": "claude", "external_id": "abc", "title": "Fermentation notes",
+                         "url": "https://claude.ai/chat/abc"},
+        "turns": [{"key": "u", "role": "user", "text": "Why does kimchi fizz?"},
+                  {"key": "a", "role": "assistant", "text": "Lactic acid bacteria release carbon dioxide."}],
+    }, CaptureUpsert))
+    await store.close()
+
+
+def test_search_prints_conversations_with_highlighted_hits(seeded: Path) -> None:
+    result = CliRunner().invoke(main, ["search", "--fulltext", "kimchi"])
+    assert result.exit_code == 0, result.output
+    assert "Fermentation notes  [claude]" in result.output
+    assert "https://claude.ai/chat/abc" in result.output
+    assert "kimchi fizz" in result.output and "\u0002" not in result.output
+
+
+def test_search_says_so_when_nothing_matches(seeded: Path) -> None:
+    result = CliRunner().invoke(main, ["search", "--fulltext", "zeppelin"])
+    assert result.exit_code == 0 and "No matches." in result.output
+
+
+def test_stats_counts_per_provider(seeded: Path) -> None:
+    result = CliRunner().invoke(main, ["stats", "--json"])
+    stats = json.loads(result.output)
+    assert stats["by_provider"] == {"claude": {"conversations": 1, "messages": 2}}
+
+
+def test_search_runs_for_real_as_json(seeded: Path) -> None:
+    out = subprocess.run([*VIVIM, "search", "--json", "carbon", "dioxide"], capture_output=True, text=True,
+                         env={**os.environ}, timeout=120, check=True).stdout
+    result = json.loads(out)
+    assert result["results"][0]["conversation"]["external_id"] == "abc"
+
+
+def test_serve_runs_until_terminated_and_refuses_a_second_copy(vivim_home: Path) -> None:
+    env = {**os.environ, "VIVIM_SERVICES": "none"}
+    first = subprocess.Popen([*VIVIM, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "VIVIM serving" in first.stderr.readline()
+        second = subprocess.run([*VIVIM, "serve"], env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1 and "already runs the services" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=30) == 0
+    # The lock died with its holder: serving again works.
+    again = subprocess.Popen([*VIVIM, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    assert "VIVIM serving" in again.stderr.readline()
+    again.send_signal(signal.SIGTERM)
+    assert again.wait(timeout=30) == 0
