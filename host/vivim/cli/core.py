@@ -9,8 +9,6 @@ import click
 
 from ._common import echo_json, run, with_store
 
-MARKS = {"\u0002": "", "\u0003": ""}
-
 
 def _highlight(snippet: str) -> str:
     """Turn the protocol's hit markers into terminal bold (or nothing when piped)."""
