@@ -77,6 +77,7 @@ def test_chatgpt_streamed_answer_is_stored_when_it_settles_and_again_when_it_com
 
 
 def test_chatgpt_regenerated_answer_is_a_second_branch_and_virtualised_turns_stay(browser: Browser) -> None:
+    """Also: an edited prompt is a branch too. (The name is kept: the Firefox suite calls it.)"""
     page = browser.open(CHATGPT_URL)
     wait_for(lambda: len(stored(browser)) >= 6, what="the initial turns")
     page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", [HAIKU_PROMPT, HAIKU])
@@ -93,11 +94,22 @@ def test_chatgpt_regenerated_answer_is_a_second_branch_and_virtualised_turns_sta
     assert branch["position"] == first["position"]
     assert any(r["key"] == first["key"] and r["text"] == HAIKU for r in rows)  # the first branch is kept
 
+    # "Edit message" on the prompt: a new prompt and a new answer; the first pair stays too.
+    edited, edited_answer = "Write a haiku about autumn rain on a tent.", "Nylon sky drumming, a sleeping bag of warm thoughts."
+    user_id, answer_id = page.evaluate("([p, a]) => fixture.editLastPrompt(p, a)", [edited, edited_answer])
+    wait_for(lambda: any(r["key"] == answer_id and r["status"] == "complete" for r in stored(browser)),
+             what="the answer to the edited prompt")
+    rows = stored(browser)
+    by_key = {r["key"]: r for r in rows}
+    assert by_key[user_id]["text"] == edited and by_key[user_id]["parent_key"] == prompt["parent_key"]
+    assert by_key[answer_id]["text"] == edited_answer and by_key[answer_id]["parent_key"] == user_id
+    assert {HAIKU_PROMPT, HAIKU, REGENERATED} <= set(texts(rows))  # the first branch and its retry stay
+
     # New turns arrive while ChatGPT drops the oldest ones from the DOM (only 4 stay rendered).
     page.evaluate("fixture.growAndVirtualise(6, 4)")
     assert page.evaluate("fixture.turnCount()") == 4
-    rows = wait_for(at_least(21, lambda: stored(browser)), what="all 21 turns")
-    assert len(rows) == 21 and len({r["key"] for r in rows}) == 21
+    rows = wait_for(at_least(23, lambda: stored(browser)), what="all 23 turns")
+    assert len(rows) == 23 and len({r["key"] for r in rows}) == 23
     follow_ups = [r["text"] for r in rows if r["position"] > 8]
     assert follow_ups == [
         line for i in range(1, 7) for line in (
