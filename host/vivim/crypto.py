@@ -59,7 +59,9 @@ def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
     return nacl.pwhash.argon2id.kdf(KEY_BYTES, passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem)
 
 
-def wrap_with_passphrase(data: bytes, passphrase: str, *, ops: int = ARGON_OPS, mem: int = ARGON_MEM) -> dict[str, Any]:
+def wrap_with_passphrase(data: bytes, passphrase: str, *, ops: int | None = None,
+                         mem: int | None = None) -> dict[str, Any]:
+    ops, mem = ops or ARGON_OPS, mem or ARGON_MEM
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     box = nacl.secret.SecretBox(_derive(passphrase, salt, ops, mem))
     return {"kdf": "argon2id", "salt": b64(salt), "ops": ops, "mem": mem, "box": b64(bytes(box.encrypt(data)))}

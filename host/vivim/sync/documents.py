@@ -119,6 +119,8 @@ def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: E
     index = export.doc(conn, docs, INDEX)
 
     if conv["deleted_at"] is not None:
+        # A tombstone wins: turns captured again after a delete are not kept (un-delete is not a thing).
+        conn.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
         if marks.get("deleted") is None:
             index["deleted"][uid] = float(conv["deleted_at"])
             set_mark(conn, conversation_id, "deleted", "1")
@@ -255,16 +257,49 @@ def _apply_conversation(conn: Any, doc: Any, maps: dict[str, set[str]], now: flo
     conv = ConversationIn(provider=provider, external_id=external_id, url=meta.get("url"),
                           model=meta.get("model"), created_at=meta.get("created_at"))
     result = upsert_capture(conn, CaptureUpsert(conversation=conv, turns=turns, source="sync"), now)
-    keys = {t.key for t in turns} | set(result.keys)
-    if keys:
-        placeholders = ",".join("?" * len(keys))
-        rows = conn.execute(
-            f"SELECT key, content_hash, status FROM messages WHERE conversation_id = ? AND key IN ({placeholders})",
-            (result.conversation_id, *keys),
-        ).fetchall()
-        for row in rows:
-            set_mark(conn, result.conversation_id, "m:" + row["key"], _message_mark(row))
+    for turn in turns:
+        _settle(conn, result.conversation_id, turn)
     return len(turns)
+
+
+def _settle(conn: Any, conversation_id: int, turn: Any) -> None:
+    """Make the store agree with the document's value for one turn key, on every device alike.
+
+    - the store took the value: remember it (nothing to send back);
+    - the store kept it beside its own as a branch (different content under one key): swap them,
+      so the document's winner holds the key everywhere and the local loser moves to its branch
+      key, which export then sends, so every device ends with both under the same keys;
+    - the store refused it (a shorter, stale version): leave the mark on the document's value so
+      export sends the store's longer one back.
+    """
+    from ..store.capture import content_hash
+
+    wanted = content_hash(turn.role, turn.text or turn.markdown or "")
+    mark = f"{wanted}|{turn.status}"
+    base = conn.execute("SELECT id, content_hash, status FROM messages WHERE conversation_id = ? AND key = ?",
+                        (conversation_id, turn.key)).fetchone()
+    if base is None or f"{base['content_hash']}|{base['status']}" == mark:
+        set_mark(conn, conversation_id, "m:" + turn.key, mark)
+        return
+    branch = conn.execute(
+        "SELECT id FROM messages WHERE conversation_id = ? AND key = ? AND content_hash = ?",
+        (conversation_id, f"{turn.key}~{wanted[:12]}", wanted),
+    ).fetchone()
+    if branch is not None:
+        loser_key = f"{turn.key}~{base['content_hash'][:12]}"
+        taken = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND key = ?",
+                             (conversation_id, loser_key)).fetchone()
+        conn.execute("UPDATE messages SET key = ? WHERE id = ?", (f"{turn.key}~swap", base["id"]))
+        conn.execute("UPDATE messages SET key = ? WHERE id = ?", (turn.key, branch["id"]))
+        if taken:  # the loser's content already sits under its branch key
+            conn.execute("DELETE FROM messages WHERE id = ?", (base["id"],))
+        else:
+            conn.execute("UPDATE messages SET key = ? WHERE id = ?", (loser_key, base["id"]))
+        set_mark(conn, conversation_id, "m:" + turn.key, mark)
+        conn.execute("DELETE FROM sync_marks WHERE conversation_id = ? AND field = ?",
+                     (conversation_id, "m:" + loser_key))
+        return
+    set_mark(conn, conversation_id, "m:" + turn.key, mark)  # store refused: export sends its own back
 
 
 def _apply_index(conn: Any, index: Any, maps: dict[str, set[str]], now: float) -> int:
@@ -318,6 +353,9 @@ def store_view(conn: Any) -> dict[str, Any]:
         tags = [r[0] for r in conn.execute(
             "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conv["id"],))]
         pinned = conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conv["id"],)).fetchone()
+        if conv["deleted_at"] is not None:
+            view[uid] = {"deleted": True}
+            continue
         view[uid] = {
             "title": conv["title"], "deleted": conv["deleted_at"] is not None, "tags": tags,
             "pinned": pinned is not None, "messages": {m["key"]: [m["role"], m["text"], m["status"]] for m in messages},
