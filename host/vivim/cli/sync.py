@@ -141,6 +141,32 @@ def restore_command(source: Path, passphrase: bool) -> None:
     click.echo(f"Restored {result['conversations']} conversations, {result['messages']} messages.")
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """This device's key files."""
+
+
+@keys_group.command("protect")
+@click.option("--remove", is_flag=True, help="Remove the passphrase instead.")
+def keys_protect(remove: bool) -> None:
+    """Protect the key files with a passphrase (Argon2id); processes then need VIVIM_PASSPHRASE."""
+    import os
+
+    from .. import crypto
+
+    keys = Paths.default().keys
+    old = None
+    if crypto.is_protected(keys):
+        old = os.environ.get(crypto.PASSPHRASE_ENV) or click.prompt("Current passphrase", hide_input=True)
+    new = None if remove else click.prompt("New passphrase", hide_input=True, confirmation_prompt=True)
+    try:
+        crypto.protect_keys(keys, new, old)
+    except crypto.CryptoError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo("The key files are " + ("no longer passphrase-protected." if remove else
+                                       f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."))
+
+
 def register(main: click.Group) -> None:
-    for command in (pair_command, devices_group, peers_group, backup_command, restore_command):
+    for command in (pair_command, devices_group, peers_group, backup_command, restore_command, keys_group):
         main.add_command(command)
