@@ -23,9 +23,10 @@ def vivim_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
 
 
-def node_env(home: Path, name: str) -> dict[str, str]:
+def node_env(home: Path, name: str, mdns: bool = False) -> dict[str, str]:
     return {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": "sync",
-            "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0", "VIVIM_SYNC_MDNS": "0", "VIVIM_DEVICE_NAME": name}
+            "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0", "VIVIM_SYNC_MDNS": "1" if mdns else "0",
+            "VIVIM_SYNC_MDNS_INTERFACES": "127.0.0.1", "VIVIM_DEVICE_NAME": name}
 
 
 def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
@@ -40,15 +41,15 @@ def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str = "condi
 
 
 class Node:
-    def __init__(self, home: Path, name: str) -> None:
-        self.home, self.name = home, name
+    def __init__(self, home: Path, name: str, mdns: bool = False) -> None:
+        self.home, self.name, self.mdns = home, name, mdns
         home.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Node":
         self.clear_addrs()
         log = open(self.home / f"serve-{self.name}.err", "ab")
-        self.proc = subprocess.Popen([*vivim_command(), "serve"], env=node_env(self.home, self.name),
+        self.proc = subprocess.Popen([*vivim_command(), "serve"], env=node_env(self.home, self.name, self.mdns),
                                      stdout=subprocess.DEVNULL, stderr=log)
         log.close()
         wait_until(lambda: self.addrs() or self._died(), 60, f"{self.name}'s sync node")
@@ -109,11 +110,11 @@ class Node:
         return self.query(store_view)
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*vivim_command(), *args], env=node_env(self.home, self.name), capture_output=True,
+        return subprocess.run([*vivim_command(), *args], env=node_env(self.home, self.name, self.mdns), capture_output=True,
                               text=True, timeout=timeout)
 
 
-def pair(first: Node, joiner: Node, *, blind: bool = False) -> tuple[str, str]:
+def pair(first: Node, joiner: Node, *, blind: bool = False, by_mdns: bool = False) -> tuple[str, str]:
     """`vivim pair` on the first device, `vivim pair CODE --addr` on the joiner; both fingerprints."""
     offer = subprocess.Popen([*vivim_command(), "pair", "--timeout", "60"], env=node_env(first.home, first.name),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -129,7 +130,8 @@ def pair(first: Node, joiner: Node, *, blind: bool = False) -> tuple[str, str]:
             code = m.group(1)
         if m := re.search(r"address: (\S+)", line):
             addr = m.group(1)
-    joined = joiner.cli("pair", code, "--addr", addr, *(["--blind"] if blind else []))
+    where = [] if by_mdns else ["--addr", addr]
+    joined = joiner.cli("pair", code, *where, *(["--blind"] if blind else []))
     out, err = offer.communicate(timeout=60)
     assert joined.returncode == 0, joined.stdout + joined.stderr
     assert offer.returncode == 0, out + err

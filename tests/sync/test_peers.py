@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 def nodes(tmp_path: Path):
     started: list[Node] = []
 
-    def make(name: str) -> Node:
-        node = Node(tmp_path / name, name)
+    def make(name: str, mdns: bool = False) -> Node:
+        node = Node(tmp_path / name, name, mdns)
         started.append(node)
         return node.start()
 
@@ -58,6 +58,17 @@ def test_paired_devices_exchange_captures_both_ways(nodes) -> None:
     capture_via_host(b, capture_payload("c2", [("k1", "user", "asked on the desktop")]))
     wait_until(lambda: "claude/c2" in a.view(), what="B's capture on A")
     wait_until(lambda: a.view() == b.view(), what="identical stores")
+
+
+def test_devices_find_each_other_by_mdns_and_a_blind_backup_forwards_ciphertext(nodes) -> None:
+    a, backup = nodes("a", mdns=True), nodes("backup", mdns=True)
+    pair(a, backup, blind=True, by_mdns=True)  # no address given: found on the (loopback) LAN
+    capture_via_host(a, capture_payload("c1", [("k1", "user", "only for my devices")]))
+    wait_until(lambda: backup.query(lambda c: c.execute(
+        "SELECT COUNT(*) FROM sync_log WHERE kind = 'doc'").fetchone()[0]), what="ciphertext on the backup")
+    assert backup.view() == {}
+    assert not backup.query(lambda c: any(b"only for my devices" in bytes(r[0])
+                                          for r in c.execute("SELECT entry FROM sync_log")))
 
 
 def test_offline_edits_converge_and_restart_resumes_incrementally(nodes) -> None:

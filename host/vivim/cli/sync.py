@@ -30,7 +30,7 @@ def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float
     paths = Paths.default()
     if code is None:
         def show(new_code: str, addrs: list[str]) -> None:
-            click.echo(f"Pairing code: {new_code}   (works once, for {int(timeout // 60)} minutes)")
+            click.echo(f"Pairing code: {new_code}   (works once, for {int(timeout)} seconds)")
             for a in addrs:
                 click.echo(f"  address: {a}")
             first = addrs[0] if addrs else "<address>"

@@ -38,20 +38,34 @@ def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | N
     key_pair = create_new_key_pair(seed)  # the device's Ed25519 key: a stable peer id
     # Noise only: py-libp2p's default list would also offer plaintext and secio.
     security = {NOISE_ID: NoiseTransport(key_pair, noise_privkey=X25519PrivateKey.new())}
-    if enable_mdns and mdns_interfaces:
-        _constrain_mdns(mdns_interfaces)
+    if enable_mdns:
+        _prepare_mdns(mdns_interfaces)
     return new_host(key_pair=key_pair, sec_opt=security, enable_mDNS=enable_mdns,
                     listen_addrs=[multiaddr.Multiaddr(a) for a in listen])
 
 
-def _constrain_mdns(interfaces: list[str]) -> None:
-    """py-libp2p's mDNS opens a Zeroconf on every interface; tests (and cautious users) narrow it."""
-    import functools
+def _prepare_mdns(interfaces: list[str] | None) -> None:
+    """py-libp2p's mDNS uses zeroconf's blocking API from trio. Zeroconf built on a thread with a
+    running asyncio loop (ours: trio is its guest) would run on that loop and deadlock the
+    blocking calls, so it is built on a short-lived thread and gets a loop thread of its own.
+    `interfaces` narrows it (tests use 127.0.0.1; by default it listens on every interface)."""
+    import threading
 
     import zeroconf
     from libp2p.discovery.mdns import mdns
 
-    mdns.Zeroconf = functools.partial(zeroconf.Zeroconf, interfaces=interfaces)
+    def build(**kwargs: Any) -> Any:
+        made: dict[str, Any] = {}
+
+        def run() -> None:
+            made["zc"] = zeroconf.Zeroconf(**({"interfaces": interfaces} if interfaces else {}), **kwargs)
+
+        thread = threading.Thread(target=run, name="zeroconf-init")
+        thread.start()
+        thread.join()
+        return made["zc"]
+
+    mdns.Zeroconf = build
 
 
 class Session:

@@ -69,6 +69,8 @@ class SyncService:
             await self.node.run(Status())
 
         node_future = self.bridge.spawn(runner)
+        # stop() cancels the node; its (trio) cancellation is expected, not an unretrieved error
+        node_future.add_done_callback(lambda f: None if f.cancelled() else f.exception())
         done, _ = await asyncio.wait({ready, node_future}, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
             node_future.result()  # raises what stopped the node
