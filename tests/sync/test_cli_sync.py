@@ -91,3 +91,22 @@ def test_devices_lists_this_device_and_keys_protect_adds_a_passphrase(vivim_home
     listed = runner.invoke(main, ["devices", "--json"], env={"VIVIM_PASSPHRASE": "pass phrase"})
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.output) == [] or all(d["status"] == "self" for d in json.loads(listed.output))
+
+
+def test_sync_status_reports_this_device_and_its_peers(tmp_path: Path) -> None:
+    from tests.sync.peers import Node, pair
+    from tests.support.hostproc import HostProcess
+
+    a, b = Node(tmp_path / "a", "a").start(), Node(tmp_path / "b", "b").start()
+    try:
+        pair(a, b)
+        host = HostProcess(a.home)
+        try:
+            status = host.call("sync.status", {})
+        finally:
+            host.close()
+        assert status["running"] and status["peer_id"] == a.peer_id
+        assert {d["peer_id"]: d["status"] for d in status["devices"]} == {a.peer_id: "self", b.peer_id: "paired"}
+    finally:
+        a.stop()
+        b.stop()
