@@ -101,6 +101,22 @@ function setActive(i) {
   $("q").setAttribute("aria-activedescendant", nodes[active].id);
 }
 
+/** The local web app, opened with its token through a tab the extension creates (a plain link
+ * from this page would be a cross-site navigation, which the app refuses). */
+async function openWebApp() {
+  const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
+  if (!reply?.ok) {
+    $("search-note").textContent = "The web app needs the VIVIM host: run “vivim install”.";
+    return;
+  }
+  if (!reply.result.running) {
+    $("search-note").textContent = "The web app is not running: start it with “vivim serve”.";
+    return;
+  }
+  api.tabs.create({ url: reply.result.url });
+  window.close();
+}
+
 function open(i) {
   const item = items[i];
   if (!item?.url) return;
@@ -158,6 +174,7 @@ function scheduleSearch() {
 $("q").addEventListener("input", scheduleSearch);
 $("provider").addEventListener("change", search);
 $("since").addEventListener("change", search);
+$("open-app").addEventListener("click", openWebApp);
 $("search-form").addEventListener("submit", (e) => { e.preventDefault(); if (active >= 0) open(active); });
 $("q").addEventListener("keydown", (e) => {
   if (e.key === "ArrowDown") { e.preventDefault(); setActive(active + 1); }
