@@ -2,8 +2,9 @@
 
 - initial sync: A holds N messages, A and B pair; seconds until B's store holds all of them
   (export on A, transfer, verify/decrypt, CRDT apply and store upsert with chunks/FTS on B);
-- incremental latency: one captured turn written into A's database by another process, until
-  it is committed in B's database (p50/p95 over --turns captures);
+- incremental latency: one captured turn added to the first conversation (--per-conversation
+  messages long), written into A's database by another process, until it is committed in B's
+  database (p50/p95 over --turns captures);
 - bytes per message: the signed, encrypted log entries B received, divided by messages
   (Noise/yamux framing adds about 1%).
 
@@ -52,8 +53,8 @@ async def capture_one(home: Path, n: int) -> None:
     store = await Store.open(home / "vivim.sqlite3")
     try:
         await store.write(upsert_capture, CaptureUpsert(
-            conversation=ConversationIn(provider="claude", external_id="live"),
-            turns=[TurnIn(key=f"t{n}", role="user", text=f"live turn {n} " + text_for(n), position=n)]))
+            conversation=ConversationIn(provider="chatgpt", external_id="bench-0"),  # the first (largest) one
+            turns=[TurnIn(key=f"t{n}", role="user", text=f"live turn {n} " + text_for(n), position=10**6 + n)]))
     finally:
         await store.close()
 

@@ -39,7 +39,10 @@ class SyncService:
         from .engine import SyncEngine
         from .node import SyncNode
 
-        settings = await self.runtime.store.read(get_settings, ["sync.listen", "sync.mdns", "sync.port"])
+        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port"])
+        if settings.get("sync.enabled") is False:
+            log.info("sync is disabled (setting sync.enabled)")
+            return self
         listen = os.environ.get("VIVIM_SYNC_LISTEN") or settings.get("sync.listen") or _listen_for_port(settings)
         mdns_env = os.environ.get("VIVIM_SYNC_MDNS")
         mdns = (mdns_env not in ("0", "false", "no")) if mdns_env is not None else bool(settings.get("sync.mdns", True))
@@ -126,6 +129,8 @@ class SyncService:
             return None
 
     def status(self) -> dict[str, Any]:
+        if self.engine is None:
+            return {"running": False}
         node = self.node
         return {
             "running": True,
