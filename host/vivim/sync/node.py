@@ -148,6 +148,7 @@ class SyncNode:
         self.refused = 0
         self.last_error: str | None = None
         self.pairing_busy = False
+        self.dialing: set[str] = set()
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -235,13 +236,16 @@ class SyncNode:
                     for a in self.host.get_peerstore().addrs(peer_id):
                         targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
         for peer, addrs in targets.items():
-            if peer in allowed and peer not in self.sessions and peer != self.engine.peer_id:
+            busy = peer in self.sessions or peer in self.dialing
+            if peer in allowed and not busy and peer != self.engine.peer_id:
+                self.dialing.add(peer)
                 nursery.start_soon(self._dial, peer, addrs)
 
     async def _dial(self, peer: str, addrs: list[str]) -> None:
-        if peer in self.sessions:
-            return
-        stream = await self._open(addrs, SYNC_PROTOCOL)
+        try:
+            stream = await self._open(addrs, SYNC_PROTOCOL)
+        finally:
+            self.dialing.discard(peer)
         if stream is None:
             return
         if peer in self.sessions:  # they dialled us meanwhile
