@@ -24,6 +24,7 @@ from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
 log = logging.getLogger(__name__)
 
 DIAL_INTERVAL = 2.0
+MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
 
 
@@ -304,40 +305,50 @@ class SyncNode:
                 pass
 
     async def join(self, request: dict[str, Any]) -> None:
-        """Run one join request from the database against its address (or every mDNS peer)."""
-        addrs = [request["addr"]] if request.get("addr") else self._mdns_addrs()
+        """Run one join request from the database against its address, or against every peer
+        mDNS finds until one accepts the code or MDNS_PAIR_WAIT runs out."""
+        import trio
+
         outcome: tuple[str, dict[str, Any]] = ("failed", {"error": "no device to pair with was found"})
+        tried: set[str] = set()
+        deadline = trio.current_time() + (0 if request.get("addr") else MDNS_PAIR_WAIT)
+        while True:
+            addrs = [request["addr"]] if request.get("addr") else [a for a in self._mdns_addrs() if a not in tried]
+            for addr in addrs:
+                tried.add(addr)
+                outcome = await self._join_one(request, addr)
+                if outcome[0] == "done":
+                    break
+            if outcome[0] == "done" or trio.current_time() >= deadline:
+                break
+            await trio.sleep(0.5)
+        await self.bridge.wait(self.engine.store.write(pairing.finish_request, request["id"], *outcome))
+
+    async def _join_one(self, request: dict[str, Any], addr: str) -> tuple[str, dict[str, Any]]:
         me = self.engine.self_record()
         me.blind = bool(request.get("blind"))
-        for addr in addrs:
-            stream = await self._open([addr], PAIR_PROTOCOL)
-            if stream is None:
-                outcome = ("failed", {"error": f"could not reach {addr}: {self.last_error}"})
-                continue
-            remote = stream.muxed_conn.peer_id.to_base58()
+        stream = await self._open([addr], PAIR_PROTOCOL)
+        if stream is None:
+            return "failed", {"error": f"could not reach {addr}: {self.last_error}"}
+        remote = stream.muxed_conn.peer_id.to_base58()
+        try:
+            result = await pairing.join(stream, request["code"], me=me, my_addrs=self.addrs,
+                                        remote_peer=remote, device=self.engine.device)
+        except VivimError as exc:
+            return "failed", {"error": exc.message}
+        except Exception as exc:
+            return "failed", {"error": f"pairing broke off: {exc}"}
+        finally:
             try:
-                result = await pairing.join(stream, request["code"], me=me, my_addrs=self.addrs,
-                                            remote_peer=remote, device=self.engine.device)
-            except VivimError as exc:
-                outcome = ("failed", {"error": exc.message})
-                continue
-            except Exception as exc:
-                outcome = ("failed", {"error": f"pairing broke off: {exc}"})
-                continue
-            finally:
-                try:
-                    await stream.close()
-                except Exception:
-                    pass
-            offerer = result["offerer"]
-            await self.bridge.wait(self.engine.adopt_vault(result["vault"]))
-            await self.bridge.wait(self.engine.add_device(offerer, result["members"]))
-            await self.bridge.wait(self.engine.store.write(_remember_addrs, [addr, *result["addrs"]],
-                                                           offerer.peer_id, "pairing"))
-            outcome = ("done", {"peer_id": offerer.peer_id, "name": offerer.name,
-                                "fingerprint": result["fingerprint"]})
-            break
-        await self.bridge.wait(self.engine.store.write(pairing.finish_request, request["id"], *outcome))
+                await stream.close()
+            except Exception:
+                pass
+        offerer = result["offerer"]
+        await self.bridge.wait(self.engine.adopt_vault(result["vault"]))
+        await self.bridge.wait(self.engine.add_device(offerer, result["members"]))
+        await self.bridge.wait(self.engine.store.write(_remember_addrs, [addr, *result["addrs"]],
+                                                       offerer.peer_id, "pairing"))
+        return "done", {"peer_id": offerer.peer_id, "name": offerer.name, "fingerprint": result["fingerprint"]}
 
     def _mdns_addrs(self) -> list[str]:
         if not self.mdns or self.host is None:
