@@ -28,6 +28,11 @@ ERROR_CODES: dict[str, str] = {
     "store_busy": "The database stayed locked; retry shortly (nothing was written).",
     "store_error": "The database refused the operation.",
     "unavailable": "The feature is not ready yet (e.g. the embedding model is loading).",
+    "import_format": "An import file is not in a format VIVIM recognises.",
+    "crypto_error": "A key could not be read or used (wrong passphrase, damaged key file).",
+    "sync_error": "Sync or pairing failed (expired code, unreachable peer, revoked device).",
+    "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
+    "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 

@@ -26,3 +26,11 @@ def test_every_handled_message_is_documented_and_every_documented_one_is_handled
 def test_every_error_code_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert {code for code in ERROR_CODES if f"`{code}`" not in text} == set()
+
+
+def test_every_error_the_host_can_raise_has_a_documented_code() -> None:
+    from vivim import errors
+
+    raised = {cls.code for cls in vars(errors).values()
+              if isinstance(cls, type) and issubclass(cls, errors.VivimError)}
+    assert raised - set(ERROR_CODES) == set()
