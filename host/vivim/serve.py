@@ -44,8 +44,8 @@ async def serve_forever(paths: Paths | None = None, ready: asyncio.Event | None 
         log.info("vivim serve: running %s", ", ".join(started) or "no services")
         import sys
 
-        print(f"VIVIM serving {', '.join(started) or 'no services'} for {paths.root}. Ctrl+C stops.",
-              file=sys.stderr, flush=True)
+        banner = f"VIVIM serving {', '.join(started) or 'no services'} for {paths.root}. Ctrl+C stops."
+        print(banner, file=sys.stderr, flush=True)  # stderr: serve shares code paths with the host
         if ready is not None:
             ready.set()
         await stop.wait()
