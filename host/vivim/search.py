@@ -30,20 +30,27 @@ class Filters:
     since: float | None = None
     until: float | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
-        clauses, params = ["c.deleted_at IS NULL"], []
-        for column, value in (("c.provider", self.provider), ("m.conversation_id", self.conversation_id),
-                              ("m.role", self.role)):
+    def conditions(self, provider: str, conversation: str, role: str,
+                   created: str) -> tuple[list[str], list[Any]]:
+        """`column op ?` clauses and their parameters, over whichever columns the caller names
+        (joined tables for full text, vec0 metadata columns for vectors)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in ((provider, self.provider), (conversation, self.conversation_id), (role, self.role)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.since is not None:
-            clauses.append("m.created_at >= ?")
-            params.append(self.since)
+            clauses.append(f"{created} >= ?")
+            params.append(float(self.since))
         if self.until is not None:
-            clauses.append("m.created_at < ?")
-            params.append(self.until)
-        return " AND ".join(clauses), params
+            clauses.append(f"{created} < ?")
+            params.append(float(self.until))
+        return clauses, params
+
+    def sql(self) -> tuple[str, list[Any]]:
+        clauses, params = self.conditions("c.provider", "m.conversation_id", "m.role", "m.created_at")
+        return " AND ".join(["c.deleted_at IS NULL", *clauses]), params
 
 
 def fts_query(text: str, *, prefix_last: bool = True) -> str | None:

@@ -130,19 +130,8 @@ def has_vectors(conn: Any) -> bool:
 def _metadata_filters(filters: "Filters | None") -> tuple[str, list[Any]]:
     if filters is None:
         return "", []
-    clauses, params = [], []
-    for column, value in (("provider", filters.provider), ("conversation_id", filters.conversation_id),
-                          ("role", filters.role)):
-        if value is not None:
-            clauses.append(f" AND {column} = ?")
-            params.append(value)
-    if filters.since is not None:
-        clauses.append(" AND created_at >= ?")
-        params.append(float(filters.since))
-    if filters.until is not None:
-        clauses.append(" AND created_at < ?")
-        params.append(float(filters.until))
-    return "".join(clauses), params
+    clauses, params = filters.conditions("provider", "conversation_id", "role", "created_at")
+    return "".join(f" AND {clause}" for clause in clauses), params
 
 
 def load_embeddings(conn: Any, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
