@@ -135,3 +135,20 @@ async def test_switching_the_current_branch_moves_the_mark_without_touching_cont
     assert again.updated == 2
     rows = {m["key"]: m["is_current"] for m in await messages(store, result.conversation_id)}
     assert rows == {"a1": False, "a2": True}
+
+
+async def test_very_common_words_rank_the_newest_matches_and_filters_apply_before_the_cap(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vivim.search as search
+    from vivim.search import Filters, search_fulltext
+
+    monkeypatch.setattr(search, "FTS_RANK_CAP", 5)
+    await store.write(upsert_capture, capture(
+        [{"key": "old", "role": "user", "text": "bread from the old days"}], provider="claude", external_id="old"))
+    for i in range(12):
+        await store.write(upsert_capture, capture(
+            [{"key": f"k{i}", "role": "user", "text": f"bread recipe number {i}"}], external_id=f"c{i}"))
+    everything = await store.read(search_fulltext, "bread", Filters(), 50)
+    assert {g["conversation"]["external_id"] for g in everything["results"]} == {f"c{i}" for i in range(7, 12)}
+    claude_only = await store.read(search_fulltext, "bread", Filters(provider="claude"), 50)
+    assert [g["conversation"]["external_id"] for g in claude_only["results"]] == ["old"]
