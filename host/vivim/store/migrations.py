@@ -2,7 +2,7 @@
 
 Each migration is applied once, in order, inside a transaction, and recorded in
 `schema_migrations`. Numbers are owned by area so parallel work never collides:
-1 core store, 2 retrieval (vectors), 3 sync, 4 core indexes, 5+ later. Never edit a released migration;
+1 core store, 2 retrieval (vectors), 3 sync, 4-5 core indexes, 6+ later. Never edit a released migration;
 add the next one.
 """
 
@@ -142,9 +142,24 @@ CREATE INDEX messages_created_covering ON messages (created_at, conversation_id,
 DROP INDEX messages_created;
 """
 
+# Search as you type makes the last word a prefix; a 2- or 3-letter prefix expands to thousands
+# of terms and cost ~650 ms at 100k chunks without prefix indexes (~8 ms with them).
+FTS_PREFIX_INDEXES = """
+DROP TABLE chunks_fts;
+CREATE VIRTUAL TABLE chunks_fts USING fts5 (
+    text,
+    content = 'chunks',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core store", _script(CORE_SCHEMA)),
     Migration(4, "covering index for charts", _script(STATS_INDEX)),
+    Migration(5, "full-text prefix indexes", _script(FTS_PREFIX_INDEXES)),
 ]
 
 
