@@ -20,7 +20,7 @@ MARK_START = "\u0002"
 MARK_END = "\u0003"
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 24
-FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see fulltext_hits
+FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
 
 @dataclass(frozen=True)
@@ -65,42 +65,6 @@ def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
     return " ".join(quoted)
 
 
-def fulltext_hits(conn: Any, query: str, filters: Filters = Filters(), limit: int = 50) -> list[dict[str, Any]]:
-    """BM25 hits, best first.
-
-    BM25 is computed for every matching row before sorting, so a word found in half the
-    archive costs as much as scanning it (~70 ms per 100k matches here). Only the newest
-    FTS_RANK_CAP matches (filters applied first) are ranked: exact for any query rarer than
-    that, recency-biased for very common words, where vectors carry the meaning anyway.
-    Snippets are made afterwards for the winners only.
-    """
-    match = fts_query(query)
-    if match is None:
-        return []
-    where, params = filters.sql()
-    rows = conn.execute(
-        "SELECT * FROM ("
-        " SELECT f.rowid AS chunk_id, bm25(chunks_fts) AS score,"
-        " m.id AS message_id, m.role, m.created_at, m.conversation_id, m.key"
-        " FROM chunks_fts f JOIN chunks ch ON ch.id = f.rowid JOIN messages m ON m.id = ch.message_id"
-        " JOIN conversations c ON c.id = m.conversation_id"
-        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY f.rowid DESC LIMIT ?"
-        ") ORDER BY score, chunk_id DESC LIMIT ?",
-        (match, *params, FTS_RANK_CAP, limit),
-    ).fetchall()
-    hits = [dict(r) for r in rows]
-    if hits:
-        ids = [hit["chunk_id"] for hit in hits]
-        snippets = dict(conn.execute(
-            f"SELECT rowid, snippet(chunks_fts, 0, '{MARK_START}', '{MARK_END}', '…', 16) FROM chunks_fts"
-            f" WHERE chunks_fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})",
-            (match, *ids),
-        ).fetchall())
-        for hit in hits:
-            hit["snippet"] = snippets.get(hit["chunk_id"], "")
-    return hits
-
-
 def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """Hits in rank order, grouped under their conversation (first hit decides its place)."""
     groups: dict[int, dict[str, Any]] = {}
@@ -122,8 +86,8 @@ def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> 
 
 
 def search_fulltext(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
-    hits = fulltext_hits(conn, query, filters, limit=limit * 5)
-    return {"query": query, "mode": "fulltext", "results": group_by_conversation(conn, hits, limit)}
+    """The `search` message without vectors (before the model or any vector exists)."""
+    return search(conn, query, filters, limit, None, "fulltext")
 
 
 # ---- hybrid ---------------------------------------------------------------------------------
@@ -161,23 +125,30 @@ def fts_query_any(text: str, max_words: int = 16) -> str | None:
 def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
-    Deleted conversations are dropped later, where hits meet their conversation (chunk_details)."""
+    Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
+
+    FTS5 computes BM25 for every match before sorting, so a word found in half the archive
+    cost as much as scanning it. Only the newest FTS_RANK_CAP matches (filters applied first in
+    the joined query) are ranked: exact for any rarer query, recency-biased for very common
+    words, where the vectors carry the meaning anyway."""
     unfiltered = filters == Filters()
     fetch = limit if unfiltered else limit * FILTER_OVERFETCH
     ids = [r[0] for r in conn.execute(
-        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, fetch))]
+        "SELECT rowid FROM (SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?"
+        " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, FTS_RANK_CAP, fetch))]
     if unfiltered:
         return ids
     passing = _passing(conn, ids, filters)
     kept = [i for i in ids if i in passing]
-    if len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < fetch:
+    if len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
         return kept[:limit]  # a shorter list is fine for fusion; the joined query costs ~10x more
     where, params = filters.sql()
     rows = conn.execute(
-        "SELECT f.rowid FROM chunks_fts f JOIN chunks ch ON ch.id = f.rowid JOIN messages m ON m.id = ch.message_id"
+        "SELECT rowid FROM (SELECT f.rowid AS rowid, f.rank AS rank FROM chunks_fts f"
+        " JOIN chunks ch ON ch.id = f.rowid JOIN messages m ON m.id = ch.message_id"
         " JOIN conversations c ON c.id = m.conversation_id"
-        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY f.rank LIMIT ?",
-        (match, *params, limit),
+        f" WHERE chunks_fts MATCH ? AND {where} ORDER BY f.rowid DESC LIMIT ?) ORDER BY rank LIMIT ?",
+        (match, *params, FTS_RANK_CAP, limit),
     ).fetchall()
     return [r[0] for r in rows]
 
