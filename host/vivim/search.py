@@ -229,18 +229,24 @@ def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters())
 
 
 def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
-    match = fts_query(query)
-    if match is None or not chunk_ids:
-        return {}
-    # One seek per shown hit: FTS5 pushes `rowid = ?` into the doclist walk, but not `rowid IN (..)`,
-    # which walked every match of a common word (~100 ms at 130k matches).
-    sql = (f"SELECT snippet(chunks_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
-           " FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid = ?")
-    found = {}
-    for chunk_id in chunk_ids:
-        row = conn.execute(sql, (match, chunk_id)).fetchone()
-        if row is not None:
-            found[chunk_id] = row[0]
+    """FTS5 snippets for the shown hits.
+
+    A prefix term (search as you type) makes FTS5 merge the doclists of every term it covers on
+    each execution: ~5 ms for a common stem at 100k chunks, so one query for all hits, and the
+    exact words tried first (1-2 ms for 20 hits); the prefix form only for hits still lacking one.
+    """
+    found: dict[int, str] = {}
+    for match in (fts_query(query, prefix_last=False), fts_query(query)):
+        rest = [i for i in chunk_ids if i not in found]
+        if match is None or not rest:
+            continue
+        rows = conn.execute(
+            f"SELECT rowid, snippet(chunks_fts, 0, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
+            " FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid >= ? AND rowid <= ?"
+            f" AND rowid IN ({','.join('?' * len(rest))})",
+            (match, min(rest), max(rest), *rest),
+        ).fetchall()
+        found.update({r[0]: r[1] for r in rows})
     return found
 
 
