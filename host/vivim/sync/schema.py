@@ -10,7 +10,30 @@ from __future__ import annotations
 
 from ..store.migrations import Migration, _script, register
 
-SYNC_SCHEMA = """
+# Any change to a conversation, its messages, tags or pins marks the conversation dirty (a
+# generation counter), so the sync engine re-exports exactly what changed, even when another
+# process made the change.
+_DIRTY_SOURCES = (  # (trigger name, table, event, row, conversation column)
+    ("conversation_insert", "conversations", "INSERT", "new", "id"),
+    ("conversation_update", "conversations", "UPDATE", "new", "id"),
+    ("message_insert", "messages", "INSERT", "new", "conversation_id"),
+    ("message_update", "messages", "UPDATE", "new", "conversation_id"),
+    ("tag_insert", "conversation_tags", "INSERT", "new", "conversation_id"),
+    ("tag_delete", "conversation_tags", "DELETE", "old", "conversation_id"),
+    ("pin_insert", "conversation_pins", "INSERT", "new", "conversation_id"),
+    ("pin_delete", "conversation_pins", "DELETE", "old", "conversation_id"),
+)
+DIRTY_TRIGGERS = "".join(
+    f"""CREATE TRIGGER sync_dirty_{name} AFTER {event} ON {table} BEGIN
+    INSERT INTO sync_dirty (conversation_id) VALUES ({row}.{column})
+    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
+END;
+"""
+    for name, table, event, row, column in _DIRTY_SOURCES
+)
+
+SYNC_SCHEMA = (
+    """
 CREATE TABLE sync_devices (
     peer_id TEXT PRIMARY KEY,
     sign_pub BLOB NOT NULL,
@@ -87,40 +110,11 @@ CREATE TABLE conversation_pins (
     pinned_at REAL NOT NULL
 );
 
-CREATE TRIGGER sync_dirty_conversation_insert AFTER INSERT ON conversations BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_conversation_update AFTER UPDATE ON conversations BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_message_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_message_update AFTER UPDATE ON messages BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_tag_insert AFTER INSERT ON conversation_tags BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_tag_delete AFTER DELETE ON conversation_tags BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (old.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_pin_insert AFTER INSERT ON conversation_pins BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (new.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-CREATE TRIGGER sync_dirty_pin_delete AFTER DELETE ON conversation_pins BEGIN
-    INSERT INTO sync_dirty (conversation_id) VALUES (old.conversation_id)
-    ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1;
-END;
-
+"""
+    + DIRTY_TRIGGERS
+    + """
 INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations;
 """
+)
 
 register(Migration(3, "sync: devices, update log, documents", _script(SYNC_SCHEMA)))
