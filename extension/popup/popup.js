@@ -109,7 +109,14 @@ async function openWebApp() {
     $("search-note").textContent = "The web app needs the VIVIM host: run “vivim install”.";
     return;
   }
-  if (!reply.result.running) {
+  // The host puts the token in the address only for a listener that proved it is this vault's
+  // web app; anything else on the port ("other") must not be opened with our token.
+  if (reply.result.listener === "other") {
+    $("search-note").textContent = `Port ${reply.result.port} is used by another program, not this VIVIM: ` +
+      "choose a free one with “vivim web --port N” and restart VIVIM.";
+    return;
+  }
+  if (!reply.result.running || !String(reply.result.url).includes("token=")) {
     $("search-note").textContent = "The web app is not running: start it with “vivim serve”.";
     return;
   }

@@ -24,11 +24,19 @@ MAX_OUTGOING_FRAME = 1024 * 1024
 OUTGOING_CHUNK_BYTES = 512 * 1024
 # Browser->host messages may legally be up to 4 GB; we accept far less and say so.
 MAX_INCOMING_FRAME = 8 * 1024 * 1024
+# No real message nests deeper than ~6 levels; far deeper JSON is an attack or a bug, and code that
+# walks it (json.dumps of a setting, msgspec.convert) would recurse towards a RecursionError.
+MAX_NESTING = 64
+# A request id is echoed in every reply frame (and every chunk of a chunked one): keep it small.
+MAX_REQUEST_ID_CHARS = 128
+# What an error reply or a log line repeats of a client's input, at most.
+MAX_ECHO_CHARS = 300
 
 DB_FILENAME = "vivim.sqlite3"
 LOG_FILENAME = "vivim.log"
 LOCK_FILENAME = "vivim.lock"
 TOKEN_FILENAME = "web.token"
+WEB_ADDRESS_FILENAME = "web.address"  # the port the web app really listens on, while it runs
 
 
 def data_dir() -> Path:
@@ -92,6 +100,10 @@ class Paths:
     @property
     def web_token(self) -> Path:
         return self.root / TOKEN_FILENAME
+
+    @property
+    def web_address(self) -> Path:
+        return self.root / WEB_ADDRESS_FILENAME
 
     @property
     def keys(self) -> Path:

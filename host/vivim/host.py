@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sys
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from .config import EXTENSION_ID, FIREFOX_EXTENSION_ID, Paths
 from .errors import ProtocolError, UnknownMessageType, VivimError
 from .messaging import EndOfStream, FrameWriter, read_frame
-from .protocol import error_reply, ok_reply, parse_envelope, parse_payload, request_id_of
+from .protocol import clip, error_reply, ok_reply, parse_envelope, parse_payload, request_id_of
 
 log = logging.getLogger("vivim.host")
 
-ALLOWED_ORIGINS = {f"chrome-extension://{EXTENSION_ID}/", FIREFOX_EXTENSION_ID}
+CHROME_ORIGIN = f"chrome-extension://{EXTENSION_ID}/"
 
 
 class Session:
@@ -58,7 +60,7 @@ class Session:
             result = await route.handler(self.runtime, payload)
             reply = ok_reply(envelope.id, result)
         except VivimError as exc:
-            log.info("request %r failed: %s: %s", request_id, exc.code, exc.message)
+            log.info("request %r failed: %s: %s", request_id, exc.code, clip(exc.message))
             reply = error_reply(request_id, exc)
         except Exception as exc:  # a bug must cost one request, never the session
             log.exception("internal error handling request %r", request_id)
@@ -103,7 +105,11 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
                 break
             if frame.error is not None:
                 error = frame.error if isinstance(frame.error, VivimError) else ProtocolError(str(frame.error))
+                log.info("frame refused: %s: %s", error.code, clip(error.message))
                 await session.send(error_reply(None, error))
+                if frame.fatal:
+                    log.info("session ends: the stream cannot be trusted after that frame")
+                    break
                 continue
             session.dispatch(frame.message)
         await session.drain()
@@ -123,15 +129,28 @@ async def _start_later(start: Any, runtime: Any) -> None:
     await start(runtime)
 
 
-def origin_allowed(argv: list[str]) -> bool:
-    """Chrome passes the caller's origin as argv[1]; Firefox passes the manifest path and the
-    add-on id. A different origin is refused even though the browser already checked."""
-    candidates = [a for a in argv[1:] if a.startswith("chrome-extension://")]
-    if candidates:
-        return all(c.rstrip("/") + "/" in ALLOWED_ORIGINS for c in candidates)
-    if len(argv) >= 3 and argv[1].endswith(".json"):
-        return argv[2] in ALLOWED_ORIGINS
-    return True  # started by hand (`vivim host`) for debugging
+DEBUG_ENV = "VIVIM_HOST_DEBUG"  # "1": a start with no arguments (by hand, or a test) is served
+_PARENT_WINDOW = re.compile(r"--parent-window=\d+")  # Chrome on Windows adds it after the origin
+
+
+def origin_allowed(argv: list[str], env: Mapping[str, str] | None = None) -> bool:
+    """Whether the caller is VIVIM's own extension, judged from how the browser started us.
+
+    Chrome passes exactly our origin (`chrome-extension://<id>/`, then `--parent-window=N` on
+    Windows); Firefox passes the manifest's path and our add-on id. Anything else (another
+    extension, a web origin, an empty string) is refused even though the browser already checked
+    its allow-list: the host holds the user's whole history. A start with no arguments at all is
+    refused too, unless VIVIM_HOST_DEBUG=1 says a person or a test is driving it by hand.
+    """
+    env = os.environ if env is None else env
+    args = argv[1:]
+    if not args:
+        return env.get(DEBUG_ENV) == "1"
+    if args[0].startswith("chrome-extension://"):
+        return args[0].rstrip("/") + "/" == CHROME_ORIGIN and all(_PARENT_WINDOW.fullmatch(a) for a in args[1:])
+    if len(args) == 2 and args[0].endswith(".json"):
+        return args[1] == FIREFOX_EXTENSION_ID
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.default()
     setup_logging(paths.log)
     if not origin_allowed(argv):
-        log.error("refusing caller %r: not VIVIM's extension", argv[1:])
+        log.error("refusing caller %r: not VIVIM's extension (set %s=1 to start the host by hand)",
+                  [clip(a, 200) for a in argv[1:4]], DEBUG_ENV)
         return 1
     try:
         return asyncio.run(serve_stdio(stdin, stdout, paths))

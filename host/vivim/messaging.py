@@ -2,7 +2,11 @@
 
 The reader never trusts the length: an oversized frame is drained and reported so the
 stream stays in step, a truncated one ends the session the way a closed port does, and bytes
-that are not JSON are reported without ending anything. The writer is the only thing that
+that are not JSON are reported without ending anything. Nor does it trust the JSON: msgspec
+parses it in C with a recursion guard (a frame nested 100,000 deep is an error, not a crashed
+host), and a cheap scan of the raw bytes decides whether the decoded tree needs a walk that
+bounds its depth, refuses numbers SQLite cannot hold, and replaces lone UTF-16 surrogates
+(text that cannot be stored as UTF-8) with U+FFFD. The writer is the only thing that
 touches stdout, holds a lock so frames never interleave, and splits replies over Chrome's
 1 MB limit into base64 chunks the extension reassembles (see docs/protocol.md, "Chunking").
 """
@@ -11,19 +15,28 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 import struct
 import threading
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .config import MAX_INCOMING_FRAME, MAX_OUTGOING_FRAME, OUTGOING_CHUNK_BYTES
-from .errors import FrameTooLarge, InvalidJSON
+import msgspec
+
+from .config import MAX_INCOMING_FRAME, MAX_NESTING, MAX_OUTGOING_FRAME, OUTGOING_CHUNK_BYTES
+from .errors import FrameTooLarge, InvalidJSON, InvalidPayload, ProtocolError, VivimError
 
 _LENGTH = struct.Struct("=I")  # native byte order, as Chrome and Firefox write it
 # Past this we cannot believe the length is real (the browser never sends such a frame to a
 # host it started), so draining it would only wait forever: the session ends instead.
 _MAX_DRAINABLE = 256 * 1024 * 1024
 _DRAIN_STEP = 64 * 1024
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Raw-byte signs that the decoded tree needs a closer look (all are C-speed scans):
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # only an escape can carry a lone surrogate
+_BIG_NUMBER = re.compile(rb"\d{19}|[eE][+-]?\d{3}")  # could overflow int64, or a float to inf
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str, every surrogate left is a lone one
 
 
 class EndOfStream(Exception):
@@ -36,6 +49,7 @@ class Frame:
 
     message: Any = None
     error: Exception | None = None
+    fatal: bool = False  # the error leaves the stream out of step: reply, then end the session
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -59,18 +73,101 @@ def read_frame(stream: BinaryIO, max_size: int = MAX_INCOMING_FRAME) -> Frame:
         header += _read_exact(stream, _LENGTH.size - len(header))
     (length,) = _LENGTH.unpack(header)
     if length > max_size:
-        if length > _MAX_DRAINABLE:
-            raise EndOfStream(f"frame length {length} is not believable; closing the session")
-        _drain(stream, length)
-        return Frame(error=FrameTooLarge(
+        too_large = FrameTooLarge(
             f"message of {length} bytes is over the {max_size}-byte limit; send it in smaller parts",
             details={"length": length, "limit": max_size},
-        ))
+        )
+        if length > _MAX_DRAINABLE:
+            # Answered all the same, so the client learns why the port is about to close.
+            too_large.details["closing"] = True
+            return Frame(error=too_large, fatal=True)
+        _drain(stream, length)
+        return Frame(error=too_large)
     body = _read_exact(stream, length)
     try:
-        return Frame(message=json.loads(body.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return Frame(error=InvalidJSON(f"message is not valid UTF-8 JSON: {exc}"))
+        return Frame(message=decode_message(body))
+    except VivimError as exc:
+        return Frame(error=exc)
+
+
+def decode_message(body: bytes) -> Any:
+    """The JSON value of one frame, safe to hand to any handler; a VivimError says why not."""
+    surrogates = _SURROGATE_ESCAPE.search(body) is not None
+    try:
+        message = msgspec.json.decode(body)
+    except RecursionError:
+        raise InvalidJSON(f"message nests deeper than {MAX_NESTING} levels") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidJSON(f"message is not valid UTF-8: {exc.reason} at byte {exc.start}") from None
+    except msgspec.DecodeError as exc:
+        if not surrogates:
+            raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
+        message = _decode_with_lone_surrogates(body)
+    if surrogates and isinstance(message, dict) and isinstance(message.get("id"), str) \
+            and _SURROGATE.search(message["id"]):
+        raise ProtocolError("the request id is not valid Unicode text (it has a lone UTF-16 surrogate)")
+    deep = body.count(b"[") + body.count(b"{") > MAX_NESTING
+    numbers = _BIG_NUMBER.search(body) is not None
+    if surrogates or deep or numbers:
+        message = _checked(message, surrogates)
+    return message
+
+
+def _decode_with_lone_surrogates(body: bytes) -> Any:
+    """msgspec refuses `\\ud800` without its pair; JavaScript's JSON.stringify writes exactly that
+    for a string cut inside an emoji. Python's parser keeps it (then `_checked` replaces it)."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        return json.loads(body, parse_constant=refuse)
+    except RecursionError:
+        raise InvalidJSON(f"message nests deeper than {MAX_NESTING} levels") from None
+    except ValueError as exc:
+        raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
+
+
+def _checked(root: Any, repair: bool) -> Any:
+    """Walk the tree without recursion: bound its depth, check numbers, repair lone surrogates.
+
+    Replacing a surrogate (say, an emoji the page cut in half) keeps the rest of a capture; refusing
+    the frame would lose every turn in it. Numbers outside int64 or not finite have no faithful
+    SQLite or JSON form, so they are refused with the place they were found.
+    """
+    fix = (lambda text: _SURROGATE.sub("\ufffd", text)) if repair else (lambda text: text)
+    root = fix(root) if isinstance(root, str) else root
+    stack: list[tuple[Any, int, str]] = [(root, 1, "$")]
+    while stack:
+        node, depth, where = stack.pop()
+        if depth > MAX_NESTING:
+            raise InvalidJSON(f"message nests deeper than {MAX_NESTING} levels")
+        if isinstance(node, dict):
+            if repair and any(isinstance(k, str) and _SURROGATE.search(k) for k in node):
+                items = [(fix(k), v) for k, v in node.items()]
+                node.clear()
+                node.update(items)
+            items_iter = node.items()
+        elif isinstance(node, list):
+            items_iter = enumerate(node)
+        else:
+            continue
+        for key, value in items_iter:
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1, f"{where}[{key!r}]" if len(where) < 200 else where))
+            elif isinstance(value, str):
+                if repair and _SURROGATE.search(value):
+                    node[key] = fix(value)
+            elif isinstance(value, bool):
+                continue
+            elif isinstance(value, int):
+                if not INT64_MIN <= value <= INT64_MAX:
+                    raise InvalidPayload(f"the number at {where}[{key!r}] is outside the signed 64-bit range")
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise InvalidPayload(f"the number at {where}[{key!r}] is too large to be a finite number")
+    if isinstance(root, int) and not isinstance(root, bool) and not INT64_MIN <= root <= INT64_MAX:
+        raise InvalidPayload("the message is a number outside the signed 64-bit range")
+    return root
 
 
 def _drain(stream: BinaryIO, length: int) -> None:

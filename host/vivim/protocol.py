@@ -7,10 +7,11 @@ host's start-up path; handlers receive typed objects and never see raw dicts.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .config import MAX_ECHO_CHARS, MAX_REQUEST_ID_CHARS
 from .errors import InvalidPayload, ProtocolError, UnsupportedVersion, VivimError
 
 PROTOCOL_VERSION = 1
@@ -18,12 +19,14 @@ SUPPORTED_VERSIONS = frozenset({1})
 
 # code -> when it is used. Stable: clients switch on these strings.
 ERROR_CODES: dict[str, str] = {
-    "bad_request": "The envelope is not an object with v, id, type and payload.",
-    "invalid_json": "The frame is not UTF-8 JSON.",
+    "bad_request": "The envelope is not an object with v, id, type and payload, or its id is not a string of"
+                   " at most 128 characters or a 64-bit integer.",
+    "invalid_json": "The frame is not UTF-8 JSON, or it nests deeper than 64 levels.",
     "frame_too_large": "The frame is larger than the host accepts (8 MB).",
     "unsupported_version": "The envelope's v is not a protocol version this host speaks.",
     "unknown_type": "No message of that type exists.",
-    "invalid_payload": "The payload does not match the message's schema.",
+    "invalid_payload": "The payload does not match the message's schema, or a number in the message is"
+                       " outside the signed 64-bit range.",
     "not_found": "The conversation or item asked for does not exist.",
     "store_busy": "The database stayed locked; retry shortly (nothing was written).",
     "store_error": "The database refused the operation.",
@@ -42,10 +45,14 @@ TurnStatus = Literal["complete", "streaming"]
 Source = Literal["capture", "import", "sync"]
 
 
+RequestId = (Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_CHARS)]
+             | Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | None)
+
+
 class Envelope(msgspec.Struct, forbid_unknown_fields=False):
     v: int
     type: str
-    id: str | int | None = None
+    id: RequestId = None
     payload: dict[str, Any] = {}
 
 
@@ -162,11 +169,23 @@ def parse_payload(payload: Any, kind: type[msgspec.Struct]) -> Any:
 
 
 def request_id_of(message: Any) -> str | int | None:
+    """The id to answer with: the request's own when it is a valid one, else null (a too-long or
+    out-of-range id is refused, never repeated in every reply chunk)."""
     if isinstance(message, dict):
         rid = message.get("id")
-        if isinstance(rid, (str, int)) and not isinstance(rid, bool):
+        if isinstance(rid, str) and len(rid) <= MAX_REQUEST_ID_CHARS:
+            return rid
+        if isinstance(rid, int) and not isinstance(rid, bool) and -(2**63) <= rid < 2**63:
             return rid
     return None
+
+
+def clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """At most `limit` characters of a text that may repeat a client's input (a 650 KB enum value
+    must not come back whole in the reply or land whole in the log)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 def ok_reply(request_id: str | int | None, result: Any) -> dict[str, Any]:
@@ -174,7 +193,9 @@ def ok_reply(request_id: str | int | None, result: Any) -> dict[str, Any]:
 
 
 def error_reply(request_id: str | int | None, error: VivimError) -> dict[str, Any]:
-    return {"v": PROTOCOL_VERSION, "id": request_id, "ok": False, "error": error.to_dict()}
+    body = error.to_dict()
+    body["message"] = clip(body["message"])
+    return {"v": PROTOCOL_VERSION, "id": request_id, "ok": False, "error": body}
 
 
 def push(kind: str, payload: Any) -> dict[str, Any]:

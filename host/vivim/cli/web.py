@@ -5,22 +5,22 @@ The web app itself runs inside the singleton process (a browser's host or `vivim
 
 from __future__ import annotations
 
-import socket
-
 import click
 
 from ._common import run
 
-PROBE_TIMEOUT = 0.5
 
+async def web_url(port: int | None = None) -> tuple[str, str]:
+    """The web app's address and what listens there ("vivim", "other" or "none").
 
-async def web_url(port: int | None = None) -> tuple[str, bool]:
-    """The tokenised address of the web app, and whether something answers on its port.
-
+    The address carries the token only when this vault's web app proved it is the listener.
     Passing a port saves it as the `web.port` setting (used from the next start of the service).
     """
+    import asyncio
+
     from ..config import Paths
     from ..store import Store, settings
+    from ..web.identity import find_web_app
     from ..web.token import LOOPBACK, load_or_create_token
     from ..web.token import web_url as tokenised_url
 
@@ -32,23 +32,21 @@ async def web_url(port: int | None = None) -> tuple[str, bool]:
         values = await store.read(settings.get_settings, ["web.port"])
     finally:
         await store.close()
-    port = int(values["web.port"])
     token = load_or_create_token(paths.web_token)
-    return tokenised_url(port, token), _listening(LOOPBACK, port)
+    found, listener = await asyncio.to_thread(find_web_app, paths.web_address, int(values["web.port"]), token)
+    if listener == "vivim":
+        return tokenised_url(found, token), listener
+    return f"http://{LOOPBACK}:{found}/", listener
 
 
-def _listening(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
-            return True
-    except OSError:
-        return False
-
-
-def _warn_if_down(up: bool) -> None:
-    if not up:
+def _explain(listener: str, url: str) -> None:
+    if listener == "none":
         click.echo("The web app is not running: start it with `vivim serve`, or open your browser "
-                   "(the VIVIM extension starts it).", err=True)
+                   "(the VIVIM extension starts it). The address above has no token until it runs.", err=True)
+    elif listener == "other":
+        click.echo(f"Something that is not this VIVIM's web app listens at {url} (another program, or the "
+                   "web app of another VIVIM data directory), so the token is not shown. Choose a free port "
+                   "with `vivim web --port N` and restart VIVIM.", err=True)
 
 
 @click.command("web")
@@ -56,9 +54,9 @@ def _warn_if_down(up: bool) -> None:
               help="Save this port as the web app's port (takes effect when the service restarts).")
 def web_command(port: int | None) -> None:
     """Print the web app's address, with the access token (keep it private)."""
-    url, up = run(web_url(port))
+    url, listener = run(web_url(port))
     click.echo(url)
-    _warn_if_down(up)
+    _explain(listener, url)
 
 
 @click.command("open")
@@ -66,8 +64,10 @@ def open_command() -> None:
     """Open the web app in your default browser."""
     import webbrowser
 
-    url, up = run(web_url())
-    _warn_if_down(up)
+    url, listener = run(web_url())
+    if listener != "vivim":
+        _explain(listener, url)
+        raise SystemExit(1)
     if not webbrowser.open(url):
         click.echo(url)
 

@@ -11,7 +11,8 @@ from aiohttp import web
 from ..errors import VivimError
 from ..runtime import Runtime
 from . import api, events
-from .security import add_security_headers, make_security_middleware
+from .identity import IDENTITY_PATH
+from .security import add_security_headers, make_identity_handler, make_security_middleware
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime, token: str) -> web.Application:
     api.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
     app.router.add_get("/favicon.svg", favicon)
+    app.router.add_get(IDENTITY_PATH, make_identity_handler(token))
     events.setup(app)
     return app
 

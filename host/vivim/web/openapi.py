@@ -190,6 +190,14 @@ def build() -> dict[str, Any]:
                            "settings|import.progress|import.done|sync..., ...}",
                 "responses": {"101": {"description": "Switching to the WebSocket protocol"}, **ERRORS},
             }},
+            "/api/identity": {"get": {
+                "summary": "Prove this is the vault's web app: HMAC-SHA256(token, 'vivim-web-identity\\n' + port + "
+                           "'\\n' + nonce) as hex; needs no token and reveals none",
+                "security": [],
+                "parameters": [{"name": "nonce", "in": "query", "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9a-f]{32,128}$"}}],
+                "responses": {"200": _json(_obj()), **ERRORS},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": _json(_obj())}}},
         },

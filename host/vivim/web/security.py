@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from .identity import IDENTITY_PATH, NONCE_PATTERN, proof
 from .token import LOOPBACK, load_or_create_token
 
 __all__ = ["load_or_create_token", "make_security_middleware", "add_security_headers", "LOOPBACK"]
@@ -44,6 +45,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+SERVER_NAME = "VIVIM"
 FOREIGN_FETCH_SITES = {"cross-site", "same-site"}
 PUBLIC_PREFIXES = ("/static/", "/favicon.svg")
 
@@ -72,6 +74,19 @@ def offered_token(request: web.Request) -> str | None:
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
     return request.cookies.get(TOKEN_COOKIE)
+
+
+def same_site_path(request: web.Request) -> str:
+    """Where to send the browser after the cookie is set: this page's own path, or "/" when the
+    path could be read as another site (`//evil.example/`, `/\\evil`, `/%5Cevil`: browsers treat a
+    backslash like a slash, so these would leave 127.0.0.1 with the user's fresh cookie in place)."""
+    raw, decoded = request.rel_url.raw_path, request.path
+    for path in (raw, decoded):
+        if not path.startswith("/") or path[1:2] in ("/", "\\") or "\\" in path or "%5c" in path.lower():
+            return "/"
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path):
+            return "/"
+    return raw
 
 
 def error_response(request: web.Request, status: int, code: str, message: str) -> web.Response:
@@ -114,13 +129,15 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
                 return error_response(request, 401, "unauthorized", "this link's token is not valid (any more)")
             # Keep the token out of the address bar, history and bookmarks: cookie, then redirect.
             rest = [(k, v) for k, v in request.query.items() if k != TOKEN_QUERY]
-            location = request.path + ("?" + urlencode(rest) if rest else "")
+            location = same_site_path(request) + ("?" + urlencode(rest) if rest else "")
             response = web.Response(status=303, headers={"Location": location})
             response.set_cookie(TOKEN_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
                                 samesite="Strict")
             return response
         if request.method in ("GET", "HEAD") and request.path.startswith(PUBLIC_PREFIXES):
             return await handler(request)  # the page's own code and styles hold nothing private
+        if request.method == "GET" and request.path == IDENTITY_PATH:
+            return await handler(request)  # answers a challenge; reveals nothing about the token
         if not token_matches(token, offered_token(request)):
             return error_response(request, 401, "unauthorized", "this page needs VIVIM's access token")
         return await handler(request)
@@ -131,5 +148,21 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = SERVER_NAME  # not aiohttp's name and version: no help to an attacker
     if request.path.startswith("/api/") or response.content_type == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
+
+
+def make_identity_handler(token: str) -> Handler:
+    """GET /api/identity?nonce=<hex>: prove this is the vault's web app without sending the token
+    (see `vivim.web.identity`). No token needed: the answer is useless to anyone but a client that
+    already holds the token and chose the nonce."""
+
+    async def identity(request: web.Request) -> web.Response:
+        nonce = request.query.get("nonce", "")
+        port = local_port(request)
+        if port is None or not NONCE_PATTERN.fullmatch(nonce):
+            return error_response(request, 400, "bad_request", "nonce must be 32 to 128 lowercase hex digits")
+        return web.json_response({"app": "vivim", "proof": proof(token, port, nonce)})
+
+    return identity

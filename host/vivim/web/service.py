@@ -1,14 +1,23 @@
-"""The web app as a singleton service: `start(runtime)` binds 127.0.0.1:<web.port>."""
+"""The web app as a singleton service: `start(runtime)` binds 127.0.0.1:<web.port>.
+
+When the configured port is taken (another VIVIM data directory's web app, or any program),
+the service listens on a free port instead and records the real one in the data directory
+(`web.address`); the popup and `vivim web` look there first and verify whoever answers
+(`vivim.web.identity`) before they put the token in a URL.
+"""
 
 from __future__ import annotations
 
 import errno
 import logging
+from pathlib import Path
+
 from aiohttp import web
 
 from ..errors import ConfigError
 from ..runtime import Runtime
 from ..store import settings
+from .identity import forget_port, record_port
 from .token import LOOPBACK, load_or_create_token, web_url
 
 log = logging.getLogger(__name__)
@@ -17,10 +26,11 @@ PORT_SETTING = "web.port"
 
 
 class WebService:
-    def __init__(self, runner: web.AppRunner, port: int, token: str) -> None:
+    def __init__(self, runner: web.AppRunner, port: int, token: str, record: Path | None = None) -> None:
         self.runner = runner
         self.port = port
         self.token = token
+        self.record = record
 
     @property
     def url(self) -> str:
@@ -28,6 +38,8 @@ class WebService:
         return web_url(self.port, self.token)
 
     async def stop(self) -> None:
+        if self.record is not None:
+            forget_port(self.record, self.port)
         await self.runner.cleanup()
 
 
@@ -37,28 +49,41 @@ async def configured_port(runtime: Runtime) -> int:
 
 
 async def start(runtime: Runtime, port: int | None = None) -> WebService:
-    """Serve the web app; port 0 picks a free one (tests). A taken port is a ConfigError."""
+    """Serve the web app; port 0 picks a free one (tests). A taken port passed here is a
+    ConfigError; a taken configured port falls back to a free one (recorded, and logged)."""
     from .app import create_app
 
+    configured = port is None
     port = await configured_port(runtime) if port is None else port
     token = load_or_create_token(runtime.paths.web_token)
     runner = web.AppRunner(create_app(runtime, token), access_log=None, handler_cancellation=True)
     await runner.setup()
-    site = web.TCPSite(runner, LOOPBACK, port, reuse_address=False)
     try:
-        await site.start()
-    except OSError as exc:
+        try:
+            await web.TCPSite(runner, LOOPBACK, port, reuse_address=False).start()
+        except OSError as exc:
+            if not _in_use(exc):
+                raise
+            if not configured:
+                raise ConfigError(
+                    f"the web app cannot listen on {LOOPBACK}:{port}: another program uses that port; "
+                    f"choose another with the setting {PORT_SETTING} (e.g. `vivim web --port 8766` saves it)",
+                    details={"port": port},
+                ) from exc
+            log.warning("web port %d is taken (another VIVIM data directory or another program); "
+                        "listening on a free port instead (`vivim web` shows it)", port)
+            await web.TCPSite(runner, LOOPBACK, 0, reuse_address=False).start()
+    except BaseException:
         await runner.cleanup()
-        if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)) or "in use" in str(exc):
-            raise ConfigError(
-                f"the web app cannot listen on {LOOPBACK}:{port}: another program uses that port; "
-                f"choose another with the setting {PORT_SETTING} (e.g. `vivim web --port 8766` saves it)",
-                details={"port": port},
-            ) from exc
         raise
     bound = _bound_port(runner) or port
+    record_port(runtime.paths.web_address, bound)
     log.info("web app listening on http://%s:%d/", LOOPBACK, bound)
-    return WebService(runner, bound, token)
+    return WebService(runner, bound, token, runtime.paths.web_address)
+
+
+def _in_use(exc: OSError) -> bool:
+    return exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)) or "in use" in str(exc)
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:
