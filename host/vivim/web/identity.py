@@ -55,7 +55,7 @@ def probe(port: int, token: str, timeout: float = PROBE_TIMEOUT) -> Listener:
     try:
         try:
             connection.connect()
-        except OSError:
+        except (OSError, OverflowError, ValueError):  # refused, unreachable, or not a port number
             return "none"
         try:
             connection.request("GET", f"{IDENTITY_PATH}?nonce={nonce}",
