@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0  # idle: look for chunks written by other processes this often
 RETRY_SECONDS = 60.0  # the model failed to load or run: try again after this
 WARM_DELAY_SECONDS = 3.0  # after start-up, load the model for query embedding if vectors exist
+STOP_GRACE_SECONDS = 1.0  # stop(): how long the current step may take before it is cancelled
 WAKE_EVENTS = frozenset({"capture", "capture.upsert", "import", "reindex"})
 
 
@@ -49,8 +50,13 @@ class EmbedWorker:
         self.runtime.events.unsubscribe(self._events)
         with contextlib.suppress(asyncio.CancelledError):
             await self._listener
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(self._task, timeout=30)
+        # A batch being written finishes; a model still loading (seconds) is not waited for: the
+        # task is cancelled, so nothing touches the store after this returns.
+        done, _ = await asyncio.wait({self._task}, timeout=STOP_GRACE_SECONDS)
+        if not done:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     async def status(self) -> dict[str, Any]:
         counts = await self.runtime.store.read(vector_counts)

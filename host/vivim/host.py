@@ -13,7 +13,10 @@ import logging
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from .config import EXTENSION_ID, FIREFOX_EXTENSION_ID, Paths
@@ -82,6 +85,7 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
     from .services import start_services, stop_services
     from .singleton import DataDirLock
 
+    asyncio.get_running_loop().set_default_executor(_UnjoinedExecutor(thread_name_prefix="vivim-worker"))
     runtime: Runtime | None = None
     broken: VivimError | None = None
     try:
@@ -114,14 +118,60 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
             session.dispatch(frame.message)
         await session.drain()
     finally:
+        # Order matters: no service may outlive the store it uses, and the lock is released only
+        # when no service runs, so the next host cannot start a second sync node with our peer id.
         if services_task is not None:
-            services_task.cancel()
+            services_task.cancel()  # a start in progress stops what it had started (SyncService.start)
             await asyncio.gather(services_task, return_exceptions=True)
         if runtime is not None:
-            await stop_services(runtime)
+            stopping = time.monotonic()
+            try:
+                failed = await asyncio.wait_for(stop_services(runtime), SERVICES_STOP_TIMEOUT)
+            except asyncio.TimeoutError:
+                failed = ["(timed out)"]
+            log.info("services stopped in %.2f s", time.monotonic() - stopping)
+            if failed:
+                _exit_now(f"services {failed} did not stop within {SERVICES_STOP_TIMEOUT:g} s", 1)
             await runtime.close()
         lock.release()
     return 0
+
+
+SERVICES_STOP_TIMEOUT = 12.0  # last resort only: a normal stop takes well under a second
+THREAD_GRACE = 0.5  # after cleanup, how long leftover worker threads (an import) may delay the exit
+
+
+class _UnjoinedExecutor(ThreadPoolExecutor):
+    """asyncio's default executor, minus the wait at loop shutdown: a service import still running
+    on it (libp2p takes seconds on a busy machine) must not keep a host whose browser has gone.
+    Whatever runs there holds no lock, no socket and no database handle of ours."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
+def _exit_now(reason: str, code: int) -> None:
+    """The bounded last resort: log why, flush, and end the process without further cleanup. The
+    kernel releases the data directory's lock (and every socket) only as the process dies."""
+    log.error("exiting at once: %s", reason)
+    logging.shutdown()
+    os._exit(code)
+
+
+def _leave(code: int) -> int:
+    """Return normally when nothing is left running; else give leftover non-daemon threads (a
+    service module still importing on a worker thread) a moment, then exit without waiting."""
+    deadline = time.monotonic() + THREAD_GRACE
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if busy:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        _exit_now(f"cleanup is done; not waiting for busy threads {busy}", code)
+    return code
 
 
 async def _start_later(start: Any, runtime: Any) -> None:
@@ -173,9 +223,11 @@ def main(argv: list[str] | None = None) -> int:
                   [clip(a, 200) for a in argv[1:4]], DEBUG_ENV)
         return 1
     try:
-        return asyncio.run(serve_stdio(stdin, stdout, paths))
+        code = asyncio.run(serve_stdio(stdin, stdout, paths))
     except KeyboardInterrupt:
-        return 0
+        code = 0
+    log.info("host exits (code %d)", code)
+    return _leave(code)
 
 
 if __name__ == "__main__":

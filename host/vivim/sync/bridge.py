@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+STOP_TIMEOUT = 10.0
+
 
 class TrioGuest:
     def __init__(self) -> None:
@@ -96,13 +98,22 @@ class TrioGuest:
                 pass
 
     async def stop(self) -> None:
-        if self.token is None or self._done is None:
+        if self._done is None:
+            return
+        # Stopped while start() was waiting for trio's first step: let trio get there, then stop it
+        # (else the guest run would start after us and keep the loop busy forever).
+        for _ in range(200):
+            if self.token is not None or self._done.done():
+                break
+            await asyncio.sleep(0.01)
+        if self.token is None:
             return
         self.notify(lambda: self._stop.set())
         try:
-            await asyncio.wait_for(asyncio.shield(self._done), 10)
+            await asyncio.wait_for(asyncio.shield(self._done), STOP_TIMEOUT)
         except asyncio.TimeoutError:
-            pass
+            # The caller must not act as if the node were gone (release the lock, close the store).
+            raise TimeoutError(f"trio did not finish within {STOP_TIMEOUT:g} s of being stopped") from None
         self.token = None
 
 

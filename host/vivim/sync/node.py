@@ -24,6 +24,7 @@ from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
 log = logging.getLogger(__name__)
 
 DIAL_INTERVAL = 2.0
+ZEROCONF_INIT_TIMEOUT = 5.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
 
@@ -61,12 +62,48 @@ def _prepare_mdns(interfaces: list[str] | None) -> None:
         def run() -> None:
             made["zc"] = zeroconf.Zeroconf(**({"interfaces": interfaces} if interfaces else {}), **kwargs)
 
-        thread = threading.Thread(target=run, name="zeroconf-init")
+        thread = threading.Thread(target=run, name="zeroconf-init", daemon=True)
         thread.start()
-        thread.join()
-        return made["zc"]
+        thread.join(ZEROCONF_INIT_TIMEOUT)
+        if "zc" not in made:
+            raise SyncError(f"mDNS (zeroconf) did not start within {ZEROCONF_INIT_TIMEOUT:g} s")
+        return _registering_in_background(made["zc"])
 
     mdns.Zeroconf = build
+
+
+def _registering_in_background(zc: Any) -> Any:
+    """py-libp2p calls zeroconf's blocking register_service from trio, i.e. on our event loop's
+    thread, where mDNS probing (about a second, more on a busy machine) would stall every reply to
+    the browser and the notice that it has closed the port. Registration runs on a daemon thread
+    instead; unregistering waits (bounded) for it so the goodbye matches what was announced."""
+    import threading
+
+    register, unregister = zc.register_service, zc.unregister_service
+    pending: list[threading.Thread] = []
+
+    def quietly(info: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            register(info, *args, **kwargs)
+        except Exception as exc:  # zeroconf closed meanwhile, or a name clash: discovery only
+            log.info("mDNS registration did not complete: %s", exc)
+
+    def register_service(info: Any, *args: Any, **kwargs: Any) -> None:
+        thread = threading.Thread(target=quietly, args=(info, *args), kwargs=kwargs, name="zeroconf-register",
+                                  daemon=True)
+        pending.append(thread)
+        thread.start()
+
+    def unregister_service(info: Any) -> None:
+        for thread in pending:
+            thread.join(ZEROCONF_INIT_TIMEOUT)
+        try:
+            unregister(info)
+        except Exception as exc:
+            log.info("mDNS unregistration did not complete: %s", exc)
+
+    zc.register_service, zc.unregister_service = register_service, unregister_service
+    return zc
 
 
 class Session:

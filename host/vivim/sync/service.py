@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.2
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/0"
+# Imported on a worker thread before start() (see vivim.services), not on the event loop.
+PRELOAD = ("trio", "multiaddr", "zeroconf", "libp2p", "libp2p.crypto.ed25519", "libp2p.crypto.x25519",
+           "libp2p.security.noise.transport", "libp2p.discovery.mdns.mdns", "libp2p.peer.peerinfo",
+           "vivim.sync.bridge", "vivim.sync.engine", "vivim.sync.node")
 
 
 class SyncService:
@@ -34,6 +38,17 @@ class SyncService:
         self._joining: set[int] = set()
 
     async def start(self) -> "SyncService":
+        """Start the node; if that is interrupted (the browser closed the port) or fails, whatever
+        already runs (trio, the libp2p listener, zeroconf) is stopped before the error goes on,
+        so no node outlives the process's hold on the data directory's lock."""
+        try:
+            return await self._start()
+        except BaseException:
+            log.info("sync start interrupted or failed; stopping what had started")
+            await self.stop()
+            raise
+
+    async def _start(self) -> "SyncService":
         from ..store.settings import get_settings
         from .bridge import TrioGuest
         from .engine import SyncEngine
@@ -150,6 +165,8 @@ class SyncService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.bridge is not None:
             await self.bridge.stop()
+        if self.engine is None:
+            return  # never published anything
         try:
             await self.runtime.store.write(_publish, {"addrs": None, "pid": None})
         except Exception:
