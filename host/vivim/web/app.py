@@ -6,13 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import web, web_response
 
 from ..errors import VivimError
 from ..runtime import Runtime
 from . import api, events
 from .identity import IDENTITY_PATH
-from .security import add_security_headers, make_identity_handler, make_security_middleware
+from .security import SERVER_NAME, add_security_headers, make_identity_handler, make_security_middleware
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,10 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
 
 def create_app(runtime: Runtime, token: str) -> web.Application:
     """The whole web app for one runtime; `token` is the secret every request must carry."""
+    # Responses aiohttp makes itself (a request that is not HTTP, a bad header) skip our
+    # on_response_prepare hook; their Server header comes from this module global. The process
+    # serves nothing but VIVIM, so name VIVIM there too, not aiohttp and its version.
+    web_response.SERVER_SOFTWARE = SERVER_NAME
     app = web.Application(
         middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
     )
