@@ -99,24 +99,26 @@ async def test_the_service_uses_the_port_setting(runtime: Any) -> None:
         await service.stop()
 
 
-def test_vivim_web_prints_the_tokenised_address_and_saves_a_port(vivim_home: Any) -> None:
+def test_vivim_web_saves_a_port_and_shows_no_token_while_nothing_runs(vivim_home: Any) -> None:
     from vivim.cli import main
 
     result = CliRunner().invoke(main, ["web", "--port", "9123"])
     assert result.exit_code == 0, result.output
     token = (vivim_home / "web.token").read_text().strip()
-    assert f"http://127.0.0.1:9123/?token={token}" in result.output
+    assert "http://127.0.0.1:9123/" in result.output and token not in result.output
     assert "not running" in result.output  # nothing listens on 9123 in this test
     again = CliRunner().invoke(main, ["web"])
-    assert f"http://127.0.0.1:9123/?token={token}" in again.output
+    assert "http://127.0.0.1:9123/" in again.output and token not in again.output
 
 
-
-def test_the_host_hands_the_popup_the_web_address(host: Any, vivim_home: Any) -> None:
+def test_the_host_hands_the_popup_no_token_while_the_web_app_is_down(host: Any, vivim_home: Any) -> None:
+    port = socket.socket()
+    port.bind(("127.0.0.1", 0))
+    free = port.getsockname()[1]
+    port.close()
+    host.call("settings.set", {"values": {"web.port": free}})
     result = host.call("web.url")
-    token = (vivim_home / "web.token").read_text().strip()
-    assert result["url"] == f"http://127.0.0.1:8765/?token={token}"
-    assert isinstance(result["running"], bool)
+    assert result == {"url": f"http://127.0.0.1:{free}/", "running": False, "listener": "none", "port": free}
 
 
 async def test_web_url_names_the_running_service(runtime: Any) -> None:
@@ -128,17 +130,18 @@ async def test_web_url_names_the_running_service(runtime: Any) -> None:
     runtime.services["web"] = service
     try:
         result = await load_handlers()["web.url"].handler(runtime, WebUrl())
-        assert result == {"url": service.url, "running": True}
+        assert result == {"url": service.url, "running": True, "listener": "vivim", "port": service.port}
     finally:
         runtime.services.pop("web")
         await service.stop()
 
 
-def test_vivim_open_hands_the_address_to_the_browser(vivim_home: Any, tmp_path: Any,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vivim_open_hands_the_verified_address_to_the_browser(vivim_home: Any, tmp_path: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import webbrowser
 
+    from tests.web.test_identity import WebApp
     from vivim.cli import main
 
     opened = tmp_path / "opened.txt"
@@ -147,11 +150,12 @@ def test_vivim_open_hands_the_address_to_the_browser(vivim_home: Any, tmp_path: 
     fake_browser.chmod(0o700)
     monkeypatch.setenv("BROWSER", str(fake_browser))
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # re-read BROWSER
-    result = CliRunner().invoke(main, ["open"])
+    with WebApp(vivim_home, 0) as app:
+        result = CliRunner().invoke(main, ["open"])
     assert result.exit_code == 0, result.output
     token = (vivim_home / "web.token").read_text().strip()
     for _ in range(50):
         if opened.exists():
             break
         time.sleep(0.1)  # GenericBrowser starts the command without waiting for it
-    assert opened.read_text() == f"http://127.0.0.1:8765/?token={token}"
+    assert opened.read_text() == f"http://127.0.0.1:{app.port}/?token={token}"

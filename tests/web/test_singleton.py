@@ -79,6 +79,6 @@ async def test_the_browsers_host_runs_the_web_app_while_it_holds_the_lock(vivim_
         assert status == 200
         assert host.call("web.url") == {
             "url": f"http://127.0.0.1:{port}/?token={(vivim_home / 'web.token').read_text().strip()}",
-            "running": True}
+            "running": True, "listener": "vivim", "port": port}
     finally:
         host.close()
