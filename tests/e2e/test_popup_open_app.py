@@ -80,3 +80,22 @@ def test_open_vivim_opens_the_web_app_with_its_token_in_a_new_tab(browser: Brows
     finally:
         serve.terminate()
         serve.wait(timeout=30)
+
+
+def test_open_vivim_never_sends_the_token_to_another_program_on_the_port(browser: Browser) -> None:
+    from tests.web.test_identity import Impostor
+
+    with Impostor() as impostor:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, set_web_port(browser.vivim_home, impostor.port)).result()
+        token_file = browser.vivim_home / "web.token"
+        popup = browser.open_popup()
+        wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
+        popup.click("#open-app")
+        note = wait_for(lambda: outcome(popup), what="the popup to explain")
+        assert note != "closed" and "another program" in note, note
+        token = token_file.read_text().strip()
+        assert impostor.received, "the host never asked the listener who it is"
+        assert token not in "".join(impostor.received)
+        pages = [p.url for p in browser.context.pages]
+        assert not any(str(impostor.port) in url for url in pages), pages
