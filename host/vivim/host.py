@@ -4,6 +4,14 @@ The browser starts us through the launcher the installer wrote, talks over stdin
 closes stdin when the port is closed. Requests are handled concurrently (a slow search never
 holds up a capture), replies go through the single FrameWriter, and nothing else touches
 stdout: sys.stdout is pointed at stderr before any other import could print.
+
+Shutdown (stdin reached EOF) may come at any moment, also while the services are starting: the
+start in progress is cancelled and stops what it had started, then every service is stopped
+(web app and sync node first, the embedding worker before the store closes), then the store
+closes, and only then is the data directory's lock released, so the next host can never run a
+second sync node with our peer id. Two bounded last resorts, both logged: services that do not
+stop within SERVICES_STOP_TIMEOUT end the process at once (the kernel releases the lock as it
+dies), and worker threads still busy after cleanup (a service import) are not waited for.
 """
 
 from __future__ import annotations
