@@ -11,6 +11,7 @@ import pytest
 
 from vivim.search import MARK_END, MARK_START
 from vivim.web.api import RUNTIME
+from vivim.web.security import cookie_name
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -38,7 +39,7 @@ async def test_every_endpoint_refuses_a_request_without_the_token(client: Any, p
 async def test_a_wrong_token_is_refused_in_a_header_or_a_cookie(client: Any, token: str, path: str) -> None:
     wrong = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
     assert (await client.get(path, headers={"Authorization": f"Bearer {wrong}"})).status == 401
-    assert (await client.get(path, headers={"Cookie": f"vivim_token={wrong}"})).status == 401
+    assert (await client.get(path, headers={"Cookie": f"{cookie_name(token)}={wrong}"})).status == 401
 
 
 async def test_a_foreign_origin_is_refused_even_with_the_token(client: Any, auth: dict[str, str]) -> None:
@@ -92,9 +93,9 @@ async def test_the_token_in_the_url_sets_a_strict_httponly_cookie_and_is_dropped
     assert response.status == 303
     assert response.headers["Location"] == "/?x=1"
     cookie = response.headers["Set-Cookie"]
-    assert f"vivim_token={token}" in cookie
+    assert f"{cookie_name(token)}={token}" in cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
-    page = await client.get("/", headers={"Cookie": f"vivim_token={token}"})
+    page = await client.get("/", headers={"Cookie": f"{cookie_name(token)}={token}"})
     assert page.status == 200
     assert '<script type="module" src="/static/js/app.js">' in await page.text()
 

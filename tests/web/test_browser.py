@@ -95,7 +95,9 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     # The token went into an HttpOnly cookie and out of the address bar.
     assert "token" not in page.url
     cookies = await page.context.cookies()
-    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [("vivim_token", True, "Strict")]
+    from vivim.web.security import cookie_name
+
+    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [(cookie_name(service.token), True, "Strict")]
     assert await page.evaluate("document.cookie") == ""
     await page.wait_for_selector("#conversation-list .conv-link")
     assert await page.locator("#conversation-list .conv-link").count() == 3

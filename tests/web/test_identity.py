@@ -214,6 +214,28 @@ def test_two_vaults_on_one_machine_each_reach_their_own_web_app(tmp_path: Path) 
     assert not (home_b / "web.address").exists()  # removed when the app stopped
 
 
+async def test_two_vaults_web_apps_in_one_browser_keep_their_own_cookies(tmp_path: Path) -> None:
+    import aiohttp
+
+    with WebApp(tmp_path / "a", 0) as a, WebApp(tmp_path / "b", 0) as b:
+        # One cookie jar, as one browser: 127.0.0.1's cookies go to every port.
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+            for app in (a, b):  # open A, then B
+                async with browser.get(app.service.url) as opened:
+                    assert opened.status == 200
+            names = {cookie.key: cookie.value for cookie in browser.cookie_jar}
+            assert len(names) == 2 and set(names.values()) == {a.token, b.token}
+            for app in (a, b):  # opening B did not log A out; each app reads only its own cookie
+                async with browser.get(f"http://127.0.0.1:{app.port}/api/status") as status:
+                    assert status.status == 200
+        async with aiohttp.ClientSession() as stranger:  # B's cookie, under A's name, does not open A
+            from vivim.web.security import cookie_name
+
+            async with stranger.get(f"http://127.0.0.1:{a.port}/api/status",
+                                    headers={"Cookie": f"{cookie_name(a.token)}={b.token}"}) as refused:
+                assert refused.status == 401
+
+
 # ---- vivim web / vivim open -----------------------------------------------------------------
 
 def test_vivim_web_prints_the_token_only_for_this_vaults_app(vivim_home: Path) -> None:

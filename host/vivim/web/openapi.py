@@ -124,7 +124,8 @@ def build() -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "Served on 127.0.0.1 only. Every request carries the token from the data directory, "
-                "as the `vivim_token` cookie or `Authorization: Bearer <token>`; requests whose Host or "
+                "as the `vivim_token_<id>` cookie (the id is derived from the token, so two data directories' web apps "
+                "never share a cookie) or `Authorization: Bearer <token>`; requests whose Host or "
                 "Origin is not this server's own are refused with 403."
             ),
         },
@@ -133,7 +134,7 @@ def build() -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "vivim_token"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "vivim_token_<id>"},
             },
             "schemas": SCHEMAS,
         },

@@ -13,6 +13,7 @@ browser send requests there. So:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,7 @@ __all__ = ["load_or_create_token", "make_security_middleware", "add_security_hea
 
 log = logging.getLogger(__name__)
 
-TOKEN_COOKIE = "vivim_token"
+TOKEN_COOKIE = "vivim_token"  # the prefix; each data directory's cookie has its own name (cookie_name)
 TOKEN_QUERY = "token"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 LOCAL_NAMES = (LOOPBACK, "localhost")
@@ -65,15 +66,23 @@ def local_port(request: web.Request) -> int | None:
     return None
 
 
+def cookie_name(token: str) -> str:
+    """`vivim_token_<id>`, the id derived from the token: browsers send 127.0.0.1's cookies to every
+    port, so with one shared name, opening a second data directory's web app would overwrite the
+    first one's cookie (logging its tabs out) and each server would be handed the other's token as
+    its own. The id reveals nothing about the token."""
+    return f"{TOKEN_COOKIE}_{hashlib.sha256(b'vivim-cookie' + token.encode()).hexdigest()[:12]}"
+
+
 def token_matches(expected: str, offered: str | None) -> bool:
     return bool(offered) and hmac.compare_digest(expected.encode(), offered.encode())  # type: ignore[union-attr]
 
 
-def offered_token(request: web.Request) -> str | None:
+def offered_token(request: web.Request, token: str) -> str | None:
     auth = request.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
-    return request.cookies.get(TOKEN_COOKIE)
+    return request.cookies.get(cookie_name(token))
 
 
 def same_site_path(request: web.Request) -> str:
@@ -131,14 +140,14 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
             rest = [(k, v) for k, v in request.query.items() if k != TOKEN_QUERY]
             location = same_site_path(request) + ("?" + urlencode(rest) if rest else "")
             response = web.Response(status=303, headers={"Location": location})
-            response.set_cookie(TOKEN_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
+            response.set_cookie(cookie_name(token), token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
                                 samesite="Strict")
             return response
         if request.method in ("GET", "HEAD") and request.path.startswith(PUBLIC_PREFIXES):
             return await handler(request)  # the page's own code and styles hold nothing private
         if request.method == "GET" and request.path == IDENTITY_PATH:
             return await handler(request)  # answers a challenge; reveals nothing about the token
-        if not token_matches(token, offered_token(request)):
+        if not token_matches(token, offered_token(request, token)):
             return error_response(request, 401, "unauthorized", "this page needs VIVIM's access token")
         return await handler(request)
 
