@@ -4,9 +4,8 @@ The reader never trusts the length: an oversized frame is drained and reported s
 stream stays in step, a truncated one ends the session the way a closed port does, and bytes
 that are not JSON are reported without ending anything. Nor does it trust the JSON: msgspec
 parses it in C with a recursion guard (a frame nested 100,000 deep is an error, not a crashed
-host), and a cheap scan of the raw bytes decides whether the decoded tree needs a walk that
-bounds its depth, refuses numbers SQLite cannot hold, and replaces lone UTF-16 surrogates
-(text that cannot be stored as UTF-8) with U+FFFD. The writer is the only thing that
+host), then one pass over the decoded containers bounds the depth and refuses numbers SQLite
+cannot hold, and lone UTF-16 surrogates (text that cannot be stored as UTF-8) become U+FFFD. The writer is the only thing that
 touches stdout, holds a lock so frames never interleave, and splits replies over Chrome's
 1 MB limit into base64 chunks the extension reassembles (see docs/protocol.md, "Chunking").
 """
@@ -33,9 +32,7 @@ _LENGTH = struct.Struct("=I")  # native byte order, as Chrome and Firefox write 
 _MAX_DRAINABLE = 256 * 1024 * 1024
 _DRAIN_STEP = 64 * 1024
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-# Raw-byte signs that the decoded tree needs a closer look (all are C-speed scans):
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # only an escape can carry a lone surrogate
-_BIG_NUMBER = re.compile(rb"\d{19}|[eE][+-]?\d{3}")  # could overflow int64, or a float to inf
 _SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str, every surrogate left is a lone one
 
 
@@ -103,19 +100,17 @@ def decode_message(body: bytes) -> Any:
         if not surrogates:
             raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
         message = _decode_with_lone_surrogates(body)
-    if surrogates and isinstance(message, dict) and isinstance(message.get("id"), str) \
-            and _SURROGATE.search(message["id"]):
-        raise ProtocolError("the request id is not valid Unicode text (it has a lone UTF-16 surrogate)")
-    deep = body.count(b"[") + body.count(b"{") > MAX_NESTING
-    numbers = _BIG_NUMBER.search(body) is not None
-    if surrogates or deep or numbers:
-        message = _checked(message, surrogates)
+    if surrogates:
+        if isinstance(message, dict) and isinstance(message.get("id"), str) and _SURROGATE.search(message["id"]):
+            raise ProtocolError("the request id is not valid Unicode text (it has a lone UTF-16 surrogate)")
+        message = _repaired(message)
+    _check(message)
     return message
 
 
 def _decode_with_lone_surrogates(body: bytes) -> Any:
     """msgspec refuses `\\ud800` without its pair; JavaScript's JSON.stringify writes exactly that
-    for a string cut inside an emoji. Python's parser keeps it (then `_checked` replaces it)."""
+    for a string cut inside an emoji. Python's parser keeps it (then `_repaired` replaces it)."""
 
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
@@ -128,45 +123,75 @@ def _decode_with_lone_surrogates(body: bytes) -> Any:
         raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
 
 
-def _checked(root: Any, repair: bool) -> Any:
-    """Walk the tree without recursion: bound its depth, check numbers, repair lone surrogates.
-
-    Replacing a surrogate (say, an emoji the page cut in half) keeps the rest of a capture; refusing
-    the frame would lose every turn in it. Numbers outside int64 or not finite have no faithful
-    SQLite or JSON form, so they are refused with the place they were found.
-    """
-    fix = (lambda text: _SURROGATE.sub("\ufffd", text)) if repair else (lambda text: text)
-    root = fix(root) if isinstance(root, str) else root
-    stack: list[tuple[Any, int, str]] = [(root, 1, "$")]
+def _check(root: Any) -> None:
+    """Bound the depth, and refuse numbers SQLite and JSON cannot hold faithfully (outside int64,
+    or not finite). One pass without recursion over the containers only: a capture frame has a
+    few dozen nodes, so this costs microseconds whatever the length of its text."""
+    _check_number(root, root)
+    stack: list[tuple[Any, int]] = [(root, 1)] if type(root) in (dict, list) else []
     while stack:
-        node, depth, where = stack.pop()
+        node, depth = stack.pop()
         if depth > MAX_NESTING:
             raise InvalidJSON(f"message nests deeper than {MAX_NESTING} levels")
-        if isinstance(node, dict):
-            if repair and any(isinstance(k, str) and _SURROGATE.search(k) for k in node):
+        for value in node.values() if type(node) is dict else node:
+            kind = type(value)
+            if kind is dict or kind is list:
+                stack.append((value, depth + 1))
+            elif kind is int or kind is float:
+                _check_number(value, root)
+
+
+def _check_number(value: Any, root: Any) -> None:
+    if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidPayload(f"the number at {_path_to(root, value)} is outside the signed 64-bit range")
+    if type(value) is float and not math.isfinite(value):
+        raise InvalidPayload(f"the number at {_path_to(root, value)} is not finite")
+
+
+def _path_to(root: Any, target: Any) -> str:
+    """Where `target` sits, e.g. `$['payload']['turns'][0]['position']` (only for the error message)."""
+    stack: list[tuple[Any, str]] = [(root, "$")]
+    while stack:
+        node, where = stack.pop()
+        if node is target:
+            return where
+        if type(node) is dict:
+            stack.extend((v, f"{where}[{_short(k)!r}]") for k, v in node.items())
+        elif type(node) is list:
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    return "$"
+
+
+def _short(key: str) -> str:
+    return key if len(key) <= 40 else key[:40] + "…"
+
+
+def _repaired(root: Any) -> Any:
+    """Every lone surrogate, in keys and values, replaced by U+FFFD. Replacing one (say, an emoji
+    the page cut in half) keeps the rest of a capture; refusing the frame would lose every turn."""
+
+    def fix(text: str) -> str:
+        return _SURROGATE.sub("\ufffd", text)
+
+    if type(root) is str:
+        return fix(root)
+    stack = [root] if type(root) in (dict, list) else []
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if any(_SURROGATE.search(k) for k in node):
                 items = [(fix(k), v) for k, v in node.items()]
                 node.clear()
                 node.update(items)
-            items_iter = node.items()
-        elif isinstance(node, list):
-            items_iter = enumerate(node)
+            entries: list[tuple[Any, Any]] = list(node.items())
         else:
-            continue
-        for key, value in items_iter:
-            if isinstance(value, (dict, list)):
-                stack.append((value, depth + 1, f"{where}[{key!r}]" if len(where) < 200 else where))
-            elif isinstance(value, str):
-                if repair and _SURROGATE.search(value):
+            entries = list(enumerate(node))
+        for key, value in entries:
+            if type(value) is str:
+                if _SURROGATE.search(value):
                     node[key] = fix(value)
-            elif isinstance(value, bool):
-                continue
-            elif isinstance(value, int):
-                if not INT64_MIN <= value <= INT64_MAX:
-                    raise InvalidPayload(f"the number at {where}[{key!r}] is outside the signed 64-bit range")
-            elif isinstance(value, float) and not math.isfinite(value):
-                raise InvalidPayload(f"the number at {where}[{key!r}] is too large to be a finite number")
-    if isinstance(root, int) and not isinstance(root, bool) and not INT64_MIN <= root <= INT64_MAX:
-        raise InvalidPayload("the message is a number outside the signed 64-bit range")
+            elif type(value) in (dict, list):
+                stack.append(value)
     return root
 
 
