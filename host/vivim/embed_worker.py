@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0  # idle: look for chunks written by other processes this often
 RETRY_SECONDS = 60.0  # the model failed to load or run: try again after this
 WARM_DELAY_SECONDS = 3.0  # after start-up, load the model for query embedding if vectors exist
-STOP_GRACE_SECONDS = 1.0  # stop(): how long the current step may take before it is cancelled
+STOP_GRACE_SECONDS = 0.2  # stop(): how long the current step may take before it is cancelled (a batch
+# being embedded is simply embedded again later: its chunks stay pending)
 WAKE_EVENTS = frozenset({"capture", "capture.upsert", "import", "reindex"})
 
 

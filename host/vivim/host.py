@@ -146,7 +146,7 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
 
 
 SERVICES_STOP_TIMEOUT = 12.0  # last resort only: a normal stop takes well under a second
-THREAD_GRACE = 0.5  # after cleanup, how long leftover worker threads (an import) may delay the exit
+THREAD_GRACE = 0.2  # after cleanup, how long leftover worker threads (an import) may delay the exit
 
 
 class _UnjoinedExecutor(ThreadPoolExecutor):
@@ -158,10 +158,10 @@ class _UnjoinedExecutor(ThreadPoolExecutor):
         super().shutdown(wait=False, cancel_futures=True)
 
 
-def _exit_now(reason: str, code: int) -> None:
+def _exit_now(reason: str, code: int, level: int = logging.ERROR) -> None:
     """The bounded last resort: log why, flush, and end the process without further cleanup. The
     kernel releases the data directory's lock (and every socket) only as the process dies."""
-    log.error("exiting at once: %s", reason)
+    log.log(level, "exiting at once: %s", reason)
     logging.shutdown()
     os._exit(code)
 
@@ -178,7 +178,7 @@ def _leave(code: int) -> int:
     if busy:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        _exit_now(f"cleanup is done; not waiting for busy threads {busy}", code)
+        _exit_now(f"cleanup is done; not waiting for busy threads {busy}", code, logging.WARNING)
     return code
 
 

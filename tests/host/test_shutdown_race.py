@@ -1,5 +1,5 @@
 """A browser can close the port at any moment, including while the host's services (the sync node
-with mDNS, the embedding worker) are still starting. Every host must then exit promptly, and it
+with mDNS, the embedding worker) are still starting, or the embedding worker is busy. Every host must then exit promptly, and it
 must hold the data directory's lock until its sync node is really gone, so the next host never
 runs a second node with the same peer id beside it.
 
@@ -70,7 +70,19 @@ def test_eof_at_random_moments_of_start_up_never_hangs_or_leaves_a_second_sync_n
     for round_no in range(ROUNDS):
         host = HostProcess(vivim_home, services="embed,sync", env=race_env(f"race-{round_no}"))
         assert host.call("hello")["singleton"] is True, "the previous host still held the lock"
-        time.sleep(rng.uniform(0.0, 3.0))
+        # New turns every round, so the embedding worker has chunks to embed while the host ends.
+        turns = [{"key": f"r{round_no}-{i}", "role": "user" if i % 2 == 0 else "assistant", "position": i,
+                  "text": f"Round {round_no}, turn {i}: sourdough hydration and oven spring. " * 20} for i in range(8)]
+        host.call("capture.upsert", {"conversation": {"provider": "claude", "external_id": f"race-{round_no}"},
+                                     "turns": turns})
+        if round_no % 4 == 3:  # every fourth host: EOF just after its sync node (and mDNS) came up
+            deadline = time.monotonic() + 60
+            while published_port(vivim_home / "vivim.sqlite3", host.proc.pid) is None:
+                assert time.monotonic() < deadline, "the sync node never started"
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 0.5))
+        else:  # EOF at a random moment of the first 3 s, while the services are starting
+            time.sleep(rng.uniform(0.0, 3.0))
         node_port = published_port(vivim_home / "vivim.sqlite3", host.proc.pid)
         assert host.proc.stdin is not None
         host.proc.stdin.close()
