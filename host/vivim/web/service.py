@@ -1,7 +1,8 @@
 """The web app as a singleton service: `start(runtime)` binds 127.0.0.1:<web.port>.
 
 When the configured port is taken (another VIVIM data directory's web app, or any program),
-the service listens on a free port instead and records the real one in the data directory
+the service listens on a port derived from the data directory's path (or, if that is taken too,
+a free one) and records the real one in the data directory
 (`web.address`); the popup and `vivim web` look there first and verify whoever answers
 (`vivim.web.identity`) before they put the token in a URL.
 """
@@ -9,6 +10,7 @@ the service listens on a free port instead and records the real one in the data 
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from .token import LOOPBACK, load_or_create_token, web_url
 log = logging.getLogger(__name__)
 
 PORT_SETTING = "web.port"
+VAULT_PORT_BASE, VAULT_PORT_SPAN = 20000, 10000
 
 
 class WebService:
@@ -70,9 +73,7 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
                     f"choose another with the setting {PORT_SETTING} (e.g. `vivim web --port 8766` saves it)",
                     details={"port": port},
                 ) from exc
-            log.warning("web port %d is taken (another VIVIM data directory or another program); "
-                        "listening on a free port instead (`vivim web` shows it)", port)
-            await web.TCPSite(runner, LOOPBACK, 0, reuse_address=False).start()
+            await _listen_elsewhere(runner, port, vault_port(runtime.paths.root))
     except BaseException:
         await runner.cleanup()
         raise
@@ -80,6 +81,29 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     record_port(runtime.paths.web_address, bound)
     log.info("web app listening on http://%s:%d/", LOOPBACK, bound)
     return WebService(runner, bound, token, runtime.paths.web_address)
+
+
+def vault_port(root: Path) -> int:
+    """A port of this data directory's own, in 20000-29999, derived from its path: where the web app
+    goes when the configured port is taken, so a second vault's address stays the same across
+    restarts (bookmarks, open tabs) instead of changing with every free port the system offers."""
+    digest = hashlib.sha256(str(root.resolve()).encode("utf-8")).digest()
+    return VAULT_PORT_BASE + int.from_bytes(digest[:4], "big") % VAULT_PORT_SPAN
+
+
+async def _listen_elsewhere(runner: web.AppRunner, taken: int, own: int) -> None:
+    for port in (own, 0):
+        if port == taken:
+            continue
+        try:
+            await web.TCPSite(runner, LOOPBACK, port, reuse_address=False).start()
+        except OSError as exc:
+            if not _in_use(exc) or port == 0:
+                raise
+            continue
+        log.warning("web port %d is taken (another VIVIM data directory or another program); listening on "
+                    "%s instead (`vivim web` shows the address)", taken, port or "a free port")
+        return
 
 
 def _in_use(exc: OSError) -> bool:
