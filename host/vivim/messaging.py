@@ -128,6 +128,9 @@ def _check(root: Any) -> None:
     or not finite). One pass without recursion over the containers only: a capture frame has a
     few dozen nodes, so this costs microseconds whatever the length of its text."""
     _check_number(root, root)
+    rid = root.get("id") if type(root) is dict else None
+    if type(rid) is int and not INT64_MIN <= rid <= INT64_MAX:
+        raise ProtocolError("the request id must be a string of at most 128 characters or a 64-bit integer")
     stack: list[tuple[Any, int]] = [(root, 1)] if type(root) in (dict, list) else []
     while stack:
         node, depth = stack.pop()
