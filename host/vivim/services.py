@@ -14,6 +14,7 @@ import logging
 import os
 from typing import Any, Protocol
 
+from .errors import VivimError
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ SERVICES: dict[str, str] = {
     "sync": "vivim.sync.service",
     "web": "vivim.web.service",
 }
+
+
+SERVICE_LABELS = {"embed": "semantic search (embedding)", "sync": "sync", "web": "the web app"}
 
 
 class Service(Protocol):
@@ -49,7 +53,11 @@ async def start_services(runtime: Runtime, names: list[str] | None = None) -> di
         try:
             started[name] = await module.start(runtime)
             log.info("service %s started", name)
-        except Exception:
+        except VivimError as exc:  # an expected problem (a taken port): one sentence, no traceback
+            runtime.service_errors[name] = exc.message
+            log.warning("%s did not start: %s", SERVICE_LABELS.get(name, name), exc.message)
+        except Exception as exc:
+            runtime.service_errors[name] = f"{type(exc).__name__}: {exc}"
             log.exception("service %s failed to start; continuing without it", name)
     runtime.services.update(started)
     return started

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..config import Paths
+from . import WholeSentenceGroup
 from ._common import echo_json, run, with_store
 
 
@@ -17,7 +18,7 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-@click.command("pair")
+@click.command("pair", short_help="Pair this device with another one.")
 @click.argument("code", required=False)
 @click.option("--addr", help="The other device's multiaddr (printed by `vivim pair` there); default: find it by mDNS.")
 @click.option("--blind", is_flag=True, help="Join as a blind backup: store and forward ciphertext, never the vault key.")
@@ -37,10 +38,10 @@ def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float
             click.echo(f"On the new device run:  vivim pair {new_code} --addr {first}")
             click.echo("Waiting for the other device...")
 
-        result = run(control.pair_offer(paths, ttl=timeout, on_code=show))
+        result = run(control.pair_offer(paths, ttl=timeout, on_code=show), as_json)
     else:
         click.echo("Pairing...")
-        result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)))
+        result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json)
     _report(result, as_json)
 
 
@@ -58,7 +59,7 @@ def _report(result: dict[str, Any], as_json: bool) -> None:
     raise click.ClickException(f"pairing did not complete: {reason}")
 
 
-@click.group("devices", invoke_without_command=True)
+@click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True, short_help="List and remove paired devices.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def devices_group(ctx: click.Context, as_json: bool) -> None:
@@ -67,7 +68,7 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
         return
     from ..sync import control
 
-    listed = run(with_store(control.devices))
+    listed = run(with_store(control.devices), as_json)
     if as_json:
         echo_json(listed)
         return
@@ -77,7 +78,7 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
                    f"  last seen {_when(d['last_seen'])}")
 
 
-@devices_group.command("remove")
+@devices_group.command("remove", short_help="Revoke a device.")
 @click.argument("device")
 def devices_remove(device: str) -> None:
     """Revoke DEVICE (peer id, prefix, or name): it gets nothing new; the vault key is rotated."""
@@ -88,7 +89,7 @@ def devices_remove(device: str) -> None:
                + (" The vault key was rotated." if result["vault_key_rotated"] else ""))
 
 
-@click.group("peers", invoke_without_command=True)
+@click.group("peers", cls=WholeSentenceGroup, invoke_without_command=True, short_help="Addresses of paired devices.")
 @click.pass_context
 def peers_group(ctx: click.Context) -> None:
     """Addresses this device dials to reach its paired devices."""
@@ -99,7 +100,7 @@ def peers_group(ctx: click.Context) -> None:
             click.echo(f"{a['addr']}  ({a['source']}, last reached {_when(a['last_ok'])})")
 
 
-@peers_group.command("add")
+@peers_group.command("add", short_help="Add a paired device's address.")
 @click.argument("multiaddr")
 def peers_add(multiaddr: str) -> None:
     """Add a paired device's address, e.g. /ip4/192.168.1.5/tcp/4001/p2p/12D3Koo..."""
@@ -117,7 +118,7 @@ def peers_add(multiaddr: str) -> None:
     click.echo(f"Will dial {result['peer_id']} at {result['addr']}.")
 
 
-@click.command("backup")
+@click.command("backup", short_help="Write an encrypted backup.")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--passphrase", is_flag=True, help="Encrypt with a passphrase (asked) instead of the vault key.")
 def backup_command(target: Path, passphrase: bool) -> None:
@@ -129,7 +130,7 @@ def backup_command(target: Path, passphrase: bool) -> None:
     click.echo(f"Wrote {result['bytes']} bytes to {result['path']} (encrypted with the {result['with']}).")
 
 
-@click.command("restore")
+@click.command("restore", short_help="Restore an encrypted backup.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--passphrase", is_flag=True, help="The backup was made with a passphrase (asked).")
 def restore_command(source: Path, passphrase: bool) -> None:
@@ -141,12 +142,12 @@ def restore_command(source: Path, passphrase: bool) -> None:
     click.echo(f"Restored {result['conversations']} conversations, {result['messages']} messages.")
 
 
-@click.group("keys")
+@click.group("keys", cls=WholeSentenceGroup, short_help="This device's key files.")
 def keys_group() -> None:
     """This device's key files."""
 
 
-@keys_group.command("protect")
+@keys_group.command("protect", short_help="Protect the key files with a passphrase.")
 @click.option("--remove", is_flag=True, help="Remove the passphrase instead.")
 def keys_protect(remove: bool) -> None:
     """Protect the key files with a passphrase (Argon2id); processes then need VIVIM_PASSPHRASE."""

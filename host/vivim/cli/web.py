@@ -51,7 +51,7 @@ def _warn_if_down(up: bool) -> None:
                    "(the VIVIM extension starts it).", err=True)
 
 
-@click.command("web")
+@click.command("web", short_help="Print the web app's address.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Save this port as the web app's port (takes effect when the service restarts).")
 def web_command(port: int | None) -> None:
@@ -61,7 +61,7 @@ def web_command(port: int | None) -> None:
     _warn_if_down(up)
 
 
-@click.command("open")
+@click.command("open", short_help="Open the web app in your browser.")
 def open_command() -> None:
     """Open the web app in your default browser."""
     import webbrowser

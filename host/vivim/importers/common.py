@@ -110,3 +110,36 @@ def html_to_text(html: str) -> str:
     from ..normalize import html_to_text as inner_text
 
     return inner_text(html).strip()
+
+
+# How the import summary names each skip reason for people (the JSON summary keeps the raw reasons).
+# Most skips are parts of an export that the provider's own app never shows: say so, or a count of
+# "skipped" reads like lost conversations.
+EXPECTED_SKIPS = {
+    "chatgpt system message": "hidden system prompts (not shown in ChatGPT either)",
+    "chatgpt hidden message": "hidden messages (not shown in ChatGPT either)",
+    "chatgpt editable context": "custom instructions and memory attached to chats (not part of the conversation)",
+    "chatgpt empty message": "empty placeholder messages",
+    "chatgpt unknown message": "messages without an author (not shown in ChatGPT)",
+    "claude unknown message": "messages without a sender (not shown in Claude)",
+    "gemini activity that is not a prompt": "Gemini activity that is not a conversation (settings, feedback)",
+    "gemini entry without prompt text": "Gemini activity entries without a prompt",
+    "not Gemini activity": "other Google activity in the same file",
+}
+PROBLEM_SKIPS = {
+    "malformed conversation": "conversations the file describes incompletely (named below)",
+    "malformed entry": "entries the file describes incompletely (named below)",
+    "claude message without uuid": "Claude messages without an id",
+    "store refused conversation": "conversations the database refused (named below)",
+}
+
+
+def describe_skip(reason: str) -> tuple[str, bool]:
+    """(wording for people, whether it is expected) for one skip reason."""
+    if reason in EXPECTED_SKIPS:
+        return EXPECTED_SKIPS[reason], True
+    if reason in PROBLEM_SKIPS:
+        return PROBLEM_SKIPS[reason], False
+    if reason.startswith("chatgpt ") and reason.endswith(" message"):
+        return f"{reason[8:-8]} messages (not shown in ChatGPT either)", True
+    return reason, False

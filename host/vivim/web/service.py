@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+
 from aiohttp import web
 
 from ..errors import ConfigError
@@ -44,7 +46,9 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     token = load_or_create_token(runtime.paths.web_token)
     runner = web.AppRunner(create_app(runtime, token), access_log=None, handler_cancellation=True)
     await runner.setup()
-    site = web.TCPSite(runner, LOOPBACK, port, reuse_address=False)
+    # SO_REUSEADDR on POSIX lets a restart bind while the last run's connections sit in TIME_WAIT
+    # (up to 60 s); it never lets two servers listen on one port there. On Windows it would, so not there.
+    site = web.TCPSite(runner, LOOPBACK, port, reuse_address=os.name != "nt")
     try:
         await site.start()
     except OSError as exc:
