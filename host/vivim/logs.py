@@ -61,6 +61,10 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, stderr: bool = T
     )
     file_handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(file_handler)
+    # A library logger with propagate=False and no handler of its own (py-libp2p sets up "libp2p" that
+    # way when LIBP2P_DEBUG is unset) falls through to logging.lastResort, which prints on stderr:
+    # that was the terminal's "Failed to open TCP stream..." flood. Send such records to the file.
+    logging.lastResort = file_handler
     if console is not None:
         root.addHandler(console)
     elif stderr:
