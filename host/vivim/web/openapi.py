@@ -94,7 +94,7 @@ SCHEMAS: dict[str, Any] = {
     "Sync": _obj({"available": {"type": "boolean"}, "running": {"type": "boolean"}}),
     "Devices": _obj({"devices": {"type": "array", "items": _obj()}, "peers": {"type": "array", "items": _obj()},
                      "sync": _ref("Sync")}, ["devices", "peers"]),
-    "Settings": _obj({"settings": _obj()}, ["settings"]),
+    "Settings": _obj({"settings": _obj(), "schema": {"type": "array", "items": _obj()}}, ["settings"]),
     "Status": _obj({"version": {"type": "string"}, "services": {"type": "array", "items": {"type": "string"}},
                     "singleton": {"type": "boolean"}, "sync": _ref("Sync"),
                     "embedding": {**_obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},

@@ -1,5 +1,5 @@
 // The page: a hash router over the views, keyboard shortcuts, and live events.
-import { connectEvents } from "./api.js";
+import { api, connectEvents } from "./api.js";
 import { toast } from "./dom.js";
 import { conversationsView, moveSelection, refreshList, refreshReader } from "./conversations.js";
 import { devicesView } from "./devices.js";
@@ -7,6 +7,10 @@ import { searchView } from "./search.js";
 import { settingsView } from "./settings.js";
 import { statsView } from "./stats.js";
 import { importProgress, transferView } from "./transfer.js";
+import { applyTheme, storedTheme } from "./theme.js";
+
+applyTheme(storedTheme());  // before anything paints; the setting confirms it below
+api.settings().then((data) => applyTheme(data.settings["web.theme"])).catch(() => {});
 
 const main = document.getElementById("main");
 let section = "";

