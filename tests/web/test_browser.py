@@ -190,7 +190,7 @@ async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
     await page.wait_for_selector("#import-file")
     assert await page.locator("a.button[href^='/api/export']").count() == 3
     await page.get_by_role("link", name="Devices").click()
-    await page.get_by_role("heading", name="Paired devices").wait_for()
+    await page.get_by_role("heading", name="Your other devices").wait_for()
     assert page.errors == []
 
 

@@ -104,3 +104,86 @@ async def test_the_host_refuses_settings_out_of_range(client: Any, auth: dict[st
     body = await ok.json()
     assert {s["key"] for s in body["schema"]} >= {"search.limit", "web.port", "web.theme", "capture.chatgpt"}
     assert all(s["label"] and s["group"] for s in body["schema"])
+
+
+SELF_PEER = "12D3KooWSe1fSe1fSe1fSe1fSe1fSe1fSe1fSe1fSe1fSe1fSe1f"
+DESK_PEER = "12D3KooWDeskDeskDeskDeskDeskDeskDeskDeskDeskDeskDesk"
+
+
+async def seed_devices(runtime: Any) -> None:
+    import time
+
+    now = time.time()
+
+    def write(conn: Any) -> None:
+        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+                     " VALUES (?, x'00', x'00', 'vm', 0, 'self', ?)", (SELF_PEER, now - 86400 * 3))
+        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+                     " VALUES (?, x'00', x'00', 'vm', 0, 'paired', ?)", (DESK_PEER, now - 86400 * 2))
+        addr = "/ip4/192.168.178.23/tcp/4001/p2p/" + DESK_PEER
+        conn.execute("INSERT INTO sync_addresses (addr, peer_id, source, added_at, last_ok) VALUES (?, ?, 'mdns', ?, ?)",
+                     (addr, DESK_PEER, now - 86400, now - 180))
+
+    await runtime.store.write(write)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+async def test_devices_are_named_by_people_with_human_times(service: Any, page: Any, runtime: Any,
+                                                             viewport: dict) -> None:
+    await seed_devices(runtime)
+    await page.set_viewport_size(viewport)
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/devices")
+    others = page.locator(".device-list .device")
+    await others.first.wait_for()
+    text = await page.locator("main").inner_text()
+    assert "last reached 3 min ago" in text
+    assert DESK_PEER not in text  # peer ids and addresses are folded away
+    assert "192.168.178.23" not in text and "BLIND" not in text.upper().replace("ENCRYPTED BACKUP", "")
+    measured = await page.evaluate(OVERFLOW_JS)
+    assert measured["scroll"] <= measured["width"], measured
+
+    await others.first.get_by_role("button", name="Rename vm").click()
+    field = page.get_by_label("Device name")
+    assert await page.evaluate("document.activeElement.getAttribute('aria-label')") == "Device name"
+    await field.fill("Desk PC in the study")
+    await page.get_by_role("button", name="Save").click()
+    await page.locator(".device-list .device-name", has_text="Desk PC in the study").wait_for()
+    focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Rename Desk PC in the study"  # focus stays where the person was
+
+    await page.locator(".device-list details summary").first.click()
+    assert DESK_PEER in await page.locator(".device-list details").first.inner_text()
+    measured = await page.evaluate(OVERFLOW_JS)
+    assert measured["scroll"] <= measured["width"], measured
+
+    from vivim.sync.control import devices
+
+    listed = {d["peer_id"]: d for d in await runtime.store.read(devices)}
+    assert listed[DESK_PEER]["name"] == "Desk PC in the study" and listed[DESK_PEER]["own_name"] == "vm"
+    assert page.errors == []
+
+
+def test_vivim_devices_rename_and_list_in_words(vivim_home: Any) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from vivim.cli import main
+    from vivim.config import Paths
+    from vivim.runtime import Runtime
+
+    async def seed() -> None:
+        runtime = await Runtime.open(Paths(vivim_home))
+        try:
+            await seed_devices(runtime)
+        finally:
+            await runtime.close()
+
+    asyncio.run(seed())
+    renamed = CliRunner().invoke(main, ["devices", "rename", DESK_PEER[:12], "Desk PC"])
+    assert renamed.exit_code == 0, renamed.output
+    listed = CliRunner().invoke(main, ["devices"])
+    assert "Desk PC" in listed.output and "last reached 3 min ago" in listed.output
+    missing = CliRunner().invoke(main, ["devices", "rename", "nosuchdevice", "x"])
+    assert missing.exit_code == 1 and "No device matches 'nosuchdevice'" in missing.output

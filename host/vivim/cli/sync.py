@@ -72,10 +72,59 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         echo_json(listed)
         return
+    if len(listed) <= 1:
+        click.echo("Only this device so far. Pair another with `vivim pair`.")
     for d in listed:
-        kind = "this device" if d["status"] == "self" else d["status"] + (" (blind backup)" if d["blind"] else "")
-        click.echo(f"{d['peer_id']}  {d['name'] or '-':<20} {kind:<24} added {_when(d['added_at'])}"
-                   f"  last seen {_when(d['last_seen'])}")
+        name = d["name"] or "(no name)"
+        if d["status"] == "self":
+            state = "this device"
+        elif d["status"] == "paired":
+            state = "blind backup, " if d["blind"] else ""
+            state += f"last reached {ago(d['last_seen'])}" if d["last_seen"] else "not reached yet"
+        else:
+            state = d["status"]
+        click.echo(f"{name:<24} {state:<34} {d['peer_id'][:16]}…  added {_when(d['added_at'])}")
+    if len(listed) > 1:
+        click.echo("Rename one with `vivim devices rename DEVICE NAME`.")
+
+
+def ago(ts: float | None, now: float | None = None) -> str:
+    """'just now', '3 min ago', '2 h ago', 'yesterday', '5 days ago', or the date."""
+    import time
+
+    if not ts:
+        return "never"
+    seconds = max(0.0, (now or time.time()) - ts)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 30 * 86400:
+        return f"{int(seconds // 86400)} days ago"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+@devices_group.command("rename", short_help="Give a device a name you recognise.")
+@click.argument("device")
+@click.argument("name")
+def devices_rename(device: str, name: str) -> None:
+    """Call DEVICE (peer id, a prefix of it, or its current name) NAME on this device; "" restores its own name."""
+    from ..store import Store
+    from ..store.device_names import set_device_name
+
+    async def rename() -> dict[str, Any]:
+        store = await Store.open(Paths.default().db)
+        try:
+            return await store.write(set_device_name, device, name)
+        finally:
+            await store.close()
+
+    result = run(rename())
+    click.echo(f"{result['peer_id'][:16]}… is now called {result['name']!r}.")
 
 
 @devices_group.command("remove", short_help="Revoke a device.")

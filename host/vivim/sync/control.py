@@ -94,10 +94,12 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
 
 def devices(conn: Any) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT d.peer_id, d.name, d.blind, d.status, d.added_at, d.revoked_at,"
+        "SELECT d.peer_id, COALESCE(n.name, d.name) AS name, d.name AS own_name, d.blind, d.status, d.added_at,"
+        " d.revoked_at,"
         " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
         " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries"
-        " FROM sync_devices d ORDER BY d.status = 'self' DESC, d.added_at"
+        " FROM sync_devices d LEFT JOIN device_names n ON n.peer_id = d.peer_id"  # the names people set
+        " ORDER BY d.status = 'self' DESC, d.added_at"
     ).fetchall()
     return [{k: r[k] for k in r.keys()} for r in rows]
 

@@ -34,6 +34,7 @@ export const api = {
   search: (params) => request("GET", "/api/search", { params }),
   stats: (params) => request("GET", "/api/stats", { params }),
   devices: () => request("GET", "/api/devices"),
+  renameDevice: (peerId, name) => request("PATCH", `/api/devices/${encodeURIComponent(peerId)}`, { body: { name } }),
   status: () => request("GET", "/api/status"),
   settings: () => request("GET", "/api/settings"),
   saveSettings: (values) => request("PATCH", "/api/settings", { body: { values } }),
