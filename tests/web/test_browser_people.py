@@ -82,12 +82,14 @@ async def test_settings_speak_in_words_validate_and_switch_the_theme(service: An
     await port.fill("8765")
     await page.get_by_label("Theme").select_option("dark")
     await page.get_by_role("button", name="Save").click()
-    await page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    from playwright.async_api import expect  # polling page functions are eval, which the CSP forbids
+
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(18, 18, 24)"
     assert (await runtime.store.read(settings.get_settings, ["web.theme"]))["web.theme"] == "dark"
     await page.reload()
-    await page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert page.errors == []
 
 
@@ -187,3 +189,94 @@ def test_vivim_devices_rename_and_list_in_words(vivim_home: Any) -> None:
     assert "Desk PC" in listed.output and "last reached 3 min ago" in listed.output
     missing = CliRunner().invoke(main, ["devices", "rename", "nosuchdevice", "x"])
     assert missing.exit_code == 1 and "No device matches 'nosuchdevice'" in missing.output
+
+
+async def test_code_blocks_have_a_language_and_a_copy_button(service: Any, page: Any, seeded: dict[str, int]) -> None:
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
+    block = page.locator("#reader .code-block").first
+    await block.wait_for()
+    assert (await block.locator(".code-lang").text_content()) == "Python"
+    await block.get_by_role("button", name="Copy Python code").click()
+    await block.get_by_role("button", name="Copy Python code").filter(has_text="Copied").wait_for()
+    copied = await page.evaluate("navigator.clipboard.readText()")
+    assert copied == "def shout(fn):\n    return lambda: fn().upper()\n"
+    assert page.errors == []
+
+
+async def test_search_snippets_show_code_without_markdown_fences(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/search?q=shout")
+    snippet = page.locator("#search-results .snippet").first
+    await snippet.wait_for()
+    text = await snippet.text_content()
+    assert "shout" in text and "```" not in text
+
+
+async def test_the_words_searched_for_are_marked_in_the_opened_conversation(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/search?q=borrow%20checker")
+    await page.locator("#search-results .hits a").first.wait_for()
+    await page.keyboard.press("Enter")  # in the search box: opens the top hit
+    await page.wait_for_selector("#reader .message")
+    marks = page.locator("#reader .messages mark.hit")
+    await marks.first.wait_for()
+    words = {(await marks.nth(i).text_content()).lower() for i in range(await marks.count())}
+    assert "borrow" in words or "borrowed" in words
+    assert await page.evaluate("document.activeElement.tagName") == "H1"  # focus went to the conversation
+    assert await page.evaluate("document.activeElement.closest('#reader') !== null")
+
+
+async def test_the_search_box_arrow_down_walks_the_results(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/search")
+    await page.fill("#search-input", "decorators")
+    hits = page.locator("#search-results .hits a")
+    await hits.first.wait_for()
+    await page.keyboard.press("ArrowDown")
+    assert await page.evaluate("document.activeElement.closest('.hits') !== null")
+    await page.keyboard.press("ArrowUp")
+    assert await page.evaluate("document.activeElement.id") == "search-input"
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#reader h1")
+    assert "decorators" in (await page.locator("#reader h1").text_content()).lower()
+
+
+async def test_escape_returns_focus_to_the_conversation_in_the_list(service: Any, page: Any,
+                                                                    seeded: dict[str, int]) -> None:
+    await page.goto(service.url)
+    await page.wait_for_selector("#conversation-list .conv-link")
+    link = page.locator(f"#conversation-list .conv-link[data-id='{seeded['python']}']")
+    await link.focus()
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#reader .message")
+    assert await page.evaluate("document.activeElement.tagName") == "H1"
+    await page.keyboard.press("Escape")
+    from playwright.async_api import expect  # polling page functions are eval, which the CSP forbids
+
+    await expect(link).to_be_focused()
+    # Esc in the search box leaves it for the page, not for <body>.
+    await page.keyboard.press("/")
+    await page.wait_for_selector("#search-input:focus")
+    await page.keyboard.press("Escape")
+    assert await page.evaluate("document.activeElement !== document.body")
+
+
+async def test_question_mark_shows_the_shortcuts(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    await page.wait_for_selector("#conversation-list .conv-link")
+    await page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    await dialog.wait_for()
+    assert "Move through search results" in await dialog.text_content()
+    await page.keyboard.press("Escape")
+    await dialog.wait_for(state="hidden")
+
+
+async def test_the_chatgpt_icon_is_not_a_letter_g(service: Any, page: Any) -> None:
+    await page.goto(service.url)
+    response = await page.request.get(service.url.split("?")[0] + "static/icons/chatgpt.svg")
+    icon = await response.text()
+    assert "<text" not in icon and ">G<" not in icon

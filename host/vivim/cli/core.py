@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 
 import click
@@ -10,9 +11,14 @@ import click
 from ._common import echo_json, run, with_store
 
 
+FENCE = re.compile(r"(^|\s|\u0003)`{3,}[\w+#.-]*")
+
+
 def _highlight(snippet: str) -> str:
-    """Turn the protocol's hit markers into terminal bold (or nothing when piped)."""
+    """Turn the protocol's hit markers into terminal bold (or nothing when piped); Markdown code
+    fences (```python) mean nothing in a one-line snippet, so they go."""
     start, end = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("", "")
+    snippet = FENCE.sub(r"\1", snippet)
     return snippet.replace("\u0002", start).replace("\u0003", end).replace("\n", " ")
 
 
