@@ -280,3 +280,47 @@ async def test_the_chatgpt_icon_is_not_a_letter_g(service: Any, page: Any) -> No
     response = await page.request.get(service.url.split("?")[0] + "static/icons/chatgpt.svg")
     icon = await response.text()
     assert "<text" not in icon and ">G<" not in icon
+
+
+async def test_a_failed_web_import_shows_only_the_error_in_the_users_words(service: Any, page: Any,
+                                                                          tmp_path: Any) -> None:
+    bad = tmp_path / "conversations.json"
+    bad.write_text('{"not": "an export"}')
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/transfer")
+    await page.set_input_files("#import-file", str(bad))
+    await page.get_by_role("button", name="Import", exact=True).click()
+    error = page.locator("#import-status .error-box")
+    await error.wait_for(timeout=20_000)
+    message = await error.text_content()
+    assert "conversations.json" in message
+    assert "imports" not in message and str(service.url) not in message and "/" not in message.split("export")[-1]
+    await page.wait_for_timeout(500)  # a toast would have arrived with the answer
+    assert await page.locator("#toasts .toast").count() == 0
+    assert "Import finished" not in await page.locator("body").text_content()
+
+
+async def test_a_re_import_through_the_page_says_nothing_new_in_words(service: Any, page: Any, tmp_path: Any) -> None:
+    import json
+
+    from vivim.web.transfer import find_importer
+
+    from .test_api import CHATGPT_EXPORT
+
+    if find_importer() is None:
+        pytest.skip("vivim.importers is not in this build")
+    export = tmp_path / "conversations.json"
+    export.write_text(json.dumps(CHATGPT_EXPORT))
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/transfer")
+    await page.set_input_files("#import-file", str(export))
+    await page.get_by_role("button", name="Import", exact=True).click()
+    await page.get_by_text("Imported conversations.json").wait_for(timeout=20_000)
+    assert "1 conversations (1 new)" in await page.locator("#import-status").text_content()
+    await page.set_input_files("#import-file", str(export))
+    await page.get_by_role("button", name="Import", exact=True).click()
+    await page.get_by_text("Nothing new: all 1 conversations").wait_for(timeout=20_000)
+    text = await page.locator("#import-status").text_content()
+    assert "Imported conversations.json" in text
+    assert "conversations_created" not in text and "unchanged:" not in text
+    assert await page.locator("#toasts .toast").count() == 0

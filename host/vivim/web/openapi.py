@@ -102,7 +102,8 @@ SCHEMAS: dict[str, Any] = {
                                           "model_loaded": {"type": "boolean"}}), "nullable": True}},
                    ["version"]),
     "ImportResult": _obj({"filename": {"type": "string"}, "bytes": {"type": "integer"},
-                          "seconds": {"type": "number"}, "summary": {}}),
+                          "seconds": {"type": "number"}, "ok": {"type": "boolean"}, "summary": {},
+                          "lines": {"type": "array", "items": {"type": "string"}}}),
 }
 
 

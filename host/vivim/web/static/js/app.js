@@ -6,7 +6,7 @@ import { devicesView } from "./devices.js";
 import { searchView } from "./search.js";
 import { settingsView } from "./settings.js";
 import { statsView } from "./stats.js";
-import { importProgress, transferView } from "./transfer.js";
+import { importedHere, importProgress, transferView } from "./transfer.js";
 import { applyTheme, storedTheme } from "./theme.js";
 
 applyTheme(storedTheme());  // before anything paints; the setting confirms it below
@@ -89,7 +89,8 @@ let refreshTimer;
 let readerTimer;
 function onEvent(event) {
   if (event.type === "capture" || event.type === "store.changed" || event.type === "import.done") {
-    if (event.type === "import.done") toast("Import finished");
+    // An import started from another tab or the terminal: say so. This page's own shows its outcome.
+    if (event.type === "import.done" && !importedHere()) toast(event.ok === false ? `Imported part of ${event.filename}; see Import & export` : `Imported ${event.filename}`);
     if (section !== "conversations") return;
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refreshList, 300);
