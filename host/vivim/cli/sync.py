@@ -11,7 +11,7 @@ import click
 
 from ..config import Paths
 from . import WholeSentenceGroup
-from ._common import echo_json, run, with_store
+from ._common import echo_json, run, run_sync, with_store
 
 
 def _when(ts: float | None) -> str:
@@ -169,26 +169,97 @@ def peers_add(multiaddr: str) -> None:
 
 @click.command("backup", short_help="Write an encrypted backup.")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--passphrase", is_flag=True, help="Encrypt with a passphrase (asked) instead of the vault key.")
-def backup_command(target: Path, passphrase: bool) -> None:
-    """Write an encrypted backup of the whole vault to TARGET."""
+@click.option("--passphrase", is_flag=True,
+              help="Lock backups with a passphrase you choose (asked) instead of a recovery key VIVIM makes.")
+@click.option("--new-secret", is_flag=True, help="Make a new recovery key (or passphrase) for this and later backups.")
+def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
+    """Write an encrypted backup of the whole vault to TARGET, restorable on any machine.
+
+    The first backup sets up its secret: a recovery key shown once (write it down, or keep it in a
+    password manager), or with --passphrase one you choose. Later backups use the same one.
+    """
+    from .. import recovery
     from ..sync import control
 
-    secret = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True) if passphrase else None
-    result = run(control.backup(Paths.default(), target, secret))
-    click.echo(f"Wrote {result['bytes']} bytes to {result['path']} (encrypted with the {result['with']}).")
+    paths = Paths.default()
+    if not paths.db.exists():
+        raise click.ClickException("There is nothing to back up yet: this data directory has no conversations.")
+    secret = run_sync(recovery.load_backup_secret, paths.keys)
+    shown: str | None = None
+    if secret is None or new_secret or passphrase:
+        if passphrase:
+            text = click.prompt(f"Choose a backup passphrase (at least {recovery.MIN_PASSPHRASE} characters)",
+                                hide_input=True, confirmation_prompt=True)
+            secret = run_sync(recovery.create_backup_secret, paths.keys, recovery.PASSPHRASE, text)
+        else:
+            shown = recovery.new_recovery_key()
+            secret = run_sync(recovery.create_backup_secret, paths.keys, recovery.RECOVERY_KEY, shown)
+    result = run(control.backup(paths, target, secret=secret))
+    click.echo(f"Wrote {result['bytes']:,} bytes to {result['path']}, locked with your {result['with']}.")
+    if shown:
+        rule = "-" * 64
+        click.echo(rule)
+        click.secho("  Your recovery key (shown only this once):", bold=True)
+        click.echo("")
+        click.secho(f"      {shown}", bold=True)
+        click.echo("")
+        click.echo("  Write it down, or keep it in your password manager. Restoring this backup, and every")
+        click.echo("  later one, on another machine asks for it. VIVIM does not keep it and cannot show it again.")
+        click.echo(rule)
+    elif secret.kind == recovery.RECOVERY_KEY:
+        click.echo("Restoring it asks for the recovery key shown at your first backup.")
+    else:
+        click.echo("Restoring it asks for your backup passphrase.")
 
 
 @click.command("restore", short_help="Restore an encrypted backup.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--passphrase", is_flag=True, help="The backup was made with a passphrase (asked).")
-def restore_command(source: Path, passphrase: bool) -> None:
-    """Replace this device's store with an encrypted backup (pair again afterwards to sync)."""
+@click.option("--merge", is_flag=True, help="Add the backup's conversations to this vault instead of replacing it.")
+@click.option("--yes", "-y", is_flag=True, help="Replace a vault that holds conversations without asking (scripts).")
+@click.option("--passphrase", is_flag=True, hidden=True)  # older scripts: the secret is asked when needed anyway
+def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> None:
+    """Restore an encrypted backup: replace this device's conversations with it, or --merge it in.
+
+    Asks for the backup's recovery key or passphrase (or reads VIVIM_BACKUP_SECRET), and asks before
+    replacing a vault that holds conversations. Replacing keeps this device's identity and unpairs it.
+    """
+    import os
+
+    from .. import recovery
     from ..sync import control
 
-    secret = click.prompt("Passphrase", hide_input=True) if passphrase else None
-    result = run(control.restore(Paths.default(), source, secret))
-    click.echo(f"Restored {result['conversations']} conversations, {result['messages']} messages.")
+    paths = Paths.default()
+    with open(source, "rb") as handle:
+        header = run_sync(recovery.backup_header, handle.read(4096))
+    kind = recovery.needs_secret(header)
+    secret = None
+    if kind:
+        secret = os.environ.get("VIVIM_BACKUP_SECRET") or click.prompt(
+            "Recovery key" if kind == recovery.RECOVERY_KEY else "Backup passphrase",
+            hide_input=kind == recovery.PASSPHRASE)
+    data = run_sync(control.decrypt_backup_file, paths, source, secret)  # a wrong secret fails before any question
+    existing = control.local_conversations(paths)
+    if existing and not merge and not yes:
+        question = (f"This device already holds {existing:,} conversations. Replace them with the backup's, "
+                    "merge the backup into them, or cancel?")
+        try:
+            answer = click.prompt(question, type=click.Choice(["replace", "merge", "cancel"]), default="cancel")
+        except click.Abort:  # no one to ask (a script, stdin closed)
+            raise click.ClickException(
+                f"This device already holds {existing:,} conversations. Run `vivim restore {source} --merge` to add "
+                f"the backup's to them, or add --yes to replace them with the backup's.") from None
+        if answer == "cancel":
+            click.echo("Nothing was changed.")
+            return
+        merge = answer == "merge"
+    if merge:
+        result = run(control.merge_backup(paths, source, data=data))
+        click.echo(f"Merged the backup: {result['new_conversations']:,} new conversations and "
+                   f"{result['new_messages']:,} new messages; the rest was already here.")
+        return
+    result = run(control.restore(paths, source, data=data))
+    click.echo(f"Restored {result['conversations']:,} conversations, {result['messages']:,} messages.")
+    click.echo("This device keeps its identity; pair it again (`vivim pair`) to sync with your other devices.")
 
 
 @click.group("keys", cls=WholeSentenceGroup, short_help="This device's key files.")
