@@ -18,34 +18,109 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
+PAIR_WAIT = 120.0  # long enough to walk to the other device and type a code; short enough to not linger
+
+
 @click.command("pair", short_help="Pair this device with another one.")
 @click.argument("code", required=False)
 @click.option("--addr", help="The other device's multiaddr (printed by `vivim pair` there); default: find it by mDNS.")
 @click.option("--blind", is_flag=True, help="Join as a blind backup: store and forward ciphertext, never the vault key.")
-@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait.")
+@click.option("--timeout", type=click.FloatRange(5, 3600), default=PAIR_WAIT, show_default=True,
+              help="Seconds the code stays valid (and this device waits).")
 @click.option("--json", "as_json", is_flag=True)
 def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float, as_json: bool) -> None:
     """Pair devices: without CODE, show a one-time code and wait; with CODE, join that device."""
+    import logging
+    import sys
+
+    from ..logs import HumanConsole, setup_logging
     from ..sync import control
 
     paths = Paths.default()
+    paths.root.mkdir(parents=True, exist_ok=True)
+    # libp2p, trio and asyncio shutdown chatter belongs in vivim.log, not under the code.
+    setup_logging(paths.log, console=HumanConsole(sys.stderr, level=logging.ERROR))
     if code is None:
+        waiting = _Countdown(enabled=not as_json and sys.stdout.isatty())
+
         def show(new_code: str, addrs: list[str]) -> None:
-            click.echo(f"Pairing code: {new_code}   (works once, for {int(timeout)} seconds)")
+            if as_json:
+                return
+            click.echo(f"Pairing code: {new_code}   (works once, for {_duration(timeout)})")
             for a in addrs:
                 click.echo(f"  address: {a}")
             first = addrs[0] if addrs else "<address>"
             click.echo(f"On the new device run:  vivim pair {new_code} --addr {first}")
-            click.echo("Waiting for the other device...")
+            click.echo("Waiting for the other device... (Ctrl+C cancels)")
 
-        result = run(control.pair_offer(paths, ttl=timeout, on_code=show), as_json)
+        result = run(control.pair_offer(paths, ttl=timeout, on_code=show, on_wait=waiting.tick), as_json)
+        waiting.done()
     else:
-        click.echo("Pairing...")
+        if not as_json:
+            click.echo("Pairing...")
         result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json)
-    _report(result, as_json)
+    _report(result, as_json, timeout, joining=code is not None)
 
 
-def _report(result: dict[str, Any], as_json: bool) -> None:
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{seconds // 60} minutes" + (f" {seconds % 60} seconds" if seconds % 60 else "")
+
+
+class _Countdown:
+    """'Waiting… 1:47 left' on one terminal line, and a line of its own when a wrong code was tried:
+    the waiting device is the one that must know (its code survives up to 3 wrong tries)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled
+        self.attempts = 0
+        self.shown = ""
+        self.clock = time.time
+
+    def tick(self, request: dict[str, Any]) -> None:
+        from ..sync.pairing import MAX_ATTEMPTS
+
+        attempts = int(request.get("attempts") or 0)
+        if attempts > self.attempts:
+            self.attempts = attempts
+            self._clear()
+            left = MAX_ATTEMPTS - attempts
+            click.echo(f"Someone tried a wrong code ({attempts} of {MAX_ATTEMPTS}). Check what was typed on the "
+                       f"other device; this code stays valid for {left} more {'try' if left == 1 else 'tries'}.")
+        if not self.enabled:
+            return
+        remaining = max(0, int(float(request.get("expires_at") or 0) - self.clock()))
+        text = f"  {remaining // 60}:{remaining % 60:02d} left"
+        if text != self.shown:
+            click.echo("\r" + text + " ", nl=False)
+            self.shown = text
+
+    def _clear(self) -> None:
+        if self.enabled and self.shown:
+            click.echo("\r" + " " * (len(self.shown) + 1) + "\r", nl=False)
+            self.shown = ""
+
+    def done(self) -> None:
+        self._clear()
+
+
+JOIN_ERRORS = (
+    ("code was wrong or has expired", "The other device did not accept the code. Check it (a code works once, "
+                                      "for a few minutes), or run `vivim pair` there again for a new one"),
+    ("no pairing code is waiting", "The other device is not waiting for a pairing: run `vivim pair` there first, "
+                                   "then the command it prints here"),
+    ("could not reach", "Could not reach the other device. Is `vivim pair` still waiting there, and are both "
+                        "devices on the same network? (The address it printed must be reachable from here.)"),
+    ("no device to pair with was found", "No device waiting to pair was found on this network. Give its address "
+                                         "with --addr (`vivim pair` prints it on the other device)"),
+)
+
+
+def _report(result: dict[str, Any], as_json: bool, timeout: float = PAIR_WAIT, joining: bool = False) -> None:
     if as_json:
         echo_json(result)
     detail = result.get("detail") or {}
@@ -54,9 +129,19 @@ def _report(result: dict[str, Any], as_json: bool) -> None:
             click.echo(f"Paired with {detail.get('name') or 'device'} ({detail.get('peer_id')}).")
             click.echo(f"Fingerprint: {detail.get('fingerprint')}  (the other device shows the same)")
         return
-    reason = detail.get("error") or {"expired": "the code expired", "failed": "too many wrong codes"}.get(
-        result["status"], result["status"])
-    raise click.ClickException(f"pairing did not complete: {reason}")
+    if as_json:
+        raise SystemExit(1)
+    error = str(detail.get("error") or "")
+    if result["status"] == "expired":
+        message = (f"No device joined within {_duration(timeout)}, so the code expired. Run `vivim pair` again "
+                   "when the other device is ready.")
+    elif result["status"] == "failed" and not joining:
+        message = ("A wrong code was tried 3 times, so this code was cancelled to keep your vault safe. Run "
+                   "`vivim pair` again for a new code.")
+    else:
+        message = next((words for key, words in JOIN_ERRORS if key in error), None)
+        message = message or f"Pairing did not complete: {error or result['status']}"
+    raise click.ClickException(message.rstrip(".") + ".")
 
 
 @click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True, short_help="List and remove paired devices.")

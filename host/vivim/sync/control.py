@@ -63,7 +63,8 @@ async def node_addrs(store: Store) -> list[str]:
     return json.loads(row[0]) if row and row[0] else []
 
 
-async def wait_request(store: Store, request_id: int, timeout: float) -> dict[str, Any]:
+async def wait_request(store: Store, request_id: int, timeout: float,
+                       on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         request = await store.read(pairing.get_request, request_id)
@@ -71,17 +72,22 @@ async def wait_request(store: Store, request_id: int, timeout: float) -> dict[st
             raise NotFound("the pairing request disappeared")
         if request["status"] != "pending" or time.monotonic() > deadline:
             return request
+        if on_wait is not None:
+            on_wait(request)
         await asyncio.sleep(0.2)
 
 
 async def pair_offer(paths: Paths, *, ttl: float = pairing.CODE_TTL,
-                     on_code: Callable[[str, list[str]], None] | None = None) -> dict[str, Any]:
+                     on_code: Callable[[str, list[str]], None] | None = None,
+                     on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Offer a code and wait for a device to use it; on_wait sees the request (attempts, expires_at)
+    while waiting, so the terminal can count down and say when someone typed a wrong code."""
     code = pairing.new_code()
     async with sync_node(paths) as store:
         request_id = await store.write(lambda c: pairing.create_request(c, "offer", code, ttl=ttl))
         if on_code:
             on_code(code, await node_addrs(store))
-        return await wait_request(store, request_id, ttl + 1)
+        return await wait_request(store, request_id, ttl + 1, on_wait)
 
 
 async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: bool = False,
