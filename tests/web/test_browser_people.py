@@ -324,3 +324,29 @@ async def test_a_re_import_through_the_page_says_nothing_new_in_words(service: A
     assert "Imported conversations.json" in text
     assert "conversations_created" not in text and "unchanged:" not in text
     assert await page.locator("#toasts .toast").count() == 0
+
+
+async def test_nothing_is_waiting_to_sync_when_there_is_no_other_device(service: Any, page: Any, runtime: Any,
+                                                                         seeded: dict[str, int]) -> None:
+    def write(conn: Any) -> None:
+        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+                     " VALUES (?, x'00', x'00', 'vm', 0, 'self', 1)", (SELF_PEER,))
+        conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
+
+    await runtime.store.write(write)
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/devices")
+    await page.get_by_role("heading", name="Your other devices").wait_for()
+    text = await page.locator("main").inner_text()
+    assert "No other devices yet" in text
+    assert "waiting to sync" not in text.lower()
+
+
+async def test_chart_labels_stay_readable_on_a_phone(service: Any, page: Any) -> None:
+    await page.set_viewport_size(PHONE)
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + "#/stats?days=3650")
+    await page.wait_for_selector("svg.chart text")
+    heights = await page.locator("svg.chart text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 9, heights  # a 900-wide chart squeezed to 360 px drew 4 px labels

@@ -38,7 +38,8 @@ def extension_build(out_dir: Path) -> None:
     from ..install.extension import build_packages
 
     for package in run_sync(build_packages, out_dir):
-        where = "Chrome Web Store" if package.store == "chrome" else "addons.mozilla.org (or sign it there to self-host)"
+        where = ("Chrome Web Store" if package.store == "chrome"
+                 else "addons.mozilla.org (or sign it there to self-host)")
         click.echo(f"{package.path}  for {where}")
 
 

@@ -144,7 +144,8 @@ def _report(result: dict[str, Any], as_json: bool, timeout: float = PAIR_WAIT, j
     raise click.ClickException(message.rstrip(".") + ".")
 
 
-@click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True, short_help="List and remove paired devices.")
+@click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True,
+             short_help="List, rename and remove paired devices.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def devices_group(ctx: click.Context, as_json: bool) -> None:
@@ -223,7 +224,8 @@ def devices_remove(device: str) -> None:
                + (" The vault key was rotated." if result["vault_key_rotated"] else ""))
 
 
-@click.group("peers", cls=WholeSentenceGroup, invoke_without_command=True, short_help="Addresses of paired devices.")
+@click.group("peers", cls=WholeSentenceGroup, invoke_without_command=True,
+             short_help="Addresses of paired devices.")
 @click.pass_context
 def peers_group(ctx: click.Context) -> None:
     """Addresses this device dials to reach its paired devices."""

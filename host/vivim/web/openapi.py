@@ -164,8 +164,8 @@ def build() -> dict[str, Any]:
                                 "schema": {"type": "string", "pattern": "^[1-9A-HJ-NP-Za-km-z]{6,80}$"}}],
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": body_schema(DeviceRename)}}},
-                "responses": {"200": _json(_obj({"peer_id": {"type": "string"}, "name": {"type": "string", "nullable": True}},
-                                                ["peer_id", "name"])),
+                "responses": {"200": _json(_obj({"peer_id": {"type": "string"},
+                                                 "name": {"type": "string", "nullable": True}}, ["peer_id", "name"])),
                               "404": _json(_ref("Error"), "No such device"), **ERRORS},
             }},
             "/api/sync": {"get": _get("Sync state", None, _json(_ref("Sync")))},
