@@ -350,3 +350,15 @@ async def test_chart_labels_stay_readable_on_a_phone(service: Any, page: Any) ->
     heights = await page.locator("svg.chart text").evaluate_all(
         "texts => texts.map(t => t.getBoundingClientRect().height)")
     assert heights and min(heights) >= 9, heights  # a 900-wide chart squeezed to 360 px drew 4 px labels
+
+
+async def test_on_a_phone_the_list_scrolls_with_the_page_and_hides_the_keyboard_hint(service: Any, page: Any) -> None:
+    await page.set_viewport_size(PHONE)
+    await page.goto(service.url)
+    await page.wait_for_selector("#conversation-list .conv-link")
+    box = page.locator("#conversation-list")
+    assert await box.evaluate("el => getComputedStyle(el).maxHeight") == "none"
+    assert await box.evaluate("el => el.scrollHeight <= el.clientHeight + 1")  # no box scrolling inside the page
+    assert not await page.locator(".kbd-hint").is_visible()
+    await page.set_viewport_size(DESKTOP)
+    assert await page.locator(".kbd-hint").is_visible()
