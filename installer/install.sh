@@ -14,6 +14,7 @@
 #   VIVIM_VENV_ARGS  extra `python -m venv` arguments       (e.g. --system-site-packages)
 #   VIVIM_PIP_ARGS   extra `pip install` arguments          (e.g. "--no-index --find-links ./wheels")
 #   VIVIM_HOME       the data directory                     (default: the platform's user data folder)
+#   VIVIM_BIN_DIR    where the `vivim` link goes            (default: ~/.local/bin, as pipx does)
 set -euo pipefail
 
 MIN_MAJOR=3
@@ -79,10 +80,27 @@ rm -rf "$REPO/build"
 # shellcheck disable=SC2086
 "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade ${VIVIM_PIP_ARGS:-} "$REPO"
 
-step "Registering the native-messaging host"
-if ! "$VENV/bin/vivim" install "$@"; then
-    die "\`vivim install\` did not register any browser (see above); fix that and run this script again"
+step "The vivim command"
+# pipx's convention: a link in ~/.local/bin (XDG's user bin folder), never over a file we did not make.
+BIN_DIR="${VIVIM_BIN_DIR:-$HOME/.local/bin}"
+VIVIM_CMD="$VENV/bin/vivim"
+mkdir -p "$BIN_DIR"
+if [ -e "$BIN_DIR/vivim" ] && [ ! -L "$BIN_DIR/vivim" ]; then
+    say "$BIN_DIR/vivim exists and is not a link made by this script; left alone. The command is $VENV/bin/vivim"
+else
+    ln -sfn "$VENV/bin/vivim" "$BIN_DIR/vivim"
+    say "linked $BIN_DIR/vivim -> $VENV/bin/vivim"
+    case ":$PATH:" in
+        *":$BIN_DIR:"*) VIVIM_CMD="vivim" ;;
+        *) say "note: $BIN_DIR is not on your PATH; add it to type just \`vivim\`:"
+           say "  echo 'export PATH=\"$BIN_DIR:\$PATH\"' >> ~/.profile   (then open a new terminal)" ;;
+    esac
 fi
+
+step "Registering the native-messaging host"
+export VIVIM_EXTENSION_DIR="$REPO/extension"
+# No browser on this machine (a home server for `vivim serve`) is not a failure: vivim install says so.
+"$VENV/bin/vivim" install "$@" || die "\`vivim install\` failed (see above); fix that and run this script again"
 
 step "Checking the installation"
 doctor_ok=1
@@ -97,9 +115,10 @@ Chrome, Chromium, Brave, Edge, Vivaldi:
 Firefox:
   1. open about:debugging#/runtime/this-firefox
   2. click "Load Temporary Add-on..." and choose: $REPO/extension/manifest.json
+Store packages (Chrome Web Store zip, Firefox .xpi): $VIVIM_CMD extension build
 
-The vivim command is $VENV/bin/vivim (add $VENV/bin to your PATH to type just \`vivim\`).
-Remove the browser registration with: $VENV/bin/vivim uninstall
+On a machine without a browser (a home server): $VIVIM_CMD serve
+Remove the browser registration with: $VIVIM_CMD uninstall
 TEXT
 
 if [ "$doctor_ok" -ne 1 ]; then

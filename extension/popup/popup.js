@@ -58,12 +58,38 @@ function when(seconds) {
   return new Date(seconds * 1000).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
+/** The browser's own words for a host that cannot start ("Specified native messaging host not
+ * found.") as what to do about it, with the command to run. */
+function hostProblem(error) {
+  const text = String(error || "");
+  if (/not found/i.test(text)) {
+    return ["VIVIM is not set up for this browser yet. In a terminal, run ", "vivim install", ", then reopen this popup."];
+  }
+  if (/forbidden/i.test(text)) {
+    return ["This browser may not start VIVIM (its extension ID is not allowed). Run ", "vivim install", " again."];
+  }
+  if (/exited|closed|crash|disconnect/i.test(text)) {
+    return ["VIVIM's host stopped as it started. Run ", "vivim doctor", " in a terminal to see why."];
+  }
+  return ["VIVIM's host does not answer", text ? ` (${text.replace(/\.+$/, "")})` : "", ". Run ", "vivim doctor", " in a terminal."];
+}
+
+function commandText(parts) {
+  const span = el("span", "host-help");
+  parts.forEach((part, i) => span.append(i % 2 ? el("code", null, part) : document.createTextNode(part)));
+  return span;
+}
+
+let webUrl = null;  // the web app's address (with its token), when it runs: results open there
+
 async function refreshStatus() {
   const status = await send({ kind: "status" }).catch((err) => ({ connected: false, error: String(err) }));
   $("host-dot").className = `dot ${status.connected ? "ok" : "bad"}`;
-  $("host-status").textContent = status.connected
-    ? `Host connected · v${status.host_version}`
-    : `Host not reachable${status.error ? `: ${status.error}` : ""}. Run “vivim install”.`;
+  if (status.connected) {
+    $("host-status").textContent = `Host connected · v${status.host_version}`;
+  } else {
+    $("host-status").replaceChildren(document.createTextNode("Not connected."), commandText(hostProblem(status.error)));
+  }
   const queued = $("queued");
   queued.hidden = !status.queued;
   queued.textContent = status.queued ? `${status.queued} waiting` : "";
@@ -76,6 +102,10 @@ async function refreshStatus() {
     ? `${stats.conversations} conversations · ${stats.messages} messages`
     : "Counts appear when the host is connected.";
   renderHealth(status.health || {}, stats?.adapter_health || {});
+  if (status.connected) {
+    const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
+    webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
+  }
 }
 
 function renderHealth(local, remote) {
@@ -85,9 +115,12 @@ function renderHealth(local, remote) {
     const a = local[provider], b = remote[provider];
     // Prefer the newer report: local times are ms, the host's are seconds.
     const h = !a ? b : !b ? a : (a.checked_at / 1000 >= b.checked_at ? a : b);
-    const item = el("li", h ? (h.ok ? "ok" : "bad") : "", label);
-    item.title = !h ? "not seen yet" : h.ok ? "capturing" : `capture is broken here: ${h.problem || "no turns found"}`;
-    if (h && !h.ok) item.append(document.createTextNode(" — capture broken"));
+    // The dot's colour is said in words too: grey meant "not visited yet", which nobody could guess.
+    const item = el("li", h ? (h.ok ? "ok" : "bad") : "");
+    const state = !h ? "not visited yet" : h.ok ? "capturing" : "capture broken";
+    item.append(el("span", "site", label), el("span", "state", state));
+    item.title = !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
+      ? `Your ${label} conversations are being saved` : `Capture is broken here: ${h.problem || "no turns found"}`;
     list.append(item);
   }
 }
@@ -124,11 +157,25 @@ async function openWebApp() {
   window.close();
 }
 
-function open(i) {
+/** A result opens VIVIM's own copy in the web app (it works offline and after the chat was
+ * deleted upstream); the provider's page only when the web app is not running, or from the
+ * small link beside each result. */
+function open(i, where = "vivim") {
   const item = items[i];
-  if (!item?.url) return;
-  api.tabs.create({ url: item.url });
+  const url = where === "vivim" && item?.app ? item.app : item?.url;
+  if (!url) {
+    if (!webUrl) $("search-note").textContent = "Start the web app (“vivim serve”) to read this conversation in VIVIM.";
+    return;
+  }
+  api.tabs.create({ url });
   window.close();
+}
+
+function appUrl(conv, hit) {
+  if (!webUrl || !conv.id) return null;
+  const at = hit.message_id ? `/m/${encodeURIComponent(hit.message_id)}` : "";
+  const q = encodeURIComponent($("q").value.trim());
+  return `${webUrl}#/c/${encodeURIComponent(conv.id)}${at}?q=${q}`;
 }
 
 function renderResults(result) {
@@ -139,11 +186,21 @@ function renderResults(result) {
     const conv = group.conversation || {};
     const hit = (group.hits || [])[0] || {};
     const i = items.length;
-    items.push({ url: safeUrl(conv) });
+    const provider = PROVIDERS[conv.provider] || conv.provider;
+    items.push({ url: safeUrl(conv), app: appUrl(conv, hit) });
     const li = el("li");
     li.id = `result-${i}`;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
+    if (items[i].url) {
+      const source = el("button", "source", `${provider} ↗`);
+      source.type = "button";
+      source.title = `Open the original on ${provider}`;
+      source.setAttribute("aria-label", `Open the original on ${provider}`);
+      source.addEventListener("click", (e) => { e.preventDefault(); e.stopPropagation(); open(i, "provider"); });
+      li.append(source);
+    }
+    li.title = items[i].app ? "Open in VIVIM" : `Open on ${provider}`;
     li.append(el("div", "title", conv.title || "Untitled conversation"));
     li.append(el("div", "meta", `${PROVIDERS[conv.provider] || conv.provider} · ${hit.role || ""} · ${when(hit.created_at || conv.updated_at)}`));
     li.append(snippetNode(hit.snippet));
@@ -157,6 +214,7 @@ function renderResults(result) {
 }
 
 async function search() {
+  await statusReady;  // results need to know whether the web app runs (they open there)
   const query = $("q").value.trim();
   const seq = ++searchSeq;
   if (!query) { renderResults({ results: [] }); return; }
@@ -189,4 +247,4 @@ $("q").addEventListener("keydown", (e) => {
   else if (e.key === "Enter") { e.preventDefault(); if (active >= 0) open(active); }
 });
 
-refreshStatus();
+const statusReady = refreshStatus().catch(() => {});

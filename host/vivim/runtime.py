@@ -47,6 +47,7 @@ class Runtime:
     events: Events = field(default_factory=Events)
     is_singleton: bool = False
     services: dict[str, Any] = field(default_factory=dict)  # name -> running service object
+    service_errors: dict[str, str] = field(default_factory=dict)  # name -> why it did not start
 
     @classmethod
     async def open(cls, paths: Paths | None = None) -> "Runtime":

@@ -20,6 +20,7 @@ import logging
 import os
 from typing import Any, Protocol
 
+from .errors import VivimError
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ SERVICES: dict[str, str] = {
     "sync": "vivim.sync.service",
     "web": "vivim.web.service",
 }
+
+
+SERVICE_LABELS = {"embed": "semantic search (embedding)", "sync": "sync", "web": "the web app"}
 
 
 class Service(Protocol):
@@ -54,7 +58,12 @@ async def start_services(runtime: Runtime, names: list[str] | None = None) -> di
             continue
         try:
             service = await module.start(runtime)
-        except Exception:
+        except VivimError as exc:  # an expected problem (a taken port): one sentence, no traceback
+            runtime.service_errors[name] = exc.message
+            log.warning("%s did not start: %s", SERVICE_LABELS.get(name, name), exc.message)
+            continue
+        except Exception as exc:
+            runtime.service_errors[name] = f"{type(exc).__name__}: {exc}"
             log.exception("service %s failed to start; continuing without it", name)
             continue
         runtime.services[name] = started[name] = service

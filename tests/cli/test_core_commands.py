@@ -68,16 +68,16 @@ def test_search_runs_for_real_as_json(seeded: Path) -> None:
 
 def test_serve_runs_until_terminated_and_refuses_a_second_copy(vivim_home: Path) -> None:
     env = {**os.environ, "VIVIM_SERVICES": "none"}
-    first = subprocess.Popen([*VIVIM, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen([*VIVIM, "serve"], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        assert "VIVIM serving" in first.stderr.readline()
+        assert first.stdout.readline().startswith("VIVIM is running")
         second = subprocess.run([*VIVIM, "serve"], env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 1 and "already runs the services" in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0
     # The lock died with its holder: serving again works.
-    again = subprocess.Popen([*VIVIM, "serve"], env=env, stderr=subprocess.PIPE, text=True)
-    assert "VIVIM serving" in again.stderr.readline()
+    again = subprocess.Popen([*VIVIM, "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    assert again.stdout.readline().startswith("VIVIM is running")
     again.send_signal(signal.SIGTERM)
     assert again.wait(timeout=30) == 0

@@ -28,8 +28,10 @@ def test_import_prints_a_summary_with_counts_and_skip_reasons(vivim_home: Path):
     result = CliRunner().invoke(main, ["import", "--quiet", str(GEMINI)])
     assert result.exit_code == 0, result.output
     assert "Imported 4 conversations (4 new, 0 changed) and 13 messages" in result.output
-    assert "gemini activity that is not a prompt" in result.output
-    assert "malformed entry" in result.output
+    assert "left out, as the provider's app does:" in result.output
+    assert "Gemini activity that is not a conversation (settings, feedback)" in result.output
+    assert "could not be imported:" in result.output and "entries the file describes incompletely" in result.output
+    assert "malformed entry: #" in result.output  # each one named
     assert _count(vivim_home, "messages") == 13
 
 
@@ -55,13 +57,14 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
     empty.mkdir()
     result = CliRunner().invoke(main, ["import", str(empty)])
     assert result.exit_code == 1
-    assert "found no ChatGPT, Claude, Gemini or VIVIM export" in result.output
-    assert "[import_format]" in result.output
+    assert "Found no ChatGPT, Claude, Gemini or VIVIM export" in result.output
+    assert "[import_format]" not in result.output  # the code is for --json and the log, not for people
+    assert not (vivim_home / "vivim.sqlite3").exists()
 
 
 def test_import_provider_forces_the_format_of_a_single_file(vivim_home: Path, tmp_path: Path):
     result = CliRunner().invoke(main, ["import", "-q", "--provider", "claude", str(CHATGPT / "conversations.json")])
-    assert result.exit_code == 1 and "found no claude export" in result.output
+    assert result.exit_code == 1 and "Found no claude export" in result.output
 
 
 def test_import_runs_as_a_real_command(tmp_path: Path):
@@ -73,7 +76,7 @@ def test_import_runs_as_a_real_command(tmp_path: Path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Imported 2 conversations" in done.stdout
-    assert "3  malformed conversation" in done.stdout
+    assert "3  conversations the file describes incompletely (named below)" in done.stdout
     assert _count(home, "messages") == 4
 
 
@@ -85,5 +88,49 @@ def test_import_of_a_file_cut_off_midway_keeps_what_came_before_and_exits_non_ze
     result = CliRunner().invoke(main, ["import", "-q", str(truncated)])
     assert result.exit_code == 1
     assert "Imported 1 conversations" in result.stdout
-    assert "stopped after 1 conversations" in result.stderr
+    assert "ends in the middle of its JSON (an interrupted download or copy?)" in result.stderr
+    assert "the 1 conversations before that point were imported" in result.stderr
+    assert "right here" not in result.stderr and "premature EOF" not in result.stderr  # no raw parser text
+    assert len(result.stderr.strip().splitlines()) == 1
     assert _count(vivim_home, "conversations") == 1
+
+
+def test_import_of_an_empty_file_says_so_and_creates_no_database(vivim_home: Path, tmp_path: Path):
+    empty = tmp_path / "conversations.json"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(main, ["import", str(empty)])
+    assert result.exit_code == 1
+    assert f"{empty} is empty (0 bytes): there is nothing to import" in result.stderr
+    assert not (vivim_home / "vivim.sqlite3").exists()
+
+
+def test_import_of_a_zip_cut_off_midway_says_it_is_damaged(vivim_home: Path, tmp_path: Path):
+    import zipfile
+
+    whole = tmp_path / "chatgpt-export.zip"
+    with zipfile.ZipFile(whole, "w") as archive:
+        archive.write(CHATGPT / "conversations.json", "conversations.json")
+    cut = tmp_path / "download.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # an interrupted download
+    result = CliRunner().invoke(main, ["import", str(cut)])
+    assert result.exit_code == 1
+    assert "is damaged or incomplete (an interrupted download?)" in result.stderr
+    assert "found no" not in result.stderr.lower()
+    assert not (vivim_home / "vivim.sqlite3").exists()
+
+
+def test_import_errors_keep_their_code_in_json_output(vivim_home: Path, tmp_path: Path):
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(main, ["import", "--json", str(empty)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "import_format"
+
+
+def test_import_summary_calls_hidden_system_prompts_what_they_are(vivim_home: Path):
+    result = CliRunner().invoke(main, ["import", "-q", str(CHATGPT)])
+    assert result.exit_code == 0, result.output
+    assert "hidden system prompts (not shown in ChatGPT either)" in result.stdout
+    assert "chatgpt system message" not in result.stdout
+    assert "chatgpt system message" in json.dumps(
+        json.loads(CliRunner().invoke(main, ["import", "-q", "--json", str(CHATGPT)]).stdout)["skipped"])

@@ -30,7 +30,9 @@ async def test_a_file_cut_off_midway_keeps_the_conversations_before_the_cut(stor
     truncated.write_text(text[:cut])
     summary = await import_path(store, truncated, provider="chatgpt")
     assert summary.conversations == 1
-    assert len(summary.errors) == 1 and "stopped after 1 conversations" in summary.errors[0]
+    assert len(summary.errors) == 1
+    assert "ends in the middle of its JSON" in summary.errors[0]
+    assert "the 1 conversations before that point were imported" in summary.errors[0]
 
 
 async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(store, tmp_path: Path):

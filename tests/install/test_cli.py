@@ -44,11 +44,28 @@ def test_install_registers_the_browsers_found_and_prints_where(runner, home, viv
     assert str(vivim_home / "bin" / "vivim-host") in result.output
 
 
-def test_install_with_nothing_found_says_how_to_name_a_browser_and_fails(runner, home):
+def test_install_on_a_machine_without_a_browser_says_so_and_succeeds(runner, home, vivim_home):
     result = runner.invoke(main, ["install"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0, result.output
+    assert "No browser was found on this machine" in result.output
+    assert "`vivim serve` runs the web app and sync" in result.output
     assert "--browser chromium" in result.output
     assert not (home / ".config").exists()
+    assert (vivim_home / "bin" / "vivim-host").is_file()  # the launcher is ready for a browser installed later
+    code, report = doctor_json(runner)
+    assert code == 0 and failures(report) == []
+    [browsers] = [c for c in report["checks"] if c["area"] == "browsers"]
+    assert browsers["status"] == "warn" and "no browser on this machine" in browsers["summary"]
+
+
+def test_install_prints_the_extension_folder(runner, home, tmp_path):
+    install_browsers(home, "linux", ["chromium"])
+    folder = tmp_path / "ext"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{}")
+    result = runner.invoke(main, ["install"], env={"VIVIM_EXTENSION_DIR": str(folder)})
+    assert result.exit_code == 0, result.output
+    assert f"The extension is in {folder}" in result.output
 
 
 def test_install_dry_run_writes_nothing(runner, home, vivim_home):
@@ -116,7 +133,8 @@ def test_doctor_is_red_when_the_manifest_points_to_a_missing_launcher(runner, ho
     assert "FAIL" in human.output and "Fix: Run `vivim install` again" in human.output
 
 
-def test_doctor_is_red_when_nothing_is_registered(runner):
+def test_doctor_is_red_when_a_browser_is_there_but_nothing_is_registered(runner, home):
+    install_browsers(home, "linux", ["chromium"])
     code, report = doctor_json(runner)
     assert code == 1
     assert any(c["summary"] == "com.vivim.host is not registered with any browser" for c in failures(report))
@@ -202,3 +220,65 @@ def test_a_failed_install_can_still_be_uninstalled_cleanly(runner, home, vivim_h
     assert runner.invoke(main, ["install"]).exit_code == 1
     assert runner.invoke(main, ["uninstall"]).exit_code == 0
     assert tree(home, vivim_home) == before
+
+
+def test_doctor_says_when_the_web_app_is_not_running_and_how_to_start_it(runner, home):
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install", "--browser", "chromium"]).exit_code == 0
+    assert runner.invoke(main, ["web", "--port", str(_free_port())]).exit_code == 0
+    code, report = doctor_json(runner)
+    [web] = [c for c in report["checks"] if c["area"] == "web"]
+    assert web["status"] == "warn" and "the web app is not running" in web["summary"]
+    assert "vivim serve" in web["fix"]
+    human = runner.invoke(main, ["doctor"])
+    assert "All good." not in human.output and "worth knowing" in human.output
+
+
+def test_doctor_finds_the_running_web_app_of_this_data_directory(runner, home, vivim_home):
+    import signal
+    import subprocess
+    import sys
+
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install", "--browser", "chromium"]).exit_code == 0
+    port = _free_port()
+    assert runner.invoke(main, ["web", "--port", str(port)]).exit_code == 0
+    env = {**os.environ, "HOME": str(home), "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "web"}
+    serve = subprocess.Popen([sys.executable, "-m", "vivim", "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout.readline().startswith("VIVIM is running")
+        code, report = doctor_json(runner)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+    [web] = [c for c in report["checks"] if c["area"] == "web"]
+    assert web["status"] == "ok", web
+    assert f"http://127.0.0.1:{port}/" in web["summary"] and "web" in web["summary"]
+
+
+def test_doctor_tells_another_program_on_the_web_port_apart(runner, home):
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert runner.invoke(main, ["web", "--port", str(server.server_port)]).exit_code == 0
+        code, report = doctor_json(runner)
+    finally:
+        server.shutdown()
+    [web] = [c for c in report["checks"] if c["area"] == "web"]
+    assert web["status"] == "fail" and "another program answers" in web["summary"]
+    assert code == 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

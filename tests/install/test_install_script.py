@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -80,7 +81,11 @@ def test_install_sh_installs_registers_checks_and_explains_then_upgrades_in_plac
     launcher = Path(manifest["path"])
     assert launcher == Path(env["VIVIM_HOME"]) / "bin" / "vivim-host"
     assert str(venv / "bin" / "vivim-host") in launcher.read_text()
-    assert "All good." in first.stdout  # vivim doctor ran and was green
+    assert "VIVIM is installed." in first.stdout  # vivim doctor ran and was green
+    link = Path(env["HOME"]) / ".local" / "bin" / "vivim"
+    assert link.is_symlink() and link.resolve() == (venv / "bin" / "vivim").resolve()  # pipx's convention
+    assert ".local/bin is not on your PATH" in first.stdout
+    assert f"The extension is in {REPO / 'extension'}" in first.stdout
     assert f"Load unpacked\" and choose: {REPO / 'extension'}" in first.stdout
     assert "about:debugging" in first.stdout
 
@@ -97,3 +102,29 @@ def test_install_sh_refuses_a_python_that_is_too_old(env):
     assert done.returncode == 1
     assert "is not Python >= 3.11" in done.stderr
     assert not Path(env["VIVIM_VENV"]).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="install.sh is for Linux and macOS")
+@pytest.mark.skipif(not can_build_offline(), reason="no offline wheel builder (pip install wheel, or setuptools>=70.1)")
+def test_install_sh_on_a_machine_without_a_browser_installs_the_cli_and_succeeds(env, tmp_path):
+    """A home server meant for `vivim serve`: nothing to register is not a failed install."""
+    reusable_venv(Path(env["VIVIM_VENV"]))
+    bin_dir = Path(env["HOME"]) / ".local" / "bin"
+    tools = tmp_path / "tools"  # a PATH with the shell's tools and no browser (this machine has Chromium)
+    tools.mkdir()
+    for tool in ("bash", "sh", "dirname", "uname", "mkdir", "rm", "ln", "cat", "env", "readlink", "sed", "grep"):
+        found = shutil.which(tool)
+        if found:
+            (tools / tool).symlink_to(found)
+    env["PATH"] = f"{bin_dir}:{tools}"
+
+    done = run_script(env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No browser was found on this machine" in done.stdout
+    assert "no browser on this machine" in done.stdout  # the doctor says it too, as a warning
+    assert "not on your PATH" not in done.stdout
+    assert "VIVIM is installed." in done.stdout
+    version = subprocess.run([str(bin_dir / "vivim"), "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and "vivim" in version.stdout

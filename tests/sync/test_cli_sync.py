@@ -38,21 +38,32 @@ def view(home: Path) -> dict:
     return asyncio.run(go())
 
 
-def test_backup_with_the_vault_key_restores_the_store(vivim_home: Path, tmp_path: Path) -> None:
+def recovery_key(output: str) -> str:
+    import re
+
+    found = re.search(r"VIVIM(-[0-9A-Z]{4}){6}", output)
+    assert found, output
+    return found.group(0)
+
+
+def test_a_default_backup_restores_with_the_recovery_key_shown_once(vivim_home: Path, tmp_path: Path) -> None:
     before = fill(vivim_home)
     runner = CliRunner()
-    # the vault key is created with the device keys, by anything that opens the sync engine
-    from vivim import crypto
-    from vivim.config import Paths
-
-    crypto.load_or_create_vault(Paths(vivim_home).keys)
     target = tmp_path / "vault.backup"
     result = runner.invoke(main, ["backup", str(target)])
     assert result.exit_code == 0, result.output
+    key = recovery_key(result.output)
+    assert "shown only this once" in result.output
     assert b"keep me safe" not in target.read_bytes()
+    assert key.encode() not in b"".join(p.read_bytes() for p in (vivim_home / "keys").iterdir())  # never stored
+    again = runner.invoke(main, ["backup", str(tmp_path / "later.backup")])
+    assert again.exit_code == 0 and "VIVIM-" not in again.output and "recovery key shown at your first" in again.output
     (vivim_home / "vivim.sqlite3").unlink()
     assert view(vivim_home) == {}
-    result = runner.invoke(main, ["restore", str(target)])
+    wrong = runner.invoke(main, ["restore", str(target)], input="VIVIM-0000-0000-0000-0000-0000-0000\n")
+    assert wrong.exit_code == 1 and "failed authentication" in wrong.output and "Traceback" not in wrong.output
+    typed = key.lower().replace("-", " ").replace("vivim ", "")  # as read off paper
+    result = runner.invoke(main, ["restore", str(tmp_path / "later.backup")], input=typed + "\n")
     assert result.exit_code == 0, result.output
     assert view(vivim_home) == before
 
@@ -61,16 +72,81 @@ def test_passphrase_backup_restores_on_another_device(vivim_home: Path, tmp_path
     before = fill(vivim_home)
     runner = CliRunner()
     target = tmp_path / "vault.backup"
+    short = runner.invoke(main, ["backup", "--passphrase", str(target)], input="short\nshort\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
     result = runner.invoke(main, ["backup", "--passphrase", str(target)], input="s3cret words\ns3cret words\n")
     assert result.exit_code == 0, result.output
+    assert "VIVIM-" not in result.output
     other = tmp_path / "other-device"
     other.mkdir()
     monkeypatch.setenv("VIVIM_HOME", str(other))
-    wrong = runner.invoke(main, ["restore", "--passphrase", str(target)], input="not it\n")
+    wrong = runner.invoke(main, ["restore", str(target)], input="not it\n")
     assert wrong.exit_code != 0
-    result = runner.invoke(main, ["restore", "--passphrase", str(target)], input="s3cret words\n")
+    result = runner.invoke(main, ["restore", str(target)], input="s3cret words\n")
     assert result.exit_code == 0, result.output
     assert view(other) == before
+
+
+def test_restore_asks_before_replacing_a_vault_that_holds_conversations(vivim_home: Path, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    fill(vivim_home)
+    runner = CliRunner()
+    target = tmp_path / "vault.backup"
+    key = recovery_key(runner.invoke(main, ["backup", str(target)]).output)
+    other = tmp_path / "busy-device"
+    other.mkdir()
+    monkeypatch.setenv("VIVIM_HOME", str(other))
+
+    async def own() -> None:
+        store = await Store.open(other / "vivim.sqlite3")
+        try:
+            await store.write(upsert_capture, capture("mine", [("m1", "user", "only on this device")], title="Mine"))
+        finally:
+            await store.close()
+
+    asyncio.run(own())
+    mine = view(other)
+    monkeypatch.setenv("VIVIM_BACKUP_SECRET", key)
+    script = runner.invoke(main, ["restore", str(target)], input="")  # nobody to ask
+    assert script.exit_code == 1
+    assert "already holds 1 conversations" in script.output and "--merge" in script.output and "--yes" in script.output
+    assert view(other) == mine
+    cancelled = runner.invoke(main, ["restore", str(target)], input="cancel\n")
+    assert cancelled.exit_code == 0 and "Nothing was changed." in cancelled.output
+    assert view(other) == mine
+    merged = runner.invoke(main, ["restore", str(target)], input="merge\n")
+    assert merged.exit_code == 0, merged.output
+    assert "1 new conversations" in merged.output
+    titles = sorted(json.dumps(view(other)).count(t) > 0 for t in ("Mine", "Backed up"))
+    assert titles == [True, True]
+    again = runner.invoke(main, ["restore", "--merge", str(target)])
+    assert again.exit_code == 0 and "0 new conversations" in again.output  # nothing twice
+    replaced = runner.invoke(main, ["restore", "--yes", str(target)])
+    assert replaced.exit_code == 0, replaced.output
+    assert "only on this device" not in json.dumps(view(other))
+
+
+def test_a_backup_made_with_defaults_restores_on_a_fresh_machine(tmp_path: Path) -> None:
+    """Two real processes, two data directories that share nothing: the new machine has only the
+    backup file and the recovery key."""
+    import os
+    import subprocess
+    import sys
+
+    old, new = tmp_path / "old-laptop", tmp_path / "new-laptop"
+    old.mkdir()
+    new.mkdir()
+    before = fill(old)
+    vivim = [sys.executable, "-m", "vivim"]
+    made = subprocess.run([*vivim, "backup", str(tmp_path / "laptop.backup")], capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL, env={**os.environ, "VIVIM_HOME": str(old)})
+    assert made.returncode == 0, made.stderr
+    key = recovery_key(made.stdout)
+    restored = subprocess.run([*vivim, "restore", str(tmp_path / "laptop.backup")], input=key + "\n",
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "VIVIM_HOME": str(new)})
+    assert restored.returncode == 0, restored.stderr
+    assert "Restored 1 conversations" in restored.stdout
+    assert view(new) == before
 
 
 def test_peers_add_records_a_dialable_address(vivim_home: Path) -> None:

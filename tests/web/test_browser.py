@@ -192,7 +192,7 @@ async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
     await page.wait_for_selector("#import-file")
     assert await page.locator("a.button[href^='/api/export']").count() == 3
     await page.get_by_role("link", name="Devices").click()
-    await page.get_by_role("heading", name="Paired devices").wait_for()
+    await page.get_by_role("heading", name="Your other devices").wait_for()
     assert page.errors == []
 
 
@@ -233,7 +233,7 @@ async def test_an_export_uploaded_through_the_page_is_imported(service: Any, pag
     await page.get_by_role("button", name="Import", exact=True).click()
     status = page.locator("#import-status")
     await page.get_by_text("Imported conversations.json").wait_for(timeout=20_000)
-    assert "conversations: 1" in await status.text_content()
+    assert "1 conversations (1 new), " in await status.text_content()
     assert await page.locator("#import-progress").evaluate("bar => bar.value") == 1
     await page.get_by_role("link", name="Conversations").click()
     await page.get_by_text("Imported through the web page").wait_for()

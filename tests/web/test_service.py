@@ -159,3 +159,24 @@ def test_vivim_open_hands_the_verified_address_to_the_browser(vivim_home: Any, t
             break
         time.sleep(0.1)  # GenericBrowser starts the command without waiting for it
     assert opened.read_text() == f"http://127.0.0.1:{app.port}/?token={token}"
+
+
+async def test_the_web_app_restarts_on_its_port_right_after_stopping(runtime: Any) -> None:
+    """The stopped server closed its connections first, so they sit in TIME_WAIT for up to 60 s:
+    a restart must still bind (it failed with "another program uses that port")."""
+    from vivim.web.service import start
+
+    service = await start(runtime, port=0)
+    port = service.port
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /favicon.svg HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    await writer.drain()
+    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+    await service.stop()  # closes the kept-alive connection from the server's side
+    assert await reader.read() is not None
+    writer.close()
+    again = await start(runtime, port=port)
+    try:
+        assert again.port == port
+    finally:
+        await again.stop()

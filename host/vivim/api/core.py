@@ -76,14 +76,14 @@ async def get_stats(runtime: Runtime, payload: Stats) -> dict[str, Any]:
 
 @handles("settings.get", SettingsGet)
 async def settings_get(runtime: Runtime, payload: SettingsGet) -> dict[str, Any]:
-    return {"settings": await runtime.store.read(settings.get_settings, payload.keys)}
+    return {"settings": await runtime.store.read(settings.get_settings, payload.keys), "schema": settings.schema()}
 
 
 @handles("settings.set", SettingsSet)
 async def settings_set(runtime: Runtime, payload: SettingsSet) -> dict[str, Any]:
     values = await runtime.store.write(settings.set_settings, payload.values)
     runtime.events.publish("settings", keys=sorted(payload.values))
-    return {"settings": values}
+    return {"settings": values, "schema": settings.schema()}
 
 
 @handles("adapter.health", AdapterHealth)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -16,12 +17,49 @@ from ..errors import VivimError
 T = TypeVar("T")
 
 
-def run(coro: Awaitable[T]) -> T:
-    """Run a coroutine, turning VivimError into a one-line message and exit code 1."""
+log = logging.getLogger("vivim.cli")
+
+
+class HumanError(click.ClickException):
+    """A VivimError as people read it: one sentence on stderr, exit 1. The stable code goes to the
+    log, and to stdout as {"ok": false, "error": {...}} when the command was asked for --json."""
+
+    def __init__(self, exc: VivimError, as_json: bool = False) -> None:
+        super().__init__(sentence(exc.message))
+        self.error = exc
+        self.as_json = as_json
+
+    def show(self, file: Any = None) -> None:
+        log.info("command failed [%s]: %s", self.error.code, self.error.message)
+        if self.as_json:
+            click.echo(json.dumps({"ok": False, "error": self.error.to_dict()}, ensure_ascii=False, indent=2,
+                                  default=str))
+        click.echo(f"Error: {self.message}", err=True)
+
+
+def sentence(text: str) -> str:
+    """'the ZIP is damaged' -> 'The ZIP is damaged.' (library messages are written to be embedded)."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def run(coro: Awaitable[T], as_json: bool = False) -> T:
+    """Run a coroutine, turning VivimError into one human sentence and exit code 1."""
     try:
         return asyncio.run(coro)  # type: ignore[arg-type]
     except VivimError as exc:
-        raise click.ClickException(f"{exc.message} [{exc.code}]") from None
+        raise HumanError(exc, as_json) from None
+
+
+def run_sync(fn: Callable[..., T], *args: Any, as_json: bool = False) -> T:
+    """Call a plain function the same way `run` awaits a coroutine."""
+    try:
+        return fn(*args)
+    except VivimError as exc:
+        raise HumanError(exc, as_json) from None
 
 
 async def with_store(fn: Callable[..., Any], *args: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 
 import click
@@ -10,13 +11,18 @@ import click
 from ._common import echo_json, run, with_store
 
 
+FENCE = re.compile(r"(^|\s|\u0003)`{3,}[\w+#.-]*")
+
+
 def _highlight(snippet: str) -> str:
-    """Turn the protocol's hit markers into terminal bold (or nothing when piped)."""
+    """Turn the protocol's hit markers into terminal bold (or nothing when piped); Markdown code
+    fences (```python) mean nothing in a one-line snippet, so they go."""
     start, end = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("", "")
+    snippet = FENCE.sub(r"\1", snippet)
     return snippet.replace("\u0002", start).replace("\u0003", end).replace("\n", " ")
 
 
-@click.command("search")
+@click.command("search", short_help="Search everything (words and meaning).")
 @click.argument("query", nargs=-1, required=True)
 @click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
@@ -45,7 +51,7 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
         finally:
             await runtime.close()
 
-    result = run(go())
+    result = run(go(), as_json)
     if as_json:
         echo_json(result)
         return
@@ -62,13 +68,13 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
         click.echo()
 
 
-@click.command("stats")
+@click.command("stats", short_help="Counts per provider, capture health.")
 @click.option("--json", "as_json", is_flag=True)
 def stats_command(as_json: bool) -> None:
     """How much is captured, per provider, and capture health per site."""
     from ..store.stats import get_stats
 
-    stats = run(with_store(get_stats))
+    stats = run(with_store(get_stats), as_json)
     if as_json:
         echo_json(stats)
         return
@@ -82,12 +88,47 @@ def stats_command(as_json: bool) -> None:
         click.echo(f"  capture on {provider}: {state}")
 
 
-@click.command("serve")
-def serve_command() -> None:
-    """Run the singletons headless (embedding, sync, web app) for an always-on machine."""
+@click.command("serve", short_help="Run the web app and sync (no browser).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (for a system service).")
+def serve_command(quiet: bool) -> None:
+    """Run the web app, sync and semantic search without a browser, for an always-on machine.
+
+    Prints the web app's address (with its token), the data directory, this device's sync peer id and
+    what runs. Details go to vivim.log in the data directory. Ctrl+C stops it.
+    """
+    import logging
+
+    from ..logs import HumanConsole
     from ..serve import serve_forever
 
-    run(serve_forever())
+    console = HumanConsole(sys.stderr, level=logging.ERROR if quiet else logging.WARNING)
+    run(serve_forever(announce=None if quiet else _banner, console=console))
+
+
+SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search"}
+
+
+def _banner(info: dict) -> None:
+    """What Datasette-like servers print: where to go, where the data is, what runs."""
+    url = info.get("web_url")
+    if url:
+        click.echo("VIVIM is running. Open your library at:")
+        click.echo("")
+        click.secho(f"  {url}", bold=True)
+        click.echo("")
+        click.echo("  (the link carries your access token: keep it private; `vivim open` opens it)")
+    else:
+        click.echo("VIVIM is running (the web app is switched off).")
+    click.echo(f"Data:     {info['data_dir']}")
+    running = ", ".join(SERVICE_WORDS.get(name, name) for name in info["running"]) or "nothing"
+    click.echo(f"Running:  {running}")
+    if info.get("peer_id"):
+        name = f" ({info['device_name']})" if info.get("device_name") else ""
+        click.echo(f"Sync:     this device is {info['peer_id']}{name}; pair another with `vivim pair`")
+    for name, reason in info.get("not_started", {}).items():
+        click.echo(f"Not running: {SERVICE_WORDS.get(name, name)}: {reason}")
+    click.echo(f"Log:      {info['log']}")
+    click.echo("Press Ctrl+C to stop.")
 
 
 def register(main: click.Group) -> None:

@@ -7,7 +7,7 @@ import sys
 import click
 
 
-@click.command("host", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.command("host", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, short_help="What the browser starts (Native Messaging).")
 @click.pass_context
 def host_command(ctx: click.Context) -> None:
     """Speak Native Messaging on stdin/stdout (started by the browser)."""

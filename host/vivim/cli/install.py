@@ -11,6 +11,7 @@ import click
 
 from ..config import APP_NAME, HOST_NAME, Paths
 from ..install.browsers import BROWSERS
+from ..install.extension import extension_folder
 from ..install.installer import InstallError, InstallPlan, apply_install, plan_install, uninstall
 from ..install.launcher import launcher_path
 from ..install.machine import Machine
@@ -20,7 +21,8 @@ from ._common import echo_json
 BROWSER_CHOICE = click.Choice(list(BROWSERS))
 WIDTH = 100
 AREA_TITLES = {"install": "Install record", "browsers": "Browsers", "host": "Host", "database": "Database",
-               "sqlite-vec": "sqlite-vec", "permissions": "Permissions", "embedding": "Embedding model"}
+               "sqlite-vec": "sqlite-vec", "permissions": "Permissions", "embedding": "Embedding model",
+               "web": "Web app"}
 STATUS_STYLE = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
 
 
@@ -65,7 +67,7 @@ def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
         click.echo(_wrap(note, 4))
 
 
-@click.command("install")
+@click.command("install", short_help="Register VIVIM with your browsers.")
 @click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
               help="Register for this browser only (repeatable). Default: every browser found.")
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -85,14 +87,20 @@ def install_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run
         raise click.ClickException(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}") from None
     _print_plan(plan, dry_run=dry_run)
     if not plan.registrations:
-        click.echo("No supported browser was found (Chrome, Chromium, Brave, Edge, Vivaldi, Firefox). "
-                   "Install one, or name it: `vivim install --browser chromium`.", err=True)
-        sys.exit(1)
+        # A home server meant for `vivim serve` has no browser: that is a complete install, not a failure.
+        click.echo("No browser was found on this machine (looked for Chrome, Chromium, Brave, Edge, Vivaldi and "
+                   "Firefox), so no browser can capture yet. Everything else works: `vivim serve` runs the web "
+                   "app and sync, `vivim import` reads your export files. If you install a browser later, run "
+                   "`vivim install` again (or name one: `vivim install --browser chromium`).")
+        return
     if not dry_run:
+        folder = extension_folder()
+        if folder is not None:
+            click.echo(f"The extension is in {folder}")
         click.echo("Next: load the extension in your browser, then run `vivim doctor`.")
 
 
-@click.command("uninstall")
+@click.command("uninstall", short_help="Remove what install wrote (data stays).")
 @click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
               help="Unregister this browser only (repeatable). Default: everything `vivim install` wrote.")
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -133,7 +141,7 @@ def _mention_other_installations(root: Path) -> None:
                        "run `vivim uninstall` with that installation's VIVIM_HOME, or delete the file.")
 
 
-@click.command("doctor")
+@click.command("doctor", short_help="Check that everything works.")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for the host's reply.")
 def doctor_command(as_json: bool, timeout: float) -> None:
@@ -159,8 +167,14 @@ def doctor_command(as_json: bool, timeout: float) -> None:
             if check.fix:
                 click.echo(_wrap(f"Fix: {check.fix}", 8))
         failures = sum(c.status == "fail" for c in checks)
-        click.echo(click.style("All good." if green else f"{failures} problem(s) to fix.",
-                               fg="green" if green else "red", bold=True))
+        warnings = sum(c.status == "warn" for c in checks)
+        if not green:
+            verdict, colour = f"{failures} problem(s) to fix.", "red"
+        elif warnings:
+            verdict, colour = f"Working, with {warnings} thing(s) worth knowing above.", "yellow"
+        else:
+            verdict, colour = "All good.", "green"
+        click.echo(click.style(verdict, fg=colour, bold=True))
     sys.exit(0 if green else 1)
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 
-@click.command("reindex")
+@click.command("reindex", short_help="Rebuild Markdown, chunks and vectors.")
 @click.option("--all", "force", is_flag=True, help="Rechunk and re-embed every message, even unchanged ones.")
 @click.option("--no-embed", is_flag=True, help="Only re-derive Markdown and chunks; the host's worker embeds later.")
 def reindex_command(force: bool, no_embed: bool) -> None:

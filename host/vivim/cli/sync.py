@@ -10,41 +10,117 @@ from typing import Any
 import click
 
 from ..config import Paths
-from ._common import echo_json, run, with_store
+from . import WholeSentenceGroup
+from ._common import echo_json, run, run_sync, with_store
 
 
 def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-@click.command("pair")
+PAIR_WAIT = 120.0  # long enough to walk to the other device and type a code; short enough to not linger
+
+
+@click.command("pair", short_help="Pair this device with another one.")
 @click.argument("code", required=False)
 @click.option("--addr", help="The other device's multiaddr (printed by `vivim pair` there); default: find it by mDNS.")
 @click.option("--blind", is_flag=True, help="Join as a blind backup: store and forward ciphertext, never the vault key.")
-@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds to wait.")
+@click.option("--timeout", type=click.FloatRange(5, 3600), default=PAIR_WAIT, show_default=True,
+              help="Seconds the code stays valid (and this device waits).")
 @click.option("--json", "as_json", is_flag=True)
 def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float, as_json: bool) -> None:
     """Pair devices: without CODE, show a one-time code and wait; with CODE, join that device."""
+    import logging
+    import sys
+
+    from ..logs import HumanConsole, setup_logging
     from ..sync import control
 
     paths = Paths.default()
+    paths.root.mkdir(parents=True, exist_ok=True)
+    # libp2p, trio and asyncio shutdown chatter belongs in vivim.log, not under the code.
+    setup_logging(paths.log, console=HumanConsole(sys.stderr, level=logging.ERROR))
     if code is None:
+        waiting = _Countdown(enabled=not as_json and sys.stdout.isatty())
+
         def show(new_code: str, addrs: list[str]) -> None:
-            click.echo(f"Pairing code: {new_code}   (works once, for {int(timeout)} seconds)")
+            if as_json:
+                return
+            click.echo(f"Pairing code: {new_code}   (works once, for {_duration(timeout)})")
             for a in addrs:
                 click.echo(f"  address: {a}")
             first = addrs[0] if addrs else "<address>"
             click.echo(f"On the new device run:  vivim pair {new_code} --addr {first}")
-            click.echo("Waiting for the other device...")
+            click.echo("Waiting for the other device... (Ctrl+C cancels)")
 
-        result = run(control.pair_offer(paths, ttl=timeout, on_code=show))
+        result = run(control.pair_offer(paths, ttl=timeout, on_code=show, on_wait=waiting.tick), as_json)
+        waiting.done()
     else:
-        click.echo("Pairing...")
-        result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)))
-    _report(result, as_json)
+        if not as_json:
+            click.echo("Pairing...")
+        result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json)
+    _report(result, as_json, timeout, joining=code is not None)
 
 
-def _report(result: dict[str, Any], as_json: bool) -> None:
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{seconds // 60} minutes" + (f" {seconds % 60} seconds" if seconds % 60 else "")
+
+
+class _Countdown:
+    """'Waiting… 1:47 left' on one terminal line, and a line of its own when a wrong code was tried:
+    the waiting device is the one that must know (its code survives up to 3 wrong tries)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled
+        self.attempts = 0
+        self.shown = ""
+        self.clock = time.time
+
+    def tick(self, request: dict[str, Any]) -> None:
+        from ..sync.pairing import MAX_ATTEMPTS
+
+        attempts = int(request.get("attempts") or 0)
+        if attempts > self.attempts:
+            self.attempts = attempts
+            self._clear()
+            left = MAX_ATTEMPTS - attempts
+            click.echo(f"Someone tried a wrong code ({attempts} of {MAX_ATTEMPTS}). Check what was typed on the "
+                       f"other device; this code stays valid for {left} more {'try' if left == 1 else 'tries'}.")
+        if not self.enabled:
+            return
+        remaining = max(0, int(float(request.get("expires_at") or 0) - self.clock()))
+        text = f"  {remaining // 60}:{remaining % 60:02d} left"
+        if text != self.shown:
+            click.echo("\r" + text + " ", nl=False)
+            self.shown = text
+
+    def _clear(self) -> None:
+        if self.enabled and self.shown:
+            click.echo("\r" + " " * (len(self.shown) + 1) + "\r", nl=False)
+            self.shown = ""
+
+    def done(self) -> None:
+        self._clear()
+
+
+JOIN_ERRORS = (
+    ("code was wrong or has expired", "The other device did not accept the code. Check it (a code works once, "
+                                      "for a few minutes), or run `vivim pair` there again for a new one"),
+    ("no pairing code is waiting", "The other device is not waiting for a pairing: run `vivim pair` there first, "
+                                   "then the command it prints here"),
+    ("could not reach", "Could not reach the other device. Is `vivim pair` still waiting there, and are both "
+                        "devices on the same network? (The address it printed must be reachable from here.)"),
+    ("no device to pair with was found", "No device waiting to pair was found on this network. Give its address "
+                                         "with --addr (`vivim pair` prints it on the other device)"),
+)
+
+
+def _report(result: dict[str, Any], as_json: bool, timeout: float = PAIR_WAIT, joining: bool = False) -> None:
     if as_json:
         echo_json(result)
     detail = result.get("detail") or {}
@@ -53,12 +129,23 @@ def _report(result: dict[str, Any], as_json: bool) -> None:
             click.echo(f"Paired with {detail.get('name') or 'device'} ({detail.get('peer_id')}).")
             click.echo(f"Fingerprint: {detail.get('fingerprint')}  (the other device shows the same)")
         return
-    reason = detail.get("error") or {"expired": "the code expired", "failed": "too many wrong codes"}.get(
-        result["status"], result["status"])
-    raise click.ClickException(f"pairing did not complete: {reason}")
+    if as_json:
+        raise SystemExit(1)
+    error = str(detail.get("error") or "")
+    if result["status"] == "expired":
+        message = (f"No device joined within {_duration(timeout)}, so the code expired. Run `vivim pair` again "
+                   "when the other device is ready.")
+    elif result["status"] == "failed" and not joining:
+        message = ("A wrong code was tried 3 times, so this code was cancelled to keep your vault safe. Run "
+                   "`vivim pair` again for a new code.")
+    else:
+        message = next((words for key, words in JOIN_ERRORS if key in error), None)
+        message = message or f"Pairing did not complete: {error or result['status']}"
+    raise click.ClickException(message.rstrip(".") + ".")
 
 
-@click.group("devices", invoke_without_command=True)
+@click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True,
+             short_help="List, rename and remove paired devices.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def devices_group(ctx: click.Context, as_json: bool) -> None:
@@ -67,17 +154,66 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
         return
     from ..sync import control
 
-    listed = run(with_store(control.devices))
+    listed = run(with_store(control.devices), as_json)
     if as_json:
         echo_json(listed)
         return
+    if len(listed) <= 1:
+        click.echo("Only this device so far. Pair another with `vivim pair`.")
     for d in listed:
-        kind = "this device" if d["status"] == "self" else d["status"] + (" (blind backup)" if d["blind"] else "")
-        click.echo(f"{d['peer_id']}  {d['name'] or '-':<20} {kind:<24} added {_when(d['added_at'])}"
-                   f"  last seen {_when(d['last_seen'])}")
+        name = d["name"] or "(no name)"
+        if d["status"] == "self":
+            state = "this device"
+        elif d["status"] == "paired":
+            state = "blind backup, " if d["blind"] else ""
+            state += f"last reached {ago(d['last_seen'])}" if d["last_seen"] else "not reached yet"
+        else:
+            state = d["status"]
+        click.echo(f"{name:<24} {state:<34} {d['peer_id'][:16]}…  added {_when(d['added_at'])}")
+    if len(listed) > 1:
+        click.echo("Rename one with `vivim devices rename DEVICE NAME`.")
 
 
-@devices_group.command("remove")
+def ago(ts: float | None, now: float | None = None) -> str:
+    """'just now', '3 min ago', '2 h ago', 'yesterday', '5 days ago', or the date."""
+    import time
+
+    if not ts:
+        return "never"
+    seconds = max(0.0, (now or time.time()) - ts)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 30 * 86400:
+        return f"{int(seconds // 86400)} days ago"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+@devices_group.command("rename", short_help="Give a device a name you recognise.")
+@click.argument("device")
+@click.argument("name")
+def devices_rename(device: str, name: str) -> None:
+    """Call DEVICE (peer id, a prefix of it, or its current name) NAME on this device; "" restores its own name."""
+    from ..store import Store
+    from ..store.device_names import set_device_name
+
+    async def rename() -> dict[str, Any]:
+        store = await Store.open(Paths.default().db)
+        try:
+            return await store.write(set_device_name, device, name)
+        finally:
+            await store.close()
+
+    result = run(rename())
+    click.echo(f"{result['peer_id'][:16]}… is now called {result['name']!r}.")
+
+
+@devices_group.command("remove", short_help="Revoke a device.")
 @click.argument("device")
 def devices_remove(device: str) -> None:
     """Revoke DEVICE (peer id, prefix, or name): it gets nothing new; the vault key is rotated."""
@@ -88,7 +224,8 @@ def devices_remove(device: str) -> None:
                + (" The vault key was rotated." if result["vault_key_rotated"] else ""))
 
 
-@click.group("peers", invoke_without_command=True)
+@click.group("peers", cls=WholeSentenceGroup, invoke_without_command=True,
+             short_help="Addresses of paired devices.")
 @click.pass_context
 def peers_group(ctx: click.Context) -> None:
     """Addresses this device dials to reach its paired devices."""
@@ -99,7 +236,7 @@ def peers_group(ctx: click.Context) -> None:
             click.echo(f"{a['addr']}  ({a['source']}, last reached {_when(a['last_ok'])})")
 
 
-@peers_group.command("add")
+@peers_group.command("add", short_help="Add a paired device's address.")
 @click.argument("multiaddr")
 def peers_add(multiaddr: str) -> None:
     """Add a paired device's address, e.g. /ip4/192.168.1.5/tcp/4001/p2p/12D3Koo..."""
@@ -117,36 +254,107 @@ def peers_add(multiaddr: str) -> None:
     click.echo(f"Will dial {result['peer_id']} at {result['addr']}.")
 
 
-@click.command("backup")
+@click.command("backup", short_help="Write an encrypted backup.")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--passphrase", is_flag=True, help="Encrypt with a passphrase (asked) instead of the vault key.")
-def backup_command(target: Path, passphrase: bool) -> None:
-    """Write an encrypted backup of the whole vault to TARGET."""
+@click.option("--passphrase", is_flag=True,
+              help="Lock backups with a passphrase you choose (asked) instead of a recovery key VIVIM makes.")
+@click.option("--new-secret", is_flag=True, help="Make a new recovery key (or passphrase) for this and later backups.")
+def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
+    """Write an encrypted backup of the whole vault to TARGET, restorable on any machine.
+
+    The first backup sets up its secret: a recovery key shown once (write it down, or keep it in a
+    password manager), or with --passphrase one you choose. Later backups use the same one.
+    """
+    from .. import recovery
     from ..sync import control
 
-    secret = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True) if passphrase else None
-    result = run(control.backup(Paths.default(), target, secret))
-    click.echo(f"Wrote {result['bytes']} bytes to {result['path']} (encrypted with the {result['with']}).")
+    paths = Paths.default()
+    if not paths.db.exists():
+        raise click.ClickException("There is nothing to back up yet: this data directory has no conversations.")
+    secret = run_sync(recovery.load_backup_secret, paths.keys)
+    shown: str | None = None
+    if secret is None or new_secret or passphrase:
+        if passphrase:
+            text = click.prompt(f"Choose a backup passphrase (at least {recovery.MIN_PASSPHRASE} characters)",
+                                hide_input=True, confirmation_prompt=True)
+            secret = run_sync(recovery.create_backup_secret, paths.keys, recovery.PASSPHRASE, text)
+        else:
+            shown = recovery.new_recovery_key()
+            secret = run_sync(recovery.create_backup_secret, paths.keys, recovery.RECOVERY_KEY, shown)
+    result = run(control.backup(paths, target, secret=secret))
+    click.echo(f"Wrote {result['bytes']:,} bytes to {result['path']}, locked with your {result['with']}.")
+    if shown:
+        rule = "-" * 64
+        click.echo(rule)
+        click.secho("  Your recovery key (shown only this once):", bold=True)
+        click.echo("")
+        click.secho(f"      {shown}", bold=True)
+        click.echo("")
+        click.echo("  Write it down, or keep it in your password manager. Restoring this backup, and every")
+        click.echo("  later one, on another machine asks for it. VIVIM does not keep it and cannot show it again.")
+        click.echo(rule)
+    elif secret.kind == recovery.RECOVERY_KEY:
+        click.echo("Restoring it asks for the recovery key shown at your first backup.")
+    else:
+        click.echo("Restoring it asks for your backup passphrase.")
 
 
-@click.command("restore")
+@click.command("restore", short_help="Restore an encrypted backup.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--passphrase", is_flag=True, help="The backup was made with a passphrase (asked).")
-def restore_command(source: Path, passphrase: bool) -> None:
-    """Replace this device's store with an encrypted backup (pair again afterwards to sync)."""
+@click.option("--merge", is_flag=True, help="Add the backup's conversations to this vault instead of replacing it.")
+@click.option("--yes", "-y", is_flag=True, help="Replace a vault that holds conversations without asking (scripts).")
+@click.option("--passphrase", is_flag=True, hidden=True)  # older scripts: the secret is asked when needed anyway
+def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> None:
+    """Restore an encrypted backup: replace this device's conversations with it, or --merge it in.
+
+    Asks for the backup's recovery key or passphrase (or reads VIVIM_BACKUP_SECRET), and asks before
+    replacing a vault that holds conversations. Replacing keeps this device's identity and unpairs it.
+    """
+    import os
+
+    from .. import recovery
     from ..sync import control
 
-    secret = click.prompt("Passphrase", hide_input=True) if passphrase else None
-    result = run(control.restore(Paths.default(), source, secret))
-    click.echo(f"Restored {result['conversations']} conversations, {result['messages']} messages.")
+    paths = Paths.default()
+    with open(source, "rb") as handle:
+        header = run_sync(recovery.backup_header, handle.read(4096))
+    kind = recovery.needs_secret(header)
+    secret = None
+    if kind:
+        secret = os.environ.get("VIVIM_BACKUP_SECRET") or click.prompt(
+            "Recovery key" if kind == recovery.RECOVERY_KEY else "Backup passphrase",
+            hide_input=kind == recovery.PASSPHRASE)
+    data = run_sync(control.decrypt_backup_file, paths, source, secret)  # a wrong secret fails before any question
+    existing = control.local_conversations(paths)
+    if existing and not merge and not yes:
+        question = (f"This device already holds {existing:,} conversations. Replace them with the backup's, "
+                    "merge the backup into them, or cancel?")
+        try:
+            answer = click.prompt(question, type=click.Choice(["replace", "merge", "cancel"]), default="cancel")
+        except click.Abort:  # no one to ask (a script, stdin closed)
+            raise click.ClickException(
+                f"This device already holds {existing:,} conversations. Run `vivim restore {source} --merge` to add "
+                f"the backup's to them, or add --yes to replace them with the backup's.") from None
+        if answer == "cancel":
+            click.echo("Nothing was changed.")
+            return
+        merge = answer == "merge"
+    if merge:
+        result = run(control.merge_backup(paths, source, data=data))
+        click.echo(f"Merged the backup: {result['new_conversations']:,} new conversations and "
+                   f"{result['new_messages']:,} new messages; the rest was already here.")
+        return
+    result = run(control.restore(paths, source, data=data))
+    click.echo(f"Restored {result['conversations']:,} conversations, {result['messages']:,} messages.")
+    click.echo("This device keeps its identity; pair it again (`vivim pair`) to sync with your other devices.")
 
 
-@click.group("keys")
+@click.group("keys", cls=WholeSentenceGroup, short_help="This device's key files.")
 def keys_group() -> None:
     """This device's key files."""
 
 
-@keys_group.command("protect")
+@keys_group.command("protect", short_help="Protect the key files with a passphrase.")
 @click.option("--remove", is_flag=True, help="Remove the passphrase instead.")
 def keys_protect(remove: bool) -> None:
     """Protect the key files with a passphrase (Argon2id); processes then need VIVIM_PASSPHRASE."""

@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from ._common import run
+from ._common import run, run_sync
 
 PROVIDERS = ("chatgpt", "claude", "gemini")
 
 
-@click.command("import")
+@click.command("import", short_help="Import ChatGPT, Claude or Gemini exports.")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--provider", type=click.Choice([*PROVIDERS, "vivim"]),
               help="Only this provider's files (and read an unrecognised single file as this format).")
@@ -30,13 +30,15 @@ PROVIDERS = ("chatgpt", "claude", "gemini")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def import_command(path: Path, provider: str | None, batch_size: int, quiet: bool, as_json: bool) -> None:
     """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout)."""
-    from ..importers import import_path
+    from ..importers import find_export_files, import_path
 
+    # Find the export files before opening the store: a path holding none creates no database.
+    files = run_sync(find_export_files, path, provider, as_json=as_json)
     started = time.perf_counter()
     bar = _Bar(enabled=not quiet)
     try:
         summary = run(_with_store(lambda store: import_path(store, path, provider=provider, batch_size=batch_size,
-                                                            progress=bar)))
+                                                            progress=bar, files=files)), as_json)
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
@@ -59,16 +61,28 @@ def _print_summary(summary: Any, elapsed: float) -> None:
     click.echo(f"  messages: {summary.inserted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
                f"{summary.merged} merged with live captures, {summary.branched} new branches")
     if summary.skipped.total:
-        click.echo(f"  skipped {summary.skipped.total}:")
+        from ..importers.common import describe_skip
+
+        expected: list[tuple[int, str]] = []
+        problems: list[tuple[int, str]] = []
         for reason, count in sorted(summary.skipped.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-            click.echo(f"    {count:>7}  {reason}")
-        for detail in summary.skipped.details:
-            click.echo(f"      - {detail}")
+            words, ok = describe_skip(reason)
+            (expected if ok else problems).append((count, words))
+        if expected:
+            click.echo("  left out, as the provider's app does:")
+            for count, words in expected:
+                click.echo(f"    {count:>7}  {words}")
+        if problems:
+            click.echo("  could not be imported:")
+            for count, words in problems:
+                click.echo(f"    {count:>7}  {words}")
+            for detail in summary.skipped.details:
+                click.echo(f"      - {detail}")
     for error in summary.errors:
         click.echo(f"  error: {error}", err=True)
 
 
-@click.command("export")
+@click.command("export", short_help="Export as JSON Lines, Markdown or JSON.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown", "json"]), default="jsonl",
               show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path),

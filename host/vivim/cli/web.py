@@ -49,7 +49,7 @@ def _explain(listener: str, url: str) -> None:
                    "with `vivim web --port N` and restart VIVIM.", err=True)
 
 
-@click.command("web")
+@click.command("web", short_help="Print the web app's address.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Save this port as the web app's port (takes effect when the service restarts).")
 def web_command(port: int | None) -> None:
@@ -59,7 +59,7 @@ def web_command(port: int | None) -> None:
     _explain(listener, url)
 
 
-@click.command("open")
+@click.command("open", short_help="Open the web app in your browser.")
 def open_command() -> None:
     """Open the web app in your default browser."""
     import webbrowser

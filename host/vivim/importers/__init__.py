@@ -16,6 +16,7 @@ whose JSON breaks off keeps everything read before the break.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ from typing import IO, Any
 from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from .common import SkipLog
-from .reader import ExportFile, find_export_files, iter_array
+from .reader import ExportFile, broken_json, find_export_files, iter_array
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ImportSummary", "Progress", "import_path", "find_export_files", "ExportFile"]
 
@@ -79,10 +82,12 @@ class ImportSummary:
 
 
 async def import_path(store: Any, path: Path | str, *, provider: str | None = None,
-                      batch_size: int = DEFAULT_BATCH, progress: Progress | None = None) -> ImportSummary:
-    """Import every export file found at `path`; see the module docstring."""
+                      batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
+                      files: list[ExportFile] | None = None) -> ImportSummary:
+    """Import every export file found at `path` (or the `files` already found there); see the module
+    docstring. Callers that must not create a database for a path holding no export find first."""
     progress = progress or Progress()
-    files = find_export_files(Path(path), provider)
+    files = files if files is not None else find_export_files(Path(path), provider)
     summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files])
     writer = _BatchWriter(store, summary, progress, batch_size)
     for export in files:
@@ -116,7 +121,10 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
                 await writer.add(payload)
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError,
             zipfile.BadZipFile) as exc:
-        summary.errors.append(f"{export.describe()}: stopped after {read} conversations: {exc}")
+        log.info("import of %s stopped after %d conversations: %r", export.describe(), read, exc)
+        kept = f"the {read} conversations before that point were imported" if read else "nothing was imported from it"
+        summary.errors.append(f"{export.describe()}: {broken_json(exc)}; {kept}. Get a fresh copy of the export "
+                              "and import it again: what is already here is not duplicated")
     progress.end_file(export)
 
 

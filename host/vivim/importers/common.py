@@ -110,3 +110,64 @@ def html_to_text(html: str) -> str:
     from ..normalize import html_to_text as inner_text
 
     return inner_text(html).strip()
+
+
+# How the import summary names each skip reason for people (the JSON summary keeps the raw reasons).
+# Most skips are parts of an export that the provider's own app never shows: say so, or a count of
+# "skipped" reads like lost conversations.
+EXPECTED_SKIPS = {
+    "chatgpt system message": "hidden system prompts (not shown in ChatGPT either)",
+    "chatgpt hidden message": "hidden messages (not shown in ChatGPT either)",
+    "chatgpt editable context": "custom instructions and memory attached to chats (not part of the conversation)",
+    "chatgpt empty message": "empty placeholder messages",
+    "chatgpt unknown message": "messages without an author (not shown in ChatGPT)",
+    "claude unknown message": "messages without a sender (not shown in Claude)",
+    "gemini activity that is not a prompt": "Gemini activity that is not a conversation (settings, feedback)",
+    "gemini entry without prompt text": "Gemini activity entries without a prompt",
+    "not Gemini activity": "other Google activity in the same file",
+}
+PROBLEM_SKIPS = {
+    "malformed conversation": "conversations the file describes incompletely (named below)",
+    "malformed entry": "entries the file describes incompletely (named below)",
+    "claude message without uuid": "Claude messages without an id",
+    "store refused conversation": "conversations the database refused (named below)",
+}
+
+
+def describe_skip(reason: str) -> tuple[str, bool]:
+    """(wording for people, whether it is expected) for one skip reason."""
+    if reason in EXPECTED_SKIPS:
+        return EXPECTED_SKIPS[reason], True
+    if reason in PROBLEM_SKIPS:
+        return PROBLEM_SKIPS[reason], False
+    if reason.startswith("chatgpt ") and reason.endswith(" message"):
+        return f"{reason[8:-8]} messages (not shown in ChatGPT either)", True
+    return reason, False
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """An import summary (ImportSummary.as_dict()) as sentences for people, e.g. the web page's:
+    a re-import says "nothing new" instead of listing raw counters."""
+    lines: list[str] = []
+    conversations, messages = summary.get("conversations", 0), summary.get("messages", 0)
+    created, changed = summary.get("conversations_created", 0), summary.get("conversations_changed", 0)
+    if conversations and not created and not changed and not summary.get("inserted") and not summary.get("updated"):
+        lines.append(f"Nothing new: all {conversations} conversations ({messages} messages) were already here.")
+    elif conversations:
+        parts = [f"{created} new", f"{changed} with new messages"] if changed else [f"{created} new"]
+        lines.append(f"{conversations} conversations ({', '.join(parts)}), {messages} messages: "
+                     f"{summary.get('inserted', 0)} added, {summary.get('unchanged', 0)} already here"
+                     + (f", {summary['merged']} matched to live captures" if summary.get("merged") else "")
+                     + (f", {summary['branched']} kept as other versions" if summary.get("branched") else "") + ".")
+    else:
+        lines.append("No conversations were found in the file.")
+    expected, problems = [], []
+    for reason, count in sorted((summary.get("skipped") or {}).items(), key=lambda kv: (-kv[1], kv[0])):
+        words, ok = describe_skip(reason)
+        (expected if ok else problems).append(f"{count} {words}")
+    if expected:
+        lines.append("Left out, as the provider's app does: " + "; ".join(expected) + ".")
+    if problems:
+        lines.append("Could not be imported: " + "; ".join(problems) + ".")
+    lines += [f"Problem: {error}" for error in summary.get("errors") or []]
+    return lines

@@ -70,10 +70,15 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
     explicit = False
     if path.is_dir():
         candidates = [ExportFile(p) for p in sorted(path.rglob("*")) if p.is_file() and _candidate(p.parts)]
+    elif path.stat().st_size == 0:
+        raise ImportFormatError(f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
+                                "it did not finish, so download the export again")
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = sorted(n for n in archive.namelist() if not n.endswith("/"))
         candidates = [ExportFile(path, member=n) for n in names if _candidate(PurePosixPath(n).parts)]
+    elif _starts_like_zip(path):
+        raise ImportFormatError(damaged_zip(path))
     else:
         candidates = [ExportFile(path)]
         explicit = True
@@ -89,6 +94,33 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
         what = f"{provider} export" if provider else "ChatGPT, Claude, Gemini or VIVIM export"
         raise ImportFormatError(f"found no {what} in {path}")
     return found
+
+
+def _starts_like_zip(path: Path) -> bool:
+    """A ZIP whose end is missing (the central directory is written last) still starts with PK\\3\\4."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def damaged_zip(path: Path | str) -> str:
+    return (f"the ZIP {path} is damaged or incomplete (an interrupted download?): download the export again "
+            "and import the new file")
+
+
+def broken_json(error: Exception) -> str:
+    """ijson/yajl errors as a sentence: yajl's own text spans lines and draws an arrow at the byte."""
+    text = str(error)
+    if "premature EOF" in text or "Incomplete JSON" in text or "parse error: premature" in text:
+        return "the file ends in the middle of its JSON (an interrupted download or copy?)"
+    if isinstance(error, UnicodeDecodeError):
+        return "the file is not UTF-8 text"
+    if isinstance(error, (zipfile.BadZipFile, EOFError)):
+        return "the ZIP is damaged or incomplete (an interrupted download?)"
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return f"the file is not valid JSON ({first.strip().rstrip('.')})"
 
 
 def _candidate(parts: tuple[str, ...]) -> bool:

@@ -62,6 +62,7 @@ def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None,
     if machine.system != "windows":
         checks.append(check_permissions(paths.root))
     checks.append(check_embedding())
+    checks.append(check_web(paths))
     return checks
 
 
@@ -100,13 +101,21 @@ def check_registrations(machine: Machine, data_root: Path, registry: Registry | 
         if item.registration.manifest not in seen:
             seen.add(item.registration.manifest)
             checks.append(_check_found(machine, item, launcher))
-    if not checks:
+    detections = detect_all(machine)
+    if not checks and not any(d.found or d.sandboxed for d in detections):
+        # A home server for `vivim serve` has no browser, and needs none.
+        checks.append(Check(
+            "browsers", WARN, "no browser on this machine, so nothing is captured here",
+            "Search, import, sync and the web app (`vivim serve`) work without one.",
+            "If you install Chrome, Chromium, Brave, Edge, Vivaldi or Firefox later, run `vivim install` again.",
+        ))
+    elif not checks:
         checks.append(Check(
             "browsers", FAIL, "com.vivim.host is not registered with any browser",
             "No browser can start VIVIM's host, so nothing will be captured.",
             "Run `vivim install` (or name your browser: `vivim install --browser chromium`).",
         ))
-    for detection in detect_all(machine):
+    for detection in detections:
         for sandboxed in detection.sandboxed:
             checks.append(Check("browsers", WARN, f"{detection.browser.label} ({sandboxed.kind}) cannot start VIVIM",
                                 sandboxed.advice(launcher), None))
@@ -333,3 +342,66 @@ def check_embedding() -> Check:
         return Check("embedding", WARN, "embedding model: fastembed is not installed",
                      "Semantic search is off; full-text search works.", "Re-run the installer.")
     return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}")
+
+
+# ---------------------------------------------------------------- web app
+
+WEB_PROBE_TIMEOUT_S = 3.0
+
+
+def web_port(db: Path) -> int:
+    """The `web.port` setting, read without creating or migrating the database."""
+    from ..store.settings import DEFAULTS
+
+    port = int(DEFAULTS["web.port"])
+    if db.exists():
+        import sqlite3
+
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+            try:
+                row = conn.execute("SELECT value FROM settings WHERE key = 'web.port'").fetchone()
+            finally:
+                conn.close()
+            if row is not None:
+                port = int(json.loads(row[0]))
+        except (sqlite3.Error, ValueError, TypeError):
+            pass
+    return port
+
+
+def check_web(paths: Paths) -> Check:
+    """Does the web app answer on its port, and is it this data directory's? (Not running is a
+    warning: a browser with the extension, or `vivim serve`, starts it.)"""
+    import urllib.error
+    import urllib.request
+
+    port = web_port(paths.db)
+    url = f"http://127.0.0.1:{port}/"
+    token = paths.web_token.read_text(encoding="ascii").strip() if paths.web_token.exists() else ""
+    request = urllib.request.Request(url + "api/status", headers={"Authorization": f"Bearer {token}"})
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+        with opener.open(request, timeout=WEB_PROBE_TIMEOUT_S) as response:
+            status = json.loads(response.read(MAX_REPLY_BYTES) or b"{}")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            return Check("web", WARN, f"another VIVIM answers on {url}",
+                         "It does not accept this data directory's token: it serves another data directory "
+                         "(another VIVIM_HOME).",
+                         "Stop the other one, or give this one its own port: `vivim web --port 8766`.")
+        return Check("web", FAIL, f"another program answers on {url}", f"It replied HTTP {exc.code}.",
+                     "Give VIVIM's web app another port: `vivim web --port 8766`, then restart `vivim serve`.")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ConnectionRefusedError) or "refused" in str(reason).lower():
+            return Check("web", WARN, f"the web app is not running (nothing answers on {url})",
+                         "It runs while a browser with the extension is open, or while `vivim serve` runs.",
+                         "Start it with `vivim serve` (or open your browser), then `vivim open`.")
+        return Check("web", FAIL, f"something on {url} does not answer like VIVIM's web app", f"{reason}.",
+                     "Give VIVIM's web app another port: `vivim web --port 8766`, then restart `vivim serve`.")
+    if str(status.get("data_dir") or "") not in ("", str(paths.root)):
+        return Check("web", WARN, f"{url} serves another data directory ({status.get('data_dir')})", None,
+                     "Give this data directory its own port: `vivim web --port 8766`.")
+    services = ", ".join(status.get("services") or []) or "no services"
+    return Check("web", OK, f"the web app answers at {url} (running: {services}); `vivim open` opens it")

@@ -156,10 +156,21 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5 (
 INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
 """
 
+# Names people give their devices ("Work laptop"), kept on this device only: a device's own name
+# (its hostname, in its signed membership record) stays what sync exchanges.
+DEVICE_NAMES = """
+CREATE TABLE device_names (
+    peer_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    set_at REAL NOT NULL
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "core store", _script(CORE_SCHEMA)),
     Migration(4, "covering index for charts", _script(STATS_INDEX)),
     Migration(5, "full-text prefix indexes", _script(FTS_PREFIX_INDEXES)),
+    Migration(12, "device names people set", _script(DEVICE_NAMES)),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidPayload
@@ -18,7 +19,90 @@ DEFAULTS: dict[str, Any] = {
     "sync.enabled": True,
     "sync.mdns": True,
     "embed.enabled": True,
+    "web.theme": "system",
 }
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How a setting is shown and checked: people see `label` and `help`, never the key."""
+
+    label: str
+    help: str
+    group: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    restart: bool = False  # takes effect when the services restart
+
+    def to_json(self, key: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": key, "label": self.label, "help": self.help, "group": self.group,
+                               "kind": _kind(DEFAULTS.get(key)), "default": DEFAULTS.get(key)}
+        for name in ("minimum", "maximum"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.restart:
+            out["restart"] = True
+        return out
+
+
+# The groups in the order Settings shows them.
+GROUPS = ("Capture", "Search", "Insert context", "Sync", "Web app")
+SCHEMA: dict[str, Setting] = {
+    "capture.chatgpt": Setting("ChatGPT", "Save your conversations on chatgpt.com as you chat.", "Capture"),
+    "capture.claude": Setting("Claude", "Save your conversations on claude.ai as you chat.", "Capture"),
+    "capture.gemini": Setting("Gemini", "Save your conversations on gemini.google.com as you chat.", "Capture"),
+    "search.limit": Setting("Results per search", "How many conversations a search shows at most.", "Search",
+                            minimum=1, maximum=200),
+    "embed.enabled": Setting("Search by meaning", "Also find conversations that say the same thing in other words. "
+                             "Uses an offline model on this machine; turn it off on a slow machine.", "Search",
+                             restart=True),
+    "context.token_budget": Setting("Context size", "At most this many tokens of past knowledge go into a prompt "
+                                    "with Insert context (a token is about 4 characters).", "Insert context",
+                                    minimum=100, maximum=32_000),
+    "context.max_items": Setting("Most items inserted", "At most this many past passages go into one prompt.",
+                                 "Insert context", minimum=1, maximum=50),
+    "sync.enabled": Setting("Sync with my devices", "Exchange conversations, end-to-end encrypted, with the devices "
+                            "you paired.", "Sync", restart=True),
+    "sync.mdns": Setting("Find my devices on this network", "Announce this device on the local network so paired "
+                         "devices find it without an address. Only paired devices can sync.", "Sync", restart=True),
+    "web.port": Setting("Port", "The web app answers at http://127.0.0.1:PORT/. Use 1024-65535, free on this "
+                        "machine.", "Web app", minimum=1024, maximum=65_535, restart=True),
+    "web.theme": Setting("Theme", "Light, dark, or as your system is set.", "Web app",
+                         choices=("system", "light", "dark")),
+}
+
+
+def schema() -> list[dict[str, Any]]:
+    return [setting.to_json(key) for key, setting in SCHEMA.items()]
+
+
+def validate(key: str, value: Any) -> None:
+    """Refuse a value people could not mean (search.limit=-5, web.port=80) with a sentence saying why."""
+    setting = SCHEMA.get(key)
+    if setting is None:
+        return
+    label = f"{setting.label} ({key})"
+    if setting.choices and value not in setting.choices:
+        raise InvalidPayload(f"{label} must be one of {', '.join(setting.choices)}, not {value!r}",
+                             details={"key": key})
+    if setting.minimum is not None or setting.maximum is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise InvalidPayload(f"{label} must be a whole number", details={"key": key})
+        if (setting.minimum is not None and value < setting.minimum) or (
+                setting.maximum is not None and value > setting.maximum):
+            raise InvalidPayload(f"{label} must be between {setting.minimum} and {setting.maximum}, not {value}",
+                                 details={"key": key})
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, (int, float)):
+        return "number"
+    return "text"
 
 
 def get_settings(conn: Any, keys: list[str] | None = None) -> dict[str, Any]:
@@ -36,6 +120,7 @@ def set_settings(conn: Any, updates: dict[str, Any]) -> dict[str, Any]:
             raise InvalidPayload(
                 f"setting {key!r} takes a {type(DEFAULTS[key]).__name__}, not {type(value).__name__}"
             )
+        validate(key, value)
     conn.executemany(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [(k, json.dumps(v)) for k, v in updates.items()],

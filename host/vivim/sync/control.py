@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import crypto
 from ..config import Paths
-from ..errors import ConfigError, NotFound, SyncError
+from ..errors import ConfigError, CryptoError, NotFound, SyncError
 from ..store import Store
 from . import pairing
 
@@ -63,7 +63,8 @@ async def node_addrs(store: Store) -> list[str]:
     return json.loads(row[0]) if row and row[0] else []
 
 
-async def wait_request(store: Store, request_id: int, timeout: float) -> dict[str, Any]:
+async def wait_request(store: Store, request_id: int, timeout: float,
+                       on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         request = await store.read(pairing.get_request, request_id)
@@ -71,17 +72,22 @@ async def wait_request(store: Store, request_id: int, timeout: float) -> dict[st
             raise NotFound("the pairing request disappeared")
         if request["status"] != "pending" or time.monotonic() > deadline:
             return request
+        if on_wait is not None:
+            on_wait(request)
         await asyncio.sleep(0.2)
 
 
 async def pair_offer(paths: Paths, *, ttl: float = pairing.CODE_TTL,
-                     on_code: Callable[[str, list[str]], None] | None = None) -> dict[str, Any]:
+                     on_code: Callable[[str, list[str]], None] | None = None,
+                     on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Offer a code and wait for a device to use it; on_wait sees the request (attempts, expires_at)
+    while waiting, so the terminal can count down and say when someone typed a wrong code."""
     code = pairing.new_code()
     async with sync_node(paths) as store:
         request_id = await store.write(lambda c: pairing.create_request(c, "offer", code, ttl=ttl))
         if on_code:
             on_code(code, await node_addrs(store))
-        return await wait_request(store, request_id, ttl + 1)
+        return await wait_request(store, request_id, ttl + 1, on_wait)
 
 
 async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: bool = False,
@@ -94,10 +100,12 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
 
 def devices(conn: Any) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT d.peer_id, d.name, d.blind, d.status, d.added_at, d.revoked_at,"
+        "SELECT d.peer_id, COALESCE(n.name, d.name) AS name, d.name AS own_name, d.blind, d.status, d.added_at,"
+        " d.revoked_at,"
         " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
         " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries"
-        " FROM sync_devices d ORDER BY d.status = 'self' DESC, d.added_at"
+        " FROM sync_devices d LEFT JOIN device_names n ON n.peer_id = d.peer_id"  # the names people set
+        " ORDER BY d.status = 'self' DESC, d.added_at"
     ).fetchall()
     return [{k: r[k] for k in r.keys()} for r in rows]
 
@@ -147,8 +155,10 @@ SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_
                "sync_state")
 
 
-async def backup(paths: Paths, target: Path, passphrase: str | None = None) -> dict[str, Any]:
-    """The whole store, as one consistent SQLite snapshot, encrypted with the vault key (or a passphrase)."""
+async def backup(paths: Paths, target: Path, passphrase: str | None = None,
+                 secret: Any = None) -> dict[str, Any]:
+    """The whole store, as one consistent SQLite snapshot, encrypted with the backup secret (see
+    vivim.recovery: restorable anywhere), a one-off passphrase, or else the vault key."""
     import tempfile
 
     from ..store.connection import connect_sync
@@ -164,20 +174,87 @@ async def backup(paths: Paths, target: Path, passphrase: str | None = None) -> d
             dest.close()
             source.close()
         data = snapshot.read_bytes()
-    blob = crypto.encrypt_backup(data, vault=vault, passphrase=passphrase)
+    if secret is not None and not passphrase:
+        from .. import recovery
+
+        blob = recovery.encrypt(secret, data)
+        used = "recovery key" if secret.kind == recovery.RECOVERY_KEY else "backup passphrase"
+    else:
+        blob = crypto.encrypt_backup(data, vault=vault, passphrase=passphrase)
+        used = "passphrase" if passphrase else "vault key"
     fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(blob)
-    return {"path": str(target), "bytes": len(blob), "with": "passphrase" if passphrase else "vault key"}
+    return {"path": str(target), "bytes": len(blob), "with": used}
 
 
-async def restore(paths: Paths, source: Path, passphrase: str | None = None) -> dict[str, Any]:
+def local_conversations(paths: Paths) -> int:
+    """How many conversations this data directory holds (0 without a database; never creates one)."""
+    import sqlite3
+
+    if not paths.db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{paths.db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def decrypt_backup_file(paths: Paths, source: Path, secret_text: str | None) -> bytes:
+    """The backup's SQLite bytes; secret_text is its recovery key or passphrase (if it has one)."""
+    from .. import recovery
+
+    blob = source.read_bytes()
+    kind = recovery.needs_secret(recovery.backup_header(blob))
+    secret = recovery.secret_text(kind, secret_text) if kind and secret_text else secret_text
+    if kind and not secret:
+        raise CryptoError(f"this backup is locked with a {kind.replace('-', ' ')}; enter it to restore")
+    return crypto.decrypt_backup(blob, vault=crypto.load_vault(paths.keys), passphrase=secret)
+
+
+async def merge_backup(paths: Paths, source: Path, secret_text: str | None = None,
+                       data: bytes | None = None) -> dict[str, Any]:
+    """Add a backup's conversations to this vault instead of replacing it: the backup is read as a
+    VIVIM archive and imported, with the importers' rules (nothing twice, new turns added)."""
+    import tempfile
+
+    from ..export import ExportFilter, export_json
+    from ..importers import import_path
+
+    data = data if data is not None else decrypt_backup_file(paths, source, secret_text)
+    with tempfile.TemporaryDirectory(dir=paths.root) as tmp:
+        snapshot = Path(tmp) / "backup.sqlite3"
+        fd = os.open(snapshot, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        archive = Path(tmp) / "vivim-backup.json"
+        backup_store = await Store.open(snapshot)
+        try:
+            with open(archive, "w", encoding="utf-8") as handle:
+                await export_json(backup_store, handle, ExportFilter())
+        finally:
+            await backup_store.close()
+        store = await Store.open(paths.db)
+        try:
+            summary = await import_path(store, archive, provider="vivim")
+        finally:
+            await store.close()
+    return {"conversations": summary.conversations, "messages": summary.messages, "merged": True,
+            "new_conversations": summary.conversations_created, "new_messages": summary.inserted}
+
+
+async def restore(paths: Paths, source: Path, passphrase: str | None = None,
+                  data: bytes | None = None) -> dict[str, Any]:
     """Replace this data directory's store with a backup's. The device keeps its own identity;
     sync state is reset (devices, log), so pair again to sync."""
     from ..singleton import DataDirLock
     from ..store.connection import connect_sync
 
-    data = crypto.decrypt_backup(source.read_bytes(), vault=crypto.load_vault(paths.keys), passphrase=passphrase)
+    data = data if data is not None else decrypt_backup_file(paths, source, passphrase)
     lock = DataDirLock(paths.lock)
     if not lock.try_acquire():
         raise ConfigError("a VIVIM process is using this data directory; close the browser or stop `vivim serve`")

@@ -187,6 +187,7 @@ class SyncNode:
         self.last_error: str | None = None
         self.pairing_busy = False
         self.dialing: set[str] = set()
+        self.unreachable: set[str] = set()  # paired peers whose last dial failed (said once per outage)
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -285,11 +286,26 @@ class SyncNode:
         finally:
             self.dialing.discard(peer)
         if stream is None:
+            await self._say_unreachable(peer)
             return
+        self.unreachable.discard(peer)
         if peer in self.sessions:  # they dialled us meanwhile
             await stream.reset()
             return
         await self._serve_session(stream, peer)
+
+    async def _say_unreachable(self, peer: str) -> None:
+        """One human line per outage of a paired device, with its name (the dial errors stay in the log)."""
+        if peer in self.unreachable:
+            return
+        self.unreachable.add(peer)
+        try:
+            device = (await self.bridge.wait(self.engine.devices())).get(peer)
+        except Exception:  # noqa: BLE001 - a name is nice to have, never worth failing for
+            device = None
+        name = f'"{device.name}"' if device is not None and device.name else "a paired device"
+        log.warning("%s (%s...) cannot be reached right now; VIVIM keeps trying and syncs when it is back",
+                    name, peer[:16])
 
     async def _open(self, addrs: list[str], protocol: str) -> Any:
         import multiaddr

@@ -23,7 +23,7 @@ from ..errors import InvalidPayload, NotFound, VivimError
 from ..runtime import Runtime
 from . import queries
 from .params import (
-    MAX_ID, ConversationsQuery, SearchQuery, SettingsPatch, StatsQuery, parse_body, parse_query,
+    MAX_ID, ConversationsQuery, DeviceRename, SearchQuery, SettingsPatch, StatsQuery, parse_body, parse_query,
 )
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,14 @@ async def devices(request: web.Request) -> web.Response:
                  "sync": sync})
 
 
+async def rename_device(request: web.Request) -> web.Response:
+    """Give a device the name people know it by (kept on this device; see store.device_names)."""
+    from ..store.device_names import set_device_name
+
+    body = parse_body(await request.read(), DeviceRename)
+    return json(await request.app[RUNTIME].store.write(set_device_name, request.match_info["peer_id"], body.name))
+
+
 async def get_settings(request: web.Request) -> web.Response:
     return json(await call(request, "settings.get", {}))
 
@@ -192,6 +200,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/stats", stats)
     app.router.add_get("/api/devices", devices)
+    app.router.add_patch(r"/api/devices/{peer_id:[1-9A-HJ-NP-Za-km-z]{6,80}}", rename_device)
     app.router.add_get("/api/sync", get_sync)
     app.router.add_get("/api/settings", get_settings)
     app.router.add_patch("/api/settings", patch_settings)

@@ -12,7 +12,8 @@ from aiohttp import web
 
 from .. import __version__
 from .params import (
-    ConversationsQuery, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema, query_parameters,
+    ConversationsQuery, DeviceRename, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema,
+    query_parameters,
 )
 
 OPENAPI_VERSION = "3.0.3"
@@ -94,14 +95,15 @@ SCHEMAS: dict[str, Any] = {
     "Sync": _obj({"available": {"type": "boolean"}, "running": {"type": "boolean"}}),
     "Devices": _obj({"devices": {"type": "array", "items": _obj()}, "peers": {"type": "array", "items": _obj()},
                      "sync": _ref("Sync")}, ["devices", "peers"]),
-    "Settings": _obj({"settings": _obj()}, ["settings"]),
+    "Settings": _obj({"settings": _obj(), "schema": {"type": "array", "items": _obj()}}, ["settings"]),
     "Status": _obj({"version": {"type": "string"}, "services": {"type": "array", "items": {"type": "string"}},
                     "singleton": {"type": "boolean"}, "sync": _ref("Sync"),
                     "embedding": {**_obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
                                           "model_loaded": {"type": "boolean"}}), "nullable": True}},
                    ["version"]),
     "ImportResult": _obj({"filename": {"type": "string"}, "bytes": {"type": "integer"},
-                          "seconds": {"type": "number"}, "summary": {}}),
+                          "seconds": {"type": "number"}, "ok": {"type": "boolean"}, "summary": {},
+                          "lines": {"type": "array", "items": {"type": "string"}}}),
 }
 
 
@@ -157,6 +159,16 @@ def build() -> dict[str, Any]:
                 "Counts per provider, per day and per model; capture health; embedding backlog", StatsQuery,
                 _json(_ref("Stats")))},
             "/api/devices": {"get": _get("Paired devices, known peers and sync state", None, _json(_ref("Devices")))},
+            "/api/devices/{peer_id}": {"patch": {
+                "summary": "Name a device (peer id, a unique prefix of it, or its name); \"\" restores its own name",
+                "parameters": [{"name": "peer_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "pattern": "^[1-9A-HJ-NP-Za-km-z]{6,80}$"}}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": body_schema(DeviceRename)}}},
+                "responses": {"200": _json(_obj({"peer_id": {"type": "string"},
+                                                 "name": {"type": "string", "nullable": True}}, ["peer_id", "name"])),
+                              "404": _json(_ref("Error"), "No such device"), **ERRORS},
+            }},
             "/api/sync": {"get": _get("Sync state", None, _json(_ref("Sync")))},
             "/api/settings": {
                 "get": _get("All settings with their current values", None, _json(_ref("Settings"))),

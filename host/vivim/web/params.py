@@ -56,6 +56,10 @@ class SettingsPatch(msgspec.Struct, forbid_unknown_fields=False):
     values: dict[str, Any]
 
 
+class DeviceRename(msgspec.Struct, forbid_unknown_fields=False):
+    name: str  # "" restores the device's own name
+
+
 def parse_query(query: Any, kind: type[msgspec.Struct]) -> Any:
     """Query strings carry text: convert leniently ("20" -> 20), then validate strictly."""
     data = {k: v for k, v in query.items() if v != ""}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import os
 from pathlib import Path
 
 from aiohttp import web
@@ -63,7 +64,7 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     await runner.setup()
     try:
         try:
-            await web.TCPSite(runner, LOOPBACK, port, reuse_address=False).start()
+            await web.TCPSite(runner, LOOPBACK, port, reuse_address=REUSE_ADDRESS).start()
         except OSError as exc:
             if not _in_use(exc):
                 raise
@@ -83,6 +84,12 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     return WebService(runner, bound, token, runtime.paths.web_address)
 
 
+
+# SO_REUSEADDR on POSIX lets a restart bind while the last run's connections sit in TIME_WAIT (up to
+# 60 s); it never lets two servers listen on one port there. On Windows it would, so not there.
+REUSE_ADDRESS = os.name != "nt"
+
+
 def vault_port(root: Path) -> int:
     """A port of this data directory's own, in 20000-29999, derived from its path: where the web app
     goes when the configured port is taken, so a second vault's address stays the same across
@@ -96,7 +103,7 @@ async def _listen_elsewhere(runner: web.AppRunner, taken: int, own: int) -> None
         if port == taken:
             continue
         try:
-            await web.TCPSite(runner, LOOPBACK, port, reuse_address=False).start()
+            await web.TCPSite(runner, LOOPBACK, port, reuse_address=REUSE_ADDRESS).start()
         except OSError as exc:
             if not _in_use(exc) or port == 0:
                 raise

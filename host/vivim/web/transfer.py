@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
-from ..errors import InvalidPayload
+from ..errors import InvalidPayload, VivimError
 from .api import RUNTIME, Unavailable, json
 from .params import ExportQuery, parse_query
 
@@ -64,13 +64,38 @@ async def import_upload(request: web.Request) -> web.Response:
     hub_publish("import.progress", stage="uploaded", bytes=size, filename=filename)
     started = time.monotonic()
     # The import finishes (and its upload is removed) even if the page goes away meanwhile.
-    job = asyncio.ensure_future(_run_importer(importer, runtime, path, provider, hub_publish))
+    def publish(kind: str, **data: Any) -> None:  # progress names the uploaded file, not the staged one
+        hub_publish(kind, **_as_uploaded(data, path, filename))
+
+    job = asyncio.ensure_future(_run_importer(importer, runtime, path, provider, publish))
     job.add_done_callback(lambda done: _finished(done, path))
-    summary = await asyncio.shield(job)
+    try:
+        summary = msgspec.to_builtins(await asyncio.shield(job))
+    except VivimError as exc:
+        # People uploaded "conversations.json", not a file in VIVIM's staging folder: name theirs.
+        exc.message = _as_uploaded(exc.message, path, filename)
+        exc.args = (exc.message,)
+        raise
+    summary = _as_uploaded(summary, path, filename)
     result = {"filename": filename, "bytes": size, "seconds": round(time.monotonic() - started, 3),
-              "summary": msgspec.to_builtins(summary)}
-    hub_publish("import.done", **{k: v for k, v in result.items() if k != "summary"})
+              "ok": not summary.get("errors"), "summary": summary}
+    if isinstance(summary, dict) and "conversations" in summary:
+        from ..importers.common import summary_lines
+
+        result["lines"] = summary_lines(summary)
+    hub_publish("import.done", **{k: v for k, v in result.items() if k not in ("summary", "lines")})
     return json(result)
+
+
+def _as_uploaded(value: Any, staged: Path, filename: str) -> Any:
+    """Replace the staging path (and any folder around it) by the uploaded file's name, everywhere."""
+    if isinstance(value, str):
+        return value.replace(str(staged), filename).replace(staged.name, filename)
+    if isinstance(value, dict):
+        return {k: _as_uploaded(v, staged, filename) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_uploaded(v, staged, filename) for v in value]
+    return value
 
 
 def _finished(job: asyncio.Future[Any], upload: Path) -> None:

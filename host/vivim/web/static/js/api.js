@@ -1,10 +1,11 @@
 // Talking to the VIVIM host. The token travels in an HttpOnly cookie: this code never sees it.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details || {};
   }
 }
 
@@ -22,7 +23,7 @@ async function request(method, path, { params, body } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const err = (data && data.error) || {};
-    throw new ApiError(response.status, err.code || "http_" + response.status, err.message || response.statusText);
+    throw new ApiError(response.status, err.code || "http_" + response.status, err.message || response.statusText, err.details);
   }
   return data;
 }
@@ -33,6 +34,7 @@ export const api = {
   search: (params) => request("GET", "/api/search", { params }),
   stats: (params) => request("GET", "/api/stats", { params }),
   devices: () => request("GET", "/api/devices"),
+  renameDevice: (peerId, name) => request("PATCH", `/api/devices/${encodeURIComponent(peerId)}`, { body: { name } }),
   status: () => request("GET", "/api/status"),
   settings: () => request("GET", "/api/settings"),
   saveSettings: (values) => request("PATCH", "/api/settings", { body: { values } }),

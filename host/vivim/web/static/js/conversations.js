@@ -1,7 +1,7 @@
 // The conversation list and the reader, with a branch switcher where a turn has siblings.
 import { api } from "./api.js";
 import { clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
-import { renderMarkdown } from "./render.js";
+import { markTerms, renderMarkdown } from "./render.js";
 
 const PAGE = 50;
 // Imported structured turns that are read on demand, not in the flow of the conversation.
@@ -9,7 +9,8 @@ const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "
                        execution_output: "Code output" };
 const state = { provider: "", q: "", offset: 0, items: [], total: 0, selected: null };
 
-export async function conversationsView(main, { id, message } = {}) {
+export async function conversationsView(main, { id, message, q = "" } = {}) {
+  const previous = state.selected;
   state.selected = id ? Number(id) : null;
   const existing = document.getElementById("reader");
   if (existing && state.selected) {  // the list is on screen: only the reader changes
@@ -17,7 +18,7 @@ export async function conversationsView(main, { id, message } = {}) {
       a.setAttribute("aria-current", Number(a.dataset.id) === state.selected ? "true" : "false");
     }
     existing.parentElement.classList.add("reading");
-    await loadConversation(existing, state.selected, message ? Number(message) : null);
+    await loadConversation(existing, state.selected, message ? Number(message) : null, false, q);
     return;
   }
   const listBox = h("ul", { class: "list", id: "conversation-list", "aria-label": "Conversations" });
@@ -35,8 +36,14 @@ export async function conversationsView(main, { id, message } = {}) {
     reader);
   clear(main, h("h1", { class: "hidden" }, "Conversations"), split);
   await loadList(listBox, pager);
-  if (state.selected) await loadConversation(reader, state.selected, message ? Number(message) : null);
-  else clear(reader, h("div", { class: "empty" }, "Choose a conversation, or press ", h("kbd", {}, "j"), " / ", h("kbd", {}, "k"), " to move through the list."));
+  if (state.selected) await loadConversation(reader, state.selected, message ? Number(message) : null, false, q);
+  else {
+    clear(reader, h("div", { class: "empty" }, "Choose a conversation",
+      h("span", { class: "kbd-hint" }, ", or press ", h("kbd", {}, "j"), " / ", h("kbd", {}, "k"), " to move through the list"), "."));
+    // Closing a conversation (Esc, ✕) puts focus back on it in the list, not on <body>.
+    const back = previous && listBox.querySelector(`.conv-link[data-id="${previous}"]`);
+    if (back) back.focus();
+  }
 }
 
 export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
@@ -84,7 +91,7 @@ export async function refreshList() {
 
 // ---- reader ------------------------------------------------------------------------------
 
-async function loadConversation(reader, id, targetMessage, keepScroll = false) {
+async function loadConversation(reader, id, targetMessage, keepScroll = false, query = "") {
   if (!keepScroll) clear(reader, h("div", { class: "empty" }, "Loading…"));
   let data;
   try {
@@ -100,7 +107,7 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false) {
   const head = h("header", { class: "reader-head" },
     providerIcon(c.provider),
     h("div", { class: "grow" },
-      h("h1", {}, c.title || "(untitled)"),
+      h("h1", { tabindex: "-1" }, c.title || "(untitled)"),
       h("div", { class: "conv-meta" }, providerName(c.provider), timeEl(c.created_at, true),
         c.model ? h("span", {}, c.model) : null,
         data.branches.length ? h("span", { class: "chip" }, `${data.branches.length} branch point${data.branches.length > 1 ? "s" : ""}`) : null)),
@@ -110,11 +117,18 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false) {
   clear(reader, head, messages);
   const draw = () => {
     clear(messages, thread.path().map((m) => messageView(m, thread, draw, m.id === targetMessage)));
+    if (query) markTerms(messages, query);  // the words searched for, marked where they are
   };
   draw();
   const target = targetMessage && messages.querySelector(".targeted");
-  if (target) target.scrollIntoView({ block: "center" });
+  const hit = (target || messages).querySelector("mark.hit");
+  if (hit) hit.scrollIntoView({ block: "center" });
+  else if (target) target.scrollIntoView({ block: "center" });
   else if (!keepScroll) window.scrollTo(0, 0);
+  // Opening a conversation moves focus to it (Enter on a search hit or a list item left it on
+  // <body>); a live refresh while reading leaves focus alone.
+  if (!keepScroll && !state.listFocus) head.querySelector("h1").focus({ preventScroll: true });
+  state.listFocus = false;
 }
 
 // A capture landed: if it belongs to the conversation on screen, show it (live reading).
@@ -198,5 +212,6 @@ export function moveSelection(delta) {
   const current = links.findIndex((a) => a.getAttribute("aria-current") === "true" || a === document.activeElement);
   const next = links[Math.max(0, Math.min(links.length - 1, current + delta))];
   next.focus();
+  state.listFocus = true;  // j / k walk the list: focus stays there
   location.hash = next.getAttribute("href");
 }

@@ -54,15 +54,32 @@ export function fmtDate(seconds) { return seconds ? dateFmt.format(new Date(seco
 export function fmtDateTime(seconds) { return seconds ? dateTimeFmt.format(new Date(seconds * 1000)) : ""; }
 export function fmtNumber(n) { return new Intl.NumberFormat().format(n || 0); }
 
+// "just now", "3 min ago", "2 h ago", "yesterday", "5 days ago", else the date.
+export function ago(seconds, now = Date.now() / 1000) {
+  if (!seconds) return "never";
+  const d = Math.max(0, now - seconds);
+  if (d < 60) return "just now";
+  if (d < 3600) return `${Math.floor(d / 60)} min ago`;
+  if (d < 86400) return `${Math.floor(d / 3600)} h ago`;
+  if (d < 2 * 86400) return "yesterday";
+  if (d < 30 * 86400) return `${Math.floor(d / 86400)} days ago`;
+  return fmtDate(seconds);
+}
+
 export function timeEl(seconds, withTime = false) {
   if (!seconds) return null;
   return h("time", { datetime: new Date(seconds * 1000).toISOString() }, withTime ? fmtDateTime(seconds) : fmtDate(seconds));
 }
 
+// Markdown's code fences (```python) mean nothing in a one-line snippet: drop them, keep the code.
+export function withoutFences(text) {
+  return String(text || "").replace(/(^|\s|\u0003)`{3,}[\w+#.-]*/g, "$1").replace(/[ \t]*\n+[ \t]*/g, " ");
+}
+
 // Snippets mark hits with U+0002 ... U+0003: text nodes and <mark> elements, never HTML.
 export function highlighted(snippet) {
   const frag = document.createDocumentFragment();
-  const parts = String(snippet || "").split(/(\u0002[^\u0003]*\u0003)/);
+  const parts = withoutFences(snippet).split(/(\u0002[^\u0003]*\u0003)/);
   for (const part of parts) {
     if (part.startsWith("\u0002")) frag.append(h("mark", {}, part.slice(1, -1)));
     else if (part) frag.append(document.createTextNode(part.replace(/[\u0002\u0003]/g, "")));

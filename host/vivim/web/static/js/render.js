@@ -92,7 +92,86 @@ export function renderMarkdown(text) {
   for (const code of fragment.querySelectorAll("pre code")) {
     try { window.hljs.highlightElement(code); } catch { /* leave it plain */ }
   }
+  for (const pre of fragment.querySelectorAll("pre")) codeBlock(pre);
   const box = h("div", { class: "md" });
   box.append(fragment);
   return box;
+}
+
+// Names for the fence tags people meet most; anything else is shown as written.
+const LANGUAGE_NAMES = { js: "JavaScript", javascript: "JavaScript", ts: "TypeScript", typescript: "TypeScript",
+  py: "Python", python: "Python", sh: "Shell", bash: "Bash", shell: "Shell", zsh: "Shell", json: "JSON",
+  html: "HTML", xml: "XML", css: "CSS", sql: "SQL", rust: "Rust", rs: "Rust", go: "Go", java: "Java", c: "C",
+  cpp: "C++", "c++": "C++", csharp: "C#", cs: "C#", ruby: "Ruby", rb: "Ruby", php: "PHP", yaml: "YAML",
+  yml: "YAML", toml: "TOML", md: "Markdown", markdown: "Markdown", kotlin: "Kotlin", swift: "Swift",
+  plaintext: "Text", text: "Text", diff: "Diff", dockerfile: "Dockerfile", powershell: "PowerShell" };
+
+// A code block gets a header: its language, and a button that copies exactly the code.
+function codeBlock(pre) {
+  const code = pre.querySelector("code");
+  const tag = code && [...code.classList].find((c) => c.startsWith("language-"));
+  const lang = tag ? tag.slice("language-".length) : "";
+  const label = lang ? (LANGUAGE_NAMES[lang.toLowerCase()] || lang) : "Code";
+  const copy = h("button", { type: "button", class: "copy-code", "aria-label": `Copy ${label.toLowerCase() === "code" ? "code" : label + " code"}` }, "Copy");
+  copy.addEventListener("click", async () => {
+    const text = (code || pre).textContent;
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch {
+      ok = copyBySelection(text);
+    }
+    copy.textContent = ok ? "Copied" : "Press Ctrl+C";
+    setTimeout(() => { copy.textContent = "Copy"; }, 1500);
+  });
+  const wrap = h("div", { class: "code-block" }, h("div", { class: "code-head" }, h("span", { class: "code-lang" }, label), copy));
+  pre.replaceWith(wrap);
+  wrap.append(pre);
+}
+
+function copyBySelection(text) {
+  const area = h("textarea", { class: "offscreen", readonly: true, "aria-hidden": "true" });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand("copy"); } catch { ok = false; }
+  area.remove();
+  return ok;
+}
+
+// Mark the words of a search in rendered messages (text nodes only: markup is never rebuilt).
+export function markTerms(root, query) {
+  const terms = String(query || "").toLowerCase().replace(/["()*^:]/g, " ").split(/\s+/)
+    .filter((t) => t.length >= 2 && !["and", "or", "not", "near"].includes(t));
+  if (!terms.length) return 0;
+  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(`(${escaped.join("|")})[\\p{L}\\p{N}]*`, "giu");
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement && !n.parentElement.closest("mark, button, .code-head, .message-head, script, style")
+      ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT,
+  });
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  let count = 0;
+  for (const node of nodes) {
+    const text = node.nodeValue;
+    pattern.lastIndex = 0;
+    if (!pattern.test(text)) continue;
+    pattern.lastIndex = 0;
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const m of text.matchAll(pattern)) {
+      const start = m.index;
+      // Only at the start of a word: "art" marks "artist", not "start".
+      if (start > 0 && /[\p{L}\p{N}]/u.test(text[start - 1])) continue;
+      frag.append(text.slice(last, start), h("mark", { class: "hit" }, m[0]));
+      last = start + m[0].length;
+      count += 1;
+    }
+    frag.append(text.slice(last));
+    node.replaceWith(frag);
+  }
+  return count;
 }

@@ -32,9 +32,30 @@ export async function searchView(main, params) {
     if (location.hash !== hash) history.replaceState(null, "", hash);
     run(results, q);
   };
-  form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   let timer;
+  form.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(submit, 250); });
+  input.addEventListener("keydown", (e) => {
+    const first = results.querySelector(".hits a") || results.querySelector("a.result-link");
+    if (e.key === "ArrowDown" && first) {  // ↓ from the box into the results
+      e.preventDefault();
+      first.focus();
+    } else if (e.key === "Enter" && first && results.dataset.query === input.value.trim()) {
+      // Enter opens the top hit when the results on screen are for what is typed (else it searches).
+      e.preventDefault();
+      clearTimeout(timer);
+      first.click();
+    }
+  });
+  results.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    const links = [...results.querySelectorAll(".hits a")];
+    const at = links.indexOf(document.activeElement);
+    if (at < 0) return;
+    e.preventDefault();
+    if (e.key === "ArrowUp" && at === 0) input.focus();
+    else links[Math.max(0, Math.min(links.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)))].focus();
+  });
   for (const el of [provider, role, since, until]) el.addEventListener("change", submit);
   clear(main, h("h1", {}, "Search"), form, results);
   input.focus();
@@ -65,19 +86,21 @@ async function run(results, params) {
     return;
   }
   if (mine !== generation) return;  // a newer search already answered
+  results.dataset.query = q.trim();
+  results.dataset.q = q;
   if (!data.results.length) { clear(results, h("div", { class: "empty" }, `Nothing found for “${q}”.`)); return; }
   clear(results,
     h("p", { class: "muted" }, `${data.results.length} conversation${data.results.length > 1 ? "s" : ""}`, data.mode ? ` · ${data.mode}` : ""),
-    h("div", { class: "panel" }, data.results.map((group) => resultView(group))));
+    h("div", { class: "panel" }, data.results.map((group) => resultView(group, q))));
 }
 
-function resultView(group) {
+function resultView(group, query) {
   const c = group.conversation;
   return h("section", { class: "result" },
     h("div", { class: "result-head" }, providerIcon(c.provider),
-      h("a", { href: `#/c/${c.id}` }, c.title || "(untitled)"),
+      h("a", { class: "result-link", href: `#/c/${c.id}?q=${encodeURIComponent(query)}` }, c.title || "(untitled)"),
       h("span", { class: "muted" }, providerName(c.provider)), timeEl(c.updated_at)),
     h("ul", { class: "hits" }, group.hits.map((hit) =>
-      h("li", {}, h("a", { href: `#/c/${c.id}/m/${hit.message_id}` },
+      h("li", {}, h("a", { href: `#/c/${c.id}/m/${hit.message_id}?q=${encodeURIComponent(query)}` },
         h("span", { class: "role" }, hit.role), h("span", { class: "snippet" }, highlighted(hit.snippet)))))));
 }

@@ -85,7 +85,10 @@ function buckets(rows, days) {
 }
 
 function dayChart(rows, days) {
-  const W = 900, H = 220, pad = { l: 40, r: 8, t: 10, b: 24 };
+  // Drawn at the width it is shown at, so its 11 px labels stay 11 px on a phone (a 900-wide
+  // viewBox squeezed into 360 px made them 4 px).
+  const shown = (document.getElementById("main") || document.body).clientWidth - 70;
+  const W = Math.round(Math.max(280, Math.min(900, shown))), H = W < 500 ? 180 : 220, pad = { l: 40, r: 8, t: 10, b: 24 };
   const { list, monthly } = buckets(rows, days);
   const max = Math.max(1, ...list.map(([, v]) => Object.values(v).reduce((a, b) => a + b, 0)));
   const plotW = W - pad.l - pad.r, plotH = H - pad.t - pad.b;
@@ -107,7 +110,7 @@ function dayChart(rows, days) {
         svg("title", {}, `${key} · ${providerName(p)}: ${fmtNumber(counts[p])}`)));
     }
   });
-  const step = Math.max(1, Math.ceil(list.length / 8));
+  const step = Math.max(1, Math.ceil(list.length / (W < 500 ? 4 : 8)));
   list.forEach(([key], i) => {
     if (i % step === 0) chart.append(svg("text", { x: pad.l + i * bw + bw / 2, y: H - 6, "text-anchor": "middle" }, monthly ? key : key.slice(5)));
   });

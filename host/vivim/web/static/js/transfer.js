@@ -4,6 +4,10 @@ import { clear, errorBox, fmtNumber, h } from "./dom.js";
 import { providerSelect } from "./conversations.js";
 
 let importing = false;  // progress events may trail the upload's answer: ignore them after it
+let finishedAt = 0;
+
+// This page started the import that just finished: it shows the outcome itself (no toast on top).
+export function importedHere() { return importing || Date.now() - finishedAt < 15000; }
 
 export function transferView(main) {
   const file = h("input", { type: "file", id: "import-file", accept: ".zip,.json,.html,application/zip,application/json,text/html", "aria-label": "Export file" });
@@ -27,10 +31,15 @@ export function transferView(main) {
         if (f >= 1) progress.removeAttribute("value");  // indeterminate while the host imports
       });
       importing = false;
+      finishedAt = Date.now();
       progress.value = 1;
-      clear(note, `Imported ${result.filename} (${fmtNumber(result.bytes)} bytes) in ${result.seconds}s. `, summaryText(result.summary));
+      const lines = result.lines || [summaryText(result.summary)];
+      clear(note, h("strong", {}, result.ok === false ? `Imported part of ${result.filename}` : `Imported ${result.filename}`),
+        h("span", { class: "muted" }, ` (${fmtNumber(result.bytes)} bytes, ${result.seconds}s)`),
+        h("ul", { class: "import-lines" }, lines.map((line) => h("li", { class: line.startsWith("Problem:") ? "bad" : null }, line))));
     } catch (err) {
       importing = false;
+      finishedAt = Date.now();
       progress.classList.add("hidden");
       clear(note, errorBox(err));
     } finally {
