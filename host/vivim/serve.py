@@ -84,6 +84,8 @@ def describe(runtime: Any, paths: Paths) -> dict[str, Any]:
     if web is not None:
         info["web_url"] = web.url
         info["web_address"] = f"http://127.0.0.1:{web.port}/"
+        if getattr(web, "requested", web.port) not in (web.port, 0):
+            info["web_port_taken"] = web.requested
     sync = runtime.services.get("sync")
     if sync is not None and hasattr(sync, "status"):
         try:

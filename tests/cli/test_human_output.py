@@ -125,20 +125,28 @@ def test_serve_quiet_prints_nothing_while_it_runs(vivim_home: Path) -> None:
     assert (out, err) == ("", "")
 
 
-def test_serve_with_its_port_taken_stops_with_one_sentence(vivim_home: Path) -> None:
+def test_serve_with_its_port_taken_moves_to_its_own_port_and_says_so_in_one_line(vivim_home: Path) -> None:
+    """The issue allows either a clear stop or another port, said plainly: VIVIM takes its data
+    directory's own port (stable across restarts), and the banner shows the address it really has."""
+    from vivim.web.service import vault_port
+
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
         set_port(vivim_home, port)
-        done = subprocess.run([*VIVIM, "serve"], env=serve_env(vivim_home, "web"), capture_output=True, text=True,
-                              timeout=120)
-    assert done.returncode == 1
-    assert done.stdout == ""
-    [line] = done.stderr.strip().splitlines()
-    assert line.startswith(f"Error: The web app cannot listen on 127.0.0.1:{port}: another program uses that port")
-    assert "vivim web --port" in line and "`vivim serve` stopped" in line
-    assert "Traceback" not in done.stderr and "[config_error]" not in done.stderr
+        proc = subprocess.Popen([*VIVIM, "serve"], env=serve_env(vivim_home, "web"), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            banner = "\n".join(read_banner(proc))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+    own = vault_port(vivim_home)
+    assert f"http://127.0.0.1:{own}/?token=" in banner and f":{port}/" not in banner
+    [line] = err.strip().splitlines()
+    assert f"Port {port} is taken" in line and "own port" in line
+    assert "Traceback" not in err
 
 
 def test_a_vivim_error_is_a_sentence_on_stderr_without_its_code_tag(vivim_home: Path, tmp_path: Path) -> None:

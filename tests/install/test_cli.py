@@ -256,11 +256,17 @@ def test_doctor_finds_the_running_web_app_of_this_data_directory(runner, home, v
     assert f"http://127.0.0.1:{port}/" in web["summary"] and "web" in web["summary"]
 
 
-def test_doctor_tells_another_program_on_the_web_port_apart(runner, home):
+def test_doctor_tells_another_program_on_the_web_port_apart_and_never_sends_it_the_token(runner, home, vivim_home):
     import http.server
     import threading
 
+    seen: list[str] = []
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(f"{self.path} {self.headers.get('Authorization')} {self.headers.get('Cookie')}")
+            super().do_GET()
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -272,8 +278,10 @@ def test_doctor_tells_another_program_on_the_web_port_apart(runner, home):
     finally:
         server.shutdown()
     [web] = [c for c in report["checks"] if c["area"] == "web"]
-    assert web["status"] == "fail" and "another program answers" in web["summary"]
-    assert code == 1
+    assert web["status"] == "warn" and "another program" in web["summary"]
+    assert "not given the token" in web["problem"]
+    token = (vivim_home / "web.token").read_text().strip()
+    assert seen and not any(token in request for request in seen)
 
 
 def _free_port() -> int:

@@ -117,6 +117,9 @@ def _banner(info: dict) -> None:
         click.secho(f"  {url}", bold=True)
         click.echo("")
         click.echo("  (the link carries your access token: keep it private; `vivim open` opens it)")
+        if info.get("web_port_taken"):
+            click.echo(f"  Port {info['web_port_taken']} is taken (another program or another VIVIM data directory), "
+                       "so the web app uses this data directory's own port.", err=True)
     else:
         click.echo("VIVIM is running (the web app is switched off).")
     click.echo(f"Data:     {info['data_dir']}")

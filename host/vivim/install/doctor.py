@@ -371,37 +371,32 @@ def web_port(db: Path) -> int:
 
 
 def check_web(paths: Paths) -> Check:
-    """Does the web app answer on its port, and is it this data directory's? (Not running is a
-    warning: a browser with the extension, or `vivim serve`, starts it.)"""
+    """Does this data directory's web app answer, and is the listener really it? (Not running is a
+    warning: a browser with the extension, or `vivim serve`, starts it.) The token is only sent to a
+    listener that first proved it holds it (vivim.web.identity), never to whatever has the port."""
     import urllib.error
     import urllib.request
 
-    port = web_port(paths.db)
-    url = f"http://127.0.0.1:{port}/"
+    from ..web.identity import find_web_app
+
     token = paths.web_token.read_text(encoding="ascii").strip() if paths.web_token.exists() else ""
+    port, listener = find_web_app(paths.web_address, web_port(paths.db), token)
+    url = f"http://127.0.0.1:{port}/"
+    if listener == "none":
+        return Check("web", WARN, f"the web app is not running (nothing answers on {url})",
+                     "It runs while a browser with the extension is open, or while `vivim serve` runs.",
+                     "Start it with `vivim serve` (or open your browser), then `vivim open`.")
+    if listener != "vivim":
+        return Check("web", WARN, f"another program (or another VIVIM data directory) answers on {url}",
+                     "It could not prove it is this data directory's web app, so it was not given the token.",
+                     "Stop the other one, or give this one its own port: `vivim web --port 8766`.")
     request = urllib.request.Request(url + "api/status", headers={"Authorization": f"Bearer {token}"})
     try:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
         with opener.open(request, timeout=WEB_PROBE_TIMEOUT_S) as response:
             status = json.loads(response.read(MAX_REPLY_BYTES) or b"{}")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 401:
-            return Check("web", WARN, f"another VIVIM answers on {url}",
-                         "It does not accept this data directory's token: it serves another data directory "
-                         "(another VIVIM_HOME).",
-                         "Stop the other one, or give this one its own port: `vivim web --port 8766`.")
-        return Check("web", FAIL, f"another program answers on {url}", f"It replied HTTP {exc.code}.",
-                     "Give VIVIM's web app another port: `vivim web --port 8766`, then restart `vivim serve`.")
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, ConnectionRefusedError) or "refused" in str(reason).lower():
-            return Check("web", WARN, f"the web app is not running (nothing answers on {url})",
-                         "It runs while a browser with the extension is open, or while `vivim serve` runs.",
-                         "Start it with `vivim serve` (or open your browser), then `vivim open`.")
-        return Check("web", FAIL, f"something on {url} does not answer like VIVIM's web app", f"{reason}.",
-                     "Give VIVIM's web app another port: `vivim web --port 8766`, then restart `vivim serve`.")
-    if str(status.get("data_dir") or "") not in ("", str(paths.root)):
-        return Check("web", WARN, f"{url} serves another data directory ({status.get('data_dir')})", None,
-                     "Give this data directory its own port: `vivim web --port 8766`.")
+        return Check("web", FAIL, f"the web app at {url} did not answer its status request",
+                     f"{getattr(exc, 'reason', exc)}.", "Restart it (`vivim serve`, or the browser).")
     services = ", ".join(status.get("services") or []) or "no services"
     return Check("web", OK, f"the web app answers at {url} (running: {services}); `vivim open` opens it")

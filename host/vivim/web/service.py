@@ -30,9 +30,11 @@ VAULT_PORT_BASE, VAULT_PORT_SPAN = 20000, 10000
 
 
 class WebService:
-    def __init__(self, runner: web.AppRunner, port: int, token: str, record: Path | None = None) -> None:
+    def __init__(self, runner: web.AppRunner, port: int, token: str, record: Path | None = None,
+                 requested: int | None = None) -> None:
         self.runner = runner
         self.port = port
+        self.requested = port if requested is None else requested  # != port: the wanted one was taken
         self.token = token
         self.record = record
 
@@ -81,7 +83,7 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     bound = _bound_port(runner) or port
     record_port(runtime.paths.web_address, bound)
     log.info("web app listening on http://%s:%d/", LOOPBACK, bound)
-    return WebService(runner, bound, token, runtime.paths.web_address)
+    return WebService(runner, bound, token, runtime.paths.web_address, requested=port)
 
 
 
