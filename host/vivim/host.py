@@ -26,7 +26,7 @@ ALLOWED_ORIGINS = {f"chrome-extension://{EXTENSION_ID}/", FIREFOX_EXTENSION_ID}
 
 class Session:
     def __init__(self, runtime: Any, writer: FrameWriter, broken: VivimError | None = None) -> None:
-        from .api import load_handlers
+        from .handlers import load_handlers
 
         self.runtime = runtime
         self.writer = writer

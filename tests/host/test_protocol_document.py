@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vivim.api import load_handlers
+from vivim.handlers import load_handlers
 from vivim.protocol import ERROR_CODES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

@@ -42,7 +42,7 @@ def test_backup_with_the_vault_key_restores_the_store(vivim_home: Path, tmp_path
     before = fill(vivim_home)
     runner = CliRunner()
     # the vault key is created with the device keys, by anything that opens the sync engine
-    from vivim import crypto
+    from vivim.sync import crypto
     from vivim.config import Paths
 
     crypto.load_or_create_vault(Paths(vivim_home).keys)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from vivim.search import MARK_END, MARK_START
-from vivim.web.api import RUNTIME
+from vivim.retrieval.search import MARK_END, MARK_START
+from vivim.web.routes import RUNTIME
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

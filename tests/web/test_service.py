@@ -120,8 +120,8 @@ def test_the_host_hands_the_popup_the_web_address(host: Any, vivim_home: Any) ->
 
 
 async def test_web_url_names_the_running_service(runtime: Any) -> None:
-    from vivim.api import load_handlers
-    from vivim.api.web import WebUrl
+    from vivim.handlers import load_handlers
+    from vivim.handlers.web import WebUrl
     from vivim.web.service import start
 
     service = await start(runtime, port=0)

@@ -152,7 +152,7 @@ def keys_protect(remove: bool) -> None:
     """Protect the key files with a passphrase (Argon2id); processes then need VIVIM_PASSPHRASE."""
     import os
 
-    from .. import crypto
+    from ..sync import crypto
 
     keys = Paths.default().keys
     old = None

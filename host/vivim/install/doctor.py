@@ -314,11 +314,11 @@ def check_permissions(root: Path) -> Check:
 
 
 def check_embedding() -> Check:
-    if importlib.util.find_spec("vivim.embed") is None:
+    if importlib.util.find_spec("vivim.retrieval.embedding") is None:
         return Check("embedding", WARN, "embedding model: not installed",
                      "Semantic search is off; full-text search works.", "Update VIVIM when embeddings ship.")
     try:
-        embed = importlib.import_module("vivim.embed")
+        embed = importlib.import_module("vivim.retrieval.embedding")
         weights = embed.weights_path() if hasattr(embed, "weights_path") else None
         tokenizer = getattr(embed, "TOKENIZER_DIR", None)
     except Exception as exc:

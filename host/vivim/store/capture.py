@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chunking import chunk_markdown
+from ..retrieval.chunking import chunk_markdown
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 
 _WS = re.compile(r"\s+")

@@ -202,5 +202,5 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
+from ..retrieval import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
 from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from .. import crypto
+from . import crypto
 from ..config import Paths
 from ..errors import ConfigError, NotFound, SyncError
 from ..store import Store

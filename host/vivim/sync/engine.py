@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
 from ..store import Store
 from . import entries
 from .documents import DocSet, Export, apply_remote, export_conversation

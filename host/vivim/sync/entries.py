@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
 
 ENTRY_DOMAIN = b"vivim-sync-entry-v1\x00"
 KINDS = ("doc", "member", "key")

@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
 from ..errors import SyncError, Unauthorized
 from . import entries
 from .wire import read_frame, write_frame

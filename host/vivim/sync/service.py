@@ -121,7 +121,7 @@ class SyncService:
             self._wake.clear()
 
     def _vault_mtime(self) -> float | None:
-        from ..crypto import VAULT_FILE
+        from .crypto import VAULT_FILE
 
         try:
             return (self.runtime.paths.keys / VAULT_FILE).stat().st_mtime

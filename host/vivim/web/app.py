@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..errors import VivimError
 from ..runtime import Runtime
-from . import api, events
+from . import events, routes
 from .security import add_security_headers, make_security_middleware
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,11 @@ def create_app(runtime: Runtime, token: str) -> web.Application:
     app = web.Application(
         middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
     )
-    app[api.RUNTIME] = runtime
-    app[api.ROUTES] = api.load_protocol_routes()
-    app[api.STATIC_DIR] = STATIC_DIR
+    app[routes.RUNTIME] = runtime
+    app[routes.ROUTES] = routes.load_protocol_routes()
+    app[routes.STATIC_DIR] = STATIC_DIR
     app.on_response_prepare.append(add_security_headers)
-    api.add_routes(app)
+    routes.add_routes(app)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
     app.router.add_get("/favicon.svg", favicon)
     events.setup(app)

@@ -24,7 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
 from ..errors import InvalidPayload
-from .api import RUNTIME, Unavailable, json
+from .routes import RUNTIME, Unavailable, json
 from .params import ExportQuery, parse_query
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ parentheses are searched for, not obeyed. The last word is a prefix, for search 
 Snippets mark hits with U+0002 ... U+0003 so clients can highlight without parsing HTML.
 
 Hybrid search fuses two ranked lists of chunks by reciprocal rank (score = sum of 1/(60 + rank)):
-BM25 over FTS5 and the nearest vectors (vivim.vectors). Only the fused top of the list is joined
+BM25 over FTS5 and the nearest vectors (vivim.retrieval.vectors). Only the fused top of the list is joined
 to messages and conversations. Without a query vector (model not loaded yet, or nothing embedded
 yet) the same code answers from full text alone and says mode "fulltext".
 """

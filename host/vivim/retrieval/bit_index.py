@@ -7,7 +7,7 @@ filter is a boolean mask that makes it cheaper, not dearer. Below MIN_ROWS vecto
 is fast enough and this index is never built.
 
 It is only the coarse stage: candidates are re-ranked with the float16 vectors read from the
-database (vivim.vectors.knn), so a chunk deleted since the last load simply drops out there.
+database (vivim.retrieval.vectors.knn), so a chunk deleted since the last load simply drops out there.
 Freshness: new vectors (ids above the highest loaded) are appended before each search when the
 database changed (PRAGMA data_version for other processes' commits, a counter for this one's);
 a full reload, on a background thread with its own connection, replaces the copy at most every
@@ -94,7 +94,7 @@ def _concat(parts: list[Snapshot]) -> Snapshot:
 
 
 def _load_all(path: str) -> Snapshot:
-    from .store.connection import connect_sync
+    from ..store.connection import connect_sync
 
     conn = connect_sync(path)
     try:

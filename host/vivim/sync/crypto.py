@@ -27,8 +27,8 @@ import nacl.signing
 import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from .config import private_file
-from .errors import CryptoError
+from ..config import private_file
+from ..errors import CryptoError
 
 DEVICE_FILE = "device.json"
 VAULT_FILE = "vault.json"

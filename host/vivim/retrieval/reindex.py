@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chunking import chunk_markdown
-from .store.capture import write_chunks
+from ..store.capture import write_chunks
 from .vectors import pending_chunks, store_vectors
 
 MESSAGES_PER_TRANSACTION = 200
@@ -31,7 +31,7 @@ def rederive_message(conn: Any, message: Any, force: bool) -> tuple[bool, bool]:
     markdown = message["markdown"]
     changed = False
     if message["html"]:
-        from .normalize import html_to_markdown
+        from ..normalize import html_to_markdown
 
         derived = html_to_markdown(message["html"], message["provider"])
         if derived.strip() and derived != markdown:

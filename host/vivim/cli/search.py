@@ -24,7 +24,7 @@ def _highlight(snippet: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")
 def search_command(query: tuple[str, ...], provider: str | None, limit: int, fulltext: bool, as_json: bool) -> None:
     """Search everything captured and imported (words and meaning)."""
-    from ..api.search import search as search_handler
+    from ..handlers.retrieval import search as search_handler
     from ..protocol import Search
 
     async def go() -> dict:
@@ -33,7 +33,7 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
 
         if not fulltext:
             # A one-shot process has no warm model: load it first, or search falls back to words.
-            from ..embed import get_embedder
+            from ..retrieval.embedding import get_embedder
 
             await asyncio.to_thread(get_embedder().ensure_loaded)
         runtime = await Runtime.open(Paths.default())

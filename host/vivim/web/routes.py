@@ -1,6 +1,6 @@
 """REST handlers: a thin HTTP skin over the same protocol handlers the extension talks to.
 
-Conversations, search, stats and settings go through `vivim.api`'s registered routes, so the
+Conversations, search, stats and settings go through `vivim.handlers`'s registered routes, so the
 web app shows exactly what the popup shows and follows their changes (search turning hybrid,
 for instance) without code here. What only the web app needs (charts, threads, devices) lives
 in `vivim.web.queries`.
@@ -44,13 +44,13 @@ DAY = 86400
 
 def load_protocol_routes() -> dict[str, Any]:
     """The protocol's handlers; an area module that fails to import costs only its own routes."""
-    from .. import api as protocol_api
+    from .. import handlers as protocol_api
 
     for module in pkgutil.iter_modules(protocol_api.__path__):
         try:
             importlib.import_module(f"{protocol_api.__name__}.{module.name}")
         except Exception:
-            log.exception("protocol handlers in vivim.api.%s failed to import; skipping them", module.name)
+            log.exception("protocol handlers in vivim.handlers.%s failed to import; skipping them", module.name)
     return protocol_api.ROUTES
 
 

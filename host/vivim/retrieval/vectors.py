@@ -10,7 +10,7 @@ brings recall@10 back to ~0.98. So:
 - `chunk_embeddings`: the unit vector as float16 (768 bytes) for re-scoring and for MMR.
 
 From MIN_ROWS (50k) chunks on, the coarse scan runs over an in-memory copy of the bits instead
-(vivim.bit_index: ~4 ms at 100k where vec0 takes ~13-28 ms, and filters get cheaper, not dearer).
+(vivim.retrieval.bit_index: ~4 ms at 100k where vec0 takes ~13-28 ms, and filters get cheaper, not dearer).
 
 Both tables follow `chunks` through triggers: chunks are deleted and re-inserted whenever a message
 changes, and a delete (or a text edit) takes its vectors with it; the worker then embeds every
@@ -23,8 +23,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .embed import DIM
-from .store.migrations import Migration, _script, register
+from .embedding import DIM
+from ..store.migrations import Migration, _script, register
 
 if TYPE_CHECKING:
     import numpy as np
@@ -152,7 +152,7 @@ def knn(conn: Any, query: "np.ndarray", k: int, filters: "Filters | None" = None
     """The k chunks nearest to a unit query vector: (chunk_id, cosine), best first.
 
     Coarse hamming scan of the bit index (filters applied inside it), then exact re-ranking. The
-    scan runs in numpy over an in-memory copy for big libraries (vivim.bit_index), else in vec0.
+    scan runs in numpy over an in-memory copy for big libraries (vivim.retrieval.bit_index), else in vec0.
     """
     import numpy as np
 

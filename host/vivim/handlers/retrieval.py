@@ -13,7 +13,7 @@ import msgspec
 
 from ..protocol import Provider, Search
 from ..runtime import Runtime
-from ..search import Filters
+from ..retrieval.search import Filters
 from . import handles
 
 MAX_DRAFT_CHARS = 20_000
@@ -35,7 +35,7 @@ class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
 
 async def query_vector(text: str) -> Any:
     """The text's vector if the model is ready; else None (and the model starts loading)."""
-    from ..embed import get_embedder, load_in_background
+    from ..retrieval.embedding import get_embedder, load_in_background
 
     embedder = get_embedder()
     if not embedder.loaded:
@@ -48,7 +48,7 @@ async def query_vector(text: str) -> Any:
 
 @handles("search", Search)
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
-    from ..search import search as run_search
+    from ..retrieval.search import search as run_search
 
     filters = Filters(provider=payload.provider, conversation_id=payload.conversation_id, role=payload.role,
                       since=payload.since, until=payload.until)
@@ -59,7 +59,7 @@ async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
 
 @handles("context.build", ContextBuild)
 async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, Any]:
-    from ..context import build_context
+    from ..retrieval.prompt_context import build_context
 
     draft = payload.draft[:MAX_DRAFT_CHARS]
     vector = await query_vector(draft)
@@ -74,8 +74,8 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
 
 @handles("embed.status", EmbedStatus)
 async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]:
-    from ..embed import get_embedder
-    from ..vectors import vector_counts
+    from ..retrieval.embedding import get_embedder
+    from ..retrieval.vectors import vector_counts
 
     worker = runtime.services.get("embed")
     if worker is not None:
