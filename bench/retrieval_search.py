@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 import vivim.retrieval.bit_index as bit_index  # noqa: E402
 from vivim.retrieval.prompt_context import build_context  # noqa: E402
 from vivim.retrieval.embedding import DIM, TOKENIZER_DIR  # noqa: E402
-from vivim.retrieval.search import Filters, search  # noqa: E402
+from vivim.retrieval.filters import Filters  # noqa: E402
+from vivim.retrieval.search import search  # noqa: E402
 from vivim.store.connection import connect_sync  # noqa: E402
 from vivim.store.migrations import apply_migrations  # noqa: E402
 from vivim.retrieval.vectors import knn  # noqa: E402

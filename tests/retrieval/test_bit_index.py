@@ -9,7 +9,7 @@ import pytest
 import vivim.retrieval.bit_index as bit_index
 from vivim.retrieval.embedding import Embedder
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
-from vivim.retrieval.search import Filters
+from vivim.retrieval.filters import Filters
 from vivim.store.capture import upsert_capture
 from vivim.retrieval.vectors import knn
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vivim.retrieval.embedding import Embedder
-from vivim.retrieval.search import Filters, search
+from vivim.retrieval.filters import Filters
+from vivim.retrieval.search import search
 
 from .corpus import QUERIES
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from vivim.retrieval.embedding import Embedder
-from vivim.retrieval.search import MARK_END, MARK_START, Filters, fts_query_any, reciprocal_rank_fusion, search
+from vivim.retrieval.filters import Filters
+from vivim.retrieval.search import MARK_END, MARK_START, reciprocal_rank_fusion, search
+from vivim.retrieval.words import fts_query_any
 
 from .corpus import BASE_TIME, DAY
 

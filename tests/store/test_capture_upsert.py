@@ -140,7 +140,8 @@ async def test_switching_the_current_branch_moves_the_mark_without_touching_cont
 async def test_very_common_words_rank_the_newest_matches_and_filters_apply_before_the_cap(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     import vivim.retrieval.search as search
-    from vivim.retrieval.search import Filters, search_fulltext
+    from vivim.retrieval.filters import Filters
+    from vivim.retrieval.search import search_fulltext
 
     monkeypatch.setattr(search, "FTS_RANK_CAP", 5)
     await store.write(upsert_capture, capture(

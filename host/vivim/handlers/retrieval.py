@@ -13,7 +13,7 @@ import msgspec
 
 from ..protocol import Provider, Search
 from ..runtime import Runtime
-from ..retrieval.search import Filters
+from ..retrieval.filters import Filters
 from . import handles
 
 MAX_DRAFT_CHARS = 20_000

@@ -23,10 +23,10 @@ from typing import Any
 from ..config import Paths
 from .browsers import detect_all
 from .discover import Found, discover, load_manifest
-from .installer import InstallError, Registration, read_receipt
+from .installer import InstallError, read_receipt
 from .launcher import launcher_path
 from .machine import Machine
-from .manifests import CHROMIUM_ORIGIN, problems_with
+from .manifests import CHROMIUM_ORIGIN, Registration, problems_with
 from .registry import Registry
 
 OK, WARN, FAIL = "ok", "warn", "fail"

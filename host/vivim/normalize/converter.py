@@ -17,7 +17,8 @@ from markdownify import ATX, BACKSLASH, MarkdownConverter
 from .code import LANG_ATTR, code_text
 from .escaping import escape_inline, escape_line_start, inline_code, is_punct, is_word, starts_line, unescape
 from .fragments import Fragments, odd_trailing_backslashes
-from .text import BLOCK, inner_text
+from .rendering import BLOCK
+from .text import inner_text
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .text import BLOCK, NOT_RENDERED, hidden_by_attributes, preserves_whitespace
+from .rendering import BLOCK, NOT_RENDERED, hidden_by_attributes, preserves_whitespace
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .search import Filters
+    from .filters import Filters
 
 log = logging.getLogger(__name__)
 

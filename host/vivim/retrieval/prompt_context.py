@@ -20,14 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .search import (
-    Filters,
-    _STOP_WORDS,
-    _WORD,
-    chunk_details,
-    keyword_ranking,
-    reciprocal_rank_fusion,
-)
+from .filters import Filters
+from .search import chunk_details, keyword_ranking, reciprocal_rank_fusion
+from .words import informative_words
 
 DEFAULT_TOKEN_BUDGET = 800
 DEFAULT_MAX_ITEMS = 6
@@ -50,10 +45,6 @@ class Candidate:
     detail: dict[str, Any]
     words: frozenset[str]
     vector: Any = None
-
-
-def informative_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) >= 2 and w not in _STOP_WORDS)
 
 
 def current_conversation(conn: Any, conversation_id: int | None, provider: str | None,

@@ -13,56 +13,14 @@ yet) the same code answers from full text alone and says mode "fulltext".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from .filters import Filters
+from .words import STOP_WORDS, WORD, fts_query, fts_query_any
 
 MARK_START = "\u0002"
 MARK_END = "\u0003"
-_WORD = re.compile(r"\w+", re.UNICODE)
-MAX_QUERY_WORDS = 24
 FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
-
-
-@dataclass(frozen=True)
-class Filters:
-    provider: str | None = None
-    conversation_id: int | None = None
-    role: str | None = None
-    since: float | None = None
-    until: float | None = None
-
-    def conditions(self, provider: str, conversation: str, role: str,
-                   created: str) -> tuple[list[str], list[Any]]:
-        """`column op ?` clauses and their parameters, over whichever columns the caller names
-        (joined tables for full text, vec0 metadata columns for vectors)."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in ((provider, self.provider), (conversation, self.conversation_id), (role, self.role)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if self.since is not None:
-            clauses.append(f"{created} >= ?")
-            params.append(float(self.since))
-        if self.until is not None:
-            clauses.append(f"{created} < ?")
-            params.append(float(self.until))
-        return clauses, params
-
-    def sql(self) -> tuple[str, list[Any]]:
-        clauses, params = self.conditions("c.provider", "m.conversation_id", "m.role", "m.created_at")
-        return " AND ".join(["c.deleted_at IS NULL", *clauses]), params
-
-
-def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
-    """A safe FTS5 query: every word quoted, all required, the last one as a prefix."""
-    words = _WORD.findall(text)[:MAX_QUERY_WORDS]
-    if not words:
-        return None
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if prefix_last and len(words[-1]) >= 2:
-        quoted[-1] += "*"
-    return " ".join(quoted)
 
 
 def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
@@ -99,27 +57,6 @@ MIN_ALL_WORDS_HITS = 20  # fewer exact (all-words) hits than this: add any-word 
 SNIPPET_WORDS = 16
 FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits before filtering
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
-_STOP_WORDS = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
-    " me my no not of on or our so than that the their them then there these they this to was we were"
-    " what when where which who why will with would you your".split()
-)
-
-
-def fts_query_any(text: str, max_words: int = 16) -> str | None:
-    """A safe FTS5 query matching ANY informative word of a long text (a draft, a question).
-
-    Stop words are left out: OR-ing them in makes FTS5 walk most of the index (~10x slower).
-    """
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if len(word) >= 2 and word not in _STOP_WORDS:
-            seen.setdefault(word, None)
-        if len(seen) >= max_words:
-            break
-    if not seen:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in seen)
 
 
 def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
@@ -179,7 +116,7 @@ def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: 
             ranked = _fts_ranked(conn, match, filters, limit)
     if (any_words or fallback) and len(ranked) < min(limit, MIN_ALL_WORDS_HITS):
         match = fts_query_any(query)
-        if match is not None and (any_words or len(_WORD.findall(query)) > 1):
+        if match is not None and (any_words or len(WORD.findall(query)) > 1):
             seen = set(ranked)
             ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
     return ranked[:limit]
@@ -196,17 +133,17 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tu
 
 def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     """A window of the chunk around the first query word, matched words marked (for vector hits)."""
-    wanted = {w.lower() for w in _WORD.findall(query) if w.lower() not in _STOP_WORDS}
+    wanted = {w.lower() for w in WORD.findall(query) if w.lower() not in STOP_WORDS}
     tokens = re.findall(r"\S+", text)
     start = 0
     for i, token in enumerate(tokens):
-        if any(w.lower() in wanted for w in _WORD.findall(token)):
+        if any(w.lower() in wanted for w in WORD.findall(token)):
             start = max(0, i - words // 4)
             break
     window = tokens[start:start + words]
 
     def mark(token: str) -> str:
-        return _WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
+        return WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
                          else m.group(0), token)
 
     snippet = " ".join(mark(t) for t in window)

@@ -19,22 +19,15 @@ chunk whose `embedded` flag is 0. vec0 has no INSERT OR REPLACE, so writes delet
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .embedding import DIM
-from ..store.migrations import Migration, _script, register
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .search import Filters
-
-# Retrieval's matrices are tiny (<= a few hundred x 384): OpenBLAS's thread pool only adds
-# hand-offs, and on a busy 2-core machine it made an 80x80 similarity matrix 12x slower (0.6 ms
-# -> 7 ms). This module is imported (through the migrations) before anything imports numpy.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .filters import Filters
 
 RESCORE_CANDIDATES = 100  # bit-index candidates re-ranked by the float16 cosine
 MAX_K = 4096  # sqlite-vec's cap on k
@@ -66,8 +59,6 @@ CREATE TRIGGER chunk_vectors_text_update AFTER UPDATE OF text ON chunks BEGIN
 END;
 UPDATE chunks SET embedded = 0;
 """
-
-register(Migration(2, "retrieval: chunk vectors", _script(VECTOR_SCHEMA)))
 
 
 def pending_chunks(conn: Any, limit: int) -> list[tuple[int, str]]:
