@@ -26,14 +26,14 @@ ALLOWED_ORIGINS = {f"chrome-extension://{EXTENSION_ID}/", FIREFOX_EXTENSION_ID}
 
 class Session:
     def __init__(self, runtime: Any, writer: FrameWriter, broken: VivimError | None = None) -> None:
-        from .handlers import load_handlers
+        from .handlers import ROUTES
 
         self.runtime = runtime
         self.writer = writer
         # Set when the database cannot be opened: every request is answered with this error
         # (hello too), so the extension can tell the user why instead of seeing a dead port.
         self.broken = broken
-        self.routes = load_handlers()
+        self.routes = ROUTES
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def send(self, message: dict[str, Any]) -> None:

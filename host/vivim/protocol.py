@@ -33,6 +33,7 @@ ERROR_CODES: dict[str, str] = {
     "sync_error": "Sync or pairing failed (expired code, unreachable peer, revoked device).",
     "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
     "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
+    "install_error": "Registering the host with a browser failed (unknown browser, unreadable receipt).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
@@ -135,6 +136,27 @@ class AdapterHealth(msgspec.Struct, forbid_unknown_fields=False):
     url: str
     ok: bool
     problem: str | None = None
+
+
+class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
+    draft: str
+    conversation_id: int | None = None
+    provider: Provider | None = None
+    external_id: str | None = None
+    token_budget: int = 800
+    max_items: int = 6
+
+
+class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
+    pass
+
+
+class SyncStatus(msgspec.Struct, forbid_unknown_fields=False):
+    pass
+
+
+class WebUrl(msgspec.Struct, forbid_unknown_fields=False):
+    pass
 
 
 # ---- envelope helpers ---------------------------------------------------------------------

@@ -217,12 +217,8 @@ async def test_a_turn_captured_while_reading_appears_without_a_reload(service: A
 async def test_an_export_uploaded_through_the_page_is_imported(service: Any, page: Any, tmp_path: Path) -> None:
     import json
 
-    from vivim.web.transfer import find_importer
-
     from .test_api import CHATGPT_EXPORT
 
-    if find_importer() is None:
-        pytest.skip("vivim.importers is not in this build")
     export = tmp_path / "conversations.json"
     export.write_text(json.dumps(CHATGPT_EXPORT))
     await page.goto(service.url)

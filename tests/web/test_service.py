@@ -120,14 +120,14 @@ def test_the_host_hands_the_popup_the_web_address(host: Any, vivim_home: Any) ->
 
 
 async def test_web_url_names_the_running_service(runtime: Any) -> None:
-    from vivim.handlers import load_handlers
-    from vivim.handlers.web import WebUrl
+    from vivim.handlers import ROUTES
+    from vivim.protocol import WebUrl
     from vivim.web.service import start
 
     service = await start(runtime, port=0)
     runtime.services["web"] = service
     try:
-        result = await load_handlers()["web.url"].handler(runtime, WebUrl())
+        result = await ROUTES["web.url"].handler(runtime, WebUrl())
         assert result == {"url": service.url, "running": True}
     finally:
         runtime.services.pop("web")

@@ -37,7 +37,3 @@ async def with_store(fn: Callable[..., Any], *args: Any) -> Any:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

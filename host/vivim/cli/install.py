@@ -11,7 +11,8 @@ import click
 
 from ..config import APP_NAME, HOST_NAME, Paths
 from ..install.browsers import BROWSERS
-from ..install.installer import InstallError, InstallPlan, apply_install, plan_install, uninstall
+from ..errors import InstallError
+from ..install.installer import InstallPlan, apply_install, plan_install, uninstall
 from ..install.launcher import launcher_path
 from ..install.machine import Machine
 from ..install.registry import system_registry
@@ -162,9 +163,3 @@ def doctor_command(as_json: bool, timeout: float) -> None:
         click.echo(click.style("All good." if green else f"{failures} problem(s) to fix.",
                                fg="green" if green else "red", bold=True))
     sys.exit(0 if green else 1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(install_command)
-    main.add_command(uninstall_command)
-    main.add_command(doctor_command)

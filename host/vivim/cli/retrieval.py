@@ -41,7 +41,3 @@ def reindex_command(force: bool, no_embed: bool) -> None:
         click.echo(f"{embedded} chunks embedded")
     finally:
         conn.close()
-
-
-def register(main: click.Group) -> None:
-    main.add_command(reindex_command)

@@ -80,17 +80,3 @@ def stats_command(as_json: bool) -> None:
     for provider, health in sorted(stats["adapter_health"].items()):
         state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
         click.echo(f"  capture on {provider}: {state}")
-
-
-@click.command("serve")
-def serve_command() -> None:
-    """Run the singletons headless (embedding, sync, web app) for an always-on machine."""
-    from ..serve import serve_forever
-
-    run(serve_forever())
-
-
-def register(main: click.Group) -> None:
-    main.add_command(search_command)
-    main.add_command(stats_command)
-    main.add_command(serve_command)

@@ -165,8 +165,3 @@ def keys_protect(remove: bool) -> None:
         raise click.ClickException(exc.message) from None
     click.echo("The key files are " + ("no longer passphrase-protected." if remove else
                                        f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."))
-
-
-def register(main: click.Group) -> None:
-    for command in (pair_command, devices_group, peers_group, backup_command, restore_command, keys_group):
-        main.add_command(command)

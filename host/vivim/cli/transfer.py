@@ -162,8 +162,3 @@ class _Bar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def register(main: click.Group) -> None:
-    main.add_command(import_command)
-    main.add_command(export_command)

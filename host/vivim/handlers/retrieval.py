@@ -9,28 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import msgspec
-
-from ..protocol import Provider, Search
+from ..protocol import ContextBuild, EmbedStatus, Search
 from ..runtime import Runtime
 from ..retrieval.filters import Filters
-from . import handles
 
 MAX_DRAFT_CHARS = 20_000
 MAX_TOKEN_BUDGET = 8_000
-
-
-class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
-    draft: str
-    conversation_id: int | None = None
-    provider: Provider | None = None
-    external_id: str | None = None
-    token_budget: int = 800
-    max_items: int = 6
-
-
-class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
-    pass
 
 
 async def query_vector(text: str) -> Any:
@@ -46,7 +30,6 @@ async def query_vector(text: str) -> Any:
     return await asyncio.to_thread(embedder.embed_query, text)
 
 
-@handles("search", Search)
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     from ..retrieval.search import search as run_search
 
@@ -57,7 +40,6 @@ async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     return await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
 
 
-@handles("context.build", ContextBuild)
 async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, Any]:
     from ..retrieval.prompt_context import build_context
 
@@ -72,7 +54,6 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
     )
 
 
-@handles("embed.status", EmbedStatus)
 async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]:
     from ..retrieval.embedding import get_embedder
     from ..retrieval.vectors import vector_counts

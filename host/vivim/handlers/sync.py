@@ -5,17 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import msgspec
-
+from ..protocol import SyncStatus
 from ..runtime import Runtime
-from . import handles
 
 
-class SyncStatus(msgspec.Struct, forbid_unknown_fields=False):
-    pass
-
-
-@handles("sync.status", SyncStatus)
 async def sync_status(runtime: Runtime, payload: SyncStatus) -> dict[str, Any]:
     from ..sync.control import devices
 

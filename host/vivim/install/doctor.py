@@ -23,7 +23,8 @@ from typing import Any
 from ..config import Paths
 from .browsers import detect_all
 from .discover import Found, discover, load_manifest
-from .installer import InstallError, read_receipt
+from ..errors import InstallError
+from .installer import read_receipt
 from .launcher import launcher_path
 from .machine import Machine
 from .manifests import CHROMIUM_ORIGIN, Registration, problems_with

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import HOST_NAME, private_file
-from ..errors import VivimError
+from ..errors import InstallError
 from .browsers import BROWSERS, CHROMIUM_FAMILY, MANIFEST_FILENAME, Detection, detect_all
 from .launcher import host_command, launcher_path, launcher_text
 from .machine import Machine
@@ -26,10 +26,6 @@ from .registry import Registry
 RECEIPT_FILENAME = "install.json"
 RECEIPT_VERSION = 1
 PROFILE_SUBDIR = "NativeMessagingHosts"
-
-
-class InstallError(VivimError):
-    code = "install_error"
 
 
 @dataclass(frozen=True)

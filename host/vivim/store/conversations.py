@@ -82,21 +82,3 @@ def get_conversation(conn: Any, conversation_id: int, *, include_html: bool = Fa
         (conversation_id,),
     ).fetchall()
     return {"conversation": conversation_dict(row), "messages": [message_dict(m) for m in messages]}
-
-
-def iter_conversation_ids(conn: Any, *, provider: str | None = None, since: float | None = None,
-                          external_id: str | None = None) -> list[int]:
-    where, params = ["deleted_at IS NULL"], []
-    if provider:
-        where.append("provider = ?")
-        params.append(provider)
-    if since is not None:
-        where.append("updated_at >= ?")
-        params.append(since)
-    if external_id:
-        where.append("(external_id = ? OR CAST(id AS TEXT) = ?)")
-        params.extend([external_id, external_id])
-    rows = conn.execute(
-        f"SELECT id FROM conversations WHERE {' AND '.join(where)} ORDER BY created_at, id", params
-    ).fetchall()
-    return [r[0] for r in rows]

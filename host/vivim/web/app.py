@@ -11,26 +11,13 @@ from aiohttp import web
 from ..errors import VivimError
 from ..runtime import Runtime
 from . import events, routes
+from .keys import RUNTIME, STATIC_DIR
 from .security import add_security_headers, make_security_middleware
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = Path(__file__).parent / "static"
 MAX_JSON_BODY = 1024 * 1024  # settings and the like; uploads stream and are not bound by this
-
-# VivimError code -> HTTP status. Anything not listed is a 500 (a bug; the log has it).
-STATUS_BY_CODE = {
-    "bad_request": 400,
-    "invalid_payload": 400,
-    "invalid_json": 400,
-    "import_format": 422,
-    "not_found": 404,
-    "unauthorized": 401,
-    "store_busy": 503,
-    "unavailable": 501,
-    "config_error": 409,
-    "sync_error": 502,
-}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,7 +27,7 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except VivimError as exc:
-        status = STATUS_BY_CODE.get(exc.code, 500)
+        status = exc.http_status
         if status == 500:
             log.error("%s %s failed: %s: %s", request.method, request.path, exc.code, exc.message)
         return web.json_response({"error": exc.to_dict()}, status=status)
@@ -64,16 +51,15 @@ def create_app(runtime: Runtime, token: str) -> web.Application:
     app = web.Application(
         middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
     )
-    app[routes.RUNTIME] = runtime
-    app[routes.ROUTES] = routes.load_protocol_routes()
-    app[routes.STATIC_DIR] = STATIC_DIR
+    app[RUNTIME] = runtime
+    app[STATIC_DIR] = STATIC_PATH
     app.on_response_prepare.append(add_security_headers)
     routes.add_routes(app)
-    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
+    app.router.add_static("/static/", STATIC_PATH, follow_symlinks=False, append_version=False)
     app.router.add_get("/favicon.svg", favicon)
     events.setup(app)
     return app
 
 
 async def favicon(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "icons" / "vivim.svg")
+    return web.FileResponse(STATIC_PATH / "icons" / "vivim.svg")

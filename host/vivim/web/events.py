@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 
 from ..runtime import Events
 from . import queries
-from .routes import RUNTIME
+from .keys import RUNTIME
 
 log = logging.getLogger(__name__)
 

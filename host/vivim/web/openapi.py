@@ -91,7 +91,7 @@ SCHEMAS: dict[str, Any] = {
         "by_model": {"type": "array", "items": _obj({"model": {"type": "string"}, "provider": {"type": "string"},
                                                      "messages": {"type": "integer"}})},
     }, ["conversations", "messages", "by_day", "by_model"]),
-    "Sync": _obj({"available": {"type": "boolean"}, "running": {"type": "boolean"}}),
+    "Sync": _obj({"running": {"type": "boolean"}}),
     "Devices": _obj({"devices": {"type": "array", "items": _obj()}, "peers": {"type": "array", "items": _obj()},
                      "sync": _ref("Sync")}, ["devices", "peers"]),
     "Settings": _obj({"settings": _obj()}, ["settings"]),
@@ -175,7 +175,6 @@ def build() -> dict[str, Any]:
                 }}}},
                 "responses": {"200": _json(_ref("ImportResult")),
                               "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),
-                              "501": _json(_ref("Error"), "Importing is not available in this build"),
                               **ERRORS},
             }},
             "/api/export": {"get": _get(

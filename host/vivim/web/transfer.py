@@ -9,7 +9,6 @@ fidelity, branches included, re-importable), JSON Lines, or a zipped Markdown fo
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import re
 import secrets
@@ -24,12 +23,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from ..config import private_file
 from ..errors import InvalidPayload
-from .routes import RUNTIME, Unavailable, json
+from .keys import RUNTIME, json
 from .params import ExportQuery, parse_query
 
 log = logging.getLogger(__name__)
 
-IMPORTER_MODULE = "vivim.importers"
 PROGRESS_INTERVAL = 0.25  # seconds between import.progress events
 UPLOAD_FIELD = "file"
 MAX_UPLOAD_BYTES = 4 * 1024**3
@@ -37,23 +35,9 @@ UPLOAD_CHUNK = 256 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def find_importer() -> Callable[..., Any] | None:
-    """`vivim.importers.import_path(store, path, *, provider, progress)`, if this build has it."""
-    try:
-        module = importlib.import_module(IMPORTER_MODULE)
-    except ImportError:
-        return None
-    fn = getattr(module, "import_path", None)
-    return fn if callable(fn) else None
-
-
 async def import_upload(request: web.Request) -> web.Response:
-    importer = find_importer()
-    if importer is None:
-        raise Unavailable(
-            "importing export files is not available in this VIVIM build yet (vivim.importers is missing); "
-            "nothing was uploaded"
-        )
+    from ..importers import import_path
+
     runtime = request.app[RUNTIME]
     hub_publish = _publisher(request.app)
     try:
@@ -64,7 +48,7 @@ async def import_upload(request: web.Request) -> web.Response:
     hub_publish("import.progress", stage="uploaded", bytes=size, filename=filename)
     started = time.monotonic()
     # The import finishes (and its upload is removed) even if the page goes away meanwhile.
-    job = asyncio.ensure_future(_run_importer(importer, runtime, path, provider, hub_publish))
+    job = asyncio.ensure_future(_run_importer(import_path, runtime, path, provider, hub_publish))
     job.add_done_callback(lambda done: _finished(done, path))
     summary = await asyncio.shield(job)
     result = {"filename": filename, "bytes": size, "seconds": round(time.monotonic() - started, 3),

@@ -15,11 +15,11 @@ export async function devicesView(main) {
   }
   const sync = d.sync || {};
   const facts = [
-    ["Sync", !sync.available ? "not available in this build yet" : sync.running ? "running" : "not running",
+    ["Sync", sync.running ? "running" : "not running",
      sync.error ? "bad" : sync.running ? "ok" : ""],
     sync.peer_id ? ["This device", sync.peer_id] : null,
     sync.addrs && sync.addrs.length ? ["Listening on", sync.addrs.join("  ")] : null,
-    Array.isArray(sync.connected) && sync.available ? ["Connected peers", String(sync.connected.length)] : null,
+    Array.isArray(sync.connected) ? ["Connected peers", String(sync.connected.length)] : null,
     typeof sync.pending_conversations === "number" ? ["Waiting to sync", `${sync.pending_conversations} conversations`] : null,
     sync.error ? ["Problem", sync.error, "bad"] : null,
   ].filter(Boolean);
