@@ -7,11 +7,12 @@ host's start-up path; handlers receive typed objects and never see raw dicts.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
 from .errors import InvalidPayload, ProtocolError, UnsupportedVersion, VivimError
+from .providers import KEYS as PROVIDER_KEYS
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -37,7 +38,10 @@ ERROR_CODES: dict[str, str] = {
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
-Provider = Literal["chatgpt", "claude", "gemini"]
+if TYPE_CHECKING:  # a Literal built from the registry is checked at run time (msgspec), not by mypy
+    Provider = str
+else:
+    Provider = Literal[PROVIDER_KEYS]
 Role = Literal["user", "assistant", "tool", "system"]
 TurnStatus = Literal["complete", "streaming"]
 Source = Literal["capture", "import", "sync"]

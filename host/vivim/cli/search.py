@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from .. import providers
+
 from ._common import echo_json, run, with_store
 
 
@@ -18,7 +20,7 @@ def _highlight(snippet: str) -> str:
 
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
+@click.option("--provider", type=click.Choice(providers.KEYS))
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
 @click.option("--fulltext", is_flag=True, help="Words only: skip loading the embedding model (~1 s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")

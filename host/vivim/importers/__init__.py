@@ -93,13 +93,13 @@ async def import_path(store: Any, path: Path | str, *, provider: str | None = No
 
 async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: ImportSummary,
                        progress: Progress) -> None:
+    import importlib
     import zipfile
 
     import ijson
 
-    from . import chatgpt, claude, gemini, gemini_html, vivim_json
+    from . import gemini, gemini_html, vivim_json
 
-    parsers = {"chatgpt": chatgpt.parse, "claude": claude.parse, "gemini": gemini.parse, "vivim": vivim_json.parse}
     progress.start_file(export, _size(export))
     read = 0
     try:
@@ -110,7 +110,9 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
                 payloads: Iterator[CaptureUpsert] = gemini.parse(gemini_html.iter_entries(text), summary.skipped)
             else:
                 prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
-                payloads = parsers[export.format or ""](iter_array(handle, prefix), summary.skipped)
+                # a provider's JSON format is read by the importer module of the same name
+                module = importlib.import_module(f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}")
+                payloads = module.parse(iter_array(handle, prefix), summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)

@@ -16,6 +16,7 @@ from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from .common import Malformed, SkipLog, markdown_to_text
 
 CONVERSATION_URL = "https://chatgpt.com/c/{id}"
+ITEM_KEYS = ("mapping",)  # a key only ChatGPT's conversations.json items have
 ROLES = {"user": "user", "assistant": "assistant", "tool": "tool"}
 # Content that is not part of the visible conversation (custom instructions, memory).
 CONTEXT_TYPES = frozenset({"user_editable_context", "model_editable_context"})

@@ -22,6 +22,7 @@ from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://claude.ai/chat/{id}"
+ITEM_KEYS = ("chat_messages",)  # a key only Claude's conversations.json items have
 # Claude's parent of a conversation's first message.
 ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
 ROLES = {"human": "user", "user": "user", "assistant": "assistant"}

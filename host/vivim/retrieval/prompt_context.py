@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..providers import display_name
 from .filters import Filters
 from .search import chunk_details, keyword_ranking, reciprocal_rank_fusion
 from .words import informative_words
@@ -35,7 +36,6 @@ RECENCY_WEIGHT = 0.3
 RECENCY_HALF_LIFE_DAYS = 90.0
 MIN_ITEM_TOKENS = 24  # a source cut shorter than this is not worth its header
 HEADER = "Relevant context from my earlier AI conversations (via VIVIM):"
-PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "gemini": "Gemini"}
 
 
 @dataclass
@@ -163,7 +163,7 @@ def _conversation_facts(conn: Any, conversation_ids: set[int]) -> dict[int, dict
 
 def source_line(index: int, conversation: dict[str, Any], created_at: float) -> str:
     title = (conversation.get("title") or "Untitled conversation").strip()
-    provider = PROVIDER_NAMES.get(conversation["provider"], conversation["provider"])
+    provider = display_name(conversation["provider"])
     date = time.strftime("%Y-%m-%d", time.gmtime(created_at))
     return f'[{index}] "{title}" ({provider}, {date})'
 

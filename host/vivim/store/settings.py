@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from ..errors import InvalidPayload
+from ..providers import KEYS
 
 DEFAULTS: dict[str, Any] = {
-    "capture.chatgpt": True,
-    "capture.claude": True,
-    "capture.gemini": True,
+    **{f"capture.{key}": True for key in KEYS},
     "context.token_budget": 1200,
     "context.max_items": 8,
     "search.limit": 20,

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
+from ..providers import KEYS
 from .params import (
     ConversationsQuery, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema, query_parameters,
 )
@@ -171,7 +172,7 @@ def build() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"},
-                                   "provider": {"type": "string", "enum": ["chatgpt", "claude", "gemini"]}},
+                                   "provider": {"type": "string", "enum": list(KEYS)}},
                 }}}},
                 "responses": {"200": _json(_ref("ImportResult")),
                               "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),

@@ -21,6 +21,7 @@ import msgspec
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .. import providers
 from ..config import private_file
 from ..errors import InvalidPayload
 from .keys import RUNTIME, json
@@ -81,8 +82,8 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
             raise InvalidPayload(f"the upload has no '{UPLOAD_FIELD}' field")
         if part.name == "provider":
             provider = (await part.text()).strip() or None
-            if provider not in (None, "chatgpt", "claude", "gemini"):
-                raise InvalidPayload("provider must be chatgpt, claude or gemini")
+            if provider is not None and provider not in providers.KEYS:
+                raise InvalidPayload(f"provider must be one of {', '.join(providers.KEYS)}")
             continue
         if part.name != UPLOAD_FIELD:
             await part.release()
