@@ -68,7 +68,6 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
         value = check()
         if value:
             return value
-        last = value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {value!r}")
 

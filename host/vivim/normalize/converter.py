@@ -168,7 +168,7 @@ class TurnConverter(MarkdownConverter):
         if unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
             return f"{prefix}<{href}>{suffix}"
         title = el.get("title")
-        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"{prefix}[{text}]({_encode_url(href)}{title_part}){suffix}"
 
     def convert_img(self, el, text, parent_tags):  # noqa: ANN001
@@ -182,7 +182,7 @@ class TurnConverter(MarkdownConverter):
             return alt and escape_inline(alt)
         alt = escape_inline(alt).replace("[", "\\[").replace("]", "\\]")
         title = el.get("title")
-        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"![{alt}]({_encode_url(src)}{title_part})"
 
     def convert_video(self, el, text, parent_tags):  # noqa: ANN001

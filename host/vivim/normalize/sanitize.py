@@ -192,9 +192,9 @@ def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH,
         text: list[str] = []
 
         def flush() -> None:
-            if text:
-                flat.append(NavigableString("".join(text)))
-                text.clear()
+            if text:  # noqa: B023 - flush() runs within this iteration
+                flat.append(NavigableString("".join(text)))  # noqa: B023
+                text.clear()  # noqa: B023
 
         walk: list = [root]
         while walk:

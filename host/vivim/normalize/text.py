@@ -16,7 +16,7 @@ The walk is iterative: arbitrarily deep markup cannot exhaust Python's stack.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from .rendering import BLOCK, PREFORMATTED, is_not_rendered, preserves_whitespace
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # bs4 is imported lazily: the host's cold start must not pay 
     from bs4 import Tag
 
 _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
-_Item = Union[str, int, tuple]  # collapsible text, a required line-break count, or ("pre", text)
+_Item = str | int | tuple  # collapsible text, a required line-break count, or ("pre", text)
 
 
 def inner_text(node: "Tag | str | None") -> str:

@@ -212,7 +212,7 @@ def load_in_background() -> None:
         def load() -> None:
             try:
                 embedder.ensure_loaded()
-            except Exception:
+            except Exception:  # noqa: BLE001 - recorded in embedder.error and logged
                 pass  # recorded in embedder.error and logged
 
         _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)

@@ -2,7 +2,7 @@
 
 Many Pythons (this machine's, most macOS builds) ship a sqlite3 that cannot load extensions,
 and sqlite-vec is an extension. sqlean.py is a drop-in sqlite3 with a current SQLite, FTS5
-and extension loading on Linux, macOS and Windows; we hand its connections to aiosqlite.
+and extension loading on Linux, macOS and Windows; the Store runs its connection on one thread.
 
 Several processes may share one database (two browsers each start a host, plus `vivim serve`),
 so every connection uses WAL, a busy timeout, and writers take the lock up front

@@ -126,7 +126,7 @@ def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
     try:
         parsed = multiaddr.Multiaddr(addr)
         peer_id = parsed.value_for_protocol("p2p")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - multiaddr raises many kinds; all mean a bad address
         raise ConfigError(f"not a multiaddr with a /p2p/<peer id> part: {addr} ({exc})") from None
     conn.execute(
         "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"

@@ -264,7 +264,7 @@ class SyncNode:
                 await self.host.connect(info)
                 stream = await self.host.new_stream(info.peer_id, [protocol])
                 await self.bridge.wait(self.engine.store.write(
-                    lambda c: c.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (time.time(), addr))))
+                    lambda c: c.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (time.time(), addr))))  # noqa: B023 - awaited here
                 return stream
             except Exception as exc:
                 self.last_error = f"{addr}: {exc}"

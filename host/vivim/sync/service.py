@@ -152,7 +152,7 @@ class SyncService:
             await self.bridge.stop()
         try:
             await self.runtime.store.write(_publish, {"addrs": None, "pid": None})
-        except Exception:
+        except Exception:  # noqa: BLE001 - best effort on the way out
             pass
 
 

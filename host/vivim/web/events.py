@@ -68,7 +68,7 @@ async def _watch_store(app: web.Application) -> None:
             continue
         try:
             version, backlog = await app[RUNTIME].store.read(queries.data_version)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the watcher must outlive a bad read
             log.debug("store watch failed: %s", exc)
             continue
         if last is not None:

@@ -98,7 +98,7 @@ async def embedding_status(request: web.Request) -> dict[str, Any]:
     """The retrieval area's `embed.status` (model loaded? backlog?); its trouble must not break the page."""
     try:
         return await call(request, "embed.status", {})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown on the page instead
         log.warning("embed.status failed: %s", exc)
         return {"error": str(exc)}
 
@@ -107,7 +107,7 @@ async def sync_status(request: web.Request) -> dict[str, Any]:
     """The sync area's `sync.status`; sync trouble must not break the page."""
     try:
         return await call(request, "sync.status", {})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown on the page instead
         log.warning("sync.status failed: %s", exc)
         return {"running": False, "error": str(exc)}
 
