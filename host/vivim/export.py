@@ -53,7 +53,8 @@ class ExportSummary:
 
 
 def conversation_ids(conn: Any, selection: ExportFilter) -> list[int]:
-    where, params = ["c.deleted_at IS NULL"], []
+    where: list[str] = ["c.deleted_at IS NULL"]
+    params: list[Any] = []
     if selection.provider:
         where.append("c.provider = ?")
         params.append(selection.provider)

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # any stray print() now lands in stderr, not in the channel
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         msvcrt.setmode(stdin.fileno(), os.O_BINARY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any, Literal
 
 import click
 
@@ -29,7 +30,7 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     from ..handlers.retrieval import search as search_handler
     from ..protocol import Search
 
-    async def go() -> dict:
+    async def go() -> dict[str, Any]:
         from ..config import Paths
         from ..runtime import Runtime
 
@@ -40,7 +41,7 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
             await asyncio.to_thread(get_embedder().ensure_loaded)
         runtime = await Runtime.open(Paths.default())
         try:
-            mode = "fulltext" if fulltext else "hybrid"
+            mode: Literal["fulltext", "hybrid"] = "fulltext" if fulltext else "hybrid"
             return await search_handler(
                 runtime, Search(query=" ".join(query), provider=provider, limit=limit, mode=mode)
             )

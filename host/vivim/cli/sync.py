@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..config import Paths
+from ..errors import CryptoError
 from ._common import echo_json, run, with_store
 
 
@@ -161,7 +162,7 @@ def keys_protect(remove: bool) -> None:
     new = None if remove else click.prompt("New passphrase", hide_input=True, confirmation_prompt=True)
     try:
         crypto.protect_keys(keys, new, old)
-    except crypto.CryptoError as exc:
+    except CryptoError as exc:
         raise click.ClickException(exc.message) from None
     click.echo("The key files are " + ("no longer passphrase-protected." if remove else
                                        f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."))

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from .. import providers
+from ..importers import Progress
 
 from ._common import run
 
@@ -124,7 +125,7 @@ async def _with_store(fn: Any) -> Any:
         await store.close()
 
 
-class _Bar:
+class _Bar(Progress):
     """A tqdm bar on stderr over the bytes read, with conversations, messages and messages/s."""
 
     def __init__(self, enabled: bool) -> None:

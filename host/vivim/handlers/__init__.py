@@ -28,7 +28,7 @@ Handler = Callable[[Runtime, Any], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class Route:
-    type: str
+    message: str
     payload: type[msgspec.Struct]
     handler: Handler
 
@@ -44,7 +44,7 @@ async def hello(runtime: Runtime, payload: Hello) -> dict[str, Any]:
 
 
 ROUTES: dict[str, Route] = {
-    route.type: route
+    route.message: route
     for route in (
         Route("hello", Hello, hello),
         Route("capture.upsert", CaptureUpsert, capture.capture_upsert),

@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
@@ -112,7 +112,7 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
                 prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
                 # a provider's JSON format is read by the importer module of the same name
                 module = importlib.import_module(f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}")
-                payloads = module.parse(iter_array(handle, prefix), summary.skipped)
+                payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)

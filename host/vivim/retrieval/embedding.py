@@ -77,11 +77,11 @@ class Embedder:
 
     def ensure_loaded(self) -> None:
         """Load the model once (blocking: call it in a thread from async code)."""
-        if self._model is not None:
+        if self.loaded:
             return
         with self._lock:
-            if self._model is not None:
-                return
+            if self.loaded:  # another thread loaded it while this one waited
+                return  # type: ignore[unreachable]  # mypy narrows the property as if no thread could
             started = time.perf_counter()
             try:
                 self._model = _load(self._threads)

@@ -6,7 +6,9 @@ from typing import Any
 
 
 def get_stats(conn: Any) -> dict[str, Any]:
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    def one(sql: str) -> Any:
+        return conn.execute(sql).fetchone()[0]
+
     by_provider = {
         row[0]: {"conversations": row[1], "messages": row[2]}
         for row in conn.execute(

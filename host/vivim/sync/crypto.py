@@ -287,6 +287,7 @@ def decrypt_backup(blob: bytes, *, vault: VaultKeys | None = None, passphrase: s
         raise CryptoError("this is not a VIVIM backup file")
     header_line, _, ciphertext = blob[len(BACKUP_MAGIC):].partition(b"\n")
     header = json.loads(header_line)
+    key: bytes | None
     if header.get("kdf") == "argon2id":
         if not passphrase:
             raise CryptoError("this backup was made with a passphrase; give it with --passphrase")

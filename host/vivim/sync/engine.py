@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from . import crypto
+from ..errors import CryptoError
 from ..store import Store
 from . import entries
 from .documents import DocSet, Export, apply_remote, export_conversation
@@ -215,7 +216,7 @@ class SyncEngine:
                 return "gap"  # its key-rotation entry has not arrived yet
             try:
                 doc_id, update = msgspec.msgpack.decode(self.vault.decrypt(entry.key_id, entry.body))
-            except crypto.CryptoError as exc:
+            except CryptoError as exc:
                 raise entries.Rejected(f"{entry.origin}#{entry.seq}: {exc.message}") from None
             updates.append((doc_id, update))
         elif entry.kind == "member":
@@ -239,7 +240,7 @@ class SyncEngine:
 
     # ---- membership -----------------------------------------------------------------------------
 
-    async def add_device(self, record: entries.MemberRecord, others: list[entries.MemberRecord] = ()) -> None:
+    async def add_device(self, record: entries.MemberRecord, others: Sequence[entries.MemberRecord] = ()) -> None:
         """Record a newly paired device (and, for a joining device, the vault's existing members),
         announce it to the vault, and mark the whole store for export."""
 
@@ -296,6 +297,7 @@ class SyncEngine:
             self._append_member(conn, record)
             if new_key is None:
                 return False
+            assert new_key.current is not None  # a fresh key set always has a current key
             key = new_key.keys[new_key.current]
             sealed = {d.peer_id: crypto.seal_to(d.box_pub, key) for d in known.values()
                       if d.peer_id != peer_id and d.status in ("self", "paired") and not d.blind}
@@ -307,7 +309,7 @@ class SyncEngine:
 
         async with self.lock:
             rotated = await self._guarded(revoke)
-        if rotated and new_key is not None:
+        if rotated and new_key is not None and new_key.current is not None:
             self.vault.add(new_key.keys[new_key.current], make_current=True)
             crypto.save_vault(self.keys_dir, self.vault)
         self._notify()

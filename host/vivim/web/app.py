@@ -49,7 +49,9 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
 def create_app(runtime: Runtime, token: str) -> web.Application:
     """The whole web app for one runtime; `token` is the secret every request must carry."""
     app = web.Application(
-        middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
+        # aiohttp types a middleware as a Protocol that async functions only match structurally
+        middlewares=[make_security_middleware(token), errors_as_json],  # type: ignore[list-item]
+        client_max_size=MAX_JSON_BODY,
     )
     app[RUNTIME] = runtime
     app[STATIC_DIR] = STATIC_PATH

@@ -44,7 +44,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for ws in list(app[CLIENTS]):
+    clients: set[web.WebSocketResponse] = app[CLIENTS]
+    for ws in list(clients):
         await ws.close(code=1001, message=b"server shutting down")
 
 

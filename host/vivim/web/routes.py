@@ -34,7 +34,7 @@ async def call(request: web.Request, message_type: str, payload: dict[str, Any])
     """The protocol message `message_type`, answered by its handler, as plain JSON data."""
     route = ROUTES[message_type]
     try:
-        parsed = msgspec.convert(payload, route.payload)
+        parsed: msgspec.Struct = msgspec.convert(payload, route.payload)
     except msgspec.ValidationError as exc:
         raise InvalidPayload(f"invalid parameters: {exc}") from None
     return msgspec.to_builtins(await route.handler(request.app[RUNTIME], parsed))

@@ -15,10 +15,10 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 import msgspec
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import providers
@@ -80,6 +80,8 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
         part = await reader.next()
         if part is None:
             raise InvalidPayload(f"the upload has no '{UPLOAD_FIELD}' field")
+        if not isinstance(part, BodyPartReader):
+            raise InvalidPayload("a multipart upload inside the upload is not supported")
         if part.name == "provider":
             provider = (await part.text()).strip() or None
             if provider is not None and provider not in providers.KEYS:
@@ -127,13 +129,14 @@ async def _run_importer(importer: Callable[..., Any], runtime: Any, path: Path, 
     return summary.as_dict() if hasattr(summary, "as_dict") else summary
 
 
-def _event_progress(publish: Callable[..., None]) -> Any:
+def _event_progress(publish: Callable[..., object]) -> Any:
     """The importers' Progress, reported as `import.progress` events (a few per second at most)."""
     from ..importers import Progress
 
     class EventProgress(Progress):
         def __init__(self) -> None:
-            self.file, self.total, self.read = "", None, 0
+            self.file, self.read = "", 0
+            self.total: int | None = None
             self.conversations = self.messages = 0
             self.last = 0.0
 
@@ -181,7 +184,7 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     writer = export.export_json if q.format == "json" else export.export_jsonl
     out = _QueueText()
-    task = asyncio.create_task(writer(store, out, selection))
+    task = asyncio.create_task(writer(store, cast(TextIO, out), selection))
     try:
         while not (task.done() and out.queue.empty()):
             getter = asyncio.create_task(out.queue.get())
