@@ -263,8 +263,7 @@ class SyncNode:
                 info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
                 await self.host.connect(info)
                 stream = await self.host.new_stream(info.peer_id, [protocol])
-                await self.bridge.wait(self.engine.store.write(
-                    lambda c: c.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (time.time(), addr))))  # noqa: B023 - awaited here
+                await self.bridge.wait(self.engine.store.write(_mark_reached, addr, time.time()))
                 return stream
             except Exception as exc:
                 self.last_error = f"{addr}: {exc}"
@@ -393,3 +392,7 @@ def _expand_wildcards(addrs: list[str]) -> list[str]:
         ips.sort(key=lambda ip: ip.startswith("127."))  # LAN addresses first
         out.extend(addr.replace("/ip4/0.0.0.0/", f"/ip4/{ip}/") for ip in ips)
     return out
+
+
+def _mark_reached(conn: Any, addr: str, when: float) -> None:
+    conn.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (when, addr))
