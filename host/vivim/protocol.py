@@ -112,6 +112,26 @@ class ConversationGet(msgspec.Struct, forbid_unknown_fields=False):
     include_html: bool = False
 
 
+class ConversationRename(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    title: str | None  # None clears the title
+
+
+class ConversationTag(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class ConversationPin(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    pinned: bool = True
+
+
+class ConversationDelete(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+
+
 class Search(msgspec.Struct, forbid_unknown_fields=False):
     query: str
     limit: int = 20

@@ -379,3 +379,25 @@ async def test_the_openapi_document_lists_every_endpoint(client: Any, auth: dict
 async def test_status_reports_version_and_services(client: Any, auth: dict[str, str]) -> None:
     status = await get_json(client, "/api/status", auth)
     assert status["version"] and status["services"] == [] and status["singleton"] is True
+
+
+async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(client: Any, auth: dict[str, str],
+                                                                              runtime: Any) -> None:
+    page = await get_json(client, "/api/conversations", auth)
+    conversation_id = page["items"][0]["id"]
+    url = f"/api/conversations/{conversation_id}"
+    response = await client.patch(url, headers=auth, json={"title": "Mine now", "pinned": True,
+                                                           "add_tags": ["work", "later"]})
+    assert response.status == 200, await response.text()
+    edited = await response.json()
+    assert (edited["title"], edited["pinned"], edited["tags"]) == ("Mine now", True, ["later", "work"])
+    response = await client.patch(url, headers=auth, json={"remove_tags": ["later"], "pinned": False})
+    assert ((await response.json())["tags"], (await response.json())["pinned"]) == (["work"], False)
+    assert (await get_json(client, url, auth))["conversation"]["title"] == "Mine now"
+    too_long = await client.patch(url, headers=auth, json={"title": "x" * 501})
+    assert too_long.status == 400
+    response = await client.delete(url, headers=auth)
+    assert response.status == 200 and (await response.json()) == {"id": conversation_id, "deleted": True}
+    listed = await get_json(client, "/api/conversations", auth)
+    assert conversation_id not in [c["id"] for c in listed["items"]]
+    assert (await client.delete("/api/conversations/999999", headers=auth)).status == 404

@@ -1,6 +1,6 @@
 """The `vivim` command line: a thin layer of click commands over the library.
 
-One module per area (install, search, import/export, sync, web, the host processes); COMMANDS
+One module per area (install, search, editing the library, import/export, sync, web, the host processes); COMMANDS
 below is the one list of top-level commands, and docs/cli.md documents each of them (a test
 compares it with `--help`). Commands only parse arguments and call library functions that tests
 call directly.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import host, install, retrieval, search, sync, transfer, web
+from . import host, install, library, retrieval, search, sync, transfer, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +26,7 @@ def main() -> None:
 COMMANDS: tuple[click.Command, ...] = (
     install.install_command, install.uninstall_command, install.doctor_command,
     search.search_command, search.stats_command,
+    library.conversation_group,
     transfer.import_command, transfer.export_command,
     retrieval.reindex_command,
     host.serve_command, host.host_command,

@@ -17,8 +17,9 @@ import msgspec
 
 from .. import __version__
 from ..protocol import (
-    PROTOCOL_VERSION, AdapterHealth, CaptureUpsert, ContextBuild, ConversationGet, ConversationList,
-    EmbedStatus, Hello, Search, SettingsGet, SettingsSet, Stats, SyncStatus, WebUrl,
+    PROTOCOL_VERSION, AdapterHealth, CaptureUpsert, ContextBuild, ConversationDelete, ConversationGet,
+    ConversationList, ConversationPin, ConversationRename, ConversationTag, EmbedStatus, Hello, Search,
+    SettingsGet, SettingsSet, Stats, SyncStatus, WebUrl,
 )
 from ..runtime import Runtime
 from . import capture, library, retrieval, settings, sync, web
@@ -51,6 +52,10 @@ ROUTES: dict[str, Route] = {
         Route("adapter.health", AdapterHealth, capture.adapter_health),
         Route("conversation.list", ConversationList, library.conversation_list),
         Route("conversation.get", ConversationGet, library.conversation_get),
+        Route("conversation.rename", ConversationRename, library.conversation_rename),
+        Route("conversation.tag", ConversationTag, library.conversation_tag),
+        Route("conversation.pin", ConversationPin, library.conversation_pin),
+        Route("conversation.delete", ConversationDelete, library.conversation_delete),
         Route("stats", Stats, library.get_stats),
         Route("settings.get", SettingsGet, settings.settings_get),
         Route("settings.set", SettingsSet, settings.settings_set),

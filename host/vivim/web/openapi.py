@@ -13,7 +13,8 @@ from aiohttp import web
 from .. import __version__
 from ..providers import KEYS
 from .params import (
-    ConversationsQuery, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema, query_parameters,
+    ConversationPatch, ConversationsQuery, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema,
+    query_parameters,
 )
 
 OPENAPI_VERSION = "3.0.3"
@@ -52,6 +53,7 @@ SCHEMAS: dict[str, Any] = {
         "title": NULLABLE_STR, "url": NULLABLE_STR, "model": NULLABLE_STR, "source": {"type": "string"},
         "created_at": {"type": "number"}, "updated_at": {"type": "number"},
         "message_count": {"type": "integer"},
+        "tags": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "boolean"},
     }, ["id", "provider", "external_id"]),
     "Message": _obj({
         "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
@@ -106,6 +108,10 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+ID_PARAM = [{"name": "id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}]
+
+
 def _get(summary: str, params: type | None, response: dict[str, Any], *, extra: dict[str, Any] | None = None,
          path_params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {"200": response, **ERRORS}}
@@ -149,7 +155,22 @@ def build() -> dict[str, Any]:
                               "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}],
                 extra={"responses": {"200": _json(_ref("ConversationThread")),
                                      "404": _json(_ref("Error"), "No such conversation"), **ERRORS}},
-            )},
+            ),
+                "patch": {
+                    "summary": "Rename, pin or tag a conversation (synced to your other devices)",
+                    "parameters": ID_PARAM,
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": body_schema(ConversationPatch)}}},
+                    "responses": {"200": _json(_ref("Conversation")),
+                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                },
+                "delete": {
+                    "summary": "Delete a conversation's messages everywhere (a tombstone stays, so the deletion syncs)",
+                    "parameters": ID_PARAM,
+                    "responses": {"200": _json(_obj({"id": {"type": "integer"}, "deleted": {"type": "boolean"}})),
+                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                },
+            },
             "/api/search": {"get": _get(
                 "Search everything captured; results grouped by conversation", SearchQuery,
                 _json(_ref("SearchResults")))},

@@ -21,7 +21,7 @@ from ..handlers import ROUTES
 from . import events, openapi, queries, transfer
 from .keys import RUNTIME, STATIC_DIR, STATS_CACHE, json
 from .params import (
-    MAX_ID, ConversationsQuery, SearchQuery, SettingsPatch, StatsQuery, parse_body, parse_query,
+    MAX_ID, ConversationPatch, ConversationsQuery, SearchQuery, SettingsPatch, StatsQuery, parse_body, parse_query,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,32 @@ async def get_conversation(request: web.Request) -> web.Response:
     result = await call(request, "conversation.get", {"id": conversation_id})
     result.update(queries.annotate_threads(result["messages"]))
     return json(result)
+
+
+def _conversation_id(request: web.Request) -> int:
+    conversation_id = int(request.match_info["id"])
+    if not 1 <= conversation_id <= MAX_ID:
+        raise NotFound("no such conversation", details={"id": conversation_id})
+    return conversation_id
+
+
+async def patch_conversation(request: web.Request) -> web.Response:
+    """Rename, pin and tag through the protocol's conversation.* messages; answers the conversation."""
+    conversation_id = _conversation_id(request)
+    body = parse_body(await request.read(), ConversationPatch)
+    if body.title is not None:
+        await call(request, "conversation.rename", {"id": conversation_id, "title": body.title})
+    if body.pinned is not None:
+        await call(request, "conversation.pin", {"id": conversation_id, "pinned": body.pinned})
+    if body.add_tags or body.remove_tags:
+        await call(request, "conversation.tag", {"id": conversation_id, "add": body.add_tags,
+                                                 "remove": body.remove_tags})
+    result = await call(request, "conversation.get", {"id": conversation_id})
+    return json(result["conversation"])
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    return json(await call(request, "conversation.delete", {"id": _conversation_id(request)}))
 
 
 async def search(request: web.Request) -> web.Response:
@@ -142,6 +168,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/status", status)
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get(r"/api/conversations/{id:\d{1,30}}", get_conversation)
+    app.router.add_patch(r"/api/conversations/{id:\d{1,30}}", patch_conversation)
+    app.router.add_delete(r"/api/conversations/{id:\d{1,30}}", delete_conversation)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/stats", stats)
     app.router.add_get("/api/devices", devices)
