@@ -26,7 +26,7 @@ EXTENSION_DIR = REPO / "extension"
 SITE_FIXTURES = REPO / "tests" / "fixtures" / "sites"
 CHROMIUM = Path(os.environ.get("VIVIM_CHROMIUM", "/usr/lib/chromium/chromium"))
 
-# Measured on Debian's Chromium 156 (issue 3): new headless runs extensions with these.
+# Measured on Debian's Chromium 156: new headless runs extensions with these.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
