@@ -16,6 +16,7 @@ from ..protocol import (
 from ..runtime import Runtime
 from ..store import conversations, stats
 from ..sync import library
+from ..store.connection import Connection
 
 
 async def conversation_list(runtime: Runtime, payload: ConversationList) -> dict[str, Any]:
@@ -27,7 +28,7 @@ async def conversation_list(runtime: Runtime, payload: ConversationList) -> dict
 
 
 async def conversation_get(runtime: Runtime, payload: ConversationGet) -> dict[str, Any]:
-    def read(c: Any) -> dict[str, Any]:
+    def read(c: Connection) -> dict[str, Any]:
         cid = conversations.find_conversation_id(
             c, id=payload.id, provider=payload.provider, external_id=payload.external_id
         )
@@ -61,7 +62,7 @@ async def conversation_tag(runtime: Runtime, payload: ConversationTag) -> dict[s
     if any(len(t) > MAX_TAG for t in add):
         raise InvalidPayload(f"a tag is at most {MAX_TAG} characters")
 
-    def edit(conn: Any) -> list[str]:
+    def edit(conn: Connection) -> list[str]:
         for tag in add:
             library.add_tag(conn, payload.id, tag)
         for tag in payload.remove:

@@ -7,12 +7,13 @@ from typing import Any
 
 from ..protocol import SyncStatus
 from ..runtime import Runtime
+from ..store.connection import Connection
 
 
 async def sync_status(runtime: Runtime, payload: SyncStatus) -> dict[str, Any]:
     from ..sync.control import devices
 
-    def read(conn: Any) -> dict[str, Any]:
+    def read(conn: Connection) -> dict[str, Any]:
         state = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM sync_state").fetchall()}
         entries = conn.execute("SELECT COUNT(*) FROM sync_log").fetchone()[0]
         pending = conn.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]

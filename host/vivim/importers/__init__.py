@@ -25,6 +25,7 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from .common import SkipLog
 from .reader import ExportFile, find_export_files, iter_array
+from ..store.connection import Connection
 
 __all__ = ["ImportSummary", "Progress", "import_path", "find_export_files", "ExportFile"]
 
@@ -148,7 +149,7 @@ class _CountingReader:
         return data
 
 
-def _upsert_many(conn: Any, payloads: list[CaptureUpsert]) -> list[Any]:
+def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
 
     return [upsert_capture(conn, payload) for payload in payloads]

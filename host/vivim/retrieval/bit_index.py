@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..providers import PROVIDERS
+from ..store.connection import Connection
 
 if TYPE_CHECKING:
     from .filters import Filters
@@ -153,7 +154,7 @@ class BitIndex:
         parts = self.parts
         return sum(len(p.ids) for p in parts) if parts else 0
 
-    def refresh(self, conn: Any) -> tuple[Snapshot, ...] | None:
+    def refresh(self, conn: Connection) -> tuple[Snapshot, ...] | None:
         """The current parts after appending new vectors; starts (re)loads as needed.
 
         New vectors are kept as small extra parts (copying a 1M-row base on every capture would
@@ -180,7 +181,7 @@ class BitIndex:
             self._reload_in_background()
         return parts
 
-    def candidates(self, conn: Any, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
+    def candidates(self, conn: Connection, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
         parts = self.refresh(conn)
         if parts is None:
             return None
@@ -230,7 +231,7 @@ def _filtered_rows(s: Snapshot, filters: "Filters | None") -> np.ndarray | None:
 _small_until: dict[str, float] = {}
 
 
-def index_for(conn: Any) -> BitIndex | None:
+def index_for(conn: Connection) -> BitIndex | None:
     """The process's in-memory index for this database, if the library is big enough to need one."""
     row = conn.execute("PRAGMA database_list").fetchone()
     path = row[2] if row else ""

@@ -24,6 +24,7 @@ from ..providers import display_name
 from .filters import Filters
 from .search import chunk_details, keyword_ranking, reciprocal_rank_fusion
 from .words import informative_words
+from ..store.connection import Connection
 
 DEFAULT_TOKEN_BUDGET = 800
 DEFAULT_MAX_ITEMS = 6
@@ -47,7 +48,7 @@ class Candidate:
     vector: Any = None
 
 
-def current_conversation(conn: Any, conversation_id: int | None, provider: str | None,
+def current_conversation(conn: Connection, conversation_id: int | None, provider: str | None,
                          external_id: str | None) -> int | None:
     if conversation_id is not None:
         return conversation_id
@@ -59,7 +60,7 @@ def current_conversation(conn: Any, conversation_id: int | None, provider: str |
     return None
 
 
-def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
     from .vectors import knn, load_embeddings
 
     draft_words = informative_words(draft)
@@ -150,7 +151,7 @@ def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[
     return chosen
 
 
-def _conversation_facts(conn: Any, conversation_ids: set[int]) -> dict[int, dict[str, Any]]:
+def _conversation_facts(conn: Connection, conversation_ids: set[int]) -> dict[int, dict[str, Any]]:
     if not conversation_ids:
         return {}
     marks = ",".join("?" * len(conversation_ids))
@@ -172,7 +173,7 @@ def _clean(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip())
 
 
-def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
+def build_context(conn: Connection, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
                   provider: str | None = None, external_id: str | None = None,
                   token_budget: int = DEFAULT_TOKEN_BUDGET, max_items: int = DEFAULT_MAX_ITEMS,
                   ) -> dict[str, Any]:

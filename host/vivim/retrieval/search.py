@@ -17,13 +17,14 @@ from typing import Any
 
 from .filters import Filters
 from .words import STOP_WORDS, WORD, fts_query, fts_query_any
+from ..store.connection import Connection
 
 MARK_START = "\u0002"
 MARK_END = "\u0003"
 FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
 
-def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """Hits in rank order, grouped under their conversation (first hit decides its place)."""
     groups: dict[int, dict[str, Any]] = {}
     for hit in hits:
@@ -43,7 +44,7 @@ def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> 
     return list(groups.values())
 
 
-def search_fulltext(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
+def search_fulltext(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
     """The `search` message without vectors (before the model or any vector exists)."""
     return search(conn, query, filters, limit, None, "fulltext")
 
@@ -59,7 +60,7 @@ FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits b
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
 
 
-def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
+def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
     Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
@@ -90,7 +91,7 @@ def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int
     return [r[0] for r in rows]
 
 
-def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
+def _passing(conn: Connection, chunk_ids: list[int], filters: Filters) -> set[int]:
     if not chunk_ids:
         return set()
     where, params = filters.sql()
@@ -103,7 +104,7 @@ def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
     return {r[0] for r in rows}
 
 
-def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
+def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
                     *, any_words: bool = False, fallback: bool = True) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any word. Hybrid search passes fallback=False: there the vectors find what shares few words,
@@ -150,7 +151,7 @@ def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     return ("…" if start > 0 else "") + snippet + ("…" if start + words < len(tokens) else "")
 
 
-def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
+def chunk_details(conn: Connection, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
     """Message and conversation facts of chunks that pass the filters (and whose conversation is live)."""
     if not chunk_ids:
         return {}
@@ -165,7 +166,7 @@ def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters())
     return {r["chunk_id"]: dict(r) for r in rows}
 
 
-def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
+def fts_snippets(conn: Connection, query: str, chunk_ids: list[int]) -> dict[int, str]:
     """FTS5 snippets for the shown hits.
 
     A prefix term (search as you type) makes FTS5 merge the doclists of every term it covers on
@@ -187,7 +188,7 @@ def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
+def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
                 *, any_words: bool = False, keywords: bool = True, snippets: bool = True) -> list[dict[str, Any]]:
     """Fused hits, best first, each with its message facts, text, fused score (and snippet)."""
     from .vectors import knn
@@ -214,14 +215,14 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
     return hits
 
 
-def add_snippets(conn: Any, query: str, hits: list[dict[str, Any]]) -> None:
+def add_snippets(conn: Connection, query: str, hits: list[dict[str, Any]]) -> None:
     """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
     found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
     for hit in hits:
         hit["snippet"] = found.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
 
 
-def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,
+def search(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20,
            query_vector: Any = None, mode: str = "hybrid") -> dict[str, Any]:
     """The `search` message. Scores are fused reciprocal ranks: higher is better.
 

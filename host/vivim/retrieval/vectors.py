@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .embedding import DIM
+from ..store.connection import Connection
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,7 +62,7 @@ UPDATE chunks SET embedded = 0;
 """
 
 
-def pending_chunks(conn: Any, limit: int) -> list[tuple[int, str]]:
+def pending_chunks(conn: Connection, limit: int) -> list[tuple[int, str]]:
     """Chunks that still need a vector, oldest first."""
     rows = conn.execute(
         "SELECT id, text FROM chunks WHERE embedded = 0 ORDER BY id LIMIT ?", (limit,)
@@ -69,7 +70,7 @@ def pending_chunks(conn: Any, limit: int) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def store_vectors(conn: Any, chunk_ids: Sequence[int], texts: Sequence[str], vectors: "np.ndarray") -> int:
+def store_vectors(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: "np.ndarray") -> int:
     """Write vectors for chunks that still hold the text that was embedded (inside a write transaction).
 
     A chunk deleted or rechunked while the model ran is skipped: its id may even have been reused
@@ -107,14 +108,14 @@ def store_vectors(conn: Any, chunk_ids: Sequence[int], texts: Sequence[str], vec
     return written
 
 
-def vector_counts(conn: Any) -> dict[str, int]:
+def vector_counts(conn: Connection) -> dict[str, int]:
     row = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(embedded), 0) FROM chunks"
     ).fetchone()
     return {"chunks": int(row[0]), "embedded": int(row[1]), "pending": int(row[0]) - int(row[1])}
 
 
-def has_vectors(conn: Any) -> bool:
+def has_vectors(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunk_embeddings LIMIT 1").fetchone() is not None
 
 
@@ -125,7 +126,7 @@ def _metadata_filters(filters: "Filters | None") -> tuple[str, list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
-def load_embeddings(conn: Any, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
+def load_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
     """float32 unit vectors of the given chunks (those that have one)."""
     import numpy as np
 
@@ -138,7 +139,7 @@ def load_embeddings(conn: Any, chunk_ids: Sequence[int]) -> dict[int, "np.ndarra
     return {r[0]: np.frombuffer(r[1], dtype=np.float16).astype(np.float32) for r in rows}
 
 
-def knn(conn: Any, query: "np.ndarray", k: int, filters: "Filters | None" = None,
+def knn(conn: Connection, query: "np.ndarray", k: int, filters: "Filters | None" = None,
         candidates: int = RESCORE_CANDIDATES) -> list[tuple[int, float]]:
     """The k chunks nearest to a unit query vector: (chunk_id, cosine), best first.
 

@@ -19,6 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from ..errors import StoreBusy, StoreError
 from .connection import DatabaseError, connect_sync, is_locked_error
 from .migrations import apply_migrations
+from .connection import Connection
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -29,7 +30,7 @@ Params = Sequence[Any] | Mapping[str, Any]
 class Store:
     """An open database. `read`/`write` run a function of the connection on the database thread."""
 
-    def __init__(self, path: Path, conn: SyncConn, thread: ThreadPoolExecutor) -> None:
+    def __init__(self, path: Path, conn: Connection, thread: ThreadPoolExecutor) -> None:
         self.path = path
         self._conn = conn
         self._thread = thread
@@ -99,7 +100,7 @@ def _open_migrated(path: Path) -> SyncConn:
     return conn
 
 
-def _in_transaction(conn: SyncConn, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+def _in_transaction(conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args, **kwargs)

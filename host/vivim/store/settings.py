@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import InvalidPayload
 from ..providers import KEYS
+from .connection import Connection
 
 DEFAULTS: dict[str, Any] = {
     **{f"capture.{key}": True for key in KEYS},
@@ -20,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def get_settings(conn: Any, keys: list[str] | None = None) -> dict[str, Any]:
+def get_settings(conn: Connection, keys: list[str] | None = None) -> dict[str, Any]:
     values = dict(DEFAULTS)
     for row in conn.execute("SELECT key, value FROM settings").fetchall():
         values[row[0]] = json.loads(row[1])
@@ -29,7 +30,7 @@ def get_settings(conn: Any, keys: list[str] | None = None) -> dict[str, Any]:
     return values
 
 
-def set_settings(conn: Any, updates: dict[str, Any]) -> dict[str, Any]:
+def set_settings(conn: Connection, updates: dict[str, Any]) -> dict[str, Any]:
     for key, value in updates.items():
         if key in DEFAULTS and DEFAULTS[key] is not None and not _same_kind(DEFAULTS[key], value):
             raise InvalidPayload(

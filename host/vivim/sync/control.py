@@ -21,6 +21,7 @@ from ..config import Paths
 from ..errors import ConfigError, NotFound, SyncError
 from ..store import Store
 from . import pairing
+from ..store.connection import Connection
 
 NODE_WAIT = 20.0
 
@@ -92,7 +93,7 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
         return await wait_request(store, request_id, timeout + 1)
 
 
-def devices(conn: Any) -> list[dict[str, Any]]:
+def devices(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT d.peer_id, d.name, d.blind, d.status, d.added_at, d.revoked_at,"
         " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
@@ -120,7 +121,7 @@ async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:
         await store.close()
 
 
-def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
+def add_address(conn: Connection, addr: str, source: str = "manual") -> dict[str, Any]:
     import multiaddr
 
     try:
@@ -136,7 +137,7 @@ def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
     return {"addr": addr, "peer_id": peer_id}
 
 
-def addresses(conn: Any) -> list[dict[str, Any]]:
+def addresses(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT addr, peer_id, source, last_ok FROM sync_addresses ORDER BY added_at").fetchall()
     return [{k: r[k] for k in r.keys()} for r in rows]
 

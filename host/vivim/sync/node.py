@@ -20,6 +20,7 @@ from . import pairing
 from .bridge import TrioGuest
 from .engine import SyncEngine
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -362,7 +363,7 @@ class SyncNode:
         return out
 
 
-def _remember_addrs(conn: Any, addrs: list[str], peer_id: str, source: str) -> None:
+def _remember_addrs(conn: Connection, addrs: list[str], peer_id: str, source: str) -> None:
     now = time.time()
     for addr in addrs:
         if "/p2p/" not in addr:
@@ -394,5 +395,5 @@ def _expand_wildcards(addrs: list[str]) -> list[str]:
     return out
 
 
-def _mark_reached(conn: Any, addr: str, when: float) -> None:
+def _mark_reached(conn: Connection, addr: str, when: float) -> None:
     conn.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (when, addr))

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from ..runtime import Runtime
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def _listen_for_port(settings: dict[str, Any]) -> str:
     return f"/ip4/0.0.0.0/tcp/{int(port)}" if port else DEFAULT_LISTEN
 
 
-def _publish(conn: Any, values: dict[str, str | None]) -> None:
+def _publish(conn: Connection, values: dict[str, str | None]) -> None:
     for key, value in values.items():
         conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from ..store.connection import Connection
 
 DAY = 86400
 MAX_CHART_DAYS = 3660
@@ -14,7 +15,7 @@ TOP_MODELS = 20
 ROOT = ""  # thread parent of a conversation's first turn(s)
 
 
-def chart_stats(conn: Any, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
+def chart_stats(conn: Connection, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
     """Messages per day and provider, and assistant turns per model, over the last `days` days
     (days counted in the browser's time zone)."""
     now = time.time() if now is None else now
@@ -114,7 +115,7 @@ def _default_child(kids: list[dict[str, Any]]) -> dict[str, Any]:
     return max(kids, key=lambda k: (k.get("created_at") or 0, k["id"]))
 
 
-def peer_addresses(conn: Any) -> list[dict[str, Any]]:
+def peer_addresses(conn: Connection) -> list[dict[str, Any]]:
     """The addresses sync dials to reach paired devices (sync/schema.py's sync_addresses)."""
     rows = conn.execute(
         "SELECT addr, peer_id, source, added_at, last_ok FROM sync_addresses ORDER BY added_at LIMIT 500"
@@ -122,12 +123,12 @@ def peer_addresses(conn: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def store_generation(conn: Any) -> tuple[int, int]:
+def store_generation(conn: Connection) -> tuple[int, int]:
     """Changes whenever anyone commits: other connections (data_version) or this one (total_changes)."""
     return int(conn.execute("PRAGMA data_version").fetchone()[0]), int(conn.total_changes)
 
 
-def data_version(conn: Any) -> tuple[int, int]:
+def data_version(conn: Connection) -> tuple[int, int]:
     """Changes when another connection commits; plus the embedding backlog, for live updates."""
     version = conn.execute("PRAGMA data_version").fetchone()[0]
     backlog = conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
