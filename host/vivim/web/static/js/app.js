@@ -54,7 +54,7 @@ document.addEventListener("keydown", (e) => {
 let refreshTimer;
 let readerTimer;
 function onEvent(event) {
-  if (event.type === "capture" || event.type === "store.changed" || event.type === "import.done") {
+  if (["capture", "store.changed", "import.done", "conversation"].includes(event.type)) {
     if (event.type === "import.done") toast("Import finished");
     if (section !== "conversations") return;
     clearTimeout(refreshTimer);
