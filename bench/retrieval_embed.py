@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-from vivim.embed import BATCH_SIZE, Embedder, token_counter  # noqa: E402
+from vivim.retrieval.embedding import BATCH_SIZE, Embedder, token_counter  # noqa: E402
 
 SENTENCES = [
     "How do I configure nginx as a reverse proxy for a Flask application running on port 5000?",
@@ -59,7 +59,7 @@ def throughput(embedder: Embedder, texts: list[str]) -> float:
 
 
 def recall_on_real(embedder: Embedder, n: int, rng: np.random.Generator) -> None:
-    from vivim.embed import TOKENIZER_DIR
+    from vivim.retrieval.embedding import TOKENIZER_DIR
     from vivim.store.connection import connect_sync
     import json
 

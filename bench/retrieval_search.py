@@ -23,19 +23,20 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as vivim.vectors sets it in the host
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as vivim.retrieval.vectors sets it in the host
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-import vivim.bit_index as bit_index  # noqa: E402
-from vivim.context import build_context  # noqa: E402
-from vivim.embed import DIM, TOKENIZER_DIR  # noqa: E402
-from vivim.search import Filters, search  # noqa: E402
+import vivim.retrieval.bit_index as bit_index  # noqa: E402
+from vivim.retrieval.prompt_context import build_context  # noqa: E402
+from vivim.retrieval.embedding import DIM, TOKENIZER_DIR  # noqa: E402
+from vivim.retrieval.filters import Filters  # noqa: E402
+from vivim.retrieval.search import search  # noqa: E402
 from vivim.store.connection import connect_sync  # noqa: E402
 from vivim.store.migrations import apply_migrations  # noqa: E402
-from vivim.vectors import knn  # noqa: E402
+from vivim.retrieval.vectors import knn  # noqa: E402
 
 PROVIDERS = ("chatgpt", "claude", "gemini")
 CENTROIDS = 512
@@ -178,7 +179,7 @@ def run(n: int, keep: Path | None, baselines: bool) -> None:
             print(f"  in-memory bit index (used from {DEFAULT_MIN_ROWS:,} chunks): loaded in"
                   f" {time.perf_counter() - started:.1f} s")
             t_mem, r_mem = timed(lambda q: [i for i, _ in knn(conn, q, k)], qvecs)
-            import vivim.vectors as vectors_module
+            import vivim.retrieval.vectors as vectors_module
             vectors_module.IN_MEMORY_RESCORE_CANDIDATES = 100
             t_mem1, r_mem1 = timed(lambda q: [i for i, _ in knn(conn, q, k)], qvecs)
             vectors_module.IN_MEMORY_RESCORE_CANDIDATES = 400

@@ -116,7 +116,7 @@ async def model_ready(timeout: float = 120.0) -> str:
     """Wait for the query-embedding model the first hybrid search started loading (in this
     process), so its load does not compete with the timed requests."""
     try:
-        from vivim.embed import get_embedder
+        from vivim.retrieval.embedding import get_embedder
     except ImportError:
         return "not in this build"
     embedder = get_embedder()

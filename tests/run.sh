@@ -14,7 +14,23 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "==> installing vivim and its test dependencies into $VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+"$VENV/bin/python" -m pip install --quiet -e ".[test,dev]"
+
+# --- JS lint/type tools (eslint, tsc), pinned by package-lock.json ---
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's nodejs and npm for the JavaScript lint and type checks"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    echo "==> npm is not installed and cannot be installed here: JavaScript checks will be skipped"
+  fi
+fi
+if command -v npm >/dev/null && ! cmp -s package-lock.json node_modules/.vivim-installed-lock; then
+  echo "==> installing the JavaScript lint and type tools (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.vivim-installed-lock
+fi
 
 if [ ! -x /usr/lib/chromium/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -38,5 +54,6 @@ if [ ! -x /usr/bin/firefox-esr ]; then
 fi
 # --- end Firefox ---
 
+if [ "${VIVIM_SETUP_ONLY:-}" = 1 ]; then exit 0; fi
 echo "==> running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"

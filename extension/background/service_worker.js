@@ -1,3 +1,4 @@
+// @ts-check
 /* VIVIM service worker (Chromium) / background script (Firefox).
  *
  * Owns the one Native Messaging port to the host (com.vivim.host): request ids, replies matched by id,
@@ -55,7 +56,9 @@ function connect() {
     port = p;
     p.onMessage.addListener(onFrame);
     p.onDisconnect.addListener(() => {
-      const why = api.runtime.lastError?.message || p.error?.message || "the host closed the connection";
+      // Firefox reports the reason on the port itself (Port.error), Chromium in runtime.lastError.
+      const why = api.runtime.lastError?.message || /** @type {any} */ (p).error?.message
+        || "the host closed the connection";
       if (port === p) port = null;
       helloResult = null;
       for (const [id, req] of pending) {
@@ -158,8 +161,9 @@ function scheduleRetry() {
 
 // ---- the queue -------------------------------------------------------------------------------
 
+/** @returns {Promise<Array<{qid: string} & Record<string, any>>>} the captures waiting for the host, oldest first */
 async function loadQueue() {
-  return (await api.storage.local.get(QUEUE_KEY))[QUEUE_KEY] || [];
+  return /** @type {any} */ ((await api.storage.local.get(QUEUE_KEY))[QUEUE_KEY]) || [];
 }
 
 async function saveQueue(queue) {
@@ -305,6 +309,11 @@ async function status() {
 
 // ---- messages from content scripts and the popup ---------------------------------------------
 
+/**
+ * @param {WorkerMessage} message
+ * @param {chrome.runtime.MessageSender} sender
+ * @returns {Promise<CaptureReply | RequestReply | StatusReply | { ok: boolean } | { queued: number }>}
+ */
 async function handle(message, sender) {
   switch (message?.kind) {
     case "capture": {
@@ -332,7 +341,7 @@ async function handle(message, sender) {
       await flush();
       return { queued: (await loadQueue()).length };
     default:
-      return { ok: false, error: { code: "bad_request", message: `unknown message kind ${message?.kind}` } };
+      return { ok: false, error: { code: "bad_request", message: `unknown message kind ${/** @type {any} */ (message)?.kind}` } };
   }
 }
 

@@ -1,7 +1,9 @@
 """One exception hierarchy whose stable codes become the protocol's error codes.
 
 Every failure a user or the extension can see carries a `code` that never changes meaning
-(clients switch on it) and a sentence a person can act on.
+(clients switch on it), the HTTP status the web app answers it with, and a sentence a person
+can act on. Every code is listed in protocol.ERROR_CODES and docs/protocol.md (a test checks).
+Error classes live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ class VivimError(Exception):
     """Base of every error VIVIM raises on purpose."""
 
     code = "internal"
+    http_status = 500  # a bug, unless a subclass says otherwise; the log has it
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -30,10 +33,12 @@ class ProtocolError(VivimError):
     """The peer broke the framing or envelope rules."""
 
     code = "bad_request"
+    http_status = 400
 
 
 class FrameTooLarge(ProtocolError):
     code = "frame_too_large"
+    http_status = 413
 
 
 class InvalidJSON(ProtocolError):
@@ -54,6 +59,7 @@ class InvalidPayload(ProtocolError):
 
 class NotFound(VivimError):
     code = "not_found"
+    http_status = 404
 
 
 class StoreError(VivimError):
@@ -64,10 +70,12 @@ class StoreBusy(StoreError):
     """The database stayed locked past the busy timeout; the caller should retry."""
 
     code = "store_busy"
+    http_status = 503
 
 
 class ImportFormatError(VivimError):
     code = "import_format"
+    http_status = 422
 
 
 class CryptoError(VivimError):
@@ -76,11 +84,27 @@ class CryptoError(VivimError):
 
 class SyncError(VivimError):
     code = "sync_error"
+    http_status = 502
 
 
 class Unauthorized(VivimError):
     code = "unauthorized"
+    http_status = 401
 
 
 class ConfigError(VivimError):
     code = "config_error"
+    http_status = 409
+
+
+class Unavailable(VivimError):
+    """A part of VIVIM that is not ready (the embedding model is missing or failed to load)."""
+
+    code = "unavailable"
+    http_status = 503
+
+
+class InstallError(VivimError):
+    """Registering the host with a browser failed (unknown browser, unreadable receipt)."""
+
+    code = "install_error"

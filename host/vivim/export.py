@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from .importers.common import unix_to_iso
 from .importers.vivim_json import ARCHIVE_VERSION
+from .store.connection import Connection
 
 FORMATS = ("jsonl", "markdown", "json")
 CONVERSATION_FIELDS = ("id", "provider", "external_id", "title", "url", "model", "source", "created_at",
@@ -52,8 +53,9 @@ class ExportSummary:
     files: int = 0
 
 
-def conversation_ids(conn: Any, selection: ExportFilter) -> list[int]:
-    where, params = ["c.deleted_at IS NULL"], []
+def conversation_ids(conn: Connection, selection: ExportFilter) -> list[int]:
+    where: list[str] = ["c.deleted_at IS NULL"]
+    params: list[Any] = []
     if selection.provider:
         where.append("c.provider = ?")
         params.append(selection.provider)
@@ -70,7 +72,7 @@ def conversation_ids(conn: Any, selection: ExportFilter) -> list[int]:
     return [row[0] for row in rows]
 
 
-def load_conversation(conn: Any, conversation_id: int) -> dict[str, Any]:
+def load_conversation(conn: Connection, conversation_id: int) -> dict[str, Any]:
     row = conn.execute(
         f"SELECT {', '.join(CONVERSATION_FIELDS)} FROM conversations WHERE id = ?", (conversation_id,)
     ).fetchone()

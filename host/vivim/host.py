@@ -39,14 +39,14 @@ CHROME_ORIGIN = f"chrome-extension://{EXTENSION_ID}/"
 
 class Session:
     def __init__(self, runtime: Any, writer: FrameWriter, broken: VivimError | None = None) -> None:
-        from .api import load_handlers
+        from .handlers import ROUTES
 
         self.runtime = runtime
         self.writer = writer
         # Set when the database cannot be opened: every request is answered with this error
         # (hello too), so the extension can tell the user why instead of seeing a dead port.
         self.broken = broken
-        self.routes = load_handlers()
+        self.routes = ROUTES
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # any stray print() now lands in stderr, not in the channel
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         msvcrt.setmode(stdin.fileno(), os.O_BINARY)

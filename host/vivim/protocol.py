@@ -7,12 +7,13 @@ host's start-up path; handlers receive typed objects and never see raw dicts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 
 from .config import MAX_ECHO_CHARS, MAX_REQUEST_ID_CHARS
 from .errors import InvalidPayload, ProtocolError, UnsupportedVersion, VivimError
+from .providers import KEYS as PROVIDER_KEYS
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
@@ -36,10 +37,14 @@ ERROR_CODES: dict[str, str] = {
     "sync_error": "Sync or pairing failed (expired code, unreachable peer, revoked device).",
     "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
     "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
+    "install_error": "Registering the host with a browser failed (unknown browser, unreadable receipt).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
-Provider = Literal["chatgpt", "claude", "gemini"]
+if TYPE_CHECKING:  # a Literal built from the registry is checked at run time (msgspec), not by mypy
+    Provider = str
+else:
+    Provider = Literal[PROVIDER_KEYS]
 Role = Literal["user", "assistant", "tool", "system"]
 TurnStatus = Literal["complete", "streaming"]
 Source = Literal["capture", "import", "sync"]
@@ -114,6 +119,26 @@ class ConversationGet(msgspec.Struct, forbid_unknown_fields=False):
     include_html: bool = False
 
 
+class ConversationRename(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    title: str | None  # None clears the title
+
+
+class ConversationTag(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    add: list[str] = []
+    remove: list[str] = []
+
+
+class ConversationPin(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+    pinned: bool = True
+
+
+class ConversationDelete(msgspec.Struct, forbid_unknown_fields=False):
+    id: int
+
+
 class Search(msgspec.Struct, forbid_unknown_fields=False):
     query: str
     limit: int = 20
@@ -142,6 +167,27 @@ class AdapterHealth(msgspec.Struct, forbid_unknown_fields=False):
     url: str
     ok: bool
     problem: str | None = None
+
+
+class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
+    draft: str
+    conversation_id: int | None = None
+    provider: Provider | None = None
+    external_id: str | None = None
+    token_budget: int = 800
+    max_items: int = 6
+
+
+class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
+    pass
+
+
+class SyncStatus(msgspec.Struct, forbid_unknown_fields=False):
+    pass
+
+
+class WebUrl(msgspec.Struct, forbid_unknown_fields=False):
+    pass
 
 
 # ---- envelope helpers ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
-from . import crypto
+from .sync import crypto
 from .errors import CryptoError
 
 SECRET_FILE = "backup.json"

@@ -26,7 +26,7 @@ from .runtime import Runtime
 log = logging.getLogger(__name__)
 
 SERVICES: dict[str, str] = {
-    "embed": "vivim.embed_worker",
+    "embed": "vivim.retrieval.worker",
     "sync": "vivim.sync.service",
     "web": "vivim.web.service",
 }

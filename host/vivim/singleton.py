@@ -8,6 +8,7 @@ released by the kernel when its holder dies, so a crashed host never blocks the 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -20,7 +21,7 @@ class DataDirLock:
     def try_acquire(self) -> bool:
         handle = open(self.path, "a+b")
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 handle.seek(0)

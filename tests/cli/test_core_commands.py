@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -81,3 +82,33 @@ def test_serve_runs_until_terminated_and_refuses_a_second_copy(vivim_home: Path)
     assert again.stdout.readline().startswith("VIVIM is running")
     again.send_signal(signal.SIGTERM)
     assert again.wait(timeout=30) == 0
+
+
+def test_a_conversation_is_renamed_tagged_pinned_and_deleted_from_the_command_line(seeded: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["conversation", "rename", "1", "Kimchi science"]).exit_code == 0
+    tagged = runner.invoke(main, ["conversation", "tag", "1", "food", "science", "--json"])
+    assert json.loads(tagged.output)["tags"] == ["food", "science"]
+    assert runner.invoke(main, ["conversation", "tag", "1", "science", "--remove"]).output.strip() == "1: food"
+    assert runner.invoke(main, ["conversation", "pin", "1"]).output.strip() == "1: pinned"
+
+    async def read() -> tuple[Any, ...]:
+        store = await Store.open(seeded / "vivim.sqlite3")
+        try:
+            title = (await store.fetchone("SELECT title FROM conversations WHERE id = 1"))[0]
+            pins = (await store.fetchone("SELECT COUNT(*) FROM conversation_pins WHERE conversation_id = 1"))[0]
+            dirty = await store.fetchone("SELECT 1 FROM sync_dirty WHERE conversation_id = 1")
+            return title, pins, dirty is not None
+        finally:
+            await store.close()
+
+    assert asyncio.run(read()) == ("Kimchi science", 1, True)  # marked for sync to the other devices
+    assert runner.invoke(main, ["conversation", "delete", "1"], input="n\n").exit_code == 1  # asked, declined
+    assert runner.invoke(main, ["conversation", "delete", "1", "--yes"]).exit_code == 0
+    searched = runner.invoke(main, ["search", "kimchi", "--fulltext", "--json"])
+    assert json.loads(searched.output)["results"] == []
+
+
+def test_editing_a_conversation_that_does_not_exist_says_so(seeded: Path) -> None:
+    result = CliRunner().invoke(main, ["conversation", "pin", "999"])
+    assert result.exit_code == 1 and "no such conversation" in result.output

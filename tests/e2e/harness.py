@@ -26,7 +26,7 @@ EXTENSION_DIR = REPO / "extension"
 SITE_FIXTURES = REPO / "tests" / "fixtures" / "sites"
 CHROMIUM = Path(os.environ.get("VIVIM_CHROMIUM", "/usr/lib/chromium/chromium"))
 
-# Measured on Debian's Chromium 156 (issue 3): new headless runs extensions with these.
+# Measured on Debian's Chromium 156: new headless runs extensions with these.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -68,7 +68,6 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
         value = check()
         if value:
             return value
-        last = value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {value!r}")
 

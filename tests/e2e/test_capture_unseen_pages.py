@@ -36,7 +36,7 @@ EXTERNAL_IDS = {"chatgpt": "6790aa00-1111-8000-9999-abcdefabcdef", "claude": "9e
 
 
 def test_unseen_conversations_in_older_markup_are_captured_completely(browser: Browser) -> None:
-    for provider, (url, _) in UNSEEN.items():
+    for url, _ in UNSEEN.values():
         browser.open(url)
     for provider, expected in EXPECTED.items():
         rows = wait_for(at_least(len(expected), lambda: browser.messages(provider, EXTERNAL_IDS[provider])),

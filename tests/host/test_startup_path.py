@@ -12,7 +12,7 @@ HEAVY = ("fastembed", "onnxruntime", "libp2p", "pycrdt", "bs4", "aiohttp", "trio
 def test_the_startup_path_imports_no_heavy_library() -> None:
     probe = (
         "import sys, json, vivim.host, vivim.runtime, vivim.services, vivim.singleton, vivim.logs, vivim.store;"
-        "from vivim.api import load_handlers; load_handlers();"
+        "import vivim.handlers;"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout

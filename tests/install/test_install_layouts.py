@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from vivim.config import EXTENSION_ID, FIREFOX_EXTENSION_ID
-from vivim.install.installer import InstallError, install, plan_install, read_receipt, uninstall
+from vivim.errors import InstallError
+from vivim.install.installer import install, plan_install, read_receipt, uninstall
 from vivim.install.machine import Machine
 from vivim.install.registry import MemoryRegistry
 

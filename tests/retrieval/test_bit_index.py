@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-import vivim.bit_index as bit_index
-from vivim.embed import Embedder
+import vivim.retrieval.bit_index as bit_index
+from vivim.retrieval.embedding import Embedder
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
-from vivim.search import Filters
+from vivim.retrieval.filters import Filters
 from vivim.store.capture import upsert_capture
-from vivim.vectors import knn
+from vivim.retrieval.vectors import knn
 
 from .conftest import embed_pending
 from .corpus import QUERIES

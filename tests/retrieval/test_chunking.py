@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vivim.chunking import MAX_CHARS, chunk_markdown
-from vivim.embed import MAX_TOKENS, token_counter
+from vivim.retrieval.chunking import MAX_CHARS, chunk_markdown
+from vivim.retrieval.embedding import MAX_TOKENS, token_counter
 
 from .corpus import CONVERSATIONS
 

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vivim.context import HEADER, build_context
-from vivim.embed import Embedder, token_counter
+from vivim.retrieval.prompt_context import HEADER, build_context
+from vivim.retrieval.embedding import Embedder, token_counter
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.store.capture import upsert_capture
 

@@ -13,7 +13,7 @@ import pytest
 SCRIPT = r"""
 import os, socket, sys
 interfaces = sorted(name for _, name in socket.if_nameindex())
-from vivim.embed import get_embedder
+from vivim.retrieval.embedding import get_embedder
 embedder = get_embedder()
 vectors = embedder.embed(["offline embedding works", "a second text"])
 assert vectors.shape == (2, 384), vectors.shape
@@ -43,7 +43,7 @@ def test_model_embeds_inside_a_network_namespace_with_an_empty_hub_cache(tmp_pat
                             env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ok" in result.stdout
-    assert "HF_HUB_OFFLINE=1" in result.stdout  # set by vivim.embed itself, not by the caller
+    assert "HF_HUB_OFFLINE=1" in result.stdout  # set by vivim.retrieval.embedding itself, not by the caller
     if how == "netns":
         assert "interfaces=lo\n" in result.stdout  # nothing but loopback existed
     else:

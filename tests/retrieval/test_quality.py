@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vivim.embed import Embedder
-from vivim.search import Filters, search
+from vivim.retrieval.embedding import Embedder
+from vivim.retrieval.filters import Filters
+from vivim.retrieval.search import search
 
 from .corpus import QUERIES
 

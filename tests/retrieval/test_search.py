@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from vivim.embed import Embedder
-from vivim.search import MARK_END, MARK_START, Filters, fts_query_any, reciprocal_rank_fusion, search
+from vivim.retrieval.embedding import Embedder
+from vivim.retrieval.filters import Filters
+from vivim.retrieval.search import MARK_END, MARK_START, reciprocal_rank_fusion, search
+from vivim.retrieval.words import fts_query_any
 
 from .corpus import BASE_TIME, DAY
 
@@ -91,7 +93,7 @@ def test_reciprocal_rank_fusion_rewards_agreement_and_breaks_ties_by_id() -> Non
 
 def test_a_selective_filter_still_finds_its_few_keyword_hits_among_many_better_ones(bare_db: Any) -> None:
     from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
-    from vivim.search import keyword_ranking
+    from vivim.retrieval.search import keyword_ranking
     from vivim.store.capture import upsert_capture
 
     def add(provider: str, external_id: str, text: str) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from vivim.embed import Embedder
+from vivim.retrieval.embedding import Embedder
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.store.capture import upsert_capture
-from vivim.vectors import knn, pending_chunks, store_vectors, vector_counts
+from vivim.retrieval.vectors import knn, pending_chunks, store_vectors, vector_counts
 
 from .conftest import embed_pending
 

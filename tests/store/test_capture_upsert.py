@@ -101,7 +101,7 @@ async def test_captured_html_is_stored_raw_and_as_markdown(store: Store) -> None
 
 
 async def test_turns_are_searchable_as_soon_as_they_commit(store: Store) -> None:
-    from vivim.search import search_fulltext
+    from vivim.retrieval.search import search_fulltext
 
     await store.write(upsert_capture, capture([{"key": "a", "role": "assistant", "text": "Levain needs warmth."}]))
     result = await store.read(search_fulltext, "levain")
@@ -112,7 +112,7 @@ async def test_turns_are_searchable_as_soon_as_they_commit(store: Store) -> None
 
 @pytest.mark.parametrize("query", ['"', "a* OR b", "NEAR(x y)", "-minus", "(", "col:umn", "''"])
 async def test_user_text_never_breaks_full_text_syntax(store: Store, query: str) -> None:
-    from vivim.search import search_fulltext
+    from vivim.retrieval.search import search_fulltext
 
     await store.write(upsert_capture, capture([{"key": "a", "role": "user", "text": "col umn minus x y"}]))
     result = await store.read(search_fulltext, query)
@@ -139,8 +139,9 @@ async def test_switching_the_current_branch_moves_the_mark_without_touching_cont
 
 async def test_very_common_words_rank_the_newest_matches_and_filters_apply_before_the_cap(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import vivim.search as search
-    from vivim.search import Filters, search_fulltext
+    import vivim.retrieval.search as search
+    from vivim.retrieval.filters import Filters
+    from vivim.retrieval.search import search_fulltext
 
     monkeypatch.setattr(search, "FTS_RANK_CAP", 5)
     await store.write(upsert_capture, capture(

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from vivim.protocol import CaptureUpsert
-from vivim.search import search_fulltext
+from vivim.retrieval.search import search_fulltext
 from vivim.store import Store, migrations
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from vivim import crypto
+from vivim.sync import crypto
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vivim import crypto
+from vivim.sync import crypto
 from vivim.errors import CryptoError
 from vivim.sync.entries import peer_id_of
 

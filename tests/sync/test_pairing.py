@@ -9,7 +9,7 @@ import pytest
 import trio
 import trio.testing
 
-from vivim import crypto
+from vivim.sync import crypto
 from vivim.errors import Unauthorized
 from vivim.sync import entries, pairing
 

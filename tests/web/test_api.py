@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from vivim.search import MARK_END, MARK_START
-from vivim.web.api import RUNTIME
+from vivim.retrieval.search import MARK_END, MARK_START
+from vivim.web.keys import RUNTIME
 from vivim.web.security import cookie_name
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -220,41 +220,37 @@ async def test_stats_count_days_in_the_browsers_time_zone(client: Any, auth: dic
     assert {r["day"] for r in east["by_day"] if r["provider"] == "claude"} == {"2025-10-11"}
 
 
-async def test_devices_and_sync_are_empty_until_sync_exists(client: Any, auth: dict[str, str]) -> None:
+async def test_devices_list_only_this_device_until_one_is_paired(client: Any, auth: dict[str, str]) -> None:
     data = await get_json(client, "/api/devices", auth)
-    assert isinstance(data["devices"], list) and isinstance(data["peers"], list)
-    assert "available" in data["sync"]
-    assert "available" in await get_json(client, "/api/sync", auth)
+    assert all(d["status"] == "self" for d in data["devices"]) and data["peers"] == []
+    assert data["sync"]["running"] is False
+    assert (await get_json(client, "/api/sync", auth))["running"] is False
 
 
 async def test_paired_devices_and_peer_addresses_are_listed(client: Any, auth: dict[str, str], runtime: Any) -> None:
-    def pair(conn: Any) -> bool:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_devices'").fetchone():
-            return False
+    def pair(conn: Any) -> None:
         conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
                      " VALUES ('12D3KooWpeer', x'0a0b', x'0c0d', 'laptop', 'paired', 1760000000)")
         conn.execute("INSERT INTO sync_addresses (addr, peer_id, source, added_at)"
                      " VALUES ('/ip4/127.0.0.1/tcp/4001', '12D3KooWpeer', 'manual', 1760000000)")
-        return True
 
-    if not await runtime.store.write(pair):
-        pytest.skip("sync's tables are not in this build")
+    await runtime.store.write(pair)
     data = await get_json(client, "/api/devices", auth)
     [device] = data["devices"]
     assert (device["peer_id"], device["name"], device["status"]) == ("12D3KooWpeer", "laptop", "paired")
     assert [p["addr"] for p in data["peers"]] == ["/ip4/127.0.0.1/tcp/4001"]
-    assert data["sync"]["available"] is True
+    assert "error" not in data["sync"]
 
 
-def test_secret_columns_never_leave_the_devices_query(tmp_path: Any) -> None:
-    from vivim.store.connection import connect_sync
-    from vivim.web.queries import devices_and_peers
+async def test_no_key_material_leaves_the_devices_route(client: Any, auth: dict[str, str], runtime: Any) -> None:
+    def pair(conn: Any) -> None:
+        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
+                     " VALUES ('12D3KooWkeys', x'0a0b', x'0c0d', 'phone', 'paired', 1760000000)")
 
-    conn = connect_sync(tmp_path / "plain.sqlite3", load_vec=False)
-    conn.execute("CREATE TABLE devices (id TEXT, name TEXT, private_key BLOB, vault_key_sealed BLOB, paired_at REAL)")
-    conn.execute("INSERT INTO devices VALUES ('dev1', 'laptop', x'00ff', x'00ee', 1760000000)")
-    assert devices_and_peers(conn) == {"devices": [{"id": "dev1", "name": "laptop", "paired_at": 1760000000}],
-                                       "peers": []}
+    await runtime.store.write(pair)
+    data = await get_json(client, "/api/devices", auth)
+    listed = json.dumps(data)
+    assert "sign_pub" not in listed and "box_pub" not in listed and "0a0b" not in listed
 
 
 async def test_settings_are_read_and_changed(client: Any, auth: dict[str, str]) -> None:
@@ -339,13 +335,6 @@ def upload(name: str, content: bytes, provider: str | None = None) -> Any:
 
 
 async def test_an_uploaded_export_is_imported_with_progress_events(client: Any, auth: dict[str, str]) -> None:
-    from vivim.web.transfer import find_importer
-
-    if find_importer() is None:
-        response = await client.post("/api/import", headers=auth, data=upload("conversations.json", b"[]"))
-        assert response.status == 501
-        assert "import" in (await response.json())["error"]["message"]
-        return
     async with client.ws_connect("/api/events", headers=auth) as ws:
         assert (await ws.receive_json(timeout=5))["type"] == "hello"
         response = await client.post("/api/import", headers=auth,
@@ -363,20 +352,14 @@ async def test_an_uploaded_export_is_imported_with_progress_events(client: Any, 
 
 
 async def test_an_upload_that_is_not_an_export_is_a_422(client: Any, auth: dict[str, str]) -> None:
-    from vivim.web.transfer import find_importer
-
-    if find_importer() is None:
-        pytest.skip("vivim.importers is not in this build")
     response = await client.post("/api/import", headers=auth, data=upload("notes.txt", b"just some text"))
     assert response.status == 422, await response.text()
     assert (await response.json())["error"]["code"] == "import_format"
 
 
 async def test_import_needs_a_multipart_upload(client: Any, auth: dict[str, str]) -> None:
-    from vivim.web.transfer import find_importer
-
     response = await client.post("/api/import", headers=auth, data=b"raw")
-    assert response.status == (400 if find_importer() else 501)
+    assert response.status == 400
 
 
 async def test_unknown_api_paths_and_methods_answer_json_errors(client: Any, auth: dict[str, str]) -> None:
@@ -397,3 +380,25 @@ async def test_the_openapi_document_lists_every_endpoint(client: Any, auth: dict
 async def test_status_reports_version_and_services(client: Any, auth: dict[str, str]) -> None:
     status = await get_json(client, "/api/status", auth)
     assert status["version"] and status["services"] == [] and status["singleton"] is True
+
+
+async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(client: Any, auth: dict[str, str],
+                                                                              runtime: Any) -> None:
+    page = await get_json(client, "/api/conversations", auth)
+    conversation_id = page["items"][0]["id"]
+    url = f"/api/conversations/{conversation_id}"
+    response = await client.patch(url, headers=auth, json={"title": "Mine now", "pinned": True,
+                                                           "add_tags": ["work", "later"]})
+    assert response.status == 200, await response.text()
+    edited = await response.json()
+    assert (edited["title"], edited["pinned"], edited["tags"]) == ("Mine now", True, ["later", "work"])
+    response = await client.patch(url, headers=auth, json={"remove_tags": ["later"], "pinned": False})
+    assert ((await response.json())["tags"], (await response.json())["pinned"]) == (["work"], False)
+    assert (await get_json(client, url, auth))["conversation"]["title"] == "Mine now"
+    too_long = await client.patch(url, headers=auth, json={"title": "x" * 501})
+    assert too_long.status == 400
+    response = await client.delete(url, headers=auth)
+    assert response.status == 200 and (await response.json()) == {"id": conversation_id, "deleted": True}
+    listed = await get_json(client, "/api/conversations", auth)
+    assert conversation_id not in [c["id"] for c in listed["items"]]
+    assert (await client.delete("/api/conversations/999999", headers=auth)).status == 404

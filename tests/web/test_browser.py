@@ -53,6 +53,7 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
             await dialog.dismiss()
 
         page.on("dialog", on_dialog)
+        page.dismiss_dialogs = on_dialog  # type: ignore[attr-defined]  # a test answering dialogs removes it
         page.on("request", lambda r: page.requests.append(r.url))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         yield page
@@ -219,12 +220,8 @@ async def test_a_turn_captured_while_reading_appears_without_a_reload(service: A
 async def test_an_export_uploaded_through_the_page_is_imported(service: Any, page: Any, tmp_path: Path) -> None:
     import json
 
-    from vivim.web.transfer import find_importer
-
     from .test_api import CHATGPT_EXPORT
 
-    if find_importer() is None:
-        pytest.skip("vivim.importers is not in this build")
     export = tmp_path / "conversations.json"
     export.write_text(json.dumps(CHATGPT_EXPORT))
     await page.goto(service.url)
@@ -253,3 +250,28 @@ async def test_the_conversation_list_is_keyboard_driven(service: Any, page: Any)
     await expect(title).to_have_text("Hostile captured turn")
     await page.keyboard.press("Escape")
     await expect(page).to_have_url(service.url.split("?")[0] + "#/conversations")
+
+
+async def test_a_conversation_is_pinned_renamed_tagged_and_deleted_from_the_reader(
+        service: Any, page: Any, seeded: dict[str, int]) -> None:
+    answers = iter(["My own title", "work, rust"])
+
+    async def on_dialog(dialog: Any) -> None:
+        await (dialog.accept() if dialog.type == "confirm" else dialog.accept(next(answers)))
+
+    page.remove_listener("dialog", page.dismiss_dialogs)  # these dialogs are answered, not dismissed
+    page.on("dialog", on_dialog)
+    await page.goto(service.url)
+    await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
+    await page.get_by_role("button", name="☆ Pin").click()
+    await page.get_by_role("button", name="★ Pinned").wait_for()
+    await page.get_by_role("button", name="Rename").click()
+    await page.locator("#reader .reader-head h1", has_text="My own title").wait_for()
+    await page.locator("#conversation-list .conv-title", has_text="My own title").wait_for()
+    await page.get_by_role("button", name="Tags").click()
+    await page.locator("#reader .chip.tag", has_text="#rust").wait_for()
+    assert await page.locator("#reader .chip.tag").all_text_contents() == ["#rust", "#work"]
+    await page.get_by_role("button", name="Delete").click()
+    await page.locator("#conversation-list .conv-title", has_text="My own title").wait_for(state="detached")
+    assert await page.locator(f'#conversation-list .conv-link[data-id="{seeded["python"]}"]').count() == 0
+    assert page.errors == []

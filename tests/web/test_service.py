@@ -122,14 +122,14 @@ def test_the_host_hands_the_popup_no_token_while_the_web_app_is_down(host: Any, 
 
 
 async def test_web_url_names_the_running_service(runtime: Any) -> None:
-    from vivim.api import load_handlers
-    from vivim.api.web import WebUrl
+    from vivim.handlers import ROUTES
+    from vivim.protocol import WebUrl
     from vivim.web.service import start
 
     service = await start(runtime, port=0)
     runtime.services["web"] = service
     try:
-        result = await load_handlers()["web.url"].handler(runtime, WebUrl())
+        result = await ROUTES["web.url"].handler(runtime, WebUrl())
         assert result == {"url": service.url, "running": True, "listener": "vivim", "port": service.port}
     finally:
         runtime.services.pop("web")

@@ -1,3 +1,4 @@
+// @ts-check
 /* ChatGPT (chatgpt.com): everything VIVIM knows about this site's page, behind the adapter interface
  * shared by all sites (see content/core.js). Selectors are listed most specific first; a redesign
  * should be a change to this file and its fixture only. */
@@ -28,6 +29,7 @@
   const CHROME = ["[data-testid$='copy-turn-action-button']", ".sr-only", "pre .sticky", "pre [class*='copy']"];
   const ID_PATH = /^\/(?:g\/[^/]+\/)?c\/([A-Za-z0-9-]{8,})/;
 
+  /** @type {SiteAdapter} */
   const adapter = {
     provider: "chatgpt",
     selectors: SEL,

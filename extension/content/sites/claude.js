@@ -1,3 +1,4 @@
+// @ts-check
 /* Claude (claude.ai): everything VIVIM knows about this site's page, behind the shared adapter
  * interface (see content/core.js). Claude puts no message ids in the page, so the core derives keys;
  * the "n / m" version counter Claude shows after a retry or an edit tells branches apart. */
@@ -40,6 +41,7 @@
     return null;
   }
 
+  /** @type {SiteAdapter} */
   const adapter = {
     provider: "claude",
     selectors: SEL,

@@ -1,3 +1,4 @@
+// @ts-check
 /* Gemini (gemini.google.com): everything VIVIM knows about this site's page, behind the shared adapter
  * interface (see content/core.js). Gemini renders Angular custom elements (<user-query>,
  * <model-response>, <message-content id="message-content-id-r_…">) inside an infinite scroller that
@@ -40,6 +41,7 @@
     return raw || null;
   }
 
+  /** @type {SiteAdapter} */
   const adapter = {
     provider: "gemini",
     selectors: SEL,
@@ -62,9 +64,8 @@
       for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
         const isUser = role === "user";
         const pair = el.closest(SEL.pair.join(","));
-        let messageId = null;
-        if (isUser) messageId = pair?.id ? `${pair.id}:user` : null;
-        else messageId = responseId(el) || (pair?.id ? `${pair.id}:model` : null);
+        const messageId = isUser ? (pair?.id ? `${pair.id}:user` : null)
+          : responseId(el) || (pair?.id ? `${pair.id}:model` : null);
         out.push({
           el, role: isUser ? "user" : "assistant", messageId, index: null,
           streaming: !isUser && !!D.first(el, SEL.busy), model: isUser ? null : model,

@@ -1,38 +1,18 @@
 """The `vivim` command line: a thin layer of click commands over the library.
 
-Each module in this package adds its commands to `main` in a `register(main)` function, so an
-area (install, import/export, sync, web) owns one file here and nothing else. Commands only parse
-arguments and call library functions that tests call directly.
+One module per area (install, search, editing the library, import/export, sync, web, the host processes); COMMANDS
+below is the one list of top-level commands, and docs/cli.md documents each of them (a test
+compares it with `--help`). Commands only parse arguments and call library functions that tests
+call directly.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import click
 
 from .. import __version__
-
-
-class WholeSentenceGroup(click.Group):
-    """Lists commands with their whole first paragraph, wrapped, where click would cut it to fit one
-    line ("Addresses this device dials to reach its paired..."; `e.g.` read as a sentence end)."""
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            cmd = self.get_command(ctx, name)
-            if cmd is None or cmd.hidden:
-                continue
-            rows.append((name, cmd.short_help or _first_paragraph(cmd.help or "")))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _first_paragraph(text: str) -> str:
-    return " ".join(text.strip().split("\n\n")[0].split())
+from . import extension, host, install, library, retrieval, search, sync, transfer, web
+from ._common import WholeSentenceGroup
 
 
 @click.group(cls=WholeSentenceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,14 +24,16 @@ def main() -> None:
     private_umask()
 
 
-def _register_commands() -> None:
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{__name__}.{module.name}")
-        register = getattr(mod, "register", None)
-        if register is not None:
-            register(main)
-
-
-_register_commands()
+COMMANDS: tuple[click.Command, ...] = (
+    install.install_command, install.uninstall_command, install.doctor_command, extension.extension_group,
+    search.search_command, search.stats_command,
+    library.conversation_group,
+    transfer.import_command, transfer.export_command,
+    retrieval.reindex_command,
+    host.serve_command, host.host_command,
+    web.web_command, web.open_command,
+    sync.pair_command, sync.devices_group, sync.peers_group, sync.backup_command, sync.restore_command,
+    sync.keys_group,
+)
+for command in COMMANDS:
+    main.add_command(command)

@@ -77,5 +77,21 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def is_tty() -> bool:
-    return sys.stdout.isatty()
+class WholeSentenceGroup(click.Group):
+    """Lists commands with their whole first paragraph, wrapped, where click would cut it to fit one
+    line ("Addresses this device dials to reach its paired..."; `e.g.` read as a sentence end)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            rows.append((name, cmd.short_help or _first_paragraph(cmd.help or "")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n")[0].split())

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import WholeSentenceGroup
-from ._common import run_sync
+from ._common import WholeSentenceGroup, run_sync
 
 
 @click.group("extension", cls=WholeSentenceGroup, short_help="The browser extension's folder and packages.")
@@ -42,6 +41,3 @@ def extension_build(out_dir: Path) -> None:
                  else "addons.mozilla.org (or sign it there to self-host)")
         click.echo(f"{package.path}  for {where}")
 
-
-def register(main: click.Group) -> None:
-    main.add_command(extension_group)

@@ -11,8 +11,9 @@ import click
 
 from ..config import APP_NAME, HOST_NAME, Paths
 from ..install.browsers import BROWSERS
+from ..errors import InstallError
 from ..install.extension import extension_folder
-from ..install.installer import InstallError, InstallPlan, apply_install, plan_install, uninstall
+from ..install.installer import InstallPlan, apply_install, plan_install, uninstall
 from ..install.launcher import launcher_path
 from ..install.machine import Machine
 from ..install.registry import system_registry
@@ -176,9 +177,3 @@ def doctor_command(as_json: bool, timeout: float) -> None:
             verdict, colour = "All good.", "green"
         click.echo(click.style(verdict, fg=colour, bold=True))
     sys.exit(0 if green else 1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(install_command)
-    main.add_command(uninstall_command)
-    main.add_command(doctor_command)

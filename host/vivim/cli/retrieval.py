@@ -15,7 +15,7 @@ def reindex_command(force: bool, no_embed: bool) -> None:
     from tqdm import tqdm
 
     from ..config import Paths
-    from ..reindex import embed_all_pending, pending_count, rederive_all
+    from ..retrieval.reindex import embed_all_pending, pending_count, rederive_all
     from ..store.connection import connect_sync
     from ..store.migrations import apply_migrations
 
@@ -32,7 +32,7 @@ def reindex_command(force: bool, no_embed: bool) -> None:
             return
         import os
 
-        from ..embed import Embedder
+        from ..retrieval.embedding import Embedder
 
         embedder = Embedder(threads=min(4, os.cpu_count() or 1))  # a one-off job may use every core
         with tqdm(total=pending_count(conn), unit="chunk", desc="vectors",
@@ -41,7 +41,3 @@ def reindex_command(force: bool, no_embed: bool) -> None:
         click.echo(f"{embedded} chunks embedded")
     finally:
         conn.close()
-
-
-def register(main: click.Group) -> None:
-    main.add_command(reindex_command)

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from ..config import Paths
-from . import WholeSentenceGroup
-from ._common import echo_json, run, run_sync, with_store
+from ..errors import CryptoError
+from ._common import WholeSentenceGroup, echo_json, run, run_sync, with_store
 
 
 def _when(ts: float | None) -> str:
@@ -360,7 +360,7 @@ def keys_protect(remove: bool) -> None:
     """Protect the key files with a passphrase (Argon2id); processes then need VIVIM_PASSPHRASE."""
     import os
 
-    from .. import crypto
+    from ..sync import crypto
 
     keys = Paths.default().keys
     old = None
@@ -369,12 +369,7 @@ def keys_protect(remove: bool) -> None:
     new = None if remove else click.prompt("New passphrase", hide_input=True, confirmation_prompt=True)
     try:
         crypto.protect_keys(keys, new, old)
-    except crypto.CryptoError as exc:
+    except CryptoError as exc:
         raise click.ClickException(exc.message) from None
     click.echo("The key files are " + ("no longer passphrase-protected." if remove else
                                        f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."))
-
-
-def register(main: click.Group) -> None:
-    for command in (pair_command, devices_group, peers_group, backup_command, restore_command, keys_group):
-        main.add_command(command)

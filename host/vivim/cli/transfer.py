@@ -15,14 +15,15 @@ from typing import Any
 
 import click
 
+from .. import providers
+from ..importers import Progress
 from ._common import run, run_sync
 
-PROVIDERS = ("chatgpt", "claude", "gemini")
 
 
 @click.command("import", short_help="Import ChatGPT, Claude or Gemini exports.")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--provider", type=click.Choice([*PROVIDERS, "vivim"]),
+@click.option("--provider", type=click.Choice([*providers.KEYS, "vivim"]),
               help="Only this provider's files (and read an unrecognised single file as this format).")
 @click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=100, show_default=True,
               help="Conversations per database transaction.")
@@ -87,7 +88,7 @@ def _print_summary(summary: Any, elapsed: float) -> None:
               show_default=True)
 @click.option("--out", "out", type=click.Path(path_type=Path),
               help="File (jsonl, json) or folder (markdown). jsonl and json go to stdout without it.")
-@click.option("--provider", type=click.Choice(PROVIDERS))
+@click.option("--provider", type=click.Choice(providers.KEYS))
 @click.option("--since", help="Only conversations with messages at or after this date (YYYY-MM-DD or ISO 8601).")
 @click.option("--conversation", help="One conversation: the provider's id (as in its URL) or VIVIM's id.")
 def export_command(fmt: str, out: Path | None, provider: str | None, since: str | None,
@@ -137,7 +138,7 @@ async def _with_store(fn: Any) -> Any:
         await store.close()
 
 
-class _Bar:
+class _Bar(Progress):
     """A tqdm bar on stderr over the bytes read, with conversations, messages and messages/s."""
 
     def __init__(self, enabled: bool) -> None:
@@ -176,8 +177,3 @@ class _Bar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-def register(main: click.Group) -> None:
-    main.add_command(import_command)
-    main.add_command(export_command)

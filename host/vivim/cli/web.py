@@ -70,8 +70,3 @@ def open_command() -> None:
         raise SystemExit(1)
     if not webbrowser.open(url):
         click.echo(url)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(web_command)
-    main.add_command(open_command)

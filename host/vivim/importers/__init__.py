@@ -20,12 +20,13 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from .common import SkipLog
 from .reader import ExportFile, broken_json, find_export_files, iter_array
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,13 @@ async def import_path(store: Any, path: Path | str, *, provider: str | None = No
 
 async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: ImportSummary,
                        progress: Progress) -> None:
+    import importlib
     import zipfile
 
     import ijson
 
-    from . import chatgpt, claude, gemini, gemini_html, vivim_json
+    from . import gemini, gemini_html, vivim_json
 
-    parsers = {"chatgpt": chatgpt.parse, "claude": claude.parse, "gemini": gemini.parse, "vivim": vivim_json.parse}
     progress.start_file(export, _size(export))
     read = 0
     try:
@@ -115,7 +116,9 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
                 payloads: Iterator[CaptureUpsert] = gemini.parse(gemini_html.iter_entries(text), summary.skipped)
             else:
                 prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
-                payloads = parsers[export.format or ""](iter_array(handle, prefix), summary.skipped)
+                # a provider's JSON format is read by the importer module of the same name
+                module = importlib.import_module(f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}")
+                payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
@@ -154,7 +157,7 @@ class _CountingReader:
         return data
 
 
-def _upsert_many(conn: Any, payloads: list[CaptureUpsert]) -> list[Any]:
+def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
 
     return [upsert_capture(conn, payload) for payload in payloads]

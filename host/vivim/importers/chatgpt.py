@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from .common import Malformed, SkipLog, markdown_to_text
 
 CONVERSATION_URL = "https://chatgpt.com/c/{id}"
-ROLES = {"user": "user", "assistant": "assistant", "tool": "tool"}
+ITEM_KEYS = ("mapping",)  # a key only ChatGPT's conversations.json items have
+ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "tool": "tool"}
 # Content that is not part of the visible conversation (custom instructions, memory).
 CONTEXT_TYPES = frozenset({"user_editable_context", "model_editable_context"})
 KIND_OF_TYPE = {
@@ -102,7 +103,7 @@ def _number(value: Any) -> float | None:
 def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: int,
           inherited: float | None, current: bool, skips: SkipLog) -> TurnIn | None:
     author = message.get("author") or {}
-    role = ROLES.get(author.get("role"))
+    role = ROLES.get(str(author.get("role")))
     metadata = message.get("metadata") or {}
     content = message.get("content") or {}
     content_type = content.get("content_type")
@@ -119,7 +120,7 @@ def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: 
     if not markdown.strip():
         skips.skip("chatgpt empty message")
         return None
-    kind = KIND_OF_TYPE.get(content_type)
+    kind = KIND_OF_TYPE.get(str(content_type))
     if kind is None and role == "tool":
         kind = "tool_result"
     created = _number(message.get("create_time")) or inherited

@@ -18,13 +18,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://claude.ai/chat/{id}"
+ITEM_KEYS = ("chat_messages",)  # a key only Claude's conversations.json items have
 # Claude's parent of a conversation's first message.
 ROOT_PARENT = "00000000-0000-4000-8000-000000000000"
-ROLES = {"human": "user", "user": "user", "assistant": "assistant"}
+ROLES: dict[str, Role] = {"human": "user", "user": "user", "assistant": "assistant"}
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
@@ -62,7 +63,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
     for i, message in enumerate(kept):
         if linked:
             parent = raw_parent[message["uuid"]]
-            seen: set[str] = set()
+            seen: set[str | None] = set()
             while parent in empty and parent not in seen:  # re-attach children of dropped messages
                 seen.add(parent)
                 parent = raw_parent.get(parent)

@@ -30,6 +30,7 @@ from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from .common import Malformed, SkipLog, html_to_text, iso_to_unix
 
 CONVERSATION_URL = "https://gemini.google.com/app/{id}"
+ITEM_KEYS = ("safeHtmlItem", "header", "activityControls")  # Takeout's My Activity items
 CONVERSATION_GAP = 30 * 60  # seconds between prompts that still count as one conversation
 TITLE_CHARS = 80
 _APP_URL = re.compile(r"gemini\.google\.com/app/([A-Za-z0-9_-]+)")

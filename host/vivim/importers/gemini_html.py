@@ -39,7 +39,7 @@ def iter_entries(text: str) -> Iterator[dict[str, Any]]:
 
 
 def _entry(cell: Any) -> dict[str, Any]:
-    from bs4 import NavigableString, Tag
+    from bs4.element import NavigableString, Tag
 
     header_tag = cell.select_one(".header-cell .mdl-typography--title") or cell.select_one("p")
     header = header_tag.get_text(" ", strip=True) if header_tag else ""

@@ -16,15 +16,13 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import ImportFormatError
+from ..providers import PROVIDERS, listed
 
-# Formats this package reads. "vivim" is our own `vivim export --format json`.
-FORMATS = ("chatgpt", "claude", "gemini", "gemini-html", "vivim")
-PROVIDER_FORMATS = {
-    "chatgpt": ("chatgpt",),
-    "claude": ("claude",),
-    "gemini": ("gemini", "gemini-html"),
-    "vivim": ("vivim",),
-}
+# Formats this package reads: each provider's (vivim.providers), and "vivim", our own
+# `vivim export --format json`. A provider's JSON format is read by the importer module of
+# the same name, which names the item keys that recognise it (ITEM_KEYS).
+PROVIDER_FORMATS = {**{p.key: p.import_formats for p in PROVIDERS}, "vivim": ("vivim",)}
+FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 
 # How many parser events detection may read before giving up on a file.
 DETECT_EVENT_LIMIT = 20_000
@@ -91,7 +89,7 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
         if fmt is not None and fmt in allowed:
             found.append(ExportFile(candidate.path, candidate.member, fmt))
     if not found:
-        what = f"{provider} export" if provider else "ChatGPT, Claude, Gemini or VIVIM export"
+        what = f"{provider} export" if provider else f"{listed('or').replace(' or ', ', ')} or VIVIM export"
         raise ImportFormatError(f"found no {what} in {path}")
     return found
 
@@ -153,21 +151,31 @@ def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
 def _detect_json(handle: IO[bytes]) -> str | None:
     import ijson
 
+    markers = item_key_markers()
+
     for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
         if count > DETECT_EVENT_LIMIT:
             return None
         if prefix == "" and event == "map_key" and value == "vivim_export":
             return "vivim"
-        if prefix == "item" and event == "map_key":
-            if value == "mapping":
-                return "chatgpt"
-            if value == "chat_messages":
-                return "claude"
-            if value in ("safeHtmlItem", "header", "activityControls"):
-                return "gemini"
+        if prefix == "item" and event == "map_key" and value in markers:
+            return markers[value]
         if prefix == "" and event == "end_array":
             return None
     return None
+
+
+def item_key_markers() -> dict[str, str]:
+    """Item key -> format, from each provider's JSON importer (its ITEM_KEYS)."""
+    import importlib
+
+    markers: dict[str, str] = {}
+    for info in PROVIDERS:
+        fmt = info.import_formats[0] if info.import_formats else None
+        if fmt is not None:
+            module = importlib.import_module(f"{__package__}.{fmt}")
+            markers.update(dict.fromkeys(module.ITEM_KEYS, fmt))
+    return markers
 
 
 def iter_array(handle: IO[bytes], prefix: str = "item") -> Iterator[Any]:

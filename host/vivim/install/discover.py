@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .browsers import BROWSERS, MANIFEST_FILENAME
-from .installer import Registration
 from .machine import Machine
+from .manifests import Registration
 from .registry import Registry
 
 

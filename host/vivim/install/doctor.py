@@ -23,10 +23,11 @@ from typing import Any
 from ..config import Paths
 from .browsers import detect_all
 from .discover import Found, discover, load_manifest
-from .installer import InstallError, Registration, read_receipt
+from ..errors import InstallError
+from .installer import read_receipt
 from .launcher import launcher_path
 from .machine import Machine
-from .manifests import CHROMIUM_ORIGIN, problems_with
+from .manifests import CHROMIUM_ORIGIN, Registration, problems_with
 from .registry import Registry
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -283,7 +284,7 @@ def check_sqlite_vec() -> Check:
             version = conn.execute("select vec_version()").fetchone()[0]
         finally:
             conn.close()
-    except Exception as exc:  # any failure here means vector search is off
+    except Exception as exc:  # noqa: BLE001 - any failure here means vector search is off
         return Check("sqlite-vec", FAIL, "sqlite-vec cannot be loaded", f"{type(exc).__name__}: {exc}.",
                      "Reinstall VIVIM in a fresh environment (bash installer/install.sh); it needs the "
                      "sqlite-vec and sqlean.py wheels for this platform.")
@@ -323,18 +324,16 @@ def check_permissions(root: Path) -> Check:
 
 
 def check_embedding() -> Check:
-    if importlib.util.find_spec("vivim.embed") is None:
-        return Check("embedding", WARN, "embedding model: not installed",
-                     "Semantic search is off; full-text search works.", "Update VIVIM when embeddings ship.")
     try:
-        embed = importlib.import_module("vivim.embed")
-        weights = embed.weights_path() if hasattr(embed, "weights_path") else None
-        tokenizer = getattr(embed, "TOKENIZER_DIR", None)
-    except Exception as exc:
+        from ..retrieval import embedding
+
+        weights = embedding.weights_path()
+        tokenizer = embedding.TOKENIZER_DIR
+    except Exception as exc:  # noqa: BLE001 - the doctor reports whatever went wrong
         return Check("embedding", WARN, "embedding model: not installed",
                      f"{getattr(exc, 'message', exc)}. Semantic search is off; full-text search works.",
                      "Re-run the installer so the model package is installed.")
-    missing = [str(p) for p in (weights, tokenizer) if p is not None and not Path(p).exists()]
+    missing = [str(p) for p in (weights, tokenizer) if not Path(p).exists()]
     if missing:
         return Check("embedding", WARN, "embedding model: files missing", f"Not found: {', '.join(missing)}.",
                      "Re-run the installer so the model package is installed.")

@@ -16,52 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from ..config import HOST_NAME, private_file
-from ..errors import VivimError
+from ..errors import InstallError
 from .browsers import BROWSERS, CHROMIUM_FAMILY, MANIFEST_FILENAME, Detection, detect_all
 from .launcher import host_command, launcher_path, launcher_text
 from .machine import Machine
-from .manifests import manifest_text
+from .manifests import Registration, manifest_text
 from .registry import Registry
 
 RECEIPT_FILENAME = "install.json"
 RECEIPT_VERSION = 1
 PROFILE_SUBDIR = "NativeMessagingHosts"
-
-
-class InstallError(VivimError):
-    code = "install_error"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One browser (or one --user-data-dir profile) that can find our host."""
-
-    browser: str
-    label: str
-    family: str
-    manifest: Path
-    registry_keys: tuple[str, ...] = ()
-    profile_dir: Path | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "browser": self.browser, "label": self.label, "family": self.family,
-            "manifest": str(self.manifest), "registry_keys": list(self.registry_keys),
-            "profile_dir": str(self.profile_dir) if self.profile_dir else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Registration":
-        return cls(
-            browser=data["browser"], label=data["label"], family=data["family"],
-            manifest=Path(data["manifest"]), registry_keys=tuple(data.get("registry_keys") or ()),
-            profile_dir=Path(data["profile_dir"]) if data.get("profile_dir") else None,
-        )
-
-    @property
-    def where(self) -> str:
-        keys = ", ".join(f"HKCU\\{key}" for key in self.registry_keys)
-        return f"{self.manifest} (via {keys})" if keys else str(self.manifest)
 
 
 @dataclass(frozen=True)

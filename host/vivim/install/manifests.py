@@ -9,6 +9,7 @@ as templates, kept equal to these by a test.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,35 @@ def problems_with(manifest: Any, family: str) -> list[str]:
 def _is_absolute(path: str) -> bool:
     # A Windows manifest may be checked from POSIX (tests) and the other way round.
     return path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One browser (or one --user-data-dir profile) that can find our host."""
+
+    browser: str
+    label: str
+    family: str
+    manifest: Path
+    registry_keys: tuple[str, ...] = ()
+    profile_dir: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "browser": self.browser, "label": self.label, "family": self.family,
+            "manifest": str(self.manifest), "registry_keys": list(self.registry_keys),
+            "profile_dir": str(self.profile_dir) if self.profile_dir else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Registration":
+        return cls(
+            browser=data["browser"], label=data["label"], family=data["family"],
+            manifest=Path(data["manifest"]), registry_keys=tuple(data.get("registry_keys") or ()),
+            profile_dir=Path(data["profile_dir"]) if data.get("profile_dir") else None,
+        )
+
+    @property
+    def where(self) -> str:
+        keys = ", ".join(f"HKCU\\{key}" for key in self.registry_keys)
+        return f"{self.manifest} (via {keys})" if keys else str(self.manifest)

@@ -17,7 +17,8 @@ from markdownify import ATX, BACKSLASH, MarkdownConverter
 from .code import LANG_ATTR, code_text
 from .escaping import escape_inline, escape_line_start, inline_code, is_punct, is_word, starts_line, unescape
 from .fragments import Fragments, odd_trailing_backslashes
-from .text import BLOCK, inner_text
+from .rendering import BLOCK
+from .text import inner_text
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class TurnConverter(MarkdownConverter):
         if unescape(text) == href and re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>]*$", href, re.I):
             return f"{prefix}<{href}>{suffix}"
         title = el.get("title")
-        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"{prefix}[{text}]({_encode_url(href)}{title_part}){suffix}"
 
     def convert_img(self, el, text, parent_tags):  # noqa: ANN001
@@ -181,7 +182,7 @@ class TurnConverter(MarkdownConverter):
             return alt and escape_inline(alt)
         alt = escape_inline(alt).replace("[", "\\[").replace("]", "\\]")
         title = el.get("title")
-        title_part = ' "%s"' % str(title).replace('"', '\\"') if title and str(title).strip() else ""
+        title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"![{alt}]({_encode_url(src)}{title_part})"
 
     def convert_video(self, el, text, parent_tags):  # noqa: ANN001

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .text import BLOCK
+from .rendering import BLOCK
 
 _SPECIAL = re.compile(r"[\\`*_\[\]<&~$]")
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")

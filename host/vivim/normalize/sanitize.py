@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .text import BLOCK, NOT_RENDERED, hidden_by_attributes, preserves_whitespace
+from .rendering import BLOCK, NOT_RENDERED, hidden_by_attributes, preserves_whitespace
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -192,9 +192,9 @@ def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH,
         text: list[str] = []
 
         def flush() -> None:
-            if text:
-                flat.append(NavigableString("".join(text)))
-                text.clear()
+            if text:  # noqa: B023 - flush() runs within this iteration
+                flat.append(NavigableString("".join(text)))  # noqa: B023
+                text.clear()  # noqa: B023
 
         walk: list = [root]
         while walk:

@@ -20,8 +20,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chunking import chunk_markdown
+from ..retrieval.chunking import chunk_markdown
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from .connection import Connection, inserted_id
 
 _WS = re.compile(r"\s+")
 
@@ -74,7 +75,7 @@ def prepare_capture(capture: CaptureUpsert) -> CaptureUpsert:
     return capture
 
 
-def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
+def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
     conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now)
     result = UpsertResult(conversation_id=conversation_id, created=created)
@@ -96,7 +97,7 @@ def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) 
     return result
 
 
-def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: float) -> tuple[int, bool]:
+def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, now: float) -> tuple[int, bool]:
     row = conn.execute(
         "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
         (conv.provider, conv.external_id),
@@ -108,7 +109,7 @@ def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: floa
             (conv.provider, conv.external_id, conv.title, conv.url, conv.model, source,
              conv.created_at or now, now),
         )
-        return cur.lastrowid, True
+        return inserted_id(cur), True
     changes: dict[str, Any] = {}
     for name in ("title", "url", "model"):
         value = getattr(conv, name)
@@ -127,7 +128,7 @@ def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: floa
     return row["id"], False
 
 
-def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, text: str,
+def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown: str, text: str,
                  source: str, now: float) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
     key = turn.key
@@ -180,7 +181,7 @@ def _upsert_turn(conn: Any, conversation_id: int, turn: TurnIn, markdown: str, t
     return ("inserted" if key == turn.key else "branched"), key, message_id
 
 
-def _insert(conn: Any, conversation_id: int, key: str, turn: TurnIn, markdown: str, text: str,
+def _insert(conn: Connection, conversation_id: int, key: str, turn: TurnIn, markdown: str, text: str,
             digest: str, source: str, now: float) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
@@ -190,11 +191,12 @@ def _insert(conn: Any, conversation_id: int, key: str, turn: TurnIn, markdown: s
          turn.kind, markdown, text, turn.html, digest, turn.status,
          None if turn.current is None else int(turn.current), source, turn.created_at or now, now),
     )
-    write_chunks(conn, cur.lastrowid, markdown)
-    return cur.lastrowid
+    message_id = inserted_id(cur)
+    write_chunks(conn, message_id, markdown)
+    return message_id
 
 
-def _replace(conn: Any, message_id: int, turn: TurnIn, markdown: str, text: str, digest: str,
+def _replace(conn: Connection, message_id: int, turn: TurnIn, markdown: str, text: str, digest: str,
              now: float) -> None:
     conn.execute(
         "UPDATE messages SET markdown = ?, text = ?, html = COALESCE(?, html), content_hash = ?, status = ?,"
@@ -206,7 +208,7 @@ def _replace(conn: Any, message_id: int, turn: TurnIn, markdown: str, text: str,
     write_chunks(conn, message_id, markdown)
 
 
-def write_chunks(conn: Any, message_id: int, markdown: str) -> None:
+def write_chunks(conn: Connection, message_id: int, markdown: str) -> None:
     """(Re)chunk one message; FTS follows through triggers, vectors through the worker."""
     conn.execute("DELETE FROM chunks WHERE message_id = ?", (message_id,))
     conn.executemany(

@@ -2,7 +2,7 @@
 
 Many Pythons (this machine's, most macOS builds) ship a sqlite3 that cannot load extensions,
 and sqlite-vec is an extension. sqlean.py is a drop-in sqlite3 with a current SQLite, FTS5
-and extension loading on Linux, macOS and Windows; we hand its connections to aiosqlite.
+and extension loading on Linux, macOS and Windows; the Store runs its connection on one thread.
 
 Several processes may share one database (two browsers each start a host, plus `vivim serve`),
 so every connection uses WAL, a busy timeout, and writers take the lock up front
@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlean as sqlite3
+
+if TYPE_CHECKING:
+    # sqlean ships no type information; its Connection has the standard library's interface, so
+    # code that takes a connection is typed with the stdlib class (the object is sqlean's).
+    from sqlite3 import Connection as Connection
+else:
+    Connection = sqlite3.Connection
 
 # How long a writer waits for another process's transaction before giving up with store_busy.
 BUSY_TIMEOUT_MS = int(os.environ.get("VIVIM_BUSY_TIMEOUT_MS", "10000"))
 
 
-def connect_sync(path: Path | str, *, load_vec: bool = True) -> sqlite3.Connection:
+def connect_sync(path: Path | str, *, load_vec: bool = True) -> Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     if load_vec:
@@ -48,6 +56,14 @@ def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         "locked" in str(exc) or "busy" in str(exc)
     )
+
+
+def inserted_id(cursor: Any) -> int:
+    """The rowid an INSERT just created (sqlite3 types lastrowid as optional; after an INSERT it is set)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise DatabaseError("the INSERT created no row")
+    return int(rowid)
 
 
 DatabaseError = sqlite3.DatabaseError

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotFound
+from .connection import Connection
 
 CONVERSATION_COLUMNS = (
     "c.id, c.provider, c.external_id, c.title, c.url, c.model, c.source, c.created_at, c.updated_at"
@@ -17,7 +18,7 @@ def conversation_dict(row: Any) -> dict[str, Any]:
     )} | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
 
 
-def list_conversations(conn: Any, *, provider: str | None = None, limit: int = 50, offset: int = 0,
+def list_conversations(conn: Connection, *, provider: str | None = None, limit: int = 50, offset: int = 0,
                        query: str | None = None, since: float | None = None) -> dict[str, Any]:
     where = ["c.deleted_at IS NULL"]
     params: list[Any] = []
@@ -42,7 +43,7 @@ def list_conversations(conn: Any, *, provider: str | None = None, limit: int = 5
     return {"items": [conversation_dict(r) for r in rows], "total": total, "offset": offset, "limit": limit}
 
 
-def find_conversation_id(conn: Any, *, id: int | None = None, provider: str | None = None,
+def find_conversation_id(conn: Connection, *, id: int | None = None, provider: str | None = None,
                          external_id: str | None = None) -> int:
     if id is not None:
         row = conn.execute("SELECT id FROM conversations WHERE id = ?", (id,)).fetchone()
@@ -70,7 +71,7 @@ def message_dict(row: Any) -> dict[str, Any]:
     return data
 
 
-def get_conversation(conn: Any, conversation_id: int, *, include_html: bool = False) -> dict[str, Any]:
+def get_conversation(conn: Connection, conversation_id: int, *, include_html: bool = False) -> dict[str, Any]:
     row = conn.execute(
         f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conversation_id,)
     ).fetchone()
@@ -82,21 +83,3 @@ def get_conversation(conn: Any, conversation_id: int, *, include_html: bool = Fa
         (conversation_id,),
     ).fetchall()
     return {"conversation": conversation_dict(row), "messages": [message_dict(m) for m in messages]}
-
-
-def iter_conversation_ids(conn: Any, *, provider: str | None = None, since: float | None = None,
-                          external_id: str | None = None) -> list[int]:
-    where, params = ["deleted_at IS NULL"], []
-    if provider:
-        where.append("provider = ?")
-        params.append(provider)
-    if since is not None:
-        where.append("updated_at >= ?")
-        params.append(since)
-    if external_id:
-        where.append("(external_id = ? OR CAST(id AS TEXT) = ?)")
-        params.extend([external_id, external_id])
-    rows = conn.execute(
-        f"SELECT id FROM conversations WHERE {' AND '.join(where)} ORDER BY created_at, id", params
-    ).fetchall()
-    return [r[0] for r in rows]

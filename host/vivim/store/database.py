@@ -1,38 +1,58 @@
 """The Store: one aiosqlite connection, and the only way VIVIM code touches the database.
 
 Work is written as plain synchronous functions over a sqlite3 connection and run on
-aiosqlite's worker thread, so a whole capture (many statements) costs one thread hop and one
-transaction. Writes hold an asyncio lock because a connection has one transaction at a time.
+aiosqlite's connection thread, so a whole capture (many statements) costs one thread hop and
+one transaction. Writes hold an asyncio lock because a connection has one transaction at a
+time. aiosqlite (a mandated dependency) offers no public way to run a function on its thread,
+so `_Connection.run` below is the one place that uses its protected `_execute`;
+tests/store/test_aiosqlite_contract.py fails loudly if that internal changes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import aiosqlite
 
 from ..errors import StoreBusy, StoreError
-from .connection import DatabaseError, connect_sync, is_locked_error
+from .connection import Connection, DatabaseError, connect_sync, is_locked_error
 from .migrations import apply_migrations
 
 T = TypeVar("T")
-SyncConn = Any  # a sqlean (sqlite3-compatible) connection
+P = ParamSpec("P")
+SyncConn = Any  # a sqlean (sqlite3-compatible) connection; sqlean ships no type information
+Params = Sequence[Any] | Mapping[str, Any]
+ITER_CHUNK_SIZE = 256  # rows aiosqlite fetches per hop when iterating its own cursors
+
+
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection and thread, plus a typed way to run a whole function on that thread."""
+
+    async def run(self, fn: Callable[Concatenate[SyncConn, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """fn(conn, *args, **kwargs) on the connection's thread: one hop for many statements.
+
+        aiosqlite's `_execute` queues a callable for its thread and awaits the result; it is
+        protected, and this is the only caller (see the module docstring).
+        """
+        return cast(T, await self._execute(fn, self._conn, *args, **kwargs))
 
 
 class Store:
-    def __init__(self, path: Path, db: aiosqlite.Connection) -> None:
+    """An open database. `read`/`write` run a function of the connection on the database thread."""
+
+    def __init__(self, path: Path, db: _Connection) -> None:
         self.path = path
         self._db = db
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> "Store":
+    async def open(cls, path: Path | str) -> Store:
         path = Path(path)
+        db = _Connection(lambda: _open_migrated(path), iter_chunk_size=ITER_CHUNK_SIZE)
         try:
-            db = aiosqlite.Connection(lambda: _open_migrated(path), iter_chunk_size=256)
             await db
         except DatabaseError as exc:
             raise _translate(exc) from exc
@@ -41,34 +61,34 @@ class Store:
     async def close(self) -> None:
         await self._db.close()
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def read(self, fn: Callable[Concatenate[SyncConn, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run fn(conn, *args, **kwargs) on the database thread, outside any write transaction."""
         try:
-            return await self._db._execute(fn, self._db._conn, *args, **kwargs)
+            return await self._db.run(fn, *args, **kwargs)
         except DatabaseError as exc:
             raise _translate(exc) from exc
 
-    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def write(self, fn: Callable[Concatenate[SyncConn, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run fn(conn, *args, **kwargs) inside BEGIN IMMEDIATE ... COMMIT; roll back on any error.
 
         When this returns, the transaction is durable: callers acknowledge after it.
         """
         async with self._write_lock:
             try:
-                return await self._db._execute(_in_transaction, self._db._conn, fn, args, kwargs)
+                return await self._db.run(_in_transaction, fn, args, kwargs)
             except DatabaseError as exc:
                 raise _translate(exc) from exc
 
-    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[Any]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return await self.read(lambda c: c.execute(sql, params).fetchall())
 
-    async def fetchone(self, sql: str, params: tuple | dict = ()) -> Any:
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
         return await self.read(lambda c: c.execute(sql, params).fetchone())
 
 
@@ -82,7 +102,7 @@ def _open_migrated(path: Path) -> SyncConn:
     return conn
 
 
-def _in_transaction(conn: SyncConn, fn: Callable[..., T], args: tuple, kwargs: dict[str, Any]) -> T:
+def _in_transaction(conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args, **kwargs)

@@ -1,55 +1,21 @@
-"""Versioned schema migrations.
+"""Versioned schema migrations: the one ordered list, and applying it.
 
 Each migration is applied once, in order, inside a transaction, and recorded in
-`schema_migrations`. Numbers are owned by area so parallel work never collides:
-1 core store, 2 retrieval (vectors), 3 sync, 4-5 core indexes, 6+ later. Never edit a released migration;
-add the next one.
+`schema_migrations`. The SQL lives with the area that owns the tables (the core store's below,
+retrieval's in `retrieval/vectors.py`, sync's in `sync/schema.py`); this list is the only place
+that says which migrations exist and in which order. Never edit a released migration; add the
+next one to MIGRATIONS.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlean as sqlite3
 
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[sqlite3.Connection], None]
-
-
-def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
-    def run(conn: sqlite3.Connection) -> None:
-        for statement in _split(sql):
-            conn.execute(statement)
-
-    return run
-
-
-def _split(sql: str) -> list[str]:
-    """Split a script on statement boundaries, keeping trigger bodies whole."""
-    statements, current = [], []
-    depth = 0
-    for line in sql.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("--"):
-            continue
-        current.append(line)
-        upper = stripped.upper()
-        if upper.startswith("CREATE TRIGGER"):
-            depth += 1
-        if upper.startswith("END;"):
-            depth -= 1
-        if stripped.endswith(";") and depth == 0:
-            statements.append("\n".join(current))
-            current = []
-    if current:
-        statements.append("\n".join(current))
-    return statements
+from ..retrieval.vectors import VECTOR_SCHEMA
+from ..sync.schema import SYNC_SCHEMA
+from .sqlscript import Migration, script
 
 
 CORE_SCHEMA = """
@@ -166,20 +132,14 @@ CREATE TABLE device_names (
 );
 """
 
-MIGRATIONS: list[Migration] = [
-    Migration(1, "core store", _script(CORE_SCHEMA)),
-    Migration(4, "covering index for charts", _script(STATS_INDEX)),
-    Migration(5, "full-text prefix indexes", _script(FTS_PREFIX_INDEXES)),
-    Migration(12, "device names people set", _script(DEVICE_NAMES)),
-]
-
-
-def register(migration: Migration) -> None:
-    """Areas outside the core store add their migrations here at import time."""
-    if any(m.version == migration.version for m in MIGRATIONS):
-        return
-    MIGRATIONS.append(migration)
-    MIGRATIONS.sort(key=lambda m: m.version)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core store", script(CORE_SCHEMA)),
+    Migration(2, "retrieval: chunk vectors", script(VECTOR_SCHEMA)),
+    Migration(3, "sync: devices, update log, documents", script(SYNC_SCHEMA)),
+    Migration(4, "covering index for charts", script(STATS_INDEX)),
+    Migration(5, "full-text prefix indexes", script(FTS_PREFIX_INDEXES)),
+    Migration(12, "device names people set", script(DEVICE_NAMES)),
+)
 
 
 def apply_migrations(conn: sqlite3.Connection) -> list[int]:
@@ -207,11 +167,3 @@ def apply_migrations(conn: sqlite3.Connection) -> list[int]:
             raise
     return applied
 
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return int(row[0] or 0)
-
-
-from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
-from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidPayload
+from ..providers import KEYS, PROVIDERS
+from .connection import Connection
 
 DEFAULTS: dict[str, Any] = {
-    "capture.chatgpt": True,
-    "capture.claude": True,
-    "capture.gemini": True,
+    **{f"capture.{key}": True for key in KEYS},
     "context.token_budget": 1200,
     "context.max_items": 8,
     "search.limit": 20,
@@ -51,9 +51,8 @@ class Setting:
 # The groups in the order Settings shows them.
 GROUPS = ("Capture", "Search", "Insert context", "Sync", "Web app")
 SCHEMA: dict[str, Setting] = {
-    "capture.chatgpt": Setting("ChatGPT", "Save your conversations on chatgpt.com as you chat.", "Capture"),
-    "capture.claude": Setting("Claude", "Save your conversations on claude.ai as you chat.", "Capture"),
-    "capture.gemini": Setting("Gemini", "Save your conversations on gemini.google.com as you chat.", "Capture"),
+    **{f"capture.{p.key}": Setting(p.name, f"Save your conversations on {p.hosts[0]} as you chat.", "Capture")
+       for p in PROVIDERS},
     "search.limit": Setting("Results per search", "How many conversations a search shows at most.", "Search",
                             minimum=1, maximum=200),
     "embed.enabled": Setting("Search by meaning", "Also find conversations that say the same thing in other words. "
@@ -105,7 +104,7 @@ def _kind(default: Any) -> str:
     return "text"
 
 
-def get_settings(conn: Any, keys: list[str] | None = None) -> dict[str, Any]:
+def get_settings(conn: Connection, keys: list[str] | None = None) -> dict[str, Any]:
     values = dict(DEFAULTS)
     for row in conn.execute("SELECT key, value FROM settings").fetchall():
         values[row[0]] = json.loads(row[1])
@@ -114,7 +113,7 @@ def get_settings(conn: Any, keys: list[str] | None = None) -> dict[str, Any]:
     return values
 
 
-def set_settings(conn: Any, updates: dict[str, Any]) -> dict[str, Any]:
+def set_settings(conn: Connection, updates: dict[str, Any]) -> dict[str, Any]:
     for key, value in updates.items():
         if key in DEFAULTS and DEFAULTS[key] is not None and not _same_kind(DEFAULTS[key], value):
             raise InvalidPayload(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from .connection import Connection
 
 
-def get_stats(conn: Any) -> dict[str, Any]:
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+def get_stats(conn: Connection) -> dict[str, Any]:
+    def one(sql: str) -> Any:
+        return conn.execute(sql).fetchone()[0]
+
     by_provider = {
         row[0]: {"conversations": row[1], "messages": row[2]}
         for row in conn.execute(
@@ -30,7 +33,7 @@ def get_stats(conn: Any) -> dict[str, Any]:
     }
 
 
-def record_adapter_health(conn: Any, provider: str, ok: bool, problem: str | None, url: str, now: float) -> None:
+def record_adapter_health(conn: Connection, provider: str, ok: bool, problem: str | None, url: str, now: float) -> None:
     conn.execute(
         "INSERT INTO adapter_health (provider, ok, problem, url, checked_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (provider) DO UPDATE SET ok = excluded.ok, problem = excluded.problem,"

@@ -1,6 +1,6 @@
 """py-libp2p is trio-native; VIVIM's host is asyncio. Trio runs here in guest mode on the
 asyncio loop's own thread (`trio.lowlevel.start_guest_run`), so both share one thread with
-aiohttp and aiosqlite and no locks are needed between them. Two crossings:
+aiohttp and the store and no locks are needed between them. Two crossings:
 `TrioGuest.call(afn, ...)` runs trio code from asyncio; `TrioGuest.wait(coro)` runs an asyncio
 coroutine from trio code.
 """
@@ -94,7 +94,7 @@ class TrioGuest:
         if self.token is not None:
             try:
                 self.token.run_sync_soon(fn)
-            except Exception:  # trio already finished
+            except Exception:  # noqa: BLE001 - trio already finished
                 pass
 
     async def stop(self) -> None:

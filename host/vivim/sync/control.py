@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from .. import crypto
+from . import crypto
 from ..config import Paths
 from ..errors import ConfigError, CryptoError, NotFound, SyncError
 from ..store import Store
 from . import pairing
+from ..store.connection import Connection
 
 NODE_WAIT = 20.0
 
@@ -98,7 +99,7 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
         return await wait_request(store, request_id, timeout + 1)
 
 
-def devices(conn: Any) -> list[dict[str, Any]]:
+def devices(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT d.peer_id, COALESCE(n.name, d.name) AS name, d.name AS own_name, d.blind, d.status, d.added_at,"
         " d.revoked_at,"
@@ -128,13 +129,13 @@ async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:
         await store.close()
 
 
-def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
+def add_address(conn: Connection, addr: str, source: str = "manual") -> dict[str, Any]:
     import multiaddr
 
     try:
         parsed = multiaddr.Multiaddr(addr)
         peer_id = parsed.value_for_protocol("p2p")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - multiaddr raises many kinds; all mean a bad address
         raise ConfigError(f"not a multiaddr with a /p2p/<peer id> part: {addr} ({exc})") from None
     conn.execute(
         "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"
@@ -144,7 +145,7 @@ def add_address(conn: Any, addr: str, source: str = "manual") -> dict[str, Any]:
     return {"addr": addr, "peer_id": peer_id}
 
 
-def addresses(conn: Any) -> list[dict[str, Any]]:
+def addresses(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT addr, peer_id, source, last_ok FROM sync_addresses ORDER BY added_at").fetchall()
     return [{k: r[k] for k in r.keys()} for r in rows]
 

@@ -21,6 +21,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from ..store.connection import Connection
 
 INDEX = "index"
 MESSAGE_FIELDS = ("role", "markdown", "text", "position", "parent_key", "provider_message_id", "model",
@@ -47,7 +48,7 @@ class DocSet:
     def __init__(self) -> None:
         self._docs: dict[str, Any] = {}
 
-    def get(self, conn: Any, doc_id: str) -> Any:
+    def get(self, conn: Connection, doc_id: str) -> Any:
         from pycrdt import Doc, Map
 
         doc = self._docs.get(doc_id)
@@ -67,7 +68,7 @@ class DocSet:
         self._docs.clear()
 
     @staticmethod
-    def save(conn: Any, doc_id: str, doc: Any, now: float) -> None:
+    def save(conn: Connection, doc_id: str, doc: Any, now: float) -> None:
         conn.execute(
             "INSERT INTO sync_docs (doc_id, state, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
@@ -75,12 +76,12 @@ class DocSet:
         )
 
 
-def _marks(conn: Any, conversation_id: int) -> dict[str, str | None]:
+def _marks(conn: Connection, conversation_id: int) -> dict[str, str | None]:
     rows = conn.execute("SELECT field, value FROM sync_marks WHERE conversation_id = ?", (conversation_id,))
     return {r[0]: r[1] for r in rows.fetchall()}
 
 
-def set_mark(conn: Any, conversation_id: int, name: str, value: str | None) -> None:
+def set_mark(conn: Connection, conversation_id: int, name: str, value: str | None) -> None:
     conn.execute(
         "INSERT INTO sync_marks (conversation_id, field, value) VALUES (?, ?, ?)"
         " ON CONFLICT (conversation_id, field) DO UPDATE SET value = excluded.value",
@@ -99,13 +100,13 @@ class Export:
     doc_ids: set[str] = field(default_factory=set)
     before: dict[str, bytes] = field(default_factory=dict)  # doc_id -> state vector before the export
 
-    def doc(self, conn: Any, docs: "DocSet", doc_id: str) -> Any:
+    def doc(self, conn: Connection, docs: "DocSet", doc_id: str) -> Any:
         doc = docs.get(conn, doc_id)
         self.before.setdefault(doc_id, doc.get_state())
         return doc
 
 
-def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: Export) -> None:
+def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export) -> None:
     """Copy this conversation's local changes (store values that differ from their marks) into the docs."""
     conv = conn.execute(
         "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
@@ -204,7 +205,7 @@ def _collector(target: set[str]) -> Any:
     return collect
 
 
-def apply_remote(conn: Any, docs: DocSet, updates: list[tuple[str, bytes]], now: float) -> dict[str, int]:
+def apply_remote(conn: Connection, docs: DocSet, updates: list[tuple[str, bytes]], now: float) -> dict[str, int]:
     """Apply received yjs updates to the documents, then bring the store in line with what changed."""
     changes = Changes()
     touched: set[str] = set()
@@ -228,7 +229,7 @@ def apply_remote(conn: Any, docs: DocSet, updates: list[tuple[str, bytes]], now:
     return counts
 
 
-def _apply_conversation(conn: Any, doc: Any, maps: dict[str, set[str]], now: float) -> int:
+def _apply_conversation(conn: Connection, doc: Any, maps: dict[str, set[str]], now: float) -> int:
     from ..protocol import CaptureUpsert, ConversationIn, TurnIn
     from ..store.capture import upsert_capture
 
@@ -262,7 +263,7 @@ def _apply_conversation(conn: Any, doc: Any, maps: dict[str, set[str]], now: flo
     return len(turns)
 
 
-def _settle(conn: Any, conversation_id: int, turn: Any) -> None:
+def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:
     """Make the store agree with the document's value for one turn key, on every device alike.
 
     - the store took the value: remember it (nothing to send back);
@@ -302,7 +303,7 @@ def _settle(conn: Any, conversation_id: int, turn: Any) -> None:
     set_mark(conn, conversation_id, "m:" + turn.key, mark)  # store refused: export sends its own back
 
 
-def _apply_index(conn: Any, index: Any, maps: dict[str, set[str]], now: float) -> int:
+def _apply_index(conn: Connection, index: Any, maps: dict[str, set[str]], now: float) -> int:
     from . import library
 
     touched: set[int] = set()
@@ -342,7 +343,7 @@ def _apply_index(conn: Any, index: Any, maps: dict[str, set[str]], now: float) -
     return len(touched)
 
 
-def store_view(conn: Any) -> dict[str, Any]:
+def store_view(conn: Connection) -> dict[str, Any]:
     """Everything sync promises to converge, in a comparable shape (for tests and `sync.status`)."""
     view: dict[str, Any] = {}
     for conv in conn.execute("SELECT * FROM conversations ORDER BY provider, external_id").fetchall():

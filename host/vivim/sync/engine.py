@@ -8,17 +8,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
+from ..errors import CryptoError
 from ..store import Store
 from . import entries
 from .documents import DocSet, Export, apply_remote, export_conversation
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ class SyncEngine:
     def blind(self) -> bool:
         return self.vault.current is None
 
-    def _save_counters(self, conn: Any) -> None:
+    def _save_counters(self, conn: Connection) -> None:
         """Kept in the database so `sync.status` and tests in other processes can read them."""
         import json
 
@@ -69,7 +71,7 @@ class SyncEngine:
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      (json.dumps({**self.counters, "last_rejection": self.last_rejection}),))
 
-    def _register_self(self, conn: Any) -> None:
+    def _register_self(self, conn: Connection) -> None:
         record = entries.MemberRecord("add", self.peer_id, self.device.sign_pub, self.device.box_pub,
                                       self.device.name, self.blind)
         entries.upsert_device(conn, record, "self")
@@ -128,7 +130,7 @@ class SyncEngine:
             self.docs.forget()  # the documents in memory may be ahead of the rolled-back database
             raise
 
-    def _export(self, conn: Any) -> tuple[int, bool]:
+    def _export(self, conn: Connection) -> tuple[int, bool]:
         others = conn.execute("SELECT 1 FROM sync_devices WHERE status != 'self' LIMIT 1").fetchone()
         if others is None:
             return 0, False  # nobody to sync with yet; pairing exports everything at once
@@ -174,7 +176,7 @@ class SyncEngine:
             self._notify()
         return result
 
-    def _ingest(self, conn: Any, raws: list[bytes]) -> IngestResult:
+    def _ingest(self, conn: Connection, raws: list[bytes]) -> IngestResult:
         result = IngestResult()
         known = entries.devices(conn)
         have = entries.version_vector(conn)
@@ -206,7 +208,7 @@ class SyncEngine:
             result.messages = apply_remote(conn, self.docs, updates, now)["messages"]
         return result
 
-    def _accept(self, conn: Any, entry: entries.Entry, known: dict[str, entries.Device],
+    def _accept(self, conn: Connection, entry: entries.Entry, known: dict[str, entries.Device],
                 updates: list[tuple[str, bytes]]) -> str:
         if entry.kind == "doc":
             if self.blind:
@@ -215,7 +217,7 @@ class SyncEngine:
                 return "gap"  # its key-rotation entry has not arrived yet
             try:
                 doc_id, update = msgspec.msgpack.decode(self.vault.decrypt(entry.key_id, entry.body))
-            except crypto.CryptoError as exc:
+            except CryptoError as exc:
                 raise entries.Rejected(f"{entry.origin}#{entry.seq}: {exc.message}") from None
             updates.append((doc_id, update))
         elif entry.kind == "member":
@@ -239,11 +241,11 @@ class SyncEngine:
 
     # ---- membership -----------------------------------------------------------------------------
 
-    async def add_device(self, record: entries.MemberRecord, others: list[entries.MemberRecord] = ()) -> None:
+    async def add_device(self, record: entries.MemberRecord, others: Sequence[entries.MemberRecord] = ()) -> None:
         """Record a newly paired device (and, for a joining device, the vault's existing members),
         announce it to the vault, and mark the whole store for export."""
 
-        def add(conn: Any) -> None:
+        def add(conn: Connection) -> None:
             entries.upsert_device(conn, record, "paired")
             for other in others:
                 if other.peer_id == self.peer_id:
@@ -261,7 +263,7 @@ class SyncEngine:
             await self._guarded(add)
         self._notify()
 
-    def _append_member(self, conn: Any, record: entries.MemberRecord) -> None:
+    def _append_member(self, conn: Connection, record: entries.MemberRecord) -> None:
         body = msgspec.msgpack.encode(record)
         entry = entries.make(self.device, self.peer_id, entries.next_seq(conn, self.peer_id), "member", None, body)
         entries.append(conn, entry)
@@ -282,7 +284,7 @@ class SyncEngine:
         key was rotated."""
         new_key = None if self.blind else crypto.VaultKeys.generate()
 
-        def revoke(conn: Any) -> bool:
+        def revoke(conn: Connection) -> bool:
             known = entries.devices(conn)
             target = known.get(peer_id)
             if target is None or target.status == "self":
@@ -296,6 +298,7 @@ class SyncEngine:
             self._append_member(conn, record)
             if new_key is None:
                 return False
+            assert new_key.current is not None  # a fresh key set always has a current key
             key = new_key.keys[new_key.current]
             sealed = {d.peer_id: crypto.seal_to(d.box_pub, key) for d in known.values()
                       if d.peer_id != peer_id and d.status in ("self", "paired") and not d.blind}
@@ -307,7 +310,7 @@ class SyncEngine:
 
         async with self.lock:
             rotated = await self._guarded(revoke)
-        if rotated and new_key is not None:
+        if rotated and new_key is not None and new_key.current is not None:
             self.vault.add(new_key.keys[new_key.current], make_current=True)
             crypto.save_vault(self.keys_dir, self.vault)
         self._notify()

@@ -20,7 +20,8 @@ from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
+from ..store.connection import Connection
 
 ENTRY_DOMAIN = b"vivim-sync-entry-v1\x00"
 KINDS = ("doc", "member", "key")
@@ -90,12 +91,12 @@ class Device:
     revoked_after_seq: int | None
 
 
-def devices(conn: Any) -> dict[str, Device]:
+def devices(conn: Connection) -> dict[str, Device]:
     rows = conn.execute("SELECT peer_id, sign_pub, box_pub, name, blind, status, revoked_after_seq FROM sync_devices")
     return {r[0]: Device(r[0], bytes(r[1]), bytes(r[2]), r[3], bool(r[4]), r[5], r[6]) for r in rows.fetchall()}
 
 
-def upsert_device(conn: Any, record: MemberRecord, status: str, now: float | None = None) -> None:
+def upsert_device(conn: Connection, record: MemberRecord, status: str, now: float | None = None) -> None:
     conn.execute(
         "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET"
@@ -106,7 +107,7 @@ def upsert_device(conn: Any, record: MemberRecord, status: str, now: float | Non
     )
 
 
-def mark_revoked(conn: Any, peer_id: str, after_seq: int, now: float | None = None) -> None:
+def mark_revoked(conn: Connection, peer_id: str, after_seq: int, now: float | None = None) -> None:
     conn.execute(
         "UPDATE sync_devices SET status = 'revoked', revoked_at = COALESCE(revoked_at, ?),"
         " revoked_after_seq = MIN(COALESCE(revoked_after_seq, ?), ?) WHERE peer_id = ?",
@@ -116,24 +117,24 @@ def mark_revoked(conn: Any, peer_id: str, after_seq: int, now: float | None = No
 
 # ---- the log ------------------------------------------------------------------------------------
 
-def version_vector(conn: Any) -> dict[str, int]:
+def version_vector(conn: Connection) -> dict[str, int]:
     """Highest seq held per origin (entries are accepted only without gaps, so all below are held)."""
     return {r[0]: r[1] for r in conn.execute("SELECT origin, MAX(seq) FROM sync_log GROUP BY origin").fetchall()}
 
 
-def next_seq(conn: Any, origin: str) -> int:
+def next_seq(conn: Connection, origin: str) -> int:
     row = conn.execute("SELECT MAX(seq) FROM sync_log WHERE origin = ?", (origin,)).fetchone()
     return int(row[0] or 0) + 1
 
 
-def append(conn: Any, entry: Entry, raw: bytes | None = None, now: float | None = None) -> None:
+def append(conn: Connection, entry: Entry, raw: bytes | None = None, now: float | None = None) -> None:
     conn.execute(
         "INSERT INTO sync_log (origin, seq, kind, entry, received_at) VALUES (?, ?, ?, ?, ?)",
         (entry.origin, entry.seq, entry.kind, raw or entry.encode(), now or time.time()),
     )
 
 
-def missing_for(conn: Any, theirs: dict[str, int], *, limit: int = 500, after_rowid: int = 0) -> list[tuple[int, bytes]]:
+def missing_for(conn: Connection, theirs: dict[str, int], *, limit: int = 500, after_rowid: int = 0) -> list[tuple[int, bytes]]:
     """Entries the holder of version vector `theirs` lacks, in the order this device accepted them
     (an order in which every entry's author was already known)."""
     out: list[tuple[int, bytes]] = []
@@ -148,7 +149,7 @@ def missing_for(conn: Any, theirs: dict[str, int], *, limit: int = 500, after_ro
     return out
 
 
-def held(conn: Any, origin: str, seq: int) -> bytes | None:
+def held(conn: Connection, origin: str, seq: int) -> bytes | None:
     row = conn.execute("SELECT entry FROM sync_log WHERE origin = ? AND seq = ?", (origin, seq)).fetchone()
     return None if row is None else bytes(row[0])
 

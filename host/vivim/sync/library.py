@@ -12,42 +12,43 @@ import time
 from typing import Any
 
 from ..errors import NotFound
+from ..store.connection import Connection, inserted_id
 
 
-def _touch(conn: Any, conversation_id: int, now: float) -> None:
+def _touch(conn: Connection, conversation_id: int, now: float) -> None:
     conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
 
 
-def _require(conn: Any, conversation_id: int) -> None:
+def _require(conn: Connection, conversation_id: int) -> None:
     if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
         raise NotFound("no such conversation", details={"id": conversation_id})
 
 
-def rename_conversation(conn: Any, conversation_id: int, title: str | None, now: float | None = None) -> None:
+def rename_conversation(conn: Connection, conversation_id: int, title: str | None, now: float | None = None) -> None:
     _require(conn, conversation_id)
     conn.execute("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                  (title, now or time.time(), conversation_id))
 
 
-def add_tag(conn: Any, conversation_id: int, tag: str) -> bool:
+def add_tag(conn: Connection, conversation_id: int, tag: str) -> bool:
     _require(conn, conversation_id)
     cur = conn.execute("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
                        (conversation_id, tag))
     return cur.rowcount > 0
 
 
-def remove_tag(conn: Any, conversation_id: int, tag: str) -> bool:
+def remove_tag(conn: Connection, conversation_id: int, tag: str) -> bool:
     cur = conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", (conversation_id, tag))
     return cur.rowcount > 0
 
 
-def tags_of(conn: Any, conversation_id: int) -> list[str]:
+def tags_of(conn: Connection, conversation_id: int) -> list[str]:
     rows = conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",
                         (conversation_id,)).fetchall()
     return [r[0] for r in rows]
 
 
-def set_pinned(conn: Any, conversation_id: int, pinned: bool, now: float | None = None) -> None:
+def set_pinned(conn: Connection, conversation_id: int, pinned: bool, now: float | None = None) -> None:
     _require(conn, conversation_id)
     if pinned:
         conn.execute("INSERT OR IGNORE INTO conversation_pins (conversation_id, pinned_at) VALUES (?, ?)",
@@ -56,12 +57,12 @@ def set_pinned(conn: Any, conversation_id: int, pinned: bool, now: float | None 
         conn.execute("DELETE FROM conversation_pins WHERE conversation_id = ?", (conversation_id,))
 
 
-def is_pinned(conn: Any, conversation_id: int) -> bool:
+def is_pinned(conn: Connection, conversation_id: int) -> bool:
     return conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?",
                         (conversation_id,)).fetchone() is not None
 
 
-def delete_conversation(conn: Any, conversation_id: int, now: float | None = None) -> None:
+def delete_conversation(conn: Connection, conversation_id: int, now: float | None = None) -> None:
     """Tombstone the conversation and drop its messages (chunks, FTS and vectors follow)."""
     _require(conn, conversation_id)
     now = now or time.time()
@@ -70,7 +71,7 @@ def delete_conversation(conn: Any, conversation_id: int, now: float | None = Non
                  (now, now, conversation_id))
 
 
-def ensure_conversation(conn: Any, provider: str, external_id: str, now: float | None = None) -> int:
+def ensure_conversation(conn: Connection, provider: str, external_id: str, now: float | None = None) -> int:
     """The id of a conversation, creating an empty row when sync names one we have not seen."""
     row = conn.execute("SELECT id FROM conversations WHERE provider = ? AND external_id = ?",
                        (provider, external_id)).fetchone()
@@ -81,4 +82,4 @@ def ensure_conversation(conn: Any, provider: str, external_id: str, now: float |
         "INSERT INTO conversations (provider, external_id, source, created_at, updated_at) VALUES (?, ?, 'sync', ?, ?)",
         (provider, external_id, now, now),
     )
-    return int(cur.lastrowid)
+    return inserted_id(cur)

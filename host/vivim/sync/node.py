@@ -20,6 +20,7 @@ from . import pairing
 from .bridge import TrioGuest
 from .engine import SyncEngine
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -316,8 +317,7 @@ class SyncNode:
                 info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
                 await self.host.connect(info)
                 stream = await self.host.new_stream(info.peer_id, [protocol])
-                await self.bridge.wait(self.engine.store.write(
-                    lambda c: c.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (time.time(), addr))))
+                await self.bridge.wait(self.engine.store.write(_mark_reached, addr, time.time()))
                 return stream
             except Exception as exc:
                 self.last_error = f"{addr}: {exc}"
@@ -416,7 +416,7 @@ class SyncNode:
         return out
 
 
-def _remember_addrs(conn: Any, addrs: list[str], peer_id: str, source: str) -> None:
+def _remember_addrs(conn: Connection, addrs: list[str], peer_id: str, source: str) -> None:
     now = time.time()
     for addr in addrs:
         if "/p2p/" not in addr:
@@ -446,3 +446,7 @@ def _expand_wildcards(addrs: list[str]) -> list[str]:
         ips.sort(key=lambda ip: ip.startswith("127."))  # LAN addresses first
         out.extend(addr.replace("/ip4/0.0.0.0/", f"/ip4/{ip}/") for ip in ips)
     return out
+
+
+def _mark_reached(conn: Connection, addr: str, when: float) -> None:
+    conn.execute("UPDATE sync_addresses SET last_ok = ? WHERE addr = ?", (when, addr))

@@ -23,10 +23,11 @@ from typing import Any
 
 import msgspec
 
-from .. import crypto
+from . import crypto
 from ..errors import SyncError, Unauthorized
 from . import entries
 from .wire import read_frame, write_frame
+from ..store.connection import Connection, inserted_id
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -47,17 +48,17 @@ def normalize_code(code: str) -> str:
 
 # ---- requests in the database (the CLI asks, the sync service acts) ----------------------------
 
-def create_request(conn: Any, role: str, code: str, *, addr: str | None = None, blind: bool = False,
+def create_request(conn: Connection, role: str, code: str, *, addr: str | None = None, blind: bool = False,
                    ttl: float = CODE_TTL) -> int:
     now = time.time()
     cur = conn.execute(
         "INSERT INTO sync_pairing (role, code, addr, blind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         (role, normalize_code(code), addr, int(blind), now, now + ttl),
     )
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
-def get_request(conn: Any, request_id: int) -> dict[str, Any] | None:
+def get_request(conn: Connection, request_id: int) -> dict[str, Any] | None:
     row = conn.execute("SELECT * FROM sync_pairing WHERE id = ?", (request_id,)).fetchone()
     if row is None:
         return None
@@ -68,7 +69,7 @@ def get_request(conn: Any, request_id: int) -> dict[str, Any] | None:
     return data
 
 
-def pending_offers(conn: Any) -> list[tuple[int, str]]:
+def pending_offers(conn: Connection) -> list[tuple[int, str]]:
     rows = conn.execute(
         "SELECT id, code FROM sync_pairing WHERE role = 'offer' AND status = 'pending' AND expires_at > ?",
         (time.time(),),
@@ -76,7 +77,7 @@ def pending_offers(conn: Any) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def pending_joins(conn: Any) -> list[dict[str, Any]]:
+def pending_joins(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT id, code, addr, blind FROM sync_pairing WHERE role = 'join' AND status = 'pending' AND expires_at > ?",
         (time.time(),),
@@ -84,12 +85,12 @@ def pending_joins(conn: Any) -> list[dict[str, Any]]:
     return [{"id": r[0], "code": r[1], "addr": r[2], "blind": bool(r[3])} for r in rows]
 
 
-def finish_request(conn: Any, request_id: int, status: str, detail: dict[str, Any] | None = None) -> None:
+def finish_request(conn: Connection, request_id: int, status: str, detail: dict[str, Any] | None = None) -> None:
     conn.execute("UPDATE sync_pairing SET status = ?, detail = ?, code = '' WHERE id = ?",
                  (status, json.dumps(detail) if detail else None, request_id))
 
 
-def count_failure(conn: Any, request_id: int) -> None:
+def count_failure(conn: Connection, request_id: int) -> None:
     conn.execute(
         "UPDATE sync_pairing SET attempts = attempts + 1,"
         " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END,"

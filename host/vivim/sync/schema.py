@@ -8,8 +8,6 @@ exported and keep ones added meanwhile.
 
 from __future__ import annotations
 
-from ..store.migrations import Migration, _script, register
-
 # Any change to a conversation, its messages, tags or pins marks the conversation dirty (a
 # generation counter), so the sync engine re-exports exactly what changed, even when another
 # process made the change.
@@ -117,4 +115,3 @@ INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations;
 """
 )
 
-register(Migration(3, "sync: devices, update log, documents", _script(SYNC_SCHEMA)))

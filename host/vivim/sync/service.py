@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from ..runtime import Runtime
+from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class SyncService:
             self._wake.clear()
 
     def _vault_mtime(self) -> float | None:
-        from ..crypto import VAULT_FILE
+        from .crypto import VAULT_FILE
 
         try:
             return (self.runtime.paths.keys / VAULT_FILE).stat().st_mtime
@@ -169,7 +170,7 @@ class SyncService:
             return  # never published anything
         try:
             await self.runtime.store.write(_publish, {"addrs": None, "pid": None})
-        except Exception:
+        except Exception:  # noqa: BLE001 - best effort on the way out
             pass
 
 
@@ -178,7 +179,7 @@ def _listen_for_port(settings: dict[str, Any]) -> str:
     return f"/ip4/0.0.0.0/tcp/{int(port)}" if port else DEFAULT_LISTEN
 
 
-def _publish(conn: Any, values: dict[str, str | None]) -> None:
+def _publish(conn: Connection, values: dict[str, str | None]) -> None:
     for key, value in values.items():
         conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

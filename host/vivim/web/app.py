@@ -10,28 +10,14 @@ from aiohttp import web, web_response
 
 from ..errors import VivimError
 from ..runtime import Runtime
-from . import api, events
-from .identity import IDENTITY_PATH
-from .security import SERVER_NAME, add_security_headers, make_identity_handler, make_security_middleware
+from . import events, routes
+from .keys import RUNTIME, STATIC_DIR
+from .security import SERVER_NAME, add_security_headers, make_security_middleware
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = Path(__file__).parent / "static"
 MAX_JSON_BODY = 1024 * 1024  # settings and the like; uploads stream and are not bound by this
-
-# VivimError code -> HTTP status. Anything not listed is a 500 (a bug; the log has it).
-STATUS_BY_CODE = {
-    "bad_request": 400,
-    "invalid_payload": 400,
-    "invalid_json": 400,
-    "import_format": 422,
-    "not_found": 404,
-    "unauthorized": 401,
-    "store_busy": 503,
-    "unavailable": 501,
-    "config_error": 409,
-    "sync_error": 502,
-}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -41,7 +27,7 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except VivimError as exc:
-        status = STATUS_BY_CODE.get(exc.code, 500)
+        status = exc.http_status
         if status == 500:
             log.error("%s %s failed: %s: %s", request.method, request.path, exc.code, exc.message)
         return web.json_response({"error": exc.to_dict()}, status=status)
@@ -67,19 +53,19 @@ def create_app(runtime: Runtime, token: str) -> web.Application:
     # serves nothing but VIVIM, so name VIVIM there too, not aiohttp and its version.
     web_response.SERVER_SOFTWARE = SERVER_NAME
     app = web.Application(
-        middlewares=[make_security_middleware(token), errors_as_json], client_max_size=MAX_JSON_BODY
+        # aiohttp types a middleware as a Protocol that async functions only match structurally
+        middlewares=[make_security_middleware(token), errors_as_json],  # type: ignore[list-item]
+        client_max_size=MAX_JSON_BODY,
     )
-    app[api.RUNTIME] = runtime
-    app[api.ROUTES] = api.load_protocol_routes()
-    app[api.STATIC_DIR] = STATIC_DIR
+    app[RUNTIME] = runtime
+    app[STATIC_DIR] = STATIC_PATH
     app.on_response_prepare.append(add_security_headers)
-    api.add_routes(app)
-    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
+    routes.add_routes(app, token)
+    app.router.add_static("/static/", STATIC_PATH, follow_symlinks=False, append_version=False)
     app.router.add_get("/favicon.svg", favicon)
-    app.router.add_get(IDENTITY_PATH, make_identity_handler(token))
     events.setup(app)
     return app
 
 
 async def favicon(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "icons" / "vivim.svg")
+    return web.FileResponse(STATIC_PATH / "icons" / "vivim.svg")

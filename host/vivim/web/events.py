@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 
 from ..runtime import Events
 from . import queries
-from .api import RUNTIME
+from .keys import RUNTIME
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for ws in list(app[CLIENTS]):
+    clients: set[web.WebSocketResponse] = app[CLIENTS]
+    for ws in list(clients):
         await ws.close(code=1001, message=b"server shutting down")
 
 
@@ -68,7 +69,7 @@ async def _watch_store(app: web.Application) -> None:
             continue
         try:
             version, backlog = await app[RUNTIME].store.read(queries.data_version)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the watcher must outlive a bad read
             log.debug("store watch failed: %s", exc)
             continue
         if last is not None:

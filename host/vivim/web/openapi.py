@@ -11,8 +11,10 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
+from ..providers import KEYS
 from .params import (
-    ConversationsQuery, DeviceRename, ExportQuery, SearchQuery, SettingsPatch, StatsQuery, body_schema,
+    ConversationPatch, ConversationsQuery, DeviceRename, ExportQuery, SearchQuery, SettingsPatch, StatsQuery,
+    body_schema,
     query_parameters,
 )
 
@@ -52,6 +54,7 @@ SCHEMAS: dict[str, Any] = {
         "title": NULLABLE_STR, "url": NULLABLE_STR, "model": NULLABLE_STR, "source": {"type": "string"},
         "created_at": {"type": "number"}, "updated_at": {"type": "number"},
         "message_count": {"type": "integer"},
+        "tags": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "boolean"},
     }, ["id", "provider", "external_id"]),
     "Message": _obj({
         "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
@@ -92,7 +95,7 @@ SCHEMAS: dict[str, Any] = {
         "by_model": {"type": "array", "items": _obj({"model": {"type": "string"}, "provider": {"type": "string"},
                                                      "messages": {"type": "integer"}})},
     }, ["conversations", "messages", "by_day", "by_model"]),
-    "Sync": _obj({"available": {"type": "boolean"}, "running": {"type": "boolean"}}),
+    "Sync": _obj({"running": {"type": "boolean"}}),
     "Devices": _obj({"devices": {"type": "array", "items": _obj()}, "peers": {"type": "array", "items": _obj()},
                      "sync": _ref("Sync")}, ["devices", "peers"]),
     "Settings": _obj({"settings": _obj(), "schema": {"type": "array", "items": _obj()}}, ["settings"]),
@@ -105,6 +108,10 @@ SCHEMAS: dict[str, Any] = {
                           "seconds": {"type": "number"}, "ok": {"type": "boolean"}, "summary": {},
                           "lines": {"type": "array", "items": {"type": "string"}}}),
 }
+
+
+ID_PARAM = [{"name": "id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}]
 
 
 def _get(summary: str, params: type | None, response: dict[str, Any], *, extra: dict[str, Any] | None = None,
@@ -151,7 +158,22 @@ def build() -> dict[str, Any]:
                               "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}],
                 extra={"responses": {"200": _json(_ref("ConversationThread")),
                                      "404": _json(_ref("Error"), "No such conversation"), **ERRORS}},
-            )},
+            ),
+                "patch": {
+                    "summary": "Rename, pin or tag a conversation (synced to your other devices)",
+                    "parameters": ID_PARAM,
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": body_schema(ConversationPatch)}}},
+                    "responses": {"200": _json(_ref("Conversation")),
+                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                },
+                "delete": {
+                    "summary": "Delete a conversation's messages everywhere (a tombstone stays, so the deletion syncs)",
+                    "parameters": ID_PARAM,
+                    "responses": {"200": _json(_obj({"id": {"type": "integer"}, "deleted": {"type": "boolean"}})),
+                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                },
+            },
             "/api/search": {"get": _get(
                 "Search everything captured; results grouped by conversation", SearchQuery,
                 _json(_ref("SearchResults")))},
@@ -184,11 +206,10 @@ def build() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"},
-                                   "provider": {"type": "string", "enum": ["chatgpt", "claude", "gemini"]}},
+                                   "provider": {"type": "string", "enum": list(KEYS)}},
                 }}}},
                 "responses": {"200": _json(_ref("ImportResult")),
                               "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),
-                              "501": _json(_ref("Error"), "Importing is not available in this build"),
                               **ERRORS},
             }},
             "/api/export": {"get": _get(

@@ -60,6 +60,15 @@ class DeviceRename(msgspec.Struct, forbid_unknown_fields=False):
     name: str  # "" restores the device's own name
 
 
+class ConversationPatch(msgspec.Struct, forbid_unknown_fields=False):
+    """Edits to one conversation; a field left out is left alone ("" as title clears it)."""
+
+    title: Annotated[str, Meta(max_length=500)] | None = None
+    pinned: bool | None = None
+    add_tags: list[Annotated[str, Meta(max_length=100)]] = []
+    remove_tags: list[Annotated[str, Meta(max_length=100)]] = []
+
+
 def parse_query(query: Any, kind: type[msgspec.Struct]) -> Any:
     """Query strings carry text: convert leniently ("20" -> 20), then validate strictly."""
     data = {k: v for k, v in query.items() if v != ""}

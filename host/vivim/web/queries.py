@@ -1,25 +1,21 @@
 """Read-only queries the web app needs beyond the protocol's: charts, threads, devices.
 
-Plain synchronous functions over a sqlite3 connection, run with `store.read`. Tables that
-other areas own (sync's devices and peers) are read only if they exist, and never their
-secret columns.
+Plain synchronous functions over a sqlite3 connection, run with `store.read`.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from ..store.connection import Connection
 
 DAY = 86400
 MAX_CHART_DAYS = 3660
 TOP_MODELS = 20
 ROOT = ""  # thread parent of a conversation's first turn(s)
-SECRET_COLUMN_WORDS = ("secret", "private", "sealed", "vault", "passphrase", "seed")
-DEVICE_TABLES = ("sync_devices", "devices")  # sync's migration 3 names it sync_devices
-PEER_TABLES = ("sync_addresses", "peers")
 
 
-def chart_stats(conn: Any, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
+def chart_stats(conn: Connection, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
     """Messages per day and provider, and assistant turns per model, over the last `days` days
     (days counted in the browser's time zone)."""
     now = time.time() if now is None else now
@@ -119,48 +115,20 @@ def _default_child(kids: list[dict[str, Any]]) -> dict[str, Any]:
     return max(kids, key=lambda k: (k.get("created_at") or 0, k["id"]))
 
 
-def _table_rows(conn: Any, candidates: tuple[str, ...]) -> list[dict[str, Any]]:
-    for table in candidates:
-        exists = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-        ).fetchone()
-        if not exists:
-            continue
-        rows = conn.execute(f'SELECT * FROM "{table}" LIMIT 500').fetchall()
-        return [_public_row(r) for r in rows]
-    return []
+def peer_addresses(conn: Connection) -> list[dict[str, Any]]:
+    """The addresses sync dials to reach paired devices (sync/schema.py's sync_addresses)."""
+    rows = conn.execute(
+        "SELECT addr, peer_id, source, added_at, last_ok FROM sync_addresses ORDER BY added_at LIMIT 500"
+    ).fetchall()
+    return [dict(r) for r in rows]
 
 
-def _public_row(row: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in row.keys():
-        if any(word in name.lower() for word in SECRET_COLUMN_WORDS):
-            continue
-        value = row[name]
-        out[name] = value.hex() if isinstance(value, (bytes, bytearray, memoryview)) else value
-    return out
-
-
-def devices_and_peers(conn: Any) -> dict[str, Any]:
-    return {"devices": _table_rows(conn, DEVICE_TABLES), "peers": _table_rows(conn, PEER_TABLES)}
-
-
-def sync_tables_state(conn: Any) -> dict[str, Any] | None:
-    """What sync's own tables say, when they exist: its state rows and how many devices it knows."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'").fetchone()
-    if not exists:
-        return None
-    state = {row[0]: row[1] for row in conn.execute("SELECT key, value FROM sync_state LIMIT 100").fetchall()
-             if not any(word in str(row[0]).lower() for word in SECRET_COLUMN_WORDS)}
-    return {"state": state}
-
-
-def store_generation(conn: Any) -> tuple[int, int]:
+def store_generation(conn: Connection) -> tuple[int, int]:
     """Changes whenever anyone commits: other connections (data_version) or this one (total_changes)."""
     return int(conn.execute("PRAGMA data_version").fetchone()[0]), int(conn.total_changes)
 
 
-def data_version(conn: Any) -> tuple[int, int]:
+def data_version(conn: Connection) -> tuple[int, int]:
     """Changes when another connection commits; plus the embedding backlog, for live updates."""
     version = conn.execute("PRAGMA data_version").fetchone()[0]
     backlog = conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]

@@ -9,27 +9,26 @@ fidelity, branches included, re-importable), JSON Lines, or a zipped Markdown fo
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import re
 import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 import msgspec
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .. import providers
 from ..config import private_file
 from ..errors import InvalidPayload, VivimError
-from .api import RUNTIME, Unavailable, json
+from .keys import RUNTIME, json
 from .params import ExportQuery, parse_query
 
 log = logging.getLogger(__name__)
 
-IMPORTER_MODULE = "vivim.importers"
 PROGRESS_INTERVAL = 0.25  # seconds between import.progress events
 UPLOAD_FIELD = "file"
 MAX_UPLOAD_BYTES = 4 * 1024**3
@@ -37,23 +36,9 @@ UPLOAD_CHUNK = 256 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def find_importer() -> Callable[..., Any] | None:
-    """`vivim.importers.import_path(store, path, *, provider, progress)`, if this build has it."""
-    try:
-        module = importlib.import_module(IMPORTER_MODULE)
-    except ImportError:
-        return None
-    fn = getattr(module, "import_path", None)
-    return fn if callable(fn) else None
-
-
 async def import_upload(request: web.Request) -> web.Response:
-    importer = find_importer()
-    if importer is None:
-        raise Unavailable(
-            "importing export files is not available in this VIVIM build yet (vivim.importers is missing); "
-            "nothing was uploaded"
-        )
+    from ..importers import import_path
+
     runtime = request.app[RUNTIME]
     hub_publish = _publisher(request.app)
     try:
@@ -67,7 +52,7 @@ async def import_upload(request: web.Request) -> web.Response:
     def publish(kind: str, **data: Any) -> None:  # progress names the uploaded file, not the staged one
         hub_publish(kind, **_as_uploaded(data, path, filename))
 
-    job = asyncio.ensure_future(_run_importer(importer, runtime, path, provider, publish))
+    job = asyncio.ensure_future(_run_importer(import_path, runtime, path, provider, publish))
     job.add_done_callback(lambda done: _finished(done, path))
     try:
         summary = msgspec.to_builtins(await asyncio.shield(job))
@@ -120,10 +105,12 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
         part = await reader.next()
         if part is None:
             raise InvalidPayload(f"the upload has no '{UPLOAD_FIELD}' field")
+        if not isinstance(part, BodyPartReader):
+            raise InvalidPayload("a multipart upload inside the upload is not supported")
         if part.name == "provider":
             provider = (await part.text()).strip() or None
-            if provider not in (None, "chatgpt", "claude", "gemini"):
-                raise InvalidPayload("provider must be chatgpt, claude or gemini")
+            if provider is not None and provider not in providers.KEYS:
+                raise InvalidPayload(f"provider must be one of {', '.join(providers.KEYS)}")
             continue
         if part.name != UPLOAD_FIELD:
             await part.release()
@@ -167,13 +154,14 @@ async def _run_importer(importer: Callable[..., Any], runtime: Any, path: Path, 
     return summary.as_dict() if hasattr(summary, "as_dict") else summary
 
 
-def _event_progress(publish: Callable[..., None]) -> Any:
+def _event_progress(publish: Callable[..., object]) -> Any:
     """The importers' Progress, reported as `import.progress` events (a few per second at most)."""
     from ..importers import Progress
 
     class EventProgress(Progress):
         def __init__(self) -> None:
-            self.file, self.total, self.read = "", None, 0
+            self.file, self.read = "", 0
+            self.total: int | None = None
             self.conversations = self.messages = 0
             self.last = 0.0
 
@@ -221,7 +209,7 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     writer = export.export_json if q.format == "json" else export.export_jsonl
     out = _QueueText()
-    task = asyncio.create_task(writer(store, out, selection))
+    task = asyncio.create_task(writer(store, cast(TextIO, out), selection))
     try:
         while not (task.done() and out.queue.empty()):
             getter = asyncio.create_task(out.queue.get())

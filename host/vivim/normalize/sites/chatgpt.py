@@ -10,7 +10,7 @@ Math: KaTeX. Citations: `<a>` chips inside `span[data-state]`.
 
 from __future__ import annotations
 
-from . import SiteRules
+from .rules import SiteRules
 
 RULES = SiteRules(
     name="chatgpt",

@@ -12,7 +12,7 @@ class="language-python">`. Math: KaTeX. Extended thinking: a collapsible block w
 
 from __future__ import annotations
 
-from . import SiteRules
+from .rules import SiteRules
 
 RULES = SiteRules(
     name="claude",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..sanitize import is_gone
-from . import SiteRules
+from .rules import SiteRules
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup

@@ -31,6 +31,9 @@ async function request(method, path, { params, body } = {}) {
 export const api = {
   conversations: (params) => request("GET", "/api/conversations", { params }),
   conversation: (id) => request("GET", `/api/conversations/${encodeURIComponent(id)}`),
+  // {title?, pinned?, add_tags?, remove_tags?}: answers the conversation; edits sync to paired devices.
+  editConversation: (id, body) => request("PATCH", `/api/conversations/${encodeURIComponent(id)}`, { body }),
+  deleteConversation: (id) => request("DELETE", `/api/conversations/${encodeURIComponent(id)}`),
   search: (params) => request("GET", "/api/search", { params }),
   stats: (params) => request("GET", "/api/stats", { params }),
   devices: () => request("GET", "/api/devices"),

@@ -88,7 +88,7 @@ document.addEventListener("keydown", (e) => {
 let refreshTimer;
 let readerTimer;
 function onEvent(event) {
-  if (event.type === "capture" || event.type === "store.changed" || event.type === "import.done") {
+  if (["capture", "store.changed", "import.done", "conversation"].includes(event.type)) {
     // An import started from another tab or the terminal: say so. This page's own shows its outcome.
     if (event.type === "import.done" && !importedHere()) toast(event.ok === false ? `Imported part of ${event.filename}; see Import & export` : `Imported ${event.filename}`);
     if (section !== "conversations") return;

@@ -110,10 +110,13 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false, q
       h("h1", { tabindex: "-1" }, c.title || "(untitled)"),
       h("div", { class: "conv-meta" }, providerName(c.provider), timeEl(c.created_at, true),
         c.model ? h("span", {}, c.model) : null,
+        c.pinned ? h("span", { class: "chip" }, "★ pinned") : null,
+        (c.tags || []).map((tag) => h("span", { class: "chip tag" }, "#" + tag)),
         data.branches.length ? h("span", { class: "chip" }, `${data.branches.length} branch point${data.branches.length > 1 ? "s" : ""}`) : null)),
     h("a", { class: "button", href: `#/search?conversation_id=${c.id}`, title: "Search in this conversation" }, "⌕ Find"),
     c.url && /^https?:/i.test(c.url) ? h("a", { class: "button", href: c.url, target: "_blank", rel: "noopener noreferrer" }, "Open original ↗") : null,
-    h("a", { class: "button", href: "#/conversations", "aria-label": "Close conversation" }, "✕"));
+    h("a", { class: "button", href: "#/conversations", "aria-label": "Close conversation" }, "✕"),
+    h("div", { class: "reader-tools", role: "toolbar", "aria-label": "Edit this conversation" }, editButtons(reader, c)));
   clear(reader, head, messages);
   const draw = () => {
     clear(messages, thread.path().map((m) => messageView(m, thread, draw, m.id === targetMessage)));
@@ -129,6 +132,45 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false, q
   // <body>); a live refresh while reading leaves focus alone.
   if (!keepScroll && !state.listFocus) head.querySelector("h1").focus({ preventScroll: true });
   state.listFocus = false;
+}
+
+// Rename, pin, tag and delete: edits of the user's own, synced to their other devices.
+function editButtons(reader, c) {
+  const edit = async (body) => {
+    try {
+      await api.editConversation(c.id, body);
+    } catch (err) {
+      alert(`Could not change the conversation: ${err.message}`);
+      return;
+    }
+    await refreshList();
+    await loadConversation(reader, c.id, null, true);
+  };
+  const pin = h("button", { "aria-pressed": c.pinned ? "true" : "false", title: c.pinned ? "Unpin" : "Pin",
+    onclick: () => edit({ pinned: !c.pinned }) }, c.pinned ? "★ Pinned" : "☆ Pin");
+  const rename = h("button", { onclick: () => {
+    const title = prompt("Title of this conversation", c.title || "");
+    if (title !== null) edit({ title });
+  } }, "Rename");
+  const tags = h("button", { onclick: () => {
+    const answer = prompt("Tags, separated by commas", (c.tags || []).join(", "));
+    if (answer === null) return;
+    const wanted = [...new Set(answer.split(",").map((t) => t.trim()).filter(Boolean))];
+    const have = c.tags || [];
+    edit({ add_tags: wanted.filter((t) => !have.includes(t)), remove_tags: have.filter((t) => !wanted.includes(t)) });
+  } }, "Tags");
+  const remove = h("button", { class: "danger", onclick: async () => {
+    if (!confirm(`Delete "${c.title || "this conversation"}" here and on your paired devices?`)) return;
+    try {
+      await api.deleteConversation(c.id);
+    } catch (err) {
+      alert(`Could not delete the conversation: ${err.message}`);
+      return;
+    }
+    location.hash = "#/conversations";
+    await refreshList();
+  } }, "Delete");
+  return [pin, rename, tags, remove];
 }
 
 // A capture landed: if it belongs to the conversation on screen, show it (live reading).

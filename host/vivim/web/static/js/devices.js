@@ -18,8 +18,7 @@ export async function devicesView(main, focusPeer = null) {
   const others = devices.filter((x) => x.status !== "self" && x.status !== "revoked");
   const redraw = (peer) => devicesView(main, peer);
 
-  const state = !sync.available ? "Sync is not part of this build."
-    : sync.error ? `Sync has a problem: ${sync.error}`
+  const state = sync.error ? `Sync has a problem: ${sync.error}`
     : sync.running ? "Sync is on." : "Sync is off: it runs while your browser has VIVIM open, or `vivim serve` runs.";
   const waiting = others.length && typeof sync.pending_conversations === "number" && sync.pending_conversations
     ? ` ${sync.pending_conversations.toLocaleString()} conversation${sync.pending_conversations > 1 ? "s" : ""} waiting to sync.` : "";

@@ -73,15 +73,19 @@ export function timeEl(seconds, withTime = false) {
 
 // Markdown's code fences (```python) mean nothing in a one-line snippet: drop them, keep the code.
 export function withoutFences(text) {
+  // eslint-disable-next-line no-control-regex
   return String(text || "").replace(/(^|\s|\u0003)`{3,}[\w+#.-]*/g, "$1").replace(/[ \t]*\n+[ \t]*/g, " ");
 }
 
 // Snippets mark hits with U+0002 ... U+0003: text nodes and <mark> elements, never HTML.
 export function highlighted(snippet) {
   const frag = document.createDocumentFragment();
+  // U+0002 ... U+0003 mark the hits in the host's snippets (control characters on purpose)
+  // eslint-disable-next-line no-control-regex
   const parts = withoutFences(snippet).split(/(\u0002[^\u0003]*\u0003)/);
   for (const part of parts) {
     if (part.startsWith("\u0002")) frag.append(h("mark", {}, part.slice(1, -1)));
+    // eslint-disable-next-line no-control-regex
     else if (part) frag.append(document.createTextNode(part.replace(/[\u0002\u0003]/g, "")));
   }
   return frag;

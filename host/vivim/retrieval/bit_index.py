@@ -7,7 +7,7 @@ filter is a boolean mask that makes it cheaper, not dearer. Below MIN_ROWS vecto
 is fast enough and this index is never built.
 
 It is only the coarse stage: candidates are re-ranked with the float16 vectors read from the
-database (vivim.vectors.knn), so a chunk deleted since the last load simply drops out there.
+database (vivim.retrieval.vectors.knn), so a chunk deleted since the last load simply drops out there.
 Freshness: new vectors (ids above the highest loaded) are appended before each search when the
 database changed (PRAGMA data_version for other processes' commits, a counter for this one's);
 a full reload, on a background thread with its own connection, replaces the copy at most every
@@ -25,8 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..providers import PROVIDERS
+from ..store.connection import Connection
+
 if TYPE_CHECKING:
-    from .search import Filters
+    from .filters import Filters
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ DIM = 384
 FULL_RELOAD_SECONDS = 600.0
 MERGE_ROWS = 20_000  # appended vectors are merged into the base part once they add up to this
 LOAD_BATCH = 50_000
-PROVIDER_CODES = {"chatgpt": 0, "claude": 1, "gemini": 2}
+PROVIDER_CODES = {p.key: p.code for p in PROVIDERS}
 ROLE_CODES = {"user": 0, "assistant": 1, "tool": 2, "system": 3}
 _ROWS_SQL = (
     "SELECT e.chunk_id, e.vector, m.conversation_id, c.provider, m.role, m.created_at FROM chunk_embeddings e"
@@ -94,7 +97,7 @@ def _concat(parts: list[Snapshot]) -> Snapshot:
 
 
 def _load_all(path: str) -> Snapshot:
-    from .store.connection import connect_sync
+    from ..store.connection import connect_sync
 
     conn = connect_sync(path)
     try:
@@ -151,7 +154,7 @@ class BitIndex:
         parts = self.parts
         return sum(len(p.ids) for p in parts) if parts else 0
 
-    def refresh(self, conn: Any) -> tuple[Snapshot, ...] | None:
+    def refresh(self, conn: Connection) -> tuple[Snapshot, ...] | None:
         """The current parts after appending new vectors; starts (re)loads as needed.
 
         New vectors are kept as small extra parts (copying a 1M-row base on every capture would
@@ -178,7 +181,7 @@ class BitIndex:
             self._reload_in_background()
         return parts
 
-    def candidates(self, conn: Any, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
+    def candidates(self, conn: Connection, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
         parts = self.refresh(conn)
         if parts is None:
             return None
@@ -228,7 +231,7 @@ def _filtered_rows(s: Snapshot, filters: "Filters | None") -> np.ndarray | None:
 _small_until: dict[str, float] = {}
 
 
-def index_for(conn: Any) -> BitIndex | None:
+def index_for(conn: Connection) -> BitIndex | None:
     """The process's in-memory index for this database, if the library is big enough to need one."""
     row = conn.execute("PRAGMA database_list").fetchone()
     path = row[2] if row else ""

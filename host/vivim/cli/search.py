@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from typing import Any, Literal
 
 import click
+
+from .. import providers
 
 from ._common import echo_json, run, with_store
 
@@ -24,27 +27,27 @@ def _highlight(snippet: str) -> str:
 
 @click.command("search", short_help="Search everything (words and meaning).")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
+@click.option("--provider", type=click.Choice(providers.KEYS))
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
 @click.option("--fulltext", is_flag=True, help="Words only: skip loading the embedding model (~1 s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")
 def search_command(query: tuple[str, ...], provider: str | None, limit: int, fulltext: bool, as_json: bool) -> None:
     """Search everything captured and imported (words and meaning)."""
-    from ..api.search import search as search_handler
+    from ..handlers.retrieval import search as search_handler
     from ..protocol import Search
 
-    async def go() -> dict:
+    async def go() -> dict[str, Any]:
         from ..config import Paths
         from ..runtime import Runtime
 
         if not fulltext:
             # A one-shot process has no warm model: load it first, or search falls back to words.
-            from ..embed import get_embedder
+            from ..retrieval.embedding import get_embedder
 
             await asyncio.to_thread(get_embedder().ensure_loaded)
         runtime = await Runtime.open(Paths.default())
         try:
-            mode = "fulltext" if fulltext else "hybrid"
+            mode: Literal["fulltext", "hybrid"] = "fulltext" if fulltext else "hybrid"
             return await search_handler(
                 runtime, Search(query=" ".join(query), provider=provider, limit=limit, mode=mode)
             )
@@ -86,55 +89,3 @@ def stats_command(as_json: bool) -> None:
     for provider, health in sorted(stats["adapter_health"].items()):
         state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
         click.echo(f"  capture on {provider}: {state}")
-
-
-@click.command("serve", short_help="Run the web app and sync (no browser).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (for a system service).")
-def serve_command(quiet: bool) -> None:
-    """Run the web app, sync and semantic search without a browser, for an always-on machine.
-
-    Prints the web app's address (with its token), the data directory, this device's sync peer id and
-    what runs. Details go to vivim.log in the data directory. Ctrl+C stops it.
-    """
-    import logging
-
-    from ..logs import HumanConsole
-    from ..serve import serve_forever
-
-    console = HumanConsole(sys.stderr, level=logging.ERROR if quiet else logging.WARNING)
-    run(serve_forever(announce=None if quiet else _banner, console=console))
-
-
-SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search"}
-
-
-def _banner(info: dict) -> None:
-    """What Datasette-like servers print: where to go, where the data is, what runs."""
-    url = info.get("web_url")
-    if url:
-        click.echo("VIVIM is running. Open your library at:")
-        click.echo("")
-        click.secho(f"  {url}", bold=True)
-        click.echo("")
-        click.echo("  (the link carries your access token: keep it private; `vivim open` opens it)")
-        if info.get("web_port_taken"):
-            click.echo(f"  Port {info['web_port_taken']} is taken (another program or another VIVIM data directory), "
-                       "so the web app uses this data directory's own port.", err=True)
-    else:
-        click.echo("VIVIM is running (the web app is switched off).")
-    click.echo(f"Data:     {info['data_dir']}")
-    running = ", ".join(SERVICE_WORDS.get(name, name) for name in info["running"]) or "nothing"
-    click.echo(f"Running:  {running}")
-    if info.get("peer_id"):
-        name = f" ({info['device_name']})" if info.get("device_name") else ""
-        click.echo(f"Sync:     this device is {info['peer_id']}{name}; pair another with `vivim pair`")
-    for name, reason in info.get("not_started", {}).items():
-        click.echo(f"Not running: {SERVICE_WORDS.get(name, name)}: {reason}")
-    click.echo(f"Log:      {info['log']}")
-    click.echo("Press Ctrl+C to stop.")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(search_command)
-    main.add_command(stats_command)
-    main.add_command(serve_command)

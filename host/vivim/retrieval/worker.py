@@ -15,9 +15,9 @@ import logging
 import time
 from typing import Any
 
-from .embed import BATCH_SIZE, get_embedder
-from .errors import StoreBusy
-from .runtime import Runtime
+from .embedding import BATCH_SIZE, get_embedder
+from ..errors import StoreBusy
+from ..runtime import Runtime
 from .vectors import has_vectors, pending_chunks, store_vectors, vector_counts
 
 log = logging.getLogger(__name__)

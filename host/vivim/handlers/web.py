@@ -13,17 +13,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import msgspec
-
+from ..protocol import WebUrl
 from ..runtime import Runtime
-from . import handles
 
 
-class WebUrl(msgspec.Struct, forbid_unknown_fields=False):
-    pass
-
-
-@handles("web.url", WebUrl)
 async def web_url(runtime: Runtime, payload: WebUrl) -> dict[str, Any]:
     from ..store import settings
     from ..web.identity import find_web_app

@@ -9,33 +9,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import msgspec
-
-from ..protocol import Provider, Search
+from ..protocol import ContextBuild, EmbedStatus, Search
 from ..runtime import Runtime
-from ..search import Filters
-from . import handles
+from ..retrieval.filters import Filters
 
 MAX_DRAFT_CHARS = 20_000
 MAX_TOKEN_BUDGET = 8_000
 
 
-class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
-    draft: str
-    conversation_id: int | None = None
-    provider: Provider | None = None
-    external_id: str | None = None
-    token_budget: int = 800
-    max_items: int = 6
-
-
-class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
-    pass
-
-
 async def query_vector(text: str) -> Any:
     """The text's vector if the model is ready; else None (and the model starts loading)."""
-    from ..embed import get_embedder, load_in_background
+    from ..retrieval.embedding import get_embedder, load_in_background
 
     embedder = get_embedder()
     if not embedder.loaded:
@@ -46,9 +30,8 @@ async def query_vector(text: str) -> Any:
     return await asyncio.to_thread(embedder.embed_query, text)
 
 
-@handles("search", Search)
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
-    from ..search import search as run_search
+    from ..retrieval.search import search as run_search
 
     filters = Filters(provider=payload.provider, conversation_id=payload.conversation_id, role=payload.role,
                       since=payload.since, until=payload.until)
@@ -57,9 +40,8 @@ async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     return await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
 
 
-@handles("context.build", ContextBuild)
 async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, Any]:
-    from ..context import build_context
+    from ..retrieval.prompt_context import build_context
 
     draft = payload.draft[:MAX_DRAFT_CHARS]
     vector = await query_vector(draft)
@@ -72,10 +54,9 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
     )
 
 
-@handles("embed.status", EmbedStatus)
 async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]:
-    from ..embed import get_embedder
-    from ..vectors import vector_counts
+    from ..retrieval.embedding import get_embedder
+    from ..retrieval.vectors import vector_counts
 
     worker = runtime.services.get("embed")
     if worker is not None:

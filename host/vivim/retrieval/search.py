@@ -5,7 +5,7 @@ parentheses are searched for, not obeyed. The last word is a prefix, for search 
 Snippets mark hits with U+0002 ... U+0003 so clients can highlight without parsing HTML.
 
 Hybrid search fuses two ranked lists of chunks by reciprocal rank (score = sum of 1/(60 + rank)):
-BM25 over FTS5 and the nearest vectors (vivim.vectors). Only the fused top of the list is joined
+BM25 over FTS5 and the nearest vectors (vivim.retrieval.vectors). Only the fused top of the list is joined
 to messages and conversations. Without a query vector (model not loaded yet, or nothing embedded
 yet) the same code answers from full text alone and says mode "fulltext".
 """
@@ -13,59 +13,18 @@ yet) the same code answers from full text alone and says mode "fulltext".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from .filters import Filters
+from .words import STOP_WORDS, WORD, fts_query, fts_query_any
+from ..store.connection import Connection
 
 MARK_START = "\u0002"
 MARK_END = "\u0003"
-_WORD = re.compile(r"\w+", re.UNICODE)
-MAX_QUERY_WORDS = 24
 FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
 
-@dataclass(frozen=True)
-class Filters:
-    provider: str | None = None
-    conversation_id: int | None = None
-    role: str | None = None
-    since: float | None = None
-    until: float | None = None
-
-    def conditions(self, provider: str, conversation: str, role: str,
-                   created: str) -> tuple[list[str], list[Any]]:
-        """`column op ?` clauses and their parameters, over whichever columns the caller names
-        (joined tables for full text, vec0 metadata columns for vectors)."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in ((provider, self.provider), (conversation, self.conversation_id), (role, self.role)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if self.since is not None:
-            clauses.append(f"{created} >= ?")
-            params.append(float(self.since))
-        if self.until is not None:
-            clauses.append(f"{created} < ?")
-            params.append(float(self.until))
-        return clauses, params
-
-    def sql(self) -> tuple[str, list[Any]]:
-        clauses, params = self.conditions("c.provider", "m.conversation_id", "m.role", "m.created_at")
-        return " AND ".join(["c.deleted_at IS NULL", *clauses]), params
-
-
-def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
-    """A safe FTS5 query: every word quoted, all required, the last one as a prefix."""
-    words = _WORD.findall(text)[:MAX_QUERY_WORDS]
-    if not words:
-        return None
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if prefix_last and len(words[-1]) >= 2:
-        quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """Hits in rank order, grouped under their conversation (first hit decides its place)."""
     groups: dict[int, dict[str, Any]] = {}
     for hit in hits:
@@ -85,7 +44,7 @@ def group_by_conversation(conn: Any, hits: list[dict[str, Any]], limit: int) -> 
     return list(groups.values())
 
 
-def search_fulltext(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
+def search_fulltext(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
     """The `search` message without vectors (before the model or any vector exists)."""
     return search(conn, query, filters, limit, None, "fulltext")
 
@@ -99,30 +58,9 @@ MIN_ALL_WORDS_HITS = 20  # fewer exact (all-words) hits than this: add any-word 
 SNIPPET_WORDS = 16
 FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits before filtering
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
-_STOP_WORDS = frozenset(
-    "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
-    " me my no not of on or our so than that the their them then there these they this to was we were"
-    " what when where which who why will with would you your".split()
-)
 
 
-def fts_query_any(text: str, max_words: int = 16) -> str | None:
-    """A safe FTS5 query matching ANY informative word of a long text (a draft, a question).
-
-    Stop words are left out: OR-ing them in makes FTS5 walk most of the index (~10x slower).
-    """
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if len(word) >= 2 and word not in _STOP_WORDS:
-            seen.setdefault(word, None)
-        if len(seen) >= max_words:
-            break
-    if not seen:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in seen)
-
-
-def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
+def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
     Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
@@ -153,7 +91,7 @@ def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int
     return [r[0] for r in rows]
 
 
-def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
+def _passing(conn: Connection, chunk_ids: list[int], filters: Filters) -> set[int]:
     if not chunk_ids:
         return set()
     where, params = filters.sql()
@@ -166,7 +104,7 @@ def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
     return {r[0] for r in rows}
 
 
-def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
+def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
                     *, any_words: bool = False, fallback: bool = True) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any word. Hybrid search passes fallback=False: there the vectors find what shares few words,
@@ -179,7 +117,7 @@ def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: 
             ranked = _fts_ranked(conn, match, filters, limit)
     if (any_words or fallback) and len(ranked) < min(limit, MIN_ALL_WORDS_HITS):
         match = fts_query_any(query)
-        if match is not None and (any_words or len(_WORD.findall(query)) > 1):
+        if match is not None and (any_words or len(WORD.findall(query)) > 1):
             seen = set(ranked)
             ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
     return ranked[:limit]
@@ -196,24 +134,24 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tu
 
 def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     """A window of the chunk around the first query word, matched words marked (for vector hits)."""
-    wanted = {w.lower() for w in _WORD.findall(query) if w.lower() not in _STOP_WORDS}
+    wanted = {w.lower() for w in WORD.findall(query) if w.lower() not in STOP_WORDS}
     tokens = re.findall(r"\S+", text)
     start = 0
     for i, token in enumerate(tokens):
-        if any(w.lower() in wanted for w in _WORD.findall(token)):
+        if any(w.lower() in wanted for w in WORD.findall(token)):
             start = max(0, i - words // 4)
             break
     window = tokens[start:start + words]
 
     def mark(token: str) -> str:
-        return _WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
+        return WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
                          else m.group(0), token)
 
     snippet = " ".join(mark(t) for t in window)
     return ("…" if start > 0 else "") + snippet + ("…" if start + words < len(tokens) else "")
 
 
-def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
+def chunk_details(conn: Connection, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
     """Message and conversation facts of chunks that pass the filters (and whose conversation is live)."""
     if not chunk_ids:
         return {}
@@ -228,7 +166,7 @@ def chunk_details(conn: Any, chunk_ids: list[int], filters: Filters = Filters())
     return {r["chunk_id"]: dict(r) for r in rows}
 
 
-def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
+def fts_snippets(conn: Connection, query: str, chunk_ids: list[int]) -> dict[int, str]:
     """FTS5 snippets for the shown hits.
 
     A prefix term (search as you type) makes FTS5 merge the doclists of every term it covers on
@@ -250,7 +188,7 @@ def fts_snippets(conn: Any, query: str, chunk_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
+def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
                 *, any_words: bool = False, keywords: bool = True, snippets: bool = True) -> list[dict[str, Any]]:
     """Fused hits, best first, each with its message facts, text, fused score (and snippet)."""
     from .vectors import knn
@@ -277,14 +215,14 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
     return hits
 
 
-def add_snippets(conn: Any, query: str, hits: list[dict[str, Any]]) -> None:
+def add_snippets(conn: Connection, query: str, hits: list[dict[str, Any]]) -> None:
     """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
     found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
     for hit in hits:
         hit["snippet"] = found.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
 
 
-def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,
+def search(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20,
            query_vector: Any = None, mode: str = "hybrid") -> dict[str, Any]:
     """The `search` message. Scores are fused reciprocal ranks: higher is better.
 

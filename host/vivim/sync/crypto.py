@@ -27,8 +27,8 @@ import nacl.signing
 import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from .config import private_file
-from .errors import CryptoError
+from ..config import private_file
+from ..errors import CryptoError
 
 DEVICE_FILE = "device.json"
 VAULT_FILE = "vault.json"
@@ -287,6 +287,7 @@ def decrypt_backup(blob: bytes, *, vault: VaultKeys | None = None, passphrase: s
         raise CryptoError("this is not a VIVIM backup file")
     header_line, _, ciphertext = blob[len(BACKUP_MAGIC):].partition(b"\n")
     header = json.loads(header_line)
+    key: bytes | None
     if header.get("kdf") == "argon2id":
         if not passphrase:
             raise CryptoError("this backup was made with a passphrase; give it with --passphrase")

@@ -20,14 +20,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .search import (
-    Filters,
-    _STOP_WORDS,
-    _WORD,
-    chunk_details,
-    keyword_ranking,
-    reciprocal_rank_fusion,
-)
+from ..providers import display_name
+from .filters import Filters
+from .search import chunk_details, keyword_ranking, reciprocal_rank_fusion
+from .words import informative_words
+from ..store.connection import Connection
 
 DEFAULT_TOKEN_BUDGET = 800
 DEFAULT_MAX_ITEMS = 6
@@ -40,7 +37,6 @@ RECENCY_WEIGHT = 0.3
 RECENCY_HALF_LIFE_DAYS = 90.0
 MIN_ITEM_TOKENS = 24  # a source cut shorter than this is not worth its header
 HEADER = "Relevant context from my earlier AI conversations (via VIVIM):"
-PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "gemini": "Gemini"}
 
 
 @dataclass
@@ -52,11 +48,7 @@ class Candidate:
     vector: Any = None
 
 
-def informative_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) >= 2 and w not in _STOP_WORDS)
-
-
-def current_conversation(conn: Any, conversation_id: int | None, provider: str | None,
+def current_conversation(conn: Connection, conversation_id: int | None, provider: str | None,
                          external_id: str | None) -> int | None:
     if conversation_id is not None:
         return conversation_id
@@ -68,7 +60,7 @@ def current_conversation(conn: Any, conversation_id: int | None, provider: str |
     return None
 
 
-def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
     from .vectors import knn, load_embeddings
 
     draft_words = informative_words(draft)
@@ -159,7 +151,7 @@ def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[
     return chosen
 
 
-def _conversation_facts(conn: Any, conversation_ids: set[int]) -> dict[int, dict[str, Any]]:
+def _conversation_facts(conn: Connection, conversation_ids: set[int]) -> dict[int, dict[str, Any]]:
     if not conversation_ids:
         return {}
     marks = ",".join("?" * len(conversation_ids))
@@ -172,7 +164,7 @@ def _conversation_facts(conn: Any, conversation_ids: set[int]) -> dict[int, dict
 
 def source_line(index: int, conversation: dict[str, Any], created_at: float) -> str:
     title = (conversation.get("title") or "Untitled conversation").strip()
-    provider = PROVIDER_NAMES.get(conversation["provider"], conversation["provider"])
+    provider = display_name(conversation["provider"])
     date = time.strftime("%Y-%m-%d", time.gmtime(created_at))
     return f'[{index}] "{title}" ({provider}, {date})'
 
@@ -181,12 +173,12 @@ def _clean(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip())
 
 
-def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
+def build_context(conn: Connection, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
                   provider: str | None = None, external_id: str | None = None,
                   token_budget: int = DEFAULT_TOKEN_BUDGET, max_items: int = DEFAULT_MAX_ITEMS,
                   ) -> dict[str, Any]:
     """The `context.build` result: {text, items, tokens, budget, mode, candidates}."""
-    from .embed import token_counter
+    from .embedding import token_counter
 
     counter = token_counter()
     mode = "hybrid" if query_vector is not None else "fulltext"

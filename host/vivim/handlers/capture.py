@@ -1,0 +1,40 @@
+"""capture.upsert and adapter.health: what the extension sends as the user chats."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from ..protocol import AdapterHealth, CaptureUpsert
+from ..runtime import Runtime
+from ..store import capture, stats
+
+
+async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, Any]:
+    payload = await asyncio.to_thread(capture.prepare_capture, payload)  # off the loop and the lock
+    result = await runtime.store.write(capture.upsert_capture, payload)
+    # Committed: only now may the extension forget its queued copy.
+    if result.changed_message_ids or result.created:
+        runtime.events.publish(
+            "capture", conversation_id=result.conversation_id, message_ids=result.changed_message_ids,
+            provider=payload.conversation.provider,
+        )
+    return {
+        "conversation_id": result.conversation_id,
+        "created": result.created,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "branched": result.branched,
+        "merged": result.merged,
+        "keys": result.keys,
+    }
+
+
+async def adapter_health(runtime: Runtime, payload: AdapterHealth) -> dict[str, Any]:
+    await runtime.store.write(
+        stats.record_adapter_health, payload.provider, payload.ok, payload.problem, payload.url, time.time()
+    )
+    runtime.events.publish("adapter.health", provider=payload.provider, ok=payload.ok, problem=payload.problem)
+    return {"recorded": True}

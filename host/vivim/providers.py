@@ -1,0 +1,57 @@
+"""The AI chat sites VIVIM knows: the one list every provider list in the host reads.
+
+Adding a provider is an entry here plus its own files (docs/adding-a-site.md has the checklist):
+the extension's adapter `extension/content/sites/<key>.js`, the normalizer's rules
+`vivim/normalize/sites/<key>.py` (a module-level RULES), the importer `vivim/importers/<key>.py`
+(`parse` and the ITEM_KEYS that recognise its export), and fixtures under tests/fixtures/.
+The protocol's Provider type, the CLI's choices, the web app's upload check and OpenAPI enums,
+the bit index's provider codes, the context engine's display names, capture settings and
+import formats all derive from PROVIDERS.
+
+This module imports nothing from VIVIM: everything may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    key: str  # the wire name (protocol, database, settings); never changes once released
+    name: str  # how people write it
+    code: int  # the bit index's small integer for the provider column; never reused
+    hosts: tuple[str, ...]  # the sites the extension captures on (https only)
+    aliases: tuple[str, ...] = ()  # other names callers use for it (a company, an old domain)
+    import_formats: tuple[str, ...] = ()  # export formats of its official export (first = JSON)
+
+
+PROVIDERS: tuple[ProviderInfo, ...] = (
+    ProviderInfo("chatgpt", "ChatGPT", 0, ("chatgpt.com",), ("openai",), ("chatgpt",)),
+    ProviderInfo("claude", "Claude", 1, ("claude.ai",), ("anthropic",), ("claude",)),
+    ProviderInfo("gemini", "Gemini", 2, ("gemini.google.com",), ("google",), ("gemini", "gemini-html")),
+)
+
+KEYS: tuple[str, ...] = tuple(p.key for p in PROVIDERS)
+BY_KEY: dict[str, ProviderInfo] = {p.key: p for p in PROVIDERS}
+
+
+def display_name(key: str) -> str:
+    """"ChatGPT" for "chatgpt"; an unknown key is shown as it is."""
+    info = BY_KEY.get(key)
+    return info.name if info else key
+
+
+def resolve(name: str | None) -> ProviderInfo | None:
+    """The provider a key, an alias or one of its hosts names (case-insensitive), if any."""
+    wanted = (name or "").strip().lower()
+    for info in PROVIDERS:
+        if wanted == info.key or wanted in info.aliases or wanted in info.hosts:
+            return info
+    return None
+
+
+def listed(conjunction: str = "or") -> str:
+    """"ChatGPT, Claude or Gemini": for messages that name every provider."""
+    names = [p.name for p in PROVIDERS]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -1,0 +1,65 @@
+"""Every provider in vivim.providers has all of its own files, and every list outside Python names it.
+
+The Python side derives its lists from the registry; the extension and the web app's pages have
+no build step, so their lists are checked here instead: a provider added to the registry but
+not to them fails this test rather than silently not being captured or shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vivim import providers
+from vivim.providers import PROVIDERS
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "host" / "vivim"
+
+
+@pytest.mark.parametrize("info", PROVIDERS, ids=lambda p: p.key)
+def test_a_provider_has_its_adapter_rules_importer_and_fixtures(info: providers.ProviderInfo) -> None:
+    assert (ROOT / "extension" / "content" / "sites" / f"{info.key}.js").is_file()
+    assert "RULES" in (PACKAGE / "normalize" / "sites" / f"{info.key}.py").read_text(encoding="utf-8")
+    for fmt in info.import_formats[:1]:
+        assert "ITEM_KEYS" in (PACKAGE / "importers" / f"{fmt.replace('-', '_')}.py").read_text(encoding="utf-8")
+    assert (ROOT / "tests" / "fixtures" / "sites" / info.key).is_dir()
+    assert list((ROOT / "tests" / "fixtures" / "turns").glob(f"{info.key}_*.html"))
+    for fmt in info.import_formats:
+        assert (ROOT / "tests" / "fixtures" / "exports" / fmt).is_dir()
+
+
+def test_the_extension_captures_on_exactly_the_registered_hosts() -> None:
+    manifest = json.loads((ROOT / "extension" / "manifest.json").read_text(encoding="utf-8"))
+    hosts = {f"https://{host}/*" for info in PROVIDERS for host in info.hosts}
+    assert set(manifest["host_permissions"]) == hosts
+    scripts = {m: script["js"] for script in manifest["content_scripts"] for m in script["matches"]}
+    for info in PROVIDERS:
+        for host in info.hosts:
+            assert f"content/sites/{info.key}.js" in scripts[f"https://{host}/*"]
+
+
+@pytest.mark.parametrize("page", ["extension/popup/popup.js", "host/vivim/web/static/js/dom.js",
+                                  "host/vivim/web/static/js/conversations.js", "host/vivim/web/static/js/stats.js"])
+def test_the_pages_name_every_provider(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert [p.key for p in PROVIDERS if not re.search(rf"\b{p.key}\b", text)] == []
+
+
+def test_keys_and_codes_are_unique_and_never_empty() -> None:
+    assert len(set(providers.KEYS)) == len(PROVIDERS) and all(providers.KEYS)
+    assert len({p.code for p in PROVIDERS}) == len(PROVIDERS)
+
+
+def test_the_protocol_accepts_exactly_the_registered_providers() -> None:
+    import msgspec
+
+    from vivim.protocol import AdapterHealth
+
+    for key in providers.KEYS:
+        msgspec.convert({"provider": key, "url": "https://x", "ok": True}, AdapterHealth)
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"provider": "myspace", "url": "https://x", "ok": True}, AdapterHealth)
