@@ -111,4 +111,4 @@ def test_a_conversation_is_renamed_tagged_pinned_and_deleted_from_the_command_li
 
 def test_editing_a_conversation_that_does_not_exist_says_so(seeded: Path) -> None:
     result = CliRunner().invoke(main, ["conversation", "pin", "999"])
-    assert result.exit_code == 1 and "no such conversation" in result.output
+    assert result.exit_code == 1 and "No such conversation." in result.output  # one sentence, as people read it
