@@ -46,7 +46,7 @@ def normalize_recovery_key(text: str) -> str:
     raw = "".join(ch for ch in text.upper() if ch.isalnum())
     if raw.startswith("VIVIM"):
         raw = raw[5:]
-    return raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return raw.translate(str.maketrans("OIL", "011"))
 
 
 def secret_text(kind: str, text: str) -> str:

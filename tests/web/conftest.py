@@ -114,3 +114,43 @@ async def client(aiohttp_client: Any, runtime: Runtime, token: str) -> Any:
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# The real-browser tests' server and page (tests/web/browser.py says where Chromium is).
+@pytest.fixture
+async def service(runtime: Any, seeded: dict[str, int]) -> AsyncIterator[Any]:
+    from vivim.web.service import start
+
+    svc = await start(runtime, port=0)
+    yield svc
+    await svc.stop()
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    import os
+
+    from .browser import CHROMIUM, CHROMIUM_FLAGS
+
+    playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    home = tmp_path / "browser-home"
+    home.mkdir()
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
+                                          env={**os.environ, "HOME": str(home)})
+        context = await browser.new_context(viewport={"width": 1280, "height": 860})
+        page = await context.new_page()
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.requests = []  # type: ignore[attr-defined]
+        page.errors = []  # type: ignore[attr-defined]
+
+        async def on_dialog(dialog: Any) -> None:
+            page.dialogs.append(dialog.message)
+            await dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.dismiss_dialogs = on_dialog  # type: ignore[attr-defined]  # a test answering dialogs removes it
+        page.on("request", lambda r: page.requests.append(r.url))
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        yield page
+        await browser.close()

@@ -3,92 +3,17 @@ and a hostile captured turn that must do nothing at all."""
 
 from __future__ import annotations
 
-import os
-import struct
-import zlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]
-SCREENSHOTS = Path(os.environ.get("VIVIM_SCREENSHOTS", "")) if os.environ.get("VIVIM_SCREENSHOTS") else None
+from .browser import CHROMIUM, png_colours, screenshot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
 ]
-
-
-@pytest.fixture
-async def service(runtime: Any, seeded: dict[str, int]) -> AsyncIterator[Any]:
-    from vivim.web.service import start
-
-    svc = await start(runtime, port=0)
-    yield svc
-    await svc.stop()
-
-
-@pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Any]:
-    playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-    home = tmp_path / "browser-home"
-    home.mkdir()
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
-                                          env={**os.environ, "HOME": str(home)})
-        context = await browser.new_context(viewport={"width": 1280, "height": 860})
-        page = await context.new_page()
-        page.dialogs = []  # type: ignore[attr-defined]
-        page.requests = []  # type: ignore[attr-defined]
-        page.errors = []  # type: ignore[attr-defined]
-
-        async def on_dialog(dialog: Any) -> None:
-            page.dialogs.append(dialog.message)
-            await dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.dismiss_dialogs = on_dialog  # type: ignore[attr-defined]  # a test answering dialogs removes it
-        page.on("request", lambda r: page.requests.append(r.url))
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        yield page
-        await browser.close()
-
-
-def png_colours(data: bytes) -> int:
-    """How many distinct pixel values an 8-bit RGB(A) PNG holds (a blank page has one or two)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width = 8, b"", 0
-    channels = 4
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, _, _, colour_type = struct.unpack(">IIBB", body[:10])
-            channels = {2: 3, 6: 4}[colour_type]
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels + 1
-    pixels = set()
-    for row in range(0, len(raw), stride * 7):  # every 7th row is plenty
-        line = raw[row + 1:row + stride]
-        pixels.update(line[i:i + channels] for i in range(0, len(line), channels * 5))
-    return len(pixels)
-
-
-async def screenshot(page: Any, name: str) -> bytes:
-    data = await page.screenshot(full_page=False)
-    if SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        (SCREENSHOTS / f"{name}.png").write_bytes(data)
-    return data
 
 
 async def test_open_search_read_and_switch_branches(service: Any, page: Any, seeded: dict[str, int]) -> None:

@@ -1,4 +1,4 @@
-"""The web app for people, in real headless Chromium: every page fits a phone (390×844) and a
+"""The web app for people, in real headless Chromium: every page fits a phone (390x844) and a
 desktop without sideways scrolling, Settings explains and validates, Devices speaks in names and
 times, code blocks can be copied, the words searched for are marked in the opened conversation,
 and the keyboard works (↓ and Enter from the search box, `?` for the shortcuts, focus kept)."""
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .test_browser import CHROMIUM, page, screenshot, service  # noqa: F401 - fixtures
+from .browser import CHROMIUM, screenshot
 
 pytestmark = [
     pytest.mark.browser,

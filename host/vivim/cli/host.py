@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -38,7 +39,7 @@ def serve_command(quiet: bool) -> None:
 SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search"}
 
 
-def _banner(info: dict) -> None:
+def _banner(info: dict[str, Any]) -> None:
     """What Datasette-like servers print: where to go, where the data is, what runs."""
     url = info.get("web_url")
     if url:

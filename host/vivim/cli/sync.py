@@ -139,8 +139,8 @@ def _report(result: dict[str, Any], as_json: bool, timeout: float = PAIR_WAIT, j
         message = ("A wrong code was tried 3 times, so this code was cancelled to keep your vault safe. Run "
                    "`vivim pair` again for a new code.")
     else:
-        message = next((words for key, words in JOIN_ERRORS if key in error), None)
-        message = message or f"Pairing did not complete: {error or result['status']}"
+        known = next((words for key, words in JOIN_ERRORS if key in error), None)
+        message = known or f"Pairing did not complete: {error or result['status']}"
     raise click.ClickException(message.rstrip(".") + ".")
 
 

@@ -161,7 +161,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
                      + (f", {summary['branched']} kept as other versions" if summary.get("branched") else "") + ".")
     else:
         lines.append("No conversations were found in the file.")
-    expected, problems = [], []
+    expected: list[str] = []
+    problems: list[str] = []
     for reason, count in sorted((summary.get("skipped") or {}).items(), key=lambda kv: (-kv[1], kv[0])):
         words, ok = describe_skip(reason)
         (expected if ok else problems).append(f"{count} {words}")

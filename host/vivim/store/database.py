@@ -37,7 +37,7 @@ class _Connection(aiosqlite.Connection):
         aiosqlite's `_execute` queues a callable for its thread and awaits the result; it is
         protected, and this is the only caller (see the module docstring).
         """
-        return cast(T, await self._execute(fn, self._conn, *args, **kwargs))
+        return cast(T, await self._execute(fn, self._conn, *args, **kwargs))  # type: ignore[no-untyped-call]
 
 
 class Store:

@@ -51,7 +51,7 @@ def create_app(runtime: Runtime, token: str) -> web.Application:
     # Responses aiohttp makes itself (a request that is not HTTP, a bad header) skip our
     # on_response_prepare hook; their Server header comes from this module global. The process
     # serves nothing but VIVIM, so name VIVIM there too, not aiohttp and its version.
-    web_response.SERVER_SOFTWARE = SERVER_NAME
+    web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]  # re-exported from aiohttp.http
     app = web.Application(
         # aiohttp types a middleware as a Protocol that async functions only match structurally
         middlewares=[make_security_middleware(token), errors_as_json],  # type: ignore[list-item]

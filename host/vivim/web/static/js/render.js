@@ -115,7 +115,7 @@ function codeBlock(pre) {
   const copy = h("button", { type: "button", class: "copy-code", "aria-label": `Copy ${label.toLowerCase() === "code" ? "code" : label + " code"}` }, "Copy");
   copy.addEventListener("click", async () => {
     const text = (code || pre).textContent;
-    let ok = false;
+    let ok;
     try {
       await navigator.clipboard.writeText(text);
       ok = true;
@@ -135,7 +135,7 @@ function copyBySelection(text) {
   area.value = text;
   document.body.append(area);
   area.select();
-  let ok = false;
+  let ok;
   try { ok = document.execCommand("copy"); } catch { ok = false; }
   area.remove();
   return ok;
