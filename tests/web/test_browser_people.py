@@ -303,12 +303,8 @@ async def test_a_failed_web_import_shows_only_the_error_in_the_users_words(servi
 async def test_a_re_import_through_the_page_says_nothing_new_in_words(service: Any, page: Any, tmp_path: Any) -> None:
     import json
 
-    from vivim.web.transfer import find_importer
-
     from .test_api import CHATGPT_EXPORT
 
-    if find_importer() is None:
-        pytest.skip("vivim.importers is not in this build")
     export = tmp_path / "conversations.json"
     export.write_text(json.dumps(CHATGPT_EXPORT))
     await page.goto(service.url)
