@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vivim.errors import VivimError  # noqa: E402
-from vivim.messaging import decode_message  # noqa: E402
+from vivim.errors import VivimError
+from vivim.messaging import decode_message
 
 
 def capture_frame(chars: int, code: bool) -> bytes:

@@ -23,8 +23,8 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
-from .sync import crypto
 from .errors import CryptoError
+from .sync import crypto
 
 SECRET_FILE = "backup.json"
 RECOVERY_KEY = "recovery-key"

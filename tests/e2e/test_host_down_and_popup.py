@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as TargetClosedError
-
-from vivim.config import EXTENSION_ID
 
 from .harness import CHATGPT_URL, CLAUDE_BROKEN_URL, Browser, at_least, texts, wait_for
 

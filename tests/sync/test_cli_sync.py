@@ -170,8 +170,8 @@ def test_devices_lists_this_device_and_keys_protect_adds_a_passphrase(vivim_home
 
 
 def test_sync_status_reports_this_device_and_its_peers(tmp_path: Path) -> None:
-    from tests.sync.peers import Node, pair
     from tests.support.hostproc import HostProcess
+    from tests.sync.peers import Node, pair
 
     a, b = Node(tmp_path / "a", "a").start(), Node(tmp_path / "b", "b").start()
     try:

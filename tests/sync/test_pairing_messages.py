@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vivim.cli import main
 from tests.sync.peers import node_env, vivim_command
+from vivim.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -40,7 +40,7 @@ class WebApp:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
-    def __enter__(self) -> "WebApp":
+    def __enter__(self) -> WebApp:
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=30)
         return self
@@ -74,7 +74,7 @@ class Impostor:
         self.received = received
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 received.append(self.requestline + "\n" + str(self.headers))
                 if relay_to is not None:
                     with urllib.request.urlopen(f"http://127.0.0.1:{relay_to}{self.path}", timeout=5) as upstream:
@@ -94,7 +94,7 @@ class Impostor:
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "Impostor":
+    def __enter__(self) -> Impostor:
         self.thread.start()
         return self
 
