@@ -25,6 +25,7 @@
     STREAM_RECHECK_MS: 500,  // while an answer streams, look again this often (the stop button may sit
                              // outside the observed thread, so its going away is not a mutation we see)
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
+    NETWORK_GRACE_MS: 10000, // ...and one whose own conversation payload was never observed is flagged
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
     MAX_REMOVED: 500,        // detached elements kept between two snapshots
@@ -45,6 +46,7 @@
 
   function newConversation(id) {
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
+    if (conv?.netTimer) clearTimeout(conv.netTimer);
     conv = {
       id,
       sent: new Map(),       // key -> {hash, status}: what the service worker has accepted
@@ -53,7 +55,23 @@
       maxPos: null,
       health: null, healthTimer: null,
       seeded: false, seeding: null,
+      netTimer: null,
     };
+    watchNetwork(conv);
+  }
+
+  /** Where the site has a network path (content/net/bridge.js), a conversation page whose own
+   * conversation payload never arrived gets an adapter.health warning: its completeness is unknown
+   * (the network was blocked, or the site changed how it loads conversations). */
+  function watchNetwork(state) {
+    const net = globalThis.VIVIM_NET;
+    if (!net || !state.id) return;
+    state.netTimer = setTimeout(() => {
+      if (conv !== state || net.seen(state.id)) return;
+      send({ kind: "health", payload: { provider: adapter.provider, url: location.href, ok: true,
+        warning: "network capture: the page's conversation payload was not observed; completeness unknown" } })
+        .catch(() => {});
+    }, CFG.NETWORK_GRACE_MS);
   }
 
   function send(message) {
@@ -317,6 +335,14 @@
     conversationId: () => adapter.conversationId(location.href),
     snapshotNow: run,
   };
+
+  // The popup asks which conversation this tab shows, to state its completeness.
+  chrome.runtime.onMessage?.addListener((message, sender, reply) => {
+    if (message?.kind !== "vivim.page") return false;
+    reply({ provider: adapter.provider, external_id: adapter.conversationId(location.href),
+      network: globalThis.VIVIM_NET?.seen(adapter.conversationId(location.href) || "") || null });
+    return false;
+  });
 
   if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", checkUrl);
   addEventListener("popstate", checkUrl);

@@ -76,6 +76,39 @@ async function refreshStatus() {
     ? `${stats.conversations} conversations · ${stats.messages} messages`
     : "Counts appear when the host is connected.";
   renderHealth(status.health || {}, stats?.adapter_health || {});
+  if (status.connected) showThisTab().catch(() => {});
+}
+
+const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*"];
+
+/** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
+ * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */
+async function showThisTab() {
+  const [current] = await api.tabs.query({ active: true, currentWindow: true });
+  let tab = current;
+  if (!tab?.url || !SAFE_ORIGINS.includes(new URL(tab.url).origin)) {
+    const tabs = await api.tabs.query({ url: SITE_TABS });
+    tab = tabs.sort((a, b) => (b.lastAccessed || 0) - (a.lastAccessed || 0))[0];
+  }
+  if (!tab) return;
+  const page = await api.tabs.sendMessage(tab.id, { kind: "vivim.page" }).catch(() => null);
+  if (!page?.external_id) return;
+  const reply = await send({ kind: "request", type: "conversation.get",
+    payload: { provider: page.provider, external_id: page.external_id } }).catch(() => null);
+  const line = $("this-tab");
+  line.hidden = false;
+  if (!reply?.ok) {
+    line.className = "this-tab unknown";
+    line.textContent = "This conversation: not stored yet";
+    return;
+  }
+  const c = reply.result.conversation.completeness || { status: "unknown", label: "unknown" };
+  line.className = `this-tab ${c.status}`;
+  line.dataset.status = c.status;
+  line.textContent = `This conversation: ${c.label}`;
+  line.title = c.status === "complete" ? "every turn and branch the provider holds is stored"
+    : c.status === "partial" ? "VIVIM has only part of this conversation"
+      : "VIVIM could not check this conversation against the provider's own copy";
 }
 
 function renderHealth(local, remote) {
@@ -88,6 +121,11 @@ function renderHealth(local, remote) {
     const item = el("li", h ? (h.ok ? "ok" : "bad") : "", label);
     item.title = !h ? "not seen yet" : h.ok ? "capturing" : `capture is broken here: ${h.problem || "no turns found"}`;
     if (h && !h.ok) item.append(document.createTextNode(" — capture broken"));
+    const warning = a?.warning || b?.warning;
+    if (warning) {
+      item.classList.add("warn");
+      item.title += ` · ${warning}`;
+    }
     list.append(item);
   }
 }

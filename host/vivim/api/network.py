@@ -14,8 +14,18 @@ from ..store import capture, completeness, raw, stats
 from . import handles
 
 
+# One conversation's payloads are handled one at a time: a page of older turns must be parsed with
+# the pages stored before it (the host serves requests concurrently; a paged load sends them together).
+_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+
 @handles("capture.network", CaptureNetwork)
 async def capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
+    async with _locks.setdefault((payload.provider, payload.external_id), asyncio.Lock()):
+        return await _capture_network(runtime, payload)
+
+
+async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
     try:
         data = netcapture.assemble(payload)
         if data is None:

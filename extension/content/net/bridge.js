@@ -1,0 +1,80 @@
+/* VIVIM network bridge: the isolated-world end of content/net/hook.js, at document_start.
+ *
+ * Sends the MAIN-world observer a fresh random secret (the handshake works whichever of the two
+ * scripts runs first, and ends before any page script runs), receives the response texts it
+ * observed under that secret, checks them (types, sizes, ids: the page is untrusted), and forwards
+ * each to the service worker as a `network` message; the host parses, stores and states completeness.
+ * Failures (the conversation request failed, a body too large) become adapter.health warnings.
+ * `VIVIM_NET.seen(id)` tells the capture core whether this page delivered a conversation's payload. */
+(() => {
+  "use strict";
+  if (globalThis.VIVIM_NET) return;
+  const PROVIDERS = { "chatgpt.com": "chatgpt", "claude.ai": "claude" };
+  const provider = PROVIDERS[location.hostname];
+  if (!provider) return;
+  const MAX_CHARS = 32 * 1024 * 1024;
+  const MAX_META = 4096;
+  const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const seen = new Map(); // conversation id -> {ok, at, why}
+
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const secret = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let acked = false;
+  const hello = () => window.dispatchEvent(new CustomEvent("vivim-net-hello", { detail: secret }));
+  const onReady = () => { if (!acked) hello(); };
+  window.addEventListener("vivim-net-ready", onReady);
+  window.addEventListener(`vivim-net-ack-${secret}`, () => {
+    acked = true;
+    window.removeEventListener("vivim-net-ready", onReady);
+  }, { once: true });
+  window.addEventListener(`vivim-net-${secret}`, (event) => receive(event.detail));
+  hello();
+
+  function send(message) {
+    try {
+      return chrome.runtime.sendMessage(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  function warn(url, warning) {
+    send({ kind: "health", payload: { provider, url: String(url).slice(0, 2000), ok: true, warning } }).catch(() => {});
+  }
+
+  function receive(detail) {
+    if (typeof detail !== "string") return;
+    const cut = detail.indexOf("\n");
+    if (cut < 0 || cut > MAX_META) return;
+    let meta;
+    try { meta = JSON.parse(detail.slice(0, cut)); } catch { return; }
+    if (!meta || typeof meta !== "object" || meta.provider !== provider || typeof meta.url !== "string"
+        || typeof meta.conversationId !== "string" || !ID.test(meta.conversationId)) return;
+    const id = meta.conversationId;
+    if (meta.type === "failed") {
+      const why = typeof meta.why === "string" ? meta.why.slice(0, 200) : "unknown";
+      if (!seen.get(id)?.ok) seen.set(id, { ok: false, at: Date.now(), why });
+      warn(meta.url, `network capture: the page's conversation request failed (${why}); completeness unknown`);
+      return;
+    }
+    if (meta.type !== "payload") return;
+    const body = detail.slice(cut + 1);
+    if (!body || body.length > MAX_CHARS || !/^\s*[{[]/.test(body.slice(0, 64))) {
+      warn(meta.url, "network capture: the page's conversation response was empty, too large or not JSON; ignored");
+      return;
+    }
+    seen.set(id, { ok: true, at: Date.now() });
+    send({
+      kind: "network",
+      payload: { provider, external_id: id, url: meta.url.slice(0, 2000), body, encoding: "json" },
+    }).then((reply) => {
+      if (reply && reply.ok === false) seen.set(id, { ok: false, at: Date.now(), why: reply.error?.message });
+    }, () => {});
+  }
+
+  globalThis.VIVIM_NET = {
+    provider,
+    /** {ok, at, why} for a conversation whose payload this page observed, else undefined. */
+    seen: (id) => seen.get(id),
+  };
+})();
