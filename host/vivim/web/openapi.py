@@ -51,6 +51,11 @@ SCHEMAS: dict[str, Any] = {
         "title": NULLABLE_STR, "url": NULLABLE_STR, "model": NULLABLE_STR, "source": {"type": "string"},
         "created_at": {"type": "number"}, "updated_at": {"type": "number"},
         "message_count": {"type": "integer"},
+        "completeness": _obj({
+            "status": {"type": "string", "enum": ["complete", "partial", "unknown"]},
+            "stored": {"type": "integer", "nullable": True}, "expected": {"type": "integer", "nullable": True},
+            "label": {"type": "string", "description": "complete, partial (n of m), partial (n of ?) or unknown"},
+        }, ["status", "label"]),
     }, ["id", "provider", "external_id"]),
     "Message": _obj({
         "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
