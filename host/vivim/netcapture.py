@@ -177,3 +177,47 @@ def _quiet_load(data: bytes) -> Any:
 
 def kind_of(provider: str) -> str:
     return f"{provider}.conversation"
+
+
+# ---- re-deriving from the stored payloads (vivim reindex) ----------------------------------------
+
+@dataclass
+class ReparseResult:
+    conversations: int = 0
+    refused: int = 0
+    inserted: int = 0
+    updated: int = 0
+
+
+def reparse_stored(conn: Any) -> ReparseResult:
+    """Parse every stored provider payload again and upsert what it describes, one transaction per
+    conversation: a parser that improved (a new content type, a fixed edge case) re-derives the
+    turns it owns; rows the DOM wrote keep their rendered Markdown (the same rules as capture)."""
+    from .store import completeness, raw
+    from .store.capture import prepare_capture, upsert_capture
+
+    result = ReparseResult()
+    for provider, external_id, kind in raw.conversations(conn):
+        bodies = raw.of_conversation(conn, provider, external_id, kind)
+        try:
+            # ChatGPT's pages join into one tree; Claude's newest payload is the whole conversation.
+            earlier = bodies[:-1] if provider == "chatgpt" else []
+            parsed = parse(provider, external_id, bodies[-1], earlier)
+        except PayloadShape:
+            result.refused += 1
+            continue
+        parsed.capture.source = "network"
+        capture = prepare_capture(parsed.capture)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            upserted = upsert_capture(conn, capture)
+            completeness.record(conn, upserted.conversation_id, parsed.provider_ids, parsed.whole_tree,
+                                parsed.total_hint)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        result.conversations += 1
+        result.inserted += upserted.inserted
+        result.updated += upserted.updated
+    return result
