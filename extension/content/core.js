@@ -26,6 +26,9 @@
                              // outside the observed thread, so its going away is not a mutation we see)
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
     NETWORK_GRACE_MS: 10000, // ...and one whose own conversation payload was never observed is flagged
+    CAPTURE_ALL_WAIT_MS: 900,   // "Capture all": time for the site to load older turns after a scroll up
+    CAPTURE_ALL_ROUNDS: 400,    // ...at most this many scrolls
+    CAPTURE_ALL_STABLE: 3,      // ...stopping when this many in a row brought nothing new
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
     MAX_REMOVED: 500,        // detached elements kept between two snapshots
@@ -336,11 +339,54 @@
     snapshotNow: run,
   };
 
-  // The popup asks which conversation this tab shows, to state its completeness.
+  function scrollParent(el) {
+    for (let n = el?.parentElement; n; n = n.parentElement) {
+      const style = getComputedStyle(n);
+      if (/(auto|scroll)/.test(style.overflowY) && n.scrollHeight > n.clientHeight) return n;
+    }
+    return document.scrollingElement || document.documentElement;
+  }
+
+  let capturingAll = null;
+  /** "Capture all" (popup, only when the user asks): scroll the thread up, visibly, until the site
+   * loads no older turns, snapshotting as it goes, then back down. For pages with no network path
+   * (Gemini) or where it failed. Only on sites whose turns carry ids or indexes, so turns loaded above
+   * keep their place (Claude's DOM has neither: its network payload is the complete path). */
+  function captureAll() {
+    if (capturingAll) return capturingAll;
+    capturingAll = (async () => {
+      if (!adapter.captureAll) return { ok: false, error: "this site is captured completely from its own data" };
+      const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      let stable = 0, rounds = 0;
+      const scroller = scrollParent(adapter.turns(document)[0]?.el);
+      while (stable < CFG.CAPTURE_ALL_STABLE && rounds < CFG.CAPTURE_ALL_ROUNDS) {
+        const turns = adapter.turns(document);
+        const first = turns[0]?.el, count = turns.length;
+        first?.scrollIntoView({ block: "start" });
+        scroller.scrollTop = 0;
+        await wait(CFG.CAPTURE_ALL_WAIT_MS);
+        run();
+        const now = adapter.turns(document);
+        stable = now[0]?.el === first && now.length === count ? stable + 1 : 0;
+        rounds++;
+      }
+      scroller.scrollTop = scroller.scrollHeight;
+      run();
+      return { ok: true, rounds };
+    })().finally(() => { capturingAll = null; });
+    return capturingAll;
+  }
+
+  // The popup asks which conversation this tab shows (to state its completeness), or to capture all.
   chrome.runtime.onMessage?.addListener((message, sender, reply) => {
+    if (message?.kind === "vivim.captureAll") {
+      captureAll().then(reply, (err) => reply({ ok: false, error: String(err) }));
+      return true;
+    }
     if (message?.kind !== "vivim.page") return false;
     reply({ provider: adapter.provider, external_id: adapter.conversationId(location.href),
-      network: globalThis.VIVIM_NET?.seen(adapter.conversationId(location.href) || "") || null });
+      network: globalThis.VIVIM_NET?.seen(adapter.conversationId(location.href) || "") || null,
+      capture_all: !!adapter.captureAll });
     return false;
   });
 

@@ -106,6 +106,19 @@ async function showThisTab() {
   line.className = `this-tab ${c.status}`;
   line.dataset.status = c.status;
   line.textContent = `This conversation: ${c.label}`;
+  if (c.status !== "complete" && page.capture_all) {
+    // Where the site's own data did not prove it complete: scroll the thread up, visibly, on request.
+    const button = el("button", "capture-all", "Capture all");
+    button.type = "button";
+    button.title = "Scroll this conversation to its start so every turn is loaded and captured";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "Capturing…";
+      const done = await api.tabs.sendMessage(tab.id, { kind: "vivim.captureAll" }).catch(() => null);
+      button.textContent = done?.ok ? "Done" : "Could not capture all";
+    });
+    line.append(" ", button);
+  }
   line.title = c.status === "complete" ? "every turn and branch the provider holds is stored"
     : c.status === "partial" ? "VIVIM has only part of this conversation"
       : "VIVIM could not check this conversation against the provider's own copy";

@@ -95,3 +95,57 @@ def as_json(doc: Any) -> tuple[str, bytes]:
 
 
 __all__ = ["chatgpt_page", "claude_page", "chatgpt_api", "claude_api", "as_json", "payloads"]
+
+
+def chatgpt_lazy_page(doc: dict[str, Any], rendered: int, step: int) -> bytes:
+    """A ChatGPT page with no network data at all that renders its newest `rendered` turns and, like the
+    site, loads `step` older ones each time its thread is scrolled to the top."""
+    mapping = doc["mapping"]
+    chain, node = [], doc["current_node"]
+    while node is not None:
+        message = mapping[node]["message"]
+        if message and message["author"]["role"] in ("user", "assistant"):
+            chain.append({"id": message["id"], "role": message["author"]["role"],
+                          "text": message["content"]["parts"][0]})
+        node = mapping[node]["parent"]
+    chain.reverse()
+    script = f"""
+<script>
+  const TURNS = {json.dumps(chain)};
+  let shown = Math.max(0, TURNS.length - {rendered});
+  function article(t, i) {{
+    const a = document.createElement("article");
+    a.style.minHeight = "80px";
+    a.setAttribute("data-testid", "conversation-turn-" + (i + 1));
+    const m = document.createElement("div");
+    m.setAttribute("data-message-author-role", t.role);
+    m.setAttribute("data-message-id", t.id);
+    const body = document.createElement("div");
+    body.className = t.role === "user" ? "whitespace-pre-wrap" : "markdown prose";
+    body.textContent = t.text;
+    m.append(body);
+    a.append(m);
+    return a;
+  }}
+  addEventListener("DOMContentLoaded", () => {{
+    const thread = document.getElementById("thread");
+    TURNS.slice(shown).forEach((t, j) => thread.append(article(t, shown + j)));
+    thread.scrollTop = thread.scrollHeight;
+    let loading = false;
+    thread.addEventListener("scroll", () => {{
+      if (thread.scrollTop > 40 || loading || shown === 0) return;
+      loading = true;
+      setTimeout(() => {{
+        const from = Math.max(0, shown - {step});
+        const first = thread.firstChild;
+        TURNS.slice(from, shown).forEach((t, j) => thread.insertBefore(article(t, from + j), first));
+        shown = from;
+        thread.scrollTop = 200;
+        loading = false;
+      }}, 150);
+    }});
+  }});
+</script>"""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(doc["title"])} - ChatGPT'
+            f'</title>{script}</head><body><main><div id="thread" style="height:400px;overflow-y:auto">'
+            f'</div></main></body></html>').encode()

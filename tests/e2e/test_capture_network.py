@@ -137,3 +137,22 @@ def test_a_hostile_or_unknown_payload_is_ignored_with_a_warning_and_the_page_is_
     assert conv["completeness"] == "unknown"
     assert sorted(conv["texts"]) == sorted(payloads.turn_text(i) for i in range(10, 30))
     assert tab.evaluate("window.loaded") == ["ok"]  # the page parsed its own response as usual
+
+
+def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_start(browser: Browser) -> None:
+    from tests.e2e.network_pages import chatgpt_lazy_page
+
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 120)
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    browser.responses[url] = ("text/html; charset=utf-8", chatgpt_lazy_page(doc, rendered=20, step=20))
+    tab = browser.open(url)
+    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 20, "the rendered turns")
+    assert len(conv["texts"]) == 20
+    popup = browser.open_popup()
+    line = popup.locator("#this-tab")
+    line.wait_for(timeout=20000)
+    assert line.get_attribute("data-status") == "unknown"
+    popup.locator("#this-tab .capture-all").click()
+    tab.bring_to_front()  # as under a real popup, the page stays visible (a hidden tab gets no scroll events)
+    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 120, "every turn")
+    assert sorted(conv["texts"]) == sorted(expected_texts(120))  # all of them, once each
