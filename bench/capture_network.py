@@ -45,7 +45,7 @@ def site(provider: str, turns: int) -> tuple[str, dict, str, bytes]:
     return f"https://claude.ai/chat/{CLAUDE_ID}", doc, api, claude_page(doc, [api], rendered=20)
 
 
-def browser_run(provider: str, turns: int) -> tuple[float, list[float], int]:
+def browser_run(provider: str, turns: int) -> tuple[float, list[tuple[str, float]], int]:
     url, doc, api, page_html = site(provider, turns)
     external_id = CHATGPT_ID if provider == "chatgpt" else CLAUDE_ID
     with tempfile.TemporaryDirectory() as root:
@@ -65,7 +65,8 @@ def browser_run(provider: str, turns: int) -> tuple[float, list[float], int]:
                     raise SystemExit(f"{provider}: not complete after 300 s: {c and c['completeness']}")
                 tab.wait_for_timeout(20)
             elapsed = time.perf_counter() - started
-            costs = tab.evaluate("performance.getEntriesByName('vivim:net').map(e => e.duration)")
+            costs = tab.evaluate("performance.getEntriesByType('measure').filter(e => e.name.startsWith('vivim:net:'))"
+                                 ".map(e => [e.name.slice(10), e.duration])")
             return elapsed, costs, len(body[1])
         finally:
             browser.close()
@@ -99,7 +100,8 @@ def main() -> None:
         first, again = host_run(provider, args.turns)
         print(f"{provider}: host alone, capture.network of {args.turns} turns: {first * 1000:.0f} ms first,"
               f" {again * 1000:.0f} ms re-open (idempotent), {args.turns / first:.0f} turns/s")
-        times, costs = [], []
+        times: list[float] = []
+        costs: list[tuple[str, float]] = []
         size = 0
         for _ in range(args.runs):
             elapsed, run_costs, size = browser_run(provider, args.turns)
@@ -107,8 +109,12 @@ def main() -> None:
             costs.extend(run_costs)
         print(f"{provider}: open -> all {args.turns} turns committed and complete (payload {size / 1e6:.1f} MB):"
               f" median {statistics.median(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)}")
-        print(f"{provider}: page main-thread cost of the observer per measure ({len(costs)} measures):"
-              f" median {statistics.median(costs):.3f} ms, max {max(costs):.3f} ms")
+        for step in sorted({name for name, _ in costs}):
+            values = [d for name, d in costs if name == step]
+            print(f"{provider}: page main-thread cost, {step:<9} ({len(values):>3} tasks): median"
+                  f" {statistics.median(values):.3f} ms, max {max(values):.3f} ms")
+        print(f"{provider}: page main-thread cost per observed response, all steps:"
+              f" {sum(d for _, d in costs) / max(1, args.runs):.2f} ms in total")
 
 
 if __name__ == "__main__":

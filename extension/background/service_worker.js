@@ -326,7 +326,8 @@ async function gzipBase64(text) {
 }
 
 async function sendNetwork(payload) {
-  const body = await gzipBase64(payload.body);
+  // The bridge compresses where it can (so the page never copies the whole body in one task).
+  const body = payload.encoding === "gzip-base64" ? payload.body : await gzipBase64(payload.body);
   const parts = Math.max(1, Math.ceil(body.length / NETWORK_PART_CHARS));
   const payloadId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   let reply = null;

@@ -64,12 +64,39 @@
       return;
     }
     seen.set(id, { ok: true, at: Date.now() });
-    send({
-      kind: "network",
-      payload: { provider, external_id: id, url: meta.url.slice(0, 2000), body, encoding: "json" },
-    }).then((reply) => {
+    // Out of the page's dispatch (its fetch callback is waiting): compress in a stream, then send a
+    // string a fraction of the size, so no single task on the page's thread copies the whole body.
+    setTimeout(() => forward(id, meta.url.slice(0, 2000), body), 0);
+  }
+
+  async function forward(id, url, body) {
+    let payload;
+    try {
+      payload = { provider, external_id: id, url, body: await gzipBase64(body), encoding: "gzip-base64" };
+    } catch {
+      payload = { provider, external_id: id, url, body, encoding: "json" }; // no CompressionStream here
+    }
+    const start = performance.now();
+    const sent = send({ kind: "network", payload });
+    performance.measure("vivim:net:send", { start, end: performance.now() });
+    sent.then((reply) => {
       if (reply && reply.ok === false) seen.set(id, { ok: false, at: Date.now(), why: reply.error?.message });
     }, () => {});
+  }
+
+  /** gzip in a stream (chunked, asynchronous), then base64 in slices: each slice a short task. */
+  async function gzipBase64(text) {
+    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    const parts = [];
+    const SLICE = 3 * 8192; // a multiple of 3: the slices' base64 joins without padding in between
+    for (let i = 0; i < bytes.length; i += SLICE) {
+      const start = performance.now();
+      parts.push(btoa(String.fromCharCode.apply(null, bytes.subarray(i, i + SLICE))));
+      performance.measure("vivim:net:base64", { start, end: performance.now() });
+      if (i && i % (SLICE * 16) === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return parts.join("");
   }
 
   globalThis.VIVIM_NET = {

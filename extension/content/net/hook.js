@@ -19,7 +19,7 @@
 
   const MAX_CHARS = 32 * 1024 * 1024; // the bridge and the host cap again; beyond this: a warning
   const MAX_BACKLOG = 8;
-  const MEASURE = "vivim:net";
+  const MEASURE = "vivim:net";  // bench/capture_network.py reads these: the page's cost, per response
   const win = window;
   const dispatch = EventTarget.prototype.dispatchEvent;
   const addListener = EventTarget.prototype.addEventListener;
@@ -28,8 +28,8 @@
   const stringify = JSON.stringify;
   const URLCtor = URL;
   const now = () => performance.now();
-  const measure = (start) => {
-    try { performance.measure(MEASURE, { start, end: now() }); } catch { /* old engines */ }
+  const measure = (start, what) => {
+    try { performance.measure(`${MEASURE}:${what}`, { start, end: now() }); } catch { /* old engines */ }
   };
 
   let secret = null;
@@ -77,7 +77,7 @@
     }
     const start = now();
     emit({ type: "payload", provider: hit.provider, conversationId: hit.conversationId, url: hit.url }, text);
-    measure(start);
+    measure(start, "handover");
   }
 
   // ---- fetch --------------------------------------------------------------------------------
@@ -103,7 +103,7 @@
           }, (err) => failed(hit, String((err && err.message) || err || "request failed").slice(0, 200)));
         }
       } catch { /* never let observing break the page's request */ }
-      measure(start);
+      measure(start, "observe");
       return result;
     };
     try {
