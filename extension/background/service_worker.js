@@ -350,6 +350,7 @@ async function sendNetwork(payload) {
     await recordLocalWarning(payload.provider, `network capture: ${reply.error?.message || "refused"}`);
   } else if (reply.result?.completeness) {
     saveStatus({ last_capture_at: Date.now() });
+    await clearLocalWarning(payload.provider);
   }
   return reply;
 }
@@ -357,6 +358,13 @@ async function sendNetwork(payload) {
 async function recordLocalWarning(provider, warning) {
   const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
   all[provider] = { ok: true, problem: null, ...(all[provider] || {}), warning, warning_at: Date.now() };
+  await api.storage.local.set({ [HEALTH_KEY]: all });
+}
+
+async function clearLocalWarning(provider) {
+  const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  if (!all[provider]?.warning) return;
+  all[provider] = { ...all[provider], warning: null, warning_at: null };
   await api.storage.local.set({ [HEALTH_KEY]: all });
 }
 

@@ -156,3 +156,24 @@ def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_s
     tab.bring_to_front()  # as under a real popup, the page stays visible (a hidden tab gets no scroll events)
     conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 120, "every turn")
     assert sorted(conv["texts"]) == sorted(expected_texts(120))  # all of them, once each
+
+
+def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(browser: Browser) -> None:
+    """A paged load under another path of the conversation is read; a sub-resource without messages is
+    ignored without a warning; the conversation's status never claims more than was proven."""
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 60)
+    newest, older = payloads.chatgpt_pages(doc, 40)
+    api = chatgpt_api(CHATGPT_ID)
+    paths = [f"{api}/turns?num_turns=40", f"{api}/stream_status", f"{api}/related?limit=3"]
+    browser.responses[paths[0]] = as_json(newest)
+    browser.responses[paths[1].split("?")[0]] = as_json({"status": "done"})
+    browser.responses[paths[2]] = as_json({"items": [{"title": "Rye"}]})
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    browser.responses[url] = ("text/html; charset=utf-8", chatgpt_page(doc, paths, rendered=20))
+    tab = browser.open(url)
+    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: c["turns_stored"], "the first page")
+    tab.wait_for_timeout(2500)
+    conv = conversation(browser, "chatgpt", CHATGPT_ID)
+    assert conv["completeness"] == "partial" and conv["turns_expected"] is None  # older turns not loaded yet
+    assert conv["warning"] is None
+    assert set(conv["texts"]) == {payloads.turn_text(i) for i in range(60 - conv["turns_stored"], 60)}

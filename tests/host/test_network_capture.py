@@ -119,3 +119,10 @@ def test_a_payload_of_another_conversation_than_the_pages_is_refused(host: HostP
     doc = payloads.claude_conversation("aaaaaaaa-0000-4000-8000-000000000000", 4)
     reply = send_all(host, network("claude", CLAUDE_ID, doc))
     assert reply["error"]["code"] == "payload_shape"
+
+
+def test_a_payload_read_after_a_refused_one_clears_the_warning(host: HostProcess) -> None:
+    send_all(host, network("chatgpt", CHATGPT_ID, {"items": []}))
+    assert host.call("stats")["adapter_health"]["chatgpt"]["warning"]
+    send_all(host, network("chatgpt", CHATGPT_ID, payloads.chatgpt_conversation(CHATGPT_ID, 4)))
+    assert host.call("stats")["adapter_health"]["chatgpt"]["warning"] is None

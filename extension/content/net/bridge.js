@@ -59,6 +59,7 @@
     }
     if (meta.type !== "payload") return;
     const body = detail.slice(cut + 1);
+    if (meta.probe === true && !body.includes('"mapping"')) return; // not the conversation's messages
     if (!body || body.length > MAX_CHARS || !/^\s*[{[]/.test(body.slice(0, 64))) {
       warn(meta.url, "network capture: the page's conversation response was empty, too large or not JSON; ignored");
       return;

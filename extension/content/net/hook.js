@@ -60,12 +60,13 @@
     try { url = new URLCtor(rawUrl, location.href); } catch { return null; }
     for (const rule of rules) {
       const hit = rule.match(url, method);
-      if (hit) return { provider: rule.provider, conversationId: hit.conversationId, url: url.href };
+      if (hit) return { provider: rule.provider, conversationId: hit.conversationId, url: url.href, probe: !!hit.probe };
     }
     return null;
   }
 
   function failed(hit, why) {
+    if (hit.probe) return; // a probed sub-resource failing says nothing about the conversation
     emit({ type: "failed", provider: hit.provider, conversationId: hit.conversationId, url: hit.url, why });
   }
 
@@ -76,7 +77,8 @@
       return;
     }
     const start = now();
-    emit({ type: "payload", provider: hit.provider, conversationId: hit.conversationId, url: hit.url }, text);
+    emit({ type: "payload", provider: hit.provider, conversationId: hit.conversationId, url: hit.url,
+      probe: hit.probe }, text);
     measure(start, "handover");
   }
 

@@ -53,6 +53,7 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
         result = capture.upsert_capture(conn, upsert)
         status = completeness.record(conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree,
                                      parsed.total_hint)
+        stats.clear_warning(conn, payload.provider)
         return result, stored_new, status
 
     result, stored_new, status = await runtime.store.write(write)

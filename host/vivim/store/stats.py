@@ -51,3 +51,9 @@ def record_warning(conn: Any, provider: str, warning: str, url: str | None, now:
         " ON CONFLICT (provider) DO UPDATE SET warning = excluded.warning, warning_at = excluded.warning_at",
         (provider, url, now, warning[:500], now),
     )
+
+
+def clear_warning(conn: Any, provider: str) -> None:
+    """A payload read and stored: the network path works again, its last warning is history."""
+    conn.execute("UPDATE adapter_health SET warning = NULL, warning_at = NULL WHERE provider = ? AND warning IS NOT NULL",
+                 (provider,))
