@@ -74,6 +74,12 @@ def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_c
     assert set(conv["texts"]) == expected_texts(300) | {payloads.HIDDEN_BRANCH_TEXT}
     assert len(conv["texts"]) == 301  # the 20 rendered turns reconciled, not duplicated
     assert tab.evaluate("window.loaded") == ["ok"] * len(pages)  # the page read every response itself
+    if hasattr(browser, "context"):  # Chromium: the popup states it for the open tab
+        popup = browser.open_popup()
+        popup.locator("#this-tab").wait_for(timeout=20000)
+        assert popup.locator("#this-tab").inner_text().startswith("This conversation: complete")
+        assert popup.locator("#this-tab .capture-all").count() == 0
+        popup.close()
     # Re-opening changes nothing.
     before = conversation(browser, "chatgpt", CHATGPT_ID)
     tab.reload()

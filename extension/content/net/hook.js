@@ -102,7 +102,11 @@
             let copy;
             try { copy = response.clone(); } catch { return; }
             copy.text().then((text) => deliver(hit, text), () => {});
-          }, (err) => failed(hit, String((err && err.message) || err || "request failed").slice(0, 200)));
+          }, (err) => {
+            // The page cancelled it itself (navigating away, a newer request): not a failure to report.
+            if (err && err.name === "AbortError") return;
+            failed(hit, String((err && err.message) || err || "request failed").slice(0, 200));
+          });
         }
       } catch { /* never let observing break the page's request */ }
       measure(start, "observe");
