@@ -38,7 +38,7 @@ def chatgpt_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> by
                  + "</div></main>", api_paths, total)
 
 
-def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> bytes:
+def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: bool = False) -> bytes:
     by_id = {m["uuid"]: m for m in doc["chat_messages"]}
     chain, node = [], doc["current_leaf_message_uuid"]
     while node in by_id:
@@ -58,19 +58,27 @@ def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> byt
                           f'<p class="whitespace-normal break-words">{text}</p></div></div></div></div>')
     return _page(f"{html.escape(doc['name'])} - Claude",
                  '<main><div data-testid="conversation-thread">' + "".join(blocks) + "</div></main>",
-                 api_paths, len(chain))
+                 api_paths, len(chain), xhr)
 
 
-def _page(title: str, body: str, api_paths: list[str], total: int) -> bytes:
-    # The page's own loader: fetch the JSON and read it (as the app does), one request after another.
+def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = False) -> bytes:
+    # The page's own loader: fetch the JSON and read it (as the app does), one request after another;
+    # or, with xhr, an XMLHttpRequest with responseType "json".
     script = f"""
 <script>
   window.loaded = [];
+  const viaXhr = (path) => new Promise((resolve, reject) => {{
+    const request = new XMLHttpRequest();
+    request.open("GET", path);
+    request.responseType = "json";
+    request.onload = () => resolve(request.response);
+    request.onerror = () => reject(new Error("xhr failed"));
+    request.send();
+  }});
   (async () => {{
     for (const path of {json.dumps(api_paths)}) {{
       try {{
-        const response = await fetch(path, {{ credentials: "include" }});
-        const data = await response.json();
+        const data = {"await viaXhr(path)" if xhr else "await (await fetch(path, { credentials: 'include' })).json()"};
         window.loaded.push(data && typeof data === "object" ? "ok" : "odd");
       }} catch (err) {{
         window.loaded.push("failed: " + err.message);

@@ -183,3 +183,15 @@ def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its
     assert conv["completeness"] == "partial" and conv["turns_expected"] is None  # older turns not loaded yet
     assert conv["warning"] is None
     assert set(conv["texts"]) == {payloads.turn_text(i) for i in range(60 - conv["turns_stored"], 60)}
+
+
+def test_a_conversation_the_page_loads_with_xmlhttprequest_is_captured_too(browser: Browser) -> None:
+    doc = payloads.claude_conversation(CLAUDE_ID, 50, branch_at=2)
+    path = f"{claude_api(CLAUDE_ID)}?tree=True&rendering_mode=messages"
+    browser.responses[path] = as_json(doc)
+    url = f"https://claude.ai/chat/{CLAUDE_ID}"
+    browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=10, xhr=True))
+    tab = browser.open(url)
+    conv = stored_when(tab, browser, "claude", CLAUDE_ID, lambda c: c["completeness"] == "complete", "complete")
+    assert (conv["turns_stored"], conv["turns_expected"]) == (51, 51)
+    assert tab.evaluate("window.loaded") == ["ok"]

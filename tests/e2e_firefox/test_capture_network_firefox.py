@@ -31,3 +31,12 @@ def test_network_blocked_the_dom_capture_still_works_and_completeness_is_unknown
 def test_a_hostile_or_unknown_payload_is_ignored_with_a_warning_and_the_page_is_unaffected(
         firefox: FirefoxBrowser, hostile: str) -> None:
     network.test_a_hostile_or_unknown_payload_is_ignored_with_a_warning_and_the_page_is_unaffected(firefox, hostile)
+
+
+def test_a_conversation_the_page_loads_with_xmlhttprequest_is_captured_too(firefox: FirefoxBrowser) -> None:
+    network.test_a_conversation_the_page_loads_with_xmlhttprequest_is_captured_too(firefox)
+
+
+def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(
+        firefox: FirefoxBrowser) -> None:
+    network.test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(firefox)

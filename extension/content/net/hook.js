@@ -131,8 +131,11 @@
       const hit = pending.get(this);
       if (hit) {
         const xhr = this;
+        let aborted = false;
+        addListener.call(xhr, "abort", () => { aborted = true; });
         addListener.call(xhr, "loadend", () => {
           try {
+            if (aborted) return; // cancelled by the page itself
             if (xhr.status < 200 || xhr.status >= 300) { failed(hit, `HTTP ${xhr.status}`); return; }
             const type = xhr.responseType;
             if (type === "" || type === "text") deliver(hit, xhr.responseText);
