@@ -40,3 +40,24 @@ def test_a_conversation_the_page_loads_with_xmlhttprequest_is_captured_too(firef
 def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(
         firefox: FirefoxBrowser) -> None:
     network.test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(firefox)
+
+
+def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_start(firefox: FirefoxBrowser) -> None:
+    from tests.e2e.harness import wait_for
+    from tests.e2e.network_pages import chatgpt_lazy_page
+    from tests.support import payloads
+
+    doc = payloads.chatgpt_conversation(network.CHATGPT_ID, 120)
+    url = f"https://chatgpt.com/c/{network.CHATGPT_ID}"
+    firefox.responses[url] = ("text/html; charset=utf-8", chatgpt_lazy_page(doc, rendered=20, step=20))
+    tab = firefox.open(url)
+    network.stored_when(tab, firefox, "chatgpt", network.CHATGPT_ID, lambda c: len(c["texts"]) >= 20, "20 turns")
+    popup = firefox.open_popup()
+    status = wait_for(lambda: popup.evaluate("document.querySelector('#this-tab')?.dataset.status"), timeout=20,
+                      what="the popup's line for the tab")
+    assert status == "unknown"
+    popup.evaluate("document.querySelector('#this-tab .capture-all').click()")
+    firefox.bidi.call("browsingContext.activate", {"context": tab.context})  # the page stays visible
+    conv = network.stored_when(tab, firefox, "chatgpt", network.CHATGPT_ID, lambda c: len(c["texts"]) >= 120,
+                               "every turn")
+    assert sorted(conv["texts"]) == sorted(payloads.turn_text(i) for i in range(120))
