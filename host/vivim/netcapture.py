@@ -41,6 +41,7 @@ class Parsed:
     whole_tree: bool
     total_hint: int | None
     kind: str
+    self_contained: bool = True  # this payload alone is the whole conversation: older ones are superseded
 
 
 # ---- reassembly and decoding ---------------------------------------------------------------
@@ -123,9 +124,12 @@ def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
         raise PayloadShape("chatgpt mapping holds something other than nodes")
     doc = {**doc, "conversation_id": external_id}
     capture = chatgpt_format.conversation(doc, SkipLog())
-    # Whole when every node's parent is in the mapping (the root has none): a page cut off at
-    # `num_turns` leaves its oldest node's parent outside.
-    whole = all(not node.get("parent") or node["parent"] in mapping for node in mapping.values())
+    # Whole when every node's parent and children are in the mapping (the root has no parent): a page
+    # cut off at `num_turns` leaves its oldest node's parent outside (and an older page, its newest
+    # node's children).
+    whole = all((not node.get("parent") or node["parent"] in mapping)
+                and all(c in mapping for c in (node.get("children") or []) if isinstance(c, str))
+                for node in mapping.values())
     hint = next((doc[k] for k in ("total_turns", "num_turns_total") if type(doc.get(k)) is int), None)
     ids = {t.message_id for t in capture.turns if t.message_id}
     return Parsed(capture, ids, whole, hint, "chatgpt.conversation")
@@ -158,7 +162,15 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             if cid is not None and str(cid) != external_id:
                 raise PayloadShape("the payload is another conversation than the page's")
             pages = [d for d in (_quiet_load(b) for b in earlier or []) if chatgpt_kind(d)]
-            return parse_chatgpt(merge_chatgpt_pages([*pages, doc]), external_id)
+            parsed = parse_chatgpt(merge_chatgpt_pages([*pages, doc]), external_id)
+            own = doc["mapping"]
+            # Whole on its own: closed towards the root and towards the leaves (an older page names
+            # children that only a newer page holds).
+            parsed.self_contained = all(
+                isinstance(n, dict) and (not n.get("parent") or n["parent"] in own)
+                and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
+                for n in own.values())
+            return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
     except PayloadShape:

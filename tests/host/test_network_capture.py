@@ -126,3 +126,16 @@ def test_a_payload_read_after_a_refused_one_clears_the_warning(host: HostProcess
     assert host.call("stats")["adapter_health"]["chatgpt"]["warning"]
     send_all(host, network("chatgpt", CHATGPT_ID, payloads.chatgpt_conversation(CHATGPT_ID, 4)))
     assert host.call("stats")["adapter_health"]["chatgpt"]["warning"] is None
+
+
+def test_a_whole_payload_supersedes_the_older_ones_and_pages_are_kept_until_then(
+        host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 60)
+    newest, older = payloads.chatgpt_pages(doc, 40)
+    send_all(host, network("chatgpt", CHATGPT_ID, newest))
+    send_all(host, network("chatgpt", CHATGPT_ID, older))
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(2,)]  # two pages: both needed
+    grown = payloads.chatgpt_conversation(CHATGPT_ID, 62)  # re-opened later, two turns longer, whole
+    status = send_all(host, network("chatgpt", CHATGPT_ID, grown))["result"]["completeness"]
+    assert status == {"status": "complete", "stored": 62, "expected": 62}
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]

@@ -50,6 +50,8 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
 
     def write(conn: Any) -> tuple[capture.UpsertResult, bool, dict[str, Any]]:
         stored_new = raw.put(conn, payload.provider, payload.external_id, kind, payload.url, data)
+        if parsed.self_contained:
+            raw.supersede(conn, payload.provider, payload.external_id, kind, data)
         result = capture.upsert_capture(conn, upsert)
         status = completeness.record(conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree,
                                      parsed.total_hint)

@@ -48,6 +48,16 @@ def put(conn: Any, provider: str, external_id: str, kind: str, url: str | None, 
     return cur.rowcount > 0
 
 
+def supersede(conn: Any, provider: str, external_id: str, kind: str, keep: bytes) -> int:
+    """Drop a conversation's older payloads once one payload holds all of it: the store keeps one
+    copy per conversation, not one per visit. Returns how many were dropped."""
+    cur = conn.execute(
+        "DELETE FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ? AND hash != ?",
+        (provider, external_id, kind, digest(keep)),
+    )
+    return cur.rowcount
+
+
 def of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[bytes]:
     """Every stored payload of one conversation, oldest first."""
     return [zlib.decompress(row[0]) for row in conn.execute(
