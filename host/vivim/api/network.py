@@ -49,6 +49,13 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
     upsert = await asyncio.to_thread(capture.prepare_capture, upsert)
 
     def write(conn: Any) -> tuple[capture.UpsertResult, bool, dict[str, Any]]:
+        known = conn.execute(
+            "SELECT title, url FROM conversations WHERE provider = ? AND external_id = ?",
+            (payload.provider, payload.external_id),
+        ).fetchone()
+        if known is not None:  # the page's own title and address stay (a re-open must change nothing)
+            upsert.conversation.title = None if known["title"] else upsert.conversation.title
+            upsert.conversation.url = None if known["url"] else upsert.conversation.url
         stored_new = raw.put(conn, payload.provider, payload.external_id, kind, payload.url, data)
         if parsed.self_contained:
             raw.supersede(conn, payload.provider, payload.external_id, kind, data)
