@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.harness import Browser  # noqa: E402
-from tests.e2e.network_pages import as_json, chatgpt_api, chatgpt_page, claude_api, claude_page  # noqa: E402
-from tests.e2e.test_capture_network import conversation  # noqa: E402
-from tests.support import payloads  # noqa: E402
-from tests.support.hostproc import HostProcess  # noqa: E402
+from tests.e2e.harness import Browser
+from tests.e2e.network_pages import as_json, chatgpt_api, chatgpt_page, claude_api, claude_page
+from tests.e2e.test_capture_network import conversation
+from tests.support import payloads
+from tests.support.hostproc import HostProcess
 
 CHATGPT_ID = "5f4e3d2c-1b0a-8987-a6b5-c4d3e2f1a0b9"
 CLAUDE_ID = "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"

@@ -102,7 +102,7 @@ def as_json(doc: Any) -> tuple[str, bytes]:
     return ("application/json", json.dumps(doc).encode())
 
 
-__all__ = ["chatgpt_page", "claude_page", "chatgpt_api", "claude_api", "as_json", "payloads"]
+__all__ = ["as_json", "chatgpt_api", "chatgpt_page", "claude_api", "claude_page", "payloads"]
 
 
 def chatgpt_lazy_page(doc: dict[str, Any], rendered: int, step: int) -> bytes:

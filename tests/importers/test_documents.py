@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
+from tests.support import payloads
 from vivim.importers import chatgpt, claude
 from vivim.importers.common import SkipLog
 from vivim.search import search_fulltext
 from vivim.store import Store
 from vivim.store.capture import upsert_capture
-from tests.support import payloads
 
 PLAN = "# Proofing plan\n\nRetard the dough overnight at 4 °C.\nBake at 250 °C with steam."
 SCRIPT = "def hydration(flour, water):\n    return water / flour\n"

@@ -4,11 +4,11 @@ re-opening (both again) changes nothing."""
 
 from __future__ import annotations
 
+from tests.store.test_capture_upsert import capture, messages
+from tests.support import payloads
 from vivim import netcapture
 from vivim.store import Store
 from vivim.store.capture import upsert_capture
-from tests.store.test_capture_upsert import capture, messages
-from tests.support import payloads
 
 CLAUDE_ID = "3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99"
 CHATGPT_ID = "5d4c3b2a-1908-8f7e-6d5c-4b3a29180706"

@@ -13,7 +13,6 @@ from ..runtime import Runtime
 from ..store import capture, completeness, raw, stats
 from . import handles
 
-
 # One conversation's payloads are handled one at a time: a page of older turns must be parsed with
 # the pages stored before it (the host serves requests concurrently; a paged load sends them together).
 _locks: dict[tuple[str, str], asyncio.Lock] = {}

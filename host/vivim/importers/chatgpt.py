@@ -118,7 +118,7 @@ def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: 
     if content_type in CONTEXT_TYPES:
         skips.skip("chatgpt editable context")
         return None
-    kind = KIND_OF_TYPE.get(content_type)
+    kind = KIND_OF_TYPE.get(content_type) if isinstance(content_type, str) else None
     markdown = None
     if documents.is_canvas(message) and docs is not None:
         markdown = documents.canvas(message, str(content.get("text") or _parts(content.get("parts"))), docs)
