@@ -105,7 +105,53 @@ async function refreshStatus() {
   if (status.connected) {
     const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
     webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
+    showThisTab().catch(() => {});
   }
+}
+
+const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*"];
+
+/** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
+ * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */
+async function showThisTab() {
+  const [current] = await api.tabs.query({ active: true, currentWindow: true });
+  let tab = current;
+  if (!tab?.url || !SAFE_ORIGINS.includes(new URL(tab.url).origin)) {
+    const tabs = await api.tabs.query({ url: SITE_TABS });
+    tab = tabs.sort((a, b) => (b.lastAccessed || 0) - (a.lastAccessed || 0))[0];
+  }
+  if (!tab) return;
+  const page = await api.tabs.sendMessage(tab.id, { kind: "vivim.page" }).catch(() => null);
+  if (!page?.external_id) return;
+  const reply = await send({ kind: "request", type: "conversation.get",
+    payload: { provider: page.provider, external_id: page.external_id } }).catch(() => null);
+  const line = $("this-tab");
+  line.hidden = false;
+  if (!reply?.ok) {
+    line.className = "this-tab unknown";
+    line.textContent = "This conversation: not stored yet";
+    return;
+  }
+  const c = reply.result.conversation.completeness || { status: "unknown", label: "unknown" };
+  line.className = `this-tab ${c.status}`;
+  line.dataset.status = c.status;
+  line.textContent = `This conversation: ${c.label}`;
+  if (c.status !== "complete" && page.capture_all) {
+    // Where the site's own data did not prove it complete: scroll the thread up, visibly, on request.
+    const button = el("button", "capture-all", "Capture all");
+    button.type = "button";
+    button.title = "Scroll this conversation to its start so every turn is loaded and captured";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "Capturing…";
+      const done = await api.tabs.sendMessage(tab.id, { kind: "vivim.captureAll" }).catch(() => null);
+      button.textContent = done?.ok ? "Done" : "Could not capture all";
+    });
+    line.append(" ", button);
+  }
+  line.title = c.status === "complete" ? "every turn and branch the provider holds is stored"
+    : c.status === "partial" ? "VIVIM has only part of this conversation"
+      : "VIVIM could not check this conversation against the provider's own copy";
 }
 
 function renderHealth(local, remote) {
@@ -121,6 +167,11 @@ function renderHealth(local, remote) {
     item.append(el("span", "site", label), el("span", "state", state));
     item.title = !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
       ? `Your ${label} conversations are being saved` : `Capture is broken here: ${h.problem || "no turns found"}`;
+    const warning = a?.warning || b?.warning;
+    if (warning) {
+      item.classList.add("warn");
+      item.title += ` · ${warning}`;
+    }
     list.append(item);
   }
 }

@@ -84,3 +84,10 @@ class Unauthorized(VivimError):
 
 class ConfigError(VivimError):
     code = "config_error"
+
+
+class PayloadShape(VivimError):
+    """A provider's network payload VIVIM cannot read (unknown shape, too large, too deep, wrong types):
+    refused whole, so a site's redesign or a hostile page never writes half a conversation."""
+
+    code = "payload_shape"

@@ -29,7 +29,7 @@ from .importers.vivim_json import ARCHIVE_VERSION
 
 FORMATS = ("jsonl", "markdown", "json")
 CONVERSATION_FIELDS = ("id", "provider", "external_id", "title", "url", "model", "source", "created_at",
-                       "updated_at")
+                       "updated_at", "completeness", "turns_stored", "turns_expected")
 MESSAGE_FIELDS = ("key", "parent_key", "provider_message_id", "position", "role", "model", "kind", "markdown",
                   "text", "html", "content_hash", "status", "is_current", "source", "created_at", "updated_at")
 FILENAME_TITLE_CHARS = 80
@@ -103,6 +103,7 @@ def jsonl_rows(conversation: dict[str, Any], since: float | None = None) -> list
             "provider": conversation["provider"],
             "conversation_id": conversation["external_id"],
             "conversation_title": conversation["title"],
+            "conversation_completeness": _completeness(conversation),
             "message_id": m["key"],
             "parent_id": m["parent_key"],
             "role": m["role"],
@@ -173,6 +174,13 @@ def markdown_filename(conversation: dict[str, Any], *, full_id: bool = False) ->
     return f"{date} {title} ({conversation['provider']} {ident}).md".strip()
 
 
+def _completeness(conversation: dict[str, Any]) -> str:
+    from .store.completeness import describe
+
+    return describe(conversation.get("completeness"), conversation.get("turns_stored"),
+                    conversation.get("turns_expected"))
+
+
 def render_markdown(conversation: dict[str, Any]) -> str:
     messages = conversation["messages"]
     front = {
@@ -186,6 +194,8 @@ def render_markdown(conversation: dict[str, Any]) -> str:
         "updated": unix_to_iso(conversation["updated_at"]),
         "source": conversation["source"],
         "messages": len(messages),
+        # Whether this file holds every turn the provider had: complete / partial (n of m) / unknown.
+        "completeness": _completeness(conversation),
     }
     lines = ["---"]
     for key, value in front.items():

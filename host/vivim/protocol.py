@@ -36,13 +36,14 @@ ERROR_CODES: dict[str, str] = {
     "sync_error": "Sync or pairing failed (expired code, unreachable peer, revoked device).",
     "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
     "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
+    "payload_shape": "A provider payload is not in a shape VIVIM knows (ignored, nothing written).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
 Provider = Literal["chatgpt", "claude", "gemini"]
 Role = Literal["user", "assistant", "tool", "system"]
 TurnStatus = Literal["complete", "streaming"]
-Source = Literal["capture", "import", "sync"]
+Source = Literal["capture", "import", "sync", "network"]  # network: the site's own JSON, read in the page
 
 
 RequestId = (Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_CHARS)]
@@ -105,6 +106,7 @@ class ConversationList(msgspec.Struct, forbid_unknown_fields=False):
     limit: int = 50
     offset: int = 0
     query: str | None = None  # title filter
+    completeness: Literal["complete", "partial", "unknown"] | None = None
 
 
 class ConversationGet(msgspec.Struct, forbid_unknown_fields=False):
@@ -142,6 +144,27 @@ class AdapterHealth(msgspec.Struct, forbid_unknown_fields=False):
     url: str
     ok: bool
     problem: str | None = None
+    # A network-capture warning (payload refused, request failed): kept beside the DOM's ok/problem.
+    warning: str | None = None
+
+
+class CaptureNetwork(msgspec.Struct, forbid_unknown_fields=False):
+    """A response the site's own page fetched for the open conversation, as the page received it.
+
+    Sent as text (`encoding` "json") or gzip + base64 ("gzip-base64"), possibly in `parts` pieces of
+    one `payload_id` (a 1,000-turn conversation is larger than a frame); the host reassembles,
+    parses it with the importers' parser of that provider format, and stores it raw.
+    """
+
+    provider: Provider
+    external_id: str
+    url: str
+    body: str
+    encoding: Literal["json", "gzip-base64"] = "json"
+    payload_id: str | None = None
+    part: int = 0
+    parts: int = 1
+    title: str | None = None
 
 
 # ---- envelope helpers ---------------------------------------------------------------------

@@ -53,7 +53,8 @@ async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, 
 async def conversation_list(runtime: Runtime, payload: ConversationList) -> dict[str, Any]:
     return await runtime.store.read(
         lambda c: conversations.list_conversations(
-            c, provider=payload.provider, limit=payload.limit, offset=payload.offset, query=payload.query
+            c, provider=payload.provider, limit=payload.limit, offset=payload.offset, query=payload.query,
+            completeness=payload.completeness,
         )
     )
 
@@ -88,6 +89,10 @@ async def settings_set(runtime: Runtime, payload: SettingsSet) -> dict[str, Any]
 
 @handles("adapter.health", AdapterHealth)
 async def adapter_health(runtime: Runtime, payload: AdapterHealth) -> dict[str, Any]:
+    if payload.warning:  # the network path's report: the DOM's ok/problem stays as it was
+        await runtime.store.write(stats.record_warning, payload.provider, payload.warning, payload.url, time.time())
+        runtime.events.publish("adapter.health", provider=payload.provider, ok=None, warning=payload.warning)
+        return {"recorded": True}
     await runtime.store.write(
         stats.record_adapter_health, payload.provider, payload.ok, payload.problem, payload.url, time.time()
     )

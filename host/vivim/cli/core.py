@@ -83,9 +83,14 @@ def stats_command(as_json: bool) -> None:
     click.echo(f"Chunks:        {stats['chunks']} ({stats['embedded_chunks']} embedded)")
     for provider, counts in sorted(stats["by_provider"].items()):
         click.echo(f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages")
+    counts = stats["completeness"]
+    click.echo(f"Completeness:  {counts['complete']} complete, {counts['partial']} partial,"
+               f" {counts['unknown']} unknown (not checked against the provider's own copy)")
     for provider, health in sorted(stats["adapter_health"].items()):
         state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
         click.echo(f"  capture on {provider}: {state}")
+        if health.get("warning"):
+            click.echo(f"    warning: {health['warning']}")
 
 
 @click.command("serve", short_help="Run the web app and sync (no browser).")

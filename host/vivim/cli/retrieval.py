@@ -22,6 +22,12 @@ def reindex_command(force: bool, no_embed: bool) -> None:
     conn = connect_sync(Paths.default().db)
     try:
         apply_migrations(conn)
+        from ..netcapture import reparse_stored
+
+        reparsed = reparse_stored(conn)  # the providers' raw conversation payloads, parsed again
+        if reparsed.conversations or reparsed.refused:
+            click.echo(f"{reparsed.conversations} provider payloads parsed again: {reparsed.inserted} turns added,"
+                       f" {reparsed.updated} updated, {reparsed.refused} refused")
         total = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         with tqdm(total=total, unit="msg", desc="chunks", file=sys.stderr) as bar:
             result = rederive_all(conn, force=force, progress=bar.update)

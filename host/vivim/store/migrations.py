@@ -215,3 +215,5 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
 from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)
+from . import completeness as _completeness  # noqa: E402,F401  (migration 8)
+from . import raw as _raw  # noqa: E402,F401  (migration 9)

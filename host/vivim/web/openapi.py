@@ -52,6 +52,11 @@ SCHEMAS: dict[str, Any] = {
         "title": NULLABLE_STR, "url": NULLABLE_STR, "model": NULLABLE_STR, "source": {"type": "string"},
         "created_at": {"type": "number"}, "updated_at": {"type": "number"},
         "message_count": {"type": "integer"},
+        "completeness": _obj({
+            "status": {"type": "string", "enum": ["complete", "partial", "unknown"]},
+            "stored": {"type": "integer", "nullable": True}, "expected": {"type": "integer", "nullable": True},
+            "label": {"type": "string", "description": "complete, partial (n of m), partial (n of ?) or unknown"},
+        }, ["status", "label"]),
     }, ["id", "provider", "external_id"]),
     "Message": _obj({
         "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
@@ -86,6 +91,9 @@ SCHEMAS: dict[str, Any] = {
         "conversations": {"type": "integer"}, "messages": {"type": "integer"}, "chunks": {"type": "integer"},
         "embedded_chunks": {"type": "integer"}, "embedding_backlog": {"type": "integer"},
         "by_provider": _obj(), "adapter_health": _obj(), "last_capture_at": NULLABLE_NUM,
+        "completeness": _obj({"complete": {"type": "integer"}, "partial": {"type": "integer"},
+                              "unknown": {"type": "integer"}}),
+        "raw_payloads": _obj(),
         "days": {"type": "integer"},
         "by_day": {"type": "array", "items": _obj({"day": {"type": "string"}, "provider": {"type": "string"},
                                                    "messages": {"type": "integer"}})},
