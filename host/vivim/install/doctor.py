@@ -62,6 +62,9 @@ def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None,
     if machine.system != "windows":
         checks.append(check_permissions(paths.root))
     checks.append(check_embedding())
+    from .mcp_doctor import check_mcp
+
+    checks += check_mcp(machine, timeout)
     return checks
 
 

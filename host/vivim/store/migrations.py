@@ -204,3 +204,4 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
 from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)
+from ..importers import agent_logs as _agent_logs  # noqa: E402,F401  (migration 10)

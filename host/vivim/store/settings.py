@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "sync.enabled": True,
     "sync.mdns": True,
     "embed.enabled": True,
+    "capture.claude-code": True,  # coding agents' session logs, read by the agents service
+    "capture.codex": True,
+    "capture.gemini-cli": True,
+    "mcp.remember": False,  # AI clients may store notes through `vivim mcp` only when the user allows it
 }
 
 
