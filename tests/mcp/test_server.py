@@ -282,9 +282,11 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
             "name": "search_conversations", "arguments": {"query": "nginx proxy"}}},
         {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
             "name": "get_conversation", "arguments": {"id": -5}}},
-        {"jsonrpc": "2.0", "id": 4, "method": "no/such/method"},
+        {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}},
     ]
-    proc = subprocess.run([sys.executable, "-m", "vivim", "mcp"], input="".join(json.dumps(m) + "\n" for m in messages),
+    lines_in = [json.dumps(m) for m in messages]
+    lines_in.insert(3, "this is not JSON-RPC")  # a broken line costs nothing but itself
+    proc = subprocess.run([sys.executable, "-m", "vivim", "mcp"], input="".join(f"{line}\n" for line in lines_in),
                           capture_output=True, text=True, env=env, timeout=120)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     replies = [json.loads(line) for line in lines]
@@ -293,5 +295,5 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
     assert set(by_id) >= {1, 2, 3, 4}
     assert "Reverse proxy for a local web app" in by_id[2]["result"]["content"][0]["text"]
     assert by_id[3]["result"]["isError"] is True
-    assert "error" in by_id[4]
+    assert by_id[4]["result"]["isError"] is True and "no_such_tool" in by_id[4]["result"]["content"][0]["text"]
     assert proc.returncode == 0
