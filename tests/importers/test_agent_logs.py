@@ -204,3 +204,30 @@ async def test_import_finds_every_agent_under_a_folder_and_in_their_homes(store:
     assert folder["files"] == 1 and folder["stored"] == 0
     providers = sorted(r[0] for r in await store.fetchall("SELECT provider FROM conversations"))
     assert providers == ["claude-code", "codex", "gemini-cli"]
+
+
+def test_vivim_import_agents_and_a_log_folder_from_the_command_line(vivim_home: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    write_jsonl(claude_code_file(home), claude_code_lines())
+    write_jsonl(codex_file(home), codex_lines())
+    env = {**os.environ, "HOME": str(home), "VIVIM_HOME": str(vivim_home)}
+    for name in ("CODEX_HOME", "CLAUDE_CONFIG_DIR", "GEMINI_CLI_HOME"):
+        env.pop(name, None)
+    everything = subprocess.run([sys.executable, "-m", "vivim", "import", "--agents", "--json"], env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert everything.returncode == 0, everything.stderr
+    summary = json.loads(everything.stdout)
+    assert summary["files"] == 2 and summary["conversations"] == 2 and summary["stored"] == 9
+    folder = subprocess.run([sys.executable, "-m", "vivim", "import", str(home / ".claude" / "projects")], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert folder.returncode == 0, folder.stderr
+    assert "Imported 1 session log(s) into 1 conversations: 0 turns read, 0 new or changed" in folder.stdout  # unchanged since
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = subprocess.run([sys.executable, "-m", "vivim", "import", "--provider", "codex", str(empty)], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert nothing.returncode != 0 and "found no" in nothing.stderr

@@ -272,6 +272,7 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
     """Raw: every line the server writes on stdout is a JSON-RPC message, even when it logs a lot."""
     import json
     import subprocess
+    import threading
 
     env = {**os.environ, "VIVIM_HOME": str(archive_home), "VIVIM_SERVICES": "none"}
     messages = [
@@ -286,10 +287,21 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
     ]
     lines_in = [json.dumps(m) for m in messages]
     lines_in.insert(3, "this is not JSON-RPC")  # a broken line costs nothing but itself
-    proc = subprocess.run([sys.executable, "-m", "vivim", "mcp"], input="".join(f"{line}\n" for line in lines_in),
-                          capture_output=True, text=True, env=env, timeout=120)
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    replies = [json.loads(line) for line in lines]
+    proc = subprocess.Popen([sys.executable, "-m", "vivim", "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    watchdog = threading.Timer(120, proc.kill)
+    watchdog.start()
+    assert proc.stdin and proc.stdout
+    proc.stdin.write("".join(f"{line}\n" for line in lines_in))
+    proc.stdin.flush()
+    replies = []
+    while len([r for r in replies if r.get("id") is not None]) < 4:
+        line = proc.stdout.readline()
+        assert line, "the server closed stdout early"
+        replies.append(json.loads(line))  # anything but JSON-RPC on stdout fails here
+    proc.stdin.close()  # the client goes away: the server exits cleanly
+    assert proc.wait(timeout=60) == 0
+    watchdog.cancel()
     assert all(r.get("jsonrpc") == "2.0" for r in replies)
     by_id = {r.get("id"): r for r in replies}
     assert set(by_id) >= {1, 2, 3, 4}
@@ -297,3 +309,26 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
     assert by_id[3]["result"]["isError"] is True
     assert by_id[4]["result"]["isError"] is True and "no_such_tool" in by_id[4]["result"]["content"][0]["text"]
     assert proc.returncode == 0
+
+
+async def test_a_client_started_from_the_config_install_wrote_gets_cited_answers(archive_home: Path,
+                                                                                  tmp_path: Path) -> None:
+    """What Cursor does: read ~/.cursor/mcp.json, start mcpServers.vivim with its command, args and env."""
+    import json
+
+    from vivim.install.machine import Machine
+    from vivim.install.mcp_clients import install_client
+
+    home = tmp_path / "user-home"
+    machine = Machine(system="linux", home=home, env={"VIVIM_HOME": str(archive_home)})
+    install_client(machine, archive_home, "cursor")
+    entry = json.loads((home / ".cursor" / "mcp.json").read_text())["mcpServers"]["vivim"]
+    params = StdioServerParameters(command=entry["command"], args=entry["args"],
+                                   env={**entry.get("env", {}), "PATH": "/usr/bin:/bin"})
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            names = {t.name for t in (await session.list_tools()).tools}
+            answer = text_of(await session.call_tool("search_conversations", {"query": "nginx flask proxy"}))
+    assert names == TOOLS
+    assert '"Reverse proxy for a local web app" · Claude ·' in answer and "vivim://conversation/" in answer
