@@ -62,6 +62,7 @@ def test_json_clients_keep_other_servers_and_settings(tmp_path: Path, key: str) 
     done = install_client(m, tmp_path / "data", key, command=COMMAND)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert list(data) == ["theme", c.servers_key, "zeta"]  # nothing else moved
+    assert path.read_text(encoding="utf-8").startswith('{\n    "theme": "dark",\n    "')  # its 4-space indent kept
     assert data[c.servers_key]["github"] == original[c.servers_key]["github"]
     entry = data[c.servers_key]["vivim"]
     assert entry["command"] == COMMAND[0] and entry["args"] == ["mcp"]

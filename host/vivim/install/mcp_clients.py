@@ -145,7 +145,15 @@ def _load(c: Client, path: Path) -> tuple[bytes | None, Any]:
     return raw, data
 
 
-def _with_entry(c: Client, document: Any, entry: dict[str, Any] | None) -> str:
+def _indent_of(original: bytes | None) -> str | int:
+    """The file's own indentation (tabs, 4 spaces...), so the lines VIVIM did not touch stay as they were."""
+    import re
+
+    found = re.search(rb'\n([ \t]+)["}\]]', original or b"")
+    return found.group(1).decode() if found else 2
+
+
+def _with_entry(c: Client, document: Any, entry: dict[str, Any] | None, indent: str | int = 2) -> str:
     """The file's new text with our entry set (or removed when entry is None)."""
     if c.fmt == "toml":
         import tomlkit
@@ -182,7 +190,7 @@ def _with_entry(c: Client, document: Any, entry: dict[str, Any] | None) -> str:
         servers[SERVER_KEY] = entry
     if servers or entry is not None or c.servers_key in data:
         data[c.servers_key] = servers
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 
 
 def configured_entry(c: Client, path: Path) -> dict[str, Any] | None:
@@ -220,7 +228,7 @@ def install_client(machine: Machine, data_root: Path, key: str, *, command: list
     original, document = _load(c, path)
     vivim_home = str(data_root) if machine.env.get("VIVIM_HOME") else None
     entry = server_entry(c, command or server_command(), vivim_home)
-    text = _with_entry(c, document, entry)
+    text = _with_entry(c, document, entry, _indent_of(original))
     result = McpInstall(key, path, None, original is None, entry)
     if dry_run:
         return result
@@ -279,7 +287,8 @@ def uninstall_client(machine: Machine, data_root: Path, key: str, *, dry_run: bo
             if document is not None and configured_entry(c, path) is not None:
                 action = "removed entry"
                 if not dry_run:
-                    _write_atomically(path, _with_entry(c, document, None), mode=path.stat().st_mode & 0o777)
+                    _write_atomically(path, _with_entry(c, document, None, _indent_of(current)),
+                                      mode=path.stat().st_mode & 0o777)
     if not dry_run and key in receipt["clients"]:
         del receipt["clients"][key]
         write_receipt(data_root, receipt)
