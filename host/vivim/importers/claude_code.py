@@ -7,7 +7,9 @@ read). One JSON object per line, appended as the session goes:
   own notes (slash-command caveats), not the user's words;
 - `type` "assistant": `message` is the API message (model, content blocks text / tool_use /
   thinking); one API message may be spread over several lines sharing `message.id`;
-- `type` "summary": `summary` is a title Claude Code wrote for the session;
+- `type` "summary": `summary` is a title Claude Code wrote for the conversation ending at `leafUuid`; a
+  resumed session's file starts with summaries of OTHER sessions, so one is used as this session's
+  title only once its leaf is a line of this file;
 - other types (system, file-history-snapshot, progress, permission-mode...) carry no conversation.
 Every conversation line has `uuid`, `parentUuid`, `sessionId`, `timestamp` and `cwd`.
 
@@ -30,6 +32,7 @@ from .common import iso_to_unix
 PROVIDER = "claude-code"
 LABEL = "Claude Code"
 CONVERSATION_TYPES = ("user", "assistant")
+RECENT_UUIDS = 64  # line ids remembered to match a summary written after its leaf
 
 
 def roots(home: Path, env: Mapping[str, str]) -> list[Path]:
@@ -87,9 +90,14 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
         return []
     kind = record.get("type")
     if kind == "summary":
-        if record.get("summary"):
-            session.title = title_from(str(record["summary"]))
+        leaf, summary = record.get("leafUuid"), record.get("summary")
+        if summary and leaf in session.extra.get("recent", []):
+            session.title = title_from(str(summary))
             session.extra["titled"] = True
+        elif summary and leaf:
+            pending = session.extra.setdefault("summaries", {})
+            if len(pending) < RECENT_UUIDS:
+                pending[str(leaf)] = str(summary)
         return []
     if kind not in CONVERSATION_TYPES or not isinstance(record.get("message"), dict):
         return []
@@ -99,6 +107,13 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
     if session.created_at is None:
         session.created_at = created
     uuid = str(record.get("uuid") or f"o{offset}")
+    recent = session.extra.setdefault("recent", [])
+    recent.append(uuid)
+    del recent[:-RECENT_UUIDS]
+    summary = session.extra.get("summaries", {}).pop(uuid, None)
+    if summary:
+        session.title = title_from(summary)
+        session.extra["titled"] = True
     message = record["message"]
     content = message.get("content")
     if kind == "user":
@@ -141,6 +156,6 @@ def _user_turns(record: dict[str, Any], uuid: str, content: Any, created: float 
     if not text.strip():
         return []
     cleaned = clean_text(text)
-    if not session.title and not text.lstrip().startswith("<"):
+    if not session.extra.get("titled") and not session.title and not text.lstrip().startswith("<"):
         session.title = title_from(cleaned)
     return [turn(f"{uuid}:0", "user", cleaned, created_at=created)]
