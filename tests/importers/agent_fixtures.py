@@ -58,6 +58,9 @@ def claude_code_lines() -> list[dict[str, Any]]:
          "message": {"id": "msg_02", "type": "message", "role": "assistant", "model": "claude-opus-4-6",
                      "content": [{"type": "text", "text": "The validator caps max_temp at 99; water boils at 100 "
                                                           "so I raised the limit to 100 inclusive."}]}},
+        {**_common("a-syn", "a-4", "2026-11-02T09:00:13.000Z"), "type": "assistant",
+         "message": {"id": "msg_syn", "type": "message", "role": "assistant", "model": "<synthetic>",
+                     "content": [{"type": "text", "text": "No response requested."}]}},
         {"type": "summary", "summary": "Kettle API boiling point validator fix", "leafUuid": "a-4"},
         {"type": "file-history-snapshot", "messageId": "a-4", "snapshot": {"trackedFileBackups": {}},
          "isSnapshotUpdate": False},

@@ -47,6 +47,7 @@ async def test_claude_code_session_becomes_a_conversation_with_tool_turns(store:
         ("user", None), ("assistant", None), ("assistant", "tool_use"), ("tool", "tool_result"), ("assistant", None)]
     assert "Caveat" not in " ".join(m["text"] for m in messages)  # isMeta lines are Claude Code's, not the user's
     assert "boiling-point check" not in " ".join(m["text"] for m in messages)  # thinking is not kept
+    assert "No response requested" not in " ".join(m["text"] for m in messages)  # Claude Code's stand-in
     assert messages[2]["text"].startswith("Bash: ") and "grep -rn 'max_temp' src/" in messages[2]["text"]
 
 

@@ -118,7 +118,9 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
     content = message.get("content")
     if kind == "user":
         return _user_turns(record, uuid, content, created, session)
-    model = message.get("model") if message.get("model") != "<synthetic>" else None
+    if message.get("model") == "<synthetic>" or record.get("isApiErrorMessage"):
+        return []  # Claude Code's own stand-ins ("No response requested.", API errors), not the model's words
+    model = message.get("model")
     if model:
         session.model = model
     blocks = content if isinstance(content, list) else [{"type": "text", "text": str(content or "")}]
