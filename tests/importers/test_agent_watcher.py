@@ -26,14 +26,15 @@ def test_a_session_written_to_disk_becomes_searchable_without_a_click(vivim_home
     home = tmp_path / "user-home"
     path = claude_code_file(home)
     lines = claude_code_lines()
-    write_jsonl(path, lines[:3])
+    first_prompt = next(i for i, line in enumerate(lines) if line.get("uuid") == "u-1") + 1
+    write_jsonl(path, lines[:first_prompt])
     host = HostProcess(vivim_home, services="agents", env={"HOME": str(home), "VIVIM_AGENTS_POLL": "0.2"})
     try:
         host.call("hello")
         found = wait_for_hit(host, "kettle temperature validator")
         assert found["results"][0]["conversation"]["provider"] == "claude-code"
 
-        write_jsonl(path, lines[3:], append=True)  # the session goes on while the host watches
+        write_jsonl(path, lines[first_prompt:], append=True)  # the session goes on while the host watches
         line = json.dumps(claude_code_more()[0]) + "\n"
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(line[:50])  # mid-write
