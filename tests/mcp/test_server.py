@@ -332,3 +332,20 @@ async def test_a_client_started_from_the_config_install_wrote_gets_cited_answers
             answer = text_of(await session.call_tool("search_conversations", {"query": "nginx flask proxy"}))
     assert names == TOOLS
     assert '"Reverse proxy for a local web app" · Claude ·' in answer and "vivim://conversation/" in answer
+
+
+def test_vivim_mcp_remember_turns_notes_on_and_off(vivim_home: Path) -> None:
+    import subprocess
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "vivim", "mcp", "remember", *args], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "VIVIM_HOME": str(vivim_home)})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "may not store notes" in run()
+    assert "may store notes (remember is on)" in run("on")
+    conn = connect_sync(vivim_home / "vivim.sqlite3")
+    assert conn.execute("SELECT value FROM settings WHERE key = 'mcp.remember'").fetchone()[0] == "true"
+    conn.close()
+    assert "may not store notes" in run("off")
