@@ -75,7 +75,9 @@ def test_well_known_key_shapes_are_masked() -> None:
                    AWS_KEY, "hunter2secret", "correcthorsebattery"):
         assert leaked not in text, leaked
     assert "sk-p[masked openai key]" in text and "AKIA[masked aws access key]" in text
-    plain = "The kettle boils at 100 degrees; see tokenizer.json and the password reset page."
+    assert "MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc" not in mask_secrets("MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc")
+    plain = ("The kettle boils at 100 degrees; see tokenizer.json and the password reset page.\n"
+             "token = tokenizer.encode(text)\nauth_header: AuthSettings = load_settings()\nsecret = get_secret(name)")
     assert mask_secrets(plain) == plain
 
 

@@ -31,10 +31,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bearer token", re.compile(r"(?i:\bbearer)\s+(?P<secret>[A-Za-z0-9_\-.~+/=]{16,})")),
     ("basic auth", re.compile(r"(?i:\bbasic)\s+(?P<secret>[A-Za-z0-9+/]{16,}={0,2})")),
     ("url password", re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:(?P<secret>[^\s@/]{3,})@")),
-    # NAME_KEY=..., "api_key": "...", password: ... (assignments whose name says secret)
+    # password: ..., DB_PASSWORD=..., "client_secret": "..." (the name says secret: any value of 8+)
+    ("password", re.compile(
+        r"(?i:\b[A-Z0-9_.\-]*(?:passw(?:or)?d|passwd|secret)[A-Z0-9_\-]*)[\"']?\s*[:=]\s*[\"']?"
+        r"(?P<secret>[^\s\"',;()]{8,})(?![\w(])")),
+    # API_KEY=..., "auth_token": "..." (the name says key or token: a value that looks generated, letters and
+    # digits mixed, so `token = tokenizer.encode(text)` in code is left alone)
     ("secret value", re.compile(
-        r"(?i:\b[A-Z0-9_.\-]*(?:api[_\-]?key|secret|token|passw(?:or)?d|access[_\-]?key|private[_\-]?key|"
-        r"client[_\-]?secret|auth)[A-Z0-9_\-]*)[\"']?\s*[:=]\s*[\"']?(?P<secret>[^\s\"',;]{8,})")),
+        r"(?i:\b[A-Z0-9_.\-]*(?:api[_\-]?key|token|access[_\-]?key|private[_\-]?key|auth)[A-Z0-9_\-]*)"
+        r"[\"']?\s*[:=]\s*[\"']?(?P<secret>(?=[A-Za-z0-9_\-+/=.~]*\d)(?=[A-Za-z0-9_\-+/=.~]*[A-Za-z])"
+        r"[A-Za-z0-9_\-+/=.~]{12,})(?![\w(])")),
 ]
 KEEP = 4
 
