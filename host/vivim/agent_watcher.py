@@ -56,7 +56,18 @@ class AgentWatcher:
             self._settings_at = time.monotonic()
         return self._enabled
 
+    async def _remember_read_files(self) -> None:
+        """What earlier runs read to the end, so a restart does not open a transaction per unchanged file."""
+        rows = await self.runtime.store.fetchall("SELECT path, size, mtime, identity, offset FROM agent_log_files")
+        for row in rows:
+            if row["offset"] == row["size"] and row["identity"]:
+                self.seen[row["path"]] = (row["size"], row["mtime"], int(row["identity"].rsplit(":", 1)[-1]))
+
     async def _run(self) -> None:
+        try:
+            await self._remember_read_files()
+        except VivimError as exc:
+            log.warning("cannot read the agents' log state: %s", exc.message)
         while True:
             try:
                 await self.scan()
