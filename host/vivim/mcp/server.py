@@ -173,12 +173,18 @@ def claim_stdout() -> io.TextIOWrapper:
 
 
 async def serve(protocol_out: io.TextIOWrapper, protocol_in: Any, paths: Any) -> None:
-    import anyio
-    from mcp.server.stdio import stdio_server
+    import asyncio
 
     from ..runtime import Runtime
 
-    runtime = await Runtime.open(paths)
+    # The database opens on its own thread (SQLite releases the GIL) while the SDK, the slowest part of
+    # start-up (~0.7 s idle), is imported here.
+    opening = asyncio.ensure_future(Runtime.open(paths))
+    await asyncio.sleep(0)
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    runtime = await opening
     try:
         server = build_server(runtime)
         async with stdio_server(stdin=anyio.wrap_file(protocol_in), stdout=anyio.wrap_file(protocol_out)) as (
