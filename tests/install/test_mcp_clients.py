@@ -166,3 +166,17 @@ def test_cli_install_uninstall_and_doctor_in_a_temporary_home(tmp_path: Path) ->
     assert removed.returncode == 0, removed.stderr
     assert desktop.read_bytes() == before
     assert not (home / ".codex" / "config.toml").exists()
+
+
+def test_doctor_names_missing_commands_and_unreadable_configs(tmp_path: Path) -> None:
+    from vivim.install.mcp_doctor import check_mcp
+
+    m = machine(tmp_path)
+    assert [c.summary for c in check_mcp(m, 5)] == ["no AI client is set up to use VIVIM (optional)"]
+    install_client(m, tmp_path / "data", "cursor", command=[str(tmp_path / "gone" / "vivim"), "mcp"])
+    settings = CLIENTS["gemini-cli"].config_path(m)
+    settings.parent.mkdir(parents=True)
+    settings.write_text("{not json", encoding="utf-8")
+    checks = {c.summary: c for c in check_mcp(m, 5)}
+    assert checks["Cursor: the vivim server's command is missing"].status == "fail"
+    assert checks["Gemini CLI: its config cannot be read"].status == "warn"

@@ -14,7 +14,8 @@ from typing import Any
 
 from .doctor import FAIL, OK, WARN, Check, host_environment
 from .machine import Machine
-from .mcp_clients import CLIENTS, configured_entry
+from .installer import InstallError
+from .mcp_clients import CLIENTS, _load, configured_entry
 
 EXPECTED_TOOLS = {"search_conversations", "get_conversation", "build_context", "recent_activity", "remember"}
 
@@ -26,6 +27,11 @@ def check_mcp(machine: Machine, timeout: float) -> list[Check]:
         path = c.config_path(machine)
         entry = configured_entry(c, path)
         if entry is None:
+            try:
+                _load(c, path)
+            except InstallError as exc:
+                checks.append(Check("mcp", WARN, f"{c.label}: its config cannot be read", exc.message,
+                                    f"Fix {path}, then `vivim install --mcp {c.key}` if you want VIVIM there."))
             continue
         command = [str(entry.get("command") or ""), *[str(a) for a in entry.get("args") or []]]
         if not Path(command[0]).is_file():
@@ -36,9 +42,9 @@ def check_mcp(machine: Machine, timeout: float) -> list[Check]:
         checks.append(Check("mcp", OK, f"{c.label}: configured ({path})"))
         env = {str(k): str(v) for k, v in (entry.get("env") or {}).items()}
         probes.setdefault(tuple(command) + tuple(sorted(env.items())), (command, env))  # type: ignore[arg-type]
-    if not checks:
-        return [Check("mcp", OK, "no AI client is set up to use VIVIM (optional)",
-                      fix="`vivim install --mcp claude-desktop` (or claude-code, cursor, vscode, gemini-cli, codex).")]
+    if not any(c.status != WARN for c in checks) and not probes:
+        return checks + [Check("mcp", OK, "no AI client is set up to use VIVIM (optional)", fix=(
+            "`vivim install --mcp claude-desktop` (or claude-code, cursor, vscode, gemini-cli, codex)."))]
     for command, env in probes.values():
         checks.append(check_server_starts(command, env, timeout))
     return checks
