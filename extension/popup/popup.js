@@ -5,7 +5,8 @@
 
 const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : globalThis.chrome;
 const SEARCH_DEBOUNCE_MS = 150;
-const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini" };
+const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
 // Only these origins are ever opened from a result; anything else in a stored URL is ignored.
 const SITE_URL = {
   chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,

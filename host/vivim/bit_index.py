@@ -36,7 +36,7 @@ DIM = 384
 FULL_RELOAD_SECONDS = 600.0
 MERGE_ROWS = 20_000  # appended vectors are merged into the base part once they add up to this
 LOAD_BATCH = 50_000
-PROVIDER_CODES = {"chatgpt": 0, "claude": 1, "gemini": 2}
+PROVIDER_CODES = {"chatgpt": 0, "claude": 1, "gemini": 2, "claude-code": 3, "codex": 4, "gemini-cli": 5, "note": 6}
 ROLE_CODES = {"user": 0, "assistant": 1, "tool": 2, "system": 3}
 _ROWS_SQL = (
     "SELECT e.chunk_id, e.vector, m.conversation_id, c.provider, m.role, m.created_at FROM chunk_embeddings e"

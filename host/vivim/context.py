@@ -40,7 +40,8 @@ RECENCY_WEIGHT = 0.3
 RECENCY_HALF_LIFE_DAYS = 90.0
 MIN_ITEM_TOKENS = 24  # a source cut shorter than this is not worth its header
 HEADER = "Relevant context from my earlier AI conversations (via VIVIM):"
-PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "gemini": "Gemini"}
+PROVIDER_NAMES = {"chatgpt": "ChatGPT", "claude": "Claude", "gemini": "Gemini", "claude-code": "Claude Code",
+                  "codex": "Codex", "gemini-cli": "Gemini CLI", "note": "Note"}
 
 
 @dataclass

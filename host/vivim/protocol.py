@@ -40,7 +40,8 @@ ERROR_CODES: dict[str, str] = {
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
-Provider = Literal["chatgpt", "claude", "gemini"]
+# Browser sites, coding agents' session logs (importers/agent_logs.py), and notes kept through MCP.
+Provider = Literal["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"]
 Role = Literal["user", "assistant", "tool", "system"]
 TurnStatus = Literal["complete", "streaming"]
 Source = Literal["capture", "import", "sync", "network"]  # network: the site's own JSON, read in the page

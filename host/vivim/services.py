@@ -29,6 +29,7 @@ SERVICES: dict[str, str] = {
     "embed": "vivim.embed_worker",
     "sync": "vivim.sync.service",
     "web": "vivim.web.service",
+    "agents": "vivim.agent_watcher",  # coding agents' session logs (Claude Code, Codex, Gemini CLI)
 }
 
 

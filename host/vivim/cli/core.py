@@ -24,7 +24,8 @@ def _highlight(snippet: str) -> str:
 
 @click.command("search", short_help="Search everything (words and meaning).")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini"]))
+@click.option("--provider", type=click.Choice(["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli",
+                                               "note"]))
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
 @click.option("--fulltext", is_flag=True, help="Words only: skip loading the embedding model (~1 s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")

@@ -20,6 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "sync.mdns": True,
     "embed.enabled": True,
     "web.theme": "system",
+    "capture.claude-code": True,  # coding agents' session logs, read by the agents service
+    "capture.codex": True,
+    "capture.gemini-cli": True,
+    "mcp.remember": False,  # AI clients may store notes through `vivim mcp` only when the user allows it
 }
 
 
@@ -49,11 +53,17 @@ class Setting:
 
 
 # The groups in the order Settings shows them.
-GROUPS = ("Capture", "Search", "Insert context", "Sync", "Web app")
+GROUPS = ("Capture", "Search", "Insert context", "AI clients", "Sync", "Web app")
 SCHEMA: dict[str, Setting] = {
     "capture.chatgpt": Setting("ChatGPT", "Save your conversations on chatgpt.com as you chat.", "Capture"),
     "capture.claude": Setting("Claude", "Save your conversations on claude.ai as you chat.", "Capture"),
     "capture.gemini": Setting("Gemini", "Save your conversations on gemini.google.com as you chat.", "Capture"),
+    "capture.claude-code": Setting("Claude Code sessions", "Keep the sessions Claude Code writes on this machine "
+                                   "(secrets such as API keys are masked first).", "Capture"),
+    "capture.codex": Setting("Codex CLI sessions", "Keep the sessions Codex CLI writes on this machine "
+                             "(secrets such as API keys are masked first).", "Capture"),
+    "capture.gemini-cli": Setting("Gemini CLI sessions", "Keep the sessions Gemini CLI writes on this machine "
+                                  "(secrets such as API keys are masked first).", "Capture"),
     "search.limit": Setting("Results per search", "How many conversations a search shows at most.", "Search",
                             minimum=1, maximum=200),
     "embed.enabled": Setting("Search by meaning", "Also find conversations that say the same thing in other words. "
@@ -64,6 +74,8 @@ SCHEMA: dict[str, Setting] = {
                                     minimum=100, maximum=32_000),
     "context.max_items": Setting("Most items inserted", "At most this many past passages go into one prompt.",
                                  "Insert context", minimum=1, maximum=50),
+    "mcp.remember": Setting("Let AI clients save notes", "AI clients connected through `vivim mcp` (Claude Desktop, "
+                            "Cursor, ...) may store notes in your library. Reading is always allowed.", "AI clients"),
     "sync.enabled": Setting("Sync with my devices", "Exchange conversations, end-to-end encrypted, with the devices "
                             "you paired.", "Sync", restart=True),
     "sync.mdns": Setting("Find my devices on this network", "Announce this device on the local network so paired "

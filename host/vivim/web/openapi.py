@@ -192,7 +192,7 @@ def build() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"},
-                                   "provider": {"type": "string", "enum": ["chatgpt", "claude", "gemini"]}},
+                                   "provider": {"type": "string", "enum": ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"]}},
                 }}}},
                 "responses": {"200": _json(_ref("ImportResult")),
                               "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),
