@@ -81,6 +81,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             url=CONVERSATION_URL.format(id=conv_id),
             model=item.get("default_model_slug") or None,
             created_at=created,
+            updated_at=_number(item.get("update_time")),  # last activity: kept as the conversation's date
         ),
         turns=turns,
         source="import",
