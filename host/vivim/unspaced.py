@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .backfill import PROGRESS_SCHEMA
 from .store.migrations import Migration, _script, register
 
 if TYPE_CHECKING:
@@ -74,7 +75,9 @@ END;
 INSERT INTO chunks_unspaced (rowid, text) SELECT id, text FROM chunks WHERE text GLOB '{GLOB}';
 """
 
-register(Migration(7, "trigram index for unspaced scripts (CJK, Thai)", _script(UNSPACED_SCHEMA)))
+# Migration 7 also creates the backfill's progress row (one number per area: searchB owns 6-7).
+register(Migration(7, "trigram index for unspaced scripts (CJK, Thai); embedding progress",
+                   _script(UNSPACED_SCHEMA + PROGRESS_SCHEMA)))
 
 
 def query_terms(query: str) -> list[str]:
