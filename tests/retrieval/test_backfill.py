@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +121,30 @@ def test_reindex_prints_its_rate_and_leaves_no_backfill_shown_once_done(vivim_ho
         assert status["pending"] == 0 and status["backfill"] is None
     finally:
         host.close()
+
+
+def test_vivim_serve_embeds_a_backlog_with_no_browser_open(vivim_home: Path) -> None:
+    db = vivim_home / "vivim.sqlite3"
+    seed(db, TEXTS * 12)
+    vivim = Path(sys.executable).with_name("vivim")
+    command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
+    serve = subprocess.Popen([*command, "serve"], stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "embed"})
+    try:
+        deadline = time.monotonic() + 180  # a wait bound, not a timing assertion
+        while True:
+            conn = connect_sync(db)
+            try:
+                pending = conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
+                run = conn.execute("SELECT by, done FROM embed_progress").fetchone()
+            finally:
+                conn.close()
+            if pending == 0:
+                break
+            assert serve.poll() is None, serve.stderr.read()
+            assert time.monotonic() < deadline, pending
+            time.sleep(0.5)
+        assert tuple(run) == ("worker", len(TEXTS) * 12)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(timeout=60)
