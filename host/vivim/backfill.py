@@ -7,7 +7,8 @@
   (onnxruntime runs concurrent calls of one session on the calling threads; the weights are shared).
   The background worker adds that second worker only while the rest of the machine is idle
   (`Cores.free()`, from /proc/stat minus this process's own CPU time; the load average elsewhere), so
-  a busy browser keeps its core. Two intra-op threads instead measured ~2x SLOWER on a loaded 2-core
+  a busy browser keeps its core; and its threads run at niceness 10, so the browser and interactive
+  queries win any contention. Two intra-op threads instead measured slower than one on a loaded 2-core
   machine (the pool spins waiting for a core), hence workers and not threads.
 - Progress (count, rate, ETA) goes to the one-row `embed_progress` table: the web app, the popup and
   `vivim reindex` of any process read it through `embed.status`.
@@ -25,6 +26,7 @@ WINDOW = 64  # pending chunks read, sorted by length and embedded per round
 BATCH = 16  # texts per model call
 PROGRESS_FRESH_SECONDS = 30.0  # a progress row older than this belongs to a finished or dead run
 RATE_SMOOTHING = 0.3  # weight of the newest window in the moving rate
+BACKGROUND_NICENESS = 10  # the background worker's threads (see background_thread)
 
 # One row: the backfill running now (the worker's or a reindex), for every process to read.
 # Created by migration 7 (registered in vivim.unspaced with the trigram index).
@@ -149,26 +151,41 @@ def backfill_status(conn: Any) -> dict[str, Any]:
     return counts
 
 
+def background_thread() -> None:
+    """Pool initializer for the background worker: its threads yield the CPU to everything else.
+
+    Linux applies a niceness to the one thread (setpriority on its thread id), so the browser and
+    interactive queries (which embed on other threads) always run first; elsewhere a no-op."""
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
 def embed_window(embedder: Any, chunks: Sequence[tuple[int, str]], workers: int,
                  pool: Any | None = None) -> tuple[list[int], list[str], Any]:
-    """Embed a window of chunks on `workers` threads; (ids, texts, vectors) in matching order."""
+    """Embed a window of chunks on `workers` threads of `pool`; (ids, texts, vectors) in matching order.
+
+    Identical texts in a window (a prompt asked again, a branch's shared turns) are embedded once."""
     import numpy as np
 
-    groups = split_among(plan_batches(chunks), workers)
+    unique: dict[str, int] = {}
+    for chunk_id, text in chunks:
+        unique.setdefault(text, chunk_id)
+    groups = split_among(plan_batches([(i, t) for t, i in unique.items()]), workers)
 
     def run(group: list[list[tuple[int, str]]]) -> list[tuple[list[tuple[int, str]], Any]]:
         return [(batch, embedder.embed([t for _, t in batch], len(batch))) for batch in group]
 
-    if len(groups) == 1 or pool is None:
-        results = [run(group) for group in groups]
-    else:
-        results = list(pool.map(run, groups))
-    ids: list[int] = []
-    texts: list[str] = []
-    vectors = []
+    results = [run(group) for group in groups] if pool is None else list(pool.map(run, groups))
+    by_text = {}
     for group in results:
         for batch, rows in group:
-            ids += [i for i, _ in batch]
-            texts += [t for _, t in batch]
-            vectors.append(rows)
-    return ids, texts, (np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32))
+            by_text.update({text: row for (_, text), row in zip(batch, rows)})
+    ids = [chunk_id for chunk_id, _ in chunks]
+    texts = [text for _, text in chunks]
+    if not texts:
+        return ids, texts, np.zeros((0, 0), dtype=np.float32)
+    return ids, texts, np.stack([by_text[text] for text in texts])

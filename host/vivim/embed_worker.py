@@ -18,7 +18,7 @@ from typing import Any
 
 from concurrent.futures import ThreadPoolExecutor
 
-from .backfill import WINDOW, Cores, Progress, backfill_status, embed_window, write_progress
+from .backfill import WINDOW, Cores, Progress, background_thread, backfill_status, embed_window, write_progress
 from .embed import get_embedder, trim_memory
 from .errors import StoreBusy
 from .runtime import Runtime
@@ -42,7 +42,8 @@ class EmbedWorker:
         self.last_error: str | None = None
         self.progress: Progress | None = None  # the backfill under way, None while idle
         self.cores = Cores()
-        self._pool = ThreadPoolExecutor(self.cores.max_workers, thread_name_prefix="vivim-embed")
+        self._pool = ThreadPoolExecutor(self.cores.max_workers, thread_name_prefix="vivim-embed",
+                                        initializer=background_thread)
         self._events = runtime.events.subscribe()
         self._wake = asyncio.Event()
         self._stopping = False
