@@ -27,6 +27,9 @@ BATCH = 16  # texts per model call
 PROGRESS_FRESH_SECONDS = 30.0  # a progress row older than this belongs to a finished or dead run
 RATE_SMOOTHING = 0.3  # weight of the newest window in the moving rate
 BACKGROUND_NICENESS = 10  # the background worker's threads (see background_thread)
+# The background worker uses at most this many cores, even on a big idle machine: each concurrent
+# run holds its own activations, and RSS must stay bounded while the browser runs.
+BACKGROUND_MAX_WORKERS = 2
 
 # One row: the backfill running now (the worker's or a reindex), for every process to read.
 # Created by migration 7 (registered in vivim.unspaced with the trigram index).

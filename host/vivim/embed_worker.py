@@ -14,11 +14,19 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from concurrent.futures import ThreadPoolExecutor
-
-from .backfill import WINDOW, Cores, Progress, background_thread, backfill_status, embed_window, write_progress
+from .backfill import (
+    BACKGROUND_MAX_WORKERS,
+    WINDOW,
+    Cores,
+    Progress,
+    background_thread,
+    backfill_status,
+    embed_window,
+    write_progress,
+)
 from .embed import get_embedder, trim_memory
 from .errors import StoreBusy
 from .runtime import Runtime
@@ -41,7 +49,7 @@ class EmbedWorker:
         self.last_batch_at: float | None = None
         self.last_error: str | None = None
         self.progress: Progress | None = None  # the backfill under way, None while idle
-        self.cores = Cores()
+        self.cores = Cores(BACKGROUND_MAX_WORKERS)
         self._pool = ThreadPoolExecutor(self.cores.max_workers, thread_name_prefix="vivim-embed",
                                         initializer=background_thread)
         self._events = runtime.events.subscribe()
