@@ -6,8 +6,9 @@
 
 Each configuration runs in its own process (RSS and onnxruntime sessions are per process) on a fresh
 copy of one database of chunks of 60-140 tokens (~100 on average), and prints chunks/s, the time a
-100,000-chunk backfill would take at that rate, and RSS after loading / at the end. The machine's
-load average is printed with every line: on a shared machine, compare ratios, not absolutes.
+100,000-chunk backfill would take at that rate, chunks per CPU second of the process (what one idle
+core would do: contention inflates wall time far more than CPU time), and RSS after loading / at the
+end. The machine's load average is printed with every line: on a shared machine, compare ratios.
 
 Configurations:
   before     batches of 8 in id order, 1 thread (the worker before vivim.backfill)
@@ -104,6 +105,7 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     workers = 2 if config == "sorted-2" else 1
     samples = []
     done = 0
+    cpu_started = sum(os.times()[:2])
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         while True:
@@ -126,8 +128,10 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
             if sample_rss:
                 samples.append(rss_mb())
     seconds = time.perf_counter() - started
+    cpu = sum(os.times()[:2]) - cpu_started
     conn.close()
     return {"config": config, "arena": arena, "chunks": done, "seconds": seconds, "rate": done / seconds,
+            "cpu_seconds": cpu, "per_cpu_second": done / cpu,
             "rss_base": base, "rss_loaded": loaded, "rss_end": rss_mb(), "rss_samples": samples}
 
 
@@ -173,8 +177,9 @@ def main() -> None:
                 r = spawn(config, small)
                 baseline = baseline or r["rate"]
                 print(f"{config:9s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
-                      f"  100k in {100_000 / r['rate'] / 60:5.1f} min  RSS loaded {r['rss_loaded']:.0f} MB,"
-                      f" end {r['rss_end']:.0f} MB  [{load()}]", flush=True)
+                      f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
+                      f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
+                      flush=True)
         if args.rss:
             for arena in (True, False):
                 r = spawn("sorted-1", template, arena=arena, sample_rss=True)

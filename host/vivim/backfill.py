@@ -24,7 +24,7 @@ from typing import Any
 
 WINDOW = 64  # pending chunks read, sorted by length and embedded per round
 BATCH = 16  # texts per model call
-PROGRESS_FRESH_SECONDS = 30.0  # a progress row older than this belongs to a finished or dead run
+PROGRESS_FRESH_SECONDS = 120.0  # older: a finished or dead run (a window takes ~13 s at 5 chunks/s)
 RATE_SMOOTHING = 0.3  # weight of the newest window in the moving rate
 BACKGROUND_NICENESS = 10  # the background worker's threads (see background_thread)
 # The background worker uses at most this many cores, even on a big idle machine: each concurrent
