@@ -11,8 +11,10 @@ core would do: contention inflates wall time far more than CPU time), and RSS af
 end. The machine's load average is printed with every line: on a shared machine, compare ratios.
 
 Configurations:
-  before     batches of 8 in id order, 1 thread (the worker before vivim.backfill)
-  sorted-1   windows of 64 sorted by length, batches of 16, 1 worker
+  before        the shipped model (float32 arithmetic), batches of 8 in id order, 1 thread: the
+                worker before vivim.backfill and vivim.quantize
+  f32-sorted-1  the shipped model, windows of 64 sorted by length, batches of 16, 1 worker
+  sorted-1      the same with the int8-arithmetic model (vivim.quantize), as the worker runs now
   sorted-2   the same on 2 concurrent workers (one session, 1 intra-op thread each)
   intra-2    batches of 16, one session with 2 intra-op threads (what `reindex` used to do)
 """
@@ -44,7 +46,7 @@ SENTENCES = [
     "The invoice total excludes VAT; the customer in Lyon pays it on delivery.",
     "Use git reflog to find the commit you lost after a hard reset.",
 ]
-CONFIGS = ("before", "sorted-1", "sorted-2", "intra-2")
+CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2")
 
 
 def rss_mb() -> float:
@@ -96,13 +98,16 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     from vivim.store.connection import connect_sync
     from vivim.vectors import pending_chunks, store_vectors
 
+    if config in ("before", "f32-sorted-1"):
+        os.environ["VIVIM_EMBED_QUANTIZE"] = "0"
     base = rss_mb()
-    embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena)
+    embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena, wait_for_int8=True)
     embedder.ensure_loaded()
     embedder.embed(["warm up"])
     loaded = rss_mb()
     conn = connect_sync(db)
     workers = 2 if config == "sorted-2" else 1
+    config = "sorted" if config == "f32-sorted-1" else config
     samples = []
     done = 0
     cpu_started = sum(os.times()[:2])
@@ -176,7 +181,7 @@ def main() -> None:
             for config in args.configs.split(","):
                 r = spawn(config, small)
                 baseline = baseline or r["rate"]
-                print(f"{config:9s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
+                print(f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
                       f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
                       f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
                       flush=True)

@@ -36,7 +36,7 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         from ..embed import Embedder
 
         # One intra-op thread per run, several runs at once (vivim.backfill): all cores, no spinning.
-        embedder = Embedder(threads=1)
+        embedder = Embedder(threads=1, wait_for_int8=True)
         started = time.perf_counter()
         with tqdm(total=pending_count(conn), unit="chunk", desc="vectors", file=sys.stderr) as bar:
             embedded = embed_all_pending(conn, embedder, progress=bar.update, workers=workers)
