@@ -11,7 +11,8 @@ are an int8-arithmetic copy made once from the shipped file (vivim.quantize; VIV
 runs the shipped file itself).
 
 Loading costs ~0.8 s and ~150 MB (the int8 copy; ~250 MB with the shipped file), so it never
-happens at import time or on the host's start-up path: `get_embedder()` returns the shared instance and `Embedder.ensure_loaded()` loads it.
+happens at import time or on the host's start-up path: `get_embedder()` returns the shared
+instance and `Embedder.ensure_loaded()` loads it.
 Queries and live captures run in batches of 8; a backlog runs through vivim.backfill (length-sorted
 batches, a second core while the machine is idle). onnxruntime's CPU memory arena is off: it kept the
 largest batch's buffers for good (RSS ~580 MB after long batches); with it off and trim_memory()
