@@ -64,7 +64,8 @@ def test_two_workers_store_each_chunk_its_own_vector(tmp_path: Path, embedder: E
     try:
         done = embed_all_pending(conn, embedder, workers=2)
         rows = conn.execute("SELECT id, text FROM chunks").fetchall()
-        assert done == len(rows) and conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0] == 0
+        assert done == len(rows)
+        assert conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0] == 0
         stored = load_embeddings(conn, [r[0] for r in rows])
         expected = {text: vector for text, vector in zip(TEXTS, embedder.embed(TEXTS))}
         for chunk_id, text in rows:

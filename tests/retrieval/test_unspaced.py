@@ -141,7 +141,8 @@ def test_context_draft_in_japanese_reaches_the_japanese_conversation(tmp_path: P
     for external_id, (provider, text) in ARCHIVE.items():
         upsert_capture(conn, capture(external_id, provider, text))
     conn.execute("COMMIT")
-    tokyo = conn.execute("SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-                         " JOIN conversations c ON c.id = m.conversation_id WHERE c.external_id = 'tokyo'").fetchone()[0]
+    tokyo = conn.execute(
+        "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE c.external_id = 'tokyo'").fetchone()[0]
     assert keyword_ranking(conn, "東京タワーの夜景について教えて", any_words=True)[0] == tokyo
     conn.close()
