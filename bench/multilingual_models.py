@@ -129,8 +129,7 @@ def speed(name: str, embed_passages, texts: list[str]) -> None:
 
 
 def main() -> None:
-    from retrieval_embed import texts_of  # noqa: E402  (bench/ sibling)
-
+    from retrieval_embed import texts_of
     from vivim.embed import Embedder
 
     minilm = Embedder(threads=1)

@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-from vivim.search import search_fulltext  # noqa: E402
-from vivim.store import migrations  # noqa: E402
-from vivim.store.connection import connect_sync  # noqa: E402
-from vivim.unspaced import unspaced_ranking  # noqa: E402
+from vivim.search import search_fulltext
+from vivim.store import migrations
+from vivim.store.connection import connect_sync
+from vivim.unspaced import unspaced_ranking
 
 EN_WORDS = ("the a to of and in is for on with configure proxy server database index query sourdough starter "
             "flour water mortgage rate payment tomato leaves blight guitar chord finger sleep morning light "

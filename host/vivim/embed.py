@@ -107,7 +107,7 @@ class Embedder:
             self.load_seconds = time.perf_counter() - started
             log.info("embedding model loaded in %.2f s", self.load_seconds)
 
-    def embed(self, texts: list[str], batch_size: int = BATCH_SIZE) -> "np.ndarray":
+    def embed(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (blocking). Thread-safe: onnxruntime runs
         concurrent calls on their calling threads, which is how backfill uses a second core."""
         import numpy as np

@@ -22,8 +22,8 @@ from .backfill import (
     WINDOW,
     Cores,
     Progress,
-    background_thread,
     backfill_status,
+    background_thread,
     embed_window,
     write_progress,
 )
@@ -122,14 +122,14 @@ class EmbedWorker:
         progress = self.progress
         workers = self.cores.workers()
 
-        def run() -> tuple[list[int], list[str], object]:
+        def run() -> tuple[list[int], list[str], Any]:
             result = embed_window(self.embedder, batch, workers, self._pool)
             trim_memory()
             return result
 
         ids, texts, vectors = await asyncio.to_thread(run)
 
-        def write(conn: object) -> int:
+        def write(conn: Any) -> int:
             done = store_vectors(conn, ids, texts, vectors)
             progress.window_done(len(ids), workers)
             write_progress(conn, progress)

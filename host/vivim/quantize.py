@@ -93,7 +93,7 @@ def _convert_in_child(source: Path, target: Path) -> Path | None:
 def convert(source: Path, target: Path) -> None:
     """Fold the int8 storage into float32 weights, then quantize them dynamically (int8 MatMulInteger)."""
     import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         folded = Path(tmp) / "folded.onnx"

@@ -160,7 +160,7 @@ def _fuzzy(conn: Any, term: str, limit: int, share: float = FUZZY_SHARE) -> list
     return [rowid for _, _, rowid in sorted(scored)[:limit]]
 
 
-def unspaced_ranking(conn: Any, query: str, filters: "Filters | None" = None, limit: int = 60,
+def unspaced_ranking(conn: Any, query: str, filters: Filters | None = None, limit: int = 60,
                      *, any_terms: bool = False) -> list[int]:
     """Chunk ids for the query's unspaced-script terms, best first ([] when it has none): chunks
     holding every term, then (fewer than `limit`) any term, then near matches of long terms."""
@@ -185,13 +185,13 @@ def unspaced_ranking(conn: Any, query: str, filters: "Filters | None" = None, li
     return ranked[:limit]
 
 
-def _unfiltered(filters: "Filters") -> bool:
+def _unfiltered(filters: Filters) -> bool:
     from .search import Filters
 
     return filters == Filters()
 
 
-def _passing(conn: Any, chunk_ids: list[int], filters: "Filters") -> set[int]:
+def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
     if not chunk_ids:
         return set()
     where, params = filters.sql()

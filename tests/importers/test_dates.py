@@ -4,15 +4,14 @@ happened, not the day it was imported; round trips keep it, live capture moves i
 from __future__ import annotations
 
 import io
-import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
 import pytest
 
-from vivim.export import export_json, render_markdown, load_conversation
+from vivim.export import export_json, load_conversation, render_markdown
 from vivim.importers import import_path
 from vivim.protocol import CaptureUpsert
 from vivim.search import search_fulltext

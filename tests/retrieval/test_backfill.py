@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.hostproc import HostProcess
 from vivim.backfill import Cores, Progress, plan_batches, write_progress
 from vivim.embed import Embedder
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
@@ -20,8 +21,6 @@ from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
 from vivim.vectors import load_embeddings
-
-from tests.support.hostproc import HostProcess
 
 from .corpus import captures
 
@@ -67,7 +66,7 @@ def test_two_workers_store_each_chunk_its_own_vector(tmp_path: Path, embedder: E
         assert done == len(rows)
         assert conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0] == 0
         stored = load_embeddings(conn, [r[0] for r in rows])
-        expected = {text: vector for text, vector in zip(TEXTS, embedder.embed(TEXTS))}
+        expected = dict(zip(TEXTS, embedder.embed(TEXTS)))
         for chunk_id, text in rows:
             assert float(np.dot(stored[chunk_id], expected[text])) > 0.99, text
     finally:
