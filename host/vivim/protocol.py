@@ -72,6 +72,9 @@ class ConversationIn(msgspec.Struct, forbid_unknown_fields=False):
     url: str | None = None
     model: str | None = None
     created_at: float | None = None  # unix seconds, when the provider says
+    # Imports: the provider's last-activity time (ChatGPT update_time, Claude updated_at, a VIVIM
+    # archive's updated_at). Live capture leaves it out: there, "now" is the last activity.
+    updated_at: float | None = None
 
 
 class TurnIn(msgspec.Struct, forbid_unknown_fields=False):

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .unspaced import fuse, unspaced_ranking, unspaced_snippet
+
 MARK_START = "\u0002"
 MARK_END = "\u0003"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -182,7 +184,8 @@ def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: 
         if match is not None and (any_words or len(_WORD.findall(query)) > 1):
             seen = set(ranked)
             ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
-    return ranked[:limit]
+    # CJK/Thai words inside unspaced text: the trigram index (vivim.unspaced), fused in.
+    return fuse(unspaced_ranking(conn, query, filters, limit, any_terms=any_words), ranked[:limit])[:limit]
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -281,7 +284,8 @@ def add_snippets(conn: Any, query: str, hits: list[dict[str, Any]]) -> None:
     """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
     found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
     for hit in hits:
-        hit["snippet"] = found.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
+        hit["snippet"] = (unspaced_snippet(hit["text"], query) or found.get(hit["chunk_id"])
+                          or make_snippet(hit["text"], query))
 
 
 def search(conn: Any, query: str, filters: Filters = Filters(), limit: int = 20,

@@ -74,13 +74,13 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
 
 @handles("embed.status", EmbedStatus)
 async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]:
+    from ..backfill import backfill_status
     from ..embed import get_embedder
-    from ..vectors import vector_counts
 
     worker = runtime.services.get("embed")
     if worker is not None:
         return await worker.status()
     embedder = get_embedder()
-    counts = await runtime.store.read(vector_counts)
+    counts = await runtime.store.read(backfill_status)  # a worker or reindex elsewhere writes progress
     return {**counts, "model_loaded": embedder.loaded, "model_error": embedder.error,
             "load_seconds": embedder.load_seconds, "worker": False}

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from . import documents
-from .common import Malformed, SkipLog, markdown_to_text
+from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://chatgpt.com/c/{id}"
 ROLES = {"user": "user", "assistant": "assistant", "tool": "tool"}
@@ -83,6 +83,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             url=CONVERSATION_URL.format(id=conv_id),
             model=item.get("default_model_slug") or None,
             created_at=created,
+            updated_at=_time(item.get("update_time")),  # last activity: kept as the conversation's date
         ),
         turns=turns,
         source="import",
@@ -95,6 +96,16 @@ def _current_path(mapping: dict[str, Any], leaf: str | None) -> set[str]:
         path.add(leaf)
         leaf = mapping[leaf].get("parent")
     return path
+
+
+def _time(value: Any) -> float | None:
+    """Unix seconds (what exports carry), or an ISO string should a variant carry one; else None."""
+    if isinstance(value, str):
+        try:
+            return iso_to_unix(value)
+        except Malformed:
+            return None
+    return _number(value)
 
 
 def _number(value: Any) -> float | None:

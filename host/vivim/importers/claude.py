@@ -114,10 +114,19 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             url=CONVERSATION_URL.format(id=conv_id),
             model=item.get("model") or None,
             created_at=created,
+            updated_at=_updated(item),  # last activity: kept as the conversation's date
         ),
         turns=turns,
         source="import",
     )
+
+
+def _updated(item: dict[str, Any]) -> float | None:
+    """The conversation's updated_at; a malformed one only loses the date (message times still count)."""
+    try:
+        return iso_to_unix(item.get("updated_at"))
+    except Malformed:
+        return None
 
 
 def _current_path(item: dict[str, Any], kept: list[dict[str, Any]], parents: dict[str, str | None],

@@ -81,9 +81,29 @@ def prepare_capture(capture: CaptureUpsert) -> CaptureUpsert:
     return capture
 
 
+def activity_time(capture: CaptureUpsert, now: float) -> float | None:
+    """When an imported conversation was last active by the provider's account, else None.
+
+    Imports are history: stamping them with the import time would order and date a year of
+    conversations by the day they were imported. The provider's last-activity time and the newest
+    turn both count (whichever is later); a time in the future (a broken clock or file) is capped
+    at now so it cannot pin a conversation to the top of the list for good. Live capture and sync
+    return None: for them the time of the write is the activity.
+    """
+    if capture.source != "import":
+        return None
+    times = [t.created_at for t in capture.turns if t.created_at]
+    if capture.conversation.updated_at:
+        times.append(capture.conversation.updated_at)
+    return min(max(times), now) if times else None
+
+
 def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
-    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now)
+    activity = activity_time(capture, now)
+    earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
+    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now,
+                                                    activity, earliest)
     result = UpsertResult(conversation_id=conversation_id, created=created)
     provider = capture.conversation.provider
     touched = False
@@ -103,11 +123,21 @@ def upsert_capture(conn: Any, capture: CaptureUpsert, now: float | None = None) 
             result.changed_message_ids.append(message_id)
             touched = True
     if touched and not created:
-        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+        _touch(conn, conversation_id, now, activity)
     return result
 
 
-def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: float) -> tuple[int, bool]:
+def _touch(conn: Any, conversation_id: int, now: float, activity: float | None) -> None:
+    """Live changes make the conversation recent; an import only moves it to its own (later) time."""
+    if activity is None:
+        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+    else:
+        conn.execute("UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?",
+                     (activity, conversation_id))
+
+
+def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: float,
+                         activity: float | None = None, earliest: float | None = None) -> tuple[int, bool]:
     row = conn.execute(
         "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
         (conv.provider, conv.external_id),
@@ -117,7 +147,7 @@ def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: floa
             "INSERT INTO conversations (provider, external_id, title, url, model, source, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (conv.provider, conv.external_id, conv.title, conv.url, conv.model, source,
-             conv.created_at or now, now),
+             conv.created_at or earliest or now, activity or now),
         )
         return cur.lastrowid, True
     changes: dict[str, Any] = {}
@@ -131,10 +161,8 @@ def _upsert_conversation(conn: Any, conv: ConversationIn, source: str, now: floa
         )
     if changes:
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        conn.execute(
-            f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
-            (*changes.values(), now, row["id"]),
-        )
+        conn.execute(f"UPDATE conversations SET {assignments} WHERE id = ?", (*changes.values(), row["id"]))
+        _touch(conn, row["id"], now, activity)
     return row["id"], False
 
 

@@ -213,8 +213,10 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
+from .. import unspaced as _unspaced  # noqa: E402,F401  (migration 7)
 from .. import vectors as _retrieval_vectors  # noqa: E402,F401  (migration 2)
 from ..sync import schema as _sync_schema  # noqa: E402,F401  (migration 3)
+from . import repair_dates as _repair_dates  # noqa: E402,F401  (migration 6)
 from . import completeness as _completeness  # noqa: E402,F401  (migration 8)
 from . import raw as _raw  # noqa: E402,F401  (migration 9)
 from ..importers import agent_logs as _agent_logs  # noqa: E402,F401  (migration 10)
