@@ -20,6 +20,10 @@ let active = -1;
 let items = [];
 let searchTimer = null;
 let searchSeq = 0;
+// The first query waits (bounded) for the embedding model warmed when the popup opened, so its
+// answer does not change a second later when meaning search joins in.
+const FIRST_QUERY_MODEL_WAIT_S = 5;
+let modelWaited = false;
 
 const send = (message) => api.runtime.sendMessage(message);
 
@@ -124,6 +128,29 @@ function open(i) {
   window.close();
 }
 
+/** One line saying why an answer may be partial (words only, or chunks still being indexed); "" if complete. */
+function searchState(result) {
+  const index = result.index || {};
+  const modes = result.modes || [];
+  if (result.complete !== false) return "";
+  if (index.model === "unavailable") return "Meaning search is unavailable: words only.";
+  if (!modes.includes("vector") && (index.model === "loading" || index.model === "idle")) {
+    return "Meaning search is starting: these results match words only.";
+  }
+  if (index.chunks && index.pending) {
+    let text = `Meaning search: ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")} indexed`;
+    if (index.eta_seconds) text += ` (about ${duration(index.eta_seconds)})`;
+    return text + ": results may be missing.";
+  }
+  return modes.includes("vector") ? "" : "Words only: meaning search did not answer.";
+}
+
+function duration(seconds) {
+  if (seconds < 90) return "1 min";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 function renderResults(result) {
   const list = $("results");
   list.replaceChildren();
@@ -137,14 +164,18 @@ function renderResults(result) {
     li.id = `result-${i}`;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
-    li.append(el("div", "title", conv.title || "Untitled conversation"));
+    if (group.match === "weak") li.classList.add("weak");
+    const title = el("div", "title", conv.title || "Untitled conversation");
+    if (group.match === "weak") title.append(el("span", "strength", "weak match"));
+    li.append(title);
     li.append(el("div", "meta", `${PROVIDERS[conv.provider] || conv.provider} · ${hit.role || ""} · ${when(hit.created_at || conv.updated_at)}`));
     li.append(snippetNode(hit.snippet));
     li.addEventListener("click", () => open(i));
     list.append(li);
   }
   $("q").setAttribute("aria-expanded", String(items.length > 0));
-  $("search-note").textContent = $("q").value.trim() && !items.length ? "No matches." : "";
+  $("search-note").textContent = $("q").value.trim() && !items.length ? "No close matches." : "";
+  $("search-state").textContent = $("q").value.trim() ? searchState(result) : "";
   active = -1;
   if (items.length) setActive(0);
 }
@@ -156,6 +187,7 @@ async function search() {
   const days = Number($("since").value);
   const since = days ? Date.now() / 1000 - days * 86400 : null;
   const payload = { query, limit: 20, provider: $("provider").value || null, since };
+  if (!modelWaited) { payload.wait_for_model = FIRST_QUERY_MODEL_WAIT_S; modelWaited = true; }
   const reply = await send({ kind: "request", type: "search", payload }).catch((err) => ({ ok: false, error: { message: String(err) } }));
   if (seq !== searchSeq) return; // a newer keystroke already asked
   if (!reply?.ok) {
@@ -183,3 +215,5 @@ $("q").addEventListener("keydown", (e) => {
 });
 
 refreshStatus();
+// Warm the embedding model now: the user is about to type a query.
+send({ kind: "request", type: "embed.status", payload: { warm: true } }).catch(() => null);

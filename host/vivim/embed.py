@@ -221,3 +221,9 @@ def load_in_background() -> None:
 
         _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)
         _loader.start()
+
+
+def loading() -> bool:
+    """Whether the background load started by load_in_background() is still running."""
+    with _shared_lock:
+        return _loader is not None and _loader.is_alive()

@@ -49,12 +49,18 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     if as_json:
         echo_json(result)
         return
+    from ..index_status import describe
+
+    state = None if fulltext else describe(result.get("index") or {}, result.get("modes"))
+    if state:
+        click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:
-        click.echo("No matches.")
+        click.echo("No close matches." + ("" if result.get("complete", True) else " (meaning search is not complete)"))
         return
     for group in result["results"]:
         conv = group["conversation"]
-        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]", bold=True)
+        weak = "  (weak match)" if group.get("match") == "weak" else ""
+        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]{weak}", bold=True)
         if conv.get("url"):
             click.echo(f"  {conv['url']}")
         for hit in group["hits"]:
