@@ -217,7 +217,9 @@ def calibrate(evaluator: Evaluator) -> None:
     original = (relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR)
     everything = evaluator.queries
     try:
-        for name, grid in (("LATIN", itertools.product((0.40, 0.45, 0.50), (0.28, 0.33, 0.38), (0.25, 0.34, 0.5))),
+        for name, grid in (("LATIN", itertools.product((0.38, 0.40, 0.42, 0.45), (0.27, 0.33), (0.25, 0.34, 0.5))),
+                           ("UNKNOWN_WORDS", itertools.product((0.45, 0.50, 0.52, 0.55, 0.60), (0.33, 0.40),
+                                                               (0.25, 0.34, 0.5))),
                            ("OTHER_SCRIPT", itertools.product((0.60, 0.65, 0.70, 0.75), (0.40, 0.45, 0.50),
                                                               (0.25, 0.34, 0.5)))):
             group = getattr(relevance, name)
@@ -282,11 +284,16 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the archive in this folder and reuse it next time")
     parser.add_argument("--calibrate", action="store_true", help="sweep the floors on the tune split")
     parser.add_argument("--no-context", action="store_true", help="skip context.build (faster)")
+    parser.add_argument("--context-pins", type=int, help="override vivim.context.SEARCH_PINS (0: as before)")
     args = parser.parse_args()
 
     from vivim.embed import get_embedder
     from vivim.store.connection import connect_sync
 
+    if args.context_pins is not None:
+        import vivim.context
+
+        vivim.context.SEARCH_PINS = args.context_pins
     conversations, queries = load_set()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="vivim-quality-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -109,19 +109,21 @@ def search_pins(conn: Any, draft: str, query_vector: Any, exclude_conversation: 
     """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
     from .vectors import load_embeddings
 
+    if SEARCH_PINS <= 0:
+        return []
     hits = hybrid_hits(conn, draft, query_vector, Filters(), limit=20, snippets=False)
     normalized_draft = " ".join(draft.split())
     pins: list[dict[str, Any]] = []
     seen: set[int] = set()
     for hit in hits:
+        if len(pins) >= SEARCH_PINS:
+            break
         if hit["conversation_id"] == exclude_conversation or hit["conversation_id"] in seen:
             continue
         if " ".join(hit["text"].split()) in normalized_draft:
             continue  # already pasted into the draft
         seen.add(hit["conversation_id"])
         pins.append(hit)
-        if len(pins) >= SEARCH_PINS:
-            break
     vectors = load_embeddings(conn, [h["chunk_id"] for h in pins]) if query_vector is not None else {}
     detail_keys = ("chunk_id", "text", "message_id", "role", "created_at", "conversation_id", "key")
     return [Candidate(h["chunk_id"], 1.0, {k: h[k] for k in detail_keys}, informative_words(h["text"]),

@@ -43,17 +43,55 @@ class Floor:
     strong_cosine: float  # at or above: a "strong" match
 
 
-# Calibrated on the tune split (bench/search_quality.py --calibrate, 2026-12-06): for Latin-script
-# queries sure 0.40 kept recall@5 0.986 but let 3 of 15 no-answer queries through, 0.45 cost 4 points
-# of recall for one more; 0.42 sits between. Other scripts had 14 answerable and 1 no-answer tune
-# queries (too few to trust): the no-answer queries of both splits peak at 0.55-0.65, hence 0.68.
-LATIN = Floor(sure_cosine=0.42, floor_cosine=0.33, support=0.34, strong_cosine=0.55)
+# Calibrated on the tune split (bench/search_quality.py --calibrate, 2026-12-06). English words
+# (LATIN, 114 tune queries): sure 0.38-0.40 with support 0.34 kept recall@5 0.98-0.99 and no-answer
+# precision 1.0; 0.45 cost 5 points of recall. UNKNOWN_WORDS (42): 0.52 was the lowest sure
+# cosine with no-answer precision 1.0 at full recall; 0.55 leaves a margin. Other scripts had 14
+# answerable and 1 no-answer tune queries (too few to trust): the no-answer queries of both splits
+# peak at 0.55-0.65, hence 0.68.
+LATIN = Floor(sure_cosine=0.40, floor_cosine=0.27, support=0.34, strong_cosine=0.55)
+# Latin script, but words the model's vocabulary does not hold whole (German, Spanish, gibberish):
+# its cosines run higher for unrelated text, and a made-up word lands near anything.
+UNKNOWN_WORDS = Floor(sure_cosine=0.55, floor_cosine=0.33, support=0.34, strong_cosine=0.62)
 OTHER_SCRIPT = Floor(sure_cosine=0.68, floor_cosine=0.45, support=0.34, strong_cosine=0.75)
+KNOWN_SHARE = 0.6  # at least this share of the query's words whole in the model's vocabulary: LATIN
 WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the query's informative words
 
 
 def floor_for(query: str) -> Floor:
-    return LATIN if _LATIN_ONLY.match(query) else OTHER_SCRIPT
+    if not _LATIN_ONLY.match(query):
+        return OTHER_SCRIPT
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", query.lower())]
+    if not words:
+        return LATIN
+    vocabulary = _vocabulary()
+    if vocabulary is None:
+        return LATIN
+    known = sum(1 for w in words if w in vocabulary)
+    return LATIN if known / len(words) >= KNOWN_SHARE else UNKNOWN_WORDS
+
+
+_vocab: frozenset[str] | None = None
+_vocab_loaded = False
+
+
+def _vocabulary() -> frozenset[str] | None:
+    """The embedding model's WordPiece vocabulary (whole words only), read once from the shipped
+    tokenizer.json: a word it holds whole is a word the model has learned; one it cuts into
+    pieces is foreign to it (another language, a typo, gibberish)."""
+    global _vocab, _vocab_loaded
+    if not _vocab_loaded:
+        import json
+
+        from .embed import TOKENIZER_DIR
+
+        try:
+            data = json.loads((TOKENIZER_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+            _vocab = frozenset(w for w in data["model"]["vocab"] if not w.startswith("##"))
+        except (OSError, ValueError, KeyError):
+            _vocab = None
+        _vocab_loaded = True
+    return _vocab
 
 
 def units(words: tuple[str, ...] | list[str]) -> list[str]:

@@ -360,6 +360,18 @@ def _texts(conn: Any, chunk_ids: list[int]) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", chunk_ids)}
 
 
+def _texts_with_titles(conn: Any, chunk_ids: list[int]) -> dict[int, str]:
+    """Chunk text and its conversation's title: a title ("Slow Postgres query") often holds the
+    words a query shares with a conversation whose messages say it differently."""
+    if not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, '') FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})", chunk_ids)
+    return {r[0]: r[1] for r in rows}
+
+
 def floored_keyword_ranking(conn: Any, query: str, filters: Filters, words: QueryWords,
                             limit: int = FTS_CANDIDATES, *, any_words: bool = False) -> tuple[list[int], dict[int, float]]:
     """Full-text candidates that clear the word floor, with their coverage: every-word hits first
@@ -403,7 +415,7 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
         cosines = dict(nearest)
         if floor:
             maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
-            texts = _texts(conn, maybe)
+            texts = _texts_with_titles(conn, maybe)
             nearest = [(cid, cos) for cid, cos in nearest if relevance.vector_passes(
                 cos, words.support(texts[cid]) if cid in texts else 0.0, judge)]
         rankings.append([cid for cid, _ in nearest])
