@@ -215,5 +215,11 @@ $("q").addEventListener("keydown", (e) => {
 });
 
 refreshStatus();
-// Warm the embedding model now: the user is about to type a query.
-send({ kind: "request", type: "embed.status", payload: { warm: true } }).catch(() => null);
+// Warm the embedding model now: the user is about to type a query. The same reply tells how far
+// meaning search is from covering everything (an import still being embedded).
+send({ kind: "request", type: "embed.status", payload: { warm: true } }).then((reply) => {
+  const index = reply?.ok && reply.result?.index;
+  if (index && index.pending && !$("q").value.trim()) {
+    $("search-state").textContent = searchState({ complete: false, modes: ["vector"], index });
+  }
+}).catch(() => null);
