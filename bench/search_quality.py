@@ -179,6 +179,28 @@ class Evaluator:
         return {kind: _means(values) for kind, values in rows.items()}
 
 
+def full_text_in_hybrid(evaluator: Evaluator, split: str) -> None:
+    """How often the full-text side has anything to give the fusion (before: every word required,
+    no any-word fallback beside vectors), and how many of full text's first-ranked answers hybrid
+    loses (out of its top 5)."""
+    from vivim.search import floored_keyword_ranking, keyword_ranking, query_words
+
+    queries = [q for q in evaluator.queries if q[3] == split and q[1] != "noanswer"]
+    before = after = 0
+    lost = {"hybrid": 0, "hybrid-raw": 0}
+    for query, kind, relevant, _ in queries:
+        before += bool(keyword_ranking(evaluator.conn, query, Filters(), 60, fallback=False))
+        after += bool(floored_keyword_ranking(evaluator.conn, query, Filters(), query_words(evaluator.conn, query))[0])
+        fulltext = evaluator.ranked(query, "fulltext")
+        if fulltext and fulltext[0] in relevant:
+            for name, floor in (("hybrid", True), ("hybrid-raw", False)):
+                if not set(evaluator.ranked(query, "hybrid", floor)[:5]) & set(relevant):
+                    lost[name] += 1
+    print(f"\n== full text inside hybrid ({split}, {len(queries)} answerable queries): a non-empty full-text list"
+          f" for {after} (before, every word required: {before}); full text's first-ranked answer missing from"
+          f" the hybrid top 5: {lost['hybrid']} (hybrid-raw: {lost['hybrid-raw']})")
+
+
 def _means(rows: list[dict[str, float]]) -> dict[str, float]:
     keys = {k for row in rows for k in row}
     out = {k: statistics.fmean(row[k] for row in rows if k in row) for k in keys}
@@ -316,6 +338,7 @@ def main() -> None:
         results = {mode: evaluator.evaluate(mode, context=not args.no_context, split=split) for mode in MODES}
         results["hybrid-raw"] = evaluator.evaluate("hybrid", floor=False, context=False, split=split)
         print_table(f"{split} split (hybrid-raw: the same fusion without the relevance floor)", results)
+        full_text_in_hybrid(evaluator, split)
     if args.calibrate:
         calibrate(evaluator)
     conn.close()
