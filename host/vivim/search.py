@@ -28,6 +28,7 @@ from typing import Any
 
 from . import relevance
 from .relevance import STRONG, UNSPACED, WEAK
+from .store.connection import OperationalError
 
 MARK_START = "\u0002"
 MARK_END = "\u0003"
@@ -122,7 +123,6 @@ _STOP_WORDS = frozenset(
 )
 
 DF_CAP = 5000  # document frequencies are counted up to this (a bounded walk of the word's doclist)
-_UNSPACED = UNSPACED
 
 
 def fold(text: str) -> str:
@@ -130,7 +130,7 @@ def fold(text: str) -> str:
     compares (it leaves other scripts alone: "й" and "が" keep their marks)."""
     out = []
     for ch in unicodedata.normalize("NFC", text.lower()):
-        if "\u00c0" <= ch < "\u0250":
+        if "\u00c0" <= ch < "\u0250" or "\u1e00" <= ch <= "\u1eff":
             ch = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
         out.append(ch)
     return "".join(out)
@@ -140,7 +140,7 @@ def content_words(query: str, max_words: int = 16) -> list[str]:
     """The query's informative words (folded, stop words and single letters left out), in order."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(fold(query)):
-        if (len(word) >= 2 or _UNSPACED.search(word)) and word not in _STOP_WORDS:
+        if (len(word) >= 2 or UNSPACED.search(word)) and word not in _STOP_WORDS:
             seen.setdefault(word, None)
         if len(seen) >= max_words:
             break
@@ -172,7 +172,7 @@ class QueryWords:
             total += weight
             if word in tokens or (i == last and self.prefix_last and any(t.startswith(word) for t in tokens)):
                 found += weight
-            elif _UNSPACED.search(word) and len(word) > 1:
+            elif UNSPACED.search(word) and len(word) > 1:
                 grams = relevance.units([word])
                 found += weight * sum(1 for g in grams if g in folded) / len(grams)
         return found / total if total else 0.0
@@ -204,7 +204,7 @@ def query_words(conn: Any, query: str) -> QueryWords:
             df = conn.execute(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (term, DF_CAP)
             ).fetchone()[0]
-        except Exception:  # an FTS5 syntax corner (a lone quote): treat the word as unseen
+        except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
             df = 0
         weights.append(math.log((n + 1) / (min(df, n) + 0.5)) + 0.1)
     return QueryWords(tuple(words), tuple(weights), prefix_last)
