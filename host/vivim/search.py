@@ -226,7 +226,7 @@ def fts_query_any(text: str, max_words: int = 16) -> str | None:
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in seen)
 
 
-def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int]:
+def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int, *, joined: bool = True) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
     Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
@@ -236,7 +236,7 @@ def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int
     the joined query) are ranked: exact for any rarer query, recency-biased for very common
     words, where the vectors carry the meaning anyway."""
     unfiltered = filters == Filters()
-    fetch = limit if unfiltered else limit * FILTER_OVERFETCH
+    fetch = limit if unfiltered else limit * (FILTER_OVERFETCH if joined else 2)
     ids = [r[0] for r in conn.execute(
         "SELECT rowid FROM (SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?"
         " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, FTS_RANK_CAP, fetch))]
@@ -244,7 +244,7 @@ def _fts_ranked(conn: Any, match: str, filters: Filters, limit: int) -> list[int
         return ids
     passing = _passing(conn, ids, filters)
     kept = [i for i in ids if i in passing]
-    if len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
+    if not joined or len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
         return kept[:limit]  # a shorter list is fine for fusion; the joined query costs ~10x more
     where, params = filters.sql()
     rows = conn.execute(
@@ -271,10 +271,12 @@ def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
 
 
 def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
-                    *, any_words: bool = False, fallback: bool = True) -> list[int]:
+                    *, any_words: bool = False, fallback: bool = True, cheap_fallback: bool = False) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any informative word. Any-word hits on a common word alone would push the right answer down:
-    search keeps only the hits that clear relevance.WORD_FLOOR (see hybrid_hits)."""
+    search keeps only the hits that clear relevance.WORD_FLOOR (see hybrid_hits). `cheap_fallback`
+    (beside vectors) filters the any-word list after FTS5 ranked it and never pays for the joined
+    query: vectors cover the rest, and a selective filter made hybrid search 2x slower without it."""
     ranked: list[int] = []
     if not any_words:
         match = fts_query(query)
@@ -284,7 +286,7 @@ def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: 
         match = fts_query_any(query)
         if match is not None and (any_words or len(_WORD.findall(query)) > 1):
             seen = set(ranked)
-            ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
+            ranked += [i for i in _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback) if i not in seen]
     return ranked[:limit]
 
 
@@ -373,13 +375,15 @@ def _texts_with_titles(conn: Any, chunk_ids: list[int]) -> dict[int, str]:
 
 
 def floored_keyword_ranking(conn: Any, query: str, filters: Filters, words: QueryWords,
-                            limit: int = FTS_CANDIDATES, *, any_words: bool = False) -> tuple[list[int], dict[int, float]]:
+                            limit: int = FTS_CANDIDATES, *, any_words: bool = False,
+                            cheap_fallback: bool = False) -> tuple[list[int], dict[int, float]]:
     """Full-text candidates that clear the word floor, with their coverage: every-word hits first
     (BM25), then any-word hits by coverage and BM25. A query of stop words only finds nothing here:
     "how do I" is in every other chunk and says nothing about any of them."""
     if not words.words:
         return [], {}
-    ranked = keyword_ranking(conn, query, filters, limit, any_words=any_words, fallback=True)
+    ranked = keyword_ranking(conn, query, filters, limit, any_words=any_words, fallback=True,
+                             cheap_fallback=cheap_fallback)
     texts = _texts(conn, ranked)
     coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
     kept = [cid for cid in ranked if coverage[cid] >= relevance.WORD_FLOOR]
@@ -404,7 +408,8 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
     coverage: dict[int, float] = {}
     if keywords:
         if floor:
-            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES, any_words=any_words)
+            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES, any_words=any_words,
+                                                    cheap_fallback=query_vector is not None)
         else:
             ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
                                   fallback=query_vector is None)
