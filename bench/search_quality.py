@@ -155,7 +155,8 @@ class Evaluator:
     @property
     def external_ids(self) -> dict[int, str]:
         if not hasattr(self, "_external_ids"):
-            self._external_ids = {r[0]: r[1] for r in self.conn.execute("SELECT id, external_id FROM conversations")}
+            rows = self.conn.execute("SELECT id, external_id FROM conversations")
+            self._external_ids = {r[0]: r[1] for r in rows}
         return self._external_ids
 
     def evaluate(self, mode: str, floor: bool = True, context: bool = True,
@@ -190,7 +191,8 @@ def full_text_in_hybrid(evaluator: Evaluator, split: str) -> None:
     lost = {"hybrid": 0, "hybrid-raw": 0}
     for query, kind, relevant, _ in queries:
         before += bool(keyword_ranking(evaluator.conn, query, Filters(), 60, fallback=False))
-        after += bool(floored_keyword_ranking(evaluator.conn, query, Filters(), query_words(evaluator.conn, query))[0])
+        words = query_words(evaluator.conn, query)
+        after += bool(floored_keyword_ranking(evaluator.conn, query, Filters(), words)[0])
         fulltext = evaluator.ranked(query, "fulltext")
         if fulltext and fulltext[0] in relevant:
             for name, floor in (("hybrid", True), ("hybrid-raw", False)):
@@ -323,7 +325,8 @@ def main() -> None:
     if not db.exists():
         built = build_archive(db, conversations)
         print(f"archive: {built['conversations']} conversations, {built['messages']} messages imported in"
-              f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in {built['embed_s']:.1f} s")
+              f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
+              f" {built['embed_s']:.1f} s")
     conn = connect_sync(db)
     embedder = get_embedder()
     embedder.ensure_loaded()

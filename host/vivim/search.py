@@ -286,7 +286,8 @@ def keyword_ranking(conn: Any, query: str, filters: Filters = Filters(), limit: 
         match = fts_query_any(query)
         if match is not None and (any_words or len(_WORD.findall(query)) > 1):
             seen = set(ranked)
-            ranked += [i for i in _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback) if i not in seen]
+            more = _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback)
+            ranked += [i for i in more if i not in seen]
     return ranked[:limit]
 
 
@@ -369,7 +370,8 @@ def _texts_with_titles(conn: Any, chunk_ids: list[int]) -> dict[int, str]:
         return {}
     marks = ",".join("?" * len(chunk_ids))
     rows = conn.execute(
-        "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, '') FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, '') FROM chunks ch"
+        " JOIN messages m ON m.id = ch.message_id"
         f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})", chunk_ids)
     return {r[0]: r[1] for r in rows}
 
@@ -408,8 +410,8 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
     coverage: dict[int, float] = {}
     if keywords:
         if floor:
-            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES, any_words=any_words,
-                                                    cheap_fallback=query_vector is not None)
+            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES,
+                                                    any_words=any_words, cheap_fallback=query_vector is not None)
         else:
             ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
                                   fallback=query_vector is None)

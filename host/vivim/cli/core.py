@@ -55,7 +55,8 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     if state:
         click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:
-        click.echo("No close matches." + ("" if result.get("complete", True) else " (meaning search is not complete)"))
+        partial = "" if result.get("complete", True) else " (meaning search is not complete)"
+        click.echo("No close matches." + partial)
         return
     for group in result["results"]:
         conv = group["conversation"]
