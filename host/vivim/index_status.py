@@ -23,7 +23,7 @@ from typing import Any
 
 COUNT_TTL = 2.0
 RATE_WINDOW = 300.0  # seconds of samples the rate is measured over
-MIN_RATE_SPAN = 3.0  # samples closer than this give no rate yet
+MIN_RATE_SPAN = 0.8  # samples closer than this give no rate yet
 MAX_SAMPLES = 64
 
 
@@ -39,7 +39,7 @@ class ProgressMeter:
         with self._lock:
             if self._samples and embedded < self._samples[-1][1]:
                 self._samples.clear()  # chunks were deleted or rechunked: start over
-            if self._samples and now - self._samples[-1][0] < 1.0:
+            if self._samples and now - self._samples[-1][0] < 0.5:
                 self._samples[-1] = (self._samples[-1][0], embedded)
             else:
                 self._samples.append((now, embedded))

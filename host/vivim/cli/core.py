@@ -31,12 +31,17 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
         from ..config import Paths
         from ..runtime import Runtime
 
+        runtime = await Runtime.open(Paths.default())
         if not fulltext:
             # A one-shot process has no warm model: load it first, or search falls back to words.
+            # Counting embedded chunks before and after the load (~1 s) measures a running backfill
+            # (the browser's host or `vivim serve` embeds meanwhile): the reply can give an ETA.
+            from .. import index_status
             from ..embed import get_embedder
 
+            await runtime.store.read(index_status.counts)
             await asyncio.to_thread(get_embedder().ensure_loaded)
-        runtime = await Runtime.open(Paths.default())
+            index_status.forget_counts()
         try:
             mode = "fulltext" if fulltext else "hybrid"
             return await search_handler(
