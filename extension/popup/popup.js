@@ -174,7 +174,10 @@ function renderResults(result) {
     list.append(li);
   }
   $("q").setAttribute("aria-expanded", String(items.length > 0));
-  $("search-note").textContent = $("q").value.trim() && !items.length ? "No close matches." : "";
+  const allWeak = items.length && (result.results || []).every((g) => g.match === "weak");
+  $("search-note").textContent = !$("q").value.trim() ? ""
+    : !items.length ? "No close matches."
+    : allWeak ? "No close matches. The nearest, loosely related:" : "";
   $("search-state").textContent = $("q").value.trim() ? searchState(result) : "";
   active = -1;
   if (items.length) setActive(0);

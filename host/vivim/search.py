@@ -394,6 +394,37 @@ def floored_keyword_ranking(conn: Any, query: str, filters: Filters, words: Quer
     return kept, {cid: coverage[cid] for cid in kept}
 
 
+TITLE_CANDIDATES = 20
+
+
+def title_ranking(conn: Any, words: QueryWords, filters: Filters,
+                  limit: int = TITLE_CANDIDATES) -> tuple[list[int], dict[int, float]]:
+    """Conversations whose title holds the query's words (WORD_FLOOR, weighted by rarity), as their
+    first chunk: titles are not in the full-text index, yet "learning rust" should find "Rust
+    borrow checker error" and "mortgage" the conversation titled "Fixed or variable rate mortgage"
+    whose messages never use the word. LIKE narrows the scan (ASCII case-insensitively); the
+    coverage check on the title's own words decides."""
+    if not words.words:
+        return [], {}
+    likes = " OR ".join("c.title LIKE ? ESCAPE '\\'" for _ in words.words)
+    params: list[Any] = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                         for w in words.words]
+    where = ["c.deleted_at IS NULL", f"({likes})"]
+    for column, value in (("c.provider", filters.provider), ("c.id", filters.conversation_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    rows = conn.execute(
+        "SELECT c.id, c.title, (SELECT ch.id FROM messages m JOIN chunks ch ON ch.message_id = m.id"
+        " WHERE m.conversation_id = c.id ORDER BY m.position, m.id, ch.ordinal LIMIT 1)"
+        f" FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.updated_at DESC LIMIT 500", params,
+    ).fetchall()
+    scored = [(words.coverage(row[1] or ""), row[2]) for row in rows if row[2] is not None]
+    kept = [(cover, chunk_id) for cover, chunk_id in scored if cover >= relevance.WORD_FLOOR]
+    kept.sort(key=lambda pair: -pair[0])  # stable: the newest first within a coverage
+    return [cid for _, cid in kept[:limit]], {cid: cover for cover, cid in kept[:limit]}
+
+
 def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
                 *, any_words: bool = False, keywords: bool = True, snippets: bool = True,
                 floor: bool = True) -> list[dict[str, Any]]:
@@ -412,6 +443,12 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
         if floor:
             ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES,
                                                     any_words=any_words, cheap_fallback=query_vector is not None)
+            # Title matches follow the text matches in the same list: a title is weaker evidence
+            # than the words themselves in a message, and a third list would count them twice.
+            titled, title_coverage = title_ranking(conn, words, filters)
+            ids = ids + [cid for cid in titled if cid not in coverage]
+            for cid, cover in title_coverage.items():
+                coverage[cid] = max(cover, coverage.get(cid, 0.0))
         else:
             ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
                                   fallback=query_vector is None)

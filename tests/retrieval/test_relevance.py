@@ -94,3 +94,11 @@ def test_lexical_support_counts_stems_and_bigrams() -> None:
     assert relevance.support(units(["бледным"]), "борщ бледный", {"борщ", "бледный"}) == 1.0
     assert relevance.support(units(["豚骨スープ"]), "豚骨のスープ", set()) >= 0.5
     assert relevance.support(units(["airline", "pilot"]), "jet lag flight", {"jet", "lag", "flight"}) == 0.0
+
+
+def test_a_word_found_only_in_a_title_finds_its_conversation(bare_db: Any, corpus_db: Any,
+                                                             embedder: Embedder) -> None:
+    # "rooftop" and "solar" are in the title "Rooftop solar payback", in none of its messages
+    assert conversation_ids(run(bare_db, None, "rooftop solar", "fulltext"))[0] == "solar"
+    result = run(corpus_db, embedder, "rooftop")
+    assert conversation_ids(result)[0] == "solar" and result["results"][0]["match"] == "strong"

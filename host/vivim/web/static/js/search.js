@@ -100,8 +100,9 @@ async function run(results, params) {
     return;
   }
   const strong = data.results.filter((g) => g.match !== "weak").length;
+  const nearest = strong === 0 ? h("p", { class: "empty-note" }, `No close matches for “${q}”. The nearest, loosely related:`) : null;
   const modes = (data.modes || []).map((m) => (m === "vector" ? "meaning" : "words")).join(" + ");
-  clear(results, stateLine,
+  clear(results, stateLine, nearest,
     h("p", { class: "muted" }, `${data.results.length} conversation${data.results.length > 1 ? "s" : ""}`,
       strong < data.results.length ? ` (${strong} close, ${data.results.length - strong} weak)` : "",
       modes ? ` · ${modes}` : ""),
