@@ -72,7 +72,8 @@ def current_conversation(conn: Any, conversation_id: int | None, provider: str |
     return None
 
 
-def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None,
+             nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
     from .vectors import knn, load_embeddings
 
     draft_words = informative_words(draft)
@@ -82,7 +83,8 @@ def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int
     keyword_ids = keyword_ranking(conn, draft, Filters(), fetch, any_words=True)
     rankings = [keyword_ids]
     if query_vector is not None:
-        rankings.append([cid for cid, cos in knn(conn, query_vector, fetch) if cos >= MIN_COSINE])
+        scanned = knn(conn, query_vector, fetch) if nearest is None or len(nearest) < fetch else nearest[:fetch]
+        rankings.append([cid for cid, cos in scanned if cos >= MIN_COSINE])
     fused = reciprocal_rank_fusion(rankings)
     details = chunk_details(conn, [cid for cid, _ in fused])
     vectors = load_embeddings(conn, list(details)) if query_vector is not None else {}
@@ -105,13 +107,14 @@ def retrieve(conn: Any, draft: str, query_vector: Any, exclude_conversation: int
 SEARCH_PINS = 1  # conversations, in search's order, whose best chunk opens the context
 
 
-def search_pins(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+def search_pins(conn: Any, draft: str, query_vector: Any, exclude_conversation: int | None,
+                nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
     """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
     from .vectors import load_embeddings
 
     if SEARCH_PINS <= 0:
         return []
-    hits = hybrid_hits(conn, draft, query_vector, Filters(), limit=20, snippets=False)
+    hits = hybrid_hits(conn, draft, query_vector, Filters(), limit=20, snippets=False, nearest=nearest)
     normalized_draft = " ".join(draft.split())
     pins: list[dict[str, Any]] = []
     seen: set[int] = set()
@@ -223,9 +226,15 @@ def build_context(conn: Any, draft: str, query_vector: Any = None, *, conversati
     counter = token_counter()
     mode = "hybrid" if query_vector is not None else "fulltext"
     exclude = current_conversation(conn, conversation_id, provider, external_id)
-    candidates = retrieve(conn, draft, query_vector, exclude)
+    nearest = None
+    if query_vector is not None:  # one vector scan for both retrievals
+        from .search import VECTOR_CANDIDATES
+        from .vectors import knn
+
+        nearest = knn(conn, query_vector, max(VECTOR_CANDIDATES, CANDIDATES * 2))
+    candidates = retrieve(conn, draft, query_vector, exclude, nearest)
     prefer_recent(candidates)
-    pins = search_pins(conn, draft, query_vector, exclude)
+    pins = search_pins(conn, draft, query_vector, exclude, nearest)
     pinned = {c.chunk_id for c in pins}
     ordered = pins + [c for c in mmr_order(candidates) if c.chunk_id not in pinned and not any(
         similarity(c, p) >= DUPLICATE_SIMILARITY for p in pins)]

@@ -125,15 +125,26 @@ _STOP_WORDS = frozenset(
 DF_CAP = 5000  # document frequencies are counted up to this (a bounded walk of the word's doclist)
 
 
+def _latin_folds() -> dict[int, str]:
+    table = {}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        if base != chr(code):
+            table[code] = base
+    return table
+
+
+_LATIN_FOLDS = _latin_folds()
+
+
 def fold(text: str) -> str:
     """Lower case, Latin letters without diacritics: what FTS5's `unicode61 remove_diacritics 2`
-    compares (it leaves other scripts alone: "й" and "が" keep their marks)."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text.lower()):
-        if "\u00c0" <= ch < "\u0250" or "\u1e00" <= ch <= "\u1eff":
-            ch = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        out.append(ch)
-    return "".join(out)
+    compares (it leaves other scripts alone: "й" and "が" keep their marks). A translate table:
+    search folds every candidate chunk, so this runs ~50 times a query."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFC", lowered).translate(_LATIN_FOLDS)
 
 
 def content_words(query: str, max_words: int = 16) -> list[str]:
@@ -427,12 +438,13 @@ def title_ranking(conn: Any, words: QueryWords, filters: Filters,
 
 def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
                 *, any_words: bool = False, keywords: bool = True, snippets: bool = True,
-                floor: bool = True) -> list[dict[str, Any]]:
+                floor: bool = True, nearest: list[tuple[int, float]] | None = None) -> list[dict[str, Any]]:
     """Fused hits that clear the relevance floor, best first, each with its message facts, text,
     fused score, cosine (when embedded), word coverage, strength (and snippet).
 
     floor=False is the fusion as it was before the floor (no any-word fallback beside vectors): the
-    quality bench compares the two."""
+    quality bench compares the two. `nearest`: the vector scan's answer if the caller already has it
+    (context.build scans once for its own retrieval and for search's ranking)."""
     from .vectors import knn, load_embeddings
 
     words = query_words(conn, query)
@@ -455,7 +467,9 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
         rankings.append(ids)
     cosines: dict[int, float] = {}
     if query_vector is not None:
-        nearest = knn(conn, query_vector, VECTOR_CANDIDATES, filters)
+        if nearest is None:
+            nearest = knn(conn, query_vector, VECTOR_CANDIDATES, filters)
+        nearest = nearest[:VECTOR_CANDIDATES]
         cosines = dict(nearest)
         if floor:
             maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
