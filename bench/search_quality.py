@@ -42,8 +42,8 @@ from typing import Any
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-from vivim.context import build_context  # noqa: E402
-from vivim.search import Filters, search  # noqa: E402
+from vivim.context import build_context
+from vivim.search import Filters, search
 
 DATA = Path(__file__).resolve().parent / "quality"
 BASE_TIME = 1_760_000_000.0
@@ -189,7 +189,7 @@ def full_text_in_hybrid(evaluator: Evaluator, split: str) -> None:
     queries = [q for q in evaluator.queries if q[3] == split and q[1] != "noanswer"]
     before = after = 0
     lost = {"hybrid": 0, "hybrid-raw": 0}
-    for query, kind, relevant, _ in queries:
+    for query, _kind, relevant, _ in queries:
         before += bool(keyword_ranking(evaluator.conn, query, Filters(), 60, fallback=False))
         words = query_words(evaluator.conn, query)
         after += bool(floored_keyword_ranking(evaluator.conn, query, Filters(), words)[0])

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .search import (
-    Filters,
     _STOP_WORDS,
     _WORD,
+    Filters,
     chunk_details,
     hybrid_hits,
     keyword_ranking,

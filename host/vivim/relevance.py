@@ -61,7 +61,7 @@ WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the qu
 def floor_for(query: str) -> Floor:
     if not _LATIN_ONLY.match(query):
         return OTHER_SCRIPT
-    words = [w for w in re.findall(r"[^\W\d_]{3,}", query.lower())]
+    words = re.findall(r"[^\W\d_]{3,}", query.lower())
     if not words:
         return LATIN
     vocabulary = _vocabulary()

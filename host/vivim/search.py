@@ -459,8 +459,8 @@ def hybrid_hits(conn: Any, query: str, query_vector: Any, filters: Filters = Fil
             # than the words themselves in a message, and a third list would count them twice.
             titled, title_coverage = title_ranking(conn, words, filters)
             ids = ids + [cid for cid in titled if cid not in coverage]
-            for cid, cover in title_coverage.items():
-                coverage[cid] = max(cover, coverage.get(cid, 0.0))
+            for cid, title_cover in title_coverage.items():
+                coverage[cid] = max(title_cover, coverage.get(cid, 0.0))
         else:
             ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
                                   fallback=query_vector is None)

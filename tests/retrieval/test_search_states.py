@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.support.hostproc import HostProcess
 from vivim.cli import main
 from vivim.index_status import ProgressMeter, describe, status
 from vivim.store import Store
 from vivim.store.capture import upsert_capture
-from tests.support.hostproc import HostProcess
 
 from .corpus import captures
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import Browser, chromium_missing_reason, wait_for
 from vivim.embed import get_embedder
 from vivim.index_status import COUNT_TTL
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
-
-from tests.e2e.harness import Browser, chromium_missing_reason, wait_for
 
 from .conftest import embed_pending
 from .corpus import captures

@@ -40,16 +40,15 @@ class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
 
 async def wait_for_model(seconds: float) -> bool:
     """Start loading the model if needed and wait up to `seconds` for it; True once it is loaded."""
-    from ..embed import get_embedder, load_in_background
+    from ..embed import get_embedder, load_in_background, wait_loaded
 
-    embedder = get_embedder()
-    if embedder.loaded:
+    if get_embedder().loaded:
         return True
     load_in_background()
-    deadline = asyncio.get_running_loop().time() + max(0.0, min(seconds, MAX_MODEL_WAIT))
-    while not embedder.loaded and embedder.error is None and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.05)
-    return embedder.loaded
+    wait = max(0.0, min(seconds, MAX_MODEL_WAIT))
+    if wait <= 0:
+        return False
+    return await asyncio.to_thread(wait_loaded, wait)
 
 
 async def query_vector(text: str, wait: float = 0.0) -> Any:
