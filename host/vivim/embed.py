@@ -258,3 +258,18 @@ def load_in_background() -> None:
 
         _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)
         _loader.start()
+
+
+def wait_loaded(timeout: float) -> bool:
+    """Block up to `timeout` seconds for the background load (call it in a thread); True if loaded."""
+    with _shared_lock:
+        loader = _loader
+    if loader is not None and loader.is_alive():
+        loader.join(max(0.0, timeout))
+    return get_embedder().loaded
+
+
+def loading() -> bool:
+    """Whether the background load started by load_in_background() is still running."""
+    with _shared_lock:
+        return _loader is not None and _loader.is_alive()

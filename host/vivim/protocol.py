@@ -129,6 +129,7 @@ class Search(msgspec.Struct, forbid_unknown_fields=False):
     since: float | None = None
     until: float | None = None
     mode: Literal["hybrid", "fulltext", "vector"] = "hybrid"
+    wait_for_model: float = 0.0  # seconds to wait for the embedding model to load (capped at 10)
 
 
 class Stats(msgspec.Struct, forbid_unknown_fields=False):

@@ -38,12 +38,17 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
         from ..config import Paths
         from ..runtime import Runtime
 
+        runtime = await Runtime.open(Paths.default())
         if not fulltext:
             # A one-shot process has no warm model: load it first, or search falls back to words.
+            # Counting embedded chunks before and after the load (~1 s) measures a running backfill
+            # (the browser's host or `vivim serve` embeds meanwhile): the reply can give an ETA.
+            from .. import index_status
             from ..embed import get_embedder
 
+            await runtime.store.read(index_status.counts)
             await asyncio.to_thread(get_embedder().ensure_loaded)
-        runtime = await Runtime.open(Paths.default())
+            index_status.forget_counts()
         try:
             mode = "fulltext" if fulltext else "hybrid"
             return await search_handler(
@@ -56,12 +61,19 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     if as_json:
         echo_json(result)
         return
+    from ..index_status import describe
+
+    state = None if fulltext else describe(result.get("index") or {}, result.get("modes"))
+    if state:
+        click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:
-        click.echo("No matches.")
+        partial = "" if result.get("complete", True) else " (meaning search is not complete)"
+        click.echo("No close matches." + partial)
         return
     for group in result["results"]:
         conv = group["conversation"]
-        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]", bold=True)
+        weak = "  (weak match)" if group.get("match") == "weak" else ""
+        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]{weak}", bold=True)
         if conv.get("url"):
             click.echo(f"  {conv['url']}")
         for hit in group["hits"]:

@@ -79,11 +79,18 @@ SCHEMAS: dict[str, Any] = {
     }, ["conversation", "messages", "branches", "default_path"]),
     "SearchResults": _obj({
         "query": {"type": "string"}, "mode": {"type": "string"},
+        "modes": {"type": "array", "items": {"type": "string"}, "description": "what answered: fulltext, vector"},
+        "complete": {"type": "boolean", "description": "false: words only, or chunks still wait for vectors"},
+        "index": _obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
+                       "pending": {"type": "integer"}, "model": {"type": "string"}, "rate": NULLABLE_NUM,
+                       "eta_seconds": NULLABLE_NUM, "complete": {"type": "boolean"}}),
         "results": {"type": "array", "items": _obj({
             "conversation": _ref("Conversation"),
+            "match": {"type": "string", "description": "strong or weak"},
             "hits": {"type": "array", "items": _obj({
                 "message_id": {"type": "integer"}, "role": {"type": "string"},
                 "snippet": {"type": "string", "description": "hits are wrapped in U+0002 ... U+0003"},
+                "strength": {"type": "string", "description": "strong or weak"},
                 "key": {"type": "string"}})},
         })},
     }, ["results"]),

@@ -38,6 +38,8 @@ class SearchQuery(msgspec.Struct, forbid_unknown_fields=False):
     until: Annotated[Time, Meta(description="unix seconds, exclusive")] | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
     mode: Literal["hybrid", "fulltext", "vector"] = "hybrid"
+    wait_for_model: Annotated[float, Meta(ge=0, le=10,
+                                          description="seconds to wait for the embedding model")] = 0.0
 
 
 class StatsQuery(msgspec.Struct, forbid_unknown_fields=False):
