@@ -35,7 +35,7 @@ def import_command(path: Path | None, provider: str | None, agents: bool, batch_
                    as_json: bool) -> None:
     """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout), or coding agents'
     session logs (a file, a folder such as ~/.claude/projects, or --agents for all of them)."""
-    from ..importers import import_path
+    from ..importers import find_export_files, import_path
     from ..importers.agent_logs import find_logs
 
     if path is None and not agents:
