@@ -31,6 +31,15 @@ MOVES: dict[str, str] = {
     "vivim.api.search": "vivim.handlers.retrieval",
     "vivim.web.api": "vivim.web.routes",
     "vivim.cli.core": "vivim.cli.search",
+    # modules that features added on the old layout (capture #11, mcp #15, search #12)
+    "vivim.relevance": "vivim.retrieval.relevance",
+    "vivim.index_status": "vivim.retrieval.index_status",
+    "vivim.unspaced": "vivim.retrieval.unspaced",
+    "vivim.backfill": "vivim.retrieval.backfill",
+    "vivim.quantize": "vivim.retrieval.quantize",
+    "vivim.netcapture": "vivim.importers.network",
+    "vivim.agent_watcher": "vivim.importers.agent_watcher",
+    "vivim.api.network": "vivim.handlers.network",
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -81,6 +81,7 @@ function connect() {
       resolve(result);
       // Whatever brought the host back (a search, a health report), what waits goes first.
       loadQueue().then((q) => { if (q.length) flush(); }, () => {});
+      flushNetwork().catch(() => {});
     }).catch((err) => {
       if (connecting) { connecting = null; reject(err); }
     });
@@ -282,7 +283,11 @@ function updateBadge(queued) {
 
 async function recordHealth(payload) {
   const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
-  all[payload.provider] = { ...payload, checked_at: Date.now() };
+  const before = all[payload.provider] || {};
+  // A network warning sits beside the DOM adapter's ok/problem; a DOM report keeps the last warning.
+  all[payload.provider] = payload.warning
+    ? { ok: true, problem: null, ...before, warning: payload.warning, warning_at: Date.now() }
+    : { warning: before.warning || null, warning_at: before.warning_at || null, ...payload, checked_at: Date.now() };
   await api.storage.local.set({ [HEALTH_KEY]: all });
   try {
     await request("adapter.health", payload);
@@ -307,6 +312,73 @@ async function status() {
   };
 }
 
+// ---- network payloads ------------------------------------------------------------------------
+// The conversation JSON a page loaded (content/net/bridge.js). Sent gzip + base64, in parts when
+// over a frame. Not kept in the persisted queue (it can be tens of MB; storage.local is small): if
+// the host is down the newest few wait in memory, and re-opening the conversation brings it again.
+// The DOM capture, which is queued, is what never loses a rendered turn.
+const NETWORK_PART_CHARS = 4 * 1024 * 1024;
+const NETWORK_BACKLOG = 4;
+const networkBacklog = [];
+
+async function gzipBase64(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+async function sendNetwork(payload) {
+  // The bridge compresses where it can (so the page never copies the whole body in one task).
+  const body = payload.encoding === "gzip-base64" ? payload.body : await gzipBase64(payload.body);
+  const parts = Math.max(1, Math.ceil(body.length / NETWORK_PART_CHARS));
+  const payloadId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  let reply = null;
+  try {
+    for (let i = 0; i < parts; i++) {
+      reply = await request("capture.network", {
+        provider: payload.provider, external_id: payload.external_id, url: payload.url,
+        body: body.slice(i * NETWORK_PART_CHARS, (i + 1) * NETWORK_PART_CHARS), encoding: "gzip-base64",
+        payload_id: payloadId, part: i, parts,
+      });
+      if (!reply.ok) break;
+    }
+  } catch (err) {
+    networkBacklog.push(payload);
+    if (networkBacklog.length > NETWORK_BACKLOG) networkBacklog.shift();
+    return { ok: false, queued: true, error: { code: err.code || "disconnected", message: err.message } };
+  }
+  if (!reply.ok) {
+    console.warn("[vivim] the host refused a network payload", reply.error);
+    await recordLocalWarning(payload.provider, `network capture: ${reply.error?.message || "refused"}`);
+  } else if (reply.result?.completeness) {
+    saveStatus({ last_capture_at: Date.now() });
+    await clearLocalWarning(payload.provider);
+  }
+  return reply;
+}
+
+async function recordLocalWarning(provider, warning) {
+  const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  all[provider] = { ok: true, problem: null, ...(all[provider] || {}), warning, warning_at: Date.now() };
+  await api.storage.local.set({ [HEALTH_KEY]: all });
+}
+
+async function clearLocalWarning(provider) {
+  const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  if (!all[provider]?.warning) return;
+  all[provider] = { ...all[provider], warning: null, warning_at: null };
+  await api.storage.local.set({ [HEALTH_KEY]: all });
+}
+
+async function flushNetwork() {
+  while (networkBacklog.length && port && helloResult) {
+    const reply = await sendNetwork(networkBacklog.shift());
+    if (reply.queued) break;
+  }
+}
+
 // ---- messages from content scripts and the popup ---------------------------------------------
 
 /**
@@ -327,6 +399,8 @@ async function handle(message, sender) {
     case "health":
       await recordHealth(message.payload);
       return { ok: true };
+    case "network":
+      return sendNetwork(message.payload);
     case "request": {
       try {
         return await request(message.type, message.payload || {});

@@ -25,6 +25,10 @@
     STREAM_RECHECK_MS: 500,  // while an answer streams, look again this often (the stop button may sit
                              // outside the observed thread, so its going away is not a mutation we see)
     HEALTH_GRACE_MS: 8000,   // a conversation page with no turns after this long is reported broken
+    NETWORK_GRACE_MS: 10000, // ...and one whose own conversation payload was never observed is flagged
+    CAPTURE_ALL_WAIT_MS: 900,   // "Capture all": time for the site to load older turns after a scroll up
+    CAPTURE_ALL_ROUNDS: 400,    // ...at most this many scrolls
+    CAPTURE_ALL_STABLE: 3,      // ...stopping when this many in a row brought nothing new
     URL_POLL_MS: 1000,       // SPA navigation fallback where the Navigation API is missing
     MAX_TURNS_PER_MESSAGE: 40,
     MAX_REMOVED: 500,        // detached elements kept between two snapshots
@@ -45,6 +49,7 @@
 
   function newConversation(id) {
     if (conv?.healthTimer) clearTimeout(conv.healthTimer);
+    if (conv?.netTimer) clearTimeout(conv.netTimer);
     conv = {
       id,
       sent: new Map(),       // key -> {hash, status}: what the service worker has accepted
@@ -53,7 +58,23 @@
       maxPos: null,
       health: null, healthTimer: null,
       seeded: false, seeding: null,
+      netTimer: null,
     };
+    watchNetwork(conv);
+  }
+
+  /** Where the site has a network path (content/net/bridge.js), a conversation page whose own
+   * conversation payload never arrived gets an adapter.health warning: its completeness is unknown
+   * (the network was blocked, or the site changed how it loads conversations). */
+  function watchNetwork(state) {
+    const net = globalThis.VIVIM_NET;
+    if (!net || !state.id) return;
+    state.netTimer = setTimeout(() => {
+      if (conv !== state || net.seen(state.id)) return;
+      send({ kind: "health", payload: { provider: adapter.provider, url: location.href, ok: true,
+        warning: "network capture: the page's conversation payload was not observed; completeness unknown" } })
+        .catch(() => {});
+    }, CFG.NETWORK_GRACE_MS);
   }
 
   function send(message) {
@@ -317,6 +338,57 @@
     conversationId: () => adapter.conversationId(location.href),
     snapshotNow: run,
   };
+
+  function scrollParent(el) {
+    for (let n = el?.parentElement; n; n = n.parentElement) {
+      const style = getComputedStyle(n);
+      if (/(auto|scroll)/.test(style.overflowY) && n.scrollHeight > n.clientHeight) return n;
+    }
+    return document.scrollingElement || document.documentElement;
+  }
+
+  let capturingAll = null;
+  /** "Capture all" (popup, only when the user asks): scroll the thread up, visibly, until the site
+   * loads no older turns, snapshotting as it goes, then back down. For pages with no network path
+   * (Gemini) or where it failed. Only on sites whose turns carry ids or indexes, so turns loaded above
+   * keep their place (Claude's DOM has neither: its network payload is the complete path). */
+  function captureAll() {
+    if (capturingAll) return capturingAll;
+    capturingAll = (async () => {
+      if (!adapter.captureAll) return { ok: false, error: "this site is captured completely from its own data" };
+      const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      let stable = 0, rounds = 0;
+      const scroller = scrollParent(adapter.turns(document)[0]?.el);
+      while (stable < CFG.CAPTURE_ALL_STABLE && rounds < CFG.CAPTURE_ALL_ROUNDS) {
+        const turns = adapter.turns(document);
+        const first = turns[0]?.el, count = turns.length;
+        first?.scrollIntoView({ block: "start" });
+        scroller.scrollTop = 0;
+        await wait(CFG.CAPTURE_ALL_WAIT_MS);
+        run();
+        const now = adapter.turns(document);
+        stable = now[0]?.el === first && now.length === count ? stable + 1 : 0;
+        rounds++;
+      }
+      scroller.scrollTop = scroller.scrollHeight;
+      run();
+      return { ok: true, rounds };
+    })().finally(() => { capturingAll = null; });
+    return capturingAll;
+  }
+
+  // The popup asks which conversation this tab shows (to state its completeness), or to capture all.
+  chrome.runtime.onMessage?.addListener((message, sender, reply) => {
+    if (message?.kind === "vivim.captureAll") {
+      captureAll().then(reply, (err) => reply({ ok: false, error: String(err) }));
+      return true;
+    }
+    if (message?.kind !== "vivim.page") return false;
+    reply({ provider: adapter.provider, external_id: adapter.conversationId(location.href),
+      network: globalThis.VIVIM_NET?.seen(adapter.conversationId(location.href) || "") || null,
+      capture_all: !!adapter.captureAll });
+    return false;
+  });
 
   if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", checkUrl);
   addEventListener("popstate", checkUrl);

@@ -5,7 +5,8 @@
 
 const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : globalThis.chrome;
 const SEARCH_DEBOUNCE_MS = 150;
-const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini" };
+const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
 // Only these origins are ever opened from a result; anything else in a stored URL is ignored.
 const SITE_URL = {
   chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,
@@ -20,6 +21,10 @@ let active = -1;
 let items = [];
 let searchTimer = null;
 let searchSeq = 0;
+// The first query waits (bounded) for the embedding model warmed when the popup opened, so its
+// answer does not change a second later when meaning search joins in.
+const FIRST_QUERY_MODEL_WAIT_S = 5;
+let modelWaited = false;
 
 const send = (message) => api.runtime.sendMessage(message);
 
@@ -105,7 +110,53 @@ async function refreshStatus() {
   if (status.connected) {
     const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
     webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
+    showThisTab().catch(() => {});
   }
+}
+
+const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*"];
+
+/** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
+ * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */
+async function showThisTab() {
+  const [current] = await api.tabs.query({ active: true, currentWindow: true });
+  let tab = current;
+  if (!tab?.url || !SAFE_ORIGINS.includes(new URL(tab.url).origin)) {
+    const tabs = await api.tabs.query({ url: SITE_TABS });
+    tab = tabs.sort((a, b) => (b.lastAccessed || 0) - (a.lastAccessed || 0))[0];
+  }
+  if (!tab) return;
+  const page = await api.tabs.sendMessage(tab.id, { kind: "vivim.page" }).catch(() => null);
+  if (!page?.external_id) return;
+  const reply = await send({ kind: "request", type: "conversation.get",
+    payload: { provider: page.provider, external_id: page.external_id } }).catch(() => null);
+  const line = $("this-tab");
+  line.hidden = false;
+  if (!reply?.ok) {
+    line.className = "this-tab unknown";
+    line.textContent = "This conversation: not stored yet";
+    return;
+  }
+  const c = reply.result.conversation.completeness || { status: "unknown", label: "unknown" };
+  line.className = `this-tab ${c.status}`;
+  line.dataset.status = c.status;
+  line.textContent = `This conversation: ${c.label}`;
+  if (c.status !== "complete" && page.capture_all) {
+    // Where the site's own data did not prove it complete: scroll the thread up, visibly, on request.
+    const button = el("button", "capture-all", "Capture all");
+    button.type = "button";
+    button.title = "Scroll this conversation to its start so every turn is loaded and captured";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = "Capturing…";
+      const done = await api.tabs.sendMessage(tab.id, { kind: "vivim.captureAll" }).catch(() => null);
+      button.textContent = done?.ok ? "Done" : "Could not capture all";
+    });
+    line.append(" ", button);
+  }
+  line.title = c.status === "complete" ? "every turn and branch the provider holds is stored"
+    : c.status === "partial" ? "VIVIM has only part of this conversation"
+      : "VIVIM could not check this conversation against the provider's own copy";
 }
 
 function renderHealth(local, remote) {
@@ -121,6 +172,11 @@ function renderHealth(local, remote) {
     item.append(el("span", "site", label), el("span", "state", state));
     item.title = !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
       ? `Your ${label} conversations are being saved` : `Capture is broken here: ${h.problem || "no turns found"}`;
+    const warning = a?.warning || b?.warning;
+    if (warning) {
+      item.classList.add("warn");
+      item.title += ` · ${warning}`;
+    }
     list.append(item);
   }
 }
@@ -178,6 +234,29 @@ function appUrl(conv, hit) {
   return `${webUrl}#/c/${encodeURIComponent(conv.id)}${at}?q=${q}`;
 }
 
+/** One line saying why an answer may be partial (words only, or chunks still being indexed); "" if complete. */
+function searchState(result) {
+  const index = result.index || {};
+  const modes = result.modes || [];
+  if (result.complete !== false) return "";
+  if (index.model === "unavailable") return "Meaning search is unavailable: words only.";
+  if (!modes.includes("vector") && (index.model === "loading" || index.model === "idle")) {
+    return "Meaning search is starting: these results match words only.";
+  }
+  if (index.chunks && index.pending) {
+    let text = `Meaning search: ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")} indexed`;
+    if (index.eta_seconds) text += ` (about ${duration(index.eta_seconds)})`;
+    return text + ": results may be missing.";
+  }
+  return modes.includes("vector") ? "" : "Words only: meaning search did not answer.";
+}
+
+function duration(seconds) {
+  if (seconds < 90) return "1 min";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 function renderResults(result) {
   const list = $("results");
   list.replaceChildren();
@@ -201,14 +280,21 @@ function renderResults(result) {
       li.append(source);
     }
     li.title = items[i].app ? "Open in VIVIM" : `Open on ${provider}`;
-    li.append(el("div", "title", conv.title || "Untitled conversation"));
+    if (group.match === "weak") li.classList.add("weak");
+    const title = el("div", "title", conv.title || "Untitled conversation");
+    if (group.match === "weak") title.append(el("span", "strength", "weak match"));
+    li.append(title);
     li.append(el("div", "meta", `${PROVIDERS[conv.provider] || conv.provider} · ${hit.role || ""} · ${when(hit.created_at || conv.updated_at)}`));
     li.append(snippetNode(hit.snippet));
     li.addEventListener("click", () => open(i));
     list.append(li);
   }
   $("q").setAttribute("aria-expanded", String(items.length > 0));
-  $("search-note").textContent = $("q").value.trim() && !items.length ? "No matches." : "";
+  const allWeak = items.length && (result.results || []).every((g) => g.match === "weak");
+  $("search-note").textContent = !$("q").value.trim() ? ""
+    : !items.length ? "No close matches."
+    : allWeak ? "No close matches. The nearest, loosely related:" : "";
+  $("search-state").textContent = $("q").value.trim() ? searchState(result) : "";
   active = -1;
   if (items.length) setActive(0);
 }
@@ -221,6 +307,7 @@ async function search() {
   const days = Number($("since").value);
   const since = days ? Date.now() / 1000 - days * 86400 : null;
   const payload = { query, limit: 20, provider: $("provider").value || null, since };
+  if (!modelWaited) { payload.wait_for_model = FIRST_QUERY_MODEL_WAIT_S; modelWaited = true; }
   const reply = await send({ kind: "request", type: "search", payload }).catch((err) => ({ ok: false, error: { message: String(err) } }));
   if (seq !== searchSeq) return; // a newer keystroke already asked
   if (!reply?.ok) {
@@ -248,3 +335,11 @@ $("q").addEventListener("keydown", (e) => {
 });
 
 const statusReady = refreshStatus().catch(() => {});
+// Warm the embedding model now: the user is about to type a query. The same reply tells how far
+// meaning search is from covering everything (an import still being embedded).
+send({ kind: "request", type: "embed.status", payload: { warm: true } }).then((reply) => {
+  const index = reply?.ok && reply.result?.index;
+  if (index && index.pending && !$("q").value.trim()) {
+    $("search-state").textContent = searchState({ complete: false, modes: ["vector"], index });
+  }
+}).catch(() => null);

@@ -108,3 +108,11 @@ class InstallError(VivimError):
     """Registering the host with a browser failed (unknown browser, unreadable receipt)."""
 
     code = "install_error"
+
+
+class PayloadShape(VivimError):
+    """A provider's network payload VIVIM cannot read (unknown shape, too large, too deep, wrong types):
+    refused whole, so a site's redesign or a hostile page never writes half a conversation."""
+
+    code = "payload_shape"
+    http_status = 422  # the request was well formed; its content is not something VIVIM can read

@@ -30,7 +30,7 @@ from .store.connection import Connection
 
 FORMATS = ("jsonl", "markdown", "json")
 CONVERSATION_FIELDS = ("id", "provider", "external_id", "title", "url", "model", "source", "created_at",
-                       "updated_at")
+                       "updated_at", "completeness", "turns_stored", "turns_expected")
 MESSAGE_FIELDS = ("key", "parent_key", "provider_message_id", "position", "role", "model", "kind", "markdown",
                   "text", "html", "content_hash", "status", "is_current", "source", "created_at", "updated_at")
 FILENAME_TITLE_CHARS = 80
@@ -105,6 +105,7 @@ def jsonl_rows(conversation: dict[str, Any], since: float | None = None) -> list
             "provider": conversation["provider"],
             "conversation_id": conversation["external_id"],
             "conversation_title": conversation["title"],
+            "conversation_completeness": _completeness(conversation),
             "message_id": m["key"],
             "parent_id": m["parent_key"],
             "role": m["role"],
@@ -175,6 +176,13 @@ def markdown_filename(conversation: dict[str, Any], *, full_id: bool = False) ->
     return f"{date} {title} ({conversation['provider']} {ident}).md".strip()
 
 
+def _completeness(conversation: dict[str, Any]) -> str:
+    from .store.completeness import describe
+
+    return describe(conversation.get("completeness"), conversation.get("turns_stored"),
+                    conversation.get("turns_expected"))
+
+
 def render_markdown(conversation: dict[str, Any]) -> str:
     messages = conversation["messages"]
     front = {
@@ -188,6 +196,8 @@ def render_markdown(conversation: dict[str, Any]) -> str:
         "updated": unix_to_iso(conversation["updated_at"]),
         "source": conversation["source"],
         "messages": len(messages),
+        # Whether this file holds every turn the provider had: complete / partial (n of m) / unknown.
+        "completeness": _completeness(conversation),
     }
     lines = ["---"]
     for key, value in front.items():

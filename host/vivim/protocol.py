@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, str] = {
     "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
     "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
     "install_error": "Registering the host with a browser failed (unknown browser, unreadable receipt).",
+    "payload_shape": "A provider payload is not in a shape VIVIM knows (ignored, nothing written).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }
 
@@ -47,7 +48,7 @@ else:
     Provider = Literal[PROVIDER_KEYS]
 Role = Literal["user", "assistant", "tool", "system"]
 TurnStatus = Literal["complete", "streaming"]
-Source = Literal["capture", "import", "sync"]
+Source = Literal["capture", "import", "sync", "network"]  # network: the site's own JSON, read in the page
 
 
 RequestId = (Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_CHARS)]
@@ -75,6 +76,9 @@ class ConversationIn(msgspec.Struct, forbid_unknown_fields=False):
     url: str | None = None
     model: str | None = None
     created_at: float | None = None  # unix seconds, when the provider says
+    # Imports: the provider's last-activity time (ChatGPT update_time, Claude updated_at, a VIVIM
+    # archive's updated_at). Live capture leaves it out: there, "now" is the last activity.
+    updated_at: float | None = None
 
 
 class TurnIn(msgspec.Struct, forbid_unknown_fields=False):
@@ -110,6 +114,7 @@ class ConversationList(msgspec.Struct, forbid_unknown_fields=False):
     limit: int = 50
     offset: int = 0
     query: str | None = None  # title filter
+    completeness: Literal["complete", "partial", "unknown"] | None = None
 
 
 class ConversationGet(msgspec.Struct, forbid_unknown_fields=False):
@@ -148,6 +153,7 @@ class Search(msgspec.Struct, forbid_unknown_fields=False):
     since: float | None = None
     until: float | None = None
     mode: Literal["hybrid", "fulltext", "vector"] = "hybrid"
+    wait_for_model: float = 0.0  # seconds to wait for the embedding model to load (capped at 10)
 
 
 class Stats(msgspec.Struct, forbid_unknown_fields=False):
@@ -167,6 +173,27 @@ class AdapterHealth(msgspec.Struct, forbid_unknown_fields=False):
     url: str
     ok: bool
     problem: str | None = None
+    # A network-capture warning (payload refused, request failed): kept beside the DOM's ok/problem.
+    warning: str | None = None
+
+
+class CaptureNetwork(msgspec.Struct, forbid_unknown_fields=False):
+    """A response the site's own page fetched for the open conversation, as the page received it.
+
+    Sent as text (`encoding` "json") or gzip + base64 ("gzip-base64"), possibly in `parts` pieces of
+    one `payload_id` (a 1,000-turn conversation is larger than a frame); the host reassembles,
+    parses it with the importers' parser of that provider format, and stores it raw.
+    """
+
+    provider: Provider
+    external_id: str
+    url: str
+    body: str
+    encoding: Literal["json", "gzip-base64"] = "json"
+    payload_id: str | None = None
+    part: int = 0
+    parts: int = 1
+    title: str | None = None
 
 
 class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
@@ -179,7 +206,7 @@ class ContextBuild(msgspec.Struct, forbid_unknown_fields=False):
 
 
 class EmbedStatus(msgspec.Struct, forbid_unknown_fields=False):
-    pass
+    warm: bool = False  # start loading the model now (a search box just opened)
 
 
 class SyncStatus(msgspec.Struct, forbid_unknown_fields=False):

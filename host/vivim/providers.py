@@ -24,13 +24,24 @@ class ProviderInfo:
     hosts: tuple[str, ...]  # the sites the extension captures on (https only)
     aliases: tuple[str, ...] = ()  # other names callers use for it (a company, an old domain)
     import_formats: tuple[str, ...] = ()  # export formats of its official export (first = JSON)
+    kind: str = "site"  # "site": a chat site the extension captures; "agent": a coding agent's session
+    # logs on this machine (importers/agent_logs.py); "note": what an AI client keeps through MCP
 
 
 PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("chatgpt", "ChatGPT", 0, ("chatgpt.com",), ("openai",), ("chatgpt",)),
     ProviderInfo("claude", "Claude", 1, ("claude.ai",), ("anthropic",), ("claude",)),
     ProviderInfo("gemini", "Gemini", 2, ("gemini.google.com",), ("google",), ("gemini", "gemini-html")),
+    ProviderInfo("claude-code", "Claude Code", 3, (), kind="agent"),
+    ProviderInfo("codex", "Codex", 4, (), kind="agent"),
+    ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
+    ProviderInfo("note", "Note", 6, (), kind="note"),
 )
+
+# The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.
+SITES: tuple[ProviderInfo, ...] = tuple(p for p in PROVIDERS if p.kind == "site")
+# Coding agents whose session logs VIVIM reads on this machine (importers/agent_logs.py).
+AGENTS: tuple[ProviderInfo, ...] = tuple(p for p in PROVIDERS if p.kind == "agent")
 
 KEYS: tuple[str, ...] = tuple(p.key for p in PROVIDERS)
 BY_KEY: dict[str, ProviderInfo] = {p.key: p for p in PROVIDERS}
@@ -52,6 +63,6 @@ def resolve(name: str | None) -> ProviderInfo | None:
 
 
 def listed(conjunction: str = "or") -> str:
-    """"ChatGPT, Claude or Gemini": for messages that name every provider."""
-    names = [p.name for p in PROVIDERS]
+    """"ChatGPT, Claude or Gemini": for messages that name every chat site."""
+    names = [p.name for p in SITES]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -29,6 +29,7 @@ SERVICES: dict[str, str] = {
     "embed": "vivim.retrieval.worker",
     "sync": "vivim.sync.service",
     "web": "vivim.web.service",
+    "agents": "vivim.importers.agent_watcher",  # coding agents' session logs (Claude Code, Codex, Gemini CLI)
 }
 
 

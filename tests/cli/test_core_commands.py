@@ -51,7 +51,7 @@ def test_search_prints_conversations_with_highlighted_hits(seeded: Path) -> None
 
 def test_search_says_so_when_nothing_matches(seeded: Path) -> None:
     result = CliRunner().invoke(main, ["search", "--fulltext", "zeppelin"])
-    assert result.exit_code == 0 and "No matches." in result.output
+    assert result.exit_code == 0 and "No close matches." in result.output
 
 
 def test_stats_counts_per_provider(seeded: Path) -> None:

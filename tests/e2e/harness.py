@@ -101,6 +101,9 @@ class Browser:
                     "VIVIM_SERVICES": "none"}
         self.dialogs: list[str] = []
         self.foreign_requests: list[str] = []
+        # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body).
+        # The network-capture tests serve the sites' own conversation JSON (and pages made for it) here.
+        self.responses: dict[str, tuple[str, bytes]] = {}
         if register:
             self.register_host()
         self._pw = sync_playwright().start()
@@ -138,6 +141,11 @@ class Browser:
         url = route.request.url
         if not url.startswith(("http://", "https://")):
             route.continue_()
+            return
+        bare = url.split("#")[0]
+        extra = self.responses.get(bare) or self.responses.get(bare.split("?")[0])
+        if extra is not None:
+            route.fulfill(status=200, content_type=extra[0], body=extra[1])
             return
         fixture = PAGES.get(url.split("#")[0].split("?")[0])
         if fixture is None:

@@ -111,7 +111,7 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
 
     # The provider filter: nothing from Gemini was captured.
     popup.select_option("#provider", "gemini")
-    wait_for(lambda: popup.locator("#results li").count() == 0 and "No matches" in popup.inner_text("#search-note"),
+    wait_for(lambda: popup.locator("#results li").count() == 0 and "No close matches" in popup.inner_text("#search-note"),
              what="no Gemini results")
     popup.select_option("#provider", "")
 

@@ -59,6 +59,10 @@ class Page:
     def reload(self) -> None:
         self.browser.bidi.call("browsingContext.reload", {"context": self.context, "wait": "complete"})
 
+    def wait_for_timeout(self, ms: float) -> None:
+        """Playwright's name for it; BiDi events are served on their own thread, so a sleep will do."""
+        time.sleep(ms / 1000)
+
     def evaluate(self, script: str, arg: Any = None) -> Any:
         """Like Playwright's page.evaluate: a function (called with arg) or an expression; promises awaited."""
         target = {"context": self.context}
@@ -108,6 +112,8 @@ class FirefoxBrowser:
         self.fixture_of_context: dict[str, str] = {}
         self.baselines: dict[str, list[str]] = {}
         self.served: dict[str, bytes] = {url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()}
+        # As Browser.responses: extra answers (the sites' own JSON), URL with or without query -> (type, body).
+        self.responses: dict[str, tuple[str, bytes]] = {}
         self.stderr_tail: deque[str] = deque(maxlen=200)
         self.timings: dict[str, float] = {}
         self.extension_installed = False
@@ -145,6 +151,7 @@ class FirefoxBrowser:
         else:
             self.manifest_path.unlink(missing_ok=True)
         self.dialogs.clear()
+        self.responses.clear()
         self.foreign_by_context.clear()
         self.fixture_of_context.clear()
         result = self.bidi.call("webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}})
@@ -229,6 +236,14 @@ class FirefoxBrowser:
             return
         request = params["request"]
         url = request["url"]
+        extra = self.responses.get(url.split("#")[0]) or self.responses.get(url.split("#")[0].split("?")[0])
+        if extra is not None:
+            await bidi.acall("network.provideResponse", {
+                "request": request["request"], "statusCode": 200, "reasonPhrase": "OK",
+                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": extra[0]}},
+                            {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}}],
+                "body": {"type": "base64", "value": base64.b64encode(extra[1]).decode()}})
+            return
         body = self.served.get(url.split("#")[0].split("?")[0])
         if body is None and url.startswith(BASELINE_ORIGIN):
             body = (SITE_FIXTURES / url[len(BASELINE_ORIGIN):].split("?")[0]).read_bytes()

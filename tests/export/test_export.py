@@ -13,7 +13,7 @@ from vivim.store import Store
 
 from tests.importers.helpers import CHATGPT, CLAUDE, GEMINI, snapshot
 
-JSONL_FIELDS = ["provider", "conversation_id", "conversation_title", "message_id", "parent_id", "role", "model",
+JSONL_FIELDS = ["provider", "conversation_id", "conversation_title", "conversation_completeness", "message_id", "parent_id", "role", "model",
                 "created_at", "markdown", "text", "kind", "current"]
 DEPLOY = "67a1b2c3-0000-4000-8000-000000000001"
 

@@ -65,3 +65,37 @@ def test_reindex_runs_as_a_command_and_leaves_embedding_to_the_worker_when_asked
     assert "chunks wait for the embedding worker" in done.stdout
     markdown, chunks, vectors = stored(vivim_home)
     assert "stale" not in markdown and vectors == 0
+
+
+def test_reindex_parses_the_stored_provider_payloads_again(vivim_home: Path) -> None:
+    """A turn the parser of the time missed (or got wrong) comes back from the raw payload kept beside it."""
+    import json
+
+    from tests.support import payloads
+    from vivim.importers.network import parse
+    from vivim.store import raw
+
+    conv_id = "4a3b2c1d-0e9f-8a7b-6c5d-4e3f2a1b0c9d"
+    body = json.dumps(payloads.chatgpt_conversation(conv_id, 6)).encode()
+    conn = connect_sync(vivim_home / "vivim.sqlite3")
+    apply_migrations(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    parsed = parse("chatgpt", conv_id, body)
+    parsed.capture.source = "network"
+    parsed.capture.turns = parsed.capture.turns[:4]  # what an older parser made of it
+    upsert_capture(conn, parsed.capture)
+    raw.put(conn, "chatgpt", conv_id, "chatgpt.conversation", None, body)
+    conn.execute("COMMIT")
+    conn.close()
+
+    result = CliRunner().invoke(main, ["reindex", "--no-embed"])
+    assert result.exit_code == 0, result.output
+    assert "1 provider payloads parsed again: 2 turns added" in result.output
+    conn = connect_sync(vivim_home / "vivim.sqlite3")
+    try:
+        texts = {r[0] for r in conn.execute("SELECT text FROM messages")}
+        status = conn.execute("SELECT completeness, turns_stored, turns_expected FROM conversations").fetchone()
+    finally:
+        conn.close()
+    assert texts == {payloads.turn_text(i) for i in range(6)}
+    assert tuple(status) == ("complete", 6, 6)

@@ -44,14 +44,14 @@ def test_vector_only_hits_get_a_snippet_from_their_text(corpus_db: Any, embedder
 
 
 def test_provider_filter_applies_inside_the_vector_scan(corpus_db: Any, embedder: Embedder) -> None:
-    query = "slow database query needs an index"
+    query = "yellow leaves with spots on my vegetable plants"
     result = search(corpus_db, query, Filters(provider="gemini"), 20, embedder.embed_query(query))
     assert result["results"]
     assert {g["conversation"]["provider"] for g in result["results"]} == {"gemini"}
 
 
 def test_role_and_date_filters_restrict_hits(corpus_db: Any, embedder: Embedder) -> None:
-    query = "how do I fix this"
+    query = "fix the borrow checker error when I push to a vector"
     since = BASE_TIME - 30 * DAY
     result = search(corpus_db, query, Filters(role="assistant", since=since), 20, embedder.embed_query(query))
     hits = [hit for group in result["results"] for hit in group["hits"]]

@@ -56,7 +56,8 @@ def test_search_without_the_worker_answers_full_text_at_once(vivim_home: Path) -
     host = HostProcess(vivim_home, services="none")
     try:
         result = host.call("search", {"query": "anything at all"})
-        assert result == {"query": "anything at all", "mode": "fulltext", "results": []}
+        assert (result["mode"], result["modes"], result["results"]) == ("fulltext", ["fulltext"], [])
+        assert result["complete"] is False  # meaning was asked for and did not answer: not a complete answer
         assert host.call("context.build", {"draft": "anything"})["items"] == []
     finally:
         host.close()

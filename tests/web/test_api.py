@@ -402,3 +402,20 @@ async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(cli
     listed = await get_json(client, "/api/conversations", auth)
     assert conversation_id not in [c["id"] for c in listed["items"]]
     assert (await client.delete("/api/conversations/999999", headers=auth)).status == 404
+
+
+async def test_partial_conversations_are_labelled_and_can_be_listed_alone(
+        client: Any, auth: dict[str, str], runtime: Any, seeded: dict[str, int]) -> None:
+    from vivim.store import completeness
+
+    await runtime.store.write(completeness.record, seeded["branches"], ["m-1", "m-2", "m-3"], True)
+    await runtime.store.write(lambda c: c.execute(
+        "UPDATE conversations SET completeness = 'partial', turns_stored = 2, turns_expected = 300 WHERE id = ?",
+        (seeded["python"],)))
+    partial = await get_json(client, "/api/conversations?completeness=partial", auth)
+    # (the provider's m-1..m-3 are not among the stored messages of "branches": 0 of 3 stored)
+    assert {(c["id"], c["completeness"]["label"]) for c in partial["items"]} == {
+        (seeded["python"], "partial (2 of 300)"), (seeded["branches"], "partial (0 of 3)")}
+    every = {c["id"]: c["completeness"]["label"] for c in (await get_json(client, "/api/conversations", auth))["items"]}
+    assert every[seeded["hostile"]] == "unknown"  # never checked against the provider: never "complete"
+    await get_json(client, "/api/conversations?completeness=finished", auth, status=400)

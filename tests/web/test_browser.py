@@ -57,7 +57,7 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     # "Find" searches the open conversation only.
     await page.get_by_role("link", name="⌕ Find").click()
     await page.fill("#search-input", "decorators")
-    await page.get_by_text("Nothing found").wait_for()  # decorators live in another conversation
+    await page.get_by_text("No close matches").wait_for()  # decorators live in another conversation
     assert f"conversation_id={seeded['branches']}" in page.url
     await page.get_by_role("button", name="Search everywhere").click()
     await page.locator("#search-results .result").first.wait_for()
@@ -75,6 +75,23 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     assert len(shot) > 10_000 and png_colours(shot) > 20
     assert page.errors == []
     assert page.dialogs == []
+
+
+async def test_search_says_no_close_matches_and_that_meaning_search_is_incomplete(
+        service: Any, page: Any, seeded: dict[str, int]) -> None:
+    # Nothing is embedded in this store: every answer is words-only, and the page must say so.
+    await page.goto(service.url)  # the token becomes a cookie
+    await page.wait_for_selector("#conversation-list .conv-link")
+    await page.goto(service.url.split("?")[0] + "#/search?q=zzqxnotathing")
+    await page.get_by_text("No close matches for “zzqxnotathing”").wait_for()
+    state = page.locator("#search-results .search-state")
+    await state.wait_for()
+    assert "Meaning search: 0 of" in await state.text_content()
+    await page.fill("#search-input", "borrow checker")
+    await page.locator("#search-results .result").first.wait_for()
+    assert "Meaning search: 0 of" in await page.locator("#search-results .search-state").text_content()
+    assert "words" in await page.locator("#search-results p.muted").text_content()
+    assert page.errors == []
 
 
 async def test_a_hostile_captured_turn_does_nothing(service: Any, page: Any, seeded: dict[str, int]) -> None:

@@ -79,6 +79,7 @@
       const body = D.first(turn.el, SEL.content[turn.role]) || turn.el;
       return D.extract(body, CHROME, TEXT_ONLY);
     },
+    captureAll: true, // turns carry ids/indexes: a "Capture all" scroll places older turns correctly
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),
     sendButton: (doc) => D.first(doc, SEL.send),

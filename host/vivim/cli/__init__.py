@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import extension, host, install, library, retrieval, search, sync, transfer, web
+from . import extension, host, install, library, mcp, retrieval, search, sync, transfer, web
 from ._common import WholeSentenceGroup
 
 
@@ -32,6 +32,7 @@ COMMANDS: tuple[click.Command, ...] = (
     retrieval.reindex_command,
     host.serve_command, host.host_command,
     web.web_command, web.open_command,
+    mcp.mcp_command,
     sync.pair_command, sync.devices_group, sync.peers_group, sync.backup_command, sync.restore_command,
     sync.keys_group,
 )

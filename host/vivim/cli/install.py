@@ -20,10 +20,11 @@ from ..install.registry import system_registry
 from ._common import echo_json
 
 BROWSER_CHOICE = click.Choice(list(BROWSERS))
+MCP_CHOICE = click.Choice(["claude-desktop", "claude-code", "cursor", "vscode", "gemini-cli", "codex"])
 WIDTH = 100
 AREA_TITLES = {"install": "Install record", "browsers": "Browsers", "host": "Host", "database": "Database",
                "sqlite-vec": "sqlite-vec", "permissions": "Permissions", "embedding": "Embedding model",
-               "web": "Web app"}
+               "web": "Web app", "mcp": "AI clients (MCP)"}
 STATUS_STYLE = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
 
 
@@ -73,10 +74,16 @@ def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
               help="Register for this browser only (repeatable). Default: every browser found.")
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
               help="For a Chromium-family browser started with --user-data-dir DIR: write DIR/NativeMessagingHosts/.")
+@click.option("--mcp", "mcp_clients", multiple=True, type=MCP_CHOICE,
+              help="Add VIVIM's MCP server to this AI client's config instead (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; change nothing.")
-def install_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run: bool) -> None:
-    """Register the native-messaging host with your browsers."""
+def install_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...],
+                    dry_run: bool) -> None:
+    """Register the native-messaging host with your browsers (or, with --mcp, VIVIM's MCP server with an AI client)."""
     machine = Machine.current()
+    if mcp_clients:
+        _install_mcp(machine, mcp_clients, dry_run)
+        return
     try:
         plan = plan_install(machine, _data_root(create=not dry_run), browsers=list(browsers) or None,
                             profile_dir=profile_dir)
@@ -106,13 +113,21 @@ def install_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run
               help="Unregister this browser only (repeatable). Default: everything `vivim install` wrote.")
 @click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Unregister only the --user-data-dir profile DIR.")
+@click.option("--mcp", "mcp_clients", multiple=True, type=MCP_CHOICE,
+              help="Remove VIVIM's MCP server from this AI client's config only (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
-def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_run: bool) -> None:
-    """Remove the manifests, registry keys and launcher that `vivim install` wrote (your data stays)."""
+def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...],
+                      dry_run: bool) -> None:
+    """Remove the manifests, registry keys and launcher that `vivim install` wrote, and VIVIM's entries in AI
+    clients' MCP configs (your data stays)."""
     root = _data_root(create=False)
     if not root.exists():
         click.echo("Nothing to remove: VIVIM was never installed here.")
         return
+    if mcp_clients or not (browsers or profile_dir):
+        _uninstall_mcp(root, mcp_clients, dry_run)
+        if mcp_clients:
+            return
     try:
         result = uninstall(Machine.current(), root, browsers=list(browsers) or None, profile_dir=profile_dir,
                            registry=system_registry(), dry_run=dry_run)
@@ -128,6 +143,42 @@ def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, dry_r
     if result.kept:
         click.echo("Still registered: " + ", ".join(r.label for r in result.kept))
     click.echo(f"Your conversations stay in {root}.")
+
+
+def _install_mcp(machine: Machine, clients: tuple[str, ...], dry_run: bool) -> None:
+    from ..install.mcp_clients import CLIENTS, install_client
+
+    root = _data_root(create=not dry_run)
+    for key in clients:
+        try:
+            done = install_client(machine, root, key, dry_run=dry_run)
+        except InstallError as exc:
+            raise click.ClickException(f"{CLIENTS[key].label}: {exc.message}") from None
+        except OSError as exc:
+            raise click.ClickException(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}") from None
+        verb = "Would add" if dry_run else "Added"
+        click.echo(f"{verb} the 'vivim' MCP server to {CLIENTS[key].label}: {done.path}")
+        click.echo(f"  it runs: {' '.join([done.entry['command'], *done.entry['args']])}")
+        if done.backup:
+            click.echo(f"  backup of the previous file: {done.backup}")
+    if not dry_run:
+        click.echo("Restart the client to load it; `vivim doctor` checks the set-up, `vivim uninstall --mcp CLIENT` "
+                   "removes it.")
+
+
+def _uninstall_mcp(root: Path, clients: tuple[str, ...], dry_run: bool) -> None:
+    from ..install.mcp_clients import CLIENTS, installed_clients, uninstall_client
+
+    try:
+        keys = list(clients) or installed_clients(root)
+        for key in keys:
+            removal = uninstall_client(Machine.current(), root, key, dry_run=dry_run)
+            what = {"restored": "restored the file as it was before (backup)", "deleted file": "deleted the file "
+                    "VIVIM had created", "removed entry": "removed the 'vivim' server entry",
+                    "absent": "nothing to remove"}[removal.action]
+            click.echo(f"{'Would' if dry_run else 'MCP'} {CLIENTS[key].label}: {what} ({removal.path})")
+    except InstallError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 def _mention_other_installations(root: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
@@ -10,7 +11,9 @@ import click
 @click.command("reindex", short_help="Rebuild Markdown, chunks and vectors.")
 @click.option("--all", "force", is_flag=True, help="Rechunk and re-embed every message, even unchanged ones.")
 @click.option("--no-embed", is_flag=True, help="Only re-derive Markdown and chunks; the host's worker embeds later.")
-def reindex_command(force: bool, no_embed: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 16), default=None,
+              help="Chunks embedded at once (default: one per core, up to 4).")
+def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
     """Re-derive each message's Markdown from its raw HTML, rechunk it, and embed what needs it."""
     from tqdm import tqdm
 
@@ -22,6 +25,12 @@ def reindex_command(force: bool, no_embed: bool) -> None:
     conn = connect_sync(Paths.default().db)
     try:
         apply_migrations(conn)
+        from ..importers.network import reparse_stored
+
+        reparsed = reparse_stored(conn)  # the providers' raw conversation payloads, parsed again
+        if reparsed.conversations or reparsed.refused:
+            click.echo(f"{reparsed.conversations} provider payloads parsed again: {reparsed.inserted} turns added,"
+                       f" {reparsed.updated} updated, {reparsed.refused} refused")
         total = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         with tqdm(total=total, unit="msg", desc="chunks", file=sys.stderr) as bar:
             result = rederive_all(conn, force=force, progress=bar.update)
@@ -34,10 +43,12 @@ def reindex_command(force: bool, no_embed: bool) -> None:
 
         from ..retrieval.embedding import Embedder
 
-        embedder = Embedder(threads=min(4, os.cpu_count() or 1))  # a one-off job may use every core
-        with tqdm(total=pending_count(conn), unit="chunk", desc="vectors",
-                  file=sys.stderr) as bar:
-            embedded = embed_all_pending(conn, embedder, progress=bar.update)
-        click.echo(f"{embedded} chunks embedded")
+        # One intra-op thread per run, several runs at once (vivim.retrieval.backfill): all cores, no spinning.
+        embedder = Embedder(threads=1, wait_for_int8=True)
+        started = time.perf_counter()
+        with tqdm(total=pending_count(conn), unit="chunk", desc="vectors", file=sys.stderr) as bar:
+            embedded = embed_all_pending(conn, embedder, progress=bar.update, workers=workers)
+        seconds = time.perf_counter() - started
+        click.echo(f"{embedded} chunks embedded in {seconds:.0f} s ({embedded / max(seconds, 1e-9):.0f} chunks/s)")
     finally:
         conn.close()

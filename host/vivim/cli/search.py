@@ -40,12 +40,17 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
         from ..config import Paths
         from ..runtime import Runtime
 
+        runtime = await Runtime.open(Paths.default())
         if not fulltext:
             # A one-shot process has no warm model: load it first, or search falls back to words.
+            # Counting embedded chunks before and after the load (~1 s) measures a running backfill
+            # (the browser's host or `vivim serve` embeds meanwhile): the reply can give an ETA.
+            from ..retrieval import index_status
             from ..retrieval.embedding import get_embedder
 
+            await runtime.store.read(index_status.counts)
             await asyncio.to_thread(get_embedder().ensure_loaded)
-        runtime = await Runtime.open(Paths.default())
+            index_status.forget_counts()
         try:
             mode: Literal["fulltext", "hybrid"] = "fulltext" if fulltext else "hybrid"
             return await search_handler(
@@ -58,12 +63,19 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     if as_json:
         echo_json(result)
         return
+    from ..index_status import describe
+
+    state = None if fulltext else describe(result.get("index") or {}, result.get("modes"))
+    if state:
+        click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:
-        click.echo("No matches.")
+        partial = "" if result.get("complete", True) else " (meaning search is not complete)"
+        click.echo("No close matches." + partial)
         return
     for group in result["results"]:
         conv = group["conversation"]
-        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]", bold=True)
+        weak = "  (weak match)" if group.get("match") == "weak" else ""
+        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]{weak}", bold=True)
         if conv.get("url"):
             click.echo(f"  {conv['url']}")
         for hit in group["hits"]:
@@ -86,6 +98,11 @@ def stats_command(as_json: bool) -> None:
     click.echo(f"Chunks:        {stats['chunks']} ({stats['embedded_chunks']} embedded)")
     for provider, counts in sorted(stats["by_provider"].items()):
         click.echo(f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages")
+    counts = stats["completeness"]
+    click.echo(f"Completeness:  {counts['complete']} complete, {counts['partial']} partial,"
+               f" {counts['unknown']} unknown (not checked against the provider's own copy)")
     for provider, health in sorted(stats["adapter_health"].items()):
         state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
         click.echo(f"  capture on {provider}: {state}")
+        if health.get("warning"):
+            click.echo(f"    warning: {health['warning']}")

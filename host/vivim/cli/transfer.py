@@ -19,19 +19,36 @@ from .. import providers
 from ..importers import Progress
 from ._common import run, run_sync
 
+AGENTS = tuple(p.key for p in providers.AGENTS)  # coding agents' session logs (importers/agent_logs.py)
 
 
-@click.command("import", short_help="Import ChatGPT, Claude or Gemini exports.")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--provider", type=click.Choice([*providers.KEYS, "vivim"]),
+@click.command("import", short_help="Import ChatGPT, Claude or Gemini exports, or coding agents' logs.")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.option("--provider", type=click.Choice([*(p.key for p in providers.SITES), *AGENTS, "vivim"]),
               help="Only this provider's files (and read an unrecognised single file as this format).")
+@click.option("--agents", is_flag=True,
+              help="Import the session logs of Claude Code, Codex and Gemini CLI from where they keep them.")
 @click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=100, show_default=True,
               help="Conversations per database transaction.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def import_command(path: Path, provider: str | None, batch_size: int, quiet: bool, as_json: bool) -> None:
-    """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout)."""
+def import_command(path: Path | None, provider: str | None, agents: bool, batch_size: int, quiet: bool,
+                   as_json: bool) -> None:
+    """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout), or coding agents'
+    session logs (a file, a folder such as ~/.claude/projects, or --agents for all of them)."""
     from ..importers import find_export_files, import_path
+    from ..importers.agent_logs import find_logs
+
+    if path is None and not agents:
+        raise click.UsageError("name a file or folder to import, or pass --agents")
+    logs = None
+    if agents:
+        logs = "discover"
+    elif provider in AGENTS or (provider is None and find_logs(path)):
+        logs = "path"
+    if logs is not None:
+        _import_agent_logs(path if logs == "path" else None, provider if provider in AGENTS else None, as_json)
+        return
 
     # Find the export files before opening the store: a path holding none creates no database.
     files = run_sync(find_export_files, path, provider, as_json=as_json)
@@ -51,6 +68,30 @@ def import_command(path: Path, provider: str | None, batch_size: int, quiet: boo
         _print_summary(summary, elapsed)
     if summary.errors:
         # Some file could not be read to its end: what came before it is stored, but say so.
+        raise SystemExit(1)
+
+
+def _import_agent_logs(path: Path | None, provider: str | None, as_json: bool) -> None:
+    from ..importers.agent_logs import import_logs
+
+    started = time.perf_counter()
+    summary = run(_with_store(lambda store: import_logs(store, path, provider=provider)))
+    elapsed = time.perf_counter() - started
+    if as_json:
+        from ._common import echo_json
+
+        echo_json(summary | {"seconds": round(elapsed, 3)})
+    else:
+        click.echo(f"Imported {summary['files']} session log(s) into {summary['conversations']} conversations: "
+                   f"{summary['turns']} turns read, {summary['stored']} new or changed, in {elapsed:.1f}s.")
+        if summary["bad_lines"]:
+            click.echo(f"  skipped {summary['bad_lines']} line(s) that were not JSON records")
+        for error in summary["errors"]:
+            click.echo(f"  error: {error}", err=True)
+    if not summary["files"]:
+        raise click.ClickException("found no Claude Code, Codex or Gemini CLI session logs"
+                                   + (f" in {path}" if path else " in their usual places"))
+    if summary["errors"]:
         raise SystemExit(1)
 
 

@@ -17,12 +17,12 @@ import msgspec
 
 from .. import __version__
 from ..protocol import (
-    PROTOCOL_VERSION, AdapterHealth, CaptureUpsert, ContextBuild, ConversationDelete, ConversationGet,
+    PROTOCOL_VERSION, AdapterHealth, CaptureNetwork, CaptureUpsert, ContextBuild, ConversationDelete, ConversationGet,
     ConversationList, ConversationPin, ConversationRename, ConversationTag, EmbedStatus, Hello, Search,
     SettingsGet, SettingsSet, Stats, SyncStatus, WebUrl,
 )
 from ..runtime import Runtime
-from . import capture, library, retrieval, settings, sync, web
+from . import capture, library, network, retrieval, settings, sync, web
 
 Handler = Callable[[Runtime, Any], Awaitable[Any]]
 
@@ -49,6 +49,7 @@ ROUTES: dict[str, Route] = {
     for route in (
         Route("hello", Hello, hello),
         Route("capture.upsert", CaptureUpsert, capture.capture_upsert),
+        Route("capture.network", CaptureNetwork, network.capture_network),
         Route("adapter.health", AdapterHealth, capture.adapter_health),
         Route("conversation.list", ConversationList, library.conversation_list),
         Route("conversation.get", ConversationGet, library.conversation_get),

@@ -33,6 +33,10 @@ async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, 
 
 
 async def adapter_health(runtime: Runtime, payload: AdapterHealth) -> dict[str, Any]:
+    if payload.warning:  # the network path's report: the DOM's ok/problem stays as it was
+        await runtime.store.write(stats.record_warning, payload.provider, payload.warning, payload.url, time.time())
+        runtime.events.publish("adapter.health", provider=payload.provider, ok=None, warning=payload.warning)
+        return {"recorded": True}
     await runtime.store.write(
         stats.record_adapter_health, payload.provider, payload.ok, payload.problem, payload.url, time.time()
     )

@@ -22,7 +22,8 @@ from ..store.connection import Connection
 async def conversation_list(runtime: Runtime, payload: ConversationList) -> dict[str, Any]:
     return await runtime.store.read(
         lambda c: conversations.list_conversations(
-            c, provider=payload.provider, limit=payload.limit, offset=payload.offset, query=payload.query
+            c, provider=payload.provider, limit=payload.limit, offset=payload.offset, query=payload.query,
+            completeness=payload.completeness,
         )
     )
 

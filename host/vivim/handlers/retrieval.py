@@ -1,7 +1,12 @@
 """search, context.build, embed.status: retrieval over the protocol.
 
-A request never waits for the embedding model to load: until it is loaded, searches answer from
-full text (mode "fulltext") and the load starts on a background thread.
+A request waits for the embedding model only as long as it asks (`wait_for_model`, bounded by
+MAX_MODEL_WAIT): until the model is loaded, searches answer from full text (mode "fulltext") and the
+load starts on a background thread. The popup warms the model when it opens (embed.status with
+warm) and lets its first query wait, so the first answer is not a words-only one that changes a
+second later. Every search reply says what answered (`modes`) and how much of the archive meaning
+search covers (`index`, see vivim.retrieval.index_status), so no client presents a partial answer
+as complete.
 """
 
 from __future__ import annotations
@@ -10,24 +15,47 @@ import asyncio
 from typing import Any
 
 from ..protocol import ContextBuild, EmbedStatus, Search
-from ..runtime import Runtime
 from ..retrieval.filters import Filters
+from ..runtime import Runtime
 
 MAX_DRAFT_CHARS = 20_000
 MAX_TOKEN_BUDGET = 8_000
+MAX_MODEL_WAIT = 10.0  # seconds a request may ask to wait for the model to load
 
 
-async def query_vector(text: str) -> Any:
-    """The text's vector if the model is ready; else None (and the model starts loading)."""
-    from ..retrieval.embedding import get_embedder, load_in_background
+async def wait_for_model(seconds: float) -> bool:
+    """Start loading the model if needed and wait up to `seconds` for it; True once it is loaded."""
+    from ..retrieval.embedding import get_embedder, load_in_background, wait_loaded
 
-    embedder = get_embedder()
-    if not embedder.loaded:
-        load_in_background()
+    if get_embedder().loaded:
+        return True
+    load_in_background()
+    wait = max(0.0, min(seconds, MAX_MODEL_WAIT))
+    if wait <= 0:
+        return False
+    return await asyncio.to_thread(wait_loaded, wait)
+
+
+async def query_vector(text: str, wait: float = 0.0) -> Any:
+    """The text's vector if the model is ready (after waiting up to `wait` s); else None (and the
+    model starts loading)."""
+    from ..retrieval.embedding import get_embedder
+
+    if not await wait_for_model(wait):
         return None
     if not text.strip():
         return None
-    return await asyncio.to_thread(embedder.embed_query, text)
+    return await asyncio.to_thread(get_embedder().embed_query, text)
+
+
+async def index_state(runtime: Runtime) -> dict[str, Any]:
+    """The `index` block of replies: chunks embedded, the model's state, rate and ETA."""
+    from ..retrieval import index_status
+
+    found = await runtime.store.read(index_status.counts)
+    worker = runtime.services.get("embed")
+    rate = getattr(worker, "rate", None) if worker is not None else None
+    return index_status.status(found, index_status.model_state(), rate() if callable(rate) else rate)
 
 
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
@@ -36,8 +64,13 @@ async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     filters = Filters(provider=payload.provider, conversation_id=payload.conversation_id, role=payload.role,
                       since=payload.since, until=payload.until)
     limit = max(1, min(payload.limit, 100))
-    vector = None if payload.mode == "fulltext" else await query_vector(payload.query)
-    return await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
+    vector = None if payload.mode == "fulltext" else await query_vector(payload.query, payload.wait_for_model)
+    result = await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
+    index = await index_state(runtime)
+    result["index"] = index
+    # Complete: meaning search answered over an archive it fully covers (or words were all that was asked).
+    result["complete"] = payload.mode == "fulltext" or ("vector" in result["modes"] and index["complete"])
+    return result
 
 
 async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, Any]:
@@ -55,13 +88,19 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
 
 
 async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]:
+    from ..retrieval.backfill import backfill_status
     from ..retrieval.embedding import get_embedder
-    from ..retrieval.vectors import vector_counts
 
+    if payload.warm:
+        from ..retrieval.embedding import load_in_background
+
+        load_in_background()
     worker = runtime.services.get("embed")
     if worker is not None:
-        return await worker.status()
-    embedder = get_embedder()
-    counts = await runtime.store.read(vector_counts)
-    return {**counts, "model_loaded": embedder.loaded, "model_error": embedder.error,
-            "load_seconds": embedder.load_seconds, "worker": False}
+        status = await worker.status()
+    else:
+        embedder = get_embedder()
+        counts = await runtime.store.read(backfill_status)  # a worker or reindex elsewhere writes progress
+        status = {**counts, "model_loaded": embedder.loaded, "model_error": embedder.error,
+                  "load_seconds": embedder.load_seconds, "worker": False}
+    return {**status, "index": await index_state(runtime)}

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
-from .common import Malformed, SkipLog, markdown_to_text
+from . import documents
+from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://chatgpt.com/c/{id}"
 ITEM_KEYS = ("mapping",)  # a key only ChatGPT's conversations.json items have
@@ -59,6 +60,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
     # (node id, key of nearest kept ancestor, depth in kept turns, inherited timestamp)
     stack: list[tuple[str, str | None, int, float | None]] = [(r, None, 0, created) for r in reversed(roots)]
     seen: set[str] = set()
+    docs = documents.Documents()  # canvas textdocs, versioned in the order the tree is walked
     while stack:
         node_id, parent_key, depth, inherited = stack.pop()
         if node_id in seen or node_id not in mapping:
@@ -68,7 +70,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
         message = node.get("message")
         child_parent, child_depth, child_time = parent_key, depth, inherited
         if message:
-            turn = _turn(message, node_id, parent_key, depth, inherited, node_id in current, skips)
+            turn = _turn(message, node_id, parent_key, depth, inherited, node_id in current, skips, docs)
             if turn is not None:
                 turns.append(turn)
                 child_parent, child_depth, child_time = turn.key, depth + 1, turn.created_at
@@ -82,6 +84,7 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             url=CONVERSATION_URL.format(id=conv_id),
             model=item.get("default_model_slug") or None,
             created_at=created,
+            updated_at=_time(item.get("update_time")),  # last activity: kept as the conversation's date
         ),
         turns=turns,
         source="import",
@@ -96,12 +99,23 @@ def _current_path(mapping: dict[str, Any], leaf: str | None) -> set[str]:
     return path
 
 
+def _time(value: Any) -> float | None:
+    """Unix seconds (what exports carry), or an ISO string should a variant carry one; else None."""
+    if isinstance(value, str):
+        try:
+            return iso_to_unix(value)
+        except Malformed:
+            return None
+    return _number(value)
+
+
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: int,
-          inherited: float | None, current: bool, skips: SkipLog) -> TurnIn | None:
+          inherited: float | None, current: bool, skips: SkipLog,
+          docs: documents.Documents | None = None) -> TurnIn | None:
     author = message.get("author") or {}
     role = ROLES.get(str(author.get("role")))
     metadata = message.get("metadata") or {}
@@ -116,11 +130,16 @@ def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: 
     if content_type in CONTEXT_TYPES:
         skips.skip("chatgpt editable context")
         return None
-    markdown = render(content)
+    kind = KIND_OF_TYPE.get(content_type) if isinstance(content_type, str) else None
+    markdown = None
+    if documents.is_canvas(message) and docs is not None:
+        markdown = documents.canvas(message, str(content.get("text") or _parts(content.get("parts"))), docs)
+        kind = "canvas" if markdown else kind
+    if markdown is None:
+        markdown = render(content) + _sources(metadata) + _attachments(metadata)
     if not markdown.strip():
         skips.skip("chatgpt empty message")
         return None
-    kind = KIND_OF_TYPE.get(str(content_type))
     if kind is None and role == "tool":
         kind = "tool_result"
     created = _number(message.get("create_time")) or inherited
@@ -137,6 +156,31 @@ def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: 
         kind=kind,
         current=current,
     )
+
+
+def _sources(metadata: dict[str, Any]) -> str:
+    """The web sources an answer (a Deep Research report above all) cites, listed once under it."""
+    seen: dict[str, str] = {}
+    for ref in metadata.get("content_references") or []:
+        if not isinstance(ref, dict):
+            continue
+        for item in [ref, *(ref.get("items") or []), *(ref.get("sources") or [])]:
+            if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].startswith("http"):
+                seen.setdefault(item["url"], str(item.get("title") or item["url"]))
+    for citation in metadata.get("citations") or []:
+        meta = citation.get("metadata") if isinstance(citation, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("url"), str) and meta["url"].startswith("http"):
+            seen.setdefault(meta["url"], str(meta.get("title") or meta["url"]))
+    if not seen:
+        return ""
+    return "\n\n**Sources**\n\n" + "\n".join(f"- [{title}]({url})" for url, title in seen.items())
+
+
+def _attachments(metadata: dict[str, Any]) -> str:
+    """Files the user attached, by name with the provider's reference (their bytes are not in the JSON)."""
+    names = [f"- {a.get('name') or 'attachment'} (`{a.get('id')}`)" for a in metadata.get("attachments") or []
+             if isinstance(a, dict) and (a.get("name") or a.get("id"))]
+    return "\n\n**Attachments**\n\n" + "\n".join(names) if names else ""
 
 
 def render(content: dict[str, Any]) -> str:

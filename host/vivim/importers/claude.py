@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
+from . import documents
 from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://claude.ai/chat/{id}"
@@ -55,7 +56,8 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             kept.append(message)
     linked = any("parent_message_uuid" in m for m in kept)
     raw_parent = {m["uuid"]: m.get("parent_message_uuid") for m in kept}
-    blocks = {m["uuid"]: _blocks(m) for m in kept}
+    docs = documents.Documents()  # artifacts, versioned in message order
+    blocks = {m["uuid"]: _blocks(m, docs) for m in kept}
     empty = {uuid for uuid, b in blocks.items() if not b}
     skips.reasons["claude empty message"] += len(empty)
     kept = [m for m in kept if m["uuid"] not in empty]
@@ -113,10 +115,19 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             url=CONVERSATION_URL.format(id=conv_id),
             model=item.get("model") or None,
             created_at=created,
+            updated_at=_updated(item),  # last activity: kept as the conversation's date
         ),
         turns=turns,
         source="import",
     )
+
+
+def _updated(item: dict[str, Any]) -> float | None:
+    """The conversation's updated_at; a malformed one only loses the date (message times still count)."""
+    try:
+        return iso_to_unix(item.get("updated_at"))
+    except Malformed:
+        return None
 
 
 def _current_path(item: dict[str, Any], kept: list[dict[str, Any]], parents: dict[str, str | None],
@@ -133,17 +144,18 @@ def _current_path(item: dict[str, Any], kept: list[dict[str, Any]], parents: dic
     return path
 
 
-def _blocks(message: dict[str, Any]) -> list[tuple[str | None, str]]:
+def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) -> list[tuple[str | None, str]]:
     """(kind, markdown) per turn of one message: auxiliary blocks first, visible text last."""
     aux: list[tuple[str | None, str]] = []
     for attachment in message.get("attachments") or []:
         name = attachment.get("file_name") or "attachment"
         extracted = attachment.get("extracted_content")
         aux.append(("attachment", f"**{name}**\n\n```\n{extracted}\n```" if extracted else f"[{name}]"))
-    for file in message.get("files") or []:
-        name = file.get("file_name")
-        if name:
-            aux.append(("attachment", f"[{name}]"))
+    for file in [*(message.get("files") or []), *(message.get("files_v2") or [])]:
+        name = file.get("file_name") if isinstance(file, dict) else None
+        if name and not any(text == f"[{name}]" or text.startswith(f"[{name}] ") for _, text in aux):
+            ref = file.get("file_uuid")
+            aux.append(("attachment", f"[{name}] (`{ref}`)" if ref else f"[{name}]"))
     texts: list[str] = []
     content = message.get("content")
     if isinstance(content, list) and content:
@@ -158,10 +170,13 @@ def _blocks(message: dict[str, Any]) -> list[tuple[str | None, str]]:
                 thinking = block.get("thinking") or block.get("text")
                 if thinking:
                     aux.append(("thinking", thinking))
+            elif block_type == "tool_use" and docs is not None and documents.is_artifact(block) \
+                    and (artifact := documents.artifact(block, docs)):
+                aux.append(("artifact", artifact))
             elif block_type == "tool_use":
                 aux.append(("tool_use", _tool_use(block)))
-            elif block_type == "tool_result":
-                aux.append(("tool_result", _tool_result(block)))
+            elif block_type == "tool_result" and (result := _tool_result(block)):
+                aux.append(("tool_result", result))
             elif block.get("text"):
                 texts.append(str(block["text"]))
     elif message.get("text"):
@@ -177,10 +192,15 @@ def _tool_use(block: dict[str, Any]) -> str:
 
 def _tool_result(block: dict[str, Any]) -> str:
     content = block.get("content")
+    sources: list[str] = []
     if isinstance(content, list):
         body = "\n\n".join(str(c.get("text") or "") for c in content if isinstance(c, dict) and c.get("text"))
+        # Web search results ("knowledge" items): the sources a research answer rests on.
+        sources = [f"- [{c.get('title') or c['url']}]({c['url']})" for c in content
+                   if isinstance(c, dict) and isinstance(c.get("url"), str) and c["url"].startswith("http")]
     else:
         body = str(content or "")
     name = block.get("name")
     header = f"**{name}**{' (error)' if block.get('is_error') else ''}\n\n" if name else ""
-    return f"{header}```\n{body}\n```"
+    listed = "\n\n**Sources**\n\n" + "\n".join(sources) if sources else ""
+    return (f"{header}```\n{body}\n```" if body.strip() else header.strip()) + listed

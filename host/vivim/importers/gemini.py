@@ -209,6 +209,8 @@ def _conversation(group: list[Entry]) -> CaptureUpsert:
             title=_title(first.prompt),
             url=CONVERSATION_URL.format(id=first.conversation_id) if first.conversation_id else None,
             created_at=first.time,
+            # Takeout has no conversation record: the newest item is its last activity.
+            updated_at=max((e.time for e in group if e.time is not None), default=None),
         ),
         turns=turns,
         source="import",

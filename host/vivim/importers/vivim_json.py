@@ -31,7 +31,7 @@ def conversation(item: dict[str, Any]) -> CaptureUpsert:
     if not isinstance(item, dict) or not item.get("provider") or not item.get("external_id"):
         raise Malformed("a conversation needs provider and external_id")
     conv = msgspec.convert({k: item.get(k) for k in ("provider", "external_id", "title", "url", "model",
-                                                      "created_at")}, ConversationIn)
+                                                      "created_at", "updated_at")}, ConversationIn)
     turns = []
     for message in item.get("messages") or []:
         turns.append(msgspec.convert({

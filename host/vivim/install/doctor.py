@@ -64,6 +64,9 @@ def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None,
         checks.append(check_permissions(paths.root))
     checks.append(check_embedding())
     checks.append(check_web(paths))
+    from .mcp_doctor import check_mcp
+
+    checks += check_mcp(machine, timeout)
     return checks
 
 

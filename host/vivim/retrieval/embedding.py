@@ -6,12 +6,17 @@ The model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions, mean pooling, normali
 - its tokenizer files (tokenizer.json and friends, ~470 KB) ship inside VIVIM, in
   `vivim/retrieval/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
 fastembed runs it as a custom model pointed at those two local paths, with HF_HUB_OFFLINE=1 set
-before fastembed is imported, so nothing is ever fetched from a model hub.
+before fastembed is imported, so nothing is ever fetched from a model hub. The weights actually run
+are an int8-arithmetic copy made once from the shipped file (vivim.quantize; VIVIM_EMBED_QUANTIZE=0
+runs the shipped file itself).
 
-Loading costs ~0.8 s and ~250 MB, so it never happens at import time or on the host's start-up
-path: `get_embedder()` returns the shared instance and `Embedder.ensure_loaded()` loads it.
-Batches are 8 texts: larger batches are slower per text on a 2-core CPU and make onnxruntime's
-memory arena grow for good.
+Loading costs ~0.8 s and ~150 MB (the int8 copy; ~250 MB with the shipped file), so it never
+happens at import time or on the host's start-up path: `get_embedder()` returns the shared
+instance and `Embedder.ensure_loaded()` loads it.
+Queries and live captures run in batches of 8; a backlog runs through vivim.backfill (length-sorted
+batches, a second core while the machine is idle). onnxruntime's CPU memory arena is off: it kept the
+largest batch's buffers for good (RSS ~580 MB after long batches); with it off and trim_memory()
+after each window, RSS stays near its level after loading (bench/embed_backfill.py --rss).
 """
 
 from __future__ import annotations
@@ -64,8 +69,10 @@ def _offline() -> None:
 class Embedder:
     """One loaded model, shared by the worker and by searches. Thread-safe."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, *, arena: bool = False, wait_for_int8: bool = False) -> None:
         self._threads = threads or int(os.environ.get("VIVIM_EMBED_THREADS", DEFAULT_THREADS))
+        self._arena = arena
+        self._wait_for_int8 = wait_for_int8  # a long job (reindex) makes the int8 copy first
         self._model: Any = None
         self._lock = threading.Lock()
         self.load_seconds: float | None = None
@@ -84,7 +91,7 @@ class Embedder:
                 return  # type: ignore[unreachable]  # mypy narrows the property as if no thread could
             started = time.perf_counter()
             try:
-                self._model = _load(self._threads)
+                self._model = _load(self._threads, self._arena, self._wait_for_int8)
             except Unavailable as exc:
                 self.error = exc.message
                 raise
@@ -96,25 +103,31 @@ class Embedder:
             self.load_seconds = time.perf_counter() - started
             log.info("embedding model loaded in %.2f s", self.load_seconds)
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
-        """Unit-length float32 vectors, one row per text (blocking)."""
+    def embed(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (blocking). Thread-safe: onnxruntime runs
+        concurrent calls on their calling threads, which is how backfill uses a second core."""
         import numpy as np
 
         self.ensure_loaded()
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        rows = list(self._model.embed(texts, batch_size=BATCH_SIZE))
+        rows = list(self._model.embed(texts, batch_size=batch_size))
         return np.asarray(rows, dtype=np.float32)
 
     def embed_query(self, text: str) -> "np.ndarray":
         return self.embed([text])[0]
 
 
-def _load(threads: int) -> Any:
+def _load(threads: int, arena: bool = False, wait_for_int8: bool = False) -> Any:
     _offline()
     weights = weights_path()
     if not weights.is_file():
         raise Unavailable(f"the embedding model file is missing: {weights}")
+    if not os.environ.get("VIVIM_EMBED_MODEL") and os.environ.get("VIVIM_EMBED_QUANTIZE", "1") != "0":
+        from .quantize import ensure_quantized
+
+        # int8 arithmetic, ~1.7x faster (vivim.quantize); made in the background on first use
+        weights = ensure_quantized(weights, wait=wait_for_int8) or weights
     from fastembed import TextEmbedding
     from fastembed.common.model_description import ModelSource, PoolingType
 
@@ -135,6 +148,7 @@ def _load(threads: int) -> Any:
         specific_model_path=str(TOKENIZER_DIR),
         threads=threads,
         lazy_load=False,
+        enable_cpu_mem_arena=arena,
     )
     _set_max_length(model, MAX_TOKENS)
     return model
@@ -148,6 +162,29 @@ def _set_max_length(model: Any, max_tokens: int) -> None:
         log.warning("could not reach fastembed's tokenizer to cap it at %d tokens", max_tokens)
         return
     tokenizer.enable_truncation(max_length=max_tokens)
+
+
+_libc: Any = None
+
+
+def trim_memory() -> None:
+    """Give freed heap pages back to the system after a burst of batches (glibc only; else a no-op).
+
+    With onnxruntime's arena off, each run's buffers are malloc'd and freed, but glibc keeps the
+    freed pages of its heaps (and grows its mmap threshold), so RSS crept up over a long backfill
+    anyway; malloc_trim returns them. Costs well under a millisecond per call.
+    """
+    global _libc
+    if _libc is None:
+        try:
+            import ctypes
+
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
 
 
 _shared: Embedder | None = None
@@ -217,3 +254,18 @@ def load_in_background() -> None:
 
         _loader = threading.Thread(target=load, name="vivim-embed-load", daemon=True)
         _loader.start()
+
+
+def wait_loaded(timeout: float) -> bool:
+    """Block up to `timeout` seconds for the background load (call it in a thread); True if loaded."""
+    with _shared_lock:
+        loader = _loader
+    if loader is not None and loader.is_alive():
+        loader.join(max(0.0, timeout))
+    return get_embedder().loaded
+
+
+def loading() -> bool:
+    """Whether the background load started by load_in_background() is still running."""
+    with _shared_lock:
+        return _loader is not None and _loader.is_alive()

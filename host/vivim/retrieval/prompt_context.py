@@ -2,6 +2,9 @@
 
 Steps (all deterministic for the same database and inputs; ties break on chunk id, and "recent"
 is measured against the newest candidate, not the wall clock):
+0. what search ranks first comes first: the best chunk of the conversation that `search` would put
+   at the top for the draft (it has cleared search's relevance floor) opens the context, so the
+   prompt gets what the user would have found by searching (hit rate in bench/search_quality.py);
 1. retrieve: any informative word of the draft (BM25) and the draft's vector (KNN), each list
    cut at a relevance floor, fused by reciprocal rank;
 2. drop what is already in the current conversation, and chunks the draft already contains;
@@ -21,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..providers import display_name
-from .filters import Filters
-from .search import chunk_details, keyword_ranking, reciprocal_rank_fusion
-from .words import informative_words
 from ..store.connection import Connection
+from .filters import Filters
+from .search import chunk_details, hybrid_hits, keyword_ranking, reciprocal_rank_fusion
+from .words import informative_words
 
 DEFAULT_TOKEN_BUDGET = 800
 DEFAULT_MAX_ITEMS = 6
@@ -60,7 +63,8 @@ def current_conversation(conn: Connection, conversation_id: int | None, provider
     return None
 
 
-def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None) -> list[Candidate]:
+def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None,
+             nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
     from .vectors import knn, load_embeddings
 
     draft_words = informative_words(draft)
@@ -70,7 +74,8 @@ def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversati
     keyword_ids = keyword_ranking(conn, draft, Filters(), fetch, any_words=True)
     rankings = [keyword_ids]
     if query_vector is not None:
-        rankings.append([cid for cid, cos in knn(conn, query_vector, fetch) if cos >= MIN_COSINE])
+        scanned = knn(conn, query_vector, fetch) if nearest is None or len(nearest) < fetch else nearest[:fetch]
+        rankings.append([cid for cid, cos in scanned if cos >= MIN_COSINE])
     fused = reciprocal_rank_fusion(rankings)
     details = chunk_details(conn, [cid for cid, _ in fused])
     vectors = load_embeddings(conn, list(details)) if query_vector is not None else {}
@@ -88,6 +93,35 @@ def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversati
             continue  # already pasted into the draft
         candidates.append(Candidate(chunk_id, score, detail, words, vectors.get(chunk_id)))
     return candidates
+
+
+SEARCH_PINS = 1  # conversations, in search's order, whose best chunk opens the context
+
+
+def search_pins(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None,
+                nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
+    """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
+    from .vectors import load_embeddings
+
+    if SEARCH_PINS <= 0:
+        return []
+    hits = hybrid_hits(conn, draft, query_vector, Filters(), limit=20, snippets=False, nearest=nearest)
+    normalized_draft = " ".join(draft.split())
+    pins: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for hit in hits:
+        if len(pins) >= SEARCH_PINS:
+            break
+        if hit["conversation_id"] == exclude_conversation or hit["conversation_id"] in seen:
+            continue
+        if " ".join(hit["text"].split()) in normalized_draft:
+            continue  # already pasted into the draft
+        seen.add(hit["conversation_id"])
+        pins.append(hit)
+    vectors = load_embeddings(conn, [h["chunk_id"] for h in pins]) if query_vector is not None else {}
+    detail_keys = ("chunk_id", "text", "message_id", "role", "created_at", "conversation_id", "key")
+    return [Candidate(h["chunk_id"], 1.0, {k: h[k] for k in detail_keys}, informative_words(h["text"]),
+                      vectors.get(h["chunk_id"])) for h in pins]
 
 
 def prefer_recent(candidates: list[Candidate]) -> None:
@@ -183,13 +217,22 @@ def build_context(conn: Connection, draft: str, query_vector: Any = None, *, con
     counter = token_counter()
     mode = "hybrid" if query_vector is not None else "fulltext"
     exclude = current_conversation(conn, conversation_id, provider, external_id)
-    candidates = retrieve(conn, draft, query_vector, exclude)
+    nearest = None
+    if query_vector is not None:  # one vector scan for both retrievals
+        from .search import VECTOR_CANDIDATES
+        from .vectors import knn
+
+        nearest = knn(conn, query_vector, max(VECTOR_CANDIDATES, CANDIDATES * 2))
+    candidates = retrieve(conn, draft, query_vector, exclude, nearest)
     prefer_recent(candidates)
-    ordered = mmr_order(candidates)
+    pins = search_pins(conn, draft, query_vector, exclude, nearest)
+    pinned = {c.chunk_id for c in pins}
+    ordered = pins + [c for c in mmr_order(candidates) if c.chunk_id not in pinned and not any(
+        similarity(c, p) >= DUPLICATE_SIMILARITY for p in pins)]
     conversations = _conversation_facts(conn, {c.detail["conversation_id"] for c in ordered})
 
     empty = {"text": "", "items": [], "tokens": 0, "budget": token_budget, "mode": mode,
-             "candidates": len(candidates)}
+             "candidates": len(candidates) + len(pins)}
     header_tokens = counter.count(HEADER)
     used = header_tokens
     if used + MIN_ITEM_TOKENS > token_budget:
@@ -239,4 +282,4 @@ def build_context(conn: Connection, draft: str, query_vector: Any = None, *, con
     if not items:
         return empty
     return {"text": text, "items": items, "tokens": tokens, "budget": token_budget, "mode": mode,
-            "candidates": len(candidates)}
+            "candidates": len(candidates) + len(pins)}

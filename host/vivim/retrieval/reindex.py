@@ -7,6 +7,7 @@ a message whose chunks come out the same keeps its vectors.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -80,20 +81,36 @@ def pending_count(conn: Connection) -> int:
 
 
 def embed_all_pending(conn: Connection, embedder: Any, progress: Callable[[int], None] | None = None,
-                      batch_size: int = 8) -> int:
-    """Embed every chunk without a vector, one short write transaction per batch."""
+                      workers: int | None = None) -> int:
+    """Embed every chunk without a vector, one short write transaction per window.
+
+    A reindex is a job the user waits for: it uses every core (`workers`, default all), as
+    concurrent single-threaded runs of one session (vivim.backfill), and records its progress
+    where `embed.status` (web app, popup) reads it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .backfill import WINDOW, Progress, embed_window, write_progress
+    from .embedding import trim_memory
+
+    workers = max(1, workers or min(4, os.cpu_count() or 1))
+    run = Progress("reindex")
     done = 0
-    while batch := pending_chunks(conn, batch_size):
-        vectors = embedder.embed([text for _, text in batch])
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # chunks rechunked meanwhile by a capture are skipped; their successors are pending
-            written = store_vectors(conn, [i for i, _ in batch], [t for _, t in batch], vectors)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        done += written
-        if progress:
-            progress(len(batch))
+    with ThreadPoolExecutor(workers, thread_name_prefix="vivim-reindex") as pool:
+        while batch := pending_chunks(conn, WINDOW):
+            ids, texts, vectors = embed_window(embedder, batch, workers, pool)
+            trim_memory()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # chunks rechunked meanwhile by a capture are skipped; their successors are pending
+                written = store_vectors(conn, ids, texts, vectors)
+                run.window_done(len(ids), workers)
+                write_progress(conn, run)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            done += written
+            if progress:
+                progress(len(batch))
     return done

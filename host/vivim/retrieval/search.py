@@ -8,16 +8,30 @@ Hybrid search fuses two ranked lists of chunks by reciprocal rank (score = sum o
 BM25 over FTS5 and the nearest vectors (vivim.retrieval.vectors). Only the fused top of the list is joined
 to messages and conversations. Without a query vector (model not loaded yet, or nothing embedded
 yet) the same code answers from full text alone and says mode "fulltext".
+
+A relevance floor (vivim.relevance) keeps noise out of both lists before they are fused: a vector
+hit needs a high enough cosine (or a fair one plus some of the query's words), a full-text hit most
+of the query's informative words weighted by rarity, so "how to make a good recipe" does not match
+every chunk that says "make". The full-text side asks for every word first and, when that finds
+few, for any informative word (then floored), beside vectors too. What clears neither floor is left
+out, and an empty answer is a real answer ("no close matches"). Each hit says how close it is:
+"strong" or "weak".
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
+from ..store.connection import Connection, OperationalError
+from . import relevance
 from .filters import Filters
+from .relevance import STRONG, UNSPACED, WEAK
+from .unspaced import fuse, unspaced_ranking, unspaced_snippet
 from .words import STOP_WORDS, WORD, fts_query, fts_query_any
-from ..store.connection import Connection
 
 MARK_START = "\u0002"
 MARK_END = "\u0003"
@@ -25,7 +39,8 @@ FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
 
 def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """Hits in rank order, grouped under their conversation (first hit decides its place)."""
+    """Hits in rank order, grouped under their conversation (first hit decides its place, and its
+    strength the group's `match`, unless a later hit of the group is strong)."""
     groups: dict[int, dict[str, Any]] = {}
     for hit in hits:
         group = groups.get(hit["conversation_id"])
@@ -36,10 +51,12 @@ def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: i
                 "SELECT id, provider, external_id, title, url, updated_at FROM conversations WHERE id = ?",
                 (hit["conversation_id"],),
             ).fetchone()
-            group = groups[hit["conversation_id"]] = {"conversation": dict(row), "hits": []}
+            group = groups[hit["conversation_id"]] = {"conversation": dict(row), "match": WEAK, "hits": []}
+        if hit.get("strength") == STRONG:
+            group["match"] = STRONG
         if len(group["hits"]) < 3:
             group["hits"].append({k: hit[k] for k in (
-                "message_id", "chunk_id", "role", "snippet", "score", "created_at", "key"
+                "message_id", "chunk_id", "role", "snippet", "score", "strength", "created_at", "key"
             ) if k in hit})
     return list(groups.values())
 
@@ -59,8 +76,106 @@ SNIPPET_WORDS = 16
 FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits before filtering
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
 
+DF_CAP = 5000  # document frequencies are counted up to this (a bounded walk of the word's doclist)
 
-def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int) -> list[int]:
+
+def _latin_folds() -> dict[int, str]:
+    table = {}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        if base != chr(code):
+            table[code] = base
+    return table
+
+
+_LATIN_FOLDS = _latin_folds()
+
+
+def fold(text: str) -> str:
+    """Lower case, Latin letters without diacritics: what FTS5's `unicode61 remove_diacritics 2`
+    compares (it leaves other scripts alone: "й" and "が" keep their marks). A translate table:
+    search folds every candidate chunk, so this runs ~50 times a query."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFC", lowered).translate(_LATIN_FOLDS)
+
+
+def content_words(query: str, max_words: int = 16) -> list[str]:
+    """The query's informative words (folded, stop words and single letters left out), in order."""
+    seen: dict[str, None] = {}
+    for word in WORD.findall(fold(query)):
+        if (len(word) >= 2 or UNSPACED.search(word)) and word not in STOP_WORDS:
+            seen.setdefault(word, None)
+        if len(seen) >= max_words:
+            break
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    """The informative words of a query, each with its IDF weight in this archive."""
+
+    words: tuple[str, ...]
+    weights: tuple[float, ...]
+    prefix_last: bool  # the last word was typed last: it may still be a prefix
+
+    @property
+    def units(self) -> list[str]:
+        return relevance.units(self.words)
+
+    def coverage(self, text: str) -> float:
+        """The IDF-weighted share of the words that the text holds (1.0: all of them). A run of an
+        unspaced script counts by the share of its character bigrams found."""
+        if not self.words:
+            return 0.0
+        folded = fold(text)
+        tokens = set(WORD.findall(folded))
+        total = found = 0.0
+        last = len(self.words) - 1
+        for i, (word, weight) in enumerate(zip(self.words, self.weights)):
+            total += weight
+            if word in tokens or (i == last and self.prefix_last and any(t.startswith(word) for t in tokens)):
+                found += weight
+            elif UNSPACED.search(word):  # one character (猫) is its own unit: found inside the run
+                grams = relevance.units([word])
+                found += weight * sum(1 for g in grams if g in folded) / len(grams)
+        return found / total if total else 0.0
+
+    def support(self, text: str) -> float:
+        """Lexical support for a vector hit: stems and bigrams of the query found in the text."""
+        folded = fold(text)
+        return relevance.support(self.units, folded, set(WORD.findall(folded)))
+
+
+def query_words(conn: Connection, query: str) -> QueryWords:
+    """The query's informative words with log((N + 1) / (df + 0.5)) weights, df counted by FTS5.
+
+    A word found nowhere gets the highest weight (a typo or gibberish should not let the rest of the
+    query match on its common words alone)."""
+    words = content_words(query)
+    if not words:
+        return QueryWords((), (), False)
+    row = conn.execute("SELECT MAX(id) FROM chunks").fetchone()
+    n = max(1, int(row[0] or 0))
+    weights = []
+    last_raw = WORD.findall(query)
+    prefix_last = bool(last_raw) and fold(last_raw[-1]) == words[-1]
+    for i, word in enumerate(words):
+        term = '"' + word.replace('"', '""') + '"'
+        if i == len(words) - 1 and prefix_last and len(word) >= 2:
+            term += "*"
+        try:
+            df = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (term, DF_CAP)
+            ).fetchone()[0]
+        except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
+            df = 0
+        weights.append(math.log((n + 1) / (min(df, n) + 0.5)) + 0.1)
+    return QueryWords(tuple(words), tuple(weights), prefix_last)
+
+
+def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, joined: bool = True) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
     Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
@@ -70,7 +185,7 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int) -> l
     the joined query) are ranked: exact for any rarer query, recency-biased for very common
     words, where the vectors carry the meaning anyway."""
     unfiltered = filters == Filters()
-    fetch = limit if unfiltered else limit * FILTER_OVERFETCH
+    fetch = limit if unfiltered else limit * (FILTER_OVERFETCH if joined else 2)
     ids = [r[0] for r in conn.execute(
         "SELECT rowid FROM (SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?"
         " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, FTS_RANK_CAP, fetch))]
@@ -78,7 +193,7 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int) -> l
         return ids
     passing = _passing(conn, ids, filters)
     kept = [i for i in ids if i in passing]
-    if len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
+    if not joined or len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
         return kept[:limit]  # a shorter list is fine for fusion; the joined query costs ~10x more
     where, params = filters.sql()
     rows = conn.execute(
@@ -105,11 +220,12 @@ def _passing(conn: Connection, chunk_ids: list[int], filters: Filters) -> set[in
 
 
 def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
-                    *, any_words: bool = False, fallback: bool = True) -> list[int]:
+                    *, any_words: bool = False, fallback: bool = True, cheap_fallback: bool = False) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
-    any word. Hybrid search passes fallback=False: there the vectors find what shares few words,
-    and any-word hits on a common word only push the right answer down (MRR 0.92 -> 1.0 on the
-    labelled set in tests/retrieval)."""
+    any informative word. Any-word hits on a common word alone would push the right answer down:
+    search keeps only the hits that clear relevance.WORD_FLOOR (see hybrid_hits). `cheap_fallback`
+    (beside vectors) filters the any-word list after FTS5 ranked it and never pays for the joined
+    query: vectors cover the rest, and a selective filter made hybrid search 2x slower without it."""
     ranked: list[int] = []
     if not any_words:
         match = fts_query(query)
@@ -119,8 +235,10 @@ def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), 
         match = fts_query_any(query)
         if match is not None and (any_words or len(WORD.findall(query)) > 1):
             seen = set(ranked)
-            ranked += [i for i in _fts_ranked(conn, match, filters, limit) if i not in seen]
-    return ranked[:limit]
+            more = _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback)
+            ranked += [i for i in more if i not in seen]
+    # CJK/Thai words inside unspaced text: the trigram index (vivim.unspaced), fused in.
+    return fuse(unspaced_ranking(conn, query, filters, limit, any_terms=any_words), ranked[:limit])[:limit]
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -188,25 +306,137 @@ def fts_snippets(conn: Connection, query: str, chunk_ids: list[int]) -> dict[int
     return found
 
 
-def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
-                *, any_words: bool = False, keywords: bool = True, snippets: bool = True) -> list[dict[str, Any]]:
-    """Fused hits, best first, each with its message facts, text, fused score (and snippet)."""
-    from .vectors import knn
+def _texts(conn: Connection, chunk_ids: list[int]) -> dict[int, str]:
+    if not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    return {r[0]: r[1] for r in conn.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", chunk_ids)}
 
+
+def _texts_with_titles(conn: Connection, chunk_ids: list[int]) -> dict[int, str]:
+    """Chunk text and its conversation's title: a title ("Slow Postgres query") often holds the
+    words a query shares with a conversation whose messages say it differently."""
+    if not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, '') FROM chunks ch"
+        " JOIN messages m ON m.id = ch.message_id"
+        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})", chunk_ids)
+    return {r[0]: r[1] for r in rows}
+
+
+def floored_keyword_ranking(conn: Connection, query: str, filters: Filters, words: QueryWords,
+                            limit: int = FTS_CANDIDATES, *, any_words: bool = False,
+                            cheap_fallback: bool = False) -> tuple[list[int], dict[int, float]]:
+    """Full-text candidates that clear the word floor, with their coverage: every-word hits first
+    (BM25), then any-word hits by coverage and BM25. A query of stop words only finds nothing here:
+    "how do I" is in every other chunk and says nothing about any of them."""
+    if not words.words:
+        return [], {}
+    ranked = keyword_ranking(conn, query, filters, limit, any_words=any_words, fallback=True,
+                             cheap_fallback=cheap_fallback)
+    texts = _texts(conn, ranked)
+    coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
+    kept = [cid for cid in ranked if coverage[cid] >= relevance.WORD_FLOOR]
+    order = {cid: i for i, cid in enumerate(kept)}
+    kept.sort(key=lambda cid: (-round(coverage[cid], 2), order[cid]))  # stable: BM25 within a coverage
+    return kept, {cid: coverage[cid] for cid in kept}
+
+
+TITLE_CANDIDATES = 20
+
+
+def title_ranking(conn: Connection, words: QueryWords, filters: Filters,
+                  limit: int = TITLE_CANDIDATES) -> tuple[list[int], dict[int, float]]:
+    """Conversations whose title holds the query's words (WORD_FLOOR, weighted by rarity), as their
+    first chunk: titles are not in the full-text index, yet "learning rust" should find "Rust
+    borrow checker error" and "mortgage" the conversation titled "Fixed or variable rate mortgage"
+    whose messages never use the word. LIKE narrows the scan (ASCII case-insensitively); the
+    coverage check on the title's own words decides."""
+    if not words.words:
+        return [], {}
+    likes = " OR ".join("c.title LIKE ? ESCAPE '\\'" for _ in words.words)
+    params: list[Any] = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                         for w in words.words]
+    where = ["c.deleted_at IS NULL", f"({likes})"]
+    for column, value in (("c.provider", filters.provider), ("c.id", filters.conversation_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    rows = conn.execute(
+        "SELECT c.id, c.title, (SELECT ch.id FROM messages m JOIN chunks ch ON ch.message_id = m.id"
+        " WHERE m.conversation_id = c.id ORDER BY m.position, m.id, ch.ordinal LIMIT 1)"
+        f" FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.updated_at DESC LIMIT 500", params,
+    ).fetchall()
+    scored = [(words.coverage(row[1] or ""), row[2]) for row in rows if row[2] is not None]
+    kept = [(cover, chunk_id) for cover, chunk_id in scored if cover >= relevance.WORD_FLOOR]
+    kept.sort(key=lambda pair: -pair[0])  # stable: the newest first within a coverage
+    return [cid for _, cid in kept[:limit]], {cid: cover for cover, cid in kept[:limit]}
+
+
+def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
+                *, any_words: bool = False, keywords: bool = True, snippets: bool = True,
+                floor: bool = True, nearest: list[tuple[int, float]] | None = None) -> list[dict[str, Any]]:
+    """Fused hits that clear the relevance floor, best first, each with its message facts, text,
+    fused score, cosine (when embedded), word coverage, strength (and snippet).
+
+    floor=False is the fusion as it was before the floor (no any-word fallback beside vectors): the
+    quality bench compares the two. `nearest`: the vector scan's answer if the caller already has it
+    (context.build scans once for its own retrieval and for search's ranking)."""
+    from .vectors import knn, load_embeddings
+
+    words = query_words(conn, query)
+    judge = relevance.floor_for(query)
     rankings = []
+    coverage: dict[int, float] = {}
     if keywords:
-        rankings.append(keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
-                                        fallback=query_vector is None))
+        if floor:
+            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES,
+                                                    any_words=any_words, cheap_fallback=query_vector is not None)
+            # Title matches follow the text matches in the same list: a title is weaker evidence
+            # than the words themselves in a message, and a third list would count them twice.
+            titled, title_coverage = title_ranking(conn, words, filters)
+            ids = ids + [cid for cid in titled if cid not in coverage]
+            for cid, title_cover in title_coverage.items():
+                coverage[cid] = max(title_cover, coverage.get(cid, 0.0))
+        else:
+            ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
+                                  fallback=query_vector is None)
+        rankings.append(ids)
+    cosines: dict[int, float] = {}
     if query_vector is not None:
-        rankings.append([cid for cid, _ in knn(conn, query_vector, VECTOR_CANDIDATES, filters)])
+        if nearest is None:
+            nearest = knn(conn, query_vector, VECTOR_CANDIDATES, filters)
+        nearest = nearest[:VECTOR_CANDIDATES]
+        cosines = dict(nearest)
+        if floor:
+            maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
+            texts = _texts_with_titles(conn, maybe)
+            nearest = [(cid, cos) for cid, cos in nearest if relevance.vector_passes(
+                cos, words.support(texts[cid]) if cid in texts else 0.0, judge)]
+        rankings.append([cid for cid, _ in nearest])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
+    if query_vector is not None:
+        import numpy as np
+
+        missing = [cid for cid, _ in fused if cid not in cosines and cid in details]
+        query_unit = np.asarray(query_vector, dtype=np.float32)
+        cosines.update({cid: float(v @ query_unit) for cid, v in load_embeddings(conn, missing).items()})
     hits = []
     for chunk_id, score in fused:
         hit = details.get(chunk_id)
         if hit is None:
             continue  # filtered out (e.g. a deleted conversation) after the vector scan
         hit["score"] = round(score, 6)
+        cos = cosines.get(chunk_id)
+        cover = coverage.get(chunk_id)
+        if cover is None and words.words:
+            cover = words.coverage(hit["text"])
+        hit["cosine"] = None if cos is None else round(cos, 4)
+        hit["coverage"] = None if cover is None else round(cover, 3)
+        hit["strength"] = relevance.strength(cos, cover, judge)
         hits.append(hit)
         if len(hits) >= limit:
             break
@@ -219,15 +449,19 @@ def add_snippets(conn: Connection, query: str, hits: list[dict[str, Any]]) -> No
     """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
     found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
     for hit in hits:
-        hit["snippet"] = found.get(hit["chunk_id"]) or make_snippet(hit["text"], query)
+        hit["snippet"] = (unspaced_snippet(hit["text"], query) or found.get(hit["chunk_id"])
+                          or make_snippet(hit["text"], query))
 
 
 def search(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20,
-           query_vector: Any = None, mode: str = "hybrid") -> dict[str, Any]:
+           query_vector: Any = None, mode: str = "hybrid", *, floor: bool = True) -> dict[str, Any]:
     """The `search` message. Scores are fused reciprocal ranks: higher is better.
 
     mode "hybrid" (default) uses vectors when a query vector and stored vectors exist; "vector"
-    uses only them; "fulltext" never does. The reply's mode says what was actually used.
+    uses only them; "fulltext" never does. The reply's mode says what was actually used, and
+    `modes` which lists answered ("fulltext", "vector"): a reply without "vector" was found by
+    words alone, whatever was asked. Only hits that clear the relevance floor are returned, so
+    `results` may be empty: nothing in the archive is close.
     """
     from .vectors import has_vectors
 
@@ -235,7 +469,7 @@ def search(conn: Connection, query: str, filters: Filters = Filters(), limit: in
     if not use_vectors:
         query_vector, mode = None, "fulltext"
     hits = hybrid_hits(conn, query, query_vector, filters, limit=limit * 5, keywords=mode != "vector",
-                       snippets=False)
+                       snippets=False, floor=floor)
     groups = group_by_conversation(conn, hits, limit)
     by_chunk = {h["chunk_id"]: h for h in hits}
     shown = [by_chunk[h["chunk_id"]] for g in groups for h in g["hits"]]
@@ -243,4 +477,5 @@ def search(conn: Connection, query: str, filters: Filters = Filters(), limit: in
     for group in groups:
         for hit in group["hits"]:
             hit["snippet"] = by_chunk[hit["chunk_id"]]["snippet"]
-    return {"query": query, "mode": mode, "results": groups}
+    modes = (["fulltext"] if mode != "vector" else []) + (["vector"] if use_vectors else [])
+    return {"query": query, "mode": mode, "modes": modes, "results": groups}

@@ -1,10 +1,11 @@
-"""The embedding worker: gives every chunk a vector, in the background, in batches of 8.
+"""The embedding worker: gives every chunk a vector, in the background, a window at a time.
 
 It runs in the singleton process only, but chunks are written by every host process sharing the
 database, so it polls `chunks.embedded = 0` (an index makes that cheap); the in-process "capture"
-event only wakes it early. The model runs on a thread (onnxruntime releases the GIL) and each
-batch is written in its own short transaction, so capture and search never wait behind a backfill
-of imported history for more than one batch write.
+event only wakes it early. The model runs on a thread (onnxruntime releases the GIL), on a second
+core too while the machine is otherwise idle (vivim.backfill), and each window of chunks is written
+in its own short transaction, so capture and search never wait behind a backfill of imported history
+for more than one window write. Its progress (rate, ETA) is written for every process to read.
 """
 
 from __future__ import annotations
@@ -13,12 +14,23 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .embedding import BATCH_SIZE, get_embedder
 from ..errors import StoreBusy
 from ..runtime import Runtime
-from .vectors import has_vectors, pending_chunks, store_vectors, vector_counts
+from .backfill import (
+    BACKGROUND_MAX_WORKERS,
+    WINDOW,
+    Cores,
+    Progress,
+    backfill_status,
+    background_thread,
+    embed_window,
+    write_progress,
+)
+from .embedding import get_embedder, trim_memory
+from .vectors import has_vectors, pending_chunks, store_vectors
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +50,10 @@ class EmbedWorker:
         self.started_at = time.time()
         self.last_batch_at: float | None = None
         self.last_error: str | None = None
+        self.progress: Progress | None = None  # the backfill under way, None while idle
+        self.cores = Cores(BACKGROUND_MAX_WORKERS)
+        self._pool = ThreadPoolExecutor(self.cores.max_workers, thread_name_prefix="vivim-embed",
+                                        initializer=background_thread)
         self._events = runtime.events.subscribe()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -58,9 +74,10 @@ class EmbedWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._pool.shutdown(wait=False)
 
     async def status(self) -> dict[str, Any]:
-        counts = await self.runtime.store.read(vector_counts)
+        counts = await self.runtime.store.read(backfill_status)
         return {
             **counts,
             "model_loaded": self.embedder.loaded,
@@ -87,8 +104,9 @@ class EmbedWorker:
         warm_at = time.monotonic() + WARM_DELAY_SECONDS
         while not self._stopping:
             try:
-                batch = await self.runtime.store.read(pending_chunks, BATCH_SIZE)
+                batch = await self.runtime.store.read(pending_chunks, WINDOW)
                 if not batch:
+                    self.progress = None
                     if not self.embedder.loaded and time.monotonic() >= warm_at:
                         warm_at = float("inf")
                         if await self.runtime.store.read(has_vectors):
@@ -106,10 +124,25 @@ class EmbedWorker:
                 await self._sleep(RETRY_SECONDS)
 
     async def _embed(self, batch: list[tuple[int, str]]) -> None:
-        ids = [chunk_id for chunk_id, _ in batch]
-        texts = [text for _, text in batch]
-        vectors = await asyncio.to_thread(self.embedder.embed, texts)
-        written = await self.runtime.store.write(store_vectors, ids, texts, vectors)
+        if self.progress is None:
+            self.progress = Progress("worker")
+        progress = self.progress
+        workers = self.cores.workers()
+
+        def run() -> tuple[list[int], list[str], Any]:
+            result = embed_window(self.embedder, batch, workers, self._pool)
+            trim_memory()
+            return result
+
+        ids, texts, vectors = await asyncio.to_thread(run)
+
+        def write(conn: Any) -> int:
+            done = store_vectors(conn, ids, texts, vectors)
+            progress.window_done(len(ids), workers)
+            write_progress(conn, progress)
+            return done
+
+        written = await self.runtime.store.write(write)
         self.embedded_total += written
         self.last_batch_at = time.time()
         self.last_error = None

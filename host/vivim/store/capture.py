@@ -10,6 +10,13 @@ Rules, per turn, keyed by (conversation, key):
   unless it is a stale shorter snapshot of a finished turn (a queued resend), which is ignored.
 - otherwise the same slot now holds different content (a regeneration or an edit on a site
   that exposes no message ids): it is kept as a sibling branch, `key~<hash>`.
+
+Network captures (source "network": the conversation JSON the site's own page loaded) reconcile
+with DOM captures of the same turns: the network is the source of structure (provider ids, parents,
+positions, timestamps, the current branch: `structure = 'network'`), the DOM the source of rendered
+Markdown. So a network turn never rewrites the text of a row the DOM or an import wrote (it only
+adopts its structure), and a DOM turn replacing a network row's text keeps the row's structure.
+Both directions converge: re-opening a conversation changes nothing already stored.
 """
 
 from __future__ import annotations
@@ -75,29 +82,63 @@ def prepare_capture(capture: CaptureUpsert) -> CaptureUpsert:
     return capture
 
 
+def activity_time(capture: CaptureUpsert, now: float) -> float | None:
+    """When an imported conversation was last active by the provider's account, else None.
+
+    Imports are history: stamping them with the import time would order and date a year of
+    conversations by the day they were imported. The provider's last-activity time and the newest
+    turn both count (whichever is later); a time in the future (a broken clock or file) is capped
+    at now so it cannot pin a conversation to the top of the list for good. Live capture and sync
+    return None: for them the time of the write is the activity.
+    """
+    if capture.source != "import":
+        return None
+    times = [t.created_at for t in capture.turns if t.created_at]
+    if capture.conversation.updated_at:
+        times.append(capture.conversation.updated_at)
+    return min(max(times), now) if times else None
+
+
 def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
-    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now)
+    activity = activity_time(capture, now)
+    earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
+    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now,
+                                                    activity, earliest)
     result = UpsertResult(conversation_id=conversation_id, created=created)
     provider = capture.conversation.provider
     touched = False
+    stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
     for turn in capture.turns:
+        if turn.parent_key in stored_as:
+            turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
         markdown = turn_markdown(turn, provider)
         text = turn.text or markdown
         outcome, key, message_id = _upsert_turn(
             conn, conversation_id, turn, markdown, text, capture.source, now
         )
+        stored_as[turn.key] = key
         setattr(result, outcome, getattr(result, outcome) + 1)
         result.keys.append(key)
         if message_id is not None:
             result.changed_message_ids.append(message_id)
             touched = True
     if touched and not created:
-        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+        _touch(conn, conversation_id, now, activity)
     return result
 
 
-def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, now: float) -> tuple[int, bool]:
+def _touch(conn: Connection, conversation_id: int, now: float, activity: float | None) -> None:
+    """Live changes make the conversation recent; an import only moves it to its own (later) time."""
+    if activity is None:
+        conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+    else:
+        conn.execute("UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?",
+                     (activity, conversation_id))
+
+
+def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, now: float,
+                         activity: float | None = None, earliest: float | None = None) -> tuple[int, bool]:
     row = conn.execute(
         "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
         (conv.provider, conv.external_id),
@@ -107,7 +148,7 @@ def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, no
             "INSERT INTO conversations (provider, external_id, title, url, model, source, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (conv.provider, conv.external_id, conv.title, conv.url, conv.model, source,
-             conv.created_at or now, now),
+             conv.created_at or earliest or now, activity or now),
         )
         return inserted_id(cur), True
     changes: dict[str, Any] = {}
@@ -121,10 +162,8 @@ def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, no
         )
     if changes:
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        conn.execute(
-            f"UPDATE conversations SET {assignments}, updated_at = ? WHERE id = ?",
-            (*changes.values(), now, row["id"]),
-        )
+        conn.execute(f"UPDATE conversations SET {assignments} WHERE id = ?", (*changes.values(), row["id"]))
+        _touch(conn, row["id"], now, activity)
     return row["id"], False
 
 
@@ -132,15 +171,21 @@ def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown:
                  source: str, now: float) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
     key = turn.key
+    network = source == "network"
     for _ in range(8):  # a key, then its branch siblings
         row = conn.execute(
-            "SELECT id, text, content_hash, status, provider_message_id, is_current, parent_key FROM messages"
-            " WHERE conversation_id = ? AND key = ?",
+            "SELECT id, text, content_hash, status, provider_message_id, is_current, parent_key, source,"
+            " structure, position, created_at FROM messages WHERE conversation_id = ? AND key = ?",
             (conversation_id, key),
         ).fetchone()
         if row is None:
             break
+        if network and row["content_hash"] != digest and row["source"] != "network" and row["status"] != "streaming":
+            # The DOM (or an import) wrote this turn's text: the network only brings its structure.
+            return _adopt(conn, row, turn, now), key, None
         if row["content_hash"] == digest:
+            if network and _adopt(conn, row, turn, now) == "updated":
+                return "updated", key, None
             if row["status"] != turn.status and turn.status == "complete":
                 conn.execute(
                     "UPDATE messages SET status = 'complete', updated_at = ? WHERE id = ?", (now, row["id"])
@@ -165,17 +210,20 @@ def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown:
             return "unchanged", key, None  # a stale, shorter snapshot of a finished turn
         same_message = bool(turn.message_id) and turn.message_id == row["provider_message_id"]
         if new.startswith(old) or row["status"] == "streaming" or same_message:
-            _replace(conn, row["id"], turn, markdown, text, digest, now)
+            _replace(conn, row["id"], turn, markdown, text, digest, now, source)
             return "updated", key, row["id"]
         key = f"{turn.key}~{digest[:12]}"  # different content in the same slot: a branch
     else:
         return "unchanged", key, None
     if source != "sync":
         twin = conn.execute(
-            "SELECT key FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
+            "SELECT id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at"
+            " FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
             (conversation_id, digest, source),
         ).fetchone()
         if twin is not None:
+            if network:
+                _adopt(conn, twin, turn, now)
             return "merged", twin["key"], None
     message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
     return ("inserted" if key == turn.key else "branched"), key, message_id
@@ -185,11 +233,12 @@ def _insert(conn: Connection, conversation_id: int, key: str, turn: TurnIn, mark
             digest: str, source: str, now: float) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
-        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (conversation_id, key, turn.parent_key, turn.message_id, turn.position, turn.role, turn.model,
          turn.kind, markdown, text, turn.html, digest, turn.status,
-         None if turn.current is None else int(turn.current), source, turn.created_at or now, now),
+         None if turn.current is None else int(turn.current), source, turn.created_at or now, now,
+         "network" if source == "network" else None),
     )
     message_id = inserted_id(cur)
     write_chunks(conn, message_id, markdown)
@@ -197,15 +246,43 @@ def _insert(conn: Connection, conversation_id: int, key: str, turn: TurnIn, mark
 
 
 def _replace(conn: Connection, message_id: int, turn: TurnIn, markdown: str, text: str, digest: str,
-             now: float) -> None:
+             now: float, source: str) -> None:
+    # A row whose structure came from the provider's payload keeps its parent and position; the text
+    # then belongs to whoever wrote it last (the DOM's rendering, or a newer network payload).
     conn.execute(
         "UPDATE messages SET markdown = ?, text = ?, html = COALESCE(?, html), content_hash = ?, status = ?,"
-        " model = COALESCE(?, model), parent_key = COALESCE(?, parent_key), position = ?, updated_at = ?"
-        " WHERE id = ?",
-        (markdown, text, turn.html, digest, turn.status, turn.model, turn.parent_key, turn.position, now,
-         message_id),
+        " model = COALESCE(?, model),"
+        " parent_key = CASE WHEN structure = 'network' AND ? != 'network' THEN parent_key"
+        "   ELSE COALESCE(?, parent_key) END,"
+        " position = CASE WHEN structure = 'network' AND ? != 'network' THEN position ELSE ? END,"
+        " source = CASE WHEN source = 'network' AND ? = 'capture' THEN 'capture' ELSE source END,"
+        " updated_at = ? WHERE id = ?",
+        (markdown, text, turn.html, digest, turn.status, turn.model, source, turn.parent_key, source,
+         turn.position, source, now, message_id),
     )
     write_chunks(conn, message_id, markdown)
+
+
+def _adopt(conn: Connection, row: Any, turn: TurnIn, now: float) -> str:
+    """Take a network turn's structure onto a row another source wrote: "updated" or "unchanged"."""
+    changes: dict[str, Any] = {}
+    if turn.message_id and row["provider_message_id"] != turn.message_id:
+        changes["provider_message_id"] = turn.message_id
+    if turn.parent_key != row["parent_key"] and turn.parent_key is not None:
+        changes["parent_key"] = turn.parent_key
+    if turn.position != row["position"]:
+        changes["position"] = turn.position
+    if turn.current is not None and row["is_current"] != int(turn.current):
+        changes["is_current"] = int(turn.current)
+    if turn.created_at and row["created_at"] != turn.created_at:
+        changes["created_at"] = turn.created_at
+    if row["structure"] != "network":
+        changes["structure"] = "network"
+    if not changes:
+        return "unchanged"
+    assignments = ", ".join(f"{name} = ?" for name in changes)
+    conn.execute(f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?", (*changes.values(), now, row["id"]))
+    return "updated"
 
 
 def write_chunks(conn: Connection, message_id: int, markdown: str) -> None:

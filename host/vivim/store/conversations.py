@@ -8,20 +8,32 @@ from ..errors import NotFound
 from .connection import Connection
 
 CONVERSATION_COLUMNS = (
-    "c.id, c.provider, c.external_id, c.title, c.url, c.model, c.source, c.created_at, c.updated_at"
+    "c.id, c.provider, c.external_id, c.title, c.url, c.model, c.source, c.created_at, c.updated_at,"
+    " c.completeness, c.turns_stored, c.turns_expected"
 )
 
 
 def conversation_dict(row: Any) -> dict[str, Any]:
+    from .completeness import describe
+
     return {name: row[name] for name in (
         "id", "provider", "external_id", "title", "url", "model", "source", "created_at", "updated_at"
-    )} | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
+    )} | {
+        # complete / partial (n of m) / unknown: a partial capture is never presented as complete.
+        "completeness": {"status": row["completeness"], "stored": row["turns_stored"],
+                         "expected": row["turns_expected"],
+                         "label": describe(row["completeness"], row["turns_stored"], row["turns_expected"])},
+    } | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
 
 
 def list_conversations(conn: Connection, *, provider: str | None = None, limit: int = 50, offset: int = 0,
-                       query: str | None = None, since: float | None = None) -> dict[str, Any]:
+                       query: str | None = None, since: float | None = None,
+                       completeness: str | None = None) -> dict[str, Any]:
     where = ["c.deleted_at IS NULL"]
     params: list[Any] = []
+    if completeness:
+        where.append("c.completeness = ?")
+        params.append(completeness)
     if provider:
         where.append("c.provider = ?")
         params.append(provider)

@@ -2,8 +2,9 @@
 
 Each migration is applied once, in order, inside a transaction, and recorded in
 `schema_migrations`. The SQL lives with the area that owns the tables (the core store's below,
-retrieval's in `retrieval/vectors.py`, sync's in `sync/schema.py`); this list is the only place
-that says which migrations exist and in which order. Never edit a released migration; add the
+retrieval's in `retrieval/vectors.py` and `retrieval/unspaced.py`, sync's in `sync/schema.py`,
+capture's in `store/completeness.py` and `store/raw.py`, the agents' in `importers/agent_logs.py`);
+this list is the only place that says which migrations exist and in which order. Never edit a released migration; add the
 next one to MIGRATIONS.
 """
 
@@ -13,8 +14,13 @@ import time
 
 import sqlean as sqlite3
 
+from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
+from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
 from ..sync.schema import SYNC_SCHEMA
+from .completeness import SCHEMA as COMPLETENESS_SCHEMA
+from .raw import SCHEMA as RAW_SCHEMA
+from .repair_dates import REPAIR_IMPORTED_DATES
 from .sqlscript import Migration, script
 
 
@@ -138,6 +144,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "sync: devices, update log, documents", script(SYNC_SCHEMA)),
     Migration(4, "covering index for charts", script(STATS_INDEX)),
     Migration(5, "full-text prefix indexes", script(FTS_PREFIX_INDEXES)),
+    Migration(6, "imported conversations keep their own dates", script(REPAIR_IMPORTED_DATES)),
+    Migration(7, "trigram index for unspaced scripts (CJK, Thai); embedding progress", script(UNSPACED_SCHEMA)),
+    Migration(8, "conversation completeness, message structure, network warnings", script(COMPLETENESS_SCHEMA)),
+    Migration(9, "raw provider payloads", script(RAW_SCHEMA)),
+    Migration(10, "coding agents' session logs: read offsets", script(AGENT_LOG_STATE)),
     Migration(12, "device names people set", script(DEVICE_NAMES)),
 )
 
@@ -167,3 +178,7 @@ def apply_migrations(conn: sqlite3.Connection) -> list[int]:
             raise
     return applied
 
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)

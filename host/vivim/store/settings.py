@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidPayload
-from ..providers import KEYS, PROVIDERS
+from ..providers import AGENTS, SITES
 from .connection import Connection
 
 DEFAULTS: dict[str, Any] = {
-    **{f"capture.{key}": True for key in KEYS},
+    **{f"capture.{p.key}": True for p in (*SITES, *AGENTS)},  # the agents' logs are read by the agents service
     "context.token_budget": 1200,
     "context.max_items": 8,
     "search.limit": 20,
@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "sync.mdns": True,
     "embed.enabled": True,
     "web.theme": "system",
+    "mcp.remember": False,  # AI clients may store notes through `vivim mcp` only when the user allows it
 }
 
 
@@ -49,10 +50,13 @@ class Setting:
 
 
 # The groups in the order Settings shows them.
-GROUPS = ("Capture", "Search", "Insert context", "Sync", "Web app")
+GROUPS = ("Capture", "Search", "Insert context", "AI clients", "Sync", "Web app")
 SCHEMA: dict[str, Setting] = {
     **{f"capture.{p.key}": Setting(p.name, f"Save your conversations on {p.hosts[0]} as you chat.", "Capture")
-       for p in PROVIDERS},
+       for p in SITES},
+    **{f"capture.{p.key}": Setting(f"{p.name} sessions", f"Keep the sessions {p.name} writes on this machine "
+                                   "(secrets such as API keys are masked first).", "Capture")
+       for p in AGENTS},
     "search.limit": Setting("Results per search", "How many conversations a search shows at most.", "Search",
                             minimum=1, maximum=200),
     "embed.enabled": Setting("Search by meaning", "Also find conversations that say the same thing in other words. "
@@ -63,6 +67,8 @@ SCHEMA: dict[str, Setting] = {
                                     minimum=100, maximum=32_000),
     "context.max_items": Setting("Most items inserted", "At most this many past passages go into one prompt.",
                                  "Insert context", minimum=1, maximum=50),
+    "mcp.remember": Setting("Let AI clients save notes", "AI clients connected through `vivim mcp` (Claude Desktop, "
+                            "Cursor, ...) may store notes in your library. Reading is always allowed.", "AI clients"),
     "sync.enabled": Setting("Sync with my devices", "Exchange conversations, end-to-end encrypted, with the devices "
                             "you paired.", "Sync", restart=True),
     "sync.mdns": Setting("Find my devices on this network", "Announce this device on the local network so paired "

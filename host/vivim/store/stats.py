@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from .connection import Connection
 
+from . import completeness, raw
+
 
 def get_stats(conn: Connection) -> dict[str, Any]:
     def one(sql: str) -> Any:
@@ -19,7 +21,7 @@ def get_stats(conn: Connection) -> dict[str, Any]:
     }
     health = {
         row["provider"]: {"ok": bool(row["ok"]), "problem": row["problem"], "url": row["url"],
-                          "checked_at": row["checked_at"]}
+                          "checked_at": row["checked_at"], "warning": row["warning"], "warning_at": row["warning_at"]}
         for row in conn.execute("SELECT * FROM adapter_health").fetchall()
     }
     return {
@@ -28,8 +30,10 @@ def get_stats(conn: Connection) -> dict[str, Any]:
         "chunks": one("SELECT COUNT(*) FROM chunks"),
         "embedded_chunks": one("SELECT COUNT(*) FROM chunks WHERE embedded = 1"),
         "by_provider": by_provider,
-        "last_capture_at": one("SELECT MAX(updated_at) FROM messages WHERE source = 'capture'"),
+        "last_capture_at": one("SELECT MAX(updated_at) FROM messages WHERE source IN ('capture', 'network')"),
         "adapter_health": health,
+        "completeness": completeness.counts(conn),
+        "raw_payloads": raw.totals(conn),
     }
 
 
@@ -40,3 +44,19 @@ def record_adapter_health(conn: Connection, provider: str, ok: bool, problem: st
         " url = excluded.url, checked_at = excluded.checked_at",
         (provider, int(ok), problem, url, now),
     )
+
+
+def record_warning(conn: Any, provider: str, warning: str, url: str | None, now: float) -> None:
+    """A network-capture warning, kept beside (not instead of) the DOM adapter's ok/problem."""
+    conn.execute(
+        "INSERT INTO adapter_health (provider, ok, problem, url, checked_at, warning, warning_at)"
+        " VALUES (?, 1, NULL, ?, ?, ?, ?)"
+        " ON CONFLICT (provider) DO UPDATE SET warning = excluded.warning, warning_at = excluded.warning_at",
+        (provider, url, now, warning[:500], now),
+    )
+
+
+def clear_warning(conn: Any, provider: str) -> None:
+    """A payload read and stored: the network path works again, its last warning is history."""
+    conn.execute("UPDATE adapter_health SET warning = NULL, warning_at = NULL WHERE provider = ? AND warning IS NOT NULL",
+                 (provider,))

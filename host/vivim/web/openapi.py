@@ -55,6 +55,11 @@ SCHEMAS: dict[str, Any] = {
         "created_at": {"type": "number"}, "updated_at": {"type": "number"},
         "message_count": {"type": "integer"},
         "tags": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "boolean"},
+        "completeness": _obj({
+            "status": {"type": "string", "enum": ["complete", "partial", "unknown"]},
+            "stored": {"type": "integer", "nullable": True}, "expected": {"type": "integer", "nullable": True},
+            "label": {"type": "string", "description": "complete, partial (n of m), partial (n of ?) or unknown"},
+        }, ["status", "label"]),
     }, ["id", "provider", "external_id"]),
     "Message": _obj({
         "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
@@ -77,11 +82,18 @@ SCHEMAS: dict[str, Any] = {
     }, ["conversation", "messages", "branches", "default_path"]),
     "SearchResults": _obj({
         "query": {"type": "string"}, "mode": {"type": "string"},
+        "modes": {"type": "array", "items": {"type": "string"}, "description": "what answered: fulltext, vector"},
+        "complete": {"type": "boolean", "description": "false: words only, or chunks still wait for vectors"},
+        "index": _obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
+                       "pending": {"type": "integer"}, "model": {"type": "string"}, "rate": NULLABLE_NUM,
+                       "eta_seconds": NULLABLE_NUM, "complete": {"type": "boolean"}}),
         "results": {"type": "array", "items": _obj({
             "conversation": _ref("Conversation"),
+            "match": {"type": "string", "description": "strong or weak"},
             "hits": {"type": "array", "items": _obj({
                 "message_id": {"type": "integer"}, "role": {"type": "string"},
                 "snippet": {"type": "string", "description": "hits are wrapped in U+0002 ... U+0003"},
+                "strength": {"type": "string", "description": "strong or weak"},
                 "key": {"type": "string"}})},
         })},
     }, ["results"]),
@@ -89,6 +101,9 @@ SCHEMAS: dict[str, Any] = {
         "conversations": {"type": "integer"}, "messages": {"type": "integer"}, "chunks": {"type": "integer"},
         "embedded_chunks": {"type": "integer"}, "embedding_backlog": {"type": "integer"},
         "by_provider": _obj(), "adapter_health": _obj(), "last_capture_at": NULLABLE_NUM,
+        "completeness": _obj({"complete": {"type": "integer"}, "partial": {"type": "integer"},
+                              "unknown": {"type": "integer"}}),
+        "raw_payloads": _obj(),
         "days": {"type": "integer"},
         "by_day": {"type": "array", "items": _obj({"day": {"type": "string"}, "provider": {"type": "string"},
                                                    "messages": {"type": "integer"}})},

@@ -26,6 +26,7 @@ class ConversationsQuery(msgspec.Struct, forbid_unknown_fields=False):
     q: Annotated[str, Meta(max_length=500, description="title filter")] | None = None
     limit: Annotated[int, Meta(ge=1, le=500)] = 50
     offset: Annotated[int, Meta(ge=0, le=MAX_ID)] = 0
+    completeness: Literal["complete", "partial", "unknown"] | None = None
 
 
 class SearchQuery(msgspec.Struct, forbid_unknown_fields=False):
@@ -37,6 +38,8 @@ class SearchQuery(msgspec.Struct, forbid_unknown_fields=False):
     until: Annotated[Time, Meta(description="unix seconds, exclusive")] | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
     mode: Literal["hybrid", "fulltext", "vector"] = "hybrid"
+    wait_for_model: Annotated[float, Meta(ge=0, le=10,
+                                          description="seconds to wait for the embedding model")] = 0.0
 
 
 class StatsQuery(msgspec.Struct, forbid_unknown_fields=False):

@@ -47,7 +47,8 @@ def _without_none(struct: msgspec.Struct) -> dict[str, Any]:
 
 async def list_conversations(request: web.Request) -> web.Response:
     q = parse_query(request.query, ConversationsQuery)
-    payload = {"provider": q.provider, "limit": q.limit, "offset": q.offset, "query": q.q}
+    payload = {"provider": q.provider, "limit": q.limit, "offset": q.offset, "query": q.q,
+               "completeness": q.completeness}
     return json(await call(request, "conversation.list", payload))
 
 

@@ -7,7 +7,7 @@ const PAGE = 50;
 // Imported structured turns that are read on demand, not in the flow of the conversation.
 const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result",
                        execution_output: "Code output" };
-const state = { provider: "", q: "", offset: 0, items: [], total: 0, selected: null };
+const state = { provider: "", q: "", completeness: "", offset: 0, items: [], total: 0, selected: null };
 
 export async function conversationsView(main, { id, message, q = "" } = {}) {
   const previous = state.selected;
@@ -26,13 +26,19 @@ export async function conversationsView(main, { id, message, q = "" } = {}) {
   const reader = h("section", { class: "reader panel", id: "reader", "aria-live": "polite" });
   const filter = h("input", { type: "search", placeholder: "Filter by title…", "aria-label": "Filter conversations by title", value: state.q });
   const provider = providerSelect(state.provider);
+  // Complete / partial / unknown: partial captures can be found and re-opened on the site to complete them.
+  const completeness = h("select", { "aria-label": "Completeness" },
+    h("option", { value: "" }, "Any completeness"), h("option", { value: "partial" }, "Partial"),
+    h("option", { value: "complete" }, "Complete"), h("option", { value: "unknown" }, "Unknown"));
+  completeness.value = state.completeness;
   const reload = () => { state.offset = 0; loadList(listBox, pager); };
+  completeness.addEventListener("change", () => { state.completeness = completeness.value; reload(); });
   let timer;
   filter.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { state.q = filter.value; reload(); }, 200); });
   provider.addEventListener("change", () => { state.provider = provider.value; reload(); });
   const split = h("div", { class: "split" + (state.selected ? " reading" : "") },
     h("div", { class: "list-panel panel" },
-      h("div", { class: "toolbar pad" }, filter, provider), listBox, pager),
+      h("div", { class: "toolbar pad" }, filter, provider, completeness), listBox, pager),
     reader);
   clear(main, h("h1", { class: "hidden" }, "Conversations"), split);
   await loadList(listBox, pager);
@@ -49,7 +55,7 @@ export async function conversationsView(main, { id, message, q = "" } = {}) {
 export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
   const select = h("select", { "aria-label": label },
     h("option", { value: "" }, anyLabel),
-    ["chatgpt", "claude", "gemini"].map((p) => h("option", { value: p }, providerName(p))));
+    ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"].map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;
 }
@@ -57,7 +63,8 @@ export function providerSelect(value, label = "Provider", anyLabel = "All provid
 async function loadList(listBox, pager) {
   let page;
   try {
-    page = await api.conversations({ provider: state.provider, q: state.q, limit: PAGE, offset: state.offset });
+    page = await api.conversations({ provider: state.provider, q: state.q, completeness: state.completeness,
+                                     limit: PAGE, offset: state.offset });
   } catch (err) {
     clear(listBox, h("li", {}, errorBox(err)));
     return;
@@ -65,7 +72,7 @@ async function loadList(listBox, pager) {
   state.items = page.items;
   state.total = page.total;
   if (!page.items.length) {
-    clear(listBox, h("li", { class: "empty" }, state.q || state.provider ? "Nothing matches." : "Nothing captured yet. Chat on ChatGPT, Claude or Gemini with the extension on, or import an export."));
+    clear(listBox, h("li", { class: "empty" }, state.q || state.provider || state.completeness ? "Nothing matches." : "Nothing captured yet. Chat on ChatGPT, Claude or Gemini with the extension on, or import an export."));
   } else {
     clear(listBox, page.items.map((c) => h("li", {}, conversationLink(c))));
   }
@@ -80,7 +87,20 @@ function conversationLink(c) {
     h("span", { class: "icon" }, providerIcon(c.provider)),
     h("span", { class: "conv-title" }, c.title || "(untitled)"),
     h("span", { class: "conv-meta" }, timeEl(c.updated_at), h("span", {}, `${c.message_count ?? "?"} messages`),
-      c.source !== "capture" ? h("span", { class: "chip" }, c.source) : null));
+      c.source !== "capture" ? h("span", { class: "chip" }, c.source) : null, completenessChip(c)));
+}
+
+/** "complete", "partial (n of m)" or "unknown": a partial capture never looks complete. */
+function completenessChip(c) {
+  const k = c.completeness;
+  if (!k) return null;
+  const titles = {
+    complete: "Every turn and branch the provider holds is stored",
+    partial: "Only part of this conversation is stored: open it on the site to complete it",
+    unknown: "Not checked against the provider's own copy",
+  };
+  return h("span", { class: `chip completeness ${k.status}`, title: titles[k.status] || "", dataset: { completeness: k.status } },
+    k.label);
 }
 
 export async function refreshList() {
@@ -109,7 +129,7 @@ async function loadConversation(reader, id, targetMessage, keepScroll = false, q
     h("div", { class: "grow" },
       h("h1", { tabindex: "-1" }, c.title || "(untitled)"),
       h("div", { class: "conv-meta" }, providerName(c.provider), timeEl(c.created_at, true),
-        c.model ? h("span", {}, c.model) : null,
+        c.model ? h("span", {}, c.model) : null, completenessChip(c),
         c.pinned ? h("span", { class: "chip" }, "★ pinned") : null,
         (c.tags || []).map((tag) => h("span", { class: "chip tag" }, "#" + tag)),
         data.branches.length ? h("span", { class: "chip" }, `${data.branches.length} branch point${data.branches.length > 1 ? "s" : ""}`) : null)),

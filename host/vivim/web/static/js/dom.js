@@ -35,7 +35,8 @@ export function clear(el, ...children) {
   return el;
 }
 
-const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini" };
+const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
 
 export function providerName(p) { return PROVIDERS[p] || p || "unknown"; }
 

@@ -71,6 +71,32 @@ function toSeconds(day, endOfDay = false) {
 }
 
 let generation = 0;
+// The first search of the page may wait (bounded) for the embedding model, so it is not answered
+// from words alone and then differently a second later.
+let modelWaited = false;
+
+/** Why an answer may be partial (words only, or chunks still indexed); "" when it is complete. */
+export function searchState(data) {
+  const index = data.index || {};
+  const modes = data.modes || [];
+  if (data.complete !== false) return "";
+  if (index.model === "unavailable") return "Meaning search is unavailable (the embedding model failed to load): words only.";
+  if (!modes.includes("vector") && (index.model === "loading" || index.model === "idle")) {
+    return "Meaning search is starting: these results match words only.";
+  }
+  if (index.chunks && index.pending) {
+    let text = `Meaning search: ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")} indexed`;
+    if (index.eta_seconds) text += ` (about ${duration(index.eta_seconds)})`;
+    return text + ": results may be missing until it finishes.";
+  }
+  return modes.includes("vector") ? "" : "Words only: meaning search did not answer.";
+}
+
+function duration(seconds) {
+  if (seconds < 90) return "1 min";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
 
 async function run(results, params) {
   const q = params.get("q");
@@ -80,7 +106,9 @@ async function run(results, params) {
   try {
     data = await api.search({ q, provider: params.get("provider"), role: params.get("role"),
                               conversation_id: params.get("conversation_id"),
-                              since: toSeconds(params.get("since")), until: toSeconds(params.get("until"), true), limit: 30 });
+                              since: toSeconds(params.get("since")), until: toSeconds(params.get("until"), true), limit: 30,
+                              wait_for_model: modelWaited ? undefined : 5 });
+    modelWaited = true;
   } catch (err) {
     if (mine === generation) clear(results, errorBox(err));
     return;
@@ -88,17 +116,29 @@ async function run(results, params) {
   if (mine !== generation) return;  // a newer search already answered
   results.dataset.query = q.trim();
   results.dataset.q = q;
-  if (!data.results.length) { clear(results, h("div", { class: "empty" }, `Nothing found for “${q}”.`)); return; }
-  clear(results,
-    h("p", { class: "muted" }, `${data.results.length} conversation${data.results.length > 1 ? "s" : ""}`, data.mode ? ` · ${data.mode}` : ""),
+  const state = searchState(data);
+  const stateLine = state ? h("p", { class: "search-state", role: "status" }, state) : null;
+  if (!data.results.length) {
+    clear(results, stateLine, h("div", { class: "empty" }, `No close matches for “${q}”.`));
+    return;
+  }
+  const strong = data.results.filter((g) => g.match !== "weak").length;
+  const nearest = strong === 0 ? h("p", { class: "empty-note" }, `No close matches for “${q}”. The nearest, loosely related:`) : null;
+  const modes = (data.modes || []).map((m) => (m === "vector" ? "meaning" : "words")).join(" + ");
+  clear(results, stateLine, nearest,
+    h("p", { class: "muted" }, `${data.results.length} conversation${data.results.length > 1 ? "s" : ""}`,
+      strong < data.results.length ? ` (${strong} close, ${data.results.length - strong} weak)` : "",
+      modes ? ` · ${modes}` : ""),
     h("div", { class: "panel" }, data.results.map((group) => resultView(group, q))));
 }
 
 function resultView(group, query) {
   const c = group.conversation;
-  return h("section", { class: "result" },
+  const weak = group.match === "weak";
+  return h("section", { class: weak ? "result weak" : "result" },
     h("div", { class: "result-head" }, providerIcon(c.provider),
       h("a", { class: "result-link", href: `#/c/${c.id}?q=${encodeURIComponent(query)}` }, c.title || "(untitled)"),
+      weak ? h("span", { class: "strength", title: "Only loosely related to your query" }, "weak match") : null,
       h("span", { class: "muted" }, providerName(c.provider)), timeEl(c.updated_at)),
     h("ul", { class: "hits" }, group.hits.map((hit) =>
       h("li", {}, h("a", { href: `#/c/${c.id}/m/${hit.message_id}?q=${encodeURIComponent(query)}` },

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { clear, errorBox, fmtDateTime, fmtNumber, h, providerIcon, providerName, svg } from "./dom.js";
 
-const PROVIDERS = ["chatgpt", "claude", "gemini"];
+const PROVIDERS = ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"];
 const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
 
 export async function statsView(main, params) {
@@ -24,7 +24,10 @@ export async function statsView(main, params) {
       card("Conversations", fmtNumber(s.conversations)), card("Messages", fmtNumber(s.messages)),
       card("Searchable chunks", fmtNumber(s.chunks)),
       card("Embedding backlog", fmtNumber(s.embedding_backlog), s.embedding_backlog ? "waiting for the embedding worker" : "all embedded"),
-      card("Last capture", s.last_capture_at ? fmtDateTime(s.last_capture_at) : "never", null, true)),
+      card("Last capture", s.last_capture_at ? fmtDateTime(s.last_capture_at) : "never", null, true),
+      s.completeness ? h("a", { href: "#/conversations", class: "card-link", title: "Filter the list by completeness there" },
+        card("Partial conversations", fmtNumber(s.completeness.partial),
+          `${fmtNumber(s.completeness.complete)} complete · ${fmtNumber(s.completeness.unknown)} unknown`)) : null),
     h("h2", {}, s.days > MONTHLY_AFTER_DAYS ? "Messages per month" : "Messages per day"),
     h("div", { class: "panel pad" }, dayChart(s.by_day, s.days), legend()),
     h("div", { class: "grid2" },
@@ -161,6 +164,7 @@ function healthTable(health) {
     h("thead", {}, h("tr", {}, h("th", {}, "Site"), h("th", {}, "Capture"), h("th", {}, "Checked"))),
     h("tbody", {}, rows.map(([p, v]) => h("tr", {},
       h("td", {}, providerName(p)),
-      h("td", { class: v.ok ? "ok" : "bad" }, v.ok ? "working" : `broken: ${v.problem || "no turns found"}`),
+      h("td", { class: v.ok ? "ok" : "bad" }, v.ok ? "working" : `broken: ${v.problem || "no turns found"}`,
+        v.warning ? h("div", { class: "muted" }, `⚠ ${v.warning}`) : null),
       h("td", {}, fmtDateTime(v.checked_at))))));
 }

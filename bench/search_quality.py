@@ -1,0 +1,351 @@
+"""Search quality on a labelled set: full text, vector and hybrid, the relevance floor, context hit rate.
+
+    python bench/search_quality.py                # build (import + embed, ~1 min) and report
+    python bench/search_quality.py --keep /tmp/q  # reuse the archive built there on later runs
+    python bench/search_quality.py --calibrate    # also sweep the floors on the "tune" split
+
+The set is bench/quality: 202 conversations written to read like real ones (everyday and technical
+topics; Russian, German, Spanish and Japanese among them; a few long ones with a fact in the
+middle) and 295 labelled queries in six kinds: paraphrase, keyword, middle (a fact in the middle of
+a long conversation), nonenglish (same language as the conversation), crosslingual (an English
+query for a non-English conversation) and noanswer (gibberish, or a topic the archive never
+touches). A third of each kind is held out ("holdout"): the floors are calibrated on "tune" only,
+and both splits are reported, so an overfitted floor shows as a gap between them.
+
+The archive goes through the real code paths: the conversations are written as a ChatGPT export
+and a Claude export, read by `vivim.importers.import_path` into a real SQLite store, embedded by
+`vivim.retrieval.reindex.embed_all_pending` with the shipped model, and searched with `vivim.retrieval.search.search`
+and `vivim.retrieval.prompt_context.build_context`, exactly as the `search` and `context.build` messages do.
+
+Metrics, per kind and split: recall@1 and @5 and MRR@10 over conversations (a query is answered
+when its labelled conversation is among the results); "answered" is the share of answerable queries
+that got any result at all; for noanswer queries, "no-answer precision" is the share that returned
+nothing. Context hit rate: of the queries whose labelled conversation is in the hybrid top 3, the
+share for which context.build (the query as the draft) brings that conversation into the prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
+
+from vivim.retrieval.prompt_context import build_context
+from vivim.retrieval.search import Filters, search
+
+DATA = Path(__file__).resolve().parent / "quality"
+BASE_TIME = 1_760_000_000.0
+DAY = 86400.0
+KINDS = ("paraphrase", "keyword", "middle", "nonenglish", "crosslingual", "noanswer")
+MODES = ("fulltext", "vector", "hybrid")
+
+
+def load_set() -> tuple[list[list[Any]], list[list[Any]]]:
+    conversations = json.loads((DATA / "conversations.json").read_text(encoding="utf-8"))["conversations"]
+    queries = json.loads((DATA / "queries.json").read_text(encoding="utf-8"))["queries"]
+    return conversations, queries
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(ts))
+
+
+def chatgpt_item(cid: str, title: str, start: float, turns: list[list[str]]) -> dict[str, Any]:
+    """One conversation shaped like ChatGPT's conversations.json (mapping of nodes, a current_node)."""
+    mapping: dict[str, Any] = {"root": {"id": "root", "message": None, "parent": None, "children": []}}
+    parent = "root"
+    for i, (role, text) in enumerate(turns):
+        node = f"{cid}-{i}"
+        mapping[parent]["children"].append(node)
+        mapping[node] = {"id": node, "parent": parent, "children": [], "message": {
+            "id": node, "author": {"role": role}, "create_time": start + 60 * i,
+            "content": {"content_type": "text", "parts": [text]}, "metadata": {}}}
+        parent = node
+    return {"id": cid, "conversation_id": cid, "title": title, "create_time": start,
+            "update_time": start + 60 * len(turns), "mapping": mapping, "current_node": parent}
+
+
+def claude_item(cid: str, title: str, start: float, turns: list[list[str]]) -> dict[str, Any]:
+    """One conversation shaped like Claude's conversations.json (chat_messages with parent links)."""
+    messages, parent = [], "00000000-0000-4000-8000-000000000000"
+    for i, (role, text) in enumerate(turns):
+        mid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cid}/{i}"))
+        messages.append({"uuid": mid, "sender": "human" if role == "user" else "assistant", "text": text,
+                         "content": [{"type": "text", "text": text}], "created_at": _iso(start + 60 * i),
+                         "parent_message_uuid": parent})
+        parent = mid
+    return {"uuid": cid, "name": title, "created_at": _iso(start), "updated_at": _iso(start + 60 * len(turns)),
+            "chat_messages": messages}
+
+
+def write_exports(folder: Path, conversations: list[list[Any]]) -> None:
+    chatgpt, claude = [], []
+    for cid, provider, title, days, turns in conversations:
+        start = BASE_TIME - days * DAY
+        if provider == "claude":
+            claude.append(claude_item(cid, title, start, turns))
+        else:  # ChatGPT's export format also carries the Gemini-tagged conversations
+            chatgpt.append(chatgpt_item(cid, title, start, turns))
+    (folder / "chatgpt").mkdir(parents=True, exist_ok=True)
+    (folder / "claude").mkdir(parents=True, exist_ok=True)
+    (folder / "chatgpt" / "conversations.json").write_text(json.dumps(chatgpt, ensure_ascii=False), "utf-8")
+    (folder / "claude" / "conversations.json").write_text(json.dumps(claude, ensure_ascii=False), "utf-8")
+
+
+def build_archive(db: Path, conversations: list[list[Any]]) -> dict[str, Any]:
+    from vivim.retrieval.embedding import Embedder
+    from vivim.importers import import_path
+    from vivim.retrieval.reindex import embed_all_pending
+    from vivim.store import Store
+    from vivim.store.connection import connect_sync
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_exports(Path(tmp), conversations)
+
+        async def run_import() -> Any:
+            store = await Store.open(db)
+            try:
+                return await import_path(store, tmp)
+            finally:
+                await store.close()
+
+        started = time.perf_counter()
+        summary = asyncio.run(run_import())
+        imported = time.perf_counter() - started
+    conn = connect_sync(db)
+    embedder = Embedder(threads=min(2, os.cpu_count() or 1))
+    started = time.perf_counter()
+    embedded = embed_all_pending(conn, embedder)
+    embed_seconds = time.perf_counter() - started
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {"conversations": summary.conversations, "messages": summary.messages, "import_s": imported,
+            "chunks_embedded": embedded, "embed_s": embed_seconds}
+
+
+class Evaluator:
+    def __init__(self, conn: Any, queries: list[list[Any]], embedder: Any) -> None:
+        self.conn = conn
+        self.queries = queries
+        self.vectors = {q[0]: embedder.embed_query(q[0]) for q in queries}
+
+    def ranked(self, query: str, mode: str, floor: bool = True) -> list[str]:
+        vector = None if mode == "fulltext" else self.vectors[query]
+        result = search(self.conn, query, Filters(), 10, vector, mode, floor=floor)
+        return [group["conversation"]["external_id"] for group in result["results"]]
+
+    def context_has(self, query: str, relevant: list[str], mode: str) -> bool:
+        vector = None if mode == "fulltext" else self.vectors[query]
+        built = build_context(self.conn, query, vector)
+        ids = {self.external_ids.get(item["conversation_id"]) for item in built["items"]}
+        return bool(ids & set(relevant))
+
+    @property
+    def external_ids(self) -> dict[int, str]:
+        if not hasattr(self, "_external_ids"):
+            rows = self.conn.execute("SELECT id, external_id FROM conversations")
+            self._external_ids = {r[0]: r[1] for r in rows}
+        return self._external_ids
+
+    def evaluate(self, mode: str, floor: bool = True, context: bool = True,
+                 split: str | None = None) -> dict[str, dict[str, float]]:
+        """Metrics per kind (and "all answerable") for one mode."""
+        rows: dict[str, list[dict[str, float]]] = defaultdict(list)
+        for query, kind, relevant, qsplit in self.queries:
+            if split is not None and qsplit != split:
+                continue
+            ids = self.ranked(query, mode, floor)
+            if kind == "noanswer":
+                rows[kind].append({"empty": float(not ids)})
+                continue
+            rank = next((i + 1 for i, cid in enumerate(ids) if cid in relevant), None)
+            row = {"r1": float(rank == 1), "r5": float(bool(rank and rank <= 5)),
+                   "mrr": 1.0 / rank if rank else 0.0, "answered": float(bool(ids))}
+            if context and mode != "vector" and rank is not None and rank <= 3:
+                row["ctx"] = float(self.context_has(query, relevant, mode))
+            rows[kind].append(row)
+            rows["answerable"].append(row)
+        return {kind: _means(values) for kind, values in rows.items()}
+
+
+def full_text_in_hybrid(evaluator: Evaluator, split: str) -> None:
+    """How often the full-text side has anything to give the fusion (before: every word required,
+    no any-word fallback beside vectors), and how many of full text's first-ranked answers hybrid
+    loses (out of its top 5)."""
+    from vivim.retrieval.search import floored_keyword_ranking, keyword_ranking, query_words
+
+    queries = [q for q in evaluator.queries if q[3] == split and q[1] != "noanswer"]
+    before = after = 0
+    lost = {"hybrid": 0, "hybrid-raw": 0}
+    for query, _kind, relevant, _ in queries:
+        before += bool(keyword_ranking(evaluator.conn, query, Filters(), 60, fallback=False))
+        words = query_words(evaluator.conn, query)
+        after += bool(floored_keyword_ranking(evaluator.conn, query, Filters(), words)[0])
+        fulltext = evaluator.ranked(query, "fulltext")
+        if fulltext and fulltext[0] in relevant:
+            for name, floor in (("hybrid", True), ("hybrid-raw", False)):
+                if not set(evaluator.ranked(query, "hybrid", floor)[:5]) & set(relevant):
+                    lost[name] += 1
+    print(f"\n== full text inside hybrid ({split}, {len(queries)} answerable queries): a non-empty full-text list"
+          f" for {after} (before, every word required: {before}); full text's first-ranked answer missing from"
+          f" the hybrid top 5: {lost['hybrid']} (hybrid-raw: {lost['hybrid-raw']})")
+
+
+def _means(rows: list[dict[str, float]]) -> dict[str, float]:
+    keys = {k for row in rows for k in row}
+    out = {k: statistics.fmean(row[k] for row in rows if k in row) for k in keys}
+    out["n"] = len(rows)
+    if "ctx" in keys:
+        out["ctx_n"] = sum(1 for row in rows if "ctx" in row)
+    return out
+
+
+def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> None:
+    print(f"\n== {title}")
+    print(f"{'mode':<10}{'kind':<14}{'n':>4}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'answered':>10}{'no-ans P':>10}"
+          f"{'ctx hit':>9}")
+    for mode, per_kind in results.items():
+        for kind in (*KINDS, "answerable"):
+            m = per_kind.get(kind)
+            if not m:
+                continue
+
+            def fmt(key: str, width: int) -> str:
+                return f"{m[key]:>{width}.3f}" if key in m else " " * (width - 1) + "-"
+
+            ctx = f"{m['ctx']:>6.3f}/{int(m['ctx_n']):<2}" if "ctx" in m else "        -"
+            print(f"{mode:<10}{kind:<14}{int(m['n']):>4}{fmt('r1', 7)}{fmt('r5', 7)}{fmt('mrr', 8)}"
+                  f"{fmt('answered', 10)}{fmt('empty', 10)}{ctx:>9}")
+
+
+def calibrate(evaluator: Evaluator) -> None:
+    """Sweep the floors on the tune split, per script group (vivim.retrieval.relevance): recall against
+    no-answer precision. Pick the row that keeps recall and returns nothing for no-answer queries."""
+    import dataclasses
+    import itertools
+
+    import vivim.retrieval.relevance as relevance
+
+    original = (relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR)
+    everything = evaluator.queries
+    try:
+        for name, grid in (("LATIN", itertools.product((0.38, 0.40, 0.42, 0.45), (0.27, 0.33), (0.25, 0.34, 0.5))),
+                           ("UNKNOWN_WORDS", itertools.product((0.45, 0.50, 0.52, 0.55, 0.60), (0.33, 0.40),
+                                                               (0.25, 0.34, 0.5))),
+                           ("OTHER_SCRIPT", itertools.product((0.60, 0.65, 0.70, 0.75), (0.40, 0.45, 0.50),
+                                                              (0.25, 0.34, 0.5)))):
+            group = getattr(relevance, name)
+            evaluator.queries = [q for q in everything if q[3] == "tune" and q[1] != "crosslingual"
+                                 and (relevance.floor_for(q[0]) is group)]
+            print(f"\n== calibration on the tune split, {name} queries (n={len(evaluator.queries)}), hybrid")
+            print(f"{'sure':>6}{'floor':>6}{'supp':>6}{'R@1':>7}{'R@5':>7}{'answered':>10}{'no-ans P':>10}")
+            for sure, low, supp in grid:
+                candidate = dataclasses.replace(group, sure_cosine=sure, floor_cosine=low, support=supp)
+                setattr(relevance, name, candidate)
+                evaluator.queries = [q for q in everything if q[3] == "tune" and q[1] != "crosslingual"
+                                     and (relevance.floor_for(q[0]) is candidate)]
+                m = evaluator.evaluate("hybrid", context=False)
+                a, z = m["answerable"], m.get("noanswer", {"empty": float("nan")})
+                print(f"{sure:>6.2f}{low:>6.2f}{supp:>6.2f}{a['r1']:>7.3f}{a['r5']:>7.3f}{a['answered']:>10.3f}"
+                      f"{z['empty']:>10.3f}")
+            setattr(relevance, name, group)
+        evaluator.queries = [q for q in everything if q[3] == "tune"]
+        print("\n== word floor (full text only, tune split)")
+        for word in (0.4, 0.5, 0.6, 0.7, 0.8, 1.0):
+            relevance.WORD_FLOOR = word
+            m = evaluator.evaluate("fulltext", context=False)
+            a, z = m["answerable"], m.get("noanswer", {"empty": float("nan")})
+            print(f"word {word:.2f}: R@1 {a['r1']:.3f} R@5 {a['r5']:.3f} answered {a['answered']:.3f}"
+                  f" no-ans P {z['empty']:.3f}")
+    finally:
+        relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR = original
+        evaluator.queries = everything
+
+
+def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
+    """Best cosine of the labelled conversation vs best cosine of any hit for no-answer queries."""
+    from vivim.retrieval.vectors import knn
+
+    relevant_best, noanswer_best = [], []
+    conv_of = {r[0]: r[1] for r in evaluator.conn.execute(
+        "SELECT ch.id, c.external_id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id")}
+    for query, kind, relevant, qsplit in evaluator.queries:
+        if qsplit != split or kind == "crosslingual":
+            continue
+        hits = knn(evaluator.conn, evaluator.vectors[query], 50)
+        if kind == "noanswer":
+            noanswer_best.append(hits[0][1] if hits else 0.0)
+        else:
+            best = max((cos for cid, cos in hits if conv_of.get(cid) in relevant), default=0.0)
+            relevant_best.append(best)
+
+    def q(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
+
+    print(f"\n== cosine profile ({split}, crosslingual left out): best cosine of the labelled conversation"
+          f" (n={len(relevant_best)}) p5={q(relevant_best, .05):.3f} p10={q(relevant_best, .10):.3f}"
+          f" median={q(relevant_best, .5):.3f};\n   best cosine of anything for no-answer queries"
+          f" (n={len(noanswer_best)}) median={q(noanswer_best, .5):.3f} p90={q(noanswer_best, .9):.3f}"
+          f" max={max(noanswer_best, default=float('nan')):.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", type=Path, help="build the archive in this folder and reuse it next time")
+    parser.add_argument("--calibrate", action="store_true", help="sweep the floors on the tune split")
+    parser.add_argument("--no-context", action="store_true", help="skip context.build (faster)")
+    parser.add_argument("--context-pins", type=int, help="override vivim.retrieval.prompt_context.SEARCH_PINS (0: as before)")
+    args = parser.parse_args()
+
+    from vivim.retrieval.embedding import get_embedder
+    from vivim.store.connection import connect_sync
+
+    if args.context_pins is not None:
+        import vivim.retrieval.prompt_context
+
+        vivim.retrieval.prompt_context.SEARCH_PINS = args.context_pins
+    conversations, queries = load_set()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="vivim-quality-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "vivim.sqlite3"
+    if not db.exists():
+        built = build_archive(db, conversations)
+        print(f"archive: {built['conversations']} conversations, {built['messages']} messages imported in"
+              f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
+              f" {built['embed_s']:.1f} s")
+    conn = connect_sync(db)
+    embedder = get_embedder()
+    embedder.ensure_loaded()
+    evaluator = Evaluator(conn, queries, embedder)
+    import vivim.retrieval.relevance as relevance
+
+    print(f"set: {len(conversations)} conversations, {len(queries)} queries; floors: {relevance.LATIN},"
+          f" {relevance.OTHER_SCRIPT}, word {relevance.WORD_FLOOR}")
+    cosine_profile(evaluator, "tune")
+    cosine_profile(evaluator, "holdout")
+    for split in ("tune", "holdout"):
+        results = {mode: evaluator.evaluate(mode, context=not args.no_context, split=split) for mode in MODES}
+        results["hybrid-raw"] = evaluator.evaluate("hybrid", floor=False, context=False, split=split)
+        print_table(f"{split} split (hybrid-raw: the same fusion without the relevance floor)", results)
+        full_text_in_hybrid(evaluator, split)
+    if args.calibrate:
+        calibrate(evaluator)
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""capture.network: the site's own conversation payload, observed in the page."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from ..errors import PayloadShape
+from ..importers import network as netcapture
+from ..protocol import CaptureNetwork
+from ..runtime import Runtime
+from ..store import capture, completeness, raw, stats
+
+# One conversation's payloads are handled one at a time: a page of older turns must be parsed with
+# the pages stored before it (the host serves requests concurrently; a paged load sends them together).
+_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+
+async def capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
+    async with _locks.setdefault((payload.provider, payload.external_id), asyncio.Lock()):
+        return await _capture_network(runtime, payload)
+
+
+async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
+    try:
+        data = netcapture.assemble(payload)
+        if data is None:
+            return {"received": payload.part, "parts": payload.parts}
+        kind = netcapture.kind_of(payload.provider)
+        earlier: list[bytes] = []
+        if payload.provider == "chatgpt":  # its pages join into one tree
+            earlier = await runtime.store.read(raw.of_conversation, payload.provider, payload.external_id, kind)
+        parsed = await asyncio.to_thread(netcapture.parse, payload.provider, payload.external_id, data, earlier)
+    except PayloadShape as exc:
+        # Refused whole, and said so where the user looks (popup, vivim stats): never silently.
+        await runtime.store.write(
+            stats.record_warning, payload.provider, f"network capture: {exc.message}", payload.url, time.time()
+        )
+        runtime.events.publish("adapter.health", provider=payload.provider, ok=None, warning=exc.message)
+        raise
+    upsert = parsed.capture
+    upsert.source = "network"
+    if payload.title and not upsert.conversation.title:
+        upsert.conversation.title = payload.title
+    upsert = await asyncio.to_thread(capture.prepare_capture, upsert)
+
+    def write(conn: Any) -> tuple[capture.UpsertResult, bool, dict[str, Any]]:
+        known = conn.execute(
+            "SELECT title, url FROM conversations WHERE provider = ? AND external_id = ?",
+            (payload.provider, payload.external_id),
+        ).fetchone()
+        if known is not None:  # the page's own title and address stay (a re-open must change nothing)
+            upsert.conversation.title = None if known["title"] else upsert.conversation.title
+            upsert.conversation.url = None if known["url"] else upsert.conversation.url
+        stored_new = raw.put(conn, payload.provider, payload.external_id, kind, payload.url, data)
+        if parsed.self_contained:
+            raw.supersede(conn, payload.provider, payload.external_id, kind, data)
+        result = capture.upsert_capture(conn, upsert)
+        status = completeness.record(conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree,
+                                     parsed.total_hint)
+        stats.clear_warning(conn, payload.provider)
+        return result, stored_new, status
+
+    result, stored_new, status = await runtime.store.write(write)
+    if result.changed_message_ids or result.created:
+        runtime.events.publish(
+            "capture", conversation_id=result.conversation_id, message_ids=result.changed_message_ids,
+            provider=payload.provider,
+        )
+    return {
+        "conversation_id": result.conversation_id, "created": result.created, "inserted": result.inserted,
+        "updated": result.updated, "unchanged": result.unchanged, "branched": result.branched,
+        "merged": result.merged, "raw_stored": stored_new, "completeness": status,
+    }

@@ -1,0 +1,235 @@
+"""`capture.network`: the conversation JSON a site's own page loaded, turned into stored turns.
+
+The extension's MAIN-world observer hands the host the body of the response the page fetched for
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree).
+These are the shapes of the providers' official exports, so the importers' parsers read them: one
+parser per provider format. Everything from the page is untrusted: size-capped before and after
+decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
+
+ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
+every page is stored raw, and the conversation is parsed from the union of their `mapping`s, so
+a page of older turns joins the tree where it belongs; until the tree reaches its root the
+conversation is `partial`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import PayloadShape
+from . import chatgpt as chatgpt_format
+from . import claude as claude_format
+from .common import Malformed, SkipLog
+from ..protocol import CaptureNetwork, CaptureUpsert
+
+MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
+MAX_PARTS = 64
+PART_TTL_S = 120.0
+PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
+
+
+@dataclass
+class Parsed:
+    capture: CaptureUpsert
+    provider_ids: set[str]
+    whole_tree: bool
+    total_hint: int | None
+    kind: str
+    self_contained: bool = True  # this payload alone is the whole conversation: older ones are superseded
+
+
+# ---- reassembly and decoding ---------------------------------------------------------------
+
+_pending: dict[str, dict[str, Any]] = {}
+
+
+def assemble(payload: CaptureNetwork, now: float | None = None) -> bytes | None:
+    """The whole body once every part of it arrived, else None (the part is kept for a while)."""
+    now = time.monotonic() if now is None else now
+    for pid in [k for k, v in _pending.items() if now - v["at"] > PART_TTL_S]:
+        del _pending[pid]
+    if not 1 <= payload.parts <= MAX_PARTS or not 0 <= payload.part < payload.parts:
+        raise PayloadShape(f"part {payload.part} of {payload.parts} is out of range")
+    if payload.parts == 1:
+        return decode(payload.body, payload.encoding)
+    if not payload.payload_id:
+        raise PayloadShape("a payload in parts needs a payload_id")
+    entry = _pending.setdefault(payload.payload_id, {"at": now, "parts": {}, "total": payload.parts})
+    if entry["total"] != payload.parts:
+        del _pending[payload.payload_id]
+        raise PayloadShape("the parts of one payload disagree on their number")
+    entry["parts"][payload.part] = payload.body
+    if sum(len(p) for p in entry["parts"].values()) > MAX_BODY_BYTES:
+        del _pending[payload.payload_id]
+        raise PayloadShape("payload too large")
+    if len(entry["parts"]) < payload.parts:
+        return None
+    del _pending[payload.payload_id]
+    return decode("".join(entry["parts"][i] for i in range(payload.parts)), payload.encoding)
+
+
+def decode(body: str, encoding: str) -> bytes:
+    if encoding == "json":
+        data = body.encode("utf-8", "surrogatepass")
+    else:
+        try:
+            packed = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise PayloadShape("the payload is not valid base64") from None
+        inflater = zlib.decompressobj(wbits=31)  # gzip
+        try:
+            data = inflater.decompress(packed, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise PayloadShape("the payload is not valid gzip") from None
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadShape(f"payload larger than {MAX_BODY_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def load(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise PayloadShape("payload nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadShape("payload is not JSON") from None
+
+
+# ---- per provider ----------------------------------------------------------------------------
+
+def chatgpt_kind(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("mapping"), dict)
+
+
+def merge_chatgpt_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One document from every page of a conversation seen so far (oldest stored first)."""
+    mapping: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    for doc in docs:
+        mapping.update(doc["mapping"])
+        merged.update({k: v for k, v in doc.items() if k != "mapping" and v is not None})
+    merged["mapping"] = mapping
+    return merged
+
+
+def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
+    mapping = doc["mapping"]
+    if not all(isinstance(node, dict) for node in mapping.values()):
+        raise PayloadShape("chatgpt mapping holds something other than nodes")
+    doc = {**doc, "conversation_id": external_id}
+    capture = chatgpt_format.conversation(doc, SkipLog())
+    # Whole when every node's parent and children are in the mapping (the root has no parent): a page
+    # cut off at `num_turns` leaves its oldest node's parent outside (and an older page, its newest
+    # node's children).
+    whole = all((not node.get("parent") or node["parent"] in mapping)
+                and all(c in mapping for c in (node.get("children") or []) if isinstance(c, str))
+                for node in mapping.values())
+    hint = next((doc[k] for k in ("total_turns", "num_turns_total") if type(doc.get(k)) is int), None)
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, hint, "chatgpt.conversation")
+
+
+def parse_claude(doc: Any, external_id: str) -> Parsed:
+    if not isinstance(doc, dict) or not isinstance(doc.get("chat_messages"), list):
+        raise PayloadShape("not a claude conversation (no chat_messages list)")
+    if str(doc.get("uuid") or external_id) != external_id:
+        raise PayloadShape("the payload is another conversation than the page's")
+    doc = {**doc, "uuid": external_id}
+    capture = claude_format.conversation(doc, SkipLog())
+    uuids = {m.get("uuid") for m in doc["chat_messages"] if isinstance(m, dict)}
+    whole = all(
+        m.get("parent_message_uuid") in (None, claude_format.ROOT_PARENT) or m.get("parent_message_uuid") in uuids
+        for m in doc["chat_messages"] if isinstance(m, dict)
+    )
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, None, "claude.conversation")
+
+
+def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
+    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
+    doc = load(data)
+    try:
+        if provider == "chatgpt":
+            if not chatgpt_kind(doc):
+                raise PayloadShape("not a chatgpt conversation document (no mapping)")
+            cid = doc.get("conversation_id") or doc.get("id")
+            if cid is not None and str(cid) != external_id:
+                raise PayloadShape("the payload is another conversation than the page's")
+            pages = [d for d in (_quiet_load(b) for b in earlier or []) if chatgpt_kind(d)]
+            parsed = parse_chatgpt(merge_chatgpt_pages([*pages, doc]), external_id)
+            own = doc["mapping"]
+            # Whole on its own: closed towards the root and towards the leaves (an older page names
+            # children that only a newer page holds).
+            parsed.self_contained = all(
+                isinstance(n, dict) and (not n.get("parent") or n["parent"] in own)
+                and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
+                for n in own.values())
+            return parsed
+        if provider == "claude":
+            return parse_claude(doc, external_id)
+    except PayloadShape:
+        raise
+    except PARSE_ERRORS as exc:
+        raise PayloadShape(f"{provider} payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]) from None
+    raise PayloadShape(f"no network parser for {provider} (its page is captured from the DOM only)")
+
+
+def _quiet_load(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def kind_of(provider: str) -> str:
+    return f"{provider}.conversation"
+
+
+# ---- re-deriving from the stored payloads (vivim reindex) ----------------------------------------
+
+@dataclass
+class ReparseResult:
+    conversations: int = 0
+    refused: int = 0
+    inserted: int = 0
+    updated: int = 0
+
+
+def reparse_stored(conn: Any) -> ReparseResult:
+    """Parse every stored provider payload again and upsert what it describes, one transaction per
+    conversation: a parser that improved (a new content type, a fixed edge case) re-derives the
+    turns it owns; rows the DOM wrote keep their rendered Markdown (the same rules as capture)."""
+    from ..store import completeness, raw
+    from ..store.capture import prepare_capture, upsert_capture
+
+    result = ReparseResult()
+    for provider, external_id, kind in raw.conversations(conn):
+        bodies = raw.of_conversation(conn, provider, external_id, kind)
+        try:
+            # ChatGPT's pages join into one tree; Claude's newest payload is the whole conversation.
+            earlier = bodies[:-1] if provider == "chatgpt" else []
+            parsed = parse(provider, external_id, bodies[-1], earlier)
+        except PayloadShape:
+            result.refused += 1
+            continue
+        parsed.capture.source = "network"
+        capture = prepare_capture(parsed.capture)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            upserted = upsert_capture(conn, capture)
+            completeness.record(conn, upserted.conversation_id, parsed.provider_ids, parsed.whole_tree,
+                                parsed.total_hint)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        result.conversations += 1
+        result.inserted += upserted.inserted
+        result.updated += upserted.updated
+    return result

@@ -1,0 +1,125 @@
+"""The relevance floor: when a search hit is close enough to show, and how close ("strong" / "weak").
+
+Ranks cannot say "nothing here": every query has a nearest vector and a word in common with
+something. So each candidate is judged on two signals before it may enter the fusion:
+
+- its cosine to the query (all-MiniLM-L6-v2, the shipped model), and
+- its lexical support: the share of the query's informative words the chunk holds, with a crude
+  stem (a word's first STEM_CHARS letters, so "бледным" meets "бледный" and "Roggenbrot" meets
+  "Roggenbrote") and, for scripts written without spaces (Japanese, Chinese, Thai, Korean), the
+  share of the query's character bigrams.
+
+A vector hit passes at SURE_COSINE, or at FLOOR_COSINE with SUPPORT_FLOOR of support: between the
+two, meaning alone is not trusted. The model knows English well, other Latin-script languages
+partly, other scripts barely: a Russian or Japanese query lands at cosine 0.5-0.65 from every text
+in its script, relevant or not (bench/search_quality.py prints the profile), so those queries get
+their own, higher thresholds. A full-text hit passes when it holds WORD_FLOOR of the query's
+informative words weighted by rarity (vivim.retrieval.search.QueryWords.coverage), so a query is not matched
+by its commonest word alone.
+
+The numbers are calibrated on the "tune" split of bench/quality with `bench/search_quality.py
+--calibrate` and checked on its held-out split; they belong to the model: a new model needs a new
+calibration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STRONG, WEAK = "strong", "weak"
+STEM_CHARS = 5
+
+# A script the model reads (Latin) or one it barely knows (everything else).
+_LATIN_ONLY = re.compile(r"^[\x00-\u024f\u1e00-\u1eff\u2000-\u206f\u20a0-\u20cf]*$")
+UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Floor:
+    sure_cosine: float  # a vector hit at or above this passes on meaning alone
+    floor_cosine: float  # below this, never; in between, only with lexical support
+    support: float  # the share of the query's words (stems, bigrams) the chunk must hold in between
+    strong_cosine: float  # at or above: a "strong" match
+
+
+# Calibrated on the tune split (bench/search_quality.py --calibrate, 2026-12-06). English words
+# (LATIN, 114 tune queries): sure 0.38-0.40 with support 0.34 kept recall@5 0.98-0.99 and no-answer
+# precision 1.0; 0.45 cost 5 points of recall. UNKNOWN_WORDS (42): 0.52 was the lowest sure
+# cosine with no-answer precision 1.0 at full recall; 0.55 leaves a margin. Other scripts had 14
+# answerable and 1 no-answer tune queries (too few to trust): the no-answer queries of both splits
+# peak at 0.55-0.65, hence 0.68.
+LATIN = Floor(sure_cosine=0.40, floor_cosine=0.27, support=0.34, strong_cosine=0.55)
+# Latin script, but words the model's vocabulary does not hold whole (German, Spanish, gibberish):
+# its cosines run higher for unrelated text, and a made-up word lands near anything.
+UNKNOWN_WORDS = Floor(sure_cosine=0.55, floor_cosine=0.33, support=0.34, strong_cosine=0.62)
+OTHER_SCRIPT = Floor(sure_cosine=0.68, floor_cosine=0.45, support=0.34, strong_cosine=0.75)
+KNOWN_SHARE = 0.6  # at least this share of the query's words whole in the model's vocabulary: LATIN
+WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the query's informative words
+
+
+def floor_for(query: str) -> Floor:
+    if not _LATIN_ONLY.match(query):
+        return OTHER_SCRIPT
+    words = re.findall(r"[^\W\d_]{3,}", query.lower())
+    if not words:
+        return LATIN
+    vocabulary = _vocabulary()
+    if vocabulary is None:
+        return LATIN
+    known = sum(1 for w in words if w in vocabulary)
+    return LATIN if known / len(words) >= KNOWN_SHARE else UNKNOWN_WORDS
+
+
+_vocab: frozenset[str] | None = None
+_vocab_loaded = False
+
+
+def _vocabulary() -> frozenset[str] | None:
+    """The embedding model's WordPiece vocabulary (whole words only), read once from the shipped
+    tokenizer.json: a word it holds whole is a word the model has learned; one it cuts into
+    pieces is foreign to it (another language, a typo, gibberish)."""
+    global _vocab, _vocab_loaded
+    if not _vocab_loaded:
+        import json
+
+        from .embedding import TOKENIZER_DIR
+
+        try:
+            data = json.loads((TOKENIZER_DIR / "tokenizer.json").read_text(encoding="utf-8"))
+            _vocab = frozenset(w for w in data["model"]["vocab"] if not w.startswith("##"))
+        except (OSError, ValueError, KeyError):
+            _vocab = None
+        _vocab_loaded = True
+    return _vocab
+
+
+def units(words: tuple[str, ...] | list[str]) -> list[str]:
+    """What lexical support counts: stems of spaced words, character bigrams of unspaced runs."""
+    out: list[str] = []
+    for word in words:
+        if UNSPACED.search(word):
+            out.extend(word[i:i + 2] for i in range(max(1, len(word) - 1)))
+        else:
+            out.append(word[:STEM_CHARS])
+    return list(dict.fromkeys(out))
+
+
+def support(query_units: list[str], folded_text: str, tokens: set[str]) -> float:
+    """The share of the query's units found in a chunk (folded text and its word tokens)."""
+    if not query_units:
+        return 0.0
+    stems = {t[:STEM_CHARS] for t in tokens}
+    found = sum(1 for u in query_units if (u in folded_text if UNSPACED.search(u) else u in stems))
+    return found / len(query_units)
+
+
+def vector_passes(cosine: float, lexical_support: float, floor: Floor) -> bool:
+    return cosine >= floor.sure_cosine or (cosine >= floor.floor_cosine and lexical_support >= floor.support)
+
+
+def strength(cosine: float | None, coverage: float | None, floor: Floor) -> str:
+    """"strong": close in meaning, or every informative word of the query is there; else "weak"."""
+    if cosine is not None and cosine >= floor.strong_cosine:
+        return STRONG
+    return STRONG if coverage is not None and coverage >= 1.0 else WEAK

@@ -1,0 +1,141 @@
+"""capture.network through a real host process over real pipes: the sites' own conversation payloads
+become complete, stated conversations; a payload in an unknown or hostile shape is refused whole."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.support import payloads
+from tests.support.hostproc import HostProcess
+
+CHATGPT_ID = "6a0f1e2d-3c4b-8a59-b6c7-d8e9f0a1b2c3"
+CLAUDE_ID = "7b1e2d3c-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+
+
+def network(provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1) -> list[dict[str, Any]]:
+    body = doc if isinstance(doc, str) else json.dumps(doc)
+    if gz:
+        body = base64.b64encode(gzip.compress(body.encode())).decode()
+    size = -(-len(body) // parts)
+    url = (f"https://chatgpt.com/backend-api/conversation/{external_id}" if provider == "chatgpt"
+           else f"https://claude.ai/api/organizations/org-1/chat_conversations/{external_id}?tree=True")
+    return [{"provider": provider, "external_id": external_id, "url": url, "body": body[i * size:(i + 1) * size],
+             "encoding": "gzip-base64" if gz else "json", "payload_id": "p-1", "part": i, "parts": parts}
+            for i in range(parts)]
+
+
+def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
+    conn = sqlite3.connect(home / "vivim.sqlite3")
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def send_all(host: HostProcess, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    reply: dict[str, Any] = {}
+    for message in messages:
+        reply = host.request("capture.network", message)
+    return reply
+
+
+def test_a_300_turn_chatgpt_conversation_in_gzip_parts_is_stored_whole_and_complete(
+        host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 300, branch_at=10)
+    reply = send_all(host, network("chatgpt", CHATGPT_ID, doc, gz=True, parts=3))
+    assert reply["ok"], reply
+    assert reply["result"]["completeness"] == {"status": "complete", "stored": 301, "expected": 301}
+    texts = {r[0] for r in rows(vivim_home, "SELECT text FROM messages")}
+    assert {payloads.turn_text(i) for i in range(300)} <= texts
+    assert payloads.HIDDEN_BRANCH_TEXT in texts  # the branch the page never showed
+    listed = host.call("conversation.list", {"completeness": "complete"})["items"]
+    assert [c["completeness"]["label"] for c in listed] == ["complete"]
+
+
+def test_reopening_the_same_conversation_changes_nothing_and_stores_its_raw_payload_once(
+        host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 40)
+    first = send_all(host, network("chatgpt", CHATGPT_ID, doc))["result"]
+    again = send_all(host, network("chatgpt", CHATGPT_ID, doc))["result"]
+    assert (first["inserted"], first["raw_stored"]) == (40, True)
+    assert (again["inserted"], again["updated"], again["unchanged"], again["raw_stored"]) == (0, 0, 40, False)
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]
+
+
+def test_pages_of_older_turns_complete_a_conversation_that_was_partial(host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 120)
+    newest, middle, oldest = payloads.chatgpt_pages(doc, 50)
+    status = send_all(host, network("chatgpt", CHATGPT_ID, newest))["result"]["completeness"]
+    assert status["status"] == "partial" and status["expected"] is None
+    label = host.call("conversation.get", {"provider": "chatgpt", "external_id": CHATGPT_ID})["conversation"]
+    assert label["completeness"]["label"] == f"partial ({status['stored']} of ?)"
+    send_all(host, network("chatgpt", CHATGPT_ID, middle))
+    status = send_all(host, network("chatgpt", CHATGPT_ID, oldest))["result"]["completeness"]
+    assert status == {"status": "complete", "stored": 120, "expected": 120}
+    positions = [r[0] for r in rows(vivim_home, "SELECT position FROM messages ORDER BY position")]
+    assert positions == list(range(120))  # older pages joined the tree where they belong
+
+
+def test_a_claude_tree_with_a_hidden_branch_is_stored_with_its_ids_and_parents(
+        host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.claude_conversation(CLAUDE_ID, 30, branch_at=4)
+    result = send_all(host, network("claude", CLAUDE_ID, doc))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 31, "expected": 31}
+    [(parent, current)] = rows(vivim_home, "SELECT parent_key, is_current FROM messages WHERE text LIKE ?",
+                               "%hidden-branch%")
+    assert (parent, current) == (payloads.claude_id(CLAUDE_ID, 4), 0)
+
+
+def test_an_unknown_shape_is_refused_with_a_warning_and_writes_nothing(host: HostProcess, vivim_home: Path) -> None:
+    reply = send_all(host, network("chatgpt", CHATGPT_ID, {"items": [], "cursor": None}))
+    assert reply["error"]["code"] == "payload_shape"
+    stats = host.call("stats")
+    assert "network capture" in stats["adapter_health"]["chatgpt"]["warning"]
+    assert stats["conversations"] == 0 and stats["raw_payloads"]["payloads"] == 0
+
+
+def test_hostile_payloads_are_refused_and_the_host_keeps_serving(host: HostProcess, vivim_home: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    wrong_types = {"mapping": {"a": "not a node", "b": [1, 2]}, "current_node": 7}
+    nodes_of_wrong_type = {"mapping": {"a": {"message": {"author": "me", "content": [1]}, "parent": None,
+                                             "children": "x"}}}
+    bomb = base64.b64encode(gzip.compress(b"{" + b" " * (80 * 1024 * 1024) + b"}")).decode()
+    for body in (deep, json.dumps(wrong_types), json.dumps(nodes_of_wrong_type), "not json at all"):
+        reply = send_all(host, network("chatgpt", CHATGPT_ID, body))
+        assert reply["error"]["code"] == "payload_shape", reply
+    reply = host.request("capture.network", {**network("chatgpt", CHATGPT_ID, "{}")[0], "body": bomb,
+                                             "encoding": "gzip-base64"})
+    assert reply["error"]["code"] == "payload_shape"
+    assert host.call("stats")["conversations"] == 0
+    assert host.call("hello", {})["protocol"] == 1  # still serving
+
+
+def test_a_payload_of_another_conversation_than_the_pages_is_refused(host: HostProcess) -> None:
+    doc = payloads.claude_conversation("aaaaaaaa-0000-4000-8000-000000000000", 4)
+    reply = send_all(host, network("claude", CLAUDE_ID, doc))
+    assert reply["error"]["code"] == "payload_shape"
+
+
+def test_a_payload_read_after_a_refused_one_clears_the_warning(host: HostProcess) -> None:
+    send_all(host, network("chatgpt", CHATGPT_ID, {"items": []}))
+    assert host.call("stats")["adapter_health"]["chatgpt"]["warning"]
+    send_all(host, network("chatgpt", CHATGPT_ID, payloads.chatgpt_conversation(CHATGPT_ID, 4)))
+    assert host.call("stats")["adapter_health"]["chatgpt"]["warning"] is None
+
+
+def test_a_whole_payload_supersedes_the_older_ones_and_pages_are_kept_until_then(
+        host: HostProcess, vivim_home: Path) -> None:
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 60)
+    newest, older = payloads.chatgpt_pages(doc, 40)
+    send_all(host, network("chatgpt", CHATGPT_ID, newest))
+    send_all(host, network("chatgpt", CHATGPT_ID, older))
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(2,)]  # two pages: both needed
+    grown = payloads.chatgpt_conversation(CHATGPT_ID, 62)  # re-opened later, two turns longer, whole
+    status = send_all(host, network("chatgpt", CHATGPT_ID, grown))["result"]["completeness"]
+    assert status == {"status": "complete", "stored": 62, "expected": 62}
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]

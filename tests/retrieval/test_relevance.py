@@ -1,0 +1,104 @@
+"""The relevance floor: nothing close means no results; close hits still come, marked strong or weak."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vivim.retrieval import relevance
+from vivim.retrieval.embedding import Embedder
+from vivim.retrieval.search import Filters, floored_keyword_ranking, hybrid_hits, query_words, search
+
+from .test_search import conversation_ids
+
+
+def run(conn: Any, embedder: Embedder | None, query: str, mode: str = "hybrid", **filters: Any) -> dict[str, Any]:
+    return search(conn, query, Filters(**filters), 10, embedder.embed_query(query) if embedder else None, mode)
+
+
+def test_gibberish_query_returns_no_results(corpus_db: Any, embedder: Embedder) -> None:
+    for query in ("zzqxnotathing", "qwpoeiru asdlkfj zmxn", "blorptastic xyloquent snarfle"):
+        result = run(corpus_db, embedder, query)
+        assert result["mode"] == "hybrid" and result["modes"] == ["fulltext", "vector"]
+        assert result["results"] == [], (query, conversation_ids(result))
+
+
+def test_unrelated_query_returns_nothing(corpus_db: Any, embedder: Embedder) -> None:
+    for query in ("origami crane folding instructions", "tarot card meanings", "quantum entanglement explained",
+                  "правила игры в керлинг"):
+        assert run(corpus_db, embedder, query)["results"] == [], query
+
+
+def test_recipe_against_a_tech_archive_returns_nothing(corpus_db: Any, embedder: Embedder) -> None:
+    tech = ("nginx-proxy", "pg-index", "rust-borrow", "git-rebase", "python-async", "docker-compose")
+    marks = ",".join("?" * len(tech))
+    corpus_db.execute(f"UPDATE conversations SET deleted_at = 1 WHERE external_id NOT IN ({marks})", tech)
+    assert run(corpus_db, embedder, "recipe")["results"] == []
+    assert run(corpus_db, embedder, "a good recipe for dinner")["results"] == []
+    assert conversation_ids(run(corpus_db, embedder, "nginx"))[0] == "nginx-proxy"  # the archive still answers
+
+
+def test_a_paraphrase_is_still_found_and_marked_strong(corpus_db: Any, embedder: Embedder) -> None:
+    result = run(corpus_db, embedder, "my kitten urinates outside its tray")
+    top = result["results"][0]
+    assert top["conversation"]["external_id"] == "cat-litter"
+    assert top["match"] == "strong" and top["hits"][0]["strength"] == "strong"
+
+
+def test_every_result_says_how_close_it_is(corpus_db: Any, embedder: Embedder) -> None:
+    result = run(corpus_db, embedder, "vegetable garden plant disease")
+    assert result["results"]
+    for group in result["results"]:
+        assert group["match"] in ("strong", "weak")
+        assert {hit["strength"] for hit in group["hits"]} <= {"strong", "weak"}
+        assert group["match"] == ("strong" if any(h["strength"] == "strong" for h in group["hits"]) else "weak")
+
+
+def test_stop_words_alone_match_nothing_in_full_text(bare_db: Any) -> None:
+    for query in ("how do I do it", "what is the", "and so on"):
+        assert run(bare_db, None, query, "fulltext")["results"] == [], query
+
+
+def test_one_common_word_does_not_make_a_long_query_match(bare_db: Any) -> None:
+    # "flour" is in the sourdough conversation; the query is about something else entirely
+    result = run(bare_db, None, "gluten free flour substitutes for my birthday cake decorating class", "fulltext")
+    assert result["results"] == []
+
+
+def test_full_text_without_every_word_still_reaches_hybrid_results(corpus_db: Any, embedder: Embedder) -> None:
+    query = "E0502 borrow error in my parser"  # every-word matching finds nothing: "parser" is nowhere
+    words = query_words(corpus_db, query)
+    ranked, coverage = floored_keyword_ranking(corpus_db, query, Filters(), words)
+    assert ranked and min(coverage.values()) >= relevance.WORD_FLOOR
+    hits = hybrid_hits(corpus_db, query, embedder.embed_query(query))
+    assert hits[0]["chunk_id"] in ranked  # the any-word full-text hit is in the fused list, first
+    top = run(corpus_db, embedder, query)["results"][0]
+    assert top["conversation"]["external_id"] == "rust-borrow"
+
+
+def test_exact_rare_words_are_found_even_when_meaning_is_far(corpus_db: Any, embedder: Embedder) -> None:
+    result = run(corpus_db, embedder, "TaskGroup")
+    assert conversation_ids(result)[0] == "python-async"
+    assert result["results"][0]["match"] == "strong"  # every informative word is there
+
+
+def test_floor_groups_follow_what_the_model_knows() -> None:
+    assert relevance.floor_for("how do I speed up a slow postgres query") is relevance.LATIN
+    assert relevance.floor_for("Wie funktioniert ein Segelflugzeug") is relevance.UNKNOWN_WORDS
+    assert relevance.floor_for("zzqxnotathing") is relevance.UNKNOWN_WORDS
+    assert relevance.floor_for("как сварить борщ") is relevance.OTHER_SCRIPT
+    assert relevance.floor_for("豚骨スープ") is relevance.OTHER_SCRIPT
+
+
+def test_lexical_support_counts_stems_and_bigrams() -> None:
+    units = relevance.units
+    assert relevance.support(units(["бледным"]), "борщ бледный", {"борщ", "бледный"}) == 1.0
+    assert relevance.support(units(["豚骨スープ"]), "豚骨のスープ", set()) >= 0.5
+    assert relevance.support(units(["airline", "pilot"]), "jet lag flight", {"jet", "lag", "flight"}) == 0.0
+
+
+def test_a_word_found_only_in_a_title_finds_its_conversation(bare_db: Any, corpus_db: Any,
+                                                             embedder: Embedder) -> None:
+    # "rooftop" and "solar" are in the title "Rooftop solar payback", in none of its messages
+    assert conversation_ids(run(bare_db, None, "rooftop solar", "fulltext"))[0] == "solar"
+    result = run(corpus_db, embedder, "rooftop")
+    assert conversation_ids(result)[0] == "solar" and result["results"][0]["match"] == "strong"
