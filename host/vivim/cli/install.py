@@ -199,9 +199,11 @@ def _mention_other_installations(root: Path) -> None:
 def doctor_command(as_json: bool, timeout: float) -> None:
     """Check the registration, the host, the database and the data directory."""
     from ..install.doctor import is_green, run_doctor
+    from ..install.mcp_doctor import check_mcp
 
     paths = Paths.default()
-    checks = run_doctor(Machine.current(), paths, system_registry(), timeout=timeout)
+    machine = Machine.current()
+    checks = run_doctor(machine, paths, system_registry(), timeout=timeout) + check_mcp(machine, timeout)
     green = is_green(checks)
     if as_json:
         echo_json({"ok": green, "data_dir": str(paths.root), "checks": [c.to_json() for c in checks]})

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol import TurnIn
-from .agent_logs import (
+from .agent_format import (
     TOOL_RESULT, TOOL_USE, Session, clean_text, compact_json, first_records, title_from, tool_text, turn,
 )
 from .common import iso_to_unix

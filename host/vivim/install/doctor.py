@@ -64,10 +64,7 @@ def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None,
         checks.append(check_permissions(paths.root))
     checks.append(check_embedding())
     checks.append(check_web(paths))
-    from .mcp_doctor import check_mcp
-
-    checks += check_mcp(machine, timeout)
-    return checks
+    return checks  # the AI clients' checks (install/mcp_doctor.py) are added by `vivim doctor`
 
 
 def is_green(checks: list[Check]) -> bool:

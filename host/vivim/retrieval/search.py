@@ -31,10 +31,8 @@ from . import relevance
 from .filters import Filters
 from .relevance import STRONG, UNSPACED, WEAK
 from .unspaced import fuse, unspaced_ranking, unspaced_snippet
-from .words import STOP_WORDS, WORD, fts_query, fts_query_any
+from .words import MARK_END, MARK_START, STOP_WORDS, WORD, fts_query, fts_query_any
 
-MARK_START = "\u0002"
-MARK_END = "\u0003"
 FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .backfill import PROGRESS_SCHEMA
 
 if TYPE_CHECKING:
-    from .search import Filters
+    from .filters import Filters
 
 # Code point ranges of scripts written without spaces between words (and Hangul: Korean attaches
 # particles to words, "서울에서", so a substring search helps there too).
@@ -184,7 +184,7 @@ def unspaced_ranking(conn: Any, query: str, filters: Filters | None = None, limi
 
 
 def _unfiltered(filters: Filters) -> bool:
-    from .search import Filters
+    from .filters import Filters
 
     return filters == Filters()
 
@@ -215,7 +215,7 @@ def fuse(unspaced: list[int], ranked: list[int], k: int = 60) -> list[int]:
 def unspaced_snippet(text: str, query: str, chars: int = SNIPPET_CHARS) -> str | None:
     """A window of `chars` characters around the first query term found in text, terms marked;
     None when no term occurs (the caller falls back to its word-based snippet)."""
-    from .search import MARK_END, MARK_START
+    from .words import MARK_END, MARK_START
 
     terms = sorted(query_terms(query), key=len, reverse=True)
     spans = []

@@ -10,6 +10,10 @@ import re
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 24
+# Around the matched words of a snippet (control characters no captured text contains); clients
+# turn them into <mark> (web app, popup) or **bold** (MCP).
+MARK_START = "\u0002"
+MARK_END = "\u0003"
 STOP_WORDS = frozenset(
     "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
     " me my no not of on or our so than that the their them then there these they this to was we were"
