@@ -63,7 +63,7 @@ def search_command(query: tuple[str, ...], provider: str | None, limit: int, ful
     if as_json:
         echo_json(result)
         return
-    from ..index_status import describe
+    from ..retrieval.index_status import describe
 
     state = None if fulltext else describe(result.get("index") or {}, result.get("modes"))
     if state:

@@ -44,11 +44,12 @@ def import_command(path: Path | None, provider: str | None, agents: bool, batch_
     logs = None
     if agents:
         logs = "discover"
-    elif provider in AGENTS or (provider is None and find_logs(path)):
+    elif provider in AGENTS or (provider is None and path is not None and find_logs(path)):
         logs = "path"
     if logs is not None:
         _import_agent_logs(path if logs == "path" else None, provider if provider in AGENTS else None, as_json)
         return
+    assert path is not None  # no path is only allowed with --agents (checked above)
 
     # Find the export files before opening the store: a path holding none creates no database.
     files = run_sync(find_export_files, path, provider, as_json=as_json)

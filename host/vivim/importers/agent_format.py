@@ -106,7 +106,7 @@ def first_records(path: Path, count: int = 5, limit: int = 256 * 1024) -> list[A
     """Up to `count` parsed lines from the start of a JSONL file (for detection)."""
     with open(path, "rb") as handle:
         data = handle.read(limit)
-    records = []
+    records: list[Any] = []
     for line in data.split(b"\n"):
         if len(records) >= count:
             break

@@ -196,7 +196,7 @@ def ingest_file(conn: Any, module: ModuleType, path: Path, *, source: str = "cap
     if turns or conversation_id is None and session.title:
         capture = CaptureUpsert(
             conversation=ConversationIn(
-                provider=module.PROVIDER, external_id=session.external_id,  # type: ignore[arg-type]
+                provider=module.PROVIDER, external_id=session.external_id,
                 title=session.title or f"{module.LABEL} session", url=path.as_uri(), model=session.model,
                 created_at=session.created_at),
             turns=turns, source=source)  # type: ignore[arg-type]

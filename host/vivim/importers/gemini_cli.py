@@ -76,7 +76,8 @@ def read_whole(path: Path) -> tuple[list[tuple[int, Any]], int, int, int]:
     if not isinstance(data, dict):
         return [], size, 1, 0
     meta = {k: v for k, v in data.items() if k != "messages"}
-    messages = data.get("messages") if isinstance(data.get("messages"), list) else []
+    found = data.get("messages")
+    messages: list[Any] = found if isinstance(found, list) else []
     return [(0, meta)] + [(i + 1, m) for i, m in enumerate(messages)], size, 0, 0
 
 

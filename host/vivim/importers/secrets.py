@@ -11,6 +11,7 @@ False positives cost a few characters of a log; a missed key costs a leak, so pa
 
 from __future__ import annotations
 
+import functools
 import re
 
 # (kind, pattern). Group "secret" is the part replaced; the rest (a header name, `KEY=`) stays.
@@ -50,7 +51,7 @@ def mask_secrets(text: str) -> str:
     if not text:
         return text
     for kind, pattern in _PATTERNS:
-        text = pattern.sub(lambda m, kind=kind: _masked(m, kind), text)
+        text = pattern.sub(functools.partial(_masked, kind=kind), text)
     return text
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import private_file
-from .installer import InstallError, _write_atomically
+from ..errors import InstallError
+from .installer import _write_atomically
 from .machine import MACOS, WINDOWS, Machine
 
 SERVER_KEY = "vivim"

@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..errors import InstallError
 from .doctor import FAIL, OK, WARN, Check, host_environment
 from .machine import Machine
-from .installer import InstallError
 from .mcp_clients import CLIENTS, _load, configured_entry
 
 EXPECTED_TOOLS = {"search_conversations", "get_conversation", "build_context", "recent_activity", "remember"}

@@ -104,7 +104,7 @@ async def search_conversations(runtime: Runtime, query: str, provider: str | Non
 
     if not query or not query.strip():
         raise InvalidPayload("query is empty: say what to look for, in words the conversation would use")
-    payload = Search(query=query[:2_000], provider=check_provider(provider),  # type: ignore[arg-type]
+    payload = Search(query=query[:2_000], provider=check_provider(provider),
                      since=parse_date(since, "since"), until=parse_date(until, "until"),
                      limit=clamp(limit, DEFAULT_SEARCH_LIMIT, 1, MAX_SEARCH_LIMIT, "limit"))
     result = await search_handler(runtime, payload)
@@ -207,7 +207,8 @@ def _outward(centre: int, count: int) -> list[int]:
 
 
 async def build_context(runtime: Runtime, draft: str, token_budget: int | None = None) -> tuple[str, dict[str, Any]]:
-    from ..handlers.retrieval import ContextBuild, context_build
+    from ..handlers.retrieval import context_build
+    from ..protocol import ContextBuild
     from ..store import settings
 
     if not draft or not draft.strip():
@@ -224,7 +225,8 @@ async def build_context(runtime: Runtime, draft: str, token_budget: int | None =
 
 
 def _recent(conn: Any, since: float, provider: str | None) -> list[dict[str, Any]]:
-    where, params = "m.created_at >= ? AND c.deleted_at IS NULL", [since]
+    where = "m.created_at >= ? AND c.deleted_at IS NULL"
+    params: list[Any] = [since]
     if provider:
         where += " AND c.provider = ?"
         params.append(provider)
