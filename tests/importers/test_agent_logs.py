@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from vivim.importers import claude_code, codex_cli, gemini_cli
-from vivim.importers.agent_logs import MAX_TOOL_CHARS, import_logs, ingest_file
+from vivim.importers.agent_format import MAX_TOOL_CHARS
+from vivim.importers.agent_logs import import_logs, ingest_file
 from vivim.importers.secrets import mask_secrets
 from vivim.store import Store
 

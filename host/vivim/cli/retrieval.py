@@ -39,8 +39,6 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         if no_embed:
             click.echo(f"{pending_count(conn)} chunks wait for the embedding worker")
             return
-        import os
-
         from ..retrieval.embedding import Embedder
 
         # One intra-op thread per run, several runs at once (vivim.retrieval.backfill): all cores, no spinning.

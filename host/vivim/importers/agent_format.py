@@ -87,7 +87,7 @@ class Session:
         return json.dumps(self.__dict__, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str | None, external_id: str) -> "Session":
+    def from_json(cls, text: str | None, external_id: str) -> Session:
         try:
             data = json.loads(text or "{}")
         except ValueError:

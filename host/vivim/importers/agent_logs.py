@@ -22,16 +22,13 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
-from .agent_format import (  # re-exported: the agent modules' shared helpers
-    MAX_TITLE_CHARS, MAX_TOOL_CHARS, MAX_TURN_CHARS, TOOL_RESULT, TOOL_USE, Session, clean_text, clip, compact_json, first_records, project_tag, title_from, tool_text, turn,
-)
-from .secrets import mask_secrets
+from .agent_format import Session, project_tag
 
 log = logging.getLogger(__name__)
 
