@@ -1,4 +1,5 @@
-"""The AI chat sites VIVIM knows: the one list every provider list in the host reads.
+"""The AI chat sites (and coding agents, and MCP notes) VIVIM knows: the one list every provider list
+in the host reads.
 
 Adding a provider is an entry here plus its own files (docs/adding-a-site.md has the checklist):
 the extension's adapter `extension/content/sites/<key>.js`, the normalizer's rules
@@ -7,6 +8,9 @@ the extension's adapter `extension/content/sites/<key>.js`, the normalizer's rul
 The protocol's Provider type, the CLI's choices, the web app's upload check and OpenAPI enums,
 the bit index's provider codes, the context engine's display names, capture settings and
 import formats all derive from PROVIDERS.
+
+A coding agent (kind "agent") is a module `vivim/importers/<name>.py` listed in
+importers/agent_logs.agent_modules(); "note" is what AI clients store through `vivim mcp`.
 
 This module imports nothing from VIVIM: everything may import it.
 """

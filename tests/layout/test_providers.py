@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from vivim import providers
-from vivim.providers import PROVIDERS
+from vivim.providers import AGENTS, PROVIDERS, SITES
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "host" / "vivim"
 
 
-@pytest.mark.parametrize("info", PROVIDERS, ids=lambda p: p.key)
-def test_a_provider_has_its_adapter_rules_importer_and_fixtures(info: providers.ProviderInfo) -> None:
+@pytest.mark.parametrize("info", SITES, ids=lambda p: p.key)
+def test_a_site_has_its_adapter_rules_importer_and_fixtures(info: providers.ProviderInfo) -> None:
     assert (ROOT / "extension" / "content" / "sites" / f"{info.key}.js").is_file()
     assert "RULES" in (PACKAGE / "normalize" / "sites" / f"{info.key}.py").read_text(encoding="utf-8")
     for fmt in info.import_formats[:1]:
@@ -30,6 +30,19 @@ def test_a_provider_has_its_adapter_rules_importer_and_fixtures(info: providers.
     assert list((ROOT / "tests" / "fixtures" / "turns").glob(f"{info.key}_*.html"))
     for fmt in info.import_formats:
         assert (ROOT / "tests" / "fixtures" / "exports" / fmt).is_dir()
+
+
+@pytest.mark.parametrize("info", AGENTS, ids=lambda p: p.key)
+def test_a_coding_agent_has_its_log_reader(info: providers.ProviderInfo) -> None:
+    from vivim.importers.agent_logs import AGENT_PROVIDERS, agent_modules
+
+    assert info.key in AGENT_PROVIDERS and agent_modules()[info.key].PROVIDER == info.key
+    assert not info.hosts  # read from this machine's disk, never captured from a site
+
+
+def test_every_provider_is_a_site_an_agent_or_notes() -> None:
+    assert {p.kind for p in PROVIDERS} <= {"site", "agent", "note"}
+    assert set(SITES) | set(AGENTS) | {p for p in PROVIDERS if p.kind == "note"} == set(PROVIDERS)
 
 
 def test_the_extension_captures_on_exactly_the_registered_hosts() -> None:

@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from ..providers import AGENTS
 from .agent_format import Session, project_tag
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def agent_modules() -> dict[str, ModuleType]:
     return {m.PROVIDER: m for m in (claude_code, codex_cli, gemini_cli)}
 
 
-AGENT_PROVIDERS = ("claude-code", "codex", "gemini-cli")
+AGENT_PROVIDERS = tuple(p.key for p in AGENTS)
 
 
 # ---- reading files ----------------------------------------------------------------------------

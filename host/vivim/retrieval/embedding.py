@@ -7,13 +7,13 @@ The model is all-MiniLM-L6-v2 (Apache-2.0, 384 dimensions, mean pooling, normali
   `vivim/retrieval/models/all-MiniLM-L6-v2/` (see the README there for where they come from).
 fastembed runs it as a custom model pointed at those two local paths, with HF_HUB_OFFLINE=1 set
 before fastembed is imported, so nothing is ever fetched from a model hub. The weights actually run
-are an int8-arithmetic copy made once from the shipped file (vivim.quantize; VIVIM_EMBED_QUANTIZE=0
+are an int8-arithmetic copy made once from the shipped file (vivim.retrieval.quantize; VIVIM_EMBED_QUANTIZE=0
 runs the shipped file itself).
 
 Loading costs ~0.8 s and ~150 MB (the int8 copy; ~250 MB with the shipped file), so it never
 happens at import time or on the host's start-up path: `get_embedder()` returns the shared
 instance and `Embedder.ensure_loaded()` loads it.
-Queries and live captures run in batches of 8; a backlog runs through vivim.backfill (length-sorted
+Queries and live captures run in batches of 8; a backlog runs through vivim.retrieval.backfill (length-sorted
 batches, a second core while the machine is idle). onnxruntime's CPU memory arena is off: it kept the
 largest batch's buffers for good (RSS ~580 MB after long batches); with it off and trim_memory()
 after each window, RSS stays near its level after loading (bench/embed_backfill.py --rss).
@@ -126,7 +126,7 @@ def _load(threads: int, arena: bool = False, wait_for_int8: bool = False) -> Any
     if not os.environ.get("VIVIM_EMBED_MODEL") and os.environ.get("VIVIM_EMBED_QUANTIZE", "1") != "0":
         from .quantize import ensure_quantized
 
-        # int8 arithmetic, ~1.7x faster (vivim.quantize); made in the background on first use
+        # int8 arithmetic, ~1.7x faster (vivim.retrieval.quantize); made in the background on first use
         weights = ensure_quantized(weights, wait=wait_for_int8) or weights
     from fastembed import TextEmbedding
     from fastembed.common.model_description import ModelSource, PoolingType

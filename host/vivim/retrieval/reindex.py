@@ -85,7 +85,7 @@ def embed_all_pending(conn: Connection, embedder: Any, progress: Callable[[int],
     """Embed every chunk without a vector, one short write transaction per window.
 
     A reindex is a job the user waits for: it uses every core (`workers`, default all), as
-    concurrent single-threaded runs of one session (vivim.backfill), and records its progress
+    concurrent single-threaded runs of one session (vivim.retrieval.backfill), and records its progress
     where `embed.status` (web app, popup) reads it.
     """
     from concurrent.futures import ThreadPoolExecutor

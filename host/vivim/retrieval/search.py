@@ -9,7 +9,7 @@ BM25 over FTS5 and the nearest vectors (vivim.retrieval.vectors). Only the fused
 to messages and conversations. Without a query vector (model not loaded yet, or nothing embedded
 yet) the same code answers from full text alone and says mode "fulltext".
 
-A relevance floor (vivim.relevance) keeps noise out of both lists before they are fused: a vector
+A relevance floor (vivim.retrieval.relevance) keeps noise out of both lists before they are fused: a vector
 hit needs a high enough cosine (or a fair one plus some of the query's words), a full-text hit most
 of the query's informative words weighted by rarity, so "how to make a good recipe" does not match
 every chunk that says "make". The full-text side asks for every word first and, when that finds
@@ -235,7 +235,7 @@ def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), 
             seen = set(ranked)
             more = _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback)
             ranked += [i for i in more if i not in seen]
-    # CJK/Thai words inside unspaced text: the trigram index (vivim.unspaced), fused in.
+    # CJK/Thai words inside unspaced text: the trigram index (vivim.retrieval.unspaced), fused in.
     return fuse(unspaced_ranking(conn, query, filters, limit, any_terms=any_words), ranked[:limit])[:limit]
 
 

@@ -3,7 +3,7 @@
 It runs in the singleton process only, but chunks are written by every host process sharing the
 database, so it polls `chunks.embedded = 0` (an index makes that cheap); the in-process "capture"
 event only wakes it early. The model runs on a thread (onnxruntime releases the GIL), on a second
-core too while the machine is otherwise idle (vivim.backfill), and each window of chunks is written
+core too while the machine is otherwise idle (vivim.retrieval.backfill), and each window of chunks is written
 in its own short transaction, so capture and search never wait behind a backfill of imported history
 for more than one window write. Its progress (rate, ETA) is written for every process to read.
 """
