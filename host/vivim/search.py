@@ -184,7 +184,7 @@ class QueryWords:
             total += weight
             if word in tokens or (i == last and self.prefix_last and any(t.startswith(word) for t in tokens)):
                 found += weight
-            elif UNSPACED.search(word) and len(word) > 1:
+            elif UNSPACED.search(word):  # one character (猫) is its own unit: found inside the run
                 grams = relevance.units([word])
                 found += weight * sum(1 for g in grams if g in folded) / len(grams)
         return found / total if total else 0.0
