@@ -113,7 +113,7 @@ async def test_an_edited_turn_is_found_by_its_new_words_only(store: Store) -> No
 async def test_an_archive_from_before_the_trigram_index_is_backfilled(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "old.sqlite3"
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 7])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 7 or m.version == 8])  # 8: columns today's upsert writes
     conn = connect_sync(db)
     migrations.apply_migrations(conn)
     conn.execute("BEGIN IMMEDIATE")

@@ -10,7 +10,7 @@ from ._common import WholeSentenceGroup, run
 
 
 @click.group("mcp", cls=WholeSentenceGroup, invoke_without_command=True,
-             short_help="The MCP server AI clients start (stdio).")
+             short_help="The MCP server AI clients start (Claude Desktop, Cursor, ...).")
 @click.pass_context
 def mcp_command(ctx: click.Context) -> None:
     """Serve VIVIM's memory to an AI client over MCP (stdio). `vivim install --mcp CLIENT` sets a client up."""
@@ -20,7 +20,7 @@ def mcp_command(ctx: click.Context) -> None:
         sys.exit(serve())
 
 
-@mcp_command.command("remember", short_help="Let AI clients store notes, or say whether they may.")
+@mcp_command.command("remember", short_help="Allow AI clients to store notes (off by default).")
 @click.argument("state", type=click.Choice(["on", "off"]), required=False)
 def remember_command(state: str | None) -> None:
     """Let AI clients store notes with the `remember` tool (off by default), or show whether they may."""
