@@ -21,7 +21,8 @@ from ..providers import PROVIDERS, listed
 # Formats this package reads: each provider's (vivim.providers), and "vivim", our own
 # `vivim export --format json`. A provider's JSON format is read by the importer module of
 # the same name, which names the item keys that recognise it (ITEM_KEYS).
-PROVIDER_FORMATS = {**{p.key: p.import_formats for p in PROVIDERS}, "vivim": ("vivim",)}
+# Providers with an official export (the chat sites); coding agents' logs are read by agent_logs.
+PROVIDER_FORMATS = {**{p.key: p.import_formats for p in PROVIDERS if p.import_formats}, "vivim": ("vivim",)}
 FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 
 # How many parser events detection may read before giving up on a file.
@@ -62,6 +63,9 @@ class ExportFile:
 def find_export_files(path: Path, provider: str | None = None) -> list[ExportFile]:
     """Every importable file under `path` (a ZIP, a folder or one file), each with its format."""
     path = Path(path)
+    if provider is not None and provider not in PROVIDER_FORMATS:
+        raise ImportFormatError(f"{provider} has no export files to import here; choose one of "
+                                f"{', '.join(PROVIDER_FORMATS)} (coding agents' logs: `vivim import --agents`)")
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist")
     candidates: list[ExportFile]

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from ..providers import KEYS
+from ..providers import SITES
 from .params import (
     ConversationPatch, ConversationsQuery, DeviceRename, ExportQuery, SearchQuery, SettingsPatch, StatsQuery,
     body_schema,
@@ -221,7 +221,7 @@ def build() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                     "type": "object", "required": ["file"],
                     "properties": {"file": {"type": "string", "format": "binary"},
-                                   "provider": {"type": "string", "enum": list(KEYS)}},
+                                   "provider": {"type": "string", "enum": [p.key for p in SITES]}},
                 }}}},
                 "responses": {"200": _json(_ref("ImportResult")),
                               "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),

@@ -109,8 +109,9 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
             raise InvalidPayload("a multipart upload inside the upload is not supported")
         if part.name == "provider":
             provider = (await part.text()).strip() or None
-            if provider is not None and provider not in providers.KEYS:
-                raise InvalidPayload(f"provider must be one of {', '.join(providers.KEYS)}")
+            uploadable = [p.key for p in providers.SITES]  # the chat sites' exports; agents' logs stay local
+            if provider is not None and provider not in uploadable:
+                raise InvalidPayload(f"provider must be one of {', '.join(uploadable)}")
             continue
         if part.name != UPLOAD_FIELD:
             await part.release()
