@@ -56,10 +56,23 @@ interface CapturePayload {
   source?: "capture";
 }
 
+/** A conversation response the page itself loaded, as the MAIN-world observer forwards it
+ * (content/net/bridge.js); the worker splits it into capture.network parts (CaptureNetwork). */
+interface NetworkPayload {
+  provider: string;
+  external_id: string;
+  url: string;
+  body: string;
+  encoding: "json" | "gzip-base64";
+  title?: string | null;
+}
+
 /** Messages content scripts and the popup send to the service worker (`chrome.runtime.sendMessage`). */
 type WorkerMessage =
   | { kind: "capture"; capture: CapturePayload }
-  | { kind: "health"; payload: { provider: string; url: string; ok: boolean; problem: string | null } }
+  | { kind: "health"; payload: { provider: string; url: string; ok: boolean; problem: string | null;
+      warning?: string } }
+  | { kind: "network"; payload: NetworkPayload }
   | { kind: "request"; type: string; payload?: Record<string, unknown> }
   | { kind: "status" }
   | { kind: "flush" };
