@@ -61,7 +61,7 @@ async def test_secrets_are_masked_and_tool_output_clipped_before_storage(store: 
         assert secret not in everything and secret not in stored_chunks
     assert "sk-a[masked anthropic key]" in everything
     assert "[masked github token]" in everything
-    output = [m for m in await messages_of(store, "claude-code") if m["kind"] == "tool_result"][0]["text"]
+    output = next(m for m in await messages_of(store, "claude-code") if m["kind"] == "tool_result")["text"]
     assert len(output) < MAX_TOOL_CHARS + 200
     assert "characters cut" in output
     assert output.startswith("src/kettle/validate.py:12") and output.endswith("exit: done")  # head and tail kept

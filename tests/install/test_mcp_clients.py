@@ -116,7 +116,7 @@ def test_a_malformed_config_is_refused_and_left_unchanged(tmp_path: Path, key: s
     path = CLIENTS[key].config_path(m)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(broken, encoding="utf-8")
-    with pytest.raises(InstallError, match="nothing was changed|Nothing was changed"):
+    with pytest.raises(InstallError, match=r"nothing was changed|Nothing was changed"):
         install_client(m, tmp_path / "data", key, command=COMMAND)
     assert path.read_text(encoding="utf-8") == broken
     assert [p.name for p in path.parent.iterdir() if "vivim" in p.name] == []  # no backup, nothing written

@@ -191,7 +191,7 @@ def ingest_file(conn: Any, module: ModuleType, path: Path, *, source: str = "cap
     result.bad_lines, result.pending_bytes = chunk.bad_lines, chunk.pending_bytes
     result.more = chunk.end > offset and chunk.end + chunk.pending_bytes < stat.st_size
     conversation_id = row["conversation_id"] if row is not None else None
-    if turns or conversation_id is None and session.title:
+    if turns or (conversation_id is None and session.title):
         capture = CaptureUpsert(
             conversation=ConversationIn(
                 provider=module.PROVIDER, external_id=session.external_id,

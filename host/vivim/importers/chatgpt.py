@@ -227,7 +227,7 @@ def _parts(parts: Any) -> str:
 
 def _part(part: dict[str, Any]) -> str:
     part_type = part.get("content_type") or ""
-    if part_type == "image_asset_pointer" or "asset_pointer" in part and "audio" not in part_type:
+    if part_type == "image_asset_pointer" or ("asset_pointer" in part and "audio" not in part_type):
         return f"![image]({part.get('asset_pointer') or ''})"
     if part.get("text"):
         return str(part["text"])

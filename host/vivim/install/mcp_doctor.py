@@ -43,7 +43,7 @@ def check_mcp(machine: Machine, timeout: float) -> list[Check]:
         env = {str(k): str(v) for k, v in (entry.get("env") or {}).items()}
         probes.setdefault(tuple(command) + tuple(sorted(env.items())), (command, env))  # type: ignore[arg-type]
     if not any(c.status != WARN for c in checks) and not probes:
-        return checks + [Check("mcp", OK, "no AI client is set up to use VIVIM (optional)", fix=(
+        return [*checks, Check("mcp", OK, "no AI client is set up to use VIVIM (optional)", fix=(
             "`vivim install --mcp claude-desktop` (or claude-code, cursor, vscode, gemini-cli, codex)."))]
     for command, env in probes.values():
         checks.append(check_server_starts(command, env, timeout))
