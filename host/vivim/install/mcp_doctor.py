@@ -7,8 +7,12 @@ its tools over raw JSON-RPC lines.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,25 +55,69 @@ def check_mcp(machine: Machine, timeout: float) -> list[Check]:
 
 
 def probe_server(command: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
-    """initialize + tools/list against the server; returns the tools/list result or raises."""
+    """initialize + tools/list against the server; returns the tools/list result or raises.
+
+    stdin stays open until the answer arrives: an MCP server may end at end of input before it has
+    answered requests that were already written (the SDK handles them concurrently), which made a
+    healthy server look broken about one time in six.
+    """
     messages = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "vivim-doctor", "version": "1"}}},
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
     ]
-    proc = subprocess.run(command, input="".join(json.dumps(m) + "\n" for m in messages), capture_output=True,
-                          text=True, env=host_environment(env), timeout=timeout)
-    for line in proc.stdout.splitlines():
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=host_environment(env))
+    lines: queue.Queue[str | None] = queue.Queue()
+    stderr: list[str] = []
+
+    def pump_stdout() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    def pump_stderr() -> None:
+        assert proc.stderr is not None
+        stderr.append(proc.stderr.read())
+
+    readers = [threading.Thread(target=pump_stdout, daemon=True), threading.Thread(target=pump_stderr, daemon=True)]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        proc.stdin.flush()
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise subprocess.TimeoutExpired(command, timeout) from None
+            if line is None:
+                break
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                raise RuntimeError(f"the server wrote something that is not JSON-RPC on stdout: {line[:120]!r}") from None
+            if reply.get("id") == 2:
+                if "error" in reply:
+                    raise RuntimeError(f"tools/list failed: {reply['error']}")
+                result: dict[str, Any] = reply["result"]
+                return result
+    finally:
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()  # end of input: the server stops on its own
         try:
-            reply = json.loads(line)
-        except ValueError:
-            raise RuntimeError(f"the server wrote something that is not JSON-RPC on stdout: {line[:120]!r}") from None
-        if reply.get("id") == 2:
-            if "error" in reply:
-                raise RuntimeError(f"tools/list failed: {reply['error']}")
-            return reply["result"]
-    raise RuntimeError(f"no answer to tools/list (exit {proc.returncode}); stderr: {proc.stderr.strip()[-300:]}")
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(timeout=1)
+    raise RuntimeError(f"no answer to tools/list (exit {proc.returncode}); stderr: {''.join(stderr).strip()[-300:]}")
 
 
 def check_server_starts(command: list[str], env: dict[str, str], timeout: float) -> Check:
