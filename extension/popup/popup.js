@@ -7,6 +7,8 @@ const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : glob
 const SEARCH_DEBOUNCE_MS = 150;
 const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
   codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
+// The chat sites the extension captures (the others are coding agents' logs and notes the host reads).
+const SITES = ["chatgpt", "claude", "gemini"];
 // Only these origins are ever opened from a result; anything else in a stored URL is ignored.
 const SITE_URL = {
   chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,
@@ -162,7 +164,8 @@ async function showThisTab() {
 function renderHealth(local, remote) {
   const list = $("health");
   list.replaceChildren();
-  for (const [provider, label] of Object.entries(PROVIDERS)) {
+  for (const provider of SITES) {
+    const label = PROVIDERS[provider];
     const a = local[provider], b = remote[provider];
     // Prefer the newer report: local times are ms, the host's are seconds.
     const h = !a ? b : !b ? a : (a.checked_at / 1000 >= b.checked_at ? a : b);
