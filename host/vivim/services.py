@@ -33,7 +33,8 @@ SERVICES: dict[str, str] = {
 }
 
 
-SERVICE_LABELS = {"embed": "semantic search (embedding)", "sync": "sync", "web": "the web app"}
+SERVICE_LABELS = {"embed": "semantic search (embedding)", "sync": "sync", "web": "the web app",
+                  "agents": "coding agents' session logs"}
 
 
 class Service(Protocol):

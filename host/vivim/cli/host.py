@@ -36,7 +36,7 @@ def serve_command(quiet: bool) -> None:
     run(serve_forever(announce=None if quiet else _banner, console=console))
 
 
-SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search"}
+SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search", "agents": "coding agents' logs"}
 
 
 def _banner(info: dict[str, Any]) -> None:
