@@ -143,7 +143,8 @@ def addresses(conn: Any) -> list[dict[str, Any]]:
 
 # ---- backups ------------------------------------------------------------------------------------
 
-SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_marks", "sync_pairing",
+SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_doc_updates", "sync_marks",
+               "sync_pairing", "sync_floor", "sync_acks", "sync_snapshot", "sync_peer_status",
                "sync_state")
 
 
@@ -192,8 +193,10 @@ async def restore(paths: Paths, source: Path, passphrase: str | None = None) -> 
             counts = conn.execute("SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM messages)").fetchone()
             has_sync = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_log'").fetchone()
             if has_sync:
+                present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in SYNC_TABLES:
-                    conn.execute(f"DELETE FROM {table}")
+                    if table in present:  # a backup made before a later sync migration lacks its tables
+                        conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
         finally:
             conn.close()

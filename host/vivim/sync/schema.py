@@ -118,3 +118,52 @@ INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations;
 )
 
 register(Migration(3, "sync: devices, update log, documents", _script(SYNC_SCHEMA)))
+
+# Migration 15: documents stored as a base plus appended changes (docstore.py), and what log
+# compaction needs (compaction.py): floors, other devices' acknowledgements, a blind device's
+# kept snapshot parts.
+COMPACTION_SCHEMA = """
+CREATE TABLE sync_doc_updates (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX sync_doc_updates_doc ON sync_doc_updates (doc_id, id);
+
+CREATE TABLE sync_floor (
+    origin TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+
+CREATE TABLE sync_acks (
+    peer_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (peer_id, origin)
+);
+
+CREATE TABLE sync_snapshot (
+    part INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (part, complete)
+);
+"""
+
+# Migration 16: how each device was last reached and when it last synced (`vivim devices`,
+# the web app's Devices data). Written by the node on connect, disconnect and every exchange.
+PEER_STATUS_SCHEMA = """
+CREATE TABLE sync_peer_status (
+    peer_id TEXT PRIMARY KEY,
+    via TEXT,
+    addr TEXT,
+    connected INTEGER NOT NULL DEFAULT 0,
+    connected_at REAL,
+    last_sync_at REAL,
+    entries_in INTEGER NOT NULL DEFAULT 0,
+    entries_out INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+register(Migration(15, "sync: incremental documents, log compaction", _script(COMPACTION_SCHEMA)))
+register(Migration(16, "sync: device reachability and last sync", _script(PEER_STATUS_SCHEMA)))
