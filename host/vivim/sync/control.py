@@ -198,6 +198,8 @@ async def restore(paths: Paths, source: Path, passphrase: str | None = None) -> 
                     if table in present:  # a backup made before a later sync migration lacks its tables
                         conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
+                if "sync_dirty_messages" in present:  # marks are gone: compare every turn again
+                    conn.execute("UPDATE sync_dirty SET whole = 1")
         finally:
             conn.close()
         for suffix in ("-wal", "-shm"):

@@ -81,8 +81,17 @@ class Export:
         return docs.get(conn, doc_id)
 
 
-def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: Export) -> None:
-    """Copy this conversation's local changes (store values that differ from their marks) into the docs."""
+def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: Export, *,
+                        whole: bool = True) -> None:
+    """Copy this conversation's local changes (store values that differ from their marks) into the docs.
+    Turns compared: those the triggers listed in `sync_dirty_messages`, or every one when `whole`."""
+    try:
+        _export_conversation(conn, docs, conversation_id, export, whole)
+    finally:
+        conn.execute("DELETE FROM sync_dirty_messages WHERE conversation_id = ?", (conversation_id,))
+
+
+def _export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: Export, whole: bool) -> None:
     conv = conn.execute(
         "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
         (conversation_id,),
@@ -142,12 +151,16 @@ def export_conversation(conn: Any, docs: DocSet, conversation_id: int, export: E
             meta[name] = value
             export.doc_ids.add(doc_id)
 
-    rows = conn.execute(
-        "SELECT m.* FROM messages m LEFT JOIN sync_marks k"
-        " ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
-        " WHERE m.conversation_id = ? AND (k.value IS NULL OR k.value != m.content_hash || '|' || m.status)",
-        (conversation_id,),
-    ).fetchall()
+    changed = "(k.value IS NULL OR k.value != m.content_hash || '|' || m.status)"
+    marks_join = "LEFT JOIN sync_marks k ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
+    if whole:
+        rows = conn.execute(f"SELECT m.* FROM messages m {marks_join} WHERE m.conversation_id = ? AND {changed}",
+                            (conversation_id,)).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT m.* FROM sync_dirty_messages d JOIN messages m ON m.id = d.message_id {marks_join}"
+            f" WHERE d.conversation_id = ? AND m.conversation_id = d.conversation_id AND {changed}",
+            (conversation_id,)).fetchall()
     messages = doc["messages"]
     for row in rows:
         messages[row["key"]] = turn_json(row)

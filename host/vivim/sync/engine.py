@@ -135,10 +135,10 @@ class SyncEngine:
         others = conn.execute("SELECT 1 FROM sync_devices WHERE status != 'self' LIMIT 1").fetchone()
         if others is None:
             return 0, False  # nobody to sync with yet; pairing exports everything at once
-        rows = conn.execute("SELECT conversation_id, gen FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)).fetchall()
+        rows = conn.execute("SELECT conversation_id, gen, whole FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)).fetchall()
         export = Export()
-        for cid, _gen in rows:
-            export_conversation(conn, self.docs, cid, export)
+        for cid, _gen, whole in rows:
+            export_conversation(conn, self.docs, cid, export, whole=bool(whole))
         now = time.time()
         made = 0
         seq = entries.next_seq(conn, self.peer_id)
@@ -356,8 +356,8 @@ class SyncEngine:
                 else:
                     entries.upsert_device(conn, other, "paired")
             self._append_member(conn, record)
-            conn.execute("INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations WHERE true"
-                         " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1")
+            conn.execute("INSERT INTO sync_dirty (conversation_id, whole) SELECT id, 1 FROM conversations WHERE true"
+                         " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1, whole = 1")
 
         async with self.lock:
             await self._guarded(add)

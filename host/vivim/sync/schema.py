@@ -121,7 +121,9 @@ register(Migration(3, "sync: devices, update log, documents", _script(SYNC_SCHEM
 
 # Migration 15: documents stored as a base plus appended changes (docstore.py), and what log
 # compaction needs (compaction.py): floors, other devices' acknowledgements, a blind device's
-# kept snapshot parts.
+# kept snapshot parts. Also which messages changed (triggers), so exporting one new turn of a
+# 10,000-message conversation reads that turn instead of comparing every turn with its mark;
+# `sync_dirty.whole` asks for the full comparison (pairing, restore, marks made before this).
 COMPACTION_SCHEMA = """
 CREATE TABLE sync_doc_updates (
     id INTEGER PRIMARY KEY,
@@ -141,6 +143,20 @@ CREATE TABLE sync_acks (
     seq INTEGER NOT NULL,
     PRIMARY KEY (peer_id, origin)
 );
+
+CREATE TABLE sync_dirty_messages (
+    message_id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL
+);
+CREATE INDEX sync_dirty_messages_conversation ON sync_dirty_messages (conversation_id);
+CREATE TRIGGER sync_dirty_message_row_insert AFTER INSERT ON messages BEGIN
+    INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+CREATE TRIGGER sync_dirty_message_row_update AFTER UPDATE ON messages BEGIN
+    INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+ALTER TABLE sync_dirty ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_dirty SET whole = 1;
 
 CREATE TABLE sync_snapshot (
     part INTEGER NOT NULL,
