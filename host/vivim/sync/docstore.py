@@ -24,7 +24,7 @@ from typing import Any
 INDEX = "index"
 INDEX_MAPS = ("titles", "tags", "pins", "deleted")
 CONVERSATION_MAPS = ("meta", "messages")
-FOLD_MIN = 64 * 1024
+FOLD_MIN = 16 * 1024
 MAX_DOCS = 64
 EMPTY_UPDATE = b"\x00\x00"
 
