@@ -73,8 +73,11 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
         return
     for d in listed:
         kind = "this device" if d["status"] == "self" else d["status"] + (" (blind backup)" if d["blind"] else "")
-        click.echo(f"{d['peer_id']}  {d['name'] or '-':<20} {kind:<24} added {_when(d['added_at'])}"
-                   f"  last seen {_when(d['last_seen'])}")
+        click.echo(f"{d['name'] or '-':<20} {kind:<24} {d['peer_id']}")
+        if d["status"] != "self":
+            click.echo(f"    {d['sync']}" + (f" (last synced {_when(d['last_sync_at'])})" if d["last_sync_at"] else ""))
+        elif d["sync"] != "this device":
+            click.echo(f"    {d['sync'].removeprefix('this device; ')}")
 
 
 @devices_group.command("remove")

@@ -93,13 +93,41 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
 
 
 def devices(conn: Any) -> list[dict[str, Any]]:
+    """This vault's devices, the people-facing facts first (the web app shows the first columns):
+    name, status, how it was reached, when it last synced, what it still lacks, then the details."""
+    from . import status
+
     rows = conn.execute(
         "SELECT d.peer_id, d.name, d.blind, d.status, d.added_at, d.revoked_at,"
         " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
-        " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries"
-        " FROM sync_devices d ORDER BY d.status = 'self' DESC, d.added_at"
+        " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries,"
+        " s.via, s.addr, s.connected, s.connected_at, s.last_sync_at, s.entries_in, s.entries_out"
+        " FROM sync_devices d LEFT JOIN sync_peer_status s ON s.peer_id = d.peer_id"
+        " ORDER BY d.status = 'self' DESC, d.added_at"
     ).fetchall()
-    return [{k: r[k] for k in r.keys()} for r in rows]
+    pending = status.pending_for(conn)
+    local = conn.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]
+    out = []
+    for r in rows:
+        if r["status"] == "self":
+            state = f"this device; {local} conversation{'s' if local != 1 else ''} with changes not yet sent" \
+                if local else "this device"
+            waiting = None
+        elif r["status"] == "revoked":
+            state, waiting = "removed", None
+        else:
+            waiting = pending.get(r["peer_id"], 0)
+            state = status.describe(r["via"], bool(r["connected"]), r["last_sync_at"], waiting)
+        out.append({
+            "name": r["name"], "status": r["status"], "sync": state,
+            "reached": r["via"], "last_sync_at": r["last_sync_at"], "pending": waiting,
+            "peer_id": r["peer_id"], "blind": bool(r["blind"]), "added_at": r["added_at"],
+            "revoked_at": r["revoked_at"], "last_seen": max(filter(None, (r["last_seen"], r["connected_at"])),
+                                                           default=None),
+            "addr": r["addr"], "connected_at": r["connected_at"], "entries": r["entries"],
+            "entries_in": r["entries_in"] or 0, "entries_out": r["entries_out"] or 0,
+        })
+    return out
 
 
 async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SyncError, Unauthorized, VivimError
-from . import pairing
+from . import pairing, status
 from .bridge import TrioGuest
 from .engine import SyncEngine
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
@@ -83,15 +83,32 @@ class Session:
     def poke(self) -> None:
         self.changed.set()
 
+    async def _db(self, fn: Any, *args: Any) -> Any:
+        return await self.node.bridge.wait(self.node.engine.store.write(fn, *args))
+
+    async def _report(self) -> dict[str, Any]:
+        """Our version vector and what we know of other devices' (they gossip on, for compaction)."""
+        engine = self.node.engine
+        return {"vv": await self.node.bridge.wait(engine.version_vector()),
+                "acks": await self.node.bridge.wait(engine.acks())}
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        vv = message.get("vv")
+        self.theirs = dict(vv) if isinstance(vv, dict) else {}
+        acks = message.get("acks")
+        reports = {str(k): v for k, v in acks.items() if isinstance(v, dict)} if isinstance(acks, dict) else {}
+        await self.node.bridge.wait(self.node.engine.note_acks({**reports, self.peer: self.theirs}))
+
     async def run(self) -> None:
         import trio
 
-        engine = self.node.engine
-        self.bytes_out += await write_frame(self.stream, {"t": "hello", "vv": await self.node.bridge.wait(engine.version_vector())})
+        via, addr = status.classify(self.stream.muxed_conn)
+        await self._db(status.connected, self.peer, via, addr)
+        self.bytes_out += await write_frame(self.stream, {"t": "hello", **await self._report()})
         hello = await read_frame(self.stream)
         if hello.get("t") != "hello":
             raise SyncError("the peer did not start with hello")
-        self.theirs = dict(hello.get("vv") or {})
+        await self._heard(hello)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._receive, nursery)
             await self._send()
@@ -105,13 +122,24 @@ class Session:
             self.changed = trio.Event()
             if not await self.node._allowed(self.peer):
                 raise SyncError(f"{self.peer} is no longer a paired device")
+            plan = await self.node.bridge.wait(engine.snapshot_plan(self.theirs))
+            if plan:  # they lack entries we compacted away: the documents' state first
+                for spec in plan:
+                    part = await self.node.bridge.wait(engine.snapshot_part(spec))
+                    self.acked = trio.Event()
+                    self.bytes_out += await write_frame(self.stream, {"t": "snap", "s": part})
+                    await self.acked.wait()
+                continue
             batch = [raw for _, raw in await self.node.bridge.wait(engine.entries_for(self.theirs, limit=BATCH))]
             if batch and batch != last_sent:
                 self.acked = trio.Event()
                 self.bytes_out += await write_frame(self.stream, {"t": "entries", "e": batch})
                 last_sent = batch
                 await self.acked.wait()
+                await self._db(status.synced, self.peer, 0, len(batch))
                 continue
+            if not last_sent:
+                await self._db(status.synced, self.peer)  # nothing to send: in sync as of now
             await self.changed.wait()
             last_sent = []
 
@@ -125,10 +153,17 @@ class Session:
                     raws = list(message.get("e") or [])
                     self.bytes_in += sum(len(r) for r in raws)
                     await self.node.bridge.wait(engine.ingest(raws))
-                    vv = await self.node.bridge.wait(engine.version_vector())
-                    self.bytes_out += await write_frame(self.stream, {"t": "ack", "vv": vv})
+                    self.bytes_out += await write_frame(self.stream, {"t": "ack", **await self._report()})
+                    await self._db(status.synced, self.peer, len(raws), 0)
+                elif kind == "snap":
+                    raw = message.get("s")
+                    if not isinstance(raw, bytes):
+                        raise SyncError("the peer sent a snapshot frame without a part")
+                    self.bytes_in += len(raw)
+                    await self.node.bridge.wait(engine.ingest_snapshot(raw))
+                    self.bytes_out += await write_frame(self.stream, {"t": "ack", **await self._report()})
                 elif kind == "ack":
-                    self.theirs = dict(message.get("vv") or {})
+                    await self._heard(message)
                     self.acked.set()
                     self.changed.set()
         finally:
@@ -206,8 +241,15 @@ class SyncNode:
         except Exception as exc:
             log.info("sync session with %s ended: %s", peer, exc)
         finally:
+            import trio
+
             if self.sessions.get(peer) is session:
                 del self.sessions[peer]
+                with trio.CancelScope(shield=True):
+                    try:
+                        await self.bridge.wait(self.engine.store.write(status.disconnected, peer))
+                    except Exception:
+                        pass
             try:
                 await stream.reset()
             except Exception:

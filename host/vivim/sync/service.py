@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from typing import Any
 
 from ..runtime import Runtime
@@ -20,6 +21,7 @@ from ..runtime import Runtime
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.2
+COMPACT_INTERVAL = float(os.environ.get("VIVIM_SYNC_COMPACT_INTERVAL", "300"))  # seconds between compactions
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/0"
 
 
@@ -49,6 +51,9 @@ class SyncService:
         interfaces = [i for i in os.environ.get("VIVIM_SYNC_MDNS_INTERFACES", "").split(",") if i] or None
 
         self.engine = await SyncEngine.open(self.runtime.store, self.runtime.paths.keys)
+        from . import status
+
+        await self.runtime.store.write(status.reset)
         self.bridge = TrioGuest()
         await self.bridge.start()
         self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces)
@@ -95,8 +100,14 @@ class SyncService:
 
         last_rowid = None
         vault_mtime = self._vault_mtime()
+        next_compaction = time.monotonic() + COMPACT_INTERVAL
         while True:
             try:
+                if time.monotonic() >= next_compaction:
+                    next_compaction = time.monotonic() + COMPACT_INTERVAL
+                    done = await self.engine.compact()
+                    if done["entries"]:
+                        log.info("sync compacted %d log entries (%d bytes)", done["entries"], done["bytes"])
                 if self._vault_mtime() != vault_mtime:  # `vivim devices remove` rotated the key
                     vault_mtime = self._vault_mtime()
                     self.engine.reload_vault()
