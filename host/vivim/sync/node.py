@@ -11,6 +11,7 @@ unrevoked device gets its stream reset and its connection closed before anything
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from ..errors import SyncError, Unauthorized, VivimError
 from . import pairing, status
 from .bridge import TrioGuest
+from .relay import Relaying
 from .engine import SyncEngine
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 DIAL_INTERVAL = 2.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
+RELAY_RETRY = 10.0  # seconds between attempts to reach one device through a relay
 
 
 def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool) -> Any:
@@ -185,6 +188,9 @@ class SyncNode:
         self.last_error: str | None = None
         self.pairing_busy = False
         self.dialing: set[str] = set()
+        self.relaying: Relaying | None = None
+        self.reserving: set[str] = set()
+        self.relay_next: dict[str, float] = {}
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -206,10 +212,13 @@ class SyncNode:
 
         async with self.host.run([multiaddr.Multiaddr(a) for a in self.listen]):
             self.addrs = _expand_wildcards([str(a) for a in self.host.get_addrs()])
-            task_status.started(self.addrs)
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._dial_loop, nursery)
-                await trio.sleep_forever()
+            hop = self.engine.blind or os.environ.get("VIVIM_SYNC_RELAY") == "1"
+            self.relaying = Relaying(self.host, self._allowed, hop)
+            async with self.relaying.running():
+                task_status.started(self.addrs)
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._dial_loop, nursery)
+                    await trio.sleep_forever()
 
     async def _allowed(self, peer: str) -> bool:
         return peer in await self.bridge.wait(self.engine.allowed_peers())
@@ -245,6 +254,8 @@ class SyncNode:
 
             if self.sessions.get(peer) is session:
                 del self.sessions[peer]
+                if self.relaying is not None:
+                    self.relaying.reserved.discard(peer)  # a relay we lost: reserve again on reconnect
                 with trio.CancelScope(shield=True):
                     try:
                         await self.bridge.wait(self.engine.store.write(status.disconnected, peer))
@@ -278,15 +289,33 @@ class SyncNode:
                 if name in allowed:
                     for a in self.host.get_peerstore().addrs(peer_id):
                         targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
-        for peer, addrs in targets.items():
+        devices = await self.bridge.wait(self.engine.devices())
+        relays = {p: targets.get(p, []) for p in self.sessions if p in devices and devices[p].blind}
+        if self.relaying is not None and not self.engine.blind:
+            for relay in relays:
+                if relay not in self.relaying.reserved and relay not in self.reserving:
+                    self.reserving.add(relay)
+                    nursery.start_soon(self._reserve, relay, nursery)
+        for peer in allowed:
             busy = peer in self.sessions or peer in self.dialing
-            if peer in allowed and not busy and peer != self.engine.peer_id:
+            if not busy and peer != self.engine.peer_id and (targets.get(peer) or relays):
                 self.dialing.add(peer)
-                nursery.start_soon(self._dial, peer, addrs)
+                nursery.start_soon(self._dial, peer, targets.get(peer, []), relays)
 
-    async def _dial(self, peer: str, addrs: list[str]) -> None:
+    async def _reserve(self, relay: str, nursery: Any) -> None:
         try:
-            stream = await self._open(addrs, SYNC_PROTOCOL)
+            if not await self.relaying.reserve(relay, nursery):
+                log.info("the backup peer %s did not give this device a relay slot", relay)
+        except Exception as exc:
+            log.debug("relay reservation with %s failed: %s", relay, exc)
+        finally:
+            self.reserving.discard(relay)
+
+    async def _dial(self, peer: str, addrs: list[str], relays: dict[str, list[str]] | None = None) -> None:
+        try:
+            stream = await self._open(addrs, SYNC_PROTOCOL) if addrs else None
+            if stream is None and relays:
+                stream = await self._open_relayed(peer, relays)
         finally:
             self.dialing.discard(peer)
         if stream is None:
@@ -311,6 +340,28 @@ class SyncNode:
             except Exception as exc:
                 self.last_error = f"{addr}: {exc}"
                 log.debug("could not open %s to %s: %s", protocol, addr, exc)
+        return None
+
+    async def _open_relayed(self, peer: str, relays: dict[str, list[str]]) -> Any:
+        """No direct address worked: through a relay (a blind backup we have a session with),
+        at most every RELAY_RETRY seconds per device."""
+        import trio
+        from libp2p.peer.id import ID
+
+        if self.relaying is None or trio.current_time() < self.relay_next.get(peer, 0):
+            return None
+        self.relay_next[peer] = trio.current_time() + RELAY_RETRY
+        for relay, addrs in relays.items():
+            if relay == peer:
+                continue
+            for addr in addrs:
+                try:
+                    with trio.fail_after(15):
+                        await self.relaying.dial(addr, peer)
+                        return await self.host.new_stream(ID.from_base58(peer), [SYNC_PROTOCOL])
+                except Exception as exc:
+                    self.last_error = f"{peer} through {relay}: {exc}"
+                    log.debug("could not reach %s through the relay %s: %s", peer, relay, exc)
         return None
 
     # ---- pairing --------------------------------------------------------------------------------
