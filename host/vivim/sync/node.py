@@ -212,8 +212,8 @@ class SyncNode:
 
         async with self.host.run([multiaddr.Multiaddr(a) for a in self.listen]):
             self.addrs = _expand_wildcards([str(a) for a in self.host.get_addrs()])
-            hop = self.engine.blind or os.environ.get("VIVIM_SYNC_RELAY") == "1"
-            self.relaying = Relaying(self.host, self._allowed, hop)
+            forced = os.environ.get("VIVIM_SYNC_RELAY") == "1"
+            self.relaying = Relaying(self.host, self._allowed, lambda: forced or self.engine.blind)
             async with self.relaying.running():
                 task_status.started(self.addrs)
                 async with trio.open_nursery() as nursery:

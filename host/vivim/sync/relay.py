@@ -42,13 +42,17 @@ def _vault_relay_class() -> Any:
     class VaultRelay(CircuitV2Protocol):  # type: ignore[misc]
         """A circuit relay that serves only this vault's devices."""
 
-        def __init__(self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: bool) -> None:
-            super().__init__(host, limits=relay_limits(), allow_hop=hop)
+        def __init__(self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: Callable[[], bool]) -> None:
+            super().__init__(host, limits=relay_limits(), allow_hop=True)
             self.allowed = allowed
+            self.hop = hop
             self.refused = 0
 
         async def _handle_hop_stream(self, stream: Any) -> None:
             peer = stream.muxed_conn.peer_id.to_base58()
+            if not self.hop():  # a device becomes the relay when it turns into a blind backup
+                await stream.reset()
+                return
             if not await self.allowed(peer):
                 self.refused += 1
                 log.warning("refused a relay request from %s, which is not a device of this vault", peer)
@@ -62,9 +66,8 @@ def _vault_relay_class() -> Any:
 class Relaying:
     """The relay protocol (hop only on a blind backup), the circuit transport, and reservations."""
 
-    def __init__(self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: bool) -> None:
+    def __init__(self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: Callable[[], bool]) -> None:
         self.host = host
-        self.hop = hop
         self.protocol = _vault_relay_class()(host, allowed, hop)
         self.transport: Any = None
         self.reserved: set[str] = set()  # relays holding a slot for us
@@ -75,7 +78,7 @@ class Relaying:
         from libp2p.relay.circuit_v2.transport import CircuitV2Transport
         from libp2p.tools.anyio_service import background_trio_service
 
-        roles = RelayRole.STOP | RelayRole.CLIENT | (RelayRole.HOP if self.hop else RelayRole(0))
+        roles = RelayRole.HOP | RelayRole.STOP | RelayRole.CLIENT
         async with background_trio_service(self.protocol):
             self.transport = CircuitV2Transport(self.host, self.protocol,
                                                 RelayConfig(roles=roles, limits=relay_limits()))
