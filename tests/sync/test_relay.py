@@ -5,6 +5,8 @@ off) meet through the circuit relay on the blind backup peer."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,8 @@ def test_devices_without_a_direct_route_sync_through_the_backup_relay(nodes) -> 
     wait_until(lambda: "claude/c1" in desktop.view(), timeout=60, what="the capture on the desktop")
     assert desktop.view()["claude/c1"]["messages"]["k1"][1] == "sent from the laptop at work"
     assert backup.view() == {}  # the relay (and backup) never reads anything
+
+    # a peer that is not one of the vault's devices gets no slot on the relay
+    report = json.loads(subprocess.run([sys.executable, "-m", "tests.sync.intruder", backup.addrs()[0], "--relay"],
+                                       capture_output=True, text=True, timeout=60).stdout)
+    assert report["connected"] and not report["reserved"]
