@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SyncError, Unauthorized, VivimError
-from . import pairing, status
+from . import discovery, pairing, status
 from .bridge import TrioGuest
 from .relay import Relaying
 from .engine import SyncEngine
@@ -29,6 +29,8 @@ DIAL_INTERVAL = 2.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
 RELAY_RETRY = 10.0  # seconds between attempts to reach one device through a relay
+DISCOVERY_INTERVAL = float(os.environ.get("VIVIM_SYNC_DHT_INTERVAL", "30"))  # DHT lookups of unreached devices
+PUBLISH_INTERVAL = 1800.0  # republish this device's address record (and whenever its addresses change)
 
 
 def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool) -> Any:
@@ -175,7 +177,7 @@ class Session:
 
 class SyncNode:
     def __init__(self, engine: SyncEngine, bridge: TrioGuest, *, listen: Sequence[str], mdns: bool,
-                 mdns_interfaces: list[str] | None = None) -> None:
+                 mdns_interfaces: list[str] | None = None, bootstrap: Sequence[str] = ()) -> None:
         self.engine = engine
         self.bridge = bridge
         self.listen = list(listen)
@@ -191,6 +193,12 @@ class SyncNode:
         self.relaying: Relaying | None = None
         self.reserving: set[str] = set()
         self.relay_next: dict[str, float] = {}
+        self.relay_addrs: dict[str, list[str]] = {}
+        self.bootstrap = list(bootstrap)
+        self.dht: Any = None
+        self.published: list[str] = []
+        self.next_publish = 0.0
+        self.found_by_dht: set[str] = set()
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -205,6 +213,8 @@ class SyncNode:
     async def run(self, task_status: Any) -> None:
         import trio
 
+        from libp2p.tools.anyio_service import background_trio_service
+
         self.host = make_host(self.engine.device.seed, self.listen, self.mdns_interfaces, self.mdns)
         self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync)
         self.host.set_stream_handler(PAIR_PROTOCOL, self._handle_pair)
@@ -214,11 +224,81 @@ class SyncNode:
             self.addrs = _expand_wildcards([str(a) for a in self.host.get_addrs()])
             forced = os.environ.get("VIVIM_SYNC_RELAY") == "1"
             self.relaying = Relaying(self.host, self._allowed, lambda: forced or self.engine.blind)
-            async with self.relaying.running():
+            self.dht = discovery.make_dht(self.host)
+            async with self.relaying.running(), background_trio_service(self.dht):
                 task_status.started(self.addrs)
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._dial_loop, nursery)
+                    nursery.start_soon(self._discovery_loop)
                     await trio.sleep_forever()
+
+    # ---- DHT discovery (discovery.py) ------------------------------------------------------------
+
+    async def _discovery_loop(self) -> None:
+        import trio
+
+        while True:
+            try:
+                await self._discover()
+            except Exception as exc:
+                log.debug("DHT discovery round failed: %s", exc)
+            await trio.sleep(DISCOVERY_INTERVAL)
+
+    async def _discover(self) -> None:
+        import multiaddr
+        import trio
+        from libp2p.peer.id import ID
+        from libp2p.peer.peerinfo import info_from_p2p_addr
+
+        for addr in self.bootstrap:
+            try:
+                info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+                with trio.fail_after(15):
+                    if not self.host.get_network().get_connections(info.peer_id):
+                        await self.host.connect(info)
+                    await self.dht.add_peer(info.peer_id)
+            except Exception as exc:
+                log.debug("DHT bootstrap %s: %s", addr, exc)
+        for peer in list(self.sessions):  # the backup peer (and any paired peer we reach) bootstraps too
+            try:
+                await self.dht.add_peer(ID.from_base58(peer))
+            except Exception:
+                pass
+        vault = self.engine.vault
+        if self.engine.blind or vault.current is None:
+            return  # a blind backup serves the DHT but has no key to publish or look up with
+        key, now, me = vault.keys[vault.current], time.time(), self.engine.peer_id
+        addrs = list(self.addrs) + self._circuit_addrs()
+        if now >= self.next_publish or addrs != self.published:
+            with trio.fail_after(30):
+                await self.dht.put_value(discovery.record_key(key, me, discovery.utc_day(now)),
+                                         discovery.seal(self.engine.device, key, me, addrs, now))
+            self.published, self.next_publish = addrs, now + PUBLISH_INTERVAL
+        devices = await self.bridge.wait(self.engine.devices())
+        for peer, device in devices.items():
+            if device.status != "paired" or device.blind or peer in self.sessions:
+                continue
+            for record_key in discovery.lookup_keys(key, peer, now):
+                try:
+                    with trio.fail_after(20):
+                        raw = await self.dht.get_value(record_key)
+                except Exception:
+                    raw = None
+                found = raw and discovery.open_record(raw, list(vault.keys.values()), peer, device.sign_pub, now)
+                if found:
+                    await self.bridge.wait(self.engine.store.write(_remember_addrs, found, peer, "dht"))
+                    self.found_by_dht.add(peer)
+                    break
+
+    def _circuit_addrs(self) -> list[str]:
+        """Where this device can be dialled through a relay that keeps a slot for it."""
+        if self.relaying is None:
+            return []
+        out = []
+        for relay in sorted(self.relaying.reserved):
+            for addr in self.relay_addrs.get(relay, [])[:1]:
+                out.append(f"{addr}/p2p-circuit/p2p/{self.engine.peer_id}")
+        return out
 
     async def _allowed(self, peer: str) -> bool:
         return peer in await self.bridge.wait(self.engine.allowed_peers())
@@ -278,7 +358,8 @@ class SyncNode:
 
     async def _dial_known(self, nursery: Any) -> None:
         allowed = await self.bridge.wait(self.engine.allowed_peers())
-        book = await self.bridge.wait(self.engine.store.fetchall("SELECT addr, peer_id FROM sync_addresses"))
+        book = await self.bridge.wait(self.engine.store.fetchall(
+            "SELECT addr, peer_id FROM sync_addresses ORDER BY COALESCE(last_ok, added_at) DESC"))
         targets: dict[str, list[str]] = {}
         for addr, peer in book:
             if peer:
@@ -291,6 +372,7 @@ class SyncNode:
                         targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
         devices = await self.bridge.wait(self.engine.devices())
         relays = {p: targets.get(p, []) for p in self.sessions if p in devices and devices[p].blind}
+        self.relay_addrs = relays
         if self.relaying is not None and not self.engine.blind:
             for relay in relays:
                 if relay not in self.relaying.reserved and relay not in self.reserving:
@@ -465,7 +547,7 @@ def _remember_addrs(conn: Any, addrs: list[str], peer_id: str, source: str) -> N
             continue
         conn.execute(
             "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id",
+            " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id, added_at = excluded.added_at",
             (addr, peer_id, source, now),
         )
 

@@ -41,7 +41,8 @@ class SyncService:
         from .engine import SyncEngine
         from .node import SyncNode
 
-        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port"])
+        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port",
+                                                                "sync.bootstrap", "sync.public_bootstrap"])
         if settings.get("sync.enabled") is False:
             log.info("sync is disabled (setting sync.enabled)")
             return self
@@ -56,7 +57,8 @@ class SyncService:
         await self.runtime.store.write(status.reset)
         self.bridge = TrioGuest()
         await self.bridge.start()
-        self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces)
+        self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces,
+                             bootstrap=_bootstrap(settings))
         addrs = await self._start_node()
         await self.runtime.store.write(_publish, {"peer_id": self.engine.peer_id, "addrs": json.dumps(addrs),
                                                   "pid": str(os.getpid())})
@@ -165,6 +167,19 @@ class SyncService:
             await self.runtime.store.write(_publish, {"addrs": None, "pid": None})
         except Exception:
             pass
+
+
+def _bootstrap(settings: dict[str, Any]) -> list[str]:
+    """DHT bootstrap peers beyond the paired ones: configured, and libp2p's public ones only on opt-in."""
+    from .discovery import PUBLIC_BOOTSTRAP
+
+    configured = os.environ.get("VIVIM_SYNC_BOOTSTRAP") or settings.get("sync.bootstrap") or ""
+    if isinstance(configured, list):
+        configured = ",".join(configured)
+    out = [a.strip() for a in str(configured).split(",") if a.strip()]
+    if settings.get("sync.public_bootstrap") is True:
+        out.extend(PUBLIC_BOOTSTRAP)
+    return out
 
 
 def _listen_for_port(settings: dict[str, Any]) -> str:
