@@ -239,3 +239,62 @@ async def test_compaction_at_any_point_leaves_every_device_the_same(tmp_path_fac
         conv = views[0][f"claude/{ext}"]
         assert conv.get("deleted") or key in conv["messages"]
     await close(*peers)
+
+
+async def test_a_blind_backup_compacts_what_every_device_acknowledged(tmp_path: Path) -> None:
+    a, relay, c = [await open_engine(tmp_path / n) for n in ("a", "relay", "c")]
+    await pair_in_process(a, c)
+    members = await a.member_records()
+    await relay.adopt_vault(None)
+    await a.add_device(relay.self_record())
+    await c.add_device(relay.self_record())
+    await relay.add_device(a.self_record(), members)
+    for i in range(10):
+        await write_capture(a, capture("c1", [(f"k{i}", "user", f"turn {i}")]))
+        await a.export_local()
+    await exchange(a, relay)
+    assert (await relay.compact())["entries"] == 0  # c has not got them yet
+    await exchange(relay, c)
+    assert (await relay.compact())["entries"] >= 10
+    assert await doc_entries(relay) == 0
+    await write_capture(c, capture("c1", [("k99", "assistant", "still flowing")]))
+    await exchange(relay, c)
+    await exchange(a, relay)
+    assert (await view(a))["claude/c1"]["messages"]["k99"][1] == "still flowing"
+    await close(a, relay, c)
+
+
+async def test_a_partition_of_hours_of_edits_heals(tmp_path: Path) -> None:
+    """Two pairs of devices apart for a simulated afternoon (hundreds of edits on each side, each
+    side compacting as it goes, though it cannot drop what the other side has not acknowledged),
+    then one meeting of one device from each side: every device ends the same, nothing lost."""
+    a, b, c, d = [await open_engine(tmp_path / n) for n in "abcd"]
+    for other in (b, c, d):
+        await pair_in_process(a, other)
+    for x, y in ((a, b), (a, c), (a, d), (b, c), (c, d)):
+        await exchange(x, y)  # everyone knows everyone
+    rng = random.Random(17)
+    for minute in range(240):  # four hours, an edit a minute on each side
+        for side, (x, y) in enumerate(((a, b), (c, d))):
+            editor = x if minute % 2 else y
+            conv = f"s{side}c{rng.randrange(6)}"
+            await write_capture(editor, capture(conv, [(f"m{minute}", "user", f"minute {minute} on side {side}")]))
+            if minute % 30 == 29:
+                await exchange(x, y)
+                await x.compact()
+                await y.compact()
+    shared = [await view(e) for e in (a, c)]
+    assert not set(shared[0]) & {k for k in shared[1] if k.startswith("claude/s1")}  # truly apart
+    await exchange(b, c)
+    for x, y in ((a, b), (c, d), (a, d)):
+        await exchange(x, y)
+    views = [await view(e) for e in (a, b, c, d)]
+    assert all(v == views[0] for v in views[1:])
+    turns = sum(len(conv["messages"]) for conv in views[0].values())
+    assert turns == 480
+    for x, y in ((a, b), (b, c), (c, d), (a, d), (a, b)):  # acknowledgements go round once more
+        await exchange(x, y)
+    for e in (a, b, c, d):
+        await e.compact()
+    assert sum([await doc_entries(e) for e in (a, b, c, d)]) == 0
+    await close(a, b, c, d)

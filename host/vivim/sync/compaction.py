@@ -15,9 +15,11 @@ documents, and a device that turns up later without them gets a snapshot of the 
   with the floors it covers. Applying a state is idempotent, so parts that overlap entries the
   receiver already has do no harm. The receiver then raises its own floors and takes entries
   above them as usual.
-- A blind backup cannot read documents, so it never compacts on its own; when a snapshot is
-  sent to it, it keeps the parts (ciphertext), passes them on to devices behind its floors, and
-  drops the doc entries they cover.
+- A blind backup cannot read documents, so it cannot make snapshots. It compacts by the same
+  acknowledgement rule (every paired device holds the entries), and when a snapshot is sent to it
+  (it was paired after others compacted) it keeps the parts (ciphertext) and passes them on to
+  devices behind its floors. A device behind a blind backup's floor that it has no snapshot for
+  waits until it meets a full device, which sends one (nothing is lost, sync is only later).
 Premature compaction (a paired device that lies about acknowledgements) costs the lagging
 device a snapshot, never data.
 """

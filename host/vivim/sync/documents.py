@@ -285,6 +285,11 @@ def _settle(conn: Any, conversation_id: int, turn: Any) -> None:
                      (conversation_id, "m:" + loser_key))
         return
     set_mark(conn, conversation_id, "m:" + turn.key, mark)  # store refused: export sends its own back
+    # nothing in the store changed, so no trigger listed this turn: list it, so export compares it
+    conn.execute("INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (?, ?)",
+                 (base["id"], conversation_id))
+    conn.execute("INSERT INTO sync_dirty (conversation_id) VALUES (?)"
+                 " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1", (conversation_id,))
 
 
 def _apply_index(conn: Any, index: Any, maps: dict[str, set[str]], now: float) -> int:

@@ -251,9 +251,9 @@ class SyncEngine:
         return await self.store.read(compaction.known_acks)
 
     async def compact(self) -> dict[str, int]:
-        """Drop the doc entries every paired device holds (a blind device waits for a snapshot)."""
-        if self.blind:
-            return {"entries": 0, "bytes": 0}
+        """Drop the doc entries every paired device holds. A blind backup does it too: it cannot make
+        a snapshot, so a device that turns up behind its floor gets the snapshot it kept, if any,
+        or waits (entries past a gap are not applied) until it meets a full device."""
         async with self.lock:
             done: dict[str, int] = await self._guarded(
                 lambda conn: compaction.compact(conn, entries.version_vector(conn)))
