@@ -198,6 +198,7 @@ class SyncNode:
         self.dht: Any = None
         self.published: list[str] = []
         self.next_publish = 0.0
+        self.publishes = 0
         self.found_by_dht: set[str] = set()
         engine.listeners.append(self._on_change)
 
@@ -269,11 +270,14 @@ class SyncNode:
             return  # a blind backup serves the DHT but has no key to publish or look up with
         key, now, me = vault.keys[vault.current], time.time(), self.engine.peer_id
         addrs = list(self.addrs) + self._circuit_addrs()
-        if now >= self.next_publish or addrs != self.published:
+        if (now >= self.next_publish or addrs != self.published) and self.dht.get_routing_table_size():
             with trio.fail_after(30):
                 await self.dht.put_value(discovery.record_key(key, me, discovery.utc_day(now)),
                                          discovery.seal(self.engine.device, key, me, addrs, now))
-            self.published, self.next_publish = addrs, now + PUBLISH_INTERVAL
+            # the first few rounds after start republish (the routing table is still filling up)
+            self.publishes += 1
+            self.published = addrs
+            self.next_publish = now + (PUBLISH_INTERVAL if self.publishes >= 5 else DISCOVERY_INTERVAL)
         devices = await self.bridge.wait(self.engine.devices())
         for peer, device in devices.items():
             if device.status != "paired" or device.blind or peer in self.sessions:
@@ -281,7 +285,7 @@ class SyncNode:
             for record_key in discovery.lookup_keys(key, peer, now):
                 try:
                     with trio.fail_after(20):
-                        raw = await self.dht.get_value(record_key)
+                        raw = await self.dht.get_value(record_key, quorum=3)  # the newest of several answers
                 except Exception:
                     raw = None
                 found = raw and discovery.open_record(raw, list(vault.keys.values()), peer, device.sign_pub, now)
