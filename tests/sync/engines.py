@@ -29,13 +29,22 @@ async def pair_in_process(first: SyncEngine, joiner: SyncEngine) -> None:
 
 
 async def exchange(a: SyncEngine, b: SyncEngine) -> None:
-    """One round of what two connected nodes do: each sends what the other lacks."""
+    """One round of what two connected nodes do (node.Session): each tells the other how far it
+    has come (its version vector and what it knows of others'), sends a snapshot first if the
+    other is behind what it compacted away, then the entries the other lacks."""
     for _ in range(10):
         await a.export_local()
         await b.export_local()
         moved = 0
         for src, dst in ((a, b), (b, a)):
             vv = await dst.version_vector()
+            await src.note_acks({**await dst.acks(), dst.peer_id: vv})
+            plan = await src.snapshot_plan(vv)
+            if plan:
+                for spec in plan:
+                    await dst.ingest_snapshot(await src.snapshot_part(spec))
+                vv = await dst.version_vector()
+                moved += 1
             raws = [raw for _, raw in await src.entries_for(vv, limit=100_000)]
             if raws:
                 res = await dst.ingest(raws)

@@ -1,7 +1,8 @@
-"""An unpaired libp2p peer that tries the sync protocol on a node: `python -m tests.sync.intruder ADDR`.
+"""An unpaired libp2p peer that tries the sync protocol on a node: `python -m tests.sync.intruder ADDR`,
+or asks it for a circuit relay slot: `python -m tests.sync.intruder ADDR --relay`.
 
 Prints one JSON line: whether the Noise connection came up, how many bytes the node sent back
-on the sync stream, and how the stream ended.
+on the sync stream, and how the stream ended (with --relay: whether a reservation was granted).
 """
 
 from __future__ import annotations
@@ -11,6 +12,35 @@ import os
 import sys
 
 import trio
+
+
+async def reserve(addr: str) -> dict:
+    import multiaddr
+    from libp2p.peer.peerinfo import info_from_p2p_addr
+
+    from vivim.sync.node import make_host
+    from vivim.sync.relay import Relaying
+
+    host = make_host(os.urandom(32), ["/ip4/127.0.0.1/tcp/0"], None, False)
+    report: dict = {"connected": False, "reserved": False, "error": None}
+    async with host.run([multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]):
+        relaying = Relaying(host, _anyone, lambda: False)
+        async with relaying.running():
+            info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+            await host.connect(info)
+            report["connected"] = True
+            try:
+                with trio.fail_after(20):
+                    async with trio.open_nursery() as nursery:
+                        report["reserved"] = await relaying.reserve(info.peer_id.to_base58(), nursery)
+                        nursery.cancel_scope.cancel()
+            except Exception as exc:
+                report["error"] = type(exc).__name__
+    return report
+
+
+async def _anyone(peer: str) -> bool:
+    return True
 
 
 async def main(addr: str) -> dict:
@@ -42,4 +72,4 @@ async def main(addr: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(trio.run(main, sys.argv[1])), flush=True)
+    print(json.dumps(trio.run(reserve if "--relay" in sys.argv else main, sys.argv[1])), flush=True)

@@ -41,15 +41,17 @@ def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str = "condi
 
 
 class Node:
-    def __init__(self, home: Path, name: str, mdns: bool = False) -> None:
+    def __init__(self, home: Path, name: str, mdns: bool = False, env: dict[str, str] | None = None) -> None:
         self.home, self.name, self.mdns = home, name, mdns
+        self.env = dict(env or {})
         home.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Node":
         self.clear_addrs()
         log = open(self.home / f"serve-{self.name}.err", "ab")
-        self.proc = subprocess.Popen([*vivim_command(), "serve"], env=node_env(self.home, self.name, self.mdns),
+        self.proc = subprocess.Popen([*vivim_command(), "serve"], env={**node_env(self.home, self.name, self.mdns),
+                                                                       **self.env},
                                      stdout=subprocess.DEVNULL, stderr=log)
         log.close()
         wait_until(lambda: self.addrs() or self._died(), 60, f"{self.name}'s sync node")

@@ -59,6 +59,16 @@ def test_paired_devices_exchange_captures_both_ways(nodes) -> None:
     wait_until(lambda: "claude/c2" in a.view(), what="B's capture on A")
     wait_until(lambda: a.view() == b.view(), what="identical stores")
 
+    # what `vivim devices` says about the other device: how it was reached, when, what it lacks
+    def desktop() -> dict:
+        return {d["peer_id"]: d for d in json.loads(a.cli("devices", "--json").stdout)}[b.peer_id]
+
+    wait_until(lambda: desktop()["pending"] == 0, what="B's acknowledgement")
+    seen = desktop()
+    assert seen["reached"] == "lan" and seen["last_sync_at"] and seen["entries_in"] >= 1
+    assert seen["sync"] == "connected on this network, in sync"
+    assert "connected on this network, in sync" in a.cli("devices").stdout
+
 
 def test_devices_find_each_other_by_mdns_and_a_blind_backup_forwards_ciphertext(nodes) -> None:
     a, backup = nodes("a", mdns=True), nodes("backup", mdns=True)

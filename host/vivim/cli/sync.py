@@ -166,10 +166,17 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
             state = "this device"
         elif d["status"] == "paired":
             state = "blind backup, " if d["blind"] else ""
-            state += f"last reached {ago(d['last_seen'])}" if d["last_seen"] else "not reached yet"
+            if d.get("last_sync_at"):
+                state += f"last synced {ago(d['last_sync_at'])}"
+            else:
+                state += f"last reached {ago(d['last_seen'])}" if d["last_seen"] else "not reached yet"
         else:
-            state = d["status"]
+            state = "removed" if d["status"] == "revoked" else d["status"]
         click.echo(f"{name:<24} {state:<34} {d['peer_id'][:16]}…  added {_when(d['added_at'])}")
+        if d["status"] == "paired":
+            click.echo(f"    {d['sync']}")  # how it was reached and what it still lacks, in words
+        elif d["status"] == "self" and d["sync"] != "this device":
+            click.echo(f"    {d['sync'].removeprefix('this device; ')}")
     if len(listed) > 1:
         click.echo("Rename one with `vivim devices rename DEVICE NAME`.")
 

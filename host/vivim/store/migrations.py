@@ -17,7 +17,7 @@ import sqlean as sqlite3
 from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
 from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
-from ..sync.schema import SYNC_SCHEMA
+from ..sync.schema import COMPACTION_SCHEMA, PEER_STATUS_SCHEMA, SYNC_SCHEMA
 from .completeness import SCHEMA as COMPLETENESS_SCHEMA
 from .raw import SCHEMA as RAW_SCHEMA
 from .repair_dates import REPAIR_IMPORTED_DATES
@@ -150,6 +150,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "raw provider payloads", script(RAW_SCHEMA)),
     Migration(10, "coding agents' session logs: read offsets", script(AGENT_LOG_STATE)),
     Migration(12, "device names people set", script(DEVICE_NAMES)),
+    Migration(15, "sync: incremental documents, log compaction", script(COMPACTION_SCHEMA)),
+    Migration(16, "sync: device reachability and last sync", script(PEER_STATUS_SCHEMA)),
 )
 
 

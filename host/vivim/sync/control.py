@@ -100,15 +100,43 @@ async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: 
 
 
 def devices(conn: Connection) -> list[dict[str, Any]]:
+    """This vault's devices, the people-facing facts first (the web app shows the first columns):
+    name, status, how it was reached, when it last synced, what it still lacks, then the details."""
+    from . import status
+
     rows = conn.execute(
         "SELECT d.peer_id, COALESCE(n.name, d.name) AS name, d.name AS own_name, d.blind, d.status, d.added_at,"
         " d.revoked_at,"
         " (SELECT MAX(last_ok) FROM sync_addresses a WHERE a.peer_id = d.peer_id) AS last_seen,"
-        " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries"
+        " (SELECT MAX(seq) FROM sync_log l WHERE l.origin = d.peer_id) AS entries,"
+        " s.via, s.addr, s.connected, s.connected_at, s.last_sync_at, s.entries_in, s.entries_out"
         " FROM sync_devices d LEFT JOIN device_names n ON n.peer_id = d.peer_id"  # the names people set
+        " LEFT JOIN sync_peer_status s ON s.peer_id = d.peer_id"
         " ORDER BY d.status = 'self' DESC, d.added_at"
     ).fetchall()
-    return [{k: r[k] for k in r.keys()} for r in rows]
+    pending = status.pending_for(conn)
+    local = conn.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]
+    out = []
+    for r in rows:
+        if r["status"] == "self":
+            state = f"this device; {local} conversation{'s' if local != 1 else ''} with changes not yet sent" \
+                if local else "this device"
+            waiting = None
+        elif r["status"] == "revoked":
+            state, waiting = "removed", None
+        else:
+            waiting = pending.get(r["peer_id"], 0)
+            state = status.describe(r["via"], bool(r["connected"]), r["last_sync_at"], waiting)
+        out.append({
+            "name": r["name"], "own_name": r["own_name"], "status": r["status"], "sync": state,
+            "reached": r["via"], "last_sync_at": r["last_sync_at"], "pending": waiting,
+            "peer_id": r["peer_id"], "blind": bool(r["blind"]), "added_at": r["added_at"],
+            "revoked_at": r["revoked_at"], "last_seen": max(filter(None, (r["last_seen"], r["connected_at"])),
+                                                           default=None),
+            "addr": r["addr"], "connected_at": r["connected_at"], "entries": r["entries"],
+            "entries_in": r["entries_in"] or 0, "entries_out": r["entries_out"] or 0,
+        })
+    return out
 
 
 async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:
@@ -152,7 +180,8 @@ def addresses(conn: Connection) -> list[dict[str, Any]]:
 
 # ---- backups ------------------------------------------------------------------------------------
 
-SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_marks", "sync_pairing",
+SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_doc_updates", "sync_marks",
+               "sync_pairing", "sync_floor", "sync_acks", "sync_snapshot", "sync_peer_status",
                "sync_state")
 
 
@@ -270,9 +299,13 @@ async def restore(paths: Paths, source: Path, passphrase: str | None = None,
             counts = conn.execute("SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM messages)").fetchone()
             has_sync = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_log'").fetchone()
             if has_sync:
+                present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in SYNC_TABLES:
-                    conn.execute(f"DELETE FROM {table}")
+                    if table in present:  # a backup made before a later sync migration lacks its tables
+                        conn.execute(f"DELETE FROM {table}")
                 conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
+                if "sync_dirty_messages" in present:  # marks are gone: compare every turn again
+                    conn.execute("UPDATE sync_dirty SET whole = 1")
         finally:
             conn.close()
         for suffix in ("-wal", "-shm"):

@@ -18,12 +18,14 @@ and forth.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from ..store.connection import Connection
 
-INDEX = "index"
+from .docstore import INDEX, DocSet, map_names
+
+__all__ = ["INDEX", "DocSet", "Export", "apply_remote", "export_conversation", "store_view"]
+
 MESSAGE_FIELDS = ("role", "markdown", "text", "position", "parent_key", "provider_message_id", "model",
                   "kind", "status", "created_at", "is_current")
 META_FIELDS = ("url", "model", "created_at")
@@ -42,42 +44,10 @@ def split_uid(uid: str) -> tuple[str, str]:
     return provider, external_id
 
 
-class DocSet:
-    """The documents of this device, loaded lazily from `sync_docs` and cached."""
-
-    def __init__(self) -> None:
-        self._docs: dict[str, Any] = {}
-
-    def get(self, conn: Connection, doc_id: str) -> Any:
-        from pycrdt import Doc, Map
-
-        doc = self._docs.get(doc_id)
-        if doc is None:
-            doc = Doc()
-            row = conn.execute("SELECT state FROM sync_docs WHERE doc_id = ?", (doc_id,)).fetchone()
-            if row is not None:
-                doc.apply_update(bytes(row[0]))
-            names = ("titles", "tags", "pins", "deleted") if doc_id == INDEX else ("meta", "messages")
-            for name in names:
-                doc.get(name, type=Map)
-            self._docs[doc_id] = doc
-        return doc
-
-    def forget(self) -> None:
-        """Drop the cache (after a failed transaction, memory may be ahead of the database)."""
-        self._docs.clear()
-
-    @staticmethod
-    def save(conn: Connection, doc_id: str, doc: Any, now: float) -> None:
-        conn.execute(
-            "INSERT INTO sync_docs (doc_id, state, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (doc_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            (doc_id, doc.get_update(), now),
-        )
-
-
 def _marks(conn: Connection, conversation_id: int) -> dict[str, str | None]:
-    rows = conn.execute("SELECT field, value FROM sync_marks WHERE conversation_id = ?", (conversation_id,))
+    """The conversation-level marks (turn marks are joined in SQL: a long conversation has thousands)."""
+    rows = conn.execute("SELECT field, value FROM sync_marks WHERE conversation_id = ?"
+                        " AND field IN ('title', 'tags', 'pinned', 'deleted')", (conversation_id,))
     return {r[0]: r[1] for r in rows.fetchall()}
 
 
@@ -89,6 +59,15 @@ def set_mark(conn: Connection, conversation_id: int, name: str, value: str | Non
     )
 
 
+def turn_json(row: Any) -> str:
+    """A turn as the document holds it: empty fields left out, and `text` only when it differs from
+    `markdown` (the store derives text from markdown when text is empty), which halves most turns."""
+    values = {name: row[name] for name in MESSAGE_FIELDS if row[name] is not None}
+    if values.get("text") == values.get("markdown"):
+        values.pop("text", None)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
 def _message_mark(row: Any) -> str:
     return f"{row['content_hash']}|{row['status']}"
 
@@ -98,16 +77,22 @@ class Export:
     """What one conversation's local changes did to the documents."""
 
     doc_ids: set[str] = field(default_factory=set)
-    before: dict[str, bytes] = field(default_factory=dict)  # doc_id -> state vector before the export
 
-    def doc(self, conn: Connection, docs: "DocSet", doc_id: str) -> Any:
-        doc = docs.get(conn, doc_id)
-        self.before.setdefault(doc_id, doc.get_state())
-        return doc
+    def doc(self, conn: Connection, docs: DocSet, doc_id: str) -> Any:
+        return docs.get(conn, doc_id)
 
 
-def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export) -> None:
-    """Copy this conversation's local changes (store values that differ from their marks) into the docs."""
+def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export, *,
+                        whole: bool = True) -> None:
+    """Copy this conversation's local changes (store values that differ from their marks) into the docs.
+    Turns compared: those the triggers listed in `sync_dirty_messages`, or every one when `whole`."""
+    try:
+        _export_conversation(conn, docs, conversation_id, export, whole)
+    finally:
+        conn.execute("DELETE FROM sync_dirty_messages WHERE conversation_id = ?", (conversation_id,))
+
+
+def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export, whole: bool) -> None:
     conv = conn.execute(
         "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
         (conversation_id,),
@@ -167,15 +152,19 @@ def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, ex
             meta[name] = value
             export.doc_ids.add(doc_id)
 
-    rows = conn.execute(
-        "SELECT m.* FROM messages m LEFT JOIN sync_marks k"
-        " ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
-        " WHERE m.conversation_id = ? AND (k.value IS NULL OR k.value != m.content_hash || '|' || m.status)",
-        (conversation_id,),
-    ).fetchall()
+    changed = "(k.value IS NULL OR k.value != m.content_hash || '|' || m.status)"
+    marks_join = "LEFT JOIN sync_marks k ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
+    if whole:
+        rows = conn.execute(f"SELECT m.* FROM messages m {marks_join} WHERE m.conversation_id = ? AND {changed}",
+                            (conversation_id,)).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT m.* FROM sync_dirty_messages d JOIN messages m ON m.id = d.message_id {marks_join}"
+            f" WHERE d.conversation_id = ? AND m.conversation_id = d.conversation_id AND {changed}",
+            (conversation_id,)).fetchall()
     messages = doc["messages"]
     for row in rows:
-        messages[row["key"]] = json.dumps({name: row[name] for name in MESSAGE_FIELDS}, ensure_ascii=False)
+        messages[row["key"]] = turn_json(row)
         set_mark(conn, conversation_id, "m:" + row["key"], _message_mark(row))
         export.doc_ids.add(doc_id)
 
@@ -190,8 +179,7 @@ class Changes:
 
     def watch(self, doc_id: str, doc: Any) -> list[Any]:
         subs = []
-        names = ("titles", "tags", "pins", "deleted") if doc_id == INDEX else ("meta", "messages")
-        for name in names:
+        for name in map_names(doc_id):
             target = self.keys.setdefault(doc_id, {}).setdefault(name, set())
             shared = doc[name]  # each doc[name] is a new wrapper: unobserve on the same one
             subs.append((shared, shared.observe(_collector(target))))
@@ -208,7 +196,6 @@ def _collector(target: set[str]) -> Any:
 def apply_remote(conn: Connection, docs: DocSet, updates: list[tuple[str, bytes]], now: float) -> dict[str, int]:
     """Apply received yjs updates to the documents, then bring the store in line with what changed."""
     changes = Changes()
-    touched: set[str] = set()
     for doc_id, update in updates:
         doc = docs.get(conn, doc_id)
         subs = changes.watch(doc_id, doc)
@@ -217,15 +204,13 @@ def apply_remote(conn: Connection, docs: DocSet, updates: list[tuple[str, bytes]
         finally:
             for shared, sub in subs:
                 shared.unobserve(sub)
-        touched.add(doc_id)
     counts = {"messages": 0, "conversations": 0}
     for doc_id, maps in changes.keys.items():
         if doc_id == INDEX:
             counts["conversations"] += _apply_index(conn, docs.get(conn, INDEX), maps, now)
         elif maps.get("messages") or maps.get("meta"):
             counts["messages"] += _apply_conversation(conn, docs.get(conn, doc_id), maps, now)
-    for doc_id in touched:
-        DocSet.save(conn, doc_id, docs.get(conn, doc_id), now)
+    docs.save_changes(conn, now)  # only what the updates changed, appended behind each document's base
     return counts
 
 
@@ -301,6 +286,11 @@ def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:
                      (conversation_id, "m:" + loser_key))
         return
     set_mark(conn, conversation_id, "m:" + turn.key, mark)  # store refused: export sends its own back
+    # nothing in the store changed, so no trigger listed this turn: list it, so export compares it
+    conn.execute("INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (?, ?)",
+                 (base["id"], conversation_id))
+    conn.execute("INSERT INTO sync_dirty (conversation_id) VALUES (?)"
+                 " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1", (conversation_id,))
 
 
 def _apply_index(conn: Connection, index: Any, maps: dict[str, set[str]], now: float) -> int:

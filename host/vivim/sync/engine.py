@@ -18,7 +18,7 @@ import msgspec
 from . import crypto
 from ..errors import CryptoError
 from ..store import Store
-from . import entries
+from . import compaction, entries
 from .documents import DocSet, Export, apply_remote, export_conversation
 from ..store.connection import Connection
 
@@ -48,7 +48,8 @@ class SyncEngine:
         self.docs = DocSet()
         self.lock = asyncio.Lock()
         self.listeners: list[Callable[[], None]] = []
-        self.counters = {"accepted": 0, "rejected": 0, "duplicates": 0, "exported": 0}
+        self.counters = {"accepted": 0, "rejected": 0, "duplicates": 0, "exported": 0, "compacted": 0,
+                         "snapshots_sent": 0, "snapshots_taken": 0}
         self.last_rejection: str | None = None
 
     @classmethod
@@ -125,29 +126,29 @@ class SyncEngine:
 
     async def _guarded(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
-            return await self.store.write(fn, *args)
+            result = await self.store.write(fn, *args)
         except BaseException:
             self.docs.forget()  # the documents in memory may be ahead of the rolled-back database
             raise
+        self.docs.trim()  # committed: documents beyond the cache bound can go
+        return result
 
     def _export(self, conn: Connection) -> tuple[int, bool]:
         others = conn.execute("SELECT 1 FROM sync_devices WHERE status != 'self' LIMIT 1").fetchone()
         if others is None:
             return 0, False  # nobody to sync with yet; pairing exports everything at once
-        rows = conn.execute("SELECT conversation_id, gen FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)).fetchall()
+        rows = conn.execute("SELECT conversation_id, gen, whole FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)).fetchall()
         export = Export()
-        for cid, _gen in rows:
-            export_conversation(conn, self.docs, cid, export)
+        for cid, _gen, whole in rows:
+            export_conversation(conn, self.docs, cid, export, whole=bool(whole))
         now = time.time()
         made = 0
         seq = entries.next_seq(conn, self.peer_id)
-        for doc_id in sorted(export.doc_ids):
-            doc = self.docs.get(conn, doc_id)
-            update = doc.get_update(export.before[doc_id])
-            key_id, body = self.vault.encrypt(msgspec.msgpack.encode([doc_id, update]))
+        changed = self.docs.save_changes(conn, now)  # exactly what this export changed, per document
+        for doc_id in sorted(changed):
+            key_id, body = self.vault.encrypt(msgspec.msgpack.encode([doc_id, changed[doc_id]]))
             entry = entries.make(self.device, self.peer_id, seq, "doc", key_id, body)
             entries.append(conn, entry, now=now)
-            DocSet.save(conn, doc_id, doc, now)
             seq += 1
             made += 1
         conn.executemany("DELETE FROM sync_dirty WHERE conversation_id = ? AND gen = ?",
@@ -239,6 +240,107 @@ class SyncEngine:
                 self.vault.add(self.device.open_sealed(sealed), make_current=True)
         return "accept"
 
+    # ---- acknowledgements, compaction, snapshots (compaction.py) -----------------------------------
+
+    async def note_acks(self, reports: dict[str, dict[str, int]]) -> None:
+        """Record version vectors peers reported (their own, and what they know of others)."""
+        clean = {str(p): {str(o): s for o, s in (vv or {}).items() if isinstance(s, int)}
+                 for p, vv in reports.items() if isinstance(vv, dict)}
+        if clean:
+            await self.store.write(compaction.note_acks, self.peer_id, clean)
+
+    async def acks(self) -> dict[str, dict[str, int]]:
+        return await self.store.read(compaction.known_acks)
+
+    async def compact(self) -> dict[str, int]:
+        """Drop the doc entries every paired device holds. A blind backup does it too: it cannot make
+        a snapshot, so a device that turns up behind its floor gets the snapshot it kept, if any,
+        or waits (entries past a gap are not applied) until it meets a full device."""
+        async with self.lock:
+            done: dict[str, int] = await self._guarded(
+                lambda conn: compaction.compact(conn, entries.version_vector(conn)))
+        if done["entries"]:
+            self.counters["compacted"] += done["entries"]
+            await self.store.write(self._save_counters)
+        return done
+
+    async def snapshot_plan(self, theirs: dict[str, int]) -> list[Any] | None:
+        """What to send a peer that lacks entries this device compacted away (None: nothing)."""
+
+        def make(conn: Any) -> list[Any] | None:
+            own = compaction.floors(conn)
+            if not compaction.behind(own, theirs):
+                return None
+            if self.blind:
+                return [("kept", raw) for raw in compaction.kept_parts(conn)] or None
+            groups = compaction.plan(conn)
+            return [("docs", group, i, i == len(groups) - 1, own, dict(theirs)) for i, group in enumerate(groups)]
+
+        return await self.store.read(make)
+
+    async def snapshot_part(self, spec: Any) -> bytes:
+        if spec[0] == "kept":
+            return spec[1]
+        _, group, index, last, own, theirs = spec
+
+        def make(conn: Any) -> bytes:
+            covered = compaction.covered_entries(conn, theirs, own) if index == 0 else []
+            return compaction.make_part(conn, self.device, self.peer_id, self.vault, group, index, last, own, covered)
+
+        raw = await self.store.read(make)
+        if last:
+            self.counters["snapshots_sent"] += 1
+        return raw
+
+    async def ingest_snapshot(self, raw: bytes) -> None:
+        """Apply (or, blind, keep) one snapshot part; the last one raises this device's floors."""
+        await self.export_local()
+
+        def take(conn: Any) -> None:
+            part = compaction.decode_part(raw)
+            known = entries.devices(conn)
+            compaction.check_part(part, known)
+            if part.index == 0:  # first, so a key rotation among them opens the parts that follow
+                for covered in part.entries:
+                    self._take_covered(conn, covered, known)
+            if self.blind:
+                compaction.keep_part(conn, part, raw)
+            else:
+                apply_remote(conn, self.docs, compaction.open_part(part, self.vault), time.time())
+            if part.last:
+                compaction.raise_floors(conn, part.floors)
+
+        vault_before = set(self.vault.keys)
+        try:
+            async with self.lock:
+                await self._guarded(take)
+        except entries.Rejected as exc:
+            self.counters["rejected"] += 1
+            self.last_rejection = exc.reason
+            log.warning("sync refused a snapshot part: %s", exc.reason)
+            await self.store.write(self._save_counters)
+            raise
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise entries.Rejected(f"malformed snapshot part: {exc}") from None
+        if set(self.vault.keys) != vault_before:
+            crypto.save_vault(self.keys_dir, self.vault)
+        if compaction.decode_part(raw).last:
+            self.counters["snapshots_taken"] += 1
+            await self.store.write(self._save_counters)
+        self._notify()
+
+    def _take_covered(self, conn: Any, raw: bytes, known: dict[str, entries.Device]) -> None:
+        """A member or key entry a snapshot covers: checked by its own author's signature, applied,
+        and kept so it can be passed on."""
+        entry = entries.decode(raw)
+        author = known.get(entry.origin)
+        if entry.kind == "doc" or author is None or entries.held(conn, entry.origin, entry.seq) is not None:
+            return
+        if not crypto.verify(author.sign_pub, entry.signed_part(), entry.sig):
+            raise entries.Rejected(f"bad signature on {entry.origin}#{entry.seq} in a snapshot")
+        self._accept(conn, entry, known, [])
+        entries.append(conn, entry, raw)
+
     # ---- membership -----------------------------------------------------------------------------
 
     async def add_device(self, record: entries.MemberRecord, others: Sequence[entries.MemberRecord] = ()) -> None:
@@ -256,8 +358,8 @@ class SyncEngine:
                 else:
                     entries.upsert_device(conn, other, "paired")
             self._append_member(conn, record)
-            conn.execute("INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations WHERE true"
-                         " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1")
+            conn.execute("INSERT INTO sync_dirty (conversation_id, whole) SELECT id, 1 FROM conversations WHERE true"
+                         " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1, whole = 1")
 
         async with self.lock:
             await self._guarded(add)

@@ -118,12 +118,25 @@ def mark_revoked(conn: Connection, peer_id: str, after_seq: int, now: float | No
 # ---- the log ------------------------------------------------------------------------------------
 
 def version_vector(conn: Connection) -> dict[str, int]:
-    """Highest seq held per origin (entries are accepted only without gaps, so all below are held)."""
-    return {r[0]: r[1] for r in conn.execute("SELECT origin, MAX(seq) FROM sync_log GROUP BY origin").fetchall()}
+    """Highest seq held per origin (entries are accepted only without gaps, so all below are held,
+    or were compacted away: `sync_floor` keeps how far, see compaction.py)."""
+    vv = {r[0]: r[1] for r in conn.execute("SELECT origin, seq FROM sync_floor").fetchall()}
+    for origin, seq in _log_tops(conn):
+        vv[origin] = max(seq, vv.get(origin, 0))
+    return vv
+
+
+def _log_tops(conn: Connection) -> list[tuple[str, int]]:
+    """Highest seq in the log per origin: one index seek per device (every author is a device),
+    where GROUP BY would walk the whole log."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT peer_id, (SELECT MAX(seq) FROM sync_log WHERE origin = peer_id) AS top FROM sync_devices"
+        " WHERE top IS NOT NULL").fetchall()]
 
 
 def next_seq(conn: Connection, origin: str) -> int:
-    row = conn.execute("SELECT MAX(seq) FROM sync_log WHERE origin = ?", (origin,)).fetchone()
+    row = conn.execute("SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM sync_log WHERE origin = ?"
+                       " UNION ALL SELECT seq FROM sync_floor WHERE origin = ?)", (origin, origin)).fetchone()
     return int(row[0] or 0) + 1
 
 
@@ -136,17 +149,19 @@ def append(conn: Connection, entry: Entry, raw: bytes | None = None, now: float 
 
 def missing_for(conn: Connection, theirs: dict[str, int], *, limit: int = 500, after_rowid: int = 0) -> list[tuple[int, bytes]]:
     """Entries the holder of version vector `theirs` lacks, in the order this device accepted them
-    (an order in which every entry's author was already known)."""
-    out: list[tuple[int, bytes]] = []
-    rows = conn.execute(
-        "SELECT rowid, origin, seq, entry FROM sync_log WHERE rowid > ? ORDER BY rowid", (after_rowid,)
-    )
-    for rowid, origin, seq, raw in rows:
-        if seq > theirs.get(origin, 0):
-            out.append((rowid, bytes(raw)))
-            if len(out) >= limit:
-                break
-    return out
+    (an order in which every entry's author was already known). One index range per origin that
+    they lack something of: a long log is not walked for each new turn."""
+    mine = _log_tops(conn)
+    rows: list[tuple[int, bytes]] = []
+    for origin, top in mine:
+        after = theirs.get(origin, 0)
+        if top <= after:
+            continue
+        rows.extend((r[0], bytes(r[1])) for r in conn.execute(
+            "SELECT rowid, entry FROM sync_log WHERE origin = ? AND seq > ? AND rowid > ? ORDER BY seq LIMIT ?",
+            (origin, after, after_rowid, limit)))
+    rows.sort(key=lambda r: r[0])
+    return rows[:limit]
 
 
 def held(conn: Connection, origin: str, seq: int) -> bytes | None:

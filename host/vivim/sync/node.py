@@ -11,13 +11,15 @@ unrevoked device gets its stream reset and its connection closed before anything
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SyncError, Unauthorized, VivimError
-from . import pairing
+from . import discovery, pairing, status
 from .bridge import TrioGuest
+from .relay import Relaying
 from .engine import SyncEngine
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
 from ..store.connection import Connection
@@ -28,6 +30,9 @@ DIAL_INTERVAL = 2.0
 ZEROCONF_INIT_TIMEOUT = 5.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
+RELAY_RETRY = 10.0  # seconds between attempts to reach one device through a relay
+DISCOVERY_INTERVAL = float(os.environ.get("VIVIM_SYNC_DHT_INTERVAL", "30"))  # DHT lookups of unreached devices
+PUBLISH_INTERVAL = 1800.0  # republish this device's address record (and whenever its addresses change)
 
 
 def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool) -> Any:
@@ -121,15 +126,32 @@ class Session:
     def poke(self) -> None:
         self.changed.set()
 
+    async def _db(self, fn: Any, *args: Any) -> Any:
+        return await self.node.bridge.wait(self.node.engine.store.write(fn, *args))
+
+    async def _report(self) -> dict[str, Any]:
+        """Our version vector and what we know of other devices' (they gossip on, for compaction)."""
+        engine = self.node.engine
+        return {"vv": await self.node.bridge.wait(engine.version_vector()),
+                "acks": await self.node.bridge.wait(engine.acks())}
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        vv = message.get("vv")
+        self.theirs = dict(vv) if isinstance(vv, dict) else {}
+        acks = message.get("acks")
+        reports = {str(k): v for k, v in acks.items() if isinstance(v, dict)} if isinstance(acks, dict) else {}
+        await self.node.bridge.wait(self.node.engine.note_acks({**reports, self.peer: self.theirs}))
+
     async def run(self) -> None:
         import trio
 
-        engine = self.node.engine
-        self.bytes_out += await write_frame(self.stream, {"t": "hello", "vv": await self.node.bridge.wait(engine.version_vector())})
+        via, addr = status.classify(self.stream.muxed_conn)
+        await self._db(status.connected, self.peer, via, addr)
+        self.bytes_out += await write_frame(self.stream, {"t": "hello", **await self._report()})
         hello = await read_frame(self.stream)
         if hello.get("t") != "hello":
             raise SyncError("the peer did not start with hello")
-        self.theirs = dict(hello.get("vv") or {})
+        await self._heard(hello)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._receive, nursery)
             await self._send()
@@ -143,13 +165,24 @@ class Session:
             self.changed = trio.Event()
             if not await self.node._allowed(self.peer):
                 raise SyncError(f"{self.peer} is no longer a paired device")
+            plan = await self.node.bridge.wait(engine.snapshot_plan(self.theirs))
+            if plan:  # they lack entries we compacted away: the documents' state first
+                for spec in plan:
+                    part = await self.node.bridge.wait(engine.snapshot_part(spec))
+                    self.acked = trio.Event()
+                    self.bytes_out += await write_frame(self.stream, {"t": "snap", "s": part})
+                    await self.acked.wait()
+                continue
             batch = [raw for _, raw in await self.node.bridge.wait(engine.entries_for(self.theirs, limit=BATCH))]
             if batch and batch != last_sent:
                 self.acked = trio.Event()
                 self.bytes_out += await write_frame(self.stream, {"t": "entries", "e": batch})
                 last_sent = batch
                 await self.acked.wait()
+                await self._db(status.synced, self.peer, 0, len(batch))
                 continue
+            if not last_sent:
+                await self._db(status.synced, self.peer)  # nothing to send: in sync as of now
             await self.changed.wait()
             last_sent = []
 
@@ -163,10 +196,17 @@ class Session:
                     raws = list(message.get("e") or [])
                     self.bytes_in += sum(len(r) for r in raws)
                     await self.node.bridge.wait(engine.ingest(raws))
-                    vv = await self.node.bridge.wait(engine.version_vector())
-                    self.bytes_out += await write_frame(self.stream, {"t": "ack", "vv": vv})
+                    self.bytes_out += await write_frame(self.stream, {"t": "ack", **await self._report()})
+                    await self._db(status.synced, self.peer, len(raws), 0)
+                elif kind == "snap":
+                    raw = message.get("s")
+                    if not isinstance(raw, bytes):
+                        raise SyncError("the peer sent a snapshot frame without a part")
+                    self.bytes_in += len(raw)
+                    await self.node.bridge.wait(engine.ingest_snapshot(raw))
+                    self.bytes_out += await write_frame(self.stream, {"t": "ack", **await self._report()})
                 elif kind == "ack":
-                    self.theirs = dict(message.get("vv") or {})
+                    await self._heard(message)
                     self.acked.set()
                     self.changed.set()
         finally:
@@ -175,7 +215,7 @@ class Session:
 
 class SyncNode:
     def __init__(self, engine: SyncEngine, bridge: TrioGuest, *, listen: Sequence[str], mdns: bool,
-                 mdns_interfaces: list[str] | None = None) -> None:
+                 mdns_interfaces: list[str] | None = None, bootstrap: Sequence[str] = ()) -> None:
         self.engine = engine
         self.bridge = bridge
         self.listen = list(listen)
@@ -189,6 +229,16 @@ class SyncNode:
         self.pairing_busy = False
         self.dialing: set[str] = set()
         self.unreachable: set[str] = set()  # paired peers whose last dial failed (said once per outage)
+        self.relaying: Relaying | None = None
+        self.reserving: set[str] = set()
+        self.relay_next: dict[str, float] = {}
+        self.relay_addrs: dict[str, list[str]] = {}
+        self.bootstrap = list(bootstrap)
+        self.dht: Any = None
+        self.published: list[str] = []
+        self.next_publish = 0.0
+        self.publishes = 0
+        self.found_by_dht: set[str] = set()
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -203,6 +253,8 @@ class SyncNode:
     async def run(self, task_status: Any) -> None:
         import trio
 
+        from libp2p.tools.anyio_service import background_trio_service
+
         self.host = make_host(self.engine.device.seed, self.listen, self.mdns_interfaces, self.mdns)
         self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync)
         self.host.set_stream_handler(PAIR_PROTOCOL, self._handle_pair)
@@ -210,10 +262,86 @@ class SyncNode:
 
         async with self.host.run([multiaddr.Multiaddr(a) for a in self.listen]):
             self.addrs = _expand_wildcards([str(a) for a in self.host.get_addrs()])
-            task_status.started(self.addrs)
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._dial_loop, nursery)
-                await trio.sleep_forever()
+            forced = os.environ.get("VIVIM_SYNC_RELAY") == "1"
+            self.relaying = Relaying(self.host, self._allowed, lambda: forced or self.engine.blind)
+            self.dht = discovery.make_dht(self.host)
+            async with self.relaying.running(), background_trio_service(self.dht):
+                task_status.started(self.addrs)
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._dial_loop, nursery)
+                    nursery.start_soon(self._discovery_loop)
+                    await trio.sleep_forever()
+
+    # ---- DHT discovery (discovery.py) ------------------------------------------------------------
+
+    async def _discovery_loop(self) -> None:
+        import trio
+
+        while True:
+            try:
+                await self._discover()
+            except Exception as exc:
+                log.debug("DHT discovery round failed: %s", exc)
+            await trio.sleep(DISCOVERY_INTERVAL)
+
+    async def _discover(self) -> None:
+        import multiaddr
+        import trio
+        from libp2p.peer.id import ID
+        from libp2p.peer.peerinfo import info_from_p2p_addr
+
+        for addr in self.bootstrap:
+            try:
+                info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+                with trio.fail_after(15):
+                    if not self.host.get_network().get_connections(info.peer_id):
+                        await self.host.connect(info)
+                    await self.dht.add_peer(info.peer_id)
+            except Exception as exc:
+                log.debug("DHT bootstrap %s: %s", addr, exc)
+        for peer in list(self.sessions):  # the backup peer (and any paired peer we reach) bootstraps too
+            try:
+                await self.dht.add_peer(ID.from_base58(peer))
+            except Exception:
+                pass
+        vault = self.engine.vault
+        if self.engine.blind or vault.current is None:
+            return  # a blind backup serves the DHT but has no key to publish or look up with
+        key, now, me = vault.keys[vault.current], time.time(), self.engine.peer_id
+        addrs = list(self.addrs) + self._circuit_addrs()
+        if (now >= self.next_publish or addrs != self.published) and self.dht.get_routing_table_size():
+            with trio.fail_after(30):
+                await self.dht.put_value(discovery.record_key(key, me, discovery.utc_day(now)),
+                                         discovery.seal(self.engine.device, key, me, addrs, now))
+            # the first few rounds after start republish (the routing table is still filling up)
+            self.publishes += 1
+            self.published = addrs
+            self.next_publish = now + (PUBLISH_INTERVAL if self.publishes >= 5 else DISCOVERY_INTERVAL)
+        devices = await self.bridge.wait(self.engine.devices())
+        for peer, device in devices.items():
+            if device.status != "paired" or device.blind or peer in self.sessions:
+                continue
+            for record_key in discovery.lookup_keys(key, peer, now):
+                try:
+                    with trio.fail_after(20):
+                        raw = await self.dht.get_value(record_key, quorum=3)  # the newest of several answers
+                except Exception:
+                    raw = None
+                found = raw and discovery.open_record(raw, list(vault.keys.values()), peer, device.sign_pub, now)
+                if found:
+                    await self.bridge.wait(self.engine.store.write(_remember_addrs, found, peer, "dht"))
+                    self.found_by_dht.add(peer)
+                    break
+
+    def _circuit_addrs(self) -> list[str]:
+        """Where this device can be dialled through a relay that keeps a slot for it."""
+        if self.relaying is None:
+            return []
+        out = []
+        for relay in sorted(self.relaying.reserved):
+            for addr in self.relay_addrs.get(relay, [])[:1]:
+                out.append(f"{addr}/p2p-circuit/p2p/{self.engine.peer_id}")
+        return out
 
     async def _allowed(self, peer: str) -> bool:
         return peer in await self.bridge.wait(self.engine.allowed_peers())
@@ -245,8 +373,17 @@ class SyncNode:
         except Exception as exc:
             log.info("sync session with %s ended: %s", peer, exc)
         finally:
+            import trio
+
             if self.sessions.get(peer) is session:
                 del self.sessions[peer]
+                if self.relaying is not None:
+                    self.relaying.reserved.discard(peer)  # a relay we lost: reserve again on reconnect
+                with trio.CancelScope(shield=True):
+                    try:
+                        await self.bridge.wait(self.engine.store.write(status.disconnected, peer))
+                    except Exception:
+                        pass
             try:
                 await stream.reset()
             except Exception:
@@ -264,7 +401,8 @@ class SyncNode:
 
     async def _dial_known(self, nursery: Any) -> None:
         allowed = await self.bridge.wait(self.engine.allowed_peers())
-        book = await self.bridge.wait(self.engine.store.fetchall("SELECT addr, peer_id FROM sync_addresses"))
+        book = await self.bridge.wait(self.engine.store.fetchall(
+            "SELECT addr, peer_id FROM sync_addresses ORDER BY COALESCE(last_ok, added_at) DESC"))
         targets: dict[str, list[str]] = {}
         for addr, peer in book:
             if peer:
@@ -275,15 +413,34 @@ class SyncNode:
                 if name in allowed:
                     for a in self.host.get_peerstore().addrs(peer_id):
                         targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
-        for peer, addrs in targets.items():
+        devices = await self.bridge.wait(self.engine.devices())
+        relays = {p: targets.get(p, []) for p in self.sessions if p in devices and devices[p].blind}
+        self.relay_addrs = relays
+        if self.relaying is not None and not self.engine.blind:
+            for relay in relays:
+                if relay not in self.relaying.reserved and relay not in self.reserving:
+                    self.reserving.add(relay)
+                    nursery.start_soon(self._reserve, relay, nursery)
+        for peer in allowed:
             busy = peer in self.sessions or peer in self.dialing
-            if peer in allowed and not busy and peer != self.engine.peer_id:
+            if not busy and peer != self.engine.peer_id and (targets.get(peer) or relays):
                 self.dialing.add(peer)
-                nursery.start_soon(self._dial, peer, addrs)
+                nursery.start_soon(self._dial, peer, targets.get(peer, []), relays)
 
-    async def _dial(self, peer: str, addrs: list[str]) -> None:
+    async def _reserve(self, relay: str, nursery: Any) -> None:
         try:
-            stream = await self._open(addrs, SYNC_PROTOCOL)
+            if not await self.relaying.reserve(relay, nursery):
+                log.info("the backup peer %s did not give this device a relay slot", relay)
+        except Exception as exc:
+            log.debug("relay reservation with %s failed: %s", relay, exc)
+        finally:
+            self.reserving.discard(relay)
+
+    async def _dial(self, peer: str, addrs: list[str], relays: dict[str, list[str]] | None = None) -> None:
+        try:
+            stream = await self._open(addrs, SYNC_PROTOCOL) if addrs else None
+            if stream is None and relays:
+                stream = await self._open_relayed(peer, relays)
         finally:
             self.dialing.discard(peer)
         if stream is None:
@@ -322,6 +479,28 @@ class SyncNode:
             except Exception as exc:
                 self.last_error = f"{addr}: {exc}"
                 log.debug("could not open %s to %s: %s", protocol, addr, exc)
+        return None
+
+    async def _open_relayed(self, peer: str, relays: dict[str, list[str]]) -> Any:
+        """No direct address worked: through a relay (a blind backup we have a session with),
+        at most every RELAY_RETRY seconds per device."""
+        import trio
+        from libp2p.peer.id import ID
+
+        if self.relaying is None or trio.current_time() < self.relay_next.get(peer, 0):
+            return None
+        self.relay_next[peer] = trio.current_time() + RELAY_RETRY
+        for relay, addrs in relays.items():
+            if relay == peer:
+                continue
+            for addr in addrs:
+                try:
+                    with trio.fail_after(15):
+                        await self.relaying.dial(addr, peer)
+                        return await self.host.new_stream(ID.from_base58(peer), [SYNC_PROTOCOL])
+                except Exception as exc:
+                    self.last_error = f"{peer} through {relay}: {exc}"
+                    log.debug("could not reach %s through the relay %s: %s", peer, relay, exc)
         return None
 
     # ---- pairing --------------------------------------------------------------------------------
@@ -425,7 +604,7 @@ def _remember_addrs(conn: Connection, addrs: list[str], peer_id: str, source: st
             continue
         conn.execute(
             "INSERT INTO sync_addresses (addr, peer_id, source, added_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id",
+            " ON CONFLICT (addr) DO UPDATE SET peer_id = excluded.peer_id, added_at = excluded.added_at",
             (addr, peer_id, source, now),
         )
 

@@ -115,3 +115,65 @@ INSERT INTO sync_dirty (conversation_id) SELECT id FROM conversations;
 """
 )
 
+# Migration 15: documents stored as a base plus appended changes (docstore.py), and what log
+# compaction needs (compaction.py): floors, other devices' acknowledgements, a blind device's
+# kept snapshot parts. Also which messages changed (triggers), so exporting one new turn of a
+# 10,000-message conversation reads that turn instead of comparing every turn with its mark;
+# `sync_dirty.whole` asks for the full comparison (pairing, restore, marks made before this).
+COMPACTION_SCHEMA = """
+CREATE TABLE sync_doc_updates (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX sync_doc_updates_doc ON sync_doc_updates (doc_id, id);
+
+CREATE TABLE sync_floor (
+    origin TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+
+CREATE TABLE sync_acks (
+    peer_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (peer_id, origin)
+);
+
+CREATE TABLE sync_dirty_messages (
+    message_id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL
+);
+CREATE INDEX sync_dirty_messages_conversation ON sync_dirty_messages (conversation_id);
+CREATE TRIGGER sync_dirty_message_row_insert AFTER INSERT ON messages BEGIN
+    INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+CREATE TRIGGER sync_dirty_message_row_update AFTER UPDATE ON messages BEGIN
+    INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+ALTER TABLE sync_dirty ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_dirty SET whole = 1;
+
+CREATE TABLE sync_snapshot (
+    part INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (part, complete)
+);
+"""
+
+# Migration 16: how each device was last reached and when it last synced (`vivim devices`,
+# the web app's Devices data). Written by the node on connect, disconnect and every exchange.
+PEER_STATUS_SCHEMA = """
+CREATE TABLE sync_peer_status (
+    peer_id TEXT PRIMARY KEY,
+    via TEXT,
+    addr TEXT,
+    connected INTEGER NOT NULL DEFAULT 0,
+    connected_at REAL,
+    last_sync_at REAL,
+    entries_in INTEGER NOT NULL DEFAULT 0,
+    entries_out INTEGER NOT NULL DEFAULT 0
+);
+"""
+

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from typing import Any
 
 from ..runtime import Runtime
@@ -21,6 +22,7 @@ from ..store.connection import Connection
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.2
+COMPACT_INTERVAL = float(os.environ.get("VIVIM_SYNC_COMPACT_INTERVAL", "300"))  # seconds between compactions
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/0"
 # Imported on a worker thread before start() (see vivim.services), not on the event loop.
 PRELOAD = ("trio", "multiaddr", "zeroconf", "libp2p", "libp2p.crypto.ed25519", "libp2p.crypto.x25519",
@@ -55,7 +57,8 @@ class SyncService:
         from .engine import SyncEngine
         from .node import SyncNode
 
-        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port"])
+        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port",
+                                                                "sync.bootstrap", "sync.public_bootstrap"])
         if settings.get("sync.enabled") is False:
             log.info("sync is disabled (setting sync.enabled)")
             return self
@@ -65,9 +68,13 @@ class SyncService:
         interfaces = [i for i in os.environ.get("VIVIM_SYNC_MDNS_INTERFACES", "").split(",") if i] or None
 
         self.engine = await SyncEngine.open(self.runtime.store, self.runtime.paths.keys)
+        from . import status
+
+        await self.runtime.store.write(status.reset)
         self.bridge = TrioGuest()
         await self.bridge.start()
-        self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces)
+        self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces,
+                             bootstrap=_bootstrap(settings))
         addrs = await self._start_node()
         await self.runtime.store.write(_publish, {"peer_id": self.engine.peer_id, "addrs": json.dumps(addrs),
                                                   "pid": str(os.getpid())})
@@ -111,8 +118,14 @@ class SyncService:
 
         last_rowid = None
         vault_mtime = self._vault_mtime()
+        next_compaction = time.monotonic() + COMPACT_INTERVAL
         while True:
             try:
+                if time.monotonic() >= next_compaction:
+                    next_compaction = time.monotonic() + COMPACT_INTERVAL
+                    done = await self.engine.compact()
+                    if done["entries"]:
+                        log.info("sync compacted %d log entries (%d bytes)", done["entries"], done["bytes"])
                 if self._vault_mtime() != vault_mtime:  # `vivim devices remove` rotated the key
                     vault_mtime = self._vault_mtime()
                     self.engine.reload_vault()
@@ -172,6 +185,19 @@ class SyncService:
             await self.runtime.store.write(_publish, {"addrs": None, "pid": None})
         except Exception:  # noqa: BLE001 - best effort on the way out
             pass
+
+
+def _bootstrap(settings: dict[str, Any]) -> list[str]:
+    """DHT bootstrap peers beyond the paired ones: configured, and libp2p's public ones only on opt-in."""
+    from .discovery import PUBLIC_BOOTSTRAP
+
+    configured = os.environ.get("VIVIM_SYNC_BOOTSTRAP") or settings.get("sync.bootstrap") or ""
+    if isinstance(configured, list):
+        configured = ",".join(configured)
+    out = [a.strip() for a in str(configured).split(",") if a.strip()]
+    if settings.get("sync.public_bootstrap") is True:
+        out.extend(PUBLIC_BOOTSTRAP)
+    return out
 
 
 def _listen_for_port(settings: dict[str, Any]) -> str:
