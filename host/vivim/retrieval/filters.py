@@ -39,3 +39,21 @@ class Filters:
     def sql(self) -> tuple[str, list[Any]]:
         clauses, params = self.conditions("c.provider", "m.conversation_id", "m.role", "m.created_at")
         return " AND ".join(["c.deleted_at IS NULL", *clauses]), params
+
+    @property
+    def unfiltered(self) -> bool:
+        return self == Filters()
+
+    def passing(self, conn: Any, chunk_ids: list[int]) -> set[int]:
+        """The chunks among `chunk_ids` these filters keep: for rankings made without them (the
+        any-word fallback, the trigram index), filtered after ranking instead of in a slow join."""
+        if not chunk_ids:
+            return set()
+        where, params = self.sql()
+        marks = ",".join("?" * len(chunk_ids))
+        rows = conn.execute(
+            "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+            f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks}) AND {where}",
+            (*chunk_ids, *params),
+        ).fetchall()
+        return {r[0] for r in rows}

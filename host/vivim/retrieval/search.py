@@ -189,7 +189,7 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, j
         " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, FTS_RANK_CAP, fetch))]
     if unfiltered:
         return ids
-    passing = _passing(conn, ids, filters)
+    passing = filters.passing(conn, ids)
     kept = [i for i in ids if i in passing]
     if not joined or len(kept) >= min(limit, MIN_FILTERED_HITS) or len(ids) < min(fetch, FTS_RANK_CAP):
         return kept[:limit]  # a shorter list is fine for fusion; the joined query costs ~10x more
@@ -202,19 +202,6 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, j
         (match, *params, FTS_RANK_CAP, limit),
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def _passing(conn: Connection, chunk_ids: list[int], filters: Filters) -> set[int]:
-    if not chunk_ids:
-        return set()
-    where, params = filters.sql()
-    marks = ",".join("?" * len(chunk_ids))
-    rows = conn.execute(
-        "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks}) AND {where}",
-        (*chunk_ids, *params),
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,

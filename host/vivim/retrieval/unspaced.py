@@ -165,7 +165,7 @@ def unspaced_ranking(conn: Any, query: str, filters: Filters | None = None, limi
     terms = query_terms(query)
     if not terms:
         return []
-    fetch = limit if filters is None or _unfiltered(filters) else limit * 5
+    fetch = limit if filters is None or filters.unfiltered else limit * 5
     ranked = [] if any_terms else _containing(conn, terms, fetch, every=True)
     if len(ranked) < fetch and (any_terms or len(terms) > 1):
         seen = set(ranked)
@@ -177,28 +177,10 @@ def unspaced_ranking(conn: Any, query: str, filters: Filters | None = None, limi
                 near = _fuzzy(conn, term, fetch, DRAFT_SHARE if any_terms else FUZZY_SHARE)
                 ranked += [i for i in near if i not in seen]
                 seen.update(ranked)
-    if filters is not None and not _unfiltered(filters):
-        passing = _passing(conn, ranked, filters)
+    if filters is not None and not filters.unfiltered:
+        passing = filters.passing(conn, ranked)
         ranked = [i for i in ranked if i in passing]
     return ranked[:limit]
-
-
-def _unfiltered(filters: Filters) -> bool:
-    from .filters import Filters
-
-    return filters == Filters()
-
-
-def _passing(conn: Any, chunk_ids: list[int], filters: Filters) -> set[int]:
-    if not chunk_ids:
-        return set()
-    where, params = filters.sql()
-    marks = ",".join("?" * len(chunk_ids))
-    rows = conn.execute(
-        "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks}) AND {where}",
-        (*chunk_ids, *params)).fetchall()
-    return {r[0] for r in rows}
 
 
 def fuse(unspaced: list[int], ranked: list[int], k: int = 60) -> list[int]:
