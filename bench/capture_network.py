@@ -65,8 +65,10 @@ def browser_run(provider: str, turns: int) -> tuple[float, list[tuple[str, float
                     raise SystemExit(f"{provider}: not complete after 300 s: {c and c['completeness']}")
                 tab.wait_for_timeout(20)
             elapsed = time.perf_counter() - started
-            costs = tab.evaluate("performance.getEntriesByType('measure').filter(e => e.name.startsWith('vivim:net:'))"
-                                 ".map(e => [e.name.slice(10), e.duration])")
+            costs = tab.evaluate(
+                "performance.getEntriesByType('measure').filter(e => e.name.startsWith('vivim:net:'))"
+                ".map(e => [e.name.slice(10), e.duration])"
+            )
             return elapsed, costs, len(body[1])
         finally:
             browser.close()
@@ -92,14 +94,18 @@ def host_run(provider: str, turns: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     for provider in ("chatgpt", "claude"):
         first, again = host_run(provider, args.turns)
-        print(f"{provider}: host alone, capture.network of {args.turns} turns: {first * 1000:.0f} ms first,"
-              f" {again * 1000:.0f} ms re-open (idempotent), {args.turns / first:.0f} turns/s")
+        print(
+            f"{provider}: host alone, capture.network of {args.turns} turns: {first * 1000:.0f} ms first,"
+            f" {again * 1000:.0f} ms re-open (idempotent), {args.turns / first:.0f} turns/s"
+        )
         times: list[float] = []
         costs: list[tuple[str, float]] = []
         size = 0
@@ -107,14 +113,20 @@ def main() -> None:
             elapsed, run_costs, size = browser_run(provider, args.turns)
             times.append(elapsed)
             costs.extend(run_costs)
-        print(f"{provider}: open -> all {args.turns} turns committed and complete (payload {size / 1e6:.1f} MB):"
-              f" median {statistics.median(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)}")
+        print(
+            f"{provider}: open -> all {args.turns} turns committed and complete (payload {size / 1e6:.1f} MB):"
+            f" median {statistics.median(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)}"
+        )
         for step in sorted({name for name, _ in costs}):
             values = [d for name, d in costs if name == step]
-            print(f"{provider}: page main-thread cost, {step:<9} ({len(values):>3} tasks): median"
-                  f" {statistics.median(values):.3f} ms, max {max(values):.3f} ms")
-        print(f"{provider}: page main-thread cost per observed response, all steps:"
-              f" {sum(d for _, d in costs) / max(1, args.runs):.2f} ms in total")
+            print(
+                f"{provider}: page main-thread cost, {step:<9} ({len(values):>3} tasks): median"
+                f" {statistics.median(values):.3f} ms, max {max(values):.3f} ms"
+            )
+        print(
+            f"{provider}: page main-thread cost per observed response, all steps:"
+            f" {sum(d for _, d in costs) / max(1, args.runs):.2f} ms in total"
+        )
 
 
 if __name__ == "__main__":

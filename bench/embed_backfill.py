@@ -66,8 +66,8 @@ def build(db: Path, count: int) -> None:
     """`count` chunks of 60-140 tokens (one message each), nothing embedded."""
     import numpy as np
 
-    from vivim.retrieval.embedding import token_counter
     from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+    from vivim.retrieval.embedding import token_counter
     from vivim.store.capture import upsert_capture
     from vivim.store.connection import connect_sync
     from vivim.store.migrations import apply_migrations
@@ -83,9 +83,13 @@ def build(db: Path, count: int) -> None:
         while counter.count(text) < tokens:
             text += " " + SENTENCES[int(rng.integers(len(SENTENCES)))]
         text = counter.truncate(text.strip(), tokens) + f" (note {i})"
-        upsert_capture(conn, CaptureUpsert(
-            conversation=ConversationIn(provider="chatgpt", external_id=f"c{i}"),
-            turns=[TurnIn(key="t", role="assistant", text=text)]))
+        upsert_capture(
+            conn,
+            CaptureUpsert(
+                conversation=ConversationIn(provider="chatgpt", external_id=f"c{i}"),
+                turns=[TurnIn(key="t", role="assistant", text=text)],
+            ),
+        )
     conn.execute("COMMIT")
     conn.close()
 
@@ -95,8 +99,8 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
 
     from vivim.retrieval.backfill import WINDOW, embed_window
     from vivim.retrieval.embedding import Embedder, trim_memory
-    from vivim.store.connection import connect_sync
     from vivim.retrieval.vectors import pending_chunks, store_vectors
+    from vivim.store.connection import connect_sync
 
     if config in ("before", "f32-sorted-1"):
         os.environ["VIVIM_EMBED_QUANTIZE"] = "0"
@@ -135,9 +139,19 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     seconds = time.perf_counter() - started
     cpu = sum(os.times()[:2]) - cpu_started
     conn.close()
-    return {"config": config, "arena": arena, "chunks": done, "seconds": seconds, "rate": done / seconds,
-            "cpu_seconds": cpu, "per_cpu_second": done / cpu,
-            "rss_base": base, "rss_loaded": loaded, "rss_end": rss_mb(), "rss_samples": samples}
+    return {
+        "config": config,
+        "arena": arena,
+        "chunks": done,
+        "seconds": seconds,
+        "rate": done / seconds,
+        "cpu_seconds": cpu,
+        "per_cpu_second": done / cpu,
+        "rss_base": base,
+        "rss_loaded": loaded,
+        "rss_end": rss_mb(),
+        "rss_samples": samples,
+    }
 
 
 def child(args: argparse.Namespace) -> None:
@@ -173,7 +187,9 @@ def main() -> None:
         template = Path(tmp) / "template.sqlite3"
         started = time.perf_counter()
         build(template, max(args.count, args.rss))
-        print(f"built {max(args.count, args.rss)} chunks of 60-140 tokens in {time.perf_counter() - started:.0f} s")
+        print(
+            f"built {max(args.count, args.rss)} chunks of 60-140 tokens in {time.perf_counter() - started:.0f} s"
+        )
         if args.count:
             small = Path(tmp) / "small.sqlite3"
             build(small, args.count)
@@ -181,19 +197,24 @@ def main() -> None:
             for config in args.configs.split(","):
                 r = spawn(config, small)
                 baseline = baseline or r["rate"]
-                print(f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
-                      f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
-                      f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
-                      flush=True)
+                print(
+                    f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
+                    f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
+                    f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
+                    flush=True,
+                )
         if args.rss:
             for arena in (True, False):
                 r = spawn("sorted-1", template, arena=arena, sample_rss=True)
                 samples = r["rss_samples"]
-                tail = samples[len(samples) // 2:]
-                print(f"RSS over {r['chunks']} chunks, arena {'on ' if arena else 'off'}: loaded"
-                      f" {r['rss_loaded']:.0f} MB, max {max(samples):.0f} MB, second half median"
-                      f" {sorted(tail)[len(tail) // 2]:.0f} MB, end {r['rss_end']:.0f} MB"
-                      f" ({r['rate']:.1f} chunks/s) [{load()}]", flush=True)
+                tail = samples[len(samples) // 2 :]
+                print(
+                    f"RSS over {r['chunks']} chunks, arena {'on ' if arena else 'off'}: loaded"
+                    f" {r['rss_loaded']:.0f} MB, max {max(samples):.0f} MB, second half median"
+                    f" {sorted(tail)[len(tail) // 2]:.0f} MB, end {r['rss_end']:.0f} MB"
+                    f" ({r['rate']:.1f} chunks/s) [{load()}]",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

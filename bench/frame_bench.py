@@ -27,12 +27,21 @@ from vivim.messaging import decode_message
 
 
 def capture_frame(chars: int, code: bool) -> bytes:
-    text = ("def f(x):\n    return [x[i] for i in range(len(x))]  # {a: [b]}\n" if code else
-            "A typical answer about sourdough hydration and oven spring. ") * (chars // 60)
-    turns = [{"key": f"k{i}", "role": "assistant", "position": i, "html": f"<p>{text}</p>", "text": text}
-             for i in range(2)]
-    message = {"v": 1, "id": "1", "type": "capture.upsert",
-               "payload": {"conversation": {"provider": "claude", "external_id": "x"}, "turns": turns}}
+    text = (
+        "def f(x):\n    return [x[i] for i in range(len(x))]  # {a: [b]}\n"
+        if code
+        else "A typical answer about sourdough hydration and oven spring. "
+    ) * (chars // 60)
+    turns = [
+        {"key": f"k{i}", "role": "assistant", "position": i, "html": f"<p>{text}</p>", "text": text}
+        for i in range(2)
+    ]
+    message = {
+        "v": 1,
+        "id": "1",
+        "type": "capture.upsert",
+        "payload": {"conversation": {"provider": "claude", "external_id": "x"}, "turns": turns},
+    }
     return json.dumps(message, ensure_ascii=False).encode()
 
 
@@ -51,7 +60,9 @@ def decode_bench(repeat: int) -> None:
         "capture 2 KB prose": capture_frame(1_000, False),
         "capture 200 KB code (brackets)": capture_frame(100_000, True),
         "capture 2 MB prose": capture_frame(1_000_000, False),
-        "lone surrogate in text": json.dumps({"v": 1, "id": "1", "type": "hello", "payload": {"t": "a\ud83d" * 500}}).encode(),
+        "lone surrogate in text": json.dumps(
+            {"v": 1, "id": "1", "type": "hello", "payload": {"t": "a\ud83d" * 500}}
+        ).encode(),
         "nested 100,000 deep": b"[" * 100_000 + b"]" * 100_000,
     }
     print(f"{'frame':34} {'bytes':>10} {'json.loads µs':>14} {'decode µs':>12} {'ratio':>7} {'MB/s':>8}")
@@ -59,7 +70,9 @@ def decode_bench(repeat: int) -> None:
         reps = max(5, repeat * 2_000 // max(len(body), 2_000))
         old = timed(json.loads, body, reps)
         new = timed(decode_message, body, reps)
-        print(f"{name:34} {len(body):>10,} {old:>14.1f} {new:>12.1f} {new / old:>7.2f} {len(body) / new:>8.0f}")
+        print(
+            f"{name:34} {len(body):>10,} {old:>14.1f} {new:>12.1f} {new / old:>7.2f} {len(body) / new:>8.0f}"
+        )
 
 
 def exit_bench(exits: int) -> None:
@@ -80,8 +93,10 @@ def exit_bench(exits: int) -> None:
             host.proc.wait(timeout=60)
             times.append(time.monotonic() - start)
             host.close()
-    print(f"EOF -> exit over {exits} hosts (EOF 0-3 s after hello): max {max(times):.2f} s, "
-          f"median {statistics.median(times):.2f} s, mean {statistics.mean(times):.2f} s")
+    print(
+        f"EOF -> exit over {exits} hosts (EOF 0-3 s after hello): max {max(times):.2f} s, "
+        f"median {statistics.median(times):.2f} s, mean {statistics.mean(times):.2f} s"
+    )
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.hostproc import HostProcess  # noqa: E402
+from tests.support.hostproc import HostProcess
 
 
 def pct(values: list[float], q: float) -> float:
@@ -32,9 +32,18 @@ def rss_mb(pid: int) -> float:
 
 def payload(i: int, conv: str) -> dict:
     text = f"Turn {i}: a typical answer about sourdough hydration, autolyse and oven spring. " * 6
-    return {"conversation": {"provider": "chatgpt", "external_id": conv, "title": "Bench"},
-            "turns": [{"key": f"k{i}", "role": "assistant" if i % 2 else "user", "position": i,
-                       "html": f"<p>{text}</p>", "text": text}]}
+    return {
+        "conversation": {"provider": "chatgpt", "external_id": conv, "title": "Bench"},
+        "turns": [
+            {
+                "key": f"k{i}",
+                "role": "assistant" if i % 2 else "user",
+                "position": i,
+                "html": f"<p>{text}</p>",
+                "text": text,
+            }
+        ],
+    }
 
 
 def main() -> None:
@@ -53,8 +62,10 @@ def main() -> None:
             host.call("hello")
             cold.append((time.perf_counter() - started) * 1000)
             host.close()
-        print(f"cold start to first hello reply: p50 {statistics.median(cold):.0f} ms, "
-              f"p95 {pct(cold, 0.95):.0f} ms, min {min(cold):.0f} ms (n={len(cold)}, target < 300 ms)")
+        print(
+            f"cold start to first hello reply: p50 {statistics.median(cold):.0f} ms, "
+            f"p95 {pct(cold, 0.95):.0f} ms, min {min(cold):.0f} ms (n={len(cold)}, target < 300 ms)"
+        )
 
         host = HostProcess(home / "lat")
         host.call("hello")
@@ -64,16 +75,27 @@ def main() -> None:
             started = time.perf_counter()
             host.call("capture.upsert", payload(i, f"c{i // 50}"))
             latencies.append((time.perf_counter() - started) * 1000)
-        print(f"capture commit latency (request -> ack after COMMIT, synchronous=FULL): "
-              f"p50 {statistics.median(latencies):.2f} ms, p95 {pct(latencies, 0.95):.2f} ms (n={len(latencies)})")
+        print(
+            f"capture commit latency (request -> ack after COMMIT, synchronous=FULL): "
+            f"p50 {statistics.median(latencies):.2f} ms, p95 {pct(latencies, 0.95):.2f} ms (n={len(latencies)})"
+        )
 
         started = time.perf_counter()
         for i in range(args.batch):
-            host.send({"v": 1, "id": f"b{i}", "type": "capture.upsert", "payload": payload(100000 + i, f"b{i // 100}")})
+            host.send(
+                {
+                    "v": 1,
+                    "id": f"b{i}",
+                    "type": "capture.upsert",
+                    "payload": payload(100000 + i, f"b{i // 100}"),
+                }
+            )
         acks = sum(1 for _ in range(args.batch) if host.read_message()["ok"])
         elapsed = time.perf_counter() - started
         print(f"batch stream: {acks} turns in {elapsed:.2f} s = {acks / elapsed:.0f} turns/s (pipelined)")
-        print(f"host RSS: {rss_idle:.1f} MB after hello, {rss_mb(host.proc.pid):.1f} MB after {args.batch} captures")
+        print(
+            f"host RSS: {rss_idle:.1f} MB after hello, {rss_mb(host.proc.pid):.1f} MB after {args.batch} captures"
+        )
         host.close()
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-from mcp import ClientSession  # noqa: E402
-from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
+import numpy as np
+from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from retrieval_search import build  # noqa: E402
+from mcp import ClientSession
+from retrieval_search import build
 
 WARM_QUERIES = 60
 CONTEXT_DRAFTS = 30
@@ -38,13 +38,18 @@ def pct(times: list[float], q: float) -> float:
 
 
 def line(name: str, times: list[float]) -> str:
-    return (f"  {name:<34} n={len(times):>3}  p50 {pct(times, 0.5):7.1f} ms  p95 {pct(times, 0.95):7.1f} ms"
-            f"  max {max(times) * 1000:7.1f} ms")
+    return (
+        f"  {name:<34} n={len(times):>3}  p50 {pct(times, 0.5):7.1f} ms  p95 {pct(times, 0.95):7.1f} ms"
+        f"  max {max(times) * 1000:7.1f} ms"
+    )
 
 
 async def run(home: Path, queries: list[str]) -> None:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "vivim", "mcp"],
-                                   env={"VIVIM_HOME": str(home), "PATH": os.environ.get("PATH", "")})
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "vivim", "mcp"],
+        env={"VIVIM_HOME": str(home), "PATH": os.environ.get("PATH", "")},
+    )
     started = time.perf_counter()
     async with stdio_client(params, errlog=open(os.devnull, "w")) as (read, write):
         async with ClientSession(read, write) as session:
@@ -83,9 +88,11 @@ async def run(home: Path, queries: list[str]) -> None:
                 await session.call_tool("get_conversation", {"id": cid * 97})
                 gets.append(time.perf_counter() - t)
     print(f"  start -> initialized               {(initialized - started) * 1000:7.1f} ms")
-    print(f"  start -> first tool result         {(first_at - started) * 1000:7.1f} ms"
-          f"  (first search alone {(first_at - initialized) * 1000:.1f} ms, "
-          f"{'error' if first.is_error else 'ok'})")
+    print(
+        f"  start -> first tool result         {(first_at - started) * 1000:7.1f} ms"
+        f"  (first search alone {(first_at - initialized) * 1000:.1f} ms, "
+        f"{'error' if first.is_error else 'ok'})"
+    )
     print(line(f"search, model loading ({cold_modes.count('fulltext')} fulltext)", cold))
     print(f"  model ready (hybrid) after start   {model_ready * 1000:7.1f} ms")
     print(line("search_conversations (hybrid)", warm))

@@ -30,29 +30,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
 PASSAGES = {
     "en-sourdough": "To revive a sluggish sourdough starter, discard half and feed it equal weights of flour and "
-                    "water twice a day, keeping it somewhere warm around 24 degrees.",
+    "water twice a day, keeping it somewhere warm around 24 degrees.",
     "en-nginx": "Put nginx in front of the Flask app: a server block with proxy_pass to 127.0.0.1:5000 and the "
-                "Upgrade and Connection headers set so websockets pass through.",
+    "Upgrade and Connection headers set so websockets pass through.",
     "en-mortgage": "A fixed-rate mortgage keeps the monthly payment the same for the whole term, while a variable "
-                   "rate follows the central bank and can rise or fall.",
+    "rate follows the central bank and can rise or fall.",
     "en-tomato": "Brown spots with concentric rings on the lower leaves of tomato plants are early blight; remove "
-                 "the affected leaves and avoid watering from above.",
+    "the affected leaves and avoid watering from above.",
     "en-guitar": "Barre chords buzz when the index finger lies flat; roll it slightly onto its bony edge and press "
-                 "close to the fret.",
+    "close to the fret.",
     "en-sleep": "Waking at the same time every day and getting daylight in the morning makes it easier to fall "
-                "asleep at night.",
+    "asleep at night.",
     "en-git": "After a hard reset you can still recover the lost commit: git reflog lists where HEAD has been, then "
-              "git reset --hard to that entry.",
+    "git reset --hard to that entry.",
     "en-cat": "A cat that pees outside the litter box may dislike the litter, the box's location, or have a "
-              "urinary infection worth a vet visit.",
+    "urinary infection worth a vet visit.",
     "ru-visa": "Для шенгенской визы нужны загранпаспорт, медицинская страховка на 30 000 евро, бронь отеля и "
-               "справка с работы о зарплате.",
+    "справка с работы о зарплате.",
     "ru-borscht": "Для борща сначала варят бульон из говядины, потом добавляют свёклу, капусту, картофель и в "
-                  "конце немного уксуса, чтобы сохранить цвет.",
+    "конце немного уксуса, чтобы сохранить цвет.",
     "ru-car": "Если аккумулятор машины садится за ночь, проверьте ток утечки мультиметром: часто виновата "
-              "сигнализация или лампочка в багажнике.",
+    "сигнализация или лампочка в багажнике.",
     "ru-python": "В Python список можно отсортировать по нескольким ключам: sorted(items, key=lambda x: "
-                 "(x.age, x.name)) сначала по возрасту, потом по имени.",
+    "(x.age, x.name)) сначала по возрасту, потом по имени.",
     "ja-tokyo": "東京タワーの展望台からは天気が良ければ富士山が見えます。夜景もきれいで、高さは333メートルです。",
     "ja-ramen": "博多のとんこつラーメンは麺が細く、替え玉を頼むのが一般的です。スープは豚骨を長時間煮込みます。",
     "ja-job": "転職の面接では、前の会社を辞めた理由を前向きに説明し、新しい職場で何をしたいかを具体的に話しましょう。",
@@ -62,13 +62,13 @@ PASSAGES = {
     "zh-rent": "在上海租房一般要押一付三，签合同前要确认房东的房产证，并检查热水器和空调是否正常。",
     "zh-running": "初学跑步的人每周跑三次、每次二十分钟就够了，配速以能边跑边说话为准，避免膝盖受伤。",
     "de-heating": "Wenn die Heizung gluckert, ist Luft im System: Heizkörper mit einem Entlüftungsschlüssel "
-                  "entlüften und danach den Wasserdruck an der Therme prüfen.",
+    "entlüften und danach den Wasserdruck an der Therme prüfen.",
     "de-bread": "Für ein Roggenbrot braucht man Sauerteig, der über Nacht reift; der Teig ist klebrig und wird "
-                "nicht geknetet, sondern nur gerührt.",
+    "nicht geknetet, sondern nur gerührt.",
     "de-tax": "Arbeitnehmer können Fahrtkosten zur Arbeit als Pendlerpauschale in der Steuererklärung absetzen, "
-              "30 Cent pro Kilometer der einfachen Strecke.",
+    "30 Cent pro Kilometer der einfachen Strecke.",
     "de-bike": "Quietschende Fahrradbremsen reinigt man mit Alkohol; sind die Beläge abgenutzt oder verglast, "
-               "müssen sie ersetzt werden.",
+    "müssen sie ersetzt werden.",
 }
 
 QUERIES = [
@@ -122,7 +122,7 @@ def speed(name: str, embed_passages, texts: list[str]) -> None:
     embed_passages(texts[:8])
     started = time.perf_counter()
     for i in range(0, len(texts), 16):
-        embed_passages(texts[i:i + 16])
+        embed_passages(texts[i : i + 16])
     rate = len(texts) / (time.perf_counter() - started)
     one, five, _ = __import__("os").getloadavg()
     print(f"{name:22s} {rate:6.1f} passages/s at ~100 tokens, 1 thread [load {one:.2f}/{five:.2f}]")

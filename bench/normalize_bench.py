@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 
-from vivim.normalize import html_to_markdown, html_to_text  # noqa: E402
+from vivim.normalize import html_to_markdown, html_to_text
 
 TURNS = ROOT / "tests" / "fixtures" / "turns"
 
@@ -30,9 +30,9 @@ def typical_turn() -> str:
     """A ~2 KB ChatGPT answer: two paragraphs, a short list, a three-line code block."""
     return (
         '<div class="markdown prose dark:prose-invert w-full break-words light"><p data-start="0" data-end="90">'
-        'To read a file lazily in Python, iterate over it: each step yields one line, so memory stays '
+        "To read a file lazily in Python, iterate over it: each step yields one line, so memory stays "
         'flat even for <strong>very large</strong> files.</p><ul data-start="92" data-end="200"><li><p>'
-        '<code>open()</code> returns an iterator</p></li><li><p>lines keep their trailing newline</p></li></ul>'
+        "<code>open()</code> returns an iterator</p></li><li><p>lines keep their trailing newline</p></li></ul>"
         '<pre class="overflow-visible!"><div class="contain-inline-size rounded-2xl relative"><div class="flex '
         'items-center px-4 py-2 text-xs">python</div><div class="sticky top-9"><button aria-label="Copy">Copy '
         'code</button></div><div class="overflow-y-auto p-4" dir="ltr"><code class="whitespace-pre! '
@@ -44,31 +44,34 @@ def typical_turn() -> str:
         'data-start="300" data-end="420">If you need random access instead, look at <a href="https://docs.'
         'python.org/3/library/mmap.html">mmap</a>; it maps the file into memory without reading it all '
         'first, which suits binary formats with fixed-size records.</p><p data-start="422" data-end="700">'
-        'For text, <code>io.TextIOWrapper</code> decodes as it goes, so a multi-byte character split across '
-        'two reads is still decoded correctly. Avoid <code>f.readlines()</code> on big inputs: it builds the '
+        "For text, <code>io.TextIOWrapper</code> decodes as it goes, so a multi-byte character split across "
+        "two reads is still decoded correctly. Avoid <code>f.readlines()</code> on big inputs: it builds the "
         'whole list first. And when the file is compressed, <code>gzip.open(path, "rt")</code> gives the same '
-        'line-by-line interface.</p></div>'
+        "line-by-line interface.</p></div>"
     )
 
 
 def large_turn(target_kb: int) -> str:
     """A long ChatGPT answer: sections of prose, a highlighted code block, a list, a table."""
-    code_line = ('<span><span class="hljs-keyword">def</span></span><span> </span><span><span class="hljs-title '
-                 'function_">step_{i}</span></span><span>(x: </span><span><span class="hljs-built_in">int</span>'
-                 '</span><span>) -&gt; </span><span><span class="hljs-built_in">int</span></span><span>:\n    '
-                 '</span><span><span class="hljs-keyword">return</span></span><span> x * {i} + </span><span><span '
-                 'class="hljs-number">1</span></span><span>  </span><span><span class="hljs-comment"># `tick` &lt;ok&gt;'
-                 '</span></span><span>\n</span>')
+    code_line = (
+        '<span><span class="hljs-keyword">def</span></span><span> </span><span><span class="hljs-title '
+        'function_">step_{i}</span></span><span>(x: </span><span><span class="hljs-built_in">int</span>'
+        '</span><span>) -&gt; </span><span><span class="hljs-built_in">int</span></span><span>:\n    '
+        '</span><span><span class="hljs-keyword">return</span></span><span> x * {i} + </span><span><span '
+        'class="hljs-number">1</span></span><span>  </span><span><span class="hljs-comment"># `tick` &lt;ok&gt;'
+        "</span></span><span>\n</span>"
+    )
     section = (
-        '<h3>Section {n}</h3><p>Some <strong>prose</strong> about step {n}, with <code>inline_code()</code>, '
+        "<h3>Section {n}</h3><p>Some <strong>prose</strong> about step {n}, with <code>inline_code()</code>, "
         'a <a href="https://example.com/{n}">link</a> and snake_case words.</p>'
         '<pre class="overflow-visible!"><div class="contain-inline-size rounded-2xl relative"><div class="flex '
         'items-center px-4 py-2 text-xs">python</div><div class="sticky top-9"><div class="absolute end-0"><button '
         'aria-label="Copy"><svg width="24" height="24"><path d="M7 5"></path></svg>Copy code</button></div></div>'
         '<div class="overflow-y-auto p-4" dir="ltr"><code class="whitespace-pre! language-python">{code}</code>'
-        '</div></div></pre><ul><li><p>first point {n}</p></li><li><p>second point<ul><li>nested</li></ul></p></li>'
-        '</ul><table><thead><tr><th>k</th><th>v</th></tr></thead><tbody><tr><td>a|b</td><td>{n}</td></tr></tbody>'
-        '</table>')
+        "</div></div></pre><ul><li><p>first point {n}</p></li><li><p>second point<ul><li>nested</li></ul></p></li>"
+        "</ul><table><thead><tr><th>k</th><th>v</th></tr></thead><tbody><tr><td>a|b</td><td>{n}</td></tr></tbody>"
+        "</table>"
+    )
     parts = []
     size = 0
     n = 0
@@ -94,9 +97,11 @@ def measure(label: str, turns: list[tuple[str, str | None]], fn, seconds: float)
         done += 1
     per_round = statistics.median(durations)
     count = len(turns)
-    print(f"{label:<34} {count / per_round:9.1f} turns/s  {total_bytes / per_round / 1e6:6.2f} MB/s  "
-          f"({total_bytes / count / 1024:.1f} KB/turn, median of {done} rounds, "
-          f"{per_round / count * 1000:.2f} ms/turn)")
+    print(
+        f"{label:<34} {count / per_round:9.1f} turns/s  {total_bytes / per_round / 1e6:6.2f} MB/s  "
+        f"({total_bytes / count / 1024:.1f} KB/turn, median of {done} rounds, "
+        f"{per_round / count * 1000:.2f} ms/turn)"
+    )
 
 
 def main() -> None:
@@ -108,8 +113,10 @@ def main() -> None:
     typical = [(p.read_text(encoding="utf-8"), provider_of(p)) for p in sorted(TURNS.glob("*.html"))]
     small = [(typical_turn(), "chatgpt")]
     large = [(large_turn(args.large_kb), "chatgpt")]
-    print(f"python {sys.version.split()[0]}; {len(typical)} fixture turns; large turn "
-          f"{len(large[0][0].encode()) / 1024:.0f} KB")
+    print(
+        f"python {sys.version.split()[0]}; {len(typical)} fixture turns; large turn "
+        f"{len(large[0][0].encode()) / 1024:.0f} KB"
+    )
     measure("markdown, typical turn (~2 KB)", small, html_to_markdown, args.seconds)
     measure("markdown, the fixture turns", typical, html_to_markdown, args.seconds)
     measure(f"markdown, large turn (~{args.large_kb} KB)", large, html_to_markdown, args.seconds)

@@ -69,12 +69,28 @@ def chatgpt_item(cid: str, title: str, start: float, turns: list[list[str]]) -> 
     for i, (role, text) in enumerate(turns):
         node = f"{cid}-{i}"
         mapping[parent]["children"].append(node)
-        mapping[node] = {"id": node, "parent": parent, "children": [], "message": {
-            "id": node, "author": {"role": role}, "create_time": start + 60 * i,
-            "content": {"content_type": "text", "parts": [text]}, "metadata": {}}}
+        mapping[node] = {
+            "id": node,
+            "parent": parent,
+            "children": [],
+            "message": {
+                "id": node,
+                "author": {"role": role},
+                "create_time": start + 60 * i,
+                "content": {"content_type": "text", "parts": [text]},
+                "metadata": {},
+            },
+        }
         parent = node
-    return {"id": cid, "conversation_id": cid, "title": title, "create_time": start,
-            "update_time": start + 60 * len(turns), "mapping": mapping, "current_node": parent}
+    return {
+        "id": cid,
+        "conversation_id": cid,
+        "title": title,
+        "create_time": start,
+        "update_time": start + 60 * len(turns),
+        "mapping": mapping,
+        "current_node": parent,
+    }
 
 
 def claude_item(cid: str, title: str, start: float, turns: list[list[str]]) -> dict[str, Any]:
@@ -82,12 +98,24 @@ def claude_item(cid: str, title: str, start: float, turns: list[list[str]]) -> d
     messages, parent = [], "00000000-0000-4000-8000-000000000000"
     for i, (role, text) in enumerate(turns):
         mid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cid}/{i}"))
-        messages.append({"uuid": mid, "sender": "human" if role == "user" else "assistant", "text": text,
-                         "content": [{"type": "text", "text": text}], "created_at": _iso(start + 60 * i),
-                         "parent_message_uuid": parent})
+        messages.append(
+            {
+                "uuid": mid,
+                "sender": "human" if role == "user" else "assistant",
+                "text": text,
+                "content": [{"type": "text", "text": text}],
+                "created_at": _iso(start + 60 * i),
+                "parent_message_uuid": parent,
+            }
+        )
         parent = mid
-    return {"uuid": cid, "name": title, "created_at": _iso(start), "updated_at": _iso(start + 60 * len(turns)),
-            "chat_messages": messages}
+    return {
+        "uuid": cid,
+        "name": title,
+        "created_at": _iso(start),
+        "updated_at": _iso(start + 60 * len(turns)),
+        "chat_messages": messages,
+    }
 
 
 def write_exports(folder: Path, conversations: list[list[Any]]) -> None:
@@ -105,8 +133,8 @@ def write_exports(folder: Path, conversations: list[list[Any]]) -> None:
 
 
 def build_archive(db: Path, conversations: list[list[Any]]) -> dict[str, Any]:
-    from vivim.retrieval.embedding import Embedder
     from vivim.importers import import_path
+    from vivim.retrieval.embedding import Embedder
     from vivim.retrieval.reindex import embed_all_pending
     from vivim.store import Store
     from vivim.store.connection import connect_sync
@@ -131,8 +159,13 @@ def build_archive(db: Path, conversations: list[list[Any]]) -> dict[str, Any]:
     embed_seconds = time.perf_counter() - started
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return {"conversations": summary.conversations, "messages": summary.messages, "import_s": imported,
-            "chunks_embedded": embedded, "embed_s": embed_seconds}
+    return {
+        "conversations": summary.conversations,
+        "messages": summary.messages,
+        "import_s": imported,
+        "chunks_embedded": embedded,
+        "embed_s": embed_seconds,
+    }
 
 
 class Evaluator:
@@ -159,8 +192,9 @@ class Evaluator:
             self._external_ids = {r[0]: r[1] for r in rows}
         return self._external_ids
 
-    def evaluate(self, mode: str, floor: bool = True, context: bool = True,
-                 split: str | None = None) -> dict[str, dict[str, float]]:
+    def evaluate(
+        self, mode: str, floor: bool = True, context: bool = True, split: str | None = None
+    ) -> dict[str, dict[str, float]]:
         """Metrics per kind (and "all answerable") for one mode."""
         rows: dict[str, list[dict[str, float]]] = defaultdict(list)
         for query, kind, relevant, qsplit in self.queries:
@@ -171,8 +205,12 @@ class Evaluator:
                 rows[kind].append({"empty": float(not ids)})
                 continue
             rank = next((i + 1 for i, cid in enumerate(ids) if cid in relevant), None)
-            row = {"r1": float(rank == 1), "r5": float(bool(rank and rank <= 5)),
-                   "mrr": 1.0 / rank if rank else 0.0, "answered": float(bool(ids))}
+            row = {
+                "r1": float(rank == 1),
+                "r5": float(bool(rank and rank <= 5)),
+                "mrr": 1.0 / rank if rank else 0.0,
+                "answered": float(bool(ids)),
+            }
             if context and mode != "vector" and rank is not None and rank <= 3:
                 row["ctx"] = float(self.context_has(query, relevant, mode))
             rows[kind].append(row)
@@ -198,9 +236,11 @@ def full_text_in_hybrid(evaluator: Evaluator, split: str) -> None:
             for name, floor in (("hybrid", True), ("hybrid-raw", False)):
                 if not set(evaluator.ranked(query, "hybrid", floor)[:5]) & set(relevant):
                     lost[name] += 1
-    print(f"\n== full text inside hybrid ({split}, {len(queries)} answerable queries): a non-empty full-text list"
-          f" for {after} (before, every word required: {before}); full text's first-ranked answer missing from"
-          f" the hybrid top 5: {lost['hybrid']} (hybrid-raw: {lost['hybrid-raw']})")
+    print(
+        f"\n== full text inside hybrid ({split}, {len(queries)} answerable queries): a non-empty full-text list"
+        f" for {after} (before, every word required: {before}); full text's first-ranked answer missing from"
+        f" the hybrid top 5: {lost['hybrid']} (hybrid-raw: {lost['hybrid-raw']})"
+    )
 
 
 def _means(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -214,8 +254,10 @@ def _means(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> None:
     print(f"\n== {title}")
-    print(f"{'mode':<10}{'kind':<14}{'n':>4}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'answered':>10}{'no-ans P':>10}"
-          f"{'ctx hit':>9}")
+    print(
+        f"{'mode':<10}{'kind':<14}{'n':>4}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'answered':>10}{'no-ans P':>10}"
+        f"{'ctx hit':>9}"
+    )
     for mode, per_kind in results.items():
         for kind in (*KINDS, "answerable"):
             m = per_kind.get(kind)
@@ -226,8 +268,10 @@ def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> 
                 return f"{m[key]:>{width}.3f}" if key in m else " " * (width - 1) + "-"
 
             ctx = f"{m['ctx']:>6.3f}/{int(m['ctx_n']):<2}" if "ctx" in m else "        -"
-            print(f"{mode:<10}{kind:<14}{int(m['n']):>4}{fmt('r1', 7)}{fmt('r5', 7)}{fmt('mrr', 8)}"
-                  f"{fmt('answered', 10)}{fmt('empty', 10)}{ctx:>9}")
+            print(
+                f"{mode:<10}{kind:<14}{int(m['n']):>4}{fmt('r1', 7)}{fmt('r5', 7)}{fmt('mrr', 8)}"
+                f"{fmt('answered', 10)}{fmt('empty', 10)}{ctx:>9}"
+            )
 
 
 def calibrate(evaluator: Evaluator) -> None:
@@ -241,25 +285,39 @@ def calibrate(evaluator: Evaluator) -> None:
     original = (relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR)
     everything = evaluator.queries
     try:
-        for name, grid in (("LATIN", itertools.product((0.38, 0.40, 0.42, 0.45), (0.27, 0.33), (0.25, 0.34, 0.5))),
-                           ("UNKNOWN_WORDS", itertools.product((0.45, 0.50, 0.52, 0.55, 0.60), (0.33, 0.40),
-                                                               (0.25, 0.34, 0.5))),
-                           ("OTHER_SCRIPT", itertools.product((0.60, 0.65, 0.70, 0.75), (0.40, 0.45, 0.50),
-                                                              (0.25, 0.34, 0.5)))):
+        for name, grid in (
+            ("LATIN", itertools.product((0.38, 0.40, 0.42, 0.45), (0.27, 0.33), (0.25, 0.34, 0.5))),
+            (
+                "UNKNOWN_WORDS",
+                itertools.product((0.45, 0.50, 0.52, 0.55, 0.60), (0.33, 0.40), (0.25, 0.34, 0.5)),
+            ),
+            (
+                "OTHER_SCRIPT",
+                itertools.product((0.60, 0.65, 0.70, 0.75), (0.40, 0.45, 0.50), (0.25, 0.34, 0.5)),
+            ),
+        ):
             group = getattr(relevance, name)
-            evaluator.queries = [q for q in everything if q[3] == "tune" and q[1] != "crosslingual"
-                                 and (relevance.floor_for(q[0]) is group)]
+            evaluator.queries = [
+                q
+                for q in everything
+                if q[3] == "tune" and q[1] != "crosslingual" and (relevance.floor_for(q[0]) is group)
+            ]
             print(f"\n== calibration on the tune split, {name} queries (n={len(evaluator.queries)}), hybrid")
             print(f"{'sure':>6}{'floor':>6}{'supp':>6}{'R@1':>7}{'R@5':>7}{'answered':>10}{'no-ans P':>10}")
             for sure, low, supp in grid:
                 candidate = dataclasses.replace(group, sure_cosine=sure, floor_cosine=low, support=supp)
                 setattr(relevance, name, candidate)
-                evaluator.queries = [q for q in everything if q[3] == "tune" and q[1] != "crosslingual"
-                                     and (relevance.floor_for(q[0]) is candidate)]
+                evaluator.queries = [
+                    q
+                    for q in everything
+                    if q[3] == "tune" and q[1] != "crosslingual" and (relevance.floor_for(q[0]) is candidate)
+                ]
                 m = evaluator.evaluate("hybrid", context=False)
                 a, z = m["answerable"], m.get("noanswer", {"empty": float("nan")})
-                print(f"{sure:>6.2f}{low:>6.2f}{supp:>6.2f}{a['r1']:>7.3f}{a['r5']:>7.3f}{a['answered']:>10.3f}"
-                      f"{z['empty']:>10.3f}")
+                print(
+                    f"{sure:>6.2f}{low:>6.2f}{supp:>6.2f}{a['r1']:>7.3f}{a['r5']:>7.3f}{a['answered']:>10.3f}"
+                    f"{z['empty']:>10.3f}"
+                )
             setattr(relevance, name, group)
         evaluator.queries = [q for q in everything if q[3] == "tune"]
         print("\n== word floor (full text only, tune split)")
@@ -267,8 +325,10 @@ def calibrate(evaluator: Evaluator) -> None:
             relevance.WORD_FLOOR = word
             m = evaluator.evaluate("fulltext", context=False)
             a, z = m["answerable"], m.get("noanswer", {"empty": float("nan")})
-            print(f"word {word:.2f}: R@1 {a['r1']:.3f} R@5 {a['r5']:.3f} answered {a['answered']:.3f}"
-                  f" no-ans P {z['empty']:.3f}")
+            print(
+                f"word {word:.2f}: R@1 {a['r1']:.3f} R@5 {a['r5']:.3f} answered {a['answered']:.3f}"
+                f" no-ans P {z['empty']:.3f}"
+            )
     finally:
         relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR = original
         evaluator.queries = everything
@@ -279,9 +339,13 @@ def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
     from vivim.retrieval.vectors import knn
 
     relevant_best, noanswer_best = [], []
-    conv_of = {r[0]: r[1] for r in evaluator.conn.execute(
-        "SELECT ch.id, c.external_id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-        " JOIN conversations c ON c.id = m.conversation_id")}
+    conv_of = {
+        r[0]: r[1]
+        for r in evaluator.conn.execute(
+            "SELECT ch.id, c.external_id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id"
+        )
+    }
     for query, kind, relevant, qsplit in evaluator.queries:
         if qsplit != split or kind == "crosslingual":
             continue
@@ -296,19 +360,25 @@ def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
         values = sorted(values)
         return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 
-    print(f"\n== cosine profile ({split}, crosslingual left out): best cosine of the labelled conversation"
-          f" (n={len(relevant_best)}) p5={q(relevant_best, .05):.3f} p10={q(relevant_best, .10):.3f}"
-          f" median={q(relevant_best, .5):.3f};\n   best cosine of anything for no-answer queries"
-          f" (n={len(noanswer_best)}) median={q(noanswer_best, .5):.3f} p90={q(noanswer_best, .9):.3f}"
-          f" max={max(noanswer_best, default=float('nan')):.3f}")
+    print(
+        f"\n== cosine profile ({split}, crosslingual left out): best cosine of the labelled conversation"
+        f" (n={len(relevant_best)}) p5={q(relevant_best, 0.05):.3f} p10={q(relevant_best, 0.10):.3f}"
+        f" median={q(relevant_best, 0.5):.3f};\n   best cosine of anything for no-answer queries"
+        f" (n={len(noanswer_best)}) median={q(noanswer_best, 0.5):.3f} p90={q(noanswer_best, 0.9):.3f}"
+        f" max={max(noanswer_best, default=float('nan')):.3f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--keep", type=Path, help="build the archive in this folder and reuse it next time")
     parser.add_argument("--calibrate", action="store_true", help="sweep the floors on the tune split")
     parser.add_argument("--no-context", action="store_true", help="skip context.build (faster)")
-    parser.add_argument("--context-pins", type=int, help="override vivim.retrieval.prompt_context.SEARCH_PINS (0: as before)")
+    parser.add_argument(
+        "--context-pins", type=int, help="override vivim.retrieval.prompt_context.SEARCH_PINS (0: as before)"
+    )
     args = parser.parse_args()
 
     from vivim.retrieval.embedding import get_embedder
@@ -324,17 +394,21 @@ def main() -> None:
     db = folder / "vivim.sqlite3"
     if not db.exists():
         built = build_archive(db, conversations)
-        print(f"archive: {built['conversations']} conversations, {built['messages']} messages imported in"
-              f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
-              f" {built['embed_s']:.1f} s")
+        print(
+            f"archive: {built['conversations']} conversations, {built['messages']} messages imported in"
+            f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
+            f" {built['embed_s']:.1f} s"
+        )
     conn = connect_sync(db)
     embedder = get_embedder()
     embedder.ensure_loaded()
     evaluator = Evaluator(conn, queries, embedder)
     import vivim.retrieval.relevance as relevance
 
-    print(f"set: {len(conversations)} conversations, {len(queries)} queries; floors: {relevance.LATIN},"
-          f" {relevance.OTHER_SCRIPT}, word {relevance.WORD_FLOOR}")
+    print(
+        f"set: {len(conversations)} conversations, {len(queries)} queries; floors: {relevance.LATIN},"
+        f" {relevance.OTHER_SCRIPT}, word {relevance.WORD_FLOOR}"
+    )
     cosine_profile(evaluator, "tune")
     cosine_profile(evaluator, "holdout")
     for split in ("tune", "holdout"):

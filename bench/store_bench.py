@@ -61,9 +61,13 @@ async def main(calls: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "a.sqlite3")
         try:
-            store_read = summary("Store.read (aiosqlite thread)", await timed(calls, lambda i: store.read(read_one)))
-            store_write = summary("Store.write, one row (aiosqlite thread)",
-                                  await timed(calls // 4, lambda i: store.write(write_one, i)))
+            store_read = summary(
+                "Store.read (aiosqlite thread)", await timed(calls, lambda i: store.read(read_one))
+            )
+            store_write = summary(
+                "Store.write, one row (aiosqlite thread)",
+                await timed(calls // 4, lambda i: store.write(write_one, i)),
+            )
         finally:
             await store.close()
 
@@ -71,14 +75,20 @@ async def main(calls: int) -> None:
         loop = asyncio.get_running_loop()
         conn = await loop.run_in_executor(pool, lambda: connect_sync(Path(tmp) / "a.sqlite3"))
         try:
-            bare_read = summary("run_in_executor read (ThreadPoolExecutor(1))",
-                                await timed(calls, lambda i: loop.run_in_executor(pool, read_one, conn)))
-            bare_write = summary("run_in_executor write, one row",
-                                 await timed(calls // 4, lambda i: loop.run_in_executor(pool, in_transaction, conn, i)))
+            bare_read = summary(
+                "run_in_executor read (ThreadPoolExecutor(1))",
+                await timed(calls, lambda i: loop.run_in_executor(pool, read_one, conn)),
+            )
+            bare_write = summary(
+                "run_in_executor write, one row",
+                await timed(calls // 4, lambda i: loop.run_in_executor(pool, in_transaction, conn, i)),
+            )
         finally:
             await loop.run_in_executor(pool, conn.close)
             pool.shutdown()
-    print(f"ratio aiosqlite/executor: read {store_read / bare_read:.2f}x, write {store_write / bare_write:.2f}x")
+    print(
+        f"ratio aiosqlite/executor: read {store_read / bare_read:.2f}x, write {store_write / bare_write:.2f}x"
+    )
 
 
 if __name__ == "__main__":

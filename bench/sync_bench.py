@@ -23,10 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.sync.peers import Node, pair  # noqa: E402
-from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn  # noqa: E402
-from vivim.store import Store  # noqa: E402
-from vivim.store.capture import upsert_capture  # noqa: E402
+from tests.sync.peers import Node, pair
+
+from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+from vivim.store import Store
+from vivim.store.capture import upsert_capture
 
 WORDS = ("sync", "vault", "peer", "noise", "crdt", "message", "python", "latency", "device", "capture")
 
@@ -40,11 +41,26 @@ async def fill(home: Path, messages: int, per_conversation: int) -> None:
     store = await Store.open(home / "vivim.sqlite3")
     try:
         for c in range(0, messages, per_conversation):
-            turns = [TurnIn(key=f"k{i}", role="user" if i % 2 == 0 else "assistant", text=text_for(c + i),
-                            markdown=text_for(c + i), position=i) for i in range(min(per_conversation, messages - c))]
-            await store.write(upsert_capture, CaptureUpsert(
-                conversation=ConversationIn(provider="chatgpt", external_id=f"bench-{c}", title=f"Bench {c}"),
-                turns=turns, source="import"))
+            turns = [
+                TurnIn(
+                    key=f"k{i}",
+                    role="user" if i % 2 == 0 else "assistant",
+                    text=text_for(c + i),
+                    markdown=text_for(c + i),
+                    position=i,
+                )
+                for i in range(min(per_conversation, messages - c))
+            ]
+            await store.write(
+                upsert_capture,
+                CaptureUpsert(
+                    conversation=ConversationIn(
+                        provider="chatgpt", external_id=f"bench-{c}", title=f"Bench {c}"
+                    ),
+                    turns=turns,
+                    source="import",
+                ),
+            )
     finally:
         await store.close()
 
@@ -52,9 +68,17 @@ async def fill(home: Path, messages: int, per_conversation: int) -> None:
 async def capture_one(home: Path, n: int) -> None:
     store = await Store.open(home / "vivim.sqlite3")
     try:
-        await store.write(upsert_capture, CaptureUpsert(
-            conversation=ConversationIn(provider="chatgpt", external_id="bench-0"),  # the first (largest) one
-            turns=[TurnIn(key=f"t{n}", role="user", text=f"live turn {n} " + text_for(n), position=10**6 + n)]))
+        await store.write(
+            upsert_capture,
+            CaptureUpsert(
+                conversation=ConversationIn(
+                    provider="chatgpt", external_id="bench-0"
+                ),  # the first (largest) one
+                turns=[
+                    TurnIn(key=f"t{n}", role="user", text=f"live turn {n} " + text_for(n), position=10**6 + n)
+                ],
+            ),
+        )
     finally:
         await store.close()
 
@@ -82,9 +106,13 @@ def main() -> None:
             while count(b, "SELECT COUNT(*) FROM messages") < args.messages:
                 time.sleep(0.02)
             done = time.perf_counter()
-            print(f"initial sync of {args.messages} messages: {done - paired:.2f} s after pairing "
-                  f"(pairing itself {paired - started:.2f} s, total {done - started:.2f} s)")
-            log_bytes = count(b, "SELECT COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log WHERE origin = ?", a.peer_id)
+            print(
+                f"initial sync of {args.messages} messages: {done - paired:.2f} s after pairing "
+                f"(pairing itself {paired - started:.2f} s, total {done - started:.2f} s)"
+            )
+            log_bytes = count(
+                b, "SELECT COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log WHERE origin = ?", a.peer_id
+            )
             print(f"bytes on the wire (log entries) per message, initial: {log_bytes / args.messages:.0f}")
 
             latencies, sizes = [], []
@@ -99,10 +127,14 @@ def main() -> None:
                 sizes.append(count(b, "SELECT COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log") - before)
             latencies.sort()
             p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
-            print(f"incremental propagation of one captured turn ({args.turns} turns): "
-                  f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-                  f"max {latencies[-1] * 1000:.0f} ms")
-            print(f"bytes on the wire (log entries) per incremental turn: median {statistics.median(sizes):.0f}")
+            print(
+                f"incremental propagation of one captured turn ({args.turns} turns): "
+                f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"max {latencies[-1] * 1000:.0f} ms"
+            )
+            print(
+                f"bytes on the wire (log entries) per incremental turn: median {statistics.median(sizes):.0f}"
+            )
         finally:
             a.stop()
             b.stop()

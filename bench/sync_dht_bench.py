@@ -21,24 +21,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.sync.peers import Node, pair, wait_until  # noqa: E402
-from tests.sync.test_peers import capture_payload, capture_via_host  # noqa: E402
+from tests.sync.peers import Node, pair, wait_until
+from tests.sync.test_peers import capture_payload, capture_via_host
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--interval", default="2", help="seconds between DHT lookup rounds (default 30 in use)")
+    parser.add_argument(
+        "--interval", default="2", help="seconds between DHT lookup rounds (default 30 in use)"
+    )
     args = parser.parse_args()
-    swarm = subprocess.Popen([sys.executable, "-m", "tests.sync.dht_swarm", "8"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    swarm = subprocess.Popen(
+        [sys.executable, "-m", "tests.sync.dht_swarm", "8"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     times = []
     try:
         strangers = json.loads(swarm.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
             env = {"VIVIM_SYNC_BOOTSTRAP": strangers[0], "VIVIM_SYNC_DHT_INTERVAL": args.interval}
             laptop = Node(Path(tmp) / "laptop", "laptop", env=env).start()
-            desktop = Node(Path(tmp) / "desktop", "desktop", env={**env, "VIVIM_SYNC_BOOTSTRAP": strangers[-1]}).start()
+            desktop = Node(
+                Path(tmp) / "desktop", "desktop", env={**env, "VIVIM_SYNC_BOOTSTRAP": strangers[-1]}
+            ).start()
             try:
                 pair(laptop, desktop)
                 for n in range(args.rounds):
@@ -58,8 +67,10 @@ def main() -> None:
     finally:
         swarm.stdin.close()
         swarm.wait(30)
-    print(f"join to first sync through the DHT (lookup every {args.interval} s, process start included): "
-          f"median {statistics.median(times):.1f} s, max {max(times):.1f} s over {len(times)} rounds")
+    print(
+        f"join to first sync through the DHT (lookup every {args.interval} s, process start included): "
+        f"median {statistics.median(times):.1f} s, max {max(times):.1f} s over {len(times)} rounds"
+    )
 
 
 if __name__ == "__main__":

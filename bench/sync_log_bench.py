@@ -26,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.sync.engines import exchange, open_engine, pair_in_process  # noqa: E402
-from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn  # noqa: E402
-from vivim.store.capture import upsert_capture  # noqa: E402
-from vivim.sync import library  # noqa: E402
+from tests.sync.engines import exchange, open_engine, pair_in_process
+
+from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+from vivim.store.capture import upsert_capture
+from vivim.sync import library
 
 WORDS = ("sync", "vault", "peer", "noise", "crdt", "message", "python", "latency", "device", "capture")
 
@@ -40,7 +41,9 @@ def text_for(i: int, words: int = 40) -> str:
 
 def turn(key: str, i: int, status: str = "complete", words: int = 40) -> TurnIn:
     t = text_for(i, words)
-    return TurnIn(key=key, role="user" if i % 2 == 0 else "assistant", text=t, markdown=t, position=i, status=status)
+    return TurnIn(
+        key=key, role="user" if i % 2 == 0 else "assistant", text=t, markdown=t, position=i, status=status
+    )
 
 
 def p95(values: list[float]) -> float:
@@ -53,7 +56,8 @@ async def sizes(engine) -> dict[str, int]:
         "SELECT (SELECT COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log),"
         " (SELECT COALESCE(SUM(LENGTH(state)), 0) FROM sync_docs),"
         " (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM sync_doc_updates),"
-        " (SELECT COALESCE(SUM(LENGTH(markdown)), 0) FROM messages), (SELECT COUNT(*) FROM sync_log)")
+        " (SELECT COALESCE(SUM(LENGTH(markdown)), 0) FROM messages), (SELECT COUNT(*) FROM sync_log)"
+    )
     return {"log": row[0], "docs": row[1] + row[2], "text": row[3], "entries": row[4]}
 
 
@@ -65,15 +69,25 @@ async def bench_turn(root: Path, long: int, turns: int) -> None:
     a, b = await open_engine(root / "ta"), await open_engine(root / "tb")
     await pair_in_process(a, b)
     t0 = time.perf_counter()
-    await a.store.write(upsert_capture, CaptureUpsert(
-        conversation=ConversationIn(provider="chatgpt", external_id="long", title="Long"),
-        turns=[turn(f"k{i}", i) for i in range(long)], source="import"))
+    await a.store.write(
+        upsert_capture,
+        CaptureUpsert(
+            conversation=ConversationIn(provider="chatgpt", external_id="long", title="Long"),
+            turns=[turn(f"k{i}", i) for i in range(long)],
+            source="import",
+        ),
+    )
     await exchange(a, b)
     print(f"[turn] {long}-message conversation captured and synced in {time.perf_counter() - t0:.1f} s")
     latencies, export_ms, apply_ms, entry_bytes = [], [], [], []
     for n in range(turns):
-        await a.store.write(upsert_capture, CaptureUpsert(
-            conversation=ConversationIn(provider="chatgpt", external_id="long"), turns=[turn(f"t{n}", long + n)]))
+        await a.store.write(
+            upsert_capture,
+            CaptureUpsert(
+                conversation=ConversationIn(provider="chatgpt", external_id="long"),
+                turns=[turn(f"t{n}", long + n)],
+            ),
+        )
         t = time.perf_counter()
         await a.export_local()
         t1 = time.perf_counter()
@@ -84,12 +98,16 @@ async def bench_turn(root: Path, long: int, turns: int) -> None:
         export_ms.append(t1 - t)
         apply_ms.append(t2 - t1)
         entry_bytes.append(sum(len(r) for r in raws))
-    print(f"[turn] one turn in a {long}-message conversation, export + transfer + apply ({turns} turns): "
-          f"p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95(latencies) * 1000:.1f} ms "
-          f"(export p95 {p95(export_ms) * 1000:.1f} ms, apply p95 {p95(apply_ms) * 1000:.1f} ms)")
+    print(
+        f"[turn] one turn in a {long}-message conversation, export + transfer + apply ({turns} turns): "
+        f"p50 {statistics.median(latencies) * 1000:.1f} ms, p95 {p95(latencies) * 1000:.1f} ms "
+        f"(export p95 {p95(export_ms) * 1000:.1f} ms, apply p95 {p95(apply_ms) * 1000:.1f} ms)"
+    )
     text = len(text_for(long))
-    print(f"[turn] bytes per turn on the wire (signed, encrypted entry): median {statistics.median(entry_bytes):.0f}"
-          f" for {text} characters of text")
+    print(
+        f"[turn] bytes per turn on the wire (signed, encrypted entry): median {statistics.median(entry_bytes):.0f}"
+        f" for {text} characters of text"
+    )
     for e in (a, b):
         await e.store.close()
 
@@ -100,8 +118,10 @@ async def bench_growth(root: Path, count: int) -> None:
     t0 = time.perf_counter()
     for i in range(count):
         conv = ConversationIn(provider="claude", external_id=f"g{i // 50}", title=f"Growth {i // 50}")
-        await a.store.write(upsert_capture, CaptureUpsert(conversation=conv, turns=[
-            turn(f"k{i}", i, status="streaming", words=20)]))
+        await a.store.write(
+            upsert_capture,
+            CaptureUpsert(conversation=conv, turns=[turn(f"k{i}", i, status="streaming", words=20)]),
+        )
         await a.export_local()
         await a.store.write(upsert_capture, CaptureUpsert(conversation=conv, turns=[turn(f"k{i}", i)]))
         if i % 25 == 24:
@@ -112,11 +132,13 @@ async def bench_growth(root: Path, count: int) -> None:
     per = 10_000 / count
     await b.compact()
     after = await sizes(b)
-    print(f"[growth] {count} turns (each captured streaming, then complete) in {elapsed:.1f} s; per 10,000 turns "
-          f"on the receiving device: text {mb(int(before['text'] * per))}; before compaction log "
-          f"{mb(int(before['log'] * per))} ({before['entries']} entries) + documents {mb(int(before['docs'] * per))}; "
-          f"after compaction log {mb(int(after['log'] * per))} ({after['entries']} entries) + documents "
-          f"{mb(int(after['docs'] * per))} = {(after['log'] + after['docs']) / max(1, after['text']):.2f}x the text")
+    print(
+        f"[growth] {count} turns (each captured streaming, then complete) in {elapsed:.1f} s; per 10,000 turns "
+        f"on the receiving device: text {mb(int(before['text'] * per))}; before compaction log "
+        f"{mb(int(before['log'] * per))} ({before['entries']} entries) + documents {mb(int(before['docs'] * per))}; "
+        f"after compaction log {mb(int(after['log'] * per))} ({after['entries']} entries) + documents "
+        f"{mb(int(after['docs'] * per))} = {(after['log'] + after['docs']) / max(1, after['text']):.2f}x the text"
+    )
     for e in (a, b):
         await e.store.close()
 
@@ -152,34 +174,50 @@ async def bench_year(root: Path, total: int) -> None:
         peak_log = max(peak_log, (await sizes(desktop))["log"])
         if day % 73 == 72:
             s = await sizes(desktop)
-            print(f"[year] day {day + 1}: {done} turns, log {mb(s['log'])}, documents {mb(s['docs'])}, "
-                  f"text {mb(s['text'])} ({time.perf_counter() - t0:.0f} s)")
+            print(
+                f"[year] day {day + 1}: {done} turns, log {mb(s['log'])}, documents {mb(s['docs'])}, "
+                f"text {mb(s['text'])} ({time.perf_counter() - t0:.0f} s)"
+            )
     s = await sizes(desktop)
-    print(f"[year] {done} turns over 365 days in {time.perf_counter() - t0:.0f} s: log {mb(s['log'])} "
-          f"({s['entries']} entries), documents {mb(s['docs'])}, text {mb(s['text'])}: "
-          f"log + documents = {(s['log'] + s['docs']) / max(1, s['text']):.2f}x the text; peak log {mb(peak_log)}")
+    print(
+        f"[year] {done} turns over 365 days in {time.perf_counter() - t0:.0f} s: log {mb(s['log'])} "
+        f"({s['entries']} entries), documents {mb(s['docs'])}, text {mb(s['text'])}: "
+        f"log + documents = {(s['log'] + s['docs']) / max(1, s['text']):.2f}x the text; peak log {mb(peak_log)}"
+    )
     newcomer = await open_engine(root / "newcomer")
     await pair_in_process(laptop, newcomer)
     t = time.perf_counter()
     await exchange(laptop, newcomer)
     n = (await newcomer.store.fetchone("SELECT COUNT(*) FROM messages"))[0]
-    print(f"[year] a device paired at the end receives everything (a snapshot) in {time.perf_counter() - t:.1f} s "
-          f"({n} messages)")
+    print(
+        f"[year] a device paired at the end receives everything (a snapshot) in {time.perf_counter() - t:.1f} s "
+        f"({n} messages)"
+    )
     for e in (laptop, desktop, newcomer):
         await e.store.close()
 
 
 async def _flush(device, conv_n: int, batch: list[TurnIn]) -> None:
     if batch:
-        await device.store.write(upsert_capture, CaptureUpsert(
-            conversation=ConversationIn(provider="chatgpt", external_id=f"y{conv_n}", title=f"Day chat {conv_n}"),
-            turns=batch))
+        await device.store.write(
+            upsert_capture,
+            CaptureUpsert(
+                conversation=ConversationIn(
+                    provider="chatgpt", external_id=f"y{conv_n}", title=f"Day chat {conv_n}"
+                ),
+                turns=batch,
+            ),
+        )
 
 
 async def _library_day(device, rng: random.Random, conv_n: int) -> None:
     """A few library edits a day: a rename, a tag, and now and then a delete."""
-    ids = [r[0] for r in await device.store.fetchall(
-        "SELECT id FROM conversations WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 20")]
+    ids = [
+        r[0]
+        for r in await device.store.fetchall(
+            "SELECT id FROM conversations WHERE deleted_at IS NULL ORDER BY id DESC LIMIT 20"
+        )
+    ]
     if not ids:
         return
     await device.store.write(library.rename_conversation, rng.choice(ids), f"renamed {rng.random():.4f}")

@@ -24,8 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_bench import capture_one, count  # noqa: E402
-from tests.sync.peers import Node, pair, wait_until  # noqa: E402
+from tests.sync.peers import Node, pair, wait_until
+
+from sync_bench import capture_one, count
 
 
 def main() -> None:
@@ -46,8 +47,12 @@ def main() -> None:
 
             def relayed() -> bool:
                 listed = json.loads(laptop.cli("devices", "--json").stdout)
-                return any(d["peer_id"] == desktop.peer_id and d["reached"] == "relay" and d["sync"].startswith(
-                    "connected") for d in listed)
+                return any(
+                    d["peer_id"] == desktop.peer_id
+                    and d["reached"] == "relay"
+                    and d["sync"].startswith("connected")
+                    for d in listed
+                )
 
             wait_until(relayed, timeout=120, what="a relayed session")
             print(f"relayed session up {time.perf_counter() - t:.1f} s after both devices restarted")
@@ -62,9 +67,11 @@ def main() -> None:
                 latencies.append(time.perf_counter() - t)
             latencies.sort()
             p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
-            print(f"one turn laptop -> desktop through the backup relay ({args.turns} turns): "
-                  f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-                  f"max {latencies[-1] * 1000:.0f} ms")
+            print(
+                f"one turn laptop -> desktop through the backup relay ({args.turns} turns): "
+                f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"max {latencies[-1] * 1000:.0f} ms"
+            )
         finally:
             for node in (laptop, desktop, backup):
                 node.stop()

@@ -30,10 +30,12 @@ from vivim.protocol import CaptureUpsert
 from vivim.runtime import Runtime
 from vivim.store.capture import upsert_capture
 
-WORDS = ("python rust sqlite vector index memory async await borrow checker lifetime closure decorator "
-         "generator iterator kernel tensor gradient matrix socket thread mutex channel promise future "
-         "schema migration query planner cache eviction latency throughput benchmark profile flame graph "
-         "compiler parser lexer token grammar regex unicode encoding buffer stream pipeline batch").split()
+WORDS = (
+    "python rust sqlite vector index memory async await borrow checker lifetime closure decorator "
+    "generator iterator kernel tensor gradient matrix socket thread mutex channel promise future "
+    "schema migration query planner cache eviction latency throughput benchmark profile flame graph "
+    "compiler parser lexer token grammar regex unicode encoding buffer stream pipeline batch"
+).split()
 SYLLABLES = "ka lo mi nu pe ra si to vu ze ban cor dil fen gor hun jas kel mor nix".split()
 PROVIDERS = ("chatgpt", "claude", "gemini")
 VOCABULARY_SIZE = 20_000
@@ -72,14 +74,31 @@ def synthetic(rng: random.Random, index: int, now: float) -> CaptureUpsert:
     for t in range(TURNS_PER_CONVERSATION):
         role = "user" if t % 2 == 0 else "assistant"
         body = sentence(rng, 12) if role == "user" else "\n\n".join(sentence(rng, 30) for _ in range(3))
-        turns.append({"key": f"m{t}", "role": role, "position": t, "parent_key": f"m{t - 1}" if t else None,
-                      "markdown": body, "text": body, "created_at": started + t * 30,
-                      "model": None if role == "user" else rng.choice(("gpt-5", "claude-4", "gemini-3"))})
-    return msgspec.convert({
-        "conversation": {"provider": PROVIDERS[index % 3], "external_id": f"bench-{index}",
-                         "title": sentence(rng, 5), "created_at": started},
-        "turns": turns, "source": "import",
-    }, CaptureUpsert)
+        turns.append(
+            {
+                "key": f"m{t}",
+                "role": role,
+                "position": t,
+                "parent_key": f"m{t - 1}" if t else None,
+                "markdown": body,
+                "text": body,
+                "created_at": started + t * 30,
+                "model": None if role == "user" else rng.choice(("gpt-5", "claude-4", "gemini-3")),
+            }
+        )
+    return msgspec.convert(
+        {
+            "conversation": {
+                "provider": PROVIDERS[index % 3],
+                "external_id": f"bench-{index}",
+                "title": sentence(rng, 5),
+                "created_at": started,
+            },
+            "turns": turns,
+            "source": "import",
+        },
+        CaptureUpsert,
+    )
 
 
 def write_batch(conn, captures: list[CaptureUpsert]) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +110,10 @@ async def seed(runtime: Runtime, messages: int, rng: random.Random) -> int:
     conversations = max(1, messages // TURNS_PER_CONVERSATION)
     now = time.time()
     for start in range(0, conversations, CONVERSATIONS_PER_TRANSACTION):
-        batch = [synthetic(rng, i, now) for i in range(start, min(conversations, start + CONVERSATIONS_PER_TRANSACTION))]
+        batch = [
+            synthetic(rng, i, now)
+            for i in range(start, min(conversations, start + CONVERSATIONS_PER_TRANSACTION))
+        ]
         await runtime.store.write(write_batch, batch)
     return conversations
 
@@ -99,8 +121,10 @@ async def seed(runtime: Runtime, messages: int, rng: random.Random) -> int:
 def summary(name: str, samples: list[float]) -> str:
     samples = sorted(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return (f"{name:<28} n={len(samples):<5} p50={statistics.median(samples) * 1000:7.2f} ms"
-            f"  p95={p95 * 1000:7.2f} ms  max={samples[-1] * 1000:7.2f} ms")
+    return (
+        f"{name:<28} n={len(samples):<5} p50={statistics.median(samples) * 1000:7.2f} ms"
+        f"  p95={p95 * 1000:7.2f} ms  max={samples[-1] * 1000:7.2f} ms"
+    )
 
 
 async def timed(session: aiohttp.ClientSession, url: str) -> float:
@@ -129,7 +153,9 @@ async def model_ready(timeout: float = 120.0) -> str:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="requests per endpoint")
     parser.add_argument("--seed", type=int, default=7)
@@ -143,8 +169,10 @@ async def main() -> None:
         conversations = await seed(runtime, args.messages, rng)
         seeded = time.perf_counter() - started
         count = (await runtime.store.fetchone("SELECT COUNT(*) FROM messages"))[0]
-        print(f"seeded {count:,} messages in {conversations:,} conversations in {seeded:.1f} s "
-              f"({count / seeded:,.0f} messages/s)")
+        print(
+            f"seeded {count:,} messages in {conversations:,} conversations in {seeded:.1f} s "
+            f"({count / seeded:,.0f} messages/s)"
+        )
 
         from vivim.web.service import start
 
@@ -159,11 +187,15 @@ async def main() -> None:
                 print(f"embedding model for query vectors: {await model_ready()}")
                 cases = {
                     "list (page 1, limit 50)": lambda: f"{base}/api/conversations?limit=50",
-                    "list (random page)": lambda: f"{base}/api/conversations?limit=50&offset={rng.randrange(0, max(1, len(ids) - 50))}",
+                    "list (random page)": lambda: (
+                        f"{base}/api/conversations?limit=50&offset={rng.randrange(0, max(1, len(ids) - 50))}"
+                    ),
                     "list (title filter)": lambda: f"{base}/api/conversations?q={word(rng)}",
                     "search (1 word)": lambda: f"{base}/api/search?q={word(rng)}",
                     "search (2 words)": lambda: f"{base}/api/search?q={word(rng)}%20{word(rng)}",
-                    "search (prefix, provider)": lambda: f"{base}/api/search?q={word(rng)[:4]}&provider=claude",
+                    "search (prefix, provider)": lambda: (
+                        f"{base}/api/search?q={word(rng)[:4]}&provider=claude"
+                    ),
                     "search (1 word, fulltext)": lambda: f"{base}/api/search?q={word(rng)}&mode=fulltext",
                     "search (top-10 word)": lambda: f"{base}/api/search?q={VOCAB[0][rng.randrange(10)]}",
                     "get (20 messages)": lambda: f"{base}/api/conversations/{rng.choice(ids)}",
@@ -172,7 +204,11 @@ async def main() -> None:
                 }
                 print(f"{args.requests} sequential requests per endpoint over HTTP on 127.0.0.1:")
                 for name, make in cases.items():
-                    n = args.requests if not name.startswith(("stats", "search (top")) else max(10, args.requests // 10)
+                    n = (
+                        args.requests
+                        if not name.startswith(("stats", "search (top"))
+                        else max(10, args.requests // 10)
+                    )
                     samples = [await timed(session, make()) for _ in range(n)]
                     print(summary(name, samples))
                     sys.stdout.flush()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vivim.store import Store
 from tests.support.hostproc import HostProcess
+from vivim.store import Store
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ class Paths:
     root: Path
 
     @classmethod
-    def default(cls) -> "Paths":
+    def default(cls) -> Paths:
         return cls(data_dir())
 
     @property

@@ -29,10 +29,38 @@ from .importers.vivim_json import ARCHIVE_VERSION
 from .store.connection import Connection
 
 FORMATS = ("jsonl", "markdown", "json")
-CONVERSATION_FIELDS = ("id", "provider", "external_id", "title", "url", "model", "source", "created_at",
-                       "updated_at", "completeness", "turns_stored", "turns_expected")
-MESSAGE_FIELDS = ("key", "parent_key", "provider_message_id", "position", "role", "model", "kind", "markdown",
-                  "text", "html", "content_hash", "status", "is_current", "source", "created_at", "updated_at")
+CONVERSATION_FIELDS = (
+    "id",
+    "provider",
+    "external_id",
+    "title",
+    "url",
+    "model",
+    "source",
+    "created_at",
+    "updated_at",
+    "completeness",
+    "turns_stored",
+    "turns_expected",
+)
+MESSAGE_FIELDS = (
+    "key",
+    "parent_key",
+    "provider_message_id",
+    "position",
+    "role",
+    "model",
+    "kind",
+    "markdown",
+    "text",
+    "html",
+    "content_hash",
+    "status",
+    "is_current",
+    "source",
+    "created_at",
+    "updated_at",
+)
 FILENAME_TITLE_CHARS = 80
 # Characters Obsidian or common file systems refuse in a file name or a link.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]\x00-\x1f]+')
@@ -63,8 +91,10 @@ def conversation_ids(conn: Connection, selection: ExportFilter) -> list[int]:
         where.append("(c.external_id = ? OR CAST(c.id AS TEXT) = ?)")
         params.extend([selection.conversation, selection.conversation])
     if selection.since is not None:
-        where.append("(c.created_at >= ? OR EXISTS (SELECT 1 FROM messages m"
-                     " WHERE m.conversation_id = c.id AND m.created_at >= ?))")
+        where.append(
+            "(c.created_at >= ? OR EXISTS (SELECT 1 FROM messages m"
+            " WHERE m.conversation_id = c.id AND m.created_at >= ?))"
+        )
         params.extend([selection.since, selection.since])
     rows = conn.execute(
         f"SELECT c.id FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.created_at, c.id", params
@@ -82,8 +112,10 @@ def load_conversation(conn: Connection, conversation_id: int) -> dict[str, Any]:
     ).fetchall()
     conversation = {name: row[name] for name in CONVERSATION_FIELDS}
     conversation["messages"] = [
-        {name: (bool(m[name]) if name == "is_current" and m[name] is not None else m[name])
-         for name in MESSAGE_FIELDS}
+        {
+            name: (bool(m[name]) if name == "is_current" and m[name] is not None else m[name])
+            for name in MESSAGE_FIELDS
+        }
         for m in messages
     ]
     return conversation
@@ -96,26 +128,29 @@ async def iter_conversations(store: Any, selection: ExportFilter) -> AsyncIterat
 
 # ---- jsonl --------------------------------------------------------------------------------
 
+
 def jsonl_rows(conversation: dict[str, Any], since: float | None = None) -> list[dict[str, Any]]:
     rows = []
     for m in conversation["messages"]:
         if since is not None and (m["created_at"] or 0) < since:
             continue
-        rows.append({
-            "provider": conversation["provider"],
-            "conversation_id": conversation["external_id"],
-            "conversation_title": conversation["title"],
-            "conversation_completeness": _completeness(conversation),
-            "message_id": m["key"],
-            "parent_id": m["parent_key"],
-            "role": m["role"],
-            "model": m["model"],
-            "created_at": unix_to_iso(m["created_at"]),
-            "markdown": m["markdown"],
-            "text": m["text"],
-            "kind": m["kind"],
-            "current": m["is_current"],
-        })
+        rows.append(
+            {
+                "provider": conversation["provider"],
+                "conversation_id": conversation["external_id"],
+                "conversation_title": conversation["title"],
+                "conversation_completeness": _completeness(conversation),
+                "message_id": m["key"],
+                "parent_id": m["parent_key"],
+                "role": m["role"],
+                "model": m["model"],
+                "created_at": unix_to_iso(m["created_at"]),
+                "markdown": m["markdown"],
+                "text": m["text"],
+                "kind": m["kind"],
+                "current": m["is_current"],
+            }
+        )
     return rows
 
 
@@ -132,13 +167,16 @@ async def export_jsonl(store: Any, out: TextIO, selection: ExportFilter = Export
 
 # ---- json ---------------------------------------------------------------------------------
 
+
 async def export_json(store: Any, out: TextIO, selection: ExportFilter = ExportFilter()) -> ExportSummary:
     """Streams the archive: a header, then one conversation at a time."""
     summary = ExportSummary()
     header = {"vivim_export": ARCHIVE_VERSION, "exported_at": unix_to_iso(time.time())}
     out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "conversations": [')
     async for conversation in iter_conversations(store, selection):
-        out.write(("\n" if summary.conversations == 0 else ",\n") + json.dumps(conversation, ensure_ascii=False))
+        out.write(
+            ("\n" if summary.conversations == 0 else ",\n") + json.dumps(conversation, ensure_ascii=False)
+        )
         summary.conversations += 1
         summary.messages += len(conversation["messages"])
     out.write("\n]}\n")
@@ -147,7 +185,10 @@ async def export_json(store: Any, out: TextIO, selection: ExportFilter = ExportF
 
 # ---- markdown -----------------------------------------------------------------------------
 
-async def export_markdown(store: Any, folder: Path, selection: ExportFilter = ExportFilter()) -> ExportSummary:
+
+async def export_markdown(
+    store: Any, folder: Path, selection: ExportFilter = ExportFilter()
+) -> ExportSummary:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = ExportSummary()
@@ -179,8 +220,9 @@ def markdown_filename(conversation: dict[str, Any], *, full_id: bool = False) ->
 def _completeness(conversation: dict[str, Any]) -> str:
     from .store.completeness import describe
 
-    return describe(conversation.get("completeness"), conversation.get("turns_stored"),
-                    conversation.get("turns_expected"))
+    return describe(
+        conversation.get("completeness"), conversation.get("turns_stored"), conversation.get("turns_expected")
+    )
 
 
 def render_markdown(conversation: dict[str, Any]) -> str:
@@ -218,8 +260,9 @@ def render_markdown(conversation: dict[str, Any]) -> str:
 
 def _render_message(message: dict[str, Any], level: str, branch_of: str | None = None) -> list[str]:
     heading = ROLE_HEADINGS.get(message["role"], message["role"].title())
-    details = [d for d in (message["model"], (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " "))
-               if d]
+    details = [
+        d for d in (message["model"], (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " ")) if d
+    ]
     suffix = f" · {' · '.join(details)}" if details else ""
     if branch_of:
         suffix += f" (reply to {branch_of})"

@@ -116,7 +116,9 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
                 log.info("session ends: %s", exc)
                 break
             if frame.error is not None:
-                error = frame.error if isinstance(frame.error, VivimError) else ProtocolError(str(frame.error))
+                error = (
+                    frame.error if isinstance(frame.error, VivimError) else ProtocolError(str(frame.error))
+                )
                 log.info("frame refused: %s: %s", error.code, clip(error.message))
                 await session.send(error_reply(None, error))
                 if frame.fatal:
@@ -135,7 +137,7 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
             stopping = time.monotonic()
             try:
                 failed = await asyncio.wait_for(stop_services(runtime), SERVICES_STOP_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 failed = ["(timed out)"]
             log.info("services stopped in %.2f s", time.monotonic() - stopping)
             if failed:
@@ -174,7 +176,11 @@ def _leave(code: int) -> int:
         if thread is threading.main_thread() or thread.daemon:
             continue
         thread.join(max(0.0, deadline - time.monotonic()))
-    busy = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    busy = [
+        t.name
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and t.is_alive()
+    ]
     if busy:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
@@ -205,7 +211,9 @@ def origin_allowed(argv: list[str], env: Mapping[str, str] | None = None) -> boo
     if not args:
         return env.get(DEBUG_ENV) == "1"
     if args[0].startswith("chrome-extension://"):
-        return args[0].rstrip("/") + "/" == CHROME_ORIGIN and all(_PARENT_WINDOW.fullmatch(a) for a in args[1:])
+        return args[0].rstrip("/") + "/" == CHROME_ORIGIN and all(
+            _PARENT_WINDOW.fullmatch(a) for a in args[1:]
+        )
     if len(args) == 2 and args[0].endswith(".json"):
         return args[1] == FIREFOX_EXTENSION_ID
     return False
@@ -227,8 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.default()
     setup_logging(paths.log)
     if not origin_allowed(argv):
-        log.error("refusing caller %r: not VIVIM's extension (set %s=1 to start the host by hand)",
-                  [clip(a, 200) for a in argv[1:4]], DEBUG_ENV)
+        log.error(
+            "refusing caller %r: not VIVIM's extension (set %s=1 to start the host by hand)",
+            [clip(a, 200) for a in argv[1:4]],
+            DEBUG_ENV,
+        )
         return 1
     try:
         code = asyncio.run(serve_stdio(stdin, stdout, paths))

@@ -48,8 +48,9 @@ class HumanConsole(logging.Handler):
             pass  # the terminal went away: the log file still has it
 
 
-def setup_logging(log_file: Path, *, level: int = logging.INFO, stderr: bool = True,
-                  console: logging.Handler | None = None) -> None:
+def setup_logging(
+    log_file: Path, *, level: int = logging.INFO, stderr: bool = True, console: logging.Handler | None = None
+) -> None:
     """Everything to the rotating log file; to stderr, WARNING+ (stderr=True) or `console` instead."""
     root = logging.getLogger()
     root.setLevel(level)

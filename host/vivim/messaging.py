@@ -55,7 +55,9 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
     while remaining:
         chunk = stream.read(remaining)
         if not chunk:
-            raise EndOfStream("stream closed in the middle of a frame" if chunks or size != remaining else "stream closed")
+            raise EndOfStream(
+                "stream closed in the middle of a frame" if chunks or size != remaining else "stream closed"
+            )
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
@@ -101,7 +103,11 @@ def decode_message(body: bytes) -> Any:
             raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
         message = _decode_with_lone_surrogates(body)
     if surrogates:
-        if isinstance(message, dict) and isinstance(message.get("id"), str) and _SURROGATE.search(message["id"]):
+        if (
+            isinstance(message, dict)
+            and isinstance(message.get("id"), str)
+            and _SURROGATE.search(message["id"])
+        ):
             raise ProtocolError("the request id is not valid Unicode text (it has a lone UTF-16 surrogate)")
         message = _repaired(message)
     _check(message)
@@ -212,21 +218,26 @@ def encode_frame(message: Any) -> bytes:
     return _LENGTH.pack(len(body)) + body
 
 
-def chunk_message(message: dict[str, Any], *, limit: int = MAX_OUTGOING_FRAME,
-                  chunk_bytes: int = OUTGOING_CHUNK_BYTES) -> list[bytes]:
+def chunk_message(
+    message: dict[str, Any], *, limit: int = MAX_OUTGOING_FRAME, chunk_bytes: int = OUTGOING_CHUNK_BYTES
+) -> list[bytes]:
     """Frames for one message: itself if it fits, else base64 chunks of its JSON bytes."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(body) <= limit:
         return [_LENGTH.pack(len(body)) + body]
-    pieces = [body[i:i + chunk_bytes] for i in range(0, len(body), chunk_bytes)]
+    pieces = [body[i : i + chunk_bytes] for i in range(0, len(body), chunk_bytes)]
     frames = []
     for seq, piece in enumerate(pieces):
-        frames.append(encode_frame({
-            "v": message.get("v", 1),
-            "id": message.get("id"),
-            "chunk": {"seq": seq, "total": len(pieces)},
-            "data": base64.b64encode(piece).decode("ascii"),
-        }))
+        frames.append(
+            encode_frame(
+                {
+                    "v": message.get("v", 1),
+                    "id": message.get("id"),
+                    "chunk": {"seq": seq, "total": len(pieces)},
+                    "data": base64.b64encode(piece).decode("ascii"),
+                }
+            )
+        )
     return frames
 
 

@@ -21,13 +21,13 @@ SUPPORTED_VERSIONS = frozenset({1})
 # code -> when it is used. Stable: clients switch on these strings.
 ERROR_CODES: dict[str, str] = {
     "bad_request": "The envelope is not an object with v, id, type and payload, or its id is not a string of"
-                   " at most 128 characters or a 64-bit integer.",
+    " at most 128 characters or a 64-bit integer.",
     "invalid_json": "The frame is not UTF-8 JSON, or it nests deeper than 64 levels.",
     "frame_too_large": "The frame is larger than the host accepts (8 MB).",
     "unsupported_version": "The envelope's v is not a protocol version this host speaks.",
     "unknown_type": "No message of that type exists.",
     "invalid_payload": "The payload does not match the message's schema, or a number in the message is"
-                       " outside the signed 64-bit range.",
+    " outside the signed 64-bit range.",
     "not_found": "The conversation or item asked for does not exist.",
     "store_busy": "The database stayed locked; retry shortly (nothing was written).",
     "store_error": "The database refused the operation.",
@@ -51,8 +51,11 @@ TurnStatus = Literal["complete", "streaming"]
 Source = Literal["capture", "import", "sync", "network"]  # network: the site's own JSON, read in the page
 
 
-RequestId = (Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_CHARS)]
-             | Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | None)
+RequestId = (
+    Annotated[str, msgspec.Meta(max_length=MAX_REQUEST_ID_CHARS)]
+    | Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+    | None
+)
 
 
 class Envelope(msgspec.Struct, forbid_unknown_fields=False):
@@ -63,6 +66,7 @@ class Envelope(msgspec.Struct, forbid_unknown_fields=False):
 
 
 # ---- payloads -----------------------------------------------------------------------------
+
 
 class Hello(msgspec.Struct, forbid_unknown_fields=False):
     client: str = "unknown"
@@ -218,6 +222,7 @@ class WebUrl(msgspec.Struct, forbid_unknown_fields=False):
 
 
 # ---- envelope helpers ---------------------------------------------------------------------
+
 
 def parse_envelope(message: Any) -> Envelope:
     if not isinstance(message, dict):

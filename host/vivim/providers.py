@@ -52,7 +52,7 @@ BY_KEY: dict[str, ProviderInfo] = {p.key: p for p in PROVIDERS}
 
 
 def display_name(key: str) -> str:
-    """"ChatGPT" for "chatgpt"; an unknown key is shown as it is."""
+    """ "ChatGPT" for "chatgpt"; an unknown key is shown as it is."""
     info = BY_KEY.get(key)
     return info.name if info else key
 
@@ -67,6 +67,6 @@ def resolve(name: str | None) -> ProviderInfo | None:
 
 
 def listed(conjunction: str = "or") -> str:
-    """"ChatGPT, Claude or Gemini": for messages that name every chat site."""
+    """ "ChatGPT, Claude or Gemini": for messages that name every chat site."""
     names = [p.name for p in SITES]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -37,7 +37,7 @@ MIN_PASSPHRASE = 10
 
 def new_recovery_key() -> str:
     chars = "".join(secrets.choice(ALPHABET) for _ in range(KEY_CHARS))
-    return "VIVIM-" + "-".join(chars[i:i + 4] for i in range(0, KEY_CHARS, 4))
+    return "VIVIM-" + "-".join(chars[i : i + 4] for i in range(0, KEY_CHARS, 4))
 
 
 def normalize_recovery_key(text: str) -> str:
@@ -63,13 +63,24 @@ class BackupSecret:
     created_at: float
 
     def header(self) -> dict[str, Any]:
-        return {"kdf": "argon2id", "salt": crypto.b64(self.salt), "ops": self.ops, "mem": self.mem,
-                "secret": self.kind}
+        return {
+            "kdf": "argon2id",
+            "salt": crypto.b64(self.salt),
+            "ops": self.ops,
+            "mem": self.mem,
+            "secret": self.kind,
+        }
 
     def to_json(self) -> dict[str, Any]:
         # No top-level "kdf": in a key file that marks a passphrase-wrapped one.
-        return {"secret": self.kind, "salt": crypto.b64(self.salt), "ops": self.ops, "mem": self.mem,
-                "key": crypto.b64(self.key), "created_at": self.created_at}
+        return {
+            "secret": self.kind,
+            "salt": crypto.b64(self.salt),
+            "ops": self.ops,
+            "mem": self.mem,
+            "key": crypto.b64(self.key),
+            "created_at": self.created_at,
+        }
 
 
 def load_backup_secret(keys_dir: Path) -> BackupSecret | None:
@@ -77,13 +88,21 @@ def load_backup_secret(keys_dir: Path) -> BackupSecret | None:
     if not path.exists():
         return None
     data = crypto._read_key_file(path, None)
-    return BackupSecret(data["secret"], crypto.unb64(data["salt"]), int(data["ops"]), int(data["mem"]),
-                        crypto.unb64(data["key"]), float(data.get("created_at") or 0))
+    return BackupSecret(
+        data["secret"],
+        crypto.unb64(data["salt"]),
+        int(data["ops"]),
+        int(data["mem"]),
+        crypto.unb64(data["key"]),
+        float(data.get("created_at") or 0),
+    )
 
 
 def create_backup_secret(keys_dir: Path, kind: str, text: str) -> BackupSecret:
     if kind == PASSPHRASE and len(text) < MIN_PASSPHRASE:
-        raise CryptoError(f"choose a passphrase of at least {MIN_PASSPHRASE} characters (a few words are best)")
+        raise CryptoError(
+            f"choose a passphrase of at least {MIN_PASSPHRASE} characters (a few words are best)"
+        )
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     ops, mem = crypto.ARGON_OPS, crypto.ARGON_MEM
     key = crypto._derive(secret_text(kind, text), salt, ops, mem)
@@ -107,7 +126,7 @@ def backup_header(blob: bytes) -> dict[str, Any]:
     """What a backup file says about how it is locked (raises CryptoError if it is not one)."""
     if not blob.startswith(crypto.BACKUP_MAGIC):
         raise CryptoError("this is not a VIVIM backup file")
-    line = blob[len(crypto.BACKUP_MAGIC):].partition(b"\n")[0]
+    line = blob[len(crypto.BACKUP_MAGIC) :].partition(b"\n")[0]
     try:
         header = json.loads(line)
     except ValueError:

@@ -50,7 +50,7 @@ class Runtime:
     service_errors: dict[str, str] = field(default_factory=dict)  # name -> why it did not start
 
     @classmethod
-    async def open(cls, paths: Paths | None = None) -> "Runtime":
+    async def open(cls, paths: Paths | None = None) -> Runtime:
         paths = paths or Paths.default()
         return cls(paths=paths, store=await Store.open(paths.db))
 

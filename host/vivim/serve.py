@@ -24,9 +24,13 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-async def serve_forever(paths: Paths | None = None, ready: asyncio.Event | None = None, *,
-                        announce: Callable[[dict[str, Any]], None] | None = None,
-                        console: logging.Handler | None = None) -> None:
+async def serve_forever(
+    paths: Paths | None = None,
+    ready: asyncio.Event | None = None,
+    *,
+    announce: Callable[[dict[str, Any]], None] | None = None,
+    console: logging.Handler | None = None,
+) -> None:
     from .logs import setup_logging
     from .runtime import Runtime
     from .services import enabled_services, start_services, stop_services
@@ -62,7 +66,9 @@ async def serve_forever(paths: Paths | None = None, ready: asyncio.Event | None 
                 console.setLevel(quiet_level)
         if "web" in wanted and "web" not in started:
             reason = runtime.service_errors.get("web", "the web app did not start (see vivim.log)")
-            raise ConfigError(f"{reason.rstrip('.')}. `vivim serve` stopped: it is no use without its web app")
+            raise ConfigError(
+                f"{reason.rstrip('.')}. `vivim serve` stopped: it is no use without its web app"
+            )
         info = describe(runtime, paths)
         log.info("vivim serve: running %s", ", ".join(started) or "no services")
         if announce is not None:
@@ -78,8 +84,12 @@ async def serve_forever(paths: Paths | None = None, ready: asyncio.Event | None 
 
 def describe(runtime: Any, paths: Paths) -> dict[str, Any]:
     """What runs and where, for the banner (and for tests, which read the same dict)."""
-    info: dict[str, Any] = {"data_dir": str(paths.root), "log": str(paths.log), "running": sorted(runtime.services),
-                            "not_started": dict(runtime.service_errors)}
+    info: dict[str, Any] = {
+        "data_dir": str(paths.root),
+        "log": str(paths.log),
+        "running": sorted(runtime.services),
+        "not_started": dict(runtime.service_errors),
+    }
     web = runtime.services.get("web")
     if web is not None:
         info["web_url"] = web.url

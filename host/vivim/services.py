@@ -33,8 +33,12 @@ SERVICES: dict[str, str] = {
 }
 
 
-SERVICE_LABELS = {"embed": "semantic search (embedding)", "sync": "sync", "web": "the web app",
-                  "agents": "coding agents' session logs"}
+SERVICE_LABELS = {
+    "embed": "semantic search (embedding)",
+    "sync": "sync",
+    "web": "the web app",
+    "agents": "coding agents' session logs",
+}
 
 
 class Service(Protocol):

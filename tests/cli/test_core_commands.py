@@ -32,12 +32,24 @@ def seeded(vivim_home: Path) -> Path:
 
 async def _seed(home: Path) -> None:
     store = await Store.open(home / "vivim.sqlite3")
-    await store.write(upsert_capture, msgspec.convert({
-        "conversation": {"provider": "claude", "external_id": "abc", "title": "Fermentation notes",
-                         "url": "https://claude.ai/chat/abc"},
-        "turns": [{"key": "u", "role": "user", "text": "Why does kimchi fizz?"},
-                  {"key": "a", "role": "assistant", "text": "Lactic acid bacteria release carbon dioxide."}],
-    }, CaptureUpsert))
+    await store.write(
+        upsert_capture,
+        msgspec.convert(
+            {
+                "conversation": {
+                    "provider": "claude",
+                    "external_id": "abc",
+                    "title": "Fermentation notes",
+                    "url": "https://claude.ai/chat/abc",
+                },
+                "turns": [
+                    {"key": "u", "role": "user", "text": "Why does kimchi fizz?"},
+                    {"key": "a", "role": "assistant", "text": "Lactic acid bacteria release carbon dioxide."},
+                ],
+            },
+            CaptureUpsert,
+        ),
+    )
     await store.close()
 
 
@@ -61,8 +73,14 @@ def test_stats_counts_per_provider(seeded: Path) -> None:
 
 
 def test_search_runs_for_real_as_json(seeded: Path) -> None:
-    out = subprocess.run([*VIVIM, "search", "--json", "carbon", "dioxide"], capture_output=True, text=True,
-                         env={**os.environ}, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [*VIVIM, "search", "--json", "carbon", "dioxide"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
+        check=True,
+    ).stdout
     result = json.loads(out)
     assert result["results"][0]["conversation"]["external_id"] == "abc"
 
@@ -89,14 +107,18 @@ def test_a_conversation_is_renamed_tagged_pinned_and_deleted_from_the_command_li
     assert runner.invoke(main, ["conversation", "rename", "1", "Kimchi science"]).exit_code == 0
     tagged = runner.invoke(main, ["conversation", "tag", "1", "food", "science", "--json"])
     assert json.loads(tagged.output)["tags"] == ["food", "science"]
-    assert runner.invoke(main, ["conversation", "tag", "1", "science", "--remove"]).output.strip() == "1: food"
+    assert (
+        runner.invoke(main, ["conversation", "tag", "1", "science", "--remove"]).output.strip() == "1: food"
+    )
     assert runner.invoke(main, ["conversation", "pin", "1"]).output.strip() == "1: pinned"
 
     async def read() -> tuple[Any, ...]:
         store = await Store.open(seeded / "vivim.sqlite3")
         try:
             title = (await store.fetchone("SELECT title FROM conversations WHERE id = 1"))[0]
-            pins = (await store.fetchone("SELECT COUNT(*) FROM conversation_pins WHERE conversation_id = 1"))[0]
+            pins = (await store.fetchone("SELECT COUNT(*) FROM conversation_pins WHERE conversation_id = 1"))[
+                0
+            ]
             dirty = await store.fetchone("SELECT 1 FROM sync_dirty WHERE conversation_id = 1")
             return title, pins, dirty is not None
         finally:
@@ -111,4 +133,6 @@ def test_a_conversation_is_renamed_tagged_pinned_and_deleted_from_the_command_li
 
 def test_editing_a_conversation_that_does_not_exist_says_so(seeded: Path) -> None:
     result = CliRunner().invoke(main, ["conversation", "pin", "999"])
-    assert result.exit_code == 1 and "No such conversation." in result.output  # one sentence, as people read it
+    assert (
+        result.exit_code == 1 and "No such conversation." in result.output
+    )  # one sentence, as people read it

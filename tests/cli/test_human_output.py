@@ -50,18 +50,27 @@ def groups(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ..
 def test_no_command_listing_cuts_a_sentence_short_at_80_columns(vivim_home: Path) -> None:
     env = {**os.environ, "COLUMNS": "80"}
     for path in groups(main):
-        out = subprocess.run([*VIVIM, *path, "--help"], env=env, capture_output=True, text=True, timeout=60,
-                             check=True).stdout
+        out = subprocess.run(
+            [*VIVIM, *path, "--help"], env=env, capture_output=True, text=True, timeout=60, check=True
+        ).stdout
         listing = out.split("Commands:", 1)[1] if "Commands:" in out else ""
         for line in listing.splitlines():
             assert not line.rstrip().endswith(("...", "e.g.")), f"`vivim {' '.join(path)} --help`: {line!r}"
-    peers = subprocess.run([*VIVIM, "peers", "--help"], env=env, capture_output=True, text=True, timeout=60).stdout
+    peers = subprocess.run(
+        [*VIVIM, "peers", "--help"], env=env, capture_output=True, text=True, timeout=60
+    ).stdout
     assert "add  Add a paired device's address." in peers
 
 
 def serve_env(home: Path, services: str) -> dict[str, str]:
-    return {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": services,
-            "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0", "VIVIM_SYNC_MDNS": "0", "VIVIM_DEVICE_NAME": "home-server"}
+    return {
+        **os.environ,
+        "VIVIM_HOME": str(home),
+        "VIVIM_SERVICES": services,
+        "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0",
+        "VIVIM_SYNC_MDNS": "0",
+        "VIVIM_DEVICE_NAME": "home-server",
+    }
 
 
 def read_banner(proc: subprocess.Popen[str]) -> list[str]:
@@ -76,8 +85,13 @@ def read_banner(proc: subprocess.Popen[str]) -> list[str]:
 def test_serve_says_where_the_web_app_is_what_runs_and_nothing_else(vivim_home: Path) -> None:
     port = free_port()
     set_port(vivim_home, port)
-    proc = subprocess.Popen([*VIVIM, "serve"], env=serve_env(vivim_home, "web,sync"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*VIVIM, "serve"],
+        env=serve_env(vivim_home, "web,sync"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = read_banner(proc)
         text = "\n".join(banner)
@@ -91,8 +105,9 @@ def test_serve_says_where_the_web_app_is_what_runs_and_nothing_else(vivim_home: 
         assert f"Log:      {vivim_home / 'vivim.log'}" in banner
         import http.cookiejar
 
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         with opener.open(url, timeout=10) as page:  # token -> cookie -> redirect to the app
             assert page.status == 200
     finally:
@@ -106,8 +121,13 @@ def test_serve_says_where_the_web_app_is_what_runs_and_nothing_else(vivim_home: 
 def test_serve_quiet_prints_nothing_while_it_runs(vivim_home: Path) -> None:
     port = free_port()
     set_port(vivim_home, port)
-    proc = subprocess.Popen([*VIVIM, "serve", "--quiet"], env=serve_env(vivim_home, "web"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*VIVIM, "serve", "--quiet"],
+        env=serve_env(vivim_home, "web"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(300):
             try:
@@ -135,8 +155,13 @@ def test_serve_with_its_port_taken_moves_to_its_own_port_and_says_so_in_one_line
         blocker.listen()
         port = blocker.getsockname()[1]
         set_port(vivim_home, port)
-        proc = subprocess.Popen([*VIVIM, "serve"], env=serve_env(vivim_home, "web"), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [*VIVIM, "serve"],
+            env=serve_env(vivim_home, "web"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             banner = "\n".join(read_banner(proc))
         finally:
@@ -152,7 +177,13 @@ def test_serve_with_its_port_taken_moves_to_its_own_port_and_says_so_in_one_line
 def test_a_vivim_error_is_a_sentence_on_stderr_without_its_code_tag(vivim_home: Path, tmp_path: Path) -> None:
     backup = tmp_path / "not-a-backup.vivim"
     backup.write_bytes(b"garbage" * 10)
-    done = subprocess.run([*VIVIM, "restore", str(backup)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "VIVIM_HOME": str(vivim_home)}, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [*VIVIM, "restore", str(backup)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("Error: ") and "[" not in done.stderr and "Traceback" not in done.stderr

@@ -28,8 +28,15 @@ CHROMIUM = Path(os.environ.get("VIVIM_CHROMIUM", "/usr/lib/chromium/chromium"))
 
 # Measured on Debian's Chromium 156: new headless runs extensions with these.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 CHATGPT_URL = "https://chatgpt.com/c/67a1b2c3-0d4e-8f00-a1b2-c3d4e5f60718"
@@ -40,8 +47,10 @@ CHATGPT_NEW_URL = "https://chatgpt.com/"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
-    "chatgpt": ("https://chatgpt.com/g/g-2fkFE8rbu-scholar/c/6790aa00-1111-8000-9999-abcdefabcdef",
-                "chatgpt/custom_gpt_2024.html"),
+    "chatgpt": (
+        "https://chatgpt.com/g/g-2fkFE8rbu-scholar/c/6790aa00-1111-8000-9999-abcdefabcdef",
+        "chatgpt/custom_gpt_2024.html",
+    ),
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
 }
@@ -60,7 +69,9 @@ SITE_HOSTS = {"chatgpt.com", "claude.ai", "gemini.google.com"}
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2, what: str = "condition") -> T:
+def wait_for(
+    check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2, what: str = "condition"
+) -> T:
     """Poll until check() returns something truthy; the last value is in the failure message."""
     deadline = time.monotonic() + timeout
     value: Any = None
@@ -74,9 +85,11 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
 
 def at_least(n: int, rows_of: Callable[[], list[Any]]) -> Callable[[], list[Any] | None]:
     """A wait_for check: the rows once there are at least n of them."""
+
     def check() -> list[Any] | None:
         rows = rows_of()
         return rows if len(rows) >= n else None
+
     return check
 
 
@@ -97,8 +110,12 @@ class Browser:
         self.vivim_home = root / "vivim-home"
         for path in (self.home, self.profile, self.vivim_home):
             path.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "HOME": str(self.home), "VIVIM_HOME": str(self.vivim_home),
-                    "VIVIM_SERVICES": "none"}
+        self.env = {
+            **os.environ,
+            "HOME": str(self.home),
+            "VIVIM_HOME": str(self.vivim_home),
+            "VIVIM_SERVICES": "none",
+        }
         self.dialogs: list[str] = []
         self.foreign_requests: list[str] = []
         # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body).
@@ -108,9 +125,15 @@ class Browser:
             self.register_host()
         self._pw = sync_playwright().start()
         self.context = self._pw.chromium.launch_persistent_context(
-            str(self.profile), executable_path=str(CHROMIUM), headless=True, env=self.env,
-            args=[f"--load-extension={EXTENSION_DIR}", f"--disable-extensions-except={EXTENSION_DIR}",
-                  *CHROMIUM_ARGS],
+            str(self.profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            env=self.env,
+            args=[
+                f"--load-extension={EXTENSION_DIR}",
+                f"--disable-extensions-except={EXTENSION_DIR}",
+                *CHROMIUM_ARGS,
+            ],
         )
         self.context.route("**/*", self._serve)
         self.context.on("page", self._watch)
@@ -127,7 +150,11 @@ class Browser:
         """`vivim install --browser chromium --profile-dir`, exactly as a user would run it."""
         subprocess.run(
             [*vivim_command(), "install", "--browser", "chromium", "--profile-dir", str(self.profile)],
-            env=self.env, check=True, capture_output=True, text=True, timeout=60,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         manifest = json.loads(self.manifest_path.read_text())
         assert manifest["allowed_origins"] == [f"chrome-extension://{EXTENSION_ID}/"], manifest
@@ -153,8 +180,9 @@ class Browser:
                 self.foreign_requests.append(url)
             route.abort()
             return
-        route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                      body=(SITE_FIXTURES / fixture).read_bytes())
+        route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=(SITE_FIXTURES / fixture).read_bytes()
+        )
 
     def _watch(self, page: Any) -> None:
         def on_dialog(dialog: Any) -> None:
@@ -237,8 +265,14 @@ class Browser:
 def export(browser: Any, provider: str) -> list[dict[str, Any]]:
     """`vivim export --format jsonl` for any harness with an `env` (Chromium's or Firefox's): what
     the user gets back, with the Markdown the host made from the captured HTML."""
-    done = subprocess.run([*vivim_command(), "export", "--format", "jsonl", "--provider", provider],
-                          env=browser.env, check=True, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*vivim_command(), "export", "--format", "jsonl", "--provider", provider],
+        env=browser.env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 

@@ -27,15 +27,23 @@ def chatgpt_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> by
     slug = ' data-message-model-slug="gpt-5"'
     for index, message in list(enumerate(chain))[-rendered:]:
         role, mid, text = message["author"]["role"], message["id"], message["content"]["parts"][0]
-        body = (f'<div class="whitespace-pre-wrap">{html.escape(text)}</div>' if role == "user"
-                else f'<div class="markdown prose w-full break-words"><p>{html.escape(text)}</p></div>')
+        body = (
+            f'<div class="whitespace-pre-wrap">{html.escape(text)}</div>'
+            if role == "user"
+            else f'<div class="markdown prose w-full break-words"><p>{html.escape(text)}</p></div>'
+        )
         articles.append(
             f'<article class="text-token-text-primary w-full" data-testid="conversation-turn-{index + 1}"'
             f' data-turn="{role}"><h5 class="sr-only">{"You said:" if role == "user" else "ChatGPT said:"}</h5>'
             f'<div data-message-author-role="{role}" data-message-id="{mid}"'
-            f'{slug if role == "assistant" else ""}>{body}</div></article>')
-    return _page(f"{html.escape(doc['title'])} - ChatGPT", '<main><div id="thread">' + "".join(articles)
-                 + "</div></main>", api_paths, total)
+            f"{slug if role == 'assistant' else ''}>{body}</div></article>"
+        )
+    return _page(
+        f"{html.escape(doc['title'])} - ChatGPT",
+        '<main><div id="thread">' + "".join(articles) + "</div></main>",
+        api_paths,
+        total,
+    )
 
 
 def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: bool = False) -> bytes:
@@ -49,16 +57,24 @@ def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: b
     for message in chain[-rendered:]:
         text = html.escape(message["content"][0]["text"])
         if message["sender"] == "human":
-            blocks.append('<div data-test-render-count="1"><div class="mb-1 mt-1"><div class="group relative">'
-                          '<div data-testid="user-message" class="font-large !font-user-message grid grid-cols-1">'
-                          f'<p class="whitespace-pre-wrap break-words">{text}</p></div></div></div></div>')
+            blocks.append(
+                '<div data-test-render-count="1"><div class="mb-1 mt-1"><div class="group relative">'
+                '<div data-testid="user-message" class="font-large !font-user-message grid grid-cols-1">'
+                f'<p class="whitespace-pre-wrap break-words">{text}</p></div></div></div></div>'
+            )
         else:
-            blocks.append('<div data-test-render-count="1"><div data-is-streaming="false" class="group relative pb-3">'
-                          '<div class="font-claude-response relative"><div class="grid-cols-1 grid standard-markdown">'
-                          f'<p class="whitespace-normal break-words">{text}</p></div></div></div></div>')
-    return _page(f"{html.escape(doc['name'])} - Claude",
-                 '<main><div data-testid="conversation-thread">' + "".join(blocks) + "</div></main>",
-                 api_paths, len(chain), xhr)
+            blocks.append(
+                '<div data-test-render-count="1"><div data-is-streaming="false" class="group relative pb-3">'
+                '<div class="font-claude-response relative"><div class="grid-cols-1 grid standard-markdown">'
+                f'<p class="whitespace-normal break-words">{text}</p></div></div></div></div>'
+            )
+    return _page(
+        f"{html.escape(doc['name'])} - Claude",
+        '<main><div data-testid="conversation-thread">' + "".join(blocks) + "</div></main>",
+        api_paths,
+        len(chain),
+        xhr,
+    )
 
 
 def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = False) -> bytes:
@@ -86,8 +102,10 @@ def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = F
     }}
   }})();
 </script>"""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{script}</head>'
-            f'<body data-total="{total}">{body}</body></html>').encode()
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{script}</head>'
+        f'<body data-total="{total}">{body}</body></html>'
+    ).encode()
 
 
 def chatgpt_api(conv_id: str) -> str:
@@ -113,8 +131,13 @@ def chatgpt_lazy_page(doc: dict[str, Any], rendered: int, step: int) -> bytes:
     while node is not None:
         message = mapping[node]["message"]
         if message and message["author"]["role"] in ("user", "assistant"):
-            chain.append({"id": message["id"], "role": message["author"]["role"],
-                          "text": message["content"]["parts"][0]})
+            chain.append(
+                {
+                    "id": message["id"],
+                    "role": message["author"]["role"],
+                    "text": message["content"]["parts"][0],
+                }
+            )
         node = mapping[node]["parent"]
     chain.reverse()
     script = f"""
@@ -154,6 +177,8 @@ def chatgpt_lazy_page(doc: dict[str, Any], rendered: int, step: int) -> bytes:
     }});
   }});
 </script>"""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(doc["title"])} - ChatGPT'
-            f'</title>{script}</head><body><main><div id="thread" style="height:400px;overflow-y:auto">'
-            f'</div></main></body></html>').encode()
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(doc["title"])} - ChatGPT'
+        f'</title>{script}</head><body><main><div id="thread" style="height:400px;overflow-y:auto">'
+        f"</div></main></body></html>"
+    ).encode()

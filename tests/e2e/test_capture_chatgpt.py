@@ -56,20 +56,29 @@ def test_chatgpt_turns_are_captured_in_order_with_roles_ids_and_exact_text(brows
     assert browser.dialogs == [] and browser.foreign_requests == []
 
 
-def test_chatgpt_streamed_answer_is_stored_when_it_settles_and_again_when_it_completes(browser: Browser) -> None:
+def test_chatgpt_streamed_answer_is_stored_when_it_settles_and_again_when_it_completes(
+    browser: Browser,
+) -> None:
     page = browser.open(CHATGPT_URL)
     wait_for(lambda: len(stored(browser)) >= 6, what="the initial turns")
     # Six words, a pause long enough to settle, then the rest; the stop button goes at the end.
-    page.evaluate("([p, a]) => { window.__asked = fixture.ask(p, a, {delay: 40, pauseAt: 6, pauseMs: 3000}); }",
-                  [HAIKU_PROMPT, HAIKU])
+    page.evaluate(
+        "([p, a]) => { window.__asked = fixture.ask(p, a, {delay: 40, pauseAt: 6, pauseMs: 3000}); }",
+        [HAIKU_PROMPT, HAIKU],
+    )
     partial = " ".join(HAIKU.split()[:6])
-    rows = wait_for(lambda: [r for r in stored(browser) if r["status"] == "streaming"], timeout=15,
-                    what="the settled partial answer")
+    rows = wait_for(
+        lambda: [r for r in stored(browser) if r["status"] == "streaming"],
+        timeout=15,
+        what="the settled partial answer",
+    )
     assert rows[0]["text"] == partial and rows[0]["role"] == "assistant"
     answer_key = rows[0]["key"]
     page.evaluate("window.__asked")
-    done = wait_for(lambda: [r for r in stored(browser) if r["key"] == answer_key and r["status"] == "complete"],
-                    what="the completed answer")
+    done = wait_for(
+        lambda: [r for r in stored(browser) if r["key"] == answer_key and r["status"] == "complete"],
+        what="the completed answer",
+    )
     assert done[0]["text"] == HAIKU
     rows = stored(browser)
     assert len(rows) == 8, texts(rows)  # grown in place: no second copy of the partial
@@ -81,11 +90,15 @@ def test_chatgpt_regenerated_answer_is_a_second_branch_and_virtualised_turns_sta
     page = browser.open(CHATGPT_URL)
     wait_for(lambda: len(stored(browser)) >= 6, what="the initial turns")
     page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", [HAIKU_PROMPT, HAIKU])
-    first = wait_for(lambda: [r for r in stored(browser) if r["text"] == HAIKU and r["status"] == "complete"],
-                     what="the first answer")[0]
+    first = wait_for(
+        lambda: [r for r in stored(browser) if r["text"] == HAIKU and r["status"] == "complete"],
+        what="the first answer",
+    )[0]
     new_id = page.evaluate("(a) => fixture.regenerate(a)", REGENERATED)
-    wait_for(lambda: any(r["key"] == new_id and r["status"] == "complete" for r in stored(browser)),
-             what="the regenerated answer")
+    wait_for(
+        lambda: any(r["key"] == new_id and r["status"] == "complete" for r in stored(browser)),
+        what="the regenerated answer",
+    )
     rows = stored(browser)
     branch = next(r for r in rows if r["key"] == new_id)
     prompt = next(r for r in rows if r["text"] == HAIKU_PROMPT)
@@ -95,10 +108,15 @@ def test_chatgpt_regenerated_answer_is_a_second_branch_and_virtualised_turns_sta
     assert any(r["key"] == first["key"] and r["text"] == HAIKU for r in rows)  # the first branch is kept
 
     # "Edit message" on the prompt: a new prompt and a new answer; the first pair stays too.
-    edited, edited_answer = "Write a haiku about autumn rain on a tent.", "Nylon sky drumming, a sleeping bag of warm thoughts."
+    edited, edited_answer = (
+        "Write a haiku about autumn rain on a tent.",
+        "Nylon sky drumming, a sleeping bag of warm thoughts.",
+    )
     user_id, answer_id = page.evaluate("([p, a]) => fixture.editLastPrompt(p, a)", [edited, edited_answer])
-    wait_for(lambda: any(r["key"] == answer_id and r["status"] == "complete" for r in stored(browser)),
-             what="the answer to the edited prompt")
+    wait_for(
+        lambda: any(r["key"] == answer_id and r["status"] == "complete" for r in stored(browser)),
+        what="the answer to the edited prompt",
+    )
     rows = stored(browser)
     by_key = {r["key"]: r for r in rows}
     assert by_key[user_id]["text"] == edited and by_key[user_id]["parent_key"] == prompt["parent_key"]
@@ -112,25 +130,35 @@ def test_chatgpt_regenerated_answer_is_a_second_branch_and_virtualised_turns_sta
     assert len(rows) == 23 and len({r["key"] for r in rows}) == 23
     follow_ups = [r["text"] for r in rows if r["position"] > 8]
     assert follow_ups == [
-        line for i in range(1, 7) for line in (
+        line
+        for i in range(1, 7)
+        for line in (
             f"Follow-up question number {i}: what about tuples?",
             f"Answer number {i}: tuples reverse the same way, t[::-1].",
         )
     ]
-    assert [r["text"] for r in rows[:2]] == [FIRST_PROMPT, rows[1]["text"]]  # unloaded turns are all still there
+    assert [r["text"] for r in rows[:2]] == [
+        FIRST_PROMPT,
+        rows[1]["text"],
+    ]  # unloaded turns are all still there
     assert browser.dialogs == [] and browser.foreign_requests == []
 
 
-def test_chatgpt_new_chat_without_an_id_is_not_stored_until_the_url_names_the_conversation(browser: Browser) -> None:
+def test_chatgpt_new_chat_without_an_id_is_not_stored_until_the_url_names_the_conversation(
+    browser: Browser,
+) -> None:
     page = browser.open(CHATGPT_NEW_URL)
     wait_for(lambda: browser.snapshots(page) >= 1, what="the content script's first snapshot")
-    page.evaluate("() => document.getElementById('turns').append(document.createElement('hr'))")  # one more look
+    page.evaluate(
+        "() => document.getElementById('turns').append(document.createElement('hr'))"
+    )  # one more look
     wait_for(lambda: browser.snapshots(page) >= 2, what="a second snapshot")
     assert browser.conversation_count() == 0
     # The site names the conversation with history.pushState, without reloading (an SPA navigation).
     new_id = "70000000-aaaa-4bbb-8ccc-000000000001"
     page.evaluate("(id) => history.pushState({}, '', '/c/' + id)", new_id)
-    rows = wait_for(at_least(2, lambda: browser.messages("chatgpt", new_id)),
-                    what="the turns under the new id")
+    rows = wait_for(
+        at_least(2, lambda: browser.messages("chatgpt", new_id)), what="the turns under the new id"
+    )
     assert texts(rows) == ["A temporary question that must not be stored.", "A temporary answer."]
     assert browser.conversation_count() == 1

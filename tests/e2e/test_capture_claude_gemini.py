@@ -30,9 +30,15 @@ def test_claude_turns_streaming_retry_and_edit_are_all_kept(browser: Browser) ->
     answer = rows[1]["text"]
     assert "Discard all but 50 g." in answer and 'echo "feed at 08:00 and 20:00" >> starter.log' in answer
     assert "$\\frac{1}{2}$" in answer and "Copy" not in answer
-    assert rows[2]["text"] == "Danke! Und auf Griechisch: πώς λέγεται «προζύμι»; <img src=x onerror=alert('pwned-claude')>"
+    assert (
+        rows[2]["text"]
+        == "Danke! Und auf Griechisch: πώς λέγεται «προζύμι»; <img src=x onerror=alert('pwned-claude')>"
+    )
     assert "javascript:" not in rows[3]["html"]
-    assert rows[3]["text"] == "Auf Griechisch heißt es «προζύμι» (prozými).\n\nDas Wort kommt von ζύμη, Sauerteig. Mehr"
+    assert (
+        rows[3]["text"]
+        == "Auf Griechisch heißt es «προζύμι» (prozými).\n\nDas Wort kommt von ζύμη, Sauerteig. Mehr"
+    )
     assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
     exported = export(browser, "claude")
     assert [m["text"] for m in exported] == texts(rows)
@@ -41,8 +47,10 @@ def test_claude_turns_streaming_retry_and_edit_are_all_kept(browser: Browser) ->
 
     first = "Ein stabiler Starter verdoppelt sich in vier bis sechs Stunden nach dem Füttern."
     page.evaluate("([p, a]) => fixture.ask(p, a)", ["Wie schnell sollte er wachsen?", first])
-    rows = wait_for(lambda: (r := claude(browser)) and len(r) >= 6 and r[-1]["status"] == "complete" and r,
-                    what="the streamed answer")
+    rows = wait_for(
+        lambda: (r := claude(browser)) and len(r) >= 6 and r[-1]["status"] == "complete" and r,
+        what="the streamed answer",
+    )
     assert rows[-1]["text"] == first and len(rows) == 6
 
     retried = "Nach dem Füttern sollte er sich innerhalb von vier bis acht Stunden verdoppeln."
@@ -72,7 +80,9 @@ def test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order
     assert "print(last + timedelta(hours=12, minutes=25))" in rows[1]["text"]
     assert "content_copy" not in rows[1]["text"] and "You said" not in rows[0]["text"]
     assert rows[1]["model"] == "2.5 Pro"
-    assert "مدّان عاليان في اليوم" in rows[3]["text"] and "vives-eaux\tSoleil + Lune alignés" in rows[3]["text"]
+    assert (
+        "مدّان عاليان في اليوم" in rows[3]["text"] and "vives-eaux\tSoleil + Lune alignés" in rows[3]["text"]
+    )
     assert rows[4]["text"] == "Is <b>this</b> <img src=x onerror=alert('pwned-gemini')> rendered?"
     assert "javascript:" not in rows[5]["html"]
     exported = {m["message_id"]: m for m in export(browser, "gemini")}
@@ -89,37 +99,60 @@ def test_gemini_lazy_loaded_older_turns_streaming_and_redo_are_all_kept_in_order
     assert "$$a_t \\approx \\frac{2 G M r}{d^3}$$" in texts(rows)[5]
     assert texts(rows)[6] == "Show me a Python snippet that prints the next high tide."
     # Parents link each turn to the one before it, also the one first stored with nothing above it.
-    rows = wait_for(lambda: (r := gemini(browser)) and r[6]["parent_key"] and r, what="the relinked first turn")
+    rows = wait_for(
+        lambda: (r := gemini(browser)) and r[6]["parent_key"] and r, what="the relinked first turn"
+    )
     assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
 
-    page.evaluate("([p, a]) => fixture.ask(p, a)", ["And in a lake?", "Lakes have tiny tides, a few millimetres."])
-    rows = wait_for(lambda: (r := gemini(browser)) and len(r) >= 14 and r[-1]["status"] == "complete" and r,
-                    what="the streamed answer")
+    page.evaluate(
+        "([p, a]) => fixture.ask(p, a)", ["And in a lake?", "Lakes have tiny tides, a few millimetres."]
+    )
+    rows = wait_for(
+        lambda: (r := gemini(browser)) and len(r) >= 14 and r[-1]["status"] == "complete" and r,
+        what="the streamed answer",
+    )
     assert texts(rows)[-2:] == ["And in a lake?", "Lakes have tiny tides, a few millimetres."]
 
     page.evaluate("(a) => fixture.redo(a)", "Even Lake Superior's tide is under five centimetres.")
     rows = wait_for(at_least(15, lambda: gemini(browser)), what="the redo beside the first draft")
-    assert texts(rows)[-2:] == ["Lakes have tiny tides, a few millimetres.",
-                                "Even Lake Superior's tide is under five centimetres."]
+    assert texts(rows)[-2:] == [
+        "Lakes have tiny tides, a few millimetres.",
+        "Even Lake Superior's tide is under five centimetres.",
+    ]
     assert rows[-1]["parent_key"] == rows[-2]["parent_key"] == rows[-3]["key"]
     assert browser.dialogs == [] and browser.foreign_requests == []
 
 
-def test_gemini_reload_showing_only_the_newest_turns_keeps_new_turns_after_the_stored_ones(browser: Browser) -> None:
+def test_gemini_reload_showing_only_the_newest_turns_keeps_new_turns_after_the_stored_ones(
+    browser: Browser,
+) -> None:
     page = browser.open(GEMINI_URL)
     wait_for(at_least(6, lambda: gemini(browser)), what="the three rendered pairs")
-    asked = [("Spring tide tomorrow?", "Yes, the Moon is new tomorrow."), ("And next week?", "Neap tides by then.")]
+    asked = [
+        ("Spring tide tomorrow?", "Yes, the Moon is new tomorrow."),
+        ("And next week?", "Neap tides by then."),
+    ]
     for prompt, answer in asked:
         page.evaluate("([p, a]) => fixture.ask(p, a)", [prompt, answer])
-    wait_for(lambda: (r := gemini(browser)) and len(r) >= 10 and r[-1]["status"] == "complete" and r,
-             what="the two asked pairs")
+    wait_for(
+        lambda: (r := gemini(browser)) and len(r) >= 10 and r[-1]["status"] == "complete" and r,
+        what="the two asked pairs",
+    )
     # After a reload the page again renders only its newest three pairs, two of them asked above.
     page.reload()
-    page.evaluate("([p, a]) => fixture.ask(p, a)", ["What about the Moon's perigee?", "Perigean tides run higher."])
-    rows = wait_for(lambda: (r := gemini(browser)) and len(r) >= 12 and r[-1]["status"] == "complete" and r,
-                    what="the pair asked after the reload")
+    page.evaluate(
+        "([p, a]) => fixture.ask(p, a)", ["What about the Moon's perigee?", "Perigean tides run higher."]
+    )
+    rows = wait_for(
+        lambda: (r := gemini(browser)) and len(r) >= 12 and r[-1]["status"] == "complete" and r,
+        what="the pair asked after the reload",
+    )
     assert texts(rows)[-6:] == [
-        "Spring tide tomorrow?", "Yes, the Moon is new tomorrow.", "And next week?", "Neap tides by then.",
-        "What about the Moon's perigee?", "Perigean tides run higher.",
+        "Spring tide tomorrow?",
+        "Yes, the Moon is new tomorrow.",
+        "And next week?",
+        "Neap tides by then.",
+        "What about the Moon's perigee?",
+        "Perigean tides run higher.",
     ]
     assert len(rows) == 12 and len({r["position"] for r in rows}) == 12

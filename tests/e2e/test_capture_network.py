@@ -27,14 +27,19 @@ def conversation(browser: Any, provider: str, external_id: str) -> dict[str, Any
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     conn.row_factory = sqlite3.Row
     try:
-        row = conn.execute("SELECT * FROM conversations WHERE provider = ? AND external_id = ?",
-                           (provider, external_id)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM conversations WHERE provider = ? AND external_id = ?", (provider, external_id)
+        ).fetchone()
         if row is None:
             return None
         out = dict(row)
-        out["texts"] = [r[0] for r in conn.execute("SELECT text FROM messages WHERE conversation_id = ?", (row["id"],))]
-        out["warning"] = (conn.execute("SELECT warning FROM adapter_health WHERE provider = ?", (provider,)).fetchone()
-                          or [None])[0]
+        out["texts"] = [
+            r[0] for r in conn.execute("SELECT text FROM messages WHERE conversation_id = ?", (row["id"],))
+        ]
+        out["warning"] = (
+            conn.execute("SELECT warning FROM adapter_health WHERE provider = ?", (provider,)).fetchone()
+            or [None]
+        )[0]
         return out
     except sqlite3.OperationalError:
         return None
@@ -42,7 +47,9 @@ def conversation(browser: Any, provider: str, external_id: str) -> dict[str, Any
         conn.close()
 
 
-def stored_when(tab: Any, browser: Any, provider: str, external_id: str, check: Any, what: str) -> dict[str, Any]:
+def stored_when(
+    tab: Any, browser: Any, provider: str, external_id: str, check: Any, what: str
+) -> dict[str, Any]:
     """Poll the store while letting the browser run: the sync Playwright API serves the page's requests
     (the harness's routes) only while the test is inside a Playwright call, so we wait in one."""
     last = None
@@ -51,14 +58,18 @@ def stored_when(tab: Any, browser: Any, provider: str, external_id: str, check: 
         if last and check(last):
             return last
         tab.wait_for_timeout(200)
-    raise AssertionError(f"timed out waiting for {what}; last: {last and {k: v for k, v in last.items() if k != 'texts'}}")
+    raise AssertionError(
+        f"timed out waiting for {what}; last: {last and {k: v for k, v in last.items() if k != 'texts'}}"
+    )
 
 
 def expected_texts(n: int) -> set[str]:
     return {payloads.turn_text(i) for i in range(n)}
 
 
-def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_complete(browser: Browser) -> None:
+def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_complete(
+    browser: Browser,
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 300, branch_at=7)
     pages = payloads.chatgpt_pages(doc, 120)  # what a paged load brings: newest first, older on scroll
     api = chatgpt_api(CHATGPT_ID)
@@ -68,8 +79,14 @@ def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_c
     url = f"https://chatgpt.com/c/{CHATGPT_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", chatgpt_page(doc, paths, rendered=20))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: c["completeness"] == "complete",
-                       "the conversation to be complete")
+    conv = stored_when(
+        tab,
+        browser,
+        "chatgpt",
+        CHATGPT_ID,
+        lambda c: c["completeness"] == "complete",
+        "the conversation to be complete",
+    )
     assert (conv["turns_stored"], conv["turns_expected"]) == (301, 301)
     assert set(conv["texts"]) == expected_texts(300) | {payloads.HIDDEN_BRANCH_TEXT}
     assert len(conv["texts"]) == 301  # the 20 rendered turns reconciled, not duplicated
@@ -83,14 +100,20 @@ def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_c
     # Re-opening changes nothing.
     before = conversation(browser, "chatgpt", CHATGPT_ID)
     tab.reload()
-    wait_for(lambda: tab.evaluate("window.loaded && window.loaded.length") == len(pages) or tab.wait_for_timeout(200),
-             what="the reload")
+    wait_for(
+        lambda: (
+            tab.evaluate("window.loaded && window.loaded.length") == len(pages) or tab.wait_for_timeout(200)
+        ),
+        what="the reload",
+    )
     tab.wait_for_timeout(2500)
     after = conversation(browser, "chatgpt", CHATGPT_ID)
     assert sorted(after["texts"]) == sorted(before["texts"]) and after["completeness"] == "complete"
 
 
-def test_claude_300_turns_and_a_branch_never_shown_are_stored_with_the_dom_turns_merged(browser: Browser) -> None:
+def test_claude_300_turns_and_a_branch_never_shown_are_stored_with_the_dom_turns_merged(
+    browser: Browser,
+) -> None:
     doc = payloads.claude_conversation(CLAUDE_ID, 300, branch_at=11)
     api = claude_api(CLAUDE_ID)
     path = f"{api}?tree=True&rendering_mode=messages&render_all_tools=true"
@@ -98,8 +121,14 @@ def test_claude_300_turns_and_a_branch_never_shown_are_stored_with_the_dom_turns
     url = f"https://claude.ai/chat/{CLAUDE_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=20))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "claude", CLAUDE_ID, lambda c: c["completeness"] == "complete",
-                       "the Claude conversation to be complete")
+    conv = stored_when(
+        tab,
+        browser,
+        "claude",
+        CLAUDE_ID,
+        lambda c: c["completeness"] == "complete",
+        "the Claude conversation to be complete",
+    )
     assert (conv["turns_stored"], conv["turns_expected"]) == (301, 301)
     # The DOM's 20 turns arrive too (after, or before, the payload): give them time, then count.
     tab.wait_for_timeout(3000)
@@ -108,14 +137,21 @@ def test_claude_300_turns_and_a_branch_never_shown_are_stored_with_the_dom_turns
 
 
 def test_network_blocked_the_dom_capture_still_works_and_completeness_is_unknown_with_a_warning(
-        browser: Browser) -> None:
+    browser: Browser,
+) -> None:
     doc = payloads.claude_conversation(CLAUDE_ID, 60)
     path = f"{claude_api(CLAUDE_ID)}?tree=True"  # never answered: the harness aborts it
     url = f"https://claude.ai/chat/{CLAUDE_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=20))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "claude", CLAUDE_ID, lambda c: len(c["texts"]) >= 20 and c["warning"],
-                       "the DOM capture and a network warning")
+    conv = stored_when(
+        tab,
+        browser,
+        "claude",
+        CLAUDE_ID,
+        lambda c: len(c["texts"]) >= 20 and c["warning"],
+        "the DOM capture and a network warning",
+    )
     assert conv["completeness"] == "unknown"
     assert sorted(conv["texts"]) == sorted(payloads.turn_text(i) for i in range(40, 60))
     assert "request failed" in conv["warning"]
@@ -124,12 +160,16 @@ def test_network_blocked_the_dom_capture_still_works_and_completeness_is_unknown
 
 @pytest.mark.parametrize("hostile", ["unknown_shape", "wrong_types", "huge"])
 def test_a_hostile_or_unknown_payload_is_ignored_with_a_warning_and_the_page_is_unaffected(
-        browser: Browser, hostile: str) -> None:
+    browser: Browser, hostile: str
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 30)
     body = {
         "unknown_shape": {"conversation": {"turns": [{"who": "user", "said": "hi"}]}, "v": 2},
-        "wrong_types": {"mapping": {"a": "node?", "b": [1, {"message": 7}]}, "current_node": {"x": 1},
-                        "conversation_id": CHATGPT_ID},
+        "wrong_types": {
+            "mapping": {"a": "node?", "b": [1, {"message": 7}]},
+            "current_node": {"x": 1},
+            "conversation_id": CHATGPT_ID,
+        },
         "huge": {"mapping": {}, "padding": "x" * (40 * 1024 * 1024)},
     }[hostile]
     api = chatgpt_api(CHATGPT_ID)
@@ -137,22 +177,32 @@ def test_a_hostile_or_unknown_payload_is_ignored_with_a_warning_and_the_page_is_
     url = f"https://chatgpt.com/c/{CHATGPT_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", chatgpt_page(doc, [api], rendered=20))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 20 and c["warning"],
-                       "the DOM capture and a warning")
+    conv = stored_when(
+        tab,
+        browser,
+        "chatgpt",
+        CHATGPT_ID,
+        lambda c: len(c["texts"]) >= 20 and c["warning"],
+        "the DOM capture and a warning",
+    )
     assert "network capture" in conv["warning"]
     assert conv["completeness"] == "unknown"
     assert sorted(conv["texts"]) == sorted(payloads.turn_text(i) for i in range(10, 30))
     assert tab.evaluate("window.loaded") == ["ok"]  # the page parsed its own response as usual
 
 
-def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_start(browser: Browser) -> None:
+def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_start(
+    browser: Browser,
+) -> None:
     from tests.e2e.network_pages import chatgpt_lazy_page
 
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 120)
     url = f"https://chatgpt.com/c/{CHATGPT_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", chatgpt_lazy_page(doc, rendered=20, step=20))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 20, "the rendered turns")
+    conv = stored_when(
+        tab, browser, "chatgpt", CHATGPT_ID, lambda c: len(c["texts"]) >= 20, "the rendered turns"
+    )
     assert len(conv["texts"]) == 20
     popup = browser.open_popup()
     line = popup.locator("#this-tab")
@@ -164,7 +214,9 @@ def test_capture_all_from_the_popup_scrolls_a_page_without_network_data_to_its_s
     assert sorted(conv["texts"]) == sorted(expected_texts(120))  # all of them, once each
 
 
-def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(browser: Browser) -> None:
+def test_other_requests_under_the_conversation_are_kept_only_when_they_carry_its_messages(
+    browser: Browser,
+) -> None:
     """A paged load under another path of the conversation is read; a sub-resource without messages is
     ignored without a warning; the conversation's status never claims more than was proven."""
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 60)
@@ -192,6 +244,8 @@ def test_a_conversation_the_page_loads_with_xmlhttprequest_is_captured_too(brows
     url = f"https://claude.ai/chat/{CLAUDE_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=10, xhr=True))
     tab = browser.open(url)
-    conv = stored_when(tab, browser, "claude", CLAUDE_ID, lambda c: c["completeness"] == "complete", "complete")
+    conv = stored_when(
+        tab, browser, "claude", CLAUDE_ID, lambda c: c["completeness"] == "complete", "complete"
+    )
     assert (conv["turns_stored"], conv["turns_expected"]) == (51, 51)
     assert tab.evaluate("window.loaded") == ["ok"]

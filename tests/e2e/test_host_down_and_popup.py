@@ -26,20 +26,29 @@ def break_host(browser: Browser, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["missing", "crashing"])
 def test_captures_queue_while_the_host_is_down_and_all_arrive_once_when_it_is_back(
-        browser: Browser, how: str) -> None:
+    browser: Browser, how: str
+) -> None:
     break_host(browser, how)
     page = browser.open(CHATGPT_URL)
     wait_for(lambda: browser.queued() >= 1, what="captures waiting in the extension's queue")
-    badge = wait_for(lambda: (b := browser.badge()) and b.isdigit() and b, what="a badge with the queued count")
+    badge = wait_for(
+        lambda: (b := browser.badge()) and b.isdigit() and b, what="a badge with the queued count"
+    )
     assert int(badge) == browser.queued()
     # More turns while the host is still down.
     page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", ["Still there?", "Queued, not lost."])
-    wait_for(lambda: browser.badge() == str(browser.queued()) and browser.queued() >= 2, what="the badge to follow the queue")
+    wait_for(
+        lambda: browser.badge() == str(browser.queued()) and browser.queued() >= 2,
+        what="the badge to follow the queue",
+    )
     assert browser.messages("chatgpt", EXTERNAL_ID) == []
 
     browser.register_host()  # the user runs `vivim install` again
-    rows = wait_for(at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=45,
-                    what="the queued captures, resent when the host is back")
+    rows = wait_for(
+        at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)),
+        timeout=45,
+        what="the queued captures, resent when the host is back",
+    )
     wait_for(lambda: browser.queued() == 0 and browser.badge() == "", what="an empty queue and a clear badge")
     rows = browser.messages("chatgpt", EXTERNAL_ID)
     assert len(rows) == 8 and len({r["key"] for r in rows}) == 8  # nothing lost, nothing twice
@@ -54,8 +63,11 @@ def test_a_host_back_after_a_long_outage_gets_the_queue_without_any_page_activit
     wait_for(lambda: browser.queued() >= 1, what="captures waiting in the extension's queue")
     time.sleep(35)  # longer than MV3's idle limit for the worker; the page does nothing meanwhile
     browser.register_host()
-    rows = wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=40,
-                    what="the queue, delivered by the worker's own retries")
+    rows = wait_for(
+        at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)),
+        timeout=40,
+        what="the queue, delivered by the worker's own retries",
+    )
     assert len(rows) == 6
 
 
@@ -71,8 +83,11 @@ def test_queued_captures_survive_the_service_worker_being_stopped(browser: Brows
     browser.register_host()
     # The next capture wakes the worker: it sends what waited, then the new turns.
     page.evaluate("([p, a]) => fixture.ask(p, a, {delay: 10})", ["After the restart?", "Nothing was lost."])
-    rows = wait_for(at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)), timeout=45,
-                    what="the queued and the new captures")
+    rows = wait_for(
+        at_least(8, lambda: browser.messages("chatgpt", EXTERNAL_ID)),
+        timeout=45,
+        what="the queued and the new captures",
+    )
     # A new worker did this: the stopped one's memory is gone.
     assert browser.service_worker.evaluate("self.__vivimTestMarker") is None
     wait_for(lambda: browser.queued() == 0, what="an empty queue")
@@ -83,9 +98,12 @@ def test_queued_captures_survive_the_service_worker_being_stopped(browser: Brows
 
 def test_a_redesigned_page_is_reported_as_broken_capture_in_the_popup(browser: Browser) -> None:
     browser.open(CLAUDE_BROKEN_URL)
-    health = wait_for(lambda: browser.service_worker.evaluate(
-        "chrome.storage.local.get('adapterHealth').then(r => (r.adapterHealth || {}).claude || null)"),
-        what="the adapter's health report")
+    health = wait_for(
+        lambda: browser.service_worker.evaluate(
+            "chrome.storage.local.get('adapterHealth').then(r => (r.adapterHealth || {}).claude || null)"
+        ),
+        what="the adapter's health report",
+    )
     assert health["ok"] is False and "no turns" in health["problem"]
     popup = browser.open_popup()
     item = popup.locator("#health li", has_text="Claude")
@@ -100,7 +118,9 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
     popup = browser.open_popup()
     wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
     wait_for(lambda: "1 conversations" in popup.inner_text("#counts"), what="the counts")
-    wait_for(lambda: popup.locator("#health li.ok", has_text="ChatGPT").count() == 1, what="ChatGPT capturing")
+    wait_for(
+        lambda: popup.locator("#health li.ok", has_text="ChatGPT").count() == 1, what="ChatGPT capturing"
+    )
     popup.fill("#q", "reversed")
     first = popup.locator("#results li").first
     first.wait_for()
@@ -111,8 +131,13 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
 
     # The provider filter: nothing from Gemini was captured.
     popup.select_option("#provider", "gemini")
-    wait_for(lambda: popup.locator("#results li").count() == 0 and "No close matches" in popup.inner_text("#search-note"),
-             what="no Gemini results")
+    wait_for(
+        lambda: (
+            popup.locator("#results li").count() == 0
+            and "No close matches" in popup.inner_text("#search-note")
+        ),
+        what="no Gemini results",
+    )
     popup.select_option("#provider", "")
 
     # Hostile captured text comes back as text: no element, no dialog, no request.
@@ -131,9 +156,16 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
     except TargetClosedError:
         pass  # the popup closes itself once the tab is open
     # The tab the extension opened (our route may attach after its first request, so ask the browser).
-    wait_for(lambda: browser.service_worker.evaluate(
-        "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)", CHATGPT_URL
-    ) >= 2, what="a new tab at the conversation's URL")
+    wait_for(
+        lambda: (
+            browser.service_worker.evaluate(
+                "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)",
+                CHATGPT_URL,
+            )
+            >= 2
+        ),
+        what="a new tab at the conversation's URL",
+    )
     assert browser.dialogs == [] and browser.foreign_requests == []
 
 
@@ -148,11 +180,16 @@ def test_a_reply_over_one_megabyte_arrives_whole_through_the_service_worker(brow
         pre.textContent = Array.from({length: 30000}, (_, i) => `step ${i}: compiled module ${i} ok`).join('\\n');
         bodies[bodies.length - 1].append(pre);
     })""")
-    wait_for(lambda: any(len(r["text"]) > 1_000_000 for r in browser.messages("chatgpt", EXTERNAL_ID)),
-             what="the long answer stored")
+    wait_for(
+        lambda: any(len(r["text"]) > 1_000_000 for r in browser.messages("chatgpt", EXTERNAL_ID)),
+        what="the long answer stored",
+    )
     popup = browser.open_popup()
-    reply = popup.evaluate("""(id) => chrome.runtime.sendMessage({kind: 'request', type: 'conversation.get',
-        payload: {provider: 'chatgpt', external_id: id}})""", EXTERNAL_ID)
+    reply = popup.evaluate(
+        """(id) => chrome.runtime.sendMessage({kind: 'request', type: 'conversation.get',
+        payload: {provider: 'chatgpt', external_id: id}})""",
+        EXTERNAL_ID,
+    )
     assert reply["ok"], reply
     stored = browser.messages("chatgpt", EXTERNAL_ID)
     assert [m["text"] for m in reply["result"]["messages"]] == [r["text"] for r in stored]

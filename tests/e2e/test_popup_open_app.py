@@ -52,8 +52,12 @@ def test_open_vivim_opens_the_web_app_with_its_token_in_a_new_tab(browser: Brows
     # Playwright's sync API owns this thread's event loop: write the setting from another thread.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, set_web_port(browser.vivim_home, port)).result()
-    serve = subprocess.Popen([*vivim_command(), "serve"], env={**browser.env, "VIVIM_SERVICES": "web"},
-                             stdout=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [*vivim_command(), "serve"],
+        env={**browser.env, "VIVIM_SERVICES": "web"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert serve.stdout.readline().startswith("VIVIM is running. Open your library at:")
         token = (browser.vivim_home / "web.token").read_text().strip()

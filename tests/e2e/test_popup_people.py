@@ -44,8 +44,12 @@ def test_a_result_opens_vivims_copy_in_the_web_app_with_the_provider_beside(brow
     port = free_port()
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, set_web_port(browser.vivim_home, port)).result()
-    serve = subprocess.Popen([*vivim_command(), "serve"], env={**browser.env, "VIVIM_SERVICES": "web"},
-                             stdout=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [*vivim_command(), "serve"],
+        env={**browser.env, "VIVIM_SERVICES": "web"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert serve.stdout.readline().startswith("VIVIM is running")
         origin = f"http://127.0.0.1:{port}"
@@ -69,8 +73,14 @@ def test_a_result_opens_vivims_copy_in_the_web_app_with_the_provider_beside(brow
 
         def app_tab() -> dict | None:
             pages = [t for t in cdp.send("Target.getTargets")["targetInfos"] if t["type"] == "page"]
-            return next((t for t in pages if t["url"].startswith(origin) and "#/c/" in t["url"]
-                         and "token" not in t["url"]), None)  # after the token went into the cookie
+            return next(
+                (
+                    t
+                    for t in pages
+                    if t["url"].startswith(origin) and "#/c/" in t["url"] and "token" not in t["url"]
+                ),
+                None,
+            )  # after the token went into the cookie
 
         tab = wait_for(app_tab, what="VIVIM's copy of the conversation in a new tab")
         assert tab["url"].startswith(f"{origin}/#/c/") and tab["url"].endswith("?q=reversed")
@@ -80,12 +90,21 @@ def test_a_result_opens_vivims_copy_in_the_web_app_with_the_provider_beside(brow
         popup.fill("#q", "reversed")
         popup.locator("#results li").first.wait_for()
         try:
-            popup.locator("#results li").first.get_by_role("button", name="Open the original on ChatGPT").click()
+            popup.locator("#results li").first.get_by_role(
+                "button", name="Open the original on ChatGPT"
+            ).click()
         except TargetClosedError:
             pass
-        wait_for(lambda: browser.service_worker.evaluate(
-            "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)",
-            CHATGPT_URL) >= 2, what="a tab at the provider's page")
+        wait_for(
+            lambda: (
+                browser.service_worker.evaluate(
+                    "(u) => chrome.tabs.query({}).then(ts => ts.filter(t => (t.pendingUrl || t.url) === u).length)",
+                    CHATGPT_URL,
+                )
+                >= 2
+            ),
+            what="a tab at the provider's page",
+        )
     finally:
         serve.terminate()
         serve.wait(timeout=30)

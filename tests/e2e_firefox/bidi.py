@@ -50,8 +50,10 @@ def python_value(remote: dict[str, Any]) -> Any:
     if kind == "array":
         return [python_value(v) for v in remote.get("value", [])]
     if kind == "object":
-        return {k if isinstance(k, str) else str(python_value(k)): python_value(v)
-                for k, v in remote.get("value", [])}
+        return {
+            k if isinstance(k, str) else str(python_value(k)): python_value(v)
+            for k, v in remote.get("value", [])
+        }
     return remote  # nodes, functions...: the raw description
 
 
@@ -118,6 +120,7 @@ class Connection:
                 await self._ws.close()
             if self._session is not None:
                 await self._session.close()
+
         try:
             self._run(shutdown(), timeout=5)
         except Exception:

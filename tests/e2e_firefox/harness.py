@@ -23,11 +23,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from vivim.config import FIREFOX_EXTENSION_ID, HOST_NAME
-
 # Reused from the Chromium suite: the same fixture pages at the same URLs, the same store readers.
-from tests.e2e.harness import (EXTENSION_DIR, PAGES, SITE_FIXTURES, SITE_HOSTS, Browser, vivim_command,
-                               wait_for)
+from tests.e2e.harness import (
+    EXTENSION_DIR,
+    PAGES,
+    SITE_FIXTURES,
+    SITE_HOSTS,
+    Browser,
+    vivim_command,
+    wait_for,
+)
+from vivim.config import FIREFOX_EXTENSION_ID, HOST_NAME
 
 from .bidi import BiDiError, Connection, local_value, python_value
 
@@ -54,7 +60,9 @@ class Page:
         self.context = context
 
     def goto(self, url: str) -> None:
-        self.browser.bidi.call("browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"})
+        self.browser.bidi.call(
+            "browsingContext.navigate", {"context": self.context, "url": url, "wait": "complete"}
+        )
 
     def reload(self) -> None:
         self.browser.bidi.call("browsingContext.reload", {"context": self.context, "wait": "complete"})
@@ -67,12 +75,21 @@ class Page:
         """Like Playwright's page.evaluate: a function (called with arg) or an expression; promises awaited."""
         target = {"context": self.context}
         if re.match(r"^\s*(async\s+)?(\([^)]*\)|[A-Za-z_$][\w$]*)\s*=>|^\s*(async\s+)?function\b", script):
-            result = self.browser.bidi.call("script.callFunction", {
-                "functionDeclaration": script, "arguments": [] if arg is None else [local_value(arg)],
-                "target": target, "awaitPromise": True, "resultOwnership": "none"})
+            result = self.browser.bidi.call(
+                "script.callFunction",
+                {
+                    "functionDeclaration": script,
+                    "arguments": [] if arg is None else [local_value(arg)],
+                    "target": target,
+                    "awaitPromise": True,
+                    "resultOwnership": "none",
+                },
+            )
         else:
-            result = self.browser.bidi.call("script.evaluate", {
-                "expression": script, "target": target, "awaitPromise": True, "resultOwnership": "none"})
+            result = self.browser.bidi.call(
+                "script.evaluate",
+                {"expression": script, "target": target, "awaitPromise": True, "resultOwnership": "none"},
+            )
         if result["type"] == "exception":
             details = result["exceptionDetails"]
             raise BiDiError(f"page script threw: {details.get('text')}")
@@ -105,13 +122,20 @@ class FirefoxBrowser:
         self.vivim_home = root / "vivim-home"
         for path in (self.home, self.profile, self.vivim_home):
             path.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "HOME": str(self.home), "VIVIM_HOME": str(self.vivim_home),
-                    "VIVIM_SERVICES": "none", "MOZ_CRASHREPORTER_DISABLE": "1"}
+        self.env = {
+            **os.environ,
+            "HOME": str(self.home),
+            "VIVIM_HOME": str(self.vivim_home),
+            "VIVIM_SERVICES": "none",
+            "MOZ_CRASHREPORTER_DISABLE": "1",
+        }
         self.dialogs: list[str] = []
         self.foreign_by_context: dict[str, list[str]] = {}
         self.fixture_of_context: dict[str, str] = {}
         self.baselines: dict[str, list[str]] = {}
-        self.served: dict[str, bytes] = {url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()}
+        self.served: dict[str, bytes] = {
+            url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()
+        }
         # As Browser.responses: extra answers (the sites' own JSON), URL with or without query -> (type, body).
         self.responses: dict[str, tuple[str, bytes]] = {}
         self.stderr_tail: deque[str] = deque(maxlen=200)
@@ -154,7 +178,9 @@ class FirefoxBrowser:
         self.responses.clear()
         self.foreign_by_context.clear()
         self.fixture_of_context.clear()
-        result = self.bidi.call("webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}})
+        result = self.bidi.call(
+            "webExtension.install", {"extensionData": {"type": "path", "path": str(EXTENSION_DIR)}}
+        )
         assert result["extension"] == FIREFOX_EXTENSION_ID, result
         self.extension_installed = True
         self.timings["fresh"] = time.monotonic() - started
@@ -174,8 +200,14 @@ class FirefoxBrowser:
 
     def register_host(self) -> None:
         """`vivim install --browser firefox`, exactly as a user would run it (HOME is the temp HOME)."""
-        subprocess.run([*vivim_command(), "install", "--browser", "firefox"],
-                       env=self.env, check=True, capture_output=True, text=True, timeout=60)
+        subprocess.run(
+            [*vivim_command(), "install", "--browser", "firefox"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         manifest = json.loads(self.manifest_path.read_text())
         assert manifest["allowed_extensions"] == [FIREFOX_EXTENSION_ID], manifest
 
@@ -191,9 +223,20 @@ class FirefoxBrowser:
     def _launch(self) -> None:
         self._started = time.monotonic()
         self.process = subprocess.Popen(
-            [str(FIREFOX), "--headless", "--no-remote", "--profile", str(self.profile), "--remote-debugging-port=0",
-             "--remote-allow-system-access"],
-            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                str(FIREFOX),
+                "--headless",
+                "--no-remote",
+                "--profile",
+                str(self.profile),
+                "--remote-debugging-port=0",
+                "--remote-allow-system-access",
+            ],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
             errors="replace",
         )
         self._listening: list[str] = []
@@ -219,18 +262,35 @@ class FirefoxBrowser:
             raise RuntimeError("Firefox did not start its WebDriver BiDi server:\n" + self.log())
         self.timings["launch"] = time.monotonic() - self._started
         self.bidi = Connection(self._listening[0] + "/session", self._on_event)
-        self.bidi.call("session.new", {"capabilities": {"alwaysMatch": {
-            "webSocketUrl": True, "unhandledPromptBehavior": {"default": "ignore"}}}})
-        self.bidi.call("session.subscribe", {"events": [
-            "network.beforeRequestSent", "browsingContext.userPromptOpened"]})
-        self.bidi.call("network.addIntercept", {"phases": ["beforeRequestSent"], "urlPatterns": [
-            {"type": "pattern", "protocol": "https"}, {"type": "pattern", "protocol": "http"}]})
+        self.bidi.call(
+            "session.new",
+            {
+                "capabilities": {
+                    "alwaysMatch": {"webSocketUrl": True, "unhandledPromptBehavior": {"default": "ignore"}}
+                }
+            },
+        )
+        self.bidi.call(
+            "session.subscribe", {"events": ["network.beforeRequestSent", "browsingContext.userPromptOpened"]}
+        )
+        self.bidi.call(
+            "network.addIntercept",
+            {
+                "phases": ["beforeRequestSent"],
+                "urlPatterns": [
+                    {"type": "pattern", "protocol": "https"},
+                    {"type": "pattern", "protocol": "http"},
+                ],
+            },
+        )
         self.timings["ready"] = time.monotonic() - self._started
 
     async def _on_event(self, bidi: Connection, method: str, params: dict[str, Any]) -> None:
         if method == "browsingContext.userPromptOpened":
             self.dialogs.append(params.get("message", ""))
-            await bidi.acall("browsingContext.handleUserPrompt", {"context": params["context"], "accept": False})
+            await bidi.acall(
+                "browsingContext.handleUserPrompt", {"context": params["context"], "accept": False}
+            )
             return
         if method != "network.beforeRequestSent" or not params.get("isBlocked"):
             return
@@ -238,21 +298,40 @@ class FirefoxBrowser:
         url = request["url"]
         extra = self.responses.get(url.split("#")[0]) or self.responses.get(url.split("#")[0].split("?")[0])
         if extra is not None:
-            await bidi.acall("network.provideResponse", {
-                "request": request["request"], "statusCode": 200, "reasonPhrase": "OK",
-                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": extra[0]}},
-                            {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}}],
-                "body": {"type": "base64", "value": base64.b64encode(extra[1]).decode()}})
+            await bidi.acall(
+                "network.provideResponse",
+                {
+                    "request": request["request"],
+                    "statusCode": 200,
+                    "reasonPhrase": "OK",
+                    "headers": [
+                        {"name": "Content-Type", "value": {"type": "string", "value": extra[0]}},
+                        {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}},
+                    ],
+                    "body": {"type": "base64", "value": base64.b64encode(extra[1]).decode()},
+                },
+            )
             return
         body = self.served.get(url.split("#")[0].split("?")[0])
         if body is None and url.startswith(BASELINE_ORIGIN):
-            body = (SITE_FIXTURES / url[len(BASELINE_ORIGIN):].split("?")[0]).read_bytes()
+            body = (SITE_FIXTURES / url[len(BASELINE_ORIGIN) :].split("?")[0]).read_bytes()
         if body is not None:
-            await bidi.acall("network.provideResponse", {
-                "request": request["request"], "statusCode": 200, "reasonPhrase": "OK",
-                "headers": [{"name": "Content-Type", "value": {"type": "string", "value": "text/html; charset=utf-8"}},
-                            {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}}],
-                "body": {"type": "base64", "value": base64.b64encode(body).decode()}})
+            await bidi.acall(
+                "network.provideResponse",
+                {
+                    "request": request["request"],
+                    "statusCode": 200,
+                    "reasonPhrase": "OK",
+                    "headers": [
+                        {
+                            "name": "Content-Type",
+                            "value": {"type": "string", "value": "text/html; charset=utf-8"},
+                        },
+                        {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}},
+                    ],
+                    "body": {"type": "base64", "value": base64.b64encode(body).decode()},
+                },
+            )
             return
         host = urlsplit(url).hostname
         if params.get("context") and host not in SITE_HOSTS:
@@ -308,9 +387,15 @@ class FirefoxBrowser:
         """Call a function in the browser window's privileged (chrome) scope: Firefox's own view of
         the add-on (WebExtensionPolicy), and what a click on the toolbar button would do."""
         window = self.bidi.call("browsingContext.getTree", {"moz:scope": "chrome"})["contexts"][0]["context"]
-        result = self.bidi.call("script.callFunction", {
-            "functionDeclaration": function, "arguments": [] if arg is None else [local_value(arg)],
-            "target": {"context": window}, "awaitPromise": True})
+        result = self.bidi.call(
+            "script.callFunction",
+            {
+                "functionDeclaration": function,
+                "arguments": [] if arg is None else [local_value(arg)],
+                "target": {"context": window},
+                "awaitPromise": True,
+            },
+        )
         if result["type"] == "exception":
             raise BiDiError(f"chrome script threw: {result['exceptionDetails'].get('text')}")
         return python_value(result["result"])
@@ -320,18 +405,26 @@ class FirefoxBrowser:
         not), so the browser window's own (chrome) script opens it, as a click on the toolbar would."""
         known = {c["context"] for c in self.bidi.call("browsingContext.getTree", {})["contexts"]}
         # Each install gets a new random moz-extension:// host name: ask Firefox for this one's.
-        url = self.chrome("(id) => { const url = `moz-extension://${WebExtensionPolicy.getByID(id)"
-                          ".mozExtensionHostname}/popup/popup.html`; gBrowser.selectedTab = gBrowser.addTab(url,"
-                          " {triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()}); return url; }",
-                          FIREFOX_EXTENSION_ID)
+        url = self.chrome(
+            "(id) => { const url = `moz-extension://${WebExtensionPolicy.getByID(id)"
+            ".mozExtensionHostname}/popup/popup.html`; gBrowser.selectedTab = gBrowser.addTab(url,"
+            " {triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()}); return url; }",
+            FIREFOX_EXTENSION_ID,
+        )
 
         def opened() -> str | None:
             contexts = self.bidi.call("browsingContext.getTree", {})["contexts"]
-            return next((c["context"] for c in contexts if c["url"] == url and c["context"] not in known), None)
+            return next(
+                (c["context"] for c in contexts if c["url"] == url and c["context"] not in known), None
+            )
 
         page = Page(self, wait_for(opened, timeout=15, interval=0.1, what="the popup's tab"))
-        wait_for(lambda: page.evaluate("document.readyState") == "complete", timeout=15, interval=0.1,
-                 what="the popup page to load")
+        wait_for(
+            lambda: page.evaluate("document.readyState") == "complete",
+            timeout=15,
+            interval=0.1,
+            what="the popup page to load",
+        )
         return page
 
     def log(self) -> str:

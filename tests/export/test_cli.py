@@ -10,9 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vivim.cli import main
-
 from tests.importers.helpers import CHATGPT, CLAUDE, GEMINI
+from vivim.cli import main
 
 
 def _fill(runner: CliRunner) -> None:
@@ -43,7 +42,9 @@ def test_export_since_and_conversation_filters(vivim_home: Path):
     assert bad.exit_code == 2 and "is not a date" in bad.output
 
 
-def test_export_markdown_needs_a_folder_and_writes_one_file_per_conversation(vivim_home: Path, tmp_path: Path):
+def test_export_markdown_needs_a_folder_and_writes_one_file_per_conversation(
+    vivim_home: Path, tmp_path: Path
+):
     runner = CliRunner()
     _fill(runner)
     assert runner.invoke(main, ["export", "--format", "markdown"]).exit_code == 2
@@ -53,8 +54,9 @@ def test_export_markdown_needs_a_folder_and_writes_one_file_per_conversation(viv
     assert "Wrote 8 files" in result.stderr
 
 
-def test_export_json_then_import_into_an_empty_home_gives_the_same_messages(vivim_home: Path, tmp_path: Path,
-                                                                           monkeypatch):
+def test_export_json_then_import_into_an_empty_home_gives_the_same_messages(
+    vivim_home: Path, tmp_path: Path, monkeypatch
+):
     runner = CliRunner()
     _fill(runner)
     archive = tmp_path / "archive.json"
@@ -71,9 +73,15 @@ def test_export_runs_as_a_real_command(tmp_path: Path):
     env = {**os.environ, "VIVIM_HOME": str(tmp_path / "home"), "VIVIM_SERVICES": "none"}
     script = Path(sys.executable).with_name("vivim")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
-    subprocess.run([*command, "import", "-q", str(CLAUDE)], env=env, check=True, capture_output=True, timeout=120)
-    done = subprocess.run([*command, "export", "--format", "jsonl"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    subprocess.run(
+        [*command, "import", "-q", str(CLAUDE)], env=env, check=True, capture_output=True, timeout=120
+    )
+    done = subprocess.run(
+        [*command, "export", "--format", "jsonl"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(rows) == 13 and {r["conversation_title"] for r in rows} == {"Rust lifetimes", "Old linear chat"}
+    assert len(rows) == 13 and {r["conversation_title"] for r in rows} == {
+        "Rust lifetimes",
+        "Old linear chat",
+    }

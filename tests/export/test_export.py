@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.importers.helpers import CHATGPT, CLAUDE, GEMINI, snapshot
 from vivim.export import ExportFilter, export_json, export_jsonl, export_markdown
 from vivim.importers import import_path
 from vivim.store import Store
 
-from tests.importers.helpers import CHATGPT, CLAUDE, GEMINI, snapshot
-
-JSONL_FIELDS = ["provider", "conversation_id", "conversation_title", "conversation_completeness", "message_id", "parent_id", "role", "model",
-                "created_at", "markdown", "text", "kind", "current"]
+JSONL_FIELDS = [
+    "provider",
+    "conversation_id",
+    "conversation_title",
+    "conversation_completeness",
+    "message_id",
+    "parent_id",
+    "role",
+    "model",
+    "created_at",
+    "markdown",
+    "text",
+    "kind",
+    "current",
+]
 DEPLOY = "67a1b2c3-0000-4000-8000-000000000001"
 
 
@@ -49,14 +61,15 @@ async def test_filters_select_by_provider_date_and_conversation(store):
         return [json.loads(line) for line in out.getvalue().splitlines()]
 
     assert {r["provider"] for r in await rows(provider="claude")} == {"claude"}
-    since = datetime(2025, 6, 2, tzinfo=timezone.utc).timestamp()
+    since = datetime(2025, 6, 2, tzinfo=UTC).timestamp()
     recent = await rows(since=since)
     assert recent and all(r["created_at"] >= "2025-06-02" for r in recent)
     assert {r["provider"] for r in recent} == {"gemini"}
     one = await rows(conversation=DEPLOY)
     assert {r["conversation_id"] for r in one} == {DEPLOY} and len(one) == 5
-    vivim_id = await store.read(lambda c: c.execute(
-        "SELECT id FROM conversations WHERE external_id = ?", (DEPLOY,)).fetchone()[0])
+    vivim_id = await store.read(
+        lambda c: c.execute("SELECT id FROM conversations WHERE external_id = ?", (DEPLOY,)).fetchone()[0]
+    )
     assert len(await rows(conversation=str(vivim_id))) == 5
     assert await rows(provider="gemini", conversation=DEPLOY) == []
 
@@ -110,7 +123,9 @@ def test_markdown_front_matter_is_valid_yaml(tmp_path: Path, vivim_home: Path):
         assert front["provider"] in ("chatgpt", "claude", "gemini") and front["conversation_id"]
 
 
-async def test_the_json_archive_imported_into_an_empty_home_reproduces_the_same_messages(store, tmp_path: Path):
+async def test_the_json_archive_imported_into_an_empty_home_reproduces_the_same_messages(
+    store, tmp_path: Path
+):
     await _filled(store)
     archive = tmp_path / "export.json"
     with open(archive, "w", encoding="utf-8") as out:

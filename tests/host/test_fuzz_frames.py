@@ -28,31 +28,75 @@ MAX_FRAME = 1024 * 1024
 
 def valid_messages() -> list[dict[str, Any]]:
     turns = [
-        {"key": "u1", "role": "user", "position": 0, "text": "How do I thicken a sauce?", "html": "<p>How?</p>"},
-        {"key": "a1", "role": "assistant", "position": 1, "parent_key": "u1", "message_id": "m-1", "model": "gpt-5",
-         "html": "<p>Use a <b>roux</b> 😀</p><pre><code>flour + butter</code></pre>", "text": "Use a roux",
-         "status": "streaming", "created_at": 1764000000.5, "kind": None, "current": True},
+        {
+            "key": "u1",
+            "role": "user",
+            "position": 0,
+            "text": "How do I thicken a sauce?",
+            "html": "<p>How?</p>",
+        },
+        {
+            "key": "a1",
+            "role": "assistant",
+            "position": 1,
+            "parent_key": "u1",
+            "message_id": "m-1",
+            "model": "gpt-5",
+            "html": "<p>Use a <b>roux</b> 😀</p><pre><code>flour + butter</code></pre>",
+            "text": "Use a roux",
+            "status": "streaming",
+            "created_at": 1764000000.5,
+            "kind": None,
+            "current": True,
+        },
     ]
-    conversation = {"provider": "chatgpt", "external_id": "fuzz-1", "title": "Sauces", "url": "https://chatgpt.com/c/fuzz-1",
-                    "model": "gpt-5", "created_at": 1764000000.0}
+    conversation = {
+        "provider": "chatgpt",
+        "external_id": "fuzz-1",
+        "title": "Sauces",
+        "url": "https://chatgpt.com/c/fuzz-1",
+        "model": "gpt-5",
+        "created_at": 1764000000.0,
+    }
     payloads = {
         "hello": {"client": "vivim-extension", "client_version": "0.1.0"},
         "capture.upsert": {"conversation": conversation, "turns": turns, "source": "capture"},
         "conversation.list": {"provider": "chatgpt", "limit": 50, "offset": 0, "query": "Sau"},
         "conversation.get": {"provider": "chatgpt", "external_id": "fuzz-1", "include_html": True},
-        "search": {"query": "thicken roux", "limit": 20, "provider": None, "conversation_id": None, "role": "user",
-                   "since": 0.0, "until": 2e9, "mode": "fulltext"},
-        "context.build": {"draft": "sauce with flour", "conversation_id": 1, "provider": "claude",
-                          "external_id": "x", "token_budget": 300, "max_items": 4},
+        "search": {
+            "query": "thicken roux",
+            "limit": 20,
+            "provider": None,
+            "conversation_id": None,
+            "role": "user",
+            "since": 0.0,
+            "until": 2e9,
+            "mode": "fulltext",
+        },
+        "context.build": {
+            "draft": "sauce with flour",
+            "conversation_id": 1,
+            "provider": "claude",
+            "external_id": "x",
+            "token_budget": 300,
+            "max_items": 4,
+        },
         "embed.status": {},
         "stats": {},
         "settings.get": {"keys": ["web.port", "search.limit"]},
         "settings.set": {"values": {"search.limit": 20, "fuzz.note": "x"}},
-        "adapter.health": {"provider": "claude", "url": "https://claude.ai/chat/1", "ok": False, "problem": "no turns"},
+        "adapter.health": {
+            "provider": "claude",
+            "url": "https://claude.ai/chat/1",
+            "ok": False,
+            "problem": "no turns",
+        },
         "sync.status": {},
         "web.url": {},
     }
-    return [{"v": 1, "id": f"t-{kind}", "type": kind, "payload": payload} for kind, payload in payloads.items()]
+    return [
+        {"v": 1, "id": f"t-{kind}", "type": kind, "payload": payload} for kind, payload in payloads.items()
+    ]
 
 
 class Mutator:
@@ -62,10 +106,38 @@ class Mutator:
     def weird(self) -> Any:
         r = self.rng
         pool = [
-            None, True, False, 0, -1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64 + r.randrange(1000), -(10**30), 10**r.randrange(19, 80),
-            1.5, -0.0, 1e308, 5e-324, "", "x" * r.randrange(1, 300), "\ud800", "a\udc00b", "\ud83d", "\x00\x01\x1f",
-            "'; DROP TABLE messages; --", '"NEAR(a b)" OR * ^', "<script>alert(1)</script>", "../../etc/passwd",
-            "ü中文😀" * r.randrange(1, 50), {}, [], [None], {"": None}, self.deep(), r.choice(["chatgpt", "claude", "user"]),
+            None,
+            True,
+            False,
+            0,
+            -1,
+            2**63 - 1,
+            2**63,
+            -(2**63) - 1,
+            2**64 + r.randrange(1000),
+            -(10**30),
+            10 ** r.randrange(19, 80),
+            1.5,
+            -0.0,
+            1e308,
+            5e-324,
+            "",
+            "x" * r.randrange(1, 300),
+            "\ud800",
+            "a\udc00b",
+            "\ud83d",
+            "\x00\x01\x1f",
+            "'; DROP TABLE messages; --",
+            '"NEAR(a b)" OR * ^',
+            "<script>alert(1)</script>",
+            "../../etc/passwd",
+            "ü中文😀" * r.randrange(1, 50),
+            {},
+            [],
+            [None],
+            {"": None},
+            self.deep(),
+            r.choice(["chatgpt", "claude", "user"]),
         ]
         if r.random() < 0.02:
             pool.append("z" * r.randrange(100_000, 700_000))  # a huge string, in whichever field it lands
@@ -121,8 +193,11 @@ class Mutator:
             return bytes(r.randrange(256) for _ in range(r.randrange(0, 64)))
         if roll < 0.11:
             depth = r.choice([65, 1000, 5000, 100_000])
-            return (b'{"v":1,"id":"deep","type":"hello","payload":' + b"[" * depth + b"]" * depth + b"}") if r.random() < 0.5 \
-                else b"{\"a\":" * depth + b"1" + b"}" * depth
+            return (
+                (b'{"v":1,"id":"deep","type":"hello","payload":' + b"[" * depth + b"]" * depth + b"}")
+                if r.random() < 0.5
+                else b'{"a":' * depth + b"1" + b"}" * depth
+            )
         if roll < 0.14:
             body = json.dumps(r.choice(templates)).encode()
             return body[: r.randrange(len(body))]  # cut short: not JSON
@@ -141,7 +216,11 @@ def test_twenty_thousand_hostile_frames_never_crash_the_host_or_get_internal(viv
     mutator = Mutator(rng)
     templates = valid_messages()
     bodies = [mutator.frame_body(templates) for _ in range(FRAMES)]
-    bodies.append(json.dumps({"v": 1, "id": "oversized", "type": "hello", "payload": {"pad": "p" * (8 * 1024 * 1024)}}).encode())
+    bodies.append(
+        json.dumps(
+            {"v": 1, "id": "oversized", "type": "hello", "payload": {"pad": "p" * (8 * 1024 * 1024)}}
+        ).encode()
+    )
 
     host = HostProcess(vivim_home)
     replies: list[dict[str, Any]] = []
@@ -194,7 +273,9 @@ def test_twenty_thousand_hostile_frames_never_crash_the_host_or_get_internal(viv
         internal = [r for r in replies if not r["ok"] and r["error"]["code"] == "internal"]
         assert internal == [], internal[:5]
         codes = Counter(r["error"]["code"] if not r["ok"] else "ok" for r in replies)
-        print(f"{len(bodies)} frames, {len(replies)} replies in {time.monotonic() - started:.1f} s: {dict(codes)}")
+        print(
+            f"{len(bodies)} frames, {len(replies)} replies in {time.monotonic() - started:.1f} s: {dict(codes)}"
+        )
         assert {"invalid_json", "invalid_payload", "bad_request", "frame_too_large"} <= set(codes), codes
         assert sum(r["ok"] for r in replies) > FRAMES // 20  # the valid ones really were served
         assert host.call("hello")["protocol"] == 1
@@ -202,4 +283,4 @@ def test_twenty_thousand_hostile_frames_never_crash_the_host_or_get_internal(viv
         code = host.close(timeout=60)
     assert code == 0
     log = (vivim_home / "vivim.log").read_text(errors="replace")
-    assert "Traceback" not in log, log[log.index("Traceback") - 500:][:3000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 500 :][:3000]

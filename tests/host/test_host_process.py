@@ -20,8 +20,15 @@ def turn(key: str, text: str, role: str = "user", position: int = 0, **extra: ob
 
 
 def capture_payload(external_id: str, turns: list[dict], provider: str = "claude") -> dict:
-    return {"conversation": {"provider": provider, "external_id": external_id, "title": f"Chat {external_id}",
-                             "url": f"https://claude.ai/chat/{external_id}"}, "turns": turns}
+    return {
+        "conversation": {
+            "provider": provider,
+            "external_id": external_id,
+            "title": f"Chat {external_id}",
+            "url": f"https://claude.ai/chat/{external_id}",
+        },
+        "turns": turns,
+    }
 
 
 def test_hello_answers_with_versions_and_capabilities(host: HostProcess) -> None:
@@ -31,9 +38,16 @@ def test_hello_answers_with_versions_and_capabilities(host: HostProcess) -> None
 
 
 def test_a_captured_turn_can_be_found_again(host: HostProcess) -> None:
-    ack = host.call("capture.upsert", capture_payload("k1", [
-        turn("u", "What is a roux?"), turn("a", "Flour cooked in butter, to thicken sauces.", "assistant", 1)
-    ]))
+    ack = host.call(
+        "capture.upsert",
+        capture_payload(
+            "k1",
+            [
+                turn("u", "What is a roux?"),
+                turn("a", "Flour cooked in butter, to thicken sauces.", "assistant", 1),
+            ],
+        ),
+    )
     assert ack["inserted"] == 2
     result = host.call("search", {"query": "thicken"})
     assert result["results"][0]["conversation"]["external_id"] == "k1"
@@ -102,9 +116,13 @@ def test_a_reply_over_one_megabyte_arrives_in_chunks_that_reassemble(host: HostP
 
 
 def test_requests_from_a_foreign_extension_are_refused(vivim_home: Path) -> None:
-    proc = subprocess.run([*host_command(), "chrome-extension://abcdefghijklmnopabcdefghijklmnop/"],
-                          input=b"", capture_output=True, env={**os.environ, "VIVIM_HOME": str(vivim_home)},
-                          timeout=30)
+    proc = subprocess.run(
+        [*host_command(), "chrome-extension://abcdefghijklmnopabcdefghijklmnop/"],
+        input=b"",
+        capture_output=True,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+        timeout=30,
+    )
     assert proc.returncode == 1 and proc.stdout == b""
 
 
@@ -134,8 +152,16 @@ def test_kill_9_mid_stream_loses_no_acknowledged_turn(vivim_home: Path) -> None:
     reader = threading.Thread(target=read_acks, daemon=True)
     reader.start()
     for i in range(400):
-        host.send({"v": 1, "id": f"c{i}", "type": "capture.upsert",
-                   "payload": capture_payload(f"conv{i % 7}", [turn(f"t{i}", f"turn number {i} " * 20, position=i)])})
+        host.send(
+            {
+                "v": 1,
+                "id": f"c{i}",
+                "type": "capture.upsert",
+                "payload": capture_payload(
+                    f"conv{i % 7}", [turn(f"t{i}", f"turn number {i} " * 20, position=i)]
+                ),
+            }
+        )
     done.wait(timeout=60)
     os.kill(host.proc.pid, signal.SIGKILL)
     host.proc.wait()
@@ -156,8 +182,14 @@ def test_two_hosts_writing_at_once_lose_nothing(vivim_home: Path) -> None:
         h = hosts[n]
         for i in range(per_host):
             # Both write the same conversations, interleaved.
-            results[n].append(h.request("capture.upsert", capture_payload(
-                f"shared{i % 5}", [turn(f"h{n}-{i}", f"host {n} writes turn {i}", position=i)])))
+            results[n].append(
+                h.request(
+                    "capture.upsert",
+                    capture_payload(
+                        f"shared{i % 5}", [turn(f"h{n}-{i}", f"host {n} writes turn {i}", position=i)]
+                    ),
+                )
+            )
 
     threads = [threading.Thread(target=drive, args=(n,)) for n in (0, 1)]
     for t in threads:

@@ -27,7 +27,12 @@ def test_json_nested_a_hundred_thousand_levels_is_invalid_json_and_the_host_live
         reply = send_body(host, b"[" * depth + b"]" * depth)
         assert reply["ok"] is False and reply["error"]["code"] == "invalid_json", reply
         assert "64 levels" in reply["error"]["message"]
-    deep_payload = b'{"v":1,"id":"d","type":"settings.set","payload":{"values":{"x":' + b"[" * 2000 + b"]" * 2000 + b"}}}"
+    deep_payload = (
+        b'{"v":1,"id":"d","type":"settings.set","payload":{"values":{"x":'
+        + b"[" * 2000
+        + b"]" * 2000
+        + b"}}}"
+    )
     assert send_body(host, deep_payload)["error"]["code"] == "invalid_json"
     assert host.call("hello")["protocol"] == 1
 
@@ -43,7 +48,9 @@ def test_moderate_nesting_inside_a_setting_is_still_accepted(host: HostProcess) 
 
 def test_a_lone_surrogate_in_captured_text_is_kept_as_a_replacement_character(host: HostProcess) -> None:
     # JSON.stringify writes "\ud83d" for a string cut inside an emoji: the capture must not be lost.
-    payload = capture_payload("cut", [turn("u", "cut emoji \ud83d here"), turn("a", "answer \udc00", "assistant", 1)])
+    payload = capture_payload(
+        "cut", [turn("u", "cut emoji \ud83d here"), turn("a", "answer \udc00", "assistant", 1)]
+    )
     payload["conversation"]["title"] = "title \ud800"
     body = json.dumps({"v": 1, "id": "s1", "type": "capture.upsert", "payload": payload}).encode()
     assert b"\\ud83d" in body  # json.dumps escapes it, as JavaScript does
@@ -65,10 +72,19 @@ def test_a_lone_surrogate_as_the_request_id_gets_bad_request(host: HostProcess) 
 def test_integers_beyond_64_bits_get_invalid_payload(host: HostProcess, where: str) -> None:
     huge = 2**64 + 5
     if where == "position":
-        message = {"v": 1, "id": "n", "type": "capture.upsert", "payload": capture_payload("n", [turn("u", "x", position=huge)])}
+        message = {
+            "v": 1,
+            "id": "n",
+            "type": "capture.upsert",
+            "payload": capture_payload("n", [turn("u", "x", position=huge)]),
+        }
     elif where == "created_at_int":
-        message = {"v": 1, "id": "n", "type": "capture.upsert",
-                   "payload": capture_payload("n", [turn("u", "x", created_at=-huge)])}
+        message = {
+            "v": 1,
+            "id": "n",
+            "type": "capture.upsert",
+            "payload": capture_payload("n", [turn("u", "x", created_at=-huge)]),
+        }
     elif where == "id":
         message = {"v": 1, "id": "n", "type": "conversation.get", "payload": {"id": huge}}
     else:
@@ -85,15 +101,24 @@ def test_a_request_id_beyond_64_bits_or_128_characters_is_refused_not_echoed(hos
         assert reply["id"] is None and reply["error"]["code"] == "bad_request", reply
         assert len(json.dumps(reply)) < 2_000
     longest = "r" * 128
-    assert host.request("hello")["ok"] and send_body(
-        host, json.dumps({"v": 1, "id": longest, "type": "hello", "payload": {}}).encode())["id"] == longest
+    assert (
+        host.request("hello")["ok"]
+        and send_body(host, json.dumps({"v": 1, "id": longest, "type": "hello", "payload": {}}).encode())[
+            "id"
+        ]
+        == longest
+    )
 
 
-def test_a_huge_string_in_an_enum_field_is_not_echoed_or_logged_whole(host: HostProcess, vivim_home: Path) -> None:
+def test_a_huge_string_in_an_enum_field_is_not_echoed_or_logged_whole(
+    host: HostProcess, vivim_home: Path
+) -> None:
     giant = "chatgpt" * 100_000  # 700 KB
     payload = capture_payload("e", [turn("u", "x")], provider="claude")
     payload["conversation"]["provider"] = giant
-    reply = send_body(host, json.dumps({"v": 1, "id": "e", "type": "capture.upsert", "payload": payload}).encode())
+    reply = send_body(
+        host, json.dumps({"v": 1, "id": "e", "type": "capture.upsert", "payload": payload}).encode()
+    )
     assert reply["error"]["code"] == "invalid_payload"
     assert len(reply["error"]["message"]) < 1_000
     reply = send_body(host, json.dumps({"v": 1, "id": "t", "type": giant, "payload": {}}).encode())
@@ -112,25 +137,44 @@ def test_a_length_over_what_can_be_skipped_is_answered_before_the_session_ends(h
 
 # ---- who may start the host ------------------------------------------------------------------
 
+
 def refused(vivim_home: Path, args: list[str], env: dict[str, str] | None = None) -> bool:
-    proc = subprocess.run([*host_command(), *args], input=b"", capture_output=True, timeout=60,
-                          env={**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "none", **(env or {})})
+    proc = subprocess.run(
+        [*host_command(), *args],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "none", **(env or {})},
+    )
     assert proc.stdout == b""
     return proc.returncode == 1
 
 
-@pytest.mark.parametrize("args", [
-    ["https://evil.example/"],
-    ["moz-extension://0f0e3c6d-1111-2222-3333-444455556666/"],
-    [""],
-    ["chrome-extension://abcdefghijklmnopabcdefghijklmnop/"],
-    [ORIGIN + "x"],
-    [ORIGIN, "--something-else"],
-    ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json", "other@addon.example"],
-    ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json"],
-    [FIREFOX_EXTENSION_ID],
-], ids=["web-origin", "other-moz-extension", "empty", "other-chrome-extension", "longer-id", "extra-arg",
-        "other-firefox-addon", "manifest-only", "addon-id-only"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["https://evil.example/"],
+        ["moz-extension://0f0e3c6d-1111-2222-3333-444455556666/"],
+        [""],
+        ["chrome-extension://abcdefghijklmnopabcdefghijklmnop/"],
+        [ORIGIN + "x"],
+        [ORIGIN, "--something-else"],
+        ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json", "other@addon.example"],
+        ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json"],
+        [FIREFOX_EXTENSION_ID],
+    ],
+    ids=[
+        "web-origin",
+        "other-moz-extension",
+        "empty",
+        "other-chrome-extension",
+        "longer-id",
+        "extra-arg",
+        "other-firefox-addon",
+        "manifest-only",
+        "addon-id-only",
+    ],
+)
 def test_a_caller_that_is_not_our_extension_is_refused(vivim_home: Path, args: list[str]) -> None:
     assert refused(vivim_home, args)
     assert "refusing caller" in (vivim_home / "vivim.log").read_text()
@@ -144,10 +188,16 @@ def test_a_start_without_arguments_needs_the_debug_switch(vivim_home: Path) -> N
     assert refused(vivim_home, ["https://evil.example/"], env={"VIVIM_HOST_DEBUG": "1"})
 
 
-@pytest.mark.parametrize("args", [
-    [ORIGIN], [ORIGIN.rstrip("/")], [ORIGIN, "--parent-window=4242"],
-    ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json", FIREFOX_EXTENSION_ID],
-], ids=["chrome", "chrome-no-slash", "chrome-windows", "firefox"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [ORIGIN],
+        [ORIGIN.rstrip("/")],
+        [ORIGIN, "--parent-window=4242"],
+        ["/home/u/.mozilla/native-messaging-hosts/com.vivim.host.json", FIREFOX_EXTENSION_ID],
+    ],
+    ids=["chrome", "chrome-no-slash", "chrome-windows", "firefox"],
+)
 def test_our_extension_is_served_from_either_browser(vivim_home: Path, args: list[str]) -> None:
     host = HostProcess(vivim_home, args=args)
     assert host.call("hello")["protocol"] == 1

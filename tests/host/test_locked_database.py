@@ -13,8 +13,10 @@ def test_a_locked_database_gets_store_busy_and_the_session_recovers(vivim_home) 
         host.call("hello")
         blocker = sqlean.connect(str(vivim_home / "vivim.sqlite3"), isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")
-        payload = {"conversation": {"provider": "gemini", "external_id": "g1"},
-                   "turns": [{"key": "q", "role": "user", "text": "Is it locked?"}]}
+        payload = {
+            "conversation": {"provider": "gemini", "external_id": "g1"},
+            "turns": [{"key": "q", "role": "user", "text": "Is it locked?"}],
+        }
         reply = host.request("capture.upsert", payload)
         assert reply["ok"] is False and reply["error"]["code"] == "store_busy"
         blocker.execute("ROLLBACK")

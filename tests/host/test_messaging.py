@@ -28,7 +28,7 @@ class Trickle(io.RawIOBase):
         if self._pos >= len(self._data):
             return b""
         self._pos += 1
-        return self._data[self._pos - 1:self._pos]
+        return self._data[self._pos - 1 : self._pos]
 
 
 def test_partial_reads_still_yield_whole_frames() -> None:

@@ -17,16 +17,31 @@ CHATGPT_ID = "6a0f1e2d-3c4b-8a59-b6c7-d8e9f0a1b2c3"
 CLAUDE_ID = "7b1e2d3c-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 
 
-def network(provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1) -> list[dict[str, Any]]:
+def network(
+    provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1
+) -> list[dict[str, Any]]:
     body = doc if isinstance(doc, str) else json.dumps(doc)
     if gz:
         body = base64.b64encode(gzip.compress(body.encode())).decode()
     size = -(-len(body) // parts)
-    url = (f"https://chatgpt.com/backend-api/conversation/{external_id}" if provider == "chatgpt"
-           else f"https://claude.ai/api/organizations/org-1/chat_conversations/{external_id}?tree=True")
-    return [{"provider": provider, "external_id": external_id, "url": url, "body": body[i * size:(i + 1) * size],
-             "encoding": "gzip-base64" if gz else "json", "payload_id": "p-1", "part": i, "parts": parts}
-            for i in range(parts)]
+    url = (
+        f"https://chatgpt.com/backend-api/conversation/{external_id}"
+        if provider == "chatgpt"
+        else f"https://claude.ai/api/organizations/org-1/chat_conversations/{external_id}?tree=True"
+    )
+    return [
+        {
+            "provider": provider,
+            "external_id": external_id,
+            "url": url,
+            "body": body[i * size : (i + 1) * size],
+            "encoding": "gzip-base64" if gz else "json",
+            "payload_id": "p-1",
+            "part": i,
+            "parts": parts,
+        }
+        for i in range(parts)
+    ]
 
 
 def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
@@ -45,7 +60,8 @@ def send_all(host: HostProcess, messages: list[dict[str, Any]]) -> dict[str, Any
 
 
 def test_a_300_turn_chatgpt_conversation_in_gzip_parts_is_stored_whole_and_complete(
-        host: HostProcess, vivim_home: Path) -> None:
+    host: HostProcess, vivim_home: Path
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 300, branch_at=10)
     reply = send_all(host, network("chatgpt", CHATGPT_ID, doc, gz=True, parts=3))
     assert reply["ok"], reply
@@ -58,7 +74,8 @@ def test_a_300_turn_chatgpt_conversation_in_gzip_parts_is_stored_whole_and_compl
 
 
 def test_reopening_the_same_conversation_changes_nothing_and_stores_its_raw_payload_once(
-        host: HostProcess, vivim_home: Path) -> None:
+    host: HostProcess, vivim_home: Path
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 40)
     first = send_all(host, network("chatgpt", CHATGPT_ID, doc))["result"]
     again = send_all(host, network("chatgpt", CHATGPT_ID, doc))["result"]
@@ -67,7 +84,9 @@ def test_reopening_the_same_conversation_changes_nothing_and_stores_its_raw_payl
     assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]
 
 
-def test_pages_of_older_turns_complete_a_conversation_that_was_partial(host: HostProcess, vivim_home: Path) -> None:
+def test_pages_of_older_turns_complete_a_conversation_that_was_partial(
+    host: HostProcess, vivim_home: Path
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 120)
     newest, middle, oldest = payloads.chatgpt_pages(doc, 50)
     status = send_all(host, network("chatgpt", CHATGPT_ID, newest))["result"]["completeness"]
@@ -82,16 +101,20 @@ def test_pages_of_older_turns_complete_a_conversation_that_was_partial(host: Hos
 
 
 def test_a_claude_tree_with_a_hidden_branch_is_stored_with_its_ids_and_parents(
-        host: HostProcess, vivim_home: Path) -> None:
+    host: HostProcess, vivim_home: Path
+) -> None:
     doc = payloads.claude_conversation(CLAUDE_ID, 30, branch_at=4)
     result = send_all(host, network("claude", CLAUDE_ID, doc))["result"]
     assert result["completeness"] == {"status": "complete", "stored": 31, "expected": 31}
-    [(parent, current)] = rows(vivim_home, "SELECT parent_key, is_current FROM messages WHERE text LIKE ?",
-                               "%hidden-branch%")
+    [(parent, current)] = rows(
+        vivim_home, "SELECT parent_key, is_current FROM messages WHERE text LIKE ?", "%hidden-branch%"
+    )
     assert (parent, current) == (payloads.claude_id(CLAUDE_ID, 4), 0)
 
 
-def test_an_unknown_shape_is_refused_with_a_warning_and_writes_nothing(host: HostProcess, vivim_home: Path) -> None:
+def test_an_unknown_shape_is_refused_with_a_warning_and_writes_nothing(
+    host: HostProcess, vivim_home: Path
+) -> None:
     reply = send_all(host, network("chatgpt", CHATGPT_ID, {"items": [], "cursor": None}))
     assert reply["error"]["code"] == "payload_shape"
     stats = host.call("stats")
@@ -102,14 +125,17 @@ def test_an_unknown_shape_is_refused_with_a_warning_and_writes_nothing(host: Hos
 def test_hostile_payloads_are_refused_and_the_host_keeps_serving(host: HostProcess, vivim_home: Path) -> None:
     deep = "[" * 100_000 + "]" * 100_000
     wrong_types = {"mapping": {"a": "not a node", "b": [1, 2]}, "current_node": 7}
-    nodes_of_wrong_type = {"mapping": {"a": {"message": {"author": "me", "content": [1]}, "parent": None,
-                                             "children": "x"}}}
+    nodes_of_wrong_type = {
+        "mapping": {"a": {"message": {"author": "me", "content": [1]}, "parent": None, "children": "x"}}
+    }
     bomb = base64.b64encode(gzip.compress(b"{" + b" " * (80 * 1024 * 1024) + b"}")).decode()
     for body in (deep, json.dumps(wrong_types), json.dumps(nodes_of_wrong_type), "not json at all"):
         reply = send_all(host, network("chatgpt", CHATGPT_ID, body))
         assert reply["error"]["code"] == "payload_shape", reply
-    reply = host.request("capture.network", {**network("chatgpt", CHATGPT_ID, "{}")[0], "body": bomb,
-                                             "encoding": "gzip-base64"})
+    reply = host.request(
+        "capture.network",
+        {**network("chatgpt", CHATGPT_ID, "{}")[0], "body": bomb, "encoding": "gzip-base64"},
+    )
     assert reply["error"]["code"] == "payload_shape"
     assert host.call("stats")["conversations"] == 0
     assert host.call("hello", {})["protocol"] == 1  # still serving
@@ -129,7 +155,8 @@ def test_a_payload_read_after_a_refused_one_clears_the_warning(host: HostProcess
 
 
 def test_a_whole_payload_supersedes_the_older_ones_and_pages_are_kept_until_then(
-        host: HostProcess, vivim_home: Path) -> None:
+    host: HostProcess, vivim_home: Path
+) -> None:
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 60)
     newest, older = payloads.chatgpt_pages(doc, 40)
     send_all(host, network("chatgpt", CHATGPT_ID, newest))

@@ -31,8 +31,11 @@ def test_every_error_code_is_documented() -> None:
 def test_every_error_the_host_can_raise_has_a_documented_code() -> None:
     from vivim import errors
 
-    raised = {cls.code for cls in vars(errors).values()
-              if isinstance(cls, type) and issubclass(cls, errors.VivimError)}
+    raised = {
+        cls.code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.VivimError)
+    }
     assert raised - set(ERROR_CODES) == set()
 
 
@@ -46,7 +49,9 @@ def test_every_error_class_lives_in_errors_py() -> None:
 
     from vivim import errors
 
-    names = {name for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, Exception)}
+    names = {
+        name for name, cls in vars(errors).items() if isinstance(cls, type) and issubclass(cls, Exception)
+    }
     package = Path(errors.__file__).parent
     elsewhere = []
     for path in package.rglob("*.py"):
@@ -54,7 +59,8 @@ def test_every_error_class_lives_in_errors_py() -> None:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and any(
-                (isinstance(b, ast.Name) and b.id in names) or (isinstance(b, ast.Attribute) and b.attr in names)
+                (isinstance(b, ast.Name) and b.id in names)
+                or (isinstance(b, ast.Attribute) and b.attr in names)
                 for b in node.bases
             ):
                 elsewhere.append(f"{path.relative_to(package)}:{node.name}")

@@ -27,8 +27,12 @@ EXIT_BOUND = 2.0
 
 
 def race_env(name: str) -> dict[str, str]:
-    return {"VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0", "VIVIM_SYNC_MDNS": "1",
-            "VIVIM_SYNC_MDNS_INTERFACES": "127.0.0.1", "VIVIM_DEVICE_NAME": name}
+    return {
+        "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0",
+        "VIVIM_SYNC_MDNS": "1",
+        "VIVIM_SYNC_MDNS_INTERFACES": "127.0.0.1",
+        "VIVIM_DEVICE_NAME": name,
+    }
 
 
 def lock_is_free(lock: Path) -> bool:
@@ -45,7 +49,9 @@ def published_port(db: Path, pid: int) -> int | None:
     """The TCP port of the sync node the process `pid` published, if it got that far."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            rows = dict(conn.execute("SELECT key, value FROM sync_state WHERE key IN ('pid', 'addrs')").fetchall())
+            rows = dict(
+                conn.execute("SELECT key, value FROM sync_state WHERE key IN ('pid', 'addrs')").fetchall()
+            )
     except sqlite3.Error:
         return None
     if rows.get("pid") != str(pid) or not rows.get("addrs"):
@@ -71,10 +77,19 @@ def test_eof_at_random_moments_of_start_up_never_hangs_or_leaves_a_second_sync_n
         host = HostProcess(vivim_home, services="embed,sync", env=race_env(f"race-{round_no}"))
         assert host.call("hello")["singleton"] is True, "the previous host still held the lock"
         # New turns every round, so the embedding worker has chunks to embed while the host ends.
-        turns = [{"key": f"r{round_no}-{i}", "role": "user" if i % 2 == 0 else "assistant", "position": i,
-                  "text": f"Round {round_no}, turn {i}: sourdough hydration and oven spring. " * 20} for i in range(8)]
-        host.call("capture.upsert", {"conversation": {"provider": "claude", "external_id": f"race-{round_no}"},
-                                     "turns": turns})
+        turns = [
+            {
+                "key": f"r{round_no}-{i}",
+                "role": "user" if i % 2 == 0 else "assistant",
+                "position": i,
+                "text": f"Round {round_no}, turn {i}: sourdough hydration and oven spring. " * 20,
+            }
+            for i in range(8)
+        ]
+        host.call(
+            "capture.upsert",
+            {"conversation": {"provider": "claude", "external_id": f"race-{round_no}"}, "turns": turns},
+        )
         if round_no % 4 == 3:  # every fourth host: EOF just after its sync node (and mDNS) came up
             deadline = time.monotonic() + 60
             while published_port(vivim_home / "vivim.sqlite3", host.proc.pid) is None:
@@ -95,15 +110,21 @@ def test_eof_at_random_moments_of_start_up_never_hangs_or_leaves_a_second_sync_n
                 node_port = published_port(vivim_home / "vivim.sqlite3", host.proc.pid)
             if node_port is not None and lock_is_free(vivim_home / "vivim.lock") and host.proc.poll() is None:
                 # The lock is free while the process lives: its sync node must already be closed.
-                assert not accepts(node_port), f"round {round_no}: lock released while the sync node still listens"
+                assert not accepts(node_port), (
+                    f"round {round_no}: lock released while the sync node still listens"
+                )
             time.sleep(0.02)
         exits.append(time.monotonic() - closed_at)
         nodes_up += node_port is not None
-        assert host.proc.returncode == 0, host.proc.stderr.read().decode(errors="replace")[-3000:] if host.proc.stderr else ""
+        assert host.proc.returncode == 0, (
+            host.proc.stderr.read().decode(errors="replace")[-3000:] if host.proc.stderr else ""
+        )
         host.close()
         if node_port is not None:
             assert not accepts(node_port)
-    print(f"exit after EOF: max {max(exits):.2f} s, mean {sum(exits) / len(exits):.2f} s over {len(exits)} hosts "
-          f"({nodes_up} had their sync node listening)")
+    print(
+        f"exit after EOF: max {max(exits):.2f} s, mean {sum(exits) / len(exits):.2f} s over {len(exits)} hosts "
+        f"({nodes_up} had their sync node listening)"
+    )
     log = (vivim_home / "vivim.log").read_text(errors="replace")
-    assert "Traceback" not in log, log[log.index("Traceback") - 300:][:4000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 300 :][:4000]

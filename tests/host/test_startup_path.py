@@ -6,7 +6,18 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("fastembed", "onnxruntime", "libp2p", "pycrdt", "bs4", "aiohttp", "trio", "nacl", "numpy", "tokenizers")
+HEAVY = (
+    "fastembed",
+    "onnxruntime",
+    "libp2p",
+    "pycrdt",
+    "bs4",
+    "aiohttp",
+    "trio",
+    "nacl",
+    "numpy",
+    "tokenizers",
+)
 
 
 def test_the_startup_path_imports_no_heavy_library() -> None:

@@ -15,8 +15,21 @@ GEMINI_HTML = FIXTURES / "gemini-html" / "MyActivity.html"
 MALFORMED = FIXTURES / "malformed"
 
 # What a store holds, minus what depends on when or in which order it was written.
-MESSAGE_COLUMNS = ("key", "parent_key", "provider_message_id", "position", "role", "model", "kind", "markdown",
-                   "text", "content_hash", "status", "is_current", "created_at")
+MESSAGE_COLUMNS = (
+    "key",
+    "parent_key",
+    "provider_message_id",
+    "position",
+    "role",
+    "model",
+    "kind",
+    "markdown",
+    "text",
+    "content_hash",
+    "status",
+    "is_current",
+    "created_at",
+)
 
 
 def snapshot(conn: Any) -> dict[str, Any]:

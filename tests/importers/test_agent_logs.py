@@ -14,8 +14,20 @@ from vivim.importers.secrets import mask_secrets
 from vivim.store import Store
 
 from .agent_fixtures import (
-    AWS_KEY, CLAUDE_SESSION, CODEX_SESSION, GEMINI_SESSION, GITHUB_TOKEN, SECRET_KEY, claude_code_file,
-    claude_code_lines, claude_code_more, codex_file, codex_lines, gemini_file, gemini_lines, write_gemini_legacy,
+    AWS_KEY,
+    CLAUDE_SESSION,
+    CODEX_SESSION,
+    GEMINI_SESSION,
+    GITHUB_TOKEN,
+    SECRET_KEY,
+    claude_code_file,
+    claude_code_lines,
+    claude_code_more,
+    codex_file,
+    codex_lines,
+    gemini_file,
+    gemini_lines,
+    write_gemini_legacy,
     write_jsonl,
 )
 
@@ -23,7 +35,9 @@ from .agent_fixtures import (
 async def messages_of(store: Store, provider: str) -> list[dict[str, Any]]:
     rows = await store.fetchall(
         "SELECT m.key, m.role, m.kind, m.text, m.position FROM messages m JOIN conversations c"
-        " ON c.id = m.conversation_id WHERE c.provider = ? ORDER BY m.position, m.id", (provider,))
+        " ON c.id = m.conversation_id WHERE c.provider = ? ORDER BY m.position, m.id",
+        (provider,),
+    )
     return [dict(r) for r in rows]
 
 
@@ -33,7 +47,9 @@ async def conversation_of(store: Store, provider: str) -> dict[str, Any]:
     return dict(row) | {"tags": [t[0] for t in tags]}
 
 
-async def test_claude_code_session_becomes_a_conversation_with_tool_turns(store: Store, tmp_path: Path) -> None:
+async def test_claude_code_session_becomes_a_conversation_with_tool_turns(
+    store: Store, tmp_path: Path
+) -> None:
     path = write_jsonl(claude_code_file(tmp_path), claude_code_lines())
     result = await store.write(ingest_file, claude_code, path)
     assert result.error is None and result.bad_lines == 0
@@ -45,14 +61,23 @@ async def test_claude_code_session_becomes_a_conversation_with_tool_turns(store:
     assert conversation["url"] == path.as_uri()
     messages = await messages_of(store, "claude-code")
     assert [(m["role"], m["kind"]) for m in messages] == [
-        ("user", None), ("assistant", None), ("assistant", "tool_use"), ("tool", "tool_result"), ("assistant", None)]
-    assert "Caveat" not in " ".join(m["text"] for m in messages)  # isMeta lines are Claude Code's, not the user's
+        ("user", None),
+        ("assistant", None),
+        ("assistant", "tool_use"),
+        ("tool", "tool_result"),
+        ("assistant", None),
+    ]
+    assert "Caveat" not in " ".join(
+        m["text"] for m in messages
+    )  # isMeta lines are Claude Code's, not the user's
     assert "boiling-point check" not in " ".join(m["text"] for m in messages)  # thinking is not kept
     assert "No response requested" not in " ".join(m["text"] for m in messages)  # Claude Code's stand-in
     assert messages[2]["text"].startswith("Bash: ") and "grep -rn 'max_temp' src/" in messages[2]["text"]
 
 
-async def test_secrets_are_masked_and_tool_output_clipped_before_storage(store: Store, tmp_path: Path) -> None:
+async def test_secrets_are_masked_and_tool_output_clipped_before_storage(
+    store: Store, tmp_path: Path
+) -> None:
     path = write_jsonl(claude_code_file(tmp_path), claude_code_lines())
     await store.write(ingest_file, claude_code, path)
     everything = " ".join(m["text"] for m in await messages_of(store, "claude-code"))
@@ -64,21 +89,34 @@ async def test_secrets_are_masked_and_tool_output_clipped_before_storage(store: 
     output = next(m for m in await messages_of(store, "claude-code") if m["kind"] == "tool_result")["text"]
     assert len(output) < MAX_TOOL_CHARS + 200
     assert "characters cut" in output
-    assert output.startswith("src/kettle/validate.py:12") and output.endswith("exit: done")  # head and tail kept
+    assert output.startswith("src/kettle/validate.py:12") and output.endswith(
+        "exit: done"
+    )  # head and tail kept
 
 
 def test_well_known_key_shapes_are_masked() -> None:
     text = mask_secrets(
         "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz012345 and Authorization: Bearer eyJhbGciOiJIUzI1NiJ9abc."
         "eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U and xoxb-1234567890-abcdefghij "
-        f"and {AWS_KEY} and postgres://app:hunter2secret@db:5432/app and password: correcthorsebattery")
-    for leaked in ("abcdefghijklmnopqrstuvwxyz012345", "dozjgNryP4J3jVmNHl0w5N", "1234567890-abcdefghij",
-                   AWS_KEY, "hunter2secret", "correcthorsebattery"):
+        f"and {AWS_KEY} and postgres://app:hunter2secret@db:5432/app and password: correcthorsebattery"
+    )
+    for leaked in (
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "dozjgNryP4J3jVmNHl0w5N",
+        "1234567890-abcdefghij",
+        AWS_KEY,
+        "hunter2secret",
+        "correcthorsebattery",
+    ):
         assert leaked not in text, leaked
     assert "sk-p[masked openai key]" in text and "AKIA[masked aws access key]" in text
-    assert "MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc" not in mask_secrets("MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc")
-    plain = ("The kettle boils at 100 degrees; see tokenizer.json and the password reset page.\n"
-             "token = tokenizer.encode(text)\nauth_header: AuthSettings = load_settings()\nsecret = get_secret(name)")
+    assert "MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc" not in mask_secrets(
+        "MY_SERVICE_TOKEN=9f8e7d6c5b4a3210fedc"
+    )
+    plain = (
+        "The kettle boils at 100 degrees; see tokenizer.json and the password reset page.\n"
+        "token = tokenizer.encode(text)\nauth_header: AuthSettings = load_settings()\nsecret = get_secret(name)"
+    )
     assert mask_secrets(plain) == plain
 
 
@@ -116,7 +154,9 @@ async def test_a_truncated_last_line_waits_for_its_end(store: Store, tmp_path: P
         handle.write(line[40:])
     finished = await store.write(ingest_file, claude_code, path)
     assert finished.turns == 1
-    assert (await messages_of(store, "claude-code"))[-1]["text"] == "Now add a regression test for 100 degrees."
+    assert (await messages_of(store, "claude-code"))[-1][
+        "text"
+    ] == "Now add a regression test for 100 degrees."
 
 
 async def test_a_broken_line_is_skipped_and_the_rest_kept(store: Store, tmp_path: Path) -> None:
@@ -141,7 +181,9 @@ async def test_a_rewritten_file_is_read_again_without_duplicates(store: Store, t
     assert len(await messages_of(store, "claude-code")) == 7
 
 
-async def test_codex_rollout_keeps_what_the_user_typed_and_the_tool_calls(store: Store, tmp_path: Path) -> None:
+async def test_codex_rollout_keeps_what_the_user_typed_and_the_tool_calls(
+    store: Store, tmp_path: Path
+) -> None:
     path = write_jsonl(codex_file(tmp_path), codex_lines())
     await store.write(ingest_file, codex_cli, path)
     conversation = await conversation_of(store, "codex")
@@ -151,7 +193,11 @@ async def test_codex_rollout_keeps_what_the_user_typed_and_the_tool_calls(store:
     assert conversation["title"] == "Why does the Runge-Kutta integrator drift the orbit energy?"
     messages = await messages_of(store, "codex")
     assert [(m["role"], m["kind"]) for m in messages] == [
-        ("user", None), ("assistant", "tool_use"), ("tool", "tool_result"), ("assistant", None)]
+        ("user", None),
+        ("assistant", "tool_use"),
+        ("tool", "tool_result"),
+        ("assistant", None),
+    ]
     texts = [m["text"] for m in messages]
     assert not any("AGENTS.md" in t or "environment_context" in t for t in texts)  # Codex's injections
     assert texts[1] == "shell: bash -lc rg -n 'def rk4' sim/"
@@ -167,7 +213,11 @@ async def test_gemini_cli_jsonl_and_legacy_json_sessions(store: Store, tmp_path:
     assert conversation["tags"] == ["lighthouse"]
     messages = await messages_of(store, "gemini-cli")
     assert [(m["role"], m["kind"]) for m in messages] == [
-        ("user", None), ("assistant", "tool_use"), ("tool", "tool_result"), ("assistant", None)]
+        ("user", None),
+        ("assistant", "tool_use"),
+        ("tool", "tool_result"),
+        ("assistant", None),
+    ]
     assert "terraform plan -no-color" in messages[1]["text"]
     assert "bucket policy is invalid JSON" in messages[2]["text"]
     assert "Session saved" not in " ".join(m["text"] for m in messages)
@@ -178,20 +228,29 @@ async def test_gemini_cli_jsonl_and_legacy_json_sessions(store: Store, tmp_path:
     assert len(await messages_of(store, "gemini-cli")) == 4  # same session id, same message ids: merged
 
 
-async def test_a_gemini_message_written_again_replaces_the_first_version(store: Store, tmp_path: Path) -> None:
+async def test_a_gemini_message_written_again_replaces_the_first_version(
+    store: Store, tmp_path: Path
+) -> None:
     lines = gemini_lines()
     path = write_jsonl(gemini_file(tmp_path), lines[:2])
     await store.write(ingest_file, gemini_cli, path)
-    later = {**lines[4], "id": "m-1", "type": "user", "content": [
-        {"text": "List the failing Terraform plans in the lighthouse repo, and the passing ones."}]}
+    later = {
+        **lines[4],
+        "id": "m-1",
+        "type": "user",
+        "content": [
+            {"text": "List the failing Terraform plans in the lighthouse repo, and the passing ones."}
+        ],
+    }
     write_jsonl(path, [later], append=True)
     await store.write(ingest_file, gemini_cli, path)
     messages = await messages_of(store, "gemini-cli")
     assert len(messages) == 1 and messages[0]["text"].endswith("and the passing ones.")
 
 
-async def test_import_finds_every_agent_under_a_folder_and_in_their_homes(store: Store, tmp_path: Path,
-                                                                        monkeypatch: Any) -> None:
+async def test_import_finds_every_agent_under_a_folder_and_in_their_homes(
+    store: Store, tmp_path: Path, monkeypatch: Any
+) -> None:
     home = tmp_path / "home"
     write_jsonl(claude_code_file(home), claude_code_lines())
     write_jsonl(codex_file(home), codex_lines())
@@ -221,17 +280,34 @@ def test_vivim_import_agents_and_a_log_folder_from_the_command_line(vivim_home: 
     env = {**os.environ, "HOME": str(home), "VIVIM_HOME": str(vivim_home)}
     for name in ("CODEX_HOME", "CLAUDE_CONFIG_DIR", "GEMINI_CLI_HOME"):
         env.pop(name, None)
-    everything = subprocess.run([sys.executable, "-m", "vivim", "import", "--agents", "--json"], env=env,
-                                capture_output=True, text=True, timeout=120)
+    everything = subprocess.run(
+        [sys.executable, "-m", "vivim", "import", "--agents", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert everything.returncode == 0, everything.stderr
     summary = json.loads(everything.stdout)
     assert summary["files"] == 2 and summary["conversations"] == 2 and summary["stored"] == 9
-    folder = subprocess.run([sys.executable, "-m", "vivim", "import", str(home / ".claude" / "projects")], env=env,
-                            capture_output=True, text=True, timeout=120)
+    folder = subprocess.run(
+        [sys.executable, "-m", "vivim", "import", str(home / ".claude" / "projects")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert folder.returncode == 0, folder.stderr
-    assert "Imported 1 session log(s) into 1 conversations: 0 turns read, 0 new or changed" in folder.stdout  # unchanged since
+    assert (
+        "Imported 1 session log(s) into 1 conversations: 0 turns read, 0 new or changed" in folder.stdout
+    )  # unchanged since
     empty = tmp_path / "empty"
     empty.mkdir()
-    nothing = subprocess.run([sys.executable, "-m", "vivim", "import", "--provider", "codex", str(empty)], env=env,
-                             capture_output=True, text=True, timeout=120)
+    nothing = subprocess.run(
+        [sys.executable, "-m", "vivim", "import", "--provider", "codex", str(empty)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert nothing.returncode != 0 and "found no" in nothing.stderr

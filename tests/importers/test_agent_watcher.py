@@ -9,7 +9,14 @@ from pathlib import Path
 
 from tests.support.hostproc import HostProcess
 
-from .agent_fixtures import claude_code_file, claude_code_lines, claude_code_more, codex_file, codex_lines, write_jsonl
+from .agent_fixtures import (
+    claude_code_file,
+    claude_code_lines,
+    claude_code_more,
+    codex_file,
+    codex_lines,
+    write_jsonl,
+)
 
 
 def wait_for_hit(host: HostProcess, query: str, timeout: float = 60.0) -> dict:
@@ -22,7 +29,9 @@ def wait_for_hit(host: HostProcess, query: str, timeout: float = 60.0) -> dict:
     raise AssertionError(f"{query!r} never became searchable")
 
 
-def test_a_session_written_to_disk_becomes_searchable_without_a_click(vivim_home: Path, tmp_path: Path) -> None:
+def test_a_session_written_to_disk_becomes_searchable_without_a_click(
+    vivim_home: Path, tmp_path: Path
+) -> None:
     home = tmp_path / "user-home"
     path = claude_code_file(home)
     lines = claude_code_lines()

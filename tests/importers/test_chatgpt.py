@@ -48,7 +48,13 @@ async def test_code_execution_output_and_reasoning_are_kept_and_marked_by_kind(s
     await import_path(store, CHATGPT / "conversations.json")
     messages = await store.read(messages_of, "chatgpt", PRIMES)
     assert [messages[k]["kind"] for k in ("q", "th", "rc", "code", "out", "ans")] == [
-        None, "thinking", "thinking", "code", "execution_output", None]
+        None,
+        "thinking",
+        "thinking",
+        "code",
+        "execution_output",
+        None,
+    ]
     assert messages["out"]["role"] == "tool"
     assert messages["code"]["markdown"].startswith("```python\n")
     assert "print(len(" in messages["code"]["text"] and "```" not in messages["code"]["text"]

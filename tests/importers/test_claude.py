@@ -24,7 +24,15 @@ async def test_edits_and_retries_are_branches_and_the_current_leaf_marks_the_sho
     assert messages["m2.0"]["parent_key"] == "m1"
     assert messages["m3.0"]["parent_key"] == "m1"
     assert messages["m4.0"]["parent_key"] == "m3" and messages["m4"]["parent_key"] == "m4.0"
-    assert {k for k, m in messages.items() if m["is_current"]} == {"m1.0", "m1", "m3.0", "m3.1", "m3", "m4.0", "m4"}
+    assert {k for k, m in messages.items() if m["is_current"]} == {
+        "m1.0",
+        "m1",
+        "m3.0",
+        "m3.1",
+        "m3",
+        "m4.0",
+        "m4",
+    }
     assert messages["m2"]["is_current"] == 0 and messages["m2.0"]["is_current"] == 0
 
 

@@ -30,7 +30,10 @@ def test_import_prints_a_summary_with_counts_and_skip_reasons(vivim_home: Path):
     assert "Imported 4 conversations (4 new, 0 changed) and 13 messages" in result.output
     assert "left out, as the provider's app does:" in result.output
     assert "Gemini activity that is not a conversation (settings, feedback)" in result.output
-    assert "could not be imported:" in result.output and "entries the file describes incompletely" in result.output
+    assert (
+        "could not be imported:" in result.output
+        and "entries the file describes incompletely" in result.output
+    )
     assert "malformed entry: #" in result.output  # each one named
     assert _count(vivim_home, "messages") == 13
 
@@ -63,7 +66,9 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
 
 
 def test_import_provider_forces_the_format_of_a_single_file(vivim_home: Path, tmp_path: Path):
-    result = CliRunner().invoke(main, ["import", "-q", "--provider", "claude", str(CHATGPT / "conversations.json")])
+    result = CliRunner().invoke(
+        main, ["import", "-q", "--provider", "claude", str(CHATGPT / "conversations.json")]
+    )
     assert result.exit_code == 1 and "Found no claude export" in result.output
 
 
@@ -72,16 +77,18 @@ def test_import_runs_as_a_real_command(tmp_path: Path):
     env = {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": "none"}
     script = Path(sys.executable).with_name("vivim")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
-    done = subprocess.run([*command, "import", str(MALFORMED)], env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [*command, "import", str(MALFORMED)], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "Imported 2 conversations" in done.stdout
     assert "3  conversations the file describes incompletely (named below)" in done.stdout
     assert _count(home, "messages") == 4
 
 
-def test_import_of_a_file_cut_off_midway_keeps_what_came_before_and_exits_non_zero(vivim_home: Path,
-                                                                                   tmp_path: Path):
+def test_import_of_a_file_cut_off_midway_keeps_what_came_before_and_exits_non_zero(
+    vivim_home: Path, tmp_path: Path
+):
     text = (CHATGPT / "conversations.json").read_text()
     truncated = tmp_path / "conversations.json"
     truncated.write_text(text[: text.index('"title": "Plot the primes"') + 40])
@@ -133,4 +140,5 @@ def test_import_summary_calls_hidden_system_prompts_what_they_are(vivim_home: Pa
     assert "hidden system prompts (not shown in ChatGPT either)" in result.stdout
     assert "chatgpt system message" not in result.stdout
     assert "chatgpt system message" in json.dumps(
-        json.loads(CliRunner().invoke(main, ["import", "-q", "--json", str(CHATGPT)]).stdout)["skipped"])
+        json.loads(CliRunner().invoke(main, ["import", "-q", "--json", str(CHATGPT)]).stdout)["skipped"]
+    )

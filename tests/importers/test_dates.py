@@ -41,14 +41,17 @@ async def test_chatgpt_conversations_keep_their_update_time(store):
 
 async def test_claude_conversations_keep_their_updated_at(store):
     await import_path(store, CLAUDE)
-    assert (await store.read(conversation_row, "claude", CLAUDE_ID))["updated_at"] == _unix("2025-03-01T10:10:00Z")
+    assert (await store.read(conversation_row, "claude", CLAUDE_ID))["updated_at"] == _unix(
+        "2025-03-01T10:10:00Z"
+    )
 
 
 async def test_gemini_conversations_are_dated_by_their_newest_item(store):
     await import_path(store, GEMINI)
     rows = await store.fetchall(
         "SELECT c.updated_at, MAX(m.created_at) FROM conversations c JOIN messages m ON m.conversation_id = c.id"
-        " GROUP BY c.id")
+        " GROUP BY c.id"
+    )
     assert rows and all(updated == newest for updated, newest in rows)
     assert all(updated < _unix("2025-06-04T00:00:00Z") for updated, _ in rows)
 
@@ -90,10 +93,18 @@ async def test_a_json_export_imported_elsewhere_keeps_every_date(store, tmp_path
 async def test_a_live_capture_after_the_import_makes_the_conversation_recent(store):
     await import_path(store, CHATGPT / "conversations.json")
     before = time.time()
-    await store.write(upsert_capture, msgspec.convert({
-        "conversation": {"provider": "chatgpt", "external_id": DEPLOY},
-        "turns": [{"key": "live-1", "role": "user", "text": "One more question about the deploy timeout."}],
-    }, CaptureUpsert))
+    await store.write(
+        upsert_capture,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "chatgpt", "external_id": DEPLOY},
+                "turns": [
+                    {"key": "live-1", "role": "user", "text": "One more question about the deploy timeout."}
+                ],
+            },
+            CaptureUpsert,
+        ),
+    )
     assert (await store.read(conversation_row, "chatgpt", DEPLOY))["updated_at"] >= before
     listed = (await store.read(lambda c: list_conversations(c)))["items"]
     assert listed[0]["external_id"] == DEPLOY
@@ -103,42 +114,83 @@ async def test_a_live_capture_after_the_import_makes_the_conversation_recent(sto
 
 async def test_a_timestamp_in_the_future_is_capped_at_the_import_time(store):
     before = time.time()
-    await store.write(upsert_capture, msgspec.convert({
-        "conversation": {"provider": "claude", "external_id": "future", "updated_at": 4102444800.0},
-        "turns": [{"key": "a", "role": "user", "text": "From a broken clock", "created_at": 1700000000.0}],
-        "source": "import",
-    }, CaptureUpsert))
+    await store.write(
+        upsert_capture,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "claude", "external_id": "future", "updated_at": 4102444800.0},
+                "turns": [
+                    {"key": "a", "role": "user", "text": "From a broken clock", "created_at": 1700000000.0}
+                ],
+                "source": "import",
+            },
+            CaptureUpsert,
+        ),
+    )
     updated = (await store.read(conversation_row, "claude", "future"))["updated_at"]
     assert before <= updated <= time.time()
 
 
 async def test_migration_6_repairs_conversations_imported_before_dates_were_kept(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "old.sqlite3"
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 6 or m.version == 8])  # 8: columns today's upsert writes
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 6 or m.version == 8]
+    )  # 8: columns today's upsert writes
     conn = connect_sync(db)
     migrations.apply_migrations(conn)
     import_time = 1790000000.0
     conn.execute("BEGIN IMMEDIATE")
-    upsert_capture(conn, msgspec.convert({
-        "conversation": {"provider": "chatgpt", "external_id": "imported"},
-        "turns": [{"key": "q", "role": "user", "text": "Old question", "created_at": 1600000000.0},
-                  {"key": "a", "role": "assistant", "text": "Old answer", "created_at": 1600000090.0}],
-        "source": "import",
-    }, CaptureUpsert), now=import_time)
-    upsert_capture(conn, msgspec.convert({
-        "conversation": {"provider": "chatgpt", "external_id": "imported-then-live"},
-        "turns": [{"key": "q", "role": "user", "text": "Imported turn", "created_at": 1600000000.0}],
-        "source": "import",
-    }, CaptureUpsert), now=import_time)
-    upsert_capture(conn, msgspec.convert({
-        "conversation": {"provider": "chatgpt", "external_id": "imported-then-live"},
-        "turns": [{"key": "live", "role": "user", "text": "Captured later"}],
-    }, CaptureUpsert), now=1795000000.0)
-    upsert_capture(conn, msgspec.convert({
-        "conversation": {"provider": "chatgpt", "external_id": "captured"},
-        "turns": [{"key": "c", "role": "user", "text": "Live only"}],
-    }, CaptureUpsert), now=1796000000.0)
+    upsert_capture(
+        conn,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "chatgpt", "external_id": "imported"},
+                "turns": [
+                    {"key": "q", "role": "user", "text": "Old question", "created_at": 1600000000.0},
+                    {"key": "a", "role": "assistant", "text": "Old answer", "created_at": 1600000090.0},
+                ],
+                "source": "import",
+            },
+            CaptureUpsert,
+        ),
+        now=import_time,
+    )
+    upsert_capture(
+        conn,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "chatgpt", "external_id": "imported-then-live"},
+                "turns": [{"key": "q", "role": "user", "text": "Imported turn", "created_at": 1600000000.0}],
+                "source": "import",
+            },
+            CaptureUpsert,
+        ),
+        now=import_time,
+    )
+    upsert_capture(
+        conn,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "chatgpt", "external_id": "imported-then-live"},
+                "turns": [{"key": "live", "role": "user", "text": "Captured later"}],
+            },
+            CaptureUpsert,
+        ),
+        now=1795000000.0,
+    )
+    upsert_capture(
+        conn,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "chatgpt", "external_id": "captured"},
+                "turns": [{"key": "c", "role": "user", "text": "Live only"}],
+            },
+            CaptureUpsert,
+        ),
+        now=1796000000.0,
+    )
     # What the importer did before migration 6: every imported conversation dated by the import.
     conn.execute("UPDATE conversations SET updated_at = ? WHERE external_id = 'imported'", (import_time,))
     conn.execute("COMMIT")
@@ -149,6 +201,10 @@ async def test_migration_6_repairs_conversations_imported_before_dates_were_kept
     try:
         assert await store.fetchone("SELECT 1 FROM schema_migrations WHERE version = 6")
         dates = dict(await store.fetchall("SELECT external_id, updated_at FROM conversations"))
-        assert dates == {"imported": 1600000090.0, "imported-then-live": 1795000000.0, "captured": 1796000000.0}
+        assert dates == {
+            "imported": 1600000090.0,
+            "imported-then-live": 1795000000.0,
+            "captured": 1796000000.0,
+        }
     finally:
         await store.close()

@@ -22,24 +22,53 @@ def chatgpt_with_canvas() -> dict:
     parent = doc["current_node"]
     calls = [
         ("canmore.create_textdoc", {"name": "Proofing plan", "type": "document", "content": PLAN}),
-        ("canmore.update_textdoc", {"updates": [{"pattern": "4 °C", "multiple": False, "replacement": "5 °C"}]}),
+        (
+            "canmore.update_textdoc",
+            {"updates": [{"pattern": "4 °C", "multiple": False, "replacement": "5 °C"}]},
+        ),
         ("canmore.create_textdoc", {"name": "hydration.py", "type": "code/python", "content": SCRIPT}),
     ]
     for i, (recipient, args) in enumerate(calls):
         mid = f"canvas-{i}"
-        message = payloads.chatgpt_message(mid, "assistant", "", payloads.BASE_TIME + 1000 + i, parent,
-                                           content={"content_type": "code", "language": "json",
-                                                    "text": json.dumps(args, ensure_ascii=False)},
-                                           recipient=recipient)
+        message = payloads.chatgpt_message(
+            mid,
+            "assistant",
+            "",
+            payloads.BASE_TIME + 1000 + i,
+            parent,
+            content={
+                "content_type": "code",
+                "language": "json",
+                "text": json.dumps(args, ensure_ascii=False),
+            },
+            recipient=recipient,
+        )
         mapping[mid] = {"id": mid, "message": message, "parent": parent, "children": []}
         mapping[parent]["children"].append(mid)
         parent = mid
     last = "answer-with-sources"
-    mapping[last] = {"id": last, "parent": parent, "children": [], "message": payloads.chatgpt_message(
-        last, "assistant", "Your crumb depends on hydration [1].", payloads.BASE_TIME + 2000, parent,
-        metadata={"content_references": [{"type": "grouped_webpages", "matched_text": "[1]", "items": [
-            {"title": "Hydration and crumb", "url": "https://example.org/hydration"}]}],
-            "attachments": [{"id": "file-9Xk2", "name": "starter-log.csv", "mime_type": "text/csv"}]})}
+    mapping[last] = {
+        "id": last,
+        "parent": parent,
+        "children": [],
+        "message": payloads.chatgpt_message(
+            last,
+            "assistant",
+            "Your crumb depends on hydration [1].",
+            payloads.BASE_TIME + 2000,
+            parent,
+            metadata={
+                "content_references": [
+                    {
+                        "type": "grouped_webpages",
+                        "matched_text": "[1]",
+                        "items": [{"title": "Hydration and crumb", "url": "https://example.org/hydration"}],
+                    }
+                ],
+                "attachments": [{"id": "file-9Xk2", "name": "starter-log.csv", "mime_type": "text/csv"}],
+            },
+        ),
+    }
     mapping[parent]["children"].append(last)
     doc["current_node"] = last
     return doc
@@ -51,7 +80,9 @@ def test_a_canvas_is_a_readable_versioned_document_not_escaped_json() -> None:
     assert (first.kind, updated.kind, code.kind) == ("canvas", "canvas", "canvas")
     assert first.markdown.startswith("**Canvas: Proofing plan** (version 1)\n\n# Proofing plan\n\nRetard")
     assert "\\n" not in first.markdown and "\\n" not in first.text
-    assert "(version 2)" in updated.markdown and "at 5 °C" in updated.markdown and "4 °C" not in updated.markdown
+    assert (
+        "(version 2)" in updated.markdown and "at 5 °C" in updated.markdown and "4 °C" not in updated.markdown
+    )
     assert code.markdown.endswith(f"```python\n{SCRIPT}\n```")
     sources = turns["answer-with-sources"].markdown
     assert "- [Hydration and crumb](https://example.org/hydration)" in sources
@@ -71,21 +102,47 @@ def test_claude_artifacts_keep_every_version_as_a_document() -> None:
     answer = doc["chat_messages"][1]
     answer["content"] = [
         {"type": "text", "text": "Here is the plan."},
-        {"type": "tool_use", "name": "artifacts", "input": {
-            "id": "proof-plan", "type": "text/markdown", "title": "Proofing plan", "command": "create",
-            "content": PLAN}},
-        {"type": "tool_use", "name": "artifacts", "input": {
-            "id": "proof-plan", "command": "update", "old_str": "4 °C", "new_str": "5 °C"}},
+        {
+            "type": "tool_use",
+            "name": "artifacts",
+            "input": {
+                "id": "proof-plan",
+                "type": "text/markdown",
+                "title": "Proofing plan",
+                "command": "create",
+                "content": PLAN,
+            },
+        },
+        {
+            "type": "tool_use",
+            "name": "artifacts",
+            "input": {"id": "proof-plan", "command": "update", "old_str": "4 °C", "new_str": "5 °C"},
+        },
         {"type": "tool_use", "name": "web_search", "input": {"query": "crumb"}},
-        {"type": "tool_result", "name": "web_search", "content": [
-            {"type": "knowledge", "title": "Crumb structure", "url": "https://example.org/crumb", "text": ""}]},
+        {
+            "type": "tool_result",
+            "name": "web_search",
+            "content": [
+                {
+                    "type": "knowledge",
+                    "title": "Crumb structure",
+                    "url": "https://example.org/crumb",
+                    "text": "",
+                }
+            ],
+        },
     ]
     answer["files_v2"] = [{"file_kind": "image", "file_uuid": "f-77", "file_name": "crumb.jpg"}]
     turns = claude.conversation(doc, SkipLog()).turns
     artifacts = [t for t in turns if t.kind == "artifact"]
     assert [a.markdown.splitlines()[0] for a in artifacts] == [
-        "**Artifact: Proofing plan** (version 1)", "**Artifact: Proofing plan** (version 2)"]
+        "**Artifact: Proofing plan** (version 1)",
+        "**Artifact: Proofing plan** (version 2)",
+    ]
     assert artifacts[1].markdown.endswith(PLAN.replace("4 °C", "5 °C"))
-    assert any(t.kind == "tool_result" and "[Crumb structure](https://example.org/crumb)" in t.markdown for t in turns)
+    assert any(
+        t.kind == "tool_result" and "[Crumb structure](https://example.org/crumb)" in t.markdown
+        for t in turns
+    )
     assert any(t.kind == "attachment" and t.markdown == "[crumb.jpg] (`f-77`)" for t in turns)
     assert turns[-1].markdown == "Here is the plan."  # the visible answer, under the message's own id

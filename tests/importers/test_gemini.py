@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from vivim.importers import import_path
 from vivim.importers.common import SkipLog
@@ -60,9 +60,16 @@ async def test_entries_without_an_id_are_grouped_by_time_gap(store):
     loose = {k: v for k, v in threads.items() if k.startswith("takeout-")}
     firsts = sorted(t[0]["text"] for t in loose.values())
     # France and Italy are 10 minutes apart: one conversation; the haiku comes 2 hours later.
-    assert firsts == ["What is the capital of France?", "Wie spät ist es in Berlin?", "Write a haiku about ducks"]
+    assert firsts == [
+        "What is the capital of France?",
+        "Wie spät ist es in Berlin?",
+        "Write a haiku about ducks",
+    ]
     france = next(t for t in loose.values() if t[0]["text"] == "What is the capital of France?")
-    assert [m["text"] for m in france if m["role"] == "user"] == ["What is the capital of France?", "And of Italy?"]
+    assert [m["text"] for m in france if m["role"] == "user"] == [
+        "What is the capital of France?",
+        "And of Italy?",
+    ]
     assert france[0]["title"] == "What is the capital of France?" and france[0]["url"] is None
 
 
@@ -88,8 +95,12 @@ async def test_localized_prompt_verbs_are_stripped():
 
 def test_an_unknown_language_verb_is_learned_from_the_answered_entries():
     items = [
-        {"header": "Gemini Apps", "title": f"Zapytano\u00a0pytanie {i}", "time": f"2025-01-0{i}T10:00:00Z",
-         "safeHtmlItem": [{"html": f"<p>odpowiedź {i}</p>"}]}
+        {
+            "header": "Gemini Apps",
+            "title": f"Zapytano\u00a0pytanie {i}",
+            "time": f"2025-01-0{i}T10:00:00Z",
+            "safeHtmlItem": [{"html": f"<p>odpowiedź {i}</p>"}],
+        }
         for i in range(1, 4)
     ]
     assert learned_prefix(item["title"] for item in items) == "Zapytano"
@@ -103,7 +114,10 @@ async def test_the_html_variant_gives_the_same_prompts_answers_and_keys(store):
     assert summary.skipped.reasons["gemini activity that is not a prompt"] == 1
     threads = await store.read(_threads)
     france = next(t for t in threads.values() if t[0]["text"] == "What is the capital of France?")
-    assert [m["text"] for m in france if m["role"] == "user"] == ["What is the capital of France?", "And of Italy?"]
+    assert [m["text"] for m in france if m["role"] == "user"] == [
+        "What is the capital of France?",
+        "And of Italy?",
+    ]
     assert "Paris" in france[1]["markdown"]
     czech = next(t for t in threads.values() if t[0]["text"] == "Napiš haiku o kachnách")
     assert "Kachny na rybníce" in czech[1]["markdown"]
@@ -118,7 +132,7 @@ async def test_the_html_variant_gives_the_same_prompts_answers_and_keys(store):
 
 def test_takeout_html_dates_in_english_numeric_and_iso_forms():
     def at(*args):
-        return datetime(*args, tzinfo=timezone.utc).timestamp()
+        return datetime(*args, tzinfo=UTC).timestamp()
 
     assert parse_date("Jun 1, 2025, 9:00:00\u202fAM UTC") == at(2025, 6, 1, 9, 0, 0)
     assert parse_date("Jun 1, 2025, 9:00:00 PM PDT") == at(2025, 6, 2, 4, 0, 0)
@@ -132,5 +146,5 @@ async def test_gemini_conversations_have_their_first_prompt_as_title(store):
     await import_path(store, GEMINI)
     conv = await store.read(conversation_row, "gemini", "9f8e7d6c5b4a")
     assert conv["title"] == "Plan a trip to Kyoto"
-    assert conv["created_at"] == datetime(2025, 6, 2, 8, tzinfo=timezone.utc).timestamp()
+    assert conv["created_at"] == datetime(2025, 6, 2, 8, tzinfo=UTC).timestamp()
     assert len(await store.read(messages_of, "gemini", "9f8e7d6c5b4a")) == 4

@@ -34,19 +34,36 @@ async def test_importing_every_fixture_twice_changes_nothing_the_second_time(sto
 
 
 async def test_a_conversation_captured_live_and_then_imported_is_not_duplicated(store):
-    answer_html = ("<p>A connection timeout usually means the database port is closed:</p>"
-                   "<ol><li>Check the security group</li><li>Check <code>DATABASE_URL</code></li></ol>")
+    answer_html = (
+        "<p>A connection timeout usually means the database port is closed:</p>"
+        "<ol><li>Check the security group</li><li>Check <code>DATABASE_URL</code></li></ol>"
+    )
     captured = CaptureUpsert(
-        conversation=ConversationIn(provider="chatgpt", external_id=DEPLOY, title="Deploy timeout",
-                                    url=f"https://chatgpt.com/c/{DEPLOY}"),
+        conversation=ConversationIn(
+            provider="chatgpt",
+            external_id=DEPLOY,
+            title="Deploy timeout",
+            url=f"https://chatgpt.com/c/{DEPLOY}",
+        ),
         turns=[
             # the page exposes ChatGPT's message ids: same keys as the export
-            TurnIn(key="u1", message_id="u1", role="user", position=0,
-                   html="<p>The deploy failed with a <strong>connection timeout</strong> to the database.</p>",
-                   text="The deploy failed with a connection timeout to the database."),
+            TurnIn(
+                key="u1",
+                message_id="u1",
+                role="user",
+                position=0,
+                html="<p>The deploy failed with a <strong>connection timeout</strong> to the database.</p>",
+                text="The deploy failed with a connection timeout to the database.",
+            ),
             # a turn the adapter keyed by DOM position, with no id: merged by its text
-            TurnIn(key="turn-1", role="assistant", position=1, parent_key="u1", html=answer_html,
-                   text=html_to_text(answer_html)),
+            TurnIn(
+                key="turn-1",
+                role="assistant",
+                position=1,
+                parent_key="u1",
+                html=answer_html,
+                text=html_to_text(answer_html),
+            ),
         ],
         source="capture",
     )
@@ -80,15 +97,25 @@ def chatgpt_conversation(draw, index: int):
         parent_id = "root" if parent is None else f"c{index}-n{parent}"
         text = " ".join(draw(st.lists(WORDS, min_size=1, max_size=5))) + f" ({index}.{i})"
         mapping[node_id] = {
-            "id": node_id, "parent": parent_id, "children": [],
-            "message": {"id": node_id, "author": {"role": draw(st.sampled_from(["user", "assistant"]))},
-                        "create_time": 1_700_000_000.0 + index * 1000 + i,
-                        "content": {"content_type": "text", "parts": [text]}, "metadata": {}},
+            "id": node_id,
+            "parent": parent_id,
+            "children": [],
+            "message": {
+                "id": node_id,
+                "author": {"role": draw(st.sampled_from(["user", "assistant"]))},
+                "create_time": 1_700_000_000.0 + index * 1000 + i,
+                "content": {"content_type": "text", "parts": [text]},
+                "metadata": {},
+            },
         }
         mapping[parent_id]["children"].append(node_id)
-    return {"title": f"conversation {index}", "create_time": 1_700_000_000.0 + index * 1000,
-            "conversation_id": f"conv-{index}", "mapping": mapping,
-            "current_node": f"c{index}-n{draw(st.integers(0, size - 1))}"}
+    return {
+        "title": f"conversation {index}",
+        "create_time": 1_700_000_000.0 + index * 1000,
+        "conversation_id": f"conv-{index}",
+        "mapping": mapping,
+        "current_node": f"c{index}-n{draw(st.integers(0, size - 1))}",
+    }
 
 
 @st.composite
@@ -145,9 +172,18 @@ async def test_a_newer_export_of_a_grown_conversation_adds_only_the_new_messages
     await import_path(store, CHATGPT / "conversations.json")
     deploy = conversations[0]
     deploy["mapping"]["a2"]["children"] = ["u3"]
-    deploy["mapping"]["u3"] = {"id": "u3", "parent": "a2", "children": [], "message": {
-        "id": "u3", "author": {"role": "user"}, "create_time": 1712346000.0,
-        "content": {"content_type": "text", "parts": ["Opened the port, it works now."]}, "metadata": {}}}
+    deploy["mapping"]["u3"] = {
+        "id": "u3",
+        "parent": "a2",
+        "children": [],
+        "message": {
+            "id": "u3",
+            "author": {"role": "user"},
+            "create_time": 1712346000.0,
+            "content": {"content_type": "text", "parts": ["Opened the port, it works now."]},
+            "metadata": {},
+        },
+    }
     deploy["current_node"] = "u3"
     newer = tmp_path / "conversations.json"
     newer.write_text(json.dumps(conversations))

@@ -12,21 +12,39 @@ LAYOUTS: dict[str, dict[str, tuple[str, str]]] = {
     "linux": {
         "chrome": (".config/google-chrome", ".config/google-chrome/NativeMessagingHosts"),
         "chromium": (".config/chromium", ".config/chromium/NativeMessagingHosts"),
-        "brave": (".config/BraveSoftware/Brave-Browser", ".config/BraveSoftware/Brave-Browser/NativeMessagingHosts"),
+        "brave": (
+            ".config/BraveSoftware/Brave-Browser",
+            ".config/BraveSoftware/Brave-Browser/NativeMessagingHosts",
+        ),
         "edge": (".config/microsoft-edge", ".config/microsoft-edge/NativeMessagingHosts"),
         "vivaldi": (".config/vivaldi", ".config/vivaldi/NativeMessagingHosts"),
         "firefox": (".mozilla/firefox", ".mozilla/native-messaging-hosts"),
     },
     "darwin": {
-        "chrome": ("Library/Application Support/Google/Chrome",
-                   "Library/Application Support/Google/Chrome/NativeMessagingHosts"),
-        "chromium": ("Library/Application Support/Chromium", "Library/Application Support/Chromium/NativeMessagingHosts"),
-        "brave": ("Library/Application Support/BraveSoftware/Brave-Browser",
-                  "Library/Application Support/BraveSoftware/Brave-Browser/NativeMessagingHosts"),
-        "edge": ("Library/Application Support/Microsoft Edge",
-                 "Library/Application Support/Microsoft Edge/NativeMessagingHosts"),
-        "vivaldi": ("Library/Application Support/Vivaldi", "Library/Application Support/Vivaldi/NativeMessagingHosts"),
-        "firefox": ("Library/Application Support/Firefox", "Library/Application Support/Mozilla/NativeMessagingHosts"),
+        "chrome": (
+            "Library/Application Support/Google/Chrome",
+            "Library/Application Support/Google/Chrome/NativeMessagingHosts",
+        ),
+        "chromium": (
+            "Library/Application Support/Chromium",
+            "Library/Application Support/Chromium/NativeMessagingHosts",
+        ),
+        "brave": (
+            "Library/Application Support/BraveSoftware/Brave-Browser",
+            "Library/Application Support/BraveSoftware/Brave-Browser/NativeMessagingHosts",
+        ),
+        "edge": (
+            "Library/Application Support/Microsoft Edge",
+            "Library/Application Support/Microsoft Edge/NativeMessagingHosts",
+        ),
+        "vivaldi": (
+            "Library/Application Support/Vivaldi",
+            "Library/Application Support/Vivaldi/NativeMessagingHosts",
+        ),
+        "firefox": (
+            "Library/Application Support/Firefox",
+            "Library/Application Support/Mozilla/NativeMessagingHosts",
+        ),
     },
     "windows": {
         "chrome": ("AppData/Local/Google/Chrome/User Data", ""),
@@ -48,8 +66,14 @@ WINDOWS_KEYS: dict[str, list[str]] = {
     "vivaldi": [KEY.format("Google\\Chrome")],
     "firefox": [KEY.format("Mozilla")],
 }
-FAMILY = {"chrome": "chromium", "chromium": "chromium", "brave": "chromium", "edge": "chromium",
-          "vivaldi": "chromium", "firefox": "firefox"}
+FAMILY = {
+    "chrome": "chromium",
+    "chromium": "chromium",
+    "brave": "chromium",
+    "edge": "chromium",
+    "vivaldi": "chromium",
+    "firefox": "firefox",
+}
 
 
 def install_browsers(home: Path, system: str, browsers: list[str]) -> None:

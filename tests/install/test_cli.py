@@ -20,8 +20,15 @@ from .layouts import LAYOUTS, MANIFEST, install_browsers, tree
 def runner(home: Path, vivim_home: Path, tmp_path: Path) -> CliRunner:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
-    return CliRunner(env={"HOME": str(home), "VIVIM_HOME": str(vivim_home), "PATH": str(empty_bin),
-                          "XDG_CONFIG_HOME": None, "VIVIM_SERVICES": "none"})
+    return CliRunner(
+        env={
+            "HOME": str(home),
+            "VIVIM_HOME": str(vivim_home),
+            "PATH": str(empty_bin),
+            "XDG_CONFIG_HOME": None,
+            "VIVIM_SERVICES": "none",
+        }
+    )
 
 
 def doctor_json(runner: CliRunner) -> tuple[int, dict]:
@@ -51,7 +58,9 @@ def test_install_on_a_machine_without_a_browser_says_so_and_succeeds(runner, hom
     assert "`vivim serve` runs the web app and sync" in result.output
     assert "--browser chromium" in result.output
     assert not (home / ".config").exists()
-    assert (vivim_home / "bin" / "vivim-host").is_file()  # the launcher is ready for a browser installed later
+    assert (
+        vivim_home / "bin" / "vivim-host"
+    ).is_file()  # the launcher is ready for a browser installed later
     code, report = doctor_json(runner)
     assert code == 0 and failures(report) == []
     [browsers] = [c for c in report["checks"] if c["area"] == "browsers"]
@@ -73,7 +82,10 @@ def test_install_dry_run_writes_nothing(runner, home, vivim_home):
     before = tree(home, vivim_home)
     result = runner.invoke(main, ["install", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Would register" in result.output and str(home / LAYOUTS["linux"]["chrome"][1] / MANIFEST) in result.output
+    assert (
+        "Would register" in result.output
+        and str(home / LAYOUTS["linux"]["chrome"][1] / MANIFEST) in result.output
+    )
     assert tree(home, vivim_home) == before
 
 
@@ -244,7 +256,9 @@ def test_doctor_finds_the_running_web_app_of_this_data_directory(runner, home, v
     port = _free_port()
     assert runner.invoke(main, ["web", "--port", str(port)]).exit_code == 0
     env = {**os.environ, "HOME": str(home), "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "web"}
-    serve = subprocess.Popen([sys.executable, "-m", "vivim", "serve"], env=env, stdout=subprocess.PIPE, text=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "vivim", "serve"], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert serve.stdout.readline().startswith("VIVIM is running")
         code, report = doctor_json(runner)
@@ -256,7 +270,9 @@ def test_doctor_finds_the_running_web_app_of_this_data_directory(runner, home, v
     assert f"http://127.0.0.1:{port}/" in web["summary"] and "web" in web["summary"]
 
 
-def test_doctor_tells_another_program_on_the_web_port_apart_and_never_sends_it_the_token(runner, home, vivim_home):
+def test_doctor_tells_another_program_on_the_web_port_apart_and_never_sends_it_the_token(
+    runner, home, vivim_home
+):
     import http.server
     import threading
 

@@ -21,12 +21,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def built(tmp_path: Path) -> dict[str, Path]:
-    result = CliRunner().invoke(main, ["extension", "build", "--out", str(tmp_path / "dist")],
-                                env={"VIVIM_EXTENSION_DIR": str(REPO / "extension")})
+    result = CliRunner().invoke(
+        main,
+        ["extension", "build", "--out", str(tmp_path / "dist")],
+        env={"VIVIM_EXTENSION_DIR": str(REPO / "extension")},
+    )
     assert result.exit_code == 0, result.output
     version = json.loads((REPO / "extension" / "manifest.json").read_text())["version"]
-    packages = {"chrome": tmp_path / "dist" / f"vivim-{version}-chrome.zip",
-                "firefox": tmp_path / "dist" / f"vivim-{version}-firefox.xpi"}
+    packages = {
+        "chrome": tmp_path / "dist" / f"vivim-{version}-chrome.zip",
+        "firefox": tmp_path / "dist" / f"vivim-{version}-firefox.xpi",
+    }
     for path in packages.values():
         assert str(path) in result.output
     return packages
@@ -93,7 +98,9 @@ def test_build_without_the_extension_folder_is_a_sentence(tmp_path: Path, monkey
 
 
 @pytest.mark.browser
-def test_real_chromium_loads_the_store_package_without_manifest_errors(built: dict[str, Path], tmp_path: Path):
+def test_real_chromium_loads_the_store_package_without_manifest_errors(
+    built: dict[str, Path], tmp_path: Path
+):
     from .test_real_chromium import CHROMIUM, CHROMIUM_ARGS, _missing
 
     if _missing():
@@ -105,11 +112,20 @@ def test_real_chromium_loads_the_store_package_without_manifest_errors(built: di
         archive.extractall(unpacked)
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
-            args=[f"--load-extension={unpacked}", f"--disable-extensions-except={unpacked}", *CHROMIUM_ARGS])
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[f"--load-extension={unpacked}", f"--disable-extensions-except={unpacked}", *CHROMIUM_ARGS],
+        )
         try:
-            worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
-            assert worker.url.startswith("chrome-extension://") and worker.url.endswith("/background/service_worker.js")
+            worker = (
+                context.service_workers[0]
+                if context.service_workers
+                else context.wait_for_event("serviceworker")
+            )
+            assert worker.url.startswith("chrome-extension://") and worker.url.endswith(
+                "/background/service_worker.js"
+            )
             ext_id = worker.url.split("/")[2]
             manifest = worker.evaluate("() => chrome.runtime.getManifest()")
             assert manifest["version"] and "key" not in manifest

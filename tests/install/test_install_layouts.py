@@ -67,7 +67,9 @@ def test_install_registers_every_browser_found_in_its_own_manifest_folder(system
     for browser in ALL:
         assert_manifest(home / LAYOUTS[system][browser][1] / MANIFEST, FAMILY[browser], launcher)
     assert launcher.is_file() and os.access(launcher, os.X_OK)
-    assert Path(json.loads((home / LAYOUTS[system]["chrome"][1] / MANIFEST).read_text())["path"]).is_absolute()
+    assert Path(
+        json.loads((home / LAYOUTS[system]["chrome"][1] / MANIFEST).read_text())["path"]
+    ).is_absolute()
 
 
 @pytest.mark.parametrize("system", ["linux", "darwin"])
@@ -99,11 +101,18 @@ def test_windows_writes_manifests_in_the_data_dir_and_registry_keys_per_browser(
     chromium_manifest = data_root / "manifests" / "com.vivim.host.chromium.json"
     firefox_manifest = data_root / "manifests" / "com.vivim.host.firefox.json"
     assert tree(home, data_root) - before == {
-        str(data_root / "bin"), str(launcher), str(data_root / "manifests"), str(chromium_manifest),
-        str(firefox_manifest), str(data_root / "install.json"),
+        str(data_root / "bin"),
+        str(launcher),
+        str(data_root / "manifests"),
+        str(chromium_manifest),
+        str(firefox_manifest),
+        str(data_root / "install.json"),
     }
-    expected_keys = {key: str(firefox_manifest if b == "firefox" else chromium_manifest)
-                     for b in ALL for key in WINDOWS_KEYS[b]}
+    expected_keys = {
+        key: str(firefox_manifest if b == "firefox" else chromium_manifest)
+        for b in ALL
+        for key in WINDOWS_KEYS[b]
+    }
     assert registry.values == expected_keys
     assert_manifest(chromium_manifest, "chromium", launcher)
     assert_manifest(firefox_manifest, "firefox", launcher)
@@ -237,7 +246,8 @@ def test_dry_run_plan_lists_the_files_and_writes_nothing(home, data_root):
     before = tree(home, data_root)
     plan = plan_install(machine("darwin", home), data_root)
     assert sorted(str(r.manifest) for r in plan.registrations) == sorted(
-        str(home / LAYOUTS["darwin"][b][1] / MANIFEST) for b in ("chrome", "firefox"))
+        str(home / LAYOUTS["darwin"][b][1] / MANIFEST) for b in ("chrome", "firefox")
+    )
     assert tree(home, data_root) == before
 
 
@@ -248,11 +258,16 @@ def test_nothing_found_means_nothing_planned(home, data_root):
 def test_templates_in_the_repository_match_what_install_writes(home, data_root):
     install(machine("linux", home), data_root, browsers=["chromium", "firefox"])
     launcher = str(data_root / "bin" / "vivim-host")
-    for family, written in [("chromium", home / LAYOUTS["linux"]["chromium"][1] / MANIFEST),
-                            ("firefox", home / LAYOUTS["linux"]["firefox"][1] / MANIFEST)]:
+    for family, written in [
+        ("chromium", home / LAYOUTS["linux"]["chromium"][1] / MANIFEST),
+        ("firefox", home / LAYOUTS["linux"]["firefox"][1] / MANIFEST),
+    ]:
         template = (REPO / "manifests" / f"com.vivim.host.{family}.json").read_text(encoding="utf-8")
-        filled = (template.replace("@LAUNCHER@", launcher).replace("@EXTENSION_ID@", EXTENSION_ID)
-                  .replace("@FIREFOX_EXTENSION_ID@", FIREFOX_EXTENSION_ID))
+        filled = (
+            template.replace("@LAUNCHER@", launcher)
+            .replace("@EXTENSION_ID@", EXTENSION_ID)
+            .replace("@FIREFOX_EXTENSION_ID@", FIREFOX_EXTENSION_ID)
+        )
         assert json.loads(filled) == json.loads(written.read_text(encoding="utf-8"))
 
 

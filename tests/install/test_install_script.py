@@ -62,13 +62,21 @@ def reusable_venv(path: Path) -> None:
 
 
 def run_script(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="install.sh is for Linux and macOS")
-@pytest.mark.skipif(not can_build_offline(), reason="no offline wheel builder (pip install wheel, or setuptools>=70.1)")
+@pytest.mark.skipif(
+    not can_build_offline(), reason="no offline wheel builder (pip install wheel, or setuptools>=70.1)"
+)
 def test_install_sh_installs_registers_checks_and_explains_then_upgrades_in_place(env, tmp_path):
     venv = Path(env["VIVIM_VENV"])
     reusable_venv(venv)
@@ -86,7 +94,7 @@ def test_install_sh_installs_registers_checks_and_explains_then_upgrades_in_plac
     assert link.is_symlink() and link.resolve() == (venv / "bin" / "vivim").resolve()  # pipx's convention
     assert ".local/bin is not on your PATH" in first.stdout
     assert f"The extension is in {REPO / 'extension'}" in first.stdout
-    assert f"Load unpacked\" and choose: {REPO / 'extension'}" in first.stdout
+    assert f'Load unpacked" and choose: {REPO / "extension"}' in first.stdout
     assert "about:debugging" in first.stdout
 
     again = run_script(env, "--browser", "chromium")
@@ -106,14 +114,29 @@ def test_install_sh_refuses_a_python_that_is_too_old(env):
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="install.sh is for Linux and macOS")
-@pytest.mark.skipif(not can_build_offline(), reason="no offline wheel builder (pip install wheel, or setuptools>=70.1)")
+@pytest.mark.skipif(
+    not can_build_offline(), reason="no offline wheel builder (pip install wheel, or setuptools>=70.1)"
+)
 def test_install_sh_on_a_machine_without_a_browser_installs_the_cli_and_succeeds(env, tmp_path):
     """A home server meant for `vivim serve`: nothing to register is not a failed install."""
     reusable_venv(Path(env["VIVIM_VENV"]))
     bin_dir = Path(env["HOME"]) / ".local" / "bin"
     tools = tmp_path / "tools"  # a PATH with the shell's tools and no browser (this machine has Chromium)
     tools.mkdir()
-    for tool in ("bash", "sh", "dirname", "uname", "mkdir", "rm", "ln", "cat", "env", "readlink", "sed", "grep"):
+    for tool in (
+        "bash",
+        "sh",
+        "dirname",
+        "uname",
+        "mkdir",
+        "rm",
+        "ln",
+        "cat",
+        "env",
+        "readlink",
+        "sed",
+        "grep",
+    ):
         found = shutil.which(tool)
         if found:
             (tools / tool).symlink_to(found)
@@ -126,5 +149,7 @@ def test_install_sh_on_a_machine_without_a_browser_installs_the_cli_and_succeeds
     assert "no browser on this machine" in done.stdout  # the doctor says it too, as a warning
     assert "not on your PATH" not in done.stdout
     assert "VIVIM is installed." in done.stdout
-    version = subprocess.run([str(bin_dir / "vivim"), "--version"], capture_output=True, text=True, timeout=60)
+    version = subprocess.run(
+        [str(bin_dir / "vivim"), "--version"], capture_output=True, text=True, timeout=60
+    )
     assert version.returncode == 0 and "vivim" in version.stdout

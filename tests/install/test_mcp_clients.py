@@ -41,8 +41,13 @@ def test_each_client_config_lives_where_the_client_reads_it(tmp_path: Path, syst
 
 
 def test_environment_overrides_move_the_config(tmp_path: Path) -> None:
-    m = machine(tmp_path, CODEX_HOME=str(tmp_path / "cx"), CLAUDE_CONFIG_DIR=str(tmp_path / "cc"),
-                GEMINI_CLI_HOME=str(tmp_path / "gh"), XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    m = machine(
+        tmp_path,
+        CODEX_HOME=str(tmp_path / "cx"),
+        CLAUDE_CONFIG_DIR=str(tmp_path / "cc"),
+        GEMINI_CLI_HOME=str(tmp_path / "gh"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )
     assert CLIENTS["codex"].config_path(m) == tmp_path / "cx" / "config.toml"
     assert CLIENTS["claude-code"].config_path(m) == tmp_path / "cc" / ".claude.json"
     assert CLIENTS["gemini-cli"].config_path(m) == tmp_path / "gh" / ".gemini" / "settings.json"
@@ -55,14 +60,19 @@ def test_json_clients_keep_other_servers_and_settings(tmp_path: Path, key: str) 
     m = machine(tmp_path)
     path = c.config_path(m)
     path.parent.mkdir(parents=True, exist_ok=True)
-    original = {"theme": "dark", c.servers_key: {"github": {"command": "npx", "args": ["-y", "gh-mcp"]}},
-                "zeta": [1, 2, 3]}
+    original = {
+        "theme": "dark",
+        c.servers_key: {"github": {"command": "npx", "args": ["-y", "gh-mcp"]}},
+        "zeta": [1, 2, 3],
+    }
     path.write_text(json.dumps(original, indent=4), encoding="utf-8")
     before = path.read_bytes()
     done = install_client(m, tmp_path / "data", key, command=COMMAND)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert list(data) == ["theme", c.servers_key, "zeta"]  # nothing else moved
-    assert path.read_text(encoding="utf-8").startswith('{\n    "theme": "dark",\n    "')  # its 4-space indent kept
+    assert path.read_text(encoding="utf-8").startswith(
+        '{\n    "theme": "dark",\n    "'
+    )  # its 4-space indent kept
     assert data[c.servers_key]["github"] == original[c.servers_key]["github"]
     entry = data[c.servers_key]["vivim"]
     assert entry["command"] == COMMAND[0] and entry["args"] == ["mcp"]
@@ -86,8 +96,10 @@ def test_codex_toml_keeps_comments_and_tables(tmp_path: Path) -> None:
     m = machine(tmp_path)
     path = CLIENTS["codex"].config_path(m)
     path.parent.mkdir(parents=True)
-    original = ('# my Codex settings\nmodel = "gpt-5.2-codex"  # the default\n\n[mcp_servers.docs]\n'
-                'command = "npx"\nargs = ["-y", "docs-mcp"]\n\n[profiles.fast]\nmodel_reasoning_effort = "low"\n')
+    original = (
+        '# my Codex settings\nmodel = "gpt-5.2-codex"  # the default\n\n[mcp_servers.docs]\n'
+        'command = "npx"\nargs = ["-y", "docs-mcp"]\n\n[profiles.fast]\nmodel_reasoning_effort = "low"\n'
+    )
     path.write_text(original, encoding="utf-8")
     install_client(m, tmp_path / "data", "codex", command=COMMAND)
     text = path.read_text(encoding="utf-8")
@@ -97,7 +109,9 @@ def test_codex_toml_keeps_comments_and_tables(tmp_path: Path) -> None:
     assert parsed["profiles"]["fast"] == {"model_reasoning_effort": "low"}
     assert text.startswith(original.split("\n\n")[0])  # the comment and first lines untouched
 
-    path.write_text(text + '\n[tui]\nnotifications = true\n', encoding="utf-8")  # the user edits it afterwards
+    path.write_text(
+        text + "\n[tui]\nnotifications = true\n", encoding="utf-8"
+    )  # the user edits it afterwards
     removal = uninstall_client(m, tmp_path / "data", "codex")
     assert removal.action == "removed entry"
     after = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -105,12 +119,15 @@ def test_codex_toml_keeps_comments_and_tables(tmp_path: Path) -> None:
     assert "# my Codex settings" in path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("key", "broken"), [
-    ("claude-desktop", '{"mcpServers": {"x": {"command": "a",}}}'),
-    ("vscode", '{\n  // my servers\n  "servers": {}\n}'),
-    ("gemini-cli", "[1, 2]"),
-    ("codex", '[mcp_servers.docs\ncommand = "npx"\n'),
-])
+@pytest.mark.parametrize(
+    ("key", "broken"),
+    [
+        ("claude-desktop", '{"mcpServers": {"x": {"command": "a",}}}'),
+        ("vscode", '{\n  // my servers\n  "servers": {}\n}'),
+        ("gemini-cli", "[1, 2]"),
+        ("codex", '[mcp_servers.docs\ncommand = "npx"\n'),
+    ],
+)
 def test_a_malformed_config_is_refused_and_left_unchanged(tmp_path: Path, key: str, broken: str) -> None:
     m = machine(tmp_path)
     path = CLIENTS[key].config_path(m)
@@ -145,17 +162,29 @@ def test_cli_install_uninstall_and_doctor_in_a_temporary_home(tmp_path: Path) ->
     desktop.parent.mkdir(parents=True)
     desktop.write_text('{"mcpServers": {"files": {"command": "npx", "args": ["fs"]}}}\n', encoding="utf-8")
     before = desktop.read_bytes()
-    env = {**os.environ, "HOME": str(home), "VIVIM_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": "",
-           "VIVIM_SERVICES": "none"}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "VIVIM_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": "",
+        "VIVIM_SERVICES": "none",
+    }
     vivim = [sys.executable, "-m", "vivim"]
-    installed = subprocess.run([*vivim, "install", "--mcp", "claude-desktop", "--mcp", "codex"], env=env,
-                               capture_output=True, text=True, timeout=120)
+    installed = subprocess.run(
+        [*vivim, "install", "--mcp", "claude-desktop", "--mcp", "codex"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert installed.returncode == 0, installed.stderr
     assert "Claude Desktop" in installed.stdout and "Codex" in installed.stdout
     entry = json.loads(desktop.read_text())["mcpServers"]["vivim"]
     assert entry["args"][-1] == "mcp" and Path(entry["command"]).is_file()
 
-    doctor = subprocess.run([*vivim, "doctor", "--json"], env=env, capture_output=True, text=True, timeout=300)
+    doctor = subprocess.run(
+        [*vivim, "doctor", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
     checks = [c for c in json.loads(doctor.stdout)["checks"] if c["area"] == "mcp"]
     summaries = " | ".join(c["summary"] for c in checks)
     assert "Claude Desktop: configured" in summaries and "Codex: configured" in summaries

@@ -15,9 +15,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("VIVIM_CHROMIUM", "/usr/lib/chromium/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 HELLO_JS = """() => chrome.runtime.sendNativeMessage('com.vivim.host', {v: 1, id: '1', type: 'hello', payload: {}})
     .then(reply => ({reply}), error => ({error: String(error && error.message || error)}))"""
 
@@ -38,10 +45,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(_missing() is not None, re
 def probe_extension(folder: Path) -> Path:
     key = json.loads((REPO / "extension" / "manifest.json").read_text(encoding="utf-8"))["key"]
     folder.mkdir()
-    (folder / "manifest.json").write_text(json.dumps({
-        "manifest_version": 3, "name": "VIVIM install probe", "version": "0.0.1", "key": key,
-        "permissions": ["nativeMessaging"], "background": {"service_worker": "sw.js"},
-    }))
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "manifest_version": 3,
+                "name": "VIVIM install probe",
+                "version": "0.0.1",
+                "key": key,
+                "permissions": ["nativeMessaging"],
+                "background": {"service_worker": "sw.js"},
+            }
+        )
+    )
     (folder / "sw.js").write_text("self.addEventListener('install', () => self.skipWaiting());\n")
     return folder
 
@@ -66,10 +81,22 @@ def test_real_chromium_starts_the_host_registered_with_profile_dir(tmp_path: Pat
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, env=env,
-            args=[f"--load-extension={extension}", f"--disable-extensions-except={extension}", *CHROMIUM_ARGS])
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            env=env,
+            args=[
+                f"--load-extension={extension}",
+                f"--disable-extensions-except={extension}",
+                *CHROMIUM_ARGS,
+            ],
+        )
         try:
-            worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+            worker = (
+                context.service_workers[0]
+                if context.service_workers
+                else context.wait_for_event("serviceworker")
+            )
             assert worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/")
             answer = worker.evaluate(HELLO_JS)
             assert "reply" in answer, answer

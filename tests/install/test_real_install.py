@@ -26,8 +26,13 @@ def vivim_command() -> list[str]:
 def env(tmp_path: Path, vivim_home: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir()
-    return {"HOME": str(home), "VIVIM_HOME": str(vivim_home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "VIVIM_SERVICES": "none", "LANG": "C.UTF-8"}
+    return {
+        "HOME": str(home),
+        "VIVIM_HOME": str(vivim_home),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "VIVIM_SERVICES": "none",
+        "LANG": "C.UTF-8",
+    }
 
 
 def vivim(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,9 +78,10 @@ def test_doctor_is_green_after_a_real_install_and_uninstall_leaves_nothing(env, 
 
     assert vivim(env, "uninstall").returncode == 0
     # The host and doctor created the database and log; those are the user's data, not the install's.
-    assert tree(home, vivim_home) - before <= {str(vivim_home / n) for n in
-                                               ("vivim.sqlite3", "vivim.sqlite3-wal", "vivim.sqlite3-shm",
-                                                "vivim.log", "vivim.lock")}
+    assert tree(home, vivim_home) - before <= {
+        str(vivim_home / n)
+        for n in ("vivim.sqlite3", "vivim.sqlite3-wal", "vivim.sqlite3-shm", "vivim.log", "vivim.lock")
+    }
 
 
 def test_launcher_falls_back_to_python_dash_m_when_there_is_no_console_script(tmp_path, vivim_home):
@@ -87,6 +93,10 @@ def test_launcher_falls_back_to_python_dash_m_when_there_is_no_console_script(tm
     home = tmp_path / "home"
     home.mkdir()
     machine = Machine(system="linux", home=home, env={"PATH": "", "VIVIM_HOME": str(vivim_home)})
-    plan, _ = install(machine, vivim_home, browsers=["chromium"], command=[sys.executable, "-m", "vivim.host"])
-    outcome = probe_host([str(plan.launcher)], {"PATH": "/usr/bin:/bin", "HOME": str(home), "VIVIM_SERVICES": "none"})
+    plan, _ = install(
+        machine, vivim_home, browsers=["chromium"], command=[sys.executable, "-m", "vivim.host"]
+    )
+    outcome = probe_host(
+        [str(plan.launcher)], {"PATH": "/usr/bin:/bin", "HOME": str(home), "VIVIM_SERVICES": "none"}
+    )
     assert outcome.get("reply", {}).get("ok") is True, outcome

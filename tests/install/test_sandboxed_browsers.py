@@ -47,7 +47,10 @@ def test_snap_data_folder_in_home_also_counts_as_a_snap(home, root):
     plan = plan_install(linux(home, root), home / "data")
     [skipped] = plan.skipped
     assert skipped.browser == "firefox"
-    assert "WebExtensions portal" in skipped.reason and "widget.use-xdg-desktop-portal.native-messaging" in skipped.reason
+    assert (
+        "WebExtensions portal" in skipped.reason
+        and "widget.use-xdg-desktop-portal.native-messaging" in skipped.reason
+    )
 
 
 def test_flatpak_browser_is_not_registered_and_the_bridge_steps_are_given(home, root):
@@ -58,7 +61,10 @@ def test_flatpak_browser_is_not_registered_and_the_bridge_steps_are_given(home, 
     assert skipped.browser == "brave" and "flatpak" in skipped.label
     assert "flatpak override --user --talk-name=org.freedesktop.Flatpak com.brave.Browser" in skipped.reason
     assert "flatpak-spawn --host" in skipped.reason
-    assert str(home / ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser/NativeMessagingHosts") in skipped.reason
+    assert (
+        str(home / ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser/NativeMessagingHosts")
+        in skipped.reason
+    )
 
 
 def test_a_native_browser_is_registered_while_its_snap_twin_gets_a_note(home, root):

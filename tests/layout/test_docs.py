@@ -23,7 +23,13 @@ def test_every_link_and_named_file_exists_in_the_repository(doc: Path) -> None:
         if target.startswith("..") or not (doc.parent / target).resolve().exists():
             missing.append(target)
     for name in PATH.findall(text):
-        if "/" in name and "<" not in name and not any((base / name).exists() for base in
-                                                     (ROOT, ROOT / "host", ROOT / "host" / "vivim", ROOT / "extension", doc.parent)):
+        if (
+            "/" in name
+            and "<" not in name
+            and not any(
+                (base / name).exists()
+                for base in (ROOT, ROOT / "host", ROOT / "host" / "vivim", ROOT / "extension", doc.parent)
+            )
+        ):
             missing.append(name)
     assert missing == []

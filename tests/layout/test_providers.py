@@ -25,7 +25,9 @@ def test_a_site_has_its_adapter_rules_importer_and_fixtures(info: providers.Prov
     assert (ROOT / "extension" / "content" / "sites" / f"{info.key}.js").is_file()
     assert "RULES" in (PACKAGE / "normalize" / "sites" / f"{info.key}.py").read_text(encoding="utf-8")
     for fmt in info.import_formats[:1]:
-        assert "ITEM_KEYS" in (PACKAGE / "importers" / f"{fmt.replace('-', '_')}.py").read_text(encoding="utf-8")
+        assert "ITEM_KEYS" in (PACKAGE / "importers" / f"{fmt.replace('-', '_')}.py").read_text(
+            encoding="utf-8"
+        )
     assert (ROOT / "tests" / "fixtures" / "sites" / info.key).is_dir()
     assert list((ROOT / "tests" / "fixtures" / "turns").glob(f"{info.key}_*.html"))
     for fmt in info.import_formats:
@@ -55,8 +57,15 @@ def test_the_extension_captures_on_exactly_the_registered_hosts() -> None:
             assert f"content/sites/{info.key}.js" in scripts[f"https://{host}/*"]
 
 
-@pytest.mark.parametrize("page", ["extension/popup/popup.js", "host/vivim/web/static/js/dom.js",
-                                  "host/vivim/web/static/js/conversations.js", "host/vivim/web/static/js/stats.js"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "extension/popup/popup.js",
+        "host/vivim/web/static/js/dom.js",
+        "host/vivim/web/static/js/conversations.js",
+        "host/vivim/web/static/js/stats.js",
+    ],
+)
 def test_the_pages_name_every_provider(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     assert [p.key for p in PROVIDERS if not re.search(rf"\b{p.key}\b", text)] == []

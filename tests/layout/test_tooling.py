@@ -23,7 +23,9 @@ def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 0, f"{result.args[0]} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{result.args[0]} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    )
 
 
 def test_ruff_finds_nothing_to_lint() -> None:

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from mcp import ClientSession
+from tests.retrieval.conftest import capture_corpus, embed_pending
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
 from vivim.store.settings import set_settings
-
-from tests.retrieval.conftest import capture_corpus, embed_pending
 
 TOOLS = {"search_conversations", "get_conversation", "build_context", "recent_activity", "remember"}
 
@@ -37,14 +36,31 @@ def archive_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     conn = connect_sync(path)
     apply_migrations(conn)
     capture_corpus(conn)
-    conn.execute("UPDATE conversations SET url = 'https://chatgpt.com/c/pg-index' WHERE external_id = 'pg-index'")
-    embed_pending(conn, get_embedder())  # the corpus; the huge log stays full-text only (as while the worker runs)
+    conn.execute(
+        "UPDATE conversations SET url = 'https://chatgpt.com/c/pg-index' WHERE external_id = 'pg-index'"
+    )
+    embed_pending(
+        conn, get_embedder()
+    )  # the corpus; the huge log stays full-text only (as while the worker runs)
     huge = "The build log line says compiler warning about unused variable. " * 160_000  # ~10 MB
     conn.execute("BEGIN IMMEDIATE")
-    upsert_capture(conn, CaptureUpsert(
-        conversation=ConversationIn(provider="claude", external_id="huge-log", title="A huge pasted build log"),
-        turns=[TurnIn(key="u1", role="user", text="Why does this build log fail?", markdown="Why does this build log fail?"),
-               TurnIn(key="a1", role="assistant", text=huge, markdown=huge)]))
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(
+                provider="claude", external_id="huge-log", title="A huge pasted build log"
+            ),
+            turns=[
+                TurnIn(
+                    key="u1",
+                    role="user",
+                    text="Why does this build log fail?",
+                    markdown="Why does this build log fail?",
+                ),
+                TurnIn(key="a1", role="assistant", text=huge, markdown=huge),
+            ],
+        ),
+    )
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -62,9 +78,11 @@ def archive_home(tmp_path: Path, archive_template: Path) -> Path:
 @asynccontextmanager
 async def mcp_session(home: Path, errlog: Any = None) -> AsyncIterator[ClientSession]:
     """`vivim mcp` started the way the config written by `vivim install --mcp` starts it."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "vivim", "mcp"],
-                                   env={"VIVIM_HOME": str(home), "VIVIM_SERVICES": "none",
-                                        "PATH": os.environ.get("PATH", "")})
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "vivim", "mcp"],
+        env={"VIVIM_HOME": str(home), "VIVIM_SERVICES": "none", "PATH": os.environ.get("PATH", "")},
+    )
     async with stdio_client(params, errlog=errlog or sys.stderr) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
@@ -104,9 +122,13 @@ async def test_search_cites_title_provider_date_and_links(archive_home: Path) ->
 
 async def test_search_finds_a_paraphrase_once_the_model_is_loaded(archive_home: Path) -> None:
     async with mcp_session(archive_home) as session:
-        first = text_of(await session.call_tool("search_conversations", {"query": "bread leaven smells of acetone"}))
+        first = text_of(
+            await session.call_tool("search_conversations", {"query": "bread leaven smells of acetone"})
+        )
         for _ in range(60):  # the model loads in the background after the first search
-            later = text_of(await session.call_tool("search_conversations", {"query": "my bread leaven will not rise"}))
+            later = text_of(
+                await session.call_tool("search_conversations", {"query": "my bread leaven will not rise"})
+            )
             if "mode: hybrid" in later:
                 break
             await asyncio.sleep(0.5)
@@ -117,10 +139,14 @@ async def test_search_finds_a_paraphrase_once_the_model_is_loaded(archive_home: 
 
 async def test_search_filters_by_provider_and_date(archive_home: Path) -> None:
     async with mcp_session(archive_home) as session:
-        only_gemini = text_of(await session.call_tool(
-            "search_conversations", {"query": "trip", "provider": "gemini"}))
-        future = text_of(await session.call_tool(
-            "search_conversations", {"query": "postgres index", "since": "2099-01-01"}))
+        only_gemini = text_of(
+            await session.call_tool("search_conversations", {"query": "trip", "provider": "gemini"})
+        )
+        future = text_of(
+            await session.call_tool(
+                "search_conversations", {"query": "postgres index", "since": "2099-01-01"}
+            )
+        )
     assert "Japan" in only_gemini and "ChatGPT" not in only_gemini
     assert "0 conversation(s)" in future
 
@@ -145,12 +171,16 @@ async def test_get_conversation_windows_around_a_message(archive_home: Path) -> 
     conn = connect_sync(archive_home / "vivim.sqlite3")
     cid, last_id = conn.execute(
         "SELECT c.id, MAX(m.id) FROM conversations c JOIN messages m ON m.conversation_id = c.id"
-        " WHERE c.external_id = 'tokyo-trip'").fetchone()
+        " WHERE c.external_id = 'tokyo-trip'"
+    ).fetchone()
     conn.close()
     async with mcp_session(archive_home) as session:
         whole = text_of(await session.call_tool("get_conversation", {"id": cid}))
-        around = text_of(await session.call_tool("get_conversation", {"id": cid, "around_message": last_id,
-                                                                     "max_tokens": 200}))
+        around = text_of(
+            await session.call_tool(
+                "get_conversation", {"id": cid, "around_message": last_id, "max_tokens": 200}
+            )
+        )
     assert "Two weeks in Japan itinerary" in whole and "Gemini" in whole
     assert "shinkansen" in whole and "## user" in whole and "## assistant" in whole
     assert f"vivim://conversation/{cid}#{last_id}" in around
@@ -175,9 +205,15 @@ async def test_a_10_mb_message_is_cut_to_the_budget(archive_home: Path) -> None:
 
 async def test_build_context_is_what_the_insert_button_inserts(archive_home: Path) -> None:
     async with mcp_session(archive_home) as session:
-        result = text_of(await session.call_tool(
-            "build_context", {"draft": "My postgres orders query by customer_id is slow, which index?",
-                              "token_budget": 400}))
+        result = text_of(
+            await session.call_tool(
+                "build_context",
+                {
+                    "draft": "My postgres orders query by customer_id is slow, which index?",
+                    "token_budget": 400,
+                },
+            )
+        )
     assert result.startswith("Relevant context from my earlier AI conversations (via VIVIM):")
     assert "Slow Postgres query" in result and "Sources:" in result and "vivim://conversation/" in result
 
@@ -186,15 +222,27 @@ async def test_recent_activity_groups_by_conversation(archive_home: Path) -> Non
     conn = connect_sync(archive_home / "vivim.sqlite3")
     conn.execute("BEGIN IMMEDIATE")
     now = time.time()
-    upsert_capture(conn, CaptureUpsert(
-        conversation=ConversationIn(provider="claude", external_id="fresh", title="Fresh talk about kayaks"),
-        turns=[TurnIn(key="u1", role="user", text="Which sea kayak for a beginner?", created_at=now - 60),
-               TurnIn(key="a1", role="assistant", text="A stable 16-foot touring kayak.", created_at=now - 50)]))
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(
+                provider="claude", external_id="fresh", title="Fresh talk about kayaks"
+            ),
+            turns=[
+                TurnIn(key="u1", role="user", text="Which sea kayak for a beginner?", created_at=now - 60),
+                TurnIn(
+                    key="a1", role="assistant", text="A stable 16-foot touring kayak.", created_at=now - 50
+                ),
+            ],
+        ),
+    )
     conn.execute("COMMIT")
     conn.close()
     async with mcp_session(archive_home) as session:
         recent = text_of(await session.call_tool("recent_activity", {"days": 2}))
-        none_on_gemini = text_of(await session.call_tool("recent_activity", {"days": 2, "provider": "gemini"}))
+        none_on_gemini = text_of(
+            await session.call_tool("recent_activity", {"days": 2, "provider": "gemini"})
+        )
     assert "Fresh talk about kayaks" in recent and "2 message(s)" in recent
     assert "Which sea kayak for a beginner?" in recent
     assert "Slow Postgres query" not in recent  # 60 days old
@@ -203,7 +251,9 @@ async def test_recent_activity_groups_by_conversation(archive_home: Path) -> Non
 
 async def test_remember_is_refused_until_the_user_enables_it(archive_home: Path) -> None:
     async with mcp_session(archive_home) as session:
-        refused = await session.call_tool("remember", {"text": "The staging database password rotates monthly."})
+        refused = await session.call_tool(
+            "remember", {"text": "The staging database password rotates monthly."}
+        )
     assert refused.is_error and "turned off" in text_of(refused)
     conn = connect_sync(archive_home / "vivim.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM conversations WHERE provider = 'note'").fetchone()[0] == 0
@@ -212,14 +262,17 @@ async def test_remember_is_refused_until_the_user_enables_it(archive_home: Path)
     conn.execute("COMMIT")
     conn.close()
     async with mcp_session(archive_home) as session:
-        stored = await session.call_tool("remember", {"text": "We deploy the kayak shop with blue-green releases.",
-                                                      "tags": ["kayak-shop"]})
+        stored = await session.call_tool(
+            "remember", {"text": "We deploy the kayak shop with blue-green releases.", "tags": ["kayak-shop"]}
+        )
         found = text_of(await session.call_tool("search_conversations", {"query": "blue-green releases"}))
     assert not stored.is_error and "vivim://conversation/" in text_of(stored)
     assert "Note" in found and "kayak shop" in found
     conn = connect_sync(archive_home / "vivim.sqlite3")
     row = conn.execute("SELECT c.id, c.source FROM conversations c WHERE provider = 'note'").fetchone()
-    tags = [r[0] for r in conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ?", (row[0],))]
+    tags = [
+        r[0] for r in conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ?", (row[0],))
+    ]
     conn.close()
     assert tags == ["kayak-shop"]
 
@@ -246,10 +299,15 @@ async def test_capture_goes_on_while_the_server_reads(archive_home: Path) -> Non
         conn = connect_sync(archive_home / "vivim.sqlite3")
         while not stop.is_set() and written < 200:
             conn.execute("BEGIN IMMEDIATE")
-            upsert_capture(conn, CaptureUpsert(
-                conversation=ConversationIn(provider="chatgpt", external_id=f"live-{written}",
-                                            title=f"Live capture {written}"),
-                turns=[TurnIn(key="u", role="user", text=f"zebra migration question number {written}")]))
+            upsert_capture(
+                conn,
+                CaptureUpsert(
+                    conversation=ConversationIn(
+                        provider="chatgpt", external_id=f"live-{written}", title=f"Live capture {written}"
+                    ),
+                    turns=[TurnIn(key="u", role="user", text=f"zebra migration question number {written}")],
+                ),
+            )
             conn.execute("COMMIT")
             written += 1
         conn.close()
@@ -263,7 +321,9 @@ async def test_capture_goes_on_while_the_server_reads(archive_home: Path) -> Non
             answers.append(text_of(result))
         stop.set()
         await writer
-        final = text_of(await session.call_tool("search_conversations", {"query": "zebra migration", "limit": 50}))
+        final = text_of(
+            await session.call_tool("search_conversations", {"query": "zebra migration", "limit": 50})
+        )
     assert written > 0
     assert "Live capture" in final
 
@@ -276,19 +336,46 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
 
     env = {**os.environ, "VIVIM_HOME": str(archive_home), "VIVIM_SERVICES": "none"}
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-            "name": "search_conversations", "arguments": {"query": "nginx proxy"}}},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
-            "name": "get_conversation", "arguments": {"id": -5}}},
-        {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "search_conversations", "arguments": {"query": "nginx proxy"}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "get_conversation", "arguments": {"id": -5}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "no_such_tool", "arguments": {}},
+        },
     ]
     lines_in = [json.dumps(m) for m in messages]
     lines_in.insert(3, "this is not JSON-RPC")  # a broken line costs nothing but itself
-    proc = subprocess.Popen([sys.executable, "-m", "vivim", "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vivim", "mcp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     assert proc.stdin and proc.stdout
@@ -307,12 +394,15 @@ async def test_nothing_but_protocol_reaches_stdout(archive_home: Path, tmp_path:
     assert set(by_id) >= {1, 2, 3, 4}
     assert "Reverse proxy for a local web app" in by_id[2]["result"]["content"][0]["text"]
     assert by_id[3]["result"]["isError"] is True
-    assert by_id[4]["result"]["isError"] is True and "no_such_tool" in by_id[4]["result"]["content"][0]["text"]
+    assert (
+        by_id[4]["result"]["isError"] is True and "no_such_tool" in by_id[4]["result"]["content"][0]["text"]
+    )
     assert proc.returncode == 0
 
 
-async def test_a_client_started_from_the_config_install_wrote_gets_cited_answers(archive_home: Path,
-                                                                                  tmp_path: Path) -> None:
+async def test_a_client_started_from_the_config_install_wrote_gets_cited_answers(
+    archive_home: Path, tmp_path: Path
+) -> None:
     """What Cursor does: read ~/.cursor/mcp.json, start mcpServers.vivim with its command, args and env."""
     import json
 
@@ -323,8 +413,9 @@ async def test_a_client_started_from_the_config_install_wrote_gets_cited_answers
     machine = Machine(system="linux", home=home, env={"VIVIM_HOME": str(archive_home)})
     install_client(machine, archive_home, "cursor")
     entry = json.loads((home / ".cursor" / "mcp.json").read_text())["mcpServers"]["vivim"]
-    params = StdioServerParameters(command=entry["command"], args=entry["args"],
-                                   env={**entry.get("env", {}), "PATH": "/usr/bin:/bin"})
+    params = StdioServerParameters(
+        command=entry["command"], args=entry["args"], env={**entry.get("env", {}), "PATH": "/usr/bin:/bin"}
+    )
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
@@ -338,8 +429,13 @@ def test_vivim_mcp_remember_turns_notes_on_and_off(vivim_home: Path) -> None:
     import subprocess
 
     def run(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "vivim", "mcp", "remember", *args], capture_output=True,
-                              text=True, timeout=120, env={**os.environ, "VIVIM_HOME": str(vivim_home)})
+        done = subprocess.run(
+            [sys.executable, "-m", "vivim", "mcp", "remember", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

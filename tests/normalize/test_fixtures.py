@@ -6,9 +6,8 @@ name's prefix (`chatgpt_`, `claude_`, `gemini_`; anything else: no provider).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 
@@ -41,8 +40,17 @@ def test_fixture_turn_converts_to_its_expected_markdown(html_path: Path) -> None
 @pytest.mark.parametrize("html_path", CASES, ids=[p.stem for p in CASES])
 def test_fixture_markdown_carries_no_site_chrome(html_path: Path) -> None:
     markdown = html_to_markdown(html_path.read_text(encoding="utf-8"), provider_of(html_path))
-    for chrome in ("Copy code", "You said", "ChatGPT said", "Gemini said", "content_copy",
-                   "Export to Sheets", "<svg", "<button", "katex-html"):
+    for chrome in (
+        "Copy code",
+        "You said",
+        "ChatGPT said",
+        "Gemini said",
+        "content_copy",
+        "Export to Sheets",
+        "<svg",
+        "<button",
+        "katex-html",
+    ):
         assert chrome not in markdown
     prose = FENCED.sub("(code)", markdown)  # code keeps its own blank lines and spaces
     assert all(line == line.rstrip() for line in prose.split("\n"))

@@ -12,18 +12,92 @@ from hypothesis import strategies as st
 from vivim.normalize import html_to_markdown, html_to_text
 
 PROVIDERS = (None, "chatgpt", "claude", "gemini", "unknown-site")
-TAGS = ["div", "p", "span", "b", "i", "a", "pre", "code", "ul", "ol", "li", "table", "tr", "td", "th",
-        "thead", "tbody", "blockquote", "h1", "h3", "br", "hr", "img", "script", "style", "svg", "math",
-        "annotation", "code-block", "mjx-container", "button", "iframe", "template", "sup", "input"]
-ATTRS = ['', ' class="katex"', ' class="katex-display"', ' class="language-python"', ' href="javascript:x"',
-         ' href="/rel"', ' src="data:image/png;base64,AAAA"', ' hidden', ' aria-hidden="true"',
-         ' class="sr-only"', ' data-math="x^2"', ' encoding="application/x-tex"', ' colspan="3"',
-         ' class="whitespace-pre-wrap"', ' style="display:none"', ' start="7"', ' type="checkbox" checked']
+TAGS = [
+    "div",
+    "p",
+    "span",
+    "b",
+    "i",
+    "a",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "blockquote",
+    "h1",
+    "h3",
+    "br",
+    "hr",
+    "img",
+    "script",
+    "style",
+    "svg",
+    "math",
+    "annotation",
+    "code-block",
+    "mjx-container",
+    "button",
+    "iframe",
+    "template",
+    "sup",
+    "input",
+]
+ATTRS = [
+    "",
+    ' class="katex"',
+    ' class="katex-display"',
+    ' class="language-python"',
+    ' href="javascript:x"',
+    ' href="/rel"',
+    ' src="data:image/png;base64,AAAA"',
+    " hidden",
+    ' aria-hidden="true"',
+    ' class="sr-only"',
+    ' data-math="x^2"',
+    ' encoding="application/x-tex"',
+    ' colspan="3"',
+    ' class="whitespace-pre-wrap"',
+    ' style="display:none"',
+    ' start="7"',
+    ' type="checkbox" checked',
+]
 
 fragments = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["<", ">", "&", "&amp;", "&#0;", "&#xD800;", "]]>", "<!--", "-->", "<!DOCTYPE html>",
-                     "\x00", "\ud800", "\udfff", "`", "```", "$", "|", "*", "_", "\\", "\n", "\t", " "]),
+    st.sampled_from(
+        [
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "&#0;",
+            "&#xD800;",
+            "]]>",
+            "<!--",
+            "-->",
+            "<!DOCTYPE html>",
+            "\x00",
+            "\ud800",
+            "\udfff",
+            "`",
+            "```",
+            "$",
+            "|",
+            "*",
+            "_",
+            "\\",
+            "\n",
+            "\t",
+            " ",
+        ]
+    ),
     st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(TAGS), st.sampled_from(ATTRS)),
     st.builds(lambda t: f"</{t}>", st.sampled_from(TAGS)),
 )
@@ -68,10 +142,15 @@ def test_ten_thousand_nested_elements_keep_their_text() -> None:
 def test_deep_nesting_is_flattened_cleanly_and_keeps_code_and_math() -> None:
     assert html_to_markdown("<div>" * 10_000 + "words" + "</div>" * 10_000) == "words"
     assert html_to_markdown("<b>" * 10_000 + "words" + "</b>" * 10_000) == "**words**"
-    katex = ('<span class="katex"><annotation encoding="application/x-tex">x^2</annotation>'
-             '<span class="katex-html" aria-hidden="true">x2</span></span>')
-    html = ("<div>" * 300 + f"deep {katex}<pre><code class='language-py'>a = 1\n  b</code></pre><p>after</p>"
-            + "</div>" * 300)
+    katex = (
+        '<span class="katex"><annotation encoding="application/x-tex">x^2</annotation>'
+        '<span class="katex-html" aria-hidden="true">x2</span></span>'
+    )
+    html = (
+        "<div>" * 300
+        + f"deep {katex}<pre><code class='language-py'>a = 1\n  b</code></pre><p>after</p>"
+        + "</div>" * 300
+    )
     assert html_to_markdown(html) == "deep $x^2$\n\n```python\na = 1\n  b\n```\n\nafter"
 
 
@@ -101,8 +180,10 @@ def test_nul_bytes_and_lone_surrogates_become_storable_text() -> None:
 
 
 def test_script_style_iframe_and_handlers_leave_no_trace() -> None:
-    html = ('<p>ok<script>alert("s")</script><style>.x{}</style><iframe srcdoc="<b>f</b>"></iframe>'
-            '<img src=x onerror="alert(1)"><svg onload="alert(2)"><text>svgtext</text></svg></p>')
+    html = (
+        '<p>ok<script>alert("s")</script><style>.x{}</style><iframe srcdoc="<b>f</b>"></iframe>'
+        '<img src=x onerror="alert(1)"><svg onload="alert(2)"><text>svgtext</text></svg></p>'
+    )
     markdown = html_to_markdown(html)
     for trace in ("alert", "script", ".x{}", "srcdoc", "onerror", "onload", "svgtext"):
         assert trace not in markdown
@@ -110,15 +191,24 @@ def test_script_style_iframe_and_handlers_leave_no_trace() -> None:
 
 
 def test_unsafe_link_schemes_keep_text_but_lose_the_link() -> None:
-    for href in ("javascript:alert(1)", " JAVASCRIPT:alert(1)", "java\tscript:alert(1)", "data:text/html,x",
-                 "vbscript:x"):
+    for href in (
+        "javascript:alert(1)",
+        " JAVASCRIPT:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+    ):
         assert html_to_markdown(f'<p><a href="{href}">click</a></p>') == "click"
 
 
 def test_text_that_looks_like_a_file_name_or_url_converts_without_warnings() -> None:
     # In a fresh interpreter with warnings as errors: bs4's guesses must not reach the host's stderr.
-    code = ("from vivim.normalize import html_to_markdown as m, html_to_text as t; "
-            "assert m('notes.txt') == 'notes.txt'; assert t('https://example.com/a.txt') == 'https://example.com/a.txt'; "
-            "assert m('<?xml version=\\'1.0\\'?><p>x</p>') == 'x'")
-    result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "from vivim.normalize import html_to_markdown as m, html_to_text as t; "
+        "assert m('notes.txt') == 'notes.txt'; assert t('https://example.com/a.txt') == 'https://example.com/a.txt'; "
+        "assert m('<?xml version=\\'1.0\\'?><p>x</p>') == 'x'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr

@@ -7,22 +7,28 @@ import pytest
 from vivim.normalize import html_to_text
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ("<p>a</p><p>b</p>", "a\n\nb"),
-    ("<div>a</div><div>b</div>", "a\nb"),
-    ("<span>a</span> <span>b</span>", "a b"),
-    ("<p>  lots \n of\t space  </p>", "lots of space"),
-    ("a<br>b<br><br>c", "a\nb\n\nc"),
-    ("<pre>  keep\n    this  </pre>", "  keep\n    this  "),
-    ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
-    ("<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>", "1\t2\n3\t4"),
-    ("<p>x<script>bad()</script><style>p{}</style><template>t</template><![CDATA[c]]><!-- c --></p>", "x"),
-    ('<p>shown<span hidden>no</span><span style="display: none">no</span></p>', "shown"),
-    ("<h1>T</h1><p>body <b>bold</b></p>", "T\n\nbody bold"),
-    ("<p>東京 مرحبا 👋🏽</p>", "東京 مرحبا 👋🏽"),
-    ('<div class="whitespace-pre-wrap">line one\n  indented</div>', "line one\n  indented"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>a</p><p>b</p>", "a\n\nb"),
+        ("<div>a</div><div>b</div>", "a\nb"),
+        ("<span>a</span> <span>b</span>", "a b"),
+        ("<p>  lots \n of\t space  </p>", "lots of space"),
+        ("a<br>b<br><br>c", "a\nb\n\nc"),
+        ("<pre>  keep\n    this  </pre>", "  keep\n    this  "),
+        ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
+        ("<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>", "1\t2\n3\t4"),
+        (
+            "<p>x<script>bad()</script><style>p{}</style><template>t</template><![CDATA[c]]><!-- c --></p>",
+            "x",
+        ),
+        ('<p>shown<span hidden>no</span><span style="display: none">no</span></p>', "shown"),
+        ("<h1>T</h1><p>body <b>bold</b></p>", "T\n\nbody bold"),
+        ("<p>東京 مرحبا 👋🏽</p>", "東京 مرحبا 👋🏽"),
+        ('<div class="whitespace-pre-wrap">line one\n  indented</div>', "line one\n  indented"),
+        ("", ""),
+    ],
+)
 def test_inner_text(html: str, expected: str) -> None:
     assert html_to_text(html) == expected
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from vivim.retrieval.embedding import Embedder, get_embedder
+from vivim.retrieval.vectors import pending_chunks, store_vectors
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
-from vivim.retrieval.vectors import pending_chunks, store_vectors
 
 from .corpus import captures
 

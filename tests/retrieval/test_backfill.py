@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from tests.support.hostproc import HostProcess
+from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.retrieval.backfill import Cores, Progress, plan_batches, write_progress
 from vivim.retrieval.embedding import Embedder
-from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.retrieval.reindex import embed_all_pending
+from vivim.retrieval.vectors import load_embeddings
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
-from vivim.retrieval.vectors import load_embeddings
 
 from .corpus import captures
 
@@ -31,7 +31,8 @@ TEXTS = [
     "nginx proxy_pass with websocket upgrade headers",
     "A composite index on (customer_id, created_at) avoids the sequential scan. " * 3,
     "Tomato leaves with concentric brown spots: early blight.",
-    "Barre chords buzz when the index finger lies too flat; roll it onto its side and press near the fret. " * 4,
+    "Barre chords buzz when the index finger lies too flat; roll it onto its side and press near the fret. "
+    * 4,
 ]
 
 
@@ -39,10 +40,13 @@ def seed(db: Path, texts: list[str]) -> None:
     conn = connect_sync(db)
     apply_migrations(conn)
     conn.execute("BEGIN IMMEDIATE")
-    upsert_capture(conn, CaptureUpsert(
-        conversation=ConversationIn(provider="chatgpt", external_id="mixed", title="Mixed lengths"),
-        turns=[TurnIn(key=f"t{i}", role="user", position=i, text=text) for i, text in enumerate(texts)],
-    ))
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(provider="chatgpt", external_id="mixed", title="Mixed lengths"),
+            turns=[TurnIn(key=f"t{i}", role="user", position=i, text=text) for i, text in enumerate(texts)],
+        ),
+    )
     conn.execute("COMMIT")
     conn.close()
 
@@ -110,8 +114,13 @@ def test_reindex_prints_its_rate_and_leaves_no_backfill_shown_once_done(vivim_ho
     seed(vivim_home / "vivim.sqlite3", TEXTS)
     vivim = Path(sys.executable).with_name("vivim")
     command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
-    done = subprocess.run([*command, "reindex", "--workers", "2"], capture_output=True, text=True,
-                          env={**os.environ, "VIVIM_HOME": str(vivim_home)}, timeout=300)
+    done = subprocess.run(
+        [*command, "reindex", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "chunks embedded in" in done.stdout and "chunks/s" in done.stdout
     assert "vectors: 100%" in done.stderr  # the progress bar ran to the end
@@ -128,8 +137,12 @@ def test_vivim_serve_embeds_a_backlog_with_no_browser_open(vivim_home: Path) -> 
     seed(db, TEXTS * 12)
     vivim = Path(sys.executable).with_name("vivim")
     command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
-    serve = subprocess.Popen([*command, "serve"], stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "embed"})
+    serve = subprocess.Popen(
+        [*command, "serve"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "embed"},
+    )
     try:
         deadline = time.monotonic() + 180  # a wait bound, not a timing assertion
         while True:

@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vivim.retrieval.prompt_context import HEADER, build_context
-from vivim.retrieval.embedding import Embedder, token_counter
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+from vivim.retrieval.embedding import Embedder, token_counter
+from vivim.retrieval.prompt_context import HEADER, build_context
 from vivim.store.capture import upsert_capture
 
 from .conftest import embed_pending
@@ -23,7 +23,8 @@ def build(conn: Any, embedder: Embedder | None, draft: str = DRAFT, **kwargs: An
 
 
 def test_context_block_names_its_sources_and_starts_with_the_best_match(
-        corpus_db: Any, embedder: Embedder) -> None:
+    corpus_db: Any, embedder: Embedder
+) -> None:
     result = build(corpus_db, embedder)
     assert result["mode"] == "hybrid"
     assert result["items"][0]["provider"] == "gemini"
@@ -49,15 +50,23 @@ def test_same_inputs_give_the_same_block(corpus_db: Any, embedder: Embedder) -> 
 
 def test_near_duplicates_do_not_crowd_out_other_sources(corpus_db: Any, embedder: Embedder) -> None:
     # the same answer captured into three more conversations: MMR should not return all copies first
-    text = dict(corpus_db.execute(
-        "SELECT c.external_id, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " WHERE m.role = 'assistant'").fetchall())["docker-compose"]
+    text = dict(
+        corpus_db.execute(
+            "SELECT c.external_id, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE m.role = 'assistant'"
+        ).fetchall()
+    )["docker-compose"]
     for n in range(3):
         corpus_db.execute("BEGIN IMMEDIATE")
-        upsert_capture(corpus_db, CaptureUpsert(
-            conversation=ConversationIn(provider="chatgpt", external_id=f"copy{n}", title=f"Copy {n}"),
-            turns=[TurnIn(key="a", role="assistant", text=text + " " * n, markdown=text + f" (copy {n})")],
-        ))
+        upsert_capture(
+            corpus_db,
+            CaptureUpsert(
+                conversation=ConversationIn(provider="chatgpt", external_id=f"copy{n}", title=f"Copy {n}"),
+                turns=[
+                    TurnIn(key="a", role="assistant", text=text + " " * n, markdown=text + f" (copy {n})")
+                ],
+            ),
+        )
         corpus_db.execute("COMMIT")
     embed_pending(corpus_db, embedder)
     draft = "my containers cannot reach the postgres database in docker compose"
@@ -74,10 +83,22 @@ def test_without_vectors_context_comes_from_full_text(bare_db: Any) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(budget=st.integers(min_value=0, max_value=400), max_items=st.integers(min_value=0, max_value=8),
-       draft=st.sampled_from([DRAFT, "nginx reverse proxy flask tls", "tomato blight garden",
-                              "marathon training long runs and sleep", "git rebase lost commits reflog"]))
-def test_the_block_never_exceeds_the_token_budget(corpus_db: Any, budget: int, max_items: int, draft: str) -> None:
+@given(
+    budget=st.integers(min_value=0, max_value=400),
+    max_items=st.integers(min_value=0, max_value=8),
+    draft=st.sampled_from(
+        [
+            DRAFT,
+            "nginx reverse proxy flask tls",
+            "tomato blight garden",
+            "marathon training long runs and sleep",
+            "git rebase lost commits reflog",
+        ]
+    ),
+)
+def test_the_block_never_exceeds_the_token_budget(
+    corpus_db: Any, budget: int, max_items: int, draft: str
+) -> None:
     result = build_context(corpus_db, draft, None, token_budget=budget, max_items=max_items)
     assert result["tokens"] == (token_counter().count(result["text"]) if result["text"] else 0)
     assert result["tokens"] <= budget

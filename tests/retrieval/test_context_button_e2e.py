@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.harness import CHATGPT_URL, CLAUDE_URL, GEMINI_URL, Browser, chromium_missing_reason, wait_for
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
 
-from tests.e2e.harness import CHATGPT_URL, CLAUDE_URL, GEMINI_URL, Browser, chromium_missing_reason, wait_for
-
 from .corpus import captures
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason())),
+]
 
 EDITORS = {
     CHATGPT_URL: "#prompt-textarea",
@@ -49,7 +50,8 @@ def seed(vivim_home: Path) -> None:
 def button_state(page) -> dict:
     return page.evaluate(
         "(() => { const b = document.querySelector('vivim-context-button');"
-        " return b ? {...b.dataset, shown: b.style.display !== 'none'} : null; })()")
+        " return b ? {...b.dataset, shown: b.style.display !== 'none'} : null; })()"
+    )
 
 
 @pytest.mark.parametrize("url", [CHATGPT_URL, CLAUDE_URL, GEMINI_URL], ids=["chatgpt", "claude", "gemini"])
@@ -61,8 +63,10 @@ def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path,
         editor = page.locator(EDITORS[url]).first
         editor.click()
         page.keyboard.type(DRAFT)
-        state = wait_for(lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-                         what="the button to count memories")
+        state = wait_for(
+            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
+            what="the button to count memories",
+        )
         assert state["shown"] and state["state"] == "ready"
         if url == CLAUDE_URL:
             page.keyboard.press("Alt+Shift+KeyM")

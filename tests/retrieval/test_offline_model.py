@@ -36,11 +36,18 @@ def test_model_embeds_inside_a_network_namespace_with_an_empty_hub_cache(tmp_pat
     prefix, how = network_isolation()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     closed = "http://127.0.0.1:9"  # discard port: nothing listens
-    env.update(HF_HOME=str(tmp_path / "hf"), FASTEMBED_CACHE_PATH=str(tmp_path / "fastembed"),
-               HTTP_PROXY=closed, HTTPS_PROXY=closed, http_proxy=closed, https_proxy=closed,
-               HF_ENDPOINT=closed)
-    result = subprocess.run([*prefix, sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                            env=env, timeout=120)
+    env.update(
+        HF_HOME=str(tmp_path / "hf"),
+        FASTEMBED_CACHE_PATH=str(tmp_path / "fastembed"),
+        HTTP_PROXY=closed,
+        HTTPS_PROXY=closed,
+        http_proxy=closed,
+        https_proxy=closed,
+        HF_ENDPOINT=closed,
+    )
+    result = subprocess.run(
+        [*prefix, sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ok" in result.stdout
     assert "HF_HUB_OFFLINE=1" in result.stdout  # set by vivim.retrieval.embedding itself, not by the caller

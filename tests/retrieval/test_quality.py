@@ -28,7 +28,9 @@ def evaluate(conn: Any, embedder: Embedder | None, mode: str, kind: str | None =
 # three of this corpus's paraphrases are that loose (cosine 0.28-0.40 to their answer, no shared
 # word): 19 of 22 are found. The floor is judged on bench/search_quality.py's 295 queries, where
 # it keeps paraphrase recall@5 at 0.97-1.0 and returns nothing for no-answer queries.
-def test_hybrid_search_finds_the_labelled_conversation_in_the_top_five(corpus_db: Any, embedder: Embedder) -> None:
+def test_hybrid_search_finds_the_labelled_conversation_in_the_top_five(
+    corpus_db: Any, embedder: Embedder
+) -> None:
     recall, mrr = evaluate(corpus_db, embedder, "hybrid")
     print(f"hybrid: recall@5={recall:.3f} MRR={mrr:.3f} over {len(QUERIES)} queries")
     assert recall >= 0.85
@@ -38,8 +40,10 @@ def test_hybrid_search_finds_the_labelled_conversation_in_the_top_five(corpus_db
 def test_paraphrases_are_found_by_meaning_not_only_by_words(corpus_db: Any, embedder: Embedder) -> None:
     hybrid_recall, hybrid_mrr = evaluate(corpus_db, embedder, "hybrid", "paraphrase")
     fulltext_recall, fulltext_mrr = evaluate(corpus_db, None, "fulltext", "paraphrase")
-    print(f"paraphrases: hybrid recall@5={hybrid_recall:.3f} MRR={hybrid_mrr:.3f};"
-          f" fulltext recall@5={fulltext_recall:.3f} MRR={fulltext_mrr:.3f}")
+    print(
+        f"paraphrases: hybrid recall@5={hybrid_recall:.3f} MRR={hybrid_mrr:.3f};"
+        f" fulltext recall@5={fulltext_recall:.3f} MRR={fulltext_mrr:.3f}"
+    )
     assert hybrid_recall >= 0.78  # 11 of 14: see the note above
     assert hybrid_mrr > fulltext_mrr
 

@@ -31,13 +31,16 @@ def run(model: Path, texts: list[str]) -> np.ndarray:
     ids = np.array([e.ids for e in encoded], dtype=np.int64)
     mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+    hidden = session.run(
+        None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    )[0]
     pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
     return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 
 def test_the_int8_copy_is_made_once_and_agrees_with_the_shipped_model(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VIVIM_MODEL_CACHE", str(tmp_path / "cache"))
     source = weights_path()
     made = ensure_quantized(source, wait=True)
@@ -50,7 +53,8 @@ def test_the_int8_copy_is_made_once_and_agrees_with_the_shipped_model(
 
 
 def test_a_copy_that_cannot_be_made_leaves_the_shipped_model_in_use(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("VIVIM_MODEL_CACHE", str(blocker / "models"))

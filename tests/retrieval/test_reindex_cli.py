@@ -22,10 +22,15 @@ def seed(home: Path) -> None:
     conn = connect_sync(home / "vivim.sqlite3")
     apply_migrations(conn)
     conn.execute("BEGIN IMMEDIATE")
-    upsert_capture(conn, CaptureUpsert(
-        conversation=ConversationIn(provider="chatgpt", external_id="c1", title="Git"),
-        turns=[TurnIn(key="a", role="assistant", html=HTML, text="Use git reflog to find the lost commit.")],
-    ))
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(provider="chatgpt", external_id="c1", title="Git"),
+            turns=[
+                TurnIn(key="a", role="assistant", html=HTML, text="Use git reflog to find the lost commit.")
+            ],
+        ),
+    )
     # what an older converter might have stored
     conn.execute("UPDATE messages SET markdown = 'stale markdown'")
     conn.execute("UPDATE chunks SET text = 'stale markdown'")
@@ -59,8 +64,13 @@ def test_reindex_runs_as_a_command_and_leaves_embedding_to_the_worker_when_asked
     seed(vivim_home)
     vivim = Path(sys.executable).with_name("vivim")
     command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
-    done = subprocess.run([*command, "reindex", "--no-embed"], capture_output=True, text=True,
-                          env={**os.environ, "VIVIM_HOME": str(vivim_home)}, timeout=120)
+    done = subprocess.run(
+        [*command, "reindex", "--no-embed"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "chunks wait for the embedding worker" in done.stdout
     markdown, chunks, vectors = stored(vivim_home)
@@ -94,7 +104,9 @@ def test_reindex_parses_the_stored_provider_payloads_again(vivim_home: Path) -> 
     conn = connect_sync(vivim_home / "vivim.sqlite3")
     try:
         texts = {r[0] for r in conn.execute("SELECT text FROM messages")}
-        status = conn.execute("SELECT completeness, turns_stored, turns_expected FROM conversations").fetchone()
+        status = conn.execute(
+            "SELECT completeness, turns_stored, turns_expected FROM conversations"
+        ).fetchone()
     finally:
         conn.close()
     assert texts == {payloads.turn_text(i) for i in range(6)}

@@ -11,8 +11,12 @@ from vivim.retrieval.search import Filters, floored_keyword_ranking, hybrid_hits
 from .test_search import conversation_ids
 
 
-def run(conn: Any, embedder: Embedder | None, query: str, mode: str = "hybrid", **filters: Any) -> dict[str, Any]:
-    return search(conn, query, Filters(**filters), 10, embedder.embed_query(query) if embedder else None, mode)
+def run(
+    conn: Any, embedder: Embedder | None, query: str, mode: str = "hybrid", **filters: Any
+) -> dict[str, Any]:
+    return search(
+        conn, query, Filters(**filters), 10, embedder.embed_query(query) if embedder else None, mode
+    )
 
 
 def test_gibberish_query_returns_no_results(corpus_db: Any, embedder: Embedder) -> None:
@@ -23,8 +27,12 @@ def test_gibberish_query_returns_no_results(corpus_db: Any, embedder: Embedder) 
 
 
 def test_unrelated_query_returns_nothing(corpus_db: Any, embedder: Embedder) -> None:
-    for query in ("origami crane folding instructions", "tarot card meanings", "quantum entanglement explained",
-                  "правила игры в керлинг"):
+    for query in (
+        "origami crane folding instructions",
+        "tarot card meanings",
+        "quantum entanglement explained",
+        "правила игры в керлинг",
+    ):
         assert run(corpus_db, embedder, query)["results"] == [], query
 
 
@@ -34,7 +42,9 @@ def test_recipe_against_a_tech_archive_returns_nothing(corpus_db: Any, embedder:
     corpus_db.execute(f"UPDATE conversations SET deleted_at = 1 WHERE external_id NOT IN ({marks})", tech)
     assert run(corpus_db, embedder, "recipe")["results"] == []
     assert run(corpus_db, embedder, "a good recipe for dinner")["results"] == []
-    assert conversation_ids(run(corpus_db, embedder, "nginx"))[0] == "nginx-proxy"  # the archive still answers
+    assert (
+        conversation_ids(run(corpus_db, embedder, "nginx"))[0] == "nginx-proxy"
+    )  # the archive still answers
 
 
 def test_a_paraphrase_is_still_found_and_marked_strong(corpus_db: Any, embedder: Embedder) -> None:
@@ -50,7 +60,9 @@ def test_every_result_says_how_close_it_is(corpus_db: Any, embedder: Embedder) -
     for group in result["results"]:
         assert group["match"] in ("strong", "weak")
         assert {hit["strength"] for hit in group["hits"]} <= {"strong", "weak"}
-        assert group["match"] == ("strong" if any(h["strength"] == "strong" for h in group["hits"]) else "weak")
+        assert group["match"] == (
+            "strong" if any(h["strength"] == "strong" for h in group["hits"]) else "weak"
+        )
 
 
 def test_stop_words_alone_match_nothing_in_full_text(bare_db: Any) -> None:
@@ -60,11 +72,15 @@ def test_stop_words_alone_match_nothing_in_full_text(bare_db: Any) -> None:
 
 def test_one_common_word_does_not_make_a_long_query_match(bare_db: Any) -> None:
     # "flour" is in the sourdough conversation; the query is about something else entirely
-    result = run(bare_db, None, "gluten free flour substitutes for my birthday cake decorating class", "fulltext")
+    result = run(
+        bare_db, None, "gluten free flour substitutes for my birthday cake decorating class", "fulltext"
+    )
     assert result["results"] == []
 
 
-def test_full_text_without_every_word_still_reaches_hybrid_results(corpus_db: Any, embedder: Embedder) -> None:
+def test_full_text_without_every_word_still_reaches_hybrid_results(
+    corpus_db: Any, embedder: Embedder
+) -> None:
     query = "E0502 borrow error in my parser"  # every-word matching finds nothing: "parser" is nowhere
     words = query_words(corpus_db, query)
     ranked, coverage = floored_keyword_ranking(corpus_db, query, Filters(), words)
@@ -96,8 +112,9 @@ def test_lexical_support_counts_stems_and_bigrams() -> None:
     assert relevance.support(units(["airline", "pilot"]), "jet lag flight", {"jet", "lag", "flight"}) == 0.0
 
 
-def test_a_word_found_only_in_a_title_finds_its_conversation(bare_db: Any, corpus_db: Any,
-                                                             embedder: Embedder) -> None:
+def test_a_word_found_only_in_a_title_finds_its_conversation(
+    bare_db: Any, corpus_db: Any, embedder: Embedder
+) -> None:
     # "rooftop" and "solar" are in the title "Rooftop solar payback", in none of its messages
     assert conversation_ids(run(bare_db, None, "rooftop solar", "fulltext"))[0] == "solar"
     result = run(corpus_db, embedder, "rooftop")

@@ -24,7 +24,8 @@ def test_search_answers_from_full_text_before_any_vector_exists(bare_db: Any, em
 
 
 def test_hybrid_results_are_grouped_by_conversation_with_url_and_marked_snippets(
-        corpus_db: Any, embedder: Embedder) -> None:
+    corpus_db: Any, embedder: Embedder
+) -> None:
     query = "nginx proxy"
     result = search(corpus_db, query, Filters(), 10, embedder.embed_query(query))
     assert result["mode"] == "hybrid"
@@ -62,9 +63,12 @@ def test_role_and_date_filters_restrict_hits(corpus_db: Any, embedder: Embedder)
 
 def test_conversation_filter_keeps_one_conversation(corpus_db: Any, embedder: Embedder) -> None:
     conversation_id = corpus_db.execute(
-        "SELECT id FROM conversations WHERE external_id = 'tomato'").fetchone()[0]
+        "SELECT id FROM conversations WHERE external_id = 'tomato'"
+    ).fetchone()[0]
     query = "leaves"
-    result = search(corpus_db, query, Filters(conversation_id=conversation_id), 10, embedder.embed_query(query))
+    result = search(
+        corpus_db, query, Filters(conversation_id=conversation_id), 10, embedder.embed_query(query)
+    )
     assert conversation_ids(result) == ["tomato"]
 
 
@@ -98,9 +102,13 @@ def test_a_selective_filter_still_finds_its_few_keyword_hits_among_many_better_o
 
     def add(provider: str, external_id: str, text: str) -> None:
         bare_db.execute("BEGIN IMMEDIATE")
-        upsert_capture(bare_db, CaptureUpsert(
-            conversation=ConversationIn(provider=provider, external_id=external_id),
-            turns=[TurnIn(key="t", role="user", text=text, markdown=text)]))
+        upsert_capture(
+            bare_db,
+            CaptureUpsert(
+                conversation=ConversationIn(provider=provider, external_id=external_id),
+                turns=[TurnIn(key="t", role="user", text=text, markdown=text)],
+            ),
+        )
         bare_db.execute("COMMIT")
 
     for n in range(20):  # short, so BM25 ranks them above the long ones
@@ -108,7 +116,12 @@ def test_a_selective_filter_still_finds_its_few_keyword_hits_among_many_better_o
     for n in range(2):
         add("claude", f"c{n}", "a zebra seen far away across the plain among many other animals " * 3)
     ranked = keyword_ranking(bare_db, "zebra", Filters(provider="claude"), limit=2)
-    providers = {bare_db.execute(
-        "SELECT c.provider FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-        " JOIN conversations c ON c.id = m.conversation_id WHERE ch.id = ?", (i,)).fetchone()[0] for i in ranked}
+    providers = {
+        bare_db.execute(
+            "SELECT c.provider FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE ch.id = ?",
+            (i,),
+        ).fetchone()[0]
+        for i in ranked
+    }
     assert len(ranked) == 2 and providers == {"claude"}

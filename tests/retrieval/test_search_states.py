@@ -36,7 +36,9 @@ def test_search_before_any_vector_says_it_is_words_only_and_how_much_is_indexed(
         index = result["index"]
         assert index["chunks"] > 0 and index["embedded"] == 0 and index["pending"] == index["chunks"]
         assert index["model"] == "ready"  # the request waited for the model, as it asked
-        assert describe(index, result["modes"]).startswith(f"Meaning search: 0 of {index['chunks']:,} indexed")
+        assert describe(index, result["modes"]).startswith(
+            f"Meaning search: 0 of {index['chunks']:,} indexed"
+        )
         asked_words = host.call("search", {"query": "sourdough starter", "mode": "fulltext"})
         assert asked_words["complete"] is True  # words were all that was asked for
     finally:
@@ -73,8 +75,10 @@ def test_progress_meter_gives_a_rate_and_the_reply_an_eta() -> None:
     index = status({"chunks": 80_000, "embedded": 12_400}, "ready", worker_rate=30.0)
     assert index["pending"] == 67_600 and index["eta_seconds"] == 2253 and index["complete"] is False
     assert describe(index, ["fulltext", "vector"]) == (
-        "Meaning search: 12,400 of 80,000 indexed (about 38 min): results may be missing until it finishes.")
+        "Meaning search: 12,400 of 80,000 indexed (about 38 min): results may be missing until it finishes."
+    )
     done = status({"chunks": 10, "embedded": 10}, "ready")
     assert done["complete"] is True and describe(done, ["fulltext", "vector"]) is None
     assert describe(status({"chunks": 10, "embedded": 10}, "loading"), ["fulltext"]).startswith(
-        "Meaning search is starting")
+        "Meaning search is starting"
+    )

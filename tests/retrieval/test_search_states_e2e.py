@@ -19,8 +19,10 @@ from vivim.store.migrations import apply_migrations
 from .conftest import embed_pending
 from .corpus import captures
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason())),
+]
 
 
 def seed(vivim_home: Path) -> int:
@@ -60,16 +62,26 @@ def test_popup_search_states_from_words_only_to_complete(tmp_path: Path) -> None
         assert f"Meaning search: 0 of {chunks:,} indexed" in state
 
         popup.fill("#q", "zzqxnotathing")
-        wait_for(lambda: popup.locator("#results li").count() == 0
-                 and "No close matches" in popup.inner_text("#search-note"), what="no close matches")
+        wait_for(
+            lambda: (
+                popup.locator("#results li").count() == 0
+                and "No close matches" in popup.inner_text("#search-note")
+            ),
+            what="no close matches",
+        )
 
         embed_everything(browser.vivim_home)  # what the worker would have done
         time.sleep(COUNT_TTL + 0.5)  # the host reuses a count this long (a wait, not a timing assertion)
         popup.fill("#q", "my kitten urinates outside its tray")
-        wait_for(lambda: popup.locator("#results li").count() > 0
-                 and "litter" in popup.locator("#results li .title").first.inner_text().lower()
-                 and popup.inner_text("#search-state").strip() == "", timeout=30,
-                 what="a complete hybrid answer with no caveat")
+        wait_for(
+            lambda: (
+                popup.locator("#results li").count() > 0
+                and "litter" in popup.locator("#results li .title").first.inner_text().lower()
+                and popup.inner_text("#search-state").strip() == ""
+            ),
+            timeout=30,
+            what="a complete hybrid answer with no caveat",
+        )
         assert browser.dialogs == []
     finally:
         browser.close()

@@ -16,8 +16,14 @@ from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 
 ARCHIVE = {
-    "tokyo": ("chatgpt", "昨日は家族で東京タワーに行きました。展望台からの夜景がとても綺麗で、高さは333メートルだそうです。"),
-    "ramen": ("claude", "博多のとんこつラーメンと札幌の味噌ラーメン、どちらが好きですか。私は替え玉を頼むのが習慣です。"),
+    "tokyo": (
+        "chatgpt",
+        "昨日は家族で東京タワーに行きました。展望台からの夜景がとても綺麗で、高さは333メートルだそうです。",
+    ),
+    "ramen": (
+        "claude",
+        "博多のとんこつラーメンと札幌の味噌ラーメン、どちらが好きですか。私は替え玉を頼むのが習慣です。",
+    ),
     "beijing": ("chatgpt", "我们下周去北京出差，需要在故宫附近订一家安静的酒店，预算每晚八百元左右。"),
     "cat": ("gemini", "我家的猫每天早上六点叫醒我，它想吃早饭。"),
     "thai": ("gemini", "ฉันชอบกินข้าวผัดกุ้งที่ร้านริมทางใกล้บ้าน ราคาไม่แพงและอร่อยมาก"),
@@ -27,10 +33,13 @@ ARCHIVE = {
 
 
 def capture(external_id: str, provider: str, text: str, *, status: str = "complete") -> CaptureUpsert:
-    return msgspec.convert({
-        "conversation": {"provider": provider, "external_id": external_id, "title": external_id},
-        "turns": [{"key": "t1", "role": "assistant", "text": text, "status": status}],
-    }, CaptureUpsert)
+    return msgspec.convert(
+        {
+            "conversation": {"provider": provider, "external_id": external_id, "title": external_id},
+            "turns": [{"key": "t1", "role": "assistant", "text": text, "status": status}],
+        },
+        CaptureUpsert,
+    )
 
 
 @pytest.fixture
@@ -45,24 +54,30 @@ async def found(store: Store, query: str, filters: Filters = Filters()) -> list[
     return [g["conversation"]["external_id"] for g in result["results"]]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("東京タワー", "tokyo"),  # a word in the middle of a Japanese sentence
-    ("展望台", "tokyo"),
-    ("味噌ラーメン", "ramen"),
-    ("故宫", "beijing"),  # a place inside a longer Chinese run
-    ("ข้าวผัด", "thai"),  # fried rice, inside an unspaced Thai sentence
-    ("경복궁", "seoul"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("東京タワー", "tokyo"),  # a word in the middle of a Japanese sentence
+        ("展望台", "tokyo"),
+        ("味噌ラーメン", "ramen"),
+        ("故宫", "beijing"),  # a place inside a longer Chinese run
+        ("ข้าวผัด", "thai"),  # fried rice, inside an unspaced Thai sentence
+        ("경복궁", "seoul"),
+    ],
+)
 async def test_a_word_inside_unspaced_text_is_found(archive: Store, query: str, expected: str) -> None:
     assert await found(archive, query) == [expected]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("高さ", "tokyo"),  # two characters: below what a trigram index can look up
-    ("北京", "beijing"),
-    ("猫", "cat"),  # one character
-    ("서울", "seoul"),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("高さ", "tokyo"),  # two characters: below what a trigram index can look up
+        ("北京", "beijing"),
+        ("猫", "cat"),  # one character
+        ("서울", "seoul"),
+    ],
+)
 async def test_one_and_two_character_words_are_found(archive: Store, query: str, expected: str) -> None:
     assert await found(archive, query) == [expected]
 
@@ -107,13 +122,18 @@ async def test_an_edited_turn_is_found_by_its_new_words_only(store: Store) -> No
     assert await found(store, "大阪") == []
     await store.write(lambda conn: conn.execute("DELETE FROM conversations"))
     assert await found(store, "京都") == []
-    assert (await store.fetchone("SELECT COUNT(*) FROM chunks_unspaced WHERE chunks_unspaced MATCH '天気は'"))[0] == 0
+    assert (
+        await store.fetchone("SELECT COUNT(*) FROM chunks_unspaced WHERE chunks_unspaced MATCH '天気は'")
+    )[0] == 0
 
 
 async def test_an_archive_from_before_the_trigram_index_is_backfilled(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "old.sqlite3"
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 7 or m.version == 8])  # 8: columns today's upsert writes
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 7 or m.version == 8]
+    )  # 8: columns today's upsert writes
     conn = connect_sync(db)
     migrations.apply_migrations(conn)
     conn.execute("BEGIN IMMEDIATE")
@@ -143,6 +163,7 @@ def test_context_draft_in_japanese_reaches_the_japanese_conversation(tmp_path: P
     conn.execute("COMMIT")
     tokyo = conn.execute(
         "SELECT ch.id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
-        " JOIN conversations c ON c.id = m.conversation_id WHERE c.external_id = 'tokyo'").fetchone()[0]
+        " JOIN conversations c ON c.id = m.conversation_id WHERE c.external_id = 'tokyo'"
+    ).fetchone()[0]
     assert keyword_ranking(conn, "東京タワーの夜景について教えて", any_words=True)[0] == tokyo
     conn.close()

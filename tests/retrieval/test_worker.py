@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.support.hostproc import HostProcess
 from vivim.store import Store
 from vivim.store.capture import upsert_capture
-from tests.support.hostproc import HostProcess
 
 from .corpus import captures
 
@@ -34,7 +34,8 @@ async def capture_corpus_from_this_process(home: Path) -> None:
 
 
 async def test_worker_embeds_chunks_captured_by_another_process_and_search_turns_hybrid(
-        vivim_home: Path) -> None:
+    vivim_home: Path,
+) -> None:
     host = HostProcess(vivim_home, services="embed")
     try:
         assert host.call("hello")["singleton"] is True
@@ -46,7 +47,9 @@ async def test_worker_embeds_chunks_captured_by_another_process_and_search_turns
         result = host.call("search", {"query": "my kitten urinates outside its tray", "limit": 3})
         assert result["mode"] == "hybrid"
         assert result["results"][0]["conversation"]["external_id"] == "cat-litter"
-        context = host.call("context.build", {"draft": "cherry blossom trip route Kyoto", "token_budget": 120})
+        context = host.call(
+            "context.build", {"draft": "cherry blossom trip route Kyoto", "token_budget": 120}
+        )
         assert context["items"] and context["tokens"] <= 120
     finally:
         host.close()

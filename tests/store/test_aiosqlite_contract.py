@@ -29,16 +29,21 @@ def test_the_installed_aiosqlite_is_the_pinned_version() -> None:
     assert pin, "aiosqlite must stay a pinned dependency in pyproject.toml"
     assert aiosqlite.__version__ == pin.group(1), (
         f"aiosqlite {aiosqlite.__version__} is installed but {pin.group(1)} is pinned: re-check "
-        "vivim.store.database._Connection.run against the new version's _execute before moving the pin")
+        "vivim.store.database._Connection.run against the new version's _execute before moving the pin"
+    )
 
 
 def test_aiosqlite_still_has_the_protected_execute_the_store_uses() -> None:
     execute = getattr(aiosqlite.Connection, "_execute", None)
     assert execute is not None and inspect.iscoroutinefunction(execute), (
-        "aiosqlite.Connection._execute is gone or no longer a coroutine: rewrite vivim.store.database._Connection.run")
+        "aiosqlite.Connection._execute is gone or no longer a coroutine: rewrite vivim.store.database._Connection.run"
+    )
     parameters = list(inspect.signature(execute).parameters.values())
     assert [p.name for p in parameters[:2]] == ["self", "fn"]
-    assert {p.kind for p in parameters[2:]} == {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+    assert {p.kind for p in parameters[2:]} == {
+        inspect.Parameter.VAR_POSITIONAL,
+        inspect.Parameter.VAR_KEYWORD,
+    }
     assert isinstance(inspect.getattr_static(aiosqlite.Connection, "_conn"), property)
     assert issubclass(_Connection, aiosqlite.Connection)
 
@@ -66,6 +71,7 @@ async def test_reads_and_writes_run_on_one_aiosqlite_thread_with_the_store_conne
 async def test_a_failed_write_rolls_back_and_the_store_keeps_working(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "v.sqlite3")
     try:
+
         def half_then_fail(conn: Any) -> None:
             conn.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
             conn.execute("INSERT INTO no_such_table VALUES (1)")

@@ -11,14 +11,27 @@ from vivim.store.capture import upsert_capture
 from vivim.store.conversations import get_conversation
 
 
-def capture(turns: list[dict], *, source: str = "capture", external_id: str = "c-1",
-            provider: str = "chatgpt", title: str = "Sourdough") -> CaptureUpsert:
-    return msgspec.convert({
-        "conversation": {"provider": provider, "external_id": external_id, "title": title,
-                         "url": f"https://chatgpt.com/c/{external_id}"},
-        "turns": turns,
-        "source": source,
-    }, CaptureUpsert)
+def capture(
+    turns: list[dict],
+    *,
+    source: str = "capture",
+    external_id: str = "c-1",
+    provider: str = "chatgpt",
+    title: str = "Sourdough",
+) -> CaptureUpsert:
+    return msgspec.convert(
+        {
+            "conversation": {
+                "provider": provider,
+                "external_id": external_id,
+                "title": title,
+                "url": f"https://chatgpt.com/c/{external_id}",
+            },
+            "turns": turns,
+            "source": source,
+        },
+        CaptureUpsert,
+    )
 
 
 async def messages(store: Store, conversation_id: int) -> list[dict]:
@@ -26,10 +39,12 @@ async def messages(store: Store, conversation_id: int) -> list[dict]:
 
 
 async def test_the_same_capture_twice_changes_nothing(store: Store) -> None:
-    payload = capture([
-        {"key": "m1", "role": "user", "text": "How do I keep a starter alive?", "position": 0},
-        {"key": "m2", "role": "assistant", "text": "Feed it daily.", "position": 1, "parent_key": "m1"},
-    ])
+    payload = capture(
+        [
+            {"key": "m1", "role": "user", "text": "How do I keep a starter alive?", "position": 0},
+            {"key": "m2", "role": "assistant", "text": "Feed it daily.", "position": 1, "parent_key": "m1"},
+        ]
+    )
     first = await store.write(upsert_capture, payload)
     before = await messages(store, first.conversation_id)
     second = await store.write(upsert_capture, payload)
@@ -59,41 +74,87 @@ async def test_a_stale_shorter_snapshot_never_overwrites_a_finished_turn(store: 
 
 async def test_a_new_provider_message_id_under_the_same_parent_is_a_branch(store: Store) -> None:
     base = [{"key": "u1", "role": "user", "text": "Name a bread.", "position": 0}]
-    await store.write(upsert_capture, capture(base + [
-        {"key": "a1", "message_id": "a1", "role": "assistant", "text": "Focaccia.", "parent_key": "u1", "position": 1}
-    ]))
-    result = await store.write(upsert_capture, capture(base + [
-        {"key": "a2", "message_id": "a2", "role": "assistant", "text": "Ciabatta.", "parent_key": "u1", "position": 1}
-    ]))
+    await store.write(
+        upsert_capture,
+        capture(
+            base
+            + [
+                {
+                    "key": "a1",
+                    "message_id": "a1",
+                    "role": "assistant",
+                    "text": "Focaccia.",
+                    "parent_key": "u1",
+                    "position": 1,
+                }
+            ]
+        ),
+    )
+    result = await store.write(
+        upsert_capture,
+        capture(
+            base
+            + [
+                {
+                    "key": "a2",
+                    "message_id": "a2",
+                    "role": "assistant",
+                    "text": "Ciabatta.",
+                    "parent_key": "u1",
+                    "position": 1,
+                }
+            ]
+        ),
+    )
     rows = await messages(store, result.conversation_id)
     assert [(m["key"], m["parent_key"], m["text"]) for m in rows] == [
-        ("u1", None, "Name a bread."), ("a1", "u1", "Focaccia."), ("a2", "u1", "Ciabatta."),
+        ("u1", None, "Name a bread."),
+        ("a1", "u1", "Focaccia."),
+        ("a2", "u1", "Ciabatta."),
     ]
 
 
 async def test_different_content_under_a_derived_key_is_kept_as_a_sibling_branch(store: Store) -> None:
     await store.write(upsert_capture, capture([{"key": "p1", "role": "assistant", "text": "Rye is dense."}]))
-    result = await store.write(upsert_capture, capture([{"key": "p1", "role": "assistant", "text": "Spelt is nutty."}]))
+    result = await store.write(
+        upsert_capture, capture([{"key": "p1", "role": "assistant", "text": "Spelt is nutty."}])
+    )
     assert result.branched == 1
     texts = sorted(m["text"] for m in await messages(store, result.conversation_id))
     assert texts == ["Rye is dense.", "Spelt is nutty."]
-    again = await store.write(upsert_capture, capture([{"key": "p1", "role": "assistant", "text": "Spelt is nutty."}]))
+    again = await store.write(
+        upsert_capture, capture([{"key": "p1", "role": "assistant", "text": "Spelt is nutty."}])
+    )
     assert again.unchanged == 1 and again.branched == 0
 
 
 async def test_an_imported_copy_of_a_captured_turn_merges_instead_of_duplicating(store: Store) -> None:
     await store.write(upsert_capture, capture([{"key": "dom-7", "role": "user", "text": "Hello  there\n"}]))
-    result = await store.write(upsert_capture, capture(
-        [{"key": "uuid-7", "role": "user", "text": "Hello there", "markdown": "Hello there"}], source="import"
-    ))
+    result = await store.write(
+        upsert_capture,
+        capture(
+            [{"key": "uuid-7", "role": "user", "text": "Hello there", "markdown": "Hello there"}],
+            source="import",
+        ),
+    )
     assert result.merged == 1
     assert len(await messages(store, result.conversation_id)) == 1
 
 
 async def test_captured_html_is_stored_raw_and_as_markdown(store: Store) -> None:
-    result = await store.write(upsert_capture, capture([
-        {"key": "a", "role": "assistant", "html": "<p>Use <strong>WAL</strong> mode</p>", "text": "Use WAL mode"}
-    ]))
+    result = await store.write(
+        upsert_capture,
+        capture(
+            [
+                {
+                    "key": "a",
+                    "role": "assistant",
+                    "html": "<p>Use <strong>WAL</strong> mode</p>",
+                    "text": "Use WAL mode",
+                }
+            ]
+        ),
+    )
     conversation = await store.read(get_conversation, result.conversation_id, include_html=True)
     [message] = conversation["messages"]
     assert message["html"] == "<p>Use <strong>WAL</strong> mode</p>"
@@ -103,7 +164,9 @@ async def test_captured_html_is_stored_raw_and_as_markdown(store: Store) -> None
 async def test_turns_are_searchable_as_soon_as_they_commit(store: Store) -> None:
     from vivim.retrieval.search import search_fulltext
 
-    await store.write(upsert_capture, capture([{"key": "a", "role": "assistant", "text": "Levain needs warmth."}]))
+    await store.write(
+        upsert_capture, capture([{"key": "a", "role": "assistant", "text": "Levain needs warmth."}])
+    )
     result = await store.read(search_fulltext, "levain")
     [group] = result["results"]
     assert group["conversation"]["title"] == "Sourdough"
@@ -138,18 +201,31 @@ async def test_switching_the_current_branch_moves_the_mark_without_touching_cont
 
 
 async def test_very_common_words_rank_the_newest_matches_and_filters_apply_before_the_cap(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import vivim.retrieval.search as search
     from vivim.retrieval.filters import Filters
     from vivim.retrieval.search import search_fulltext
 
     monkeypatch.setattr(search, "FTS_RANK_CAP", 5)
-    await store.write(upsert_capture, capture(
-        [{"key": "old", "role": "user", "text": "bread from the old days"}], provider="claude", external_id="old"))
+    await store.write(
+        upsert_capture,
+        capture(
+            [{"key": "old", "role": "user", "text": "bread from the old days"}],
+            provider="claude",
+            external_id="old",
+        ),
+    )
     for i in range(12):
-        await store.write(upsert_capture, capture(
-            [{"key": f"k{i}", "role": "user", "text": f"bread recipe number {i}"}], external_id=f"c{i}"))
+        await store.write(
+            upsert_capture,
+            capture(
+                [{"key": f"k{i}", "role": "user", "text": f"bread recipe number {i}"}], external_id=f"c{i}"
+            ),
+        )
     everything = await store.read(search_fulltext, "bread", Filters(), 50)
-    assert {g["conversation"]["external_id"] for g in everything["results"]} == {f"c{i}" for i in range(7, 12)}
+    assert {g["conversation"]["external_id"] for g in everything["results"]} == {
+        f"c{i}" for i in range(7, 12)
+    }
     claude_only = await store.read(search_fulltext, "bread", Filters(provider="claude"), 50)
     assert [g["conversation"]["external_id"] for g in claude_only["results"]] == ["old"]

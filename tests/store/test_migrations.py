@@ -15,17 +15,28 @@ from vivim.store.connection import connect_sync
 
 
 async def test_an_archive_from_before_the_prefix_indexes_is_still_searchable_after_upgrading(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "old.sqlite3"
     # (8 adds the columns today's upsert writes; it is independent of the FTS tables under test)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 5 or m.version == 8])
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version < 5 or m.version == 8]
+    )
     conn = connect_sync(db)
     migrations.apply_migrations(conn)
     conn.execute("BEGIN IMMEDIATE")
-    upsert_capture(conn, msgspec.convert({
-        "conversation": {"provider": "gemini", "external_id": "g"},
-        "turns": [{"key": "a", "role": "assistant", "text": "Photosynthesis turns light into sugar."}],
-    }, CaptureUpsert))
+    upsert_capture(
+        conn,
+        msgspec.convert(
+            {
+                "conversation": {"provider": "gemini", "external_id": "g"},
+                "turns": [
+                    {"key": "a", "role": "assistant", "text": "Photosynthesis turns light into sugar."}
+                ],
+            },
+            CaptureUpsert,
+        ),
+    )
     conn.execute("COMMIT")
     conn.close()
     monkeypatch.undo()

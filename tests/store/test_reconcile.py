@@ -27,16 +27,27 @@ def claude_dom(n_from: int, n_to: int) -> object:
     turns, parent = [], None
     for pos, i in enumerate(range(n_from, n_to)):
         key = f"{'u' if i % 2 == 0 else 'a'}{pos}-dom"
-        turns.append({"key": key, "role": "user" if i % 2 == 0 else "assistant", "position": pos,
-                      "parent_key": parent, "text": payloads.turn_text(i),
-                      "html": f"<p>{payloads.turn_text(i)}</p>"})
+        turns.append(
+            {
+                "key": key,
+                "role": "user" if i % 2 == 0 else "assistant",
+                "position": pos,
+                "parent_key": parent,
+                "text": payloads.turn_text(i),
+                "html": f"<p>{payloads.turn_text(i)}</p>",
+            }
+        )
         parent = key
     return capture(turns, provider="claude", external_id=CLAUDE_ID)
 
 
-async def test_dom_first_then_network_merges_by_content_and_takes_the_networks_structure(store: Store) -> None:
+async def test_dom_first_then_network_merges_by_content_and_takes_the_networks_structure(
+    store: Store,
+) -> None:
     dom = await store.write(upsert_capture, claude_dom(40, 60))
-    net = await store.write(upsert_capture, network_capture("claude", payloads.claude_conversation(CLAUDE_ID, 60)))
+    net = await store.write(
+        upsert_capture, network_capture("claude", payloads.claude_conversation(CLAUDE_ID, 60))
+    )
     assert (net.inserted, net.merged) == (40, 20)
     stored = await messages(store, dom.conversation_id)
     assert len(stored) == 60
@@ -65,8 +76,19 @@ async def test_chatgpt_dom_markdown_stays_and_the_network_brings_only_structure(
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 4)
     mid = payloads.chatgpt_id(CHATGPT_ID, 3)
     rendered = "Answer number 3 about **sourdough** hydration"
-    dom = capture([{"key": mid, "message_id": mid, "role": "assistant", "position": 7, "text": rendered,
-                    "markdown": rendered}], external_id=CHATGPT_ID)
+    dom = capture(
+        [
+            {
+                "key": mid,
+                "message_id": mid,
+                "role": "assistant",
+                "position": 7,
+                "text": rendered,
+                "markdown": rendered,
+            }
+        ],
+        external_id=CHATGPT_ID,
+    )
     first = await store.write(upsert_capture, dom)
     await store.write(upsert_capture, network_capture("chatgpt", doc))
     again = await store.write(upsert_capture, dom)
@@ -75,4 +97,6 @@ async def test_chatgpt_dom_markdown_stays_and_the_network_brings_only_structure(
     assert row["markdown"] == rendered  # the DOM's rendering is kept
     assert (row["position"], row["parent_key"]) == (3, payloads.chatgpt_id(CHATGPT_ID, 2))  # the tree's place
     assert await store.write(upsert_capture, network_capture("chatgpt", doc)) is not None
-    assert [m["markdown"] for m in await messages(store, first.conversation_id) if m["key"] == mid] == [rendered]
+    assert [m["markdown"] for m in await messages(store, first.conversation_id) if m["key"] == mid] == [
+        rendered
+    ]

@@ -24,12 +24,22 @@ def host_command() -> list[str]:
 
 
 class HostProcess:
-    def __init__(self, home: Path, *, command: list[str] | None = None, env: dict[str, str] | None = None,
-                 services: str = "none", args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        services: str = "none",
+        args: list[str] | None = None,
+    ) -> None:
         full_env = {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": services, **(env or {})}
         self.proc = subprocess.Popen(
             [*(command or host_command()), *([ORIGIN] if args is None else args)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
         )
         self._ids = itertools.count(1)
 

@@ -33,27 +33,44 @@ def _uid(seed: str) -> str:
 
 # ---- ChatGPT ---------------------------------------------------------------------------------
 
-def chatgpt_message(mid: str, role: str, text: str, when: float, parent: str | None,
-                    content: dict[str, Any] | None = None, recipient: str = "all",
-                    metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+
+def chatgpt_message(
+    mid: str,
+    role: str,
+    text: str,
+    when: float,
+    parent: str | None,
+    content: dict[str, Any] | None = None,
+    recipient: str = "all",
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "id": mid,
         "author": {"role": role, "name": None, "metadata": {}},
-        "create_time": when, "update_time": when if role != "user" else None,
+        "create_time": when,
+        "update_time": when if role != "user" else None,
         "content": content or {"content_type": "text", "parts": [text]},
-        "status": "finished_successfully", "end_turn": True if role == "assistant" else None,
+        "status": "finished_successfully",
+        "end_turn": True if role == "assistant" else None,
         "weight": 1.0,
         "metadata": {
-            "model_slug": "gpt-5-thinking" if role == "assistant" else None, "default_model_slug": "gpt-5",
-            "parent_id": parent, "request_id": "9a1b2c3d4e5f6071-FRA", "message_type": "next",
-            "citations": [], "content_references": [], **(metadata or {}),
+            "model_slug": "gpt-5-thinking" if role == "assistant" else None,
+            "default_model_slug": "gpt-5",
+            "parent_id": parent,
+            "request_id": "9a1b2c3d4e5f6071-FRA",
+            "message_type": "next",
+            "citations": [],
+            "content_references": [],
+            **(metadata or {}),
         },
-        "recipient": recipient, "channel": "final" if role == "assistant" else None,
+        "recipient": recipient,
+        "channel": "final" if role == "assistant" else None,
     }
 
 
-def chatgpt_conversation(conv_id: str, n_turns: int, *, branch_at: int | None = None,
-                         title: str = "Sourdough notebook") -> dict[str, Any]:
+def chatgpt_conversation(
+    conv_id: str, n_turns: int, *, branch_at: int | None = None, title: str = "Sourdough notebook"
+) -> dict[str, Any]:
     """A linear conversation of n_turns user/assistant messages under the usual hidden system node;
     with branch_at, a regenerated answer to prompt `branch_at` that the page never shows (the
     current branch keeps the first answer)."""
@@ -67,29 +84,60 @@ def chatgpt_conversation(conv_id: str, n_turns: int, *, branch_at: int | None = 
     for i in range(n_turns):
         mid = chatgpt_id(conv_id, i)
         role = "user" if i % 2 == 0 else "assistant"
-        mapping[mid] = {"id": mid, "message": chatgpt_message(mid, role, turn_text(i), BASE_TIME + 60 * i, parent),
-                        "parent": parent, "children": []}
+        mapping[mid] = {
+            "id": mid,
+            "message": chatgpt_message(mid, role, turn_text(i), BASE_TIME + 60 * i, parent),
+            "parent": parent,
+            "children": [],
+        }
         mapping[parent]["children"].append(mid)
         parent = mid
     current = parent
     if branch_at is not None:
         hidden = hidden_chatgpt_id(conv_id)
-        mapping[hidden] = {"id": hidden, "parent": chatgpt_id(conv_id, branch_at), "children": [],
-                           "message": chatgpt_message(hidden, "assistant", HIDDEN_BRANCH_TEXT,
-                                                      BASE_TIME + 60 * branch_at + 30, chatgpt_id(conv_id, branch_at))}
+        mapping[hidden] = {
+            "id": hidden,
+            "parent": chatgpt_id(conv_id, branch_at),
+            "children": [],
+            "message": chatgpt_message(
+                hidden,
+                "assistant",
+                HIDDEN_BRANCH_TEXT,
+                BASE_TIME + 60 * branch_at + 30,
+                chatgpt_id(conv_id, branch_at),
+            ),
+        }
         mapping[chatgpt_id(conv_id, branch_at)]["children"].append(hidden)
     return {
-        "title": title, "create_time": BASE_TIME, "update_time": BASE_TIME + 60 * n_turns,
-        "mapping": mapping, "moderation_results": [], "current_node": current, "plugin_ids": None,
-        "conversation_id": conv_id, "conversation_template_id": None, "gizmo_id": None, "gizmo_type": None,
-        "is_archived": False, "is_starred": None, "safe_urls": [], "blocked_urls": [],
-        "default_model_slug": "gpt-5", "conversation_origin": None, "voice": None, "async_status": None,
-        "disabled_tool_ids": [], "is_do_not_remember": False, "memory_scope": "global_enabled",
+        "title": title,
+        "create_time": BASE_TIME,
+        "update_time": BASE_TIME + 60 * n_turns,
+        "mapping": mapping,
+        "moderation_results": [],
+        "current_node": current,
+        "plugin_ids": None,
+        "conversation_id": conv_id,
+        "conversation_template_id": None,
+        "gizmo_id": None,
+        "gizmo_type": None,
+        "is_archived": False,
+        "is_starred": None,
+        "safe_urls": [],
+        "blocked_urls": [],
+        "default_model_slug": "gpt-5",
+        "conversation_origin": None,
+        "voice": None,
+        "async_status": None,
+        "disabled_tool_ids": [],
+        "is_do_not_remember": False,
+        "memory_scope": "global_enabled",
         "sugar_item_id": None,
     }
 
 
-HIDDEN_BRANCH_TEXT = "A regenerated answer nobody switched to: rye starters like a warmer proof, marker hidden-branch."
+HIDDEN_BRANCH_TEXT = (
+    "A regenerated answer nobody switched to: rye starters like a warmer proof, marker hidden-branch."
+)
 
 
 def chatgpt_id(conv_id: str, i: int) -> str:
@@ -112,7 +160,7 @@ def chatgpt_pages(doc: dict[str, Any], page_turns: int) -> list[dict[str, Any]]:
         node = mapping[node]["parent"]
     pages = []
     for start in range(0, len(chain), page_turns):
-        ids = set(chain[start:start + page_turns])
+        ids = set(chain[start : start + page_turns])
         for nid in list(ids):  # branches hanging off this page's nodes travel with it
             for child in mapping[nid]["children"]:
                 if child not in chain:
@@ -127,39 +175,68 @@ def chatgpt_pages(doc: dict[str, Any], page_turns: int) -> list[dict[str, Any]]:
 
 # ---- Claude ----------------------------------------------------------------------------------
 
+
 def claude_id(conv_id: str, i: int) -> str:
     return _uid(f"claude/{conv_id}/{i}")
 
 
 def claude_message(mid: str, i: int, sender: str, text: str, parent: str, when: str) -> dict[str, Any]:
     return {
-        "uuid": mid, "text": "",
-        "content": [{"start_timestamp": when, "stop_timestamp": when, "type": "text", "text": text,
-                     "citations": []}],
-        "sender": sender, "index": i, "created_at": when, "updated_at": when, "truncated": False,
+        "uuid": mid,
+        "text": "",
+        "content": [
+            {"start_timestamp": when, "stop_timestamp": when, "type": "text", "text": text, "citations": []}
+        ],
+        "sender": sender,
+        "index": i,
+        "created_at": when,
+        "updated_at": when,
+        "truncated": False,
         "stop_reason": "stop_sequence" if sender == "assistant" else None,
-        "attachments": [], "files": [], "files_v2": [], "sync_sources": [], "parent_message_uuid": parent,
+        "attachments": [],
+        "files": [],
+        "files_v2": [],
+        "sync_sources": [],
+        "parent_message_uuid": parent,
     }
 
 
-def claude_conversation(conv_id: str, n_turns: int, *, branch_at: int | None = None,
-                        name: str = "Rye and spelt") -> dict[str, Any]:
+def claude_conversation(
+    conv_id: str, n_turns: int, *, branch_at: int | None = None, name: str = "Rye and spelt"
+) -> dict[str, Any]:
     messages = []
     parent = CLAUDE_ROOT
     for i in range(n_turns):
         mid = claude_id(conv_id, i)
         when = f"2026-05-{1 + i // 1440:02d}T{(i // 60) % 24:02d}:{i % 60:02d}:00.000000Z"
-        messages.append(claude_message(mid, i, "human" if i % 2 == 0 else "assistant", turn_text(i), parent, when))
+        messages.append(
+            claude_message(mid, i, "human" if i % 2 == 0 else "assistant", turn_text(i), parent, when)
+        )
         parent = mid
     leaf = parent
     if branch_at is not None:
         hidden = _uid(f"claude/{conv_id}/hidden")
-        messages.append(claude_message(hidden, n_turns, "assistant", HIDDEN_BRANCH_TEXT,
-                                       claude_id(conv_id, branch_at), "2026-05-01T00:00:30.000000Z"))
+        messages.append(
+            claude_message(
+                hidden,
+                n_turns,
+                "assistant",
+                HIDDEN_BRANCH_TEXT,
+                claude_id(conv_id, branch_at),
+                "2026-05-01T00:00:30.000000Z",
+            )
+        )
     return {
-        "uuid": conv_id, "name": name, "summary": "", "model": "claude-opus-4-5",
-        "created_at": "2026-05-01T00:00:00.000000Z", "updated_at": "2026-05-02T00:00:00.000000Z",
+        "uuid": conv_id,
+        "name": name,
+        "summary": "",
+        "model": "claude-opus-4-5",
+        "created_at": "2026-05-01T00:00:00.000000Z",
+        "updated_at": "2026-05-02T00:00:00.000000Z",
         "settings": {"enabled_web_search": True, "preview_feature_uses_artifacts": True},
-        "is_starred": False, "is_temporary": False, "project_uuid": None,
-        "current_leaf_message_uuid": leaf, "chat_messages": messages,
+        "is_starred": False,
+        "is_temporary": False,
+        "project_uuid": None,
+        "current_leaf_message_uuid": leaf,
+        "chat_messages": messages,
     }

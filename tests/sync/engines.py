@@ -53,8 +53,9 @@ async def exchange(a: SyncEngine, b: SyncEngine) -> None:
             return
 
 
-def capture(conv_id: str, turns: list[tuple[str, str, str]], *, title: str | None = None,
-            provider: str = "claude") -> CaptureUpsert:
+def capture(
+    conv_id: str, turns: list[tuple[str, str, str]], *, title: str | None = None, provider: str = "claude"
+) -> CaptureUpsert:
     return CaptureUpsert(
         conversation=ConversationIn(provider=provider, external_id=conv_id, title=title),
         turns=[TurnIn(key=k, role=r, text=t, markdown=t, position=i) for i, (k, r, t) in enumerate(turns)],

@@ -24,9 +24,15 @@ def vivim_command() -> list[str]:
 
 
 def node_env(home: Path, name: str, mdns: bool = False) -> dict[str, str]:
-    return {**os.environ, "VIVIM_HOME": str(home), "VIVIM_SERVICES": "sync",
-            "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0", "VIVIM_SYNC_MDNS": "1" if mdns else "0",
-            "VIVIM_SYNC_MDNS_INTERFACES": "127.0.0.1", "VIVIM_DEVICE_NAME": name}
+    return {
+        **os.environ,
+        "VIVIM_HOME": str(home),
+        "VIVIM_SERVICES": "sync",
+        "VIVIM_SYNC_LISTEN": "/ip4/127.0.0.1/tcp/0",
+        "VIVIM_SYNC_MDNS": "1" if mdns else "0",
+        "VIVIM_SYNC_MDNS_INTERFACES": "127.0.0.1",
+        "VIVIM_DEVICE_NAME": name,
+    }
 
 
 def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
@@ -47,20 +53,25 @@ class Node:
         home.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Node":
+    def start(self) -> Node:
         self.clear_addrs()
         log = open(self.home / f"serve-{self.name}.err", "ab")
-        self.proc = subprocess.Popen([*vivim_command(), "serve"], env={**node_env(self.home, self.name, self.mdns),
-                                                                       **self.env},
-                                     stdout=subprocess.DEVNULL, stderr=log)
+        self.proc = subprocess.Popen(
+            [*vivim_command(), "serve"],
+            env={**node_env(self.home, self.name, self.mdns), **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         log.close()
         wait_until(lambda: self.addrs() or self._died(), 60, f"{self.name}'s sync node")
         return self
 
     def _died(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise AssertionError(f"{self.name}'s vivim serve exited: "
-                                 + (self.home / f"serve-{self.name}.err").read_text()[-2000:])
+            raise AssertionError(
+                f"{self.name}'s vivim serve exited: "
+                + (self.home / f"serve-{self.name}.err").read_text()[-2000:]
+            )
         return False
 
     def stop(self) -> None:
@@ -92,8 +103,10 @@ class Node:
 
     def clear_addrs(self) -> None:
         if (self.home / "vivim.sqlite3").exists():
+
             def clear(conn: Any) -> None:
                 conn.execute("DELETE FROM sync_state WHERE key = 'addrs'")
+
             self.query(clear)
 
     def addrs(self) -> list[str]:
@@ -112,14 +125,24 @@ class Node:
         return self.query(store_view)
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*vivim_command(), *args], env=node_env(self.home, self.name, self.mdns), capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [*vivim_command(), *args],
+            env=node_env(self.home, self.name, self.mdns),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 def pair(first: Node, joiner: Node, *, blind: bool = False, by_mdns: bool = False) -> tuple[str, str]:
     """`vivim pair` on the first device, `vivim pair CODE --addr` on the joiner; both fingerprints."""
-    offer = subprocess.Popen([*vivim_command(), "pair", "--timeout", "60"], env=node_env(first.home, first.name),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    offer = subprocess.Popen(
+        [*vivim_command(), "pair", "--timeout", "60"],
+        env=node_env(first.home, first.name),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert offer.stdout is not None
     code = addr = None
     lines: list[str] = []

@@ -8,18 +8,20 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.sync.engines import capture
 from vivim.cli import main
 from vivim.store import Store
 from vivim.store.capture import upsert_capture
 from vivim.sync.documents import store_view
-from tests.sync.engines import capture
 
 
 def fill(home: Path) -> dict:
     async def go() -> dict:
         store = await Store.open(home / "vivim.sqlite3")
         try:
-            await store.write(upsert_capture, capture("c1", [("k1", "user", "keep me safe")], title="Backed up"))
+            await store.write(
+                upsert_capture, capture("c1", [("k1", "user", "keep me safe")], title="Backed up")
+            )
             return await store.read(store_view)
         finally:
             await store.close()
@@ -55,13 +57,21 @@ def test_a_default_backup_restores_with_the_recovery_key_shown_once(vivim_home: 
     key = recovery_key(result.output)
     assert "shown only this once" in result.output
     assert b"keep me safe" not in target.read_bytes()
-    assert key.encode() not in b"".join(p.read_bytes() for p in (vivim_home / "keys").iterdir())  # never stored
+    assert key.encode() not in b"".join(
+        p.read_bytes() for p in (vivim_home / "keys").iterdir()
+    )  # never stored
     again = runner.invoke(main, ["backup", str(tmp_path / "later.backup")])
-    assert again.exit_code == 0 and "VIVIM-" not in again.output and "recovery key shown at your first" in again.output
+    assert (
+        again.exit_code == 0
+        and "VIVIM-" not in again.output
+        and "recovery key shown at your first" in again.output
+    )
     (vivim_home / "vivim.sqlite3").unlink()
     assert view(vivim_home) == {}
     wrong = runner.invoke(main, ["restore", str(target)], input="VIVIM-0000-0000-0000-0000-0000-0000\n")
-    assert wrong.exit_code == 1 and "failed authentication" in wrong.output and "Traceback" not in wrong.output
+    assert (
+        wrong.exit_code == 1 and "failed authentication" in wrong.output and "Traceback" not in wrong.output
+    )
     typed = key.lower().replace("-", " ").replace("vivim ", "")  # as read off paper
     result = runner.invoke(main, ["restore", str(tmp_path / "later.backup")], input=typed + "\n")
     assert result.exit_code == 0, result.output
@@ -74,7 +84,9 @@ def test_passphrase_backup_restores_on_another_device(vivim_home: Path, tmp_path
     target = tmp_path / "vault.backup"
     short = runner.invoke(main, ["backup", "--passphrase", str(target)], input="short\nshort\n")
     assert short.exit_code == 1 and "at least 10 characters" in short.output
-    result = runner.invoke(main, ["backup", "--passphrase", str(target)], input="s3cret words\ns3cret words\n")
+    result = runner.invoke(
+        main, ["backup", "--passphrase", str(target)], input="s3cret words\ns3cret words\n"
+    )
     assert result.exit_code == 0, result.output
     assert "VIVIM-" not in result.output
     other = tmp_path / "other-device"
@@ -87,8 +99,9 @@ def test_passphrase_backup_restores_on_another_device(vivim_home: Path, tmp_path
     assert view(other) == before
 
 
-def test_restore_asks_before_replacing_a_vault_that_holds_conversations(vivim_home: Path, tmp_path: Path,
-                                                                        monkeypatch) -> None:
+def test_restore_asks_before_replacing_a_vault_that_holds_conversations(
+    vivim_home: Path, tmp_path: Path, monkeypatch
+) -> None:
     fill(vivim_home)
     runner = CliRunner()
     target = tmp_path / "vault.backup"
@@ -100,7 +113,9 @@ def test_restore_asks_before_replacing_a_vault_that_holds_conversations(vivim_ho
     async def own() -> None:
         store = await Store.open(other / "vivim.sqlite3")
         try:
-            await store.write(upsert_capture, capture("mine", [("m1", "user", "only on this device")], title="Mine"))
+            await store.write(
+                upsert_capture, capture("mine", [("m1", "user", "only on this device")], title="Mine")
+            )
         finally:
             await store.close()
 
@@ -109,7 +124,11 @@ def test_restore_asks_before_replacing_a_vault_that_holds_conversations(vivim_ho
     monkeypatch.setenv("VIVIM_BACKUP_SECRET", key)
     script = runner.invoke(main, ["restore", str(target)], input="")  # nobody to ask
     assert script.exit_code == 1
-    assert "already holds 1 conversations" in script.output and "--merge" in script.output and "--yes" in script.output
+    assert (
+        "already holds 1 conversations" in script.output
+        and "--merge" in script.output
+        and "--yes" in script.output
+    )
     assert view(other) == mine
     cancelled = runner.invoke(main, ["restore", str(target)], input="cancel\n")
     assert cancelled.exit_code == 0 and "Nothing was changed." in cancelled.output
@@ -138,12 +157,24 @@ def test_a_backup_made_with_defaults_restores_on_a_fresh_machine(tmp_path: Path)
     new.mkdir()
     before = fill(old)
     vivim = [sys.executable, "-m", "vivim"]
-    made = subprocess.run([*vivim, "backup", str(tmp_path / "laptop.backup")], capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL, env={**os.environ, "VIVIM_HOME": str(old)})
+    made = subprocess.run(
+        [*vivim, "backup", str(tmp_path / "laptop.backup")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "VIVIM_HOME": str(old)},
+    )
     assert made.returncode == 0, made.stderr
     key = recovery_key(made.stdout)
-    restored = subprocess.run([*vivim, "restore", str(tmp_path / "laptop.backup")], input=key + "\n",
-                              capture_output=True, text=True, timeout=120, env={**os.environ, "VIVIM_HOME": str(new)})
+    restored = subprocess.run(
+        [*vivim, "restore", str(tmp_path / "laptop.backup")],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "VIVIM_HOME": str(new)},
+    )
     assert restored.returncode == 0, restored.stderr
     assert "Restored 1 conversations" in restored.stdout
     assert view(new) == before
@@ -182,7 +213,10 @@ def test_sync_status_reports_this_device_and_its_peers(tmp_path: Path) -> None:
         finally:
             host.close()
         assert status["running"] and status["peer_id"] == a.peer_id
-        assert {d["peer_id"]: d["status"] for d in status["devices"]} == {a.peer_id: "self", b.peer_id: "paired"}
+        assert {d["peer_id"]: d["status"] for d in status["devices"]} == {
+            a.peer_id: "self",
+            b.peer_id: "paired",
+        }
     finally:
         a.stop()
         b.stop()

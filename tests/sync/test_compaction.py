@@ -20,8 +20,10 @@ async def doc_entries(engine: SyncEngine) -> int:
 
 
 async def last_doc_entry_size(engine: SyncEngine) -> int:
-    row = await engine.store.fetchone("SELECT LENGTH(entry) FROM sync_log WHERE origin = ? AND kind = 'doc'"
-                                      " ORDER BY seq DESC LIMIT 1", (engine.peer_id,))
+    row = await engine.store.fetchone(
+        "SELECT LENGTH(entry) FROM sync_log WHERE origin = ? AND kind = 'doc' ORDER BY seq DESC LIMIT 1",
+        (engine.peer_id,),
+    )
     return row[0]
 
 
@@ -32,7 +34,9 @@ async def test_one_turn_in_a_long_conversation_sends_and_stores_only_that_turn(t
     await write_capture(a, capture("long", [(f"k{i}", "assistant", text + str(i)) for i in range(600)]))
     await a.export_local()
     # every turn rewritten once (streaming -> final): the document now holds 600 deletions
-    await write_capture(a, capture("long", [(f"k{i}", "assistant", text + str(i) + " done") for i in range(600)]))
+    await write_capture(
+        a, capture("long", [(f"k{i}", "assistant", text + str(i) + " done") for i in range(600)])
+    )
     await exchange(a, b)
     await write_capture(a, capture("long", [("new", "user", "one more question")]))
     await exchange(a, b)
@@ -114,7 +118,9 @@ async def test_an_acknowledgement_relayed_by_the_blind_backup_lets_compaction_ru
 async def test_a_device_paired_after_compaction_gets_a_snapshot(tmp_path: Path) -> None:
     a, b, c = [await open_engine(tmp_path / n) for n in "abc"]
     await pair_in_process(a, b)
-    await write_capture(a, capture("c1", [("k1", "user", "hello"), ("k2", "assistant", "hi")], title="Greeting"))
+    await write_capture(
+        a, capture("c1", [("k1", "user", "hello"), ("k2", "assistant", "hi")], title="Greeting")
+    )
     await write_capture(b, capture("c2", [("k1", "user", "second")]))
     c2 = (await b.store.fetchone("SELECT id FROM conversations WHERE external_id = 'c2'"))[0]
     await b.store.write(library.add_tag, c2, "work")
@@ -166,13 +172,17 @@ async def test_a_snapshot_signed_by_someone_else_is_refused(tmp_path: Path) -> N
     await pair_in_process(a, b)
     await stranger.adopt_vault(a.vault)  # even holding the vault key is not enough
     await write_capture(stranger, capture("evil", [("k1", "user", "planted")]))
-    raw = await stranger.store.read(lambda c: compaction.make_part(
-        c, stranger.device, stranger.peer_id, stranger.vault, [], 0, True, {a.peer_id: 10**6}, []))
+    raw = await stranger.store.read(
+        lambda c: compaction.make_part(
+            c, stranger.device, stranger.peer_id, stranger.vault, [], 0, True, {a.peer_id: 10**6}, []
+        )
+    )
     with pytest.raises(entries.Rejected, match="not a paired device"):
         await b.ingest_snapshot(raw)
     part = compaction.decode_part(raw)
-    forged = msgspec.msgpack.encode(compaction.SnapshotPart(a.peer_id, part.floors, 0, True, part.key_id,
-                                                            part.body, [], part.sig))
+    forged = msgspec.msgpack.encode(
+        compaction.SnapshotPart(a.peer_id, part.floors, 0, True, part.key_id, part.body, [], part.sig)
+    )
     with pytest.raises(entries.Rejected, match="bad signature"):
         await b.ingest_snapshot(forged)
     assert (await b.store.fetchone("SELECT COUNT(*) FROM sync_floor"))[0] == 0
@@ -182,10 +192,28 @@ async def test_a_snapshot_signed_by_someone_else_is_refused(tmp_path: Path) -> N
 # ---- property: any order of updates, compaction at any point -> the same state everywhere ------
 
 ACTIONS = st.lists(
-    st.tuples(st.integers(0, 2), st.sampled_from(["capture", "grow", "rename", "tag", "untag", "delete",
-                                                   "sync", "sync", "compact", "compact", "join"]),
-              st.integers(0, 2), st.integers(0, 3)),
-    min_size=4, max_size=18,
+    st.tuples(
+        st.integers(0, 2),
+        st.sampled_from(
+            [
+                "capture",
+                "grow",
+                "rename",
+                "tag",
+                "untag",
+                "delete",
+                "sync",
+                "sync",
+                "compact",
+                "compact",
+                "join",
+            ]
+        ),
+        st.integers(0, 2),
+        st.integers(0, 3),
+    ),
+    min_size=4,
+    max_size=18,
 )
 
 
@@ -202,9 +230,13 @@ async def test_compaction_at_any_point_leaves_every_device_the_same(tmp_path_fac
     captured: set[tuple[str, str]] = set()
     for who, action, conv, n in actions:
         engine, ext = peers[who], f"c{conv}"
-        row = await engine.store.fetchone("SELECT id, deleted_at FROM conversations WHERE external_id = ?", (ext,))
+        row = await engine.store.fetchone(
+            "SELECT id, deleted_at FROM conversations WHERE external_id = ?", (ext,)
+        )
         if action == "capture":
-            await write_capture(engine, capture(ext, [(f"k{n}", "user", f"turn {n} on {who}")], title=f"t{who}"))
+            await write_capture(
+                engine, capture(ext, [(f"k{n}", "user", f"turn {n} on {who}")], title=f"t{who}")
+            )
             captured.add((ext, f"k{n}"))
         elif action == "grow":
             await write_capture(engine, capture(ext, [("k0", "assistant", "answer " + "x" * (n + 1))]))
@@ -278,7 +310,9 @@ async def test_a_partition_of_hours_of_edits_heals(tmp_path: Path) -> None:
         for side, (x, y) in enumerate(((a, b), (c, d))):
             editor = x if minute % 2 else y
             conv = f"s{side}c{rng.randrange(6)}"
-            await write_capture(editor, capture(conv, [(f"m{minute}", "user", f"minute {minute} on side {side}")]))
+            await write_capture(
+                editor, capture(conv, [(f"m{minute}", "user", f"minute {minute} on side {side}")])
+            )
             if minute % 30 == 29:
                 await exchange(x, y)
                 await x.compact()

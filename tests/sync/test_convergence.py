@@ -5,13 +5,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import msgspec
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vivim.sync import entries, library
 from tests.sync.engines import capture, close, exchange, open_engine, pair_in_process, view, write_capture
+from vivim.sync import entries, library
 
 
 async def conversation_id(engine, external_id: str = "c1") -> int:
@@ -27,10 +25,14 @@ async def two_paired(tmp_path: Path):
 
 async def test_capture_on_one_device_reaches_the_other(tmp_path: Path) -> None:
     a, b = await two_paired(tmp_path)
-    await write_capture(a, capture("c1", [("k1", "user", "hello"), ("k2", "assistant", "hi")], title="Greeting"))
+    await write_capture(
+        a, capture("c1", [("k1", "user", "hello"), ("k2", "assistant", "hi")], title="Greeting")
+    )
     await exchange(a, b)
-    assert (await view(b))["claude/c1"]["messages"] == {"k1": ["user", "hello", "complete"],
-                                                        "k2": ["assistant", "hi", "complete"]}
+    assert (await view(b))["claude/c1"]["messages"] == {
+        "k1": ["user", "hello", "complete"],
+        "k2": ["assistant", "hi", "complete"],
+    }
     assert await view(a) == await view(b)
     await close(a, b)
 
@@ -85,13 +87,17 @@ async def test_tampered_entry_is_rejected_and_changes_nothing(tmp_path: Path) ->
     doc_entry = next(entries.decode(r) for r in raws if entries.decode(r).kind == "doc")
     body = bytearray(doc_entry.body)
     body[-1] ^= 1
-    forged = entries.Entry(doc_entry.origin, doc_entry.seq, doc_entry.kind, doc_entry.key_id, bytes(body), doc_entry.sig)
+    forged = entries.Entry(
+        doc_entry.origin, doc_entry.seq, doc_entry.kind, doc_entry.key_id, bytes(body), doc_entry.sig
+    )
     result = await b.ingest([forged.encode()])
     assert result.rejected == 1 and result.accepted == 0
     assert "claude/c1" not in await view(b)
     # re-signed by a device that is not in the vault: still refused
     outsider = await open_engine(tmp_path / "outsider")
-    resigned = entries.make(outsider.device, doc_entry.origin, doc_entry.seq, "doc", doc_entry.key_id, doc_entry.body)
+    resigned = entries.make(
+        outsider.device, doc_entry.origin, doc_entry.seq, "doc", doc_entry.key_id, doc_entry.body
+    )
     assert (await b.ingest([resigned.encode()])).rejected == 1
     await exchange(a, b)
     assert (await view(b))["claude/c1"]["messages"]["k1"][1] == "original"
@@ -189,10 +195,14 @@ async def test_restart_sends_only_the_difference(tmp_path: Path) -> None:
 # ---- randomised: three devices, offline edits, any order of meeting -----------------------------
 
 ACTIONS = st.lists(
-    st.tuples(st.integers(0, 2), st.sampled_from(["capture", "grow", "rename", "tag", "untag", "pin", "delete",
-                                                   "sync"]),
-              st.integers(0, 2), st.integers(0, 3)),
-    min_size=3, max_size=16,
+    st.tuples(
+        st.integers(0, 2),
+        st.sampled_from(["capture", "grow", "rename", "tag", "untag", "pin", "delete", "sync"]),
+        st.integers(0, 2),
+        st.integers(0, 3),
+    ),
+    min_size=3,
+    max_size=16,
 )
 
 
@@ -207,9 +217,13 @@ async def test_three_devices_converge_after_random_offline_edits(tmp_path_factor
     rng = random.Random(seed)
     for who, action, conv, n in actions:
         engine, ext = peers[who], f"c{conv}"
-        row = await engine.store.fetchone("SELECT id, deleted_at FROM conversations WHERE external_id = ?", (ext,))
+        row = await engine.store.fetchone(
+            "SELECT id, deleted_at FROM conversations WHERE external_id = ?", (ext,)
+        )
         if action == "capture":
-            await write_capture(engine, capture(ext, [(f"k{n}", "user", f"turn {n} on {who}")], title=f"t{who}"))
+            await write_capture(
+                engine, capture(ext, [(f"k{n}", "user", f"turn {n} on {who}")], title=f"t{who}")
+            )
         elif action == "grow":
             await write_capture(engine, capture(ext, [("k0", "assistant", "answer " + "x" * (n + 1))]))
         elif row is None or row[1] is not None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from vivim.sync import crypto
 from vivim.errors import CryptoError
+from vivim.sync import crypto
 from vivim.sync.entries import peer_id_of
 
 

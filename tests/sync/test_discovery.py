@@ -14,8 +14,7 @@ import pytest
 
 from tests.sync.peers import Node, pair, wait_until
 from tests.sync.test_peers import capture_payload, capture_via_host
-from vivim.sync import crypto
-from vivim.sync import discovery
+from vivim.sync import crypto, discovery
 
 pytestmark = pytest.mark.slow
 
@@ -26,29 +25,40 @@ def test_record_keys_rotate_daily_and_records_open_only_for_the_vault(tmp_path: 
     device = crypto.load_or_create_device(tmp_path / "keys")
     vault, other = b"v" * 32, b"o" * 32
     now = 1_790_000_000.0
-    today, tomorrow = (discovery.record_key(vault, "12D3KooWpeer", discovery.utc_day(t)) for t in (now, now + 86400))
+    today, tomorrow = (
+        discovery.record_key(vault, "12D3KooWpeer", discovery.utc_day(t)) for t in (now, now + 86400)
+    )
     assert today != tomorrow and today.startswith("/vivim/") and "12D3KooWpeer" not in today
     raw = discovery.seal(device, vault, "12D3KooWpeer", ["/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWpeer"], now)
     assert b"10.0.0.2" not in raw and b"12D3KooWpeer" not in raw  # DHT nodes see a time and ciphertext
     assert discovery.open_record(raw, [other, vault], "12D3KooWpeer", device.sign_pub, now + 60) == [
-        "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWpeer"]
+        "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWpeer"
+    ]
     assert discovery.open_record(raw, [other], "12D3KooWpeer", device.sign_pub, now) is None  # not our vault
     assert discovery.open_record(raw, [vault], "12D3KooWelse", device.sign_pub, now) is None  # names another
-    assert discovery.open_record(raw, [vault], "12D3KooWpeer", device.sign_pub, now + 3 * 86400) is None  # stale
+    assert (
+        discovery.open_record(raw, [vault], "12D3KooWpeer", device.sign_pub, now + 3 * 86400) is None
+    )  # stale
     intruder = crypto.load_or_create_device(tmp_path / "intruder")
     assert discovery.open_record(raw, [vault], "12D3KooWpeer", intruder.sign_pub, now) is None  # not its key
 
 
 def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_path: Path) -> None:
-    swarm = subprocess.Popen([sys.executable, "-m", "tests.sync.dht_swarm", "8"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    swarm = subprocess.Popen(
+        [sys.executable, "-m", "tests.sync.dht_swarm", "8"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     nodes: list[Node] = []
     try:
         assert swarm.stdout is not None
         strangers = json.loads(swarm.stdout.readline())
         env = {"VIVIM_SYNC_BOOTSTRAP": strangers[0], "VIVIM_SYNC_DHT_INTERVAL": "2"}
         laptop = Node(tmp_path / "laptop", "laptop", env=env).start()
-        desktop = Node(tmp_path / "desktop", "desktop", env={**env, "VIVIM_SYNC_BOOTSTRAP": strangers[-1]}).start()
+        desktop = Node(
+            tmp_path / "desktop", "desktop", env={**env, "VIVIM_SYNC_BOOTSTRAP": strangers[-1]}
+        ).start()
         nodes += [laptop, desktop]
         pair(laptop, desktop)
         for node in (laptop, desktop):  # both move and forget every address they knew
@@ -58,8 +68,13 @@ def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_
         for node in (laptop, desktop):
             node.start()
 
-        wait_until(lambda: desktop.query(lambda c: c.execute(
-            "SELECT COUNT(*) FROM sync_addresses WHERE source = 'dht'").fetchone()[0]), 90, "a DHT record found")
+        wait_until(
+            lambda: desktop.query(
+                lambda c: c.execute("SELECT COUNT(*) FROM sync_addresses WHERE source = 'dht'").fetchone()[0]
+            ),
+            90,
+            "a DHT record found",
+        )
         capture_via_host(laptop, capture_payload("c1", [("k1", "user", "found you through the DHT")]))
         wait_until(lambda: "claude/c1" in desktop.view(), 90, "the capture on the desktop")
         print(f"join to first sync through the DHT: {time.monotonic() - started:.1f} s")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import trio
 import trio.testing
 
-from vivim.sync import crypto
 from vivim.errors import Unauthorized
-from vivim.sync import entries, pairing
+from vivim.sync import crypto, entries, pairing
 
 
 class Pipe:
@@ -47,16 +45,29 @@ def run_exchange(tmp_path: Path, offer_code: str, join_code: str):
 
         async def offerer() -> None:
             try:
-                results["offer"] = await pairing.offer(Pipe(left, wire), offer_code, me=old, my_addrs=["/ip4/1.2.3.4/tcp/1"],
-                                                       remote_peer=new.peer_id, members=[old], vault=vault)
+                results["offer"] = await pairing.offer(
+                    Pipe(left, wire),
+                    offer_code,
+                    me=old,
+                    my_addrs=["/ip4/1.2.3.4/tcp/1"],
+                    remote_peer=new.peer_id,
+                    members=[old],
+                    vault=vault,
+                )
             except Unauthorized as exc:
                 results["offer"] = exc
                 await left.aclose()
 
         async def joiner() -> None:
             try:
-                results["join"] = await pairing.join(Pipe(right, wire), join_code, me=new, my_addrs=[],
-                                                     remote_peer=old.peer_id, device=new_keys)
+                results["join"] = await pairing.join(
+                    Pipe(right, wire),
+                    join_code,
+                    me=new,
+                    my_addrs=[],
+                    remote_peer=old.peer_id,
+                    device=new_keys,
+                )
             except Exception as exc:
                 results["join"] = exc
 

@@ -30,9 +30,13 @@ def nodes(tmp_path: Path):
 
 
 def capture_payload(conv: str, turns: list[tuple[str, str, str]], title: str | None = None) -> dict:
-    return {"conversation": {"provider": "claude", "external_id": conv, "title": title},
-            "turns": [{"key": k, "role": r, "text": t, "markdown": t, "position": i}
-                      for i, (k, r, t) in enumerate(turns)]}
+    return {
+        "conversation": {"provider": "claude", "external_id": conv, "title": title},
+        "turns": [
+            {"key": k, "role": r, "text": t, "markdown": t, "position": i}
+            for i, (k, r, t) in enumerate(turns)
+        ],
+    }
 
 
 def capture_via_host(node: Node, payload: dict) -> None:
@@ -74,11 +78,16 @@ def test_devices_find_each_other_by_mdns_and_a_blind_backup_forwards_ciphertext(
     a, backup = nodes("a", mdns=True), nodes("backup", mdns=True)
     pair(a, backup, blind=True, by_mdns=True)  # no address given: found on the (loopback) LAN
     capture_via_host(a, capture_payload("c1", [("k1", "user", "only for my devices")]))
-    wait_until(lambda: backup.query(lambda c: c.execute(
-        "SELECT COUNT(*) FROM sync_log WHERE kind = 'doc'").fetchone()[0]), what="ciphertext on the backup")
+    wait_until(
+        lambda: backup.query(
+            lambda c: c.execute("SELECT COUNT(*) FROM sync_log WHERE kind = 'doc'").fetchone()[0]
+        ),
+        what="ciphertext on the backup",
+    )
     assert backup.view() == {}
-    assert not backup.query(lambda c: any(b"only for my devices" in bytes(r[0])
-                                          for r in c.execute("SELECT entry FROM sync_log")))
+    assert not backup.query(
+        lambda c: any(b"only for my devices" in bytes(r[0]) for r in c.execute("SELECT entry FROM sync_log"))
+    )
 
 
 def test_offline_edits_converge_and_restart_resumes_incrementally(nodes) -> None:
@@ -94,15 +103,28 @@ def test_offline_edits_converge_and_restart_resumes_incrementally(nodes) -> None
         return conn.execute("SELECT id FROM conversations WHERE external_id = 'c1'").fetchone()[0]
 
     a.query(lambda c: library.rename_conversation(c, cid(c), "Renamed on A"))
-    capture_via_host(a, capture_payload("c1", [("k1", "user", "shared turn"), ("k2", "assistant", "reply on A")]))
+    capture_via_host(
+        a, capture_payload("c1", [("k1", "user", "shared turn"), ("k2", "assistant", "reply on A")])
+    )
     b.query(lambda c: library.add_tag(c, cid(c), "from-b"))  # B edits while it is offline
     held_before = b.query(lambda c: c.execute("SELECT COUNT(*) FROM sync_log").fetchone()[0])
-    missing_on_b = wait_until(lambda: a.query(
-        lambda c: c.execute("SELECT COUNT(*) FROM sync_log WHERE received_at > (SELECT MAX(received_at)"
-                            " FROM sync_log WHERE kind = 'member')").fetchone()[0]) or None, what="A's export")
+    missing_on_b = wait_until(
+        lambda: (
+            a.query(
+                lambda c: c.execute(
+                    "SELECT COUNT(*) FROM sync_log WHERE received_at > (SELECT MAX(received_at)"
+                    " FROM sync_log WHERE kind = 'member')"
+                ).fetchone()[0]
+            )
+            or None
+        ),
+        what="A's export",
+    )
 
     b.start()
-    wait_until(lambda: a.view() == b.view() and a.view()["claude/c1"]["tags"] == ["from-b"], what="convergence")
+    wait_until(
+        lambda: a.view() == b.view() and a.view()["claude/c1"]["tags"] == ["from-b"], what="convergence"
+    )
     view = a.view()["claude/c1"]
     assert view["title"] == "Renamed on A" and set(view["messages"]) == {"k1", "k2"}
     counters = wait_until(lambda: b.counters() if b.counters().get("accepted") else None, what="B's counters")
@@ -115,17 +137,28 @@ def test_offline_edits_converge_and_restart_resumes_incrementally(nodes) -> None
 def test_unpaired_peer_is_refused_and_a_wrong_code_pairs_nothing(nodes) -> None:
     a = nodes("a")
     capture_via_host(a, capture_payload("c1", [("k1", "user", "private")]))
-    report = json.loads(subprocess.run([sys.executable, "-m", "tests.sync.intruder", a.addrs()[0]],
-                                       capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2]).stdout)
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tests.sync.intruder", a.addrs()[0]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).parents[2],
+        ).stdout
+    )
     assert report["connected"] and report["received"] == 0
 
     b = nodes("b")
-    offer = subprocess.Popen([*__import__("tests.sync.peers", fromlist=["x"]).vivim_command(), "pair",
-                              "--timeout", "30"], env=__import__("tests.sync.peers", fromlist=["x"]).node_env(a.home, "a"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    offer = subprocess.Popen(
+        [*__import__("tests.sync.peers", fromlist=["x"]).vivim_command(), "pair", "--timeout", "30"],
+        env=__import__("tests.sync.peers", fromlist=["x"]).node_env(a.home, "a"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = offer.stdout.readline()
     code = line.split("Pairing code: ")[1].split()[0]
-    wrong = ("2345-6789" if code != "2345-6789" else "3456-789A")
+    wrong = "2345-6789" if code != "2345-6789" else "3456-789A"
     joined = b.cli("pair", wrong, "--addr", a.addrs()[0], "--timeout", "20")
     assert joined.returncode != 0
     offer.terminate()
@@ -146,8 +179,10 @@ def test_revoked_device_gets_nothing_new(nodes) -> None:
     statuses = {d["peer_id"]: d["status"] for d in json.loads(a.cli("devices", "--json").stdout)}
     assert statuses[b.peer_id] == "revoked"
     capture_via_host(a, capture_payload("c2", [("k1", "user", "after")]))
-    wait_until(lambda: a.query(lambda c: c.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]) == 0,
-               what="A exports the new capture")
+    wait_until(
+        lambda: a.query(lambda c: c.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]) == 0,
+        what="A exports the new capture",
+    )
     # B's node keeps dialing A; give it several rounds
     import time
 

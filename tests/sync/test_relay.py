@@ -46,8 +46,11 @@ def test_devices_without_a_direct_route_sync_through_the_backup_relay(nodes) -> 
         node.start()
     assert laptop.addrs() != old["laptop"] and desktop.addrs() != old["desktop"]
 
-    wait_until(lambda: device(laptop, desktop.peer_id)["sync"].startswith("connected through the relay"),
-               timeout=90, what="the laptop reaching the desktop through the relay")
+    wait_until(
+        lambda: device(laptop, desktop.peer_id)["sync"].startswith("connected through the relay"),
+        timeout=90,
+        what="the laptop reaching the desktop through the relay",
+    )
     seen = device(desktop, laptop.peer_id)
     assert seen["reached"] == "relay" and "/p2p-circuit/" in (seen["addr"] or "")
 
@@ -57,6 +60,12 @@ def test_devices_without_a_direct_route_sync_through_the_backup_relay(nodes) -> 
     assert backup.view() == {}  # the relay (and backup) never reads anything
 
     # a peer that is not one of the vault's devices gets no slot on the relay
-    report = json.loads(subprocess.run([sys.executable, "-m", "tests.sync.intruder", backup.addrs()[0], "--relay"],
-                                       capture_output=True, text=True, timeout=60).stdout)
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "tests.sync.intruder", backup.addrs()[0], "--relay"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )
     assert report["connected"] and not report["reserved"]

@@ -24,8 +24,9 @@ def test_an_unreachable_paired_device_is_one_line_with_its_name(tmp_path: Path) 
         desk.stop()  # the desk is now off: the laptop can only fail to reach it
 
     env = node_env(laptop.home, "laptop")
-    proc = subprocess.Popen([*vivim_command(), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [*vivim_command(), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().startswith("VIVIM is running")  # type: ignore[union-attr]
         log = laptop.home / "vivim.log"

@@ -10,8 +10,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from vivim.sync.documents import conversation_doc_id
 from tests.sync.engines import capture, close, open_engine, pair_in_process, write_capture
+from vivim.sync.documents import conversation_doc_id
 
 JS = Path(__file__).parent / "js"
 
@@ -21,7 +21,9 @@ def yjs() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node/npm not installed")
     if not (JS / "node_modules" / "yjs").exists():
-        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, timeout=180)
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, timeout=180
+        )
         if done.returncode != 0:
             pytest.skip("npm install yjs failed (offline?)")
     return JS
@@ -45,8 +47,12 @@ async def test_js_yjs_peer_decodes_an_exported_conversation_update(tmp_path: Pat
     assert update is not None
     path = tmp_path / "update.bin"
     path.write_bytes(update)
-    out = subprocess.run(["node", str(yjs / "decode.mjs"), str(path), "meta", "messages"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        ["node", str(yjs / "decode.mjs"), str(path), "meta", "messages"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     decoded = json.loads(out.stdout)
     assert decoded["meta"]["external_id"] == "c1"

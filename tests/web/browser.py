@@ -13,8 +13,15 @@ from typing import Any
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 SCREENSHOTS = Path(os.environ.get("VIVIM_SCREENSHOTS", "")) if os.environ.get("VIVIM_SCREENSHOTS") else None
 
@@ -25,8 +32,8 @@ def png_colours(data: bytes) -> int:
     pos, idat, width = 8, b"", 0
     channels = 4
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, _, _, colour_type = struct.unpack(">IIBB", body[:10])
             channels = {2: 3, 6: 4}[colour_type]
@@ -37,8 +44,8 @@ def png_colours(data: bytes) -> int:
     stride = width * channels + 1
     pixels = set()
     for row in range(0, len(raw), stride * 7):  # every 7th row is plenty
-        line = raw[row + 1:row + stride]
-        pixels.update(line[i:i + channels] for i in range(0, len(line), channels * 5))
+        line = raw[row + 1 : row + stride]
+        pixels.update(line[i : i + channels] for i in range(0, len(line), channels * 5))
     return len(pixels)
 
 

@@ -18,63 +18,133 @@ HOSTILE_MARKDOWN = (
     "Here is a trap <script>window.__pwned = 1; alert('script')</script>\n\n"
     "<img src=x onerror=\"window.__pwned = 2; alert('img')\">\n\n"
     "[click me](javascript:alert('link')) and <a href=\"javascript:alert('a')\">raw link</a>\n\n"
-    "<iframe src=\"https://evil.example/\"></iframe>"
+    '<iframe src="https://evil.example/"></iframe>'
     "<svg><script>alert('svg')</script><a xlink:href=\"javascript:alert(2)\"><text>x</text></a></svg>\n\n"
     "![tracker](https://evil.example/pixel.png)\n\n"
-    "<div onmouseover=\"alert('hover')\" style=\"position:fixed;inset:0\">hover trap</div>\n\n"
+    '<div onmouseover="alert(\'hover\')" style="position:fixed;inset:0">hover trap</div>\n\n'
     "<a href=\" jav&#x09;ascript:alert('entity')\">entity link</a> "
     "[data link](data:text/html,<script>alert('data')</script>)\n\n"
     "<form action=\"javascript:alert('form')\"><button>submit trap</button></form>"
-    "<object data=\"https://evil.example/o\"></object><embed src=\"https://evil.example/e\">"
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">"
-    "<base href=\"https://evil.example/\"><link rel=\"stylesheet\" href=\"https://evil.example/x.css\">"
+    '<object data="https://evil.example/o"></object><embed src="https://evil.example/e">'
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    '<base href="https://evil.example/"><link rel="stylesheet" href="https://evil.example/x.css">'
     "<style>@import url(https://evil.example/y.css); body { background: url(https://evil.example/z.png) }</style>"
-    "<video poster=\"https://evil.example/p.png\" src=\"https://evil.example/v.mp4\"></video>"
-    "<img srcset=\"https://evil.example/s.png 2x\" alt=\"srcset\">\n\n"
+    '<video poster="https://evil.example/p.png" src="https://evil.example/v.mp4"></video>'
+    '<img srcset="https://evil.example/s.png 2x" alt="srcset">\n\n'
     "Math trap: $\\href{javascript:alert('tex')}{x}$ and $$\\url{javascript:alert('tex2')}$$"
 )
 
 
-def capture(provider: str, external_id: str, title: str, turns: list[dict[str, Any]],
-            source: str = "capture") -> CaptureUpsert:
+def capture(
+    provider: str, external_id: str, title: str, turns: list[dict[str, Any]], source: str = "capture"
+) -> CaptureUpsert:
     import msgspec
 
-    return msgspec.convert({
-        "conversation": {"provider": provider, "external_id": external_id, "title": title,
-                         "url": f"https://example.invalid/{external_id}", "model": "model-x",
-                         "created_at": 1_760_000_000.0},
-        "turns": turns, "source": source,
-    }, CaptureUpsert)
+    return msgspec.convert(
+        {
+            "conversation": {
+                "provider": provider,
+                "external_id": external_id,
+                "title": title,
+                "url": f"https://example.invalid/{external_id}",
+                "model": "model-x",
+                "created_at": 1_760_000_000.0,
+            },
+            "turns": turns,
+            "source": source,
+        },
+        CaptureUpsert,
+    )
 
 
 SEED = [
-    capture("chatgpt", "c-python", "Python decorators explained", [
-        {"key": "u1", "role": "user", "position": 0, "markdown": "How do **decorators** work in Python?",
-         "text": "How do decorators work in Python?", "created_at": 1_760_000_000.0},
-        {"key": "a1", "role": "assistant", "position": 1, "parent_key": "u1", "model": "gpt-5",
-         "created_at": 1_760_000_060.0,
-         "markdown": ("A decorator wraps a function.\n\n```python\ndef shout(fn):\n    return lambda: fn().upper()\n```\n\n"
-                      "| name | kind |\n|---|---|\n| shout | decorator |\n\nEuler: $e^{i\\pi} + 1 = 0$"),
-         "text": "A decorator wraps a function. def shout(fn): return lambda: fn().upper()"},
-    ]),
-    capture("claude", "c-branches", "Rust lifetimes with branches", [
-        {"key": "u1", "role": "user", "position": 0, "markdown": "Explain lifetimes in Rust",
-         "text": "Explain lifetimes in Rust", "created_at": 1_760_100_000.0},
-        {"key": "a1", "role": "assistant", "position": 1, "parent_key": "u1", "current": False,
-         "markdown": "First answer: lifetimes name how long borrowed references stay valid.",
-         "text": "First answer: lifetimes name how long borrowed references stay valid.",
-         "created_at": 1_760_100_010.0},
-        {"key": "a2", "role": "assistant", "position": 1, "parent_key": "u1", "current": True,
-         "markdown": "Second answer: the borrow checker compares lifetime regions.",
-         "text": "Second answer: the borrow checker compares lifetime regions.",
-         "created_at": 1_760_100_020.0},
-    ]),
-    capture("gemini", "c-hostile", "Hostile captured turn", [
-        {"key": "u1", "role": "user", "position": 0, "markdown": "Show me something hostile",
-         "text": "Show me something hostile", "created_at": 1_760_200_000.0},
-        {"key": "a1", "role": "assistant", "position": 1, "parent_key": "u1",
-         "markdown": HOSTILE_MARKDOWN, "text": "Here is a trap hostile", "created_at": 1_760_200_030.0},
-    ]),
+    capture(
+        "chatgpt",
+        "c-python",
+        "Python decorators explained",
+        [
+            {
+                "key": "u1",
+                "role": "user",
+                "position": 0,
+                "markdown": "How do **decorators** work in Python?",
+                "text": "How do decorators work in Python?",
+                "created_at": 1_760_000_000.0,
+            },
+            {
+                "key": "a1",
+                "role": "assistant",
+                "position": 1,
+                "parent_key": "u1",
+                "model": "gpt-5",
+                "created_at": 1_760_000_060.0,
+                "markdown": (
+                    "A decorator wraps a function.\n\n```python\ndef shout(fn):\n    return lambda: fn().upper()\n```\n\n"
+                    "| name | kind |\n|---|---|\n| shout | decorator |\n\nEuler: $e^{i\\pi} + 1 = 0$"
+                ),
+                "text": "A decorator wraps a function. def shout(fn): return lambda: fn().upper()",
+            },
+        ],
+    ),
+    capture(
+        "claude",
+        "c-branches",
+        "Rust lifetimes with branches",
+        [
+            {
+                "key": "u1",
+                "role": "user",
+                "position": 0,
+                "markdown": "Explain lifetimes in Rust",
+                "text": "Explain lifetimes in Rust",
+                "created_at": 1_760_100_000.0,
+            },
+            {
+                "key": "a1",
+                "role": "assistant",
+                "position": 1,
+                "parent_key": "u1",
+                "current": False,
+                "markdown": "First answer: lifetimes name how long borrowed references stay valid.",
+                "text": "First answer: lifetimes name how long borrowed references stay valid.",
+                "created_at": 1_760_100_010.0,
+            },
+            {
+                "key": "a2",
+                "role": "assistant",
+                "position": 1,
+                "parent_key": "u1",
+                "current": True,
+                "markdown": "Second answer: the borrow checker compares lifetime regions.",
+                "text": "Second answer: the borrow checker compares lifetime regions.",
+                "created_at": 1_760_100_020.0,
+            },
+        ],
+    ),
+    capture(
+        "gemini",
+        "c-hostile",
+        "Hostile captured turn",
+        [
+            {
+                "key": "u1",
+                "role": "user",
+                "position": 0,
+                "markdown": "Show me something hostile",
+                "text": "Show me something hostile",
+                "created_at": 1_760_200_000.0,
+            },
+            {
+                "key": "a1",
+                "role": "assistant",
+                "position": 1,
+                "parent_key": "u1",
+                "markdown": HOSTILE_MARKDOWN,
+                "text": "Here is a trap hostile",
+                "created_at": 1_760_200_030.0,
+            },
+        ],
+    ),
 ]
 
 
@@ -132,12 +202,18 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
 
     from .browser import CHROMIUM, CHROMIUM_FLAGS
 
-    playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
+    playwright_api = pytest.importorskip(
+        "playwright.async_api", reason="the playwright package is not installed"
+    )
     home = tmp_path / "browser-home"
     home.mkdir()
     async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
-                                          env={**os.environ, "HOME": str(home)})
+        browser = await p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            env={**os.environ, "HOME": str(home)},
+        )
         context = await browser.new_context(viewport={"width": 1280, "height": 860})
         page = await context.new_page()
         page.dialogs = []  # type: ignore[attr-defined]

@@ -24,8 +24,19 @@ async def get_json(client: Any, path: str, auth: dict[str, str], status: int = 2
 
 # ---- refusals -------------------------------------------------------------------------------
 
-API_PATHS = ["/api/conversations", "/api/conversations/1", "/api/search?q=python", "/api/stats", "/api/devices",
-             "/api/sync", "/api/settings", "/api/status", "/api/export", "/api/openapi.json", "/api/events"]
+API_PATHS = [
+    "/api/conversations",
+    "/api/conversations/1",
+    "/api/search?q=python",
+    "/api/stats",
+    "/api/devices",
+    "/api/sync",
+    "/api/settings",
+    "/api/status",
+    "/api/export",
+    "/api/openapi.json",
+    "/api/events",
+]
 
 
 @pytest.mark.parametrize("path", API_PATHS)
@@ -43,12 +54,20 @@ async def test_a_wrong_token_is_refused_in_a_header_or_a_cookie(client: Any, tok
 
 
 async def test_a_foreign_origin_is_refused_even_with_the_token(client: Any, auth: dict[str, str]) -> None:
-    for origin in ("https://evil.example", "http://localhost:1", "null", f"http://127.0.0.1:{client.port}.evil.example"):
+    for origin in (
+        "https://evil.example",
+        "http://localhost:1",
+        "null",
+        f"http://127.0.0.1:{client.port}.evil.example",
+    ):
         response = await client.get("/api/conversations", headers={**auth, "Origin": origin})
         assert response.status == 403, origin
         assert (await response.json())["error"]["code"] == "forbidden_origin"
-    response = await client.patch("/api/settings", headers={**auth, "Origin": "https://evil.example"},
-                                  json={"values": {"search.limit": 5}})
+    response = await client.patch(
+        "/api/settings",
+        headers={**auth, "Origin": "https://evil.example"},
+        json={"values": {"search.limit": 5}},
+    )
     assert response.status == 403
     settings = await get_json(client, "/api/settings", auth)
     assert settings["settings"]["search.limit"] == 20  # nothing was written
@@ -60,15 +79,20 @@ async def test_our_own_origin_is_accepted(client: Any, auth: dict[str, str]) -> 
         assert response.status == 200
 
 
-async def test_a_cross_site_fetch_is_refused_even_without_an_origin(client: Any, auth: dict[str, str]) -> None:
+async def test_a_cross_site_fetch_is_refused_even_without_an_origin(
+    client: Any, auth: dict[str, str]
+) -> None:
     for site in ("cross-site", "same-site"):
         response = await client.get("/api/conversations", headers={**auth, "Sec-Fetch-Site": site})
         assert response.status == 403
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost", "", "0.0.0.0:{port}"])
-async def test_a_foreign_host_header_is_refused_to_defeat_dns_rebinding(client: Any, auth: dict[str, str],
-                                                                        host: str) -> None:
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost", "", "0.0.0.0:{port}"]
+)
+async def test_a_foreign_host_header_is_refused_to_defeat_dns_rebinding(
+    client: Any, auth: dict[str, str], host: str
+) -> None:
     response = await client.get("/api/conversations", headers={**auth, "Host": host.format(port=client.port)})
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "forbidden_host"
@@ -87,8 +111,10 @@ async def test_the_page_without_a_token_explains_how_to_open_it(client: Any) -> 
 
 # ---- token, cookie, headers ------------------------------------------------------------------
 
+
 async def test_the_token_in_the_url_sets_a_strict_httponly_cookie_and_is_dropped_by_a_redirect(
-        client: Any, token: str) -> None:
+    client: Any, token: str
+) -> None:
     response = await client.get(f"/?token={token}&x=1", allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"] == "/?x=1"
@@ -115,7 +141,9 @@ async def test_the_token_file_is_private_and_stable(runtime: Any, token: str) ->
     assert len(token) >= 40
 
 
-async def test_responses_forbid_inline_script_framing_sniffing_and_referrers(client: Any, auth: dict[str, str]) -> None:
+async def test_responses_forbid_inline_script_framing_sniffing_and_referrers(
+    client: Any, auth: dict[str, str]
+) -> None:
     for path in ("/", "/api/conversations", "/static/app.css", "/api/nope"):
         response = await client.get(path, headers=auth)
         csp = response.headers["Content-Security-Policy"]
@@ -130,11 +158,14 @@ async def test_static_files_load_without_the_token_but_hold_nothing_private(clie
     assert (await client.get("/static/vendor/dompurify/purify.min.js")).status == 200
     from yarl import URL
 
-    escape = await client.session.get(URL(f"http://127.0.0.1:{client.port}/static/%2e%2e/security.py", encoded=True))
+    escape = await client.session.get(
+        URL(f"http://127.0.0.1:{client.port}/static/%2e%2e/security.py", encoded=True)
+    )
     assert escape.status != 200 and "make_security_middleware" not in await escape.text()
 
 
 # ---- endpoints -------------------------------------------------------------------------------
+
 
 async def test_conversations_are_listed_newest_first_with_filters(client: Any, auth: dict[str, str]) -> None:
     page = await get_json(client, "/api/conversations", auth)
@@ -148,14 +179,19 @@ async def test_conversations_are_listed_newest_first_with_filters(client: Any, a
     assert len(paged["items"]) == 1 and paged["total"] == 3
 
 
-@pytest.mark.parametrize("query", ["provider=bing", "limit=0", "limit=abc", "offset=-1", "limit=99999999999999999999999"])
-async def test_bad_list_parameters_are_a_400_not_a_crash(client: Any, auth: dict[str, str], query: str) -> None:
+@pytest.mark.parametrize(
+    "query", ["provider=bing", "limit=0", "limit=abc", "offset=-1", "limit=99999999999999999999999"]
+)
+async def test_bad_list_parameters_are_a_400_not_a_crash(
+    client: Any, auth: dict[str, str], query: str
+) -> None:
     body = await get_json(client, f"/api/conversations?{query}", auth, status=400)
     assert body["error"]["code"] == "invalid_payload"
 
 
 async def test_a_conversation_comes_with_its_branches_and_default_path(
-        client: Any, auth: dict[str, str], seeded: dict[str, int]) -> None:
+    client: Any, auth: dict[str, str], seeded: dict[str, int]
+) -> None:
     data = await get_json(client, f"/api/conversations/{seeded['branches']}", auth)
     assert data["conversation"]["title"] == "Rust lifetimes with branches"
     assert {m["key"] for m in data["messages"]} == {"u1", "a1", "a2"}
@@ -170,7 +206,9 @@ async def test_a_missing_conversation_is_a_404(client: Any, auth: dict[str, str]
     assert (await client.get("/api/conversations/99999999999999999999999", headers=auth)).status == 404
 
 
-async def test_search_finds_words_and_marks_them(client: Any, auth: dict[str, str], seeded: dict[str, int]) -> None:
+async def test_search_finds_words_and_marks_them(
+    client: Any, auth: dict[str, str], seeded: dict[str, int]
+) -> None:
     data = await get_json(client, "/api/search?q=borrow%20checker", auth)
     assert [g["conversation"]["id"] for g in data["results"]] == [seeded["branches"]]
     snippet = data["results"][0]["hits"][0]["snippet"]
@@ -200,15 +238,21 @@ async def test_stats_count_per_provider_per_day_and_per_model(client: Any, auth:
     assert stats["embedding_backlog"] == stats["chunks"] - stats["embedded_chunks"]
 
 
-async def test_stats_follow_new_captures_despite_the_cache(client: Any, auth: dict[str, str], runtime: Any) -> None:
+async def test_stats_follow_new_captures_despite_the_cache(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     from vivim.store.capture import upsert_capture
 
     from .conftest import capture
 
     before = await get_json(client, "/api/stats", auth)
     assert (await get_json(client, "/api/stats", auth))["messages"] == before["messages"]
-    await runtime.store.write(upsert_capture, capture("gemini", "new-one", "New", [
-        {"key": "u1", "role": "user", "markdown": "fresh", "text": "fresh"}]))
+    await runtime.store.write(
+        upsert_capture,
+        capture(
+            "gemini", "new-one", "New", [{"key": "u1", "role": "user", "markdown": "fresh", "text": "fresh"}]
+        ),
+    )
     after = await get_json(client, "/api/stats", auth)
     assert after["messages"] == before["messages"] + 1
     assert after["conversations"] == before["conversations"] + 1
@@ -227,12 +271,18 @@ async def test_devices_list_only_this_device_until_one_is_paired(client: Any, au
     assert (await get_json(client, "/api/sync", auth))["running"] is False
 
 
-async def test_paired_devices_and_peer_addresses_are_listed(client: Any, auth: dict[str, str], runtime: Any) -> None:
+async def test_paired_devices_and_peer_addresses_are_listed(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     def pair(conn: Any) -> None:
-        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
-                     " VALUES ('12D3KooWpeer', x'0a0b', x'0c0d', 'laptop', 'paired', 1760000000)")
-        conn.execute("INSERT INTO sync_addresses (addr, peer_id, source, added_at)"
-                     " VALUES ('/ip4/127.0.0.1/tcp/4001', '12D3KooWpeer', 'manual', 1760000000)")
+        conn.execute(
+            "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
+            " VALUES ('12D3KooWpeer', x'0a0b', x'0c0d', 'laptop', 'paired', 1760000000)"
+        )
+        conn.execute(
+            "INSERT INTO sync_addresses (addr, peer_id, source, added_at)"
+            " VALUES ('/ip4/127.0.0.1/tcp/4001', '12D3KooWpeer', 'manual', 1760000000)"
+        )
 
     await runtime.store.write(pair)
     data = await get_json(client, "/api/devices", auth)
@@ -242,10 +292,14 @@ async def test_paired_devices_and_peer_addresses_are_listed(client: Any, auth: d
     assert "error" not in data["sync"]
 
 
-async def test_no_key_material_leaves_the_devices_route(client: Any, auth: dict[str, str], runtime: Any) -> None:
+async def test_no_key_material_leaves_the_devices_route(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     def pair(conn: Any) -> None:
-        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
-                     " VALUES ('12D3KooWkeys', x'0a0b', x'0c0d', 'phone', 'paired', 1760000000)")
+        conn.execute(
+            "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, status, added_at)"
+            " VALUES ('12D3KooWkeys', x'0a0b', x'0c0d', 'phone', 'paired', 1760000000)"
+        )
 
     await runtime.store.write(pair)
     data = await get_json(client, "/api/devices", auth)
@@ -273,7 +327,9 @@ async def test_export_downloads_every_conversation_with_branches(client: Any, au
     assert archive["vivim_export"] >= 1 and len(archive["conversations"]) == 3
     keys = {c["external_id"]: sorted(m["key"] for m in c["messages"]) for c in archive["conversations"]}
     assert keys["c-branches"] == ["a1", "a2", "u1"]
-    lines = (await (await client.get("/api/export?format=jsonl&provider=claude", headers=auth)).text()).splitlines()
+    lines = (
+        await (await client.get("/api/export?format=jsonl&provider=claude", headers=auth)).text()
+    ).splitlines()
     assert len(lines) == 3 and all(json.loads(line)["provider"] == "claude" for line in lines)
 
 
@@ -294,7 +350,9 @@ async def test_export_as_a_zipped_markdown_folder(client: Any, auth: dict[str, s
     assert list((runtime.paths.root / "exports").iterdir()) == []
 
 
-async def test_an_exported_archive_imports_into_an_empty_home(client: Any, auth: dict[str, str], tmp_path: Any) -> None:
+async def test_an_exported_archive_imports_into_an_empty_home(
+    client: Any, auth: dict[str, str], tmp_path: Any
+) -> None:
     from vivim.importers import import_path
     from vivim.store import Store
 
@@ -308,20 +366,44 @@ async def test_an_exported_archive_imports_into_an_empty_home(client: Any, auth:
         await other.close()
 
 
-CHATGPT_EXPORT = [{
-    "title": "Imported through the web page", "create_time": 1_750_000_000.0, "update_time": 1_750_000_100.0,
-    "conversation_id": "web-import-1", "id": "web-import-1", "current_node": "a1", "default_model_slug": "gpt-4o",
-    "mapping": {
-        "root": {"id": "root", "message": None, "parent": None, "children": ["u1"]},
-        "u1": {"id": "u1", "parent": "root", "children": ["a1"], "message": {
-            "id": "u1", "author": {"role": "user"}, "create_time": 1_750_000_000.0,
-            "content": {"content_type": "text", "parts": ["What is a quokka?"]}, "metadata": {}}},
-        "a1": {"id": "a1", "parent": "u1", "children": [], "message": {
-            "id": "a1", "author": {"role": "assistant"}, "create_time": 1_750_000_050.0,
-            "content": {"content_type": "text", "parts": ["A small wallaby-like marsupial."]},
-            "metadata": {"model_slug": "gpt-4o"}}},
-    },
-}]
+CHATGPT_EXPORT = [
+    {
+        "title": "Imported through the web page",
+        "create_time": 1_750_000_000.0,
+        "update_time": 1_750_000_100.0,
+        "conversation_id": "web-import-1",
+        "id": "web-import-1",
+        "current_node": "a1",
+        "default_model_slug": "gpt-4o",
+        "mapping": {
+            "root": {"id": "root", "message": None, "parent": None, "children": ["u1"]},
+            "u1": {
+                "id": "u1",
+                "parent": "root",
+                "children": ["a1"],
+                "message": {
+                    "id": "u1",
+                    "author": {"role": "user"},
+                    "create_time": 1_750_000_000.0,
+                    "content": {"content_type": "text", "parts": ["What is a quokka?"]},
+                    "metadata": {},
+                },
+            },
+            "a1": {
+                "id": "a1",
+                "parent": "u1",
+                "children": [],
+                "message": {
+                    "id": "a1",
+                    "author": {"role": "assistant"},
+                    "create_time": 1_750_000_050.0,
+                    "content": {"content_type": "text", "parts": ["A small wallaby-like marsupial."]},
+                    "metadata": {"model_slug": "gpt-4o"},
+                },
+            },
+        },
+    }
+]
 
 
 def upload(name: str, content: bytes, provider: str | None = None) -> Any:
@@ -337,8 +419,11 @@ def upload(name: str, content: bytes, provider: str | None = None) -> Any:
 async def test_an_uploaded_export_is_imported_with_progress_events(client: Any, auth: dict[str, str]) -> None:
     async with client.ws_connect("/api/events", headers=auth) as ws:
         assert (await ws.receive_json(timeout=5))["type"] == "hello"
-        response = await client.post("/api/import", headers=auth,
-                                     data=upload("conversations.json", json.dumps(CHATGPT_EXPORT).encode()))
+        response = await client.post(
+            "/api/import",
+            headers=auth,
+            data=upload("conversations.json", json.dumps(CHATGPT_EXPORT).encode()),
+        )
         body = await response.json()
         assert response.status == 200, body
         assert body["filename"] == "conversations.json" and body["summary"]["conversations"] == 1
@@ -382,13 +467,15 @@ async def test_status_reports_version_and_services(client: Any, auth: dict[str, 
     assert status["version"] and status["services"] == [] and status["singleton"] is True
 
 
-async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(client: Any, auth: dict[str, str],
-                                                                              runtime: Any) -> None:
+async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     page = await get_json(client, "/api/conversations", auth)
     conversation_id = page["items"][0]["id"]
     url = f"/api/conversations/{conversation_id}"
-    response = await client.patch(url, headers=auth, json={"title": "Mine now", "pinned": True,
-                                                           "add_tags": ["work", "later"]})
+    response = await client.patch(
+        url, headers=auth, json={"title": "Mine now", "pinned": True, "add_tags": ["work", "later"]}
+    )
     assert response.status == 200, await response.text()
     edited = await response.json()
     assert (edited["title"], edited["pinned"], edited["tags"]) == ("Mine now", True, ["later", "work"])
@@ -405,17 +492,26 @@ async def test_a_conversation_is_renamed_pinned_tagged_and_deleted_over_http(cli
 
 
 async def test_partial_conversations_are_labelled_and_can_be_listed_alone(
-        client: Any, auth: dict[str, str], runtime: Any, seeded: dict[str, int]) -> None:
+    client: Any, auth: dict[str, str], runtime: Any, seeded: dict[str, int]
+) -> None:
     from vivim.store import completeness
 
     await runtime.store.write(completeness.record, seeded["branches"], ["m-1", "m-2", "m-3"], True)
-    await runtime.store.write(lambda c: c.execute(
-        "UPDATE conversations SET completeness = 'partial', turns_stored = 2, turns_expected = 300 WHERE id = ?",
-        (seeded["python"],)))
+    await runtime.store.write(
+        lambda c: c.execute(
+            "UPDATE conversations SET completeness = 'partial', turns_stored = 2, turns_expected = 300 WHERE id = ?",
+            (seeded["python"],),
+        )
+    )
     partial = await get_json(client, "/api/conversations?completeness=partial", auth)
     # (the provider's m-1..m-3 are not among the stored messages of "branches": 0 of 3 stored)
     assert {(c["id"], c["completeness"]["label"]) for c in partial["items"]} == {
-        (seeded["python"], "partial (2 of 300)"), (seeded["branches"], "partial (0 of 3)")}
-    every = {c["id"]: c["completeness"]["label"] for c in (await get_json(client, "/api/conversations", auth))["items"]}
+        (seeded["python"], "partial (2 of 300)"),
+        (seeded["branches"], "partial (0 of 3)"),
+    }
+    every = {
+        c["id"]: c["completeness"]["label"]
+        for c in (await get_json(client, "/api/conversations", auth))["items"]
+    }
     assert every[seeded["hostile"]] == "unknown"  # never checked against the provider: never "complete"
     await get_json(client, "/api/conversations?completeness=finished", auth, status=400)

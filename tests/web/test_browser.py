@@ -23,7 +23,9 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
     cookies = await page.context.cookies()
     from vivim.web.security import cookie_name
 
-    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [(cookie_name(service.token), True, "Strict")]
+    assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
+        (cookie_name(service.token), True, "Strict")
+    ]
     assert await page.evaluate("document.cookie") == ""
     await page.wait_for_selector("#conversation-list .conv-link")
     assert await page.locator("#conversation-list .conv-link").count() == 3
@@ -78,7 +80,8 @@ async def test_open_search_read_and_switch_branches(service: Any, page: Any, see
 
 
 async def test_search_says_no_close_matches_and_that_meaning_search_is_incomplete(
-        service: Any, page: Any, seeded: dict[str, int]) -> None:
+    service: Any, page: Any, seeded: dict[str, int]
+) -> None:
     # Nothing is embedded in this store: every answer is words-only, and the page must say so.
     await page.goto(service.url)  # the token becomes a cookie
     await page.wait_for_selector("#conversation-list .conv-link")
@@ -109,15 +112,24 @@ async def test_a_hostile_captured_turn_does_nothing(service: Any, page: Any, see
 
     assert page.dialogs == []
     assert await page.evaluate("window.__pwned") is None
-    assert await md.locator("script, iframe, svg, img[onerror], [onmouseover], [style], form, object, embed, meta, "
-                            "base, link, style, video, img[srcset]").count() == 0
+    assert (
+        await md.locator(
+            "script, iframe, svg, img[onerror], [onmouseover], [style], form, object, embed, meta, "
+            "base, link, style, video, img[srcset]"
+        ).count()
+        == 0
+    )
     assert len(page.context.pages) == 1  # no link opened a window
     hrefs = await md.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert not any(h and h.strip().lower().startswith("javascript:") for h in hrefs)
     # The remote image became a link; nothing was fetched from anywhere but this server.
     assert await md.locator("a.external-image").count() == 1
-    foreign = [u for u in page.requests if not u.startswith(f"http://127.0.0.1:{service.port}/")
-               and not u.startswith(f"ws://127.0.0.1:{service.port}/")]
+    foreign = [
+        u
+        for u in page.requests
+        if not u.startswith(f"http://127.0.0.1:{service.port}/")
+        and not u.startswith(f"ws://127.0.0.1:{service.port}/")
+    ]
     assert foreign == []
     assert page.url.startswith(f"http://127.0.0.1:{service.port}/")
     shot = await screenshot(page, "hostile")
@@ -139,8 +151,9 @@ async def test_stats_and_import_pages_render(service: Any, page: Any) -> None:
     assert page.errors == []
 
 
-async def test_a_turn_captured_while_reading_appears_without_a_reload(service: Any, page: Any, runtime: Any,
-                                                                       seeded: dict[str, int]) -> None:
+async def test_a_turn_captured_while_reading_appears_without_a_reload(
+    service: Any, page: Any, runtime: Any, seeded: dict[str, int]
+) -> None:
     from vivim.store.capture import upsert_capture
 
     from .conftest import capture
@@ -149,17 +162,35 @@ async def test_a_turn_captured_while_reading_appears_without_a_reload(service: A
     await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
     await page.wait_for_selector("#reader .message.assistant")
     await page.wait_for_selector("#live.on")
-    grown = capture("chatgpt", "c-python", "Python decorators explained", [
-        {"key": "u2", "role": "user", "position": 2, "parent_key": "a1",
-         "markdown": "And class decorators?", "text": "And class decorators?"}])
+    grown = capture(
+        "chatgpt",
+        "c-python",
+        "Python decorators explained",
+        [
+            {
+                "key": "u2",
+                "role": "user",
+                "position": 2,
+                "parent_key": "a1",
+                "markdown": "And class decorators?",
+                "text": "And class decorators?",
+            }
+        ],
+    )
     result = await runtime.store.write(upsert_capture, grown)
-    runtime.events.publish("capture", conversation_id=result.conversation_id,
-                           message_ids=result.changed_message_ids, provider="chatgpt")
+    runtime.events.publish(
+        "capture",
+        conversation_id=result.conversation_id,
+        message_ids=result.changed_message_ids,
+        provider="chatgpt",
+    )
     await page.get_by_text("And class decorators?").wait_for(timeout=10_000)
     assert await page.locator("#reader .message").count() == 3
 
 
-async def test_an_export_uploaded_through_the_page_is_imported(service: Any, page: Any, tmp_path: Path) -> None:
+async def test_an_export_uploaded_through_the_page_is_imported(
+    service: Any, page: Any, tmp_path: Path
+) -> None:
     import json
 
     from .test_api import CHATGPT_EXPORT
@@ -195,7 +226,8 @@ async def test_the_conversation_list_is_keyboard_driven(service: Any, page: Any)
 
 
 async def test_a_conversation_is_pinned_renamed_tagged_and_deleted_from_the_reader(
-        service: Any, page: Any, seeded: dict[str, int]) -> None:
+    service: Any, page: Any, seeded: dict[str, int]
+) -> None:
     answers = iter(["My own title", "work, rust"])
 
     async def on_dialog(dialog: Any) -> None:

@@ -30,12 +30,22 @@ OVERFLOW_JS = """() => {
 
 
 def pages(seeded: dict[str, int]) -> list[str]:
-    return ["#/conversations", f"#/c/{seeded['python']}", f"#/c/{seeded['branches']}", "#/search?q=borrow",
-            "#/stats?days=3650", "#/devices", "#/transfer", "#/settings"]
+    return [
+        "#/conversations",
+        f"#/c/{seeded['python']}",
+        f"#/c/{seeded['branches']}",
+        "#/search?q=borrow",
+        "#/stats?days=3650",
+        "#/devices",
+        "#/transfer",
+        "#/settings",
+    ]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-async def test_no_page_scrolls_sideways(service: Any, page: Any, seeded: dict[str, int], viewport: dict) -> None:
+async def test_no_page_scrolls_sideways(
+    service: Any, page: Any, seeded: dict[str, int], viewport: dict
+) -> None:
     await page.set_viewport_size(viewport)
     await page.goto(service.url)
     base = service.url.split("?")[0]
@@ -51,7 +61,9 @@ async def test_no_page_scrolls_sideways(service: Any, page: Any, seeded: dict[st
     assert page.errors == []
 
 
-async def test_settings_speak_in_words_validate_and_switch_the_theme(service: Any, page: Any, runtime: Any) -> None:
+async def test_settings_speak_in_words_validate_and_switch_the_theme(
+    service: Any, page: Any, runtime: Any
+) -> None:
     from vivim.store import settings
 
     await page.goto(service.url)
@@ -61,7 +73,10 @@ async def test_settings_speak_in_words_validate_and_switch_the_theme(service: An
         assert await page.get_by_role("group", name=group).count() == 1
     limit = page.get_by_label("Results per search")
     assert await limit.get_attribute("aria-describedby")
-    assert "How many conversations a search shows" in await page.locator("#setting-search-limit-help").text_content()
+    assert (
+        "How many conversations a search shows"
+        in await page.locator("#setting-search-limit-help").text_content()
+    )
 
     await limit.fill("-5")
     await page.get_by_role("button", name="Save").click()
@@ -94,9 +109,12 @@ async def test_settings_speak_in_words_validate_and_switch_the_theme(service: An
 
 
 async def test_the_host_refuses_settings_out_of_range(client: Any, auth: dict[str, str]) -> None:
-    for values, words in (({"search.limit": -5}, "between 1 and 200"), ({"web.port": 80}, "between 1024 and 65535"),
-                          ({"web.theme": "purple"}, "one of system, light, dark"),
-                          ({"context.max_items": 2.5}, "whole number")):
+    for values, words in (
+        ({"search.limit": -5}, "between 1 and 200"),
+        ({"web.port": 80}, "between 1024 and 65535"),
+        ({"web.theme": "purple"}, "one of system, light, dark"),
+        ({"context.max_items": 2.5}, "whole number"),
+    ):
         response = await client.patch("/api/settings", headers=auth, json={"values": values})
         assert response.status == 400, values
         error = (await response.json())["error"]
@@ -118,20 +136,29 @@ async def seed_devices(runtime: Any) -> None:
     now = time.time()
 
     def write(conn: Any) -> None:
-        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
-                     " VALUES (?, x'00', x'00', 'vm', 0, 'self', ?)", (SELF_PEER, now - 86400 * 3))
-        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
-                     " VALUES (?, x'00', x'00', 'vm', 0, 'paired', ?)", (DESK_PEER, now - 86400 * 2))
+        conn.execute(
+            "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+            " VALUES (?, x'00', x'00', 'vm', 0, 'self', ?)",
+            (SELF_PEER, now - 86400 * 3),
+        )
+        conn.execute(
+            "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+            " VALUES (?, x'00', x'00', 'vm', 0, 'paired', ?)",
+            (DESK_PEER, now - 86400 * 2),
+        )
         addr = "/ip4/192.168.178.23/tcp/4001/p2p/" + DESK_PEER
-        conn.execute("INSERT INTO sync_addresses (addr, peer_id, source, added_at, last_ok) VALUES (?, ?, 'mdns', ?, ?)",
-                     (addr, DESK_PEER, now - 86400, now - 180))
+        conn.execute(
+            "INSERT INTO sync_addresses (addr, peer_id, source, added_at, last_ok) VALUES (?, ?, 'mdns', ?, ?)",
+            (addr, DESK_PEER, now - 86400, now - 180),
+        )
 
     await runtime.store.write(write)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-async def test_devices_are_named_by_people_with_human_times(service: Any, page: Any, runtime: Any,
-                                                             viewport: dict) -> None:
+async def test_devices_are_named_by_people_with_human_times(
+    service: Any, page: Any, runtime: Any, viewport: dict
+) -> None:
     await seed_devices(runtime)
     await page.set_viewport_size(viewport)
     await page.goto(service.url)
@@ -191,7 +218,9 @@ def test_vivim_devices_rename_and_list_in_words(vivim_home: Any) -> None:
     assert missing.exit_code == 1 and "No device matches 'nosuchdevice'" in missing.output
 
 
-async def test_code_blocks_have_a_language_and_a_copy_button(service: Any, page: Any, seeded: dict[str, int]) -> None:
+async def test_code_blocks_have_a_language_and_a_copy_button(
+    service: Any, page: Any, seeded: dict[str, int]
+) -> None:
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     await page.goto(service.url)
     await page.goto(service.url.split("?")[0] + f"#/c/{seeded['python']}")
@@ -244,8 +273,9 @@ async def test_the_search_box_arrow_down_walks_the_results(service: Any, page: A
     assert "decorators" in (await page.locator("#reader h1").text_content()).lower()
 
 
-async def test_escape_returns_focus_to_the_conversation_in_the_list(service: Any, page: Any,
-                                                                    seeded: dict[str, int]) -> None:
+async def test_escape_returns_focus_to_the_conversation_in_the_list(
+    service: Any, page: Any, seeded: dict[str, int]
+) -> None:
     await page.goto(service.url)
     await page.wait_for_selector("#conversation-list .conv-link")
     link = page.locator(f"#conversation-list .conv-link[data-id='{seeded['python']}']")
@@ -282,8 +312,9 @@ async def test_the_chatgpt_icon_is_not_a_letter_g(service: Any, page: Any) -> No
     assert "<text" not in icon and ">G<" not in icon
 
 
-async def test_a_failed_web_import_shows_only_the_error_in_the_users_words(service: Any, page: Any,
-                                                                          tmp_path: Any) -> None:
+async def test_a_failed_web_import_shows_only_the_error_in_the_users_words(
+    service: Any, page: Any, tmp_path: Any
+) -> None:
     bad = tmp_path / "conversations.json"
     bad.write_text('{"not": "an export"}')
     await page.goto(service.url)
@@ -294,13 +325,19 @@ async def test_a_failed_web_import_shows_only_the_error_in_the_users_words(servi
     await error.wait_for(timeout=20_000)
     message = await error.text_content()
     assert "conversations.json" in message
-    assert "imports" not in message and str(service.url) not in message and "/" not in message.split("export")[-1]
+    assert (
+        "imports" not in message
+        and str(service.url) not in message
+        and "/" not in message.split("export")[-1]
+    )
     await page.wait_for_timeout(500)  # a toast would have arrived with the answer
     assert await page.locator("#toasts .toast").count() == 0
     assert "Import finished" not in await page.locator("body").text_content()
 
 
-async def test_a_re_import_through_the_page_says_nothing_new_in_words(service: Any, page: Any, tmp_path: Any) -> None:
+async def test_a_re_import_through_the_page_says_nothing_new_in_words(
+    service: Any, page: Any, tmp_path: Any
+) -> None:
     import json
 
     from .test_api import CHATGPT_EXPORT
@@ -322,11 +359,15 @@ async def test_a_re_import_through_the_page_says_nothing_new_in_words(service: A
     assert await page.locator("#toasts .toast").count() == 0
 
 
-async def test_nothing_is_waiting_to_sync_when_there_is_no_other_device(service: Any, page: Any, runtime: Any,
-                                                                         seeded: dict[str, int]) -> None:
+async def test_nothing_is_waiting_to_sync_when_there_is_no_other_device(
+    service: Any, page: Any, runtime: Any, seeded: dict[str, int]
+) -> None:
     def write(conn: Any) -> None:
-        conn.execute("INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
-                     " VALUES (?, x'00', x'00', 'vm', 0, 'self', 1)", (SELF_PEER,))
+        conn.execute(
+            "INSERT INTO sync_devices (peer_id, sign_pub, box_pub, name, blind, status, added_at)"
+            " VALUES (?, x'00', x'00', 'vm', 0, 'self', 1)",
+            (SELF_PEER,),
+        )
         conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
 
     await runtime.store.write(write)
@@ -344,17 +385,22 @@ async def test_chart_labels_stay_readable_on_a_phone(service: Any, page: Any) ->
     await page.goto(service.url.split("?")[0] + "#/stats?days=3650")
     await page.wait_for_selector("svg.chart text")
     heights = await page.locator("svg.chart text").evaluate_all(
-        "texts => texts.map(t => t.getBoundingClientRect().height)")
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
     assert heights and min(heights) >= 9, heights  # a 900-wide chart squeezed to 360 px drew 4 px labels
 
 
-async def test_on_a_phone_the_list_scrolls_with_the_page_and_hides_the_keyboard_hint(service: Any, page: Any) -> None:
+async def test_on_a_phone_the_list_scrolls_with_the_page_and_hides_the_keyboard_hint(
+    service: Any, page: Any
+) -> None:
     await page.set_viewport_size(PHONE)
     await page.goto(service.url)
     await page.wait_for_selector("#conversation-list .conv-link")
     box = page.locator("#conversation-list")
     assert await box.evaluate("el => getComputedStyle(el).maxHeight") == "none"
-    assert await box.evaluate("el => el.scrollHeight <= el.clientHeight + 1")  # no box scrolling inside the page
+    assert await box.evaluate(
+        "el => el.scrollHeight <= el.clientHeight + 1"
+    )  # no box scrolling inside the page
     assert not await page.locator(".kbd-hint").is_visible()
     await page.set_viewport_size(DESKTOP)
     assert await page.locator(".kbd-hint").is_visible()

@@ -77,7 +77,9 @@ class Impostor:
             def do_GET(self) -> None:
                 received.append(self.requestline + "\n" + str(self.headers))
                 if relay_to is not None:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{relay_to}{self.path}", timeout=5) as upstream:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{relay_to}{self.path}", timeout=5
+                    ) as upstream:
                         body = upstream.read()
                 else:
                     body = json.dumps({"app": "vivim", "proof": "0" * 64}).encode()
@@ -132,13 +134,18 @@ def host(vivim_home: Path) -> Iterator[HostProcess]:
 
 # ---- the challenge itself -------------------------------------------------------------------
 
+
 def test_the_web_app_proves_it_holds_the_token_without_revealing_it(vivim_home: Path) -> None:
     with WebApp(vivim_home, 0) as app:
         nonce = secrets.token_hex(16)
-        with urllib.request.urlopen(f"http://127.0.0.1:{app.port}/api/identity?nonce={nonce}", timeout=5) as reply:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{app.port}/api/identity?nonce={nonce}", timeout=5
+        ) as reply:
             answer = json.loads(reply.read())
             assert reply.headers["Server"] == "VIVIM"
-        expected = hmac.new(app.token.encode(), f"vivim-web-identity\n{app.port}\n{nonce}".encode(), hashlib.sha256)
+        expected = hmac.new(
+            app.token.encode(), f"vivim-web-identity\n{app.port}\n{nonce}".encode(), hashlib.sha256
+        )
         assert answer == {"app": "vivim", "proof": expected.hexdigest()}
         assert app.token not in json.dumps(answer)
         for bad in ("", "xyz", "A" * 32, "0" * 31, "0" * 129):
@@ -162,6 +169,7 @@ def test_the_probe_tells_this_vault_from_another_and_from_an_impostor(tmp_path: 
 
 # ---- the popup's web.url, from a real host process -----------------------------------------
 
+
 def test_web_url_gives_no_token_when_nothing_listens(host: HostProcess, vivim_home: Path) -> None:
     port = free_port()
     host.call("settings.set", {"values": {"web.port": port}})
@@ -169,7 +177,9 @@ def test_web_url_gives_no_token_when_nothing_listens(host: HostProcess, vivim_ho
     assert result == {"url": f"http://127.0.0.1:{port}/", "running": False, "listener": "none", "port": port}
 
 
-def test_web_url_never_hands_the_token_to_an_impostor_on_the_port(host: HostProcess, vivim_home: Path) -> None:
+def test_web_url_never_hands_the_token_to_an_impostor_on_the_port(
+    host: HostProcess, vivim_home: Path
+) -> None:
     token = token_of(vivim_home)
     with Impostor() as fake:
         host.call("settings.set", {"values": {"web.port": fake.port}})
@@ -178,10 +188,14 @@ def test_web_url_never_hands_the_token_to_an_impostor_on_the_port(host: HostProc
         assert fake.received and token not in "".join(fake.received)
 
 
-def test_web_url_never_hands_the_token_to_a_relay_of_the_real_app(host: HostProcess, vivim_home: Path) -> None:
+def test_web_url_never_hands_the_token_to_a_relay_of_the_real_app(
+    host: HostProcess, vivim_home: Path
+) -> None:
     token = token_of(vivim_home)
     with WebApp(vivim_home, 0) as real, Impostor(relay_to=real.port) as relay:
-        (vivim_home / "web.address").unlink()  # the relay sits on the configured port; no record points to the app
+        (
+            vivim_home / "web.address"
+        ).unlink()  # the relay sits on the configured port; no record points to the app
         host.call("settings.set", {"values": {"web.port": relay.port}})
         result = host.call("web.url")
         assert result["listener"] == "other" and token not in result["url"]
@@ -190,8 +204,12 @@ def test_web_url_never_hands_the_token_to_a_relay_of_the_real_app(host: HostProc
 def test_web_url_finds_this_vaults_app_where_it_really_listens(host: HostProcess, vivim_home: Path) -> None:
     with WebApp(vivim_home, 0) as app:  # a port of its own, recorded in the data directory
         result = host.call("web.url")
-        assert result == {"url": f"http://127.0.0.1:{app.port}/?token={app.token}", "running": True,
-                          "listener": "vivim", "port": app.port}
+        assert result == {
+            "url": f"http://127.0.0.1:{app.port}/?token={app.token}",
+            "running": True,
+            "listener": "vivim",
+            "port": app.port,
+        }
 
 
 def test_two_vaults_on_one_machine_each_reach_their_own_web_app(tmp_path: Path) -> None:
@@ -233,12 +251,15 @@ async def test_two_vaults_web_apps_in_one_browser_keep_their_own_cookies(tmp_pat
         async with aiohttp.ClientSession() as stranger:  # B's cookie, under A's name, does not open A
             from vivim.web.security import cookie_name
 
-            async with stranger.get(f"http://127.0.0.1:{a.port}/api/status",
-                                    headers={"Cookie": f"{cookie_name(a.token)}={b.token}"}) as refused:
+            async with stranger.get(
+                f"http://127.0.0.1:{a.port}/api/status",
+                headers={"Cookie": f"{cookie_name(a.token)}={b.token}"},
+            ) as refused:
                 assert refused.status == 401
 
 
 # ---- vivim web / vivim open -----------------------------------------------------------------
+
 
 def test_vivim_web_prints_the_token_only_for_this_vaults_app(vivim_home: Path) -> None:
     from vivim.cli import main
@@ -253,8 +274,9 @@ def test_vivim_web_prints_the_token_only_for_this_vaults_app(vivim_home: Path) -
         assert f"http://127.0.0.1:{app.port}/?token={token}" in result.output
 
 
-def test_vivim_open_opens_nothing_for_an_impostor(vivim_home: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vivim_open_opens_nothing_for_an_impostor(
+    vivim_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import webbrowser
 
     from vivim.cli import main
@@ -272,6 +294,7 @@ def test_vivim_open_opens_nothing_for_an_impostor(vivim_home: Path, tmp_path: Pa
 
 # ---- redirects after the token is moved into the cookie; the Server header ------------------
 
+
 def raw_get(port: int, target: str) -> tuple[str, dict[str, str]]:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
@@ -286,11 +309,20 @@ def raw_get(port: int, target: str) -> tuple[str, dict[str, str]]:
     return head[0], headers
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example/?token={t}", "/%5Cevil.example?token={t}", "/%5cevil.example/x?token={t}",
-    "/\\evil.example?token={t}", "///evil.example?token={t}", "/%2F%2Fevil.example?token={t}",
-    "http://evil.example/?token={t}", "/\\/evil.example?token={t}", "/%09/evil.example?token={t}",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/?token={t}",
+        "/%5Cevil.example?token={t}",
+        "/%5cevil.example/x?token={t}",
+        "/\\evil.example?token={t}",
+        "///evil.example?token={t}",
+        "/%2F%2Fevil.example?token={t}",
+        "http://evil.example/?token={t}",
+        "/\\/evil.example?token={t}",
+        "/%09/evil.example?token={t}",
+    ],
+)
 def test_the_cookie_redirect_never_leaves_this_server(vivim_home: Path, target: str) -> None:
     with WebApp(vivim_home, 0) as app:
         status, headers = raw_get(app.port, target.format(t=app.token))

@@ -64,14 +64,23 @@ def test_generated_requests_never_cause_a_server_error(server: ServerThread) -> 
     from hypothesis import HealthCheck, given, settings
     from schemathesis import GenerationMode
     from schemathesis.checks import (
-        content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
     )
 
     from vivim.web.openapi import build
 
-    checks = {GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance,
-                                        response_schema_conformance],
-              GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance]}
+    checks = {
+        GenerationMode.POSITIVE: [
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+        GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance],
+    }
     base_url = f"http://127.0.0.1:{server.service.port}"
     headers = {"Authorization": f"Bearer {server.service.token}"}
     schema = schemathesis.openapi.from_dict(build())
@@ -85,13 +94,16 @@ def test_generated_requests_never_cause_a_server_error(server: ServerThread) -> 
         tested.append(f"{operation.method.upper()} {operation.path} ({mode.value})")
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def run(case: Any) -> None:  # called at once, so `mode` is this iteration's
             response = case.call(base_url=base_url, headers=headers)
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}: "
-                                f"{response.text[:200]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}: "
+                    f"{response.text[:200]}"
+                )
             case.validate_response(response, checks=checks[mode])
 
         run()

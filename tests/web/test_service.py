@@ -16,8 +16,9 @@ from vivim.store.capture import upsert_capture
 from .conftest import capture
 
 
-async def test_the_events_socket_pushes_a_capture_from_this_process(client: Any, auth: dict[str, str],
-                                                                    runtime: Any) -> None:
+async def test_the_events_socket_pushes_a_capture_from_this_process(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     async with client.ws_connect("/api/events", headers=auth) as ws:
         hello = await ws.receive_json(timeout=5)
         assert hello["type"] == "hello"
@@ -26,8 +27,9 @@ async def test_the_events_socket_pushes_a_capture_from_this_process(client: Any,
         assert event == {"type": "capture", "conversation_id": 1, "message_ids": [1], "provider": "claude"}
 
 
-async def test_the_events_socket_notices_another_process_writing(client: Any, auth: dict[str, str],
-                                                                 runtime: Any) -> None:
+async def test_the_events_socket_notices_another_process_writing(
+    client: Any, auth: dict[str, str], runtime: Any
+) -> None:
     from vivim.store import Store
 
     async with client.ws_connect("/api/events", headers=auth) as ws:
@@ -35,8 +37,22 @@ async def test_the_events_socket_notices_another_process_writing(client: Any, au
         await asyncio.sleep(2.5)  # let the watcher take its first look
         other = await Store.open(runtime.paths.db)  # another connection: as another host would
         try:
-            await other.write(upsert_capture, capture("claude", "elsewhere", "From another host", [
-                {"key": "u1", "role": "user", "markdown": "hello from elsewhere", "text": "hello from elsewhere"}]))
+            await other.write(
+                upsert_capture,
+                capture(
+                    "claude",
+                    "elsewhere",
+                    "From another host",
+                    [
+                        {
+                            "key": "u1",
+                            "role": "user",
+                            "markdown": "hello from elsewhere",
+                            "text": "hello from elsewhere",
+                        }
+                    ],
+                ),
+            )
         finally:
             await other.close()
         kinds = set()
@@ -136,8 +152,9 @@ async def test_web_url_names_the_running_service(runtime: Any) -> None:
         await service.stop()
 
 
-def test_vivim_open_hands_the_verified_address_to_the_browser(vivim_home: Any, tmp_path: Any,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vivim_open_hands_the_verified_address_to_the_browser(
+    vivim_home: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
     import webbrowser
 
@@ -146,7 +163,9 @@ def test_vivim_open_hands_the_verified_address_to_the_browser(vivim_home: Any, t
 
     opened = tmp_path / "opened.txt"
     fake_browser = tmp_path / "fake-browser"
-    fake_browser.write_text(f"#!{sys.executable}\nimport sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n")
+    fake_browser.write_text(
+        f"#!{sys.executable}\nimport sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n"
+    )
     fake_browser.chmod(0o700)
     monkeypatch.setenv("BROWSER", str(fake_browser))
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # re-read BROWSER

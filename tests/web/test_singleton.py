@@ -43,7 +43,8 @@ def wait_for_page(port: int, token_file: Path, proc: subprocess.Popen[bytes]) ->
         if token_file.exists() and token_file.read_text().strip():
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/status",
-                headers={"Authorization": f"Bearer {token_file.read_text().strip()}"})
+                headers={"Authorization": f"Bearer {token_file.read_text().strip()}"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=2) as response:
                     return response.status, response.read().decode()
@@ -57,8 +58,9 @@ async def test_vivim_serve_runs_the_web_app_until_terminated(vivim_home: Path) -
     port = free_port()
     await set_port(vivim_home, port)
     env = {**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "web"}
-    proc = subprocess.Popen([sys.executable, "-m", "vivim", "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vivim", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         status, body = wait_for_page(port, vivim_home / "web.token", proc)
         assert status == 200 and '"web"' in body
@@ -79,6 +81,9 @@ async def test_the_browsers_host_runs_the_web_app_while_it_holds_the_lock(vivim_
         assert status == 200
         assert host.call("web.url") == {
             "url": f"http://127.0.0.1:{port}/?token={(vivim_home / 'web.token').read_text().strip()}",
-            "running": True, "listener": "vivim", "port": port}
+            "running": True,
+            "listener": "vivim",
+            "port": port,
+        }
     finally:
         host.close()

@@ -7,10 +7,17 @@ from typing import Any
 from vivim.web.queries import annotate_threads
 
 
-def msg(id: int, key: str, parent: str | None, position: int, current: bool | None = None,
-        created: float = 0.0) -> dict[str, Any]:
-    return {"id": id, "key": key, "parent_key": parent, "position": position, "is_current": current,
-            "created_at": created or float(id)}
+def msg(
+    id: int, key: str, parent: str | None, position: int, current: bool | None = None, created: float = 0.0
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "key": key,
+        "parent_key": parent,
+        "position": position,
+        "is_current": current,
+        "created_at": created or float(id),
+    }
 
 
 def test_a_linked_thread_without_siblings_has_no_branches() -> None:
@@ -19,8 +26,13 @@ def test_a_linked_thread_without_siblings_has_no_branches() -> None:
 
 
 def test_siblings_under_one_parent_are_branches_and_the_current_one_is_shown() -> None:
-    messages = [msg(1, "u1", None, 0), msg(2, "a1", "u1", 1, current=True), msg(3, "a2", "u1", 1, current=False),
-                msg(4, "u2", "a1", 2), msg(5, "u3", "a2", 2)]
+    messages = [
+        msg(1, "u1", None, 0),
+        msg(2, "a1", "u1", 1, current=True),
+        msg(3, "a2", "u1", 1, current=False),
+        msg(4, "u2", "a1", 2),
+        msg(5, "u3", "a2", 2),
+    ]
     result = annotate_threads(messages)
     assert result["branches"] == [{"parent": "u1", "keys": ["a1", "a2"], "default": "a1"}]
     assert result["default_path"] == ["u1", "a1", "u2"]

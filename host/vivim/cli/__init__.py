@@ -25,15 +25,26 @@ def main() -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
-    install.install_command, install.uninstall_command, install.doctor_command, extension.extension_group,
-    search.search_command, search.stats_command,
+    install.install_command,
+    install.uninstall_command,
+    install.doctor_command,
+    extension.extension_group,
+    search.search_command,
+    search.stats_command,
     library.conversation_group,
-    transfer.import_command, transfer.export_command,
+    transfer.import_command,
+    transfer.export_command,
     retrieval.reindex_command,
-    host.serve_command, host.host_command,
-    web.web_command, web.open_command,
+    host.serve_command,
+    host.host_command,
+    web.web_command,
+    web.open_command,
     mcp.mcp_command,
-    sync.pair_command, sync.devices_group, sync.peers_group, sync.backup_command, sync.restore_command,
+    sync.pair_command,
+    sync.devices_group,
+    sync.peers_group,
+    sync.backup_command,
+    sync.restore_command,
     sync.keys_group,
 )
 for command in COMMANDS:

@@ -31,8 +31,11 @@ class HumanError(click.ClickException):
     def show(self, file: Any = None) -> None:
         log.info("command failed [%s]: %s", self.error.code, self.error.message)
         if self.as_json:
-            click.echo(json.dumps({"ok": False, "error": self.error.to_dict()}, ensure_ascii=False, indent=2,
-                                  default=str))
+            click.echo(
+                json.dumps(
+                    {"ok": False, "error": self.error.to_dict()}, ensure_ascii=False, indent=2, default=str
+                )
+            )
         click.echo(f"Error: {self.message}", err=True)
 
 

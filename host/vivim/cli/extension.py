@@ -21,14 +21,22 @@ def extension_path() -> None:
 
     folder = extension_folder()
     if folder is None:
-        raise click.ClickException(f"The extension's folder was not found. Run this from a VIVIM checkout, or set "
-                                   f"{ENV_FOLDER} to the folder that holds its manifest.json.")
+        raise click.ClickException(
+            f"The extension's folder was not found. Run this from a VIVIM checkout, or set "
+            f"{ENV_FOLDER} to the folder that holds its manifest.json."
+        )
     click.echo(str(folder))
 
 
 @extension_group.command("build", short_help="Build the store packages (zip, xpi).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-              show_default=True, help="Folder to write the packages to.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write the packages to.",
+)
 def extension_build(out_dir: Path) -> None:
     """Build vivim-VERSION-chrome.zip (Chrome Web Store) and vivim-VERSION-firefox.xpi (addons.mozilla.org).
 
@@ -37,7 +45,9 @@ def extension_build(out_dir: Path) -> None:
     from ..install.extension import build_packages
 
     for package in run_sync(build_packages, out_dir):
-        where = ("Chrome Web Store" if package.store == "chrome"
-                 else "addons.mozilla.org (or sign it there to self-host)")
+        where = (
+            "Chrome Web Store"
+            if package.store == "chrome"
+            else "addons.mozilla.org (or sign it there to self-host)"
+        )
         click.echo(f"{package.path}  for {where}")
-

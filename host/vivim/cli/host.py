@@ -10,7 +10,11 @@ import click
 from ._common import run
 
 
-@click.command("host", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, short_help="What the browser starts (Native Messaging).")
+@click.command(
+    "host",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    short_help="What the browser starts (Native Messaging).",
+)
 @click.pass_context
 def host_command(ctx: click.Context) -> None:
     """Speak Native Messaging on stdin/stdout (started by the browser)."""
@@ -36,7 +40,12 @@ def serve_command(quiet: bool) -> None:
     run(serve_forever(announce=None if quiet else _banner, console=console))
 
 
-SERVICE_WORDS = {"web": "web app", "sync": "sync", "embed": "semantic search", "agents": "coding agents' logs"}
+SERVICE_WORDS = {
+    "web": "web app",
+    "sync": "sync",
+    "embed": "semantic search",
+    "agents": "coding agents' logs",
+}
 
 
 def _banner(info: dict[str, Any]) -> None:
@@ -49,8 +58,11 @@ def _banner(info: dict[str, Any]) -> None:
         click.echo("")
         click.echo("  (the link carries your access token: keep it private; `vivim open` opens it)")
         if info.get("web_port_taken"):
-            click.echo(f"  Port {info['web_port_taken']} is taken (another program or another VIVIM data directory), "
-                       "so the web app uses this data directory's own port.", err=True)
+            click.echo(
+                f"  Port {info['web_port_taken']} is taken (another program or another VIVIM data directory), "
+                "so the web app uses this data directory's own port.",
+                err=True,
+            )
     else:
         click.echo("VIVIM is running (the web app is switched off).")
     click.echo(f"Data:     {info['data_dir']}")

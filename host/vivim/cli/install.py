@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from ..config import APP_NAME, HOST_NAME, Paths
-from ..install.browsers import BROWSERS
 from ..errors import InstallError
+from ..install.browsers import BROWSERS
 from ..install.extension import extension_folder
 from ..install.installer import InstallPlan, apply_install, plan_install, uninstall
 from ..install.launcher import launcher_path
@@ -22,9 +22,17 @@ from ._common import echo_json
 BROWSER_CHOICE = click.Choice(list(BROWSERS))
 MCP_CHOICE = click.Choice(["claude-desktop", "claude-code", "cursor", "vscode", "gemini-cli", "codex"])
 WIDTH = 100
-AREA_TITLES = {"install": "Install record", "browsers": "Browsers", "host": "Host", "database": "Database",
-               "sqlite-vec": "sqlite-vec", "permissions": "Permissions", "embedding": "Embedding model",
-               "web": "Web app", "mcp": "AI clients (MCP)"}
+AREA_TITLES = {
+    "install": "Install record",
+    "browsers": "Browsers",
+    "host": "Host",
+    "database": "Database",
+    "sqlite-vec": "sqlite-vec",
+    "permissions": "Permissions",
+    "embedding": "Embedding model",
+    "web": "Web app",
+    "mcp": "AI clients (MCP)",
+}
 STATUS_STYLE = {"ok": ("ok", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
 
 
@@ -42,8 +50,9 @@ def _data_root(create: bool) -> Path:
 
 def _wrap(text: str, indent: int) -> str:
     pad = " " * indent
-    return textwrap.fill(text, WIDTH, initial_indent=pad, subsequent_indent=pad,
-                         break_long_words=False, break_on_hyphens=False)  # paths stay whole
+    return textwrap.fill(
+        text, WIDTH, initial_indent=pad, subsequent_indent=pad, break_long_words=False, break_on_hyphens=False
+    )  # paths stay whole
 
 
 def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
@@ -70,36 +79,55 @@ def _print_plan(plan: InstallPlan, *, dry_run: bool) -> None:
 
 
 @click.command("install", short_help="Register VIVIM with your browsers.")
-@click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
-              help="Register for this browser only (repeatable). Default: every browser found.")
-@click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="For a Chromium-family browser started with --user-data-dir DIR: write DIR/NativeMessagingHosts/.")
-@click.option("--mcp", "mcp_clients", multiple=True, type=MCP_CHOICE,
-              help="Add VIVIM's MCP server to this AI client's config instead (repeatable).")
+@click.option(
+    "--browser",
+    "browsers",
+    multiple=True,
+    type=BROWSER_CHOICE,
+    help="Register for this browser only (repeatable). Default: every browser found.",
+)
+@click.option(
+    "--profile-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="For a Chromium-family browser started with --user-data-dir DIR: write DIR/NativeMessagingHosts/.",
+)
+@click.option(
+    "--mcp",
+    "mcp_clients",
+    multiple=True,
+    type=MCP_CHOICE,
+    help="Add VIVIM's MCP server to this AI client's config instead (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be written; change nothing.")
-def install_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...],
-                    dry_run: bool) -> None:
+def install_command(
+    browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...], dry_run: bool
+) -> None:
     """Register the native-messaging host with your browsers (or, with --mcp, VIVIM's MCP server with an AI client)."""
     machine = Machine.current()
     if mcp_clients:
         _install_mcp(machine, mcp_clients, dry_run)
         return
     try:
-        plan = plan_install(machine, _data_root(create=not dry_run), browsers=list(browsers) or None,
-                            profile_dir=profile_dir)
+        plan = plan_install(
+            machine, _data_root(create=not dry_run), browsers=list(browsers) or None, profile_dir=profile_dir
+        )
         if not dry_run:
             apply_install(plan, system_registry())
     except InstallError as exc:
         raise click.ClickException(exc.message) from None
     except OSError as exc:
-        raise click.ClickException(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}") from None
+        raise click.ClickException(
+            f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}"
+        ) from None
     _print_plan(plan, dry_run=dry_run)
     if not plan.registrations:
         # A home server meant for `vivim serve` has no browser: that is a complete install, not a failure.
-        click.echo("No browser was found on this machine (looked for Chrome, Chromium, Brave, Edge, Vivaldi and "
-                   "Firefox), so no browser can capture yet. Everything else works: `vivim serve` runs the web "
-                   "app and sync, `vivim import` reads your export files. If you install a browser later, run "
-                   "`vivim install` again (or name one: `vivim install --browser chromium`).")
+        click.echo(
+            "No browser was found on this machine (looked for Chrome, Chromium, Brave, Edge, Vivaldi and "
+            "Firefox), so no browser can capture yet. Everything else works: `vivim serve` runs the web "
+            "app and sync, `vivim import` reads your export files. If you install a browser later, run "
+            "`vivim install` again (or name one: `vivim install --browser chromium`)."
+        )
         return
     if not dry_run:
         folder = extension_folder()
@@ -109,15 +137,29 @@ def install_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_cli
 
 
 @click.command("uninstall", short_help="Remove what install wrote (data stays).")
-@click.option("--browser", "browsers", multiple=True, type=BROWSER_CHOICE,
-              help="Unregister this browser only (repeatable). Default: everything `vivim install` wrote.")
-@click.option("--profile-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Unregister only the --user-data-dir profile DIR.")
-@click.option("--mcp", "mcp_clients", multiple=True, type=MCP_CHOICE,
-              help="Remove VIVIM's MCP server from this AI client's config only (repeatable).")
+@click.option(
+    "--browser",
+    "browsers",
+    multiple=True,
+    type=BROWSER_CHOICE,
+    help="Unregister this browser only (repeatable). Default: everything `vivim install` wrote.",
+)
+@click.option(
+    "--profile-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Unregister only the --user-data-dir profile DIR.",
+)
+@click.option(
+    "--mcp",
+    "mcp_clients",
+    multiple=True,
+    type=MCP_CHOICE,
+    help="Remove VIVIM's MCP server from this AI client's config only (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
-def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...],
-                      dry_run: bool) -> None:
+def uninstall_command(
+    browsers: tuple[str, ...], profile_dir: Path | None, mcp_clients: tuple[str, ...], dry_run: bool
+) -> None:
     """Remove the manifests, registry keys and launcher that `vivim install` wrote, and VIVIM's entries in AI
     clients' MCP configs (your data stays)."""
     root = _data_root(create=False)
@@ -129,8 +171,14 @@ def uninstall_command(browsers: tuple[str, ...], profile_dir: Path | None, mcp_c
         if mcp_clients:
             return
     try:
-        result = uninstall(Machine.current(), root, browsers=list(browsers) or None, profile_dir=profile_dir,
-                           registry=system_registry(), dry_run=dry_run)
+        result = uninstall(
+            Machine.current(),
+            root,
+            browsers=list(browsers) or None,
+            profile_dir=profile_dir,
+            registry=system_registry(),
+            dry_run=dry_run,
+        )
     except InstallError as exc:
         raise click.ClickException(exc.message) from None
     if not result.removed:
@@ -155,15 +203,19 @@ def _install_mcp(machine: Machine, clients: tuple[str, ...], dry_run: bool) -> N
         except InstallError as exc:
             raise click.ClickException(f"{CLIENTS[key].label}: {exc.message}") from None
         except OSError as exc:
-            raise click.ClickException(f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}") from None
+            raise click.ClickException(
+                f"could not write {exc.filename or 'a file'}: {exc.strerror or exc}"
+            ) from None
         verb = "Would add" if dry_run else "Added"
         click.echo(f"{verb} the 'vivim' MCP server to {CLIENTS[key].label}: {done.path}")
         click.echo(f"  it runs: {' '.join([done.entry['command'], *done.entry['args']])}")
         if done.backup:
             click.echo(f"  backup of the previous file: {done.backup}")
     if not dry_run:
-        click.echo("Restart the client to load it; `vivim doctor` checks the set-up, `vivim uninstall --mcp CLIENT` "
-                   "removes it.")
+        click.echo(
+            "Restart the client to load it; `vivim doctor` checks the set-up, `vivim uninstall --mcp CLIENT` "
+            "removes it."
+        )
 
 
 def _uninstall_mcp(root: Path, clients: tuple[str, ...], dry_run: bool) -> None:
@@ -173,9 +225,12 @@ def _uninstall_mcp(root: Path, clients: tuple[str, ...], dry_run: bool) -> None:
         keys = list(clients) or installed_clients(root)
         for key in keys:
             removal = uninstall_client(Machine.current(), root, key, dry_run=dry_run)
-            what = {"restored": "restored the file as it was before (backup)", "deleted file": "deleted the file "
-                    "VIVIM had created", "removed entry": "removed the 'vivim' server entry",
-                    "absent": "nothing to remove"}[removal.action]
+            what = {
+                "restored": "restored the file as it was before (backup)",
+                "deleted file": "deleted the file VIVIM had created",
+                "removed entry": "removed the 'vivim' server entry",
+                "absent": "nothing to remove",
+            }[removal.action]
             click.echo(f"{'Would' if dry_run else 'MCP'} {CLIENTS[key].label}: {what} ({removal.path})")
     except InstallError as exc:
         raise click.ClickException(exc.message) from None
@@ -189,13 +244,17 @@ def _mention_other_installations(root: Path) -> None:
     for found in discover(Machine.current(), system_registry()):
         target = (found.manifest_data or {}).get("path")
         if target != ours:
-            click.echo(f"  {found.registration.manifest} belongs to another installation (it starts {target}); "
-                       "run `vivim uninstall` with that installation's VIVIM_HOME, or delete the file.")
+            click.echo(
+                f"  {found.registration.manifest} belongs to another installation (it starts {target}); "
+                "run `vivim uninstall` with that installation's VIVIM_HOME, or delete the file."
+            )
 
 
 @click.command("doctor", short_help="Check that everything works.")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
-@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for the host's reply.")
+@click.option(
+    "--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for the host's reply."
+)
 def doctor_command(as_json: bool, timeout: float) -> None:
     """Check the registration, the host, the database and the data directory."""
     from ..install.doctor import is_green, run_doctor

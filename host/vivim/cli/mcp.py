@@ -9,8 +9,12 @@ import click
 from ._common import WholeSentenceGroup, run
 
 
-@click.group("mcp", cls=WholeSentenceGroup, invoke_without_command=True,
-             short_help="The MCP server AI clients start (Claude Desktop, Cursor, ...).")
+@click.group(
+    "mcp",
+    cls=WholeSentenceGroup,
+    invoke_without_command=True,
+    short_help="The MCP server AI clients start (Claude Desktop, Cursor, ...).",
+)
 @click.pass_context
 def mcp_command(ctx: click.Context) -> None:
     """Serve VIVIM's memory to an AI client over MCP (stdio). `vivim install --mcp CLIENT` sets a client up."""
@@ -40,5 +44,8 @@ def remember_command(state: str | None) -> None:
             await store.close()
 
     allowed = run(apply())
-    click.echo("AI clients may store notes (remember is on)." if allowed
-               else "AI clients may not store notes (remember is off).")
+    click.echo(
+        "AI clients may store notes (remember is on)."
+        if allowed
+        else "AI clients may not store notes (remember is off)."
+    )

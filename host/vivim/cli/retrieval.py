@@ -10,9 +10,15 @@ import click
 
 @click.command("reindex", short_help="Rebuild Markdown, chunks and vectors.")
 @click.option("--all", "force", is_flag=True, help="Rechunk and re-embed every message, even unchanged ones.")
-@click.option("--no-embed", is_flag=True, help="Only re-derive Markdown and chunks; the host's worker embeds later.")
-@click.option("--workers", type=click.IntRange(1, 16), default=None,
-              help="Chunks embedded at once (default: one per core, up to 4).")
+@click.option(
+    "--no-embed", is_flag=True, help="Only re-derive Markdown and chunks; the host's worker embeds later."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Chunks embedded at once (default: one per core, up to 4).",
+)
 def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
     """Re-derive each message's Markdown from its raw HTML, rechunk it, and embed what needs it."""
     from tqdm import tqdm
@@ -29,13 +35,17 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
 
         reparsed = reparse_stored(conn)  # the providers' raw conversation payloads, parsed again
         if reparsed.conversations or reparsed.refused:
-            click.echo(f"{reparsed.conversations} provider payloads parsed again: {reparsed.inserted} turns added,"
-                       f" {reparsed.updated} updated, {reparsed.refused} refused")
+            click.echo(
+                f"{reparsed.conversations} provider payloads parsed again: {reparsed.inserted} turns added,"
+                f" {reparsed.updated} updated, {reparsed.refused} refused"
+            )
         total = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         with tqdm(total=total, unit="msg", desc="chunks", file=sys.stderr) as bar:
             result = rederive_all(conn, force=force, progress=bar.update)
-        click.echo(f"{result.messages} messages: {result.markdown_changed} with new Markdown,"
-                   f" {result.rechunked} rechunked")
+        click.echo(
+            f"{result.messages} messages: {result.markdown_changed} with new Markdown,"
+            f" {result.rechunked} rechunked"
+        )
         if no_embed:
             click.echo(f"{pending_count(conn)} chunks wait for the embedding worker")
             return
@@ -47,6 +57,8 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         with tqdm(total=pending_count(conn), unit="chunk", desc="vectors", file=sys.stderr) as bar:
             embedded = embed_all_pending(conn, embedder, progress=bar.update, workers=workers)
         seconds = time.perf_counter() - started
-        click.echo(f"{embedded} chunks embedded in {seconds:.0f} s ({embedded / max(seconds, 1e-9):.0f} chunks/s)")
+        click.echo(
+            f"{embedded} chunks embedded in {seconds:.0f} s ({embedded / max(seconds, 1e-9):.0f} chunks/s)"
+        )
     finally:
         conn.close()

@@ -10,9 +10,7 @@ from typing import Any, Literal
 import click
 
 from .. import providers
-
 from ._common import echo_json, run, with_store
-
 
 FENCE = re.compile(r"(^|\s|\u0003)`{3,}[\w+#.-]*")
 
@@ -31,7 +29,9 @@ def _highlight(snippet: str) -> str:
 @click.option("--limit", default=10, show_default=True, help="Conversations to show.")
 @click.option("--fulltext", is_flag=True, help="Words only: skip loading the embedding model (~1 s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocol's search result as JSON.")
-def search_command(query: tuple[str, ...], provider: str | None, limit: int, fulltext: bool, as_json: bool) -> None:
+def search_command(
+    query: tuple[str, ...], provider: str | None, limit: int, fulltext: bool, as_json: bool
+) -> None:
     """Search everything captured and imported (words and meaning)."""
     from ..handlers.retrieval import search as search_handler
     from ..protocol import Search
@@ -97,10 +97,14 @@ def stats_command(as_json: bool) -> None:
     click.echo(f"Messages:      {stats['messages']}")
     click.echo(f"Chunks:        {stats['chunks']} ({stats['embedded_chunks']} embedded)")
     for provider, counts in sorted(stats["by_provider"].items()):
-        click.echo(f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages")
+        click.echo(
+            f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages"
+        )
     counts = stats["completeness"]
-    click.echo(f"Completeness:  {counts['complete']} complete, {counts['partial']} partial,"
-               f" {counts['unknown']} unknown (not checked against the provider's own copy)")
+    click.echo(
+        f"Completeness:  {counts['complete']} complete, {counts['partial']} partial,"
+        f" {counts['unknown']} unknown (not checked against the provider's own copy)"
+    )
     for provider, health in sorted(stats["adapter_health"].items()):
         state = "ok" if health["ok"] else f"BROKEN: {health['problem']}"
         click.echo(f"  capture on {provider}: {state}")

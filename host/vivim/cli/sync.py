@@ -23,10 +23,19 @@ PAIR_WAIT = 120.0  # long enough to walk to the other device and type a code; sh
 
 @click.command("pair", short_help="Pair this device with another one.")
 @click.argument("code", required=False)
-@click.option("--addr", help="The other device's multiaddr (printed by `vivim pair` there); default: find it by mDNS.")
-@click.option("--blind", is_flag=True, help="Join as a blind backup: store and forward ciphertext, never the vault key.")
-@click.option("--timeout", type=click.FloatRange(5, 3600), default=PAIR_WAIT, show_default=True,
-              help="Seconds the code stays valid (and this device waits).")
+@click.option(
+    "--addr", help="The other device's multiaddr (printed by `vivim pair` there); default: find it by mDNS."
+)
+@click.option(
+    "--blind", is_flag=True, help="Join as a blind backup: store and forward ciphertext, never the vault key."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(5, 3600),
+    default=PAIR_WAIT,
+    show_default=True,
+    help="Seconds the code stays valid (and this device waits).",
+)
 @click.option("--json", "as_json", is_flag=True)
 def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float, as_json: bool) -> None:
     """Pair devices: without CODE, show a one-time code and wait; with CODE, join that device."""
@@ -58,7 +67,9 @@ def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float
     else:
         if not as_json:
             click.echo("Pairing...")
-        result = run(control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json)
+        result = run(
+            control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json
+        )
     _report(result, as_json, timeout, joining=code is not None)
 
 
@@ -89,8 +100,10 @@ class _Countdown:
             self.attempts = attempts
             self._clear()
             left = MAX_ATTEMPTS - attempts
-            click.echo(f"Someone tried a wrong code ({attempts} of {MAX_ATTEMPTS}). Check what was typed on the "
-                       f"other device; this code stays valid for {left} more {'try' if left == 1 else 'tries'}.")
+            click.echo(
+                f"Someone tried a wrong code ({attempts} of {MAX_ATTEMPTS}). Check what was typed on the "
+                f"other device; this code stays valid for {left} more {'try' if left == 1 else 'tries'}."
+            )
         if not self.enabled:
             return
         remaining = max(0, int(float(request.get("expires_at") or 0) - self.clock()))
@@ -109,14 +122,26 @@ class _Countdown:
 
 
 JOIN_ERRORS = (
-    ("code was wrong or has expired", "The other device did not accept the code. Check it (a code works once, "
-                                      "for a few minutes), or run `vivim pair` there again for a new one"),
-    ("no pairing code is waiting", "The other device is not waiting for a pairing: run `vivim pair` there first, "
-                                   "then the command it prints here"),
-    ("could not reach", "Could not reach the other device. Is `vivim pair` still waiting there, and are both "
-                        "devices on the same network? (The address it printed must be reachable from here.)"),
-    ("no device to pair with was found", "No device waiting to pair was found on this network. Give its address "
-                                         "with --addr (`vivim pair` prints it on the other device)"),
+    (
+        "code was wrong or has expired",
+        "The other device did not accept the code. Check it (a code works once, "
+        "for a few minutes), or run `vivim pair` there again for a new one",
+    ),
+    (
+        "no pairing code is waiting",
+        "The other device is not waiting for a pairing: run `vivim pair` there first, "
+        "then the command it prints here",
+    ),
+    (
+        "could not reach",
+        "Could not reach the other device. Is `vivim pair` still waiting there, and are both "
+        "devices on the same network? (The address it printed must be reachable from here.)",
+    ),
+    (
+        "no device to pair with was found",
+        "No device waiting to pair was found on this network. Give its address "
+        "with --addr (`vivim pair` prints it on the other device)",
+    ),
 )
 
 
@@ -133,19 +158,27 @@ def _report(result: dict[str, Any], as_json: bool, timeout: float = PAIR_WAIT, j
         raise SystemExit(1)
     error = str(detail.get("error") or "")
     if result["status"] == "expired":
-        message = (f"No device joined within {_duration(timeout)}, so the code expired. Run `vivim pair` again "
-                   "when the other device is ready.")
+        message = (
+            f"No device joined within {_duration(timeout)}, so the code expired. Run `vivim pair` again "
+            "when the other device is ready."
+        )
     elif result["status"] == "failed" and not joining:
-        message = ("A wrong code was tried 3 times, so this code was cancelled to keep your vault safe. Run "
-                   "`vivim pair` again for a new code.")
+        message = (
+            "A wrong code was tried 3 times, so this code was cancelled to keep your vault safe. Run "
+            "`vivim pair` again for a new code."
+        )
     else:
         known = next((words for key, words in JOIN_ERRORS if key in error), None)
         message = known or f"Pairing did not complete: {error or result['status']}"
     raise click.ClickException(message.rstrip(".") + ".")
 
 
-@click.group("devices", cls=WholeSentenceGroup, invoke_without_command=True,
-             short_help="List, rename and remove paired devices.")
+@click.group(
+    "devices",
+    cls=WholeSentenceGroup,
+    invoke_without_command=True,
+    short_help="List, rename and remove paired devices.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def devices_group(ctx: click.Context, as_json: bool) -> None:
@@ -227,12 +260,15 @@ def devices_remove(device: str) -> None:
     from ..sync import control
 
     result = run(control.remove_device(Paths.default(), device))
-    click.echo(f"Removed {result['name'] or result['revoked']}."
-               + (" The vault key was rotated." if result["vault_key_rotated"] else ""))
+    click.echo(
+        f"Removed {result['name'] or result['revoked']}."
+        + (" The vault key was rotated." if result["vault_key_rotated"] else "")
+    )
 
 
-@click.group("peers", cls=WholeSentenceGroup, invoke_without_command=True,
-             short_help="Addresses of paired devices.")
+@click.group(
+    "peers", cls=WholeSentenceGroup, invoke_without_command=True, short_help="Addresses of paired devices."
+)
 @click.pass_context
 def peers_group(ctx: click.Context) -> None:
     """Addresses this device dials to reach its paired devices."""
@@ -263,9 +299,14 @@ def peers_add(multiaddr: str) -> None:
 
 @click.command("backup", short_help="Write an encrypted backup.")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--passphrase", is_flag=True,
-              help="Lock backups with a passphrase you choose (asked) instead of a recovery key VIVIM makes.")
-@click.option("--new-secret", is_flag=True, help="Make a new recovery key (or passphrase) for this and later backups.")
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help="Lock backups with a passphrase you choose (asked) instead of a recovery key VIVIM makes.",
+)
+@click.option(
+    "--new-secret", is_flag=True, help="Make a new recovery key (or passphrase) for this and later backups."
+)
 def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
     """Write an encrypted backup of the whole vault to TARGET, restorable on any machine.
 
@@ -277,13 +318,18 @@ def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
 
     paths = Paths.default()
     if not paths.db.exists():
-        raise click.ClickException("There is nothing to back up yet: this data directory has no conversations.")
+        raise click.ClickException(
+            "There is nothing to back up yet: this data directory has no conversations."
+        )
     secret = run_sync(recovery.load_backup_secret, paths.keys)
     shown: str | None = None
     if secret is None or new_secret or passphrase:
         if passphrase:
-            text = click.prompt(f"Choose a backup passphrase (at least {recovery.MIN_PASSPHRASE} characters)",
-                                hide_input=True, confirmation_prompt=True)
+            text = click.prompt(
+                f"Choose a backup passphrase (at least {recovery.MIN_PASSPHRASE} characters)",
+                hide_input=True,
+                confirmation_prompt=True,
+            )
             secret = run_sync(recovery.create_backup_secret, paths.keys, recovery.PASSPHRASE, text)
         else:
             shown = recovery.new_recovery_key()
@@ -298,7 +344,9 @@ def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
         click.secho(f"      {shown}", bold=True)
         click.echo("")
         click.echo("  Write it down, or keep it in your password manager. Restoring this backup, and every")
-        click.echo("  later one, on another machine asks for it. VIVIM does not keep it and cannot show it again.")
+        click.echo(
+            "  later one, on another machine asks for it. VIVIM does not keep it and cannot show it again."
+        )
         click.echo(rule)
     elif secret.kind == recovery.RECOVERY_KEY:
         click.echo("Restoring it asks for the recovery key shown at your first backup.")
@@ -308,9 +356,15 @@ def backup_command(target: Path, passphrase: bool, new_secret: bool) -> None:
 
 @click.command("restore", short_help="Restore an encrypted backup.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--merge", is_flag=True, help="Add the backup's conversations to this vault instead of replacing it.")
-@click.option("--yes", "-y", is_flag=True, help="Replace a vault that holds conversations without asking (scripts).")
-@click.option("--passphrase", is_flag=True, hidden=True)  # older scripts: the secret is asked when needed anyway
+@click.option(
+    "--merge", is_flag=True, help="Add the backup's conversations to this vault instead of replacing it."
+)
+@click.option(
+    "--yes", "-y", is_flag=True, help="Replace a vault that holds conversations without asking (scripts)."
+)
+@click.option(
+    "--passphrase", is_flag=True, hidden=True
+)  # older scripts: the secret is asked when needed anyway
 def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> None:
     """Restore an encrypted backup: replace this device's conversations with it, or --merge it in.
 
@@ -330,30 +384,42 @@ def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> N
     if kind:
         secret = os.environ.get("VIVIM_BACKUP_SECRET") or click.prompt(
             "Recovery key" if kind == recovery.RECOVERY_KEY else "Backup passphrase",
-            hide_input=kind == recovery.PASSPHRASE)
-    data = run_sync(control.decrypt_backup_file, paths, source, secret)  # a wrong secret fails before any question
+            hide_input=kind == recovery.PASSPHRASE,
+        )
+    data = run_sync(
+        control.decrypt_backup_file, paths, source, secret
+    )  # a wrong secret fails before any question
     existing = control.local_conversations(paths)
     if existing and not merge and not yes:
-        question = (f"This device already holds {existing:,} conversations. Replace them with the backup's, "
-                    "merge the backup into them, or cancel?")
+        question = (
+            f"This device already holds {existing:,} conversations. Replace them with the backup's, "
+            "merge the backup into them, or cancel?"
+        )
         try:
-            answer = click.prompt(question, type=click.Choice(["replace", "merge", "cancel"]), default="cancel")
+            answer = click.prompt(
+                question, type=click.Choice(["replace", "merge", "cancel"]), default="cancel"
+            )
         except click.Abort:  # no one to ask (a script, stdin closed)
             raise click.ClickException(
                 f"This device already holds {existing:,} conversations. Run `vivim restore {source} --merge` to add "
-                f"the backup's to them, or add --yes to replace them with the backup's.") from None
+                f"the backup's to them, or add --yes to replace them with the backup's."
+            ) from None
         if answer == "cancel":
             click.echo("Nothing was changed.")
             return
         merge = answer == "merge"
     if merge:
         result = run(control.merge_backup(paths, source, data=data))
-        click.echo(f"Merged the backup: {result['new_conversations']:,} new conversations and "
-                   f"{result['new_messages']:,} new messages; the rest was already here.")
+        click.echo(
+            f"Merged the backup: {result['new_conversations']:,} new conversations and "
+            f"{result['new_messages']:,} new messages; the rest was already here."
+        )
         return
     result = run(control.restore(paths, source, data=data))
     click.echo(f"Restored {result['conversations']:,} conversations, {result['messages']:,} messages.")
-    click.echo("This device keeps its identity; pair it again (`vivim pair`) to sync with your other devices.")
+    click.echo(
+        "This device keeps its identity; pair it again (`vivim pair`) to sync with your other devices."
+    )
 
 
 @click.group("keys", cls=WholeSentenceGroup, short_help="This device's key files.")
@@ -378,5 +444,11 @@ def keys_protect(remove: bool) -> None:
         crypto.protect_keys(keys, new, old)
     except CryptoError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo("The key files are " + ("no longer passphrase-protected." if remove else
-                                       f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."))
+    click.echo(
+        "The key files are "
+        + (
+            "no longer passphrase-protected."
+            if remove
+            else f"protected. Set {crypto.PASSPHRASE_ENV} for `vivim serve` and the host."
+        )
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,29 @@ AGENTS = tuple(p.key for p in providers.AGENTS)  # coding agents' session logs (
 
 @click.command("import", short_help="Import ChatGPT, Claude or Gemini exports, or coding agents' logs.")
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
-@click.option("--provider", type=click.Choice([*(p.key for p in providers.SITES), *AGENTS, "vivim"]),
-              help="Only this provider's files (and read an unrecognised single file as this format).")
-@click.option("--agents", is_flag=True,
-              help="Import the session logs of Claude Code, Codex and Gemini CLI from where they keep them.")
-@click.option("--batch", "batch_size", type=click.IntRange(1, 10_000), default=100, show_default=True,
-              help="Conversations per database transaction.")
+@click.option(
+    "--provider",
+    type=click.Choice([*(p.key for p in providers.SITES), *AGENTS, "vivim"]),
+    help="Only this provider's files (and read an unrecognised single file as this format).",
+)
+@click.option(
+    "--agents",
+    is_flag=True,
+    help="Import the session logs of Claude Code, Codex and Gemini CLI from where they keep them.",
+)
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="Conversations per database transaction.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def import_command(path: Path | None, provider: str | None, agents: bool, batch_size: int, quiet: bool,
-                   as_json: bool) -> None:
+def import_command(
+    path: Path | None, provider: str | None, agents: bool, batch_size: int, quiet: bool, as_json: bool
+) -> None:
     """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout), or coding agents'
     session logs (a file, a folder such as ~/.claude/projects, or --agents for all of them)."""
     from ..importers import find_export_files, import_path
@@ -47,7 +60,9 @@ def import_command(path: Path | None, provider: str | None, agents: bool, batch_
     elif provider in AGENTS or (provider is None and path is not None and find_logs(path)):
         logs = "path"
     if logs is not None:
-        _import_agent_logs(path if logs == "path" else None, provider if provider in AGENTS else None, as_json)
+        _import_agent_logs(
+            path if logs == "path" else None, provider if provider in AGENTS else None, as_json
+        )
         return
     assert path is not None  # no path is only allowed with --agents (checked above)
 
@@ -56,8 +71,14 @@ def import_command(path: Path | None, provider: str | None, agents: bool, batch_
     started = time.perf_counter()
     bar = _Bar(enabled=not quiet)
     try:
-        summary = run(_with_store(lambda store: import_path(store, path, provider=provider, batch_size=batch_size,
-                                                            progress=bar, files=files)), as_json)
+        summary = run(
+            _with_store(
+                lambda store: import_path(
+                    store, path, provider=provider, batch_size=batch_size, progress=bar, files=files
+                )
+            ),
+            as_json,
+        )
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
@@ -83,26 +104,34 @@ def _import_agent_logs(path: Path | None, provider: str | None, as_json: bool) -
 
         echo_json(summary | {"seconds": round(elapsed, 3)})
     else:
-        click.echo(f"Imported {summary['files']} session log(s) into {summary['conversations']} conversations: "
-                   f"{summary['turns']} turns read, {summary['stored']} new or changed, in {elapsed:.1f}s.")
+        click.echo(
+            f"Imported {summary['files']} session log(s) into {summary['conversations']} conversations: "
+            f"{summary['turns']} turns read, {summary['stored']} new or changed, in {elapsed:.1f}s."
+        )
         if summary["bad_lines"]:
             click.echo(f"  skipped {summary['bad_lines']} line(s) that were not JSON records")
         for error in summary["errors"]:
             click.echo(f"  error: {error}", err=True)
     if not summary["files"]:
-        raise click.ClickException("found no Claude Code, Codex or Gemini CLI session logs"
-                                   + (f" in {path}" if path else " in their usual places"))
+        raise click.ClickException(
+            "found no Claude Code, Codex or Gemini CLI session logs"
+            + (f" in {path}" if path else " in their usual places")
+        )
     if summary["errors"]:
         raise SystemExit(1)
 
 
 def _print_summary(summary: Any, elapsed: float) -> None:
     rate = summary.messages / elapsed if elapsed > 0 else 0.0
-    click.echo(f"Imported {summary.conversations} conversations ({summary.conversations_created} new, "
-               f"{summary.conversations_changed} changed) and {summary.messages} messages "
-               f"in {elapsed:.1f}s ({rate:,.0f} messages/s).")
-    click.echo(f"  messages: {summary.inserted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
-               f"{summary.merged} merged with live captures, {summary.branched} new branches")
+    click.echo(
+        f"Imported {summary.conversations} conversations ({summary.conversations_created} new, "
+        f"{summary.conversations_changed} changed) and {summary.messages} messages "
+        f"in {elapsed:.1f}s ({rate:,.0f} messages/s)."
+    )
+    click.echo(
+        f"  messages: {summary.inserted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.merged} merged with live captures, {summary.branched} new branches"
+    )
     if summary.skipped.total:
         from ..importers.common import describe_skip
 
@@ -126,15 +155,23 @@ def _print_summary(summary: Any, elapsed: float) -> None:
 
 
 @click.command("export", short_help="Export as JSON Lines, Markdown or JSON.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown", "json"]), default="jsonl",
-              show_default=True)
-@click.option("--out", "out", type=click.Path(path_type=Path),
-              help="File (jsonl, json) or folder (markdown). jsonl and json go to stdout without it.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "markdown", "json"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="File (jsonl, json) or folder (markdown). jsonl and json go to stdout without it.",
+)
 @click.option("--provider", type=click.Choice(providers.KEYS))
-@click.option("--since", help="Only conversations with messages at or after this date (YYYY-MM-DD or ISO 8601).")
+@click.option(
+    "--since", help="Only conversations with messages at or after this date (YYYY-MM-DD or ISO 8601)."
+)
 @click.option("--conversation", help="One conversation: the provider's id (as in its URL) or VIVIM's id.")
-def export_command(fmt: str, out: Path | None, provider: str | None, since: str | None,
-                   conversation: str | None) -> None:
+def export_command(
+    fmt: str, out: Path | None, provider: str | None, since: str | None, conversation: str | None
+) -> None:
     """Export conversations as JSON Lines, Markdown files (Obsidian-friendly) or a full JSON archive."""
     from ..export import ExportFilter, export_json, export_jsonl, export_markdown
 
@@ -153,7 +190,9 @@ def export_command(fmt: str, out: Path | None, provider: str | None, since: str 
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8") as handle:
             summary = run(_with_store(lambda store: writer(store, handle, selection)))
-        click.echo(f"Wrote {summary.conversations} conversations ({summary.messages} messages) to {out}", err=True)
+        click.echo(
+            f"Wrote {summary.conversations} conversations ({summary.messages} messages) to {out}", err=True
+        )
 
 
 def _parse_since(value: str | None) -> float | None:
@@ -162,10 +201,11 @@ def _parse_since(value: str | None) -> float | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2024-05-01 or 2024-05-01T12:00",
-                                 param_hint="--since") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2024-05-01 or 2024-05-01T12:00", param_hint="--since"
+        ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
@@ -196,8 +236,16 @@ class _Bar(Progress):
         from tqdm import tqdm
 
         self.close()
-        self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                        desc=export.name, dynamic_ncols=True, mininterval=0.25)
+        self.bar = tqdm(
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            desc=export.name,
+            dynamic_ncols=True,
+            mininterval=0.25,
+        )
 
     def read_bytes(self, count: int) -> None:
         if self.bar is not None:
@@ -208,8 +256,9 @@ class _Bar(Progress):
         self.messages += messages
         if self.bar is not None:
             rate = self.messages / max(time.perf_counter() - self.started, 1e-6)
-            self.bar.set_postfix(conversations=self.conversations, messages=self.messages,
-                                 msg_s=f"{rate:,.0f}", refresh=False)
+            self.bar.set_postfix(
+                conversations=self.conversations, messages=self.messages, msg_s=f"{rate:,.0f}", refresh=False
+            )
 
     def end_file(self, export: Any) -> None:
         if self.bar is not None:

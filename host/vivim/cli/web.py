@@ -41,17 +41,27 @@ async def web_url(port: int | None = None) -> tuple[str, str]:
 
 def _explain(listener: str, url: str) -> None:
     if listener == "none":
-        click.echo("The web app is not running: start it with `vivim serve`, or open your browser "
-                   "(the VIVIM extension starts it). The address above has no token until it runs.", err=True)
+        click.echo(
+            "The web app is not running: start it with `vivim serve`, or open your browser "
+            "(the VIVIM extension starts it). The address above has no token until it runs.",
+            err=True,
+        )
     elif listener == "other":
-        click.echo(f"Something that is not this VIVIM's web app listens at {url} (another program, or the "
-                   "web app of another VIVIM data directory), so the token is not shown. Choose a free port "
-                   "with `vivim web --port N` and restart VIVIM.", err=True)
+        click.echo(
+            f"Something that is not this VIVIM's web app listens at {url} (another program, or the "
+            "web app of another VIVIM data directory), so the token is not shown. Choose a free port "
+            "with `vivim web --port N` and restart VIVIM.",
+            err=True,
+        )
 
 
 @click.command("web", short_help="Print the web app's address.")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Save this port as the web app's port (takes effect when the service restarts).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Save this port as the web app's port (takes effect when the service restarts).",
+)
 def web_command(port: int | None) -> None:
     """Print the web app's address, with the access token (keep it private)."""
     url, listener = run(web_url(port))

@@ -17,9 +17,25 @@ import msgspec
 
 from .. import __version__
 from ..protocol import (
-    PROTOCOL_VERSION, AdapterHealth, CaptureNetwork, CaptureUpsert, ContextBuild, ConversationDelete, ConversationGet,
-    ConversationList, ConversationPin, ConversationRename, ConversationTag, EmbedStatus, Hello, Search,
-    SettingsGet, SettingsSet, Stats, SyncStatus, WebUrl,
+    PROTOCOL_VERSION,
+    AdapterHealth,
+    CaptureNetwork,
+    CaptureUpsert,
+    ContextBuild,
+    ConversationDelete,
+    ConversationGet,
+    ConversationList,
+    ConversationPin,
+    ConversationRename,
+    ConversationTag,
+    EmbedStatus,
+    Hello,
+    Search,
+    SettingsGet,
+    SettingsSet,
+    Stats,
+    SyncStatus,
+    WebUrl,
 )
 from ..runtime import Runtime
 from . import capture, library, network, retrieval, settings, sync, web

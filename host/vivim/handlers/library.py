@@ -10,19 +10,28 @@ from typing import Any
 
 from ..errors import InvalidPayload
 from ..protocol import (
-    ConversationDelete, ConversationGet, ConversationList, ConversationPin, ConversationRename, ConversationTag,
+    ConversationDelete,
+    ConversationGet,
+    ConversationList,
+    ConversationPin,
+    ConversationRename,
+    ConversationTag,
     Stats,
 )
 from ..runtime import Runtime
 from ..store import conversations, stats
-from ..sync import library
 from ..store.connection import Connection
+from ..sync import library
 
 
 async def conversation_list(runtime: Runtime, payload: ConversationList) -> dict[str, Any]:
     return await runtime.store.read(
         lambda c: conversations.list_conversations(
-            c, provider=payload.provider, limit=payload.limit, offset=payload.offset, query=payload.query,
+            c,
+            provider=payload.provider,
+            limit=payload.limit,
+            offset=payload.offset,
+            query=payload.query,
             completeness=payload.completeness,
         )
     )

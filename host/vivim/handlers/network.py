@@ -30,12 +30,20 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
         kind = netcapture.kind_of(payload.provider)
         earlier: list[bytes] = []
         if payload.provider == "chatgpt":  # its pages join into one tree
-            earlier = await runtime.store.read(raw.of_conversation, payload.provider, payload.external_id, kind)
-        parsed = await asyncio.to_thread(netcapture.parse, payload.provider, payload.external_id, data, earlier)
+            earlier = await runtime.store.read(
+                raw.of_conversation, payload.provider, payload.external_id, kind
+            )
+        parsed = await asyncio.to_thread(
+            netcapture.parse, payload.provider, payload.external_id, data, earlier
+        )
     except PayloadShape as exc:
         # Refused whole, and said so where the user looks (popup, vivim stats): never silently.
         await runtime.store.write(
-            stats.record_warning, payload.provider, f"network capture: {exc.message}", payload.url, time.time()
+            stats.record_warning,
+            payload.provider,
+            f"network capture: {exc.message}",
+            payload.url,
+            time.time(),
         )
         runtime.events.publish("adapter.health", provider=payload.provider, ok=None, warning=exc.message)
         raise
@@ -57,19 +65,28 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
         if parsed.self_contained:
             raw.supersede(conn, payload.provider, payload.external_id, kind, data)
         result = capture.upsert_capture(conn, upsert)
-        status = completeness.record(conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree,
-                                     parsed.total_hint)
+        status = completeness.record(
+            conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree, parsed.total_hint
+        )
         stats.clear_warning(conn, payload.provider)
         return result, stored_new, status
 
     result, stored_new, status = await runtime.store.write(write)
     if result.changed_message_ids or result.created:
         runtime.events.publish(
-            "capture", conversation_id=result.conversation_id, message_ids=result.changed_message_ids,
+            "capture",
+            conversation_id=result.conversation_id,
+            message_ids=result.changed_message_ids,
             provider=payload.provider,
         )
     return {
-        "conversation_id": result.conversation_id, "created": result.created, "inserted": result.inserted,
-        "updated": result.updated, "unchanged": result.unchanged, "branched": result.branched,
-        "merged": result.merged, "raw_stored": stored_new, "completeness": status,
+        "conversation_id": result.conversation_id,
+        "created": result.created,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "branched": result.branched,
+        "merged": result.merged,
+        "raw_stored": stored_new,
+        "completeness": status,
     }

@@ -61,8 +61,13 @@ async def index_state(runtime: Runtime) -> dict[str, Any]:
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     from ..retrieval.search import search as run_search
 
-    filters = Filters(provider=payload.provider, conversation_id=payload.conversation_id, role=payload.role,
-                      since=payload.since, until=payload.until)
+    filters = Filters(
+        provider=payload.provider,
+        conversation_id=payload.conversation_id,
+        role=payload.role,
+        since=payload.since,
+        until=payload.until,
+    )
     limit = max(1, min(payload.limit, 100))
     vector = None if payload.mode == "fulltext" else await query_vector(payload.query, payload.wait_for_model)
     result = await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
@@ -81,8 +86,14 @@ async def context_build(runtime: Runtime, payload: ContextBuild) -> dict[str, An
     budget = max(0, min(payload.token_budget, MAX_TOKEN_BUDGET))
     return await runtime.store.read(
         lambda conn: build_context(
-            conn, draft, vector, conversation_id=payload.conversation_id, provider=payload.provider,
-            external_id=payload.external_id, token_budget=budget, max_items=max(0, min(payload.max_items, 20)),
+            conn,
+            draft,
+            vector,
+            conversation_id=payload.conversation_id,
+            provider=payload.provider,
+            external_id=payload.external_id,
+            token_budget=budget,
+            max_items=max(0, min(payload.max_items, 20)),
         )
     )
 
@@ -101,6 +112,11 @@ async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]
     else:
         embedder = get_embedder()
         counts = await runtime.store.read(backfill_status)  # a worker or reindex elsewhere writes progress
-        status = {**counts, "model_loaded": embedder.loaded, "model_error": embedder.error,
-                  "load_seconds": embedder.load_seconds, "worker": False}
+        status = {
+            **counts,
+            "model_loaded": embedder.loaded,
+            "model_error": embedder.error,
+            "load_seconds": embedder.load_seconds,
+            "worker": False,
+        }
     return {**status, "index": await index_state(runtime)}

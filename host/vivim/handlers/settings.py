@@ -10,7 +10,10 @@ from ..store import settings
 
 
 async def settings_get(runtime: Runtime, payload: SettingsGet) -> dict[str, Any]:
-    return {"settings": await runtime.store.read(settings.get_settings, payload.keys), "schema": settings.schema()}
+    return {
+        "settings": await runtime.store.read(settings.get_settings, payload.keys),
+        "schema": settings.schema(),
+    }
 
 
 async def settings_set(runtime: Runtime, payload: SettingsSet) -> dict[str, Any]:

@@ -17,7 +17,12 @@ async def sync_status(runtime: Runtime, payload: SyncStatus) -> dict[str, Any]:
         state = {r[0]: r[1] for r in conn.execute("SELECT key, value FROM sync_state").fetchall()}
         entries = conn.execute("SELECT COUNT(*) FROM sync_log").fetchone()[0]
         pending = conn.execute("SELECT COUNT(*) FROM sync_dirty").fetchone()[0]
-        return {"state": state, "devices": devices(conn), "log_entries": entries, "pending_conversations": pending}
+        return {
+            "state": state,
+            "devices": devices(conn),
+            "log_entries": entries,
+            "pending_conversations": pending,
+        }
 
     data = await runtime.store.read(read)
     state = data.pop("state")

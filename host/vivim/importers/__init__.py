@@ -24,13 +24,13 @@ from typing import IO, Any, cast
 
 from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
+from ..store.connection import Connection
 from .common import SkipLog
 from .reader import ExportFile, broken_json, find_export_files, iter_array
-from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ImportSummary", "Progress", "import_path", "find_export_files", "ExportFile"]
+__all__ = ["ExportFile", "ImportSummary", "Progress", "find_export_files", "import_path"]
 
 # Conversations per write transaction, and a cap on turns so one giant chat is not held long.
 DEFAULT_BATCH = 100
@@ -82,9 +82,15 @@ class ImportSummary:
         }
 
 
-async def import_path(store: Any, path: Path | str, *, provider: str | None = None,
-                      batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
-                      files: list[ExportFile] | None = None) -> ImportSummary:
+async def import_path(
+    store: Any,
+    path: Path | str,
+    *,
+    provider: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+    files: list[ExportFile] | None = None,
+) -> ImportSummary:
     """Import every export file found at `path` (or the `files` already found there); see the module
     docstring. Callers that must not create a database for a path holding no export find first."""
     progress = progress or Progress()
@@ -97,8 +103,9 @@ async def import_path(store: Any, path: Path | str, *, provider: str | None = No
     return summary
 
 
-async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: ImportSummary,
-                       progress: Progress) -> None:
+async def _import_file(
+    export: ExportFile, writer: _BatchWriter, summary: ImportSummary, progress: Progress
+) -> None:
     import importlib
     import zipfile
 
@@ -113,21 +120,37 @@ async def _import_file(export: ExportFile, writer: "_BatchWriter", summary: Impo
             handle = _CountingReader(raw, progress)
             if export.format == "gemini-html":
                 text = handle.read().decode("utf-8", "replace")
-                payloads: Iterator[CaptureUpsert] = gemini.parse(gemini_html.iter_entries(text), summary.skipped)
+                payloads: Iterator[CaptureUpsert] = gemini.parse(
+                    gemini_html.iter_entries(text), summary.skipped
+                )
             else:
                 prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
                 # a provider's JSON format is read by the importer module of the same name
-                module = importlib.import_module(f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}")
+                module = importlib.import_module(
+                    f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}"
+                )
                 payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
-    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError,
-            zipfile.BadZipFile) as exc:
+    except (
+        ijson.JSONError,
+        ijson.IncompleteJSONError,
+        UnicodeDecodeError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as exc:
         log.info("import of %s stopped after %d conversations: %r", export.describe(), read, exc)
-        kept = f"the {read} conversations before that point were imported" if read else "nothing was imported from it"
-        summary.errors.append(f"{export.describe()}: {broken_json(exc)}; {kept}. Get a fresh copy of the export "
-                              "and import it again: what is already here is not duplicated")
+        kept = (
+            f"the {read} conversations before that point were imported"
+            if read
+            else "nothing was imported from it"
+        )
+        summary.errors.append(
+            f"{export.describe()}: {broken_json(exc)}; {kept}. Get a fresh copy of the export "
+            "and import it again: what is already here is not duplicated"
+        )
     progress.end_file(export)
 
 
@@ -211,8 +234,9 @@ class _BatchWriter:
                     raise
                 except StoreError as exc:
                     conv = payload.conversation
-                    self.summary.skipped.skip("store refused conversation",
-                                              f"{conv.provider} {conv.external_id}: {exc.message}")
+                    self.summary.skipped.skip(
+                        "store refused conversation", f"{conv.provider} {conv.external_id}: {exc.message}"
+                    )
         messages = 0
         for payload, result in pairs:
             self._tally(result)

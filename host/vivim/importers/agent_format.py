@@ -23,6 +23,7 @@ TOOL_USE, TOOL_RESULT = "tool_use", "tool_result"
 
 # ---- text shaping shared by the agent modules -----------------------------------------------
 
+
 def clip(text: str, limit: int) -> str:
     """Head and tail of a long text with the cut said in the middle: errors sit at the end."""
     if len(text) <= limit:
@@ -62,13 +63,29 @@ def project_tag(cwd: str | None) -> str | None:
     return name or None
 
 
-def turn(key: str, role: str, text: str, *, kind: str | None = None, created_at: float | None = None,
-         model: str | None = None, message_id: str | None = None) -> TurnIn | None:
+def turn(
+    key: str,
+    role: str,
+    text: str,
+    *,
+    kind: str | None = None,
+    created_at: float | None = None,
+    model: str | None = None,
+    message_id: str | None = None,
+) -> TurnIn | None:
     """A TurnIn from shaped text, or None when nothing is left to store."""
     if not text.strip():
         return None
-    return TurnIn(key=key, role=role, text=text, markdown=text, kind=kind, created_at=created_at,  # type: ignore[arg-type]
-                  model=model, message_id=message_id)
+    return TurnIn(
+        key=key,
+        role=role,  # type: ignore[arg-type]
+        text=text,
+        markdown=text,
+        kind=kind,
+        created_at=created_at,
+        model=model,
+        message_id=message_id,
+    )
 
 
 @dataclass
@@ -115,5 +132,3 @@ def first_records(path: Path, count: int = 5, limit: int = 256 * 1024) -> list[A
         except ValueError:
             continue
     return records
-
-

@@ -64,6 +64,7 @@ AGENT_PROVIDERS = tuple(p.key for p in AGENTS)
 
 # ---- reading files ----------------------------------------------------------------------------
 
+
 @dataclass
 class Chunk:
     records: list[tuple[int, Any]]  # (byte offset of the line, parsed JSON)
@@ -115,6 +116,7 @@ def file_identity(stat: os.stat_result) -> str:
 
 # ---- one file into the store ------------------------------------------------------------------
 
+
 @dataclass
 class FileResult:
     path: str
@@ -132,21 +134,40 @@ def _state_row(conn: Any, path: str) -> Any:
     return conn.execute("SELECT * FROM agent_log_files WHERE path = ?", (path,)).fetchone()
 
 
-def _save_state(conn: Any, path: str, provider: str, offset: int, stat: os.stat_result, session: Session,
-                conversation_id: int | None, bad: int) -> None:
+def _save_state(
+    conn: Any,
+    path: str,
+    provider: str,
+    offset: int,
+    stat: os.stat_result,
+    session: Session,
+    conversation_id: int | None,
+    bad: int,
+) -> None:
     conn.execute(
         "INSERT INTO agent_log_files (path, provider, offset, size, mtime, identity, state, conversation_id,"
         " bad_lines, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET"
         " offset = excluded.offset, size = excluded.size, mtime = excluded.mtime, identity = excluded.identity,"
         " state = excluded.state, conversation_id = COALESCE(excluded.conversation_id, conversation_id),"
         " bad_lines = agent_log_files.bad_lines + excluded.bad_lines, updated_at = excluded.updated_at",
-        (path, provider, offset, stat.st_size, stat.st_mtime, file_identity(stat), session.to_json(),
-         conversation_id, bad, time.time()),
+        (
+            path,
+            provider,
+            offset,
+            stat.st_size,
+            stat.st_mtime,
+            file_identity(stat),
+            session.to_json(),
+            conversation_id,
+            bad,
+            time.time(),
+        ),
     )
 
 
-def ingest_file(conn: Any, module: ModuleType, path: Path, *, source: str = "capture",
-                force: bool = False) -> FileResult:
+def ingest_file(
+    conn: Any, module: ModuleType, path: Path, *, source: str = "capture", force: bool = False
+) -> FileResult:
     """Read what is new in one log file and store it (call inside a write transaction)."""
     from ..store.capture import upsert_capture
     from ..sync.library import add_tag
@@ -194,10 +215,16 @@ def ingest_file(conn: Any, module: ModuleType, path: Path, *, source: str = "cap
     if turns or (conversation_id is None and session.title):
         capture = CaptureUpsert(
             conversation=ConversationIn(
-                provider=module.PROVIDER, external_id=session.external_id,
-                title=session.title or f"{module.LABEL} session", url=path.as_uri(), model=session.model,
-                created_at=session.created_at),
-            turns=turns, source=source)  # type: ignore[arg-type]
+                provider=module.PROVIDER,
+                external_id=session.external_id,
+                title=session.title or f"{module.LABEL} session",
+                url=path.as_uri(),
+                model=session.model,
+                created_at=session.created_at,
+            ),
+            turns=turns,
+            source=source,  # type: ignore[arg-type]
+        )
         upserted = upsert_capture(conn, capture)
         conversation_id = upserted.conversation_id
         result.inserted = upserted.inserted + upserted.branched + upserted.updated
@@ -212,8 +239,10 @@ def ingest_file(conn: Any, module: ModuleType, path: Path, *, source: str = "cap
 
 # ---- where the logs live ----------------------------------------------------------------------
 
-def discover(home: Path | None = None, env: Mapping[str, str] | None = None,
-             providers: tuple[str, ...] | None = None) -> Iterator[tuple[ModuleType, Path]]:
+
+def discover(
+    home: Path | None = None, env: Mapping[str, str] | None = None, providers: tuple[str, ...] | None = None
+) -> Iterator[tuple[ModuleType, Path]]:
     """Every session log of the installed agents on this machine, (module, path)."""
     home = home or Path.home()
     env = os.environ if env is None else env
@@ -255,15 +284,28 @@ def find_logs(path: Path, provider: str | None = None) -> list[tuple[ModuleType,
 
 # ---- a whole import (vivim import) and the state table -----------------------------------------
 
-async def import_logs(store: Any, path: Path | None = None, *, provider: str | None = None,
-                      source: str = "import") -> dict[str, Any]:
+
+async def import_logs(
+    store: Any, path: Path | None = None, *, provider: str | None = None, source: str = "import"
+) -> dict[str, Any]:
     """Import every agent log at `path` (or, without one, wherever the agents keep them)."""
     import asyncio
 
     pairs = await asyncio.to_thread(
-        lambda: find_logs(Path(path), provider) if path is not None
-        else list(discover(providers=(provider,) if provider else None)))
-    summary: dict[str, Any] = {"files": 0, "conversations": 0, "turns": 0, "stored": 0, "bad_lines": 0, "errors": []}
+        lambda: (
+            find_logs(Path(path), provider)
+            if path is not None
+            else list(discover(providers=(provider,) if provider else None))
+        )
+    )
+    summary: dict[str, Any] = {
+        "files": 0,
+        "conversations": 0,
+        "turns": 0,
+        "stored": 0,
+        "bad_lines": 0,
+        "errors": [],
+    }
     conversations: set[int] = set()
     for module, log_path in pairs:
         while True:  # a backlog over MAX_READ_BYTES is taken in several transactions

@@ -47,8 +47,8 @@ class AgentWatcher:
             await self._task
 
     async def _providers(self) -> tuple[str, ...]:
-        from .agent_logs import AGENT_PROVIDERS
         from ..store.settings import get_settings
+        from .agent_logs import AGENT_PROVIDERS
 
         if time.monotonic() - self._settings_at > SETTINGS_SECONDS:
             values = await self.runtime.store.read(get_settings, [f"capture.{p}" for p in AGENT_PROVIDERS])
@@ -58,7 +58,9 @@ class AgentWatcher:
 
     async def _remember_read_files(self) -> None:
         """What earlier runs read to the end, so a restart does not open a transaction per unchanged file."""
-        rows = await self.runtime.store.fetchall("SELECT path, size, mtime, identity, offset FROM agent_log_files")
+        rows = await self.runtime.store.fetchall(
+            "SELECT path, size, mtime, identity, offset FROM agent_log_files"
+        )
         for row in rows:
             if row["offset"] == row["size"] and row["identity"]:
                 self.seen[row["path"]] = (row["size"], row["mtime"], int(row["identity"].rsplit(":", 1)[-1]))
@@ -108,8 +110,12 @@ class AgentWatcher:
                         break
                     stored += result.inserted
                     if result.inserted and result.conversation_id is not None:
-                        self.runtime.events.publish("capture", conversation_id=result.conversation_id,
-                                                    message_ids=[], provider=module.PROVIDER)
+                        self.runtime.events.publish(
+                            "capture",
+                            conversation_id=result.conversation_id,
+                            message_ids=[],
+                            provider=module.PROVIDER,
+                        )
                     if not result.more:
                         break
             except StoreBusy:

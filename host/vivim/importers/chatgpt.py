@@ -113,9 +113,16 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _turn(message: dict[str, Any], node_id: str, parent_key: str | None, depth: int,
-          inherited: float | None, current: bool, skips: SkipLog,
-          docs: documents.Documents | None = None) -> TurnIn | None:
+def _turn(
+    message: dict[str, Any],
+    node_id: str,
+    parent_key: str | None,
+    depth: int,
+    inherited: float | None,
+    current: bool,
+    skips: SkipLog,
+    docs: documents.Documents | None = None,
+) -> TurnIn | None:
     author = message.get("author") or {}
     role = ROLES.get(str(author.get("role")))
     metadata = message.get("metadata") or {}
@@ -178,8 +185,11 @@ def _sources(metadata: dict[str, Any]) -> str:
 
 def _attachments(metadata: dict[str, Any]) -> str:
     """Files the user attached, by name with the provider's reference (their bytes are not in the JSON)."""
-    names = [f"- {a.get('name') or 'attachment'} (`{a.get('id')}`)" for a in metadata.get("attachments") or []
-             if isinstance(a, dict) and (a.get("name") or a.get("id"))]
+    names = [
+        f"- {a.get('name') or 'attachment'} (`{a.get('id')}`)"
+        for a in metadata.get("attachments") or []
+        if isinstance(a, dict) and (a.get("name") or a.get("id"))
+    ]
     return "\n\n**Attachments**\n\n" + "\n".join(names) if names else ""
 
 

@@ -100,12 +100,21 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
             last = i == len(items) - 1
             key = uuid if last else f"{uuid}.{i}"
             turn_role = "tool" if kind == "tool_result" else role
-            turns.append(TurnIn(
-                key=key, parent_key=parent_key, message_id=uuid, position=position + i, role=turn_role,
-                model=item.get("model") if role == "assistant" else None, markdown=markdown,
-                text=markdown_to_text(markdown) or markdown, created_at=when, kind=kind,
-                current=uuid in current,
-            ))
+            turns.append(
+                TurnIn(
+                    key=key,
+                    parent_key=parent_key,
+                    message_id=uuid,
+                    position=position + i,
+                    role=turn_role,
+                    model=item.get("model") if role == "assistant" else None,
+                    markdown=markdown,
+                    text=markdown_to_text(markdown) or markdown,
+                    created_at=when,
+                    kind=kind,
+                    current=uuid in current,
+                )
+            )
             parent_key = key
     return CaptureUpsert(
         conversation=ConversationIn(
@@ -130,8 +139,9 @@ def _updated(item: dict[str, Any]) -> float | None:
         return None
 
 
-def _current_path(item: dict[str, Any], kept: list[dict[str, Any]], parents: dict[str, str | None],
-                  linked: bool) -> set[str]:
+def _current_path(
+    item: dict[str, Any], kept: list[dict[str, Any]], parents: dict[str, str | None], linked: bool
+) -> set[str]:
     if not linked:
         return {m["uuid"] for m in kept}
     leaf = item.get("current_leaf_message_uuid")
@@ -170,8 +180,12 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
                 thinking = block.get("thinking") or block.get("text")
                 if thinking:
                     aux.append(("thinking", thinking))
-            elif block_type == "tool_use" and docs is not None and documents.is_artifact(block) \
-                    and (artifact := documents.artifact(block, docs)):
+            elif (
+                block_type == "tool_use"
+                and docs is not None
+                and documents.is_artifact(block)
+                and (artifact := documents.artifact(block, docs))
+            ):
                 aux.append(("artifact", artifact))
             elif block_type == "tool_use":
                 aux.append(("tool_use", _tool_use(block)))
@@ -196,8 +210,11 @@ def _tool_result(block: dict[str, Any]) -> str:
     if isinstance(content, list):
         body = "\n\n".join(str(c.get("text") or "") for c in content if isinstance(c, dict) and c.get("text"))
         # Web search results ("knowledge" items): the sources a research answer rests on.
-        sources = [f"- [{c.get('title') or c['url']}]({c['url']})" for c in content
-                   if isinstance(c, dict) and isinstance(c.get("url"), str) and c["url"].startswith("http")]
+        sources = [
+            f"- [{c.get('title') or c['url']}]({c['url']})"
+            for c in content
+            if isinstance(c, dict) and isinstance(c.get("url"), str) and c["url"].startswith("http")
+        ]
     else:
         body = str(content or "")
     name = block.get("name")

@@ -25,7 +25,15 @@ from typing import Any
 
 from ..protocol import TurnIn
 from .agent_format import (
-    TOOL_RESULT, TOOL_USE, Session, clean_text, compact_json, first_records, title_from, tool_text, turn,
+    TOOL_RESULT,
+    TOOL_USE,
+    Session,
+    clean_text,
+    compact_json,
+    first_records,
+    title_from,
+    tool_text,
+    turn,
 )
 from .common import iso_to_unix
 
@@ -62,8 +70,12 @@ def looks_like(path: Path) -> bool:
     if path.suffix != ".jsonl":
         return False
     for record in first_records(path, 8):
-        if isinstance(record, dict) and ("sessionId" in record or record.get("type") == "summary") and (
-                "uuid" in record or "leafUuid" in record or "sessionId" in record) and "payload" not in record:
+        if (
+            isinstance(record, dict)
+            and ("sessionId" in record or record.get("type") == "summary")
+            and ("uuid" in record or "leafUuid" in record or "sessionId" in record)
+            and "payload" not in record
+        ):
             return True
     return False
 
@@ -130,29 +142,48 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
             continue
         key = f"{uuid}:{index}"
         if block.get("type") == "text":
-            turns.append(turn(key, "assistant", clean_text(str(block.get("text") or "")), created_at=created,
-                              model=model))
+            turns.append(
+                turn(
+                    key,
+                    "assistant",
+                    clean_text(str(block.get("text") or "")),
+                    created_at=created,
+                    model=model,
+                )
+            )
         elif block.get("type") in ("tool_use", "server_tool_use"):
             name = block.get("name") or "tool"
-            turns.append(turn(key, "assistant", tool_text(f"{name}: {compact_json(block.get('input'))}"),
-                              kind=TOOL_USE, created_at=created, model=model,
-                              message_id=str(block.get("id") or "") or None))
+            turns.append(
+                turn(
+                    key,
+                    "assistant",
+                    tool_text(f"{name}: {compact_json(block.get('input'))}"),
+                    kind=TOOL_USE,
+                    created_at=created,
+                    model=model,
+                    message_id=str(block.get("id") or "") or None,
+                )
+            )
     return turns
 
 
-def _user_turns(record: dict[str, Any], uuid: str, content: Any, created: float | None,
-                session: Session) -> list[TurnIn | None]:
+def _user_turns(
+    record: dict[str, Any], uuid: str, content: Any, created: float | None, session: Session
+) -> list[TurnIn | None]:
     if record.get("isMeta"):
         return []
-    if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
+    if isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    ):
         turns: list[TurnIn | None] = []
         for index, block in enumerate(content):
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 output = _text_of(block.get("content"))
                 if block.get("is_error"):
                     output = f"[error] {output}"
-                turns.append(turn(f"{uuid}:{index}", "tool", tool_text(output), kind=TOOL_RESULT,
-                                  created_at=created))
+                turns.append(
+                    turn(f"{uuid}:{index}", "tool", tool_text(output), kind=TOOL_RESULT, created_at=created)
+                )
         return turns
     text = _text_of(content)
     if not text.strip():

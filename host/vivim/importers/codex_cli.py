@@ -25,7 +25,15 @@ from typing import Any
 
 from ..protocol import TurnIn
 from .agent_format import (
-    TOOL_RESULT, TOOL_USE, Session, clean_text, compact_json, first_records, title_from, tool_text, turn,
+    TOOL_RESULT,
+    TOOL_USE,
+    Session,
+    clean_text,
+    compact_json,
+    first_records,
+    title_from,
+    tool_text,
+    turn,
 )
 from .common import iso_to_unix
 
@@ -55,8 +63,11 @@ def looks_like(path: Path) -> bool:
     if path.suffix != ".jsonl":
         return False
     for record in first_records(path, 4):
-        if isinstance(record, dict) and record.get("type") in ("session_meta", "response_item", "event_msg",
-                                                                 "turn_context") and "payload" in record:
+        if (
+            isinstance(record, dict)
+            and record.get("type") in ("session_meta", "response_item", "event_msg", "turn_context")
+            and "payload" in record
+        ):
             return True
     return False
 
@@ -127,13 +138,25 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
         return []
     if inner == "message" and payload.get("role") == "assistant":
         parts = payload.get("content") or []
-        text = "\n".join(str(p.get("text") or "") for p in parts if isinstance(p, dict)
-                         and p.get("type") in ("output_text", "text"))
+        text = "\n".join(
+            str(p.get("text") or "")
+            for p in parts
+            if isinstance(p, dict) and p.get("type") in ("output_text", "text")
+        )
         return [turn(key, "assistant", clean_text(text), created_at=created, model=session.model)]
     if inner in TOOL_CALLS:
         call_id = payload.get("call_id") or payload.get("id")
-        return [turn(key, "assistant", tool_text(_call_text(payload)), kind=TOOL_USE, created_at=created,
-                     model=session.model, message_id=str(call_id) if call_id else None)]
+        return [
+            turn(
+                key,
+                "assistant",
+                tool_text(_call_text(payload)),
+                kind=TOOL_USE,
+                created_at=created,
+                model=session.model,
+                message_id=str(call_id) if call_id else None,
+            )
+        ]
     if inner in TOOL_OUTPUTS:
         return [turn(key, "tool", tool_text(_output_text(payload)), kind=TOOL_RESULT, created_at=created)]
     return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # How many skipped/malformed items the summary names individually (the rest are counted).
@@ -50,14 +50,14 @@ def iso_to_unix(value: Any) -> float | None:
     except ValueError:
         raise Malformed(f"not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
 def unix_to_iso(value: float | None) -> str | None:
     if value is None:
         return None
-    return datetime.fromtimestamp(value, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(value, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 # ---- plain text ---------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def markdown_to_text(markdown: str) -> str:
     pieces: list[str] = []
     last, in_fence = 0, False
     for fence in _FENCE.finditer(markdown):
-        segment = markdown[last:fence.start()]
+        segment = markdown[last : fence.start()]
         pieces.append(segment if in_fence else _strip(segment))
         in_fence, last = not in_fence, fence.end()
     tail = markdown[last:]
@@ -151,14 +151,25 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     conversations, messages = summary.get("conversations", 0), summary.get("messages", 0)
     created, changed = summary.get("conversations_created", 0), summary.get("conversations_changed", 0)
-    if conversations and not created and not changed and not summary.get("inserted") and not summary.get("updated"):
-        lines.append(f"Nothing new: all {conversations} conversations ({messages} messages) were already here.")
+    if (
+        conversations
+        and not created
+        and not changed
+        and not summary.get("inserted")
+        and not summary.get("updated")
+    ):
+        lines.append(
+            f"Nothing new: all {conversations} conversations ({messages} messages) were already here."
+        )
     elif conversations:
         parts = [f"{created} new", f"{changed} with new messages"] if changed else [f"{created} new"]
-        lines.append(f"{conversations} conversations ({', '.join(parts)}), {messages} messages: "
-                     f"{summary.get('inserted', 0)} added, {summary.get('unchanged', 0)} already here"
-                     + (f", {summary['merged']} matched to live captures" if summary.get("merged") else "")
-                     + (f", {summary['branched']} kept as other versions" if summary.get("branched") else "") + ".")
+        lines.append(
+            f"{conversations} conversations ({', '.join(parts)}), {messages} messages: "
+            f"{summary.get('inserted', 0)} added, {summary.get('unchanged', 0)} already here"
+            + (f", {summary['merged']} matched to live captures" if summary.get("merged") else "")
+            + (f", {summary['branched']} kept as other versions" if summary.get("branched") else "")
+            + "."
+        )
     else:
         lines.append("No conversations were found in the file.")
     expected: list[str] = []

@@ -61,11 +61,18 @@ def _language(doc_type: str) -> str | None:
     if t.startswith("code/"):
         lang = t[5:]
         return "" if lang == "other" else ("jsx" if lang == "react" else lang)
-    return {"application/vnd.ant.code": "", "text/html": "html", "application/vnd.ant.react": "jsx",
-            "image/svg+xml": "svg", "application/vnd.ant.mermaid": "mermaid", "webview": "html"}.get(t, "")
+    return {
+        "application/vnd.ant.code": "",
+        "text/html": "html",
+        "application/vnd.ant.react": "jsx",
+        "image/svg+xml": "svg",
+        "application/vnd.ant.mermaid": "mermaid",
+        "webview": "html",
+    }.get(t, "")
 
 
 # ---- ChatGPT Canvas ----------------------------------------------------------------------------
+
 
 def is_canvas(message: dict[str, Any]) -> bool:
     recipient = message.get("recipient")
@@ -80,7 +87,7 @@ def canvas(message: dict[str, Any], text: str, docs: Documents) -> str | None:
         return None
     if not isinstance(args, dict):
         return None
-    action = str(message.get("recipient"))[len(CANVAS_PREFIX):]
+    action = str(message.get("recipient"))[len(CANVAS_PREFIX) :]
     if action == "create_textdoc" and isinstance(args.get("content"), str):
         name = str(args.get("name") or "Canvas")
         doc = docs.put(name, Doc(name, str(args.get("type") or "document"), args["content"][:MAX_DOC_CHARS]))
@@ -90,13 +97,19 @@ def canvas(message: dict[str, Any], text: str, docs: Documents) -> str | None:
         content = previous.content if previous else ""
         for update in args["updates"]:
             if isinstance(update, dict) and isinstance(update.get("replacement"), str):
-                content = _apply(content, str(update.get("pattern") or ".*"), update["replacement"],
-                                 bool(update.get("multiple")))
+                content = _apply(
+                    content,
+                    str(update.get("pattern") or ".*"),
+                    update["replacement"],
+                    bool(update.get("multiple")),
+                )
         name = previous.title if previous else "Canvas"
         doc = docs.put(name, Doc(name, previous.type if previous else "document", content[:MAX_DOC_CHARS]))
         return render(doc, "Canvas")
     if action == "comment_textdoc" and isinstance(args.get("comments"), list):
-        lines = [f"- {c.get('comment')}" for c in args["comments"] if isinstance(c, dict) and c.get("comment")]
+        lines = [
+            f"- {c.get('comment')}" for c in args["comments"] if isinstance(c, dict) and c.get("comment")
+        ]
         title = docs.docs[docs.last].title if docs.last in docs.docs else "Canvas"
         return f"**Comments on {title}**\n\n" + "\n".join(lines)
     return None
@@ -114,9 +127,13 @@ def _apply(content: str, pattern: str, replacement: str, multiple: bool) -> str:
 
 # ---- Claude artifacts -----------------------------------------------------------------------------
 
+
 def is_artifact(block: dict[str, Any]) -> bool:
-    return block.get("type") == "tool_use" and block.get("name") in ("artifacts", "artifact") \
+    return (
+        block.get("type") == "tool_use"
+        and block.get("name") in ("artifacts", "artifact")
         and isinstance(block.get("input"), dict)
+    )
 
 
 def artifact(block: dict[str, Any], docs: Documents) -> str | None:
@@ -132,7 +149,11 @@ def artifact(block: dict[str, Any], docs: Documents) -> str | None:
         doc = docs.put(key, Doc(title, doc_type, args["content"][:MAX_DOC_CHARS]))
     elif command == "update" and previous is not None and isinstance(args.get("new_str"), str):
         old = args.get("old_str")
-        content = previous.content.replace(old, args["new_str"], 1) if isinstance(old, str) and old else previous.content
+        content = (
+            previous.content.replace(old, args["new_str"], 1)
+            if isinstance(old, str) and old
+            else previous.content
+        )
         doc = docs.put(key, Doc(previous.title, previous.type, content))
     else:
         return None

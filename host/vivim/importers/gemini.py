@@ -41,19 +41,49 @@ GEMINI_HEADERS = ("gemini", "bard")
 # which finds the verb a file actually uses when none of these match.
 PROMPT_PREFIXES = (
     "Prompted",  # en
-    "Prompt eingegeben:", "Prompt eingegeben", "Eingegebener Prompt:", "Gefragt:",  # de
-    "Requête envoyée :", "Prompt envoyé :", "A demandé :", "Requête :",  # fr
-    "Instrucción enviada:", "Petición enviada:", "Consulta:", "Instrucción:",  # es
-    "Comando enviado:", "Solicitação enviada:", "Perguntou:", "Comando:",  # pt
-    "Prompt inviato:", "Richiesta inviata:", "Ha chiesto:", "Prompt:",  # it
-    "プロンプト:", "プロンプト：", "質問:",  # ja
-    "提示：", "提示:", "已提示", "提问：",  # zh
+    "Prompt eingegeben:",
+    "Prompt eingegeben",
+    "Eingegebener Prompt:",
+    "Gefragt:",  # de
+    "Requête envoyée :",
+    "Prompt envoyé :",
+    "A demandé :",
+    "Requête :",  # fr
+    "Instrucción enviada:",
+    "Petición enviada:",
+    "Consulta:",
+    "Instrucción:",  # es
+    "Comando enviado:",
+    "Solicitação enviada:",
+    "Perguntou:",
+    "Comando:",  # pt
+    "Prompt inviato:",
+    "Richiesta inviata:",
+    "Ha chiesto:",
+    "Prompt:",  # it
+    "プロンプト:",
+    "プロンプト：",
+    "質問:",  # ja
+    "提示：",
+    "提示:",
+    "已提示",
+    "提问：",  # zh
     "Pokyn",  # cs
 )
 # Activity that is not a prompt. English verbs; localized ones fall to "no prompt text".
 NOT_PROMPT_PREFIXES = (
-    "Gave feedback", "Used ", "Created ", "Selected ", "Cleared ", "Deleted ", "Shared ",
-    "Viewed ", "Edited ", "Pinned ", "Renamed ", "Saved ",
+    "Gave feedback",
+    "Used ",
+    "Created ",
+    "Selected ",
+    "Cleared ",
+    "Deleted ",
+    "Shared ",
+    "Viewed ",
+    "Edited ",
+    "Pinned ",
+    "Renamed ",
+    "Saved ",
 )
 _SEPARATORS = " \u00a0\u202f\t:：-"
 
@@ -69,7 +99,7 @@ class Entry:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(f"{_whole_seconds(self.time)}\x00{self.prompt}".encode("utf-8")).hexdigest()[:16]
+        return hashlib.sha256(f"{_whole_seconds(self.time)}\x00{self.prompt}".encode()).hexdigest()[:16]
 
 
 def _whole_seconds(time: float | None) -> int | None:
@@ -107,9 +137,10 @@ def parse(items: Iterable[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
 def prompt_text(title: str, prefix: str | None = None) -> str | None:
     """The prompt inside an activity title, or None when the title is not a prompt."""
     for candidate in (*PROMPT_PREFIXES, *((prefix,) if prefix else ())):
-        if title.startswith(candidate) and (len(title) == len(candidate) or title[len(candidate)] in _SEPARATORS
-                                            or candidate[-1] in ":："):
-            return title[len(candidate):].lstrip(_SEPARATORS) or None
+        if title.startswith(candidate) and (
+            len(title) == len(candidate) or title[len(candidate)] in _SEPARATORS or candidate[-1] in ":："
+        ):
+            return title[len(candidate) :].lstrip(_SEPARATORS) or None
     return None
 
 
@@ -142,14 +173,25 @@ def _entry(index: int, item: dict[str, Any], prefix: str | None) -> Entry | str:
     if prompt is None:
         return "gemini entry without prompt text"
     answers = [h["html"] for h in item.get("safeHtmlItem") or [] if isinstance(h, dict) and h.get("html")]
-    ids = {m.group(1) for d in item.get("details") or [] if isinstance(d, dict)
-           for m in [_APP_URL.search(str(d.get("url") or d.get("name") or ""))] if m}
+    ids = {
+        m.group(1)
+        for d in item.get("details") or []
+        if isinstance(d, dict)
+        for m in [_APP_URL.search(str(d.get("url") or d.get("name") or ""))]
+        if m
+    }
     attachments = [str(item["imageFile"])] if isinstance(item.get("imageFile"), str) else []
     for name in item.get("attachedFiles") or []:
         if isinstance(name, str):
             attachments.append(name)
-    return Entry(index=index, time=iso_to_unix(item.get("time")), prompt=prompt, answers=answers,
-                 conversation_id=ids.pop() if len(ids) == 1 else None, attachments=attachments)
+    return Entry(
+        index=index,
+        time=iso_to_unix(item.get("time")),
+        prompt=prompt,
+        answers=answers,
+        conversation_id=ids.pop() if len(ids) == 1 else None,
+        attachments=attachments,
+    )
 
 
 def group_entries(entries: list[Entry]) -> list[list[Entry]]:
@@ -165,8 +207,9 @@ def group_entries(entries: list[Entry]) -> list[list[Entry]]:
     current: list[Entry] = []
     for entry in loose:
         previous = current[-1] if current else None
-        if previous is not None and (entry.time is None or previous.time is None
-                                     or entry.time - previous.time > CONVERSATION_GAP):
+        if previous is not None and (
+            entry.time is None or previous.time is None or entry.time - previous.time > CONVERSATION_GAP
+        ):
             groups.append(current)
             current = []
         current.append(entry)
@@ -190,15 +233,34 @@ def _conversation(group: list[Entry]) -> CaptureUpsert:
     for entry in group:
         prompt_key = f"p-{entry.digest}"
         markdown = entry.prompt + "".join(f"\n\n[attachment: {name}]" for name in entry.attachments)
-        turns.append(TurnIn(key=prompt_key, parent_key=parent, position=position, role="user",
-                            markdown=markdown, text=entry.prompt, created_at=entry.time, current=True))
+        turns.append(
+            TurnIn(
+                key=prompt_key,
+                parent_key=parent,
+                position=position,
+                role="user",
+                markdown=markdown,
+                text=entry.prompt,
+                created_at=entry.time,
+                current=True,
+            )
+        )
         parent, position = prompt_key, position + 1
         answer_keys = []
         for i, html in enumerate(entry.answers):
             key = f"r-{entry.digest}" + (f"-{i}" if i else "")
-            turns.append(TurnIn(key=key, parent_key=prompt_key, position=position, role="assistant",
-                                markdown=html_to_markdown(html, "gemini"), text=html_to_text(html),
-                                created_at=entry.time, current=i == 0))
+            turns.append(
+                TurnIn(
+                    key=key,
+                    parent_key=prompt_key,
+                    position=position,
+                    role="assistant",
+                    markdown=html_to_markdown(html, "gemini"),
+                    text=html_to_text(html),
+                    created_at=entry.time,
+                    current=i == 0,
+                )
+            )
             answer_keys.append(key)
         if answer_keys:
             parent, position = answer_keys[0], position + 1

@@ -23,7 +23,15 @@ from typing import Any
 
 from ..protocol import TurnIn
 from .agent_format import (
-    TOOL_RESULT, TOOL_USE, Session, clean_text, compact_json, first_records, title_from, tool_text, turn,
+    TOOL_RESULT,
+    TOOL_USE,
+    Session,
+    clean_text,
+    compact_json,
+    first_records,
+    title_from,
+    tool_text,
+    turn,
 )
 from .common import iso_to_unix
 
@@ -49,7 +57,7 @@ def external_id(path: Path) -> str:
     return path.stem.removeprefix("session-")
 
 
-def WHOLE_FILE(path: Path) -> bool:  # noqa: N802 - read by agent_logs as a per-file switch
+def WHOLE_FILE(path: Path) -> bool:
     return path.suffix == ".json"
 
 
@@ -59,7 +67,11 @@ def looks_like(path: Path) -> bool:
             head = handle.read(4096).decode("utf-8", "replace")
         return '"sessionId"' in head and '"messages"' in head
     for record in first_records(path, 3):
-        if isinstance(record, dict) and "sessionId" in record and ("projectHash" in record or "startTime" in record):
+        if (
+            isinstance(record, dict)
+            and "sessionId" in record
+            and ("projectHash" in record or "startTime" in record)
+        ):
             return True
     return False
 
@@ -101,7 +113,9 @@ def _text(content: Any) -> str:
 def _tool_output(call: dict[str, Any]) -> str:
     pieces = []
     for item in call.get("result") or []:
-        response = ((item or {}).get("functionResponse") or {}).get("response") if isinstance(item, dict) else None
+        response = (
+            ((item or {}).get("functionResponse") or {}).get("response") if isinstance(item, dict) else None
+        )
         if isinstance(response, dict):
             value = response.get("output", response.get("error", response))
             pieces.append(value if isinstance(value, str) else compact_json(value))
@@ -137,19 +151,43 @@ def parse_record(record: Any, offset: int, session: Session) -> list[TurnIn | No
     model = record.get("model")
     if model:
         session.model = model
-    turns: list[TurnIn | None] = [turn(key, "assistant", clean_text(_text(record.get("content"))),
-                                       created_at=created, model=model, message_id=key)]
+    turns: list[TurnIn | None] = [
+        turn(
+            key,
+            "assistant",
+            clean_text(_text(record.get("content"))),
+            created_at=created,
+            model=model,
+            message_id=key,
+        )
+    ]
     for index, call in enumerate(record.get("toolCalls") or []):
         if not isinstance(call, dict):
             continue
         call_id = str(call.get("id") or index)
         name = call.get("name") or "tool"
-        turns.append(turn(f"{key}:call:{call_id}", "assistant", tool_text(f"{name}: {compact_json(call.get('args'))}"),
-                          kind=TOOL_USE, created_at=iso_to_unix(call.get("timestamp")) or created, model=model,
-                          message_id=f"{key}:call:{call_id}"))
+        turns.append(
+            turn(
+                f"{key}:call:{call_id}",
+                "assistant",
+                tool_text(f"{name}: {compact_json(call.get('args'))}"),
+                kind=TOOL_USE,
+                created_at=iso_to_unix(call.get("timestamp")) or created,
+                model=model,
+                message_id=f"{key}:call:{call_id}",
+            )
+        )
         output = _tool_output(call)
         if call.get("status") == "error":
             output = f"[error] {output}"
-        turns.append(turn(f"{key}:result:{call_id}", "tool", tool_text(output), kind=TOOL_RESULT,
-                          created_at=created, message_id=f"{key}:result:{call_id}"))
+        turns.append(
+            turn(
+                f"{key}:result:{call_id}",
+                "tool",
+                tool_text(output),
+                kind=TOOL_RESULT,
+                created_at=created,
+                message_id=f"{key}:result:{call_id}",
+            )
+        )
     return turns

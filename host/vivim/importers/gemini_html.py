@@ -14,15 +14,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 CELL_MARKER = '<div class="outer-cell'
 _TZ_OFFSETS_HOURS = {
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "IST": 5.5, "CET": 1, "MEZ": 1, "SEČ": 1, "CEST": 2,
-    "MESZ": 2, "SELČ": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
-    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9,
-    "AEST": 10, "AEDT": 11, "BRT": -3, "ART": -3,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "BST": 1,
+    "IST": 5.5,
+    "CET": 1,
+    "MEZ": 1,
+    "SEČ": 1,
+    "CEST": 2,
+    "MESZ": 2,
+    "SELČ": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
+    "BRT": -3,
+    "ART": -3,
 }
 _GMT_OFFSET = re.compile(r"^(?:GMT|UTC)([+-])(\d{1,2})(?::?(\d{2}))?$")
 _ENGLISH = ("%b %d, %Y, %I:%M:%S %p", "%d %b %Y, %H:%M:%S", "%b %d, %Y, %H:%M:%S")
@@ -69,7 +97,17 @@ def _entry(cell: Any) -> dict[str, Any]:
                 lines.append("")
         elif isinstance(child, NavigableString):
             lines[-1] += str(child)
-        elif isinstance(child, Tag) and child.name in ("p", "div", "ul", "ol", "pre", "table", "h1", "h2", "h3"):
+        elif isinstance(child, Tag) and child.name in (
+            "p",
+            "div",
+            "ul",
+            "ol",
+            "pre",
+            "table",
+            "h1",
+            "h2",
+            "h3",
+        ):
             # Block content before any date: the answer started without a date line.
             rest.append(child)
             found_date = True
@@ -82,10 +120,12 @@ def _entry(cell: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "header": header,
         "title": title,
-        "time": datetime.fromtimestamp(date, tz=timezone.utc).isoformat() if date is not None else None,
+        "time": datetime.fromtimestamp(date, tz=UTC).isoformat() if date is not None else None,
         "safeHtmlItem": [{"html": answer}] if answer else [],
     }
-    links = [a.get("href") for a in cell.select("a[href]") if "gemini.google.com/app/" in (a.get("href") or "")]
+    links = [
+        a.get("href") for a in cell.select("a[href]") if "gemini.google.com/app/" in (a.get("href") or "")
+    ]
     if links:
         entry["details"] = [{"url": href} for href in links]
     return entry
@@ -97,7 +137,7 @@ def parse_date(raw: str) -> float | None:
         return None
     try:
         parsed = datetime.fromisoformat(text)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
     except ValueError:
         pass
     body, _, zone = text.rpartition(" ")

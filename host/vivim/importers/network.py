@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PayloadShape
+from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from .common import Malformed, SkipLog
-from ..protocol import CaptureNetwork, CaptureUpsert
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
@@ -103,6 +103,7 @@ def load(data: bytes) -> Any:
 
 # ---- per provider ----------------------------------------------------------------------------
 
+
 def chatgpt_kind(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("mapping"), dict)
 
@@ -127,9 +128,11 @@ def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
     # Whole when every node's parent and children are in the mapping (the root has no parent): a page
     # cut off at `num_turns` leaves its oldest node's parent outside (and an older page, its newest
     # node's children).
-    whole = all((not node.get("parent") or node["parent"] in mapping)
-                and all(c in mapping for c in (node.get("children") or []) if isinstance(c, str))
-                for node in mapping.values())
+    whole = all(
+        (not node.get("parent") or node["parent"] in mapping)
+        and all(c in mapping for c in (node.get("children") or []) if isinstance(c, str))
+        for node in mapping.values()
+    )
     hint = next((doc[k] for k in ("total_turns", "num_turns_total") if type(doc.get(k)) is int), None)
     ids = {t.message_id for t in capture.turns if t.message_id}
     return Parsed(capture, ids, whole, hint, "chatgpt.conversation")
@@ -144,8 +147,10 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     capture = claude_format.conversation(doc, SkipLog())
     uuids = {m.get("uuid") for m in doc["chat_messages"] if isinstance(m, dict)}
     whole = all(
-        m.get("parent_message_uuid") in (None, claude_format.ROOT_PARENT) or m.get("parent_message_uuid") in uuids
-        for m in doc["chat_messages"] if isinstance(m, dict)
+        m.get("parent_message_uuid") in (None, claude_format.ROOT_PARENT)
+        or m.get("parent_message_uuid") in uuids
+        for m in doc["chat_messages"]
+        if isinstance(m, dict)
     )
     ids = {t.message_id for t in capture.turns if t.message_id}
     return Parsed(capture, ids, whole, None, "claude.conversation")
@@ -167,16 +172,20 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             # Whole on its own: closed towards the root and towards the leaves (an older page names
             # children that only a newer page holds).
             parsed.self_contained = all(
-                isinstance(n, dict) and (not n.get("parent") or n["parent"] in own)
+                isinstance(n, dict)
+                and (not n.get("parent") or n["parent"] in own)
                 and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
-                for n in own.values())
+                for n in own.values()
+            )
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
-        raise PayloadShape(f"{provider} payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]) from None
+        raise PayloadShape(
+            f"{provider} payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]
+        ) from None
     raise PayloadShape(f"no network parser for {provider} (its page is captured from the DOM only)")
 
 
@@ -192,6 +201,7 @@ def kind_of(provider: str) -> str:
 
 
 # ---- re-deriving from the stored payloads (vivim reindex) ----------------------------------------
+
 
 @dataclass
 class ReparseResult:
@@ -223,8 +233,9 @@ def reparse_stored(conn: Any) -> ReparseResult:
         conn.execute("BEGIN IMMEDIATE")
         try:
             upserted = upsert_capture(conn, capture)
-            completeness.record(conn, upserted.conversation_id, parsed.provider_ids, parsed.whole_tree,
-                                parsed.total_hint)
+            completeness.record(
+                conn, upserted.conversation_id, parsed.provider_ids, parsed.whole_tree, parsed.total_hint
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

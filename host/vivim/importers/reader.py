@@ -64,8 +64,10 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
     """Every importable file under `path` (a ZIP, a folder or one file), each with its format."""
     path = Path(path)
     if provider is not None and provider not in PROVIDER_FORMATS:
-        raise ImportFormatError(f"{provider} has no export files to import here; choose one of "
-                                f"{', '.join(PROVIDER_FORMATS)} (coding agents' logs: `vivim import --agents`)")
+        raise ImportFormatError(
+            f"{provider} has no export files to import here; choose one of "
+            f"{', '.join(PROVIDER_FORMATS)} (coding agents' logs: `vivim import --agents`)"
+        )
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist")
     candidates: list[ExportFile]
@@ -73,8 +75,10 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
     if path.is_dir():
         candidates = [ExportFile(p) for p in sorted(path.rglob("*")) if p.is_file() and _candidate(p.parts)]
     elif path.stat().st_size == 0:
-        raise ImportFormatError(f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
-                                "it did not finish, so download the export again")
+        raise ImportFormatError(
+            f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
+            "it did not finish, so download the export again"
+        )
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = sorted(n for n in archive.namelist() if not n.endswith("/"))
@@ -108,8 +112,10 @@ def _starts_like_zip(path: Path) -> bool:
 
 
 def damaged_zip(path: Path | str) -> str:
-    return (f"the ZIP {path} is damaged or incomplete (an interrupted download?): download the export again "
-            "and import the new file")
+    return (
+        f"the ZIP {path} is damaged or incomplete (an interrupted download?): download the export again "
+        "and import the new file"
+    )
 
 
 def broken_json(error: Exception) -> str:

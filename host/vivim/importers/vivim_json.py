@@ -30,23 +30,33 @@ def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
 def conversation(item: dict[str, Any]) -> CaptureUpsert:
     if not isinstance(item, dict) or not item.get("provider") or not item.get("external_id"):
         raise Malformed("a conversation needs provider and external_id")
-    conv = msgspec.convert({k: item.get(k) for k in ("provider", "external_id", "title", "url", "model",
-                                                      "created_at", "updated_at")}, ConversationIn)
+    conv = msgspec.convert(
+        {
+            k: item.get(k)
+            for k in ("provider", "external_id", "title", "url", "model", "created_at", "updated_at")
+        },
+        ConversationIn,
+    )
     turns = []
     for message in item.get("messages") or []:
-        turns.append(msgspec.convert({
-            "key": message["key"],
-            "parent_key": message.get("parent_key"),
-            "message_id": message.get("provider_message_id"),
-            "position": message.get("position") or 0,
-            "role": message["role"],
-            "model": message.get("model"),
-            "kind": message.get("kind"),
-            "markdown": message.get("markdown") or "",
-            "text": message.get("text") or "",
-            "html": message.get("html"),
-            "status": message.get("status") or "complete",
-            "created_at": message.get("created_at"),
-            "current": message.get("is_current"),
-        }, TurnIn))
+        turns.append(
+            msgspec.convert(
+                {
+                    "key": message["key"],
+                    "parent_key": message.get("parent_key"),
+                    "message_id": message.get("provider_message_id"),
+                    "position": message.get("position") or 0,
+                    "role": message["role"],
+                    "model": message.get("model"),
+                    "kind": message.get("kind"),
+                    "markdown": message.get("markdown") or "",
+                    "text": message.get("text") or "",
+                    "html": message.get("html"),
+                    "status": message.get("status") or "complete",
+                    "created_at": message.get("created_at"),
+                    "current": message.get("is_current"),
+                },
+                TurnIn,
+            )
+        )
     return CaptureUpsert(conversation=conv, turns=turns, source="import")

@@ -51,21 +51,36 @@ BROWSERS: dict[str, Browser] = {
     b.key: b
     for b in [
         Browser(
-            "chrome", "Google Chrome", CHROMIUM_FAMILY,
-            profile={LINUX: "$XDG/google-chrome", MACOS: "$SUPPORT/Google/Chrome",
-                     WINDOWS: "$LOCAL/Google/Chrome/User Data"},
-            manifest_dir={LINUX: "$XDG/google-chrome/NativeMessagingHosts",
-                          MACOS: "$SUPPORT/Google/Chrome/NativeMessagingHosts"},
+            "chrome",
+            "Google Chrome",
+            CHROMIUM_FAMILY,
+            profile={
+                LINUX: "$XDG/google-chrome",
+                MACOS: "$SUPPORT/Google/Chrome",
+                WINDOWS: "$LOCAL/Google/Chrome/User Data",
+            },
+            manifest_dir={
+                LINUX: "$XDG/google-chrome/NativeMessagingHosts",
+                MACOS: "$SUPPORT/Google/Chrome/NativeMessagingHosts",
+            },
             registry_vendors=(CHROME_REGISTRY_VENDOR,),
             executables=("google-chrome", "google-chrome-stable"),
             mac_apps=("Google Chrome.app",),
             flatpak="com.google.Chrome",
         ),
         Browser(
-            "chromium", "Chromium", CHROMIUM_FAMILY,
-            profile={LINUX: "$XDG/chromium", MACOS: "$SUPPORT/Chromium", WINDOWS: "$LOCAL/Chromium/User Data"},
-            manifest_dir={LINUX: "$XDG/chromium/NativeMessagingHosts",
-                          MACOS: "$SUPPORT/Chromium/NativeMessagingHosts"},
+            "chromium",
+            "Chromium",
+            CHROMIUM_FAMILY,
+            profile={
+                LINUX: "$XDG/chromium",
+                MACOS: "$SUPPORT/Chromium",
+                WINDOWS: "$LOCAL/Chromium/User Data",
+            },
+            manifest_dir={
+                LINUX: "$XDG/chromium/NativeMessagingHosts",
+                MACOS: "$SUPPORT/Chromium/NativeMessagingHosts",
+            },
             registry_vendors=("Chromium", CHROME_REGISTRY_VENDOR),
             executables=("chromium", "chromium-browser"),
             mac_apps=("Chromium.app",),
@@ -73,11 +88,18 @@ BROWSERS: dict[str, Browser] = {
             flatpak="org.chromium.Chromium",
         ),
         Browser(
-            "brave", "Brave", CHROMIUM_FAMILY,
-            profile={LINUX: "$XDG/BraveSoftware/Brave-Browser", MACOS: "$SUPPORT/BraveSoftware/Brave-Browser",
-                     WINDOWS: "$LOCAL/BraveSoftware/Brave-Browser/User Data"},
-            manifest_dir={LINUX: "$XDG/BraveSoftware/Brave-Browser/NativeMessagingHosts",
-                          MACOS: "$SUPPORT/BraveSoftware/Brave-Browser/NativeMessagingHosts"},
+            "brave",
+            "Brave",
+            CHROMIUM_FAMILY,
+            profile={
+                LINUX: "$XDG/BraveSoftware/Brave-Browser",
+                MACOS: "$SUPPORT/BraveSoftware/Brave-Browser",
+                WINDOWS: "$LOCAL/BraveSoftware/Brave-Browser/User Data",
+            },
+            manifest_dir={
+                LINUX: "$XDG/BraveSoftware/Brave-Browser/NativeMessagingHosts",
+                MACOS: "$SUPPORT/BraveSoftware/Brave-Browser/NativeMessagingHosts",
+            },
             registry_vendors=("BraveSoftware\\Brave-Browser", CHROME_REGISTRY_VENDOR),
             executables=("brave-browser", "brave"),
             mac_apps=("Brave Browser.app",),
@@ -85,21 +107,32 @@ BROWSERS: dict[str, Browser] = {
             flatpak="com.brave.Browser",
         ),
         Browser(
-            "edge", "Microsoft Edge", CHROMIUM_FAMILY,
-            profile={LINUX: "$XDG/microsoft-edge", MACOS: "$SUPPORT/Microsoft Edge",
-                     WINDOWS: "$LOCAL/Microsoft/Edge/User Data"},
-            manifest_dir={LINUX: "$XDG/microsoft-edge/NativeMessagingHosts",
-                          MACOS: "$SUPPORT/Microsoft Edge/NativeMessagingHosts"},
+            "edge",
+            "Microsoft Edge",
+            CHROMIUM_FAMILY,
+            profile={
+                LINUX: "$XDG/microsoft-edge",
+                MACOS: "$SUPPORT/Microsoft Edge",
+                WINDOWS: "$LOCAL/Microsoft/Edge/User Data",
+            },
+            manifest_dir={
+                LINUX: "$XDG/microsoft-edge/NativeMessagingHosts",
+                MACOS: "$SUPPORT/Microsoft Edge/NativeMessagingHosts",
+            },
             registry_vendors=("Microsoft\\Edge",),
             executables=("microsoft-edge", "microsoft-edge-stable"),
             mac_apps=("Microsoft Edge.app",),
             flatpak="com.microsoft.Edge",
         ),
         Browser(
-            "vivaldi", "Vivaldi", CHROMIUM_FAMILY,
+            "vivaldi",
+            "Vivaldi",
+            CHROMIUM_FAMILY,
             profile={LINUX: "$XDG/vivaldi", MACOS: "$SUPPORT/Vivaldi", WINDOWS: "$LOCAL/Vivaldi/User Data"},
-            manifest_dir={LINUX: "$XDG/vivaldi/NativeMessagingHosts",
-                          MACOS: "$SUPPORT/Vivaldi/NativeMessagingHosts"},
+            manifest_dir={
+                LINUX: "$XDG/vivaldi/NativeMessagingHosts",
+                MACOS: "$SUPPORT/Vivaldi/NativeMessagingHosts",
+            },
             # Vivaldi on Windows never reads a Vivaldi key; it reads Google Chrome's.
             registry_vendors=(CHROME_REGISTRY_VENDOR,),
             executables=("vivaldi", "vivaldi-stable"),
@@ -108,10 +141,18 @@ BROWSERS: dict[str, Browser] = {
             flatpak="com.vivaldi.Vivaldi",
         ),
         Browser(
-            "firefox", "Firefox", FIREFOX_FAMILY,
-            profile={LINUX: "~/.mozilla/firefox", MACOS: "$SUPPORT/Firefox", WINDOWS: "$ROAMING/Mozilla/Firefox"},
-            manifest_dir={LINUX: "~/.mozilla/native-messaging-hosts",
-                          MACOS: "$SUPPORT/Mozilla/NativeMessagingHosts"},
+            "firefox",
+            "Firefox",
+            FIREFOX_FAMILY,
+            profile={
+                LINUX: "~/.mozilla/firefox",
+                MACOS: "$SUPPORT/Firefox",
+                WINDOWS: "$ROAMING/Mozilla/Firefox",
+            },
+            manifest_dir={
+                LINUX: "~/.mozilla/native-messaging-hosts",
+                MACOS: "$SUPPORT/Mozilla/NativeMessagingHosts",
+            },
             registry_vendors=("Mozilla",),
             executables=("firefox", "firefox-esr"),
             mac_apps=("Firefox.app",),
@@ -132,7 +173,7 @@ def resolve(template: str, machine: Machine) -> Path:
     }
     for prefix, base in prefixes.items():
         if template.startswith(prefix):
-            return base.joinpath(*template[len(prefix):].split("/"))
+            return base.joinpath(*template[len(prefix) :].split("/"))
     raise ValueError(f"folder template {template!r} has no known prefix")
 
 
@@ -168,13 +209,15 @@ class Sandboxed:
             "on the host, so it would ignore a manifest. Either use a non-Flatpak build and run "
             f"`vivim install --browser {b.key}`, or bridge the sandbox yourself: "
             f"`flatpak override --user --talk-name=org.freedesktop.Flatpak {b.flatpak}`, then put {MANIFEST_FILENAME} "
-            f"in {folder} with a `path` to a script that runs `flatpak-spawn --host {target} \"$@\"`."
+            f'in {folder} with a `path` to a script that runs `flatpak-spawn --host {target} "$@"`.'
         )
 
     def sandbox_manifest_folder(self) -> Path:
         """Where the sandboxed browser looks for manifests, inside its own ~/.var/app/<id>."""
         # Flatpak points XDG_CONFIG_HOME at ~/.var/app/<id>/config inside the sandbox.
-        inside = Machine(system=LINUX, home=self.evidence, env={"XDG_CONFIG_HOME": str(self.evidence / "config")})
+        inside = Machine(
+            system=LINUX, home=self.evidence, env={"XDG_CONFIG_HOME": str(self.evidence / "config")}
+        )
         return resolve(self.browser.manifest_dir[LINUX], inside)
 
 
@@ -216,7 +259,10 @@ def _sandboxed(browser: Browser, machine: Machine) -> list[Sandboxed]:
         return []
     found: list[Sandboxed] = []
     if browser.snap:
-        for evidence in (machine.system_path(f"/snap/bin/{browser.snap}"), machine.home / "snap" / browser.snap):
+        for evidence in (
+            machine.system_path(f"/snap/bin/{browser.snap}"),
+            machine.home / "snap" / browser.snap,
+        ):
             if evidence.exists():
                 found.append(Sandboxed(browser, "snap", evidence))
                 break

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Paths
+from ..errors import InstallError
 from .browsers import detect_all
 from .discover import Found, discover, load_manifest
-from ..errors import InstallError
 from .installer import read_receipt
 from .launcher import launcher_path
 from .machine import Machine
@@ -35,8 +35,24 @@ HOST_TIMEOUT_S = 15.0
 MAX_REPLY_BYTES = 1024 * 1024
 HELLO = {"v": 1, "id": "1", "type": "hello", "payload": {}}
 # Passed through to the host, as a browser would; everything else (virtualenv, PYTHONPATH) is not.
-HOST_ENV_KEEP = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
-                 "XDG_RUNTIME_DIR", "SYSTEMROOT", "WINDIR", "TEMP", "TMP", "USERPROFILE", "LOCALAPPDATA", "APPDATA")
+HOST_ENV_KEEP = (
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_RUNTIME_DIR",
+    "SYSTEMROOT",
+    "WINDIR",
+    "TEMP",
+    "TMP",
+    "USERPROFILE",
+    "LOCALAPPDATA",
+    "APPDATA",
+)
 POSIX_DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
@@ -52,8 +68,14 @@ class Check:
         return asdict(self)
 
 
-def run_doctor(machine: Machine, paths: Paths, registry: Registry | None = None, *,
-               host_env: dict[str, str] | None = None, timeout: float = HOST_TIMEOUT_S) -> list[Check]:
+def run_doctor(
+    machine: Machine,
+    paths: Paths,
+    registry: Registry | None = None,
+    *,
+    host_env: dict[str, str] | None = None,
+    timeout: float = HOST_TIMEOUT_S,
+) -> list[Check]:
     checks: list[Check] = []
     launcher = _launcher(machine, paths.root, checks)
     checks += check_registrations(machine, paths.root, registry, launcher)
@@ -75,8 +97,15 @@ def _launcher(machine: Machine, data_root: Path, checks: list[Check]) -> Path:
     try:
         receipt = read_receipt(data_root)
     except InstallError as exc:
-        checks.append(Check("install", FAIL, "the install record is damaged", exc.message,
-                            "Delete it and run `vivim install`."))
+        checks.append(
+            Check(
+                "install",
+                FAIL,
+                "the install record is damaged",
+                exc.message,
+                "Delete it and run `vivim install`.",
+            )
+        )
         receipt = None
     if receipt and receipt.get("launcher"):
         return Path(receipt["launcher"])
@@ -86,7 +115,9 @@ def _launcher(machine: Machine, data_root: Path, checks: list[Check]) -> Path:
 # ---------------------------------------------------------------- registrations
 
 
-def check_registrations(machine: Machine, data_root: Path, registry: Registry | None, launcher: Path) -> list[Check]:
+def check_registrations(
+    machine: Machine, data_root: Path, registry: Registry | None, launcher: Path
+) -> list[Check]:
     checks: list[Check] = []
     try:
         receipt = read_receipt(data_root) or {"registrations": []}
@@ -105,53 +136,90 @@ def check_registrations(machine: Machine, data_root: Path, registry: Registry | 
     detections = detect_all(machine)
     if not checks and not any(d.found or d.sandboxed for d in detections):
         # A home server for `vivim serve` has no browser, and needs none.
-        checks.append(Check(
-            "browsers", WARN, "no browser on this machine, so nothing is captured here",
-            "Search, import, sync and the web app (`vivim serve`) work without one.",
-            "If you install Chrome, Chromium, Brave, Edge, Vivaldi or Firefox later, run `vivim install` again.",
-        ))
+        checks.append(
+            Check(
+                "browsers",
+                WARN,
+                "no browser on this machine, so nothing is captured here",
+                "Search, import, sync and the web app (`vivim serve`) work without one.",
+                "If you install Chrome, Chromium, Brave, Edge, Vivaldi or Firefox later, run `vivim install` again.",
+            )
+        )
     elif not checks:
-        checks.append(Check(
-            "browsers", FAIL, "com.vivim.host is not registered with any browser",
-            "No browser can start VIVIM's host, so nothing will be captured.",
-            "Run `vivim install` (or name your browser: `vivim install --browser chromium`).",
-        ))
+        checks.append(
+            Check(
+                "browsers",
+                FAIL,
+                "com.vivim.host is not registered with any browser",
+                "No browser can start VIVIM's host, so nothing will be captured.",
+                "Run `vivim install` (or name your browser: `vivim install --browser chromium`).",
+            )
+        )
     for detection in detections:
         for sandboxed in detection.sandboxed:
-            checks.append(Check("browsers", WARN, f"{detection.browser.label} ({sandboxed.kind}) cannot start VIVIM",
-                                sandboxed.advice(launcher), None))
+            checks.append(
+                Check(
+                    "browsers",
+                    WARN,
+                    f"{detection.browser.label} ({sandboxed.kind}) cannot start VIVIM",
+                    sandboxed.advice(launcher),
+                    None,
+                )
+            )
     return checks
 
 
-def _check_registration(machine: Machine, r: Registration, registry: Registry | None, launcher: Path,
-                        *, recorded: bool) -> Check:
+def _check_registration(
+    machine: Machine, r: Registration, registry: Registry | None, launcher: Path, *, recorded: bool
+) -> Check:
     data, error = load_manifest(r.manifest)
     if data is None:
-        return Check("browsers", FAIL, f"{r.label}: manifest missing or unreadable", error,
-                     "Run `vivim install` again to rewrite it.")
+        return Check(
+            "browsers",
+            FAIL,
+            f"{r.label}: manifest missing or unreadable",
+            error,
+            "Run `vivim install` again to rewrite it.",
+        )
     for key in r.registry_keys:
         value = registry.read_default(key) if registry is not None else None
         if value is None:
-            return Check("browsers", FAIL, f"{r.label}: registry key missing",
-                         f"HKCU\\{key} does not exist, so {r.label} cannot find the manifest.",
-                         "Run `vivim install` again.")
+            return Check(
+                "browsers",
+                FAIL,
+                f"{r.label}: registry key missing",
+                f"HKCU\\{key} does not exist, so {r.label} cannot find the manifest.",
+                "Run `vivim install` again.",
+            )
         if Path(value) != r.manifest:
-            return Check("browsers", FAIL, f"{r.label}: registry key points elsewhere",
-                         f"HKCU\\{key} points to {value}, not to {r.manifest}.", "Run `vivim install` again.")
+            return Check(
+                "browsers",
+                FAIL,
+                f"{r.label}: registry key points elsewhere",
+                f"HKCU\\{key} points to {value}, not to {r.manifest}.",
+                "Run `vivim install` again.",
+            )
     return _check_manifest(machine, r, data, launcher)
 
 
 def _check_found(machine: Machine, item: Found, launcher: Path) -> Check:
     r = item.registration
     if item.manifest_data is None:
-        return Check("browsers", FAIL, f"{r.label}: broken manifest", item.error,
-                     "Run `vivim install` to rewrite it, or `vivim uninstall` to remove it.")
+        return Check(
+            "browsers",
+            FAIL,
+            f"{r.label}: broken manifest",
+            item.error,
+            "Run `vivim install` to rewrite it, or `vivim uninstall` to remove it.",
+        )
     check = _check_manifest(machine, r, item.manifest_data, launcher)
     target = item.manifest_data.get("path")
     if check.status == OK and target != str(launcher):
         check.status = WARN
-        check.problem = (f"{r.manifest} was not written by this installation: it starts {target}, "
-                         f"not this data directory's launcher {launcher}.")
+        check.problem = (
+            f"{r.manifest} was not written by this installation: it starts {target}, "
+            f"not this data directory's launcher {launcher}."
+        )
         check.fix = "If that is an old install, run `vivim install` to point it here."
     return check
 
@@ -159,16 +227,30 @@ def _check_found(machine: Machine, item: Found, launcher: Path) -> Check:
 def _check_manifest(machine: Machine, r: Registration, data: dict[str, Any], launcher: Path) -> Check:
     problems = problems_with(data, r.family)
     if problems:
-        return Check("browsers", FAIL, f"{r.label}: manifest is wrong",
-                     f"{r.manifest}: " + "; ".join(problems) + ".", "Run `vivim install` again to rewrite it.")
+        return Check(
+            "browsers",
+            FAIL,
+            f"{r.label}: manifest is wrong",
+            f"{r.manifest}: " + "; ".join(problems) + ".",
+            "Run `vivim install` again to rewrite it.",
+        )
     target = Path(data["path"])
     if not target.is_file():
-        return Check("browsers", FAIL, f"{r.label}: manifest points to a missing launcher",
-                     f"{r.manifest} starts {target}, which does not exist, so the browser cannot start VIVIM.",
-                     "Run `vivim install` again to write the launcher.")
+        return Check(
+            "browsers",
+            FAIL,
+            f"{r.label}: manifest points to a missing launcher",
+            f"{r.manifest} starts {target}, which does not exist, so the browser cannot start VIVIM.",
+            "Run `vivim install` again to write the launcher.",
+        )
     if not machine.is_windows and not os.access(target, os.X_OK):
-        return Check("browsers", FAIL, f"{r.label}: launcher is not executable",
-                     f"{target} is not executable, so the browser cannot start it.", f"Run `chmod 700 {target}`.")
+        return Check(
+            "browsers",
+            FAIL,
+            f"{r.label}: launcher is not executable",
+            f"{target} is not executable, so the browser cannot start it.",
+            f"Run `chmod 700 {target}`.",
+        )
     return Check("browsers", OK, f"{r.label}: {r.where} -> {target}")
 
 
@@ -188,8 +270,13 @@ def probe_host(command: list[str], env: dict[str, str], timeout: float = HOST_TI
     """Start the host as a browser would, send one real `hello` frame, read the reply."""
     body = json.dumps(HELLO).encode("utf-8")
     started = time.monotonic()
-    proc = subprocess.Popen([*command, CHROMIUM_ORIGIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [*command, CHROMIUM_ORIGIN],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     outcome: dict[str, Any] = {}
 
     def talk() -> None:
@@ -228,25 +315,46 @@ def probe_host(command: list[str], env: dict[str, str], timeout: float = HOST_TI
 
 def check_host(launcher: Path, env: dict[str, str] | None, timeout: float) -> Check:
     if not launcher.is_file():
-        return Check("host", FAIL, "no launcher to start", f"{launcher} does not exist.", "Run `vivim install`.")
+        return Check(
+            "host", FAIL, "no launcher to start", f"{launcher} does not exist.", "Run `vivim install`."
+        )
     try:
         outcome = probe_host([str(launcher)], host_environment(env), timeout)
     except OSError as exc:
-        return Check("host", FAIL, "the launcher cannot be started", f"Starting {launcher} failed: {exc}.",
-                     "Run `vivim install` again to rewrite it.")
+        return Check(
+            "host",
+            FAIL,
+            "the launcher cannot be started",
+            f"Starting {launcher} failed: {exc}.",
+            "Run `vivim install` again to rewrite it.",
+        )
     reply = outcome.get("reply")
     if reply is None:
         tail = outcome["stderr"].strip().splitlines()[-3:]
         detail = f" Its last words: {' | '.join(tail)}" if tail else ""
-        return Check("host", FAIL, "the host does not answer", f"{outcome['error']}.{detail}",
-                     "Run the launcher by hand to see the error, or re-run the installer "
-                     "(the Python it points at may have moved).")
+        return Check(
+            "host",
+            FAIL,
+            "the host does not answer",
+            f"{outcome['error']}.{detail}",
+            "Run the launcher by hand to see the error, or re-run the installer "
+            "(the Python it points at may have moved).",
+        )
     if not reply.get("ok"):
-        return Check("host", FAIL, "the host answered hello with an error", json.dumps(reply.get("error")),
-                     "See the log in the data directory.")
+        return Check(
+            "host",
+            FAIL,
+            "the host answered hello with an error",
+            json.dumps(reply.get("error")),
+            "See the log in the data directory.",
+        )
     result = reply.get("result") or {}
-    return Check("host", OK, f"{launcher} answered hello in {outcome['ms']} ms "
-                             f"(protocol {result.get('protocol')}, host {result.get('host_version')})")
+    return Check(
+        "host",
+        OK,
+        f"{launcher} answered hello in {outcome['ms']} ms "
+        f"(protocol {result.get('protocol')}, host {result.get('host_version')})",
+    )
 
 
 # ---------------------------------------------------------------- data
@@ -264,11 +372,21 @@ def check_database(db: Path) -> Check:
         finally:
             conn.close()
     except DatabaseError as exc:
-        return Check("database", FAIL, "the database cannot be opened", f"{db}: {exc}.",
-                     "Close browsers using VIVIM and try again; if it persists, move the file aside and restore a backup.")
+        return Check(
+            "database",
+            FAIL,
+            "the database cannot be opened",
+            f"{db}: {exc}.",
+            "Close browsers using VIVIM and try again; if it persists, move the file aside and restore a backup.",
+        )
     if rows != ["ok"]:
-        return Check("database", FAIL, "the database is damaged", f"PRAGMA integrity_check: {'; '.join(rows[:5])}",
-                     f"Back up {db}, then rebuild it with `sqlite3 {db} .recover` or restore a backup.")
+        return Check(
+            "database",
+            FAIL,
+            "the database is damaged",
+            f"PRAGMA integrity_check: {'; '.join(rows[:5])}",
+            f"Back up {db}, then rebuild it with `sqlite3 {db} .recover` or restore a backup.",
+        )
     return Check("database", OK, f"{db} opens and passes integrity_check")
 
 
@@ -285,9 +403,14 @@ def check_sqlite_vec() -> Check:
         finally:
             conn.close()
     except Exception as exc:  # noqa: BLE001 - any failure here means vector search is off
-        return Check("sqlite-vec", FAIL, "sqlite-vec cannot be loaded", f"{type(exc).__name__}: {exc}.",
-                     "Reinstall VIVIM in a fresh environment (bash installer/install.sh); it needs the "
-                     "sqlite-vec and sqlean.py wheels for this platform.")
+        return Check(
+            "sqlite-vec",
+            FAIL,
+            "sqlite-vec cannot be loaded",
+            f"{type(exc).__name__}: {exc}.",
+            "Reinstall VIVIM in a fresh environment (bash installer/install.sh); it needs the "
+            "sqlite-vec and sqlean.py wheels for this platform.",
+        )
     return Check("sqlite-vec", OK, f"sqlite-vec {version} loads")
 
 
@@ -317,9 +440,13 @@ def check_permissions(root: Path) -> Check:
             if mode & ~allowed & 0o777:
                 bad.append(f"{path} is {mode:o} (want {allowed:o})")
     if bad:
-        return Check("permissions", FAIL, "some files in the data directory are open to other users",
-                     "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
-                     f"Run `chmod -R go-rwx {root}`.")
+        return Check(
+            "permissions",
+            FAIL,
+            "some files in the data directory are open to other users",
+            "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
+            f"Run `chmod -R go-rwx {root}`.",
+        )
     return Check("permissions", OK, f"{root} is 700 and its files are private")
 
 
@@ -330,16 +457,30 @@ def check_embedding() -> Check:
         weights = embedding.weights_path()
         tokenizer = embedding.TOKENIZER_DIR
     except Exception as exc:  # noqa: BLE001 - the doctor reports whatever went wrong
-        return Check("embedding", WARN, "embedding model: not installed",
-                     f"{getattr(exc, 'message', exc)}. Semantic search is off; full-text search works.",
-                     "Re-run the installer so the model package is installed.")
+        return Check(
+            "embedding",
+            WARN,
+            "embedding model: not installed",
+            f"{getattr(exc, 'message', exc)}. Semantic search is off; full-text search works.",
+            "Re-run the installer so the model package is installed.",
+        )
     missing = [str(p) for p in (weights, tokenizer) if not Path(p).exists()]
     if missing:
-        return Check("embedding", WARN, "embedding model: files missing", f"Not found: {', '.join(missing)}.",
-                     "Re-run the installer so the model package is installed.")
+        return Check(
+            "embedding",
+            WARN,
+            "embedding model: files missing",
+            f"Not found: {', '.join(missing)}.",
+            "Re-run the installer so the model package is installed.",
+        )
     if importlib.util.find_spec("fastembed") is None:
-        return Check("embedding", WARN, "embedding model: fastembed is not installed",
-                     "Semantic search is off; full-text search works.", "Re-run the installer.")
+        return Check(
+            "embedding",
+            WARN,
+            "embedding model: fastembed is not installed",
+            "Semantic search is off; full-text search works.",
+            "Re-run the installer.",
+        )
     return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}")
 
 
@@ -382,20 +523,33 @@ def check_web(paths: Paths) -> Check:
     port, listener = find_web_app(paths.web_address, web_port(paths.db), token)
     url = f"http://127.0.0.1:{port}/"
     if listener == "none":
-        return Check("web", WARN, f"the web app is not running (nothing answers on {url})",
-                     "It runs while a browser with the extension is open, or while `vivim serve` runs.",
-                     "Start it with `vivim serve` (or open your browser), then `vivim open`.")
+        return Check(
+            "web",
+            WARN,
+            f"the web app is not running (nothing answers on {url})",
+            "It runs while a browser with the extension is open, or while `vivim serve` runs.",
+            "Start it with `vivim serve` (or open your browser), then `vivim open`.",
+        )
     if listener != "vivim":
-        return Check("web", WARN, f"another program (or another VIVIM data directory) answers on {url}",
-                     "It could not prove it is this data directory's web app, so it was not given the token.",
-                     "Stop the other one, or give this one its own port: `vivim web --port 8766`.")
+        return Check(
+            "web",
+            WARN,
+            f"another program (or another VIVIM data directory) answers on {url}",
+            "It could not prove it is this data directory's web app, so it was not given the token.",
+            "Stop the other one, or give this one its own port: `vivim web --port 8766`.",
+        )
     request = urllib.request.Request(url + "api/status", headers={"Authorization": f"Bearer {token}"})
     try:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
         with opener.open(request, timeout=WEB_PROBE_TIMEOUT_S) as response:
             status = json.loads(response.read(MAX_REPLY_BYTES) or b"{}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return Check("web", FAIL, f"the web app at {url} did not answer its status request",
-                     f"{getattr(exc, 'reason', exc)}.", "Restart it (`vivim serve`, or the browser).")
+        return Check(
+            "web",
+            FAIL,
+            f"the web app at {url} did not answer its status request",
+            f"{getattr(exc, 'reason', exc)}.",
+            "Restart it (`vivim serve`, or the browser).",
+        )
     services = ", ".join(status.get("services") or []) or "no services"
     return Check("web", OK, f"the web app answers at {url} (running: {services}); `vivim open` opens it")

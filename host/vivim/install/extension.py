@@ -92,11 +92,16 @@ def build_packages(out_dir: Path, source: Path | None = None) -> list[Package]:
     """Write vivim-<version>-chrome.zip and vivim-<version>-firefox.xpi to out_dir."""
     source = source or extension_folder()
     if source is None:
-        raise ConfigError("the extension's folder was not found: run this from a VIVIM checkout, or set "
-                          f"{ENV_FOLDER} to the folder that holds its manifest.json")
+        raise ConfigError(
+            "the extension's folder was not found: run this from a VIVIM checkout, or set "
+            f"{ENV_FOLDER} to the folder that holds its manifest.json"
+        )
     original = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
-    files = sorted(p for p in source.rglob("*")
-                   if p.is_file() and p.name not in EXCLUDED and p.relative_to(source).as_posix() != "manifest.json")
+    files = sorted(
+        p
+        for p in source.rglob("*")
+        if p.is_file() and p.name not in EXCLUDED and p.relative_to(source).as_posix() != "manifest.json"
+    )
     version = original.get("version", "0")
     out_dir.mkdir(parents=True, exist_ok=True)
     packages = []

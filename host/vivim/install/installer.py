@@ -100,7 +100,9 @@ def _registration(machine: Machine, data_root: Path, detection: Detection) -> Re
     browser = detection.browser
     if machine.is_windows:
         manifest = data_root / "manifests" / f"{HOST_NAME}.{browser.family}.json"
-        return Registration(browser.key, browser.label, browser.family, manifest, tuple(browser.registry_keys()))
+        return Registration(
+            browser.key, browser.label, browser.family, manifest, tuple(browser.registry_keys())
+        )
     folder = browser.manifest_folder(machine)
     assert folder is not None
     return Registration(browser.key, browser.label, browser.family, folder / MANIFEST_FILENAME)
@@ -121,8 +123,13 @@ def _profile_registration(machine: Machine, profile_dir: Path, browsers: list[st
         )
     profile_dir = Path(os.path.abspath(profile_dir.expanduser()))
     label = f"{BROWSERS[keys[0]].label} with --user-data-dir={profile_dir}"
-    return Registration(keys[0], label, CHROMIUM_FAMILY, profile_dir / PROFILE_SUBDIR / MANIFEST_FILENAME,
-                        profile_dir=profile_dir)
+    return Registration(
+        keys[0],
+        label,
+        CHROMIUM_FAMILY,
+        profile_dir / PROFILE_SUBDIR / MANIFEST_FILENAME,
+        profile_dir=profile_dir,
+    )
 
 
 # ---------------------------------------------------------------- applying
@@ -211,7 +218,11 @@ def uninstall(
                 if not dry_run:
                     registry.delete_key(key)
                 result.removed.append(f"HKCU\\{key}")
-        if r.manifest not in still_used_files and str(r.manifest) not in result.removed and _is_our_manifest(r.manifest):
+        if (
+            r.manifest not in still_used_files
+            and str(r.manifest) not in result.removed
+            and _is_our_manifest(r.manifest)
+        ):
             if not dry_run:
                 r.manifest.unlink()
             result.removed.append(str(r.manifest))
@@ -266,8 +277,13 @@ def write_receipt(data_root: Path, receipt: dict[str, Any]) -> None:
 
 
 def _empty_receipt(machine: Machine) -> dict[str, Any]:
-    return {"version": RECEIPT_VERSION, "host": HOST_NAME, "system": machine.system,
-            "registrations": [], "created_dirs": []}
+    return {
+        "version": RECEIPT_VERSION,
+        "host": HOST_NAME,
+        "system": machine.system,
+        "registrations": [],
+        "created_dirs": [],
+    }
 
 
 def _receipt_from_disk(machine: Machine, data_root: Path, registry: Registry | None) -> dict[str, Any]:

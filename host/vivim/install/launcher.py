@@ -42,7 +42,11 @@ def launcher_text(command: list[str], machine: Machine, vivim_home: Path | None)
 
 
 def _shell(command: list[str], vivim_home: Path | None) -> str:
-    lines = ["#!/bin/sh", f"# {HEADER}", "# The browser passes the caller's origin (or manifest path and add-on id) as arguments."]
+    lines = [
+        "#!/bin/sh",
+        f"# {HEADER}",
+        "# The browser passes the caller's origin (or manifest path and add-on id) as arguments.",
+    ]
     if vivim_home is not None:
         lines += [f"VIVIM_HOME={shlex.quote(str(vivim_home))}", "export VIVIM_HOME"]
     lines.append("exec " + " ".join(shlex.quote(part) for part in command) + ' "$@"')

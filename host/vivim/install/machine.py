@@ -40,7 +40,7 @@ class Machine:
             raise ValueError(f"unknown system {self.system!r}; expected one of {SYSTEMS}")
 
     @classmethod
-    def current(cls) -> "Machine":
+    def current(cls) -> Machine:
         return cls(system=current_system(), home=Path.home(), env=dict(os.environ))
 
     @property

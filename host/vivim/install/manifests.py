@@ -80,16 +80,22 @@ class Registration:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "browser": self.browser, "label": self.label, "family": self.family,
-            "manifest": str(self.manifest), "registry_keys": list(self.registry_keys),
+            "browser": self.browser,
+            "label": self.label,
+            "family": self.family,
+            "manifest": str(self.manifest),
+            "registry_keys": list(self.registry_keys),
             "profile_dir": str(self.profile_dir) if self.profile_dir else None,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Registration":
+    def from_json(cls, data: dict[str, Any]) -> Registration:
         return cls(
-            browser=data["browser"], label=data["label"], family=data["family"],
-            manifest=Path(data["manifest"]), registry_keys=tuple(data.get("registry_keys") or ()),
+            browser=data["browser"],
+            label=data["label"],
+            family=data["family"],
+            manifest=Path(data["manifest"]),
+            registry_keys=tuple(data.get("registry_keys") or ()),
             profile_dir=Path(data["profile_dir"]) if data.get("profile_dir") else None,
         )
 

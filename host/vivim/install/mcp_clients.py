@@ -77,14 +77,17 @@ class Client:
         raise InstallError(f"unknown MCP client {self.key!r}")
 
 
-CLIENTS: dict[str, Client] = {c.key: c for c in (
-    Client("claude-desktop", "Claude Desktop", "json", "mcpServers"),
-    Client("claude-code", "Claude Code", "json", "mcpServers", stdio_type=True),
-    Client("cursor", "Cursor", "json", "mcpServers"),
-    Client("vscode", "VS Code", "json", "servers", stdio_type=True),
-    Client("gemini-cli", "Gemini CLI", "json", "mcpServers"),
-    Client("codex", "Codex", "toml", "mcp_servers"),
-)}
+CLIENTS: dict[str, Client] = {
+    c.key: c
+    for c in (
+        Client("claude-desktop", "Claude Desktop", "json", "mcpServers"),
+        Client("claude-code", "Claude Code", "json", "mcpServers", stdio_type=True),
+        Client("cursor", "Cursor", "json", "mcpServers"),
+        Client("vscode", "VS Code", "json", "servers", stdio_type=True),
+        Client("gemini-cli", "Gemini CLI", "json", "mcpServers"),
+        Client("codex", "Codex", "toml", "mcp_servers"),
+    )
+}
 
 
 def client(key: str) -> Client:
@@ -114,6 +117,7 @@ def server_entry(c: Client, command: list[str], vivim_home: str | None) -> dict[
 
 # ---- reading and writing the clients' files --------------------------------------------------
 
+
 def _load(c: Client, path: Path) -> tuple[bytes | None, Any]:
     """(original bytes or None when absent, parsed document); refuses a file it cannot parse."""
     try:
@@ -134,13 +138,16 @@ def _load(c: Client, path: Path) -> tuple[bytes | None, Any]:
             tomllib.loads(text)
             return raw, tomlkit.parse(text)
         except Exception as exc:  # noqa: BLE001 - tomllib and tomlkit raise their own error types
-            raise InstallError(f"{path} is not valid TOML ({exc}); fix it first, nothing was changed") from None
+            raise InstallError(
+                f"{path} is not valid TOML ({exc}); fix it first, nothing was changed"
+            ) from None
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise InstallError(
             f"{path} is not plain JSON ({exc}); if it holds comments, add the server by hand (see docs/mcp.md). "
-            "Nothing was changed") from None
+            "Nothing was changed"
+        ) from None
     if not isinstance(data, dict):
         raise InstallError(f"{path} does not hold a JSON object; nothing was changed")
     return raw, data
@@ -222,8 +229,9 @@ class McpInstall:
     entry: dict[str, Any]
 
 
-def install_client(machine: Machine, data_root: Path, key: str, *, command: list[str] | None = None,
-                   dry_run: bool = False) -> McpInstall:
+def install_client(
+    machine: Machine, data_root: Path, key: str, *, command: list[str] | None = None, dry_run: bool = False
+) -> McpInstall:
     c = client(key)
     path = c.config_path(machine)
     original, document = _load(c, path)
@@ -246,8 +254,9 @@ def install_client(machine: Machine, data_root: Path, key: str, *, command: list
     receipt["clients"][key] = {
         "path": str(path),
         # The first install's backup is the file as it was before VIVIM; a re-install keeps it.
-        "backup": earlier["backup"] if earlier and earlier.get("path") == str(path) else
-        (str(result.backup) if result.backup else None),
+        "backup": earlier["backup"]
+        if earlier and earlier.get("path") == str(path)
+        else (str(result.backup) if result.backup else None),
         "created": earlier["created"] if earlier and earlier.get("path") == str(path) else result.created,
         "written_sha256": _sha(text.encode("utf-8")),
     }
@@ -288,8 +297,11 @@ def uninstall_client(machine: Machine, data_root: Path, key: str, *, dry_run: bo
             if document is not None and configured_entry(c, path) is not None:
                 action = "removed entry"
                 if not dry_run:
-                    _write_atomically(path, _with_entry(c, document, None, _indent_of(current)),
-                                      mode=path.stat().st_mode & 0o777)
+                    _write_atomically(
+                        path,
+                        _with_entry(c, document, None, _indent_of(current)),
+                        mode=path.stat().st_mode & 0o777,
+                    )
     if not dry_run and key in receipt["clients"]:
         del receipt["clients"][key]
         write_receipt(data_root, receipt)

@@ -34,21 +34,43 @@ def check_mcp(machine: Machine, timeout: float) -> list[Check]:
             try:
                 _load(c, path)
             except InstallError as exc:
-                checks.append(Check("mcp", WARN, f"{c.label}: its config cannot be read", exc.message,
-                                    f"Fix {path}, then `vivim install --mcp {c.key}` if you want VIVIM there."))
+                checks.append(
+                    Check(
+                        "mcp",
+                        WARN,
+                        f"{c.label}: its config cannot be read",
+                        exc.message,
+                        f"Fix {path}, then `vivim install --mcp {c.key}` if you want VIVIM there.",
+                    )
+                )
             continue
         command = [str(entry.get("command") or ""), *[str(a) for a in entry.get("args") or []]]
         if not Path(command[0]).is_file():
-            checks.append(Check("mcp", FAIL, f"{c.label}: the vivim server's command is missing",
-                                f"{path} starts {command[0]!r}, which does not exist (VIVIM moved or was removed).",
-                                f"Run `vivim install --mcp {c.key}` again."))
+            checks.append(
+                Check(
+                    "mcp",
+                    FAIL,
+                    f"{c.label}: the vivim server's command is missing",
+                    f"{path} starts {command[0]!r}, which does not exist (VIVIM moved or was removed).",
+                    f"Run `vivim install --mcp {c.key}` again.",
+                )
+            )
             continue
         checks.append(Check("mcp", OK, f"{c.label}: configured ({path})"))
         env = {str(k): str(v) for k, v in (entry.get("env") or {}).items()}
         probes.setdefault(tuple(command) + tuple(sorted(env.items())), (command, env))  # type: ignore[arg-type]
     if not any(c.status != WARN for c in checks) and not probes:
-        return [*checks, Check("mcp", OK, "no AI client is set up to use VIVIM (optional)", fix=(
-            "`vivim install --mcp claude-desktop` (or claude-code, cursor, vscode, gemini-cli, codex)."))]
+        return [
+            *checks,
+            Check(
+                "mcp",
+                OK,
+                "no AI client is set up to use VIVIM (optional)",
+                fix=(
+                    "`vivim install --mcp claude-desktop` (or claude-code, cursor, vscode, gemini-cli, codex)."
+                ),
+            ),
+        ]
     for command, env in probes.values():
         checks.append(check_server_starts(command, env, timeout))
     return checks
@@ -62,13 +84,27 @@ def probe_server(command: list[str], env: dict[str, str], timeout: float) -> dic
     healthy server look broken about one time in six.
     """
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "vivim-doctor", "version": "1"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "vivim-doctor", "version": "1"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
     ]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=host_environment(env))
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=host_environment(env),
+    )
     lines: queue.Queue[str | None] = queue.Queue()
     stderr: list[str] = []
 
@@ -82,7 +118,10 @@ def probe_server(command: list[str], env: dict[str, str], timeout: float) -> dic
         assert proc.stderr is not None
         stderr.append(proc.stderr.read())
 
-    readers = [threading.Thread(target=pump_stdout, daemon=True), threading.Thread(target=pump_stderr, daemon=True)]
+    readers = [
+        threading.Thread(target=pump_stdout, daemon=True),
+        threading.Thread(target=pump_stderr, daemon=True),
+    ]
     for reader in readers:
         reader.start()
     deadline = time.monotonic() + timeout
@@ -100,7 +139,9 @@ def probe_server(command: list[str], env: dict[str, str], timeout: float) -> dic
             try:
                 reply = json.loads(line)
             except ValueError:
-                raise RuntimeError(f"the server wrote something that is not JSON-RPC on stdout: {line[:120]!r}") from None
+                raise RuntimeError(
+                    f"the server wrote something that is not JSON-RPC on stdout: {line[:120]!r}"
+                ) from None
             if reply.get("id") == 2:
                 if "error" in reply:
                     raise RuntimeError(f"tools/list failed: {reply['error']}")
@@ -117,21 +158,38 @@ def probe_server(command: list[str], env: dict[str, str], timeout: float) -> dic
             proc.wait()
         for reader in readers:
             reader.join(timeout=1)
-    raise RuntimeError(f"no answer to tools/list (exit {proc.returncode}); stderr: {''.join(stderr).strip()[-300:]}")
+    raise RuntimeError(
+        f"no answer to tools/list (exit {proc.returncode}); stderr: {''.join(stderr).strip()[-300:]}"
+    )
 
 
 def check_server_starts(command: list[str], env: dict[str, str], timeout: float) -> Check:
     try:
         result = probe_server(command, env, timeout)
     except subprocess.TimeoutExpired:
-        return Check("mcp", FAIL, "the vivim MCP server did not answer", f"{' '.join(command)} gave no answer "
-                     f"within {timeout:.0f} s.", "Run it by hand to see why; the log is vivim.log in the data directory.")
+        return Check(
+            "mcp",
+            FAIL,
+            "the vivim MCP server did not answer",
+            f"{' '.join(command)} gave no answer within {timeout:.0f} s.",
+            "Run it by hand to see why; the log is vivim.log in the data directory.",
+        )
     except (OSError, RuntimeError) as exc:
-        return Check("mcp", FAIL, "the vivim MCP server does not start", str(exc),
-                     "Reinstall VIVIM, then `vivim install --mcp CLIENT` again.")
+        return Check(
+            "mcp",
+            FAIL,
+            "the vivim MCP server does not start",
+            str(exc),
+            "Reinstall VIVIM, then `vivim install --mcp CLIENT` again.",
+        )
     names = {t.get("name") for t in result.get("tools", [])}
     missing = EXPECTED_TOOLS - names
     if missing:
-        return Check("mcp", WARN, "the vivim MCP server starts but lacks tools",
-                     f"missing: {', '.join(sorted(missing))}", "Reinstall VIVIM.")
+        return Check(
+            "mcp",
+            WARN,
+            "the vivim MCP server starts but lacks tools",
+            f"missing: {', '.join(sorted(missing))}",
+            "Reinstall VIVIM.",
+        )
     return Check("mcp", OK, f"the vivim MCP server starts and lists its {len(names)} tools")

@@ -38,26 +38,31 @@ def _tool_descriptions() -> dict[str, str]:
             "Search the user's past AI conversations by words and meaning (hybrid full-text + semantic). "
             "Returns matching conversations, best first, each with up to three snippets and a citation: title, "
             "provider, date, vivim://conversation/<id>#<message> link and the provider's URL. Use "
-            "get_conversation with the id (and around_message) to read more."),
+            "get_conversation with the id (and around_message) to read more."
+        ),
         "get_conversation": (
             "Read one conversation (the branch the user last saw), in order, cut to max_tokens. Without "
             "around_message it starts at the beginning; with around_message (the number after # in a vivim:// "
-            "link) it shows the messages around that one. Says how to page to what was left out."),
+            "link) it shows the messages around that one. Says how to page to what was left out."
+        ),
         "build_context": (
             "Given the prompt the user is about to send (draft), return the most relevant excerpts of their past "
             "conversations, with numbered sources, within token_budget: exactly what VIVIM's Insert context "
-            "button would insert into a chat."),
+            "button would insert into a chat."
+        ),
         "recent_activity": (
             "What the user discussed lately: conversations with messages in the last `days` days (default 7), "
-            "newest first, each with its message count, dates, citation and the last thing the user asked."),
+            "newest first, each with its message count, dates, citation and the last thing the user asked."
+        ),
         "remember": (
             "Store a short note in VIVIM (provider 'note'), searchable and synced like a conversation. Only works "
             "when the user has turned writes on in VIVIM's settings; otherwise it returns an error saying so. "
-            "Use it only when the user asks you to remember something."),
+            "Use it only when the user asks you to remember something."
+        ),
     }
 
 
-def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
+def build_server(runtime: Any) -> Any:
     """The MCPServer with VIVIM's tools and conversation resources, bound to one Runtime."""
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError, ToolError
@@ -69,8 +74,9 @@ def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
     from . import memory
 
     descriptions = _tool_descriptions()
-    read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                                open_world_hint=False)
+    read_only = ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    )
 
     class VivimServer(MCPServer):
         async def list_resources(self) -> list[Any]:
@@ -82,14 +88,23 @@ def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
                 log.warning("cannot list conversations: %s", exc.message)
                 return listed
             return listed + [
-                Resource(uri=memory.conversation_link(r["id"]), name=f"conversation-{r['id']}",
-                         title=r["title"] or "Untitled conversation", mime_type="text/markdown",
-                         description=f"{memory.provider_name(r['provider'])}, last active {memory.day(r['updated_at'])}")
+                Resource(
+                    uri=memory.conversation_link(r["id"]),
+                    name=f"conversation-{r['id']}",
+                    title=r["title"] or "Untitled conversation",
+                    mime_type="text/markdown",
+                    description=f"{memory.provider_name(r['provider'])}, last active {memory.day(r['updated_at'])}",
+                )
                 for r in recent
             ]
 
-    server = VivimServer(name=SERVER_NAME, title="VIVIM memory", version=__version__, instructions=INSTRUCTIONS,
-                         log_level="WARNING")
+    server = VivimServer(
+        name=SERVER_NAME,
+        title="VIVIM memory",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level="WARNING",
+    )
 
     async def run(fn: Any, *args: Any) -> str:
         try:
@@ -98,12 +113,22 @@ def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
         except VivimError as exc:
             raise ToolError(exc.message) from None
 
-    @server.tool(description=descriptions["search_conversations"], annotations=read_only, structured_output=False)
+    @server.tool(
+        description=descriptions["search_conversations"], annotations=read_only, structured_output=False
+    )
     async def search_conversations(
-        query: Annotated[str, Field(description="Words or a question, as the conversation might have said it.")],
-        provider: Annotated[str | None, Field(description="Only this source: " + ", ".join(memory.PROVIDERS))] = None,
-        since: Annotated[str | None, Field(description="Only messages on or after this date (YYYY-MM-DD).")] = None,
-        until: Annotated[str | None, Field(description="Only messages before this date (YYYY-MM-DD).")] = None,
+        query: Annotated[
+            str, Field(description="Words or a question, as the conversation might have said it.")
+        ],
+        provider: Annotated[
+            str | None, Field(description="Only this source: " + ", ".join(memory.PROVIDERS))
+        ] = None,
+        since: Annotated[
+            str | None, Field(description="Only messages on or after this date (YYYY-MM-DD).")
+        ] = None,
+        until: Annotated[
+            str | None, Field(description="Only messages before this date (YYYY-MM-DD).")
+        ] = None,
         limit: Annotated[int | None, Field(description="How many conversations (1-50, default 10).")] = None,
     ) -> str:
         return await run(memory.search_conversations, query, provider, since, until, limit)
@@ -111,36 +136,52 @@ def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
     @server.tool(description=descriptions["get_conversation"], annotations=read_only, structured_output=False)
     async def get_conversation(
         id: Annotated[int, Field(description="The conversation id (vivim://conversation/<id>).")],
-        around_message: Annotated[int | None, Field(description="A message id to centre on (after # in a link).")] = None,
-        max_tokens: Annotated[int | None, Field(description="Token budget (200-20000, default 4000).")] = None,
+        around_message: Annotated[
+            int | None, Field(description="A message id to centre on (after # in a link).")
+        ] = None,
+        max_tokens: Annotated[
+            int | None, Field(description="Token budget (200-20000, default 4000).")
+        ] = None,
     ) -> str:
         return await run(memory.get_conversation, id, around_message, max_tokens)
 
     @server.tool(description=descriptions["build_context"], annotations=read_only, structured_output=False)
     async def build_context(
         draft: Annotated[str, Field(description="The prompt the user is about to send.")],
-        token_budget: Annotated[int | None, Field(description="Tokens to fill (0-8000; default: the user's setting).")] = None,
+        token_budget: Annotated[
+            int | None, Field(description="Tokens to fill (0-8000; default: the user's setting).")
+        ] = None,
     ) -> str:
         return await run(memory.build_context, draft, token_budget)
 
     @server.tool(description=descriptions["recent_activity"], annotations=read_only, structured_output=False)
     async def recent_activity(
         days: Annotated[int | None, Field(description="How many days back (1-365, default 7).")] = None,
-        provider: Annotated[str | None, Field(description="Only this source: " + ", ".join(memory.PROVIDERS))] = None,
+        provider: Annotated[
+            str | None, Field(description="Only this source: " + ", ".join(memory.PROVIDERS))
+        ] = None,
     ) -> str:
         return await run(memory.recent_activity, days, provider)
 
-    @server.tool(description=descriptions["remember"], structured_output=False,
-                 annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                                             open_world_hint=False))
+    @server.tool(
+        description=descriptions["remember"],
+        structured_output=False,
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+        ),
+    )
     async def remember(
         text: Annotated[str, Field(description="The note, in full sentences (at most 20,000 characters).")],
         tags: Annotated[list[str] | None, Field(description="Optional tags, e.g. a project name.")] = None,
     ) -> str:
         return await run(memory.remember, text, tags)
 
-    @server.resource("vivim://conversation/{id}", name="conversation", mime_type="text/markdown",
-                     description="One conversation as Markdown (the branch last seen), cut to 20,000 tokens.")
+    @server.resource(
+        "vivim://conversation/{id}",
+        name="conversation",
+        mime_type="text/markdown",
+        description="One conversation as Markdown (the branch last seen), cut to 20,000 tokens.",
+    )
     async def conversation_resource(id: str) -> str:
         if not id.isdigit():
             raise ResourceError(f"a conversation id is a number, not {id!r}")
@@ -156,7 +197,8 @@ def build_server(runtime: Any) -> Any:  # noqa: C901 - one closure per tool
 def _recent_conversations(conn: Any) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT id, provider, title, updated_at FROM conversations WHERE deleted_at IS NULL"
-        " ORDER BY updated_at DESC, id DESC LIMIT 100").fetchall()
+        " ORDER BY updated_at DESC, id DESC LIMIT 100"
+    ).fetchall()
     return [dict(r) for r in rows]
 
 
@@ -168,8 +210,9 @@ def claim_stdout() -> io.TextIOWrapper:
     private = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return io.TextIOWrapper(os.fdopen(private, "wb", buffering=0), encoding="utf-8", newline="\n",
-                            write_through=True)
+    return io.TextIOWrapper(
+        os.fdopen(private, "wb", buffering=0), encoding="utf-8", newline="\n", write_through=True
+    )
 
 
 async def serve(protocol_out: io.TextIOWrapper, protocol_in: Any, paths: Any) -> None:
@@ -188,8 +231,10 @@ async def serve(protocol_out: io.TextIOWrapper, protocol_in: Any, paths: Any) ->
     try:
         server = build_server(runtime)
         async with stdio_server(stdin=anyio.wrap_file(protocol_in), stdout=anyio.wrap_file(protocol_out)) as (
-                read_stream, write_stream):
-            lowlevel = server._lowlevel_server  # noqa: SLF001 - MCPServer.run_stdio_async without its fd claim
+            read_stream,
+            write_stream,
+        ):
+            lowlevel = server._lowlevel_server
             await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
     finally:
         await runtime.close()

@@ -22,20 +22,55 @@ LANG_ATTR = "data-vivim-lang"
 _LANGUAGE_CLASS = re.compile(r"^(?:language|lang|highlight-source|hljs-language)-([\w+#.-]{1,40})$", re.I)
 _LANGUAGE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9+#._/-]{0,23}(?: [A-Za-z0-9+#]{1,12})?$")
 # Label words that name no language (the header shows them when it knows none).
-_NO_LANGUAGE = frozenset({"code", "code snippet", "snippet", "copy", "copy code", "copied", "copied!",
-                          "edit", "run", "download", "wrap", "collapse", "expand", "preview", "none"})
-_LANGUAGE_ALIASES = {"c++": "cpp", "c#": "csharp", "f#": "fsharp", "objective-c": "objectivec",
-                     "plain text": "text", "plaintext": "text", "golang": "go", "shell script": "shell",
-                     "visual basic": "vb", "vue.js": "vue", "node.js": "javascript", "js": "javascript",
-                     "ts": "typescript", "py": "python", "sh": "bash", "yml": "yaml", "md": "markdown"}
+_NO_LANGUAGE = frozenset(
+    {
+        "code",
+        "code snippet",
+        "snippet",
+        "copy",
+        "copy code",
+        "copied",
+        "copied!",
+        "edit",
+        "run",
+        "download",
+        "wrap",
+        "collapse",
+        "expand",
+        "preview",
+        "none",
+    }
+)
+_LANGUAGE_ALIASES = {
+    "c++": "cpp",
+    "c#": "csharp",
+    "f#": "fsharp",
+    "objective-c": "objectivec",
+    "plain text": "text",
+    "plaintext": "text",
+    "golang": "go",
+    "shell script": "shell",
+    "visual basic": "vb",
+    "vue.js": "vue",
+    "node.js": "javascript",
+    "js": "javascript",
+    "ts": "typescript",
+    "py": "python",
+    "sh": "bash",
+    "yml": "yaml",
+    "md": "markdown",
+}
 # Line-number gutters some highlighters render inside the code element.
 _GUTTER_CLASS = re.compile(r"line-?numbers?|linenos?|gutter", re.I)
 # Elements that make a wrapper more than a code block's chrome.
-_CONTENT_TAGS_SET = frozenset({"p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"})
+_CONTENT_TAGS_SET = frozenset(
+    {"p", "ul", "ol", "table", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "img"}
+)
 _LINE_WRAPPERS = frozenset({"div", "p", "li", "tr"})
 _LINE_END = object()  # marks the end of a line wrapper during code_text's walk
 # Languages a generic (site-unknown) header may name; anything else there is prose, not chrome.
-KNOWN_LANGUAGES = frozenset("""
+KNOWN_LANGUAGES = frozenset(
+    """
 python javascript typescript java c cpp csharp go rust ruby php swift kotlin scala r julia matlab
 perl lua haskell elixir erlang clojure dart bash shell sh zsh fish powershell ps1 bat batch cmd sql
 html xml css scss sass less json json5 jsonc yaml toml ini markdown text diff dockerfile makefile
@@ -43,12 +78,13 @@ cmake graphql proto protobuf solidity vb vba fortran cobol assembly asm nasm oca
 objectivec latex tex jsx tsx vue svelte nginx apache csv regex mermaid terraform hcl nix zig nim
 crystal elm prolog lisp scheme racket verilog vhdl wasm console shell-session env properties
 gradle handlebars jinja twig liquid django http graphviz dot plantuml abap apex ada awk
-""".split())
+""".split()
+)
 # How far up from a <pre> a generic wrapper (header + buttons) is looked for.
 MAX_WRAPPER_CLIMB = 4
 
 
-def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
+def normalize_code_blocks(soup: BeautifulSoup, rules: SiteRules) -> None:
     for pre in tags(soup, {"pre"}):
         if is_gone(pre) or pre.parent is None or pre.find_parent("pre") is not None:
             continue
@@ -56,8 +92,9 @@ def normalize_code_blocks(soup: "BeautifulSoup", rules: "SiteRules") -> None:
         body = _code_body(pre, code)
         text = code_text(body)
         container = _container(pre, rules)
-        language = (_language_from_classes(pre, code, container)
-                    or _language_from_label(container, body, rules))
+        language = _language_from_classes(pre, code, container) or _language_from_label(
+            container, body, rules
+        )
         replacement = soup.new_tag("pre")
         replacement[LANG_ATTR] = language
         replacement.string = text
@@ -73,7 +110,7 @@ def normalize_language(name: str) -> str:
     return name.replace(" ", "-")
 
 
-def code_text(root: "Tag") -> str:
+def code_text(root: Tag) -> str:
     """The code's text: strings verbatim, `<br>` and line wrappers (CodeMirror) as newlines."""
     from bs4 import NavigableString, Tag
     from bs4.element import PreformattedString
@@ -107,7 +144,7 @@ def code_text(root: "Tag") -> str:
     return text
 
 
-def _code_body(pre: "Tag", code: "Tag | None") -> "Tag":
+def _code_body(pre: Tag, code: Tag | None) -> Tag:
     """The element holding only code: the <code>, a CodeMirror content area, or the <pre>."""
     for tag in tags(pre):
         if "cm-content" in classes(tag):
@@ -117,7 +154,7 @@ def _code_body(pre: "Tag", code: "Tag | None") -> "Tag":
     return pre
 
 
-def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
+def _container(pre: Tag, rules: SiteRules) -> Tag:
     """The outermost element that belongs to this code block and to nothing else."""
     for selector in rules.code_containers:
         try:
@@ -129,7 +166,11 @@ def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
     container = pre
     for _ in range(MAX_WRAPPER_CLIMB):
         parent = container.parent
-        if parent is None or parent.parent is None or parent.name not in ("div", "figure") and "-" not in parent.name:
+        if (
+            parent is None
+            or parent.parent is None
+            or (parent.name not in ("div", "figure") and "-" not in parent.name)
+        ):
             break
         if not _only_code_here(parent, pre):
             break
@@ -137,7 +178,7 @@ def _container(pre: "Tag", rules: "SiteRules") -> "Tag":
     return container
 
 
-def _only_code_here(candidate: "Tag", pre: "Tag", site_says_so: bool = False) -> bool:
+def _only_code_here(candidate: Tag, pre: Tag, site_says_so: bool = False) -> bool:
     """True when `candidate` holds this one <pre> plus at most chrome: buttons and one label.
 
     The label must name a known language, unless the site's own selector found the wrapper
@@ -163,15 +204,18 @@ def _only_code_here(candidate: "Tag", pre: "Tag", site_says_so: bool = False) ->
         text = str(node).strip()
         if not text or text.lower() in _NO_LANGUAGE or text.lower() == "content_copy":
             continue
-        if labels == 0 and _LANGUAGE_LABEL.match(text) and (
-                site_says_so or normalize_language(text) in KNOWN_LANGUAGES):
+        if (
+            labels == 0
+            and _LANGUAGE_LABEL.match(text)
+            and (site_says_so or normalize_language(text) in KNOWN_LANGUAGES)
+        ):
             labels += 1
             continue
         return False
     return True
 
 
-def _tags_outside(root: "Tag", skip: "Tag") -> "list[Tag]":
+def _tags_outside(root: Tag, skip: Tag) -> list[Tag]:
     """Elements under `root` in document order, without descending into `skip`."""
     from bs4 import Tag
 
@@ -185,7 +229,7 @@ def _tags_outside(root: "Tag", skip: "Tag") -> "list[Tag]":
     return found
 
 
-def _inside(node: "Tag", ancestor: "Tag") -> bool:
+def _inside(node: Tag, ancestor: Tag) -> bool:
     parent = node.parent
     while parent is not None:
         if parent is ancestor:
@@ -194,7 +238,7 @@ def _inside(node: "Tag", ancestor: "Tag") -> bool:
     return False
 
 
-def _language_from_classes(pre: "Tag", code: "Tag | None", container: "Tag") -> str:
+def _language_from_classes(pre: Tag, code: Tag | None, container: Tag) -> str:
     for tag in (code, pre, container):
         if tag is None:
             continue
@@ -212,7 +256,7 @@ def _language_from_classes(pre: "Tag", code: "Tag | None", container: "Tag") -> 
     return ""
 
 
-def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> str:
+def _language_from_label(container: Tag, body: Tag, rules: SiteRules) -> str:
     """The language named by the block's header (a leaf element outside the code itself)."""
     candidates: list[Tag] = []
     for selector in rules.code_labels:
@@ -222,8 +266,11 @@ def _language_from_label(container: "Tag", body: "Tag", rules: "SiteRules") -> s
             continue
     generic = not candidates
     if generic:  # a leaf div/span outside the code itself, naming a known language
-        candidates = [t for t in _tags_outside(container, body)
-                      if t.name in ("div", "span") and not any(c.name in ("div", "span") for c in tags(t))]
+        candidates = [
+            t
+            for t in _tags_outside(container, body)
+            if t.name in ("div", "span") and not any(c.name in ("div", "span") for c in tags(t))
+        ]
     for tag in candidates:
         if tag is body or _inside(tag, body) or (body.name == "pre" and tag.find_parent("pre") is body):
             continue

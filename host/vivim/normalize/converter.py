@@ -28,8 +28,11 @@ _CELL, _ROW = "\x1e", "\x1f"  # private separators of table cells and rows (neve
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:", "blob:", "about:")
 _URL_NEEDS_ENCODING = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\n": "", "\t": ""}
 DATA_URI_PLACEHOLDER = "data:omitted"  # an image inlined as a data: URI is not copied into Markdown
-_SAME_FORMAT = {"**": frozenset({"b", "strong"}), "*": frozenset({"i", "em"}),
-                "~~": frozenset({"del", "s", "strike"})}
+_SAME_FORMAT = {
+    "**": frozenset({"b", "strong"}),
+    "*": frozenset({"i", "em"}),
+    "~~": frozenset({"del", "s", "strike"}),
+}
 _ITEM_BLOCKS = frozenset({"p", "pre", "blockquote", "table", "div", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -53,10 +56,10 @@ class TurnConverter(MarkdownConverter):
         self.base_url = base_url
 
     # --- traversal -------------------------------------------------------------------
-    def process_tag(self, node, parent_tags=None):  # noqa: ANN001 - markdownify's signature
+    def process_tag(self, node, parent_tags=None):
         try:
             return super().process_tag(node, parent_tags=parent_tags)
-        except Exception:  # noqa: BLE001 - never lose a turn to one odd element: keep its text
+        except Exception:
             log.debug("normalize: <%s> converted as text", getattr(node, "name", "?"), exc_info=True)
             try:
                 text = self.escape(" ".join(inner_text(node).split()), parent_tags or set())
@@ -64,19 +67,19 @@ class TurnConverter(MarkdownConverter):
                 return ""
             return f"\n\n{text}\n\n" if node.name in BLOCK else text
 
-    def process_text(self, el, parent_tags=None):  # noqa: ANN001
+    def process_text(self, el, parent_tags=None):
         text = super().process_text(el, parent_tags=parent_tags)
         if text and "_noformat" not in (parent_tags or ()) and starts_line(el):
             text = escape_line_start(text)
         return text
 
-    def escape(self, text: str, parent_tags) -> str:  # noqa: ANN001
+    def escape(self, text: str, parent_tags) -> str:
         if not text:
             return ""
         return escape_inline(text)
 
     # --- blocks ----------------------------------------------------------------------
-    def convert_pre(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_pre(self, el, text, parent_tags):
         code = el.get_text() if el.has_attr(LANG_ATTR) else code_text(el)
         language = str(el.get(LANG_ATTR, "") or "")
         code = _trim_code(code)
@@ -89,14 +92,14 @@ class TurnConverter(MarkdownConverter):
         token = self.fragments.register(f"{fence}{language}\n{code}\n{fence}", True)
         return f"\n\n{token}\n\n"
 
-    def convert_code(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_code(self, el, text, parent_tags):
         if "_noformat" in parent_tags:
             return text
         prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
         text = text.strip()
         return f"{prefix}{inline_code(text)}{suffix}" if text else ""
 
-    def _inline_format(self, el, text, parent_tags, marker):  # noqa: ANN001
+    def _inline_format(self, el, text, parent_tags, marker):
         if "_noformat" in parent_tags:
             return text
         if _SAME_FORMAT[marker].intersection(parent_tags) and _inside_same_format(el, _SAME_FORMAT[marker]):
@@ -120,13 +123,13 @@ class TurnConverter(MarkdownConverter):
             return f"{prefix}{lead}{trail}{suffix}"
         return f"{prefix}{lead}{marker}{text}{marker}{trail}{suffix}"
 
-    def convert_b(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_b(self, el, text, parent_tags):
         return self._inline_format(el, text, parent_tags, "**")
 
-    def convert_em(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_em(self, el, text, parent_tags):
         return self._inline_format(el, text, parent_tags, "*")
 
-    def convert_del(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_del(self, el, text, parent_tags):
         return self._inline_format(el, text, parent_tags, "~~")
 
     convert_strong = convert_b
@@ -136,22 +139,26 @@ class TurnConverter(MarkdownConverter):
     convert_kbd = convert_code
     convert_samp = convert_code
 
-    def convert_p(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_p(self, el, text, parent_tags):
         # A list item's only paragraph (ChatGPT wraps every item's text in <p>) stays tight,
         # so "1. text" and its nested list are not pulled apart by a blank line.
-        if "_inline" not in parent_tags and el.parent is not None and el.parent.name == "li" and \
-                sum(1 for c in el.parent.children if getattr(c, "name", None) in _ITEM_BLOCKS) == 1:
+        if (
+            "_inline" not in parent_tags
+            and el.parent is not None
+            and el.parent.name == "li"
+            and sum(1 for c in el.parent.children if getattr(c, "name", None) in _ITEM_BLOCKS) == 1
+        ):
             return "\n" + text.strip(" \t\r\n") + "\n"
         return super().convert_p(el, text, parent_tags)
 
-    def convert_details(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_details(self, el, text, parent_tags):
         return self.convert_div(el, text, parent_tags)
 
-    def convert_summary(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_summary(self, el, text, parent_tags):
         return self.convert_p(el, text, parent_tags)
 
     # --- links and media -------------------------------------------------------------
-    def convert_a(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_a(self, el, text, parent_tags):
         if "_noformat" in parent_tags:
             return text
         prefix, suffix = (" " if text[:1] == " " else ""), (" " if text[-1:] == " " else "")
@@ -160,7 +167,9 @@ class TurnConverter(MarkdownConverter):
         if not text:
             return ""
         if "\n" in text:  # a link around blocks (a card): one line of its text
-            lines = (re.sub(r"^(?:#{1,6} |> ?|[-+*] |\d{1,9}[.)] )+", "", ln.strip()) for ln in text.split("\n"))
+            lines = (
+                re.sub(r"^(?:#{1,6} |> ?|[-+*] |\d{1,9}[.)] )+", "", ln.strip()) for ln in text.split("\n")
+            )
             lines = (ln[:-1].rstrip() if odd_trailing_backslashes(ln) else ln for ln in lines)
             text = " ".join(ln for ln in lines if ln)
         if not href:
@@ -171,7 +180,7 @@ class TurnConverter(MarkdownConverter):
         title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"{prefix}[{text}]({_encode_url(href)}{title_part}){suffix}"
 
-    def convert_img(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_img(self, el, text, parent_tags):
         alt = " ".join(str(el.get("alt") or "").split())
         raw = str(el.get("src") or el.get("data-src") or "").strip()
         if raw.lower().startswith("data:"):
@@ -185,7 +194,7 @@ class TurnConverter(MarkdownConverter):
         title_part = ' "{}"'.format(str(title).replace('"', '\\"')) if title and str(title).strip() else ""
         return f"![{alt}]({_encode_url(src)}{title_part})"
 
-    def convert_video(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_video(self, el, text, parent_tags):
         source = el.find("source")
         src = self._safe_url(el.get("src") or (source.get("src") if source is not None else ""))
         label = text.strip() or "video"
@@ -209,7 +218,7 @@ class TurnConverter(MarkdownConverter):
         return url
 
     # --- tables ----------------------------------------------------------------------
-    def convert_td(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_td(self, el, text, parent_tags):
         cell = " ".join(text.split()).replace("|", "\\|")
         span = str(el.get("colspan") or "1")
         extra = min(int(span), 50) - 1 if span.isdigit() and int(span) > 1 else 0
@@ -217,10 +226,10 @@ class TurnConverter(MarkdownConverter):
 
     convert_th = convert_td
 
-    def convert_tr(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_tr(self, el, text, parent_tags):
         return _ROW + text
 
-    def convert_table(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_table(self, el, text, parent_tags):
         caption, _, body = text.partition(_ROW)
         rows = [r.split(_CELL)[1:] for r in (_ROW + body).split(_ROW)[1:]] if body or _ROW in text else []
         rows = [r for r in rows if r]
@@ -241,10 +250,10 @@ class TurnConverter(MarkdownConverter):
         table = "\n".join(lines)
         return f"\n\n{caption}\n\n{table}\n\n" if caption else f"\n\n{table}\n\n"
 
-    def convert_caption(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_caption(self, el, text, parent_tags):
         return " ".join(text.split())
 
-    def convert_li(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_li(self, el, text, parent_tags):
         """markdownify's item, numbered in O(1) (it counts previous siblings: quadratic)."""
         text = (text or "").strip()
         if not text:
@@ -262,7 +271,7 @@ class TurnConverter(MarkdownConverter):
         body = [lines[0]] + [(indent + line) if line else "" for line in lines[1:]]
         return bullet + "\n".join(body) + "\n"
 
-    def _item_index(self, parent, item) -> int:  # noqa: ANN001
+    def _item_index(self, parent, item) -> int:
         cache = self.__dict__.setdefault("_item_indexes", {})
         key = id(parent)
         if key not in cache or cache[key][0] is not parent:
@@ -272,17 +281,17 @@ class TurnConverter(MarkdownConverter):
             cache[key] = (parent, {id(li): i for i, li in enumerate(items)})
         return cache[key][1].get(id(item), 0)
 
-    def convert_hN(self, n, el, text, parent_tags):  # noqa: ANN001, N802
+    def convert_hN(self, n, el, text, parent_tags):
         if not text.strip():
             return ""
         return super().convert_hN(n, el, text, parent_tags)
 
-    def convert_br(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_br(self, el, text, parent_tags):
         if "_inline" in parent_tags:
             return " "
         return "\\\n"
 
-    def convert_hr(self, el, text, parent_tags):  # noqa: ANN001
+    def convert_hr(self, el, text, parent_tags):
         return "\n\n---\n\n"
 
 

@@ -20,7 +20,8 @@ _LINK_SYNTAX = re.compile(r"\][(\[:]")
 _MATH_PAIR = re.compile(r"\$(?=\S)[^$]*?(?<=\S)\$")
 _LINE_START_SYNTAX = re.compile(
     r"^(?P<sp> *)(?:(?P<mark>#{1,6}(?=\s|$)|[-+*](?=\s|$)|>|={1,}\s*$|-{2,}\s*$|\+{1}(?=\s))"
-    r"|(?P<num>\d{1,9})(?P<delim>[.)])(?=\s|$))")
+    r"|(?P<num>\d{1,9})(?P<delim>[.)])(?=\s|$))"
+)
 # Elements after (or at the start of) which text begins a new output line.
 _LINE_BLOCKS = BLOCK | {"td", "th", "[document]", "br"}
 
@@ -36,7 +37,11 @@ def is_word(ch: str) -> bool:
 def inline_code(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
-    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()):
+    if (
+        text.startswith("`")
+        or text.endswith("`")
+        or (text.startswith(" ") and text.endswith(" ") and text.strip())
+    ):
         text = f" {text} "
     return f"{ticks}{text}{ticks}"
 

@@ -41,7 +41,7 @@ def convert(html: object, provider: str | None = None) -> str:
     """Markdown for one turn; never raises (falls back to the turn's plain text)."""
     try:
         return _convert(clean_input(html), rules_for(provider))
-    except Exception:  # noqa: BLE001 - a capture must never be lost to a converter bug
+    except Exception:
         log.warning("normalize: falling back to plain text for a %s turn", provider, exc_info=True)
         try:
             return plain_markdown(inner_text(clean_input(html)))
@@ -101,7 +101,7 @@ def _verbatim_lines(text: str, fragments: Fragments) -> str:
     return fragments.register("\n".join(collapsed), True)
 
 
-def _select_all(soup, selectors: tuple[str, ...]) -> list:  # noqa: ANN001
+def _select_all(soup, selectors: tuple[str, ...]) -> list:
     """Elements matching any selector, in one walk; an invalid selector is skipped, not fatal."""
     if not selectors:
         return []
@@ -117,13 +117,13 @@ def _select_all(soup, selectors: tuple[str, ...]) -> list:  # noqa: ANN001
         return found
 
 
-def _remove_selected(soup, selectors: tuple[str, ...]) -> None:  # noqa: ANN001
+def _remove_selected(soup, selectors: tuple[str, ...]) -> None:
     for tag in _select_all(soup, selectors):
         if not is_gone(tag):
             tag.decompose()
 
 
-def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
+def _remove_labels(soup, rules: SiteRules) -> None:
     """Screen-reader and chrome labels ("You said:", "Copy code"): short elements that are only that."""
     whole: str | None = None
     for tag in tags(soup, _LABEL_TAGS):
@@ -141,14 +141,15 @@ def _remove_labels(soup, rules: SiteRules) -> None:  # noqa: ANN001
                 tag.decompose()
 
 
-def _in_running_text(tag) -> bool:  # noqa: ANN001
+def _in_running_text(tag) -> bool:
     from bs4 import NavigableString
 
-    return any(isinstance(s, NavigableString) and str(s).strip()
-               for s in (tag.previous_sibling, tag.next_sibling))
+    return any(
+        isinstance(s, NavigableString) and str(s).strip() for s in (tag.previous_sibling, tag.next_sibling)
+    )
 
 
-def _short_text(tag, limit: int) -> str:  # noqa: ANN001
+def _short_text(tag, limit: int) -> str:
     """The tag's text (words joined by single spaces) if it is at most `limit` chars, else ""."""
     parts: list[str] = []
     size = 0
@@ -161,7 +162,7 @@ def _short_text(tag, limit: int) -> str:  # noqa: ANN001
     return text if len(text) <= limit else ""
 
 
-def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001
+def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:
     for tag in _select_all(soup, rules.reasoning):
         if is_gone(tag) or not tag.get_text(strip=True):
             continue
@@ -169,7 +170,7 @@ def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:  # noqa: ANN001
         tag.attrs = {}
 
 
-def _checkboxes_to_text(soup) -> None:  # noqa: ANN001
+def _checkboxes_to_text(soup) -> None:
     """GFM task lists: `<li><input type="checkbox" checked> x` -> `[x] x`."""
     for box in tags(soup, {"input"}):
         if str(box.get("type", "")).lower() != "checkbox":

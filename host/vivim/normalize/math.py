@@ -21,22 +21,62 @@ if TYPE_CHECKING:
 
 TEX_ENCODINGS = ("application/x-tex", "application/x-latex", "text/x-tex", "tex", "latex")
 # mover/munder accents that have a TeX command of their own.
-_ACCENTS = {"^": r"\hat", "ˆ": r"\hat", "¯": r"\overline", "‾": r"\overline", "→": r"\vec",
-            "~": r"\tilde", "˜": r"\tilde", "˙": r"\dot", "¨": r"\ddot", "⏞": r"\overbrace",
-            "⏟": r"\underbrace", "_": r"\underline"}
+_ACCENTS = {
+    "^": r"\hat",
+    "ˆ": r"\hat",
+    "¯": r"\overline",
+    "‾": r"\overline",
+    "→": r"\vec",
+    "~": r"\tilde",
+    "˜": r"\tilde",
+    "˙": r"\dot",
+    "¨": r"\ddot",
+    "⏞": r"\overbrace",
+    "⏟": r"\underbrace",
+    "_": r"\underline",
+}
 _WS = re.compile(r"\s+")
-_OPERATORS = {"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "&": r"\&", "−": "-", "±": r"\pm ",
-              "∓": r"\mp ", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "÷": r"\div ", "≤": r"\le ",
-              "≥": r"\ge ", "≠": r"\ne ", "≈": r"\approx ", "∞": r"\infty ", "→": r"\to ", "∑": r"\sum",
-              "∏": r"\prod", "∫": r"\int", "∈": r"\in ", "∉": r"\notin ", "⊂": r"\subset ",
-              "∪": r"\cup ", "∩": r"\cap ", "∂": r"\partial ", "∇": r"\nabla ", "∝": r"\propto ",
-              "⁡": "", "⁢": "", "⁣": ""}  # the last three are invisible function/times/separator
+_OPERATORS = {
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "#": r"\#",
+    "&": r"\&",
+    "−": "-",
+    "±": r"\pm ",
+    "∓": r"\mp ",
+    "×": r"\times ",
+    "·": r"\cdot ",
+    "⋅": r"\cdot ",
+    "÷": r"\div ",
+    "≤": r"\le ",
+    "≥": r"\ge ",
+    "≠": r"\ne ",
+    "≈": r"\approx ",
+    "∞": r"\infty ",
+    "→": r"\to ",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "∈": r"\in ",
+    "∉": r"\notin ",
+    "⊂": r"\subset ",
+    "∪": r"\cup ",
+    "∩": r"\cap ",
+    "∂": r"\partial ",
+    "∇": r"\nabla ",
+    "∝": r"\propto ",
+    "⁡": "",
+    "⁢": "",
+    "⁣": "",
+}  # the last three are invisible function/times/separator
 _SINGLE_TOKEN = re.compile(r"^(?:.|\\[A-Za-z]+ ?)$")
 
 
 def _group(tex: str) -> str:
     tex = tex.strip()
     return tex if _SINGLE_TOKEN.match(tex) else "{" + tex + "}"
+
 
 Register = Callable[[str, bool], str]  # (markdown, is_block) -> placeholder token
 
@@ -50,7 +90,7 @@ def format_math(tex: str, display: bool) -> str:
     return f"$${tex}$$"
 
 
-def replace_math(soup: "BeautifulSoup", register: Register) -> None:
+def replace_math(soup: BeautifulSoup, register: Register) -> None:
     """Replace every rendered formula in `soup` by a placeholder for its Markdown.
 
     One walk in document order: an outer element (Gemini's `[data-math]`, `.katex-display`,
@@ -72,7 +112,7 @@ def replace_math(soup: "BeautifulSoup", register: Register) -> None:
             _swap(soup, tag, _tex_of(tag), _is_display(tag), register)
 
 
-def _replace_mathjax2(soup: "BeautifulSoup", script: "Tag", register: Register) -> None:
+def _replace_mathjax2(soup: BeautifulSoup, script: Tag, register: Register) -> None:
     display = "mode=display" in str(script.get("type", ""))
     for _ in range(2):  # the rendered copy and its preview sit just before the script
         sibling = script.find_previous_sibling()
@@ -85,7 +125,7 @@ def _replace_mathjax2(soup: "BeautifulSoup", script: "Tag", register: Register) 
 _MATH_CLASSES = frozenset({"katex", "katex-display"})
 
 
-def _is_display(tag: "Tag") -> bool:
+def _is_display(tag: Tag) -> bool:
     cls = tag.get("class") or []
     if "katex-display" in cls or "MathJax_Display" in cls:
         return True
@@ -95,13 +135,14 @@ def _is_display(tag: "Tag") -> bool:
     return math is not None and str(math.get("display", "")).lower() == "block" and tag.name != "span"
 
 
-def _is_mathjax2_render(tag: "Tag") -> bool:
+def _is_mathjax2_render(tag: Tag) -> bool:
     cls = tag.get("class") or []
-    return any(c in ("MathJax", "MathJax_Display", "MathJax_Preview", "MathJax_SVG", "MathJax_CHTML")
-               for c in cls)
+    return any(
+        c in ("MathJax", "MathJax_Display", "MathJax_Preview", "MathJax_SVG", "MathJax_CHTML") for c in cls
+    )
 
 
-def _tex_of(tag: "Tag") -> str:
+def _tex_of(tag: Tag) -> str:
     for attr in ("data-latex", "data-tex", "data-math"):
         if tag.get(attr):
             return str(tag[attr])
@@ -119,7 +160,7 @@ def _tex_of(tag: "Tag") -> str:
     return tag.get_text(" ", strip=True)
 
 
-def _swap(soup: "BeautifulSoup", tag: "Tag", tex: str, display: bool, register: Register) -> None:
+def _swap(soup: BeautifulSoup, tag: Tag, tex: str, display: bool, register: Register) -> None:
     if not tex.strip():
         tag.decompose()
         return
@@ -133,7 +174,7 @@ def _swap(soup: "BeautifulSoup", tag: "Tag", tex: str, display: bool, register: 
     tag.decompose()  # marks the rendered duplicate's descendants as gone, too
 
 
-def mathml_to_tex(el: "Tag") -> str:
+def mathml_to_tex(el: Tag) -> str:
     """TeX for the MathML elements chat sites emit; unknown elements contribute their children."""
     from bs4 import NavigableString, Tag
 

@@ -30,12 +30,38 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Media elements are not text but are kept: they become Markdown images and links.
 MEDIA_TAGS = frozenset({"img", "picture", "video", "audio", "source", "track"})
 JUNK_TAGS = (NOT_RENDERED - MEDIA_TAGS) | {"button", "form", "nav", "menu", "label", "mat-icon", "slot"}
-JUNK_ROLES = frozenset({"button", "toolbar", "menu", "menubar", "menuitem", "tooltip", "dialog",
-                        "alertdialog", "progressbar", "switch", "tab", "tablist"})
+JUNK_ROLES = frozenset(
+    {
+        "button",
+        "toolbar",
+        "menu",
+        "menubar",
+        "menuitem",
+        "tooltip",
+        "dialog",
+        "alertdialog",
+        "progressbar",
+        "switch",
+        "tab",
+        "tablist",
+    }
+)
 # Screen-reader-only and hidden utility classes of the common CSS frameworks.
-HIDDEN_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "cdk-visually-hidden",
-                            "screen-reader-text", "screen-reader-only", "a11y-hidden", "invisible",
-                            "material-icons", "material-symbols-outlined", "google-symbols"})
+HIDDEN_CLASSES = frozenset(
+    {
+        "sr-only",
+        "visually-hidden",
+        "visuallyhidden",
+        "cdk-visually-hidden",
+        "screen-reader-text",
+        "screen-reader-only",
+        "a11y-hidden",
+        "invisible",
+        "material-icons",
+        "material-symbols-outlined",
+        "google-symbols",
+    }
+)
 _VISIBILITY_HIDDEN = re.compile(r"visibility\s*:\s*hidden", re.I)
 # Tailwind `hidden` is display:none unless a responsive variant shows it again (md:block).
 _SHOWN_AGAIN = re.compile(r"^[\w-]+:(block|flex|inline|inline-block|inline-flex|grid|table|contents)$")
@@ -61,7 +87,7 @@ def is_gone(tag: object) -> bool:
     return bool(getattr(tag, "__dict__", {}).get("_decomposed", False))
 
 
-def tags(root: "Tag", names: "frozenset[str] | set[str] | None" = None) -> "list[Tag]":
+def tags(root: Tag, names: frozenset[str] | set[str] | None = None) -> list[Tag]:
     """Every element under `root` (document order), optionally only those named `names`.
 
     A plain walk of `descendants`: several times faster than bs4's `find_all`, whose
@@ -85,14 +111,14 @@ def clean_input(html: object) -> str:
     return _CONTROLS.sub("", html)
 
 
-def classes(tag: "Tag") -> list[str]:
+def classes(tag: Tag) -> list[str]:
     value = tag.attrs.get("class") if tag.attrs else None
     if not value:
         return []
     return value if isinstance(value, list) else str(value).split()
 
 
-def is_hidden(tag: "Tag") -> bool:
+def is_hidden(tag: Tag) -> bool:
     """Hidden by attribute or inline style, with a well-known class, or from everyone via aria."""
     if hidden_by_attributes(tag):
         return True
@@ -111,9 +137,9 @@ def is_hidden(tag: "Tag") -> bool:
     return isinstance(style, str) and _VISIBILITY_HIDDEN.search(style) is not None
 
 
-def remove_junk(soup: "BeautifulSoup") -> None:
+def remove_junk(soup: BeautifulSoup) -> None:
     """Drop chrome, hidden and non-content elements, and comments, everywhere in the tree."""
-    from bs4 import Comment, Tag
+    from bs4 import Comment
     from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
     # CDATA sections are bogus comments in HTML: a browser shows nothing of them.
@@ -128,8 +154,9 @@ def remove_junk(soup: "BeautifulSoup") -> None:
             tag.decompose()
 
 
-def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...],
-                         plain_text: "Callable[[str], str]") -> None:
+def preserve_line_breaks(
+    soup: BeautifulSoup, extra_selectors: tuple[str, ...], plain_text: Callable[[str], str]
+) -> None:
     """Inside whitespace-preserving elements (user prompts) source newlines are line breaks.
 
     An element holding only text (the usual prompt) is replaced by `plain_text(its text)`,
@@ -145,8 +172,12 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
             continue
     seen: set[int] = set()
     for root in roots:
-        if (is_gone(root) or id(root) in seen or root.name in _VERBATIM
-                or root.find_parent(list(_VERBATIM)) is not None):
+        if (
+            is_gone(root)
+            or id(root) in seen
+            or root.name in _VERBATIM
+            or root.find_parent(list(_VERBATIM)) is not None
+        ):
             continue
         seen.add(id(root))
         if all(isinstance(d, NavigableString) or d.name == "br" for d in root.descendants):
@@ -169,8 +200,9 @@ def preserve_line_breaks(soup: "BeautifulSoup", extra_selectors: tuple[str, ...]
             node.replace_with(*replacement)
 
 
-def cap_depth(soup: "BeautifulSoup", max_depth: int = MAX_DEPTH,
-              keep: "Callable[[Tag], bool] | None" = None) -> None:
+def cap_depth(
+    soup: BeautifulSoup, max_depth: int = MAX_DEPTH, keep: Callable[[Tag], bool] | None = None
+) -> None:
     """Flatten every subtree rooted deeper than `max_depth`, in linear time and without
     recursion: its text stays in order, block boundaries become line breaks, and elements
     `keep` accepts (finished code blocks) survive whole, as do images."""

@@ -27,7 +27,7 @@ _COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")
 _Item = str | int | tuple  # collapsible text, a required line-break count, or ("pre", text)
 
 
-def inner_text(node: "Tag | str | None") -> str:
+def inner_text(node: Tag | str | None) -> str:
     """innerText of an element, a soup, or an HTML string."""
     if node is None:
         return ""
@@ -40,7 +40,7 @@ def inner_text(node: "Tag | str | None") -> str:
     return _assemble(_items(node))
 
 
-def _items(root: "Tag") -> list[_Item]:
+def _items(root: Tag) -> list[_Item]:
     from bs4 import Comment, NavigableString, Tag
     from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 

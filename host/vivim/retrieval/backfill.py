@@ -50,7 +50,7 @@ CREATE TABLE embed_progress (
 def plan_batches(chunks: Sequence[tuple[int, str]], batch: int = BATCH) -> list[list[tuple[int, str]]]:
     """Chunks sorted by text length and cut into batches (ids travel with their texts)."""
     ordered = sorted(chunks, key=lambda chunk: len(chunk[1]))
-    return [ordered[i:i + batch] for i in range(0, len(ordered), batch)]
+    return [ordered[i : i + batch] for i in range(0, len(ordered), batch)]
 
 
 def split_among(batches: list[Any], workers: int) -> list[list[Any]]:
@@ -117,8 +117,9 @@ class Progress:
         self.done += count
         self.workers = workers
         current = count / elapsed
-        self.rate = current if self.rate is None else (
-            RATE_SMOOTHING * current + (1 - RATE_SMOOTHING) * self.rate)
+        self.rate = (
+            current if self.rate is None else (RATE_SMOOTHING * current + (1 - RATE_SMOOTHING) * self.rate)
+        )
 
     def restart_clock(self) -> None:
         """Time spent idle (nothing pending) is not embedding time."""
@@ -138,12 +139,20 @@ def write_progress(conn: Any, progress: Progress) -> None:
 def read_progress(conn: Any, pending: int) -> dict[str, Any] | None:
     """{"by","done","rate","eta_seconds","workers","updated_at"} of a run still going, else None."""
     row = conn.execute(
-        "SELECT by, started_at, done, rate, workers, updated_at FROM embed_progress WHERE id = 1").fetchone()
+        "SELECT by, started_at, done, rate, workers, updated_at FROM embed_progress WHERE id = 1"
+    ).fetchone()
     if row is None or pending == 0 or time.time() - row[5] > PROGRESS_FRESH_SECONDS:
         return None
     rate = row[3]
-    return {"by": row[0], "started_at": row[1], "done": row[2], "rate": None if rate is None else round(rate, 1),
-            "eta_seconds": round(pending / rate) if rate else None, "workers": row[4], "updated_at": row[5]}
+    return {
+        "by": row[0],
+        "started_at": row[1],
+        "done": row[2],
+        "rate": None if rate is None else round(rate, 1),
+        "eta_seconds": round(pending / rate) if rate else None,
+        "workers": row[4],
+        "updated_at": row[5],
+    }
 
 
 def backfill_status(conn: Any) -> dict[str, Any]:
@@ -168,8 +177,9 @@ def background_thread() -> None:
         pass
 
 
-def embed_window(embedder: Any, chunks: Sequence[tuple[int, str]], workers: int,
-                 pool: Any | None = None) -> tuple[list[int], list[str], Any]:
+def embed_window(
+    embedder: Any, chunks: Sequence[tuple[int, str]], workers: int, pool: Any | None = None
+) -> tuple[list[int], list[str], Any]:
     """Embed a window of chunks on `workers` threads of `pool`; (ids, texts, vectors) in matching order.
 
     Identical texts in a window (a prompt asked again, a branch's shared turns) are embedded once."""

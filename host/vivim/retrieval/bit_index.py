@@ -48,7 +48,7 @@ _ROWS_SQL = (
 )
 
 _local_writes = 0  # vectors written by this process (its own commits do not move data_version)
-_indexes: dict[str, "BitIndex"] = {}
+_indexes: dict[str, BitIndex] = {}
 _indexes_lock = threading.Lock()
 
 
@@ -64,12 +64,12 @@ def pack(vectors: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Snapshot:
-    ids: np.ndarray        # int64
-    words: np.ndarray      # (n, 6) uint64
+    ids: np.ndarray  # int64
+    words: np.ndarray  # (n, 6) uint64
     conversation: np.ndarray
-    provider: np.ndarray   # int8 codes, -1 unknown
-    role: np.ndarray       # int8 codes, -1 unknown
-    created: np.ndarray    # float64
+    provider: np.ndarray  # int8 codes, -1 unknown
+    role: np.ndarray  # int8 codes, -1 unknown
+    created: np.ndarray  # float64
 
     @property
     def max_id(self) -> int:
@@ -92,8 +92,12 @@ def _snapshot(rows: list[Any]) -> Snapshot:
 def _concat(parts: list[Snapshot]) -> Snapshot:
     if len(parts) == 1:
         return parts[0]
-    return Snapshot(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                      ("ids", "words", "conversation", "provider", "role", "created")))
+    return Snapshot(
+        *(
+            np.concatenate([getattr(p, f) for p in parts])
+            for f in ("ids", "words", "conversation", "provider", "role", "created")
+        )
+    )
 
 
 def _load_all(path: str) -> Snapshot:
@@ -103,8 +107,9 @@ def _load_all(path: str) -> Snapshot:
     try:
         parts, last = [], 0
         while True:
-            rows = conn.execute(_ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id LIMIT ?",
-                                (last, LOAD_BATCH)).fetchall()
+            rows = conn.execute(
+                _ROWS_SQL + " WHERE e.chunk_id > ? ORDER BY e.chunk_id LIMIT ?", (last, LOAD_BATCH)
+            ).fetchall()
             if not rows:
                 break
             parts.append(_snapshot(rows))
@@ -137,8 +142,11 @@ class BitIndex:
                 return
             with self._lock:
                 self.parts, self.loaded_at, self._dirty = (snapshot,), started, False
-            log.info("in-memory vector index: %d vectors loaded in %.1f s", len(snapshot.ids),
-                     time.monotonic() - started)
+            log.info(
+                "in-memory vector index: %d vectors loaded in %.1f s",
+                len(snapshot.ids),
+                time.monotonic() - started,
+            )
 
         self._loader = threading.Thread(target=load, name="vivim-bit-index", daemon=True)
         self._loader.start()
@@ -181,7 +189,9 @@ class BitIndex:
             self._reload_in_background()
         return parts
 
-    def candidates(self, conn: Connection, query: np.ndarray, pool: int, filters: "Filters | None") -> list[int] | None:
+    def candidates(
+        self, conn: Connection, query: np.ndarray, pool: int, filters: Filters | None
+    ) -> list[int] | None:
         parts = self.refresh(conn)
         if parts is None:
             return None
@@ -206,7 +216,7 @@ class BitIndex:
         return ids[order].tolist()
 
 
-def _filtered_rows(s: Snapshot, filters: "Filters | None") -> np.ndarray | None:
+def _filtered_rows(s: Snapshot, filters: Filters | None) -> np.ndarray | None:
     if filters is None:
         return None
     mask: np.ndarray | None = None

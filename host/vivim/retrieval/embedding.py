@@ -69,7 +69,9 @@ def _offline() -> None:
 class Embedder:
     """One loaded model, shared by the worker and by searches. Thread-safe."""
 
-    def __init__(self, threads: int | None = None, *, arena: bool = False, wait_for_int8: bool = False) -> None:
+    def __init__(
+        self, threads: int | None = None, *, arena: bool = False, wait_for_int8: bool = False
+    ) -> None:
         self._threads = threads or int(os.environ.get("VIVIM_EMBED_THREADS", DEFAULT_THREADS))
         self._arena = arena
         self._wait_for_int8 = wait_for_int8  # a long job (reindex) makes the int8 copy first
@@ -114,7 +116,7 @@ class Embedder:
         rows = list(self._model.embed(texts, batch_size=batch_size))
         return np.asarray(rows, dtype=np.float32)
 
-    def embed_query(self, text: str) -> "np.ndarray":
+    def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
 

@@ -18,13 +18,18 @@ class Filters:
     since: float | None = None
     until: float | None = None
 
-    def conditions(self, provider: str, conversation: str, role: str,
-                   created: str) -> tuple[list[str], list[Any]]:
+    def conditions(
+        self, provider: str, conversation: str, role: str, created: str
+    ) -> tuple[list[str], list[Any]]:
         """`column op ?` clauses and their parameters, over whichever columns the caller names
         (joined tables for full text, vec0 metadata columns for vectors)."""
         clauses: list[str] = []
         params: list[Any] = []
-        for column, value in ((provider, self.provider), (conversation, self.conversation_id), (role, self.role)):
+        for column, value in (
+            (provider, self.provider),
+            (conversation, self.conversation_id),
+            (role, self.role),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)

@@ -51,8 +51,9 @@ class Candidate:
     vector: Any = None
 
 
-def current_conversation(conn: Connection, conversation_id: int | None, provider: str | None,
-                         external_id: str | None) -> int | None:
+def current_conversation(
+    conn: Connection, conversation_id: int | None, provider: str | None, external_id: str | None
+) -> int | None:
     if conversation_id is not None:
         return conversation_id
     if provider and external_id:
@@ -63,8 +64,13 @@ def current_conversation(conn: Connection, conversation_id: int | None, provider
     return None
 
 
-def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None,
-             nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
+def retrieve(
+    conn: Connection,
+    draft: str,
+    query_vector: Any,
+    exclude_conversation: int | None,
+    nearest: list[tuple[int, float]] | None = None,
+) -> list[Candidate]:
     from .vectors import knn, load_embeddings
 
     draft_words = informative_words(draft)
@@ -74,7 +80,9 @@ def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversati
     keyword_ids = keyword_ranking(conn, draft, Filters(), fetch, any_words=True)
     rankings = [keyword_ids]
     if query_vector is not None:
-        scanned = knn(conn, query_vector, fetch) if nearest is None or len(nearest) < fetch else nearest[:fetch]
+        scanned = (
+            knn(conn, query_vector, fetch) if nearest is None or len(nearest) < fetch else nearest[:fetch]
+        )
         rankings.append([cid for cid, cos in scanned if cos >= MIN_COSINE])
     fused = reciprocal_rank_fusion(rankings)
     details = chunk_details(conn, [cid for cid, _ in fused])
@@ -98,8 +106,13 @@ def retrieve(conn: Connection, draft: str, query_vector: Any, exclude_conversati
 SEARCH_PINS = 1  # conversations, in search's order, whose best chunk opens the context
 
 
-def search_pins(conn: Connection, draft: str, query_vector: Any, exclude_conversation: int | None,
-                nearest: list[tuple[int, float]] | None = None) -> list[Candidate]:
+def search_pins(
+    conn: Connection,
+    draft: str,
+    query_vector: Any,
+    exclude_conversation: int | None,
+    nearest: list[tuple[int, float]] | None = None,
+) -> list[Candidate]:
     """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
     from .vectors import load_embeddings
 
@@ -120,8 +133,16 @@ def search_pins(conn: Connection, draft: str, query_vector: Any, exclude_convers
         pins.append(hit)
     vectors = load_embeddings(conn, [h["chunk_id"] for h in pins]) if query_vector is not None else {}
     detail_keys = ("chunk_id", "text", "message_id", "role", "created_at", "conversation_id", "key")
-    return [Candidate(h["chunk_id"], 1.0, {k: h[k] for k in detail_keys}, informative_words(h["text"]),
-                      vectors.get(h["chunk_id"])) for h in pins]
+    return [
+        Candidate(
+            h["chunk_id"],
+            1.0,
+            {k: h[k] for k in detail_keys},
+            informative_words(h["text"]),
+            vectors.get(h["chunk_id"]),
+        )
+        for h in pins
+    ]
 
 
 def prefer_recent(candidates: list[Candidate]) -> None:
@@ -174,8 +195,10 @@ def mmr_order(candidates: list[Candidate], lambda_: float = MMR_LAMBDA) -> list[
     redundancy = {c.chunk_id: 0.0 for c in remaining}
     chosen: list[Candidate] = []
     while remaining:
-        best = min(remaining, key=lambda c: (-(lambda_ * c.relevance - (1 - lambda_) * redundancy[c.chunk_id]),
-                                             c.chunk_id))
+        best = min(
+            remaining,
+            key=lambda c: (-(lambda_ * c.relevance - (1 - lambda_) * redundancy[c.chunk_id]), c.chunk_id),
+        )
         remaining.remove(best)
         chosen.append(best)
         row = sims[index[best.chunk_id]]
@@ -207,10 +230,17 @@ def _clean(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip())
 
 
-def build_context(conn: Connection, draft: str, query_vector: Any = None, *, conversation_id: int | None = None,
-                  provider: str | None = None, external_id: str | None = None,
-                  token_budget: int = DEFAULT_TOKEN_BUDGET, max_items: int = DEFAULT_MAX_ITEMS,
-                  ) -> dict[str, Any]:
+def build_context(
+    conn: Connection,
+    draft: str,
+    query_vector: Any = None,
+    *,
+    conversation_id: int | None = None,
+    provider: str | None = None,
+    external_id: str | None = None,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    max_items: int = DEFAULT_MAX_ITEMS,
+) -> dict[str, Any]:
     """The `context.build` result: {text, items, tokens, budget, mode, candidates}."""
     from .embedding import token_counter
 
@@ -227,12 +257,21 @@ def build_context(conn: Connection, draft: str, query_vector: Any = None, *, con
     prefer_recent(candidates)
     pins = search_pins(conn, draft, query_vector, exclude, nearest)
     pinned = {c.chunk_id for c in pins}
-    ordered = pins + [c for c in mmr_order(candidates) if c.chunk_id not in pinned and not any(
-        similarity(c, p) >= DUPLICATE_SIMILARITY for p in pins)]
+    ordered = pins + [
+        c
+        for c in mmr_order(candidates)
+        if c.chunk_id not in pinned and not any(similarity(c, p) >= DUPLICATE_SIMILARITY for p in pins)
+    ]
     conversations = _conversation_facts(conn, {c.detail["conversation_id"] for c in ordered})
 
-    empty = {"text": "", "items": [], "tokens": 0, "budget": token_budget, "mode": mode,
-             "candidates": len(candidates) + len(pins)}
+    empty = {
+        "text": "",
+        "items": [],
+        "tokens": 0,
+        "budget": token_budget,
+        "mode": mode,
+        "candidates": len(candidates) + len(pins),
+    }
     header_tokens = counter.count(HEADER)
     used = header_tokens
     if used + MIN_ITEM_TOKENS > token_budget:
@@ -257,19 +296,21 @@ def build_context(conn: Connection, draft: str, query_vector: Any = None, *, con
             body_tokens = counter.count(body)
         blocks.append(f"{line}\n{body}")
         used += line_tokens + body_tokens
-        items.append({
-            "chunk_id": candidate.chunk_id,
-            "message_id": detail["message_id"],
-            "conversation_id": detail["conversation_id"],
-            "role": detail["role"],
-            "created_at": detail["created_at"],
-            "title": conversation.get("title"),
-            "provider": conversation["provider"],
-            "url": conversation.get("url"),
-            "external_id": conversation.get("external_id"),
-            "score": round(candidate.relevance, 6),
-            "text": body,
-        })
+        items.append(
+            {
+                "chunk_id": candidate.chunk_id,
+                "message_id": detail["message_id"],
+                "conversation_id": detail["conversation_id"],
+                "role": detail["role"],
+                "created_at": detail["created_at"],
+                "title": conversation.get("title"),
+                "provider": conversation["provider"],
+                "url": conversation.get("url"),
+                "external_id": conversation.get("external_id"),
+                "score": round(candidate.relevance, 6),
+                "text": body,
+            }
+        )
     if not items:
         return empty
     text = HEADER + "\n\n" + "\n\n".join(blocks)
@@ -281,5 +322,11 @@ def build_context(conn: Connection, draft: str, query_vector: Any = None, *, con
         tokens = counter.count(text) if blocks else 0
     if not items:
         return empty
-    return {"text": text, "items": items, "tokens": tokens, "budget": token_budget, "mode": mode,
-            "candidates": len(candidates) + len(pins)}
+    return {
+        "text": text,
+        "items": items,
+        "tokens": tokens,
+        "budget": token_budget,
+        "mode": mode,
+        "candidates": len(candidates) + len(pins),
+    }

@@ -66,8 +66,9 @@ def ensure_quantized(source: Path, *, wait: bool = True) -> Path | None:
         return _convert_in_child(source, target)
     with _lock:
         if _converting is None or not _converting.is_alive():
-            _converting = threading.Thread(target=_convert_in_child, args=(source, target),
-                                           name="vivim-quantize", daemon=True)
+            _converting = threading.Thread(
+                target=_convert_in_child, args=(source, target), name="vivim-quantize", daemon=True
+            )
             _converting.start()
     return None
 
@@ -77,14 +78,20 @@ def _convert_in_child(source: Path, target: Path) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [sys.executable, "-m", "vivim.retrieval.quantize", str(source), str(target)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # stdout: protocol
-            timeout=CONVERT_TIMEOUT_SECONDS, text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # stdout: protocol
+            timeout=CONVERT_TIMEOUT_SECONDS,
+            text=True,
         )
         if done.returncode == 0 and target.is_file():
             log.info("embedding model quantized to int8 arithmetic: %s", target)
             return target
-        log.warning("could not quantize the embedding model (exit %s): %s", done.returncode,
-                    (done.stderr or "").strip()[-500:])
+        log.warning(
+            "could not quantize the embedding model (exit %s): %s",
+            done.returncode,
+            (done.stderr or "").strip()[-500:],
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         log.warning("could not quantize the embedding model: %s", exc)
     return None

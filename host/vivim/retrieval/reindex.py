@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .chunking import chunk_markdown
 from ..store.capture import write_chunks
-from .vectors import pending_chunks, store_vectors
 from ..store.connection import Connection
+from .chunking import chunk_markdown
+from .vectors import pending_chunks, store_vectors
 
 MESSAGES_PER_TRANSACTION = 200
 
@@ -39,16 +39,21 @@ def rederive_message(conn: Connection, message: Any, force: bool) -> tuple[bool,
         if derived.strip() and derived != markdown:
             markdown, changed = derived, True
             conn.execute("UPDATE messages SET markdown = ? WHERE id = ?", (markdown, message["id"]))
-    current = [r[0] for r in conn.execute(
-        "SELECT text FROM chunks WHERE message_id = ? ORDER BY ordinal", (message["id"],))]
+    current = [
+        r[0]
+        for r in conn.execute(
+            "SELECT text FROM chunks WHERE message_id = ? ORDER BY ordinal", (message["id"],)
+        )
+    ]
     if force or current != chunk_markdown(markdown):
         write_chunks(conn, message["id"], markdown)
         return changed, True
     return changed, False
 
 
-def rederive_all(conn: Connection, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> ReindexResult:
+def rederive_all(
+    conn: Connection, *, force: bool = False, progress: Callable[[int], None] | None = None
+) -> ReindexResult:
     """Re-derive every message's Markdown from its raw HTML and rechunk what changed."""
     result = ReindexResult()
     last_id = 0
@@ -80,8 +85,9 @@ def pending_count(conn: Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
 
 
-def embed_all_pending(conn: Connection, embedder: Any, progress: Callable[[int], None] | None = None,
-                      workers: int | None = None) -> int:
+def embed_all_pending(
+    conn: Connection, embedder: Any, progress: Callable[[int], None] | None = None, workers: int | None = None
+) -> int:
     """Embed every chunk without a vector, one short write transaction per window.
 
     A reindex is a job the user waits for: it uses every core (`workers`, default all), as

@@ -99,7 +99,7 @@ def units(words: tuple[str, ...] | list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
         if UNSPACED.search(word):
-            out.extend(word[i:i + 2] for i in range(max(1, len(word) - 1)))
+            out.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
         else:
             out.append(word[:STEM_CHARS])
     return list(dict.fromkeys(out))
@@ -119,7 +119,7 @@ def vector_passes(cosine: float, lexical_support: float, floor: Floor) -> bool:
 
 
 def strength(cosine: float | None, coverage: float | None, floor: Floor) -> str:
-    """"strong": close in meaning, or every informative word of the query is there; else "weak"."""
+    """ "strong": close in meaning, or every informative word of the query is there; else "weak"."""
     if cosine is not None and cosine >= floor.strong_cosine:
         return STRONG
     return STRONG if coverage is not None and coverage >= 1.0 else WEAK

@@ -53,13 +53,28 @@ def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: i
         if hit.get("strength") == STRONG:
             group["match"] = STRONG
         if len(group["hits"]) < 3:
-            group["hits"].append({k: hit[k] for k in (
-                "message_id", "chunk_id", "role", "snippet", "score", "strength", "created_at", "key"
-            ) if k in hit})
+            group["hits"].append(
+                {
+                    k: hit[k]
+                    for k in (
+                        "message_id",
+                        "chunk_id",
+                        "role",
+                        "snippet",
+                        "score",
+                        "strength",
+                        "created_at",
+                        "key",
+                    )
+                    if k in hit
+                }
+            )
     return list(groups.values())
 
 
-def search_fulltext(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20) -> dict[str, Any]:
+def search_fulltext(
+    conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20
+) -> dict[str, Any]:
     """The `search` message without vectors (before the model or any vector exists)."""
     return search(conn, query, filters, limit, None, "fulltext")
 
@@ -165,7 +180,8 @@ def query_words(conn: Connection, query: str) -> QueryWords:
             term += "*"
         try:
             df = conn.execute(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)", (term, DF_CAP)
+                "SELECT COUNT(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (term, DF_CAP),
             ).fetchone()[0]
         except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
             df = 0
@@ -173,7 +189,9 @@ def query_words(conn: Connection, query: str) -> QueryWords:
     return QueryWords(tuple(words), tuple(weights), prefix_last)
 
 
-def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, joined: bool = True) -> list[int]:
+def _fts_ranked(
+    conn: Connection, match: str, filters: Filters, limit: int, *, joined: bool = True
+) -> list[int]:
     """Chunk ids by BM25. FTS5 ranks on its own first (its ORDER BY rank LIMIT is cheap); filters
     are checked on that over-fetched list, and only a selective filter pays for the joined query.
     Deleted conversations are dropped later, where hits meet their conversation (chunk_details).
@@ -184,9 +202,14 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, j
     words, where the vectors carry the meaning anyway."""
     unfiltered = filters == Filters()
     fetch = limit if unfiltered else limit * (FILTER_OVERFETCH if joined else 2)
-    ids = [r[0] for r in conn.execute(
-        "SELECT rowid FROM (SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?"
-        " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, FTS_RANK_CAP, fetch))]
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM (SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?",
+            (match, FTS_RANK_CAP, fetch),
+        )
+    ]
     if unfiltered:
         return ids
     passing = filters.passing(conn, ids)
@@ -204,8 +227,16 @@ def _fts_ranked(conn: Connection, match: str, filters: Filters, limit: int, *, j
     return [r[0] for r in rows]
 
 
-def keyword_ranking(conn: Connection, query: str, filters: Filters = Filters(), limit: int = FTS_CANDIDATES,
-                    *, any_words: bool = False, fallback: bool = True, cheap_fallback: bool = False) -> list[int]:
+def keyword_ranking(
+    conn: Connection,
+    query: str,
+    filters: Filters = Filters(),
+    limit: int = FTS_CANDIDATES,
+    *,
+    any_words: bool = False,
+    fallback: bool = True,
+    cheap_fallback: bool = False,
+) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any informative word. Any-word hits on a common word alone would push the right answer down:
     search keeps only the hits that clear relevance.WORD_FLOOR (see hybrid_hits). `cheap_fallback`
@@ -244,17 +275,21 @@ def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
         if any(w.lower() in wanted for w in WORD.findall(token)):
             start = max(0, i - words // 4)
             break
-    window = tokens[start:start + words]
+    window = tokens[start : start + words]
 
     def mark(token: str) -> str:
-        return WORD.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted
-                         else m.group(0), token)
+        return WORD.sub(
+            lambda m: f"{MARK_START}{m.group(0)}{MARK_END}" if m.group(0).lower() in wanted else m.group(0),
+            token,
+        )
 
     snippet = " ".join(mark(t) for t in window)
     return ("…" if start > 0 else "") + snippet + ("…" if start + words < len(tokens) else "")
 
 
-def chunk_details(conn: Connection, chunk_ids: list[int], filters: Filters = Filters()) -> dict[int, dict[str, Any]]:
+def chunk_details(
+    conn: Connection, chunk_ids: list[int], filters: Filters = Filters()
+) -> dict[int, dict[str, Any]]:
     """Message and conversation facts of chunks that pass the filters (and whose conversation is live)."""
     if not chunk_ids:
         return {}
@@ -307,20 +342,30 @@ def _texts_with_titles(conn: Connection, chunk_ids: list[int]) -> dict[int, str]
     rows = conn.execute(
         "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, '') FROM chunks ch"
         " JOIN messages m ON m.id = ch.message_id"
-        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})", chunk_ids)
+        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})",
+        chunk_ids,
+    )
     return {r[0]: r[1] for r in rows}
 
 
-def floored_keyword_ranking(conn: Connection, query: str, filters: Filters, words: QueryWords,
-                            limit: int = FTS_CANDIDATES, *, any_words: bool = False,
-                            cheap_fallback: bool = False) -> tuple[list[int], dict[int, float]]:
+def floored_keyword_ranking(
+    conn: Connection,
+    query: str,
+    filters: Filters,
+    words: QueryWords,
+    limit: int = FTS_CANDIDATES,
+    *,
+    any_words: bool = False,
+    cheap_fallback: bool = False,
+) -> tuple[list[int], dict[int, float]]:
     """Full-text candidates that clear the word floor, with their coverage: every-word hits first
     (BM25), then any-word hits by coverage and BM25. A query of stop words only finds nothing here:
     "how do I" is in every other chunk and says nothing about any of them."""
     if not words.words:
         return [], {}
-    ranked = keyword_ranking(conn, query, filters, limit, any_words=any_words, fallback=True,
-                             cheap_fallback=cheap_fallback)
+    ranked = keyword_ranking(
+        conn, query, filters, limit, any_words=any_words, fallback=True, cheap_fallback=cheap_fallback
+    )
     texts = _texts(conn, ranked)
     coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
     kept = [cid for cid in ranked if coverage[cid] >= relevance.WORD_FLOOR]
@@ -332,8 +377,9 @@ def floored_keyword_ranking(conn: Connection, query: str, filters: Filters, word
 TITLE_CANDIDATES = 20
 
 
-def title_ranking(conn: Connection, words: QueryWords, filters: Filters,
-                  limit: int = TITLE_CANDIDATES) -> tuple[list[int], dict[int, float]]:
+def title_ranking(
+    conn: Connection, words: QueryWords, filters: Filters, limit: int = TITLE_CANDIDATES
+) -> tuple[list[int], dict[int, float]]:
     """Conversations whose title holds the query's words (WORD_FLOOR, weighted by rarity), as their
     first chunk: titles are not in the full-text index, yet "learning rust" should find "Rust
     borrow checker error" and "mortgage" the conversation titled "Fixed or variable rate mortgage"
@@ -342,8 +388,9 @@ def title_ranking(conn: Connection, words: QueryWords, filters: Filters,
     if not words.words:
         return [], {}
     likes = " OR ".join("c.title LIKE ? ESCAPE '\\'" for _ in words.words)
-    params: list[Any] = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                         for w in words.words]
+    params: list[Any] = [
+        "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words.words
+    ]
     where = ["c.deleted_at IS NULL", f"({likes})"]
     for column, value in (("c.provider", filters.provider), ("c.id", filters.conversation_id)):
         if value is not None:
@@ -352,7 +399,8 @@ def title_ranking(conn: Connection, words: QueryWords, filters: Filters,
     rows = conn.execute(
         "SELECT c.id, c.title, (SELECT ch.id FROM messages m JOIN chunks ch ON ch.message_id = m.id"
         " WHERE m.conversation_id = c.id ORDER BY m.position, m.id, ch.ordinal LIMIT 1)"
-        f" FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.updated_at DESC LIMIT 500", params,
+        f" FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.updated_at DESC LIMIT 500",
+        params,
     ).fetchall()
     scored = [(words.coverage(row[1] or ""), row[2]) for row in rows if row[2] is not None]
     kept = [(cover, chunk_id) for cover, chunk_id in scored if cover >= relevance.WORD_FLOOR]
@@ -360,9 +408,19 @@ def title_ranking(conn: Connection, words: QueryWords, filters: Filters,
     return [cid for _, cid in kept[:limit]], {cid: cover for cover, cid in kept[:limit]}
 
 
-def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filters = Filters(), limit: int = 50,
-                *, any_words: bool = False, keywords: bool = True, snippets: bool = True,
-                floor: bool = True, nearest: list[tuple[int, float]] | None = None) -> list[dict[str, Any]]:
+def hybrid_hits(
+    conn: Connection,
+    query: str,
+    query_vector: Any,
+    filters: Filters = Filters(),
+    limit: int = 50,
+    *,
+    any_words: bool = False,
+    keywords: bool = True,
+    snippets: bool = True,
+    floor: bool = True,
+    nearest: list[tuple[int, float]] | None = None,
+) -> list[dict[str, Any]]:
     """Fused hits that clear the relevance floor, best first, each with its message facts, text,
     fused score, cosine (when embedded), word coverage, strength (and snippet).
 
@@ -377,8 +435,15 @@ def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filter
     coverage: dict[int, float] = {}
     if keywords:
         if floor:
-            ids, coverage = floored_keyword_ranking(conn, query, filters, words, FTS_CANDIDATES,
-                                                    any_words=any_words, cheap_fallback=query_vector is not None)
+            ids, coverage = floored_keyword_ranking(
+                conn,
+                query,
+                filters,
+                words,
+                FTS_CANDIDATES,
+                any_words=any_words,
+                cheap_fallback=query_vector is not None,
+            )
             # Title matches follow the text matches in the same list: a title is weaker evidence
             # than the words themselves in a message, and a third list would count them twice.
             titled, title_coverage = title_ranking(conn, words, filters)
@@ -386,8 +451,9 @@ def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filter
             for cid, title_cover in title_coverage.items():
                 coverage[cid] = max(title_cover, coverage.get(cid, 0.0))
         else:
-            ids = keyword_ranking(conn, query, filters, FTS_CANDIDATES, any_words=any_words,
-                                  fallback=query_vector is None)
+            ids = keyword_ranking(
+                conn, query, filters, FTS_CANDIDATES, any_words=any_words, fallback=query_vector is None
+            )
         rankings.append(ids)
     cosines: dict[int, float] = {}
     if query_vector is not None:
@@ -398,8 +464,11 @@ def hybrid_hits(conn: Connection, query: str, query_vector: Any, filters: Filter
         if floor:
             maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
             texts = _texts_with_titles(conn, maybe)
-            nearest = [(cid, cos) for cid, cos in nearest if relevance.vector_passes(
-                cos, words.support(texts[cid]) if cid in texts else 0.0, judge)]
+            nearest = [
+                (cid, cos)
+                for cid, cos in nearest
+                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
+            ]
         rankings.append([cid for cid, _ in nearest])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
@@ -434,12 +503,23 @@ def add_snippets(conn: Connection, query: str, hits: list[dict[str, Any]]) -> No
     """FTS5's snippet where the words matched, else a window of the chunk text (vector-only hits)."""
     found = fts_snippets(conn, query, [h["chunk_id"] for h in hits])
     for hit in hits:
-        hit["snippet"] = (unspaced_snippet(hit["text"], query) or found.get(hit["chunk_id"])
-                          or make_snippet(hit["text"], query))
+        hit["snippet"] = (
+            unspaced_snippet(hit["text"], query)
+            or found.get(hit["chunk_id"])
+            or make_snippet(hit["text"], query)
+        )
 
 
-def search(conn: Connection, query: str, filters: Filters = Filters(), limit: int = 20,
-           query_vector: Any = None, mode: str = "hybrid", *, floor: bool = True) -> dict[str, Any]:
+def search(
+    conn: Connection,
+    query: str,
+    filters: Filters = Filters(),
+    limit: int = 20,
+    query_vector: Any = None,
+    mode: str = "hybrid",
+    *,
+    floor: bool = True,
+) -> dict[str, Any]:
     """The `search` message. Scores are fused reciprocal ranks: higher is better.
 
     mode "hybrid" (default) uses vectors when a query vector and stored vectors exist; "vector"
@@ -453,8 +533,16 @@ def search(conn: Connection, query: str, filters: Filters = Filters(), limit: in
     use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
     if not use_vectors:
         query_vector, mode = None, "fulltext"
-    hits = hybrid_hits(conn, query, query_vector, filters, limit=limit * 5, keywords=mode != "vector",
-                       snippets=False, floor=floor)
+    hits = hybrid_hits(
+        conn,
+        query,
+        query_vector,
+        filters,
+        limit=limit * 5,
+        keywords=mode != "vector",
+        snippets=False,
+        floor=floor,
+    )
     groups = group_by_conversation(conn, hits, limit)
     by_chunk = {h["chunk_id"]: h for h in hits}
     shown = [by_chunk[h["chunk_id"]] for g in groups for h in g["hits"]]

@@ -89,15 +89,20 @@ def _phrase(term: str) -> str:
 
 
 def _trigrams(term: str) -> list[str]:
-    return list(dict.fromkeys(term[i:i + 3] for i in range(len(term) - 2)))
+    return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
 
 
 def _ranked(conn: Any, match: str, limit: int) -> list[int]:
     """BM25 order over the newest RANK_CAP matches: FTS5 scores every match before sorting, and a
     common word in a CJK-heavy archive matches thousands of chunks (32 ms -> ~3 ms at 5,000 of them)."""
-    return [r[0] for r in conn.execute(
-        "SELECT rowid FROM (SELECT rowid, rank FROM chunks_unspaced WHERE chunks_unspaced MATCH ?"
-        " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?", (match, RANK_CAP, limit))]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM (SELECT rowid, rank FROM chunks_unspaced WHERE chunks_unspaced MATCH ?"
+            " ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?",
+            (match, RANK_CAP, limit),
+        )
+    ]
 
 
 def _containing(conn: Any, terms: list[str], limit: int, *, every: bool) -> list[int]:
@@ -110,10 +115,14 @@ def _containing(conn: Any, terms: list[str], limit: int, *, every: bool) -> list
         if not short_terms:
             return _ranked(conn, match, limit)
         checks = " AND ".join("instr(c.text, ?) > 0" for _ in short_terms)
-        return [r[0] for r in conn.execute(
-            "SELECT f.rowid FROM chunks_unspaced f JOIN chunks c ON c.id = f.rowid"
-            f" WHERE chunks_unspaced MATCH ? AND {checks} ORDER BY f.rank LIMIT ?",
-            (match, *short_terms, limit))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT f.rowid FROM chunks_unspaced f JOIN chunks c ON c.id = f.rowid"
+                f" WHERE chunks_unspaced MATCH ? AND {checks} ORDER BY f.rank LIMIT ?",
+                (match, *short_terms, limit),
+            )
+        ]
     ranked: list[int] = []
     if long_terms:  # any term: the long ones through the index
         match = " OR ".join(_phrase(t) for t in long_terms)
@@ -125,7 +134,8 @@ def _containing(conn: Any, terms: list[str], limit: int, *, every: bool) -> list
         rows = conn.execute(
             "SELECT c.id FROM (SELECT id FROM chunks_unspaced_docsize ORDER BY id DESC LIMIT ?) d"
             f" JOIN chunks c ON c.id = d.id WHERE {checks} LIMIT ?",
-            (SHORT_SCAN_ROWS, *short_terms, limit)).fetchall()
+            (SHORT_SCAN_ROWS, *short_terms, limit),
+        ).fetchall()
         ranked += [r[0] for r in rows if r[0] not in seen]
     return ranked[:limit]
 
@@ -142,13 +152,14 @@ def _fuzzy(conn: Any, term: str, limit: int, share: float = FUZZY_SHARE) -> list
     scored by bigrams, because CJK words are mostly two characters long: "東京タワーの高さ" against
     "東京タワーに...高さは" shares 3 of 6 trigrams but 5 of 7 bigrams (grammar pairs weigh less)."""
     grams = _trigrams(term)
-    pairs = list(dict.fromkeys(term[i:i + 2] for i in range(len(term) - 1)))
+    pairs = list(dict.fromkeys(term[i : i + 2] for i in range(len(term) - 1)))
     if len(grams) < 2:
         return []
     rows = conn.execute(
         "SELECT f.rowid, c.text FROM chunks_unspaced f JOIN chunks c ON c.id = f.rowid"
         " WHERE chunks_unspaced MATCH ? ORDER BY f.rank LIMIT ?",
-        (" OR ".join(_phrase(g) for g in grams), FUZZY_CANDIDATES)).fetchall()
+        (" OR ".join(_phrase(g) for g in grams), FUZZY_CANDIDATES),
+    ).fetchall()
     total = sum(_pair_weight(p) for p in pairs)
     scored = []
     for order, (rowid, text) in enumerate(rows):
@@ -158,8 +169,9 @@ def _fuzzy(conn: Any, term: str, limit: int, share: float = FUZZY_SHARE) -> list
     return [rowid for _, _, rowid in sorted(scored)[:limit]]
 
 
-def unspaced_ranking(conn: Any, query: str, filters: Filters | None = None, limit: int = 60,
-                     *, any_terms: bool = False) -> list[int]:
+def unspaced_ranking(
+    conn: Any, query: str, filters: Filters | None = None, limit: int = 60, *, any_terms: bool = False
+) -> list[int]:
     """Chunk ids for the query's unspaced-script terms, best first ([] when it has none): chunks
     holding every term, then (fewer than `limit`) any term, then near matches of long terms."""
     terms = query_terms(query)

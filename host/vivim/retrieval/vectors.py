@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .embedding import DIM
 from ..store.connection import Connection
+from .embedding import DIM
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,7 +70,9 @@ def pending_chunks(conn: Connection, limit: int) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def store_vectors(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: "np.ndarray") -> int:
+def store_vectors(
+    conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: np.ndarray
+) -> int:
     """Write vectors for chunks that still hold the text that was embedded (inside a write transaction).
 
     A chunk deleted or rechunked while the model ran is skipped: its id may even have been reused
@@ -109,9 +111,7 @@ def store_vectors(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[st
 
 
 def vector_counts(conn: Connection) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(embedded), 0) FROM chunks"
-    ).fetchone()
+    row = conn.execute("SELECT COUNT(*), COALESCE(SUM(embedded), 0) FROM chunks").fetchone()
     return {"chunks": int(row[0]), "embedded": int(row[1]), "pending": int(row[0]) - int(row[1])}
 
 
@@ -119,14 +119,14 @@ def has_vectors(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunk_embeddings LIMIT 1").fetchone() is not None
 
 
-def _metadata_filters(filters: "Filters | None") -> tuple[str, list[Any]]:
+def _metadata_filters(filters: Filters | None) -> tuple[str, list[Any]]:
     if filters is None:
         return "", []
     clauses, params = filters.conditions("provider", "conversation_id", "role", "created_at")
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
-def load_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, "np.ndarray"]:
+def load_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
     """float32 unit vectors of the given chunks (those that have one)."""
     import numpy as np
 
@@ -139,8 +139,13 @@ def load_embeddings(conn: Connection, chunk_ids: Sequence[int]) -> dict[int, "np
     return {r[0]: np.frombuffer(r[1], dtype=np.float16).astype(np.float32) for r in rows}
 
 
-def knn(conn: Connection, query: "np.ndarray", k: int, filters: "Filters | None" = None,
-        candidates: int = RESCORE_CANDIDATES) -> list[tuple[int, float]]:
+def knn(
+    conn: Connection,
+    query: np.ndarray,
+    k: int,
+    filters: Filters | None = None,
+    candidates: int = RESCORE_CANDIDATES,
+) -> list[tuple[int, float]]:
     """The k chunks nearest to a unit query vector: (chunk_id, cosine), best first.
 
     Coarse hamming scan of the bit index (filters applied inside it), then exact re-ranking. The
@@ -158,7 +163,8 @@ def knn(conn: Connection, query: "np.ndarray", k: int, filters: "Filters | None"
     if ids is None:  # a small library, or the in-memory copy is still loading
         where, params = _metadata_filters(filters)
         rows = conn.execute(
-            "SELECT chunk_id FROM chunk_vectors WHERE embedding MATCH vec_quantize_binary(?) AND k = ?" + where,
+            "SELECT chunk_id FROM chunk_vectors WHERE embedding MATCH vec_quantize_binary(?) AND k = ?"
+            + where,
             (query.tobytes(), pool, *params),
         ).fetchall()
         ids = [r[0] for r in rows]

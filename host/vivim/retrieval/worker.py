@@ -52,8 +52,9 @@ class EmbedWorker:
         self.last_error: str | None = None
         self.progress: Progress | None = None  # the backfill under way, None while idle
         self.cores = Cores(BACKGROUND_MAX_WORKERS)
-        self._pool = ThreadPoolExecutor(self.cores.max_workers, thread_name_prefix="vivim-embed",
-                                        initializer=background_thread)
+        self._pool = ThreadPoolExecutor(
+            self.cores.max_workers, thread_name_prefix="vivim-embed", initializer=background_thread
+        )
         self._events = runtime.events.subscribe()
         self._wake = asyncio.Event()
         self._stopping = False

@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..retrieval.chunking import chunk_markdown
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
+from ..retrieval.chunking import chunk_markdown
 from .connection import Connection, inserted_id
 
 _WS = re.compile(r"\s+")
@@ -53,7 +53,7 @@ def comparable_text(text: str) -> str:
 
 def content_hash(role: str, text: str) -> str:
     """Whitespace-insensitive, so the DOM's and an export's rendering of one turn agree."""
-    digest = hashlib.sha256(f"{role}\x00{_WS.sub('', text)}".encode("utf-8"))
+    digest = hashlib.sha256(f"{role}\x00{_WS.sub('', text)}".encode())
     return digest.hexdigest()
 
 
@@ -103,8 +103,9 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     now = time.time() if now is None else now
     activity = activity_time(capture, now)
     earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
-    conversation_id, created = _upsert_conversation(conn, capture.conversation, capture.source, now,
-                                                    activity, earliest)
+    conversation_id, created = _upsert_conversation(
+        conn, capture.conversation, capture.source, now, activity, earliest
+    )
     result = UpsertResult(conversation_id=conversation_id, created=created)
     provider = capture.conversation.provider
     touched = False
@@ -133,12 +134,20 @@ def _touch(conn: Connection, conversation_id: int, now: float, activity: float |
     if activity is None:
         conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
     else:
-        conn.execute("UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?",
-                     (activity, conversation_id))
+        conn.execute(
+            "UPDATE conversations SET updated_at = MAX(updated_at, ?) WHERE id = ?",
+            (activity, conversation_id),
+        )
 
 
-def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, now: float,
-                         activity: float | None = None, earliest: float | None = None) -> tuple[int, bool]:
+def _upsert_conversation(
+    conn: Connection,
+    conv: ConversationIn,
+    source: str,
+    now: float,
+    activity: float | None = None,
+    earliest: float | None = None,
+) -> tuple[int, bool]:
     row = conn.execute(
         "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
         (conv.provider, conv.external_id),
@@ -147,8 +156,16 @@ def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, no
         cur = conn.execute(
             "INSERT INTO conversations (provider, external_id, title, url, model, source, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv.provider, conv.external_id, conv.title, conv.url, conv.model, source,
-             conv.created_at or earliest or now, activity or now),
+            (
+                conv.provider,
+                conv.external_id,
+                conv.title,
+                conv.url,
+                conv.model,
+                source,
+                conv.created_at or earliest or now,
+                activity or now,
+            ),
         )
         return inserted_id(cur), True
     changes: dict[str, Any] = {}
@@ -158,7 +175,8 @@ def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, no
             changes[name] = value
     if conv.created_at:
         conn.execute(
-            "UPDATE conversations SET created_at = MIN(created_at, ?) WHERE id = ?", (conv.created_at, row["id"])
+            "UPDATE conversations SET created_at = MIN(created_at, ?) WHERE id = ?",
+            (conv.created_at, row["id"]),
         )
     if changes:
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -167,8 +185,9 @@ def _upsert_conversation(conn: Connection, conv: ConversationIn, source: str, no
     return row["id"], False
 
 
-def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown: str, text: str,
-                 source: str, now: float) -> tuple[str, str, int | None]:
+def _upsert_turn(
+    conn: Connection, conversation_id: int, turn: TurnIn, markdown: str, text: str, source: str, now: float
+) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
     key = turn.key
     network = source == "network"
@@ -180,7 +199,12 @@ def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown:
         ).fetchone()
         if row is None:
             break
-        if network and row["content_hash"] != digest and row["source"] != "network" and row["status"] != "streaming":
+        if (
+            network
+            and row["content_hash"] != digest
+            and row["source"] != "network"
+            and row["status"] != "streaming"
+        ):
             # The DOM (or an import) wrote this turn's text: the network only brings its structure.
             return _adopt(conn, row, turn, now), key, None
         if row["content_hash"] == digest:
@@ -201,7 +225,8 @@ def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown:
             if turn.parent_key and row["parent_key"] is None:
                 # First captured with nothing loaded above it (a lazy list); now its parent is known.
                 conn.execute(
-                    "UPDATE messages SET parent_key = ?, updated_at = ? WHERE id = ?", (turn.parent_key, now, row["id"])
+                    "UPDATE messages SET parent_key = ?, updated_at = ? WHERE id = ?",
+                    (turn.parent_key, now, row["id"]),
                 )
                 return "updated", key, row["id"]
             return "unchanged", key, None
@@ -229,24 +254,57 @@ def _upsert_turn(conn: Connection, conversation_id: int, turn: TurnIn, markdown:
     return ("inserted" if key == turn.key else "branched"), key, message_id
 
 
-def _insert(conn: Connection, conversation_id: int, key: str, turn: TurnIn, markdown: str, text: str,
-            digest: str, source: str, now: float) -> int:
+def _insert(
+    conn: Connection,
+    conversation_id: int,
+    key: str,
+    turn: TurnIn,
+    markdown: str,
+    text: str,
+    digest: str,
+    source: str,
+    now: float,
+) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
         " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, key, turn.parent_key, turn.message_id, turn.position, turn.role, turn.model,
-         turn.kind, markdown, text, turn.html, digest, turn.status,
-         None if turn.current is None else int(turn.current), source, turn.created_at or now, now,
-         "network" if source == "network" else None),
+        (
+            conversation_id,
+            key,
+            turn.parent_key,
+            turn.message_id,
+            turn.position,
+            turn.role,
+            turn.model,
+            turn.kind,
+            markdown,
+            text,
+            turn.html,
+            digest,
+            turn.status,
+            None if turn.current is None else int(turn.current),
+            source,
+            turn.created_at or now,
+            now,
+            "network" if source == "network" else None,
+        ),
     )
     message_id = inserted_id(cur)
     write_chunks(conn, message_id, markdown)
     return message_id
 
 
-def _replace(conn: Connection, message_id: int, turn: TurnIn, markdown: str, text: str, digest: str,
-             now: float, source: str) -> None:
+def _replace(
+    conn: Connection,
+    message_id: int,
+    turn: TurnIn,
+    markdown: str,
+    text: str,
+    digest: str,
+    now: float,
+    source: str,
+) -> None:
     # A row whose structure came from the provider's payload keeps its parent and position; the text
     # then belongs to whoever wrote it last (the DOM's rendering, or a newer network payload).
     conn.execute(
@@ -257,8 +315,21 @@ def _replace(conn: Connection, message_id: int, turn: TurnIn, markdown: str, tex
         " position = CASE WHEN structure = 'network' AND ? != 'network' THEN position ELSE ? END,"
         " source = CASE WHEN source = 'network' AND ? = 'capture' THEN 'capture' ELSE source END,"
         " updated_at = ? WHERE id = ?",
-        (markdown, text, turn.html, digest, turn.status, turn.model, source, turn.parent_key, source,
-         turn.position, source, now, message_id),
+        (
+            markdown,
+            text,
+            turn.html,
+            digest,
+            turn.status,
+            turn.model,
+            source,
+            turn.parent_key,
+            source,
+            turn.position,
+            source,
+            now,
+            message_id,
+        ),
     )
     write_chunks(conn, message_id, markdown)
 
@@ -281,7 +352,9 @@ def _adopt(conn: Connection, row: Any, turn: TurnIn, now: float) -> str:
     if not changes:
         return "unchanged"
     assignments = ", ".join(f"{name} = ?" for name in changes)
-    conn.execute(f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?", (*changes.values(), now, row["id"]))
+    conn.execute(
+        f"UPDATE messages SET {assignments}, updated_at = ? WHERE id = ?", (*changes.values(), now, row["id"])
+    )
     return "updated"
 
 

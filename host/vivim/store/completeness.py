@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-
 COMPLETE, PARTIAL, UNKNOWN = "complete", "partial", "unknown"
 STATES = (COMPLETE, PARTIAL, UNKNOWN)
 
@@ -31,15 +30,24 @@ CREATE INDEX conversations_completeness ON conversations (completeness);
 """
 
 
-
-def record(conn: Any, conversation_id: int, provider_ids: Iterable[str], whole_tree: bool,
-           total_hint: int | None = None, now: float | None = None) -> dict[str, Any]:
+def record(
+    conn: Any,
+    conversation_id: int,
+    provider_ids: Iterable[str],
+    whole_tree: bool,
+    total_hint: int | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
     """Count the provider's messages against the stored ones and store the verdict."""
     expected_ids = {str(i) for i in provider_ids if i}
-    have = {row[0] for row in conn.execute(
-        "SELECT DISTINCT provider_message_id FROM messages WHERE conversation_id = ?"
-        " AND provider_message_id IS NOT NULL", (conversation_id,)
-    )}
+    have = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT provider_message_id FROM messages WHERE conversation_id = ?"
+            " AND provider_message_id IS NOT NULL",
+            (conversation_id,),
+        )
+    }
     stored = len(expected_ids & have)
     expected: int | None = len(expected_ids)
     if total_hint is not None and total_hint > len(expected_ids):

@@ -53,9 +53,7 @@ def load_sqlite_vec(conn: sqlite3.Connection) -> None:
 
 
 def is_locked_error(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in str(exc) or "busy" in str(exc)
-    )
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 def inserted_id(cursor: Any) -> int:

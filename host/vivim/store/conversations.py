@@ -16,19 +16,44 @@ CONVERSATION_COLUMNS = (
 def conversation_dict(row: Any) -> dict[str, Any]:
     from .completeness import describe
 
-    return {name: row[name] for name in (
-        "id", "provider", "external_id", "title", "url", "model", "source", "created_at", "updated_at"
-    )} | {
-        # complete / partial (n of m) / unknown: a partial capture is never presented as complete.
-        "completeness": {"status": row["completeness"], "stored": row["turns_stored"],
-                         "expected": row["turns_expected"],
-                         "label": describe(row["completeness"], row["turns_stored"], row["turns_expected"])},
-    } | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
+    return (
+        {
+            name: row[name]
+            for name in (
+                "id",
+                "provider",
+                "external_id",
+                "title",
+                "url",
+                "model",
+                "source",
+                "created_at",
+                "updated_at",
+            )
+        }
+        | {
+            # complete / partial (n of m) / unknown: a partial capture is never presented as complete.
+            "completeness": {
+                "status": row["completeness"],
+                "stored": row["turns_stored"],
+                "expected": row["turns_expected"],
+                "label": describe(row["completeness"], row["turns_stored"], row["turns_expected"]),
+            },
+        }
+        | ({"message_count": row["message_count"]} if "message_count" in row.keys() else {})
+    )
 
 
-def list_conversations(conn: Connection, *, provider: str | None = None, limit: int = 50, offset: int = 0,
-                       query: str | None = None, since: float | None = None,
-                       completeness: str | None = None) -> dict[str, Any]:
+def list_conversations(
+    conn: Connection,
+    *,
+    provider: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    query: str | None = None,
+    since: float | None = None,
+    completeness: str | None = None,
+) -> dict[str, Any]:
     where = ["c.deleted_at IS NULL"]
     params: list[Any] = []
     if completeness:
@@ -55,8 +80,9 @@ def list_conversations(conn: Connection, *, provider: str | None = None, limit: 
     return {"items": [conversation_dict(r) for r in rows], "total": total, "offset": offset, "limit": limit}
 
 
-def find_conversation_id(conn: Connection, *, id: int | None = None, provider: str | None = None,
-                         external_id: str | None = None) -> int:
+def find_conversation_id(
+    conn: Connection, *, id: int | None = None, provider: str | None = None, external_id: str | None = None
+) -> int:
     if id is not None:
         row = conn.execute("SELECT id FROM conversations WHERE id = ?", (id,)).fetchone()
     elif provider and external_id:
@@ -66,7 +92,9 @@ def find_conversation_id(conn: Connection, *, id: int | None = None, provider: s
     else:
         raise NotFound("name a conversation by id, or by provider and external_id")
     if row is None:
-        raise NotFound("no such conversation", details={"id": id, "provider": provider, "external_id": external_id})
+        raise NotFound(
+            "no such conversation", details={"id": id, "provider": provider, "external_id": external_id}
+        )
     return row[0]
 
 

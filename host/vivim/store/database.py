@@ -102,7 +102,9 @@ def _open_migrated(path: Path) -> SyncConn:
     return conn
 
 
-def _in_transaction(conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+def _in_transaction(
+    conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args, **kwargs)

@@ -34,8 +34,9 @@ def resolve_device(conn: Any, ident: str) -> str:
     exact = [r[0] for r in rows if r[0] == ident or (r[1] or "") == ident]
     matches = exact or [r[0] for r in rows if len(ident) >= 6 and r[0].startswith(ident)]
     if len(matches) != 1:
-        raise NotFound(f"{'no' if not matches else 'more than one'} device matches {ident!r}; "
-                       "`vivim devices` lists them")
+        raise NotFound(
+            f"{'no' if not matches else 'more than one'} device matches {ident!r}; `vivim devices` lists them"
+        )
     return matches[0]
 
 
@@ -43,9 +44,11 @@ def set_device_name(conn: Any, ident: str, name: str) -> dict[str, Any]:
     peer_id = resolve_device(conn, ident)
     text = clean_name(name)
     if text:
-        conn.execute("INSERT INTO device_names (peer_id, name, set_at) VALUES (?, ?, ?)"
-                     " ON CONFLICT (peer_id) DO UPDATE SET name = excluded.name, set_at = excluded.set_at",
-                     (peer_id, text, time.time()))
+        conn.execute(
+            "INSERT INTO device_names (peer_id, name, set_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (peer_id) DO UPDATE SET name = excluded.name, set_at = excluded.set_at",
+            (peer_id, text, time.time()),
+        )
     else:
         conn.execute("DELETE FROM device_names WHERE peer_id = ?", (peer_id,))
     own = conn.execute("SELECT name FROM sync_devices WHERE peer_id = ?", (peer_id,)).fetchone()

@@ -23,7 +23,6 @@ from .raw import SCHEMA as RAW_SCHEMA
 from .repair_dates import REPAIR_IMPORTED_DATES
 from .sqlscript import Migration, script
 
-
 CORE_SCHEMA = """
 CREATE TABLE conversations (
     id INTEGER PRIMARY KEY,
@@ -145,8 +144,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "covering index for charts", script(STATS_INDEX)),
     Migration(5, "full-text prefix indexes", script(FTS_PREFIX_INDEXES)),
     Migration(6, "imported conversations keep their own dates", script(REPAIR_IMPORTED_DATES)),
-    Migration(7, "trigram index for unspaced scripts (CJK, Thai); embedding progress", script(UNSPACED_SCHEMA)),
-    Migration(8, "conversation completeness, message structure, network warnings", script(COMPLETENESS_SCHEMA)),
+    Migration(
+        7, "trigram index for unspaced scripts (CJK, Thai); embedding progress", script(UNSPACED_SCHEMA)
+    ),
+    Migration(
+        8, "conversation completeness, message structure, network warnings", script(COMPLETENESS_SCHEMA)
+    ),
     Migration(9, "raw provider payloads", script(RAW_SCHEMA)),
     Migration(10, "coding agents' session logs: read offsets", script(AGENT_LOG_STATE)),
     Migration(12, "device names people set", script(DEVICE_NAMES)),

@@ -13,7 +13,6 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-
 SCHEMA = """
 CREATE TABLE raw_payloads (
     hash TEXT PRIMARY KEY,
@@ -29,19 +28,33 @@ CREATE INDEX raw_payloads_conversation ON raw_payloads (provider, external_id, c
 """
 
 
-
 def digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def put(conn: Any, provider: str, external_id: str, kind: str, url: str | None, body: bytes,
-        now: float | None = None) -> bool:
+def put(
+    conn: Any,
+    provider: str,
+    external_id: str,
+    kind: str,
+    url: str | None,
+    body: bytes,
+    now: float | None = None,
+) -> bool:
     """Store one payload; False when the same bytes are already stored (nothing written)."""
     cur = conn.execute(
         "INSERT INTO raw_payloads (hash, provider, external_id, kind, url, size, data, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING",
-        (digest(body), provider, external_id, kind, url, len(body), zlib.compress(body, 6),
-         time.time() if now is None else now),
+        (
+            digest(body),
+            provider,
+            external_id,
+            kind,
+            url,
+            len(body),
+            zlib.compress(body, 6),
+            time.time() if now is None else now,
+        ),
     )
     return cur.rowcount > 0
 
@@ -58,10 +71,14 @@ def supersede(conn: Any, provider: str, external_id: str, kind: str, keep: bytes
 
 def of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[bytes]:
     """Every stored payload of one conversation, oldest first."""
-    return [zlib.decompress(row[0]) for row in conn.execute(
-        "SELECT data FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ?"
-        " ORDER BY created_at, rowid", (provider, external_id, kind),
-    )]
+    return [
+        zlib.decompress(row[0])
+        for row in conn.execute(
+            "SELECT data FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ?"
+            " ORDER BY created_at, rowid",
+            (provider, external_id, kind),
+        )
+    ]
 
 
 def conversations(conn: Any) -> Iterator[tuple[str, str, str]]:
@@ -72,6 +89,8 @@ def conversations(conn: Any) -> Iterator[tuple[str, str, str]]:
 
 
 def totals(conn: Any) -> dict[str, int]:
-    row = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(LENGTH(data)), 0) FROM raw_payloads")
+    row = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(SUM(LENGTH(data)), 0) FROM raw_payloads"
+    )
     count, size, stored = row.fetchone()
     return {"payloads": count, "bytes": size, "stored_bytes": stored}

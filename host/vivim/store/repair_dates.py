@@ -13,7 +13,6 @@ without imported messages are left alone.
 
 from __future__ import annotations
 
-
 REPAIR_IMPORTED_DATES = """
 UPDATE conversations SET updated_at = (
     SELECT MAX(CASE WHEN m.source = 'capture' THEN m.updated_at ELSE m.created_at END)
@@ -21,4 +20,3 @@ UPDATE conversations SET updated_at = (
 )
 WHERE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND m.source = 'import');
 """
-

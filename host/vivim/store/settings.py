@@ -11,7 +11,9 @@ from ..providers import AGENTS, SITES
 from .connection import Connection
 
 DEFAULTS: dict[str, Any] = {
-    **{f"capture.{p.key}": True for p in (*SITES, *AGENTS)},  # the agents' logs are read by the agents service
+    **{
+        f"capture.{p.key}": True for p in (*SITES, *AGENTS)
+    },  # the agents' logs are read by the agents service
     "context.token_budget": 1200,
     "context.max_items": 8,
     "search.limit": 20,
@@ -37,8 +39,14 @@ class Setting:
     restart: bool = False  # takes effect when the services restart
 
     def to_json(self, key: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": key, "label": self.label, "help": self.help, "group": self.group,
-                               "kind": _kind(DEFAULTS.get(key)), "default": DEFAULTS.get(key)}
+        out: dict[str, Any] = {
+            "key": key,
+            "label": self.label,
+            "help": self.help,
+            "group": self.group,
+            "kind": _kind(DEFAULTS.get(key)),
+            "default": DEFAULTS.get(key),
+        }
         for name in ("minimum", "maximum"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
@@ -52,31 +60,79 @@ class Setting:
 # The groups in the order Settings shows them.
 GROUPS = ("Capture", "Search", "Insert context", "AI clients", "Sync", "Web app")
 SCHEMA: dict[str, Setting] = {
-    **{f"capture.{p.key}": Setting(p.name, f"Save your conversations on {p.hosts[0]} as you chat.", "Capture")
-       for p in SITES},
-    **{f"capture.{p.key}": Setting(f"{p.name} sessions", f"Keep the sessions {p.name} writes on this machine "
-                                   "(secrets such as API keys are masked first).", "Capture")
-       for p in AGENTS},
-    "search.limit": Setting("Results per search", "How many conversations a search shows at most.", "Search",
-                            minimum=1, maximum=200),
-    "embed.enabled": Setting("Search by meaning", "Also find conversations that say the same thing in other words. "
-                             "Uses an offline model on this machine; turn it off on a slow machine.", "Search",
-                             restart=True),
-    "context.token_budget": Setting("Context size", "At most this many tokens of past knowledge go into a prompt "
-                                    "with Insert context (a token is about 4 characters).", "Insert context",
-                                    minimum=100, maximum=32_000),
-    "context.max_items": Setting("Most items inserted", "At most this many past passages go into one prompt.",
-                                 "Insert context", minimum=1, maximum=50),
-    "mcp.remember": Setting("Let AI clients save notes", "AI clients connected through `vivim mcp` (Claude Desktop, "
-                            "Cursor, ...) may store notes in your library. Reading is always allowed.", "AI clients"),
-    "sync.enabled": Setting("Sync with my devices", "Exchange conversations, end-to-end encrypted, with the devices "
-                            "you paired.", "Sync", restart=True),
-    "sync.mdns": Setting("Find my devices on this network", "Announce this device on the local network so paired "
-                         "devices find it without an address. Only paired devices can sync.", "Sync", restart=True),
-    "web.port": Setting("Port", "The web app answers at http://127.0.0.1:PORT/. Use 1024-65535, free on this "
-                        "machine.", "Web app", minimum=1024, maximum=65_535, restart=True),
-    "web.theme": Setting("Theme", "Light, dark, or as your system is set.", "Web app",
-                         choices=("system", "light", "dark")),
+    **{
+        f"capture.{p.key}": Setting(
+            p.name, f"Save your conversations on {p.hosts[0]} as you chat.", "Capture"
+        )
+        for p in SITES
+    },
+    **{
+        f"capture.{p.key}": Setting(
+            f"{p.name} sessions",
+            f"Keep the sessions {p.name} writes on this machine (secrets such as API keys are masked first).",
+            "Capture",
+        )
+        for p in AGENTS
+    },
+    "search.limit": Setting(
+        "Results per search",
+        "How many conversations a search shows at most.",
+        "Search",
+        minimum=1,
+        maximum=200,
+    ),
+    "embed.enabled": Setting(
+        "Search by meaning",
+        "Also find conversations that say the same thing in other words. "
+        "Uses an offline model on this machine; turn it off on a slow machine.",
+        "Search",
+        restart=True,
+    ),
+    "context.token_budget": Setting(
+        "Context size",
+        "At most this many tokens of past knowledge go into a prompt "
+        "with Insert context (a token is about 4 characters).",
+        "Insert context",
+        minimum=100,
+        maximum=32_000,
+    ),
+    "context.max_items": Setting(
+        "Most items inserted",
+        "At most this many past passages go into one prompt.",
+        "Insert context",
+        minimum=1,
+        maximum=50,
+    ),
+    "mcp.remember": Setting(
+        "Let AI clients save notes",
+        "AI clients connected through `vivim mcp` (Claude Desktop, "
+        "Cursor, ...) may store notes in your library. Reading is always allowed.",
+        "AI clients",
+    ),
+    "sync.enabled": Setting(
+        "Sync with my devices",
+        "Exchange conversations, end-to-end encrypted, with the devices you paired.",
+        "Sync",
+        restart=True,
+    ),
+    "sync.mdns": Setting(
+        "Find my devices on this network",
+        "Announce this device on the local network so paired "
+        "devices find it without an address. Only paired devices can sync.",
+        "Sync",
+        restart=True,
+    ),
+    "web.port": Setting(
+        "Port",
+        "The web app answers at http://127.0.0.1:PORT/. Use 1024-65535, free on this machine.",
+        "Web app",
+        minimum=1024,
+        maximum=65_535,
+        restart=True,
+    ),
+    "web.theme": Setting(
+        "Theme", "Light, dark, or as your system is set.", "Web app", choices=("system", "light", "dark")
+    ),
 }
 
 
@@ -91,15 +147,19 @@ def validate(key: str, value: Any) -> None:
         return
     label = f"{setting.label} ({key})"
     if setting.choices and value not in setting.choices:
-        raise InvalidPayload(f"{label} must be one of {', '.join(setting.choices)}, not {value!r}",
-                             details={"key": key})
+        raise InvalidPayload(
+            f"{label} must be one of {', '.join(setting.choices)}, not {value!r}", details={"key": key}
+        )
     if setting.minimum is not None or setting.maximum is not None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
             raise InvalidPayload(f"{label} must be a whole number", details={"key": key})
         if (setting.minimum is not None and value < setting.minimum) or (
-                setting.maximum is not None and value > setting.maximum):
-            raise InvalidPayload(f"{label} must be between {setting.minimum} and {setting.maximum}, not {value}",
-                                 details={"key": key})
+            setting.maximum is not None and value > setting.maximum
+        ):
+            raise InvalidPayload(
+                f"{label} must be between {setting.minimum} and {setting.maximum}, not {value}",
+                details={"key": key},
+            )
 
 
 def _kind(default: Any) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from .connection import Connection
 
 from . import completeness, raw
+from .connection import Connection
 
 
 def get_stats(conn: Connection) -> dict[str, Any]:
@@ -20,8 +20,14 @@ def get_stats(conn: Connection) -> dict[str, Any]:
         ).fetchall()
     }
     health = {
-        row["provider"]: {"ok": bool(row["ok"]), "problem": row["problem"], "url": row["url"],
-                          "checked_at": row["checked_at"], "warning": row["warning"], "warning_at": row["warning_at"]}
+        row["provider"]: {
+            "ok": bool(row["ok"]),
+            "problem": row["problem"],
+            "url": row["url"],
+            "checked_at": row["checked_at"],
+            "warning": row["warning"],
+            "warning_at": row["warning_at"],
+        }
         for row in conn.execute("SELECT * FROM adapter_health").fetchall()
     }
     return {
@@ -37,7 +43,9 @@ def get_stats(conn: Connection) -> dict[str, Any]:
     }
 
 
-def record_adapter_health(conn: Connection, provider: str, ok: bool, problem: str | None, url: str, now: float) -> None:
+def record_adapter_health(
+    conn: Connection, provider: str, ok: bool, problem: str | None, url: str, now: float
+) -> None:
     conn.execute(
         "INSERT INTO adapter_health (provider, ok, problem, url, checked_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (provider) DO UPDATE SET ok = excluded.ok, problem = excluded.problem,"
@@ -58,5 +66,7 @@ def record_warning(conn: Any, provider: str, warning: str, url: str | None, now:
 
 def clear_warning(conn: Any, provider: str) -> None:
     """A payload read and stored: the network path works again, its last warning is history."""
-    conn.execute("UPDATE adapter_health SET warning = NULL, warning_at = NULL WHERE provider = ? AND warning IS NOT NULL",
-                 (provider,))
+    conn.execute(
+        "UPDATE adapter_health SET warning = NULL, warning_at = NULL WHERE provider = ? AND warning IS NOT NULL",
+        (provider,),
+    )

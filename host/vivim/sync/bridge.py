@@ -59,7 +59,7 @@ class TrioGuest:
         async def runner() -> None:
             try:
                 result = await afn(*args)
-            except BaseException as exc:  # noqa: BLE001 - handed to the asyncio side
+            except BaseException as exc:
                 if not future.done():
                     self.loop.call_soon_threadsafe(_set_exception, future, exc)
                 if not isinstance(exc, Exception):
@@ -111,7 +111,7 @@ class TrioGuest:
         self.notify(lambda: self._stop.set())
         try:
             await asyncio.wait_for(asyncio.shield(self._done), STOP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # The caller must not act as if the node were gone (release the lock, close the store).
             raise TimeoutError(f"trio did not finish within {STOP_TIMEOUT:g} s of being stopped") from None
         self.token = None

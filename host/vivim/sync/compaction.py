@@ -31,8 +31,8 @@ from typing import Any
 
 import msgspec
 
-from . import crypto
 from ..errors import CryptoError
+from . import crypto
 from .entries import Device, Rejected
 
 SNAPSHOT_DOMAIN = b"vivim-sync-snapshot-v1\x00"
@@ -51,7 +51,8 @@ class SnapshotPart(msgspec.Struct, array_like=True):
 
     def signed_part(self) -> bytes:
         return SNAPSHOT_DOMAIN + msgspec.msgpack.encode(
-            [self.maker, self.floors, self.index, self.last, self.key_id, self.body, self.entries])
+            [self.maker, self.floors, self.index, self.last, self.key_id, self.body, self.entries]
+        )
 
 
 _decode_part = msgspec.msgpack.Decoder(SnapshotPart)
@@ -62,6 +63,7 @@ def decode_part(raw: bytes) -> SnapshotPart:
 
 
 # ---- floors and acknowledgements -------------------------------------------------------------
+
 
 def floors(conn: Any) -> dict[str, int]:
     return {r[0]: r[1] for r in conn.execute("SELECT origin, seq FROM sync_floor").fetchall()}
@@ -77,8 +79,13 @@ def raise_floors(conn: Any, new: dict[str, int]) -> None:
 
 def note_acks(conn: Any, self_id: str, reports: dict[str, dict[str, int]]) -> None:
     """Remember how far devices have come ({peer id: version vector}); only ever upwards."""
-    rows = [(peer, origin, int(seq)) for peer, vv in reports.items() if peer != self_id
-            for origin, seq in (vv or {}).items() if isinstance(seq, int)]
+    rows = [
+        (peer, origin, int(seq))
+        for peer, vv in reports.items()
+        if peer != self_id
+        for origin, seq in (vv or {}).items()
+        if isinstance(seq, int)
+    ]
     conn.executemany(
         "INSERT INTO sync_acks (peer_id, origin, seq) VALUES (?, ?, ?)"
         " ON CONFLICT (peer_id, origin) DO UPDATE SET seq = MAX(seq, excluded.seq)",
@@ -90,15 +97,18 @@ def known_acks(conn: Any) -> dict[str, dict[str, int]]:
     """What this device knows of paired devices' version vectors (gossiped in hello and ack)."""
     out: dict[str, dict[str, int]] = {}
     for peer, origin, seq in conn.execute(
-            "SELECT a.peer_id, a.origin, a.seq FROM sync_acks a JOIN sync_devices d ON d.peer_id = a.peer_id"
-            " WHERE d.status = 'paired'").fetchall():
+        "SELECT a.peer_id, a.origin, a.seq FROM sync_acks a JOIN sync_devices d ON d.peer_id = a.peer_id"
+        " WHERE d.status = 'paired'"
+    ).fetchall():
         out.setdefault(peer, {})[origin] = seq
     return out
 
 
 def ack_floor(conn: Any, have: dict[str, int]) -> dict[str, int]:
     """Per origin, the seq every paired device has acknowledged (empty when there is none)."""
-    paired = [r[0] for r in conn.execute("SELECT peer_id FROM sync_devices WHERE status = 'paired'").fetchall()]
+    paired = [
+        r[0] for r in conn.execute("SELECT peer_id FROM sync_devices WHERE status = 'paired'").fetchall()
+    ]
     if not paired:
         return {}
     acks = known_acks(conn)
@@ -117,8 +127,11 @@ def compact(conn: Any, have: dict[str, int]) -> dict[str, int]:
     raised = {o: s for o, s in target.items() if s > current.get(o, 0)}
     removed = size = 0
     for origin, seq in raised.items():
-        row = conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log"
-                           " WHERE origin = ? AND seq <= ? AND kind = 'doc'", (origin, seq)).fetchone()
+        row = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(entry)), 0) FROM sync_log"
+            " WHERE origin = ? AND seq <= ? AND kind = 'doc'",
+            (origin, seq),
+        ).fetchone()
         removed, size = removed + row[0], size + row[1]
         conn.execute("DELETE FROM sync_log WHERE origin = ? AND seq <= ? AND kind = 'doc'", (origin, seq))
     raise_floors(conn, raised)
@@ -132,10 +145,15 @@ def behind(own_floors: dict[str, int], theirs: dict[str, int]) -> bool:
 
 # ---- making and taking snapshots -------------------------------------------------------------
 
+
 def doc_sizes(conn: Any) -> list[tuple[str, int]]:
-    return [(r[0], r[1]) for r in conn.execute(
-        "SELECT doc_id, SUM(n) FROM (SELECT doc_id, LENGTH(state) AS n FROM sync_docs"
-        " UNION ALL SELECT doc_id, LENGTH(body) FROM sync_doc_updates) GROUP BY doc_id ORDER BY doc_id").fetchall()]
+    return [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT doc_id, SUM(n) FROM (SELECT doc_id, LENGTH(state) AS n FROM sync_docs"
+            " UNION ALL SELECT doc_id, LENGTH(body) FROM sync_doc_updates) GROUP BY doc_id ORDER BY doc_id"
+        ).fetchall()
+    ]
 
 
 def plan(conn: Any) -> list[list[str]]:
@@ -156,8 +174,10 @@ def doc_state(conn: Any, doc_id: str) -> bytes:
     from pycrdt import merge_updates
 
     parts = [bytes(r[0]) for r in conn.execute("SELECT state FROM sync_docs WHERE doc_id = ?", (doc_id,))]
-    parts += [bytes(r[0]) for r in conn.execute("SELECT body FROM sync_doc_updates WHERE doc_id = ? ORDER BY id",
-                                                (doc_id,))]
+    parts += [
+        bytes(r[0])
+        for r in conn.execute("SELECT body FROM sync_doc_updates WHERE doc_id = ? ORDER BY id", (doc_id,))
+    ]
     if len(parts) == 1:
         return parts[0]
     return merge_updates(*parts) if parts else b""
@@ -167,16 +187,28 @@ def covered_entries(conn: Any, theirs: dict[str, int], own: dict[str, int]) -> l
     """Member and key entries at or below our floors that the peer lacks (kept, never compacted)."""
     out: list[tuple[int, bytes]] = []
     for origin, floor in own.items():
-        out.extend((r[0], bytes(r[1])) for r in conn.execute(
-            "SELECT rowid, entry FROM sync_log WHERE origin = ? AND seq > ? AND seq <= ? AND kind != 'doc'",
-            (origin, theirs.get(origin, 0), floor)))
+        out.extend(
+            (r[0], bytes(r[1]))
+            for r in conn.execute(
+                "SELECT rowid, entry FROM sync_log WHERE origin = ? AND seq > ? AND seq <= ? AND kind != 'doc'",
+                (origin, theirs.get(origin, 0), floor),
+            )
+        )
     out.sort()
     return [raw for _, raw in out]
 
 
-def make_part(conn: Any, device: crypto.DeviceKeys, maker: str, vault: crypto.VaultKeys,
-              doc_ids: list[str], index: int, last: bool, part_floors: dict[str, int],
-              covered: list[bytes]) -> bytes:
+def make_part(
+    conn: Any,
+    device: crypto.DeviceKeys,
+    maker: str,
+    vault: crypto.VaultKeys,
+    doc_ids: list[str],
+    index: int,
+    last: bool,
+    part_floors: dict[str, int],
+    covered: list[bytes],
+) -> bytes:
     states = [[doc_id, doc_state(conn, doc_id)] for doc_id in doc_ids]
     key_id, body = vault.encrypt(msgspec.msgpack.encode(states))
     part = SnapshotPart(maker, part_floors, index, last, key_id, body, covered)
@@ -205,16 +237,24 @@ def keep_part(conn: Any, part: SnapshotPart, raw: bytes) -> None:
     replaces the one before, and the doc entries it covers are dropped."""
     if part.index == 0:
         conn.execute("DELETE FROM sync_snapshot WHERE complete = 0")
-    conn.execute("INSERT INTO sync_snapshot (part, blob, complete) VALUES (?, ?, 0)"
-                 " ON CONFLICT (part, complete) DO UPDATE SET blob = excluded.blob", (part.index, raw))
+    conn.execute(
+        "INSERT INTO sync_snapshot (part, blob, complete) VALUES (?, ?, 0)"
+        " ON CONFLICT (part, complete) DO UPDATE SET blob = excluded.blob",
+        (part.index, raw),
+    )
     if part.last:
         conn.execute("DELETE FROM sync_snapshot WHERE complete = 1")
         conn.execute("UPDATE sync_snapshot SET complete = 1")
-        conn.execute("INSERT INTO sync_state (key, value) VALUES ('snapshot_floors', ?)"
-                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(part.floors),))
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('snapshot_floors', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps(part.floors),),
+        )
         for origin, seq in part.floors.items():
             conn.execute("DELETE FROM sync_log WHERE origin = ? AND seq <= ? AND kind = 'doc'", (origin, seq))
 
 
 def kept_parts(conn: Any) -> list[bytes]:
-    return [bytes(r[0]) for r in conn.execute("SELECT blob FROM sync_snapshot WHERE complete = 1 ORDER BY part")]
+    return [
+        bytes(r[0]) for r in conn.execute("SELECT blob FROM sync_snapshot WHERE complete = 1 ORDER BY part")
+    ]

@@ -16,12 +16,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from . import crypto
 from ..config import Paths
 from ..errors import ConfigError, CryptoError, NotFound, SyncError
 from ..store import Store
-from . import pairing
 from ..store.connection import Connection
+from . import crypto, pairing
 
 NODE_WAIT = 20.0
 
@@ -51,8 +50,10 @@ async def sync_node(paths: Paths) -> AsyncIterator[Store]:
         deadline = time.monotonic() + NODE_WAIT
         while not await node_addrs(store):
             if time.monotonic() > deadline:
-                raise SyncError("the VIVIM process that holds this data directory is not running sync; "
-                                "check that sync is enabled, or stop it and retry")
+                raise SyncError(
+                    "the VIVIM process that holds this data directory is not running sync; "
+                    "check that sync is enabled, or stop it and retry"
+                )
             await asyncio.sleep(0.2)
         yield store
     finally:
@@ -64,8 +65,9 @@ async def node_addrs(store: Store) -> list[str]:
     return json.loads(row[0]) if row and row[0] else []
 
 
-async def wait_request(store: Store, request_id: int, timeout: float,
-                       on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+async def wait_request(
+    store: Store, request_id: int, timeout: float, on_wait: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         request = await store.read(pairing.get_request, request_id)
@@ -78,9 +80,13 @@ async def wait_request(store: Store, request_id: int, timeout: float,
         await asyncio.sleep(0.2)
 
 
-async def pair_offer(paths: Paths, *, ttl: float = pairing.CODE_TTL,
-                     on_code: Callable[[str, list[str]], None] | None = None,
-                     on_wait: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+async def pair_offer(
+    paths: Paths,
+    *,
+    ttl: float = pairing.CODE_TTL,
+    on_code: Callable[[str, list[str]], None] | None = None,
+    on_wait: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Offer a code and wait for a device to use it; on_wait sees the request (attempts, expires_at)
     while waiting, so the terminal can count down and say when someone typed a wrong code."""
     code = pairing.new_code()
@@ -91,11 +97,13 @@ async def pair_offer(paths: Paths, *, ttl: float = pairing.CODE_TTL,
         return await wait_request(store, request_id, ttl + 1, on_wait)
 
 
-async def pair_join(paths: Paths, code: str, *, addr: str | None = None, blind: bool = False,
-                    timeout: float = 60.0) -> dict[str, Any]:
+async def pair_join(
+    paths: Paths, code: str, *, addr: str | None = None, blind: bool = False, timeout: float = 60.0
+) -> dict[str, Any]:
     async with sync_node(paths) as store:
         request_id = await store.write(
-            lambda c: pairing.create_request(c, "join", code, addr=addr, blind=blind, ttl=timeout))
+            lambda c: pairing.create_request(c, "join", code, addr=addr, blind=blind, ttl=timeout)
+        )
         return await wait_request(store, request_id, timeout + 1)
 
 
@@ -119,23 +127,38 @@ def devices(conn: Connection) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         if r["status"] == "self":
-            state = f"this device; {local} conversation{'s' if local != 1 else ''} with changes not yet sent" \
-                if local else "this device"
+            state = (
+                f"this device; {local} conversation{'s' if local != 1 else ''} with changes not yet sent"
+                if local
+                else "this device"
+            )
             waiting = None
         elif r["status"] == "revoked":
             state, waiting = "removed", None
         else:
             waiting = pending.get(r["peer_id"], 0)
             state = status.describe(r["via"], bool(r["connected"]), r["last_sync_at"], waiting)
-        out.append({
-            "name": r["name"], "own_name": r["own_name"], "status": r["status"], "sync": state,
-            "reached": r["via"], "last_sync_at": r["last_sync_at"], "pending": waiting,
-            "peer_id": r["peer_id"], "blind": bool(r["blind"]), "added_at": r["added_at"],
-            "revoked_at": r["revoked_at"], "last_seen": max(filter(None, (r["last_seen"], r["connected_at"])),
-                                                           default=None),
-            "addr": r["addr"], "connected_at": r["connected_at"], "entries": r["entries"],
-            "entries_in": r["entries_in"] or 0, "entries_out": r["entries_out"] or 0,
-        })
+        out.append(
+            {
+                "name": r["name"],
+                "own_name": r["own_name"],
+                "status": r["status"],
+                "sync": state,
+                "reached": r["via"],
+                "last_sync_at": r["last_sync_at"],
+                "pending": waiting,
+                "peer_id": r["peer_id"],
+                "blind": bool(r["blind"]),
+                "added_at": r["added_at"],
+                "revoked_at": r["revoked_at"],
+                "last_seen": max(filter(None, (r["last_seen"], r["connected_at"])), default=None),
+                "addr": r["addr"],
+                "connected_at": r["connected_at"],
+                "entries": r["entries"],
+                "entries_in": r["entries_in"] or 0,
+                "entries_out": r["entries_out"] or 0,
+            }
+        )
     return out
 
 
@@ -146,8 +169,12 @@ async def remove_device(paths: Paths, ident: str) -> dict[str, Any]:
     store = await Store.open(paths.db)
     try:
         listed = await store.read(devices)
-        matches = [d for d in listed if d["status"] == "paired" and
-                   (d["peer_id"] == ident or d["peer_id"].startswith(ident) or d["name"] == ident)]
+        matches = [
+            d
+            for d in listed
+            if d["status"] == "paired"
+            and (d["peer_id"] == ident or d["peer_id"].startswith(ident) or d["name"] == ident)
+        ]
         if len(matches) != 1:
             raise NotFound(f"{'no' if not matches else 'more than one'} paired device matches {ident!r}")
         engine = await SyncEngine.open(store, paths.keys)
@@ -174,19 +201,33 @@ def add_address(conn: Connection, addr: str, source: str = "manual") -> dict[str
 
 
 def addresses(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT addr, peer_id, source, last_ok FROM sync_addresses ORDER BY added_at").fetchall()
+    rows = conn.execute(
+        "SELECT addr, peer_id, source, last_ok FROM sync_addresses ORDER BY added_at"
+    ).fetchall()
     return [{k: r[k] for k in r.keys()} for r in rows]
 
 
 # ---- backups ------------------------------------------------------------------------------------
 
-SYNC_TABLES = ("sync_devices", "sync_addresses", "sync_log", "sync_docs", "sync_doc_updates", "sync_marks",
-               "sync_pairing", "sync_floor", "sync_acks", "sync_snapshot", "sync_peer_status",
-               "sync_state")
+SYNC_TABLES = (
+    "sync_devices",
+    "sync_addresses",
+    "sync_log",
+    "sync_docs",
+    "sync_doc_updates",
+    "sync_marks",
+    "sync_pairing",
+    "sync_floor",
+    "sync_acks",
+    "sync_snapshot",
+    "sync_peer_status",
+    "sync_state",
+)
 
 
-async def backup(paths: Paths, target: Path, passphrase: str | None = None,
-                 secret: Any = None) -> dict[str, Any]:
+async def backup(
+    paths: Paths, target: Path, passphrase: str | None = None, secret: Any = None
+) -> dict[str, Any]:
     """The whole store, as one consistent SQLite snapshot, encrypted with the backup secret (see
     vivim.recovery: restorable anywhere), a one-off passphrase, or else the vault key."""
     import tempfile
@@ -246,8 +287,9 @@ def decrypt_backup_file(paths: Paths, source: Path, secret_text: str | None) -> 
     return crypto.decrypt_backup(blob, vault=crypto.load_vault(paths.keys), passphrase=secret)
 
 
-async def merge_backup(paths: Paths, source: Path, secret_text: str | None = None,
-                       data: bytes | None = None) -> dict[str, Any]:
+async def merge_backup(
+    paths: Paths, source: Path, secret_text: str | None = None, data: bytes | None = None
+) -> dict[str, Any]:
     """Add a backup's conversations to this vault instead of replacing it: the backup is read as a
     VIVIM archive and imported, with the importers' rules (nothing twice, new turns added)."""
     import tempfile
@@ -273,12 +315,18 @@ async def merge_backup(paths: Paths, source: Path, secret_text: str | None = Non
             summary = await import_path(store, archive, provider="vivim")
         finally:
             await store.close()
-    return {"conversations": summary.conversations, "messages": summary.messages, "merged": True,
-            "new_conversations": summary.conversations_created, "new_messages": summary.inserted}
+    return {
+        "conversations": summary.conversations,
+        "messages": summary.messages,
+        "merged": True,
+        "new_conversations": summary.conversations_created,
+        "new_messages": summary.inserted,
+    }
 
 
-async def restore(paths: Paths, source: Path, passphrase: str | None = None,
-                  data: bytes | None = None) -> dict[str, Any]:
+async def restore(
+    paths: Paths, source: Path, passphrase: str | None = None, data: bytes | None = None
+) -> dict[str, Any]:
     """Replace this data directory's store with a backup's. The device keeps its own identity;
     sync state is reset (devices, log), so pair again to sync."""
     from ..singleton import DataDirLock
@@ -287,7 +335,9 @@ async def restore(paths: Paths, source: Path, passphrase: str | None = None,
     data = data if data is not None else decrypt_backup_file(paths, source, passphrase)
     lock = DataDirLock(paths.lock)
     if not lock.try_acquire():
-        raise ConfigError("a VIVIM process is using this data directory; close the browser or stop `vivim serve`")
+        raise ConfigError(
+            "a VIVIM process is using this data directory; close the browser or stop `vivim serve`"
+        )
     try:
         staged = paths.root / "restore.tmp.sqlite3"
         fd = os.open(staged, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
@@ -296,14 +346,18 @@ async def restore(paths: Paths, source: Path, passphrase: str | None = None,
         conn = connect_sync(staged, load_vec=False)
         try:
             conn.execute("PRAGMA journal_mode = DELETE")
-            counts = conn.execute("SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM messages)").fetchone()
+            counts = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM messages)"
+            ).fetchone()
             has_sync = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_log'").fetchone()
             if has_sync:
                 present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for table in SYNC_TABLES:
                     if table in present:  # a backup made before a later sync migration lacks its tables
                         conn.execute(f"DELETE FROM {table}")
-                conn.execute("INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations")
+                conn.execute(
+                    "INSERT OR IGNORE INTO sync_dirty (conversation_id) SELECT id FROM conversations"
+                )
                 if "sync_dirty_messages" in present:  # marks are gone: compare every turn again
                     conn.execute("UPDATE sync_dirty SET whole = 1")
         finally:

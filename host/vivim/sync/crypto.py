@@ -55,16 +55,24 @@ def key_id_of(key: bytes) -> str:
 
 # ---- passphrase wrapping ----------------------------------------------------------------------
 
+
 def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
     return nacl.pwhash.argon2id.kdf(KEY_BYTES, passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem)
 
 
-def wrap_with_passphrase(data: bytes, passphrase: str, *, ops: int | None = None,
-                         mem: int | None = None) -> dict[str, Any]:
+def wrap_with_passphrase(
+    data: bytes, passphrase: str, *, ops: int | None = None, mem: int | None = None
+) -> dict[str, Any]:
     ops, mem = ops or ARGON_OPS, mem or ARGON_MEM
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     box = nacl.secret.SecretBox(_derive(passphrase, salt, ops, mem))
-    return {"kdf": "argon2id", "salt": b64(salt), "ops": ops, "mem": mem, "box": b64(bytes(box.encrypt(data)))}
+    return {
+        "kdf": "argon2id",
+        "salt": b64(salt),
+        "ops": ops,
+        "mem": mem,
+        "box": b64(bytes(box.encrypt(data))),
+    }
 
 
 def unwrap_with_passphrase(wrapped: dict[str, Any], passphrase: str) -> bytes:
@@ -108,6 +116,7 @@ def is_protected(keys_dir: Path) -> bool:
 
 
 # ---- device identity ----------------------------------------------------------------------------
+
 
 @dataclass
 class DeviceKeys:
@@ -163,11 +172,15 @@ def load_or_create_device(keys_dir: Path, passphrase: str | None = None) -> Devi
     if path.exists():
         data = _read_key_file(path, passphrase)
         return DeviceKeys(
-            nacl.signing.SigningKey(unb64(data["ed25519_seed"])), PrivateKey(unb64(data["x25519"])),
+            nacl.signing.SigningKey(unb64(data["ed25519_seed"])),
+            PrivateKey(unb64(data["x25519"])),
             data.get("name") or default_device_name(),
         )
-    keys = DeviceKeys(_valid_signing_key(), PrivateKey.generate(),
-                      os.environ.get("VIVIM_DEVICE_NAME") or default_device_name())
+    keys = DeviceKeys(
+        _valid_signing_key(),
+        PrivateKey.generate(),
+        os.environ.get("VIVIM_DEVICE_NAME") or default_device_name(),
+    )
     _write_key_file(path, keys.to_json(), passphrase or os.environ.get(PASSPHRASE_ENV))
     return keys
 
@@ -185,6 +198,7 @@ def _valid_signing_key() -> nacl.signing.SigningKey:
 
 # ---- vault keys ---------------------------------------------------------------------------------
 
+
 @dataclass
 class VaultKeys:
     """Every vault key this device has been given, and which one new payloads use."""
@@ -193,7 +207,7 @@ class VaultKeys:
     current: str | None = None
 
     @classmethod
-    def generate(cls) -> "VaultKeys":
+    def generate(cls) -> VaultKeys:
         vault = cls()
         vault.add(nacl.utils.random(KEY_BYTES), make_current=True)
         return vault
@@ -225,14 +239,14 @@ class VaultKeys:
         return {"current": self.current, "keys": {k: b64(v) for k, v in self.keys.items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "VaultKeys":
+    def from_json(cls, data: dict[str, Any]) -> VaultKeys:
         return cls({k: unb64(v) for k, v in data.get("keys", {}).items()}, data.get("current"))
 
     def export(self) -> bytes:
         return json.dumps(self.to_json()).encode()
 
     @classmethod
-    def imported(cls, blob: bytes) -> "VaultKeys":
+    def imported(cls, blob: bytes) -> VaultKeys:
         return cls.from_json(json.loads(blob))
 
 
@@ -268,7 +282,10 @@ def protect_keys(keys_dir: Path, new_passphrase: str | None, old_passphrase: str
 
 # ---- backups ------------------------------------------------------------------------------------
 
-def encrypt_backup(plaintext: bytes, *, vault: VaultKeys | None = None, passphrase: str | None = None) -> bytes:
+
+def encrypt_backup(
+    plaintext: bytes, *, vault: VaultKeys | None = None, passphrase: str | None = None
+) -> bytes:
     """BACKUP_MAGIC + JSON header line + SecretBox ciphertext."""
     if passphrase:
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
@@ -279,13 +296,18 @@ def encrypt_backup(plaintext: bytes, *, vault: VaultKeys | None = None, passphra
         key = vault.keys[vault.current]
     else:
         raise CryptoError("a backup needs the vault key or a passphrase")
-    return BACKUP_MAGIC + json.dumps(header).encode() + b"\n" + bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
+    return (
+        BACKUP_MAGIC
+        + json.dumps(header).encode()
+        + b"\n"
+        + bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
+    )
 
 
 def decrypt_backup(blob: bytes, *, vault: VaultKeys | None = None, passphrase: str | None = None) -> bytes:
     if not blob.startswith(BACKUP_MAGIC):
         raise CryptoError("this is not a VIVIM backup file")
-    header_line, _, ciphertext = blob[len(BACKUP_MAGIC):].partition(b"\n")
+    header_line, _, ciphertext = blob[len(BACKUP_MAGIC) :].partition(b"\n")
     header = json.loads(header_line)
     key: bytes | None
     if header.get("kdf") == "argon2id":
@@ -299,4 +321,6 @@ def decrypt_backup(blob: bytes, *, vault: VaultKeys | None = None, passphrase: s
     try:
         return nacl.secret.SecretBox(key).decrypt(ciphertext)
     except nacl.exceptions.CryptoError:
-        raise CryptoError("the backup failed authentication (wrong passphrase, or the file was altered)") from None
+        raise CryptoError(
+            "the backup failed authentication (wrong passphrase, or the file was altered)"
+        ) from None

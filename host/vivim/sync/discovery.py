@@ -49,18 +49,25 @@ def record_key(vault_key: bytes, peer_id: str, day: str) -> str:
 
 
 def lookup_keys(vault_key: bytes, peer_id: str, now: float) -> list[str]:
-    return [record_key(vault_key, peer_id, utc_day(now)), record_key(vault_key, peer_id, utc_day(now - 86400))]
+    return [
+        record_key(vault_key, peer_id, utc_day(now)),
+        record_key(vault_key, peer_id, utc_day(now - 86400)),
+    ]
 
 
 def seal(device: crypto.DeviceKeys, vault_key: bytes, peer_id: str, addrs: list[str], now: float) -> bytes:
     import nacl.secret
 
     inner = msgspec.msgpack.encode([peer_id, addrs, now])
-    sealed = nacl.secret.SecretBox(vault_key).encrypt(msgspec.msgpack.encode([inner, device.sign(RECORD_DOMAIN + inner)]))
+    sealed = nacl.secret.SecretBox(vault_key).encrypt(
+        msgspec.msgpack.encode([inner, device.sign(RECORD_DOMAIN + inner)])
+    )
     return msgspec.msgpack.encode([int(now), bytes(sealed)])
 
 
-def open_record(raw: bytes, vault_keys: list[bytes], peer_id: str, sign_pub: bytes, now: float) -> list[str] | None:
+def open_record(
+    raw: bytes, vault_keys: list[bytes], peer_id: str, sign_pub: bytes, now: float
+) -> list[str] | None:
     """The addresses a paired device published, or None if this is not a valid, fresh record from it."""
     import nacl.exceptions
     import nacl.secret
@@ -95,7 +102,7 @@ def _validator_class() -> Any:
             try:
                 stamp, sealed = msgspec.msgpack.decode(value)
                 ok = isinstance(stamp, int) and isinstance(sealed, bytes) and len(value) <= MAX_RECORD
-            except Exception:
+            except (msgspec.DecodeError, TypeError, ValueError):  # not a two-item msgpack record
                 ok = False
             if not ok:
                 raise InvalidRecordType("not a VIVIM address record")
@@ -104,7 +111,7 @@ def _validator_class() -> Any:
             def stamp(value: bytes) -> int:
                 try:
                     return int(msgspec.msgpack.decode(value)[0])
-                except Exception:
+                except (msgspec.DecodeError, TypeError, ValueError, IndexError, KeyError):
                     return -1
 
             return max(range(len(values)), key=lambda i: stamp(values[i])) if values else 0

@@ -57,7 +57,9 @@ class DocSet:
         if base:
             doc.apply_update(base)
         pending = 0
-        for (update,) in conn.execute("SELECT body FROM sync_doc_updates WHERE doc_id = ? ORDER BY id", (doc_id,)):
+        for (update,) in conn.execute(
+            "SELECT body FROM sync_doc_updates WHERE doc_id = ? ORDER BY id", (doc_id,)
+        ):
             doc.apply_update(bytes(update))
             pending += len(update)
         for name in map_names(doc_id):

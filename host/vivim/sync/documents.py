@@ -20,14 +20,25 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from ..store.connection import Connection
 
+from ..store.connection import Connection
 from .docstore import INDEX, DocSet, map_names
 
 __all__ = ["INDEX", "DocSet", "Export", "apply_remote", "export_conversation", "store_view"]
 
-MESSAGE_FIELDS = ("role", "markdown", "text", "position", "parent_key", "provider_message_id", "model",
-                  "kind", "status", "created_at", "is_current")
+MESSAGE_FIELDS = (
+    "role",
+    "markdown",
+    "text",
+    "position",
+    "parent_key",
+    "provider_message_id",
+    "model",
+    "kind",
+    "status",
+    "created_at",
+    "is_current",
+)
 META_FIELDS = ("url", "model", "created_at")
 
 
@@ -46,8 +57,11 @@ def split_uid(uid: str) -> tuple[str, str]:
 
 def _marks(conn: Connection, conversation_id: int) -> dict[str, str | None]:
     """The conversation-level marks (turn marks are joined in SQL: a long conversation has thousands)."""
-    rows = conn.execute("SELECT field, value FROM sync_marks WHERE conversation_id = ?"
-                        " AND field IN ('title', 'tags', 'pinned', 'deleted')", (conversation_id,))
+    rows = conn.execute(
+        "SELECT field, value FROM sync_marks WHERE conversation_id = ?"
+        " AND field IN ('title', 'tags', 'pinned', 'deleted')",
+        (conversation_id,),
+    )
     return {r[0]: r[1] for r in rows.fetchall()}
 
 
@@ -82,8 +96,9 @@ class Export:
         return docs.get(conn, doc_id)
 
 
-def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export, *,
-                        whole: bool = True) -> None:
+def export_conversation(
+    conn: Connection, docs: DocSet, conversation_id: int, export: Export, *, whole: bool = True
+) -> None:
     """Copy this conversation's local changes (store values that differ from their marks) into the docs.
     Turns compared: those the triggers listed in `sync_dirty_messages`, or every one when `whole`."""
     try:
@@ -92,7 +107,9 @@ def export_conversation(conn: Connection, docs: DocSet, conversation_id: int, ex
         conn.execute("DELETE FROM sync_dirty_messages WHERE conversation_id = ?", (conversation_id,))
 
 
-def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, export: Export, whole: bool) -> None:
+def _export_conversation(
+    conn: Connection, docs: DocSet, conversation_id: int, export: Export, whole: bool
+) -> None:
     conv = conn.execute(
         "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
         (conversation_id,),
@@ -126,8 +143,12 @@ def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, e
         export.doc_ids.add(INDEX)
 
     tags = set(json.loads(marks.get("tags") or "[]"))
-    now_tags = {r[0] for r in conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ?",
-                                            (conversation_id,)).fetchall()}
+    now_tags = {
+        r[0]
+        for r in conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conversation_id,)
+        ).fetchall()
+    }
     if tags != now_tags:
         for tag in now_tags - tags:
             index["tags"][f"{uid}\n{tag}"] = True
@@ -136,8 +157,12 @@ def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, e
         set_mark(conn, conversation_id, "tags", json.dumps(sorted(now_tags)))
         export.doc_ids.add(INDEX)
 
-    pinned = conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?",
-                          (conversation_id,)).fetchone() is not None
+    pinned = (
+        conn.execute(
+            "SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        is not None
+    )
     if marks.get("pinned", "0") != ("1" if pinned else "0"):
         index["pins"][uid] = pinned
         set_mark(conn, conversation_id, "pinned", "1" if pinned else "0")
@@ -145,8 +170,11 @@ def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, e
 
     doc = export.doc(conn, docs, doc_id)
     meta = doc["meta"]
-    wanted_meta = {"provider": conv["provider"], "external_id": conv["external_id"],
-                   **{name: conv[name] for name in META_FIELDS if conv[name] is not None}}
+    wanted_meta = {
+        "provider": conv["provider"],
+        "external_id": conv["external_id"],
+        **{name: conv[name] for name in META_FIELDS if conv[name] is not None},
+    }
     for name, value in wanted_meta.items():
         if meta.get(name) != value:
             meta[name] = value
@@ -155,13 +183,16 @@ def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, e
     changed = "(k.value IS NULL OR k.value != m.content_hash || '|' || m.status)"
     marks_join = "LEFT JOIN sync_marks k ON k.conversation_id = m.conversation_id AND k.field = 'm:' || m.key"
     if whole:
-        rows = conn.execute(f"SELECT m.* FROM messages m {marks_join} WHERE m.conversation_id = ? AND {changed}",
-                            (conversation_id,)).fetchall()
+        rows = conn.execute(
+            f"SELECT m.* FROM messages m {marks_join} WHERE m.conversation_id = ? AND {changed}",
+            (conversation_id,),
+        ).fetchall()
     else:
         rows = conn.execute(
             f"SELECT m.* FROM sync_dirty_messages d JOIN messages m ON m.id = d.message_id {marks_join}"
             f" WHERE d.conversation_id = ? AND m.conversation_id = d.conversation_id AND {changed}",
-            (conversation_id,)).fetchall()
+            (conversation_id,),
+        ).fetchall()
     messages = doc["messages"]
     for row in rows:
         messages[row["key"]] = turn_json(row)
@@ -170,6 +201,7 @@ def _export_conversation(conn: Connection, docs: DocSet, conversation_id: int, e
 
 
 # ---- applying received updates -----------------------------------------------------------------
+
 
 @dataclass
 class Changes:
@@ -193,7 +225,9 @@ def _collector(target: set[str]) -> Any:
     return collect
 
 
-def apply_remote(conn: Connection, docs: DocSet, updates: list[tuple[str, bytes]], now: float) -> dict[str, int]:
+def apply_remote(
+    conn: Connection, docs: DocSet, updates: list[tuple[str, bytes]], now: float
+) -> dict[str, int]:
     """Apply received yjs updates to the documents, then bring the store in line with what changed."""
     changes = Changes()
     for doc_id, update in updates:
@@ -234,14 +268,29 @@ def _apply_conversation(conn: Connection, doc: Any, maps: dict[str, set[str]], n
         if raw is None:
             continue
         m = json.loads(raw)
-        turns.append(TurnIn(
-            key=key, role=m["role"], position=m.get("position") or 0, parent_key=m.get("parent_key"),
-            message_id=m.get("provider_message_id"), model=m.get("model"), text=m.get("text") or "",
-            markdown=m.get("markdown"), status=m.get("status") or "complete", created_at=m.get("created_at"),
-            kind=m.get("kind"), current=None if m.get("is_current") is None else bool(m["is_current"]),
-        ))
-    conv = ConversationIn(provider=provider, external_id=external_id, url=meta.get("url"),
-                          model=meta.get("model"), created_at=meta.get("created_at"))
+        turns.append(
+            TurnIn(
+                key=key,
+                role=m["role"],
+                position=m.get("position") or 0,
+                parent_key=m.get("parent_key"),
+                message_id=m.get("provider_message_id"),
+                model=m.get("model"),
+                text=m.get("text") or "",
+                markdown=m.get("markdown"),
+                status=m.get("status") or "complete",
+                created_at=m.get("created_at"),
+                kind=m.get("kind"),
+                current=None if m.get("is_current") is None else bool(m["is_current"]),
+            )
+        )
+    conv = ConversationIn(
+        provider=provider,
+        external_id=external_id,
+        url=meta.get("url"),
+        model=meta.get("model"),
+        created_at=meta.get("created_at"),
+    )
     result = upsert_capture(conn, CaptureUpsert(conversation=conv, turns=turns, source="sync"), now)
     for turn in turns:
         _settle(conn, result.conversation_id, turn)
@@ -262,8 +311,10 @@ def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:
 
     wanted = content_hash(turn.role, turn.text or turn.markdown or "")
     mark = f"{wanted}|{turn.status}"
-    base = conn.execute("SELECT id, content_hash, status FROM messages WHERE conversation_id = ? AND key = ?",
-                        (conversation_id, turn.key)).fetchone()
+    base = conn.execute(
+        "SELECT id, content_hash, status FROM messages WHERE conversation_id = ? AND key = ?",
+        (conversation_id, turn.key),
+    ).fetchone()
     if base is None or f"{base['content_hash']}|{base['status']}" == mark:
         set_mark(conn, conversation_id, "m:" + turn.key, mark)
         return
@@ -273,8 +324,9 @@ def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:
     ).fetchone()
     if branch is not None:
         loser_key = f"{turn.key}~{base['content_hash'][:12]}"
-        taken = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND key = ?",
-                             (conversation_id, loser_key)).fetchone()
+        taken = conn.execute(
+            "SELECT 1 FROM messages WHERE conversation_id = ? AND key = ?", (conversation_id, loser_key)
+        ).fetchone()
         conn.execute("UPDATE messages SET key = ? WHERE id = ?", (f"{turn.key}~swap", base["id"]))
         conn.execute("UPDATE messages SET key = ? WHERE id = ?", (turn.key, branch["id"]))
         if taken:  # the loser's content already sits under its branch key
@@ -282,15 +334,22 @@ def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:
         else:
             conn.execute("UPDATE messages SET key = ? WHERE id = ?", (loser_key, base["id"]))
         set_mark(conn, conversation_id, "m:" + turn.key, mark)
-        conn.execute("DELETE FROM sync_marks WHERE conversation_id = ? AND field = ?",
-                     (conversation_id, "m:" + loser_key))
+        conn.execute(
+            "DELETE FROM sync_marks WHERE conversation_id = ? AND field = ?",
+            (conversation_id, "m:" + loser_key),
+        )
         return
     set_mark(conn, conversation_id, "m:" + turn.key, mark)  # store refused: export sends its own back
     # nothing in the store changed, so no trigger listed this turn: list it, so export compares it
-    conn.execute("INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (?, ?)",
-                 (base["id"], conversation_id))
-    conn.execute("INSERT INTO sync_dirty (conversation_id) VALUES (?)"
-                 " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1", (conversation_id,))
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_dirty_messages (message_id, conversation_id) VALUES (?, ?)",
+        (base["id"], conversation_id),
+    )
+    conn.execute(
+        "INSERT INTO sync_dirty (conversation_id) VALUES (?)"
+        " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1",
+        (conversation_id,),
+    )
 
 
 def _apply_index(conn: Connection, index: Any, maps: dict[str, set[str]], now: float) -> int:
@@ -339,16 +398,26 @@ def store_view(conn: Connection) -> dict[str, Any]:
     for conv in conn.execute("SELECT * FROM conversations ORDER BY provider, external_id").fetchall():
         uid = uid_of(conv["provider"], conv["external_id"])
         messages = conn.execute(
-            "SELECT key, role, text, status FROM messages WHERE conversation_id = ? ORDER BY key", (conv["id"],)
+            "SELECT key, role, text, status FROM messages WHERE conversation_id = ? ORDER BY key",
+            (conv["id"],),
         ).fetchall()
-        tags = [r[0] for r in conn.execute(
-            "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conv["id"],))]
-        pinned = conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conv["id"],)).fetchone()
+        tags = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conv["id"],)
+            )
+        ]
+        pinned = conn.execute(
+            "SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conv["id"],)
+        ).fetchone()
         if conv["deleted_at"] is not None:
             view[uid] = {"deleted": True}
             continue
         view[uid] = {
-            "title": conv["title"], "deleted": conv["deleted_at"] is not None, "tags": tags,
-            "pinned": pinned is not None, "messages": {m["key"]: [m["role"], m["text"], m["status"]] for m in messages},
+            "title": conv["title"],
+            "deleted": conv["deleted_at"] is not None,
+            "tags": tags,
+            "pinned": pinned is not None,
+            "messages": {m["key"]: [m["role"], m["text"], m["status"]] for m in messages},
         }
     return view

@@ -15,12 +15,11 @@ from typing import Any
 
 import msgspec
 
-from . import crypto
 from ..errors import CryptoError
 from ..store import Store
-from . import compaction, entries
-from .documents import DocSet, Export, apply_remote, export_conversation
 from ..store.connection import Connection
+from . import compaction, crypto, entries
+from .documents import DocSet, Export, apply_remote, export_conversation
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,9 @@ class IngestResult:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, keys_dir: Path, device: crypto.DeviceKeys, vault: crypto.VaultKeys) -> None:
+    def __init__(
+        self, store: Store, keys_dir: Path, device: crypto.DeviceKeys, vault: crypto.VaultKeys
+    ) -> None:
         self.store = store
         self.keys_dir = keys_dir
         self.device = device
@@ -48,12 +49,19 @@ class SyncEngine:
         self.docs = DocSet()
         self.lock = asyncio.Lock()
         self.listeners: list[Callable[[], None]] = []
-        self.counters = {"accepted": 0, "rejected": 0, "duplicates": 0, "exported": 0, "compacted": 0,
-                         "snapshots_sent": 0, "snapshots_taken": 0}
+        self.counters = {
+            "accepted": 0,
+            "rejected": 0,
+            "duplicates": 0,
+            "exported": 0,
+            "compacted": 0,
+            "snapshots_sent": 0,
+            "snapshots_taken": 0,
+        }
         self.last_rejection: str | None = None
 
     @classmethod
-    async def open(cls, store: Store, keys_dir: Path, passphrase: str | None = None) -> "SyncEngine":
+    async def open(cls, store: Store, keys_dir: Path, passphrase: str | None = None) -> SyncEngine:
         device = crypto.load_or_create_device(keys_dir, passphrase)
         vault = crypto.load_or_create_vault(keys_dir, passphrase)
         engine = cls(store, keys_dir, device, vault)
@@ -68,16 +76,21 @@ class SyncEngine:
         """Kept in the database so `sync.status` and tests in other processes can read them."""
         import json
 
-        conn.execute("INSERT INTO sync_state (key, value) VALUES ('counters', ?)"
-                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                     (json.dumps({**self.counters, "last_rejection": self.last_rejection}),))
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('counters', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps({**self.counters, "last_rejection": self.last_rejection}),),
+        )
 
     def _register_self(self, conn: Connection) -> None:
-        record = entries.MemberRecord("add", self.peer_id, self.device.sign_pub, self.device.box_pub,
-                                      self.device.name, self.blind)
+        record = entries.MemberRecord(
+            "add", self.peer_id, self.device.sign_pub, self.device.box_pub, self.device.name, self.blind
+        )
         entries.upsert_device(conn, record, "self")
-        conn.execute("UPDATE sync_devices SET blind = ?, name = ? WHERE peer_id = ?",
-                     (int(self.blind), self.device.name, self.peer_id))
+        conn.execute(
+            "UPDATE sync_devices SET blind = ?, name = ? WHERE peer_id = ?",
+            (int(self.blind), self.device.name, self.peer_id),
+        )
 
     def _notify(self) -> None:
         for listener in list(self.listeners):
@@ -87,8 +100,9 @@ class SyncEngine:
                 log.exception("sync listener failed")
 
     def self_record(self) -> entries.MemberRecord:
-        return entries.MemberRecord("add", self.peer_id, self.device.sign_pub, self.device.box_pub,
-                                    self.device.name, self.blind)
+        return entries.MemberRecord(
+            "add", self.peer_id, self.device.sign_pub, self.device.box_pub, self.device.name, self.blind
+        )
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -101,9 +115,12 @@ class SyncEngine:
     async def version_vector(self) -> dict[str, int]:
         return await self.store.read(entries.version_vector)
 
-    async def entries_for(self, theirs: dict[str, int], after_rowid: int = 0,
-                          limit: int = MAX_INGEST_BATCH) -> list[tuple[int, bytes]]:
-        return await self.store.read(lambda c: entries.missing_for(c, theirs, limit=limit, after_rowid=after_rowid))
+    async def entries_for(
+        self, theirs: dict[str, int], after_rowid: int = 0, limit: int = MAX_INGEST_BATCH
+    ) -> list[tuple[int, bytes]]:
+        return await self.store.read(
+            lambda c: entries.missing_for(c, theirs, limit=limit, after_rowid=after_rowid)
+        )
 
     # ---- local changes -> entries ----------------------------------------------------------------
 
@@ -137,7 +154,9 @@ class SyncEngine:
         others = conn.execute("SELECT 1 FROM sync_devices WHERE status != 'self' LIMIT 1").fetchone()
         if others is None:
             return 0, False  # nobody to sync with yet; pairing exports everything at once
-        rows = conn.execute("SELECT conversation_id, gen, whole FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)).fetchall()
+        rows = conn.execute(
+            "SELECT conversation_id, gen, whole FROM sync_dirty LIMIT ?", (EXPORT_BATCH,)
+        ).fetchall()
         export = Export()
         for cid, _gen, whole in rows:
             export_conversation(conn, self.docs, cid, export, whole=bool(whole))
@@ -151,8 +170,9 @@ class SyncEngine:
             entries.append(conn, entry, now=now)
             seq += 1
             made += 1
-        conn.executemany("DELETE FROM sync_dirty WHERE conversation_id = ? AND gen = ?",
-                         [(r[0], r[1]) for r in rows])
+        conn.executemany(
+            "DELETE FROM sync_dirty WHERE conversation_id = ? AND gen = ?", [(r[0], r[1]) for r in rows]
+        )
         return made, len(rows) == EXPORT_BATCH
 
     # ---- received entries -> store ---------------------------------------------------------------
@@ -209,8 +229,13 @@ class SyncEngine:
             result.messages = apply_remote(conn, self.docs, updates, now)["messages"]
         return result
 
-    def _accept(self, conn: Connection, entry: entries.Entry, known: dict[str, entries.Device],
-                updates: list[tuple[str, bytes]]) -> str:
+    def _accept(
+        self,
+        conn: Connection,
+        entry: entries.Entry,
+        known: dict[str, entries.Device],
+        updates: list[tuple[str, bytes]],
+    ) -> str:
         if entry.kind == "doc":
             if self.blind:
                 return "accept"  # a blind backup stores and forwards what it cannot read
@@ -244,8 +269,11 @@ class SyncEngine:
 
     async def note_acks(self, reports: dict[str, dict[str, int]]) -> None:
         """Record version vectors peers reported (their own, and what they know of others)."""
-        clean = {str(p): {str(o): s for o, s in (vv or {}).items() if isinstance(s, int)}
-                 for p, vv in reports.items() if isinstance(vv, dict)}
+        clean = {
+            str(p): {str(o): s for o, s in (vv or {}).items() if isinstance(s, int)}
+            for p, vv in reports.items()
+            if isinstance(vv, dict)
+        }
         if clean:
             await self.store.write(compaction.note_acks, self.peer_id, clean)
 
@@ -258,7 +286,8 @@ class SyncEngine:
         or waits (entries past a gap are not applied) until it meets a full device."""
         async with self.lock:
             done: dict[str, int] = await self._guarded(
-                lambda conn: compaction.compact(conn, entries.version_vector(conn)))
+                lambda conn: compaction.compact(conn, entries.version_vector(conn))
+            )
         if done["entries"]:
             self.counters["compacted"] += done["entries"]
             await self.store.write(self._save_counters)
@@ -274,7 +303,9 @@ class SyncEngine:
             if self.blind:
                 return [("kept", raw) for raw in compaction.kept_parts(conn)] or None
             groups = compaction.plan(conn)
-            return [("docs", group, i, i == len(groups) - 1, own, dict(theirs)) for i, group in enumerate(groups)]
+            return [
+                ("docs", group, i, i == len(groups) - 1, own, dict(theirs)) for i, group in enumerate(groups)
+            ]
 
         return await self.store.read(make)
 
@@ -285,7 +316,9 @@ class SyncEngine:
 
         def make(conn: Any) -> bytes:
             covered = compaction.covered_entries(conn, theirs, own) if index == 0 else []
-            return compaction.make_part(conn, self.device, self.peer_id, self.vault, group, index, last, own, covered)
+            return compaction.make_part(
+                conn, self.device, self.peer_id, self.vault, group, index, last, own, covered
+            )
 
         raw = await self.store.read(make)
         if last:
@@ -343,7 +376,9 @@ class SyncEngine:
 
     # ---- membership -----------------------------------------------------------------------------
 
-    async def add_device(self, record: entries.MemberRecord, others: Sequence[entries.MemberRecord] = ()) -> None:
+    async def add_device(
+        self, record: entries.MemberRecord, others: Sequence[entries.MemberRecord] = ()
+    ) -> None:
         """Record a newly paired device (and, for a joining device, the vault's existing members),
         announce it to the vault, and mark the whole store for export."""
 
@@ -358,8 +393,10 @@ class SyncEngine:
                 else:
                     entries.upsert_device(conn, other, "paired")
             self._append_member(conn, record)
-            conn.execute("INSERT INTO sync_dirty (conversation_id, whole) SELECT id, 1 FROM conversations WHERE true"
-                         " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1, whole = 1")
+            conn.execute(
+                "INSERT INTO sync_dirty (conversation_id, whole) SELECT id, 1 FROM conversations WHERE true"
+                " ON CONFLICT (conversation_id) DO UPDATE SET gen = gen + 1, whole = 1"
+            )
 
         async with self.lock:
             await self._guarded(add)
@@ -367,15 +404,20 @@ class SyncEngine:
 
     def _append_member(self, conn: Connection, record: entries.MemberRecord) -> None:
         body = msgspec.msgpack.encode(record)
-        entry = entries.make(self.device, self.peer_id, entries.next_seq(conn, self.peer_id), "member", None, body)
+        entry = entries.make(
+            self.device, self.peer_id, entries.next_seq(conn, self.peer_id), "member", None, body
+        )
         entries.append(conn, entry)
 
     async def member_records(self) -> list[entries.MemberRecord]:
         out = []
         for d in (await self.devices()).values():
             if d.status == "revoked":
-                out.append(entries.MemberRecord("revoke", d.peer_id, d.sign_pub, d.box_pub, d.name, d.blind,
-                                                d.revoked_after_seq or 0))
+                out.append(
+                    entries.MemberRecord(
+                        "revoke", d.peer_id, d.sign_pub, d.box_pub, d.name, d.blind, d.revoked_after_seq or 0
+                    )
+                )
             else:
                 out.append(entries.MemberRecord("add", d.peer_id, d.sign_pub, d.box_pub, d.name, d.blind))
         return out
@@ -395,18 +437,28 @@ class SyncEngine:
                 raise NotFound(f"no paired device {peer_id}")
             after = entries.version_vector(conn).get(peer_id, 0)
             entries.mark_revoked(conn, peer_id, after)
-            record = entries.MemberRecord("revoke", peer_id, target.sign_pub, target.box_pub, target.name,
-                                          target.blind, after)
+            record = entries.MemberRecord(
+                "revoke", peer_id, target.sign_pub, target.box_pub, target.name, target.blind, after
+            )
             self._append_member(conn, record)
             if new_key is None:
                 return False
             assert new_key.current is not None  # a fresh key set always has a current key
             key = new_key.keys[new_key.current]
-            sealed = {d.peer_id: crypto.seal_to(d.box_pub, key) for d in known.values()
-                      if d.peer_id != peer_id and d.status in ("self", "paired") and not d.blind}
+            sealed = {
+                d.peer_id: crypto.seal_to(d.box_pub, key)
+                for d in known.values()
+                if d.peer_id != peer_id and d.status in ("self", "paired") and not d.blind
+            }
             rotation = entries.KeyRotation(new_key.current, sealed)
-            entry = entries.make(self.device, self.peer_id, entries.next_seq(conn, self.peer_id), "key", None,
-                                 msgspec.msgpack.encode(rotation))
+            entry = entries.make(
+                self.device,
+                self.peer_id,
+                entries.next_seq(conn, self.peer_id),
+                "key",
+                None,
+                msgspec.msgpack.encode(rotation),
+            )
             entries.append(conn, entry)
             return True
 

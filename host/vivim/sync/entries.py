@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 
-from . import crypto
 from ..store.connection import Connection
+from . import crypto
 
 ENTRY_DOMAIN = b"vivim-sync-entry-v1\x00"
 KINDS = ("doc", "member", "key")
@@ -36,7 +35,9 @@ class Entry(msgspec.Struct, array_like=True):
     sig: bytes = b""
 
     def signed_part(self) -> bytes:
-        return ENTRY_DOMAIN + msgspec.msgpack.encode([self.origin, self.seq, self.kind, self.key_id, self.body])
+        return ENTRY_DOMAIN + msgspec.msgpack.encode(
+            [self.origin, self.seq, self.kind, self.key_id, self.body]
+        )
 
     def encode(self) -> bytes:
         return msgspec.msgpack.encode(self)
@@ -64,7 +65,9 @@ def decode(raw: bytes) -> Entry:
     return _decode_entry.decode(raw)
 
 
-def make(device: crypto.DeviceKeys, origin: str, seq: int, kind: str, key_id: str | None, body: bytes) -> Entry:
+def make(
+    device: crypto.DeviceKeys, origin: str, seq: int, kind: str, key_id: str | None, body: bytes
+) -> Entry:
     entry = Entry(origin, seq, kind, key_id, body)
     entry.sig = device.sign(entry.signed_part())
     return entry
@@ -80,6 +83,7 @@ def peer_id_of(sign_pub: bytes) -> str:
 
 # ---- devices ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Device:
     peer_id: str
@@ -92,8 +96,12 @@ class Device:
 
 
 def devices(conn: Connection) -> dict[str, Device]:
-    rows = conn.execute("SELECT peer_id, sign_pub, box_pub, name, blind, status, revoked_after_seq FROM sync_devices")
-    return {r[0]: Device(r[0], bytes(r[1]), bytes(r[2]), r[3], bool(r[4]), r[5], r[6]) for r in rows.fetchall()}
+    rows = conn.execute(
+        "SELECT peer_id, sign_pub, box_pub, name, blind, status, revoked_after_seq FROM sync_devices"
+    )
+    return {
+        r[0]: Device(r[0], bytes(r[1]), bytes(r[2]), r[3], bool(r[4]), r[5], r[6]) for r in rows.fetchall()
+    }
 
 
 def upsert_device(conn: Connection, record: MemberRecord, status: str, now: float | None = None) -> None:
@@ -102,8 +110,15 @@ def upsert_device(conn: Connection, record: MemberRecord, status: str, now: floa
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET"
         " name = COALESCE(excluded.name, name),"
         " status = CASE WHEN status IN ('revoked', 'self') THEN status ELSE excluded.status END",
-        (record.peer_id, record.sign_pub, record.box_pub, record.name, int(record.blind), status,
-         now or time.time()),
+        (
+            record.peer_id,
+            record.sign_pub,
+            record.box_pub,
+            record.name,
+            int(record.blind),
+            status,
+            now or time.time(),
+        ),
     )
 
 
@@ -117,6 +132,7 @@ def mark_revoked(conn: Connection, peer_id: str, after_seq: int, now: float | No
 
 # ---- the log ------------------------------------------------------------------------------------
 
+
 def version_vector(conn: Connection) -> dict[str, int]:
     """Highest seq held per origin (entries are accepted only without gaps, so all below are held,
     or were compacted away: `sync_floor` keeps how far, see compaction.py)."""
@@ -129,14 +145,21 @@ def version_vector(conn: Connection) -> dict[str, int]:
 def _log_tops(conn: Connection) -> list[tuple[str, int]]:
     """Highest seq in the log per origin: one index seek per device (every author is a device),
     where GROUP BY would walk the whole log."""
-    return [(r[0], r[1]) for r in conn.execute(
-        "SELECT peer_id, (SELECT MAX(seq) FROM sync_log WHERE origin = peer_id) AS top FROM sync_devices"
-        " WHERE top IS NOT NULL").fetchall()]
+    return [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT peer_id, (SELECT MAX(seq) FROM sync_log WHERE origin = peer_id) AS top FROM sync_devices"
+            " WHERE top IS NOT NULL"
+        ).fetchall()
+    ]
 
 
 def next_seq(conn: Connection, origin: str) -> int:
-    row = conn.execute("SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM sync_log WHERE origin = ?"
-                       " UNION ALL SELECT seq FROM sync_floor WHERE origin = ?)", (origin, origin)).fetchone()
+    row = conn.execute(
+        "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM sync_log WHERE origin = ?"
+        " UNION ALL SELECT seq FROM sync_floor WHERE origin = ?)",
+        (origin, origin),
+    ).fetchone()
     return int(row[0] or 0) + 1
 
 
@@ -147,7 +170,9 @@ def append(conn: Connection, entry: Entry, raw: bytes | None = None, now: float 
     )
 
 
-def missing_for(conn: Connection, theirs: dict[str, int], *, limit: int = 500, after_rowid: int = 0) -> list[tuple[int, bytes]]:
+def missing_for(
+    conn: Connection, theirs: dict[str, int], *, limit: int = 500, after_rowid: int = 0
+) -> list[tuple[int, bytes]]:
     """Entries the holder of version vector `theirs` lacks, in the order this device accepted them
     (an order in which every entry's author was already known). One index range per origin that
     they lack something of: a long log is not walked for each new turn."""
@@ -157,9 +182,13 @@ def missing_for(conn: Connection, theirs: dict[str, int], *, limit: int = 500, a
         after = theirs.get(origin, 0)
         if top <= after:
             continue
-        rows.extend((r[0], bytes(r[1])) for r in conn.execute(
-            "SELECT rowid, entry FROM sync_log WHERE origin = ? AND seq > ? AND rowid > ? ORDER BY seq LIMIT ?",
-            (origin, after, after_rowid, limit)))
+        rows.extend(
+            (r[0], bytes(r[1]))
+            for r in conn.execute(
+                "SELECT rowid, entry FROM sync_log WHERE origin = ? AND seq > ? AND rowid > ? ORDER BY seq LIMIT ?",
+                (origin, after, after_rowid, limit),
+            )
+        )
     rows.sort(key=lambda r: r[0])
     return rows[:limit]
 

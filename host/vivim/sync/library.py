@@ -9,7 +9,6 @@ conversation this device has never seen.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from ..errors import NotFound
 from ..store.connection import Connection, inserted_id
@@ -24,42 +23,56 @@ def _require(conn: Connection, conversation_id: int) -> None:
         raise NotFound("no such conversation", details={"id": conversation_id})
 
 
-def rename_conversation(conn: Connection, conversation_id: int, title: str | None, now: float | None = None) -> None:
+def rename_conversation(
+    conn: Connection, conversation_id: int, title: str | None, now: float | None = None
+) -> None:
     _require(conn, conversation_id)
-    conn.execute("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
-                 (title, now or time.time(), conversation_id))
+    conn.execute(
+        "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
+        (title, now or time.time(), conversation_id),
+    )
 
 
 def add_tag(conn: Connection, conversation_id: int, tag: str) -> bool:
     _require(conn, conversation_id)
-    cur = conn.execute("INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)",
-                       (conversation_id, tag))
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO conversation_tags (conversation_id, tag) VALUES (?, ?)", (conversation_id, tag)
+    )
     return cur.rowcount > 0
 
 
 def remove_tag(conn: Connection, conversation_id: int, tag: str) -> bool:
-    cur = conn.execute("DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", (conversation_id, tag))
+    cur = conn.execute(
+        "DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", (conversation_id, tag)
+    )
     return cur.rowcount > 0
 
 
 def tags_of(conn: Connection, conversation_id: int) -> list[str]:
-    rows = conn.execute("SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag",
-                        (conversation_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conversation_id,)
+    ).fetchall()
     return [r[0] for r in rows]
 
 
 def set_pinned(conn: Connection, conversation_id: int, pinned: bool, now: float | None = None) -> None:
     _require(conn, conversation_id)
     if pinned:
-        conn.execute("INSERT OR IGNORE INTO conversation_pins (conversation_id, pinned_at) VALUES (?, ?)",
-                     (conversation_id, now or time.time()))
+        conn.execute(
+            "INSERT OR IGNORE INTO conversation_pins (conversation_id, pinned_at) VALUES (?, ?)",
+            (conversation_id, now or time.time()),
+        )
     else:
         conn.execute("DELETE FROM conversation_pins WHERE conversation_id = ?", (conversation_id,))
 
 
 def is_pinned(conn: Connection, conversation_id: int) -> bool:
-    return conn.execute("SELECT 1 FROM conversation_pins WHERE conversation_id = ?",
-                        (conversation_id,)).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        is not None
+    )
 
 
 def delete_conversation(conn: Connection, conversation_id: int, now: float | None = None) -> None:
@@ -67,14 +80,17 @@ def delete_conversation(conn: Connection, conversation_id: int, now: float | Non
     _require(conn, conversation_id)
     now = now or time.time()
     conn.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
-    conn.execute("UPDATE conversations SET deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?",
-                 (now, now, conversation_id))
+    conn.execute(
+        "UPDATE conversations SET deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?",
+        (now, now, conversation_id),
+    )
 
 
 def ensure_conversation(conn: Connection, provider: str, external_id: str, now: float | None = None) -> int:
     """The id of a conversation, creating an empty row when sync names one we have not seen."""
-    row = conn.execute("SELECT id FROM conversations WHERE provider = ? AND external_id = ?",
-                       (provider, external_id)).fetchone()
+    row = conn.execute(
+        "SELECT id FROM conversations WHERE provider = ? AND external_id = ?", (provider, external_id)
+    ).fetchone()
     if row is not None:
         return int(row[0])
     now = now or time.time()

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import SyncError, Unauthorized, VivimError
+from ..store.connection import Connection
 from . import discovery, pairing, status
 from .bridge import TrioGuest
-from .relay import Relaying
 from .engine import SyncEngine
+from .relay import Relaying
 from .wire import PAIR_PROTOCOL, SYNC_PROTOCOL, read_frame, write_frame
-from ..store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,15 @@ ZEROCONF_INIT_TIMEOUT = 5.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
 RELAY_RETRY = 10.0  # seconds between attempts to reach one device through a relay
-DISCOVERY_INTERVAL = float(os.environ.get("VIVIM_SYNC_DHT_INTERVAL", "30"))  # DHT lookups of unreached devices
+DISCOVERY_INTERVAL = float(
+    os.environ.get("VIVIM_SYNC_DHT_INTERVAL", "30")
+)  # DHT lookups of unreached devices
 PUBLISH_INTERVAL = 1800.0  # republish this device's address record (and whenever its addresses change)
 
 
-def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool) -> Any:
+def make_host(
+    seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | None, enable_mdns: bool
+) -> Any:
     import multiaddr
     from libp2p import new_host
     from libp2p.crypto.ed25519 import create_new_key_pair
@@ -48,8 +52,12 @@ def make_host(seed: bytes, listen: Sequence[str], mdns_interfaces: list[str] | N
     security = {NOISE_ID: NoiseTransport(key_pair, noise_privkey=X25519PrivateKey.new())}
     if enable_mdns:
         _prepare_mdns(mdns_interfaces)
-    return new_host(key_pair=key_pair, sec_opt=security, enable_mDNS=enable_mdns,
-                    listen_addrs=[multiaddr.Multiaddr(a) for a in listen])
+    return new_host(
+        key_pair=key_pair,
+        sec_opt=security,
+        enable_mDNS=enable_mdns,
+        listen_addrs=[multiaddr.Multiaddr(a) for a in listen],
+    )
 
 
 def _prepare_mdns(interfaces: list[str] | None) -> None:
@@ -95,8 +103,9 @@ def _registering_in_background(zc: Any) -> Any:
             log.info("mDNS registration did not complete: %s", exc)
 
     def register_service(info: Any, *args: Any, **kwargs: Any) -> None:
-        thread = threading.Thread(target=quietly, args=(info, *args), kwargs=kwargs, name="zeroconf-register",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=quietly, args=(info, *args), kwargs=kwargs, name="zeroconf-register", daemon=True
+        )
         pending.append(thread)
         thread.start()
 
@@ -113,7 +122,7 @@ def _registering_in_background(zc: Any) -> Any:
 
 
 class Session:
-    def __init__(self, node: "SyncNode", stream: Any, peer: str) -> None:
+    def __init__(self, node: SyncNode, stream: Any, peer: str) -> None:
         import trio
 
         self.node, self.stream, self.peer = node, stream, peer
@@ -132,14 +141,18 @@ class Session:
     async def _report(self) -> dict[str, Any]:
         """Our version vector and what we know of other devices' (they gossip on, for compaction)."""
         engine = self.node.engine
-        return {"vv": await self.node.bridge.wait(engine.version_vector()),
-                "acks": await self.node.bridge.wait(engine.acks())}
+        return {
+            "vv": await self.node.bridge.wait(engine.version_vector()),
+            "acks": await self.node.bridge.wait(engine.acks()),
+        }
 
     async def _heard(self, message: dict[str, Any]) -> None:
         vv = message.get("vv")
         self.theirs = dict(vv) if isinstance(vv, dict) else {}
         acks = message.get("acks")
-        reports = {str(k): v for k, v in acks.items() if isinstance(v, dict)} if isinstance(acks, dict) else {}
+        reports = (
+            {str(k): v for k, v in acks.items() if isinstance(v, dict)} if isinstance(acks, dict) else {}
+        )
         await self.node.bridge.wait(self.node.engine.note_acks({**reports, self.peer: self.theirs}))
 
     async def run(self) -> None:
@@ -173,7 +186,9 @@ class Session:
                     self.bytes_out += await write_frame(self.stream, {"t": "snap", "s": part})
                     await self.acked.wait()
                 continue
-            batch = [raw for _, raw in await self.node.bridge.wait(engine.entries_for(self.theirs, limit=BATCH))]
+            batch = [
+                raw for _, raw in await self.node.bridge.wait(engine.entries_for(self.theirs, limit=BATCH))
+            ]
             if batch and batch != last_sent:
                 self.acked = trio.Event()
                 self.bytes_out += await write_frame(self.stream, {"t": "entries", "e": batch})
@@ -214,8 +229,16 @@ class Session:
 
 
 class SyncNode:
-    def __init__(self, engine: SyncEngine, bridge: TrioGuest, *, listen: Sequence[str], mdns: bool,
-                 mdns_interfaces: list[str] | None = None, bootstrap: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        engine: SyncEngine,
+        bridge: TrioGuest,
+        *,
+        listen: Sequence[str],
+        mdns: bool,
+        mdns_interfaces: list[str] | None = None,
+        bootstrap: Sequence[str] = (),
+    ) -> None:
         self.engine = engine
         self.bridge = bridge
         self.listen = list(listen)
@@ -252,7 +275,6 @@ class SyncNode:
 
     async def run(self, task_status: Any) -> None:
         import trio
-
         from libp2p.tools.anyio_service import background_trio_service
 
         self.host = make_host(self.engine.device.seed, self.listen, self.mdns_interfaces, self.mdns)
@@ -311,8 +333,10 @@ class SyncNode:
         addrs = list(self.addrs) + self._circuit_addrs()
         if (now >= self.next_publish or addrs != self.published) and self.dht.get_routing_table_size():
             with trio.fail_after(30):
-                await self.dht.put_value(discovery.record_key(key, me, discovery.utc_day(now)),
-                                         discovery.seal(self.engine.device, key, me, addrs, now))
+                await self.dht.put_value(
+                    discovery.record_key(key, me, discovery.utc_day(now)),
+                    discovery.seal(self.engine.device, key, me, addrs, now),
+                )
             # the first few rounds after start republish (the routing table is still filling up)
             self.publishes += 1
             self.published = addrs
@@ -327,7 +351,9 @@ class SyncNode:
                         raw = await self.dht.get_value(record_key, quorum=3)  # the newest of several answers
                 except Exception:
                     raw = None
-                found = raw and discovery.open_record(raw, list(vault.keys.values()), peer, device.sign_pub, now)
+                found = raw and discovery.open_record(
+                    raw, list(vault.keys.values()), peer, device.sign_pub, now
+                )
                 if found:
                     await self.bridge.wait(self.engine.store.write(_remember_addrs, found, peer, "dht"))
                     self.found_by_dht.add(peer)
@@ -401,8 +427,11 @@ class SyncNode:
 
     async def _dial_known(self, nursery: Any) -> None:
         allowed = await self.bridge.wait(self.engine.allowed_peers())
-        book = await self.bridge.wait(self.engine.store.fetchall(
-            "SELECT addr, peer_id FROM sync_addresses ORDER BY COALESCE(last_ok, added_at) DESC"))
+        book = await self.bridge.wait(
+            self.engine.store.fetchall(
+                "SELECT addr, peer_id FROM sync_addresses ORDER BY COALESCE(last_ok, added_at) DESC"
+            )
+        )
         targets: dict[str, list[str]] = {}
         for addr, peer in book:
             if peer:
@@ -412,7 +441,9 @@ class SyncNode:
                 name = peer_id.to_base58()
                 if name in allowed:
                     for a in self.host.get_peerstore().addrs(peer_id):
-                        targets.setdefault(name, []).append(f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a))
+                        targets.setdefault(name, []).append(
+                            f"{a}/p2p/{name}" if "/p2p/" not in str(a) else str(a)
+                        )
         devices = await self.bridge.wait(self.engine.devices())
         relays = {p: targets.get(p, []) for p in self.sessions if p in devices and devices[p].blind}
         self.relay_addrs = relays
@@ -459,11 +490,14 @@ class SyncNode:
         self.unreachable.add(peer)
         try:
             device = (await self.bridge.wait(self.engine.devices())).get(peer)
-        except Exception:  # noqa: BLE001 - a name is nice to have, never worth failing for
+        except Exception:
             device = None
         name = f'"{device.name}"' if device is not None and device.name else "a paired device"
-        log.warning("%s (%s...) cannot be reached right now; VIVIM keeps trying and syncs when it is back",
-                    name, peer[:16])
+        log.warning(
+            "%s (%s...) cannot be reached right now; VIVIM keeps trying and syncs when it is back",
+            name,
+            peer[:16],
+        )
 
     async def _open(self, addrs: list[str], protocol: str) -> Any:
         import multiaddr
@@ -516,14 +550,33 @@ class SyncNode:
         self.pairing_busy = True
         try:
             members = await self.bridge.wait(self.engine.member_records())
-            result = await pairing.offer(stream, code, me=self.engine.self_record(), my_addrs=self.addrs,
-                                         remote_peer=peer, members=members, vault=self.engine.vault)
+            result = await pairing.offer(
+                stream,
+                code,
+                me=self.engine.self_record(),
+                my_addrs=self.addrs,
+                remote_peer=peer,
+                members=members,
+                vault=self.engine.vault,
+            )
             joiner = result["joiner"]
             await self.bridge.wait(self.engine.add_device(joiner))
-            await self.bridge.wait(self.engine.store.write(_remember_addrs, result["addrs"], joiner.peer_id, "pairing"))
-            await self.bridge.wait(self.engine.store.write(pairing.finish_request, request_id, "done", {
-                "peer_id": joiner.peer_id, "name": joiner.name, "blind": joiner.blind,
-                "fingerprint": result["fingerprint"]}))
+            await self.bridge.wait(
+                self.engine.store.write(_remember_addrs, result["addrs"], joiner.peer_id, "pairing")
+            )
+            await self.bridge.wait(
+                self.engine.store.write(
+                    pairing.finish_request,
+                    request_id,
+                    "done",
+                    {
+                        "peer_id": joiner.peer_id,
+                        "name": joiner.name,
+                        "blind": joiner.blind,
+                        "fingerprint": result["fingerprint"],
+                    },
+                )
+            )
         except Unauthorized as exc:
             log.warning("pairing attempt from %s failed: %s", peer, exc.message)
             await self.bridge.wait(self.engine.store.write(pairing.count_failure, request_id))
@@ -545,7 +598,11 @@ class SyncNode:
         tried: set[str] = set()
         deadline = trio.current_time() + (0 if request.get("addr") else MDNS_PAIR_WAIT)
         while True:
-            addrs = [request["addr"]] if request.get("addr") else [a for a in self._mdns_addrs() if a not in tried]
+            addrs = (
+                [request["addr"]]
+                if request.get("addr")
+                else [a for a in self._mdns_addrs() if a not in tried]
+            )
             for addr in addrs:
                 tried.add(addr)
                 outcome = await self._join_one(request, addr)
@@ -564,8 +621,14 @@ class SyncNode:
             return "failed", {"error": f"could not reach {addr}: {self.last_error}"}
         remote = stream.muxed_conn.peer_id.to_base58()
         try:
-            result = await pairing.join(stream, request["code"], me=me, my_addrs=self.addrs,
-                                        remote_peer=remote, device=self.engine.device)
+            result = await pairing.join(
+                stream,
+                request["code"],
+                me=me,
+                my_addrs=self.addrs,
+                remote_peer=remote,
+                device=self.engine.device,
+            )
         except VivimError as exc:
             return "failed", {"error": exc.message}
         except Exception as exc:
@@ -578,9 +641,14 @@ class SyncNode:
         offerer = result["offerer"]
         await self.bridge.wait(self.engine.adopt_vault(result["vault"]))
         await self.bridge.wait(self.engine.add_device(offerer, result["members"]))
-        await self.bridge.wait(self.engine.store.write(_remember_addrs, [addr, *result["addrs"]],
-                                                       offerer.peer_id, "pairing"))
-        return "done", {"peer_id": offerer.peer_id, "name": offerer.name, "fingerprint": result["fingerprint"]}
+        await self.bridge.wait(
+            self.engine.store.write(_remember_addrs, [addr, *result["addrs"]], offerer.peer_id, "pairing")
+        )
+        return "done", {
+            "peer_id": offerer.peer_id,
+            "name": offerer.name,
+            "fingerprint": result["fingerprint"],
+        }
 
     def _mdns_addrs(self) -> list[str]:
         if not self.mdns or self.host is None:

@@ -23,11 +23,10 @@ from typing import Any
 
 import msgspec
 
-from . import crypto
 from ..errors import SyncError, Unauthorized
-from . import entries
-from .wire import read_frame, write_frame
 from ..store.connection import Connection, inserted_id
+from . import crypto, entries
+from .wire import read_frame, write_frame
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
@@ -48,8 +47,16 @@ def normalize_code(code: str) -> str:
 
 # ---- requests in the database (the CLI asks, the sync service acts) ----------------------------
 
-def create_request(conn: Connection, role: str, code: str, *, addr: str | None = None, blind: bool = False,
-                   ttl: float = CODE_TTL) -> int:
+
+def create_request(
+    conn: Connection,
+    role: str,
+    code: str,
+    *,
+    addr: str | None = None,
+    blind: bool = False,
+    ttl: float = CODE_TTL,
+) -> int:
     now = time.time()
     cur = conn.execute(
         "INSERT INTO sync_pairing (role, code, addr, blind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -85,9 +92,13 @@ def pending_joins(conn: Connection) -> list[dict[str, Any]]:
     return [{"id": r[0], "code": r[1], "addr": r[2], "blind": bool(r[3])} for r in rows]
 
 
-def finish_request(conn: Connection, request_id: int, status: str, detail: dict[str, Any] | None = None) -> None:
-    conn.execute("UPDATE sync_pairing SET status = ?, detail = ?, code = '' WHERE id = ?",
-                 (status, json.dumps(detail) if detail else None, request_id))
+def finish_request(
+    conn: Connection, request_id: int, status: str, detail: dict[str, Any] | None = None
+) -> None:
+    conn.execute(
+        "UPDATE sync_pairing SET status = ?, detail = ?, code = '' WHERE id = ?",
+        (status, json.dumps(detail) if detail else None, request_id),
+    )
 
 
 def count_failure(conn: Connection, request_id: int) -> None:
@@ -100,6 +111,7 @@ def count_failure(conn: Connection, request_id: int) -> None:
 
 
 # ---- the exchange -------------------------------------------------------------------------------
+
 
 def _mac(key: bytes, label: bytes, transcript: bytes, *fields: Any) -> bytes:
     return hmac.new(key, label + transcript + msgspec.msgpack.encode(list(fields)), hashlib.sha256).digest()
@@ -121,21 +133,37 @@ def _spake(code: str) -> Any:
     return SPAKE2_Symmetric(normalize_code(code).encode(), idSymmetric=SPAKE_ID)
 
 
-async def join(stream: Any, code: str, *, me: entries.MemberRecord, my_addrs: list[str], remote_peer: str,
-               device: crypto.DeviceKeys) -> dict[str, Any]:
+async def join(
+    stream: Any,
+    code: str,
+    *,
+    me: entries.MemberRecord,
+    my_addrs: list[str],
+    remote_peer: str,
+    device: crypto.DeviceKeys,
+) -> dict[str, Any]:
     """The new device's half. Returns the offerer's record, members, vault (or None) and fingerprint."""
     spake = _spake(code)
     m_join = spake.start()
     await write_frame(stream, {"t": "spake", "m": m_join})
     reply = await read_frame(stream)
     if reply.get("t") != "spake":
-        raise SyncError(f"the other device refused pairing: {reply.get('error', 'no pairing code is waiting')}")
+        raise SyncError(
+            f"the other device refused pairing: {reply.get('error', 'no pairing code is waiting')}"
+        )
     m_offer = reply["m"]
     key = spake.finish(m_offer)
     transcript = _transcript(remote_peer, me.peer_id, m_offer, m_join)
     record = msgspec.msgpack.encode(me)
-    await write_frame(stream, {"t": "device", "device": record, "addrs": my_addrs,
-                               "mac": _mac(key, b"joiner", transcript, record, my_addrs)})
+    await write_frame(
+        stream,
+        {
+            "t": "device",
+            "device": record,
+            "addrs": my_addrs,
+            "mac": _mac(key, b"joiner", transcript, record, my_addrs),
+        },
+    )
     answer = await read_frame(stream)
     if answer.get("t") != "welcome":
         raise Unauthorized("pairing failed: the code was wrong or has expired")
@@ -150,12 +178,25 @@ async def join(stream: Any, code: str, *, me: entries.MemberRecord, my_addrs: li
     if answer["vault"] is not None:
         vault = crypto.VaultKeys.imported(device.open_sealed(answer["vault"]))
     await write_frame(stream, {"t": "done", "mac": _mac(key, b"done", transcript)})
-    return {"offerer": offerer, "members": members, "vault": vault, "addrs": answer["addrs"],
-            "fingerprint": fingerprint(key, transcript)}
+    return {
+        "offerer": offerer,
+        "members": members,
+        "vault": vault,
+        "addrs": answer["addrs"],
+        "fingerprint": fingerprint(key, transcript),
+    }
 
 
-async def offer(stream: Any, code: str, *, me: entries.MemberRecord, my_addrs: list[str], remote_peer: str,
-                members: list[entries.MemberRecord], vault: crypto.VaultKeys) -> dict[str, Any]:
+async def offer(
+    stream: Any,
+    code: str,
+    *,
+    me: entries.MemberRecord,
+    my_addrs: list[str],
+    remote_peer: str,
+    members: list[entries.MemberRecord],
+    vault: crypto.VaultKeys,
+) -> dict[str, Any]:
     """The existing device's half. Raises Unauthorized when the joiner does not know the code."""
     first = await read_frame(stream)
     if first.get("t") != "spake":
@@ -177,9 +218,20 @@ async def offer(stream: Any, code: str, *, me: entries.MemberRecord, my_addrs: l
         raise Unauthorized("the joining device's identity does not match its connection")
     sealed = None if joiner.blind or vault.current is None else crypto.seal_to(joiner.box_pub, vault.export())
     fields = (msgspec.msgpack.encode(me), [msgspec.msgpack.encode(m) for m in members], sealed, my_addrs)
-    await write_frame(stream, {"t": "welcome", "device": fields[0], "members": fields[1], "vault": sealed,
-                               "addrs": my_addrs, "mac": _mac(key, b"offerer", transcript, *fields)})
+    await write_frame(
+        stream,
+        {
+            "t": "welcome",
+            "device": fields[0],
+            "members": fields[1],
+            "vault": sealed,
+            "addrs": my_addrs,
+            "mac": _mac(key, b"offerer", transcript, *fields),
+        },
+    )
     done = await read_frame(stream)
-    if done.get("t") != "done" or not hmac.compare_digest(done.get("mac", b""), _mac(key, b"done", transcript)):
+    if done.get("t") != "done" or not hmac.compare_digest(
+        done.get("mac", b""), _mac(key, b"done", transcript)
+    ):
         raise Unauthorized("the joining device did not confirm pairing")
     return {"joiner": joiner, "addrs": hello.get("addrs") or [], "fingerprint": fingerprint(key, transcript)}

@@ -32,8 +32,12 @@ RELAY_RESERVATIONS = 32
 def relay_limits() -> Any:
     from libp2p.relay.circuit_v2.resources import RelayLimits
 
-    return RelayLimits(duration=RELAY_SECONDS, data=RELAY_DATA, max_circuit_conns=RELAY_CIRCUITS,
-                       max_reservations=RELAY_RESERVATIONS)
+    return RelayLimits(
+        duration=RELAY_SECONDS,
+        data=RELAY_DATA,
+        max_circuit_conns=RELAY_CIRCUITS,
+        max_reservations=RELAY_RESERVATIONS,
+    )
 
 
 def _vault_relay_class() -> Any:
@@ -42,7 +46,9 @@ def _vault_relay_class() -> Any:
     class VaultRelay(CircuitV2Protocol):
         """A circuit relay that serves only this vault's devices."""
 
-        def __init__(self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: Callable[[], bool]) -> None:
+        def __init__(
+            self, host: Any, allowed: Callable[[str], Awaitable[bool]], hop: Callable[[], bool]
+        ) -> None:
             super().__init__(host, limits=relay_limits(), allow_hop=True)
             self.allowed = allowed
             self.hop = hop
@@ -73,15 +79,16 @@ class Relaying:
         self.reserved: set[str] = set()  # relays holding a slot for us
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator["Relaying"]:
+    async def running(self) -> AsyncIterator[Relaying]:
         from libp2p.relay.circuit_v2.config import RelayConfig, RelayRole
         from libp2p.relay.circuit_v2.transport import CircuitV2Transport
         from libp2p.tools.anyio_service import background_trio_service
 
         roles = RelayRole.HOP | RelayRole.STOP | RelayRole.CLIENT
         async with background_trio_service(self.protocol):
-            self.transport = CircuitV2Transport(self.host, self.protocol,
-                                                RelayConfig(roles=roles, limits=relay_limits()))
+            self.transport = CircuitV2Transport(
+                self.host, self.protocol, RelayConfig(roles=roles, limits=relay_limits())
+            )
             yield self
 
     async def reserve(self, relay_peer: str, nursery: Any) -> bool:

@@ -176,4 +176,3 @@ CREATE TABLE sync_peer_status (
     entries_out INTEGER NOT NULL DEFAULT 0
 );
 """
-

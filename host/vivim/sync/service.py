@@ -25,9 +25,20 @@ POLL_INTERVAL = 0.2
 COMPACT_INTERVAL = float(os.environ.get("VIVIM_SYNC_COMPACT_INTERVAL", "300"))  # seconds between compactions
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/0"
 # Imported on a worker thread before start() (see vivim.services), not on the event loop.
-PRELOAD = ("trio", "multiaddr", "zeroconf", "libp2p", "libp2p.crypto.ed25519", "libp2p.crypto.x25519",
-           "libp2p.security.noise.transport", "libp2p.discovery.mdns.mdns", "libp2p.peer.peerinfo",
-           "vivim.sync.bridge", "vivim.sync.engine", "vivim.sync.node")
+PRELOAD = (
+    "trio",
+    "multiaddr",
+    "zeroconf",
+    "libp2p",
+    "libp2p.crypto.ed25519",
+    "libp2p.crypto.x25519",
+    "libp2p.security.noise.transport",
+    "libp2p.discovery.mdns.mdns",
+    "libp2p.peer.peerinfo",
+    "vivim.sync.bridge",
+    "vivim.sync.engine",
+    "vivim.sync.node",
+)
 
 
 class SyncService:
@@ -40,7 +51,7 @@ class SyncService:
         self._wake = asyncio.Event()
         self._joining: set[int] = set()
 
-    async def start(self) -> "SyncService":
+    async def start(self) -> SyncService:
         """Start the node; if that is interrupted (the browser closed the port) or fails, whatever
         already runs (trio, the libp2p listener, zeroconf) is stopped before the error goes on,
         so no node outlives the process's hold on the data directory's lock."""
@@ -51,20 +62,35 @@ class SyncService:
             await self.stop()
             raise
 
-    async def _start(self) -> "SyncService":
+    async def _start(self) -> SyncService:
         from ..store.settings import get_settings
         from .bridge import TrioGuest
         from .engine import SyncEngine
         from .node import SyncNode
 
-        settings = await self.runtime.store.read(get_settings, ["sync.enabled", "sync.listen", "sync.mdns", "sync.port",
-                                                                "sync.bootstrap", "sync.public_bootstrap"])
+        settings = await self.runtime.store.read(
+            get_settings,
+            [
+                "sync.enabled",
+                "sync.listen",
+                "sync.mdns",
+                "sync.port",
+                "sync.bootstrap",
+                "sync.public_bootstrap",
+            ],
+        )
         if settings.get("sync.enabled") is False:
             log.info("sync is disabled (setting sync.enabled)")
             return self
-        listen = os.environ.get("VIVIM_SYNC_LISTEN") or settings.get("sync.listen") or _listen_for_port(settings)
+        listen = (
+            os.environ.get("VIVIM_SYNC_LISTEN") or settings.get("sync.listen") or _listen_for_port(settings)
+        )
         mdns_env = os.environ.get("VIVIM_SYNC_MDNS")
-        mdns = (mdns_env not in ("0", "false", "no")) if mdns_env is not None else bool(settings.get("sync.mdns", True))
+        mdns = (
+            (mdns_env not in ("0", "false", "no"))
+            if mdns_env is not None
+            else bool(settings.get("sync.mdns", True))
+        )
         interfaces = [i for i in os.environ.get("VIVIM_SYNC_MDNS_INTERFACES", "").split(",") if i] or None
 
         self.engine = await SyncEngine.open(self.runtime.store, self.runtime.paths.keys)
@@ -73,11 +99,18 @@ class SyncService:
         await self.runtime.store.write(status.reset)
         self.bridge = TrioGuest()
         await self.bridge.start()
-        self.node = SyncNode(self.engine, self.bridge, listen=listen.split(","), mdns=mdns, mdns_interfaces=interfaces,
-                             bootstrap=_bootstrap(settings))
+        self.node = SyncNode(
+            self.engine,
+            self.bridge,
+            listen=listen.split(","),
+            mdns=mdns,
+            mdns_interfaces=interfaces,
+            bootstrap=_bootstrap(settings),
+        )
         addrs = await self._start_node()
-        await self.runtime.store.write(_publish, {"peer_id": self.engine.peer_id, "addrs": json.dumps(addrs),
-                                                  "pid": str(os.getpid())})
+        await self.runtime.store.write(
+            _publish, {"peer_id": self.engine.peer_id, "addrs": json.dumps(addrs), "pid": str(os.getpid())}
+        )
         log.info("sync node %s listening on %s", self.engine.peer_id, addrs)
         self._tasks = [asyncio.create_task(self._poll()), asyncio.create_task(self._hints())]
         return self
@@ -145,7 +178,7 @@ class SyncService:
                 log.exception("sync poll failed")
             try:
                 await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
 
@@ -207,8 +240,11 @@ def _listen_for_port(settings: dict[str, Any]) -> str:
 
 def _publish(conn: Connection, values: dict[str, str | None]) -> None:
     for key, value in values.items():
-        conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?)"
-                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
 
 async def start(runtime: Runtime) -> SyncService:

@@ -84,8 +84,13 @@ def pending_for(conn: Any) -> dict[str, int]:
     return out
 
 
-def describe(via: str | None, connected_now: bool, last_sync_at: float | None, pending: int | None,
-             now: float | None = None) -> str:
+def describe(
+    via: str | None,
+    connected_now: bool,
+    last_sync_at: float | None,
+    pending: int | None,
+    now: float | None = None,
+) -> str:
     """One line: 'connected through the relay, in sync' / 'last synced 3 h ago on this network, 12 updates waiting'."""
     if via is None:
         return "never reached yet" + (f", {pending} updates waiting" if pending else "")

@@ -35,13 +35,19 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
         if not request.path.startswith("/api/") or exc.status < 400:
             raise
         return web.json_response(
-            {"error": {"code": "http_" + str(exc.status), "message": exc.reason}}, status=exc.status,
+            {"error": {"code": "http_" + str(exc.status), "message": exc.reason}},
+            status=exc.status,
             headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
         )
     except Exception:
         log.exception("%s %s: internal error", request.method, request.path)
         return web.json_response(
-            {"error": {"code": "internal", "message": "internal error; the log in the data directory has details"}},
+            {
+                "error": {
+                    "code": "internal",
+                    "message": "internal error; the log in the data directory has details",
+                }
+            },
             status=500,
         )
 

@@ -93,7 +93,9 @@ async def events_socket(request: web.Request) -> web.WebSocketResponse:
     receiver = asyncio.create_task(_drain_incoming(ws))
     try:
         _, backlog = await app[RUNTIME].store.read(queries.data_version)
-        await ws.send_json({"type": "hello", "services": sorted(app[RUNTIME].services), "embedding_backlog": backlog})
+        await ws.send_json(
+            {"type": "hello", "services": sorted(app[RUNTIME].services), "embedding_backlog": backlog}
+        )
         while not receiver.done():
             getter = asyncio.create_task(queue.get())
             done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)

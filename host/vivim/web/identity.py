@@ -48,7 +48,7 @@ def proof(token: str, port: int, nonce: str) -> str:
 
 
 def probe(port: int, token: str, timeout: float = PROBE_TIMEOUT) -> Listener:
-    """"vivim" when this vault's web app answers on `port`, "other" when something else listens
+    """ "vivim" when this vault's web app answers on `port`, "other" when something else listens
     there (or answers wrongly), "none" when nothing accepts the connection."""
     nonce = secrets.token_hex(16)
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
@@ -58,8 +58,11 @@ def probe(port: int, token: str, timeout: float = PROBE_TIMEOUT) -> Listener:
         except (OSError, OverflowError, ValueError):  # refused, unreachable, or not a port number
             return "none"
         try:
-            connection.request("GET", f"{IDENTITY_PATH}?nonce={nonce}",
-                               headers={"Accept": "application/json", "Connection": "close"})
+            connection.request(
+                "GET",
+                f"{IDENTITY_PATH}?nonce={nonce}",
+                headers={"Accept": "application/json", "Connection": "close"},
+            )
             response = connection.getresponse()
             body = response.read(MAX_ANSWER_BYTES + 1)
             if response.status != 200 or len(body) > MAX_ANSWER_BYTES:
@@ -76,6 +79,7 @@ def probe(port: int, token: str, timeout: float = PROBE_TIMEOUT) -> Listener:
 
 
 # ---- where the web app really listens ---------------------------------------------------------
+
 
 def record_port(path: Path, port: int) -> None:
     """Write `{"port", "pid"}` atomically, owner-only, for this vault's clients to find."""

@@ -13,7 +13,13 @@ from aiohttp import web
 from .. import __version__
 from ..providers import SITES
 from .params import (
-    ConversationPatch, ConversationsQuery, DeviceRename, ExportQuery, SearchQuery, SettingsPatch, StatsQuery,
+    ConversationPatch,
+    ConversationsQuery,
+    DeviceRename,
+    ExportQuery,
+    SearchQuery,
+    SettingsPatch,
+    StatsQuery,
     body_schema,
     query_parameters,
 )
@@ -47,90 +53,248 @@ ERRORS = {
 }
 
 SCHEMAS: dict[str, Any] = {
-    "Error": _obj({"error": _obj({"code": {"type": "string"}, "message": {"type": "string"},
-                                  "details": _obj()}, ["code", "message"])}, ["error"]),
-    "Conversation": _obj({
-        "id": {"type": "integer"}, "provider": {"type": "string"}, "external_id": {"type": "string"},
-        "title": NULLABLE_STR, "url": NULLABLE_STR, "model": NULLABLE_STR, "source": {"type": "string"},
-        "created_at": {"type": "number"}, "updated_at": {"type": "number"},
-        "message_count": {"type": "integer"},
-        "tags": {"type": "array", "items": {"type": "string"}}, "pinned": {"type": "boolean"},
-        "completeness": _obj({
-            "status": {"type": "string", "enum": ["complete", "partial", "unknown"]},
-            "stored": {"type": "integer", "nullable": True}, "expected": {"type": "integer", "nullable": True},
-            "label": {"type": "string", "description": "complete, partial (n of m), partial (n of ?) or unknown"},
-        }, ["status", "label"]),
-    }, ["id", "provider", "external_id"]),
-    "Message": _obj({
-        "id": {"type": "integer"}, "key": {"type": "string"}, "parent_key": NULLABLE_STR,
-        "role": {"type": "string"}, "model": NULLABLE_STR, "markdown": {"type": "string"},
-        "text": {"type": "string"}, "status": {"type": "string"}, "is_current": {"type": "boolean", "nullable": True},
-        "position": {"type": "integer"}, "created_at": {"type": "number"},
-        "thread_parent": {"type": "string", "description": "thread_node of this turn's parent; \"\" for the root"},
-        "thread_node": {"type": "string", "description": "what this turn's children name as thread_parent"},
-    }, ["id", "key", "role", "markdown"]),
-    "ConversationPage": _obj({"items": {"type": "array", "items": _ref("Conversation")},
-                              "total": {"type": "integer"}, "offset": {"type": "integer"},
-                              "limit": {"type": "integer"}}, ["items", "total"]),
-    "ConversationThread": _obj({
-        "conversation": _ref("Conversation"),
-        "messages": {"type": "array", "items": _ref("Message")},
-        "branches": {"type": "array", "items": _obj({
-            "parent": {"type": "string"}, "keys": {"type": "array", "items": {"type": "string"}},
-            "default": {"type": "string"}})},
-        "default_path": {"type": "array", "items": {"type": "string"}},
-    }, ["conversation", "messages", "branches", "default_path"]),
-    "SearchResults": _obj({
-        "query": {"type": "string"}, "mode": {"type": "string"},
-        "modes": {"type": "array", "items": {"type": "string"}, "description": "what answered: fulltext, vector"},
-        "complete": {"type": "boolean", "description": "false: words only, or chunks still wait for vectors"},
-        "index": _obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
-                       "pending": {"type": "integer"}, "model": {"type": "string"}, "rate": NULLABLE_NUM,
-                       "eta_seconds": NULLABLE_NUM, "complete": {"type": "boolean"}}),
-        "results": {"type": "array", "items": _obj({
+    "Error": _obj(
+        {
+            "error": _obj(
+                {"code": {"type": "string"}, "message": {"type": "string"}, "details": _obj()},
+                ["code", "message"],
+            )
+        },
+        ["error"],
+    ),
+    "Conversation": _obj(
+        {
+            "id": {"type": "integer"},
+            "provider": {"type": "string"},
+            "external_id": {"type": "string"},
+            "title": NULLABLE_STR,
+            "url": NULLABLE_STR,
+            "model": NULLABLE_STR,
+            "source": {"type": "string"},
+            "created_at": {"type": "number"},
+            "updated_at": {"type": "number"},
+            "message_count": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "pinned": {"type": "boolean"},
+            "completeness": _obj(
+                {
+                    "status": {"type": "string", "enum": ["complete", "partial", "unknown"]},
+                    "stored": {"type": "integer", "nullable": True},
+                    "expected": {"type": "integer", "nullable": True},
+                    "label": {
+                        "type": "string",
+                        "description": "complete, partial (n of m), partial (n of ?) or unknown",
+                    },
+                },
+                ["status", "label"],
+            ),
+        },
+        ["id", "provider", "external_id"],
+    ),
+    "Message": _obj(
+        {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "parent_key": NULLABLE_STR,
+            "role": {"type": "string"},
+            "model": NULLABLE_STR,
+            "markdown": {"type": "string"},
+            "text": {"type": "string"},
+            "status": {"type": "string"},
+            "is_current": {"type": "boolean", "nullable": True},
+            "position": {"type": "integer"},
+            "created_at": {"type": "number"},
+            "thread_parent": {
+                "type": "string",
+                "description": 'thread_node of this turn\'s parent; "" for the root',
+            },
+            "thread_node": {
+                "type": "string",
+                "description": "what this turn's children name as thread_parent",
+            },
+        },
+        ["id", "key", "role", "markdown"],
+    ),
+    "ConversationPage": _obj(
+        {
+            "items": {"type": "array", "items": _ref("Conversation")},
+            "total": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "limit": {"type": "integer"},
+        },
+        ["items", "total"],
+    ),
+    "ConversationThread": _obj(
+        {
             "conversation": _ref("Conversation"),
-            "match": {"type": "string", "description": "strong or weak"},
-            "hits": {"type": "array", "items": _obj({
-                "message_id": {"type": "integer"}, "role": {"type": "string"},
-                "snippet": {"type": "string", "description": "hits are wrapped in U+0002 ... U+0003"},
-                "strength": {"type": "string", "description": "strong or weak"},
-                "key": {"type": "string"}})},
-        })},
-    }, ["results"]),
-    "Stats": _obj({
-        "conversations": {"type": "integer"}, "messages": {"type": "integer"}, "chunks": {"type": "integer"},
-        "embedded_chunks": {"type": "integer"}, "embedding_backlog": {"type": "integer"},
-        "by_provider": _obj(), "adapter_health": _obj(), "last_capture_at": NULLABLE_NUM,
-        "completeness": _obj({"complete": {"type": "integer"}, "partial": {"type": "integer"},
-                              "unknown": {"type": "integer"}}),
-        "raw_payloads": _obj(),
-        "days": {"type": "integer"},
-        "by_day": {"type": "array", "items": _obj({"day": {"type": "string"}, "provider": {"type": "string"},
-                                                   "messages": {"type": "integer"}})},
-        "by_model": {"type": "array", "items": _obj({"model": {"type": "string"}, "provider": {"type": "string"},
-                                                     "messages": {"type": "integer"}})},
-    }, ["conversations", "messages", "by_day", "by_model"]),
+            "messages": {"type": "array", "items": _ref("Message")},
+            "branches": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "parent": {"type": "string"},
+                        "keys": {"type": "array", "items": {"type": "string"}},
+                        "default": {"type": "string"},
+                    }
+                ),
+            },
+            "default_path": {"type": "array", "items": {"type": "string"}},
+        },
+        ["conversation", "messages", "branches", "default_path"],
+    ),
+    "SearchResults": _obj(
+        {
+            "query": {"type": "string"},
+            "mode": {"type": "string"},
+            "modes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "what answered: fulltext, vector",
+            },
+            "complete": {
+                "type": "boolean",
+                "description": "false: words only, or chunks still wait for vectors",
+            },
+            "index": _obj(
+                {
+                    "chunks": {"type": "integer"},
+                    "embedded": {"type": "integer"},
+                    "pending": {"type": "integer"},
+                    "model": {"type": "string"},
+                    "rate": NULLABLE_NUM,
+                    "eta_seconds": NULLABLE_NUM,
+                    "complete": {"type": "boolean"},
+                }
+            ),
+            "results": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "conversation": _ref("Conversation"),
+                        "match": {"type": "string", "description": "strong or weak"},
+                        "hits": {
+                            "type": "array",
+                            "items": _obj(
+                                {
+                                    "message_id": {"type": "integer"},
+                                    "role": {"type": "string"},
+                                    "snippet": {
+                                        "type": "string",
+                                        "description": "hits are wrapped in U+0002 ... U+0003",
+                                    },
+                                    "strength": {"type": "string", "description": "strong or weak"},
+                                    "key": {"type": "string"},
+                                }
+                            ),
+                        },
+                    }
+                ),
+            },
+        },
+        ["results"],
+    ),
+    "Stats": _obj(
+        {
+            "conversations": {"type": "integer"},
+            "messages": {"type": "integer"},
+            "chunks": {"type": "integer"},
+            "embedded_chunks": {"type": "integer"},
+            "embedding_backlog": {"type": "integer"},
+            "by_provider": _obj(),
+            "adapter_health": _obj(),
+            "last_capture_at": NULLABLE_NUM,
+            "completeness": _obj(
+                {
+                    "complete": {"type": "integer"},
+                    "partial": {"type": "integer"},
+                    "unknown": {"type": "integer"},
+                }
+            ),
+            "raw_payloads": _obj(),
+            "days": {"type": "integer"},
+            "by_day": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "day": {"type": "string"},
+                        "provider": {"type": "string"},
+                        "messages": {"type": "integer"},
+                    }
+                ),
+            },
+            "by_model": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "model": {"type": "string"},
+                        "provider": {"type": "string"},
+                        "messages": {"type": "integer"},
+                    }
+                ),
+            },
+        },
+        ["conversations", "messages", "by_day", "by_model"],
+    ),
     "Sync": _obj({"running": {"type": "boolean"}}),
-    "Devices": _obj({"devices": {"type": "array", "items": _obj()}, "peers": {"type": "array", "items": _obj()},
-                     "sync": _ref("Sync")}, ["devices", "peers"]),
+    "Devices": _obj(
+        {
+            "devices": {"type": "array", "items": _obj()},
+            "peers": {"type": "array", "items": _obj()},
+            "sync": _ref("Sync"),
+        },
+        ["devices", "peers"],
+    ),
     "Settings": _obj({"settings": _obj(), "schema": {"type": "array", "items": _obj()}}, ["settings"]),
-    "Status": _obj({"version": {"type": "string"}, "services": {"type": "array", "items": {"type": "string"}},
-                    "singleton": {"type": "boolean"}, "sync": _ref("Sync"),
-                    "embedding": {**_obj({"chunks": {"type": "integer"}, "embedded": {"type": "integer"},
-                                          "model_loaded": {"type": "boolean"}}), "nullable": True}},
-                   ["version"]),
-    "ImportResult": _obj({"filename": {"type": "string"}, "bytes": {"type": "integer"},
-                          "seconds": {"type": "number"}, "ok": {"type": "boolean"}, "summary": {},
-                          "lines": {"type": "array", "items": {"type": "string"}}}),
+    "Status": _obj(
+        {
+            "version": {"type": "string"},
+            "services": {"type": "array", "items": {"type": "string"}},
+            "singleton": {"type": "boolean"},
+            "sync": _ref("Sync"),
+            "embedding": {
+                **_obj(
+                    {
+                        "chunks": {"type": "integer"},
+                        "embedded": {"type": "integer"},
+                        "model_loaded": {"type": "boolean"},
+                    }
+                ),
+                "nullable": True,
+            },
+        },
+        ["version"],
+    ),
+    "ImportResult": _obj(
+        {
+            "filename": {"type": "string"},
+            "bytes": {"type": "integer"},
+            "seconds": {"type": "number"},
+            "ok": {"type": "boolean"},
+            "summary": {},
+            "lines": {"type": "array", "items": {"type": "string"}},
+        }
+    ),
 }
 
 
-ID_PARAM = [{"name": "id", "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}]
+ID_PARAM = [
+    {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**62},
+    }
+]
 
 
-def _get(summary: str, params: type | None, response: dict[str, Any], *, extra: dict[str, Any] | None = None,
-         path_params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _get(
+    summary: str,
+    params: type | None,
+    response: dict[str, Any],
+    *,
+    extra: dict[str, Any] | None = None,
+    path_params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {"200": response, **ERRORS}}
     parameters = (path_params or []) + (query_parameters(params) if params else [])
     if parameters:
@@ -163,92 +327,178 @@ def build() -> dict[str, Any]:
             "schemas": SCHEMAS,
         },
         "paths": {
-            "/api/status": {"get": _get("Version, running services and sync state", None, _json(_ref("Status")))},
-            "/api/conversations": {"get": _get(
-                "Conversations, newest first", ConversationsQuery, _json(_ref("ConversationPage")))},
-            "/api/conversations/{id}": {"get": _get(
-                "One conversation with every message, its branch points and the default path", None,
-                _json(_ref("ConversationThread")),
-                path_params=[{"name": "id", "in": "path", "required": True,
-                              "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}],
-                extra={"responses": {"200": _json(_ref("ConversationThread")),
-                                     "404": _json(_ref("Error"), "No such conversation"), **ERRORS}},
-            ),
+            "/api/status": {
+                "get": _get("Version, running services and sync state", None, _json(_ref("Status")))
+            },
+            "/api/conversations": {
+                "get": _get(
+                    "Conversations, newest first", ConversationsQuery, _json(_ref("ConversationPage"))
+                )
+            },
+            "/api/conversations/{id}": {
+                "get": _get(
+                    "One conversation with every message, its branch points and the default path",
+                    None,
+                    _json(_ref("ConversationThread")),
+                    path_params=[
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2**62},
+                        }
+                    ],
+                    extra={
+                        "responses": {
+                            "200": _json(_ref("ConversationThread")),
+                            "404": _json(_ref("Error"), "No such conversation"),
+                            **ERRORS,
+                        }
+                    },
+                ),
                 "patch": {
                     "summary": "Rename, pin or tag a conversation (synced to your other devices)",
                     "parameters": ID_PARAM,
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": body_schema(ConversationPatch)}}},
-                    "responses": {"200": _json(_ref("Conversation")),
-                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": body_schema(ConversationPatch)}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("Conversation")),
+                        "404": _json(_ref("Error"), "No such conversation"),
+                        **ERRORS,
+                    },
                 },
                 "delete": {
                     "summary": "Delete a conversation's messages everywhere (a tombstone stays, so the deletion syncs)",
                     "parameters": ID_PARAM,
-                    "responses": {"200": _json(_obj({"id": {"type": "integer"}, "deleted": {"type": "boolean"}})),
-                                  "404": _json(_ref("Error"), "No such conversation"), **ERRORS},
+                    "responses": {
+                        "200": _json(_obj({"id": {"type": "integer"}, "deleted": {"type": "boolean"}})),
+                        "404": _json(_ref("Error"), "No such conversation"),
+                        **ERRORS,
+                    },
                 },
             },
-            "/api/search": {"get": _get(
-                "Search everything captured; results grouped by conversation", SearchQuery,
-                _json(_ref("SearchResults")))},
-            "/api/stats": {"get": _get(
-                "Counts per provider, per day and per model; capture health; embedding backlog", StatsQuery,
-                _json(_ref("Stats")))},
-            "/api/devices": {"get": _get("Paired devices, known peers and sync state", None, _json(_ref("Devices")))},
-            "/api/devices/{peer_id}": {"patch": {
-                "summary": "Name a device (peer id, a unique prefix of it, or its name); \"\" restores its own name",
-                "parameters": [{"name": "peer_id", "in": "path", "required": True,
-                                "schema": {"type": "string", "pattern": "^[1-9A-HJ-NP-Za-km-z]{6,80}$"}}],
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": body_schema(DeviceRename)}}},
-                "responses": {"200": _json(_obj({"peer_id": {"type": "string"},
-                                                 "name": {"type": "string", "nullable": True}}, ["peer_id", "name"])),
-                              "404": _json(_ref("Error"), "No such device"), **ERRORS},
-            }},
+            "/api/search": {
+                "get": _get(
+                    "Search everything captured; results grouped by conversation",
+                    SearchQuery,
+                    _json(_ref("SearchResults")),
+                )
+            },
+            "/api/stats": {
+                "get": _get(
+                    "Counts per provider, per day and per model; capture health; embedding backlog",
+                    StatsQuery,
+                    _json(_ref("Stats")),
+                )
+            },
+            "/api/devices": {
+                "get": _get("Paired devices, known peers and sync state", None, _json(_ref("Devices")))
+            },
+            "/api/devices/{peer_id}": {
+                "patch": {
+                    "summary": 'Name a device (peer id, a unique prefix of it, or its name); "" restores its own name',
+                    "parameters": [
+                        {
+                            "name": "peer_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[1-9A-HJ-NP-Za-km-z]{6,80}$"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": body_schema(DeviceRename)}},
+                    },
+                    "responses": {
+                        "200": _json(
+                            _obj(
+                                {"peer_id": {"type": "string"}, "name": {"type": "string", "nullable": True}},
+                                ["peer_id", "name"],
+                            )
+                        ),
+                        "404": _json(_ref("Error"), "No such device"),
+                        **ERRORS,
+                    },
+                }
+            },
             "/api/sync": {"get": _get("Sync state", None, _json(_ref("Sync")))},
             "/api/settings": {
                 "get": _get("All settings with their current values", None, _json(_ref("Settings"))),
                 "patch": {
                     "summary": "Change some settings; answers all settings",
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": body_schema(SettingsPatch)}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": body_schema(SettingsPatch)}},
+                    },
                     "responses": {"200": _json(_ref("Settings")), **ERRORS},
                 },
             },
-            "/api/import": {"post": {
-                "summary": "Import a provider's export file (ChatGPT, Claude, Gemini); progress on /api/events",
-                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                    "type": "object", "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"},
-                                   "provider": {"type": "string", "enum": [p.key for p in SITES]}},
-                }}}},
-                "responses": {"200": _json(_ref("ImportResult")),
-                              "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),
-                              **ERRORS},
-            }},
-            "/api/export": {"get": _get(
-                "Download everything (or one provider's, one conversation, or since a time) as the JSON archive "
-                "(re-importable), JSON Lines, or a zipped Markdown folder", ExportQuery,
-                {"description": "The archive, as an attachment",
-                 "content": {"application/json": {"schema": _obj()},
-                             "application/x-ndjson": {"schema": {"type": "string"}},
-                             "application/zip": {"schema": {"type": "string", "format": "binary"}}}})},
-            "/api/events": {"get": {
-                "summary": "WebSocket of live events: {type: hello (services, embedding_backlog)|capture|store.changed|embedding.backlog|"
-                           "settings|import.progress|import.done|sync..., ...}",
-                "responses": {"101": {"description": "Switching to the WebSocket protocol"}, **ERRORS},
-            }},
-            "/api/identity": {"get": {
-                "summary": "Prove this is the vault's web app: HMAC-SHA256(token, 'vivim-web-identity\\n' + port + "
-                           "'\\n' + nonce) as hex; needs no token and reveals none",
-                "security": [],
-                "parameters": [{"name": "nonce", "in": "query", "required": True,
-                                "schema": {"type": "string", "pattern": "^[0-9a-f]{32,128}$"}}],
-                "responses": {"200": _json(_obj()), **ERRORS},
-            }},
-            "/api/openapi.json": {"get": {"summary": "This document",
-                                          "responses": {"200": _json(_obj())}}},
+            "/api/import": {
+                "post": {
+                    "summary": "Import a provider's export file (ChatGPT, Claude, Gemini); progress on /api/events",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "provider": {"type": "string", "enum": [p.key for p in SITES]},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(_ref("ImportResult")),
+                        "422": _json(_ref("Error"), "The file is not an export VIVIM understands"),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/api/export": {
+                "get": _get(
+                    "Download everything (or one provider's, one conversation, or since a time) as the JSON archive "
+                    "(re-importable), JSON Lines, or a zipped Markdown folder",
+                    ExportQuery,
+                    {
+                        "description": "The archive, as an attachment",
+                        "content": {
+                            "application/json": {"schema": _obj()},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                )
+            },
+            "/api/events": {
+                "get": {
+                    "summary": "WebSocket of live events: {type: hello (services, embedding_backlog)|capture|store.changed|embedding.backlog|"
+                    "settings|import.progress|import.done|sync..., ...}",
+                    "responses": {"101": {"description": "Switching to the WebSocket protocol"}, **ERRORS},
+                }
+            },
+            "/api/identity": {
+                "get": {
+                    "summary": "Prove this is the vault's web app: HMAC-SHA256(token, 'vivim-web-identity\\n' + port + "
+                    "'\\n' + nonce) as hex; needs no token and reveals none",
+                    "security": [],
+                    "parameters": [
+                        {
+                            "name": "nonce",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{32,128}$"},
+                        }
+                    ],
+                    "responses": {"200": _json(_obj()), **ERRORS},
+                }
+            },
+            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json(_obj())}}},
         },
     }
 

@@ -38,21 +38,27 @@ class SearchQuery(msgspec.Struct, forbid_unknown_fields=False):
     until: Annotated[Time, Meta(description="unix seconds, exclusive")] | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
     mode: Literal["hybrid", "fulltext", "vector"] = "hybrid"
-    wait_for_model: Annotated[float, Meta(ge=0, le=10,
-                                          description="seconds to wait for the embedding model")] = 0.0
+    wait_for_model: Annotated[
+        float, Meta(ge=0, le=10, description="seconds to wait for the embedding model")
+    ] = 0.0
 
 
 class StatsQuery(msgspec.Struct, forbid_unknown_fields=False):
     days: Annotated[int, Meta(ge=1, le=3660, description="how far back the per-day chart goes")] = 90
-    tz: Annotated[int, Meta(ge=-1440, le=1440,
-                            description="minutes east of UTC, to count days in the user's time zone")] = 0
+    tz: Annotated[
+        int, Meta(ge=-1440, le=1440, description="minutes east of UTC, to count days in the user's time zone")
+    ] = 0
 
 
 class ExportQuery(msgspec.Struct, forbid_unknown_fields=False):
     format: Literal["json", "jsonl", "markdown"] = "json"
     provider: Provider | None = None
-    since: Annotated[Time, Meta(description="conversations with a message at or after this unix time")] | None = None
-    conversation: Annotated[str, Meta(max_length=200, description="one conversation: provider id or VIVIM id")] | None = None
+    since: (
+        Annotated[Time, Meta(description="conversations with a message at or after this unix time")] | None
+    ) = None
+    conversation: (
+        Annotated[str, Meta(max_length=200, description="one conversation: provider id or VIVIM id")] | None
+    ) = None
 
 
 class SettingsPatch(msgspec.Struct, forbid_unknown_fields=False):

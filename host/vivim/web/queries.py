@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+
 from ..store.connection import Connection
 
 DAY = 86400
@@ -15,7 +16,9 @@ TOP_MODELS = 20
 ROOT = ""  # thread parent of a conversation's first turn(s)
 
 
-def chart_stats(conn: Connection, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None) -> dict[str, Any]:
+def chart_stats(
+    conn: Connection, *, days: int = 90, tz_offset_minutes: int = 0, now: float | None = None
+) -> dict[str, Any]:
     """Messages per day and provider, and assistant turns per model, over the last `days` days
     (days counted in the browser's time zone)."""
     now = time.time() if now is None else now
@@ -70,7 +73,8 @@ def annotate_threads(messages: list[dict[str, Any]]) -> dict[str, Any]:
     _rehang_unreachable(messages, children)
     branches = [
         {"parent": parent, "keys": [k["key"] for k in kids], "default": _default_child(kids)["key"]}
-        for parent, kids in children.items() if len(kids) > 1
+        for parent, kids in children.items()
+        if len(kids) > 1
     ]
     path: list[str] = []
     seen: set[str] = set()

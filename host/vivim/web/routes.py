@@ -21,7 +21,14 @@ from ..handlers import ROUTES
 from . import events, openapi, queries, transfer
 from .keys import RUNTIME, STATIC_DIR, STATS_CACHE, json
 from .params import (
-    MAX_ID, ConversationPatch, ConversationsQuery, DeviceRename, SearchQuery, SettingsPatch, StatsQuery, parse_body,
+    MAX_ID,
+    ConversationPatch,
+    ConversationsQuery,
+    DeviceRename,
+    SearchQuery,
+    SettingsPatch,
+    StatsQuery,
+    parse_body,
     parse_query,
 )
 
@@ -47,8 +54,13 @@ def _without_none(struct: msgspec.Struct) -> dict[str, Any]:
 
 async def list_conversations(request: web.Request) -> web.Response:
     q = parse_query(request.query, ConversationsQuery)
-    payload = {"provider": q.provider, "limit": q.limit, "offset": q.offset, "query": q.q,
-               "completeness": q.completeness}
+    payload = {
+        "provider": q.provider,
+        "limit": q.limit,
+        "offset": q.offset,
+        "query": q.q,
+        "completeness": q.completeness,
+    }
     return json(await call(request, "conversation.list", payload))
 
 
@@ -77,8 +89,11 @@ async def patch_conversation(request: web.Request) -> web.Response:
     if body.pinned is not None:
         await call(request, "conversation.pin", {"id": conversation_id, "pinned": body.pinned})
     if body.add_tags or body.remove_tags:
-        await call(request, "conversation.tag", {"id": conversation_id, "add": body.add_tags,
-                                                 "remove": body.remove_tags})
+        await call(
+            request,
+            "conversation.tag",
+            {"id": conversation_id, "add": body.add_tags, "remove": body.remove_tags},
+        )
     result = await call(request, "conversation.get", {"id": conversation_id})
     return json(result["conversation"])
 
@@ -112,14 +127,16 @@ async def stats(request: web.Request) -> web.Response:
 
 async def status(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    return json({
-        "version": __version__,
-        "data_dir": str(runtime.paths.root),
-        "singleton": runtime.is_singleton,
-        "services": sorted(runtime.services),
-        "sync": await sync_status(request),
-        "embedding": await embedding_status(request),
-    })
+    return json(
+        {
+            "version": __version__,
+            "data_dir": str(runtime.paths.root),
+            "singleton": runtime.is_singleton,
+            "services": sorted(runtime.services),
+            "sync": await sync_status(request),
+            "embedding": await embedding_status(request),
+        }
+    )
 
 
 async def embedding_status(request: web.Request) -> dict[str, Any]:
@@ -156,7 +173,9 @@ async def rename_device(request: web.Request) -> web.Response:
     from ..store.device_names import set_device_name
 
     body = parse_body(await request.read(), DeviceRename)
-    return json(await request.app[RUNTIME].store.write(set_device_name, request.match_info["peer_id"], body.name))
+    return json(
+        await request.app[RUNTIME].store.write(set_device_name, request.match_info["peer_id"], body.name)
+    )
 
 
 async def get_settings(request: web.Request) -> web.Response:

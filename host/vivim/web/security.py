@@ -24,7 +24,7 @@ from aiohttp import web
 from .identity import IDENTITY_PATH, NONCE_PATTERN, proof
 from .token import LOOPBACK, load_or_create_token
 
-__all__ = ["load_or_create_token", "make_security_middleware", "add_security_headers", "LOOPBACK"]
+__all__ = ["LOOPBACK", "add_security_headers", "load_or_create_token", "make_security_middleware"]
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,12 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
         host = request.headers.get("Host", "").lower()
         if port is None or host not in allowed_hosts(port):
             log.warning("refused request for Host %r (possible DNS rebinding)", host)
-            return error_response(request, 403, "forbidden_host",
-                                  f"this server only answers to 127.0.0.1:{port} and localhost:{port}")
+            return error_response(
+                request,
+                403,
+                "forbidden_host",
+                f"this server only answers to 127.0.0.1:{port} and localhost:{port}",
+            )
         origin = request.headers.get("Origin")
         if origin is not None and origin.lower() not in {f"http://{h}" for h in allowed_hosts(port)}:
             log.warning("refused request from Origin %r", origin)
@@ -135,13 +139,16 @@ def make_security_middleware(token: str) -> Callable[[web.Request, Handler], Awa
         query_token = request.query.get(TOKEN_QUERY)
         if query_token is not None and request.method == "GET" and not request.path.startswith("/api/"):
             if not token_matches(token, query_token):
-                return error_response(request, 401, "unauthorized", "this link's token is not valid (any more)")
+                return error_response(
+                    request, 401, "unauthorized", "this link's token is not valid (any more)"
+                )
             # Keep the token out of the address bar, history and bookmarks: cookie, then redirect.
             rest = [(k, v) for k, v in request.query.items() if k != TOKEN_QUERY]
             location = same_site_path(request) + ("?" + urlencode(rest) if rest else "")
             response = web.Response(status=303, headers={"Location": location})
-            response.set_cookie(cookie_name(token), token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
-                                samesite="Strict")
+            response.set_cookie(
+                cookie_name(token), token, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Strict"
+            )
             return response
         if request.method in ("GET", "HEAD") and request.path.startswith(PUBLIC_PREFIXES):
             return await handler(request)  # the page's own code and styles hold nothing private

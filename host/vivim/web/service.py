@@ -30,8 +30,14 @@ VAULT_PORT_BASE, VAULT_PORT_SPAN = 20000, 10000
 
 
 class WebService:
-    def __init__(self, runner: web.AppRunner, port: int, token: str, record: Path | None = None,
-                 requested: int | None = None) -> None:
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        port: int,
+        token: str,
+        record: Path | None = None,
+        requested: int | None = None,
+    ) -> None:
         self.runner = runner
         self.port = port
         self.requested = port if requested is None else requested  # != port: the wanted one was taken
@@ -86,7 +92,6 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     return WebService(runner, bound, token, runtime.paths.web_address, requested=port)
 
 
-
 # SO_REUSEADDR on POSIX lets a restart bind while the last run's connections sit in TIME_WAIT (up to
 # 60 s); it never lets two servers listen on one port there. On Windows it would, so not there.
 REUSE_ADDRESS = os.name != "nt"
@@ -110,8 +115,12 @@ async def _listen_elsewhere(runner: web.AppRunner, taken: int, own: int) -> None
             if not _in_use(exc) or port == 0:
                 raise
             continue
-        log.warning("web port %d is taken (another VIVIM data directory or another program); listening on "
-                    "%s instead (`vivim web` shows the address)", taken, port or "a free port")
+        log.warning(
+            "web port %d is taken (another VIVIM data directory or another program); listening on "
+            "%s instead (`vivim web` shows the address)",
+            taken,
+            port or "a free port",
+        )
         return
 
 
@@ -124,4 +133,3 @@ def _bound_port(runner: web.AppRunner) -> int | None:
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return None
-

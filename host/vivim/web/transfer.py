@@ -48,6 +48,7 @@ async def import_upload(request: web.Request) -> web.Response:
     filename = path.name.split("-", 1)[-1]
     hub_publish("import.progress", stage="uploaded", bytes=size, filename=filename)
     started = time.monotonic()
+
     # The import finishes (and its upload is removed) even if the page goes away meanwhile.
     def publish(kind: str, **data: Any) -> None:  # progress names the uploaded file, not the staged one
         hub_publish(kind, **_as_uploaded(data, path, filename))
@@ -62,8 +63,13 @@ async def import_upload(request: web.Request) -> web.Response:
         exc.args = (exc.message,)
         raise
     summary = _as_uploaded(summary, path, filename)
-    result = {"filename": filename, "bytes": size, "seconds": round(time.monotonic() - started, 3),
-              "ok": not summary.get("errors"), "summary": summary}
+    result = {
+        "filename": filename,
+        "bytes": size,
+        "seconds": round(time.monotonic() - started, 3),
+        "ok": not summary.get("errors"),
+        "summary": summary,
+    }
     if isinstance(summary, dict) and "conversations" in summary:
         from ..importers.common import summary_lines
 
@@ -135,8 +141,9 @@ async def _receive_upload(request: web.Request, folder: Path) -> tuple[Path, str
         return path, provider, size
 
 
-async def _run_importer(importer: Callable[..., Any], runtime: Any, path: Path, provider: str | None,
-                        publish: Callable[..., None]) -> Any:
+async def _run_importer(
+    importer: Callable[..., Any], runtime: Any, path: Path, provider: str | None, publish: Callable[..., None]
+) -> Any:
     """Run the import on its own thread, event loop and database connection, as `vivim import` in a
     terminal would: parsing a large export must not stall captures served by this process's loop."""
     from ..store import Store
@@ -186,8 +193,15 @@ def _event_progress(publish: Callable[..., object]) -> Any:
             now = time.monotonic()
             if force or now - self.last >= PROGRESS_INTERVAL:
                 self.last = now
-                publish("import.progress", stage="importing", file=self.file, bytes_read=self.read,
-                        bytes_total=self.total, conversations=self.conversations, messages=self.messages)
+                publish(
+                    "import.progress",
+                    stage="importing",
+                    file=self.file,
+                    bytes_read=self.read,
+                    bytes_total=self.total,
+                    conversations=self.conversations,
+                    messages=self.messages,
+                )
 
     return EventProgress()
 
@@ -203,10 +217,12 @@ async def export_download(request: web.Request) -> web.StreamResponse:
     if q.format == "markdown":
         return await _markdown_zip(request, store, selection, f"vivim-export-{stamp}")
     extension, content_type = EXPORT_TYPES[q.format]
-    response = web.StreamResponse(headers={
-        "Content-Type": f"{content_type}; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="vivim-export-{stamp}.{extension}"',
-    })
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": f"{content_type}; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="vivim-export-{stamp}.{extension}"',
+        }
+    )
     await response.prepare(request)
     writer = export.export_json if q.format == "json" else export.export_jsonl
     out = _QueueText()
@@ -256,10 +272,12 @@ async def _markdown_zip(request: web.Request, store: Any, selection: Any, name: 
     try:
         await export.export_markdown(store, work / name, selection)
         archive = await asyncio.to_thread(shutil.make_archive, str(work / name), "zip", work, name)
-        response = web.StreamResponse(headers={
-            "Content-Type": "application/zip",
-            "Content-Disposition": f'attachment; filename="{name}.zip"',
-        })
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "application/zip",
+                "Content-Disposition": f'attachment; filename="{name}.zip"',
+            }
+        )
         await response.prepare(request)
         with open(archive, "rb") as handle:
             while chunk := await asyncio.to_thread(handle.read, UPLOAD_CHUNK):

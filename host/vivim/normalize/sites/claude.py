@@ -25,7 +25,9 @@ RULES = SiteRules(
     labels=(r"claude said:?", r"thought process", r"thinking\.{0,3}"),
     code_containers=('div[class*="group/copy"]', "div.code-block"),
     code_labels=("div.text-text-500", "div.text-text-300", ".code-block__language"),
-    reasoning=('[data-testid="thinking-block"] [data-testid="thinking-content"]',
-               'div[class*="thinking"] div[class*="overflow-y-auto"]'),
+    reasoning=(
+        '[data-testid="thinking-block"] [data-testid="thinking-content"]',
+        'div[class*="thinking"] div[class*="overflow-y-auto"]',
+    ),
     keep_line_breaks=('[data-testid="user-message"] p',),
 )

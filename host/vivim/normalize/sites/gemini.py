@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 QUERY_LINE = "p.query-text-line"
 
 
-def _join_query_lines(soup: "BeautifulSoup") -> None:
+def _join_query_lines(soup: BeautifulSoup) -> None:
     """One typed line per `<p>`: a run of them becomes one paragraph with line breaks."""
     for line in soup.select(QUERY_LINE):
         if is_gone(line) or line.parent is None or _is_query_line(line.find_previous_sibling()):
@@ -50,16 +50,33 @@ RULES = SiteRules(
     name="gemini",
     base_url="https://gemini.google.com/",
     chrome=(
-        ".table-footer", "source-footnote", "sources-carousel-inline", "sources-list",
-        "sup[data-turn-source-index]", ".response-footer", "message-actions", ".actions-container-v2",
+        ".table-footer",
+        "source-footnote",
+        "sources-carousel-inline",
+        "sources-list",
+        "sup[data-turn-source-index]",
+        ".response-footer",
+        "message-actions",
+        ".actions-container-v2",
         ".response-container-header",
-        ".code-block-decoration .buttons", "response-element .action-buttons",
+        ".code-block-decoration .buttons",
+        "response-element .action-buttons",
     ),
-    labels=(r"you said:?", r"gemini said:?", r"show thinking", r"hide thinking", r"show drafts",
-            r"content_copy", r"export to sheets"),
+    labels=(
+        r"you said:?",
+        r"gemini said:?",
+        r"show thinking",
+        r"hide thinking",
+        r"show drafts",
+        r"content_copy",
+        r"export to sheets",
+    ),
     code_containers=("code-block", "div.code-block"),
     code_labels=(".code-block-decoration > span", ".code-block-decoration span"),
-    reasoning=('model-thoughts [data-test-id="thoughts-content"]', "model-thoughts .model-thoughts-content-container",
-               ".thoughts-container .thoughts-content"),
+    reasoning=(
+        'model-thoughts [data-test-id="thoughts-content"]',
+        "model-thoughts .model-thoughts-content-container",
+        ".thoughts-container .thoughts-content",
+    ),
     prepare=_join_query_lines,
 )

@@ -33,7 +33,7 @@ class SiteRules:
     # Elements whose source newlines are line breaks (rendered with white-space: pre-wrap).
     keep_line_breaks: tuple[str, ...] = ()
     # Site-specific rewriting that selectors cannot express; runs before chrome removal.
-    prepare: Callable[["BeautifulSoup"], None] | None = None
+    prepare: Callable[[BeautifulSoup], None] | None = None
     label_patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -42,7 +42,19 @@ class SiteRules:
 
 
 # Chrome words every site uses next to code blocks and messages.
-GENERIC_LABELS = (r"copy code", r"copy", r"copied!?", r"edit", r"retry", r"share",
-                  r"download", r"run code", r"run", r"wrap lines?", r"collapse", r"expand")
+GENERIC_LABELS = (
+    r"copy code",
+    r"copy",
+    r"copied!?",
+    r"edit",
+    r"retry",
+    r"share",
+    r"download",
+    r"run code",
+    r"run",
+    r"wrap lines?",
+    r"collapse",
+    r"expand",
+)
 
 GENERIC = SiteRules(name="generic")
