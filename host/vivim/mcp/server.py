@@ -65,6 +65,7 @@ def _tool_descriptions() -> dict[str, str]:
 def build_server(runtime: Any) -> Any:
     """The MCPServer with VIVIM's tools and conversation resources, bound to one Runtime."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import server as mcpserver_module
     from mcp.server.mcpserver.exceptions import ResourceError, ToolError
     from mcp.types import Resource, ToolAnnotations
     from pydantic import Field
@@ -98,6 +99,10 @@ def build_server(runtime: Any) -> Any:
                 for r in recent
             ]
 
+    # MCPServer's constructor calls configure_logging, which imports rich and builds a Console (~40-60 ms
+    # of start-up) only to hand logging.basicConfig a handler that basicConfig then drops: the root logger
+    # already has vivim's file handler (setup_logging ran first). Skipping it changes no logging at all.
+    mcpserver_module.configure_logging = _keep_vivim_logging
     server = VivimServer(
         name=SERVER_NAME,
         title="VIVIM memory",
@@ -192,6 +197,10 @@ def build_server(runtime: Any) -> Any:
         return text
 
     return server
+
+
+def _keep_vivim_logging(level: str = "INFO") -> None:
+    """Stands in for the SDK's configure_logging: vivim's own logging (to vivim.log) is already set up."""
 
 
 def _recent_conversations(conn: Any) -> list[dict[str, Any]]:
