@@ -100,10 +100,10 @@ def build_server(runtime: Any) -> Any:
                 for r in recent
             ]
 
-    # MCPServer's constructor calls configure_logging, which imports rich and builds a Console (~40-60 ms
+    # MCPServer's constructor calls configure_logging, which imports rich and builds a Console (~35-40 ms
     # of start-up) only to hand logging.basicConfig a handler that basicConfig then drops: the root logger
     # already has vivim's file handler (setup_logging ran first). Skipping it changes no logging at all.
-    mcpserver_module.configure_logging = _keep_vivim_logging
+    mcpserver_module.configure_logging = _keep_vivim_logging  # type: ignore[attr-defined]
     server = VivimServer(
         name=SERVER_NAME,
         title="VIVIM memory",
