@@ -2,6 +2,7 @@
 
     python bench/mcp_server.py                  # 100k messages (~1-2 min to build)
     python bench/mcp_server.py --messages 10000
+    python bench/mcp_server.py --keep /tmp/mcp-100k --starts 15   # also the median of 15 fresh starts
 
 The archive is bench/retrieval_search.py's synthetic one (one chunk per message, vectors around topic
 centroids). Every figure is a full MCP round trip through the SDK's stdio client to a real `vivim mcp`
@@ -101,10 +102,36 @@ async def run(home: Path, queries: list[str]) -> None:
     del conv
 
 
+async def cold_starts(home: Path, query: str, count: int) -> None:
+    """Fresh servers one after another: start -> initialized and start -> first search result.
+
+    One start is too noisy to compare on a shared machine (the same code varies by +-30% with load), so
+    this prints the median and spread over `count` starts."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "vivim", "mcp"],
+        env={"VIVIM_HOME": str(home), "PATH": os.environ.get("PATH", "")},
+    )
+    initialized, first = [], []
+    for _ in range(count):
+        started = time.perf_counter()
+        async with stdio_client(params, errlog=open(os.devnull, "w")) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                initialized.append(time.perf_counter() - started)
+                result = await session.call_tool("search_conversations", {"query": query})
+                first.append(time.perf_counter() - started)
+                if result.is_error:
+                    raise SystemExit(f"the first search failed: {result.content}")
+    print(line(f"{count} starts: start -> initialized", initialized))
+    print(line(f"{count} starts: start -> first result", first))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build the archive in this folder and keep it")
+    parser.add_argument("--starts", type=int, default=0, help="also time this many fresh server starts")
     args = parser.parse_args()
     rng = np.random.default_rng(11)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="vivim-mcp-bench-"))
@@ -121,6 +148,8 @@ def main() -> None:
         queries = [" ".join(rng.choice(words[200:3000], size=int(rng.integers(1, 4)))) for _ in range(60)]
     print(f"vivim mcp at {args.messages:,} messages (load: {os.getloadavg()[0]:.2f})")
     asyncio.run(run(folder, queries))
+    if args.starts:
+        asyncio.run(cold_starts(folder, queries[0], args.starts))
     print(f"  load average after: {os.getloadavg()[0]:.2f}")
 
 
