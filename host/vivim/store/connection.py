@@ -11,6 +11,8 @@ so every connection uses WAL, a busy timeout, and writers take the lock up front
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,13 +45,26 @@ def connect_sync(path: Path | str, *, load_vec: bool = True) -> Connection:
 
 
 def load_sqlite_vec(conn: sqlite3.Connection) -> None:
-    import sqlite_vec
-
     conn.enable_load_extension(True)
     try:
-        sqlite_vec.load(conn)
+        conn.load_extension(vec0_path())
     finally:
         conn.enable_load_extension(False)
+
+
+@functools.cache
+def vec0_path() -> str:
+    """Where the sqlite-vec extension library is, found without importing the sqlite_vec package.
+
+    Its __init__ imports numpy.typing (~0.1 s of CPU) for a helper VIVIM never uses, and every process
+    opens the database first thing: `vivim mcp` would pay it before its first answer, which needs no
+    numpy. The path is the one sqlite_vec.loadable_path() gives (the package folder + "vec0")."""
+    spec = importlib.util.find_spec("sqlite_vec")
+    if spec is None or not spec.submodule_search_locations:
+        import sqlite_vec  # an unusual install (zipped, namespace): let the package say where it is
+
+        return str(sqlite_vec.loadable_path())
+    return os.path.normpath(os.path.join(next(iter(spec.submodule_search_locations)), "vec0"))
 
 
 def is_locked_error(exc: BaseException) -> bool:
