@@ -59,7 +59,16 @@ class Store:
         return cls(path, db)
 
     async def close(self) -> None:
+        """Close the connection and let aiosqlite's worker thread end before returning.
+
+        aiosqlite resolves close() from that thread just before the thread returns, so without the short
+        wait a "closed" store could still have a live thread for a moment (seen once start-up got faster)."""
+        thread = self._db._thread
         await self._db.close()
+        for _ in range(2_000):  # microseconds in practice; bounded so a stuck thread never hangs a shutdown
+            if not thread.is_alive():
+                break
+            await asyncio.sleep(0.001)
 
     async def __aenter__(self) -> Store:
         return self
