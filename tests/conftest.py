@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from platformdirs import user_cache_dir
 
 from tests.support.hostproc import HostProcess
 from vivim.store import Store
+
+# One int8 copy of the embedding model for the whole run (vivim.retrieval.quantize builds it once per
+# user): tests give every host and browser its own HOME, and each process would otherwise rebuild it
+# in the background (~20 s of CPU each), starving the real-browser tests that run beside it. This is
+# the cache a person's machine has; tests of the conversion itself point elsewhere.
+os.environ.setdefault("VIVIM_MODEL_CACHE", str(Path(user_cache_dir("vivim", appauthor=False)) / "models"))
 
 
 @pytest.fixture
