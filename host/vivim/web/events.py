@@ -45,8 +45,14 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_sockets(app: web.Application) -> None:
     clients: set[web.WebSocketResponse] = app[CLIENTS]
-    for ws in list(clients):
-        await ws.close(code=1001, message=b"server shutting down")
+    # All at once and bounded: a tab that never answers the close frame must not hold the shutdown.
+    await asyncio.gather(
+        *(
+            asyncio.wait_for(ws.close(code=1001, message=b"server shutting down"), 2.0)
+            for ws in list(clients)
+        ),
+        return_exceptions=True,
+    )
 
 
 async def _forward_runtime_events(app: web.Application) -> None:

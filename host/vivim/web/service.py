@@ -26,6 +26,9 @@ from .token import LOOPBACK, load_or_create_token, web_url
 log = logging.getLogger(__name__)
 
 PORT_SETTING = "web.port"
+# How long stopping waits for requests still running (an open tab's events socket) before cancelling
+# them: aiohttp's default of 60 s kept `vivim serve` alive long after SIGTERM.
+SHUTDOWN_GRACE_SECONDS = 3.0
 VAULT_PORT_BASE, VAULT_PORT_SPAN = 20000, 10000
 
 
@@ -68,7 +71,12 @@ async def start(runtime: Runtime, port: int | None = None) -> WebService:
     configured = port is None
     port = await configured_port(runtime) if port is None else port
     token = load_or_create_token(runtime.paths.web_token)
-    runner = web.AppRunner(create_app(runtime, token), access_log=None, handler_cancellation=True)
+    runner = web.AppRunner(
+        create_app(runtime, token),
+        access_log=None,
+        handler_cancellation=True,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+    )
     await runner.setup()
     try:
         try:
