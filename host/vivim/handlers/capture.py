@@ -23,13 +23,7 @@ async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, 
             provider=payload.conversation.provider,
         )
     return {
-        "conversation_id": result.conversation_id,
-        "created": result.created,
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "branched": result.branched,
-        "merged": result.merged,
+        **result.counts(),
         "keys": result.keys,
     }
 

@@ -80,13 +80,7 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
             provider=payload.provider,
         )
     return {
-        "conversation_id": result.conversation_id,
-        "created": result.created,
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "branched": result.branched,
-        "merged": result.merged,
+        **result.counts(),
         "raw_stored": stored_new,
         "completeness": status,
     }

@@ -46,6 +46,18 @@ class UpsertResult:
     keys: list[str] = field(default_factory=list)  # stored key of each turn, in order
     changed_message_ids: list[int] = field(default_factory=list)
 
+    def counts(self) -> dict[str, Any]:
+        """What a capture reply reports of this upsert (capture.upsert and capture.network alike)."""
+        return {
+            "conversation_id": self.conversation_id,
+            "created": self.created,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "branched": self.branched,
+            "merged": self.merged,
+        }
+
 
 def comparable_text(text: str) -> str:
     return _WS.sub(" ", text).strip()
