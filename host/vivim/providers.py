@@ -40,7 +40,14 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("codex", "Codex", 4, (), kind="agent"),
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
-    ProviderInfo("aistudio", "AI Studio", 12, ("aistudio.google.com",), ("ai studio", "google ai studio", "makersuite"), ("aistudio",)),
+    ProviderInfo(
+        "aistudio",
+        "AI Studio",
+        12,
+        ("aistudio.google.com",),
+        ("ai studio", "google ai studio", "makersuite"),
+        ("aistudio",),
+    ),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

@@ -101,13 +101,12 @@ def conversation(
 ) -> CaptureUpsert:
     if not isinstance(item, dict):
         raise Malformed("a prompt file must hold a JSON object")
-    prompt = item.get("prompt") if isinstance(item.get("prompt"), dict) else item  # the API's named form
-    chunked = prompt.get("chunkedPrompt")
-    if not isinstance(chunked, dict) or not isinstance(chunked.get("chunks", []), list):
+    prompt: dict[str, Any] = _object(item.get("prompt")) or item  # the API's named form wraps it
+    chunked = _object(prompt.get("chunkedPrompt"))
+    if chunked is None or not isinstance(chunked.get("chunks", []), list):
         raise Malformed("no chunkedPrompt.chunks")
-    run = prompt.get("runSettings") if isinstance(prompt.get("runSettings"), dict) else {}
-    model = _model(run.get("model"))
-    metadata = prompt.get("metadata") if isinstance(prompt.get("metadata"), dict) else {}
+    model = _model((_object(prompt.get("runSettings")) or {}).get("model"))
+    metadata = _object(prompt.get("metadata")) or {}
     title = str(metadata.get("displayName") or "").strip() or title
     drive_id = _drive_id(prompt.get("name"))
     skipped_drafts = sum(
@@ -141,7 +140,7 @@ def conversation(
     if not any(t.role == "user" for t in turns):
         raise Malformed("no prompt in the file")
     times = [t.created_at for t in turns if t.created_at is not None]
-    revised = _timestamp(((metadata.get("lastModified") or {}) if isinstance(metadata, dict) else {}).get("revisionTime"))
+    revised = _timestamp((_object(metadata.get("lastModified")) or {}).get("revisionTime"))
     updated = max([*times, *([revised] if revised else [])], default=modified)
     first_user = next(t for t in turns if t.role == "user")
     conv_id = drive_id or content_id(first_user.text, first_user.created_at)
@@ -261,6 +260,10 @@ def _timestamp(value: Any) -> float | None:
         return iso_to_unix(value) if isinstance(value, str) else None
     except (Malformed, TypeError, ValueError):
         return None
+
+
+def _object(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
 
 
 def _model(value: Any) -> str | None:
