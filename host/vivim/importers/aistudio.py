@@ -184,6 +184,7 @@ def _chunk_turns(index: int, chunk: Any, skips: SkipLog, model: str | None) -> l
         turns.append(
             TurnIn(
                 key=key if is_answer else f"{key}.thinking",
+                message_id=key if is_answer else f"{key}.thinking",
                 role="assistant",
                 markdown=thought,
                 text=markdown_to_text(thought) or thought,
@@ -198,6 +199,7 @@ def _chunk_turns(index: int, chunk: Any, skips: SkipLog, model: str | None) -> l
         turns.append(
             TurnIn(
                 key=key,
+                message_id=key,  # the chunk's place: what the page's payload counts for completeness
                 role=role,
                 markdown=body,
                 text=markdown_to_text(body) or body,

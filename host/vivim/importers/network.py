@@ -1,7 +1,8 @@
 """`capture.network`: the conversation JSON a site's own page loaded, turned into stored turns.
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree).
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, AI
+Studio's `ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
 These are the shapes of the providers' official exports, so the importers' parsers read them: one
 parser per provider format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
@@ -24,6 +25,8 @@ from typing import Any
 
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
+from . import aistudio as aistudio_format
+from . import aistudio_page
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from .common import Malformed, SkipLog
@@ -156,6 +159,19 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
+def parse_aistudio(doc: Any, external_id: str) -> Parsed:
+    """ResolveDriveResource's positional prompt, named (aistudio_page) and read as a prompt file is."""
+    found = aistudio_page.prompt_id(doc)
+    if found is None:
+        raise PayloadShape("not an AI Studio prompt (no prompts/<id> in the payload)")
+    if found != external_id:
+        raise PayloadShape("the payload is another conversation than the page's")
+    capture = aistudio_format.conversation(aistudio_page.named(doc), SkipLog())
+    # The payload is the whole prompt file: every chunk, nothing paged.
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, True, None, "aistudio.conversation")
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
     doc = load(data)
@@ -180,6 +196,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
+        if provider == "aistudio":
+            return parse_aistudio(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
