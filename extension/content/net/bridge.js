@@ -9,12 +9,19 @@
 (() => {
   "use strict";
   if (globalThis.VIVIM_NET) return;
-  const PROVIDERS = { "chatgpt.com": "chatgpt", "claude.ai": "claude" };
+  const PROVIDERS = { "chatgpt.com": "chatgpt", "claude.ai": "claude",
+    "aistudio.google.com": "aistudio",
+  };
   const provider = PROVIDERS[location.hostname];
   if (!provider) return;
   const MAX_CHARS = 32 * 1024 * 1024;
   const MAX_META = 4096;
-  const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  // The shape of a conversation id per site: UUIDs, except where the site names conversations otherwise.
+  const IDS = {
+    aistudio: /^[A-Za-z0-9_-]{12,128}$/, // a Drive file id
+  };
+  const ID = IDS[provider] || UUID;
   const seen = new Map(); // conversation id -> {ok, at, why}
 
   const bytes = crypto.getRandomValues(new Uint8Array(16));
