@@ -54,8 +54,10 @@
     ".model-run-time-pill", "ms-prompt-feedback", "button", ".material-symbols-outlined", ".material-icons",
     "mat-icon", ".cdk-visually-hidden", ".thought-collapsed-text", ".thought-panel-footer",
     "ms-search-entry-point", ".search-entry-point"];
-  // The code block's header names its language: the host reads it from the HTML; the text skips it.
-  const TEXT_ONLY = ["ms-code-block mat-expansion-panel-header", "ms-thought-chunk mat-expansion-panel-header"];
+  // Kept in the HTML for the host, left out of the text: the code block's header (it names the language)
+  // and the model's thoughts (the host quotes them apart from the answer; the text, which live and
+  // imported copies of a turn are matched on, is the answer alone, as in the prompt file).
+  const TEXT_ONLY = ["ms-code-block mat-expansion-panel-header", "ms-thought-chunk", ".thought-panel"];
   const ID_PATH = /^(?:\/u\/\d+)?\/prompts\/([A-Za-z0-9_-]{12,})\/?$/;
 
   function roleOf(el) {

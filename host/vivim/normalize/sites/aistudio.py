@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
 INLINE_CODE = "span.inline-code"
-THOUGHT_HEADER = "ms-thought-chunk mat-expansion-panel-header"
+THOUGHT_HEADER = "ms-thought-chunk mat-expansion-panel-header, .thought-panel mat-expansion-panel-header"
 
 
 def _prepare(soup: BeautifulSoup) -> None:
