@@ -44,6 +44,8 @@ CLAUDE_URL = "https://claude.ai/chat/4f1c2a9e-8b7d-4c3e-9a10-2b3c4d5e6f70"
 GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
+AISTUDIO_URL = "https://aistudio.google.com/prompts/1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV"
+AISTUDIO_NEW_URL = "https://aistudio.google.com/prompts/new_chat"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -53,6 +55,10 @@ UNSEEN = {
     ),
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
+    "aistudio": (
+        "https://aistudio.google.com/prompts/1kanjiStrokeOrder0000000000000",
+        "aistudio/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
@@ -62,9 +68,16 @@ PAGES: dict[str, str] = {
     GEMINI_URL: "gemini/conversation.html",
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
+    AISTUDIO_URL: "aistudio/conversation.html",
+    AISTUDIO_NEW_URL: "aistudio/new_chat.html",
 }
 
-SITE_HOSTS = {"chatgpt.com", "claude.ai", "gemini.google.com"}
+SITE_HOSTS = {
+    "chatgpt.com",
+    "claude.ai",
+    "gemini.google.com",
+    "aistudio.google.com",
+}
 
 T = TypeVar("T")
 
@@ -118,9 +131,10 @@ class Browser:
         }
         self.dialogs: list[str] = []
         self.foreign_requests: list[str] = []
-        # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body).
+        # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body),
+        # or (content type, body, headers) for an API on another origin (CORS headers).
         # The network-capture tests serve the sites' own conversation JSON (and pages made for it) here.
-        self.responses: dict[str, tuple[str, bytes]] = {}
+        self.responses: dict[str, tuple[Any, ...]] = {}
         if register:
             self.register_host()
         self._pw = sync_playwright().start()
@@ -172,7 +186,8 @@ class Browser:
         bare = url.split("#")[0]
         extra = self.responses.get(bare) or self.responses.get(bare.split("?")[0])
         if extra is not None:
-            route.fulfill(status=200, content_type=extra[0], body=extra[1])
+            headers = extra[2] if len(extra) > 2 else None
+            route.fulfill(status=200, content_type=extra[0], body=extra[1], headers=headers)
             return
         fixture = PAGES.get(url.split("#")[0].split("?")[0])
         if fixture is None:

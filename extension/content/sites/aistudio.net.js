@@ -9,7 +9,7 @@
  * captures live turns and re-opening the prompt brings the saved whole. */
 (() => {
   "use strict";
-  const RPC = /\/MakerSuiteService\/ResolveDriveResource$/;
+  const RPC = /[./]MakerSuiteService\/ResolveDriveResource$/;
   const RPC_HOST = /(^|\.)(clients6\.google\.com|googleapis\.com)$/;
   const PAGE = /^(?:\/u\/\d+)?\/prompts\/([A-Za-z0-9_-]{12,128})\/?$/;
   (globalThis.__vivimNetRules ||= []).push({
