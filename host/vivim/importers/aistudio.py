@@ -315,12 +315,14 @@ def adopt_live_id(conn: Any, payload: CaptureUpsert) -> None:
     ).fetchone()
     if already is not None:
         return  # imported before on its own: keep writing there
+    # Per live-captured AI Studio chat, one probe of the (conversation_id, content_hash) index: its first
+    # prompt (the user turn at its lowest position) has this text.
     rows = conn.execute(
         "SELECT c.external_id, c.title FROM conversations c"
         " WHERE c.provider = 'aistudio' AND c.external_id NOT LIKE ? AND c.deleted_at IS NULL"
-        " AND c.id IN (SELECT m.conversation_id FROM messages m WHERE m.role = 'user' AND m.content_hash = ?"
-        "   AND m.position = (SELECT MIN(m2.position) FROM messages m2"
-        "                     WHERE m2.conversation_id = m.conversation_id AND m2.role = 'user'))",
+        " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content_hash = ?"
+        "   AND m.role = 'user' AND m.position = (SELECT MIN(m2.position) FROM messages m2"
+        "                                         WHERE m2.conversation_id = c.id AND m2.role = 'user'))",
         (FILE_ID_PREFIX + "%", digest),
     ).fetchall()
     if len(rows) > 1 and conv.title:
