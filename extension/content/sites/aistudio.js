@@ -24,7 +24,8 @@
   const D = globalThis.VIVIM_DOM;
 
   const SEL = {
-    turn: ["ms-chat-turn"],
+    // The turn element; if a redesign drops <ms-chat-turn>, its role container, then its role box.
+    turn: ["ms-chat-turn", ".chat-turn-container", "[data-turn-role]"],
     // Role: the container's class, then the role box's attribute (both checked, newest first).
     userMark: [".chat-turn-container.user", '[data-turn-role="User"]', '[data-turn-role="user"]',
       ".user-prompt-container"],
@@ -61,10 +62,9 @@
   const ID_PATH = /^(?:\/u\/\d+)?\/prompts\/([A-Za-z0-9_-]{12,})\/?$/;
 
   function roleOf(el) {
-    if (D.first(el, SEL.userMark)) return "user";
-    if (D.first(el, SEL.modelMark)) return "assistant";
-    const role = (el.getAttribute("data-turn-role") || "").toLowerCase();
-    return role === "user" ? "user" : role === "model" ? "assistant" : null;
+    if (D.selfOrFirst(el, SEL.userMark)) return "user";
+    if (D.selfOrFirst(el, SEL.modelMark)) return "assistant";
+    return null;
   }
 
   /** @type {SiteAdapter} */
@@ -88,9 +88,9 @@
       const doc = root.ownerDocument || root;
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
       const out = [];
-      // `root` may be one detached turn (the page dropped it): it is then its own only turn.
-      const els = root instanceof Element && root.matches(SEL.turn.join(",")) ? [root] : D.all(root, SEL.turn);
-      const every = D.all(doc, SEL.turn);
+      // `root` may be one detached turn (the page dropped it): D.all finds the root itself too.
+      const els = D.all(root, SEL.turn);
+      const every = root === doc ? els : D.all(doc, SEL.turn);
       for (const el of els) {
         const role = roleOf(el);
         if (!role) continue;
