@@ -104,6 +104,11 @@ def test_aistudio_streamed_answer_and_rerun_are_kept(granted: Browser) -> None:
     assert both[0]["parent_key"] == both[1]["parent_key"] and both[0]["position"] == both[1]["position"]
     assert all(r["status"] == "complete" for r in rows)
 
+    page.reload()  # the page renders the saved chat again (new turn ids): nothing is stored twice
+    wait_for(lambda: granted.snapshots(page) > 1, what="the capture core to read the reloaded page")
+    page.wait_for_timeout(2500)
+    assert len(aistudio(granted)) == len(rows)
+
 
 def test_aistudio_the_pages_prompt_payload_makes_the_conversation_complete(granted: Browser) -> None:
     granted.responses[RPC] = (
