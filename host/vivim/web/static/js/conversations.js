@@ -1,6 +1,6 @@
 // The conversation list and the reader, with a branch switcher where a turn has siblings.
 import { api } from "./api.js";
-import { clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
+import { PROVIDER_KEYS, clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
 import { markTerms, renderMarkdown } from "./render.js";
 
 const PAGE = 50;
@@ -55,7 +55,7 @@ export async function conversationsView(main, { id, message, q = "" } = {}) {
 export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
   const select = h("select", { "aria-label": label },
     h("option", { value: "" }, anyLabel),
-    ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"].map((p) => h("option", { value: p }, providerName(p))));
+    PROVIDER_KEYS.map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;
 }
