@@ -6,7 +6,8 @@ import { markTerms, renderMarkdown } from "./render.js";
 const PAGE = 50;
 // Imported structured turns that are read on demand, not in the flow of the conversation.
 const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result",
-                       execution_output: "Code output" };
+                       execution_output: "Code output",
+                       sources: "Sources" };
 const state = { provider: "", q: "", completeness: "", offset: 0, items: [], total: 0, selected: null };
 
 export async function conversationsView(main, { id, message, q = "" } = {}) {
