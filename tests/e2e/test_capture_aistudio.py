@@ -1,7 +1,8 @@
 """Google AI Studio in real headless Chromium: the pages at their real URLs, the real extension and host.
 
-AI Studio is an optional site: these tests grant it (`granted.extension_with`, the state after the user
-turned it on in the popup), and one checks that without the grant its pages are never read.
+AI Studio is an optional site: these tests start with its origin granted (`Browser(grant=("aistudio",))`,
+the state after the user turned it on in the popup; the service worker registers its scripts), and one
+checks that without the grant its pages are never read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 import pytest
 
 from . import harness
-from .granted import extension_with
 from .harness import AISTUDIO_NEW_URL, AISTUDIO_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
@@ -29,9 +29,8 @@ PAYLOAD = harness.SITE_FIXTURES / "aistudio" / "resolve_drive_resource.json"
 
 
 @pytest.fixture
-def granted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    monkeypatch.setattr(harness, "EXTENSION_DIR", extension_with(["aistudio"], tmp_path / "extension"))
-    b = Browser(tmp_path / "run")
+def granted(tmp_path: Path) -> Iterator[Browser]:
+    b = Browser(tmp_path, grant=("aistudio",))
     yield b
     b.close()
 
@@ -149,14 +148,11 @@ def test_aistudio_not_enabled_is_never_read(browser: Browser) -> None:
     assert browser.conversation_count() == 0
 
 
-def test_aistudio_insert_context_registers_with_the_prompt_box_and_enables_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_aistudio_insert_context_registers_with_the_prompt_box_and_enables_run(tmp_path: Path) -> None:
     from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
 
-    monkeypatch.setattr(harness, "EXTENSION_DIR", extension_with(["aistudio"], tmp_path / "extension"))
-    seed(tmp_path / "run" / "vivim-home")
-    browser = Browser(tmp_path / "run")
+    seed(tmp_path / "vivim-home")
+    browser = Browser(tmp_path, grant=("aistudio",))
     try:
         page = browser.open(AISTUDIO_URL)
         textarea = page.locator("ms-prompt-box textarea")

@@ -1,29 +1,31 @@
 """Google AI Studio in real headless Firefox ESR: the Chromium suite's AI Studio scenarios (imported from
-tests/e2e) against the extension installed as a temporary add-on with AI Studio turned on, and the
-shipped extension (AI Studio not turned on) never reading its pages."""
+tests/e2e) after the user turned AI Studio on in the popup (the real "Turn on" click: permissions.request,
+then the background registers its scripts), and AI Studio never read before that."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from tests.e2e import test_capture_aistudio as aistudio
-from tests.e2e.granted import extension_with
+from tests.e2e.harness import wait_for
 
-from . import harness
 from .harness import FirefoxBrowser
 
 pytestmark = pytest.mark.firefox
 
 
+SCRIPTS = ["vivim-aistudio-bridge", "vivim-aistudio-net", "vivim-aistudio-page"]
+
+
 @pytest.fixture
-def firefox_aistudio(
-    firefox_shell: FirefoxBrowser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> FirefoxBrowser:
-    """The extension with AI Studio turned on, freshly installed; the host registered for a new store."""
-    monkeypatch.setattr(harness, "EXTENSION_DIR", extension_with(["aistudio"], tmp_path / "extension"))
-    return firefox_shell.fresh(tmp_path / "vivim-home")
+def firefox_aistudio(firefox: FirefoxBrowser) -> FirefoxBrowser:
+    """The extension freshly installed, AI Studio turned on in its popup as a user does it."""
+    popup = firefox.grant_in_popup("aistudio")
+    assert (
+        popup.evaluate("browser.permissions.contains({origins: ['https://aistudio.google.com/*']})") is True
+    )
+    wait_for(lambda: firefox.registered_scripts(popup) == SCRIPTS, what="AI Studio's content scripts")
+    return firefox
 
 
 def test_aistudio_turns_thoughts_code_math_and_hostile_text_are_captured_as_written(

@@ -50,7 +50,7 @@ async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(stor
 def test_a_path_with_no_export_in_it_is_refused_with_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "conversations.json").write_text('{"not": "an export"}')
-    with pytest.raises(ImportFormatError, match="found no ChatGPT, Claude, Gemini, .*VIVIM export"):
+    with pytest.raises(ImportFormatError, match=r"found no ChatGPT, Claude, Gemini, .*VIVIM export"):
         find_export_files(tmp_path)
 
 
