@@ -176,3 +176,22 @@ def test_aistudio_insert_context_registers_with_the_prompt_box_and_enables_run(t
         assert browser.dialogs == []
     finally:
         browser.close()
+
+
+def test_aistudio_granted_but_switched_off_reads_neither_the_page_nor_its_prompt_payload(
+    granted: Browser,
+) -> None:
+    from .test_sites_permissions import QUIET_MS, nothing_read
+
+    granted.set_site_enabled("aistudio", False)
+    wait_for(lambda: granted.registered_scripts() == [], what="AI Studio's scripts to be unregistered")
+    granted.responses[RPC] = (
+        "application/json+protobuf; charset=UTF-8",
+        PAYLOAD.read_bytes(),
+        {"access-control-allow-origin": "https://aistudio.google.com"},
+    )
+    page = granted.open(AISTUDIO_URL)
+    assert page.evaluate("() => fixture.loadPrompt()") > 100  # the page loaded its prompt as usual
+    page.wait_for_timeout(QUIET_MS)
+    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
+    assert granted.conversation_count() == 0
