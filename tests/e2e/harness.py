@@ -69,7 +69,7 @@ UNSEEN = {
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
     "aistudio": (
-        "https://aistudio.google.com/prompts/1kanjiStrokeOrder0000000000000",
+        "https://aistudio.google.com/app/prompts/1kanjiStrokeOrder0000000000000",
         "aistudio/older_markup.html",
     ),
 }

@@ -59,7 +59,8 @@
   // and the model's thoughts (the host quotes them apart from the answer; the text, which live and
   // imported copies of a turn are matched on, is the answer alone, as in the prompt file).
   const TEXT_ONLY = ["ms-code-block mat-expansion-panel-header", "ms-thought-chunk", ".thought-panel"];
-  const ID_PATH = /^(?:\/u\/\d+)?\/prompts\/([A-Za-z0-9_-]{12,})\/?$/;
+  // /prompts/<id> (2025-2026); /app/prompts/<id> in older links.
+  const ID_PATH = /^(?:\/u\/\d+)?(?:\/app)?\/prompts\/([A-Za-z0-9_-]{12,})\/?$/;
 
   function roleOf(el) {
     if (D.selfOrFirst(el, SEL.userMark)) return "user";

@@ -11,7 +11,7 @@
   "use strict";
   const RPC = /[./]MakerSuiteService\/ResolveDriveResource$/;
   const RPC_HOST = /(^|\.)(clients6\.google\.com|googleapis\.com)$/;
-  const PAGE = /^(?:\/u\/\d+)?\/prompts\/([A-Za-z0-9_-]{12,128})\/?$/;
+  const PAGE = /^(?:\/u\/\d+)?(?:\/app)?\/prompts\/([A-Za-z0-9_-]{12,128})\/?$/;
   (globalThis.__vivimNetRules ||= []).push({
     provider: "aistudio",
     match(url, method) {
