@@ -25,6 +25,7 @@ FOLDER = AISTUDIO / "Google AI Studio"
 DIJKSTRA = FOLDER / "Dijkstra vs A star"
 RUSSIAN = FOLDER / "Системный промпт и файлы"
 OLD = FOLDER / "Old prompt without times"
+TOOLS = FOLDER / "Code execution and search"
 FIRST_PROMPT = (
     "Compare Dijkstra and A* for a grid with weights 1–9.\n\n"
     "Ответь кратко, и приведи пример на Python. 日本語の説明も一行お願いします。"
@@ -51,6 +52,7 @@ def test_the_drive_folder_is_found_by_content_though_its_files_have_no_extension
     found = find_export_files(AISTUDIO)
     assert sorted(f.name for f in found) == [
         "Broken download",
+        "Code execution and search",
         "Dijkstra vs A star",
         "Old prompt without times",
         "Системный промпт и файлы",
@@ -66,9 +68,14 @@ def test_one_prompt_file_named_on_its_own_is_recognised():
 
 async def test_each_file_is_one_conversation_titled_by_its_file_name(store):
     summary = await import_path(store, AISTUDIO)
-    assert summary.conversations == 3
+    assert summary.conversations == 4
     titles = set(await store.read(_aistudio_conversations))
-    assert titles == {"Dijkstra vs A star", "Системный промпт и файлы", "Old prompt without times"}
+    assert titles == {
+        TOOLS.name,
+        "Dijkstra vs A star",
+        "Системный промпт и файлы",
+        "Old prompt without times",
+    }
     conv, turns = await _by_title(store, "Dijkstra vs A star")
     assert conv["external_id"].startswith("file-") and conv["model"] == "gemini-2.5-pro"
     assert [(t["role"], t["kind"]) for t in turns] == [
@@ -150,7 +157,7 @@ async def test_a_damaged_file_is_named_and_the_others_still_import(store):
     assert len(summary.errors) == 1
     assert "Broken download" in summary.errors[0] and "nothing was imported from it" in summary.errors[0]
     assert "ends in the middle" in summary.errors[0]
-    assert summary.conversations == 3
+    assert summary.conversations == 4
 
 
 async def test_a_malformed_prompt_object_is_skipped_and_named(store, tmp_path):
@@ -171,8 +178,8 @@ async def test_a_malformed_prompt_object_is_skipped_and_named(store, tmp_path):
 async def test_importing_again_changes_nothing(store):
     await import_path(store, AISTUDIO)
     again = await import_path(store, AISTUDIO)
-    assert again.conversations == 3 and again.inserted == 0 and again.conversations_created == 0
-    assert len(await store.read(_aistudio_conversations)) == 3
+    assert again.conversations == 4 and again.inserted == 0 and again.conversations_created == 0
+    assert len(await store.read(_aistudio_conversations)) == 4
 
 
 @pytest.mark.parametrize(
@@ -191,7 +198,12 @@ async def test_a_drive_download_or_takeout_zip_gives_the_same_conversations(stor
         zf.writestr("Takeout/archive_browser.html", "<html></html>")
     await import_path(store, archive)
     from_zip = {t: c["external_id"] for t, c in (await store.read(_aistudio_conversations)).items()}
-    assert set(from_zip) == {"Dijkstra vs A star", "Системный промпт и файлы", "Old prompt without times"}
+    assert set(from_zip) == {
+        TOOLS.name,
+        "Dijkstra vs A star",
+        "Системный промпт и файлы",
+        "Old prompt without times",
+    }
     await import_path(store, AISTUDIO)  # the same files from the folder: the same ids, nothing new
     assert {t: c["external_id"] for t, c in (await store.read(_aistudio_conversations)).items()} == from_zip
 
@@ -265,3 +277,29 @@ async def test_the_pages_named_form_keeps_the_drive_id(store, tmp_path):
     conv = await store.read(conversation_row, "aistudio", DRIVE_ID)
     assert conv["title"] == "Renamed in AI Studio"
     assert conv["url"] == f"https://aistudio.google.com/prompts/{DRIVE_ID}"
+
+
+async def test_code_execution_is_kept_as_the_code_and_its_output_and_search_sources_as_links(store):
+    await import_path(store, TOOLS)
+    _, turns = await _by_title(store, TOOLS.name)
+    assert [(t["role"], t["kind"]) for t in turns] == [
+        ("user", None),
+        ("assistant", "tool_use"),
+        ("tool", "tool_result"),
+        ("assistant", None),
+        ("user", None),
+        ("assistant", None),
+        ("assistant", "sources"),
+    ]
+    assert (
+        turns[1]["markdown"]
+        == "```python\na, b = 0, 1\nfor _ in range(20):\n    a, b = b, a + b\nprint(a)\n```"
+    )
+    assert turns[2]["markdown"] == "```\n6765\n```"
+    assert turns[3]["text"] == "The 20th Fibonacci number is 6765."
+    # The answer stays the answer; its sources are a turn of their own, only real web links, once each.
+    assert "Liber Abaci" in turns[5]["markdown"] and "Sources" not in turns[5]["markdown"]
+    assert (
+        turns[6]["markdown"] == "**Sources**\n\n1. [Liber Abaci](https://en.wikipedia.org/wiki/Liber_Abaci)"
+    )
+    assert [t["key"] for t in turns[5:]] == ["chunk-5", "chunk-5.sources"]

@@ -37,6 +37,7 @@ it instead (`adopt_live_id`), so its turns merge with the captured ones rather t
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -167,6 +168,9 @@ def content_id(first_prompt: str, created_at: float | None) -> str:
 
 
 def _chunk_turns(index: int, chunk: Any, skips: SkipLog, model: str | None) -> list[TurnIn]:
+    """A chunk's turns, in the order the page shows them: its thoughts, its tool calls and results (code
+    execution, function calls), its text (or the file it is), the sources it was grounded on. The main
+    one (the text, else the last of the others) keeps the chunk's key; the others are `<key>.<kind>`."""
     if not isinstance(chunk, dict):
         skips.skip("malformed entry", f"chunk {index}: not an object")
         return []
@@ -174,45 +178,87 @@ def _chunk_turns(index: int, chunk: Any, skips: SkipLog, model: str | None) -> l
     if role is None:
         skips.skip("aistudio chunk without a known role", f"chunk {index}: role {chunk.get('role')!r}")
         return []
-    when = _timestamp(chunk.get("createTime"))
     text, thought = _chunk_text(chunk)
     media = _media(chunk)
-    turns: list[TurnIn] = []
-    key = f"chunk-{index}"
+    items: list[tuple[Role, str | None, str]] = []  # (role, kind, markdown)
     if thought.strip():
-        is_answer = not text.strip() and not media
-        turns.append(
-            TurnIn(
-                key=key if is_answer else f"{key}.thinking",
-                message_id=key if is_answer else f"{key}.thinking",
-                role="assistant",
-                markdown=thought,
-                text=markdown_to_text(thought) or thought,
-                model=model,
-                created_at=when,
-                kind="thinking",
-                current=True,
-            )
-        )
+        items.append(("assistant", "thinking", thought))
+    items += _tools(chunk)
     body = "\n\n".join(p for p in (text.strip() and text, *media) if p)
+    main = len(items) if body else len(items) - 1
     if body:
+        items.append((role, "attachment" if media and not text.strip() else None, body))
+    sources = _sources(chunk)
+    if sources:
+        items.append(("assistant", "sources", sources))
+    if not items:
+        skips.skip("aistudio error chunk" if chunk.get("errorMessage") else "aistudio empty chunk")
+        return []
+    key, when = f"chunk-{index}", _timestamp(chunk.get("createTime"))
+    turns = []
+    for i, (item_role, kind, markdown) in enumerate(items):
+        item_key = key if i == main else f"{key}.{kind or i}"
         turns.append(
             TurnIn(
-                key=key,
-                message_id=key,  # the chunk's place: what the page's payload counts for completeness
-                role=role,
-                markdown=body,
-                text=markdown_to_text(body) or body,
-                model=model if role == "assistant" else None,
+                key=item_key,
+                message_id=item_key,  # the chunk's place: what the page's payload counts for completeness
+                role=item_role,
+                markdown=markdown,
+                text=markdown_to_text(markdown) or markdown,
+                model=model if item_role == "assistant" else None,
                 created_at=when,
-                kind="attachment" if media and not text.strip() else None,
+                kind=kind,
                 current=True,
             )
         )
-    if not turns:
-        reason = "aistudio error chunk" if chunk.get("errorMessage") else "aistudio empty chunk"
-        skips.skip(reason)
     return turns
+
+
+def _tools(chunk: dict[str, Any]) -> list[tuple[Role, str | None, str]]:
+    """Code execution and function calling, from the chunk itself and from its parts, in order."""
+    out: list[tuple[Role, str | None, str]] = []
+    parts = [p for p in chunk.get("parts") or [] if isinstance(p, dict)]
+    for holder in (chunk, *parts):
+        code = holder.get("executableCode")
+        if isinstance(code, dict) and isinstance(code.get("code"), str):
+            language = str(code.get("language") or "").lower().replace("language_unspecified", "")
+            out.append(("assistant", "tool_use", f"```{language}\n{code['code'].rstrip()}\n```"))
+        result = holder.get("codeExecutionResult")
+        if isinstance(result, dict):
+            outcome = str(result.get("outcome") or "")
+            output = str(result.get("output") or "").rstrip()
+            header = f"**{outcome}**\n\n" if outcome and outcome != "OUTCOME_OK" else ""
+            out.append(("tool", "tool_result", f"{header}```\n{output}\n```" if output else header.strip()))
+        call = holder.get("functionCall")
+        if isinstance(call, dict) and call.get("name"):
+            args = json.dumps(call.get("args") or {}, ensure_ascii=False, indent=2)
+            out.append(("assistant", "tool_use", f"**{call['name']}**\n\n```json\n{args}\n```"))
+        response = holder.get("functionResponse")
+        if isinstance(response, dict) and response.get("name"):
+            body = json.dumps(response.get("response") or {}, ensure_ascii=False, indent=2)
+            out.append(("tool", "tool_result", f"**{response['name']}**\n\n```json\n{body}\n```"))
+    return [item for item in out if item[2]]
+
+
+def _sources(chunk: dict[str, Any]) -> str:
+    """The web sources an answer was grounded on (Search grounding), as a numbered list of links."""
+    grounding = _object(chunk.get("grounding")) or {}
+    found: list[tuple[str, str]] = []
+    for source in grounding.get("groundingSources") or []:  # the page's payload, named
+        if isinstance(source, dict) and isinstance(source.get("uri"), str):
+            found.append((str(source.get("title") or source["uri"]), source["uri"]))
+    for item in grounding.get("groundingChunks") or []:  # the API's shape: {"web": {"uri", "title"}}
+        web = item.get("web") if isinstance(item, dict) else None
+        if isinstance(web, dict) and isinstance(web.get("uri"), str):
+            found.append((str(web.get("title") or web["uri"]), web["uri"]))
+    seen: set[str] = set()
+    lines: list[str] = []
+    for title, uri in found:
+        if uri in seen or not uri.startswith(("https://", "http://")):
+            continue
+        seen.add(uri)
+        lines.append(f"{len(lines) + 1}. [{title}]({uri})")
+    return "**Sources**\n\n" + "\n".join(lines) if lines else ""
 
 
 def _chunk_text(chunk: dict[str, Any]) -> tuple[str, str]:
