@@ -112,3 +112,22 @@ def test_chunks_in_shapes_it_does_not_know_are_skipped_not_guessed(
         r[0] for r in rows(vivim_home, "SELECT text FROM messages WHERE role = 'user' ORDER BY position")
     ]
     assert texts == [FIRST_PROMPT, "And with diagonal moves?"]
+
+
+def test_the_sources_an_answer_was_grounded_on_are_kept_beside_it(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    doc = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    answer = doc[0][13][0][4]  # the last answer
+    answer += [None] * (16 - len(answer))
+    answer[15] = [
+        None,
+        ["octile distance"],
+        [[1, "https://example.org/octile", "Octile distance"], [2, "ftp://x"]],
+    ]
+    assert host.request("capture.network", network(json.dumps(doc)))["ok"]
+    [(markdown, key)] = rows(vivim_home, "SELECT markdown, key FROM messages WHERE kind = 'sources'")
+    assert (markdown, key) == (
+        "**Sources**\n\n1. [Octile distance](https://example.org/octile)",
+        "chunk-4.sources",
+    )

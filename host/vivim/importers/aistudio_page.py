@@ -16,11 +16,12 @@ same RPC's `?alt=json` named answer and against prompt files), and the only ones
     runSettings                 [2] model ("models/…")
     metadata                    [0] displayName      [4] lastModified: [0] revisionTime [seconds, nanos]
     chunkedPrompt               [0] chunks           [1] pendingInputs
-    chunk                       [0] text   [8] role   [16] finishReason   [19] isThought
-                                [28] errorMessage     [29] parts   [32] createTime [seconds, nanos]
+    chunk                       [0] text   [8] role   [15] grounding   [16] finishReason
+                                [19] isThought   [28] errorMessage   [29] parts   [32] createTime [s, ns]
     part                        [1] text   [12] thought
+    grounding                   [2] groundingSources: [0] referenceNumber  [1] uri  [2] title
 
-Anything else (media chunks, grounding, token counts) is not decoded: a chunk with no text at these
+Anything else (media chunks, code execution, token counts) is not decoded: a chunk with no text at these
 positions is counted as skipped, never guessed at. A payload whose first element does not name
 `prompts/<id>` is not a prompt (the RPC also resolves other Drive files) and is refused whole.
 """
@@ -35,7 +36,8 @@ PROMPT_NAME, RUN_SETTINGS, METADATA, SYSTEM, CHUNKED = 0, 3, 4, 12, 13
 MODEL = 2
 DISPLAY_NAME, LAST_MODIFIED, REVISION_TIME = 0, 4, 0
 CHUNKS, PENDING = 0, 1
-TEXT, ROLE, FINISH, IS_THOUGHT, ERROR, PARTS, CREATE_TIME = 0, 8, 16, 19, 28, 29, 32
+TEXT, ROLE, GROUNDING, FINISH, IS_THOUGHT, ERROR, PARTS, CREATE_TIME = 0, 8, 15, 16, 19, 28, 29, 32
+GROUNDING_SOURCES, SOURCE_URI, SOURCE_TITLE = 2, 1, 2
 PART_TEXT, PART_THOUGHT = 1, 12
 
 
@@ -90,6 +92,13 @@ def _chunk(raw: Any) -> Any:
         "errorMessage": _at(raw, ERROR),
         "createTime": _at(raw, CREATE_TIME),
     }
+    sources = [
+        {"uri": _at(src, SOURCE_URI), "title": _at(src, SOURCE_TITLE)}
+        for src in _list(_at(_at(raw, GROUNDING), GROUNDING_SOURCES))
+        if isinstance(_at(src, SOURCE_URI), str)
+    ]
+    if sources:
+        chunk["grounding"] = {"groundingSources": sources}
     parts = [
         {"text": _at(p, PART_TEXT), "thought": bool(_at(p, PART_THOUGHT))}
         for p in _list(_at(raw, PARTS))
