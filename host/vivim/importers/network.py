@@ -1,9 +1,11 @@
 """`capture.network`: the conversation JSON a site's own page loaded, turned into stored turns.
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree).
-These are the shapes of the providers' official exports, so the importers' parsers read them: one
-parser per provider format. Everything from the page is untrusted: size-capped before and after
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, DeepSeek's
+`history_messages` list).
+ChatGPT's and Claude's are the shapes of their official exports, so the importers' parsers read them;
+DeepSeek's is its own format (`deepseek_history`, sharing the export parser's message model): one
+parser per format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
@@ -26,6 +28,7 @@ from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
+from . import deepseek_history
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
@@ -156,6 +159,15 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
+def parse_deepseek(doc: Any, external_id: str) -> Parsed:
+    try:
+        capture, whole = deepseek_history.conversation(doc, external_id, SkipLog())
+    except Malformed as exc:
+        raise PayloadShape(f"not a deepseek conversation: {exc}") from None
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, None, "deepseek.conversation")
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
     doc = load(data)
@@ -180,6 +192,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
+        if provider == "deepseek":
+            return parse_deepseek(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
