@@ -69,7 +69,10 @@ async def test_web_search_results_are_a_tool_turn_of_links_and_citations_link_to
     assert sources["kind"] == "tool_result"
     assert sources["markdown"] == "**Sources**\n\n- [上海天气预报](https://weather.example.cn/shanghai)"
     assert "javascript:" not in sources["markdown"]
-    assert messages["2"]["markdown"] == "根据天气预报，明天上海有小雨，建议带伞。[1](https://weather.example.cn/shanghai)"
+    assert (
+        messages["2"]["markdown"]
+        == "根据天气预报，明天上海有小雨，建议带伞。[1](https://weather.example.cn/shanghai)"
+    )
     assert messages["1"]["markdown"] == "明天上海会下雨吗？"
 
 
@@ -78,7 +81,9 @@ async def test_the_older_format_with_content_and_thinking_content_still_imports(
     messages = await store.read(messages_of, "deepseek", OLD)
     assert list(messages) == ["1", "2.0", "2"]
     assert messages["2.0"]["kind"] == "thinking" and messages["2.0"]["markdown"] == "Greet back."
-    assert messages["2"]["markdown"] == "Hello! <script>alert(1)</script> How can I help?"  # text, stored as-is
+    assert (
+        messages["2"]["markdown"] == "Hello! <script>alert(1)</script> How can I help?"
+    )  # text, stored as-is
     assert messages["2"]["model"] == "deepseek-chat" and messages["1"]["model"] is None
     assert summary.skipped.reasons["deepseek empty message"] == 1
 

@@ -9,7 +9,11 @@
 (() => {
   "use strict";
   if (globalThis.VIVIM_NET) return;
-  const PROVIDERS = { "chatgpt.com": "chatgpt", "claude.ai": "claude" };
+  const PROVIDERS = {
+    "chatgpt.com": "chatgpt",
+    "claude.ai": "claude",
+    "chat.deepseek.com": "deepseek",
+  };
   const provider = PROVIDERS[location.hostname];
   if (!provider) return;
   const MAX_CHARS = 32 * 1024 * 1024;

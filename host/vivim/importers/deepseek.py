@@ -250,7 +250,9 @@ def _current_path(messages: dict[str, Message], roots: list[str], leaf: str | No
     return path
 
 
-def _kept_ancestor(parent: str | None, parents: dict[str, str | None], kept: dict[str, Message]) -> str | None:
+def _kept_ancestor(
+    parent: str | None, parents: dict[str, str | None], kept: dict[str, Message]
+) -> str | None:
     """The nearest ancestor that became a message (the root and empty messages are skipped)."""
     seen: set[str] = set()
     while parent is not None and parent not in kept and parent not in seen:
@@ -277,7 +279,11 @@ def _citations(text: str, results: list[Any]) -> str:
         return text
     urls: dict[int, str] = {}
     for position, result in enumerate(results, 1):
-        if isinstance(result, dict) and isinstance(result.get("url"), str) and result["url"].startswith("http"):
+        if (
+            isinstance(result, dict)
+            and isinstance(result.get("url"), str)
+            and result["url"].startswith("http")
+        ):
             index = result.get("cite_index")
             urls.setdefault(index if isinstance(index, int) else position, result["url"])
 
@@ -294,7 +300,11 @@ def _sources(results: Any) -> str:
         return ""
     lines = []
     for result in results:
-        if isinstance(result, dict) and isinstance(result.get("url"), str) and result["url"].startswith("http"):
+        if (
+            isinstance(result, dict)
+            and isinstance(result.get("url"), str)
+            and result["url"].startswith("http")
+        ):
             title = str(result.get("title") or result.get("site_name") or result["url"]).replace("]", ")")
             lines.append(f"- [{title}]({result['url']})")
     return "**Sources**\n\n" + "\n".join(lines) if lines else ""

@@ -38,7 +38,8 @@ def session_data(doc: Any) -> dict[str, Any]:
 def conversation(doc: Any, external_id: str, skips: SkipLog) -> tuple[CaptureUpsert, bool]:
     """The conversation a payload describes, and whether its message tree is whole."""
     data = session_data(doc)
-    session = data.get("chat_session") if isinstance(data.get("chat_session"), dict) else {}
+    found = data.get("chat_session")
+    session: dict[str, Any] = found if isinstance(found, dict) else {}
     if session.get("id") and str(session["id"]).lower() != external_id.lower():
         raise Malformed("the payload is another conversation than the page's")
     messages: dict[str, Message] = {}

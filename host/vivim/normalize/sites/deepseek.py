@@ -4,7 +4,7 @@ Turn markup (2025/2026): every message is a `div.ds-message`; a prompt's text si
 (early 2025: `div.fbb737a4`); an answer is `div.ds-markdown.ds-assistant-message-main-content`
 (early 2025: `div.ds-markdown.ds-markdown--block`), with paragraphs `p.ds-markdown-paragraph`.
 DeepThink reasoning: `div.ds-think-content` (early 2025: `div.e1675d8b`) holding its own
-`div.ds-markdown`, under a toggle reading "Thought for 12 seconds" / "已深度思考（用时 12 秒）";
+`div.ds-markdown`, under a toggle reading "Thought for 12 seconds" (or its Chinese form);
 the reasoning is kept, as a blockquote ahead of the answer and apart from it, never as the answer.
 Code: `<div class="md-code-block"><div class="md-code-block-banner-wrap"><div
 class="md-code-block-banner"><span class="d813de27">python</span>` (older:
@@ -38,7 +38,11 @@ RULES = SiteRules(
         r"运行",
     ),
     code_containers=("div.md-code-block",),
-    code_labels=(".md-code-block-infostring", ".md-code-block-banner span.d813de27", ".md-code-block-banner span"),
+    code_labels=(
+        ".md-code-block-infostring",
+        ".md-code-block-banner span.d813de27",
+        ".md-code-block-banner span",
+    ),
     reasoning=(".ds-think-content", "div.e1675d8b", "div.edb250b1"),
     # A prompt is shown as typed (white-space: pre-wrap): its newlines are line breaks.
     keep_line_breaks=("div.fbb737a4", "div.ds-message:not(:has(.ds-markdown)):not(:has(.ds-think-content))"),
