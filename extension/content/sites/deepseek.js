@@ -43,7 +43,7 @@
     editor: ["textarea#chat-input", 'textarea[placeholder*="DeepSeek" i]', 'textarea[name="search"]',
       "form textarea", "textarea"],
     send: ['div[role="button"].ds-button--primary.ds-button--circle', 'div[role="button"][aria-label^="Send" i]',
-      'button[aria-label^="Send" i]', 'button[type="submit"]'],
+      'button[aria-label^="Send" i]', 'button[type="submit"]', 'div[role="button"][aria-disabled]'],
     container: [".ds-virtual-list-visible-items", ".ds-virtual-list", "#root", "main", "body"],
   };
   // Inside a message but not content: action bars, the code block's Copy/Download buttons, the reasoning
@@ -106,7 +106,11 @@
     },
     content(turn) {
       if (turn.role === "user") {
-        return D.extract(D.first(turn.el, SEL.content.user) || turn.el, CHROME);
+        // A prompt is plain text shown as typed (white-space: pre-wrap): its own characters are its text.
+        const body = D.first(turn.el, SEL.content.user) || turn.el;
+        const { html, text } = D.extract(body, CHROME);
+        const typed = (body.textContent || "").replace(/^\s*\n|\s+$/g, "");
+        return { html, text: typed.trim() && !body.querySelector("p,br,li") ? typed : text };
       }
       const reasoning = D.first(turn.el, SEL.reasoning);
       const answer = D.first(turn.el, SEL.content.answer);
