@@ -41,6 +41,9 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
     ProviderInfo("deepseek", "DeepSeek", 8, ("chat.deepseek.com",), (), ("deepseek",)),
+    ProviderInfo(
+        "mistral", "Le Chat", 11, ("chat.mistral.ai",), ("lechat", "le chat", "mistral ai"), ("mistral",)
+    ),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

@@ -12,6 +12,7 @@ import sqlean as sqlite3
 from click.testing import CliRunner
 
 from vivim.cli import main
+from vivim.providers import listed
 
 from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
 
@@ -60,7 +61,7 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
     empty.mkdir()
     result = CliRunner().invoke(main, ["import", str(empty)])
     assert result.exit_code == 1
-    assert "Found no ChatGPT, Claude, Gemini or VIVIM export" in result.output
+    assert f"Found no {listed('or').replace(' or ', ', ')} or VIVIM export" in result.output
     assert "[import_format]" not in result.output  # the code is for --json and the log, not for people
     assert not (vivim_home / "vivim.sqlite3").exists()
 
