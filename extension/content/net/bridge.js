@@ -13,6 +13,7 @@
     "chatgpt.com": "chatgpt",
     "claude.ai": "claude",
     "chat.deepseek.com": "deepseek",
+    "chat.mistral.ai": "mistral",
   };
   const provider = PROVIDERS[location.hostname];
   if (!provider) return;

@@ -2,7 +2,7 @@
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
 the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, DeepSeek's
-`history_messages` list).
+`history_messages` list, Le Chat's tRPC `message.all` batch).
 ChatGPT's and Claude's are the shapes of their official exports, so the importers' parsers read them;
 DeepSeek's is its own format (`deepseek_history`, sharing the export parser's message model): one
 parser per format. Everything from the page is untrusted: size-capped before and after
@@ -28,7 +28,7 @@ from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
-from . import deepseek_history
+from . import deepseek_history, mistral_web
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
@@ -168,8 +168,26 @@ def parse_deepseek(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "deepseek.conversation")
 
 
+def parse_mistral(data: bytes, external_id: str) -> Parsed:
+    try:
+        capture, whole = mistral_web.conversation(mistral_web.load(data), external_id, SkipLog())
+    except Malformed as exc:
+        raise PayloadShape(f"not a le chat conversation: {exc}") from None
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, None, "mistral.conversation")
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
+    if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
+        try:
+            return parse_mistral(data, external_id)
+        except PayloadShape:
+            raise
+        except PARSE_ERRORS as exc:
+            raise PayloadShape(
+                f"mistral payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]
+            ) from None
     doc = load(data)
     try:
         if provider == "chatgpt":
