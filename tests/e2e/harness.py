@@ -44,6 +44,9 @@ CLAUDE_URL = "https://claude.ai/chat/4f1c2a9e-8b7d-4c3e-9a10-2b3c4d5e6f70"
 GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
+DEEPSEEK_URL = "https://chat.deepseek.com/a/chat/s/3b5d7f90-2a4c-4e6f-8a0b-1c3e5f7a9b2d"
+DEEPSEEK_NEW_URL = "https://chat.deepseek.com/"
+MISTRAL_URL = "https://chat.mistral.ai/chat/5e4d3c2b-1a09-4877-9665-544332211000"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -53,6 +56,14 @@ UNSEEN = {
     ),
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
+    "deepseek": (
+        "https://chat.deepseek.com/a/chat/s/7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+        "deepseek/older_markup.html",
+    ),
+    "mistral": (
+        "https://chat.mistral.ai/chat/d2000000-1111-4222-8333-944455556666",
+        "mistral/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
@@ -62,9 +73,18 @@ PAGES: dict[str, str] = {
     GEMINI_URL: "gemini/conversation.html",
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
+    DEEPSEEK_URL: "deepseek/conversation.html",
+    DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
+    MISTRAL_URL: "mistral/conversation.html",
 }
 
-SITE_HOSTS = {"chatgpt.com", "claude.ai", "gemini.google.com"}
+SITE_HOSTS = {
+    "chatgpt.com",
+    "claude.ai",
+    "gemini.google.com",
+    "chat.deepseek.com",
+    "chat.mistral.ai",
+}
 
 T = TypeVar("T")
 
