@@ -40,6 +40,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("codex", "Codex", 4, (), kind="agent"),
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
+    ProviderInfo("perplexity", "Perplexity", 7, ("www.perplexity.ai",)),
     ProviderInfo("deepseek", "DeepSeek", 8, ("chat.deepseek.com",), (), ("deepseek",)),
     ProviderInfo(
         "mistral", "Le Chat", 11, ("chat.mistral.ai",), ("lechat", "le chat", "mistral ai"), ("mistral",)

@@ -28,12 +28,14 @@ from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
-from . import deepseek_history, mistral_web
+from . import deepseek_history, mistral_web, perplexity_thread
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
 PART_TTL_S = 120.0
+# Providers whose long conversations load in pages: each payload is parsed with the stored ones.
+PAGED = {"chatgpt", "perplexity"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -159,6 +161,22 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
+def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """A thread page joined with the thread's stored pages (a long thread loads in pages)."""
+    if not perplexity_thread.is_thread_page(doc):
+        raise PayloadShape("not a perplexity thread (no entries list)")
+    stored = [d for d in (_quiet_load(b) for b in earlier) if perplexity_thread.is_thread_page(d)]
+    mine = perplexity_thread.entry_ids(doc)
+    # A stored page whose entries this one holds too is an older copy (the thread has grown since).
+    stored = [d for d in stored if not perplexity_thread.entry_ids(d) <= mine]
+    pages = perplexity_thread.ordered([*stored, doc])
+    capture = perplexity_thread.conversation(pages, external_id, SkipLog())
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    parsed = Parsed(capture, ids, perplexity_thread.whole(pages), None, "perplexity.conversation")
+    parsed.self_contained = doc.get("has_next_page") is not True and not stored
+    return parsed
+
+
 def parse_deepseek(doc: Any, external_id: str) -> Parsed:
     try:
         capture, whole = deepseek_history.conversation(doc, external_id, SkipLog())
@@ -178,7 +196,8 @@ def parse_mistral(data: bytes, external_id: str) -> Parsed:
 
 
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
-    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
+    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
+    and Perplexity's, whose long conversations load in pages)."""
     if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
         try:
             return parse_mistral(data, external_id)
@@ -210,6 +229,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
+        if provider == "perplexity":
+            return parse_perplexity(doc, external_id, earlier or [])
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
     except PayloadShape:
@@ -254,8 +275,8 @@ def reparse_stored(conn: Any) -> ReparseResult:
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's pages join into one tree; Claude's newest payload is the whole conversation.
-            earlier = bodies[:-1] if provider == "chatgpt" else []
+            # ChatGPT's and Perplexity's pages join; Claude's newest payload is the whole conversation.
+            earlier = bodies[:-1] if provider in PAGED else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:
             result.refused += 1
