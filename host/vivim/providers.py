@@ -40,6 +40,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("codex", "Codex", 4, (), kind="agent"),
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
+    ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

@@ -1,7 +1,7 @@
 """Every captured-turn fixture converts to exactly its expected Markdown.
 
 Fixtures live in tests/fixtures/turns/ as `name.html` + `name.md`; the provider is the
-name's prefix (`chatgpt_`, `claude_`, `gemini_`; anything else: no provider).
+name's prefix (a site's key: `chatgpt_`, `grok_`...; anything else: no provider).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from vivim.normalize import html_to_markdown
+from vivim.providers import SITES
 
 TURNS = Path(__file__).resolve().parent.parent / "fixtures" / "turns"
-PROVIDERS = ("chatgpt", "claude", "gemini")
+PROVIDERS = tuple(p.key for p in SITES)
 FENCED = re.compile(r"^( *)(`{3,})[^\n]*\n.*?^\1\2$", re.M | re.S)
 CASES = sorted(TURNS.glob("*.html"))
 

@@ -1,0 +1,50 @@
+"""grok.com (Next.js, Tailwind).
+
+Turn markup (2025/2026, from the page and from the exporters that read it: Grok-Chat-Exporter,
+enhanced-grok-export, chat-exporter extractors): every turn is a
+`div.relative.group.flex.flex-col` with `id="response-<uuid>"` (the response id of the page's JSON
+and of the data export), `items-end` for prompts and `items-start` for answers. The text sits in
+`div.message-bubble`: a prompt as `span.whitespace-pre-wrap` (or `p.break-words`), an answer as
+`div.response-content-markdown` with Markdown HTML. Code: `div[data-testid="code-block"]` holding a
+header row with `span.font-mono.text-xs` (the language) and Copy / Download buttons, then `pre`
+(Shiki) or a `div` with `<code style="white-space: pre">`. Math: KaTeX. Tables in
+`div.table-container`. Web sources: an inline link chip per claim (`a.citation`, kept: the cited URL
+is part of the answer) and a "N web pages" sources button under the answer (dropped). Reasoning ("Think" mode, Grok 4): `div.thinking-container`
+with a "Thought for 12s" toggle and, when expanded, the trace; DeepSearch adds tool cards in it.
+Under each turn `div.action-buttons` (Copy, Edit, Regenerate, "< 1/2 >" version switch).
+"""
+
+from __future__ import annotations
+
+from .rules import SiteRules
+
+RULES = SiteRules(
+    name="grok",
+    base_url="https://grok.com/",
+    chrome=(
+        ".action-buttons",
+        '[data-testid="code-block"] button',
+        '[data-testid="code-block"] .sticky',
+        ".thinking-container > button",
+        '[class*="thinking-container"] [class*="header"]',
+        '[data-testid="sources-button"]',
+        ".sources-button",
+        "img[alt='favicon']",
+    ),
+    labels=(
+        r"thought for \d+(?:\.\d+)?\s*s(?:econds?)?",
+        r"thinking\.{0,3}",
+        r"thoughts",
+        r"\d+ (?:web pages?|sources?|posts?)",
+        r"show code",
+        r"hide code",
+    ),
+    code_containers=('[data-testid="code-block"]', "div.code-block"),
+    code_labels=('[data-testid="code-block"] span.font-mono', "span.font-mono.text-xs", ".code-block-language"),
+    reasoning=(
+        ".thinking-container .thinking-content",
+        '.thinking-container [class*="prose"]',
+        '[class*="thinking-container"] .response-content-markdown',
+    ),
+    keep_line_breaks=(".message-bubble span.whitespace-pre-wrap", ".items-end .message-bubble p.break-words"),
+)
