@@ -26,7 +26,7 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from ..store.connection import Connection
 from .common import SkipLog
-from .reader import ExportFile, broken_json, find_export_files, iter_array
+from .reader import ExportFile, broken_json, find_export_files, items_prefix, iter_array
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ async def _import_file(
 
     import ijson
 
-    from . import gemini, gemini_html, vivim_json
+    from . import gemini, gemini_html
 
     progress.start_file(export, _size(export))
     read = 0
@@ -124,11 +124,11 @@ async def _import_file(
                     gemini_html.iter_entries(text), summary.skipped
                 )
             else:
-                prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
                 # a provider's JSON format is read by the importer module of the same name
                 module = importlib.import_module(
                     f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}"
                 )
+                prefix = items_prefix(module)
                 payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
             for payload in payloads:
                 read += 1

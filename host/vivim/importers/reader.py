@@ -135,6 +135,8 @@ def _candidate(parts: tuple[str, ...]) -> bool:
     name = parts[-1].lower()
     if name.startswith("conversations") and name.endswith(".json"):
         return True
+    if name in export_file_names():
+        return True
     if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):
         return True
     return name.endswith(".json") and name.startswith("vivim")
@@ -168,24 +170,42 @@ def _detect_json(handle: IO[bytes]) -> str | None:
             return None
         if prefix == "" and event == "map_key" and value == "vivim_export":
             return "vivim"
-        if prefix == "item" and event == "map_key" and value in markers:
-            return markers[value]
+        if event == "map_key" and (prefix, value) in markers:
+            return markers[prefix, value]
         if prefix == "" and event == "end_array":
             return None
     return None
 
 
-def item_key_markers() -> dict[str, str]:
-    """Item key -> format, from each provider's JSON importer (its ITEM_KEYS)."""
+def item_key_markers() -> dict[tuple[str, str], str]:
+    """(items prefix, item key) -> format, from each provider's JSON importer: its ITEM_KEYS, found on
+    the items of its ITEMS_PREFIX (default "item": a top-level array; Grok's sit under an object)."""
+    markers: dict[tuple[str, str], str] = {}
+    for fmt, module in _json_importers():
+        prefix = items_prefix(module)
+        markers.update({(prefix, key): fmt for key in module.ITEM_KEYS})
+    return markers
+
+
+def export_file_names() -> frozenset[str]:
+    """Export files not named conversations*.json, by name (an importer's FILE_NAMES)."""
+    return frozenset(n.lower() for _, module in _json_importers() for n in getattr(module, "FILE_NAMES", ()))
+
+
+def items_prefix(module: Any) -> str:
+    """Where an importer's conversations sit in its file (ijson prefix)."""
+    return str(getattr(module, "ITEMS_PREFIX", "item"))
+
+
+def _json_importers() -> list[tuple[str, Any]]:
     import importlib
 
-    markers: dict[str, str] = {}
+    out = []
     for info in PROVIDERS:
         fmt = info.import_formats[0] if info.import_formats else None
         if fmt is not None:
-            module = importlib.import_module(f"{__package__}.{fmt}")
-            markers.update(dict.fromkeys(module.ITEM_KEYS, fmt))
-    return markers
+            out.append((fmt, importlib.import_module(f"{__package__}.{fmt.replace('-', '_')}")))
+    return out
 
 
 def iter_array(handle: IO[bytes], prefix: str = "item") -> Iterator[Any]:

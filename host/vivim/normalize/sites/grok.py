@@ -40,7 +40,11 @@ RULES = SiteRules(
         r"hide code",
     ),
     code_containers=('[data-testid="code-block"]', "div.code-block"),
-    code_labels=('[data-testid="code-block"] span.font-mono', "span.font-mono.text-xs", ".code-block-language"),
+    code_labels=(
+        '[data-testid="code-block"] span.font-mono',
+        "span.font-mono.text-xs",
+        ".code-block-language",
+    ),
     reasoning=(
         ".thinking-container .thinking-content",
         '.thinking-container [class*="prose"]',
