@@ -1,7 +1,8 @@
 """`capture.network`: the conversation JSON a site's own page loaded, turned into stored turns.
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree).
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
+Grok's `load-responses` list).
 These are the shapes of the providers' official exports, so the importers' parsers read them: one
 parser per provider format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
@@ -26,6 +27,7 @@ from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
+from . import grok as grok_format
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
@@ -156,6 +158,29 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
+def parse_grok(doc: Any, external_id: str) -> Parsed:
+    """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
+    (the ids the page got from `response-node`), in the export's fields, camelCase."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
+        raise PayloadShape("not a grok conversation (no responses list)")
+    responses = doc["responses"]
+    if not all(isinstance(r, dict) for r in responses):
+        raise PayloadShape("grok responses hold something other than responses")
+    for response in responses:
+        cid = grok_format.field(response, "conversation_id")
+        if cid is not None and str(cid) != external_id:
+            raise PayloadShape("the payload is another conversation than the page's")
+    capture = grok_format.page_conversation(doc, external_id, SkipLog())
+    ids = {grok_format.response_id(r) for r in responses}
+    whole = bool(responses) and all(
+        grok_format.field(r, "parent_response_id") in (None, "")
+        or grok_format.field(r, "parent_response_id") in ids
+        for r in responses
+    )
+    provider_ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, provider_ids, whole, None, "grok.conversation")
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
     doc = load(data)
@@ -180,6 +205,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
+        if provider == "grok":
+            return parse_grok(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
@@ -222,7 +249,7 @@ def reparse_stored(conn: Any) -> ReparseResult:
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's pages join into one tree; Claude's newest payload is the whole conversation.
+            # ChatGPT's pages join into one tree; Claude's and Grok's newest payload is the whole conversation.
             earlier = bodies[:-1] if provider == "chatgpt" else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:
