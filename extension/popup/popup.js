@@ -6,16 +6,23 @@
 const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : globalThis.chrome;
 const SEARCH_DEBOUNCE_MS = 150;
 const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
-  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
+  grok: "Grok",
+};
 // The chat sites the extension captures (the others are coding agents' logs and notes the host reads).
-const SITES = ["chatgpt", "claude", "gemini"];
+const SITES = ["chatgpt", "claude", "gemini",
+  "grok",
+];
 // Only these origins are ever opened from a result; anything else in a stored URL is ignored.
 const SITE_URL = {
   chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,
   claude: (id) => `https://claude.ai/chat/${encodeURIComponent(id)}`,
   gemini: (id) => `https://gemini.google.com/app/${encodeURIComponent(id)}`,
+  grok: (id) => `https://grok.com/c/${encodeURIComponent(id)}`,
 };
-const SAFE_ORIGINS = ["https://chatgpt.com", "https://claude.ai", "https://gemini.google.com"];
+const SAFE_ORIGINS = ["https://chatgpt.com", "https://claude.ai", "https://gemini.google.com",
+  "https://grok.com",
+];
 const MARK_START = "\u0002", MARK_END = "\u0003";
 
 const $ = (id) => document.getElementById(id);
@@ -116,7 +123,9 @@ async function refreshStatus() {
   }
 }
 
-const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*"];
+const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*",
+  "https://grok.com/*",
+];
 
 /** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
  * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */

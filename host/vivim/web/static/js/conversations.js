@@ -55,7 +55,9 @@ export async function conversationsView(main, { id, message, q = "" } = {}) {
 export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
   const select = h("select", { "aria-label": label },
     h("option", { value: "" }, anyLabel),
-    ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"].map((p) => h("option", { value: p }, providerName(p))));
+    ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
+      "grok",
+    ].map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;
 }

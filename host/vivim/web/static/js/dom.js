@@ -36,7 +36,9 @@ export function clear(el, ...children) {
 }
 
 const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
-  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
+  grok: "Grok",
+};
 
 export function providerName(p) { return PROVIDERS[p] || p || "unknown"; }
 

@@ -2,7 +2,9 @@
 import { api } from "./api.js";
 import { clear, errorBox, fmtDateTime, fmtNumber, h, providerIcon, providerName, svg } from "./dom.js";
 
-const PROVIDERS = ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note"];
+const PROVIDERS = ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
+  "grok",
+];
 const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
 
 export async function statsView(main, params) {
