@@ -27,6 +27,7 @@
       user: [".message-bubble", "span.whitespace-pre-wrap", "p.break-words"],
     },
     reasoning: [".thinking-container", '[class*="thinking-container"]'],
+    reasoningBody: [".thinking-content", '[class*="thinking-content"]', ".response-content-markdown", '[class*="prose"]'],
     // Presence means "streaming": exact labels only.
     stop: ['button[aria-label="Stop model response"]', 'button[aria-label="Stop generating"]',
       'form button[aria-label="Stop"]'],
@@ -104,12 +105,11 @@
       const reasoning = D.first(turn.el, SEL.reasoning);
       if (!answer) return D.extract(turn.el, CHROME);
       if (!reasoning) return D.extract(answer, CHROME);
-      const thought = D.extract(reasoning, CHROME);
+      const thought = D.extract(D.first(reasoning, SEL.reasoningBody) || reasoning, CHROME);
       const said = D.extract(answer, CHROME);
-      return {
-        html: `<div class="thinking-container">${thought.html}</div>\n${said.html}`,
-        text: said.text,
-      };
+      if (!thought.text.trim()) return said; // collapsed: only its "Thought for 9s" toggle is in the page
+      // Marked for the normalizer (normalize/sites/grok.py): kept as a blockquote, never as the answer.
+      return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),

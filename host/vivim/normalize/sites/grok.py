@@ -11,6 +11,7 @@ header row with `span.font-mono.text-xs` (the language) and Copy / Download butt
 `div.table-container`. Web sources: an inline link chip per claim (`a.citation`, kept: the cited URL
 is part of the answer) and a "N web pages" sources button under the answer (dropped). Reasoning ("Think" mode, Grok 4): `div.thinking-container`
 with a "Thought for 12s" toggle and, when expanded, the trace; DeepSearch adds tool cards in it.
+The adapter sends an answer's reasoning body inside `div[data-vivim-reasoning]`, before the answer.
 Under each turn `div.action-buttons` (Copy, Edit, Regenerate, "< 1/2 >" version switch).
 """
 
@@ -46,6 +47,7 @@ RULES = SiteRules(
         ".code-block-language",
     ),
     reasoning=(
+        "[data-vivim-reasoning]",  # the adapter's own wrapper around the reasoning it found
         ".thinking-container .thinking-content",
         '.thinking-container [class*="prose"]',
         '[class*="thinking-container"] .response-content-markdown',
