@@ -12,6 +12,7 @@ import sqlean as sqlite3
 from click.testing import CliRunner
 
 from vivim.cli import main
+from vivim.providers import SITES
 
 from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
 
@@ -60,7 +61,8 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
     empty.mkdir()
     result = CliRunner().invoke(main, ["import", str(empty)])
     assert result.exit_code == 1
-    assert "Found no ChatGPT, Claude, Gemini or VIVIM export" in result.output
+    sites = ", ".join(p.name for p in SITES)  # every chat site in the registry, by name
+    assert f"Found no {sites} or VIVIM export" in result.output
     assert "[import_format]" not in result.output  # the code is for --json and the log, not for people
     assert not (vivim_home / "vivim.sqlite3").exists()
 

@@ -9,6 +9,7 @@ import pytest
 
 from vivim.errors import ImportFormatError
 from vivim.importers import find_export_files, import_path
+from vivim.providers import SITES
 
 from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
 
@@ -50,7 +51,8 @@ async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(stor
 def test_a_path_with_no_export_in_it_is_refused_with_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "conversations.json").write_text('{"not": "an export"}')
-    with pytest.raises(ImportFormatError, match="found no ChatGPT, Claude, Gemini or VIVIM export"):
+    sites = ", ".join(p.name for p in SITES)  # every chat site in the registry, by name
+    with pytest.raises(ImportFormatError, match=f"found no {sites} or VIVIM export"):
         find_export_files(tmp_path)
 
 
