@@ -41,6 +41,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
     ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
+    ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

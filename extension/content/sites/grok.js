@@ -111,6 +111,7 @@
       // Marked for the normalizer (normalize/sites/grok.py): kept as a blockquote, never as the answer.
       return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
     },
+    captureAll: true, // turns carry their response ids: a "Capture all" scroll places older turns correctly
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),
     sendButton: (doc) => D.first(doc, SEL.send),
