@@ -8,10 +8,12 @@ const SEARCH_DEBOUNCE_MS = 150;
 const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
   codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
   grok: "Grok",
+  copilot: "Copilot",
 };
 // The chat sites the extension captures (the others are coding agents' logs and notes the host reads).
 const SITES = ["chatgpt", "claude", "gemini",
   "grok",
+  "copilot",
 ];
 // Only these origins are ever opened from a result; anything else in a stored URL is ignored.
 const SITE_URL = {
@@ -19,9 +21,11 @@ const SITE_URL = {
   claude: (id) => `https://claude.ai/chat/${encodeURIComponent(id)}`,
   gemini: (id) => `https://gemini.google.com/app/${encodeURIComponent(id)}`,
   grok: (id) => `https://grok.com/c/${encodeURIComponent(id)}`,
+  copilot: (id) => `https://copilot.microsoft.com/chats/${encodeURIComponent(id)}`,
 };
 const SAFE_ORIGINS = ["https://chatgpt.com", "https://claude.ai", "https://gemini.google.com",
   "https://grok.com",
+  "https://copilot.microsoft.com",
 ];
 const MARK_START = "\u0002", MARK_END = "\u0003";
 
@@ -125,6 +129,7 @@ async function refreshStatus() {
 
 const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*",
   "https://grok.com/*",
+  "https://copilot.microsoft.com/*",
 ];
 
 /** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:

@@ -14,6 +14,8 @@ GEMINI_JSON = GEMINI / "Takeout" / "My Activity" / "Gemini Apps" / "My Activity.
 GEMINI_HTML = FIXTURES / "gemini-html" / "MyActivity.html"
 MALFORMED = FIXTURES / "malformed"
 GROK = FIXTURES / "grok"
+COPILOT = FIXTURES / "copilot"
+COPILOT_CHAT = FIXTURES / "copilot-chat-activity"
 GROK_JSON = next(GROK.rglob("prod-grok-backend.json"))
 
 # What a store holds, minus what depends on when or in which order it was written.

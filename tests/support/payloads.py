@@ -305,3 +305,31 @@ def grok_load_responses(
             )
         )
     return {"responses": responses[drop_first:]}
+
+
+def copilot_id(conv_id: str, i: int) -> str:
+    return _uid(f"copilot/{conv_id}/{i}").replace("-", "")[:21]
+
+
+def copilot_history(conv_id: str, n_turns: int, *, page_size: int | None = None) -> list[dict[str, Any]]:
+    """The page's GET .../history pages, newest first; every page but the oldest has a `next` cursor."""
+    messages = [
+        {
+            "id": copilot_id(conv_id, i),
+            "author": {"type": "human" if i % 2 == 0 else "ai"},
+            "createdAt": f"2026-05-01T{(i // 60) % 24:02d}:{i % 60:02d}:00.000Z",
+            "content": [{"type": "text", "text": turn_text(i)}],
+            "channel": "web",
+        }
+        for i in range(n_turns)
+    ]
+    size = page_size or n_turns
+    newest_first = list(reversed(messages))
+    pages = []
+    for start in range(0, n_turns, size):
+        chunk = newest_first[start : start + size]
+        page: dict[str, Any] = {"results": list(reversed(chunk))}
+        if start + size < n_turns:
+            page["next"] = f"cursor-{start + size}"
+        pages.append(page)
+    return pages

@@ -106,12 +106,14 @@ async def import_path(
 async def _import_file(
     export: ExportFile, writer: _BatchWriter, summary: ImportSummary, progress: Progress
 ) -> None:
+    import csv
     import importlib
     import zipfile
 
     import ijson
 
     from . import gemini, gemini_html
+    from .common import Malformed
 
     progress.start_file(export, _size(export))
     read = 0
@@ -128,12 +130,17 @@ async def _import_file(
                 module = importlib.import_module(
                     f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}"
                 )
-                prefix = items_prefix(module)
-                payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
+                if hasattr(module, "read_items"):  # not a JSON array (Copilot's CSV): the module reads it
+                    items = module.read_items(cast(IO[bytes], handle))
+                else:
+                    items = iter_array(cast(IO[bytes], handle), items_prefix(module))
+                payloads = module.parse(items, summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
     except (
+        csv.Error,
+        Malformed,
         ijson.JSONError,
         ijson.IncompleteJSONError,
         UnicodeDecodeError,

@@ -2,7 +2,7 @@
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
 the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
-Grok's `load-responses` list).
+Grok's `load-responses` list, Copilot's `history` pages).
 These are the shapes of the providers' official exports, so the importers' parsers read them: one
 parser per provider format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
@@ -27,6 +27,7 @@ from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
+from . import copilot as copilot_format
 from . import grok as grok_format
 from .common import Malformed, SkipLog
 
@@ -181,6 +182,30 @@ def parse_grok(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, provider_ids, whole, None, "grok.conversation")
 
 
+def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """copilot.microsoft.com's GET /c/api/conversations/<id>/history pages: newest first, a `next`
+    cursor names older messages; complete once a page without one (the oldest) was seen."""
+    try:
+        copilot_format.history_results(doc)
+    except Malformed as exc:
+        raise PayloadShape(f"not a copilot history page ({exc})") from None
+    pages = [
+        d
+        for d in (_quiet_load(b) for b in earlier)
+        if isinstance(d, dict) and isinstance(d.get("results"), list)
+    ]
+    capture = copilot_format.page_conversation([*pages, doc], external_id)
+    whole = any(not p.get("next") for p in [*pages, doc])
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
+    parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
+    return parsed
+
+
+# Providers whose page loads a conversation in pages: the stored pages are parsed with each new one.
+PAGED = frozenset({"chatgpt", "copilot"})
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
     doc = load(data)
@@ -207,6 +232,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parse_claude(doc, external_id)
         if provider == "grok":
             return parse_grok(doc, external_id)
+        if provider == "copilot":
+            return parse_copilot(doc, external_id, earlier or [])
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
@@ -250,7 +277,7 @@ def reparse_stored(conn: Any) -> ReparseResult:
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
             # ChatGPT's pages join into one tree; Claude's and Grok's newest payload is the whole conversation.
-            earlier = bodies[:-1] if provider == "chatgpt" else []
+            earlier = bodies[:-1] if provider in PAGED else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:
             result.refused += 1

@@ -7,6 +7,7 @@ member is streamed straight out of the archive; nothing is extracted to disk.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import IO, Any
 
 from ..errors import ImportFormatError
 from ..providers import PROVIDERS, listed
+from .common import Malformed
 
 # Formats this package reads: each provider's (vivim.providers), and "vivim", our own
 # `vivim export --format json`. A provider's JSON format is read by the importer module of
@@ -128,6 +130,8 @@ def broken_json(error: Exception) -> str:
     if isinstance(error, (zipfile.BadZipFile, EOFError)):
         return "the ZIP is damaged or incomplete (an interrupted download?)"
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if isinstance(error, (csv.Error, Malformed)):
+        return f"the file is not a CSV export VIVIM reads ({first.strip().rstrip('.')})"
     return f"the file is not valid JSON ({first.strip().rstrip('.')})"
 
 
@@ -149,6 +153,8 @@ def _under_gemini_folder(parts: tuple[str, ...]) -> bool:
 def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
     """Which export a file is, from the keys of its first item (not from its name)."""
     name = export.name.lower()
+    if name.endswith(".csv"):
+        return _detect_csv(export)
     if name.endswith((".html", ".htm")):
         with export.open() as handle:
             head = handle.read(64 * 1024).decode("utf-8", "replace")
@@ -158,6 +164,17 @@ def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
             return _detect_json(handle)
     except Exception:  # noqa: BLE001 - an unreadable file is simply not an export we know
         return None
+
+
+def _detect_csv(export: ExportFile) -> str | None:
+    """A CSV export (Copilot's) is recognised by its header line (an importer's `matches_header`)."""
+    with export.open() as handle:
+        head = handle.read(4096).decode("utf-8", "replace")
+    for fmt, module in _json_importers():
+        matches = getattr(module, "matches_header", None)
+        if matches is not None and matches(head):
+            return fmt
+    return None
 
 
 def _detect_json(handle: IO[bytes]) -> str | None:

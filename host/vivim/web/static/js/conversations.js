@@ -57,6 +57,7 @@ export function providerSelect(value, label = "Provider", anyLabel = "All provid
     h("option", { value: "" }, anyLabel),
     ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
       "grok",
+      "copilot",
     ].map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;

@@ -38,6 +38,7 @@ export function clear(el, ...children) {
 const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
   codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
   grok: "Grok",
+  copilot: "Copilot",
 };
 
 export function providerName(p) { return PROVIDERS[p] || p || "unknown"; }

@@ -4,6 +4,7 @@ import { clear, errorBox, fmtDateTime, fmtNumber, h, providerIcon, providerName,
 
 const PROVIDERS = ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
   "grok",
+  "copilot",
 ];
 const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
 
