@@ -107,7 +107,7 @@ async def test_a_bad_date_loses_only_the_date_and_a_file_that_is_not_text_is_rep
     )
     summary = await import_path(store, path)
     assert summary.conversations == 2 and not summary.errors
-    broken = [c for c in await store.read(conversations) if c["title"] == "Broken"][0]
+    broken = next(c for c in await store.read(conversations) if c["title"] == "Broken")
     assert broken["messages"][0]["text"] == "still imported"  # the store dates it at import time
     binary = tmp_path / "bin" / "copilot-activity-history.csv"
     binary.parent.mkdir()
