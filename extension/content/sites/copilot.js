@@ -22,7 +22,8 @@
     user: ['[data-content="user-message"]', '[data-testid="user-message"]', '[data-message-author="user"]'],
     assistant: ['[data-content="ai-message"]', '[data-testid="ai-message"]', '[data-message-author="bot"]'],
     content: {
-      assistant: ['[class*="group/ai-message-item"]', '[data-testid="ai-message-content"]', ".ai-message-item"],
+      assistant: ['[data-testid="ai-message-body"]', '[class*="group/ai-message-item"]', '[data-testid="ai-message-content"]',
+        ".ai-message-item"],
       user: ['[class*="group/user-message-item"]', '[data-testid="user-message-content"]'],
     },
     reasoning: ['[data-testid="reasoning-block"]', '[data-content="reasoning"]', '[class*="reasoning"]'],
