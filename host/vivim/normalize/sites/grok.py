@@ -54,7 +54,8 @@ RULES = SiteRules(
     labels=(
         r"grok said:?",
         r"you said:?",
-        r"thought for \d+(?:\.\d+)?\s*s(?:econds?)?",
+        r"thought for (?:\d+\s*m\s*)?\d+(?:\.\d+)?\s*s(?:econds?)?",
+        r"thinking about your request.{0,12}",
         r"thinking\.{0,3}",
         r"thoughts",
         r"\d+ (?:web pages?|sources?|posts?)",
