@@ -11,7 +11,9 @@
  * - Copilot shows no branch counter: a regenerated answer replaces the old one;
  * - "Think Deeper" answers show their reasoning in a collapsible block above the answer;
  * - while an answer streams the Send button is a Stop button (the answer itself has no streaming mark);
- * - the prompt box is a plain <textarea id="userInput"> (its placeholder is translated: never matched).
+ * - the prompt box is a plain <textarea id="userInput">, Send is button[data-testid="submit-button"], the
+ *   mode picker a button[data-testid*="chat-mode-"] (as SeleniumBase's Copilot example drives them);
+ *   the placeholder is translated, so it is never matched.
  */
 (() => {
   "use strict";
@@ -32,8 +34,9 @@
     stop: ['button[data-testid="stop-button"]', 'button[aria-label="Stop responding"]',
       'button[aria-label="Interrupt message"]'],
     title: ['[data-testid="conversation-title"]', 'nav a[aria-current="page"]', '[aria-current="page"] [data-testid="chat-title"]'],
-    model: ['[data-testid="composer-chat-mode-button"]', 'button[data-testid="chat-mode-selector"]',
-      '[data-testid="model-selector"]'],
+    // The mode ("Quick response", "Think Deeper", "Smart (GPT-5)"): the composer's chat-mode trigger.
+    model: ['[data-testid="composer-chat-mode-button"]', 'form button[data-testid*="chat-mode-"]',
+      'button[data-testid*="chat-mode-"]'],
     editor: ["textarea#userInput", 'textarea[data-testid="composer-input"]', "form textarea",
       'div[contenteditable="true"][role="textbox"]'],
     send: ['button[data-testid="submit-button"]', 'button[aria-label="Submit message"]', 'form button[type="submit"]'],
