@@ -25,14 +25,21 @@ const shared = {
 export default [
   { ignores: ["node_modules/**", "host/vivim/web/static/vendor/**", ".venv/**", "bench/out/**"] },
   {
-    files: ["extension/content/**/*.js", "extension/popup/**/*.js"],
+    files: ["extension/content/**/*.js"],
     languageOptions: { ecmaVersion: 2023, sourceType: "script", globals: { ...globals.browser, ...globals.webextensions } },
     rules: shared,
   },
   {
+    // The popup and the site list (extension/sites.js) are ES modules: the popup imports the list.
+    files: ["extension/popup/**/*.js", "extension/sites.js"],
+    languageOptions: { ecmaVersion: 2023, sourceType: "module", globals: { ...globals.browser, ...globals.webextensions } },
+    rules: shared,
+  },
+  {
+    // The service worker is a module (manifest "type": "module"): it imports extension/sites.js.
     files: ["extension/background/**/*.js"],
     languageOptions: {
-      ecmaVersion: 2023, sourceType: "script", globals: { ...globals.serviceworker, ...globals.webextensions },
+      ecmaVersion: 2023, sourceType: "module", globals: { ...globals.serviceworker, ...globals.webextensions },
     },
     rules: shared,
   },

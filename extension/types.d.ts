@@ -75,7 +75,8 @@ type WorkerMessage =
   | { kind: "network"; payload: NetworkPayload }
   | { kind: "request"; type: string; payload?: Record<string, unknown> }
   | { kind: "status" }
-  | { kind: "flush" };
+  | { kind: "flush" }
+  | { kind: "sites" };
 
 /** The service worker's replies, one shape per message kind. */
 type CaptureReply = { queued: true } | { queued: false; ok: boolean; result?: unknown; error?: HostError };
@@ -88,6 +89,15 @@ interface StatusReply {
   queued: number;
   health: Record<string, unknown>;
 }
+
+/** One site's state (the "sites" message): its origins granted, not turned off, its scripts registered. */
+interface SiteState {
+  optional: boolean;
+  granted: boolean;
+  enabled: boolean;
+  registered: boolean;
+}
+type SitesReply = { ok: true; sites: Record<string, SiteState> };
 
 /** Globals the content scripts share (each file is a classic script in the same isolated world). */
 declare var VIVIM_ADAPTERS: Record<string, SiteAdapter> | undefined;

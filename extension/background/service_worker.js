@@ -10,6 +10,8 @@
  * in storage, and every event that wakes the worker also retries the queue. */
 "use strict";
 
+import { ENABLED_KEY, SITES, scriptsOf } from "../sites.js";
+
 const api = globalThis.browser?.runtime?.connectNative ? globalThis.browser : globalThis.chrome;
 
 const HOST_NAME = "com.vivim.host";
@@ -384,7 +386,7 @@ async function flushNetwork() {
 /**
  * @param {WorkerMessage} message
  * @param {chrome.runtime.MessageSender} sender
- * @returns {Promise<CaptureReply | RequestReply | StatusReply | { ok: boolean } | { queued: number }>}
+ * @returns {Promise<CaptureReply | RequestReply | StatusReply | SitesReply | { ok: boolean } | { queued: number }>}
  */
 async function handle(message, sender) {
   switch (message?.kind) {
@@ -414,6 +416,9 @@ async function handle(message, sender) {
     case "flush":
       await flush();
       return { queued: (await loadQueue()).length };
+    case "sites":
+      // The popup's per-site rows, after making the registrations match grants and toggles.
+      return { ok: true, sites: await syncSites() };
     default:
       return { ok: false, error: { code: "bad_request", message: `unknown message kind ${/** @type {any} */ (message)?.kind}` } };
   }
@@ -425,7 +430,66 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // the answer comes asynchronously
 });
 
-api.runtime.onStartup?.addListener(() => { flush(); });
-api.runtime.onInstalled?.addListener(() => { flush(); });
+// ---- optional sites: content scripts registered while granted and on -------------------------
+// The original three sites are static manifest entries; every optional site's scripts (the same lists,
+// sites.js scriptsOf) are registered here once the user granted its origin and while it is on, and
+// unregistered when either goes. Idempotent: what is registered is read first, so any number of wake-ups
+// (install, start-up, a grant, a toggle) converge on the same set. Serialised: two events never interleave.
+
+/** @type {Promise<unknown>} */
+let sitesChain = Promise.resolve();
+
+/** @returns {Promise<Record<string, boolean>>} {key: false} for each site the user turned off */
+async function loadEnabled() {
+  return /** @type {any} */ ((await api.storage.local.get(ENABLED_KEY))[ENABLED_KEY]) || {};
+}
+
+/** Each site's state: granted (its origins are held), enabled (not turned off), registered (its scripts). */
+async function siteStates() {
+  const enabled = await loadEnabled();
+  const registered = new Set((await api.scripting.getRegisteredContentScripts()).map((s) => s.id));
+  /** @type {Record<string, SiteState>} */
+  const out = {};
+  for (const site of SITES) {
+    const granted = !site.optional || await api.permissions.contains({ origins: site.matches });
+    const ids = scriptsOf(site).map((s) => s.id);
+    out[site.key] = {
+      optional: site.optional, granted, enabled: enabled[site.key] !== false,
+      registered: site.optional ? ids.every((id) => registered.has(id)) : granted,
+    };
+  }
+  return out;
+}
+
+function syncSites() {
+  const run = sitesChain.then(async () => {
+    const enabled = await loadEnabled();
+    const registered = new Set((await api.scripting.getRegisteredContentScripts()).map((s) => s.id));
+    for (const site of SITES) {
+      if (!site.optional) continue;
+      const scripts = scriptsOf(site);
+      const want = enabled[site.key] !== false && await api.permissions.contains({ origins: site.matches });
+      const have = scripts.filter((s) => registered.has(s.id)).map((s) => s.id);
+      if (want && have.length < scripts.length) {
+        if (have.length) await api.scripting.unregisterContentScripts({ ids: have }); // a partial set: redo
+        await api.scripting.registerContentScripts(/** @type {any} */ (scripts));
+      } else if (!want && have.length) {
+        await api.scripting.unregisterContentScripts({ ids: have });
+      }
+    }
+    return siteStates();
+  });
+  sitesChain = run.catch((err) => { console.warn("[vivim] could not (un)register site scripts", err); });
+  return run;
+}
+
+api.permissions?.onAdded?.addListener(() => { syncSites(); });
+api.permissions?.onRemoved?.addListener(() => { syncSites(); });
+api.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes[ENABLED_KEY]) syncSites();
+});
+
+api.runtime.onStartup?.addListener(() => { syncSites(); flush(); });
+api.runtime.onInstalled?.addListener(() => { syncSites(); flush(); });
 // Every wake-up retries what is waiting.
 flush();

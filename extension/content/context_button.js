@@ -207,6 +207,7 @@
 
   function tick() {
     try {
+      if (!V.on()) { if (host) host.style.display = "none"; editor = null; return; } // turned off meanwhile
       const found = adapter.findEditor(document);
       if (found !== editor) {
         editor = found;
@@ -237,12 +238,16 @@
     insert();
   }
 
-  globalThis.VIVIM_CONTEXT_BUTTON = { insert: () => insert(), refresh: () => { asked = ""; return refreshCount(); } };
-  document.addEventListener("input", () => { try { if (editor) onDraftChanged(); } catch (e) { /* never break typing */ } },
-    { capture: true, passive: true });
-  document.addEventListener("keydown", (e) => { try { onKey(e); } catch (err) { /* ignore */ } }, true);
-  addEventListener("resize", () => tick(), { passive: true });
-  addEventListener("scroll", () => { if (host && editor) place(); }, { capture: true, passive: true });
-  setInterval(tick, CFG.POLL_MS);
-  tick();
+  // Nothing on a site the user turned off (the core says: the per-site switch): no button, no draft read.
+  Promise.resolve(V.enabled).then((on) => {
+    if (on === false) return;
+    globalThis.VIVIM_CONTEXT_BUTTON = { insert: () => insert(), refresh: () => { asked = ""; return refreshCount(); } };
+    document.addEventListener("input", () => { try { if (editor && V.on()) onDraftChanged(); } catch (e) { /* never break typing */ } },
+      { capture: true, passive: true });
+    document.addEventListener("keydown", (e) => { try { if (V.on()) onKey(e); } catch (err) { /* ignore */ } }, true);
+    addEventListener("resize", () => tick(), { passive: true });
+    addEventListener("scroll", () => { if (host && editor) place(); }, { capture: true, passive: true });
+    setInterval(tick, CFG.POLL_MS);
+    tick();
+  });
 })();

@@ -295,6 +295,7 @@
   function run() {
     firstPending = 0;
     timer = null;
+    if (!on) return;
     try {
       snapshot();
     } catch (err) {
@@ -331,8 +332,24 @@
     schedule(0);
   }
 
+  // The user's per-site switch (storage.local "siteEnabled", sites.js): a site turned off is never read.
+  // Checked before the first look at the page; turning it off later stops everything at once.
+  const ENABLED_KEY = "siteEnabled";
+  let on = false;
+  const isOn = (stored) => ((stored && stored[ENABLED_KEY]) || {})[adapter.provider] !== false;
+  const enabled = chrome.storage.local.get(ENABLED_KEY).then(isOn, () => true).then((value) => (on = value));
+  chrome.storage.onChanged?.addListener((changes, area) => {
+    if (area !== "local" || !changes[ENABLED_KEY]) return;
+    const now = ((changes[ENABLED_KEY].newValue || {})[adapter.provider]) !== false;
+    if (on && !now) { on = false; stop(); }
+    else if (!on && now) { on = true; start(); }
+  });
+
   globalThis.VIVIM = {
     adapter,
+    /** Resolves to whether this site is on (the other content scripts wait for it). */
+    enabled,
+    on: () => on,
     /** Ask the host something through the service worker: resolves to the host's reply. */
     request: (type, payload = {}) => send({ kind: "request", type, payload }),
     conversationId: () => adapter.conversationId(location.href),
@@ -379,6 +396,10 @@
 
   // The popup asks which conversation this tab shows (to state its completeness), or to capture all.
   chrome.runtime.onMessage?.addListener((message, sender, reply) => {
+    if (!on && (message?.kind === "vivim.captureAll" || message?.kind === "vivim.page")) {
+      reply({ provider: adapter.provider, enabled: false, ok: false, error: "VIVIM is turned off on this site" });
+      return false;
+    }
     if (message?.kind === "vivim.captureAll") {
       captureAll().then(reply, (err) => reply({ ok: false, error: String(err) }));
       return true;
@@ -390,9 +411,24 @@
     return false;
   });
 
-  if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", checkUrl);
-  addEventListener("popstate", checkUrl);
-  urlPoll = setInterval(checkUrl, CFG.URL_POLL_MS);
-  ensureObserved();
-  schedule(0);
+  if (globalThis.navigation?.addEventListener) navigation.addEventListener("navigatesuccess", () => on && checkUrl());
+  addEventListener("popstate", () => on && checkUrl());
+
+  function start() {
+    clearInterval(urlPoll);
+    urlPoll = setInterval(checkUrl, CFG.URL_POLL_MS);
+    lastUrl = location.href;
+    ensureObserved();
+    schedule(0);
+  }
+
+  /** Turned off: stop watching and forget the page (turning it on again starts afresh). */
+  function stop() {
+    shutdown();
+    observer = null;
+    observed = null;
+    conv = null;
+  }
+
+  enabled.then((value) => { if (value) start(); });
 })();

@@ -1,32 +1,17 @@
-/* VIVIM popup: host status, counts, capture health per site, and search as you type.
+/* VIVIM popup: host status, counts, each site's switch and capture health, and search as you type.
  * Everything shown here came from captured pages and is untrusted: it is rendered with
  * textContent and createElement only, never innerHTML. */
 "use strict";
 
+import { ENABLED_KEY, SITES, conversationUrl, origins } from "../sites.js";
+
 const api = globalThis.browser?.runtime?.sendMessage ? globalThis.browser : globalThis.chrome;
 const SEARCH_DEBOUNCE_MS = 150;
-const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
-  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
-  grok: "Grok",
-  copilot: "Copilot",
-};
-// The chat sites the extension captures (the others are coding agents' logs and notes the host reads).
-const SITES = ["chatgpt", "claude", "gemini",
-  "grok",
-  "copilot",
-];
-// Only these origins are ever opened from a result; anything else in a stored URL is ignored.
-const SITE_URL = {
-  chatgpt: (id) => `https://chatgpt.com/c/${encodeURIComponent(id)}`,
-  claude: (id) => `https://claude.ai/chat/${encodeURIComponent(id)}`,
-  gemini: (id) => `https://gemini.google.com/app/${encodeURIComponent(id)}`,
-  grok: (id) => `https://grok.com/c/${encodeURIComponent(id)}`,
-  copilot: (id) => `https://copilot.microsoft.com/chats/${encodeURIComponent(id)}`,
-};
-const SAFE_ORIGINS = ["https://chatgpt.com", "https://claude.ai", "https://gemini.google.com",
-  "https://grok.com",
-  "https://copilot.microsoft.com",
-];
+// Display names: the chat sites (sites.js), then what the host reads on this machine.
+const PROVIDERS = { ...Object.fromEntries(SITES.map((s) => [s.key, s.name])), "claude-code": "Claude Code",
+  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note" };
+// Only the sites' origins are ever opened from a result; anything else in a stored URL is ignored.
+const SAFE_ORIGINS = origins();
 const MARK_START = "\u0002", MARK_END = "\u0003";
 
 const $ = (id) => document.getElementById(id);
@@ -67,8 +52,7 @@ function safeUrl(conversation) {
     const url = new URL(conversation.url);
     if (url.protocol === "https:" && SAFE_ORIGINS.includes(url.origin)) return url.href;
   } catch { /* fall through to the URL we can build ourselves */ }
-  const make = SITE_URL[conversation.provider];
-  return make && conversation.external_id ? make(conversation.external_id) : null;
+  return conversationUrl(conversation.provider, conversation.external_id);
 }
 
 function when(seconds) {
@@ -119,7 +103,8 @@ async function refreshStatus() {
   $("counts").textContent = stats
     ? `${stats.conversations} conversations · ${stats.messages} messages`
     : "Counts appear when the host is connected.";
-  renderHealth(status.health || {}, stats?.adapter_health || {});
+  const sites = await send({ kind: "sites" }).catch(() => null);
+  renderHealth(status.health || {}, stats?.adapter_health || {}, sites?.sites || {});
   if (status.connected) {
     const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
     webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
@@ -127,10 +112,7 @@ async function refreshStatus() {
   }
 }
 
-const SITE_TABS = ["https://chatgpt.com/*", "https://claude.ai/*", "https://gemini.google.com/*",
-  "https://grok.com/*",
-  "https://copilot.microsoft.com/*",
-];
+const SITE_TABS = SITES.flatMap((s) => s.matches);
 
 /** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
  * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */
@@ -138,7 +120,12 @@ async function showThisTab() {
   const [current] = await api.tabs.query({ active: true, currentWindow: true });
   let tab = current;
   if (!tab?.url || !SAFE_ORIGINS.includes(new URL(tab.url).origin)) {
-    const tabs = await api.tabs.query({ url: SITE_TABS });
+    // Only the origins VIVIM holds may be queried by URL (an optional site not granted is not one).
+    const held = [];
+    for (const pattern of SITE_TABS) {
+      if (await api.permissions.contains({ origins: [pattern] }).catch(() => false)) held.push(pattern);
+    }
+    const tabs = held.length ? await api.tabs.query({ url: held }) : [];
     tab = tabs.sort((a, b) => (b.lastAccessed || 0) - (a.lastAccessed || 0))[0];
   }
   if (!tab) return;
@@ -175,27 +162,82 @@ async function showThisTab() {
       : "VIVIM could not check this conversation against the provider's own copy";
 }
 
-function renderHealth(local, remote) {
+/** One row per site: its switch (or, for an optional site not granted yet, "Turn on"), and whether
+ * it captures. The switch is storage.local "siteEnabled"; the service worker follows it (registering or
+ * unregistering an optional site's scripts) and the content scripts check it before reading anything. */
+function renderHealth(local, remote, states) {
   const list = $("health");
   list.replaceChildren();
-  for (const provider of SITES) {
-    const label = PROVIDERS[provider];
+  for (const site of SITES) {
+    const provider = site.key, label = site.name;
+    const st = states[provider] || { optional: site.optional, granted: !site.optional, enabled: true };
     const a = local[provider], b = remote[provider];
     // Prefer the newer report: local times are ms, the host's are seconds.
     const h = !a ? b : !b ? a : (a.checked_at / 1000 >= b.checked_at ? a : b);
+    const usable = st.granted && st.enabled;
     // The dot's colour is said in words too: grey meant "not visited yet", which nobody could guess.
-    const item = el("li", h ? (h.ok ? "ok" : "bad") : "");
-    const state = !h ? "not visited yet" : h.ok ? "capturing" : "capture broken";
+    const item = el("li", usable && h ? (h.ok ? "ok" : "bad") : usable ? "" : "off");
+    item.dataset.site = provider;
+    const state = !st.granted ? "not turned on" : !st.enabled ? "off"
+      : !h ? "not visited yet" : h.ok ? "capturing" : "capture broken";
     item.append(el("span", "site", label), el("span", "state", state));
-    item.title = !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
-      ? `Your ${label} conversations are being saved` : `Capture is broken here: ${h.problem || "no turns found"}`;
-    const warning = a?.warning || b?.warning;
+    item.title = !st.granted ? `VIVIM does not read ${label} until you turn it on`
+      : !st.enabled ? `VIVIM does not read ${label}: it is turned off here`
+        : !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
+          ? `Your ${label} conversations are being saved` : `Capture is broken here: ${h.problem || "no turns found"}`;
+    const warning = usable && (a?.warning || b?.warning);
     if (warning) {
       item.classList.add("warn");
       item.title += ` · ${warning}`;
     }
+    item.append(st.granted ? siteSwitch(site, st.enabled) : turnOnButton(site));
     list.append(item);
   }
+}
+
+function siteSwitch(site, enabled) {
+  const box = el("input", "switch");
+  box.type = "checkbox";
+  box.checked = enabled;
+  box.setAttribute("aria-label", `Capture ${site.name}`);
+  box.title = enabled ? `Turn VIVIM off on ${site.name}` : `Turn VIVIM on for ${site.name}`;
+  box.addEventListener("change", async () => {
+    await setEnabled(site.key, box.checked);
+    await refreshSites();
+  });
+  return box;
+}
+
+/** An optional site: the browser asks the user to allow it (this click is the gesture it needs). */
+function turnOnButton(site) {
+  const button = el("button", "turn-on", "Turn on");
+  button.type = "button";
+  button.title = `Let VIVIM read your ${site.name} conversations (the browser asks you first)`;
+  button.addEventListener("click", async () => {
+    // permissions.request first, in the click itself: an await before it would lose the user gesture.
+    const granted = await api.permissions.request({ origins: site.matches }).catch((err) => {
+      $("search-note").textContent = `Could not turn ${site.name} on: ${err.message || err}`;
+      return false;
+    });
+    if (!granted) return;
+    await setEnabled(site.key, true);
+    await refreshSites();
+  });
+  return button;
+}
+
+async function setEnabled(key, enabled) {
+  const all = (await api.storage.local.get(ENABLED_KEY))[ENABLED_KEY] || {};
+  if (enabled) delete all[key];
+  else all[key] = false;
+  await api.storage.local.set({ [ENABLED_KEY]: all });
+}
+
+/** Re-draw the rows once the service worker has made its registrations match (the "sites" reply). */
+async function refreshSites() {
+  const sites = await send({ kind: "sites" }).catch(() => null);
+  const status = await send({ kind: "status" }).catch(() => ({}));
+  renderHealth(status.health || {}, {}, sites?.sites || {});
 }
 
 function setActive(i) {
@@ -338,6 +380,13 @@ async function search() {
 function scheduleSearch() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(search, SEARCH_DEBOUNCE_MS);
+}
+
+// The provider filter lists every chat site (sites.js), in its order.
+for (const site of SITES) {
+  const option = el("option", null, site.name);
+  option.value = site.key;
+  $("provider").append(option);
 }
 
 $("q").addEventListener("input", scheduleSearch);

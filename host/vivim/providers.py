@@ -40,6 +40,7 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("codex", "Codex", 4, (), kind="agent"),
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
+    ProviderInfo("perplexity", "Perplexity", 7, ("www.perplexity.ai",)),
     ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
     ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
 )

@@ -3,6 +3,17 @@
 
 Only the fixture URLs are answered; every other request is aborted and recorded, so a test can
 assert that captured hostile markup never made the browser fetch anything.
+
+Optional sites (extension/sites.js `optional: true`, the manifest's `optional_host_permissions`) are not
+read until the user grants their origin in the popup. Chromium cannot click its permission prompt, so
+`Browser(root, grant=("perplexity",))` starts from a copy of the extension whose manifest lists those
+origins in `host_permissions` too: Chromium grants them at install, exactly as a user's "Allow" would,
+and everything after that is the product's own path (the service worker sees the grant with
+`permissions.contains` and registers the site's content scripts with `scripting.registerContentScripts`).
+Firefox tests the real click (tests/e2e_firefox/harness.py `grant_in_popup`).
+
+A site's fixture pages are one line each in PAGES (URL -> file under tests/fixtures/sites/), and its
+unscripted page one line in UNSEEN.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from vivim.config import EXTENSION_ID, HOST_NAME
+from vivim.providers import SITES
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = REPO / "extension"
@@ -44,6 +56,7 @@ CLAUDE_URL = "https://claude.ai/chat/4f1c2a9e-8b7d-4c3e-9a10-2b3c4d5e6f70"
 GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
+PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC1dEf2GhI3jKl4MnO5pQ"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -62,9 +75,11 @@ PAGES: dict[str, str] = {
     GEMINI_URL: "gemini/conversation.html",
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
+    PERPLEXITY_URL: "perplexity/thread.html",
 }
 
-SITE_HOSTS = {"chatgpt.com", "claude.ai", "gemini.google.com"}
+# Requests to these hosts that no fixture answers (a favicon) are expected; any other host is "foreign".
+SITE_HOSTS = {host for info in SITES for host in info.hosts}
 
 T = TypeVar("T")
 
@@ -98,10 +113,30 @@ def vivim_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "vivim"]
 
 
-class Browser:
-    """One browser profile, one VIVIM data directory, one temporary HOME."""
+def extension_with_grants(root: Path, grant: tuple[str, ...]) -> Path:
+    """A copy of the extension whose manifest also lists the chosen optional sites' origins in
+    `host_permissions`, so Chromium grants them at install (what the user's "Allow" would do).
+    Same key, so the same extension id; nothing else changes."""
+    if not grant:
+        return EXTENSION_DIR
+    manifest = json.loads((EXTENSION_DIR / "manifest.json").read_text(encoding="utf-8"))
+    optional = manifest.get("optional_host_permissions", [])
+    wanted = [f"https://{host}/*" for info in SITES if info.key in grant for host in info.hosts]
+    unknown = [origin for origin in wanted if origin not in optional]
+    assert len(wanted) >= len(grant) and not unknown, f"not optional sites: {grant} ({unknown})"
+    target = root / "extension"
+    remove_tree(target)
+    shutil.copytree(EXTENSION_DIR, target)
+    manifest["host_permissions"] = [*manifest["host_permissions"], *wanted]
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return target
 
-    def __init__(self, root: Path, *, register: bool = True) -> None:
+
+class Browser:
+    """One browser profile, one VIVIM data directory, one temporary HOME; `grant` names the optional
+    sites (provider keys) whose origins the user has granted."""
+
+    def __init__(self, root: Path, *, register: bool = True, grant: tuple[str, ...] = ()) -> None:
         from playwright.sync_api import sync_playwright
 
         self.root = root
@@ -123,6 +158,7 @@ class Browser:
         self.responses: dict[str, tuple[str, bytes]] = {}
         if register:
             self.register_host()
+        extension = extension_with_grants(root, grant)
         self._pw = sync_playwright().start()
         self.context = self._pw.chromium.launch_persistent_context(
             str(self.profile),
@@ -130,8 +166,8 @@ class Browser:
             headless=True,
             env=self.env,
             args=[
-                f"--load-extension={EXTENSION_DIR}",
-                f"--disable-extensions-except={EXTENSION_DIR}",
+                f"--load-extension={extension}",
+                f"--disable-extensions-except={extension}",
                 *CHROMIUM_ARGS,
             ],
         )
@@ -217,6 +253,32 @@ class Browser:
 
     def open_popup(self) -> Any:
         return self.open(f"chrome-extension://{EXTENSION_ID}/popup/popup.html")
+
+    def registered_scripts(self) -> list[str]:
+        """The ids of the content scripts the service worker registered (the optional sites')."""
+        return self.service_worker.evaluate(
+            "chrome.scripting.getRegisteredContentScripts().then(s => s.map(x => x.id).sort())"
+        )
+
+    def sites(self) -> dict[str, Any]:
+        """Each site's state as the popup gets it: {key: {optional, granted, enabled, registered}}."""
+        page = self.context.new_page()
+        try:
+            page.goto(f"chrome-extension://{EXTENSION_ID}/popup/popup.html")
+            return page.evaluate("chrome.runtime.sendMessage({kind: 'sites'}).then(r => r.sites)")
+        finally:
+            page.close()
+
+    def set_site_enabled(self, key: str, enabled: bool) -> None:
+        """The per-site switch, as the popup's toggle writes it (storage.local siteEnabled)."""
+        self.service_worker.evaluate(
+            """async ([key, enabled]) => {
+                const all = (await chrome.storage.local.get("siteEnabled")).siteEnabled || {};
+                if (enabled) delete all[key]; else all[key] = false;
+                await chrome.storage.local.set({siteEnabled: all});
+            }""",
+            [key, enabled],
+        )
 
     # ---- what the host stored ---------------------------------------------------------------
 

@@ -7,6 +7,11 @@ geckodriver. The extension is installed as a temporary add-on (`webExtension.ins
 from the shipped manifest. Every http(s) request is held by a BiDi network intercept: the fixture URLs
 are answered with `network.provideResponse` (so the page really is https://chatgpt.com/c/... and the
 manifest's match patterns are what is tested); everything else is failed and recorded per tab.
+
+Optional sites are granted the way a user grants them: `grant_in_popup(key)` clicks the popup's
+"Turn on" (a real pointer click over BiDi, so `permissions.request` runs in a user gesture); the pref
+`extensions.webextOptionalPermissionPrompts=false` makes Firefox grant without showing its prompt
+(which headless Firefox could not show), and the rest is the product's own path.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ PREFS = {
     "toolkit.telemetry.reportingpolicy.firstRun": False,
     # With --remote-allow-system-access: the browser window's chrome context, to open extension pages.
     "remote.experimental.enabled": True,
+    # permissions.request (from a user gesture) grants without the prompt headless Firefox cannot show.
+    "extensions.webextOptionalPermissionPrompts": False,
 }
 
 
@@ -97,6 +104,38 @@ class Page:
 
     def inner_text(self, selector: str) -> str:
         return self.evaluate("(s) => document.querySelector(s)?.innerText ?? ''", selector)
+
+    def click(self, selector: str) -> None:
+        """A real pointer click (BiDi input actions: trusted, a user gesture) in the middle of the element."""
+        box = wait_for(
+            lambda: self.evaluate(
+                """(s) => { const el = document.querySelector(s); if (!el) return null;
+                el.scrollIntoView({block: "center"}); const r = el.getBoundingClientRect();
+                return r.width && r.height ? [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)] : null; }""",
+                selector,
+            ),
+            timeout=15,
+            interval=0.1,
+            what=f"{selector} to be shown",
+        )
+        self.browser.bidi.call(
+            "input.performActions",
+            {
+                "context": self.context,
+                "actions": [
+                    {
+                        "type": "pointer",
+                        "id": "mouse",
+                        "parameters": {"pointerType": "mouse"},
+                        "actions": [
+                            {"type": "pointerMove", "x": box[0], "y": box[1]},
+                            {"type": "pointerDown", "button": 0},
+                            {"type": "pointerUp", "button": 0},
+                        ],
+                    }
+                ],
+            },
+        )
 
     @property
     def foreign_requests(self) -> list[str]:
@@ -426,6 +465,26 @@ class FirefoxBrowser:
             what="the popup page to load",
         )
         return page
+
+    def grant_in_popup(self, key: str) -> Page:
+        """The user turns an optional site on: the popup's "Turn on" clicked, the origin granted
+        (permissions.request), and the popup's row showing the site's switch once it is."""
+        popup = self.open_popup()
+        popup.click(f'#health li[data-site="{key}"] .turn-on')
+        wait_for(
+            lambda: popup.evaluate(
+                "(k) => !!document.querySelector(`#health li[data-site='${k}'] .switch`)", key
+            ),
+            timeout=15,
+            what=f"{key} to be granted in the popup",
+        )
+        return popup
+
+    def registered_scripts(self, popup: Page) -> list[str]:
+        """The content scripts the background registered (asked from an extension page)."""
+        return popup.evaluate(
+            "browser.scripting.getRegisteredContentScripts().then(s => s.map(x => x.id).sort())"
+        )
 
     def log(self) -> str:
         return "\n".join(self.stderr_tail)

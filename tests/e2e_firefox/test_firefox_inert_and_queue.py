@@ -161,7 +161,9 @@ def test_firefox_loads_the_shipped_manifest_with_its_background_scripts_and_mini
     )
     assert loaded["version"] == 3
     assert loaded["background"] == ["/background/service_worker.js"]  # `background.scripts`: Firefox's way
-    assert loaded["permissions"] == ["nativeMessaging", "storage"]
+    # "scripting": the optional sites' content scripts are registered once the user turns them on.
+    assert loaded["permissions"] == ["nativeMessaging", "scripting", "storage"]
+    # The optional sites (optional_host_permissions) are not granted at install.
     assert loaded["origins"] == [
         "https://chatgpt.com/*",
         "https://claude.ai/*",

@@ -47,35 +47,81 @@ def test_every_provider_is_a_site_an_agent_or_notes() -> None:
     assert set(SITES) | set(AGENTS) | {p for p in PROVIDERS if p.kind == "note"} == set(PROVIDERS)
 
 
+SITE_ENTRY = re.compile(
+    r'\{ key: "(?P<key>[^"]+)", name: "(?P<name>[^"]+)", matches: \[(?P<matches>[^\]]*)\],'
+    r" net: (?P<net>true|false), optional: (?P<optional>true|false), url: \"(?P<url>[^\"]+)\" \},"
+)
+
+
+def site_list() -> dict[str, dict[str, object]]:
+    """extension/sites.js, one entry a line, as {key: {name, matches, net, optional, url}}."""
+    text = (ROOT / "extension" / "sites.js").read_text(encoding="utf-8")
+    return {
+        m["key"]: {
+            "name": m["name"],
+            "matches": re.findall(r'"([^"]+)"', m["matches"]),
+            "net": m["net"] == "true",
+            "optional": m["optional"] == "true",
+            "url": m["url"],
+        }
+        for m in SITE_ENTRY.finditer(text)
+    }
+
+
+def test_the_extension_lists_exactly_the_registered_sites() -> None:
+    listed = site_list()
+    assert list(listed) == [info.key for info in SITES]
+    for info in SITES:
+        entry = listed[info.key]
+        assert entry["name"] == info.name
+        assert entry["matches"] == [f"https://{host}/*" for host in info.hosts]
+        assert str(entry["url"]).startswith(f"https://{info.hosts[0]}/") and "{id}" in str(entry["url"])
+        net_rule = ROOT / "extension" / "content" / "sites" / f"{info.key}.net.js"
+        assert entry["net"] == net_rule.is_file(), info.key
+
+
 def test_the_extension_captures_on_exactly_the_registered_hosts() -> None:
+    """The default sites in host_permissions with static content scripts; every other site an optional
+    host permission whose scripts the service worker registers (sites.js scriptsOf) once granted."""
     manifest = json.loads((ROOT / "extension" / "manifest.json").read_text(encoding="utf-8"))
-    hosts = {f"https://{host}/*" for info in PROVIDERS for host in info.hosts}
-    # Sites enabled by default are host permissions with static content scripts; the others are
-    # optional host permissions the user grants in the popup (their scripts are registered then).
-    optional = set(manifest.get("optional_host_permissions", []))
-    assert set(manifest["host_permissions"]) | optional == hosts
-    assert not set(manifest["host_permissions"]) & optional
+    listed = site_list()
+    static = {f"https://{h}/*" for info in SITES if not listed[info.key]["optional"] for h in info.hosts}
+    optional = {f"https://{h}/*" for info in SITES if listed[info.key]["optional"] for h in info.hosts}
+    assert set(manifest["host_permissions"]) == static
+    assert set(manifest.get("optional_host_permissions", [])) == optional
+    assert "scripting" in manifest["permissions"]
     scripts = {m: script["js"] for script in manifest["content_scripts"] for m in script["matches"]}
-    for info in PROVIDERS:
+    assert set(scripts) == static
+    for info in SITES:
+        if listed[info.key]["optional"]:
+            continue
         for host in info.hosts:
-            if f"https://{host}/*" in optional:
-                assert f"https://{host}/*" not in scripts  # never read before the user grants it
-                continue
             assert f"content/sites/{info.key}.js" in scripts[f"https://{host}/*"]
 
 
 @pytest.mark.parametrize(
     "page",
     [
-        "extension/popup/popup.js",
         "host/vivim/web/static/js/dom.js",
-        "host/vivim/web/static/js/conversations.js",
         "host/vivim/web/static/js/stats.js",
     ],
 )
 def test_the_pages_name_every_provider(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     assert [p.key for p in PROVIDERS if not re.search(rf"\b{p.key}\b", text)] == []
+
+
+def test_the_popup_names_every_provider_it_does_not_read_from_the_site_list() -> None:
+    text = (ROOT / "extension" / "popup" / "popup.js").read_text(encoding="utf-8")
+    assert "../sites.js" in text
+    assert [p.key for p in PROVIDERS if p.kind != "site" and not re.search(rf"\b{p.key}\b", text)] == []
+
+
+def test_the_web_app_has_an_icon_and_a_colour_for_every_site() -> None:
+    css = (PACKAGE / "web" / "static" / "app.css").read_text(encoding="utf-8")
+    for info in SITES:
+        assert (PACKAGE / "web" / "static" / "icons" / f"{info.key}.svg").is_file(), info.key
+        assert f".fill-{info.key} " in css and f"--{info.key}:" in css, info.key
 
 
 def test_keys_and_codes_are_unique_and_never_empty() -> None:

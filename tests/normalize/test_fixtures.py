@@ -1,7 +1,7 @@
 """Every captured-turn fixture converts to exactly its expected Markdown.
 
 Fixtures live in tests/fixtures/turns/ as `name.html` + `name.md`; the provider is the
-name's prefix (a site's key: `chatgpt_`, `grok_`...; anything else: no provider).
+name's prefix (a site's key from vivim.providers, e.g. `chatgpt_`; anything else: no provider).
 """
 
 from __future__ import annotations

@@ -1,20 +1,25 @@
 /* VIVIM network bridge: the isolated-world end of content/net/hook.js, at document_start.
  *
  * Sends the MAIN-world observer a fresh random secret (the handshake works whichever of the two
- * scripts runs first, and ends before any page script runs), receives the response texts it
- * observed under that secret, checks them (types, sizes, ids: the page is untrusted), and forwards
- * each to the service worker as a `network` message; the host parses, stores and states completeness.
+ * scripts runs first, and ends before any page script runs); the observer's acknowledgement names the
+ * provider of its site's rule (content/sites/<key>.net.js), so this file knows no site. Then it checks
+ * the user's per-site switch (storage.local "siteEnabled") and tells the observer whether it may read
+ * anything at all: a site that is off is never read. It receives the response texts observed under the
+ * secret, checks them (types, sizes, ids: the page is untrusted), and forwards each to the service worker
+ * as a `network` message; the host parses, stores and states completeness.
  * Failures (the conversation request failed, a body too large) become adapter.health warnings.
  * `VIVIM_NET.seen(id)` tells the capture core whether this page delivered a conversation's payload. */
 (() => {
   "use strict";
   if (globalThis.VIVIM_NET) return;
-  const PROVIDERS = { "chatgpt.com": "chatgpt", "claude.ai": "claude" };
-  const provider = PROVIDERS[location.hostname];
-  if (!provider) return;
+  const ENABLED_KEY = "siteEnabled"; // sites.js ENABLED_KEY: {[key]: false} for each site turned off
+  let provider = null;  // named by the observer's rule in its acknowledgement
+  let enabled = false;  // ...and read from the user's switch: nothing is accepted before both are known
   const MAX_CHARS = 32 * 1024 * 1024;
   const MAX_META = 4096;
-  const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  // Conversation ids of every site: UUIDs, slugs, base64-ish ids (the host checks again).
+  const ID = /^[A-Za-z0-9][\w.~%:-]{0,199}$/;
+  const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
   const seen = new Map(); // conversation id -> {ok, at, why}
 
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -23,12 +28,27 @@
   const hello = () => window.dispatchEvent(new CustomEvent("vivim-net-hello", { detail: secret }));
   const onReady = () => { if (!acked) hello(); };
   window.addEventListener("vivim-net-ready", onReady);
-  window.addEventListener(`vivim-net-ack-${secret}`, () => {
+  window.addEventListener(`vivim-net-ack-${secret}`, (event) => {
     acked = true;
     window.removeEventListener("vivim-net-ready", onReady);
+    let named = [];
+    try { named = JSON.parse(typeof event.detail === "string" ? event.detail : "[]"); } catch { /* none */ }
+    provider = Array.isArray(named) ? named.find((p) => typeof p === "string" && PROVIDER.test(p)) || null : null;
+    if (provider) checkEnabled();
   }, { once: true });
   window.addEventListener(`vivim-net-${secret}`, (event) => receive(event.detail));
   hello();
+
+  /** The user's switch for this site, told to the observer ("on" lets it read; "off" stops it). */
+  function checkEnabled() {
+    chrome.storage.local.get(ENABLED_KEY).then((stored) => {
+      enabled = (stored?.[ENABLED_KEY] || {})[provider] !== false;
+      window.dispatchEvent(new CustomEvent(`vivim-net-gate-${secret}`, { detail: enabled ? "on" : "off" }));
+    }, () => {});
+  }
+  chrome.storage.onChanged?.addListener((changes, area) => {
+    if (area === "local" && changes[ENABLED_KEY] && provider) checkEnabled();
+  });
 
   function send(message) {
     try {
@@ -43,7 +63,7 @@
   }
 
   function receive(detail) {
-    if (typeof detail !== "string") return;
+    if (!enabled || !provider || typeof detail !== "string") return;
     const cut = detail.indexOf("\n");
     if (cut < 0 || cut > MAX_META) return;
     let meta;
@@ -59,7 +79,6 @@
     }
     if (meta.type !== "payload") return;
     const body = detail.slice(cut + 1);
-    if (meta.probe === true && !body.includes('"mapping"')) return; // not the conversation's messages
     if (!body || body.length > MAX_CHARS || !/^\s*[{[]/.test(body.slice(0, 64))) {
       warn(meta.url, "network capture: the page's conversation response was empty, too large or not JSON; ignored");
       return;
@@ -101,7 +120,7 @@
   }
 
   globalThis.VIVIM_NET = {
-    provider,
+    get provider() { return provider; },
     /** {ok, at, why} for a conversation whose payload this page observed, else undefined. */
     seen: (id) => seen.get(id),
   };

@@ -9,7 +9,10 @@
  *
  * The channel: the bridge sends a random secret once ("vivim-net-hello"); payloads go out as events
  * named after it, on dispatch functions captured before any page script ran. Page scripts cannot
- * learn the name; and everything that arrives is untrusted anyway (the bridge and the host check it). */
+ * learn the name; and everything that arrives is untrusted anyway (the bridge and the host check it).
+ * The acknowledgement names the rules' providers (the bridge knows no site); the bridge answers on the
+ * gate ("on"/"off", the user's per-site switch): no response is read before "on", none after "off".
+ * A rule's hit may say `probe: "<marker>"`: such a body is kept only if it contains the marker. */
 (() => {
   "use strict";
   const rules = globalThis.__vivimNetRules || [];
@@ -34,6 +37,20 @@
 
   let secret = null;
   const backlog = [];
+  let gate = null;           // null until the bridge says whether this site is on; then true / false
+  const waiting = [];        // reads held until the gate opens (at most MAX_BACKLOG)
+
+  /** Run read() once the user's switch is known to be on; drop() if it is off (or too much waits). */
+  function whenAllowed(read, drop) {
+    if (gate === true) read();
+    else if (gate === null && waiting.length < MAX_BACKLOG) waiting.push({ read, drop });
+    else drop();
+  }
+
+  function onGate(event) {
+    gate = event.detail === "on";
+    for (const item of waiting.splice(0)) (gate ? item.read : item.drop)();
+  }
 
   function emit(meta, body) {
     const detail = `${stringify(meta)}\n${body || ""}`;
@@ -49,7 +66,10 @@
     if (secret || typeof value !== "string" || !/^[0-9a-f]{32}$/.test(value)) return;
     secret = value;
     removeListener.call(win, "vivim-net-hello", onHello);
-    dispatch.call(win, new Custom(`vivim-net-ack-${secret}`));
+    addListener.call(win, `vivim-net-gate-${secret}`, onGate);
+    const providers = [];
+    for (const rule of rules) if (!providers.includes(rule.provider)) providers.push(rule.provider);
+    dispatch.call(win, new Custom(`vivim-net-ack-${secret}`, { detail: stringify(providers) }));
     for (const detail of backlog.splice(0)) dispatch.call(win, new Custom(`vivim-net-${secret}`, { detail }));
   }
   addListener.call(win, "vivim-net-hello", onHello);
@@ -60,18 +80,23 @@
     try { url = new URLCtor(rawUrl, location.href); } catch { return null; }
     for (const rule of rules) {
       const hit = rule.match(url, method);
-      if (hit) return { provider: rule.provider, conversationId: hit.conversationId, url: url.href, probe: !!hit.probe };
+      if (hit) {
+        return { provider: rule.provider, conversationId: hit.conversationId, url: url.href,
+          probe: typeof hit.probe === "string" ? hit.probe : null };
+      }
     }
     return null;
   }
 
   function failed(hit, why) {
-    if (hit.probe) return; // a probed sub-resource failing says nothing about the conversation
-    emit({ type: "failed", provider: hit.provider, conversationId: hit.conversationId, url: hit.url, why });
+    if (hit.probe || gate === false) return; // a probed sub-resource failing says nothing about the conversation
+    whenAllowed(() => emit({ type: "failed", provider: hit.provider, conversationId: hit.conversationId,
+      url: hit.url, why }), () => {});
   }
 
   function deliver(hit, text) {
-    if (typeof text !== "string") return;
+    if (typeof text !== "string" || gate !== true) return;
+    if (hit.probe && !text.includes(hit.probe)) return; // not the conversation's messages
     if (text.length > MAX_CHARS) {
       failed(hit, `response too large to read (${text.length} characters)`);
       return;
@@ -101,7 +126,8 @@
             if (length > MAX_CHARS) { failed(hit, `response too large to read (${length} bytes)`); return; }
             let copy;
             try { copy = response.clone(); } catch { return; }
-            copy.text().then((text) => deliver(hit, text), () => {});
+            whenAllowed(() => { copy.text().then((text) => deliver(hit, text), () => {}); },
+              () => { copy.body?.cancel().catch(() => {}); });
           }, (err) => {
             // The page cancelled it itself (navigating away, a newer request): not a failure to report.
             if (err && err.name === "AbortError") return;
@@ -137,9 +163,11 @@
           try {
             if (aborted) return; // cancelled by the page itself
             if (xhr.status < 200 || xhr.status >= 300) { failed(hit, `HTTP ${xhr.status}`); return; }
-            const type = xhr.responseType;
-            if (type === "" || type === "text") deliver(hit, xhr.responseText);
-            else if (type === "json" && xhr.response != null) deliver(hit, stringify(xhr.response));
+            whenAllowed(() => {
+              const type = xhr.responseType;
+              if (type === "" || type === "text") deliver(hit, xhr.responseText);
+              else if (type === "json" && xhr.response != null) deliver(hit, stringify(xhr.response));
+            }, () => {});
           } catch { /* ignore */ }
         });
       }

@@ -22,7 +22,7 @@
       if (!rest) return { conversationId: m[1].toLowerCase() };
       // Another path under the conversation (a paged variant of its messages?): a probe, forwarded
       // only if its body holds a `mapping`, and never a warning when it does not.
-      return NOT_MESSAGES.test(rest) ? null : { conversationId: m[1].toLowerCase(), probe: true };
+      return NOT_MESSAGES.test(rest) ? null : { conversationId: m[1].toLowerCase(), probe: '"mapping"' };
     },
   });
 })();

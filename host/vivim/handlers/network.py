@@ -29,7 +29,7 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
             return {"received": payload.part, "parts": payload.parts}
         kind = netcapture.kind_of(payload.provider)
         earlier: list[bytes] = []
-        if payload.provider in netcapture.PAGED:  # their pages join into one conversation
+        if payload.provider in netcapture.PAGED:  # its pages join into one conversation
             earlier = await runtime.store.read(
                 raw.of_conversation, payload.provider, payload.external_id, kind
             )

@@ -29,11 +29,14 @@ from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from . import copilot as copilot_format
 from . import grok as grok_format
+from . import perplexity_thread
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
 PART_TTL_S = 120.0
+# Providers whose long conversations load in pages: each payload is parsed with the stored ones.
+PAGED = {"chatgpt", "perplexity", "copilot"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -159,6 +162,22 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
+def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """A thread page joined with the thread's stored pages (a long thread loads in pages)."""
+    if not perplexity_thread.is_thread_page(doc):
+        raise PayloadShape("not a perplexity thread (no entries list)")
+    stored = [d for d in (_quiet_load(b) for b in earlier) if perplexity_thread.is_thread_page(d)]
+    mine = perplexity_thread.entry_ids(doc)
+    # A stored page whose entries this one holds too is an older copy (the thread has grown since).
+    stored = [d for d in stored if not perplexity_thread.entry_ids(d) <= mine]
+    pages = perplexity_thread.ordered([*stored, doc])
+    capture = perplexity_thread.conversation(pages, external_id, SkipLog())
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    parsed = Parsed(capture, ids, perplexity_thread.whole(pages), None, "perplexity.conversation")
+    parsed.self_contained = doc.get("has_next_page") is not True and not stored
+    return parsed
+
+
 def parse_grok(doc: Any, external_id: str) -> Parsed:
     """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
     (the ids the page got from `response-node`), in the export's fields, camelCase."""
@@ -202,12 +221,9 @@ def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
     return parsed
 
 
-# Providers whose page loads a conversation in pages: the stored pages are parsed with each new one.
-PAGED = frozenset({"chatgpt", "copilot"})
-
-
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
-    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT)."""
+    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
+    and Perplexity's, whose long conversations load in pages)."""
     doc = load(data)
     try:
         if provider == "chatgpt":
@@ -230,6 +246,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parsed
         if provider == "claude":
             return parse_claude(doc, external_id)
+        if provider == "perplexity":
+            return parse_perplexity(doc, external_id, earlier or [])
         if provider == "grok":
             return parse_grok(doc, external_id)
         if provider == "copilot":
@@ -276,7 +294,7 @@ def reparse_stored(conn: Any) -> ReparseResult:
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's pages join into one tree; Claude's and Grok's newest payload is the whole conversation.
+            # ChatGPT's, Perplexity's and Copilot's pages join; Claude's and Grok's newest payload is whole.
             earlier = bodies[:-1] if provider in PAGED else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:

@@ -1,12 +1,13 @@
 // The conversation list and the reader, with a branch switcher where a turn has siblings.
 import { api } from "./api.js";
-import { clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
+import { PROVIDER_KEYS, clear, errorBox, fmtNumber, h, providerIcon, providerName, timeEl } from "./dom.js";
 import { markTerms, renderMarkdown } from "./render.js";
 
 const PAGE = 50;
 // Imported structured turns that are read on demand, not in the flow of the conversation.
 const FOLDED_KINDS = { thinking: "Thinking", reasoning: "Reasoning", tool_use: "Tool call", tool_result: "Tool result",
-                       execution_output: "Code output" };
+                       execution_output: "Code output",
+                       sources: "Sources" };
 const state = { provider: "", q: "", completeness: "", offset: 0, items: [], total: 0, selected: null };
 
 export async function conversationsView(main, { id, message, q = "" } = {}) {
@@ -55,10 +56,7 @@ export async function conversationsView(main, { id, message, q = "" } = {}) {
 export function providerSelect(value, label = "Provider", anyLabel = "All providers") {
   const select = h("select", { "aria-label": label },
     h("option", { value: "" }, anyLabel),
-    ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
-      "grok",
-      "copilot",
-    ].map((p) => h("option", { value: p }, providerName(p))));
+    PROVIDER_KEYS.map((p) => h("option", { value: p }, providerName(p))));
   select.value = value || "";
   return select;
 }

@@ -35,11 +35,22 @@ export function clear(el, ...children) {
   return el;
 }
 
-const PROVIDERS = { chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini", "claude-code": "Claude Code",
-  codex: "Codex", "gemini-cli": "Gemini CLI", note: "Note",
+// One provider a line (several sites are added at once; tests/layout/test_providers.py checks the list).
+const PROVIDERS = {
+  chatgpt: "ChatGPT",
+  claude: "Claude",
+  gemini: "Gemini",
+  perplexity: "Perplexity",
   grok: "Grok",
   copilot: "Copilot",
+  "claude-code": "Claude Code",
+  codex: "Codex",
+  "gemini-cli": "Gemini CLI",
+  note: "Note",
 };
+
+/** Every provider key, in display order (the provider filters list these). */
+export const PROVIDER_KEYS = Object.keys(PROVIDERS);
 
 export function providerName(p) { return PROVIDERS[p] || p || "unknown"; }
 

@@ -2,9 +2,18 @@
 import { api } from "./api.js";
 import { clear, errorBox, fmtDateTime, fmtNumber, h, providerIcon, providerName, svg } from "./dom.js";
 
-const PROVIDERS = ["chatgpt", "claude", "gemini", "claude-code", "codex", "gemini-cli", "note",
+// Providers with a colour of their own (app.css .fill-<key>); the rest are drawn as "other".
+const PROVIDERS = [
+  "chatgpt",
+  "claude",
+  "gemini",
+  "perplexity",
   "grok",
   "copilot",
+  "claude-code",
+  "codex",
+  "gemini-cli",
+  "note",
 ];
 const fillClass = (p) => `fill-${PROVIDERS.includes(p) ? p : "other"}`;
 

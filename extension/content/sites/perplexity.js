@@ -1,0 +1,77 @@
+// @ts-check
+/* Perplexity (www.perplexity.ai): everything VIVIM knows about this site's page, behind the shared
+ * adapter interface (see content/core.js). A thread (/search/<slug>) is a column of entries: each entry
+ * is the user's query (a heading of class "group/query", its text in span.select-text or Lexical spans)
+ * and the answer (a "prose" block, id markdown-content-<n>), with its sources (citation chips linking the
+ * cited pages) beside it. The page puts no message ids in the DOM: the thread JSON it loads
+ * (perplexity.net.js) gives the stable ids and every entry. */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: ['[data-testid="user-query"]', "h1[class*='group/query']", "div[class*='group/query']",
+      "[class*='group/query']", ".whitespace-pre-line.text-pretty.break-words"],
+    assistant: ['div[id^="markdown-content-"]', '[data-testid="answer"]', ".prose.dark\\:prose-invert",
+      "[class*='prose'][class*='prose-invert']"],
+    content: {
+      assistant: [".prose", "[class*='prose']"],
+      user: ["span.select-text", "span[data-lexical-text='true']", ".whitespace-pre-line"],
+    },
+    stop: ['button[aria-label="Stop"]', 'button[aria-label="Stop generating"]', 'button[data-testid="stop-generating-response-button"]'],
+    busy: ['[aria-busy="true"]'],
+    title: ['[data-testid="thread-title"]', "h1[class*='group/query'] span.select-text"],
+    model: ['[data-testid="answer-model"]', 'button[aria-label="Choose a model"]', 'button[aria-label*="model" i]'],
+    editor: ["#ask-input[contenteditable='true']", 'div[contenteditable="true"][data-lexical-editor="true"]',
+      "textarea#ask-input", 'textarea[placeholder*="follow" i]', "textarea[placeholder]",
+      'div[contenteditable="true"][role="textbox"]'],
+    send: ['button[data-testid="submit-button"]', 'button[aria-label="Submit"]', 'button[aria-label*="Submit" i]',
+      'button[type="submit"]'],
+    container: ['.max-w-threadContentWidth', '[class*="threadContentWidth"]', "main", "body"],
+  };
+  // Site chrome inside a turn: copy/rewrite buttons, "Sources" headers, related-question lists.
+  const CHROME = [".sr-only", '[data-testid="copy-code-button"]', "pre [class*='copy']", ".related-queries",
+    '[data-testid="related-questions"]'];
+  const ID_PATH = /^\/search\/([A-Za-z0-9][\w.%-]{2,199})/;
+
+  /** @type {SiteAdapter} */
+  const adapter = {
+    provider: "perplexity",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "www.perplexity.ai",
+    conversationId(url) {
+      const match = ID_PATH.exec(new URL(url).pathname);
+      return match ? match[1] : null;
+    },
+    title(doc) {
+      const t = doc.title.replace(/\s*[-|]\s*Perplexity(\s*AI)?\s*$/i, "").trim();
+      if (t && !/^perplexity/i.test(t)) return t;
+      return D.first(doc, SEL.title)?.textContent?.trim() || null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!D.first(doc, SEL.stop),
+    turns(doc) {
+      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const out = [];
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        const isUser = role === "user";
+        out.push({
+          el, role, messageId: null, index: null,
+          streaming: !isUser && !!D.first(el, SEL.busy), model: isUser ? null : model,
+        });
+      }
+      const last = out[out.length - 1];
+      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
+      return out;
+    },
+    content(turn) {
+      const body = turn.role === "user" ? D.first(turn.el, SEL.content.user) || turn.el : turn.el;
+      return D.extract(body, CHROME);
+    },
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();

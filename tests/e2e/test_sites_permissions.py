@@ -1,0 +1,104 @@
+"""Which sites VIVIM reads, in real headless Chromium with the real extension and host: the original
+three by default, an optional site (Perplexity) only once its origin is granted, and any site the user
+turned off never (no snapshot, no network body read, nothing stored)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import payloads
+
+from .harness import CLAUDE_URL, PERPLEXITY_URL, Browser, at_least, wait_for
+from .network_pages import as_json, claude_api, claude_page
+
+pytestmark = pytest.mark.browser
+
+PERPLEXITY_ID = PERPLEXITY_URL.rsplit("/", 1)[1]
+PERPLEXITY_SCRIPTS = ["vivim-perplexity-bridge", "vivim-perplexity-net", "vivim-perplexity-page"]
+NETWORK_CLAUDE_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+QUIET_MS = 3000  # longer than the core's first snapshot (debounce 400 ms) and its health grace
+
+
+def nothing_read(page) -> dict[str, int]:
+    """What VIVIM's content scripts left on the page's shared performance timeline."""
+    return page.evaluate(
+        """() => ({
+            snapshots: performance.getEntriesByName('vivim:snapshot').length,
+            handovers: performance.getEntriesByName('vivim:net:handover').length,
+            sends: performance.getEntriesByName('vivim:net:send').length,
+        })"""
+    )
+
+
+def test_an_optional_site_not_granted_is_never_read(browser: Browser) -> None:
+    state = browser.sites()
+    assert state["perplexity"] == {"optional": True, "granted": False, "enabled": True, "registered": False}
+    assert all(state[key]["granted"] and state[key]["enabled"] for key in ("chatgpt", "claude", "gemini"))
+    assert browser.registered_scripts() == []
+    page = browser.open(PERPLEXITY_URL)
+    page.wait_for_timeout(QUIET_MS)
+    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
+    assert browser.messages("perplexity", PERPLEXITY_ID) == []
+
+
+def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp_path: Path) -> None:
+    browser = Browser(tmp_path, grant=("perplexity",))
+    try:
+        wait_for(lambda: browser.registered_scripts() == PERPLEXITY_SCRIPTS, what="the registered scripts")
+        assert browser.sites()["perplexity"] == {
+            "optional": True,
+            "granted": True,
+            "enabled": True,
+            "registered": True,
+        }
+        browser.open(PERPLEXITY_URL)
+        rows = wait_for(at_least(4, lambda: browser.messages("perplexity", PERPLEXITY_ID)), what="the thread")
+        assert [r["role"] for r in rows] == ["user", "assistant", "user", "assistant"]
+        assert rows[0]["text"] == "Why do tide tables differ between nearby harbours?"
+        assert rows[3]["text"] == "近くの港でも、海岸線と水深の違いによって満潮の時刻が変わります。"
+
+        # Turned off: unregistered at once, and a page opened now is not read at all.
+        browser.set_site_enabled("perplexity", False)
+        wait_for(lambda: browser.registered_scripts() == [], what="the scripts to be unregistered")
+        assert browser.sites()["perplexity"]["enabled"] is False
+        before = len(browser.messages("perplexity", PERPLEXITY_ID))
+        page = browser.open(PERPLEXITY_URL)
+        page.wait_for_timeout(QUIET_MS)
+        assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
+        assert len(browser.messages("perplexity", PERPLEXITY_ID)) == before
+
+        # On again: registered again, without asking for the permission again.
+        browser.set_site_enabled("perplexity", True)
+        wait_for(lambda: browser.registered_scripts() == PERPLEXITY_SCRIPTS, what="the scripts again")
+    finally:
+        browser.close()
+
+
+def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser: Browser) -> None:
+    doc = payloads.claude_conversation(NETWORK_CLAUDE_ID, 6)
+    api = claude_api(NETWORK_CLAUDE_ID)
+    path = f"{api}?tree=True&rendering_mode=messages&render_all_tools=true"
+    browser.responses[path] = as_json(doc)
+    url = f"https://claude.ai/chat/{NETWORK_CLAUDE_ID}"
+    browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=4))
+    browser.set_site_enabled("claude", False)
+    assert browser.sites()["claude"]["enabled"] is False
+
+    page = browser.open(url)
+    wait_for(lambda: page.evaluate("window.loaded && window.loaded.length") == 1, what="the page's own fetch")
+    page.wait_for_timeout(QUIET_MS)
+    # The page loaded its conversation JSON; VIVIM read neither it nor the DOM, and stored nothing.
+    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
+    assert browser.messages("claude", NETWORK_CLAUDE_ID) == []
+    assert browser.conversation_count() == 0
+    other = browser.open(CLAUDE_URL)
+    other.wait_for_timeout(1000)
+    assert nothing_read(other)["snapshots"] == 0
+
+    # Turned on with the page open: the DOM turns on screen are captured from then on.
+    browser.set_site_enabled("claude", True)
+    rows = wait_for(at_least(4, lambda: browser.messages("claude", NETWORK_CLAUDE_ID)), what="the DOM turns")
+    assert {r["role"] for r in rows} == {"user", "assistant"}
+    assert nothing_read(page)["snapshots"] >= 1
