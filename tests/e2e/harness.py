@@ -57,6 +57,10 @@ GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
 PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC1dEf2GhI3jKl4MnO5pQ"
+GROK_URL = "https://grok.com/c/4f6a2b1c-3d5e-4f70-8a9b-0c1d2e3f4a5b"
+GROK_OLDER_URL = "https://grok.com/c/5a6b7c8d-0000-4000-8000-111122223333"
+COPILOT_URL = "https://copilot.microsoft.com/chats/kY8vQx2LmN4pR6sT0uWz1"
+COPILOT_OLDER_URL = "https://copilot.microsoft.com/chats/Ab3dEf6hIj9kLm2nOp5qR"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -76,6 +80,10 @@ PAGES: dict[str, str] = {
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
     PERPLEXITY_URL: "perplexity/thread.html",
+    GROK_URL: "grok/conversation.html",
+    GROK_OLDER_URL: "grok/older_markup.html",
+    COPILOT_URL: "copilot/conversation.html",
+    COPILOT_OLDER_URL: "copilot/older_markup.html",
 }
 
 # Requests to these hosts that no fixture answers (a favicon) are expected; any other host is "foreign".
