@@ -45,6 +45,8 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo(
         "mistral", "Le Chat", 11, ("chat.mistral.ai",), ("lechat", "le chat", "mistral ai"), ("mistral",)
     ),
+    ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
+    ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

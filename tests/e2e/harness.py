@@ -60,6 +60,10 @@ PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC
 DEEPSEEK_URL = "https://chat.deepseek.com/a/chat/s/3b5d7f90-2a4c-4e6f-8a0b-1c3e5f7a9b2d"
 DEEPSEEK_NEW_URL = "https://chat.deepseek.com/"
 MISTRAL_URL = "https://chat.mistral.ai/chat/5e4d3c2b-1a09-4877-9665-544332211000"
+GROK_URL = "https://grok.com/c/4f6a2b1c-3d5e-4f70-8a9b-0c1d2e3f4a5b"
+GROK_OLDER_URL = "https://grok.com/c/5a6b7c8d-0000-4000-8000-111122223333"
+COPILOT_URL = "https://copilot.microsoft.com/chats/kY8vQx2LmN4pR6sT0uWz1"
+COPILOT_OLDER_URL = "https://copilot.microsoft.com/chats/Ab3dEf6hIj9kLm2nOp5qR"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -90,6 +94,10 @@ PAGES: dict[str, str] = {
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
     MISTRAL_URL: "mistral/conversation.html",
+    GROK_URL: "grok/conversation.html",
+    GROK_OLDER_URL: "grok/older_markup.html",
+    COPILOT_URL: "copilot/conversation.html",
+    COPILOT_OLDER_URL: "copilot/older_markup.html",
 }
 
 # Requests to these hosts that no fixture answers (a favicon) are expected; any other host is "foreign".

@@ -43,6 +43,8 @@ const PROVIDERS = {
   perplexity: "Perplexity",
   deepseek: "DeepSeek",
   mistral: "Le Chat",
+  grok: "Grok",
+  copilot: "Copilot",
   "claude-code": "Claude Code",
   codex: "Codex",
   "gemini-cli": "Gemini CLI",

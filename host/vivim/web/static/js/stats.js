@@ -10,6 +10,8 @@ const PROVIDERS = [
   "perplexity",
   "deepseek",
   "mistral",
+  "grok",
+  "copilot",
   "claude-code",
   "codex",
   "gemini-cli",
