@@ -47,6 +47,14 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ),
     ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
     ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
+    ProviderInfo(
+        "aistudio",
+        "AI Studio",
+        12,
+        ("aistudio.google.com",),
+        ("ai studio", "google ai studio", "makersuite"),
+        ("aistudio",),
+    ),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

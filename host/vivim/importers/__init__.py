@@ -112,7 +112,7 @@ async def _import_file(
 
     import ijson
 
-    from . import gemini, gemini_html
+    from . import aistudio, gemini, gemini_html
     from .common import Malformed
 
     progress.start_file(export, _size(export))
@@ -124,6 +124,14 @@ async def _import_file(
                 text = handle.read().decode("utf-8", "replace")
                 payloads: Iterator[CaptureUpsert] = gemini.parse(
                     gemini_html.iter_entries(text), summary.skipped
+                )
+            elif export.format == "aistudio":
+                # One prompt object per file (or an array of them): its name is the chat's title.
+                payloads = aistudio.parse(
+                    iter_array(cast(IO[bytes], handle), ""),
+                    summary.skipped,
+                    name=export.name,
+                    modified=aistudio.file_modified(_modified(export)),
                 )
             else:
                 # a provider's JSON format is read by the importer module of the same name
@@ -161,6 +169,20 @@ async def _import_file(
     progress.end_file(export)
 
 
+def _modified(export: ExportFile) -> float | None:
+    """The file's modification time (a ZIP member's stored date, read as UTC)."""
+    import zipfile
+    from datetime import UTC, datetime
+
+    try:
+        if export.member is None:
+            return export.path.stat().st_mtime
+        with zipfile.ZipFile(export.path) as archive:
+            return datetime(*archive.getinfo(export.member).date_time, tzinfo=UTC).timestamp()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
 def _size(export: ExportFile) -> int | None:
     import zipfile
 
@@ -189,8 +211,13 @@ class _CountingReader:
 
 def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
+    from .aistudio import adopt_live_id
 
-    return [upsert_capture(conn, payload) for payload in payloads]
+    results = []
+    for payload in payloads:
+        adopt_live_id(conn, payload)  # an AI Studio file joins the chat captured live, when there is one
+        results.append(upsert_capture(conn, payload))
+    return results
 
 
 class _BatchWriter:

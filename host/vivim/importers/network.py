@@ -7,6 +7,10 @@ Copilot's `history` pages, Le Chat's tRPC `message.all` batch).
 Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok), the
 export's parser reads it; the others have a parser of their own that shares the export's message
 model: one parser per format. Everything from the page is untrusted: size-capped before and after
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, AI
+Studio's `ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
+These are the shapes of the providers' official exports, so the importers' parsers read them: one
+parser per provider format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
@@ -27,10 +31,11 @@ from typing import Any
 
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
+from . import aistudio as aistudio_format
+from . import aistudio_page, deepseek_history, mistral_web, perplexity_thread
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from . import copilot as copilot_format
-from . import deepseek_history, mistral_web, perplexity_thread
 from . import grok as grok_format
 from .common import Malformed, SkipLog
 
@@ -239,6 +244,17 @@ def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
     parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
     parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
     return parsed
+def parse_aistudio(doc: Any, external_id: str) -> Parsed:
+    """ResolveDriveResource's positional prompt, named (aistudio_page) and read as a prompt file is."""
+    found = aistudio_page.prompt_id(doc)
+    if found is None:
+        raise PayloadShape("not an AI Studio prompt (no prompts/<id> in the payload)")
+    if found != external_id:
+        raise PayloadShape("the payload is another conversation than the page's")
+    capture = aistudio_format.conversation(aistudio_page.named(doc), SkipLog())
+    # The payload is the whole prompt file: every chunk, nothing paged.
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, True, None, "aistudio.conversation")
 
 
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
@@ -283,6 +299,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parse_grok(doc, external_id)
         if provider == "copilot":
             return parse_copilot(doc, external_id, earlier or [])
+        if provider == "aistudio":
+            return parse_aistudio(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:

@@ -31,6 +31,8 @@ FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 DETECT_EVENT_LIMIT = 20_000
 # Folder names under which Takeout keeps Gemini's activity (localized names contain these).
 GEMINI_FOLDER_HINTS = ("gemini", "bard")
+# The Drive folder AI Studio saves its chats in ("Google AI Studio"), as Drive and Takeout name it.
+AISTUDIO_FOLDER_HINTS = ("ai studio", "aistudio", "ai_studio", "makersuite")
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,11 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
     candidates: list[ExportFile]
     explicit = False
     if path.is_dir():
-        candidates = [ExportFile(p) for p in sorted(path.rglob("*")) if p.is_file() and _candidate(p.parts)]
+        candidates = [
+            ExportFile(p)
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and _candidate(p.parts, (path.name, *p.relative_to(path).parts))
+        ]
     elif path.stat().st_size == 0:
         raise ImportFormatError(
             f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
@@ -135,7 +141,9 @@ def broken_json(error: Exception) -> str:
     return f"the file is not valid JSON ({first.strip().rstrip('.')})"
 
 
-def _candidate(parts: tuple[str, ...]) -> bool:
+def _candidate(parts: tuple[str, ...], inside: tuple[str, ...] | None = None) -> bool:
+    """Whether a file may be an export; `inside`: its path from the folder the user named (with that
+    folder's name), so folders above it (a home called "aistudio") do not make every file a candidate."""
     name = parts[-1].lower()
     if name.startswith("conversations") and name.endswith(".json"):
         return True
@@ -145,11 +153,17 @@ def _candidate(parts: tuple[str, ...]) -> bool:
         return True
     if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):
         return True
+    if _under_aistudio_folder(parts if inside is None else inside) and not name.startswith("."):
+        return True  # AI Studio's prompt files usually have no extension at all
     return name.endswith(".json") and name.startswith("vivim")
 
 
 def _under_gemini_folder(parts: tuple[str, ...]) -> bool:
     return any(hint in part.lower() for part in parts[:-1] for hint in GEMINI_FOLDER_HINTS)
+
+
+def _under_aistudio_folder(parts: tuple[str, ...]) -> bool:
+    return any(hint in part.lower() for part in parts[:-1] for hint in AISTUDIO_FOLDER_HINTS)
 
 
 def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
@@ -183,12 +197,15 @@ def _detect_json(handle: IO[bytes]) -> str | None:
     import ijson
 
     markers = item_key_markers()
+    tops = top_key_markers()
 
     for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
         if count > DETECT_EVENT_LIMIT:
             return None
         if prefix == "" and event == "map_key" and value == "vivim_export":
             return "vivim"
+        if prefix in ("", "prompt") and event == "map_key" and value in tops:
+            return tops[value]  # a file that is one object (an AI Studio prompt file)
         if event == "map_key" and (prefix, value) in markers:
             return markers[prefix, value]
         if prefix == "" and event == "end_array":
@@ -225,6 +242,14 @@ def _json_importers() -> list[tuple[str, Any]]:
         if fmt is not None:
             out.append((fmt, importlib.import_module(f"{__package__}.{fmt.replace('-', '_')}")))
     return out
+
+
+def top_key_markers() -> dict[str, str]:
+    """Top-level key -> format, for formats whose file is one object (importer's TOP_KEYS)."""
+    markers: dict[str, str] = {}
+    for fmt, module in _json_importers():
+        markers.update(dict.fromkeys(getattr(module, "TOP_KEYS", ()), fmt))
+    return markers
 
 
 def iter_array(handle: IO[bytes], prefix: str = "item") -> Iterator[Any]:

@@ -45,6 +45,7 @@ const PROVIDERS = {
   mistral: "Le Chat",
   grok: "Grok",
   copilot: "Copilot",
+  aistudio: "AI Studio",
   "claude-code": "Claude Code",
   codex: "Codex",
   "gemini-cli": "Gemini CLI",

@@ -12,6 +12,7 @@ const PROVIDERS = [
   "mistral",
   "grok",
   "copilot",
+  "aistudio",
   "claude-code",
   "codex",
   "gemini-cli",
