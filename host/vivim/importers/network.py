@@ -244,6 +244,8 @@ def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
     parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
     parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
     return parsed
+
+
 def parse_aistudio(doc: Any, external_id: str) -> Parsed:
     """ResolveDriveResource's positional prompt, named (aistudio_page) and read as a prompt file is."""
     found = aistudio_page.prompt_id(doc)
