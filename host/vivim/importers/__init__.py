@@ -26,7 +26,7 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from ..store.connection import Connection
 from .common import SkipLog
-from .reader import ExportFile, broken_json, find_export_files, iter_array
+from .reader import ExportFile, broken_json, find_export_files, items_prefix, iter_array
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,14 @@ async def import_path(
 async def _import_file(
     export: ExportFile, writer: _BatchWriter, summary: ImportSummary, progress: Progress
 ) -> None:
+    import csv
     import importlib
     import zipfile
 
     import ijson
 
-    from . import aistudio, gemini, gemini_html, vivim_json
+    from . import aistudio, gemini, gemini_html
+    from .common import Malformed
 
     progress.start_file(export, _size(export))
     read = 0
@@ -132,16 +134,21 @@ async def _import_file(
                     modified=aistudio.file_modified(_modified(export)),
                 )
             else:
-                prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
                 # a provider's JSON format is read by the importer module of the same name
                 module = importlib.import_module(
                     f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}"
                 )
-                payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
+                if hasattr(module, "read_items"):  # not a JSON array (Copilot's CSV): the module reads it
+                    items = module.read_items(cast(IO[bytes], handle))
+                else:
+                    items = iter_array(cast(IO[bytes], handle), items_prefix(module))
+                payloads = module.parse(items, summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
     except (
+        csv.Error,
+        Malformed,
         ijson.JSONError,
         ijson.IncompleteJSONError,
         UnicodeDecodeError,
