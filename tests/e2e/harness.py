@@ -87,6 +87,8 @@ UNSEEN = {
         "https://aistudio.google.com/app/prompts/1kanjiStrokeOrder0000000000000",
         "aistudio/older_markup.html",
     ),
+    "grok": (GROK_OLDER_URL, "grok/older_markup.html"),
+    "copilot": (COPILOT_OLDER_URL, "copilot/older_markup.html"),
 }
 
 PAGES: dict[str, str] = {
