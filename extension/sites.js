@@ -26,6 +26,8 @@ export const SITES = Object.freeze([
   { key: "claude", name: "Claude", matches: ["https://claude.ai/*"], net: true, optional: false, url: "https://claude.ai/chat/{id}" },
   { key: "gemini", name: "Gemini", matches: ["https://gemini.google.com/*"], net: false, optional: false, url: "https://gemini.google.com/app/{id}" },
   { key: "perplexity", name: "Perplexity", matches: ["https://www.perplexity.ai/*"], net: true, optional: true, url: "https://www.perplexity.ai/search/{id}" },
+  { key: "deepseek", name: "DeepSeek", matches: ["https://chat.deepseek.com/*"], net: true, optional: true, url: "https://chat.deepseek.com/a/chat/s/{id}" },
+  { key: "mistral", name: "Le Chat", matches: ["https://chat.mistral.ai/*"], net: true, optional: true, url: "https://chat.mistral.ai/chat/{id}" },
   { key: "grok", name: "Grok", matches: ["https://grok.com/*"], net: true, optional: true, url: "https://grok.com/c/{id}" },
   { key: "copilot", name: "Copilot", matches: ["https://copilot.microsoft.com/*"], net: true, optional: true, url: "https://copilot.microsoft.com/chats/{id}" },
 ]);

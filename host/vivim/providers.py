@@ -41,6 +41,10 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo("gemini-cli", "Gemini CLI", 5, (), kind="agent"),
     ProviderInfo("note", "Note", 6, (), kind="note"),
     ProviderInfo("perplexity", "Perplexity", 7, ("www.perplexity.ai",)),
+    ProviderInfo("deepseek", "DeepSeek", 8, ("chat.deepseek.com",), (), ("deepseek",)),
+    ProviderInfo(
+        "mistral", "Le Chat", 11, ("chat.mistral.ai",), ("lechat", "le chat", "mistral ai"), ("mistral",)
+    ),
     ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
     ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
 )

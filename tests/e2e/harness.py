@@ -57,6 +57,9 @@ GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
 PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC1dEf2GhI3jKl4MnO5pQ"
+DEEPSEEK_URL = "https://chat.deepseek.com/a/chat/s/3b5d7f90-2a4c-4e6f-8a0b-1c3e5f7a9b2d"
+DEEPSEEK_NEW_URL = "https://chat.deepseek.com/"
+MISTRAL_URL = "https://chat.mistral.ai/chat/5e4d3c2b-1a09-4877-9665-544332211000"
 GROK_URL = "https://grok.com/c/4f6a2b1c-3d5e-4f70-8a9b-0c1d2e3f4a5b"
 GROK_OLDER_URL = "https://grok.com/c/5a6b7c8d-0000-4000-8000-111122223333"
 COPILOT_URL = "https://copilot.microsoft.com/chats/kY8vQx2LmN4pR6sT0uWz1"
@@ -70,6 +73,14 @@ UNSEEN = {
     ),
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
+    "deepseek": (
+        "https://chat.deepseek.com/a/chat/s/7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+        "deepseek/older_markup.html",
+    ),
+    "mistral": (
+        "https://chat.mistral.ai/chat/d2000000-1111-4222-8333-944455556666",
+        "mistral/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
@@ -80,6 +91,9 @@ PAGES: dict[str, str] = {
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
     PERPLEXITY_URL: "perplexity/thread.html",
+    DEEPSEEK_URL: "deepseek/conversation.html",
+    DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
+    MISTRAL_URL: "mistral/conversation.html",
     GROK_URL: "grok/conversation.html",
     GROK_OLDER_URL: "grok/older_markup.html",
     COPILOT_URL: "copilot/conversation.html",

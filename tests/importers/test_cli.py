@@ -12,7 +12,7 @@ import sqlean as sqlite3
 from click.testing import CliRunner
 
 from vivim.cli import main
-from vivim.providers import SITES
+from vivim.providers import listed
 
 from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
 
@@ -61,8 +61,7 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
     empty.mkdir()
     result = CliRunner().invoke(main, ["import", str(empty)])
     assert result.exit_code == 1
-    sites = ", ".join(p.name for p in SITES)  # every chat site in the registry, by name
-    assert f"Found no {sites} or VIVIM export" in result.output
+    assert f"Found no {listed('or').replace(' or ', ', ')} or VIVIM export" in result.output
     assert "[import_format]" not in result.output  # the code is for --json and the log, not for people
     assert not (vivim_home / "vivim.sqlite3").exists()
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from vivim.errors import ImportFormatError
 from vivim.importers import find_export_files, import_path
-from vivim.providers import SITES
+from vivim.providers import listed
 
 from .helpers import CHATGPT, CLAUDE, GEMINI, MALFORMED
 
@@ -51,8 +52,8 @@ async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(stor
 def test_a_path_with_no_export_in_it_is_refused_with_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "conversations.json").write_text('{"not": "an export"}')
-    sites = ", ".join(p.name for p in SITES)  # every chat site in the registry, by name
-    with pytest.raises(ImportFormatError, match=f"found no {sites} or VIVIM export"):
+    every_site = listed("or").replace(" or ", ", ")  # "ChatGPT, Claude, Gemini, ...": from the registry
+    with pytest.raises(ImportFormatError, match=re.escape(f"found no {every_site} or VIVIM export")):
         find_export_files(tmp_path)
 
 

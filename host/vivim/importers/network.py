@@ -2,9 +2,11 @@
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
 the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
-Grok's `load-responses` list, Copilot's `history` pages).
-These are the shapes of the providers' official exports, so the importers' parsers read them: one
-parser per provider format. Everything from the page is untrusted: size-capped before and after
+Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `load-responses` list,
+Copilot's `history` pages, Le Chat's tRPC `message.all` batch).
+Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok), the
+export's parser reads it; the others have a parser of their own that shares the export's message
+model: one parser per format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
@@ -28,8 +30,8 @@ from ..protocol import CaptureNetwork, CaptureUpsert
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from . import copilot as copilot_format
+from . import deepseek_history, mistral_web, perplexity_thread
 from . import grok as grok_format
-from . import perplexity_thread
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
@@ -178,6 +180,24 @@ def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed
     return parsed
 
 
+def parse_deepseek(doc: Any, external_id: str) -> Parsed:
+    try:
+        capture, whole = deepseek_history.conversation(doc, external_id, SkipLog())
+    except Malformed as exc:
+        raise PayloadShape(f"not a deepseek conversation: {exc}") from None
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, None, "deepseek.conversation")
+
+
+def parse_mistral(data: bytes, external_id: str) -> Parsed:
+    try:
+        capture, whole = mistral_web.conversation(mistral_web.load(data), external_id, SkipLog())
+    except Malformed as exc:
+        raise PayloadShape(f"not a le chat conversation: {exc}") from None
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, whole, None, "mistral.conversation")
+
+
 def parse_grok(doc: Any, external_id: str) -> Parsed:
     """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
     (the ids the page got from `response-node`), in the export's fields, camelCase."""
@@ -224,6 +244,15 @@ def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
     and Perplexity's, whose long conversations load in pages)."""
+    if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
+        try:
+            return parse_mistral(data, external_id)
+        except PayloadShape:
+            raise
+        except PARSE_ERRORS as exc:
+            raise PayloadShape(
+                f"mistral payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]
+            ) from None
     doc = load(data)
     try:
         if provider == "chatgpt":
@@ -248,6 +277,8 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parse_claude(doc, external_id)
         if provider == "perplexity":
             return parse_perplexity(doc, external_id, earlier or [])
+        if provider == "deepseek":
+            return parse_deepseek(doc, external_id)
         if provider == "grok":
             return parse_grok(doc, external_id)
         if provider == "copilot":

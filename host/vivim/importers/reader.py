@@ -139,6 +139,8 @@ def _candidate(parts: tuple[str, ...]) -> bool:
     name = parts[-1].lower()
     if name.startswith("conversations") and name.endswith(".json"):
         return True
+    if name.startswith("chat-") and name.endswith(".json"):  # Le Chat: one chat-<uuid>.json per conversation
+        return True
     if name in export_file_names():
         return True
     if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):

@@ -41,6 +41,8 @@ const PROVIDERS = {
   claude: "Claude",
   gemini: "Gemini",
   perplexity: "Perplexity",
+  deepseek: "DeepSeek",
+  mistral: "Le Chat",
   grok: "Grok",
   copilot: "Copilot",
   "claude-code": "Claude Code",

@@ -8,6 +8,8 @@ const PROVIDERS = [
   "claude",
   "gemini",
   "perplexity",
+  "deepseek",
+  "mistral",
   "grok",
   "copilot",
   "claude-code",

@@ -1,0 +1,135 @@
+// @ts-check
+/* DeepSeek (chat.deepseek.com): everything VIVIM knows about this site's page, behind the shared adapter
+ * interface (see content/core.js).
+ *
+ * What this relies on (2025/2026 markup, React with build-hashed class names, so only the site's own
+ * stable `ds-*` names are used, with the hashed ones as last fallbacks):
+ * - a conversation is /a/chat/s/<uuid> (older links: /chat/s/<uuid>); the sidebar links to it;
+ * - turns live in a virtual list (`.ds-virtual-list-visible-items > [data-virtual-list-item-key]`);
+ *   every message is a `div.ds-message`: the answer's is the one holding
+ *   `div.ds-markdown.ds-assistant-message-main-content`, the prompt's holds no `.ds-markdown`;
+ * - DeepThink reasoning is `div.ds-think-content` (its own `.ds-markdown` inside) ahead of the answer,
+ *   under a "Thought for N seconds" toggle: it is sent in the HTML (the host's rules make it a quote
+ *   apart from the answer) and left out of the turn's text, so the answer is what the turn says;
+ * - early-2025 markup had no `ds-message`: prompts in `div.fbb737a4`, answers in
+ *   `div.ds-markdown.ds-markdown--block` inside `div.f9bf7997`, reasoning in `div.e1675d8b`;
+ * - while an answer streams, the round primary Send button turns into Stop (a square icon);
+ * - an edited prompt or a regenerated answer shows a "‹ 2 / 3 ›" pager beside the message;
+ * - the prompt box is a React <textarea> (id chat-input, placeholder "Message DeepSeek"), Send a
+ *   `div[role=button]` that is `aria-disabled` until the box has text.
+ * DeepSeek puts no message ids in the page: the core derives keys (the network payload brings the ids). */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: [".ds-message:not(:has(.ds-markdown)):not(:has(.ds-think-content))", ".ds-user-message",
+      "div.fbb737a4", '[data-role="user"]'],
+    assistant: [".ds-message:has(.ds-assistant-message-main-content)", ".ds-message:has(.ds-markdown)",
+      ".ds-message:has(.ds-think-content)", "div.f9bf7997", "div:has(> .ds-markdown.ds-markdown--block)",
+      '[data-role="assistant"]'],
+    content: {
+      // The answer alone, never the reasoning's own .ds-markdown.
+      answer: [".ds-assistant-message-main-content", ":scope > .ds-markdown", ".ds-markdown--block",
+        ".ds-markdown:not(.ds-think-content .ds-markdown)"],
+      user: [".fbb737a4", ".ds-message-text", "[class*='user-message']"],
+    },
+    reasoning: [".ds-think-content", "div.e1675d8b", "div.edb250b1"],
+    stop: ['div[role="button"][aria-label^="Stop" i]', 'button[aria-label^="Stop" i]',
+      'div[role="button"].ds-button--primary.ds-button--circle:has(svg rect)'],
+    wrapper: ["[data-virtual-list-item-key]", "._4f9bf79", "._9663006"],
+    title: ["header h1", '[class*="chat-title"]'],
+    editor: ["textarea#chat-input", 'textarea[placeholder*="DeepSeek" i]', 'textarea[name="search"]',
+      "form textarea", "textarea"],
+    send: ['div[role="button"].ds-button--primary.ds-button--circle', 'div[role="button"][aria-label^="Send" i]',
+      'button[aria-label^="Send" i]', 'button[type="submit"]', 'div[role="button"][aria-disabled]'],
+    container: [".ds-virtual-list-visible-items", ".ds-virtual-list", "#root", "main", "body"],
+  };
+  // Inside a message but not content: action bars, the code block's Copy/Download buttons, the reasoning
+  // toggle's "Thought for 5 seconds" label.
+  const CHROME = [".ds-markdown-code-copy-button", ".md-code-block-action", ".ds-message-actions",
+    ".ds-think-header", ".sr-only"];
+  // In the HTML (the host reads the reasoning and the code block's language from it), not in the text.
+  const TEXT_ONLY = [".md-code-block-banner", ".md-code-block-banner-wrap", ...SEL.reasoning];
+  const ID_PATH = /^\/(?:a\/)?chat\/s\/([0-9a-z-]{8,})/i;
+  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
+
+  /** Which version ("2 / 3") of an edited prompt or a regenerated answer is on screen, if any. */
+  function versionOf(el) {
+    const wrapper = el.closest(SEL.wrapper.join(",")) || el.parentElement;
+    if (!wrapper) return null;
+    for (const node of wrapper.querySelectorAll("div,span")) {
+      if (node.childElementCount || el.contains(node)) continue;
+      const m = VERSION.exec(node.textContent || "");
+      if (m && Number(m[2]) > 1) return Number(m[1]);
+    }
+    return null;
+  }
+
+  /** The sidebar's link to this conversation names it exactly; the document title is the fallback. */
+  function sidebarTitle(doc) {
+    const id = adapter.conversationId(doc.location?.href || "https://chat.deepseek.com/");
+    if (!id) return null;
+    for (const link of doc.querySelectorAll(`a[href$="/s/${CSS.escape(id)}"]`)) {
+      const text = (link.textContent || "").trim();
+      if (text) return text;
+    }
+    return null;
+  }
+
+  /** @type {SiteAdapter} */
+  const adapter = {
+    provider: "deepseek",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "chat.deepseek.com",
+    conversationId(url) {
+      const match = ID_PATH.exec(new URL(url).pathname);
+      return match ? match[1].toLowerCase() : null;
+    },
+    title(doc) {
+      const text = sidebarTitle(doc) || D.first(doc, SEL.title)?.textContent?.trim();
+      if (text) return text;
+      const t = doc.title.replace(/\s*[-|]\s*DeepSeek\s*$/i, "").trim();
+      return t && !/^deepseek\b/i.test(t) ? t : null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!D.first(doc, SEL.stop),
+    turns(doc) {
+      const out = [];
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        out.push({ el, role, messageId: null, index: null, streaming: false, model: null, branch: versionOf(el) });
+      }
+      const last = out[out.length - 1];
+      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
+      return out;
+    },
+    content(turn) {
+      if (turn.role === "user") {
+        // A prompt is plain text shown as typed (white-space: pre-wrap): its own characters are its text.
+        const body = D.first(turn.el, SEL.content.user) || turn.el;
+        const { html, text } = D.extract(body, CHROME);
+        const typed = (body.textContent || "").replace(/^\s*\n|\s+$/g, "");
+        return { html, text: typed.trim() && !body.querySelector("p,br,li") ? typed : text };
+      }
+      const reasoning = D.first(turn.el, SEL.reasoning);
+      const answer = D.first(turn.el, SEL.content.answer);
+      if (reasoning && answer && !reasoning.contains(answer)) {
+        // Reasoning first, the answer after it: two extracts, so neither can stand in for the other.
+        const thought = D.extract(reasoning, CHROME, TEXT_ONLY.slice(0, 2));
+        const said = D.extract(answer, CHROME, TEXT_ONLY);
+        return { html: `<div>${thought.html}${said.html}</div>`, text: said.text };
+      }
+      if (reasoning && !answer) {
+        // Still thinking (or stopped while thinking): the reasoning alone, marked as reasoning.
+        const thought = D.extract(reasoning, CHROME, TEXT_ONLY.slice(0, 2));
+        return { html: thought.html, text: "" };
+      }
+      return D.extract(answer || turn.el, CHROME, TEXT_ONLY);
+    },
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();
