@@ -28,6 +28,9 @@ export const SITES = Object.freeze([
   { key: "perplexity", name: "Perplexity", matches: ["https://www.perplexity.ai/*"], net: true, optional: true, url: "https://www.perplexity.ai/search/{id}" },
   { key: "deepseek", name: "DeepSeek", matches: ["https://chat.deepseek.com/*"], net: true, optional: true, url: "https://chat.deepseek.com/a/chat/s/{id}" },
   { key: "mistral", name: "Le Chat", matches: ["https://chat.mistral.ai/*"], net: true, optional: true, url: "https://chat.mistral.ai/chat/{id}" },
+  { key: "grok", name: "Grok", matches: ["https://grok.com/*"], net: true, optional: true, url: "https://grok.com/c/{id}" },
+  { key: "copilot", name: "Copilot", matches: ["https://copilot.microsoft.com/*"], net: true, optional: true, url: "https://copilot.microsoft.com/chats/{id}" },
+  { key: "aistudio", name: "AI Studio", matches: ["https://aistudio.google.com/*"], net: true, optional: true, url: "https://aistudio.google.com/prompts/{id}" },
 ]);
 
 /** storage.local key: {[site key]: false} for the sites the user turned off (absent = on). */

@@ -65,6 +65,9 @@
     "MATH", "USER-QUERY-CONTENT", "MESSAGE-CONTENT"]);
   // Sites style preformatted prompts with utility classes (white-space: pre-wrap) instead of <pre>.
   const PRE_CLASS = /(^|\s)!?whitespace-pre/;
+  // Styles are dropped from what is sent; a preformatted one (a code body laid out with an inline
+  // `white-space: pre`, as on grok.com) is kept as the utility class the text and the host read.
+  const PRE_STYLE = /white-space\s*:\s*pre(?!-line)/i;
   const HIDDEN = ".sr-only,[aria-hidden='true'],annotation,.katex-mathml";
 
   /** Text laid out the way innerText would (line breaks after blocks, a blank line around
@@ -116,6 +119,7 @@
     for (const node of [copy, ...copy.querySelectorAll("*")]) {
       for (const attr of Array.from(node.attributes)) {
         const name = attr.name.toLowerCase();
+        if (name === "style" && PRE_STYLE.test(attr.value)) node.classList.add("whitespace-pre");
         if (name.startsWith("on") || name === "style" || name === "srcdoc") node.removeAttribute(attr.name);
         else if (URL_ATTRS.includes(name) && /^\s*(javascript|vbscript|data:text\/html)/i.test(attr.value)) {
           node.removeAttribute(attr.name);

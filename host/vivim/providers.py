@@ -45,6 +45,16 @@ PROVIDERS: tuple[ProviderInfo, ...] = (
     ProviderInfo(
         "mistral", "Le Chat", 11, ("chat.mistral.ai",), ("lechat", "le chat", "mistral ai"), ("mistral",)
     ),
+    ProviderInfo("grok", "Grok", 9, ("grok.com",), ("xai", "x.ai"), ("grok",)),
+    ProviderInfo("copilot", "Copilot", 10, ("copilot.microsoft.com",), ("microsoft", "bing"), ("copilot",)),
+    ProviderInfo(
+        "aistudio",
+        "AI Studio",
+        12,
+        ("aistudio.google.com",),
+        ("ai studio", "google ai studio", "makersuite"),
+        ("aistudio",),
+    ),
 )
 
 # The chat sites alone: what the extension captures, the official exports, the capture settings' hosts.

@@ -60,6 +60,12 @@ PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC
 DEEPSEEK_URL = "https://chat.deepseek.com/a/chat/s/3b5d7f90-2a4c-4e6f-8a0b-1c3e5f7a9b2d"
 DEEPSEEK_NEW_URL = "https://chat.deepseek.com/"
 MISTRAL_URL = "https://chat.mistral.ai/chat/5e4d3c2b-1a09-4877-9665-544332211000"
+GROK_URL = "https://grok.com/c/4f6a2b1c-3d5e-4f70-8a9b-0c1d2e3f4a5b"
+GROK_OLDER_URL = "https://grok.com/c/5a6b7c8d-0000-4000-8000-111122223333"
+COPILOT_URL = "https://copilot.microsoft.com/chats/kY8vQx2LmN4pR6sT0uWz1"
+COPILOT_OLDER_URL = "https://copilot.microsoft.com/chats/Ab3dEf6hIj9kLm2nOp5qR"
+AISTUDIO_URL = "https://aistudio.google.com/prompts/1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV"
+AISTUDIO_NEW_URL = "https://aistudio.google.com/prompts/new_chat"
 
 # Conversations no test scripts, in other markup generations of each site: captured as completely.
 UNSEEN = {
@@ -77,6 +83,10 @@ UNSEEN = {
         "https://chat.mistral.ai/chat/d2000000-1111-4222-8333-944455556666",
         "mistral/older_markup.html",
     ),
+    "aistudio": (
+        "https://aistudio.google.com/app/prompts/1kanjiStrokeOrder0000000000000",
+        "aistudio/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
@@ -90,6 +100,12 @@ PAGES: dict[str, str] = {
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
     MISTRAL_URL: "mistral/conversation.html",
+    GROK_URL: "grok/conversation.html",
+    GROK_OLDER_URL: "grok/older_markup.html",
+    COPILOT_URL: "copilot/conversation.html",
+    COPILOT_OLDER_URL: "copilot/older_markup.html",
+    AISTUDIO_URL: "aistudio/conversation.html",
+    AISTUDIO_NEW_URL: "aistudio/new_chat.html",
 }
 
 # Requests to these hosts that no fixture answers (a favicon) are expected; any other host is "foreign".
@@ -167,9 +183,10 @@ class Browser:
         }
         self.dialogs: list[str] = []
         self.foreign_requests: list[str] = []
-        # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body).
+        # Extra answers on the sites' origins: URL (query included, or without) -> (content type, body),
+        # or (content type, body, headers) for an API on another origin (CORS headers).
         # The network-capture tests serve the sites' own conversation JSON (and pages made for it) here.
-        self.responses: dict[str, tuple[str, bytes]] = {}
+        self.responses: dict[str, tuple[Any, ...]] = {}
         if register:
             self.register_host()
         extension = extension_with_grants(root, grant)
@@ -222,7 +239,8 @@ class Browser:
         bare = url.split("#")[0]
         extra = self.responses.get(bare) or self.responses.get(bare.split("?")[0])
         if extra is not None:
-            route.fulfill(status=200, content_type=extra[0], body=extra[1])
+            headers = extra[2] if len(extra) > 2 else None
+            route.fulfill(status=200, content_type=extra[0], body=extra[1], headers=headers)
             return
         fixture = PAGES.get(url.split("#")[0].split("?")[0])
         if fixture is None:

@@ -77,9 +77,17 @@ def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: b
     )
 
 
-def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = False) -> bytes:
+def _page(
+    title: str, body: str, api_paths: list[str], total: int, xhr: bool = False, post: Any = None
+) -> bytes:
     # The page's own loader: fetch the JSON and read it (as the app does), one request after another;
-    # or, with xhr, an XMLHttpRequest with responseType "json".
+    # or, with xhr, an XMLHttpRequest with responseType "json"; with `post`, a POST of that JSON body.
+    init = (
+        "{ credentials: 'include' }"
+        if post is None
+        else "{ method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' },"
+        f" body: {json.dumps(json.dumps(post))} }}"
+    )
     script = f"""
 <script>
   window.loaded = [];
@@ -94,7 +102,7 @@ def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = F
   (async () => {{
     for (const path of {json.dumps(api_paths)}) {{
       try {{
-        const data = {"await viaXhr(path)" if xhr else "await (await fetch(path, { credentials: 'include' })).json()"};
+        const data = {"await viaXhr(path)" if xhr else f"await (await fetch(path, {init})).json()"};
         window.loaded.push(data && typeof data === "object" ? "ok" : "odd");
       }} catch (err) {{
         window.loaded.push("failed: " + err.message);
@@ -106,6 +114,64 @@ def _page(title: str, body: str, api_paths: list[str], total: int, xhr: bool = F
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{script}</head>'
         f'<body data-total="{total}">{body}</body></html>'
     ).encode()
+
+
+def grok_page(conv_id: str, doc: dict[str, Any], rendered: int) -> bytes:
+    """grok.com: the newest `rendered` responses as turns (id="response-<uuid>"), and the page's
+    POST .../load-responses for every response id, as the app does when a conversation opens."""
+    responses = doc["responses"]
+    turns = []
+    for r in responses[-rendered:]:
+        user = r["sender"] == "human"
+        text = html.escape(r["message"])
+        body = (
+            f'<div class="message-bubble bg-surface-l1"><span class="whitespace-pre-wrap">{text}</span></div>'
+            if user
+            else '<div class="message-bubble w-full max-w-none"><div class="response-content-markdown">'
+            f'<p class="break-words">{text}</p></div></div>'
+        )
+        turns.append(
+            '<div class="relative group flex flex-col justify-center w-full'
+            f' {"items-end" if user else "items-start"}" id="response-{r["responseId"]}">{body}</div>'
+        )
+    return _page(
+        "Stream of turns - Grok",
+        '<main><div id="thread">' + "".join(turns) + "</div></main>",
+        [grok_api(conv_id)],
+        len(responses),
+        post={"responseIds": [r["responseId"] for r in responses]},
+    )
+
+
+def grok_api(conv_id: str) -> str:
+    return f"https://grok.com/rest/app-chat/conversations/{conv_id}/load-responses"
+
+
+def copilot_page(conv_id: str, pages: list[dict[str, Any]], api_paths: list[str], rendered: int) -> bytes:
+    """copilot.microsoft.com: the newest `rendered` messages as turns (no ids in the DOM), and the
+    page's GETs of its history pages (newest first, then older ones with a cursor)."""
+    messages = [m for page in reversed(pages) for m in page["results"]]
+    turns = []
+    for m in messages[-rendered:]:
+        user = m["author"]["type"] == "human"
+        text = html.escape(m["content"][0]["text"])
+        turns.append(
+            f'<div data-content="user-message"><h2 class="sr-only">You said</h2>'
+            f'<div class="group/user-message-item whitespace-pre-wrap"><div>{text}</div></div></div>'
+            if user
+            else '<div data-content="ai-message"><h2 class="sr-only">Copilot said</h2>'
+            f'<div class="group/ai-message-item"><p>{text}</p></div></div>'
+        )
+    return _page(
+        "Stream of turns | Microsoft Copilot",
+        '<main><div data-content="conversation">' + "".join(turns) + "</div></main>",
+        api_paths,
+        len(messages),
+    )
+
+
+def copilot_api(conv_id: str) -> str:
+    return f"https://copilot.microsoft.com/c/api/conversations/{conv_id}/history"
 
 
 def chatgpt_api(conv_id: str) -> str:
@@ -120,7 +186,18 @@ def as_json(doc: Any) -> tuple[str, bytes]:
     return ("application/json", json.dumps(doc).encode())
 
 
-__all__ = ["as_json", "chatgpt_api", "chatgpt_page", "claude_api", "claude_page", "payloads"]
+__all__ = [
+    "as_json",
+    "chatgpt_api",
+    "chatgpt_page",
+    "claude_api",
+    "claude_page",
+    "copilot_api",
+    "copilot_page",
+    "grok_api",
+    "grok_page",
+    "payloads",
+]
 
 
 def chatgpt_lazy_page(doc: dict[str, Any], rendered: int, step: int) -> bytes:

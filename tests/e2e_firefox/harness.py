@@ -175,8 +175,9 @@ class FirefoxBrowser:
         self.served: dict[str, bytes] = {
             url: (SITE_FIXTURES / name).read_bytes() for url, name in PAGES.items()
         }
-        # As Browser.responses: extra answers (the sites' own JSON), URL with or without query -> (type, body).
-        self.responses: dict[str, tuple[str, bytes]] = {}
+        # As Browser.responses: extra answers (the sites' own JSON), URL with or without query -> (type, body),
+        # or (type, body, headers) for an API on another origin (CORS headers).
+        self.responses: dict[str, tuple[Any, ...]] = {}
         self.stderr_tail: deque[str] = deque(maxlen=200)
         self.timings: dict[str, float] = {}
         self.extension_installed = False
@@ -346,6 +347,10 @@ class FirefoxBrowser:
                     "headers": [
                         {"name": "Content-Type", "value": {"type": "string", "value": extra[0]}},
                         {"name": "Cache-Control", "value": {"type": "string", "value": "no-store"}},
+                        *(
+                            {"name": name, "value": {"type": "string", "value": value}}
+                            for name, value in (extra[2] if len(extra) > 2 else {}).items()
+                        ),
                     ],
                     "body": {"type": "base64", "value": base64.b64encode(extra[1]).decode()},
                 },

@@ -15,6 +15,14 @@ from tests.support.hostproc import HostProcess
 
 CHATGPT_ID = "6a0f1e2d-3c4b-8a59-b6c7-d8e9f0a1b2c3"
 CLAUDE_ID = "7b1e2d3c-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+GROK_ID = "8c2f3e4d-5b6c-4d7e-9f80-a1b2c3d4e5f6"
+COPILOT_ID = "kY8vQx2LmN4pR6sT0uWz1"
+URLS = {
+    "chatgpt": "https://chatgpt.com/backend-api/conversation/{id}",
+    "claude": "https://claude.ai/api/organizations/org-1/chat_conversations/{id}?tree=True",
+    "grok": "https://grok.com/rest/app-chat/conversations/{id}/load-responses",
+    "copilot": "https://copilot.microsoft.com/c/api/conversations/{id}/history?api-version=2",
+}
 
 
 def network(
@@ -24,11 +32,7 @@ def network(
     if gz:
         body = base64.b64encode(gzip.compress(body.encode())).decode()
     size = -(-len(body) // parts)
-    url = (
-        f"https://chatgpt.com/backend-api/conversation/{external_id}"
-        if provider == "chatgpt"
-        else f"https://claude.ai/api/organizations/org-1/chat_conversations/{external_id}?tree=True"
-    )
+    url = URLS[provider].format(id=external_id)
     return [
         {
             "provider": provider,
@@ -110,6 +114,48 @@ def test_a_claude_tree_with_a_hidden_branch_is_stored_with_its_ids_and_parents(
         vivim_home, "SELECT parent_key, is_current FROM messages WHERE text LIKE ?", "%hidden-branch%"
     )
     assert (parent, current) == (payloads.claude_id(CLAUDE_ID, 4), 0)
+
+
+def test_a_grok_conversation_is_stored_with_the_page_ids_and_a_hidden_branch_apart(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 20, branch_at=5)
+    result = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 21, "expected": 21}
+    [(parent, current, key)] = rows(
+        vivim_home, "SELECT parent_key, is_current, key FROM messages WHERE text LIKE ?", "%hidden-branch%"
+    )
+    assert (parent, current) == (payloads.grok_id(GROK_ID, 5), 0)
+    # keys are the response ids the page puts on each turn's element (id="response-<uuid>")
+    keys = {k for (k,) in rows(vivim_home, "SELECT key FROM messages")}
+    assert {payloads.grok_id(GROK_ID, i) for i in range(20)} | {key} == keys
+    # re-opening the conversation changes nothing
+    again = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert again["inserted"] == again["updated"] == 0
+
+
+def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostProcess) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 10, drop_first=4)
+    result = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert result["completeness"]["status"] == "partial"
+    other = payloads.grok_load_responses(GROK_ID, 4)
+    other["responses"][0]["conversationId"] = "aaaaaaaa-0000-4000-8000-000000000000"
+    assert send_all(host, network("grok", GROK_ID, other))["error"]["code"] == "payload_shape"
+
+
+def test_copilot_history_pages_are_partial_until_the_oldest_page_joins_them(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    newest, older = payloads.copilot_history(COPILOT_ID, 30, page_size=20)
+    first = send_all(host, network("copilot", COPILOT_ID, newest))["result"]
+    assert first["completeness"]["status"] == "partial"
+    second = send_all(host, network("copilot", COPILOT_ID, older))["result"]
+    assert second["completeness"] == {"status": "complete", "stored": 30, "expected": 30}
+    texts = [t for (t,) in rows(vivim_home, "SELECT text FROM messages ORDER BY position")]
+    assert texts == [payloads.turn_text(i) for i in range(30)]  # one thread, oldest first
+    keys = rows(vivim_home, "SELECT key, parent_key FROM messages ORDER BY position")
+    assert [p for _, p in keys[1:]] == [k for k, _ in keys[:-1]]
+    assert send_all(host, network("copilot", COPILOT_ID, {"value": []}))["error"]["code"] == "payload_shape"
 
 
 def test_an_unknown_shape_is_refused_with_a_warning_and_writes_nothing(

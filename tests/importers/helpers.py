@@ -13,6 +13,10 @@ GEMINI = FIXTURES / "gemini"
 GEMINI_JSON = GEMINI / "Takeout" / "My Activity" / "Gemini Apps" / "My Activity.json"
 GEMINI_HTML = FIXTURES / "gemini-html" / "MyActivity.html"
 MALFORMED = FIXTURES / "malformed"
+GROK = FIXTURES / "grok"
+COPILOT = FIXTURES / "copilot"
+COPILOT_CHAT = FIXTURES / "copilot-chat-activity"
+GROK_JSON = next(GROK.rglob("prod-grok-backend.json"))
 
 # What a store holds, minus what depends on when or in which order it was written.
 MESSAGE_COLUMNS = (

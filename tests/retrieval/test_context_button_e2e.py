@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHATGPT_URL, CLAUDE_URL, GEMINI_URL, Browser, chromium_missing_reason, wait_for
+from tests.e2e.harness import (
+    CHATGPT_URL,
+    CLAUDE_URL,
+    COPILOT_URL,
+    GEMINI_URL,
+    GROK_URL,
+    Browser,
+    chromium_missing_reason,
+    wait_for,
+)
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
@@ -27,12 +36,18 @@ EDITORS = {
     CHATGPT_URL: "#prompt-textarea",
     CLAUDE_URL: 'div.ProseMirror[contenteditable="true"]',
     GEMINI_URL: ".ql-editor",
+    GROK_URL: 'div.tiptap.ProseMirror[contenteditable="true"]',
+    COPILOT_URL: "textarea#userInput",
 }
 SENDS = {
     CHATGPT_URL: '[data-testid="send-button"]',
     CLAUDE_URL: 'button[aria-label="Send message"], fieldset button[type="submit"]',
     GEMINI_URL: "button.send-button",
+    GROK_URL: 'form button[type="submit"][aria-label="Submit"]',
+    COPILOT_URL: 'button[data-testid="submit-button"]',
 }
+# Optional sites: the user granted them in the popup (tests/e2e/harness.py `grant`).
+GRANTS = {GROK_URL: ("grok",), COPILOT_URL: ("copilot",)}
 DRAFT = "Planning a cherry blossom trip to Kyoto and Tokyo, which route?"
 
 
@@ -54,11 +69,17 @@ def button_state(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("url", [CHATGPT_URL, CLAUDE_URL, GEMINI_URL], ids=["chatgpt", "claude", "gemini"])
+@pytest.mark.parametrize(
+    "url",
+    [CHATGPT_URL, CLAUDE_URL, GEMINI_URL, GROK_URL, COPILOT_URL],
+    ids=["chatgpt", "claude", "gemini", "grok", "copilot"],
+)
 def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path, url: str) -> None:
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path)
+    browser = Browser(tmp_path, grant=GRANTS.get(url, ()))
     try:
+        if url in GRANTS:
+            wait_for(lambda: browser.registered_scripts(), what="the granted site's scripts")
         page = browser.open(url)
         editor = page.locator(EDITORS[url]).first
         editor.click()
@@ -75,8 +96,12 @@ def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path,
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
         assert button_state(page)["lastInsert"] == "ok"
-        text = editor.inner_text()
+        text = editor.input_value() if url == COPILOT_URL else editor.inner_text()  # a <textarea>
         assert text.index("Planning a cherry blossom trip") < text.index("Relevant context from my earlier")
+        if url in GRANTS:  # the site's own editor state (TipTap's document, React's draft) has it too
+            assert "Relevant context from my earlier" in page.evaluate("fixture.editorText()")
+        if url == COPILOT_URL:
+            assert page.evaluate("fixture.draft()") == text
         assert '"Two weeks in Japan itinerary" (Gemini,' in text
         assert page.locator(SENDS[url]).first.is_enabled()
         assert browser.dialogs == []

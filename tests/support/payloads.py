@@ -240,3 +240,96 @@ def claude_conversation(
         "current_leaf_message_uuid": leaf,
         "chat_messages": messages,
     }
+
+
+def grok_id(conv_id: str, i: int) -> str:
+    return _uid(f"grok/{conv_id}/{i}")
+
+
+def grok_response(rid: str, i: int, sender: str, text: str, parent: str | None, when: str) -> dict[str, Any]:
+    """One response as grok.com's load-responses returns it (the export's fields, camelCase)."""
+    response: dict[str, Any] = {
+        "responseId": rid,
+        "message": text,
+        "sender": sender,
+        "createTime": when,
+        "manual": False,
+        "partial": False,
+        "shared": False,
+        "query": "",
+        "queryType": "",
+        "webSearchResults": [],
+        "xpostIds": [],
+        "xposts": [],
+        "generatedImageUrls": [],
+        "imageAttachments": [],
+        "fileAttachments": [],
+        "cardAttachmentsJson": [],
+        "fileUris": [],
+        "fileAttachmentsMetadata": [],
+        "isControl": False,
+        "steps": [],
+        "mediaTypes": [],
+        "webpageUrls": [],
+        "metadata": {},
+    }
+    if parent is not None:
+        response["parentResponseId"] = parent
+    if sender == "assistant":
+        response["model"] = "grok-4"
+    return response
+
+
+def grok_load_responses(
+    conv_id: str, n_turns: int, *, branch_at: int | None = None, drop_first: int = 0
+) -> dict[str, Any]:
+    """The page's POST .../load-responses body; `drop_first` leaves out the oldest responses (a cut tree)."""
+    responses = []
+    parent: str | None = None
+    for i in range(n_turns):
+        rid = grok_id(conv_id, i)
+        when = f"2026-05-01T{(i // 60) % 24:02d}:{i % 60:02d}:00.000Z"
+        sender = "human" if i % 2 == 0 else "assistant"
+        responses.append(grok_response(rid, i, sender, turn_text(i), parent, when))
+        parent = rid
+    if branch_at is not None:
+        hidden = _uid(f"grok/{conv_id}/hidden")
+        responses.append(
+            grok_response(
+                hidden,
+                n_turns,
+                "assistant",
+                HIDDEN_BRANCH_TEXT,
+                grok_id(conv_id, branch_at),
+                "2026-04-30T00:00:30.000Z",
+            )
+        )
+    return {"responses": responses[drop_first:]}
+
+
+def copilot_id(conv_id: str, i: int) -> str:
+    return _uid(f"copilot/{conv_id}/{i}").replace("-", "")[:21]
+
+
+def copilot_history(conv_id: str, n_turns: int, *, page_size: int | None = None) -> list[dict[str, Any]]:
+    """The page's GET .../history pages, newest first; every page but the oldest has a `next` cursor."""
+    messages = [
+        {
+            "id": copilot_id(conv_id, i),
+            "author": {"type": "human" if i % 2 == 0 else "ai"},
+            "createdAt": f"2026-05-01T{(i // 60) % 24:02d}:{i % 60:02d}:00.000Z",
+            "content": [{"type": "text", "text": turn_text(i)}],
+            "channel": "web",
+        }
+        for i in range(n_turns)
+    ]
+    size = page_size or n_turns
+    newest_first = list(reversed(messages))
+    pages = []
+    for start in range(0, n_turns, size):
+        chunk = newest_first[start : start + size]
+        page: dict[str, Any] = {"results": list(reversed(chunk))}
+        if start + size < n_turns:
+            page["next"] = f"cursor-{start + size}"
+        pages.append(page)
+    return pages

@@ -22,7 +22,9 @@ from ._common import run, run_sync
 AGENTS = tuple(p.key for p in providers.AGENTS)  # coding agents' session logs (importers/agent_logs.py)
 
 
-@click.command("import", short_help="Import ChatGPT, Claude or Gemini exports, or coding agents' logs.")
+@click.command(
+    "import", short_help="Import ChatGPT, Claude, Gemini or AI Studio exports, or coding agents' logs."
+)
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option(
     "--provider",
@@ -47,8 +49,9 @@ AGENTS = tuple(p.key for p in providers.AGENTS)  # coding agents' session logs (
 def import_command(
     path: Path | None, provider: str | None, agents: bool, batch_size: int, quiet: bool, as_json: bool
 ) -> None:
-    """Import an export file, folder or ZIP from ChatGPT, Claude or Gemini (Google Takeout), or coding agents'
-    session logs (a file, a folder such as ~/.claude/projects, or --agents for all of them)."""
+    """Import an export file, folder or ZIP from ChatGPT, Claude, Gemini (Google Takeout) or AI Studio (its
+    Drive folder), or coding agents' session logs (a file, a folder such as ~/.claude/projects, or --agents
+    for all of them)."""
     from ..importers import find_export_files, import_path
     from ..importers.agent_logs import find_logs
 

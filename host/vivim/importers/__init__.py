@@ -26,7 +26,7 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from ..store.connection import Connection
 from .common import SkipLog
-from .reader import ExportFile, broken_json, find_export_files, iter_array
+from .reader import ExportFile, broken_json, find_export_files, items_prefix, iter_array
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +106,14 @@ async def import_path(
 async def _import_file(
     export: ExportFile, writer: _BatchWriter, summary: ImportSummary, progress: Progress
 ) -> None:
+    import csv
     import importlib
     import zipfile
 
     import ijson
 
-    from . import gemini, gemini_html, vivim_json
+    from . import aistudio, gemini, gemini_html
+    from .common import Malformed
 
     progress.start_file(export, _size(export))
     read = 0
@@ -123,17 +125,30 @@ async def _import_file(
                 payloads: Iterator[CaptureUpsert] = gemini.parse(
                     gemini_html.iter_entries(text), summary.skipped
                 )
+            elif export.format == "aistudio":
+                # One prompt object per file (or an array of them): its name is the chat's title.
+                payloads = aistudio.parse(
+                    iter_array(cast(IO[bytes], handle), ""),
+                    summary.skipped,
+                    name=export.name,
+                    modified=aistudio.file_modified(_modified(export)),
+                )
             else:
-                prefix = vivim_json.ITEMS_PREFIX if export.format == "vivim" else "item"
                 # a provider's JSON format is read by the importer module of the same name
                 module = importlib.import_module(
                     f"{__name__}.{'vivim_json' if export.format == 'vivim' else export.format}"
                 )
-                payloads = module.parse(iter_array(cast(IO[bytes], handle), prefix), summary.skipped)
+                if hasattr(module, "read_items"):  # not a JSON array (Copilot's CSV): the module reads it
+                    items = module.read_items(cast(IO[bytes], handle))
+                else:
+                    items = iter_array(cast(IO[bytes], handle), items_prefix(module))
+                payloads = module.parse(items, summary.skipped)
             for payload in payloads:
                 read += 1
                 await writer.add(payload)
     except (
+        csv.Error,
+        Malformed,
         ijson.JSONError,
         ijson.IncompleteJSONError,
         UnicodeDecodeError,
@@ -152,6 +167,20 @@ async def _import_file(
             "and import it again: what is already here is not duplicated"
         )
     progress.end_file(export)
+
+
+def _modified(export: ExportFile) -> float | None:
+    """The file's modification time (a ZIP member's stored date, read as UTC)."""
+    import zipfile
+    from datetime import UTC, datetime
+
+    try:
+        if export.member is None:
+            return export.path.stat().st_mtime
+        with zipfile.ZipFile(export.path) as archive:
+            return datetime(*archive.getinfo(export.member).date_time, tzinfo=UTC).timestamp()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
 
 
 def _size(export: ExportFile) -> int | None:
@@ -182,8 +211,13 @@ class _CountingReader:
 
 def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
+    from .aistudio import adopt_live_id
 
-    return [upsert_capture(conn, payload) for payload in payloads]
+    results = []
+    for payload in payloads:
+        adopt_live_id(conn, payload)  # an AI Studio file joins the chat captured live, when there is one
+        results.append(upsert_capture(conn, payload))
+    return results
 
 
 class _BatchWriter:

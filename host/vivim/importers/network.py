@@ -1,11 +1,16 @@
 """`capture.network`: the conversation JSON a site's own page loaded, turned into stored turns.
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, DeepSeek's
-`history_messages` list, Le Chat's tRPC `message.all` batch).
-ChatGPT's and Claude's are the shapes of their official exports, so the importers' parsers read them;
-DeepSeek's is its own format (`deepseek_history`, sharing the export parser's message model): one
-parser per format. Everything from the page is untrusted: size-capped before and after
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
+Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `load-responses` list,
+Copilot's `history` pages, Le Chat's tRPC `message.all` batch).
+Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok), the
+export's parser reads it; the others have a parser of their own that shares the export's message
+model: one parser per format. Everything from the page is untrusted: size-capped before and after
+the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, AI
+Studio's `ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
+These are the shapes of the providers' official exports, so the importers' parsers read them: one
+parser per provider format. Everything from the page is untrusted: size-capped before and after
 decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
@@ -26,16 +31,19 @@ from typing import Any
 
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
+from . import aistudio as aistudio_format
+from . import aistudio_page, deepseek_history, mistral_web, perplexity_thread
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
-from . import deepseek_history, mistral_web, perplexity_thread
+from . import copilot as copilot_format
+from . import grok as grok_format
 from .common import Malformed, SkipLog
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
 PART_TTL_S = 120.0
 # Providers whose long conversations load in pages: each payload is parsed with the stored ones.
-PAGED = {"chatgpt", "perplexity"}
+PAGED = {"chatgpt", "perplexity", "copilot"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -195,6 +203,62 @@ def parse_mistral(data: bytes, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "mistral.conversation")
 
 
+def parse_grok(doc: Any, external_id: str) -> Parsed:
+    """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
+    (the ids the page got from `response-node`), in the export's fields, camelCase."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
+        raise PayloadShape("not a grok conversation (no responses list)")
+    responses = doc["responses"]
+    if not all(isinstance(r, dict) for r in responses):
+        raise PayloadShape("grok responses hold something other than responses")
+    for response in responses:
+        cid = grok_format.field(response, "conversation_id")
+        if cid is not None and str(cid) != external_id:
+            raise PayloadShape("the payload is another conversation than the page's")
+    capture = grok_format.page_conversation(doc, external_id, SkipLog())
+    ids = {grok_format.response_id(r) for r in responses}
+    whole = bool(responses) and all(
+        grok_format.field(r, "parent_response_id") in (None, "")
+        or grok_format.field(r, "parent_response_id") in ids
+        for r in responses
+    )
+    provider_ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, provider_ids, whole, None, "grok.conversation")
+
+
+def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """copilot.microsoft.com's GET /c/api/conversations/<id>/history pages: newest first, a `next`
+    cursor names older messages; complete once a page without one (the oldest) was seen."""
+    try:
+        copilot_format.history_results(doc)
+    except Malformed as exc:
+        raise PayloadShape(f"not a copilot history page ({exc})") from None
+    pages = [
+        d
+        for d in (_quiet_load(b) for b in earlier)
+        if isinstance(d, dict) and isinstance(d.get("results"), list)
+    ]
+    capture = copilot_format.page_conversation([*pages, doc], external_id)
+    whole = any(not p.get("next") for p in [*pages, doc])
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
+    parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
+    return parsed
+
+
+def parse_aistudio(doc: Any, external_id: str) -> Parsed:
+    """ResolveDriveResource's positional prompt, named (aistudio_page) and read as a prompt file is."""
+    found = aistudio_page.prompt_id(doc)
+    if found is None:
+        raise PayloadShape("not an AI Studio prompt (no prompts/<id> in the payload)")
+    if found != external_id:
+        raise PayloadShape("the payload is another conversation than the page's")
+    capture = aistudio_format.conversation(aistudio_page.named(doc), SkipLog())
+    # The payload is the whole prompt file: every chunk, nothing paged.
+    ids = {t.message_id for t in capture.turns if t.message_id}
+    return Parsed(capture, ids, True, None, "aistudio.conversation")
+
+
 def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
     and Perplexity's, whose long conversations load in pages)."""
@@ -233,6 +297,12 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
             return parse_perplexity(doc, external_id, earlier or [])
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
+        if provider == "grok":
+            return parse_grok(doc, external_id)
+        if provider == "copilot":
+            return parse_copilot(doc, external_id, earlier or [])
+        if provider == "aistudio":
+            return parse_aistudio(doc, external_id)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
@@ -275,7 +345,7 @@ def reparse_stored(conn: Any) -> ReparseResult:
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's and Perplexity's pages join; Claude's newest payload is the whole conversation.
+            # ChatGPT's, Perplexity's and Copilot's pages join; Claude's and Grok's newest payload is whole.
             earlier = bodies[:-1] if provider in PAGED else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:

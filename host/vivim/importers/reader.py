@@ -7,6 +7,7 @@ member is streamed straight out of the archive; nothing is extracted to disk.
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import IO, Any
 
 from ..errors import ImportFormatError
 from ..providers import PROVIDERS, listed
+from .common import Malformed
 
 # Formats this package reads: each provider's (vivim.providers), and "vivim", our own
 # `vivim export --format json`. A provider's JSON format is read by the importer module of
@@ -29,6 +31,8 @@ FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 DETECT_EVENT_LIMIT = 20_000
 # Folder names under which Takeout keeps Gemini's activity (localized names contain these).
 GEMINI_FOLDER_HINTS = ("gemini", "bard")
+# The Drive folder AI Studio saves its chats in ("Google AI Studio"), as Drive and Takeout name it.
+AISTUDIO_FOLDER_HINTS = ("ai studio", "aistudio", "ai_studio", "makersuite")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,11 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
     candidates: list[ExportFile]
     explicit = False
     if path.is_dir():
-        candidates = [ExportFile(p) for p in sorted(path.rglob("*")) if p.is_file() and _candidate(p.parts)]
+        candidates = [
+            ExportFile(p)
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and _candidate(p.parts, (path.name, *p.relative_to(path).parts))
+        ]
     elif path.stat().st_size == 0:
         raise ImportFormatError(
             f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
@@ -128,17 +136,25 @@ def broken_json(error: Exception) -> str:
     if isinstance(error, (zipfile.BadZipFile, EOFError)):
         return "the ZIP is damaged or incomplete (an interrupted download?)"
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if isinstance(error, (csv.Error, Malformed)):
+        return f"the file is not a CSV export VIVIM reads ({first.strip().rstrip('.')})"
     return f"the file is not valid JSON ({first.strip().rstrip('.')})"
 
 
-def _candidate(parts: tuple[str, ...]) -> bool:
+def _candidate(parts: tuple[str, ...], inside: tuple[str, ...] | None = None) -> bool:
+    """Whether a file may be an export; `inside`: its path from the folder the user named (with that
+    folder's name), so folders above it (a home called "aistudio") do not make every file a candidate."""
     name = parts[-1].lower()
     if name.startswith("conversations") and name.endswith(".json"):
         return True
     if name.startswith("chat-") and name.endswith(".json"):  # Le Chat: one chat-<uuid>.json per conversation
         return True
+    if name in export_file_names():
+        return True
     if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):
         return True
+    if _under_aistudio_folder(parts if inside is None else inside) and not name.startswith("."):
+        return True  # AI Studio's prompt files usually have no extension at all
     return name.endswith(".json") and name.startswith("vivim")
 
 
@@ -146,9 +162,15 @@ def _under_gemini_folder(parts: tuple[str, ...]) -> bool:
     return any(hint in part.lower() for part in parts[:-1] for hint in GEMINI_FOLDER_HINTS)
 
 
+def _under_aistudio_folder(parts: tuple[str, ...]) -> bool:
+    return any(hint in part.lower() for part in parts[:-1] for hint in AISTUDIO_FOLDER_HINTS)
+
+
 def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
     """Which export a file is, from the keys of its first item (not from its name)."""
     name = export.name.lower()
+    if name.endswith(".csv"):
+        return _detect_csv(export)
     if name.endswith((".html", ".htm")):
         with export.open() as handle:
             head = handle.read(64 * 1024).decode("utf-8", "replace")
@@ -160,33 +182,73 @@ def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
         return None
 
 
+def _detect_csv(export: ExportFile) -> str | None:
+    """A CSV export (Copilot's) is recognised by its header line (an importer's `matches_header`)."""
+    with export.open() as handle:
+        head = handle.read(4096).decode("utf-8", "replace")
+    for fmt, module in _json_importers():
+        matches = getattr(module, "matches_header", None)
+        if matches is not None and matches(head):
+            return fmt
+    return None
+
+
 def _detect_json(handle: IO[bytes]) -> str | None:
     import ijson
 
     markers = item_key_markers()
+    tops = top_key_markers()
 
     for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
         if count > DETECT_EVENT_LIMIT:
             return None
         if prefix == "" and event == "map_key" and value == "vivim_export":
             return "vivim"
-        if prefix == "item" and event == "map_key" and value in markers:
-            return markers[value]
+        if prefix in ("", "prompt") and event == "map_key" and value in tops:
+            return tops[value]  # a file that is one object (an AI Studio prompt file)
+        if event == "map_key" and (prefix, value) in markers:
+            return markers[prefix, value]
         if prefix == "" and event == "end_array":
             return None
     return None
 
 
-def item_key_markers() -> dict[str, str]:
-    """Item key -> format, from each provider's JSON importer (its ITEM_KEYS)."""
+def item_key_markers() -> dict[tuple[str, str], str]:
+    """(items prefix, item key) -> format, from each provider's JSON importer: its ITEM_KEYS, found on
+    the items of its ITEMS_PREFIX (default "item": a top-level array; Grok's sit under an object)."""
+    markers: dict[tuple[str, str], str] = {}
+    for fmt, module in _json_importers():
+        prefix = items_prefix(module)
+        markers.update({(prefix, key): fmt for key in module.ITEM_KEYS})
+    return markers
+
+
+def export_file_names() -> frozenset[str]:
+    """Export files not named conversations*.json, by name (an importer's FILE_NAMES)."""
+    return frozenset(n.lower() for _, module in _json_importers() for n in getattr(module, "FILE_NAMES", ()))
+
+
+def items_prefix(module: Any) -> str:
+    """Where an importer's conversations sit in its file (ijson prefix)."""
+    return str(getattr(module, "ITEMS_PREFIX", "item"))
+
+
+def _json_importers() -> list[tuple[str, Any]]:
     import importlib
 
-    markers: dict[str, str] = {}
+    out = []
     for info in PROVIDERS:
         fmt = info.import_formats[0] if info.import_formats else None
         if fmt is not None:
-            module = importlib.import_module(f"{__package__}.{fmt}")
-            markers.update(dict.fromkeys(module.ITEM_KEYS, fmt))
+            out.append((fmt, importlib.import_module(f"{__package__}.{fmt.replace('-', '_')}")))
+    return out
+
+
+def top_key_markers() -> dict[str, str]:
+    """Top-level key -> format, for formats whose file is one object (importer's TOP_KEYS)."""
+    markers: dict[str, str] = {}
+    for fmt, module in _json_importers():
+        markers.update(dict.fromkeys(getattr(module, "TOP_KEYS", ()), fmt))
     return markers
 
 

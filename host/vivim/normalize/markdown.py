@@ -64,6 +64,7 @@ def _convert(html: str, rules: SiteRules) -> str:
     # Math and code first (their walks are iterative): they are then safe from flattening.
     replace_math(soup, fragments.register)
     _checkboxes_to_text(soup)
+    _code_bodies_to_pre(soup, rules)
     normalize_code_blocks(soup, rules)
     cap_depth(soup, keep=lambda tag: tag.name == "pre" and tag.has_attr(LANG_ATTR))
     if rules.prepare is not None:
@@ -160,6 +161,17 @@ def _short_text(tag, limit: int) -> str:
         parts.append(string)
     text = " ".join(" ".join(parts).split())
     return text if len(text) <= limit else ""
+
+
+def _code_bodies_to_pre(soup, rules: SiteRules) -> None:
+    """A site's code block body that is no <pre> becomes one, so code normalization finds it."""
+    for tag in _select_all(soup, rules.code_bodies):
+        if is_gone(tag) or tag.find_parent("pre") is not None or tag.find("pre") is not None:
+            continue
+        if tag.name == "code":
+            tag.wrap(soup.new_tag("pre"))
+        else:
+            tag.name = "pre"
 
 
 def _reasoning_to_blockquotes(soup, rules: SiteRules) -> None:

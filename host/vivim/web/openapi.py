@@ -437,7 +437,7 @@ def build() -> dict[str, Any]:
             },
             "/api/import": {
                 "post": {
-                    "summary": "Import a provider's export file (ChatGPT, Claude, Gemini); progress on /api/events",
+                    "summary": "Import a provider's export file (ChatGPT, Claude, Gemini, AI Studio); progress on /api/events",
                     "requestBody": {
                         "required": True,
                         "content": {

@@ -28,6 +28,9 @@ class SiteRules:
     code_containers: tuple[str, ...] = ()
     # Inside such a container (or the <pre>), the element naming the language.
     code_labels: tuple[str, ...] = ()
+    # Code block bodies that are not a <pre> (a `<code>` the site lays out with an inline
+    # `white-space: pre`, which the extension strips): treated as one <pre> each.
+    code_bodies: tuple[str, ...] = ()
     # Reasoning ("thinking") content, kept as a blockquote when it is present at all.
     reasoning: tuple[str, ...] = ()
     # Elements whose source newlines are line breaks (rendered with white-space: pre-wrap).

@@ -1,0 +1,96 @@
+// @ts-check
+/* Microsoft Copilot (copilot.microsoft.com): everything VIVIM knows about this site's page, behind the
+ * shared adapter interface (see content/core.js). What it relies on (2025/2026 page, and the exporters
+ * and extensions that read it: CopilotWebChatExporter, copilot-chat-copier, fogbank's notes):
+ * - a conversation lives at /chats/<id> (a short URL-safe id, not a UUID); a new chat at / has none;
+ * - prompts are `[data-content="user-message"]`, answers `[data-content="ai-message"]` (the body in
+ *   `.group/ai-message-item`), inside `[data-content="conversation"]`; each answer starts with a
+ *   screen-reader heading "Copilot said" (and a prompt "You said"), dropped as chrome;
+ * - the page puts no message ids in the DOM: the core derives keys; the history JSON the page loads
+ *   (content/sites/copilot.net.js) carries the ids;
+ * - Copilot shows no branch counter: a regenerated answer replaces the old one;
+ * - "Think Deeper" answers show their reasoning in a collapsible block above the answer;
+ * - while an answer streams the Send button is a Stop button (the answer itself has no streaming mark);
+ * - the prompt box is a plain <textarea id="userInput">, Send is button[data-testid="submit-button"], the
+ *   mode picker a button[data-testid*="chat-mode-"] (as SeleniumBase's Copilot example drives them);
+ *   the placeholder is translated, so it is never matched.
+ */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: ['[data-content="user-message"]', '[data-testid="user-message"]', '[data-message-author="user"]'],
+    assistant: ['[data-content="ai-message"]', '[data-testid="ai-message"]', '[data-message-author="bot"]'],
+    content: {
+      assistant: ['[data-testid="ai-message-body"]', '[class*="group/ai-message-item"]', '[data-testid="ai-message-content"]',
+        ".ai-message-item"],
+      user: ['[class*="group/user-message-item"]', '[data-testid="user-message-content"]'],
+    },
+    reasoning: ['[data-testid="reasoning-block"]', '[data-content="reasoning"]', '[class*="reasoning"]'],
+    reasoningBody: ['[data-testid="reasoning-content"]', '[class*="reasoning-content"]'],
+    // Presence means "streaming": exact labels only.
+    stop: ['button[data-testid="stop-button"]', 'button[aria-label="Stop responding"]',
+      'button[aria-label="Interrupt message"]'],
+    title: ['[data-testid="conversation-title"]', 'nav a[aria-current="page"]', '[aria-current="page"] [data-testid="chat-title"]'],
+    // The mode ("Quick response", "Think Deeper", "Smart (GPT-5)"): the composer's chat-mode trigger.
+    model: ['[data-testid="composer-chat-mode-button"]', 'form button[data-testid*="chat-mode-"]',
+      'button[data-testid*="chat-mode-"]'],
+    editor: ["textarea#userInput", 'textarea[data-testid="composer-input"]', "form textarea",
+      'div[contenteditable="true"][role="textbox"]'],
+    send: ['button[data-testid="submit-button"]', 'button[aria-label="Submit message"]', 'form button[type="submit"]'],
+    container: ['[data-content="conversation"]', "main", "body"],
+  };
+  // Inside a turn but not content: screen-reader headings, action rows, code block buttons.
+  const CHROME = [".sr-only", '[data-testid="message-actions"]', '[data-testid="copy-button"]', "pre button",
+    '[data-testid="code-block"] button'];
+  const ID_PATH = /^\/chats\/([A-Za-z0-9_-]{8,})\/?$/;
+  const GENERIC_TITLE = /^(Microsoft\s+)?Copilot(\s*[:|-].*)?$/i;
+
+  /** @type {SiteAdapter} */
+  const adapter = {
+    provider: "copilot",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "copilot.microsoft.com",
+    conversationId(url) {
+      const match = ID_PATH.exec(new URL(url).pathname);
+      return match ? match[1] : null;
+    },
+    title(doc) {
+      const text = D.first(doc, SEL.title)?.textContent?.trim();
+      if (text) return text;
+      const t = doc.title.replace(/\s*[-|]\s*(Microsoft\s+)?Copilot.*$/i, "").trim();
+      return t && !GENERIC_TITLE.test(doc.title.trim()) ? t : null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!D.first(doc, SEL.stop),
+    turns(doc) {
+      const streaming = adapter.isStreaming(doc);
+      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const out = [];
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        out.push({ el, role, messageId: null, index: null, streaming: false, model: role === "user" ? null : model });
+      }
+      const last = out[out.length - 1];
+      if (streaming && last && last.role === "assistant") last.streaming = true;
+      return out;
+    },
+    content(turn) {
+      const body = D.first(turn.el, SEL.content[turn.role] || []) || turn.el;
+      if (turn.role === "user") return D.extract(body, CHROME);
+      const reasoning = D.first(turn.el, SEL.reasoning);
+      if (!reasoning || body === turn.el || reasoning.contains(body)) return D.extract(body, CHROME);
+      const thought = D.extract(D.first(reasoning, SEL.reasoningBody) || reasoning, [...CHROME, "button"]);
+      // The reasoning may sit inside the answer's body or beside it: the answer never includes it.
+      const said = D.extract(body, [...CHROME, ...SEL.reasoning]);
+      if (!thought.text.trim()) return said;
+      // Marked for the normalizer (normalize/sites/copilot.py): kept as a blockquote, never as the answer.
+      return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
+    },
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();

@@ -1,0 +1,120 @@
+// @ts-check
+/* Grok (grok.com): everything VIVIM knows about this site's page, behind the shared adapter interface
+ * (see content/core.js). What it relies on (2025/2026 page, and the exporters that read it):
+ * - a conversation lives at /c/<uuid> (a project chat at /project/<id>?chat=<uuid>);
+ * - each turn is a `div.group` with id="response-<uuid>": the response id the page's JSON
+ *   (content/sites/grok.net.js) and the data export use, so DOM and network turns share keys;
+ *   prompts are `items-end`, answers `items-start`; text in `div.message-bubble`, an answer's
+ *   Markdown in `div.response-content-markdown`;
+ * - reasoning ("Think", Grok 4) in `div.thinking-container` above the answer (the normalizer keeps it
+ *   apart as a blockquote: content() sends it with the answer, marked by its container);
+ * - "< 2/3 >" under an edited prompt or a regenerated answer names the branch on screen;
+ * - while an answer streams the Send button is a "Stop model response" button;
+ * - the prompt box: a TipTap/ProseMirror contenteditable in the query bar (older: a textarea).
+ * The exporters' selectors (`.message-bubble`, `.response-content-markdown`, `.items-end[id]`) are kept
+ * as fallbacks after the id-based ones. */
+(() => {
+  "use strict";
+  const D = globalThis.VIVIM_DOM;
+
+  const SEL = {
+    // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
+    user: ['div[id^="response-"].items-end', '[data-testid="user-message"]', "div.group.items-end:has(.message-bubble)"],
+    assistant: ['div[id^="response-"].items-start', '[data-testid="assistant-message"]',
+      "div.group.items-start:has(.message-bubble)"],
+    content: {
+      assistant: [".response-content-markdown", ".message-bubble .markdown", ".message-bubble"],
+      user: [".message-bubble", "span.whitespace-pre-wrap", "p.break-words"],
+    },
+    reasoning: [".thinking-container", '[class*="thinking-container"]'],
+    reasoningBody: [".thinking-content", '[class*="thinking-content"]', ".response-content-markdown", '[class*="prose"]'],
+    // Presence means "streaming": exact labels only.
+    stop: ['button[aria-label="Stop model response"]', 'button[aria-label="Stop generating"]',
+      'form button[aria-label="Stop"]'],
+    streamingMark: ['[id^="response-"] [data-streaming="true"]', ".message-bubble .animate-pulse-dot"],
+    version: [".action-buttons span", "span.tabular-nums"],
+    title: ['[data-testid="conversation-title"]', "header h1"],
+    model: ["#model-select-trigger", 'button[aria-label="Model select"]', '[data-testid="model-select"]'],
+    editor: ['form .query-bar div.ProseMirror[contenteditable="true"]', 'div.tiptap.ProseMirror[contenteditable="true"]',
+      'textarea[aria-label*="Ask Grok" i]', "form .query-bar textarea", "form textarea",
+      'div[contenteditable="true"][role="textbox"]'],
+    send: ['form button[type="submit"][aria-label="Submit"]', 'button[aria-label="Submit"]',
+      'form button[type="submit"]', 'button[aria-label="Send"]'],
+    container: ['div[class*="scrollbar-gutter-stable"]', "main", "body"],
+  };
+  // Inside a turn but not content: action rows, code block buttons, the reasoning toggle.
+  const CHROME = [".action-buttons", ".sr-only", '[data-testid="code-block"] button', ".thinking-container > button"];
+  const ID_PATH = /^\/c\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
+  const PROJECT_PATH = /^\/project\/[^/]+\/?$/;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
+
+  function responseId(el) {
+    const raw = (el.id || "").replace(/^response-/, "");
+    return UUID.test(raw) ? raw.toLowerCase() : null;
+  }
+
+  function versionOf(el) {
+    for (const span of el.querySelectorAll(SEL.version.join(","))) {
+      if (span.childElementCount || span.closest(".message-bubble")) continue;
+      const m = VERSION.exec(span.textContent || "");
+      if (m) return Number(m[1]);
+    }
+    return null;
+  }
+
+  /** @type {SiteAdapter} */
+  const adapter = {
+    provider: "grok",
+    selectors: SEL,
+    matches: (url) => new URL(url).hostname === "grok.com",
+    conversationId(url) {
+      const parsed = new URL(url);
+      const match = ID_PATH.exec(parsed.pathname);
+      if (match) return match[1].toLowerCase();
+      const chat = parsed.searchParams.get("chat");
+      return PROJECT_PATH.test(parsed.pathname) && chat && UUID.test(chat) ? chat.toLowerCase() : null;
+    },
+    title(doc) {
+      const text = D.first(doc, SEL.title)?.textContent?.trim();
+      if (text) return text;
+      const t = doc.title.replace(/\s*[-|]\s*Grok\s*$/, "").trim();
+      return t && t !== "Grok" ? t : null;
+    },
+    container: (doc) => D.first(doc, SEL.container),
+    isStreaming: (doc) => !!(D.first(doc, SEL.stop) || D.first(doc, SEL.streamingMark)),
+    turns(doc) {
+      const streaming = adapter.isStreaming(doc);
+      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const out = [];
+      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
+        out.push({
+          el, role, messageId: responseId(el), index: null, streaming: false,
+          model: role === "user" ? null : model, branch: versionOf(el),
+        });
+      }
+      const last = out[out.length - 1];
+      if (streaming && last && last.role === "assistant") last.streaming = true;
+      return out;
+    },
+    content(turn) {
+      if (turn.role === "user") return D.extract(D.first(turn.el, SEL.content.user) || turn.el, CHROME);
+      // The reasoning block sits beside the answer's bubble: both go to the host, the reasoning
+      // inside its own container so the normalizer keeps it apart from the answer.
+      const answer = D.first(turn.el, SEL.content.assistant);
+      const reasoning = D.first(turn.el, SEL.reasoning);
+      if (!answer) return D.extract(turn.el, CHROME);
+      if (!reasoning) return D.extract(answer, CHROME);
+      const thought = D.extract(D.first(reasoning, SEL.reasoningBody) || reasoning, CHROME);
+      const said = D.extract(answer, CHROME);
+      if (!thought.text.trim()) return said; // collapsed: only its "Thought for 9s" toggle is in the page
+      // Marked for the normalizer (normalize/sites/grok.py): kept as a blockquote, never as the answer.
+      return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
+    },
+    captureAll: true, // turns carry their response ids: a "Capture all" scroll places older turns correctly
+    findEditor: (doc) => D.first(doc, SEL.editor),
+    insertText: (editor, text) => D.insertIntoEditor(editor, text),
+    sendButton: (doc) => D.first(doc, SEL.send),
+  };
+  (globalThis.VIVIM_ADAPTERS ||= {})[adapter.provider] = adapter;
+})();
