@@ -114,3 +114,9 @@ async def test_a_bad_date_loses_only_the_date_and_a_file_that_is_not_text_is_rep
     binary.write_bytes(b"Conversation,Time,Author,Message\r\nX,2026-02-17T10:00:00,user,\xff\xfe bad\r\n")
     summary = await import_path(store, binary)
     assert summary.errors and "not UTF-8" in summary.errors[0]
+
+
+def test_a_renamed_file_is_recognised_by_its_header(tmp_path: Path) -> None:
+    renamed = tmp_path / "x1y2-copilot.csv"
+    renamed.write_bytes((COPILOT / "copilot-activity-history.csv").read_bytes())
+    assert [f.format for f in find_export_files(renamed)] == ["copilot"]

@@ -142,3 +142,17 @@ async def test_an_answer_captured_live_and_then_imported_is_stored_once(store):
     answers = [m for m in messages.values() if m["text"].startswith("Sortieren")]
     assert len(answers) == 1 and answers[0]["key"] == "t-a"
     assert answers[0]["markdown"].startswith("> Short German answer.\n\nSortieren")
+
+
+async def test_a_deepseek_export_is_recognised_whatever_the_order_of_its_keys(store, tmp_path):
+    """DeepSeek's items carry ChatGPT's `mapping` too: the item's keys decide, not the first one seen."""
+    import json
+
+    items = json.loads((DEEPSEEK / "conversations.json").read_text(encoding="utf-8"))
+    mapping_first = [{"mapping": item.pop("mapping"), **item} for item in items]
+    (tmp_path / "conversations.json").write_text(json.dumps(mapping_first), encoding="utf-8")
+    summary = await import_path(store, tmp_path / "conversations.json")
+    assert [f.split(" ")[-1] for f in summary.files] == ["(deepseek)"]
+    assert summary.conversations == 3 and not summary.errors
+    chatgpt = await import_path(store, FIXTURES / "chatgpt")
+    assert {f.split(" ")[-1] for f in chatgpt.files} == {"(chatgpt)"}

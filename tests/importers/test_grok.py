@@ -182,3 +182,10 @@ def test_a_file_of_another_shape_is_refused_with_a_clear_error(tmp_path: Path):
     path.write_text(json.dumps({"conversations": [{"title": "x", "messages": []}]}), encoding="utf-8")
     with pytest.raises(ImportFormatError, match="found no"):
         find_export_files(tmp_path)
+
+
+def test_a_renamed_file_is_recognised_by_its_content(tmp_path: Path) -> None:
+    # The web app stages an upload as "<token>-<name>"; a user may rename the file: content decides.
+    renamed = tmp_path / "x1y2-my grok export.json"
+    renamed.write_bytes(GROK_JSON.read_bytes())
+    assert [f.format for f in find_export_files(renamed)] == ["grok"]

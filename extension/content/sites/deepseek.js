@@ -121,9 +121,10 @@
         return { html: `<div>${thought.html}${said.html}</div>`, text: said.text };
       }
       if (reasoning && !answer) {
-        // Still thinking (or stopped while thinking): the reasoning alone, marked as reasoning.
+        // Still thinking: nothing to store yet (the core waits). Stopped while thinking: the reasoning
+        // alone is all there is, kept as reasoning (its HTML is the think block, quoted by the host).
         const thought = D.extract(reasoning, CHROME, TEXT_ONLY.slice(0, 2));
-        return { html: thought.html, text: "" };
+        return { html: thought.html, text: turn.streaming ? "" : thought.text };
       }
       return D.extract(answer || turn.el, CHROME, TEXT_ONLY);
     },

@@ -26,6 +26,7 @@
       assistant: [".response-content-markdown", ".message-bubble .markdown", ".message-bubble"],
       user: [".message-bubble", "span.whitespace-pre-wrap", "p.break-words"],
     },
+    responseId: '[id^="response-"]',
     reasoning: [".thinking-container", '[class*="thinking-container"]'],
     reasoningBody: [".thinking-content", '[class*="thinking-content"]', ".response-content-markdown", '[class*="prose"]'],
     // Presence means "streaming": exact labels only.
@@ -49,8 +50,10 @@
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
+  /** The response id on the turn, or on the element inside or around it that carries it. */
   function responseId(el) {
-    const raw = (el.id || "").replace(/^response-/, "");
+    const holder = el.matches(SEL.responseId) ? el : el.querySelector(SEL.responseId) || el.closest(SEL.responseId);
+    const raw = (holder?.id || "").replace(/^response-/, "");
     return UUID.test(raw) ? raw.toLowerCase() : null;
   }
 

@@ -30,9 +30,9 @@ from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://chat.deepseek.com/a/chat/s/{id}"
-# A key only DeepSeek's conversation items have (ChatGPT's say create_time; both have `mapping`,
-# which comes after it in DeepSeek's items).
-ITEM_KEYS = ("inserted_at",)
+# The keys of DeepSeek's conversation items: `inserted_at` is theirs alone, `mapping` ChatGPT's items
+# have too; an item with both is DeepSeek's, whichever comes first (see reader._detect_json).
+ITEM_KEYS = ("inserted_at", "mapping")
 ROLES: dict[str, Role] = {"USER": "user", "ASSISTANT": "assistant", "user": "user", "assistant": "assistant"}
 # Fragment type -> the turn kind it becomes (None: the message's visible text).
 FRAGMENT_KINDS: dict[str, str | None] = {

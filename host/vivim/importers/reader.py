@@ -194,32 +194,48 @@ def _detect_csv(export: ExportFile) -> str | None:
 
 
 def _detect_json(handle: IO[bytes]) -> str | None:
+    """The format of a JSON export, from the keys of its first recognised item.
+
+    Formats can share a key (DeepSeek's items have ChatGPT's `mapping` too), so the first item is read
+    to its end (or DETECT_EVENT_LIMIT events) and the format whose recognising keys it has best wins:
+    the largest share of the format's own ITEM_KEYS, then the most of them, then the registry's order."""
     import ijson
 
     markers = item_key_markers()
     tops = top_key_markers()
-
+    seen: dict[str, int] = {}
+    item_prefix: str | None = None
     for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
         if count > DETECT_EVENT_LIMIT:
-            return None
+            break
         if prefix == "" and event == "map_key" and value == "vivim_export":
             return "vivim"
         if prefix in ("", "prompt") and event == "map_key" and value in tops:
             return tops[value]  # a file that is one object (an AI Studio prompt file)
-        if event == "map_key" and (prefix, value) in markers:
-            return markers[prefix, value]
+        if event == "map_key" and (prefix, value) in markers and item_prefix in (None, prefix):
+            item_prefix = prefix
+            for fmt in markers[prefix, value]:
+                seen[fmt] = seen.get(fmt, 0) + 1
+        elif seen and event == "end_map" and prefix == item_prefix:
+            break  # the first recognised item, read whole
         if prefix == "" and event == "end_array":
-            return None
-    return None
+            break
+    if not seen:
+        return None
+    wanted = {fmt: len(module.ITEM_KEYS) for fmt, module in _json_importers() if module.ITEM_KEYS}
+    order = list(wanted)
+    return max(seen, key=lambda fmt: (seen[fmt] / wanted[fmt], seen[fmt], -order.index(fmt)))
 
 
-def item_key_markers() -> dict[tuple[str, str], str]:
-    """(items prefix, item key) -> format, from each provider's JSON importer: its ITEM_KEYS, found on
-    the items of its ITEMS_PREFIX (default "item": a top-level array; Grok's sit under an object)."""
-    markers: dict[tuple[str, str], str] = {}
+def item_key_markers() -> dict[tuple[str, str], list[str]]:
+    """(items prefix, item key) -> the formats it recognises, from each provider's JSON importer: its
+    ITEM_KEYS, found on the items of its ITEMS_PREFIX (default "item": a top-level array; Grok's sit
+    under an object)."""
+    markers: dict[tuple[str, str], list[str]] = {}
     for fmt, module in _json_importers():
         prefix = items_prefix(module)
-        markers.update({(prefix, key): fmt for key in module.ITEM_KEYS})
+        for key in module.ITEM_KEYS:
+            markers.setdefault((prefix, key), []).append(fmt)
     return markers
 
 
