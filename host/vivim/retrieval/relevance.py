@@ -54,6 +54,12 @@ LATIN = Floor(sure_cosine=0.40, floor_cosine=0.27, support=0.34, strong_cosine=0
 # its cosines run higher for unrelated text, and a made-up word lands near anything.
 UNKNOWN_WORDS = Floor(sure_cosine=0.55, floor_cosine=0.33, support=0.34, strong_cosine=0.62)
 OTHER_SCRIPT = Floor(sure_cosine=0.68, floor_cosine=0.45, support=0.34, strong_cosine=0.75)
+# The first-pass (static) model's space: its cosines run differently from MiniLM's, so it has its
+# own floors, calibrated the same way with only first-pass vectors in the archive
+# (bench/search_quality.py --first-pass --calibrate).
+FIRST_PASS_LATIN = Floor(sure_cosine=0.60, floor_cosine=0.40, support=0.34, strong_cosine=0.75)
+FIRST_PASS_UNKNOWN_WORDS = Floor(sure_cosine=0.70, floor_cosine=0.45, support=0.34, strong_cosine=0.80)
+FIRST_PASS_OTHER_SCRIPT = Floor(sure_cosine=0.80, floor_cosine=0.55, support=0.34, strong_cosine=0.85)
 KNOWN_SHARE = 0.6  # at least this share of the query's words whole in the model's vocabulary: LATIN
 WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the query's informative words
 
@@ -69,6 +75,14 @@ def floor_for(query: str) -> Floor:
         return LATIN
     known = sum(1 for w in words if w in vocabulary)
     return LATIN if known / len(words) >= KNOWN_SHARE else UNKNOWN_WORDS
+
+
+def first_pass_floor_for(query: str) -> Floor:
+    """The first-pass space's floor for the same script group floor_for() picks."""
+    group = floor_for(query)
+    if group is LATIN:
+        return FIRST_PASS_LATIN
+    return FIRST_PASS_UNKNOWN_WORDS if group is UNKNOWN_WORDS else FIRST_PASS_OTHER_SCRIPT
 
 
 _vocab: frozenset[str] | None = None

@@ -420,13 +420,16 @@ def hybrid_hits(
     snippets: bool = True,
     floor: bool = True,
     nearest: list[tuple[int, float]] | None = None,
+    first_pass_vector: Any = None,
 ) -> list[dict[str, Any]]:
     """Fused hits that clear the relevance floor, best first, each with its message facts, text,
     fused score, cosine (when embedded), word coverage, strength (and snippet).
 
     floor=False is the fusion as it was before the floor (no any-word fallback beside vectors): the
     quality bench compares the two. `nearest`: the vector scan's answer if the caller already has it
-    (context.build scans once for its own retrieval and for search's ranking)."""
+    (context.build scans once for its own retrieval and for search's ranking). `first_pass_vector`:
+    the query in the static model's space, for the chunks MiniLM has not reached yet
+    (vivim.retrieval.first_pass): a list of its own, behind its own floor."""
     from .vectors import knn, load_embeddings
 
     words = query_words(conn, query)
@@ -470,6 +473,22 @@ def hybrid_hits(
                 if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
             ]
         rankings.append([cid for cid, _ in nearest])
+    first_cosines: dict[int, float] = {}
+    first_judge = relevance.first_pass_floor_for(query)
+    if first_pass_vector is not None:
+        from . import first_pass
+
+        rough = first_pass.knn(conn, first_pass_vector, VECTOR_CANDIDATES, filters)
+        if floor:
+            maybe = [cid for cid, cos in rough if first_judge.floor_cosine <= cos < first_judge.sure_cosine]
+            texts = _texts_with_titles(conn, maybe)
+            rough = [
+                (cid, cos)
+                for cid, cos in rough
+                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, first_judge)
+            ]
+        first_cosines = dict(rough)
+        rankings.append([cid for cid, _ in rough])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
     if query_vector is not None:
@@ -491,6 +510,9 @@ def hybrid_hits(
         hit["cosine"] = None if cos is None else round(cos, 4)
         hit["coverage"] = None if cover is None else round(cover, 3)
         hit["strength"] = relevance.strength(cos, cover, judge)
+        if cos is None and chunk_id in first_cosines:  # not refined yet: judged in the first-pass space
+            hit["first_pass_cosine"] = round(first_cosines[chunk_id], 4)
+            hit["strength"] = relevance.strength(first_cosines[chunk_id], cover, first_judge)
         hits.append(hit)
         if len(hits) >= limit:
             break
@@ -527,12 +549,18 @@ def search(
     `modes` which lists answered ("fulltext", "vector"): a reply without "vector" was found by
     words alone, whatever was asked. Only hits that clear the relevance floor are returned, so
     `results` may be empty: nothing in the archive is close.
+
+    Chunks MiniLM has not embedded yet but the first pass has are searched by their static vector
+    (modes then include "first_pass"): with no MiniLM query vector (the model still loading) they
+    are the meaning side of the answer on their own.
     """
     from .vectors import has_vectors
 
     use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
+    first_pass_vector = first_pass_query_vector(conn, query) if mode != "fulltext" else None
     if not use_vectors:
-        query_vector, mode = None, "fulltext"
+        query_vector = None
+        mode = "fulltext" if first_pass_vector is None else mode
     hits = hybrid_hits(
         conn,
         query,
@@ -542,6 +570,7 @@ def search(
         keywords=mode != "vector",
         snippets=False,
         floor=floor,
+        first_pass_vector=first_pass_vector,
     )
     groups = group_by_conversation(conn, hits, limit)
     by_chunk = {h["chunk_id"]: h for h in hits}
@@ -550,5 +579,27 @@ def search(
     for group in groups:
         for hit in group["hits"]:
             hit["snippet"] = by_chunk[hit["chunk_id"]]["snippet"]
-    modes = (["fulltext"] if mode != "vector" else []) + (["vector"] if use_vectors else [])
+    modes = (
+        (["fulltext"] if mode != "vector" else [])
+        + (["vector"] if use_vectors else [])
+        + (["first_pass"] if first_pass_vector is not None else [])
+    )
     return {"query": query, "mode": mode, "modes": modes, "results": groups}
+
+
+def first_pass_query_vector(conn: Connection, query: str) -> Any:
+    """The query in the first-pass space, if some chunks are searched there and the static table is
+    already built (a search never waits for a build: the worker makes it); else None."""
+    from . import first_pass
+    from .static_model import get_static_embedder
+
+    if not query.strip() or not first_pass.has_any(conn):
+        return None
+    embedder = get_static_embedder()
+    if not embedder.loaded and not embedder.ready_to_load():
+        return None
+    try:
+        vector = embedder.embed_query(query)
+    except Exception:  # noqa: BLE001 - an unreadable table: answer without the first pass
+        return None
+    return vector if float(vector @ vector) > 0 else None

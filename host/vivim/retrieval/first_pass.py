@@ -1,0 +1,120 @@
+"""First-pass vectors: a static-model vector for every chunk MiniLM has not embedded yet.
+
+A large import leaves tens of thousands of chunks without a MiniLM vector for an hour; the static
+model (vivim.retrieval.static_model) embeds them in minutes, so meaning search covers the whole
+archive almost at once and MiniLM refines it in the background. The two models' vectors live in
+different spaces and are never compared: `chunk_first_pass` holds the static vector (float16) of
+chunks whose `embedded` flag is still 0, and a chunk's row is deleted the moment MiniLM stores its
+vector (vivim.retrieval.vectors.store_vectors), so each chunk is searched in exactly one space.
+Search ranks this table on its own, behind its own relevance floor (relevance.FIRST_PASS_*), as one
+more list in the fusion.
+
+The scan is exact, over the whole table in numpy (~256 dimensions, 512 bytes a chunk): it only exists
+while a backfill is under way, so it needs no index of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..store.connection import Connection
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .filters import Filters
+
+# Migration 17. The triggers mirror chunk_vectors': a deleted or edited chunk takes its vector along.
+SCHEMA = """
+CREATE TABLE chunk_first_pass (
+    chunk_id INTEGER PRIMARY KEY,
+    vector BLOB NOT NULL
+);
+CREATE TRIGGER chunk_first_pass_delete AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_first_pass WHERE chunk_id = old.id;
+END;
+CREATE TRIGGER chunk_first_pass_text_update AFTER UPDATE OF text ON chunks BEGIN
+    DELETE FROM chunk_first_pass WHERE chunk_id = old.id;
+END;
+"""
+
+WINDOW = 2048  # chunks embedded and written per transaction (~1-4 s of one core)
+MIN_BACKLOG = 200  # the background worker builds the static model for a backlog at least this big
+
+
+def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple[int, str]]:
+    """Chunks with neither vector, by id from `after` on (the caller walks forward: no rescans)."""
+    rows = conn.execute(
+        "SELECT id, text FROM chunks ch WHERE embedded = 0 AND id > ?"
+        " AND NOT EXISTS (SELECT 1 FROM chunk_first_pass f WHERE f.chunk_id = ch.id) ORDER BY id LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def pending_count(conn: Connection, cap: int = MIN_BACKLOG) -> int:
+    """How many chunks lack both vectors, counted up to `cap` (a cheap "is there a backlog")."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM chunks ch WHERE embedded = 0"
+        " AND NOT EXISTS (SELECT 1 FROM chunk_first_pass f WHERE f.chunk_id = ch.id) LIMIT ?)",
+        (cap,),
+    ).fetchone()
+    return int(row[0])
+
+
+def store(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: np.ndarray) -> int:
+    """Write first-pass vectors of chunks that still hold that text and still lack a MiniLM vector."""
+    import numpy as np
+
+    if not chunk_ids:
+        return 0
+    marks = ",".join("?" * len(chunk_ids))
+    current = {
+        r[0]: r[1]
+        for r in conn.execute(
+            f"SELECT id, text FROM chunks WHERE id IN ({marks}) AND embedded = 0", list(chunk_ids)
+        )
+    }
+    rows = [
+        (chunk_id, np.asarray(vector, dtype=np.float16).tobytes())
+        for chunk_id, text, vector in zip(chunk_ids, texts, vectors)
+        if current.get(chunk_id) == text
+    ]
+    conn.executemany("INSERT OR REPLACE INTO chunk_first_pass (chunk_id, vector) VALUES (?, ?)", rows)
+    return len(rows)
+
+
+def count(conn: Connection) -> int:
+    """Chunks searched by their first-pass vector (MiniLM has not reached them yet)."""
+    return int(conn.execute("SELECT COUNT(*) FROM chunk_first_pass").fetchone()[0])
+
+
+def has_any(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM chunk_first_pass LIMIT 1").fetchone() is not None
+
+
+def knn(conn: Connection, query: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+    """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first."""
+    import numpy as np
+
+    if filters is None or filters.unfiltered:
+        rows = conn.execute("SELECT chunk_id, vector FROM chunk_first_pass").fetchall()
+    else:
+        where, params = filters.sql()
+        rows = conn.execute(
+            "SELECT f.chunk_id, f.vector FROM chunk_first_pass f JOIN chunks ch ON ch.id = f.chunk_id"
+            " JOIN messages m ON m.id = ch.message_id JOIN conversations c ON c.id = m.conversation_id"
+            f" WHERE {where}",
+            params,
+        ).fetchall()
+    if not rows:
+        return []
+    query = np.asarray(query, dtype=np.float32)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+    if matrix.shape[1] != query.shape[0]:
+        return []  # written by a static model of another size: not comparable
+    scores = matrix.astype(np.float32) @ query
+    top = np.argsort(-scores, kind="stable")[:k]
+    return [(int(ids[i]), float(scores[i])) for i in top]
