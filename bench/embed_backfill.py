@@ -17,6 +17,11 @@ Configurations:
   sorted-1      the same with the int8-arithmetic model (vivim.retrieval.quantize), as the worker runs now
   sorted-2   the same on 2 concurrent workers (one session, 1 intra-op thread each)
   intra-2    batches of 16, one session with 2 intra-op threads (what `reindex` used to do)
+  first-pass the fast first pass (vivim.retrieval.static_model / first_pass): every chunk gets a
+             static-model vector, windows of 2048 written per transaction (MiniLM is loaded too,
+             untouched, so "RSS loaded" is the worker's with both models)
+
+    python bench/embed_backfill.py --configs first-pass --count 100000   # the real 100k first pass
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ SENTENCES = [
     "The invoice total excludes VAT; the customer in Lyon pays it on delivery.",
     "Use git reflog to find the commit you lost after a hard reset.",
 ]
-CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2")
+CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2", "first-pass")
 
 
 def rss_mb() -> float:
@@ -105,6 +110,8 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     if config in ("before", "f32-sorted-1"):
         os.environ["VIVIM_EMBED_QUANTIZE"] = "0"
     base = rss_mb()
+    if config == "first-pass":
+        return run_first_pass(db, base)
     embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena, wait_for_int8=True)
     embedder.ensure_loaded()
     embedder.embed(["warm up"])
@@ -154,6 +161,43 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     }
 
 
+def run_first_pass(db: Path, base: float) -> dict:
+    from vivim.retrieval.embedding import Embedder
+    from vivim.retrieval.reindex import first_pass_all
+    from vivim.retrieval.static_model import StaticEmbedder
+    from vivim.store.connection import connect_sync
+
+    minilm = Embedder(threads=1, wait_for_int8=True)
+    minilm.ensure_loaded()
+    minilm.embed(["warm up"])
+    static = StaticEmbedder()
+    static.ensure_loaded()
+    static.embed(["warm up"])
+    loaded = rss_mb()
+    conn = connect_sync(db)
+    samples: list[float] = []
+    cpu_started = sum(os.times()[:2])
+    started = time.perf_counter()
+    done = first_pass_all(conn, static, progress=lambda _n: samples.append(rss_mb()))
+    seconds = time.perf_counter() - started
+    cpu = sum(os.times()[:2]) - cpu_started
+    conn.close()
+    return {
+        "config": "first-pass",
+        "arena": False,
+        "chunks": done,
+        "seconds": seconds,
+        "rate": done / seconds,
+        "cpu_seconds": cpu,
+        "per_cpu_second": done / cpu,
+        "rss_base": base,
+        "rss_loaded": loaded,
+        "rss_end": rss_mb(),
+        "rss_max": max([rss_mb(), *samples]),
+        "rss_samples": samples,
+    }
+
+
 def child(args: argparse.Namespace) -> None:
     result = run_config(args.child, Path(args.db), args.arena, args.sample_rss)
     print(json.dumps(result))
@@ -191,8 +235,10 @@ def main() -> None:
             f"built {max(args.count, args.rss)} chunks of 60-140 tokens in {time.perf_counter() - started:.0f} s"
         )
         if args.count:
-            small = Path(tmp) / "small.sqlite3"
-            build(small, args.count)
+            small = template
+            if args.rss > args.count:
+                small = Path(tmp) / "small.sqlite3"
+                build(small, args.count)
             baseline = None
             for config in args.configs.split(","):
                 r = spawn(config, small)
@@ -200,7 +246,8 @@ def main() -> None:
                 print(
                     f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
                     f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
-                    f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
+                    f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB;"
+                    f" max {r.get('rss_max', r['rss_end']):.0f} MB; {r['seconds']:.1f} s  [{load()}]",
                     flush=True,
                 )
         if args.rss:

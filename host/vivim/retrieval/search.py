@@ -155,6 +155,24 @@ class QueryWords:
                 found += weight * sum(1 for g in grams if g in folded) / len(grams)
         return found / total if total else 0.0
 
+    def weighted_support(self, text: str) -> float:
+        """support() with each word counted by its IDF weight (its bigrams sharing it): for the first
+        pass, whose static vectors match on fragments, so a hit must share the query's rare words,
+        not "ein" and "wie"."""
+        if not self.words:
+            return 0.0
+        folded = fold(text)
+        stems = {t[: relevance.STEM_CHARS] for t in WORD.findall(folded)}
+        total = found = 0.0
+        for word, weight in zip(self.words, self.weights):
+            total += weight
+            if UNSPACED.search(word):
+                grams = relevance.units([word])
+                found += weight * sum(1 for g in grams if g in folded) / len(grams)
+            elif word[: relevance.STEM_CHARS] in stems:
+                found += weight
+        return found / total if total else 0.0
+
     def support(self, text: str) -> float:
         """Lexical support for a vector hit: stems and bigrams of the query found in the text."""
         folded = fold(text)
@@ -472,7 +490,6 @@ def hybrid_hits(
                 for cid, cos in nearest
                 if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
             ]
-        rankings.append([cid for cid, _ in nearest])
     first_cosines: dict[int, float] = {}
     first_judge = relevance.first_pass_floor_for(query)
     if first_pass_vector is not None:
@@ -485,10 +502,19 @@ def hybrid_hits(
             rough = [
                 (cid, cos)
                 for cid, cos in rough
-                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, first_judge)
+                if relevance.vector_passes(
+                    cos, words.weighted_support(texts[cid]) if cid in texts else 0.0, first_judge
+                )
             ]
         first_cosines = dict(rough)
-        rankings.append([cid for cid, _ in rough])
+    if query_vector is not None or first_pass_vector is not None:
+        # One meaning list: each space's cosines put on one scale by their own floors (0 at the
+        # floor, 1 at "strong"), so a first-pass hit and a MiniLM hit compete on how clearly each
+        # clears its own bar, and meaning is counted once in the fusion, whichever space holds a chunk.
+        scaled = [(cid, relevance.scaled(cos, judge)) for cid, cos in (nearest if query_vector is not None and nearest else [])]
+        scaled += [(cid, relevance.scaled(cos, first_judge)) for cid, cos in first_cosines.items()]
+        scaled.sort(key=lambda pair: -pair[1])  # stable: MiniLM first on a tie
+        rankings.append([cid for cid, _ in scaled])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
     if query_vector is not None:
