@@ -11,7 +11,7 @@ import pytest
 from vivim.retrieval import first_pass
 from vivim.retrieval.index_status import counts, describe, forget_counts, status
 from vivim.retrieval.reindex import first_pass_all
-from vivim.retrieval.search import Filters, search
+from vivim.retrieval.search import Filters, hybrid_hits, search
 from vivim.retrieval.static_model import DIM, StaticEmbedder, get_static_embedder
 from vivim.retrieval.vectors import store_vectors
 
@@ -52,8 +52,9 @@ def test_first_pass_makes_an_unembedded_archive_searchable_by_meaning(bare_db: A
     result = search(bare_db, "my kitten pees outside of its box", Filters(), 5, None)
     assert result["modes"] == ["fulltext", "first_pass"]
     assert conversations_of(result)[0] == "cat-litter"
-    hit = result["results"][0]["hits"][0]
-    assert hit["cosine"] is None and hit["first_pass_cosine"] > 0
+    query = "my kitten pees outside of its box"
+    best = hybrid_hits(bare_db, query, None, Filters(), 5, first_pass_vector=static.embed_query(query))[0]
+    assert best["cosine"] is None and best["first_pass_cosine"] > 0  # judged in the first-pass space
     assert search(bare_db, "zzqxnotathing", Filters(), 5, None)["results"] == []  # the floor holds
     # Filters apply inside the first-pass scan too.
     assert search(bare_db, "my kitten pees outside of its box", Filters(provider="nowhere"), 5, None)[

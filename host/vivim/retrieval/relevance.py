@@ -115,12 +115,36 @@ def _vocabulary() -> frozenset[str] | None:
     return _vocab
 
 
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_SCRIPT_PIECE = re.compile(
+    r"[\u3040-\u309f]+|[\u30a0-\u30ff\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+    r"|[\u0e00-\u0e7f]+|[\uac00-\ud7af]+|[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\uac00-\ud7af]+"
+)
+
+
+def pieces(run: str) -> list[str]:
+    """The content pieces of an unspaced run: where the script changes (kanji, katakana, hiragana,
+    Latin) is where Japanese words usually meet, and the hiragana between kanji and katakana is
+    mostly particles and endings ("温泉の入り方とマナー" -> 温泉, マナー), which would otherwise
+    give bigrams like "の入" that match any text. A run of one script (Chinese, Thai) stays whole."""
+    found = _SCRIPT_PIECE.findall(run)
+    content = [p for p in found if not _HIRAGANA.fullmatch(p)] or found
+    longer = [p for p in content if len(p) >= 2]
+    # A lone kanji between particles (入, 出) is in most texts: left out when the run says more.
+    return longer if len(longer) >= 2 else content
+
+
 def units(words: tuple[str, ...] | list[str]) -> list[str]:
-    """What lexical support counts: stems of spaced words, character bigrams of unspaced runs."""
+    """What lexical support counts: stems of spaced words, character bigrams of the content pieces of
+    unspaced runs (a piece of one or two characters counts whole)."""
     out: list[str] = []
     for word in words:
         if UNSPACED.search(word):
-            out.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+            for piece in pieces(word):
+                if UNSPACED.search(piece):
+                    out.extend(piece[i : i + 2] for i in range(max(1, len(piece) - 1)))
+                else:  # a Latin word inside the run ("CSVを"): a word, not bigrams
+                    out.append(piece[:STEM_CHARS])
         else:
             out.append(word[:STEM_CHARS])
     return list(dict.fromkeys(out))

@@ -132,6 +132,9 @@ class QueryWords:
     words: tuple[str, ...]
     weights: tuple[float, ...]
     prefix_last: bool  # the last word was typed last: it may still be a prefix
+    # Words the embedding model does not know (another language): a word also counts when a text
+    # holds its stem (relevance.STEM_CHARS letters), so "таблице" is found in "таблица".
+    stem_match: bool = False
 
     @property
     def units(self) -> list[str]:
@@ -144,6 +147,7 @@ class QueryWords:
             return 0.0
         folded = fold(text)
         tokens = set(WORD.findall(folded))
+        stems = {t[: relevance.STEM_CHARS] for t in tokens} if self.stem_match else set()
         total = found = 0.0
         last = len(self.words) - 1
         for i, (word, weight) in enumerate(zip(self.words, self.weights)):
@@ -153,12 +157,14 @@ class QueryWords:
             elif UNSPACED.search(word):  # one character (猫) is its own unit: found inside the run
                 grams = relevance.units([word])
                 found += weight * sum(1 for g in grams if g in folded) / len(grams)
+            elif len(word) > relevance.STEM_CHARS and word[: relevance.STEM_CHARS] in stems:
+                found += weight
         return found / total if total else 0.0
 
-    def weighted_support(self, text: str) -> float:
-        """support() with each word counted by its IDF weight (its bigrams sharing it): for the first
-        pass, whose static vectors match on fragments, so a hit must share the query's rare words,
-        not "ein" and "wie"."""
+    def support(self, text: str) -> float:
+        """Lexical support for a vector hit: the IDF-weighted share of the query's words whose stem
+        (or, in unspaced runs, whose pieces' bigrams) the text holds, so a hit must share the
+        query's rare words, not "ein", "как" or "da"."""
         if not self.words:
             return 0.0
         folded = fold(text)
@@ -172,11 +178,6 @@ class QueryWords:
             elif word[: relevance.STEM_CHARS] in stems:
                 found += weight
         return found / total if total else 0.0
-
-    def support(self, text: str) -> float:
-        """Lexical support for a vector hit: stems and bigrams of the query found in the text."""
-        folded = fold(text)
-        return relevance.support(self.units, folded, set(WORD.findall(folded)))
 
 
 def query_words(conn: Connection, query: str) -> QueryWords:
@@ -204,7 +205,7 @@ def query_words(conn: Connection, query: str) -> QueryWords:
         except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
             df = 0
         weights.append(math.log((n + 1) / (min(df, n) + 0.5)) + 0.1)
-    return QueryWords(tuple(words), tuple(weights), prefix_last)
+    return QueryWords(tuple(words), tuple(weights), prefix_last, relevance.floor_for(query) is not relevance.LATIN)
 
 
 def _fts_ranked(
@@ -254,6 +255,7 @@ def keyword_ranking(
     any_words: bool = False,
     fallback: bool = True,
     cheap_fallback: bool = False,
+    stems: bool = False,
 ) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any informative word. Any-word hits on a common word alone would push the right answer down:
@@ -266,7 +268,7 @@ def keyword_ranking(
         if match is not None:
             ranked = _fts_ranked(conn, match, filters, limit)
     if (any_words or fallback) and len(ranked) < min(limit, MIN_ALL_WORDS_HITS):
-        match = fts_query_any(query)
+        match = fts_query_any(query, stem_chars=relevance.STEM_CHARS if stems else 0)
         if match is not None and (any_words or len(WORD.findall(query)) > 1):
             seen = set(ranked)
             more = _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback)
@@ -382,7 +384,14 @@ def floored_keyword_ranking(
     if not words.words:
         return [], {}
     ranked = keyword_ranking(
-        conn, query, filters, limit, any_words=any_words, fallback=True, cheap_fallback=cheap_fallback
+        conn,
+        query,
+        filters,
+        limit,
+        any_words=any_words,
+        fallback=True,
+        cheap_fallback=cheap_fallback,
+        stems=words.stem_match,
     )
     texts = _texts(conn, ranked)
     coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
@@ -488,7 +497,9 @@ def hybrid_hits(
             nearest = [
                 (cid, cos)
                 for cid, cos in nearest
-                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
+                if relevance.vector_passes(
+                    cos, words.support(texts[cid]) if cid in texts else 0.0, judge
+                )
             ]
     first_cosines: dict[int, float] = {}
     first_judge = relevance.first_pass_floor_for(query)
@@ -503,7 +514,7 @@ def hybrid_hits(
                 (cid, cos)
                 for cid, cos in rough
                 if relevance.vector_passes(
-                    cos, words.weighted_support(texts[cid]) if cid in texts else 0.0, first_judge
+                    cos, words.support(texts[cid]) if cid in texts else 0.0, first_judge
                 )
             ]
         first_cosines = dict(rough)
