@@ -3,19 +3,24 @@ meaning at once, in its own space, behind its own floor, until MiniLM refines ea
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.support.hostproc import HostProcess
 from vivim.retrieval import first_pass
-from vivim.retrieval.index_status import counts, describe, forget_counts, status
+from vivim.retrieval.index_status import COUNT_TTL, counts, describe, forget_counts, status
 from vivim.retrieval.reindex import first_pass_all
 from vivim.retrieval.search import Filters, hybrid_hits, search
 from vivim.retrieval.static_model import DIM, StaticEmbedder, get_static_embedder
 from vivim.retrieval.vectors import store_vectors
 
 from .conftest import embed_pending
+from .test_worker import capture_corpus_from_this_process, wait_until_embedded
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,9 @@ def test_the_static_model_puts_related_texts_nearer_than_unrelated_ones(static: 
     assert not empty.any()  # nothing to average: a zero row, never NaN
 
 
-def test_first_pass_makes_an_unembedded_archive_searchable_by_meaning(bare_db: Any, static: StaticEmbedder) -> None:
+def test_first_pass_makes_an_unembedded_archive_searchable_by_meaning(
+    bare_db: Any, static: StaticEmbedder
+) -> None:
     total = bare_db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     assert first_pass_all(bare_db, static) == total
     assert first_pass.pending(bare_db) == []  # walked once, nothing left
@@ -57,9 +64,10 @@ def test_first_pass_makes_an_unembedded_archive_searchable_by_meaning(bare_db: A
     assert best["cosine"] is None and best["first_pass_cosine"] > 0  # judged in the first-pass space
     assert search(bare_db, "zzqxnotathing", Filters(), 5, None)["results"] == []  # the floor holds
     # Filters apply inside the first-pass scan too.
-    assert search(bare_db, "my kitten pees outside of its box", Filters(provider="nowhere"), 5, None)[
-        "results"
-    ] == []
+    assert (
+        search(bare_db, "my kitten pees outside of its box", Filters(provider="nowhere"), 5, None)["results"]
+        == []
+    )
 
 
 def test_each_chunk_is_searched_in_one_space_and_edits_drop_stale_vectors(
@@ -72,7 +80,9 @@ def test_each_chunk_is_searched_in_one_space_and_edits_drop_stale_vectors(
     store_vectors(bare_db, [chunk_id], [text], embedder.embed([text]))  # MiniLM refines one chunk
     bare_db.execute("COMMIT")
     assert first_pass.count(bare_db) == quick - 1
-    other = bare_db.execute("SELECT id FROM chunks WHERE id != ? ORDER BY id LIMIT 1", (chunk_id,)).fetchone()[0]
+    other = bare_db.execute(
+        "SELECT id FROM chunks WHERE id != ? ORDER BY id LIMIT 1", (chunk_id,)
+    ).fetchone()[0]
     bare_db.execute("UPDATE chunks SET text = text || ' edited' WHERE id = ?", (other,))
     assert first_pass.count(bare_db) == quick - 2  # the edited text's old vector went with it
     assert [i for i, _ in first_pass.pending(bare_db)] == [other]
@@ -102,3 +112,23 @@ def test_index_status_counts_the_first_pass_and_says_meaning_search_covers_every
         "Meaning search: 12,400 of 80,000 indexed, 30,000 more by a quick first pass (about 38 min):"
         " results may be missing until it finishes."
     )
+
+
+def test_the_worker_runs_the_first_pass_before_minilm_and_ends_in_one_space(
+    vivim_home: Path, static: StaticEmbedder
+) -> None:
+    """A real host process: another process captures a backlog, the worker gives it first-pass
+    vectors (the static table is built and cached), then MiniLM refines every chunk."""
+    host = HostProcess(vivim_home, services="embed")
+    try:
+        asyncio.run(capture_corpus_from_this_process(vivim_home))
+        status = wait_until_embedded(host)
+        assert status["first_pass_since_start"] == status["chunks"]  # every chunk got the fast pass first
+        assert status["first_pass_error"] is None
+        time.sleep(COUNT_TTL + 0.1)  # the index block's counts are reused for COUNT_TTL seconds
+        index = host.call("embed.status")["index"]
+        assert index["first_pass"] == 0 and index["embedded"] == index["chunks"]  # one space per chunk
+        result = host.call("search", {"query": "my kitten urinates outside its tray", "limit": 3})
+        assert result["modes"] == ["fulltext", "vector"] and result["complete"] is True
+    finally:
+        host.close()

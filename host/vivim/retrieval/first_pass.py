@@ -94,7 +94,9 @@ def has_any(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunk_first_pass LIMIT 1").fetchone() is not None
 
 
-def knn(conn: Connection, query: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+def knn(
+    conn: Connection, query: np.ndarray, k: int, filters: Filters | None = None
+) -> list[tuple[int, float]]:
     """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first."""
     import numpy as np
 

@@ -122,7 +122,9 @@ def embed_all_pending(
     return done
 
 
-def first_pass_all(conn: Connection, embedder: Any = None, progress: Callable[[int], None] | None = None) -> int:
+def first_pass_all(
+    conn: Connection, embedder: Any = None, progress: Callable[[int], None] | None = None
+) -> int:
     """Give every chunk without a vector a first-pass (static) vector, one write per window.
 
     Thousands of chunks a second (vivim.retrieval.static_model), so a 100k-chunk archive is searchable

@@ -64,7 +64,7 @@ OTHER_SCRIPT = Floor(sure_cosine=0.68, floor_cosine=0.45, support=0.34, strong_c
 # any sure cosine up to 0.75). For those queries meaning alone never suffices in this space
 # (NEVER): a first-pass hit needs lexical support too.
 NEVER = 1.01  # above any cosine
-FIRST_PASS_LATIN = Floor(sure_cosine=0.45, floor_cosine=0.30, support=0.34, strong_cosine=0.65)
+FIRST_PASS_LATIN = Floor(sure_cosine=0.50, floor_cosine=0.30, support=0.25, strong_cosine=0.65)
 FIRST_PASS_UNKNOWN_WORDS = Floor(sure_cosine=NEVER, floor_cosine=0.35, support=0.34, strong_cosine=NEVER)
 FIRST_PASS_OTHER_SCRIPT = Floor(sure_cosine=NEVER, floor_cosine=0.45, support=0.34, strong_cosine=NEVER)
 KNOWN_SHARE = 0.6  # at least this share of the query's words whole in the model's vocabulary: LATIN

@@ -205,7 +205,9 @@ def query_words(conn: Connection, query: str) -> QueryWords:
         except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
             df = 0
         weights.append(math.log((n + 1) / (min(df, n) + 0.5)) + 0.1)
-    return QueryWords(tuple(words), tuple(weights), prefix_last, relevance.floor_for(query) is not relevance.LATIN)
+    return QueryWords(
+        tuple(words), tuple(weights), prefix_last, relevance.floor_for(query) is not relevance.LATIN
+    )
 
 
 def _fts_ranked(
@@ -497,9 +499,7 @@ def hybrid_hits(
             nearest = [
                 (cid, cos)
                 for cid, cos in nearest
-                if relevance.vector_passes(
-                    cos, words.support(texts[cid]) if cid in texts else 0.0, judge
-                )
+                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
             ]
     first_cosines: dict[int, float] = {}
     first_judge = relevance.first_pass_floor_for(query)
@@ -522,7 +522,10 @@ def hybrid_hits(
         # One meaning list: each space's cosines put on one scale by their own floors (0 at the
         # floor, 1 at "strong"), so a first-pass hit and a MiniLM hit compete on how clearly each
         # clears its own bar, and meaning is counted once in the fusion, whichever space holds a chunk.
-        scaled = [(cid, relevance.scaled(cos, judge)) for cid, cos in (nearest if query_vector is not None and nearest else [])]
+        scaled = [
+            (cid, relevance.scaled(cos, judge))
+            for cid, cos in (nearest if query_vector is not None and nearest else [])
+        ]
         scaled += [(cid, relevance.scaled(cos, first_judge)) for cid, cos in first_cosines.items()]
         scaled.sort(key=lambda pair: -pair[1])  # stable: MiniLM first on a tie
         rankings.append([cid for cid, _ in scaled])

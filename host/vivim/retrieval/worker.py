@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import StoreBusy, Unavailable
 from ..runtime import Runtime
+from . import first_pass
 from .backfill import (
     BACKGROUND_MAX_WORKERS,
     WINDOW,
@@ -29,7 +30,6 @@ from .backfill import (
     embed_window,
     write_progress,
 )
-from . import first_pass
 from .embedding import get_embedder, trim_memory
 from .static_model import get_static_embedder
 from .vectors import has_vectors, pending_chunks, store_vectors
