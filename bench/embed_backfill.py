@@ -181,8 +181,25 @@ def run_first_pass(db: Path, base: float) -> dict:
     done = first_pass_all(conn, static, progress=lambda _n: samples.append(rss_mb()))
     seconds = time.perf_counter() - started
     cpu = sum(os.times()[:2]) - cpu_started
+    # What a search pays while the archive is first-pass only: the scan, and the whole `search`.
+    from vivim.retrieval import first_pass
+    from vivim.retrieval.search import Filters, search
+
+    scans, searches = [], []
+    for sentence in SENTENCES:
+        vector = static.embed_query(sentence)
+        t0 = time.perf_counter()
+        first_pass.knn(conn, vector, 50)
+        scans.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        search(conn, sentence, Filters(), 20, None)
+        searches.append(time.perf_counter() - t0)
+    rss_search = rss_mb()
     conn.close()
     return {
+        "scan_ms": 1000 * sorted(scans)[len(scans) // 2],
+        "search_ms": 1000 * sorted(searches)[len(searches) // 2],
+        "rss_after_search": rss_search,
         "config": "first-pass",
         "arena": False,
         "chunks": done,
@@ -250,6 +267,12 @@ def main() -> None:
                     f" max {r.get('rss_max', r['rss_end']):.0f} MB; {r['seconds']:.1f} s  [{load()}]",
                     flush=True,
                 )
+                if "scan_ms" in r:
+                    print(
+                        f"{'':12s} first-pass scan p50 {r['scan_ms']:.0f} ms, whole search p50 {r['search_ms']:.0f} ms"
+                        f" over {r['chunks']} first-pass chunks; RSS after searching {r['rss_after_search']:.0f} MB",
+                        flush=True,
+                    )
         if args.rss:
             for arena in (True, False):
                 r = spawn("sorted-1", template, arena=arena, sample_rss=True)

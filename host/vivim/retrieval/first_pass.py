@@ -16,7 +16,7 @@ while a backfill is under way, so it needs no index of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..store.connection import Connection
 
@@ -40,7 +40,8 @@ END;
 """
 
 WINDOW = 2048  # chunks embedded and written per transaction (~1-4 s of one core)
-MIN_BACKLOG = 200  # the background worker builds the static model for a backlog at least this big
+MIN_BACKLOG = 200
+SCAN_PAGE = 8192  # first-pass vectors scored per page (~4 MB of float16)  # the background worker builds the static model for a backlog at least this big
 
 
 def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple[int, str]]:
@@ -97,26 +98,36 @@ def has_any(conn: Connection) -> bool:
 def knn(
     conn: Connection, query: np.ndarray, k: int, filters: Filters | None = None
 ) -> list[tuple[int, float]]:
-    """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first."""
+    """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first.
+
+    Read in pages of SCAN_PAGE rows (by chunk id), keeping the best k: the whole table at once
+    would hold ~150 MB of bytes and float32 copies at 100k chunks in the searching process."""
     import numpy as np
 
+    query = np.asarray(query, dtype=np.float32)
     if filters is None or filters.unfiltered:
-        rows = conn.execute("SELECT chunk_id, vector FROM chunk_first_pass").fetchall()
+        sql = "SELECT chunk_id, vector FROM chunk_first_pass f WHERE f.chunk_id > ?"
+        params: list[Any] = []
     else:
         where, params = filters.sql()
-        rows = conn.execute(
+        sql = (
             "SELECT f.chunk_id, f.vector FROM chunk_first_pass f JOIN chunks ch ON ch.id = f.chunk_id"
             " JOIN messages m ON m.id = ch.message_id JOIN conversations c ON c.id = m.conversation_id"
-            f" WHERE {where}",
-            params,
-        ).fetchall()
-    if not rows:
-        return []
-    query = np.asarray(query, dtype=np.float32)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-    if matrix.shape[1] != query.shape[0]:
-        return []  # written by a static model of another size: not comparable
-    scores = matrix.astype(np.float32) @ query
-    top = np.argsort(-scores, kind="stable")[:k]
-    return [(int(ids[i]), float(scores[i])) for i in top]
+            f" WHERE f.chunk_id > ? AND {where}"
+        )
+    best_ids = np.zeros(0, dtype=np.int64)
+    best_scores = np.zeros(0, dtype=np.float32)
+    after = 0
+    while rows := conn.execute(sql + " ORDER BY f.chunk_id LIMIT ?", (after, *params, SCAN_PAGE)).fetchall():
+        after = rows[-1][0]
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        if matrix.shape[1] != query.shape[0]:
+            return []  # written by a static model of another size: not comparable
+        best_ids = np.concatenate((best_ids, ids))
+        best_scores = np.concatenate((best_scores, matrix.astype(np.float32) @ query))
+        if len(best_ids) > k:
+            keep = np.argpartition(-best_scores, k)[:k]
+            best_ids, best_scores = best_ids[keep], best_scores[keep]
+    order = np.lexsort((best_ids, -best_scores))[:k]
+    return [(int(best_ids[i]), float(best_scores[i])) for i in order]

@@ -395,7 +395,7 @@ def floored_keyword_ranking(
         cheap_fallback=cheap_fallback,
         stems=words.stem_match,
     )
-    texts = _texts_with_titles(conn, ranked)  # a title counts as its conversation's words (as in title_ranking)
+    texts = _texts_with_titles(conn, ranked)  # a title counts as its words (as in title_ranking)
     coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
     kept = [cid for cid in ranked if coverage[cid] >= relevance.WORD_FLOOR]
     order = {cid: i for i, cid in enumerate(kept)}

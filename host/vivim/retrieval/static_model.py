@@ -40,6 +40,9 @@ DIM = 256  # PCA dimensions kept (model2vec's default; 128 measured a little wor
 SIF_COEFFICIENT = 3e-5
 MAX_TOKENS = 512  # tokens read per text (static: cost is linear, no attention window)
 BUILD_BATCH = 512
+# Texts whose token rows are gathered at once: the gather holds tokens x DIM float32 (128 texts of
+# ~100 tokens: ~13 MB); a whole 2048-chunk window at once held ~200 MB.
+GATHER_TEXTS = 128
 BUILD_TIMEOUT_SECONDS = 600
 # The token's own output weighs 2/3, [CLS] and [SEP] 1/6 each: between MiniLM's mean pooling (1/3
 # each) and the token's output alone; on bench/quality it ranked paraphrases best of the three.
@@ -188,14 +191,17 @@ class StaticEmbedder:
         self.ensure_loaded()
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        flat = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        nonempty = lengths > 0
-        if flat.size:
+        for first in range(0, len(texts), GATHER_TEXTS):
+            part = self._tokenizer.encode_batch(texts[first : first + GATHER_TEXTS], add_special_tokens=False)
+            lengths = np.fromiter((len(e.ids) for e in part), dtype=np.int64, count=len(part))
+            flat = np.fromiter((i for e in part for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
+            if not flat.size:
+                continue
+            nonempty = lengths > 0
             starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
-            out[nonempty] = np.add.reduceat(self._table[flat], starts, axis=0)
+            rows = out[first : first + len(part)]
+            rows[nonempty] = np.add.reduceat(self._table[flat], starts, axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
