@@ -102,6 +102,7 @@ def build(db: Path, count: int) -> None:
 def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
+    import vivim.store  # noqa: F401  # first: vivim.retrieval.vectors imported alone is an import cycle
     from vivim.retrieval.backfill import WINDOW, embed_window
     from vivim.retrieval.embedding import Embedder, trim_memory
     from vivim.retrieval.vectors import pending_chunks, store_vectors
@@ -227,8 +228,10 @@ def spawn(config: str, template: Path, arena: bool = False, sample_rss: bool = F
         command = [sys.executable, __file__, "--child", config, "--db", str(db)]
         command += ["--arena"] if arena else []
         command += ["--sample-rss"] if sample_rss else []
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{config} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -236,6 +239,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=640)
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--rss", type=int, default=0, help="also: RSS over a run of this many chunks")
+    parser.add_argument("--template", type=Path, help="build the chunks database here once and reuse it")
     parser.add_argument("--child", choices=CONFIGS)
     parser.add_argument("--db")
     parser.add_argument("--arena", action="store_true")
@@ -245,12 +249,14 @@ def main() -> None:
         child(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template.sqlite3"
-        started = time.perf_counter()
-        build(template, max(args.count, args.rss))
-        print(
-            f"built {max(args.count, args.rss)} chunks of 60-140 tokens in {time.perf_counter() - started:.0f} s"
-        )
+        template = args.template or Path(tmp) / "template.sqlite3"
+        if not template.exists():
+            started = time.perf_counter()
+            build(template, max(args.count, args.rss))
+            print(
+                f"built {max(args.count, args.rss)} chunks of 60-140 tokens in"
+                f" {time.perf_counter() - started:.0f} s"
+            )
         if args.count:
             small = template
             if args.rss > args.count:

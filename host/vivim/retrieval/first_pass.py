@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..store.connection import Connection
-
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..store.connection import Connection  # only for annotations: the store imports this module
     from .filters import Filters
 
 # Migration 17. The triggers mirror chunk_vectors': a deleted or edited chunk takes its vector along.
