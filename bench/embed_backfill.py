@@ -19,7 +19,9 @@ Configurations:
   intra-2    batches of 16, one session with 2 intra-op threads (what `reindex` used to do)
   first-pass the fast first pass (vivim.retrieval.static_model / first_pass): every chunk gets a
              static-model vector, windows of 2048 written per transaction (MiniLM is loaded too,
-             untouched, so "RSS loaded" is the worker's with both models)
+             untouched, so "RSS loaded" is the worker's with both models); the tokenizer on all cores
+             (as `vivim reindex` runs it)
+  first-pass-1  the same, tokenizing on the calling thread only (as the background worker runs it)
 
     python bench/embed_backfill.py --configs first-pass --count 100000   # the real 100k first pass
 """
@@ -51,7 +53,7 @@ SENTENCES = [
     "The invoice total excludes VAT; the customer in Lyon pays it on delivery.",
     "Use git reflog to find the commit you lost after a hard reset.",
 ]
-CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2", "first-pass")
+CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2", "first-pass", "first-pass-1")
 
 
 def rss_mb() -> float:
@@ -111,8 +113,8 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     if config in ("before", "f32-sorted-1"):
         os.environ["VIVIM_EMBED_QUANTIZE"] = "0"
     base = rss_mb()
-    if config == "first-pass":
-        return run_first_pass(db, base)
+    if config.startswith("first-pass"):
+        return run_first_pass(db, base, parallel=config == "first-pass")
     embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena, wait_for_int8=True)
     embedder.ensure_loaded()
     embedder.embed(["warm up"])
@@ -162,7 +164,7 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     }
 
 
-def run_first_pass(db: Path, base: float) -> dict:
+def run_first_pass(db: Path, base: float, parallel: bool = True) -> dict:
     from vivim.retrieval.embedding import Embedder
     from vivim.retrieval.reindex import first_pass_all
     from vivim.retrieval.static_model import StaticEmbedder
@@ -179,7 +181,7 @@ def run_first_pass(db: Path, base: float) -> dict:
     samples: list[float] = []
     cpu_started = sum(os.times()[:2])
     started = time.perf_counter()
-    done = first_pass_all(conn, static, progress=lambda _n: samples.append(rss_mb()))
+    done = first_pass_all(conn, static, progress=lambda _n: samples.append(rss_mb()), parallel=parallel)
     seconds = time.perf_counter() - started
     cpu = sum(os.times()[:2]) - cpu_started
     # What a search pays while the archive is first-pass only: the scan, and the whole `search`.
@@ -201,7 +203,7 @@ def run_first_pass(db: Path, base: float) -> dict:
         "scan_ms": 1000 * sorted(scans)[len(scans) // 2],
         "search_ms": 1000 * sorted(searches)[len(searches) // 2],
         "rss_after_search": rss_search,
-        "config": "first-pass",
+        "config": "first-pass" if parallel else "first-pass-1",
         "arena": False,
         "chunks": done,
         "seconds": seconds,

@@ -123,7 +123,11 @@ def embed_all_pending(
 
 
 def first_pass_all(
-    conn: Connection, embedder: Any = None, progress: Callable[[int], None] | None = None
+    conn: Connection,
+    embedder: Any = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    parallel: bool = True,
 ) -> int:
     """Give every chunk without a vector a first-pass (static) vector, one write per window.
 
@@ -137,7 +141,7 @@ def first_pass_all(
     while batch := first_pass.pending(conn, first_pass.WINDOW, after):
         after = batch[-1][0]
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
-        vectors = embedder.embed(texts)
+        vectors = embedder.embed(texts, parallel=parallel)
         conn.execute("BEGIN IMMEDIATE")
         try:
             done += first_pass.store(conn, ids, texts, vectors)

@@ -184,8 +184,11 @@ class StaticEmbedder:
             self._table = table
             self.error = None
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit float32 vectors, one row per text (a text with no known token gets a zero row)."""
+    def embed(self, texts: list[str], *, parallel: bool = True) -> np.ndarray:
+        """Unit float32 vectors, one row per text (a text with no known token gets a zero row).
+
+        parallel=False tokenizes on the calling thread only: the background worker's thread runs at
+        a lower priority, and the tokenizer's own thread pool (all cores) would not."""
         import numpy as np
 
         self.ensure_loaded()
@@ -193,7 +196,12 @@ class StaticEmbedder:
             return np.zeros((0, DIM), dtype=np.float32)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for first in range(0, len(texts), GATHER_TEXTS):
-            part = self._tokenizer.encode_batch(texts[first : first + GATHER_TEXTS], add_special_tokens=False)
+            batch = texts[first : first + GATHER_TEXTS]
+            part = (
+                self._tokenizer.encode_batch(batch, add_special_tokens=False)
+                if parallel
+                else [self._tokenizer.encode(text, add_special_tokens=False) for text in batch]
+            )
             lengths = np.fromiter((len(e.ids) for e in part), dtype=np.int64, count=len(part))
             flat = np.fromiter((i for e in part for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
             if not flat.size:

@@ -162,7 +162,10 @@ class EmbedWorker:
             return False
         self._first_pass_after = batch[-1][0]
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
-        vectors = await asyncio.get_running_loop().run_in_executor(self._pool, self.static.embed, texts)
+        vectors = await asyncio.get_running_loop().run_in_executor(
+            self._pool,
+            lambda: self.static.embed(texts, parallel=False),  # on the niced thread only
+        )
         written = await self.runtime.store.write(lambda conn: first_pass.store(conn, ids, texts, vectors))
         self.first_pass_total += written
         return True
