@@ -85,6 +85,10 @@ def store(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vect
     return len(rows)
 
 
+def newest_chunk(conn: Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0])
+
+
 def count(conn: Connection) -> int:
     """Chunks searched by their first-pass vector (MiniLM has not reached them yet)."""
     return int(conn.execute("SELECT COUNT(*) FROM chunk_first_pass").fetchone()[0])

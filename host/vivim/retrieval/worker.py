@@ -58,7 +58,8 @@ class EmbedWorker:
         self.first_pass_total = 0
         self.first_pass_error: str | None = None
         self._first_pass_retry_at = 0.0
-        self._first_pass_after = 0  # id cursor of the first-pass walk (0: start over)
+        self._first_pass_after = 0  # id cursor of the first-pass walk (0: from the start)
+        self._first_pass_walked = False  # found chunks since the last look from the start
         self.cores = Cores(BACKGROUND_MAX_WORKERS)
         self._pool = ThreadPoolExecutor(
             self.cores.max_workers, thread_name_prefix="vivim-embed", initializer=background_thread
@@ -158,8 +159,14 @@ class EmbedWorker:
             self.first_pass_error = None
         batch = await self.runtime.store.read(first_pass.pending, first_pass.WINDOW, self._first_pass_after)
         if not batch:
-            self._first_pass_after = 0
+            # Walked to the end: look again from the start once (chunks edited in place meanwhile),
+            # then only past the newest chunk, so each MiniLM window does not rescan the backlog.
+            if self._first_pass_after and self._first_pass_walked:
+                self._first_pass_after, self._first_pass_walked = 0, False
+            elif self._first_pass_after == 0:
+                self._first_pass_after = await self.runtime.store.read(first_pass.newest_chunk)
             return False
+        self._first_pass_walked = True
         self._first_pass_after = batch[-1][0]
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
         vectors = await asyncio.get_running_loop().run_in_executor(
