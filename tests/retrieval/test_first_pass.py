@@ -132,3 +132,21 @@ def test_the_worker_runs_the_first_pass_before_minilm_and_ends_in_one_space(
         assert result["modes"] == ["fulltext", "vector"] and result["complete"] is True
     finally:
         host.close()
+
+
+def test_the_in_memory_snapshot_answers_like_the_table_and_forgets_refined_chunks(
+    bare_db: Any, static: StaticEmbedder, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_pass_all(bare_db, static)
+    query = static.embed_query("my kitten pees outside of its box")
+    from_table = first_pass.knn(bare_db, query, 10)
+    monkeypatch.setattr(first_pass, "SNAPSHOT_MIN", 1)  # the corpus is small: snapshot it anyway
+    from_snapshot = first_pass.knn(bare_db, query, 10)
+    assert [cid for cid, _ in from_snapshot] == [cid for cid, _ in from_table]
+    assert [s for _, s in from_snapshot] == pytest.approx([s for _, s in from_table], abs=1e-3)
+    best, _ = from_snapshot[0]
+    text = bare_db.execute("SELECT text FROM chunks WHERE id = ?", (best,)).fetchone()[0]
+    bare_db.execute("BEGIN IMMEDIATE")
+    store_vectors(bare_db, [best], [text], embedder.embed([text]))  # MiniLM refines the best one
+    bare_db.execute("COMMIT")
+    assert best not in [cid for cid, _ in first_pass.knn(bare_db, query, 10)]  # one space per chunk

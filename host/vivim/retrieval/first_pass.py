@@ -9,13 +9,20 @@ vector (vivim.retrieval.vectors.store_vectors), so each chunk is searched in exa
 Search ranks this table on its own, behind its own relevance floor (relevance.FIRST_PASS_*), as one
 more list in the fusion.
 
-The scan is exact, over the whole table in numpy (~256 dimensions, 512 bytes a chunk): it only exists
-while a backfill is under way, so it needs no index of its own.
+The scan is exact, in numpy (256 dimensions, 512 bytes a chunk): the table only exists while a
+backfill is under way, so it has no index of its own. Reading 100k rows out of SQLite for every
+query cost ~0.8 s at load 12 (bench/embed_backfill.py --configs first-pass), so from SNAPSHOT_MIN
+rows on, the scan runs over an in-memory snapshot (51 MB at 100k), topped up with rows newer than
+it before each search and re-read when the table shrank by a fifth (MiniLM refining) or grew below
+its newest id. A snapshot may still hold a chunk MiniLM refined since: every candidate is checked
+against the table before it is returned.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,7 +47,9 @@ END;
 
 WINDOW = 2048  # chunks embedded and written per transaction (~1-4 s of one core)
 MIN_BACKLOG = 200
-SCAN_PAGE = 8192  # first-pass vectors scored per page (~4 MB of float16)  # the background worker builds the static model for a backlog at least this big
+SCAN_PAGE = 8192  # first-pass vectors scored per page (~4 MB of float16)
+SNAPSHOT_MIN = 20_000  # from this many first-pass rows on, searches scan an in-memory snapshot
+SNAPSHOT_REREAD_SHARE = 0.8  # re-read the snapshot once the table holds less than this share of it  # the background worker builds the static model for a backlog at least this big
 
 
 def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple[int, str]]:
@@ -98,16 +107,106 @@ def has_any(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunk_first_pass LIMIT 1").fetchone() is not None
 
 
+@dataclass
+class _Snapshot:
+    ids: Any  # np.ndarray of int64, ascending
+    matrix: Any  # np.ndarray of float16, one row per id
+    newest: int
+
+
+_snapshots: dict[str, _Snapshot] = {}
+_snapshot_lock = threading.Lock()
+
+
+def _rows(conn: Connection, after: int) -> tuple[Any, Any]:
+    """(ids, float16 matrix) of the rows past `after`, read a page at a time."""
+    import numpy as np
+
+    id_parts, vector_parts = [], []
+    while rows := conn.execute(
+        "SELECT chunk_id, vector FROM chunk_first_pass WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
+        (after, SCAN_PAGE),
+    ).fetchall():
+        after = rows[-1][0]
+        id_parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+        vector_parts.append(
+            np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        )
+    if not id_parts:
+        return np.zeros(0, dtype=np.int64), None
+    return np.concatenate(id_parts), np.concatenate(vector_parts)
+
+
+def _snapshot(conn: Connection, live: int) -> _Snapshot | None:
+    """The in-memory copy for this database, brought up to date (see the module docstring)."""
+    import numpy as np
+
+    key = str(conn.execute("PRAGMA database_list").fetchone()[2])
+    with _snapshot_lock:
+        snap = _snapshots.get(key)
+        if snap is not None and live >= SNAPSHOT_REREAD_SHARE * len(snap.ids):
+            ids, matrix = _rows(conn, snap.newest)
+            if len(ids):
+                snap = _Snapshot(
+                    np.concatenate((snap.ids, ids)), np.concatenate((snap.matrix, matrix)), int(ids[-1])
+                )
+            if live > len(snap.ids):  # rows came back below the newest id (re-embedded): re-read
+                snap = None
+        else:
+            snap = None
+        if snap is None:
+            ids, matrix = _rows(conn, 0)
+            if matrix is None:
+                _snapshots.pop(key, None)
+                return None
+            snap = _Snapshot(ids, matrix, int(ids[-1]))
+        _snapshots[key] = snap
+        return snap
+
+
+def _still_first_pass(conn: Connection, chunk_ids: list[int]) -> set[int]:
+    if not chunk_ids:
+        return set()
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(f"SELECT chunk_id FROM chunk_first_pass WHERE chunk_id IN ({marks})", chunk_ids)
+    return {r[0] for r in rows}
+
+
 def knn(
     conn: Connection, query: np.ndarray, k: int, filters: Filters | None = None
 ) -> list[tuple[int, float]]:
-    """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first.
-
-    Read in pages of SCAN_PAGE rows (by chunk id), keeping the best k: the whole table at once
-    would hold ~150 MB of bytes and float32 copies at 100k chunks in the searching process."""
+    """The k first-pass chunks nearest to a unit static query vector: (chunk_id, cosine), best first."""
     import numpy as np
 
     query = np.asarray(query, dtype=np.float32)
+    if filters is None or filters.unfiltered:
+        live = count(conn)
+        if live >= SNAPSHOT_MIN:
+            snap = _snapshot(conn, live)
+            if snap is None or snap.matrix.shape[1] != query.shape[0]:
+                return []
+            scores = np.concatenate(  # float16 has no fast matmul: float32 a page at a time
+                [
+                    snap.matrix[i : i + SCAN_PAGE].astype(np.float32) @ query
+                    for i in range(0, len(snap.ids), SCAN_PAGE)
+                ]
+            )
+            pool = min(len(scores), 4 * k)  # room for chunks refined since the snapshot
+            top = np.argpartition(-scores, pool - 1)[:pool] if pool < len(scores) else np.arange(len(scores))
+            candidates = sorted(
+                ((int(snap.ids[i]), float(scores[i])) for i in top), key=lambda p: (-p[1], p[0])
+            )
+            current = _still_first_pass(conn, [cid for cid, _ in candidates])
+            return [(cid, score) for cid, score in candidates if cid in current][:k]
+    return _scan(conn, query, k, filters)
+
+
+def _scan(conn: Connection, query: np.ndarray, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+    """The exact scan straight from the table, a page at a time (small tables, filtered searches).
+
+    Paged: the whole table at once would hold ~150 MB of bytes and float32 copies at 100k chunks."""
+    import numpy as np
+
     if filters is None or filters.unfiltered:
         sql = "SELECT chunk_id, vector FROM chunk_first_pass f WHERE f.chunk_id > ?"
         params: list[Any] = []
