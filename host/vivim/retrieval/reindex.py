@@ -134,6 +134,7 @@ def first_pass_all(
     Thousands of chunks a second (vivim.retrieval.static_model), so a 100k-chunk archive is searchable
     by meaning within minutes; embed_all_pending then refines it with MiniLM."""
     from . import first_pass
+    from .embedding import trim_memory
     from .static_model import get_static_embedder
 
     embedder = embedder or get_static_embedder()
@@ -142,6 +143,7 @@ def first_pass_all(
         after = batch[-1][0]
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
         vectors = embedder.embed(texts, parallel=parallel)
+        trim_memory()  # each window's token rows are freed: give the pages back (see embedding.py)
         conn.execute("BEGIN IMMEDIATE")
         try:
             done += first_pass.store(conn, ids, texts, vectors)
