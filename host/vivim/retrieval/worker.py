@@ -173,6 +173,7 @@ class EmbedWorker:
             self._pool,
             lambda: self.static.embed(texts, parallel=False),  # on the niced thread only
         )
+        trim_memory()
         written = await self.runtime.store.write(lambda conn: first_pass.store(conn, ids, texts, vectors))
         self.first_pass_total += written
         return True
