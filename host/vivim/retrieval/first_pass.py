@@ -12,10 +12,10 @@ more list in the fusion.
 The scan is exact, in numpy (256 dimensions, 512 bytes a chunk): the table only exists while a
 backfill is under way, so it has no index of its own. Reading 100k rows out of SQLite for every
 query cost ~0.8 s at load 12 (bench/embed_backfill.py --configs first-pass), so from SNAPSHOT_MIN
-rows on, the scan runs over an in-memory snapshot (51 MB at 100k), topped up with rows newer than
-it before each search and re-read when the table shrank by a fifth (MiniLM refining) or grew below
-its newest id. A snapshot may still hold a chunk MiniLM refined since: every candidate is checked
-against the table before it is returned.
+rows on, the scan runs over an in-memory snapshot (int8, 26 MB at 100k), topped up with rows newer
+than it before each search and re-read when the table shrank by a fifth (MiniLM refining) or grew
+below its newest id. The best candidates are re-scored exactly from the table, which also drops
+any chunk MiniLM refined since the snapshot.
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ def has_any(conn: Connection) -> bool:
 @dataclass
 class _Snapshot:
     ids: Any  # np.ndarray of int64, ascending
-    matrix: Any  # np.ndarray of float16, one row per id
+    codes: Any  # np.ndarray of int8, one row per id: the vector / scale, rounded
+    scales: Any  # np.ndarray of float32, one per row
     newest: int
 
 
@@ -118,23 +119,27 @@ _snapshots: dict[str, _Snapshot] = {}
 _snapshot_lock = threading.Lock()
 
 
-def _rows(conn: Connection, after: int) -> tuple[Any, Any]:
-    """(ids, float16 matrix) of the rows past `after`, read a page at a time."""
+def _rows(conn: Connection, after: int) -> tuple[Any, Any, Any]:
+    """(ids, int8 codes, scales) of the rows past `after`, read and quantized a page at a time
+    (int8 with one scale per row: 256 bytes a chunk, a quarter of float32; cosines within ~0.01,
+    and the candidates are re-scored exactly from the table anyway)."""
     import numpy as np
 
-    id_parts, vector_parts = [], []
+    id_parts, code_parts, scale_parts = [], [], []
     while rows := conn.execute(
         "SELECT chunk_id, vector FROM chunk_first_pass WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?",
         (after, SCAN_PAGE),
     ).fetchall():
         after = rows[-1][0]
         id_parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-        vector_parts.append(
-            np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        )
+        page = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        page = page.astype(np.float32)
+        scale = np.maximum(np.abs(page).max(axis=1), 1e-12) / 127.0
+        code_parts.append(np.rint(page / scale[:, None]).astype(np.int8))
+        scale_parts.append(scale.astype(np.float32))
     if not id_parts:
-        return np.zeros(0, dtype=np.int64), None
-    return np.concatenate(id_parts), np.concatenate(vector_parts)
+        return np.zeros(0, dtype=np.int64), None, None
+    return np.concatenate(id_parts), np.concatenate(code_parts), np.concatenate(scale_parts)
 
 
 def _snapshot(conn: Connection, live: int) -> _Snapshot | None:
@@ -145,31 +150,43 @@ def _snapshot(conn: Connection, live: int) -> _Snapshot | None:
     with _snapshot_lock:
         snap = _snapshots.get(key)
         if snap is not None and live >= SNAPSHOT_REREAD_SHARE * len(snap.ids):
-            ids, matrix = _rows(conn, snap.newest)
+            ids, codes, scales = _rows(conn, snap.newest)
             if len(ids):
                 snap = _Snapshot(
-                    np.concatenate((snap.ids, ids)), np.concatenate((snap.matrix, matrix)), int(ids[-1])
+                    np.concatenate((snap.ids, ids)),
+                    np.concatenate((snap.codes, codes)),
+                    np.concatenate((snap.scales, scales)),
+                    int(ids[-1]),
                 )
             if live > len(snap.ids):  # rows came back below the newest id (re-embedded): re-read
                 snap = None
         else:
             snap = None
         if snap is None:
-            ids, matrix = _rows(conn, 0)
-            if matrix is None:
-                _snapshots.pop(key, None)
+            _snapshots.pop(key, None)  # the old copy goes before the new one is read
+            ids, codes, scales = _rows(conn, 0)
+            if codes is None:
                 return None
-            snap = _Snapshot(ids, matrix, int(ids[-1]))
+            snap = _Snapshot(ids, codes, scales, int(ids[-1]))
+            from .embedding import trim_memory
+
+            trim_memory()  # the pages read to build it
         _snapshots[key] = snap
         return snap
 
 
-def _still_first_pass(conn: Connection, chunk_ids: list[int]) -> set[int]:
+def _exact(conn: Connection, query: Any, chunk_ids: list[int]) -> list[tuple[int, float]]:
+    """Exact cosines of the candidates still in the table (a chunk refined since is gone)."""
+    import numpy as np
+
     if not chunk_ids:
-        return set()
+        return []
     marks = ",".join("?" * len(chunk_ids))
-    rows = conn.execute(f"SELECT chunk_id FROM chunk_first_pass WHERE chunk_id IN ({marks})", chunk_ids)
-    return {r[0] for r in rows}
+    rows = conn.execute(
+        f"SELECT chunk_id, vector FROM chunk_first_pass WHERE chunk_id IN ({marks})", chunk_ids
+    ).fetchall()
+    scored = [(r[0], float(np.frombuffer(r[1], dtype=np.float16).astype(np.float32) @ query)) for r in rows]
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
 def knn(
@@ -183,21 +200,18 @@ def knn(
         live = count(conn)
         if live >= SNAPSHOT_MIN:
             snap = _snapshot(conn, live)
-            if snap is None or snap.matrix.shape[1] != query.shape[0]:
+            if snap is None or snap.codes.shape[1] != query.shape[0]:
                 return []
-            scores = np.concatenate(  # float16 has no fast matmul: float32 a page at a time
+            scores = np.concatenate(  # int8 has no fast matmul in numpy: float32 a page at a time
                 [
-                    snap.matrix[i : i + SCAN_PAGE].astype(np.float32) @ query
+                    snap.codes[i : i + SCAN_PAGE].astype(np.float32) @ query
                     for i in range(0, len(snap.ids), SCAN_PAGE)
                 ]
             )
+            scores *= snap.scales
             pool = min(len(scores), 4 * k)  # room for chunks refined since the snapshot
             top = np.argpartition(-scores, pool - 1)[:pool] if pool < len(scores) else np.arange(len(scores))
-            candidates = sorted(
-                ((int(snap.ids[i]), float(scores[i])) for i in top), key=lambda p: (-p[1], p[0])
-            )
-            current = _still_first_pass(conn, [cid for cid, _ in candidates])
-            return [(cid, score) for cid, score in candidates if cid in current][:k]
+            return _exact(conn, query, [int(snap.ids[i]) for i in top])[:k]
     return _scan(conn, query, k, filters)
 
 
