@@ -136,10 +136,6 @@ class QueryWords:
     # holds its stem (relevance.STEM_CHARS letters), so "таблице" is found in "таблица".
     stem_match: bool = False
 
-    @property
-    def units(self) -> list[str]:
-        return relevance.units(self.words)
-
     def coverage(self, text: str) -> float:
         """The IDF-weighted share of the words that the text holds (1.0: all of them). A run of an
         unspaced script counts by the share of its character bigrams found."""
