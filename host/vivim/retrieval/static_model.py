@@ -44,6 +44,7 @@ BUILD_BATCH = 512
 # ~100 tokens: ~13 MB); a whole 2048-chunk window at once held ~200 MB.
 GATHER_TEXTS = 128
 BUILD_TIMEOUT_SECONDS = 600
+BUILD_NICENESS = 10
 # The token's own output weighs 2/3, [CLS] and [SEP] 1/6 each: between MiniLM's mean pooling (1/3
 # each) and the token's output alone; on bench/quality it ranked paraphrases best of the three.
 TOKEN_POSITION_WEIGHTS = (1 / 6, 2 / 3, 1 / 6)
@@ -233,6 +234,10 @@ def main() -> None:
     if len(sys.argv) != 3:
         print("usage: python -m vivim.retrieval.static_model SOURCE.onnx TARGET.npy", file=sys.stderr)
         raise SystemExit(2)
+    try:
+        os.nice(BUILD_NICENESS)  # a one-off background job: the browser and queries come first
+    except OSError:
+        pass
     distill(Path(sys.argv[1]), Path(sys.argv[2]))
 
 

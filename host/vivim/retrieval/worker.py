@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -60,6 +61,7 @@ class EmbedWorker:
         self._first_pass_retry_at = 0.0
         self._first_pass_after = 0  # id cursor of the first-pass walk (0: from the start)
         self._first_pass_walked = False  # found chunks since the last look from the start
+        self._static_loading: asyncio.Future[None] | None = None  # the static model being built
         self.cores = Cores(BACKGROUND_MAX_WORKERS)
         self._pool = ThreadPoolExecutor(
             self.cores.max_workers, thread_name_prefix="vivim-embed", initializer=background_thread
@@ -137,6 +139,40 @@ class EmbedWorker:
                 log.exception("embedding batch failed; retrying in %.0f s", RETRY_SECONDS)
                 await self._sleep(RETRY_SECONDS)
 
+    def _load_static(self) -> asyncio.Future[None]:
+        """Load (building it first if needed) the static model on a daemon thread: a build must
+        neither hold up MiniLM nor keep a stopping host alive (the child process is its own)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def settle(error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                message = (
+                    error.message if isinstance(error, Unavailable) else f"{type(error).__name__}: {error}"
+                )
+                self.first_pass_error = message
+                self._first_pass_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
+                log.warning("first pass unavailable, MiniLM alone: %s", message)
+                future.set_exception(error)
+                future.exception()  # retrieved here: the failure is recorded above
+            self._wake.set()
+
+        def load() -> None:
+            error: BaseException | None = None
+            try:
+                self.static.ensure_loaded()
+            except Exception as exc:  # noqa: BLE001 - reported through settle()
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed: the host is gone
+                loop.call_soon_threadsafe(settle, error)
+
+        threading.Thread(target=load, name="vivim-first-pass-load", daemon=True).start()
+        return future
+
     async def _first_pass(self) -> bool:
         """One window of the fast first pass (vivim.retrieval.first_pass); False when there is none.
 
@@ -146,15 +182,20 @@ class EmbedWorker:
         if time.monotonic() < self._first_pass_retry_at:
             return False
         if not self.static.loaded:
+            if self._static_loading is not None and not self._static_loading.done():
+                return False  # being built: MiniLM goes on meanwhile
             backlog = await self.runtime.store.read(first_pass.pending_count)
-            if backlog == 0 or (backlog < first_pass.MIN_BACKLOG and not self.static.ready_to_load()):
+            ready = self.static.ready_to_load()
+            if backlog == 0 or (backlog < first_pass.MIN_BACKLOG and not ready):
                 return False
+            # Built once per user (~30 CPU s in a child process at low priority): on a thread of its
+            # own, so MiniLM keeps embedding while it runs; loading a built table takes ~0.1 s.
+            self._static_loading = self._load_static()
             try:
-                await asyncio.get_running_loop().run_in_executor(self._pool, self.static.ensure_loaded)
-            except Unavailable as exc:
-                self.first_pass_error = exc.message
-                self._first_pass_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
-                log.warning("first pass unavailable, MiniLM alone: %s", exc.message)
+                if not ready:
+                    return False
+                await self._static_loading
+            except Exception:  # noqa: BLE001 - recorded by _load_static; MiniLM alone meanwhile
                 return False
             self.first_pass_error = None
         batch = await self.runtime.store.read(first_pass.pending, first_pass.WINDOW, self._first_pass_after)
