@@ -150,3 +150,16 @@ def test_the_in_memory_snapshot_answers_like_the_table_and_forgets_refined_chunk
     store_vectors(bare_db, [best], [text], embedder.embed([text]))  # MiniLM refines the best one
     bare_db.execute("COMMIT")
     assert best not in [cid for cid, _ in first_pass.knn(bare_db, query, 10)]  # one space per chunk
+
+
+def test_context_opens_with_what_search_finds_over_first_pass_vectors(
+    bare_db: Any, static: StaticEmbedder
+) -> None:
+    from vivim.retrieval.prompt_context import build_context
+
+    first_pass_all(bare_db, static)
+    draft = "my kitten urinates outside its tray"  # no word in common: meaning only
+    assert conversations_of(search(bare_db, draft, Filters(), 3, None))[0] == "cat-litter"
+    built = build_context(bare_db, draft, None)
+    first = built["items"][0]
+    assert first["external_id"] == "cat-litter"  # search's first conversation opens the context
