@@ -17,6 +17,13 @@ Configurations:
   sorted-1      the same with the int8-arithmetic model (vivim.retrieval.quantize), as the worker runs now
   sorted-2   the same on 2 concurrent workers (one session, 1 intra-op thread each)
   intra-2    batches of 16, one session with 2 intra-op threads (what `reindex` used to do)
+  first-pass the fast first pass (vivim.retrieval.static_model / first_pass): every chunk gets a
+             static-model vector, windows of 2048 written per transaction (MiniLM is loaded too,
+             untouched, so "RSS loaded" is the worker's with both models); the tokenizer on all cores
+             (as `vivim reindex` runs it)
+  first-pass-1  the same, tokenizing on the calling thread only (as the background worker runs it)
+
+    python bench/embed_backfill.py --configs first-pass --count 100000   # the real 100k first pass
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ SENTENCES = [
     "The invoice total excludes VAT; the customer in Lyon pays it on delivery.",
     "Use git reflog to find the commit you lost after a hard reset.",
 ]
-CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2")
+CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2", "first-pass", "first-pass-1")
 
 
 def rss_mb() -> float:
@@ -97,6 +104,7 @@ def build(db: Path, count: int) -> None:
 def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
+    import vivim.store  # noqa: F401  # first: vivim.retrieval.vectors imported alone is an import cycle
     from vivim.retrieval.backfill import WINDOW, embed_window
     from vivim.retrieval.embedding import Embedder, trim_memory
     from vivim.retrieval.vectors import pending_chunks, store_vectors
@@ -105,6 +113,8 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     if config in ("before", "f32-sorted-1"):
         os.environ["VIVIM_EMBED_QUANTIZE"] = "0"
     base = rss_mb()
+    if config.startswith("first-pass"):
+        return run_first_pass(db, base, parallel=config == "first-pass")
     embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena, wait_for_int8=True)
     embedder.ensure_loaded()
     embedder.embed(["warm up"])
@@ -154,6 +164,62 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     }
 
 
+def run_first_pass(db: Path, base: float, parallel: bool = True) -> dict:
+    from vivim.retrieval.embedding import Embedder
+    from vivim.retrieval.reindex import first_pass_all
+    from vivim.retrieval.static_model import StaticEmbedder
+    from vivim.store.connection import connect_sync
+
+    minilm = Embedder(threads=1, wait_for_int8=True)
+    minilm.ensure_loaded()
+    minilm.embed(["warm up"])
+    static = StaticEmbedder()
+    static.ensure_loaded()
+    static.embed(["warm up"])
+    loaded = rss_mb()
+    conn = connect_sync(db)
+    samples: list[float] = []
+    cpu_started = sum(os.times()[:2])
+    started = time.perf_counter()
+    done = first_pass_all(conn, static, progress=lambda _n: samples.append(rss_mb()), parallel=parallel)
+    seconds = time.perf_counter() - started
+    cpu = sum(os.times()[:2]) - cpu_started
+    rss_pass = rss_mb()
+    # What a search pays while the archive is first-pass only: the scan, and the whole `search`.
+    from vivim.retrieval import first_pass
+    from vivim.retrieval.search import Filters, search
+
+    scans, searches = [], []
+    for sentence in SENTENCES:
+        vector = static.embed_query(sentence)
+        t0 = time.perf_counter()
+        first_pass.knn(conn, vector, 50)
+        scans.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        search(conn, sentence, Filters(), 20, None)
+        searches.append(time.perf_counter() - t0)
+    rss_search = rss_mb()
+    conn.close()
+    return {
+        "scan_ms": 1000 * sorted(scans)[len(scans) // 2],
+        "search_ms": 1000 * sorted(searches)[len(searches) // 2],
+        "rss_after_search": rss_search,
+        "rss_after_pass": rss_pass,
+        "config": "first-pass" if parallel else "first-pass-1",
+        "arena": False,
+        "chunks": done,
+        "seconds": seconds,
+        "rate": done / seconds,
+        "cpu_seconds": cpu,
+        "per_cpu_second": done / cpu,
+        "rss_base": base,
+        "rss_loaded": loaded,
+        "rss_end": rss_mb(),
+        "rss_max": max([rss_mb(), *samples]),
+        "rss_samples": samples,
+    }
+
+
 def child(args: argparse.Namespace) -> None:
     result = run_config(args.child, Path(args.db), args.arena, args.sample_rss)
     print(json.dumps(result))
@@ -166,8 +232,10 @@ def spawn(config: str, template: Path, arena: bool = False, sample_rss: bool = F
         command = [sys.executable, __file__, "--child", config, "--db", str(db)]
         command += ["--arena"] if arena else []
         command += ["--sample-rss"] if sample_rss else []
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{config} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -175,6 +243,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=640)
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--rss", type=int, default=0, help="also: RSS over a run of this many chunks")
+    parser.add_argument("--template", type=Path, help="build the chunks database here once and reuse it")
     parser.add_argument("--child", choices=CONFIGS)
     parser.add_argument("--db")
     parser.add_argument("--arena", action="store_true")
@@ -184,15 +253,19 @@ def main() -> None:
         child(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template.sqlite3"
-        started = time.perf_counter()
-        build(template, max(args.count, args.rss))
-        print(
-            f"built {max(args.count, args.rss)} chunks of 60-140 tokens in {time.perf_counter() - started:.0f} s"
-        )
+        template = args.template or Path(tmp) / "template.sqlite3"
+        if not template.exists():
+            started = time.perf_counter()
+            build(template, max(args.count, args.rss))
+            print(
+                f"built {max(args.count, args.rss)} chunks of 60-140 tokens in"
+                f" {time.perf_counter() - started:.0f} s"
+            )
         if args.count:
-            small = Path(tmp) / "small.sqlite3"
-            build(small, args.count)
+            small = template
+            if args.rss > args.count:
+                small = Path(tmp) / "small.sqlite3"
+                build(small, args.count)
             baseline = None
             for config in args.configs.split(","):
                 r = spawn(config, small)
@@ -200,9 +273,17 @@ def main() -> None:
                 print(
                     f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"
                     f"  100k in {100_000 / r['rate'] / 60:5.1f} min; {r['per_cpu_second']:5.1f} chunks per CPU"
-                    f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB  [{load()}]",
+                    f" second; RSS loaded {r['rss_loaded']:.0f} MB, end {r['rss_end']:.0f} MB;"
+                    f" max {r.get('rss_max', r['rss_end']):.0f} MB; {r['seconds']:.1f} s  [{load()}]",
                     flush=True,
                 )
+                if "scan_ms" in r:
+                    print(
+                        f"{'':12s} first-pass scan p50 {r['scan_ms']:.0f} ms, whole search p50 {r['search_ms']:.0f} ms"
+                        f" over {r['chunks']} first-pass chunks; RSS after the pass"
+                        f" {r['rss_after_pass']:.0f} MB, after searching {r['rss_after_search']:.0f} MB",
+                        flush=True,
+                    )
         if args.rss:
             for arena in (True, False):
                 r = spawn("sorted-1", template, arena=arena, sample_rss=True)

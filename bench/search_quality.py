@@ -3,6 +3,8 @@
     python bench/search_quality.py                # build (import + embed, ~1 min) and report
     python bench/search_quality.py --keep /tmp/q  # reuse the archive built there on later runs
     python bench/search_quality.py --calibrate    # also sweep the floors on the "tune" split
+    python bench/search_quality.py --first-pass only   # every chunk by its first-pass (static) vector
+    python bench/search_quality.py --first-pass mixed  # half refined by MiniLM, half first pass only
 
 The set is bench/quality: 202 conversations written to read like real ones (everyday and technical
 topics; Russian, German, Spanish and Japanese among them; a few long ones with a fact in the
@@ -274,7 +276,41 @@ def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> 
             )
 
 
-def calibrate(evaluator: Evaluator) -> None:
+def first_pass_copy(db: Path, which: str) -> Path:
+    """A copy of the archive where MiniLM has embedded nothing ("only") or every other chunk
+    ("mixed"), and the first pass (vivim.retrieval.first_pass) the rest: the states a backfill goes through."""
+    import shutil
+
+    from vivim.retrieval.reindex import first_pass_all
+    from vivim.store.connection import connect_sync
+    from vivim.store.migrations import apply_migrations
+
+    target = db.with_name(f"first-pass-{which}.sqlite3")
+    if target.exists():
+        return target
+    conn = connect_sync(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    shutil.copyfile(db, target)
+    conn = connect_sync(target)
+    apply_migrations(conn)
+    where = "" if which == "only" else " WHERE id % 2 = 0"
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM chunks{where}")]
+    conn.execute("BEGIN IMMEDIATE")
+    for chunk_id in ids:
+        conn.execute("DELETE FROM chunk_vectors WHERE chunk_id = ?", (chunk_id,))
+        conn.execute("DELETE FROM chunk_embeddings WHERE chunk_id = ?", (chunk_id,))
+        conn.execute("UPDATE chunks SET embedded = 0 WHERE id = ?", (chunk_id,))
+    conn.execute("COMMIT")
+    started = time.perf_counter()
+    done = first_pass_all(conn)
+    print(f"first pass ({which}): {done} chunks in {time.perf_counter() - started:.1f} s")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return target
+
+
+def calibrate(evaluator: Evaluator, first_pass: bool = False) -> None:
     """Sweep the floors on the tune split, per script group (vivim.retrieval.relevance): recall against
     no-answer precision. Pick the row that keeps recall and returns nothing for no-answer queries."""
     import dataclasses
@@ -282,10 +318,35 @@ def calibrate(evaluator: Evaluator) -> None:
 
     import vivim.retrieval.relevance as relevance
 
-    original = (relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR)
+    original = (
+        relevance.LATIN,
+        relevance.UNKNOWN_WORDS,
+        relevance.OTHER_SCRIPT,
+        relevance.FIRST_PASS_LATIN,
+        relevance.FIRST_PASS_UNKNOWN_WORDS,
+        relevance.FIRST_PASS_OTHER_SCRIPT,
+        relevance.WORD_FLOOR,
+    )
     everything = evaluator.queries
-    try:
-        for name, grid in (
+    pick = relevance.first_pass_floor_for if first_pass else relevance.floor_for
+    prefix = "FIRST_PASS_" if first_pass else ""
+    grids = (
+        (
+            (
+                "FIRST_PASS_LATIN",
+                itertools.product((0.45, 0.50, 0.55, 0.60, 0.65), (0.30, 0.40), (0.25, 0.34, 0.5)),
+            ),
+            (
+                "FIRST_PASS_UNKNOWN_WORDS",
+                itertools.product((0.55, 0.60, 0.65, 0.70, 0.75), (0.35, 0.45), (0.25, 0.34, 0.5)),
+            ),
+            (
+                "FIRST_PASS_OTHER_SCRIPT",
+                itertools.product((0.65, 0.70, 0.75, 0.80, 0.85), (0.45, 0.55), (0.25, 0.34, 0.5)),
+            ),
+        )
+        if first_pass
+        else (
             ("LATIN", itertools.product((0.38, 0.40, 0.42, 0.45), (0.27, 0.33), (0.25, 0.34, 0.5))),
             (
                 "UNKNOWN_WORDS",
@@ -295,12 +356,14 @@ def calibrate(evaluator: Evaluator) -> None:
                 "OTHER_SCRIPT",
                 itertools.product((0.60, 0.65, 0.70, 0.75), (0.40, 0.45, 0.50), (0.25, 0.34, 0.5)),
             ),
-        ):
+        )
+    )
+    try:
+        for name, grid in grids:
+            assert name.startswith(prefix)
             group = getattr(relevance, name)
             evaluator.queries = [
-                q
-                for q in everything
-                if q[3] == "tune" and q[1] != "crosslingual" and (relevance.floor_for(q[0]) is group)
+                q for q in everything if q[3] == "tune" and q[1] != "crosslingual" and (pick(q[0]) is group)
             ]
             print(f"\n== calibration on the tune split, {name} queries (n={len(evaluator.queries)}), hybrid")
             print(f"{'sure':>6}{'floor':>6}{'supp':>6}{'R@1':>7}{'R@5':>7}{'answered':>10}{'no-ans P':>10}")
@@ -310,7 +373,7 @@ def calibrate(evaluator: Evaluator) -> None:
                 evaluator.queries = [
                     q
                     for q in everything
-                    if q[3] == "tune" and q[1] != "crosslingual" and (relevance.floor_for(q[0]) is candidate)
+                    if q[3] == "tune" and q[1] != "crosslingual" and (pick(q[0]) is candidate)
                 ]
                 m = evaluator.evaluate("hybrid", context=False)
                 a, z = m["answerable"], m.get("noanswer", {"empty": float("nan")})
@@ -330,13 +393,29 @@ def calibrate(evaluator: Evaluator) -> None:
                 f" no-ans P {z['empty']:.3f}"
             )
     finally:
-        relevance.LATIN, relevance.OTHER_SCRIPT, relevance.WORD_FLOOR = original
+        (
+            relevance.LATIN,
+            relevance.UNKNOWN_WORDS,
+            relevance.OTHER_SCRIPT,
+            relevance.FIRST_PASS_LATIN,
+            relevance.FIRST_PASS_UNKNOWN_WORDS,
+            relevance.FIRST_PASS_OTHER_SCRIPT,
+            relevance.WORD_FLOOR,
+        ) = original
         evaluator.queries = everything
 
 
-def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
-    """Best cosine of the labelled conversation vs best cosine of any hit for no-answer queries."""
-    from vivim.retrieval.vectors import knn
+def cosine_profile(evaluator: Evaluator, split: str = "tune", first_pass: bool = False) -> None:
+    """Best cosine of the labelled conversation vs best cosine of any hit for no-answer queries
+    (in the first-pass space with first_pass)."""
+    from vivim.retrieval import first_pass as quick
+    from vivim.retrieval.static_model import get_static_embedder
+    from vivim.retrieval.vectors import knn as minilm_knn
+
+    def knn(conn: Any, query_vector: Any, k: int, text: str) -> list[tuple[int, float]]:
+        if first_pass:
+            return quick.knn(conn, get_static_embedder().embed_query(text), k)
+        return minilm_knn(conn, query_vector, k)
 
     relevant_best, noanswer_best = [], []
     conv_of = {
@@ -349,7 +428,7 @@ def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
     for query, kind, relevant, qsplit in evaluator.queries:
         if qsplit != split or kind == "crosslingual":
             continue
-        hits = knn(evaluator.conn, evaluator.vectors[query], 50)
+        hits = knn(evaluator.conn, evaluator.vectors[query], 50, query)
         if kind == "noanswer":
             noanswer_best.append(hits[0][1] if hits else 0.0)
         else:
@@ -361,7 +440,7 @@ def cosine_profile(evaluator: Evaluator, split: str = "tune") -> None:
         return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 
     print(
-        f"\n== cosine profile ({split}, crosslingual left out): best cosine of the labelled conversation"
+        f"\n== cosine profile ({'first pass, ' if first_pass else ''}{split}, crosslingual left out): best cosine of the labelled conversation"
         f" (n={len(relevant_best)}) p5={q(relevant_best, 0.05):.3f} p10={q(relevant_best, 0.10):.3f}"
         f" median={q(relevant_best, 0.5):.3f};\n   best cosine of anything for no-answer queries"
         f" (n={len(noanswer_best)}) median={q(noanswer_best, 0.5):.3f} p90={q(noanswer_best, 0.9):.3f}"
@@ -378,6 +457,11 @@ def main() -> None:
     parser.add_argument("--no-context", action="store_true", help="skip context.build (faster)")
     parser.add_argument(
         "--context-pins", type=int, help="override vivim.retrieval.prompt_context.SEARCH_PINS (0: as before)"
+    )
+    parser.add_argument(
+        "--first-pass",
+        choices=("only", "mixed"),
+        help="search a copy where the first pass (static model) stands in for MiniLM on all or half the chunks",
     )
     args = parser.parse_args()
 
@@ -399,6 +483,8 @@ def main() -> None:
             f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
             f" {built['embed_s']:.1f} s"
         )
+    if args.first_pass:
+        db = first_pass_copy(db, args.first_pass)
     conn = connect_sync(db)
     embedder = get_embedder()
     embedder.ensure_loaded()
@@ -409,15 +495,15 @@ def main() -> None:
         f"set: {len(conversations)} conversations, {len(queries)} queries; floors: {relevance.LATIN},"
         f" {relevance.OTHER_SCRIPT}, word {relevance.WORD_FLOOR}"
     )
-    cosine_profile(evaluator, "tune")
-    cosine_profile(evaluator, "holdout")
+    cosine_profile(evaluator, "tune", args.first_pass == "only")
+    cosine_profile(evaluator, "holdout", args.first_pass == "only")
     for split in ("tune", "holdout"):
         results = {mode: evaluator.evaluate(mode, context=not args.no_context, split=split) for mode in MODES}
         results["hybrid-raw"] = evaluator.evaluate("hybrid", floor=False, context=False, split=split)
         print_table(f"{split} split (hybrid-raw: the same fusion without the relevance floor)", results)
         full_text_in_hybrid(evaluator, split)
     if args.calibrate:
-        calibrate(evaluator)
+        calibrate(evaluator, first_pass=args.first_pass == "only")
     conn.close()
 
 

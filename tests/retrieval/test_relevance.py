@@ -119,3 +119,54 @@ def test_a_word_found_only_in_a_title_finds_its_conversation(
     assert conversation_ids(run(bare_db, None, "rooftop solar", "fulltext"))[0] == "solar"
     result = run(corpus_db, embedder, "rooftop")
     assert conversation_ids(result)[0] == "solar" and result["results"][0]["match"] == "strong"
+
+
+def test_japanese_runs_count_their_content_pieces_not_particles() -> None:
+    # Script changes mark word edges; the hiragana between kanji and katakana is particles/endings.
+    assert relevance.pieces("温泉の入り方とマナー") == ["温泉", "マナー"]
+    assert relevance.pieces("csvを読み込むと文字コードのエラーが出る") == ["csv", "文字", "コード", "エラー"]
+    assert relevance.pieces("北京烤鸭怎么做") == ["北京烤鸭怎么做"]  # one script: left whole (bigrams)
+    assert relevance.pieces("すごい") == ["すごい"]  # nothing but hiragana: kept
+    assert "の入" not in relevance.units(["温泉の入り方とマナー"])
+
+
+def test_support_weighs_the_query_words_by_rarity(tmp_path: Any) -> None:
+    texts = [f"как дела, вопрос номер {i}" for i in range(8)] + ["борщ получился бледным"]
+    conn = russian_store(tmp_path, texts)
+    words = query_words(conn, "как сварить бледный борщ")
+    # Only the commonest word is there: weighed by rarity, that is little support.
+    assert words.support("как дела") < 0.2
+    # The rare words (by stem: "бледным" meets "бледный") carry it.
+    assert words.support("борщ получился бледным") > 0.5
+    conn.close()
+
+
+def russian_store(tmp_path: Any, texts: list[str], title: str | None = None) -> Any:
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+    from vivim.store.capture import upsert_capture
+    from vivim.store.connection import connect_sync
+    from vivim.store.migrations import apply_migrations
+
+    conn = connect_sync(tmp_path / "ru.sqlite3")
+    apply_migrations(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    for i, text in enumerate(texts):
+        upsert_capture(
+            conn,
+            CaptureUpsert(
+                conversation=ConversationIn(provider="chatgpt", external_id=f"ru-{i}", title=title),
+                turns=[TurnIn(key="a", role="assistant", text=text)],
+            ),
+        )
+    conn.execute("COMMIT")
+    return conn
+
+
+def test_inflected_words_the_model_does_not_know_match_by_stem_in_full_text(tmp_path: Any) -> None:
+    conn = russian_store(tmp_path, ["Таблица заказы растёт, запросы к ней медленные."], title="База данных")
+    # "таблице заказов" (other case endings) shares no exact word with the text, only stems.
+    result = search(conn, "медленный запрос к таблице заказов", Filters(), 5, None, "fulltext")
+    assert conversation_ids(result) == ["ru-0"]
+    english = search(conn, "tables of orders", Filters(), 5, None, "fulltext")
+    assert english["results"] == []  # stems are for words the model does not know, not for every query
+    conn.close()

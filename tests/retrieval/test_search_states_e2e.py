@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.harness import Browser, chromium_missing_reason, wait_for
 from vivim.retrieval.embedding import get_embedder
 from vivim.retrieval.index_status import COUNT_TTL
+from vivim.retrieval.reindex import first_pass_all
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
@@ -82,6 +83,33 @@ def test_popup_search_states_from_words_only_to_complete(tmp_path: Path) -> None
             timeout=30,
             what="a complete hybrid answer with no caveat",
         )
+        assert browser.dialogs == []
+    finally:
+        browser.close()
+
+
+def test_popup_finds_by_meaning_over_a_first_pass_and_says_minilm_is_still_refining(tmp_path: Path) -> None:
+    chunks = seed(tmp_path / "vivim-home")
+    conn = connect_sync(tmp_path / "vivim-home" / "vivim.sqlite3")
+    try:
+        assert first_pass_all(conn) == chunks  # what the worker's fast pass does first
+    finally:
+        conn.close()
+    browser = Browser(tmp_path)  # VIVIM_SERVICES=none: MiniLM never refines anything here
+    try:
+        popup = browser.open_popup()
+        wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
+        popup.fill("#q", "my kitten urinates outside its tray")  # a paraphrase: no word in common
+        wait_for(
+            lambda: (
+                popup.locator("#results li").count() > 0
+                and "litter" in popup.locator("#results li .title").first.inner_text().lower()
+            ),
+            timeout=30,
+            what="a meaning match from the first pass",
+        )
+        state = wait_for(lambda: popup.inner_text("#search-state"), what="the search state line")
+        assert f"all {chunks:,} searchable by a quick first pass; refining 0 of {chunks:,}" in state
         assert browser.dialogs == []
     finally:
         browser.close()

@@ -49,6 +49,18 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         if no_embed:
             click.echo(f"{pending_count(conn)} chunks wait for the embedding worker")
             return
+        from ..errors import Unavailable
+        from ..retrieval.reindex import first_pass_all
+
+        # The fast first pass: meaning search covers every chunk within minutes, then MiniLM refines.
+        started = time.perf_counter()
+        try:
+            with tqdm(total=pending_count(conn), unit="chunk", desc="first pass", file=sys.stderr) as bar:
+                quick = first_pass_all(conn, progress=bar.update)
+            seconds = time.perf_counter() - started
+            click.echo(f"{quick} chunks given a first-pass vector in {seconds:.0f} s")
+        except Unavailable as exc:
+            click.echo(f"first pass skipped: {exc.message}")
         from ..retrieval.embedding import Embedder
 
         # One intra-op thread per run, several runs at once (vivim.retrieval.backfill): all cores, no spinning.

@@ -5,8 +5,12 @@ model is loaded (the popup's first second) is a words-only or partial answer; th
 with this block, and the popup, web app and CLI show it ("meaning search: 12,400 of 80,000
 indexed (about 6 min)"):
 
-    {"chunks": 80000, "embedded": 12400, "pending": 67600, "model": "ready"|"loading"|"idle"|"unavailable",
-     "rate": 31.2 | None, "eta_seconds": 2166 | None, "complete": False}
+    {"chunks": 80000, "embedded": 12400, "pending": 67600, "first_pass": 67600, "searchable": 80000,
+     "model": "ready"|"loading"|"idle"|"unavailable", "rate": 31.2 | None, "eta_seconds": 2166 | None,
+     "complete": False}
+
+`embedded` counts MiniLM vectors; `first_pass` the pending chunks that the fast first pass
+(vivim.retrieval.first_pass) already made searchable; `rate`/`eta_seconds` are MiniLM's refinement.
 
 The rate is measured from the embedded count itself, sampled whenever somebody asks: the worker
 may run in another process (the browser's host, `vivim serve`), so counting what reached the
@@ -72,7 +76,8 @@ def counts(conn: Any) -> dict[str, int]:
     # Two index-only counts: SUM(embedded) would read every chunk's row, text and all.
     total = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
     pending = int(conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0])
-    fresh = {"chunks": total, "embedded": total - pending}
+    quick = int(conn.execute("SELECT COUNT(*) FROM chunk_first_pass").fetchone()[0])
+    fresh = {"chunks": total, "embedded": total - pending, "first_pass": min(quick, pending)}
     with _cache_lock:
         _cached = (now, fresh)
     _meter.record(fresh["embedded"], now)
@@ -102,10 +107,13 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
     pending = max(0, found["chunks"] - found["embedded"])
     rate = worker_rate if worker_rate else _meter.rate()
     eta = round(pending / rate) if rate and rate > 0 and pending else None
+    first = min(found.get("first_pass", 0), pending)
     return {
         "chunks": found["chunks"],
         "embedded": found["embedded"],
         "pending": pending,
+        "first_pass": first,  # of the pending: searchable by the first-pass vector meanwhile
+        "searchable": found["embedded"] + first,
         "model": model,
         "rate": round(rate, 1) if rate else None,
         "eta_seconds": eta,
@@ -120,14 +128,21 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
     model = index.get("model")
     if model == "unavailable":
         return "Meaning search is unavailable (the embedding model failed to load): words only."
-    if model in ("loading", "idle") and (modes is None or "vector" not in modes):
+    meaning = modes is not None and ("vector" in modes or "first_pass" in modes)
+    if model in ("loading", "idle") and not meaning:
         return "Meaning search is starting: these results match words only."
     if index.get("chunks", 0) and index.get("pending", 0):
-        text = f"Meaning search: {index['embedded']:,} of {index['chunks']:,} indexed"
         eta = index.get("eta_seconds")
-        if eta:
-            text += f" (about {_duration(eta)})"
-        return text + ": results may be missing until it finishes."
+        later = f" (about {_duration(eta)})" if eta else ""
+        if index.get("first_pass", 0) >= index["pending"]:
+            return (
+                f"Meaning search: all {index['chunks']:,} searchable by a quick first pass; refining"
+                f" {index['embedded']:,} of {index['chunks']:,}{later}: results may still improve."
+            )
+        text = f"Meaning search: {index['embedded']:,} of {index['chunks']:,} indexed"
+        if index.get("first_pass"):
+            text += f", {index['first_pass']:,} more by a quick first pass"
+        return text + later + ": results may be missing until it finishes."
     return None
 
 

@@ -118,7 +118,18 @@ def search_pins(
 
     if SEARCH_PINS <= 0:
         return []
-    hits = hybrid_hits(conn, draft, query_vector, Filters(), limit=20, snippets=False, nearest=nearest)
+    from .search import first_pass_query_vector
+
+    hits = hybrid_hits(
+        conn,
+        draft,
+        query_vector,
+        Filters(),
+        limit=20,
+        snippets=False,
+        nearest=nearest,
+        first_pass_vector=first_pass_query_vector(conn, draft),  # as search ranks while backfilling
+    )
     normalized_draft = " ".join(draft.split())
     pins: list[dict[str, Any]] = []
     seen: set[int] = set()

@@ -120,3 +120,37 @@ def embed_all_pending(
             if progress:
                 progress(len(batch))
     return done
+
+
+def first_pass_all(
+    conn: Connection,
+    embedder: Any = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    parallel: bool = True,
+) -> int:
+    """Give every chunk without a vector a first-pass (static) vector, one write per window.
+
+    Thousands of chunks a second (vivim.retrieval.static_model), so a 100k-chunk archive is searchable
+    by meaning within minutes; embed_all_pending then refines it with MiniLM."""
+    from . import first_pass
+    from .embedding import trim_memory
+    from .static_model import get_static_embedder
+
+    embedder = embedder or get_static_embedder()
+    done, after = 0, 0
+    while batch := first_pass.pending(conn, first_pass.WINDOW, after):
+        after = batch[-1][0]
+        ids, texts = [i for i, _ in batch], [t for _, t in batch]
+        vectors = embedder.embed(texts, parallel=parallel)
+        trim_memory()  # each window's token rows are freed: give the pages back (see embedding.py)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done += first_pass.store(conn, ids, texts, vectors)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if progress:
+            progress(len(batch))
+    return done

@@ -54,6 +54,21 @@ LATIN = Floor(sure_cosine=0.40, floor_cosine=0.27, support=0.34, strong_cosine=0
 # its cosines run higher for unrelated text, and a made-up word lands near anything.
 UNKNOWN_WORDS = Floor(sure_cosine=0.55, floor_cosine=0.33, support=0.34, strong_cosine=0.62)
 OTHER_SCRIPT = Floor(sure_cosine=0.68, floor_cosine=0.45, support=0.34, strong_cosine=0.75)
+# The first-pass (static) model's space: its cosines run differently from MiniLM's, so it has its
+# own floors, calibrated the same way with only first-pass vectors in the archive
+# (bench/search_quality.py --first-pass only --calibrate, tune split, 2026-12-07). LATIN: sure 0.50,
+# floor 0.30, support 0.25 kept recall@5 0.848 at no-answer precision 1.0 (0.45: 0.905 but 0.889
+# no-answer precision; 0.55: 0.800; 0.60: 0.733).
+# A static model averages per-token vectors, so a word it does not hold whole (gibberish, German
+# compounds, other scripts) is the mean of its WordPiece fragments and lands close to any text
+# made of similar fragments: made-up queries reached cosine 0.94 (no-answer precision 0.33-0.83 at
+# any sure cosine up to 0.75). For those queries meaning alone never suffices in this space
+# (NEVER): a first-pass hit needs lexical support too, half of the query's words weighted by rarity
+# (0.34 let "Wie funktioniert ein Segelflugzeug" match a German tenancy text on "wie" and "ein").
+NEVER = 1.01  # above any cosine
+FIRST_PASS_LATIN = Floor(sure_cosine=0.50, floor_cosine=0.30, support=0.25, strong_cosine=0.65)
+FIRST_PASS_UNKNOWN_WORDS = Floor(sure_cosine=NEVER, floor_cosine=0.35, support=0.5, strong_cosine=NEVER)
+FIRST_PASS_OTHER_SCRIPT = Floor(sure_cosine=NEVER, floor_cosine=0.45, support=0.5, strong_cosine=NEVER)
 KNOWN_SHARE = 0.6  # at least this share of the query's words whole in the model's vocabulary: LATIN
 WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the query's informative words
 
@@ -69,6 +84,14 @@ def floor_for(query: str) -> Floor:
         return LATIN
     known = sum(1 for w in words if w in vocabulary)
     return LATIN if known / len(words) >= KNOWN_SHARE else UNKNOWN_WORDS
+
+
+def first_pass_floor_for(query: str) -> Floor:
+    """The first-pass space's floor for the same script group floor_for() picks."""
+    group = floor_for(query)
+    if group is LATIN:
+        return FIRST_PASS_LATIN
+    return FIRST_PASS_UNKNOWN_WORDS if group is UNKNOWN_WORDS else FIRST_PASS_OTHER_SCRIPT
 
 
 _vocab: frozenset[str] | None = None
@@ -94,12 +117,36 @@ def _vocabulary() -> frozenset[str] | None:
     return _vocab
 
 
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_SCRIPT_PIECE = re.compile(
+    r"[\u3040-\u309f]+|[\u30a0-\u30ff\u30fc]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+    r"|[\u0e00-\u0e7f]+|[\uac00-\ud7af]+|[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\uac00-\ud7af]+"
+)
+
+
+def pieces(run: str) -> list[str]:
+    """The content pieces of an unspaced run: where the script changes (kanji, katakana, hiragana,
+    Latin) is where Japanese words usually meet, and the hiragana between kanji and katakana is
+    mostly particles and endings ("温泉の入り方とマナー" -> 温泉, マナー), which would otherwise
+    give bigrams like "の入" that match any text. A run of one script (Chinese, Thai) stays whole."""
+    found = _SCRIPT_PIECE.findall(run)
+    content = [p for p in found if not _HIRAGANA.fullmatch(p)] or found
+    longer = [p for p in content if len(p) >= 2]
+    # A lone kanji between particles (入, 出) is in most texts: left out when the run says more.
+    return longer if len(longer) >= 2 else content
+
+
 def units(words: tuple[str, ...] | list[str]) -> list[str]:
-    """What lexical support counts: stems of spaced words, character bigrams of unspaced runs."""
+    """What lexical support counts: stems of spaced words, character bigrams of the content pieces of
+    unspaced runs (a piece of one or two characters counts whole)."""
     out: list[str] = []
     for word in words:
         if UNSPACED.search(word):
-            out.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+            for piece in pieces(word):
+                if UNSPACED.search(piece):
+                    out.extend(piece[i : i + 2] for i in range(max(1, len(piece) - 1)))
+                else:  # a Latin word inside the run ("CSVを"): a word, not bigrams
+                    out.append(piece[:STEM_CHARS])
         else:
             out.append(word[:STEM_CHARS])
     return list(dict.fromkeys(out))
@@ -116,6 +163,13 @@ def support(query_units: list[str], folded_text: str, tokens: set[str]) -> float
 
 def vector_passes(cosine: float, lexical_support: float, floor: Floor) -> bool:
     return cosine >= floor.sure_cosine or (cosine >= floor.floor_cosine and lexical_support >= floor.support)
+
+
+def scaled(cosine: float, floor: Floor) -> float:
+    """A cosine on a scale shared by both vector spaces: 0 at the floor, 1 at the strong cosine (for
+    a NEVER floor, whose strong cosine cannot be reached, 1 at the cosine floor + 0.3)."""
+    top = floor.strong_cosine if floor.strong_cosine <= 1.0 else floor.floor_cosine + 0.3
+    return (cosine - floor.floor_cosine) / max(1e-6, top - floor.floor_cosine)
 
 
 def strength(cosine: float | None, coverage: float | None, floor: Floor) -> str:

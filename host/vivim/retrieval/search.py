@@ -132,10 +132,9 @@ class QueryWords:
     words: tuple[str, ...]
     weights: tuple[float, ...]
     prefix_last: bool  # the last word was typed last: it may still be a prefix
-
-    @property
-    def units(self) -> list[str]:
-        return relevance.units(self.words)
+    # Words the embedding model does not know (another language): a word also counts when a text
+    # holds its stem (relevance.STEM_CHARS letters), so "таблице" is found in "таблица".
+    stem_match: bool = False
 
     def coverage(self, text: str) -> float:
         """The IDF-weighted share of the words that the text holds (1.0: all of them). A run of an
@@ -144,6 +143,7 @@ class QueryWords:
             return 0.0
         folded = fold(text)
         tokens = set(WORD.findall(folded))
+        stems = {t[: relevance.STEM_CHARS] for t in tokens} if self.stem_match else set()
         total = found = 0.0
         last = len(self.words) - 1
         for i, (word, weight) in enumerate(zip(self.words, self.weights)):
@@ -153,12 +153,27 @@ class QueryWords:
             elif UNSPACED.search(word):  # one character (猫) is its own unit: found inside the run
                 grams = relevance.units([word])
                 found += weight * sum(1 for g in grams if g in folded) / len(grams)
+            elif len(word) > relevance.STEM_CHARS and word[: relevance.STEM_CHARS] in stems:
+                found += weight
         return found / total if total else 0.0
 
     def support(self, text: str) -> float:
-        """Lexical support for a vector hit: stems and bigrams of the query found in the text."""
+        """Lexical support for a vector hit: the IDF-weighted share of the query's words whose stem
+        (or, in unspaced runs, whose pieces' bigrams) the text holds, so a hit must share the
+        query's rare words, not "ein", "как" or "da"."""
+        if not self.words:
+            return 0.0
         folded = fold(text)
-        return relevance.support(self.units, folded, set(WORD.findall(folded)))
+        stems = {t[: relevance.STEM_CHARS] for t in WORD.findall(folded)}
+        total = found = 0.0
+        for word, weight in zip(self.words, self.weights):
+            total += weight
+            if UNSPACED.search(word):
+                grams = relevance.units([word])
+                found += weight * sum(1 for g in grams if g in folded) / len(grams)
+            elif word[: relevance.STEM_CHARS] in stems:
+                found += weight
+        return found / total if total else 0.0
 
 
 def query_words(conn: Connection, query: str) -> QueryWords:
@@ -186,7 +201,9 @@ def query_words(conn: Connection, query: str) -> QueryWords:
         except OperationalError:  # a term FTS5 still refuses (none known: every word is quoted): unseen
             df = 0
         weights.append(math.log((n + 1) / (min(df, n) + 0.5)) + 0.1)
-    return QueryWords(tuple(words), tuple(weights), prefix_last)
+    return QueryWords(
+        tuple(words), tuple(weights), prefix_last, relevance.floor_for(query) is not relevance.LATIN
+    )
 
 
 def _fts_ranked(
@@ -236,6 +253,7 @@ def keyword_ranking(
     any_words: bool = False,
     fallback: bool = True,
     cheap_fallback: bool = False,
+    stems: bool = False,
 ) -> list[int]:
     """Chunk ids by BM25: chunks with every word first, then (if few, and `fallback`) chunks with
     any informative word. Any-word hits on a common word alone would push the right answer down:
@@ -248,7 +266,7 @@ def keyword_ranking(
         if match is not None:
             ranked = _fts_ranked(conn, match, filters, limit)
     if (any_words or fallback) and len(ranked) < min(limit, MIN_ALL_WORDS_HITS):
-        match = fts_query_any(query)
+        match = fts_query_any(query, stem_chars=relevance.STEM_CHARS if stems else 0)
         if match is not None and (any_words or len(WORD.findall(query)) > 1):
             seen = set(ranked)
             more = _fts_ranked(conn, match, filters, limit, joined=not cheap_fallback)
@@ -364,9 +382,16 @@ def floored_keyword_ranking(
     if not words.words:
         return [], {}
     ranked = keyword_ranking(
-        conn, query, filters, limit, any_words=any_words, fallback=True, cheap_fallback=cheap_fallback
+        conn,
+        query,
+        filters,
+        limit,
+        any_words=any_words,
+        fallback=True,
+        cheap_fallback=cheap_fallback,
+        stems=words.stem_match,
     )
-    texts = _texts(conn, ranked)
+    texts = _texts_with_titles(conn, ranked)  # a title counts as its words (as in title_ranking)
     coverage = {cid: words.coverage(texts.get(cid, "")) for cid in ranked}
     kept = [cid for cid in ranked if coverage[cid] >= relevance.WORD_FLOOR]
     order = {cid: i for i, cid in enumerate(kept)}
@@ -420,13 +445,16 @@ def hybrid_hits(
     snippets: bool = True,
     floor: bool = True,
     nearest: list[tuple[int, float]] | None = None,
+    first_pass_vector: Any = None,
 ) -> list[dict[str, Any]]:
     """Fused hits that clear the relevance floor, best first, each with its message facts, text,
     fused score, cosine (when embedded), word coverage, strength (and snippet).
 
     floor=False is the fusion as it was before the floor (no any-word fallback beside vectors): the
     quality bench compares the two. `nearest`: the vector scan's answer if the caller already has it
-    (context.build scans once for its own retrieval and for search's ranking)."""
+    (context.build scans once for its own retrieval and for search's ranking). `first_pass_vector`:
+    the query in the static model's space, for the chunks MiniLM has not reached yet
+    (vivim.retrieval.first_pass): a list of its own, behind its own floor."""
     from .vectors import knn, load_embeddings
 
     words = query_words(conn, query)
@@ -469,7 +497,34 @@ def hybrid_hits(
                 for cid, cos in nearest
                 if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
             ]
-        rankings.append([cid for cid, _ in nearest])
+    first_cosines: dict[int, float] = {}
+    first_judge = relevance.first_pass_floor_for(query)
+    if first_pass_vector is not None:
+        from . import first_pass
+
+        rough = first_pass.knn(conn, first_pass_vector, VECTOR_CANDIDATES, filters)
+        if floor:
+            maybe = [cid for cid, cos in rough if first_judge.floor_cosine <= cos < first_judge.sure_cosine]
+            texts = _texts_with_titles(conn, maybe)
+            rough = [
+                (cid, cos)
+                for cid, cos in rough
+                if relevance.vector_passes(
+                    cos, words.support(texts[cid]) if cid in texts else 0.0, first_judge
+                )
+            ]
+        first_cosines = dict(rough)
+    if query_vector is not None or first_pass_vector is not None:
+        # One meaning list: each space's cosines put on one scale by their own floors (0 at the
+        # floor, 1 at "strong"), so a first-pass hit and a MiniLM hit compete on how clearly each
+        # clears its own bar, and meaning is counted once in the fusion, whichever space holds a chunk.
+        scaled = [
+            (cid, relevance.scaled(cos, judge))
+            for cid, cos in (nearest if query_vector is not None and nearest else [])
+        ]
+        scaled += [(cid, relevance.scaled(cos, first_judge)) for cid, cos in first_cosines.items()]
+        scaled.sort(key=lambda pair: -pair[1])  # stable: MiniLM first on a tie
+        rankings.append([cid for cid, _ in scaled])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
     if query_vector is not None:
@@ -491,6 +546,9 @@ def hybrid_hits(
         hit["cosine"] = None if cos is None else round(cos, 4)
         hit["coverage"] = None if cover is None else round(cover, 3)
         hit["strength"] = relevance.strength(cos, cover, judge)
+        if cos is None and chunk_id in first_cosines:  # not refined yet: judged in the first-pass space
+            hit["first_pass_cosine"] = round(first_cosines[chunk_id], 4)
+            hit["strength"] = relevance.strength(first_cosines[chunk_id], cover, first_judge)
         hits.append(hit)
         if len(hits) >= limit:
             break
@@ -527,12 +585,18 @@ def search(
     `modes` which lists answered ("fulltext", "vector"): a reply without "vector" was found by
     words alone, whatever was asked. Only hits that clear the relevance floor are returned, so
     `results` may be empty: nothing in the archive is close.
+
+    Chunks MiniLM has not embedded yet but the first pass has are searched by their static vector
+    (modes then include "first_pass"): with no MiniLM query vector (the model still loading) they
+    are the meaning side of the answer on their own.
     """
     from .vectors import has_vectors
 
     use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
+    first_pass_vector = first_pass_query_vector(conn, query) if mode != "fulltext" else None
     if not use_vectors:
-        query_vector, mode = None, "fulltext"
+        query_vector = None
+        mode = "fulltext" if first_pass_vector is None else mode
     hits = hybrid_hits(
         conn,
         query,
@@ -542,6 +606,7 @@ def search(
         keywords=mode != "vector",
         snippets=False,
         floor=floor,
+        first_pass_vector=first_pass_vector,
     )
     groups = group_by_conversation(conn, hits, limit)
     by_chunk = {h["chunk_id"]: h for h in hits}
@@ -550,5 +615,27 @@ def search(
     for group in groups:
         for hit in group["hits"]:
             hit["snippet"] = by_chunk[hit["chunk_id"]]["snippet"]
-    modes = (["fulltext"] if mode != "vector" else []) + (["vector"] if use_vectors else [])
+    modes = (
+        (["fulltext"] if mode != "vector" else [])
+        + (["vector"] if use_vectors else [])
+        + (["first_pass"] if first_pass_vector is not None else [])
+    )
     return {"query": query, "mode": mode, "modes": modes, "results": groups}
+
+
+def first_pass_query_vector(conn: Connection, query: str) -> Any:
+    """The query in the first-pass space, if some chunks are searched there and the static table is
+    already built (a search never waits for a build: the worker makes it); else None."""
+    from . import first_pass
+    from .static_model import get_static_embedder
+
+    if not query.strip() or not first_pass.has_any(conn):
+        return None
+    embedder = get_static_embedder()
+    if not embedder.loaded and not embedder.ready_to_load():
+        return None
+    try:
+        vector = embedder.embed_query(query)
+    except Exception:  # noqa: BLE001 - an unreadable table: answer without the first pass
+        return None
+    return vector if float(vector @ vector) > 0 else None

@@ -102,6 +102,7 @@ def store_vectors(
             (chunk_id, unit.astype(np.float16).tobytes()),
         )
         conn.execute("UPDATE chunks SET embedded = 1 WHERE id = ?", (chunk_id,))
+        conn.execute("DELETE FROM chunk_first_pass WHERE chunk_id = ?", (chunk_id,))  # refined: one space
         written += 1
     if written:
         from .bit_index import note_local_write

@@ -32,10 +32,12 @@ def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
     return " ".join(quoted)
 
 
-def fts_query_any(text: str, max_words: int = 16) -> str | None:
+def fts_query_any(text: str, max_words: int = 16, stem_chars: int = 0) -> str | None:
     """A safe FTS5 query matching ANY informative word of a long text (a draft, a question).
 
     Stop words are left out: OR-ing them in makes FTS5 walk most of the index (~10x slower).
+    With `stem_chars`, a longer word is asked for as a prefix of that many letters ("таблице" as
+    "табли"*, meeting "таблица"), for languages whose words the embedding model does not know.
     """
     seen: dict[str, None] = {}
     for word in WORD.findall(text.lower()):
@@ -45,7 +47,13 @@ def fts_query_any(text: str, max_words: int = 16) -> str | None:
             break
     if not seen:
         return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in seen)
+    terms = dict.fromkeys(
+        '"' + w[:stem_chars].replace('"', '""') + '"*'
+        if stem_chars and len(w) > stem_chars
+        else '"' + w.replace('"', '""') + '"'
+        for w in seen
+    )
+    return " OR ".join(terms)
 
 
 def informative_words(text: str) -> frozenset[str]:

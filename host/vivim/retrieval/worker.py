@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..errors import StoreBusy
+from ..errors import StoreBusy, Unavailable
 from ..runtime import Runtime
+from . import first_pass
 from .backfill import (
     BACKGROUND_MAX_WORKERS,
     WINDOW,
@@ -30,6 +32,7 @@ from .backfill import (
     write_progress,
 )
 from .embedding import get_embedder, trim_memory
+from .static_model import get_static_embedder
 from .vectors import has_vectors, pending_chunks, store_vectors
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ RETRY_SECONDS = 60.0  # the model failed to load or run: try again after this
 WARM_DELAY_SECONDS = 3.0  # after start-up, load the model for query embedding if vectors exist
 STOP_GRACE_SECONDS = 0.2  # stop(): how long the current step may take before it is cancelled (a batch
 # being embedded is simply embedded again later: its chunks stay pending)
+FIRST_PASS_RETRY_SECONDS = 600.0  # the static model could not be built: MiniLM alone until then
 WAKE_EVENTS = frozenset({"capture", "capture.upsert", "import", "reindex"})
 
 
@@ -51,6 +55,13 @@ class EmbedWorker:
         self.last_batch_at: float | None = None
         self.last_error: str | None = None
         self.progress: Progress | None = None  # the backfill under way, None while idle
+        self.static = get_static_embedder()
+        self.first_pass_total = 0
+        self.first_pass_error: str | None = None
+        self._first_pass_retry_at = 0.0
+        self._first_pass_after = 0  # id cursor of the first-pass walk (0: from the start)
+        self._first_pass_walked = False  # found chunks since the last look from the start
+        self._static_loading: asyncio.Future[None] | None = None  # the static model being built
         self.cores = Cores(BACKGROUND_MAX_WORKERS)
         self._pool = ThreadPoolExecutor(
             self.cores.max_workers, thread_name_prefix="vivim-embed", initializer=background_thread
@@ -85,6 +96,8 @@ class EmbedWorker:
             "model_error": self.embedder.error,
             "load_seconds": self.embedder.load_seconds,
             "embedded_since_start": self.embedded_total,
+            "first_pass_since_start": self.first_pass_total,
+            "first_pass_error": self.first_pass_error,
             "last_batch_at": self.last_batch_at,
             "last_error": self.last_error,
             "worker": True,
@@ -105,6 +118,8 @@ class EmbedWorker:
         warm_at = time.monotonic() + WARM_DELAY_SECONDS
         while not self._stopping:
             try:
+                if await self._first_pass():
+                    continue
                 batch = await self.runtime.store.read(pending_chunks, WINDOW)
                 if not batch:
                     self.progress = None
@@ -123,6 +138,86 @@ class EmbedWorker:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("embedding batch failed; retrying in %.0f s", RETRY_SECONDS)
                 await self._sleep(RETRY_SECONDS)
+
+    def _load_static(self) -> asyncio.Future[None]:
+        """Load (building it first if needed) the static model on a daemon thread: a build must
+        neither hold up MiniLM nor keep a stopping host alive (the child process is its own)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def settle(error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                message = (
+                    error.message if isinstance(error, Unavailable) else f"{type(error).__name__}: {error}"
+                )
+                self.first_pass_error = message
+                self._first_pass_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
+                log.warning("first pass unavailable, MiniLM alone: %s", message)
+                future.set_exception(error)
+                future.exception()  # retrieved here: the failure is recorded above
+            self._wake.set()
+
+        def load() -> None:
+            error: BaseException | None = None
+            try:
+                self.static.ensure_loaded()
+            except Exception as exc:  # noqa: BLE001 - reported through settle()
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed: the host is gone
+                loop.call_soon_threadsafe(settle, error)
+
+        threading.Thread(target=load, name="vivim-first-pass-load", daemon=True).start()
+        return future
+
+    async def _first_pass(self) -> bool:
+        """One window of the fast first pass (vivim.retrieval.first_pass); False when there is none.
+
+        It runs before MiniLM: a backlog becomes searchable by meaning in minutes instead of an hour.
+        The static model is built (once per user, in a child process) only for a real backlog, so a
+        few live captures never pay for the build; once built it also covers them."""
+        if time.monotonic() < self._first_pass_retry_at:
+            return False
+        if not self.static.loaded:
+            if self._static_loading is not None and not self._static_loading.done():
+                return False  # being built: MiniLM goes on meanwhile
+            backlog = await self.runtime.store.read(first_pass.pending_count)
+            ready = self.static.ready_to_load()
+            if backlog == 0 or (backlog < first_pass.MIN_BACKLOG and not ready):
+                return False
+            # Built once per user (~30 CPU s in a child process at low priority): on a thread of its
+            # own, so MiniLM keeps embedding while it runs; loading a built table takes ~0.1 s.
+            self._static_loading = self._load_static()
+            try:
+                if not ready:
+                    return False
+                await self._static_loading
+            except Exception:  # noqa: BLE001 - recorded by _load_static; MiniLM alone meanwhile
+                return False
+            self.first_pass_error = None
+        batch = await self.runtime.store.read(first_pass.pending, first_pass.WINDOW, self._first_pass_after)
+        if not batch:
+            # Walked to the end: look again from the start once (chunks edited in place meanwhile),
+            # then only past the newest chunk, so each MiniLM window does not rescan the backlog.
+            if self._first_pass_after and self._first_pass_walked:
+                self._first_pass_after, self._first_pass_walked = 0, False
+            elif self._first_pass_after == 0:
+                self._first_pass_after = await self.runtime.store.read(first_pass.newest_chunk)
+            return False
+        self._first_pass_walked = True
+        self._first_pass_after = batch[-1][0]
+        ids, texts = [i for i, _ in batch], [t for _, t in batch]
+        vectors = await asyncio.get_running_loop().run_in_executor(
+            self._pool,
+            lambda: self.static.embed(texts, parallel=False),  # on the niced thread only
+        )
+        trim_memory()
+        written = await self.runtime.store.write(lambda conn: first_pass.store(conn, ids, texts, vectors))
+        self.first_pass_total += written
+        return True
 
     async def _embed(self, batch: list[tuple[int, str]]) -> None:
         if self.progress is None:

@@ -15,6 +15,7 @@ import time
 import sqlean as sqlite3
 
 from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
+from ..retrieval.first_pass import SCHEMA as FIRST_PASS_SCHEMA
 from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
 from ..sync.schema import COMPACTION_SCHEMA, PEER_STATUS_SCHEMA, SYNC_SCHEMA
@@ -155,6 +156,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "device names people set", script(DEVICE_NAMES)),
     Migration(15, "sync: incremental documents, log compaction", script(COMPACTION_SCHEMA)),
     Migration(16, "sync: device reachability and last sync", script(PEER_STATUS_SCHEMA)),
+    Migration(17, "retrieval: first-pass (static model) vectors", script(FIRST_PASS_SCHEMA)),
 )
 
 

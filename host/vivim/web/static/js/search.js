@@ -81,15 +81,20 @@ export function searchState(data) {
   const modes = data.modes || [];
   if (data.complete !== false) return "";
   if (index.model === "unavailable") return "Meaning search is unavailable (the embedding model failed to load): words only.";
-  if (!modes.includes("vector") && (index.model === "loading" || index.model === "idle")) {
+  const meaning = modes.includes("vector") || modes.includes("first_pass");
+  if (!meaning && (index.model === "loading" || index.model === "idle")) {
     return "Meaning search is starting: these results match words only.";
   }
   if (index.chunks && index.pending) {
+    const later = index.eta_seconds ? ` (about ${duration(index.eta_seconds)})` : "";
+    if (index.first_pass >= index.pending) {
+      return `Meaning search: all ${index.chunks.toLocaleString("en-US")} searchable by a quick first pass; refining ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")}${later}: results may still improve.`;
+    }
     let text = `Meaning search: ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")} indexed`;
-    if (index.eta_seconds) text += ` (about ${duration(index.eta_seconds)})`;
-    return text + ": results may be missing until it finishes.";
+    if (index.first_pass) text += `, ${index.first_pass.toLocaleString("en-US")} more by a quick first pass`;
+    return text + later + ": results may be missing until it finishes.";
   }
-  return modes.includes("vector") ? "" : "Words only: meaning search did not answer.";
+  return meaning ? "" : "Words only: meaning search did not answer.";
 }
 
 function duration(seconds) {
