@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..store.connection import Connection
 from .embedding import DIM
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..store.connection import Connection  # annotations only: store's migrations import this module
     from .filters import Filters
 
 RESCORE_CANDIDATES = 100  # bit-index candidates re-ranked by the float16 cosine
