@@ -4,8 +4,10 @@ RSS (ru_maxrss) is that phase's own:
 
 - build: the laptop captures --messages turns (50-turn conversations, 1,000 turns per transaction,
   through the store's real upsert) and exports them into documents and signed, encrypted entries;
-- sync: a paired desktop that has nothing receives everything in one session (both engines in
-  the process, so the RSS is both devices' together);
+- sync: a paired desktop that has nothing receives everything, the way a session moves it
+  (node.Session: a snapshot first if it is behind the laptop's floor, then batches of BATCH
+  entries, each ingested and acknowledged before the next; both engines in the process, so the
+  RSS is both devices' together);
 - compact: the laptop, now acknowledged, compacts its log;
 - turn: one more turn captured on the laptop reaches the desktop (the steady state of a big vault).
 
@@ -30,6 +32,7 @@ from tests.sync.engines import exchange, open_engine, pair_in_process
 
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.store.capture import upsert_capture
+from vivim.sync.node import BATCH
 
 WORDS = ("sync", "vault", "peer", "noise", "crdt", "message", "python", "latency", "device", "capture")
 PER_CONVERSATION = 50
@@ -75,12 +78,26 @@ async def build(root: Path, messages: int) -> dict:
 async def sync(root: Path) -> dict:
     laptop, desktop = await open_engine(root / "laptop"), await open_engine(root / "desktop")
     t = time.perf_counter()
-    await exchange(laptop, desktop)
+    await laptop.note_acks({desktop.peer_id: await desktop.version_vector()})
+    batches = 0
+    while True:
+        theirs = await desktop.version_vector()
+        plan = await laptop.snapshot_plan(theirs)
+        for spec in plan or ():
+            await desktop.ingest_snapshot(await laptop.snapshot_part(spec))
+        if plan:
+            continue
+        raws = [raw for _, raw in await laptop.entries_for(theirs, limit=BATCH)]
+        if not raws:
+            break
+        await desktop.ingest(raws)
+        batches += 1
     took = time.perf_counter() - t
+    await exchange(laptop, desktop)  # the acknowledgements both ways, as the session's acks carry them
     n = (await desktop.store.fetchone("SELECT COUNT(*) FROM messages"))[0]
     for e in (laptop, desktop):
         await e.store.close()
-    return {"sync_s": took, "messages_received": n}
+    return {"sync_s": took, "batches": batches, "messages_received": n}
 
 
 async def compact(root: Path) -> dict:
@@ -122,6 +139,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--dir", help="keep the vaults here (default: a temporary directory)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--phases", default="build,sync,compact,turn", help="a subset, e.g. on a kept --dir")
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(phase(args.phase, Path(args.dir), args.messages)), flush=True)
@@ -129,7 +147,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.dir or tmp)
         root.mkdir(parents=True, exist_ok=True)
-        for name in ("build", "sync", "compact", "turn"):
+        for name in args.phases.split(","):
             t = time.perf_counter()
             out = subprocess.run(
                 [

@@ -590,6 +590,7 @@ class SyncNode:
             for addr in addrs:
                 try:
                     with trio.fail_after(15):
+                        _unblock(self.host, ID.from_base58(peer))  # the direct dials just failed
                         await self.relaying.dial(addr, peer)
                         return await self.host.new_stream(ID.from_base58(peer), [SYNC_PROTOCOL])
                 except Exception as exc:
