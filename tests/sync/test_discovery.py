@@ -102,6 +102,17 @@ def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_
         print(f"join to first sync through the DHT: {time.monotonic() - started:.1f} s")
         listed = {d["peer_id"]: d for d in json.loads(desktop.cli("devices", "--json").stdout)}
         assert listed[laptop.peer_id]["reached"] == "lan"  # a direct connection, to an address from the DHT
+
+        # the laptop moves again: every DHT node still holds its record with the old, dead address
+        # (same key, same day), and the desktop's swarm has just seen that address fail
+        old_addrs = laptop.addrs()
+        laptop.stop()
+        desktop.query(lambda c: c.execute("DELETE FROM sync_addresses"))
+        laptop.query(lambda c: c.execute("DELETE FROM sync_addresses"))
+        laptop.start()
+        assert laptop.addrs() != old_addrs
+        capture_via_host(laptop, capture_payload("c2", [("k1", "user", "moved again")]))
+        wait_until(lambda: "claude/c2" in desktop.view(), 90, "the second capture on the desktop")
     finally:
         for node in nodes:
             node.stop()
