@@ -40,6 +40,7 @@ def main() -> None:
         text=True,
     )
     times = []
+    timeouts = 0
     try:
         strangers = json.loads(swarm.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
@@ -58,7 +59,11 @@ def main() -> None:
                     t = time.perf_counter()
                     laptop.start()
                     desktop.start()
-                    wait_until(lambda: f"claude/r{n}" in desktop.view(), 120, "first sync")
+                    try:
+                        wait_until(lambda: f"claude/r{n}" in desktop.view(), 120, "first sync")
+                    except AssertionError:
+                        timeouts += 1
+                        print(f"round {n}: TIMED OUT (120 s)")
                     times.append(time.perf_counter() - t)
                     print(f"round {n}: join to first sync through the DHT {times[-1]:.1f} s")
             finally:
@@ -69,7 +74,8 @@ def main() -> None:
         swarm.wait(30)
     print(
         f"join to first sync through the DHT (lookup every {args.interval} s, process start included): "
-        f"median {statistics.median(times):.1f} s, max {max(times):.1f} s over {len(times)} rounds"
+        f"median {statistics.median(times):.1f} s, max {max(times):.1f} s over {len(times)} rounds, "
+        f"{timeouts} timed out"
     )
 
 

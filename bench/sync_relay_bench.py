@@ -7,7 +7,11 @@ the laptop's database by another process and timed until it is committed in the 
 (The backup also stores and forwards the entry; whichever path is first counts: both go only
 through the backup machine.)
 
-    python bench/sync_relay_bench.py [--turns 30]
+With `--netns` the three run in real network namespaces (tests/sync/netns.py): the devices were
+paired on 127.0.0.1, then each moved to its own network with no route to the other's, the backup
+reachable from both over veth links.
+
+    python bench/sync_relay_bench.py [--turns 30] [--netns]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from tests.sync import netns
 from tests.sync.peers import Node, pair, wait_until
 
 from sync_bench import capture_one, count
@@ -32,17 +37,24 @@ from sync_bench import capture_one, count
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=30)
+    parser.add_argument("--netns", action="store_true", help="devices on networks with no route between them")
     args = parser.parse_args()
+    networks = netns.Networks() if args.netns else None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         laptop, desktop, backup = (Node(root / n, n).start() for n in ("laptop", "desktop", "backup"))
         try:
             pair(laptop, desktop)
             pair(laptop, backup, blind=True)
-            desktop.cli("peers", "add", backup.addrs()[0])
-            for node in (laptop, desktop):
-                node.stop()
-                node.start()
+            if networks is not None:
+                for node in (laptop, desktop, backup):
+                    node.stop()
+                netns.move(networks, laptop, desktop, backup)
+            else:
+                desktop.cli("peers", "add", backup.addrs()[0])
+                for node in (laptop, desktop):
+                    node.stop()
+                    node.start()
             t = time.perf_counter()
 
             def relayed() -> bool:
@@ -67,14 +79,17 @@ def main() -> None:
                 latencies.append(time.perf_counter() - t)
             latencies.sort()
             p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+            where = "separate network namespaces" if networks else "127.0.0.1, dead direct addresses"
             print(
-                f"one turn laptop -> desktop through the backup relay ({args.turns} turns): "
+                f"one turn laptop -> desktop through the backup relay ({where}, {args.turns} turns): "
                 f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
                 f"max {latencies[-1] * 1000:.0f} ms"
             )
         finally:
             for node in (laptop, desktop, backup):
                 node.stop()
+            if networks is not None:
+                networks.close()
 
 
 if __name__ == "__main__":

@@ -47,9 +47,17 @@ def wait_until(check: Callable[[], T], timeout: float = 30.0, what: str = "condi
 
 
 class Node:
-    def __init__(self, home: Path, name: str, mdns: bool = False, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        name: str,
+        mdns: bool = False,
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+    ) -> None:
         self.home, self.name, self.mdns = home, name, mdns
         self.env = dict(env or {})
+        self.prefix = list(prefix or [])  # e.g. nsenter into a network namespace (tests/sync/netns.py)
         home.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -57,7 +65,7 @@ class Node:
         self.clear_addrs()
         log = open(self.home / f"serve-{self.name}.err", "ab")
         self.proc = subprocess.Popen(
-            [*vivim_command(), "serve"],
+            [*self.prefix, *vivim_command(), "serve"],
             env={**node_env(self.home, self.name, self.mdns), **self.env},
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -43,6 +43,28 @@ def test_record_keys_rotate_daily_and_records_open_only_for_the_vault(tmp_path: 
     assert discovery.open_record(raw, [vault], "12D3KooWpeer", intruder.sign_pub, now) is None  # not its key
 
 
+def test_the_newest_signed_record_wins_over_stale_and_forged_answers(tmp_path: Path) -> None:
+    """Nodes that missed the last publish answer with the device's old address, and any storage node
+    can give a record a huge outer stamp: the reader goes by the signed time inside."""
+    import msgspec
+
+    (tmp_path / "keys").mkdir()
+    device = crypto.load_or_create_device(tmp_path / "keys")
+    vault, now = b"v" * 32, 1_790_000_000.0
+    old = discovery.seal(device, vault, "12D3KooWpeer", ["/ip4/10.0.0.2/tcp/4001"], now - 600)
+    new = discovery.seal(device, vault, "12D3KooWpeer", ["/ip4/10.0.0.9/tcp/4002"], now)
+    _, sealed = msgspec.msgpack.decode(old)
+    forged = msgspec.msgpack.encode([2**40, sealed])  # the old record, restamped by a storage node
+    answers = [old, old, forged, b"garbage", new, old]
+    assert discovery.newest(answers, [vault], "12D3KooWpeer", device.sign_pub, now) == [
+        "/ip4/10.0.0.9/tcp/4002"
+    ]
+    assert discovery.newest([old, forged], [vault], "12D3KooWpeer", device.sign_pub, now) == [
+        "/ip4/10.0.0.2/tcp/4001"
+    ]
+    assert discovery.newest([b"garbage"], [vault], "12D3KooWpeer", device.sign_pub, now) is None
+
+
 def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_path: Path) -> None:
     swarm = subprocess.Popen(
         [sys.executable, "-m", "tests.sync.dht_swarm", "8"],
@@ -80,6 +102,17 @@ def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_
         print(f"join to first sync through the DHT: {time.monotonic() - started:.1f} s")
         listed = {d["peer_id"]: d for d in json.loads(desktop.cli("devices", "--json").stdout)}
         assert listed[laptop.peer_id]["reached"] == "lan"  # a direct connection, to an address from the DHT
+
+        # the laptop moves again: every DHT node still holds its record with the old, dead address
+        # (same key, same day), and the desktop's swarm has just seen that address fail
+        old_addrs = laptop.addrs()
+        laptop.stop()
+        desktop.query(lambda c: c.execute("DELETE FROM sync_addresses"))
+        laptop.query(lambda c: c.execute("DELETE FROM sync_addresses"))
+        laptop.start()
+        assert laptop.addrs() != old_addrs
+        capture_via_host(laptop, capture_payload("c2", [("k1", "user", "moved again")]))
+        wait_until(lambda: "claude/c2" in desktop.view(), 90, "the second capture on the desktop")
     finally:
         for node in nodes:
             node.stop()

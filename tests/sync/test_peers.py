@@ -188,3 +188,34 @@ def test_revoked_device_gets_nothing_new(nodes) -> None:
 
     time.sleep(5)
     assert "claude/c2" not in b.view()
+
+
+def test_an_imported_conversation_keeps_the_providers_dates_on_the_other_device(nodes) -> None:
+    """An import is history: the laptop dates it by the provider's last activity, and so must the
+    desktop it syncs to (not by the moment it arrived there), through later renames too."""
+    laptop, desktop = nodes("laptop"), nodes("desktop")
+    pair(laptop, desktop)
+    export = Path(__file__).parents[1] / "fixtures" / "exports" / "chatgpt" / "conversations.json"
+    done = laptop.cli("import", str(export))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def dates(node: Node) -> dict[str, tuple[float, float]]:
+        rows = node.query(
+            lambda c: c.execute(
+                "SELECT external_id, created_at, updated_at FROM conversations WHERE provider = 'chatgpt'"
+            ).fetchall()
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    imported = dates(laptop)
+    assert imported and all(updated < 1_800_000_000 for _, updated in imported.values())  # 2024, not now
+    wait_until(lambda: dates(desktop) == imported, 60, "the imported conversations' dates on the desktop")
+
+    # a rename on the desktop is activity there: both devices then agree on the new date
+    uid = sorted(imported)[0]
+    cid = desktop.query(
+        lambda c: c.execute("SELECT id FROM conversations WHERE external_id = ?", (uid,)).fetchone()[0]
+    )
+    assert desktop.cli("conversation", "rename", str(cid), "Renamed on the desktop").returncode == 0
+    wait_until(lambda: dates(desktop)[uid][1] > imported[uid][1], 30, "the rename dating the desktop's row")
+    wait_until(lambda: dates(laptop) == dates(desktop), 60, "the same dates on both devices")

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from typing import Any
 
 import msgspec
 
 from . import crypto
+
+log = logging.getLogger(__name__)
 
 NAMESPACE = "vivim"
 RECORD_DOMAIN = b"vivim-sync-addr-v1\x00"
@@ -69,6 +72,14 @@ def open_record(
     raw: bytes, vault_keys: list[bytes], peer_id: str, sign_pub: bytes, now: float
 ) -> list[str] | None:
     """The addresses a paired device published, or None if this is not a valid, fresh record from it."""
+    opened = open_record_at(raw, vault_keys, peer_id, sign_pub, now)
+    return opened[1] if opened else None
+
+
+def open_record_at(
+    raw: bytes, vault_keys: list[bytes], peer_id: str, sign_pub: bytes, now: float
+) -> tuple[float, list[str]] | None:
+    """(signed publication time, addresses) of a valid, fresh record from that device, else None."""
     import nacl.exceptions
     import nacl.secret
 
@@ -83,11 +94,97 @@ def open_record(
             continue
         if not crypto.verify(sign_pub, RECORD_DOMAIN + bytes(inner), bytes(sig)):
             return None
-        who, addrs, at = msgspec.msgpack.decode(bytes(inner))
-        if who != peer_id or not isinstance(addrs, list) or now - float(at) > RECORD_TTL:
+        try:
+            who, addrs, at = msgspec.msgpack.decode(bytes(inner))
+            at = float(at)
+        except (msgspec.DecodeError, ValueError, TypeError):
             return None
-        return [a for a in addrs if isinstance(a, str)]
+        if who != peer_id or not isinstance(addrs, list) or now - at > RECORD_TTL:
+            return None
+        return at, [a for a in addrs if isinstance(a, str)]
     return None
+
+
+def newest(
+    raws: list[bytes], vault_keys: list[bytes], peer_id: str, sign_pub: bytes, now: float
+) -> list[str] | None:
+    """The addresses of the newest valid record among every answer, by its signed time.
+
+    Not by the outer stamp DHT nodes select with: nobody can check it, so a storage node could
+    make any record (or garbage) look newest; and a node that missed the last publish answers
+    with the device's old address, which must lose to the new one."""
+    best: tuple[float, list[str]] | None = None
+    for raw in raws:
+        opened = open_record_at(raw, vault_keys, peer_id, sign_pub, now)
+        if opened is not None and (best is None or opened[0] > best[0]):
+            best = opened
+    return best[1] if best else None
+
+
+async def store_at(dht: Any, key: str, value: bytes, peers: list[Any], per_peer: float = 5.0) -> None:
+    """Store the record at these peers too (the DHT entry points), whatever the lookup found."""
+    import trio
+
+    async def store(peer: Any) -> None:
+        with trio.move_on_after(per_peer):
+            try:
+                await dht.value_store._store_at_peer(peer, key.encode(), value)
+            except Exception as exc:  # noqa: BLE001 -- one unreachable entry point: the others keep it
+                log.debug("storing the DHT record at %s: %s", peer, exc)
+
+    async with trio.open_nursery() as nursery:
+        for peer in peers:
+            if peer != dht.local_peer_id:
+                nursery.start_soon(store, peer)
+
+
+async def collect(
+    dht: Any, key: str, peers: int = 20, per_peer: float = 5.0, grace: float = 1.0, also: Any = ()
+) -> list[bytes]:
+    """The answers stored under `key` by the `peers` closest DHT nodes, the `also` peers (the
+    DHT entry points) and this node itself:
+    all asked at once, each for at most `per_peer` seconds, and no longer than `grace` seconds
+    after the first answer arrives (the fresh record is normally on all of them by then).
+
+    Not py-libp2p's `get_value(key, quorum=3)`: it stops at the first three answers and picks
+    among them by the unsigned outer stamp, so the stale records of a device's previous address
+    (every node that missed its last publish still holds one) could win round after round;
+    `newest` picks among all answers by the signed time instead."""
+    import trio
+
+    key_bytes = key.encode()
+    found: list[bytes] = []
+    local = dht.value_store.get(key_bytes)
+    if local is not None and local.value:
+        found.append(bytes(local.value))
+    closest = await dht.peer_routing.find_closest_peers_network(key_bytes)
+    targets = [p for p in closest if p != dht.local_peer_id][:peers]
+    targets += [p for p in also if p not in targets and p != dht.local_peer_id]
+    first = trio.Event()
+
+    async def ask(peer: Any) -> None:
+        with trio.move_on_after(per_peer):
+            try:
+                record = await dht.value_store._get_from_peer(peer, key_bytes, return_record=True)
+            except Exception:  # noqa: BLE001 -- a node that is gone or speaks nonsense: the others answer
+                return
+            value = getattr(record, "value", None)
+            if value:
+                found.append(bytes(value))
+                first.set()
+
+    async def cut_off(scope: trio.CancelScope) -> None:
+        await first.wait()
+        await trio.sleep(grace)
+        scope.cancel()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(cut_off, nursery.cancel_scope)
+        async with trio.open_nursery() as asking:
+            for peer in targets:
+                asking.start_soon(ask, peer)
+        nursery.cancel_scope.cancel()  # everyone answered before the grace ran out
+    return found
 
 
 def _validator_class() -> Any:

@@ -3,7 +3,11 @@
 Shapes (root types only; nested shared types created concurrently on two devices would keep
 one side's and lose the other's, so every value below is a plain value under a flat key):
 - conversation `c/<provider>/<external_id>`: Map `meta` {provider, external_id, url, model,
-  created_at}; Map `messages` {turn key: JSON of the turn}.
+  created_at, updated_at}; Map `messages` {turn key: JSON of the turn}. `updated_at` (the last
+  activity) is carried for imported conversations only, and from then on by every device: for them
+  it is the provider's date, which the receiving device could not know (it would show the day the
+  conversation arrived). For live captures the arrival is the activity, so it stays out of the
+  documents (one more map write per turn for nothing).
 - `index`: Map `titles` {uid: title}; Map `tags` {"uid\\ntag": true|false}; Map `pins`
   {uid: bool}; Map `deleted` {uid: unix time} (tombstones are never removed).
 Each map key is last-writer-wins, so a rename on one device and a tag on another both survive.
@@ -111,7 +115,8 @@ def _export_conversation(
     conn: Connection, docs: DocSet, conversation_id: int, export: Export, whole: bool
 ) -> None:
     conv = conn.execute(
-        "SELECT id, provider, external_id, title, url, model, created_at, deleted_at FROM conversations WHERE id = ?",
+        "SELECT id, provider, external_id, title, url, model, created_at, updated_at, source, deleted_at"
+        " FROM conversations WHERE id = ?",
         (conversation_id,),
     ).fetchone()
     if conv is None:
@@ -175,6 +180,8 @@ def _export_conversation(
         "external_id": conv["external_id"],
         **{name: conv[name] for name in META_FIELDS if conv[name] is not None},
     }
+    if conv["updated_at"] is not None and (conv["source"] == "import" or "updated_at" in meta):
+        wanted_meta["updated_at"] = float(conv["updated_at"])
     for name, value in wanted_meta.items():
         if meta.get(name) != value:
             meta[name] = value
@@ -239,11 +246,19 @@ def apply_remote(
             for shared, sub in subs:
                 shared.unobserve(sub)
     counts = {"messages": 0, "conversations": 0}
+    touched: set[str] = set()  # conversation docs whose rows this changed (a rename dates a row too)
     for doc_id, maps in changes.keys.items():
         if doc_id == INDEX:
             counts["conversations"] += _apply_index(conn, docs.get(conn, INDEX), maps, now)
+            for name in ("titles", "pins", "tags"):
+                touched.update(
+                    conversation_doc_id(*split_uid(key.partition("\n")[0])) for key in maps.get(name, ())
+                )
         elif maps.get("messages") or maps.get("meta"):
             counts["messages"] += _apply_conversation(conn, docs.get(conn, doc_id), maps, now)
+            touched.add(doc_id)
+    for doc_id in touched:
+        _keep_activity(conn, docs.get(conn, doc_id), now)
     docs.save_changes(conn, now)  # only what the updates changed, appended behind each document's base
     return counts
 
@@ -295,6 +310,18 @@ def _apply_conversation(conn: Connection, doc: Any, maps: dict[str, set[str]], n
     for turn in turns:
         _settle(conn, result.conversation_id, turn)
     return len(turns)
+
+
+def _keep_activity(conn: Connection, doc: Any, now: float) -> None:
+    """The conversation's last activity as the document carries it (imports: the provider's date),
+    not the time its turns arrived here; a date in the future is capped at now, as on import."""
+    meta = doc["meta"]
+    at, provider, external_id = meta.get("updated_at"), meta.get("provider"), meta.get("external_id")
+    if isinstance(at, (int, float)) and provider and external_id:
+        conn.execute(
+            "UPDATE conversations SET updated_at = ? WHERE provider = ? AND external_id = ? AND deleted_at IS NULL",
+            (min(float(at), now), provider, external_id),
+        )
 
 
 def _settle(conn: Connection, conversation_id: int, turn: Any) -> None:

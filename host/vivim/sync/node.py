@@ -261,6 +261,8 @@ class SyncNode:
         self.published: list[str] = []
         self.next_publish = 0.0
         self.publishes = 0
+        self.anchors: list[Any] = []  # bootstrap peers and paired peers in session (DHT entry points)
+        self.published_table = 0  # routing-table size at the last publish
         self.found_by_dht: set[str] = set()
         engine.listeners.append(self._on_change)
 
@@ -307,57 +309,114 @@ class SyncNode:
             await trio.sleep(DISCOVERY_INTERVAL)
 
     async def _discover(self) -> None:
+        """One round: join the DHT, publish this device's record when due, look up every paired
+        device not in session. Publishing and each lookup fail on their own: a slow or failing
+        publish (a loaded machine, a half-filled routing table) never skips the lookups, which
+        alone are enough for the two devices to meet."""
+        import trio
+
+        await self._join_dht()
+        vault = self.engine.vault
+        if self.engine.blind or vault.current is None:
+            return  # a blind backup serves the DHT but has no key to publish or look up with
+        devices = await self.bridge.wait(self.engine.devices())
+        missing = {
+            peer: device
+            for peer, device in devices.items()
+            if device.status == "paired" and not device.blind and peer not in self.sessions
+        }
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._publish, bool(missing))
+            for peer, device in missing.items():
+                nursery.start_soon(self._look_up, peer, device.sign_pub)
+
+    async def _join_dht(self) -> None:
+        """Connect the bootstrap peers and the paired peers in session, add them to the routing
+        table, then, while the table is short of one bucket, look up this node's own id (the
+        Kademlia join): without it a restarted device could stay with one entry for minutes and
+        publish its record to that one node only (seen in the DHT bench)."""
         import multiaddr
         import trio
         from libp2p.peer.id import ID
         from libp2p.peer.peerinfo import info_from_p2p_addr
 
+        anchors = []
         for addr in self.bootstrap:
             try:
                 info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
                 with trio.fail_after(15):
                     if not self.host.get_network().get_connections(info.peer_id):
+                        _unblock(self.host, info.peer_id)
                         await self.host.connect(info)
                     await self.dht.add_peer(info.peer_id)
+                anchors.append(info.peer_id)
             except Exception as exc:
                 log.debug("DHT bootstrap %s: %s", addr, exc)
         for peer in list(self.sessions):  # the backup peer (and any paired peer we reach) bootstraps too
             try:
                 await self.dht.add_peer(ID.from_base58(peer))
+                anchors.append(ID.from_base58(peer))
             except Exception:
                 pass
+        self.anchors = anchors
+        if anchors and self.dht.get_routing_table_size() < 20:
+            try:
+                with trio.fail_after(15):
+                    await self.dht.peer_routing.find_closest_peers_network(self.host.get_id().to_bytes())
+            except Exception as exc:
+                log.debug("DHT self-lookup: %s", exc)
+
+    async def _publish(self, someone_missing: bool) -> None:
+        """Publish when due. Due: at start, when the addresses change, when the routing table has
+        grown (the closest nodes to the key may be new ones, which do not hold the record), and
+        while a paired device is unreached, with a doubling pause (DISCOVERY_INTERVAL up to
+        PUBLISH_INTERVAL), because a node that missed the last publish still answers with an old
+        address; otherwise every PUBLISH_INTERVAL."""
+        import trio
+
         vault = self.engine.vault
-        if self.engine.blind or vault.current is None:
-            return  # a blind backup serves the DHT but has no key to publish or look up with
+        assert vault.current is not None
         key, now, me = vault.keys[vault.current], time.time(), self.engine.peer_id
         addrs = list(self.addrs) + self._circuit_addrs()
-        if (now >= self.next_publish or addrs != self.published) and self.dht.get_routing_table_size():
+        size = self.dht.get_routing_table_size()
+        if not size:
+            return
+        grown = size > self.published_table
+        if not (now >= self.next_publish or addrs != self.published or grown):
+            return
+        record_key = discovery.record_key(key, me, discovery.utc_day(now))
+        record = discovery.seal(self.engine.device, key, me, addrs, now)
+        try:
             with trio.fail_after(30):
-                await self.dht.put_value(
-                    discovery.record_key(key, me, discovery.utc_day(now)),
-                    discovery.seal(self.engine.device, key, me, addrs, now),
-                )
-            # the first few rounds after start republish (the routing table is still filling up)
-            self.publishes += 1
-            self.published = addrs
-            self.next_publish = now + (PUBLISH_INTERVAL if self.publishes >= 5 else DISCOVERY_INTERVAL)
-        devices = await self.bridge.wait(self.engine.devices())
-        for peer, device in devices.items():
-            if device.status != "paired" or device.blind or peer in self.sessions:
+                await self.dht.put_value(record_key, record)
+                # and at the entry points themselves, which every device of the vault starts from
+                await discovery.store_at(self.dht, record_key, record, self.anchors)
+        except Exception as exc:
+            log.debug("publishing this device's DHT record failed (retried next round): %s", exc)
+            return
+        self.publishes += 1
+        self.published, self.published_table = addrs, size
+        pause = DISCOVERY_INTERVAL * 2 ** min(self.publishes - 1, 16)
+        self.next_publish = now + (min(pause, PUBLISH_INTERVAL) if someone_missing else PUBLISH_INTERVAL)
+
+    async def _look_up(self, peer: str, sign_pub: bytes) -> None:
+        import trio
+
+        vault = self.engine.vault
+        assert vault.current is not None
+        key, now = vault.keys[vault.current], time.time()
+        for record_key in discovery.lookup_keys(key, peer, now):
+            try:
+                with trio.fail_after(20):
+                    raws = await discovery.collect(self.dht, record_key, also=self.anchors)
+            except Exception as exc:
+                log.debug("DHT lookup of %s failed: %s", peer[:16], exc)
                 continue
-            for record_key in discovery.lookup_keys(key, peer, now):
-                try:
-                    with trio.fail_after(20):
-                        raw = await self.dht.get_value(record_key, quorum=3)  # the newest of several answers
-                except Exception:
-                    raw = None
-                found = raw and discovery.open_record(
-                    raw, list(vault.keys.values()), peer, device.sign_pub, now
-                )
-                if found:
-                    await self.bridge.wait(self.engine.store.write(_remember_addrs, found, peer, "dht"))
-                    self.found_by_dht.add(peer)
-                    break
+            found = discovery.newest(raws, list(vault.keys.values()), peer, sign_pub, now)
+            if found:
+                await self.bridge.wait(self.engine.store.write(_remember_addrs, found, peer, "dht"))
+                self.found_by_dht.add(peer)
+                return
 
     def _circuit_addrs(self) -> list[str]:
         """Where this device can be dialled through a relay that keeps a slot for it."""
@@ -506,6 +565,7 @@ class SyncNode:
         for addr in addrs:
             try:
                 info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+                _unblock(self.host, info.peer_id)
                 await self.host.connect(info)
                 stream = await self.host.new_stream(info.peer_id, [protocol])
                 await self.bridge.wait(self.engine.store.write(_mark_reached, addr, time.time()))
@@ -530,6 +590,7 @@ class SyncNode:
             for addr in addrs:
                 try:
                     with trio.fail_after(15):
+                        _unblock(self.host, ID.from_base58(peer))  # the direct dials just failed
                         await self.relaying.dial(addr, peer)
                         return await self.host.new_stream(ID.from_base58(peer), [SYNC_PROTOCOL])
                 except Exception as exc:
@@ -661,6 +722,19 @@ class SyncNode:
                 out.append(f"{a}/p2p/{peer_id.to_base58()}")
                 break
         return out
+
+
+def _unblock(host: Any, peer_id: Any) -> None:
+    """Let this dial through py-libp2p's negative cache.
+
+    After every known address of a peer failed once, py-libp2p 0.8.1's swarm refuses to dial that
+    peer at all for 60 s, even at an address it has never tried. A device that moved is exactly
+    that case: its old addresses fail, then the DHT (or mDNS, or the user) brings its new one,
+    and the dial to it was refused for a minute; the DHT bench lost up to 120 s per round to it.
+    The dial loop paces its own dials (one in flight per device, every DIAL_INTERVAL seconds)."""
+    unblock = getattr(host.get_network(), "unblock_peer", None)
+    if unblock is not None:
+        unblock(peer_id)
 
 
 def _remember_addrs(conn: Connection, addrs: list[str], peer_id: str, source: str) -> None:

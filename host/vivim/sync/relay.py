@@ -9,8 +9,9 @@
   `<relay address>/p2p-circuit/p2p/<device>` when no direct address works. What arrives over a
   circuit is a normal Noise-encrypted libp2p connection: the relay sees ciphertext only, and the
   sync stream handler still refuses peers that are not paired.
-- Hole punching (DCUtR) is not attempted: py-libp2p 0.8.1 ships a DCUtR protocol, but its
-  direct upgrade was not shown to work here; relayed sessions stay relayed.
+- Hole punching (DCUtR): py-libp2p 0.8.1's `DCUtRProtocol` runs only with VIVIM_SYNC_DCUTR=1
+  (experimental). What it did here is in docs/sync.md ("Hole punching") and
+  bench/sync_dcutr_probe.py; by default relayed sessions stay relayed.
 """
 
 from __future__ import annotations
@@ -85,10 +86,15 @@ class Relaying:
         from libp2p.tools.anyio_service import background_trio_service
 
         roles = RelayRole.HOP | RelayRole.STOP | RelayRole.CLIENT
-        async with background_trio_service(self.protocol):
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(background_trio_service(self.protocol))
             self.transport = CircuitV2Transport(
                 self.host, self.protocol, RelayConfig(roles=roles, limits=relay_limits())
             )
+            if os.environ.get("VIVIM_SYNC_DCUTR") == "1":
+                from libp2p.relay.circuit_v2.dcutr import DCUtRProtocol
+
+                await stack.enter_async_context(background_trio_service(DCUtRProtocol(self.host)))
             yield self
 
     async def reserve(self, relay_peer: str, nursery: Any) -> bool:

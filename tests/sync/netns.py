@@ -1,0 +1,130 @@
+"""Real network namespaces for sync tests: two devices on separate networks that share only the
+relay, with no route between them.
+
+Topology (all inside one `unshare -rn` user and network namespace, so the machine's own network
+is never touched):
+
+    laptop ns  eth0 10.77.1.2/24 ── veth ── 10.77.1.1  relay ns  10.77.2.1 ── veth ── 10.77.2.2 eth0  desktop ns
+
+The relay namespace does not forward (`net.ipv4.ip_forward` is 0 in a new namespace), so the laptop
+reaches the relay and the desktop reaches the relay, but no packet goes from one device to the other.
+Processes are started in a namespace with `nsenter --net` (this harness runs as root); they share
+the file system, so the test reads their databases as usual.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from tests.sync.peers import Node
+
+SUBNETS = {"laptop": "10.77.1", "desktop": "10.77.2"}
+
+_SETUP = r"""
+set -e
+ip link set lo up
+unshare -n sleep 86400 & LAPTOP=$!
+unshare -n sleep 86400 & DESKTOP=$!
+trap 'kill $LAPTOP $DESKTOP 2>/dev/null' EXIT
+for pid in $LAPTOP $DESKTOP; do  # wait until each child has its own network namespace
+  until [ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; do sleep 0.01; done
+done
+ip link add to-laptop type veth peer name eth0 netns $LAPTOP
+ip link add to-desktop type veth peer name eth0 netns $DESKTOP
+ip addr add 10.77.1.1/24 dev to-laptop && ip link set to-laptop up
+ip addr add 10.77.2.1/24 dev to-desktop && ip link set to-desktop up
+nsenter -t $LAPTOP -n sh -c 'ip link set lo up && ip addr add 10.77.1.2/24 dev eth0 && ip link set eth0 up'
+nsenter -t $DESKTOP -n sh -c 'ip link set lo up && ip addr add 10.77.2.2/24 dev eth0 && ip link set eth0 up'
+echo "$$ $LAPTOP $DESKTOP"
+read _ || true  # serve until stdin closes
+"""
+
+
+def unavailable() -> str | None:
+    """Why network namespaces cannot be made here, or None."""
+    for tool in ("unshare", "nsenter", "ip"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        return f"unshare -rn failed: {probe.stderr.strip()}"
+    return None
+
+
+class Networks:
+    """The three namespaces; `prefix(name)` runs a command in one of them (`relay`, `laptop`, `desktop`)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            ["unshare", "-rn", "bash", "-c", _SETUP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().split()
+        if len(line) != 3:
+            assert self.proc.stderr is not None
+            self.proc.kill()
+            raise RuntimeError("could not build the network namespaces: " + self.proc.stderr.read())
+        relay, laptop, desktop = line
+        self.pids = {"relay": relay, "laptop": laptop, "desktop": desktop}
+
+    def prefix(self, name: str) -> list[str]:
+        return ["nsenter", "-t", self.pids[name], "-n"]
+
+    def relay_ip(self, device: str) -> str:
+        """The relay's address on that device's network."""
+        return f"{SUBNETS[device]}.1"
+
+    def device_ip(self, device: str) -> str:
+        return f"{SUBNETS[device]}.2"
+
+    def can_connect(self, source: str, ip: str, port: int) -> bool:
+        """Whether a TCP connection from namespace `source` to ip:port is accepted (refused and
+        unroutable both say no)."""
+        probe = subprocess.run(
+            [
+                *self.prefix(source),
+                "python3",
+                "-c",
+                "import socket,sys\n"
+                f"try: socket.create_connection(('{ip}', {port}), 2).close()\n"
+                "except OSError: sys.exit(1)",
+            ],
+            capture_output=True,
+            timeout=15,
+        )
+        return probe.returncode == 0
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# Each node listens on every address of its namespace, on a port no other node uses (so an address
+# of another device that names 127.0.0.1 finds nothing in this namespace).
+PORTS = {"laptop": 4101, "desktop": 4102, "backup": 4103}
+WHERE = {"laptop": "laptop", "desktop": "desktop", "backup": "relay"}
+
+
+def move(networks: Networks, laptop: Node, desktop: Node, backup: Node) -> None:
+    """The (stopped, paired) devices each go to their own network and the backup to the relay's;
+    each device is told the backup's address on its network (`vivim peers add`), then all start."""
+    for node in (laptop, desktop, backup):
+        node.prefix = networks.prefix(WHERE[node.name])
+        node.env["VIVIM_SYNC_LISTEN"] = f"/ip4/0.0.0.0/tcp/{PORTS[node.name]}"
+    backup.start()
+    for node in (laptop, desktop):
+        relay_addr = f"/ip4/{networks.relay_ip(node.name)}/tcp/{PORTS['backup']}/p2p/{backup.peer_id}"
+        if node.cli("peers", "add", relay_addr).returncode != 0:
+            raise RuntimeError(f"vivim peers add {relay_addr} failed on the {node.name}")
+        node.start()

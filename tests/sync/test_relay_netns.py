@@ -1,0 +1,75 @@
+"""Two devices on separate networks with no route between them (real Linux network namespaces,
+tests/sync/netns.py) meet through the circuit relay on their blind backup peer, which both can reach.
+
+They were paired at home (on 127.0.0.1), then each moved to its own network: three real `vivim serve`
+processes, one per namespace. The kernel, not the test, keeps the devices apart: a direct TCP
+connection from one device's namespace to the other's is checked to fail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sync import netns
+from tests.sync.peers import Node, pair, wait_until
+from tests.sync.test_peers import capture_payload, capture_via_host
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def networks() -> Iterator[netns.Networks]:
+    reason = netns.unavailable()
+    if reason:
+        pytest.skip(f"no network namespaces here ({reason}); test_relay.py covers dead addresses instead")
+    nets = netns.Networks()
+    yield nets
+    nets.close()
+
+
+def device(node: Node, peer_id: str) -> dict:
+    return {d["peer_id"]: d for d in json.loads(node.cli("devices", "--json").stdout)}[peer_id]
+
+
+def test_devices_on_networks_without_a_route_between_them_sync_through_the_relay(
+    tmp_path: Path, networks: netns.Networks
+) -> None:
+    nodes: dict[str, Node] = {}
+    try:
+        for name in ("laptop", "desktop", "backup"):  # at home: one machine, one network
+            nodes[name] = Node(tmp_path / name, name).start()
+        laptop, desktop, backup = nodes["laptop"], nodes["desktop"], nodes["backup"]
+        pair(laptop, desktop)
+        pair(laptop, backup, blind=True)
+        for node in nodes.values():
+            node.stop()
+
+        netns.move(networks, laptop, desktop, backup)  # each to its own network
+        assert any(networks.device_ip("laptop") in a for a in laptop.addrs())
+
+        # the kernel keeps them apart: no direct connection either way, the relay reachable from both
+        assert not networks.can_connect("desktop", networks.device_ip("laptop"), netns.PORTS["laptop"])
+        assert not networks.can_connect("laptop", networks.device_ip("desktop"), netns.PORTS["desktop"])
+        assert networks.can_connect("desktop", networks.relay_ip("desktop"), netns.PORTS["backup"])
+        assert networks.can_connect("laptop", networks.relay_ip("laptop"), netns.PORTS["backup"])
+
+        wait_until(
+            lambda: device(laptop, desktop.peer_id)["sync"].startswith("connected through the relay"),
+            timeout=90,
+            what="the laptop reaching the desktop through the relay",
+        )
+        seen = device(desktop, laptop.peer_id)
+        assert seen["reached"] == "relay" and "/p2p-circuit/" in (seen["addr"] or "")
+
+        capture_via_host(laptop, capture_payload("n1", [("k1", "user", "typed on the train")]))
+        wait_until(lambda: "claude/n1" in desktop.view(), timeout=60, what="the capture on the desktop")
+        assert desktop.view()["claude/n1"]["messages"]["k1"][1] == "typed on the train"
+        capture_via_host(desktop, capture_payload("n2", [("k1", "user", "answered from home")]))
+        wait_until(lambda: "claude/n2" in laptop.view(), timeout=60, what="the capture on the laptop")
+        assert backup.view() == {}  # the relay (and backup) never reads anything
+    finally:
+        for node in nodes.values():
+            node.stop()
