@@ -54,6 +54,17 @@ if [ ! -x /usr/bin/firefox-esr ]; then
 fi
 # --- end Firefox ---
 
+# --- iproute2, for the relay-only sync test in network namespaces (tests/sync/test_relay_netns.py) ---
+if ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing iproute2 and util-linux for the network-namespace sync test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 util-linux >/dev/null
+  else
+    echo "==> ip/nsenter are not installed and cannot be installed here: the namespace sync test will be skipped"
+  fi
+fi
+
 if [ "${VIVIM_SETUP_ONLY:-}" = 1 ]; then exit 0; fi
 echo "==> running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"
