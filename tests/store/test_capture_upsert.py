@@ -229,3 +229,19 @@ async def test_very_common_words_rank_the_newest_matches_and_filters_apply_befor
     }
     claude_only = await store.read(search_fulltext, "bread", Filters(provider="claude"), 50)
     assert [g["conversation"]["external_id"] for g in claude_only["results"]] == ["old"]
+
+
+async def test_a_title_the_user_set_survives_the_next_capture_and_clearing_it_hands_it_back(store: Store):
+    from vivim.sync.library import rename_conversation
+
+    turn = {"key": "t1", "role": "user", "text": "How long to proof?", "markdown": "How long to proof?"}
+    result = await store.write(upsert_capture, capture([turn], title="Sourdough"))
+    await store.write(rename_conversation, result.conversation_id, "Bread notes")
+    await store.write(upsert_capture, capture([turn], title="Sourdough timing"))  # the page renamed it
+    assert (await store.read(get_conversation, result.conversation_id))["conversation"][
+        "title"
+    ] == "Bread notes"
+    await store.write(rename_conversation, result.conversation_id, None)
+    await store.write(upsert_capture, capture([turn], title="Sourdough timing"))
+    conversation = (await store.read(get_conversation, result.conversation_id))["conversation"]
+    assert conversation["title"] == "Sourdough timing"

@@ -246,3 +246,38 @@ async def test_three_devices_converge_after_random_offline_edits(tmp_path_factor
     va, vb, vc = await view(a), await view(b), await view(c)
     assert va == vb == vc
     await close(a, b, c)
+
+
+async def test_a_users_title_wins_over_the_page_title_captured_on_another_device(tmp_path: Path) -> None:
+    a, b = await two_paired(tmp_path)
+    await write_capture(a, capture("c1", [("k1", "user", "hello")], title="New chat"))
+    await exchange(a, b)
+    await a.store.write(library.rename_conversation, await conversation_id(a), "Trip to Lisbon")
+    await exchange(a, b)
+    # the page's own title arrives later, captured on either device: the user's title stays everywhere
+    await write_capture(b, capture("c1", [("k1", "user", "hello")], title="Lisbon itinerary"))
+    await write_capture(a, capture("c1", [("k1", "user", "hello")], title="Lisbon itinerary"))
+    await exchange(a, b)
+    va = await view(a)
+    assert va == await view(b) and va["claude/c1"]["title"] == "Trip to Lisbon"
+    # cleared on b: the page's title is back on both
+    await b.store.write(library.rename_conversation, await conversation_id(b), None)
+    await write_capture(b, capture("c1", [("k1", "user", "hello")], title="Lisbon itinerary"))
+    await exchange(a, b)
+    va = await view(a)
+    assert va == await view(b) and va["claude/c1"]["title"] == "Lisbon itinerary"
+    await close(a, b)
+
+
+async def test_a_conversation_captured_after_another_was_deleted_reaches_the_other_device(
+    tmp_path: Path,
+) -> None:
+    """SQLite gives the new turn the deleted turn's rowid: it must still be sent (found by the property test)."""
+    a, b = await two_paired(tmp_path)
+    await write_capture(a, capture("c0", [("k0", "user", "draft to throw away")], title="Old"))
+    await a.store.write(library.delete_conversation, await conversation_id(a, "c0"))
+    await write_capture(a, capture("c1", [("k0", "user", "the one to keep")], title="New"))
+    await exchange(a, b)
+    assert (await view(b))["claude/c1"]["messages"] == {"k0": ["user", "the one to keep", "complete"]}
+    assert await view(a) == await view(b)
+    await close(a, b)

@@ -161,7 +161,8 @@ def _upsert_conversation(
     earliest: float | None = None,
 ) -> tuple[int, bool]:
     row = conn.execute(
-        "SELECT id, title, url, model, deleted_at FROM conversations WHERE provider = ? AND external_id = ?",
+        "SELECT id, title, title_by_user, url, model, deleted_at FROM conversations"
+        " WHERE provider = ? AND external_id = ?",
         (conv.provider, conv.external_id),
     ).fetchone()
     if row is None:
@@ -182,6 +183,8 @@ def _upsert_conversation(
         return inserted_id(cur), True
     changes: dict[str, Any] = {}
     for name in ("title", "url", "model"):
+        if name == "title" and row["title_by_user"]:
+            continue  # the user's title wins over the page's (cleared by renaming to nothing)
         value = getattr(conv, name)
         if value and value != row[name]:
             changes[name] = value

@@ -18,7 +18,12 @@ from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
 from ..retrieval.first_pass import SCHEMA as FIRST_PASS_SCHEMA
 from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
-from ..sync.schema import COMPACTION_SCHEMA, PEER_STATUS_SCHEMA, SYNC_SCHEMA
+from ..sync.schema import (
+    COMPACTION_SCHEMA,
+    DIRTY_MESSAGES_REUSED_ROWIDS,
+    PEER_STATUS_SCHEMA,
+    SYNC_SCHEMA,
+)
 from .completeness import SCHEMA as COMPLETENESS_SCHEMA
 from .raw import SCHEMA as RAW_SCHEMA
 from .repair_dates import REPAIR_IMPORTED_DATES
@@ -138,6 +143,12 @@ CREATE TABLE device_names (
 );
 """
 
+# A title the user gave a conversation (web app, CLI, another device) wins over the page's title at
+# the next capture; clearing it hands the title back to the page.
+USER_TITLES = """
+ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core store", script(CORE_SCHEMA)),
     Migration(2, "retrieval: chunk vectors", script(VECTOR_SCHEMA)),
@@ -157,6 +168,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, "sync: incremental documents, log compaction", script(COMPACTION_SCHEMA)),
     Migration(16, "sync: device reachability and last sync", script(PEER_STATUS_SCHEMA)),
     Migration(17, "retrieval: first-pass (static model) vectors", script(FIRST_PASS_SCHEMA)),
+    Migration(25, "a title the user set wins over the page's", script(USER_TITLES)),
+    Migration(
+        26,
+        "sync: a message reusing a deleted one's rowid is still sent",
+        script(DIRTY_MESSAGES_REUSED_ROWIDS),
+    ),
 )
 
 

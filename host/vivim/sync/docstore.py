@@ -22,7 +22,7 @@ from collections import OrderedDict
 from typing import Any
 
 INDEX = "index"
-INDEX_MAPS = ("titles", "tags", "pins", "deleted")
+INDEX_MAPS = ("titles", "renamed", "tags", "pins", "deleted")
 CONVERSATION_MAPS = ("meta", "messages")
 FOLD_MIN = 16 * 1024
 MAX_DOCS = 64

@@ -8,7 +8,8 @@ one side's and lose the other's, so every value below is a plain value under a f
   it is the provider's date, which the receiving device could not know (it would show the day the
   conversation arrived). For live captures the arrival is the activity, so it stays out of the
   documents (one more map write per turn for nothing).
-- `index`: Map `titles` {uid: title}; Map `tags` {"uid\\ntag": true|false}; Map `pins`
+- `index`: Map `titles` {uid: the page's title}; Map `renamed` {uid: the user's title, "" once
+  cleared} (a user's title wins over the page's on every device); Map `tags` {"uid\\ntag": true|false}; Map `pins`
   {uid: bool}; Map `deleted` {uid: unix time} (tombstones are never removed).
 Each map key is last-writer-wins, so a rename on one device and a tag on another both survive.
 
@@ -63,7 +64,7 @@ def _marks(conn: Connection, conversation_id: int) -> dict[str, str | None]:
     """The conversation-level marks (turn marks are joined in SQL: a long conversation has thousands)."""
     rows = conn.execute(
         "SELECT field, value FROM sync_marks WHERE conversation_id = ?"
-        " AND field IN ('title', 'tags', 'pinned', 'deleted')",
+        " AND field IN ('title', 'renamed', 'tags', 'pinned', 'deleted')",
         (conversation_id,),
     )
     return {r[0]: r[1] for r in rows.fetchall()}
@@ -115,7 +116,8 @@ def _export_conversation(
     conn: Connection, docs: DocSet, conversation_id: int, export: Export, whole: bool
 ) -> None:
     conv = conn.execute(
-        "SELECT id, provider, external_id, title, url, model, created_at, updated_at, source, deleted_at"
+        "SELECT id, provider, external_id, title, title_by_user, url, model, created_at, updated_at, source,"
+        " deleted_at"
         " FROM conversations WHERE id = ?",
         (conversation_id,),
     ).fetchone()
@@ -142,10 +144,20 @@ def _export_conversation(
         return
 
     title = conv["title"]
-    if title is not None and marks.get("title") != title:
-        index["titles"][uid] = title
-        set_mark(conn, conversation_id, "title", title)
-        export.doc_ids.add(INDEX)
+    if conv["title_by_user"]:
+        if marks.get("renamed") != title:
+            index["renamed"][uid] = title
+            set_mark(conn, conversation_id, "renamed", title)
+            export.doc_ids.add(INDEX)
+    else:
+        if marks.get("renamed"):  # the user cleared their title: the page's counts again
+            index["renamed"][uid] = ""
+            set_mark(conn, conversation_id, "renamed", "")
+            export.doc_ids.add(INDEX)
+        if title is not None and marks.get("title") != title:
+            index["titles"][uid] = title
+            set_mark(conn, conversation_id, "title", title)
+            export.doc_ids.add(INDEX)
 
     tags = set(json.loads(marks.get("tags") or "[]"))
     now_tags = {
@@ -395,10 +407,21 @@ def _apply_index(conn: Connection, index: Any, maps: dict[str, set[str]], now: f
             cid = conversation(uid)
             library.delete_conversation(conn, cid, float(index["deleted"][uid]))
             set_mark(conn, cid, "deleted", "1")
+    for uid in maps.get("renamed", ()):  # before the page's titles: a user's title wins over them
+        renamed = index["renamed"].get(uid)
+        cid = conversation(uid)
+        if renamed:
+            library.rename_conversation(conn, cid, renamed, now)
+        else:
+            conn.execute("UPDATE conversations SET title_by_user = 0 WHERE id = ?", (cid,))
+            page_title = index["titles"].get(uid)
+            if page_title:
+                library.set_page_title(conn, cid, page_title)
+        set_mark(conn, cid, "renamed", renamed or "")
     for uid in maps.get("titles", ()):
         title = index["titles"].get(uid)
         cid = conversation(uid)
-        library.rename_conversation(conn, cid, title, now)
+        library.set_page_title(conn, cid, title)
         set_mark(conn, cid, "title", title)
     for uid in maps.get("pins", ()):
         cid = conversation(uid)

@@ -26,11 +26,28 @@ def _require(conn: Connection, conversation_id: int) -> None:
 def rename_conversation(
     conn: Connection, conversation_id: int, title: str | None, now: float | None = None
 ) -> None:
+    """The user's title for a conversation: it wins over the page's title at later captures (see
+    `store.capture`); None or "" clears it, and the next capture brings the page's title back."""
     _require(conn, conversation_id)
-    conn.execute(
-        "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
-        (title, now or time.time(), conversation_id),
+    if title:
+        conn.execute(
+            "UPDATE conversations SET title = ?, title_by_user = 1, updated_at = ? WHERE id = ?",
+            (title, now or time.time(), conversation_id),
+        )
+    else:
+        conn.execute(
+            "UPDATE conversations SET title = NULL, title_by_user = 0, updated_at = ? WHERE id = ?",
+            (now or time.time(), conversation_id),
+        )
+
+
+def set_page_title(conn: Connection, conversation_id: int, title: str | None) -> bool:
+    """A title the page gave (received from another device): kept unless the user set one here."""
+    cur = conn.execute(
+        "UPDATE conversations SET title = ? WHERE id = ? AND title_by_user = 0 AND title IS NOT ?",
+        (title, conversation_id, title),
     )
+    return cur.rowcount > 0
 
 
 def add_tag(conn: Connection, conversation_id: int, tag: str) -> bool:

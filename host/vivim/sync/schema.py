@@ -176,3 +176,24 @@ CREATE TABLE sync_peer_status (
     entries_out INTEGER NOT NULL DEFAULT 0
 );
 """
+
+# SQLite hands a deleted message's rowid to the next message inserted. A deleted conversation's
+# messages stay listed as changed until its next export, so with INSERT OR IGNORE a new message that
+# reused such a rowid (in another conversation) was never listed, and never reached the other devices.
+# The row now names the message's current conversation.
+DIRTY_MESSAGES_REUSED_ROWIDS = """
+DROP TRIGGER sync_dirty_message_row_insert;
+DROP TRIGGER sync_dirty_message_row_update;
+CREATE TRIGGER sync_dirty_message_row_insert AFTER INSERT ON messages BEGIN
+    INSERT OR REPLACE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+CREATE TRIGGER sync_dirty_message_row_update AFTER UPDATE ON messages BEGIN
+    INSERT OR REPLACE INTO sync_dirty_messages (message_id, conversation_id) VALUES (new.id, new.conversation_id);
+END;
+UPDATE sync_dirty_messages SET conversation_id = (
+    SELECT m.conversation_id FROM messages m WHERE m.id = sync_dirty_messages.message_id
+) WHERE EXISTS (
+    SELECT 1 FROM messages m
+    WHERE m.id = sync_dirty_messages.message_id AND m.conversation_id != sync_dirty_messages.conversation_id
+);
+"""
