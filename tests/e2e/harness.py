@@ -66,6 +66,10 @@ UNSEEN = {
     ),
     "claude": ("https://claude.ai/chat/9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a", "claude/older_markup.html"),
     "gemini": ("https://gemini.google.com/app/1234abcd5678ef90", "gemini/no_ids.html"),
+    "perplexity": (
+        "https://www.perplexity.ai/search/best-time-to-see-the-severn-bore-Xs6pxUAfRwqwP8Wg0SsM6Q",
+        "perplexity/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
