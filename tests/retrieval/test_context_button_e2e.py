@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHATGPT_URL, CLAUDE_URL, GEMINI_URL, Browser, chromium_missing_reason, wait_for
+from tests.e2e.harness import (
+    CHATGPT_URL,
+    CLAUDE_URL,
+    GEMINI_URL,
+    PERPLEXITY_URL,
+    Browser,
+    chromium_missing_reason,
+    wait_for,
+)
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
@@ -27,12 +35,19 @@ EDITORS = {
     CHATGPT_URL: "#prompt-textarea",
     CLAUDE_URL: 'div.ProseMirror[contenteditable="true"]',
     GEMINI_URL: ".ql-editor",
+    PERPLEXITY_URL: "#ask-input",
 }
 SENDS = {
     CHATGPT_URL: '[data-testid="send-button"]',
     CLAUDE_URL: 'button[aria-label="Send message"], fieldset button[type="submit"]',
     GEMINI_URL: "button.send-button",
+    PERPLEXITY_URL: '[data-testid="submit-button"]',  # enabled only by the editor's own input events
 }
+# Where the fixture keeps the editor's own state (a Lexical editor ignores DOM changes it did not see as
+# input events): the inserted block must be in it, not only on screen.
+EDITOR_STATE = {PERPLEXITY_URL: "fixture.editorState()"}
+# Optional sites are granted first (as the user does in the popup).
+GRANTS = {PERPLEXITY_URL: ("perplexity",)}
 DRAFT = "Planning a cherry blossom trip to Kyoto and Tokyo, which route?"
 
 
@@ -54,11 +69,19 @@ def button_state(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("url", [CHATGPT_URL, CLAUDE_URL, GEMINI_URL], ids=["chatgpt", "claude", "gemini"])
+@pytest.mark.parametrize(
+    "url",
+    [CHATGPT_URL, CLAUDE_URL, GEMINI_URL, PERPLEXITY_URL],
+    ids=["chatgpt", "claude", "gemini", "perplexity"],
+)
 def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path, url: str) -> None:
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path)
+    browser = Browser(tmp_path, grant=GRANTS.get(url, ()))
     try:
+        if url in GRANTS:
+            wait_for(
+                lambda: len(browser.registered_scripts()) == 3, what="the site's scripts to be registered"
+            )
         page = browser.open(url)
         editor = page.locator(EDITORS[url]).first
         editor.click()
@@ -79,6 +102,9 @@ def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path,
         assert text.index("Planning a cherry blossom trip") < text.index("Relevant context from my earlier")
         assert '"Two weeks in Japan itinerary" (Gemini,' in text
         assert page.locator(SENDS[url]).first.is_enabled()
+        if url in EDITOR_STATE:
+            state = page.evaluate(EDITOR_STATE[url])
+            assert state.index("Planning a cherry blossom") < state.index("Relevant context from my earlier")
         assert browser.dialogs == []
     finally:
         browser.close()
