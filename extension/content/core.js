@@ -337,7 +337,14 @@
   const ENABLED_KEY = "siteEnabled";
   let on = false;
   const isOn = (stored) => ((stored && stored[ENABLED_KEY]) || {})[adapter.provider] !== false;
-  const enabled = chrome.storage.local.get(ENABLED_KEY).then(isOn, () => true).then((value) => (on = value));
+  // Unreadable settings (the extension was reloaded under the page): nothing is read.
+  const checkStart = performance.now();
+  const enabled = Promise.resolve().then(() => chrome.storage.local.get(ENABLED_KEY))
+    .then(isOn, () => false).then((value) => {
+      // bench/sites_bench.py reads this: what the switch costs before the first look at the page.
+      try { performance.measure("vivim:enabled", { start: checkStart, end: performance.now() }); } catch { /* old engines */ }
+      return (on = value);
+    });
   chrome.storage.onChanged?.addListener((changes, area) => {
     if (area !== "local" || !changes[ENABLED_KEY]) return;
     const now = ((changes[ENABLED_KEY].newValue || {})[adapter.provider]) !== false;

@@ -48,7 +48,7 @@
     matches: (url) => new URL(url).hostname === "www.perplexity.ai",
     conversationId(url) {
       const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
+      return match && match[1] !== "new" ? match[1] : null; // /search/new: a thread not created yet
     },
     title(doc) {
       const t = doc.title.replace(/\s*[-|]\s*Perplexity(\s*AI)?\s*$/i, "").trim();
