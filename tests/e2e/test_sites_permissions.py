@@ -109,11 +109,13 @@ def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser
     assert browser.messages("claude", NETWORK_CLAUDE_ID) == []
     assert browser.conversation_count() == 0
     other = browser.open(CLAUDE_URL)
-    other.wait_for_timeout(1000)
+    other.wait_for_timeout(1500)
     assert nothing_read(other)["snapshots"] == 0
+    assert other.locator("vivim-context-button").count() == 0  # the draft box is not looked at either
 
     # Turned on with the page open: the DOM turns on screen are captured from then on.
     browser.set_site_enabled("claude", True)
     rows = wait_for(at_least(4, lambda: browser.messages("claude", NETWORK_CLAUDE_ID)), what="the DOM turns")
     assert {r["role"] for r in rows} == {"user", "assistant"}
     assert nothing_read(page)["snapshots"] >= 1
+    wait_for(lambda: other.locator("vivim-context-button").count() == 1, what="the Insert context button")
