@@ -91,8 +91,18 @@ def browser_runs(entries: int, runs: int) -> dict[str, list[float]]:
                     pp.thread_page_html("Bench", shown, [u for u, _ in pages]),
                 )
                 start = time.perf_counter()
-                browser.open(thread_url)
-                wait(lambda: len(browser.messages("perplexity", slug)) >= entries * 3, timeout=600)
+                page = browser.open(thread_url)
+
+                def all_stored() -> bool:
+                    page.wait_for_timeout(20)  # Playwright answers the page's requests only while called
+                    return len(browser.messages("perplexity", slug)) >= entries * 3
+
+                try:
+                    wait(all_stored, timeout=600)
+                except TimeoutError:
+                    raise TimeoutError(
+                        f"stored {len(browser.messages('perplexity', slug))} of {entries * 3}"
+                    ) from None
                 out["thread"].append((time.perf_counter() - start) * 1000)
             finally:
                 browser.close()
