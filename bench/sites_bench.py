@@ -110,7 +110,7 @@ def browser_runs(entries: int, runs: int) -> dict[str, list[float]]:
 
 
 def host_runs(entries: int, runs: int) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"perplexity": [], "chatgpt": []}
+    out: dict[str, list[float]] = {"perplexity": [], "perplexity_one": [], "chatgpt": []}
     pages = pp.thread_pages(entries, 10)
     doc = payloads.chatgpt_conversation(CHATGPT_ID, entries * 3)
     for _ in range(runs):
@@ -137,6 +137,14 @@ def host_pair(
         assert reply["ok"], reply
     out["perplexity"].append((time.perf_counter() - start) * 1000)
     assert reply["result"]["completeness"]["status"] == "complete", reply
+    whole = pp.page([e for _, page in pages for e in page["entries"]])
+    other = "bench-one-page-Zz9Yy8Xx7Ww6Vv5Uu4Tt3"
+    for entry in whole["entries"]:
+        entry["thread_url_slug"] = other
+    start = time.perf_counter()
+    reply = host.request("capture.network", network("perplexity", other, pp.API.format(slug=other), whole))
+    out["perplexity_one"].append((time.perf_counter() - start) * 1000)
+    assert reply["ok"], reply
     url = f"https://chatgpt.com/backend-api/conversation/{CHATGPT_ID}"
     start = time.perf_counter()
     reply = host.request("capture.network", network("chatgpt", CHATGPT_ID, url, doc))
@@ -175,9 +183,16 @@ def main() -> None:
     print(
         f"host alone: Perplexity pages ({args.entries * 3} turns)                      {ms(h['perplexity'])}"
     )
+    print(
+        f"host alone: Perplexity one page ({args.entries * 3} turns)                   {ms(h['perplexity_one'])}"
+    )
     print(f"host alone: ChatGPT document ({args.entries * 3} turns, one payload)         {ms(h['chatgpt'])}")
-    ratio = statistics.median(h["perplexity"]) / statistics.median(h["chatgpt"])
-    print(f"ratio Perplexity pages / ChatGPT document (host alone)            {ratio:.2f}x")
+    one = statistics.median(h["perplexity_one"]) / statistics.median(h["chatgpt"])
+    paged = statistics.median(h["perplexity"]) / statistics.median(h["chatgpt"])
+    print(f"ratio Perplexity one page / ChatGPT document (host alone)         {one:.2f}x")
+    print(
+        f"ratio Perplexity {len(pp.thread_pages(args.entries, 10))} pages / ChatGPT document (host alone)          {paged:.2f}x"
+    )
     with open("/proc/loadavg") as f:
         print(f"load after: {f.read().split()[:3]}")
 
