@@ -137,7 +137,7 @@ def host_pair(
         assert reply["ok"], reply
     out["perplexity"].append((time.perf_counter() - start) * 1000)
     assert reply["result"]["completeness"]["status"] == "complete", reply
-    whole = pp.page([e for _, page in pages for e in page["entries"]])
+    whole = pp.page([{**e} for _, page in pages for e in page["entries"]])  # copies: the slug changes
     other = "bench-one-page-Zz9Yy8Xx7Ww6Vv5Uu4Tt3"
     for entry in whole["entries"]:
         entry["thread_url_slug"] = other
