@@ -88,6 +88,8 @@ interface StatusReply {
   error: string | null;
   queued: number;
   health: Record<string, unknown>;
+  /** Per provider: when the host last stored something captured there (ms). */
+  activity: Record<string, { last_capture_at: number }>;
 }
 
 /** One site's state (the "sites" message): its origins granted, not turned off, its scripts registered. */

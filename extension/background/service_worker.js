@@ -26,6 +26,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 20000];
 const QUEUE_KEY = "captureQueue";
 const HEALTH_KEY = "adapterHealth";
 const STATUS_KEY = "hostStatus";
+const ACTIVITY_KEY = "siteActivity"; // {provider: {last_capture_at}}: the popup's "last saved" per site
 const RETRYABLE = new Set(["store_busy", "unavailable", "internal", "store_error", "timeout", "disconnected"]);
 const BADGE = { queued: "#b26a00", missing: "#c62828" };
 
@@ -252,7 +253,10 @@ function flush() {
           const i = q.findIndex((x) => x.qid === item.qid);
           if (i >= 0) q.splice(i, 1);
         });
-        if (reply.ok) saveStatus({ last_capture_at: Date.now() });
+        if (reply.ok) {
+          saveStatus({ last_capture_at: Date.now() });
+          await recordActivity(item.capture.conversation?.provider);
+        }
       }
     } finally {
       flushing = null;
@@ -283,6 +287,14 @@ function updateBadge(queued) {
   }).catch?.(() => {});
 }
 
+/** When the host last stored something from a site (the popup says "last saved … ago" per site). */
+async function recordActivity(provider) {
+  if (typeof provider !== "string") return;
+  const all = (await api.storage.local.get(ACTIVITY_KEY))[ACTIVITY_KEY] || {};
+  all[provider] = { last_capture_at: Date.now() };
+  await api.storage.local.set({ [ACTIVITY_KEY]: all });
+}
+
 async function recordHealth(payload) {
   const all = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
   const before = all[payload.provider] || {};
@@ -301,6 +313,7 @@ async function recordHealth(payload) {
 async function status() {
   const queue = await loadQueue();
   const health = (await api.storage.local.get(HEALTH_KEY))[HEALTH_KEY] || {};
+  const activity = (await api.storage.local.get(ACTIVITY_KEY))[ACTIVITY_KEY] || {};
   let connected = false;
   try {
     await connect();
@@ -310,7 +323,7 @@ async function status() {
   }
   return {
     connected, host_version: helloResult?.host_version || null, protocol: helloResult?.protocol || null,
-    error: connected ? null : lastError, queued: queue.length, health,
+    error: connected ? null : lastError, queued: queue.length, health, activity,
   };
 }
 
@@ -356,6 +369,7 @@ async function sendNetwork(payload) {
     await recordLocalWarning(payload.provider, `network capture: ${reply.error?.message || "refused"}`);
   } else if (reply.result?.completeness) {
     saveStatus({ last_capture_at: Date.now() });
+    await recordActivity(payload.provider);
     await clearLocalWarning(payload.provider);
   }
   return reply;
@@ -438,6 +452,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 /** @type {Promise<unknown>} */
 let sitesChain = Promise.resolve();
+let netUnsupported = false; // registering a MAIN-world script failed here once: DOM-only registrations
 
 /** @returns {Promise<Record<string, boolean>>} {key: false} for each site the user turned off */
 async function loadEnabled() {
@@ -455,7 +470,7 @@ async function siteStates() {
     const ids = scriptsOf(site).map((s) => s.id);
     out[site.key] = {
       optional: site.optional, granted, enabled: enabled[site.key] !== false,
-      registered: site.optional ? ids.every((id) => registered.has(id)) : granted,
+      registered: site.optional ? ids.some((id) => id.endsWith("-page") && registered.has(id)) : granted,
     };
   }
   return out;
@@ -470,9 +485,20 @@ function syncSites() {
       const scripts = scriptsOf(site);
       const want = enabled[site.key] !== false && await api.permissions.contains({ origins: site.matches });
       const have = scripts.filter((s) => registered.has(s.id)).map((s) => s.id);
-      if (want && have.length < scripts.length) {
+      const domOnly = scripts.filter((s) => !s.id.endsWith("-net") && !s.id.endsWith("-bridge"));
+      const complete = have.length === scripts.length || (have.length === domOnly.length && netUnsupported);
+      if (want && !complete) {
         if (have.length) await api.scripting.unregisterContentScripts({ ids: have }); // a partial set: redo
-        await api.scripting.registerContentScripts(/** @type {any} */ (scripts));
+        try {
+          await api.scripting.registerContentScripts(/** @type {any} */ (scripts));
+        } catch (err) {
+          if (!site.net) throw err;
+          // A browser without world: "MAIN" for registered scripts (Firefox before 128): the DOM
+          // capture still works; the page's own JSON is not read there, and the popup says so.
+          netUnsupported = true;
+          await api.scripting.registerContentScripts(/** @type {any} */ (domOnly));
+          await recordLocalWarning(site.key, `network capture unavailable in this browser (${err?.message || err})`);
+        }
       } else if (!want && have.length) {
         await api.scripting.unregisterContentScripts({ ids: have });
       }

@@ -238,10 +238,10 @@
     insert();
   }
 
-  // Nothing on a site the user turned off (the core says: the per-site switch): no button, no draft read.
-  Promise.resolve(V.enabled).then((on) => {
-    if (on === false) return;
-    globalThis.VIVIM_CONTEXT_BUTTON = { insert: () => insert(), refresh: () => { asked = ""; return refreshCount(); } };
+  // Nothing on a site the user turned off (the core's per-site switch, V.on()): no button, no draft read;
+  // every handler asks again, so turning the site on with the page open brings the button back.
+  Promise.resolve(V.enabled).then(() => {
+    globalThis.VIVIM_CONTEXT_BUTTON = { insert: () => V.on() && insert(), refresh: () => { asked = ""; return refreshCount(); } };
     document.addEventListener("input", () => { try { if (editor && V.on()) onDraftChanged(); } catch (e) { /* never break typing */ } },
       { capture: true, passive: true });
     document.addEventListener("keydown", (e) => { try { if (V.on()) onKey(e); } catch (err) { /* ignore */ } }, true);

@@ -336,10 +336,20 @@
   // Checked before the first look at the page; turning it off later stops everything at once.
   const ENABLED_KEY = "siteEnabled";
   let on = false;
+  let changed = false;  // a switch change arrived: it is newer than the first read, which then does not count
   const isOn = (stored) => ((stored && stored[ENABLED_KEY]) || {})[adapter.provider] !== false;
-  const enabled = chrome.storage.local.get(ENABLED_KEY).then(isOn, () => true).then((value) => (on = value));
+  const checkStart = performance.now();
+  const enabled = Promise.resolve().then(() => chrome.storage.local.get(ENABLED_KEY))
+    .then(isOn, () => false) // unreadable settings (the extension was reloaded under the page): nothing is read
+    .then((value) => {
+      // bench/sites_bench.py reads this: what the switch costs before the first look at the page.
+      try { performance.measure("vivim:enabled", { start: checkStart, end: performance.now() }); } catch { /* old engines */ }
+      if (!changed) on = value;
+      return on;
+    });
   chrome.storage.onChanged?.addListener((changes, area) => {
     if (area !== "local" || !changes[ENABLED_KEY]) return;
+    changed = true;
     const now = ((changes[ENABLED_KEY].newValue || {})[adapter.provider]) !== false;
     if (on && !now) { on = false; stop(); }
     else if (!on && now) { on = true; start(); }

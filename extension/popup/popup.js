@@ -104,7 +104,8 @@ async function refreshStatus() {
     ? `${stats.conversations} conversations · ${stats.messages} messages`
     : "Counts appear when the host is connected.";
   const sites = await send({ kind: "sites" }).catch(() => null);
-  renderHealth(status.health || {}, stats?.adapter_health || {}, sites?.sites || {});
+  lastRemote = stats?.adapter_health || {};
+  await renderHealth(status, lastRemote, sites?.sites || {});
   if (status.connected) {
     const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
     webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
@@ -165,7 +166,27 @@ async function showThisTab() {
 /** One row per site: its switch (or, for an optional site not granted yet, "Turn on"), and whether
  * it captures. The switch is storage.local "siteEnabled"; the service worker follows it (registering or
  * unregistering an optional site's scripts) and the content scripts check it before reading anything. */
-function renderHealth(local, remote, states) {
+let lastRemote = {};  // the host's adapter health, kept for re-drawing the rows after a switch
+
+/** How many tabs show a site (only sites whose origins VIVIM holds can be asked about). */
+async function openTabs(site, granted) {
+  if (!granted) return 0;
+  return (await api.tabs.query({ url: site.matches }).catch(() => [])).length;
+}
+
+function ago(ms) {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 60 ? "just now" : s < 3600 ? `${Math.round(s / 60)} min ago`
+    : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} d ago`;
+}
+
+async function renderHealth(status, remote, states) {
+  const local = status.health || {}, activity = status.activity || {};
+  const tabs = {};
+  for (const site of SITES) {
+    const st = states[site.key] || { granted: !site.optional, enabled: true };
+    tabs[site.key] = await openTabs(site, st.granted && st.enabled);
+  }
   const list = $("health");
   list.replaceChildren();
   for (const site of SITES) {
@@ -181,6 +202,11 @@ function renderHealth(local, remote, states) {
     const state = !st.granted ? "not turned on" : !st.enabled ? "off"
       : !h ? "not visited yet" : h.ok ? "capturing" : "capture broken";
     item.append(el("span", "site", label), el("span", "state", state));
+    // Capturing now (a tab open on the site) and when something was last saved from it.
+    const details = [];
+    if (usable && tabs[provider]) details.push(`${tabs[provider]} tab${tabs[provider] > 1 ? "s" : ""} open`);
+    if (activity[provider]?.last_capture_at) details.push(`saved ${ago(activity[provider].last_capture_at)}`);
+    if (details.length) item.append(el("span", "detail", details.join(" · ")));
     item.title = !st.granted ? `VIVIM does not read ${label} until you turn it on`
       : !st.enabled ? `VIVIM does not read ${label}: it is turned off here`
         : !h ? `Open ${label} with this browser: VIVIM starts capturing there` : h.ok
@@ -237,7 +263,7 @@ async function setEnabled(key, enabled) {
 async function refreshSites() {
   const sites = await send({ kind: "sites" }).catch(() => null);
   const status = await send({ kind: "status" }).catch(() => ({}));
-  renderHealth(status.health || {}, {}, sites?.sites || {});
+  await renderHealth(status, lastRemote, sites?.sites || {});
 }
 
 function setActive(i) {

@@ -81,7 +81,8 @@ def resolve(name: str | None) -> ProviderInfo | None:
     return None
 
 
-def listed(conjunction: str = "or") -> str:
-    """ "ChatGPT, Claude or Gemini": for messages that name every chat site."""
-    names = [p.name for p in SITES]
+def listed(conjunction: str = "or", *, exports: bool = False) -> str:
+    """ "ChatGPT, Claude or Gemini": for messages that name every chat site (with `exports`, every chat
+    site with an official export to import)."""
+    names = [p.name for p in SITES if p.import_formats or not exports]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -89,6 +89,10 @@ UNSEEN = {
     ),
     "grok": (GROK_OLDER_URL, "grok/older_markup.html"),
     "copilot": (COPILOT_OLDER_URL, "copilot/older_markup.html"),
+    "perplexity": (
+        "https://www.perplexity.ai/search/best-time-to-see-the-severn-bore-Xs6pxUAfRwqwP8Wg0SsM6Q",
+        "perplexity/older_markup.html",
+    ),
 }
 
 PAGES: dict[str, str] = {

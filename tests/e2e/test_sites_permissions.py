@@ -41,6 +41,12 @@ def test_an_optional_site_not_granted_is_never_read(browser: Browser) -> None:
     page.wait_for_timeout(QUIET_MS)
     assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
     assert browser.messages("perplexity", PERPLEXITY_ID) == []
+    # The popup offers to turn it on; the original sites have their switches, on.
+    popup = browser.open_popup()
+    row = popup.locator('#health li[data-site="perplexity"]')
+    row.locator(".turn-on").wait_for()
+    assert "not turned on" in row.inner_text() and row.locator(".switch").count() == 0
+    assert popup.locator('#health li[data-site="chatgpt"] .switch').is_checked()
 
 
 def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp_path: Path) -> None:
@@ -53,11 +59,20 @@ def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp
             "enabled": True,
             "registered": True,
         }
-        browser.open(PERPLEXITY_URL)
-        rows = wait_for(at_least(4, lambda: browser.messages("perplexity", PERPLEXITY_ID)), what="the thread")
-        assert [r["role"] for r in rows] == ["user", "assistant", "user", "assistant"]
+        thread = browser.open(PERPLEXITY_URL)
+        rows = wait_for(at_least(6, lambda: browser.messages("perplexity", PERPLEXITY_ID)), what="the thread")
+        assert [r["role"] for r in rows] == ["user", "assistant"] * 3
         assert rows[0]["text"] == "Why do tide tables differ between nearby harbours?"
-        assert rows[3]["text"] == "近くの港でも、海岸線と水深の違いによって満潮の時刻が変わります。"
+
+        # The popup's row: switched on, capturing, the open tab and the last save.
+        popup = browser.open_popup()
+        row = popup.locator('#health li[data-site="perplexity"]')
+        wait_for(lambda: "capturing" in row.inner_text(), what="Perplexity said to be capturing")
+        assert "1 tab open" in row.inner_text() and "saved just now" in row.inner_text()
+        assert row.locator(".switch").is_checked() and row.locator(".turn-on").count() == 0
+        assert "not visited yet" in popup.locator('#health li[data-site="gemini"]').inner_text()
+        popup.close()
+        thread.close()
 
         # Turned off: unregistered at once, and a page opened now is not read at all.
         browser.set_site_enabled("perplexity", False)
@@ -94,11 +109,13 @@ def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser
     assert browser.messages("claude", NETWORK_CLAUDE_ID) == []
     assert browser.conversation_count() == 0
     other = browser.open(CLAUDE_URL)
-    other.wait_for_timeout(1000)
+    other.wait_for_timeout(1500)
     assert nothing_read(other)["snapshots"] == 0
+    assert other.locator("vivim-context-button").count() == 0  # the draft box is not looked at either
 
     # Turned on with the page open: the DOM turns on screen are captured from then on.
     browser.set_site_enabled("claude", True)
     rows = wait_for(at_least(4, lambda: browser.messages("claude", NETWORK_CLAUDE_ID)), what="the DOM turns")
     assert {r["role"] for r in rows} == {"user", "assistant"}
     assert nothing_read(page)["snapshots"] >= 1
+    wait_for(lambda: other.locator("vivim-context-button").count() == 1, what="the Insert context button")

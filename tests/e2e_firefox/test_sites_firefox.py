@@ -4,9 +4,12 @@ registers the site's content scripts, and the thread is captured; the switch tur
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.harness import PERPLEXITY_URL, at_least, wait_for
+from tests.support import perplexity as pp
 
 from .harness import FirefoxBrowser
 
@@ -30,8 +33,8 @@ def test_perplexity_is_read_only_after_the_user_turns_it_on_in_the_popup(firefox
     )
 
     firefox.open(PERPLEXITY_URL)
-    rows = wait_for(at_least(4, lambda: firefox.messages("perplexity", PERPLEXITY_ID)), what="the thread")
-    assert [r["role"] for r in rows] == ["user", "assistant", "user", "assistant"]
+    rows = wait_for(at_least(6, lambda: firefox.messages("perplexity", PERPLEXITY_ID)), what="the thread")
+    assert [r["role"] for r in rows] == ["user", "assistant"] * 3
     assert rows[0]["text"] == "Why do tide tables differ between nearby harbours?"
 
     # The switch in the popup turns it off: unregistered, and a page opened now is not read.
@@ -40,3 +43,27 @@ def test_perplexity_is_read_only_after_the_user_turns_it_on_in_the_popup(firefox
     after = firefox.open(PERPLEXITY_URL)
     after.wait_for_timeout(2500)
     assert firefox.snapshots(after) == 0
+
+
+def test_perplexity_thread_json_is_read_through_the_registered_main_world_observer(
+    firefox: FirefoxBrowser,
+) -> None:
+    """Firefox registers MAIN-world scripts too (128+): the page's own thread JSON is read."""
+    popup = firefox.grant_in_popup("perplexity")
+    wait_for(lambda: firefox.registered_scripts(popup) == SCRIPTS, what="the registered content scripts")
+    slug = "tides-in-firefox-Qq1Ww2Ee3Rr4Tt5Yy6Uu7Ii8"
+    pages = pp.thread_pages(12, 5, slug)
+    for url, doc in pages:
+        firefox.responses[url] = ("application/json", json.dumps(doc).encode())
+    entries = [e for _, doc in pages for e in doc["entries"]]
+    url = f"https://www.perplexity.ai/search/{slug}"
+    firefox.responses[url] = (
+        "text/html; charset=utf-8",
+        pp.thread_page_html("Tides", entries[-2:], [u for u, _ in pages]),
+    )
+    firefox.open(url)
+    rows = wait_for(
+        at_least(36, lambda: firefox.messages("perplexity", slug)), what="every entry from the JSON"
+    )
+    assert [r["text"] for r in rows if r["role"] == "user"] == [pp.query_text(i) for i in range(12)]
+    assert len(rows) == 36

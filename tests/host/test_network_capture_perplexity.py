@@ -94,3 +94,16 @@ def test_a_payload_in_another_shape_is_refused_with_a_warning(host: HostProcess)
     stats = host.call("stats")
     assert "network capture" in stats["adapter_health"]["perplexity"]["warning"]
     assert stats["conversations"] == 0
+
+
+def test_pages_arriving_out_of_order_still_chain_every_entry_to_the_one_before(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    pages = pp.thread_pages(25, 10)
+    for url, doc in (pages[2], pages[0], pages[1]):
+        status = host.call("capture.network", network(doc, url))["completeness"]
+    assert status["status"] == "complete"
+    stored = dict(rows(vivim_home, "SELECT key, parent_key FROM messages"))
+    for i in range(1, 25):
+        assert stored[f"{pp.entry_uuid(i)}:query"] == f"{pp.entry_uuid(i - 1)}:sources", i
+    assert stored[f"{pp.entry_uuid(0)}:query"] is None

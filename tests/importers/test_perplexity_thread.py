@@ -84,6 +84,12 @@ def test_pages_of_a_long_thread_join_and_it_is_complete_only_with_the_last_page(
     assert parse(pages[0], earlier=(pages[2], pages[1])).whole_tree
 
 
+def test_a_thread_loaded_by_its_context_uuid_is_stored_under_its_slug() -> None:
+    parsed = parse(pp.page([pp.entry(0)]), slug="c0ffee00-1111-4222-8333-444455556666")
+    assert parsed.capture.conversation.external_id == pp.SLUG
+    assert parsed.capture.conversation.url == f"https://www.perplexity.ai/search/{pp.SLUG}"
+
+
 def test_a_reopened_thread_that_grew_replaces_its_older_copy() -> None:
     older = pp.page([pp.entry(0), pp.entry(1)])
     newer = pp.page([pp.entry(0), pp.entry(1), pp.entry(2)])

@@ -17,6 +17,8 @@ from tests.e2e.harness import (
     COPILOT_URL,
     GEMINI_URL,
     GROK_URL,
+    GEMINI_URL,
+    PERPLEXITY_URL,
     Browser,
     chromium_missing_reason,
     wait_for,
@@ -38,6 +40,7 @@ EDITORS = {
     GEMINI_URL: ".ql-editor",
     GROK_URL: 'div.tiptap.ProseMirror[contenteditable="true"]',
     COPILOT_URL: "textarea#userInput",
+    PERPLEXITY_URL: "#ask-input",
 }
 SENDS = {
     CHATGPT_URL: '[data-testid="send-button"]',
@@ -45,9 +48,13 @@ SENDS = {
     GEMINI_URL: "button.send-button",
     GROK_URL: 'form button[type="submit"][aria-label="Submit"]',
     COPILOT_URL: 'button[data-testid="submit-button"]',
+    PERPLEXITY_URL: '[data-testid="submit-button"]',  # enabled only by the editor's own input events
 }
-# Optional sites: the user granted them in the popup (tests/e2e/harness.py `grant`).
-GRANTS = {GROK_URL: ("grok",), COPILOT_URL: ("copilot",)}
+# Where the fixture keeps the editor's own state (a Lexical editor ignores DOM changes it did not see as
+# input events): the inserted block must be in it, not only on screen.
+EDITOR_STATE = {PERPLEXITY_URL: "fixture.editorState()"}
+# Optional sites are granted first (as the user does in the popup).
+GRANTS = {GROK_URL: ("grok",), COPILOT_URL: ("copilot",), PERPLEXITY_URL: ("perplexity",)}
 DRAFT = "Planning a cherry blossom trip to Kyoto and Tokyo, which route?"
 
 
@@ -71,15 +78,17 @@ def button_state(page) -> dict:
 
 @pytest.mark.parametrize(
     "url",
-    [CHATGPT_URL, CLAUDE_URL, GEMINI_URL, GROK_URL, COPILOT_URL],
-    ids=["chatgpt", "claude", "gemini", "grok", "copilot"],
+    [CHATGPT_URL, CLAUDE_URL, GEMINI_URL, GROK_URL, COPILOT_URL, PERPLEXITY_URL],
+    ids=["chatgpt", "claude", "gemini", "grok", "copilot", "perplexity"],
 )
 def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path, url: str) -> None:
     seed(tmp_path / "vivim-home")
     browser = Browser(tmp_path, grant=GRANTS.get(url, ()))
     try:
         if url in GRANTS:
-            wait_for(lambda: browser.registered_scripts(), what="the granted site's scripts")
+            wait_for(
+                lambda: len(browser.registered_scripts()) == 3, what="the site's scripts to be registered"
+            )
         page = browser.open(url)
         editor = page.locator(EDITORS[url]).first
         editor.click()
@@ -104,6 +113,9 @@ def test_button_counts_memories_and_inserts_them_after_the_draft(tmp_path: Path,
             assert page.evaluate("fixture.draft()") == text
         assert '"Two weeks in Japan itinerary" (Gemini,' in text
         assert page.locator(SENDS[url]).first.is_enabled()
+        if url in EDITOR_STATE:
+            state = page.evaluate(EDITOR_STATE[url])
+            assert state.index("Planning a cherry blossom") < state.index("Relevant context from my earlier")
         assert browser.dialogs == []
     finally:
         browser.close()

@@ -41,10 +41,13 @@
 
   /** The user's switch for this site, told to the observer ("on" lets it read; "off" stops it). */
   function checkEnabled() {
-    chrome.storage.local.get(ENABLED_KEY).then((stored) => {
-      enabled = (stored?.[ENABLED_KEY] || {})[provider] !== false;
-      window.dispatchEvent(new CustomEvent(`vivim-net-gate-${secret}`, { detail: enabled ? "on" : "off" }));
-    }, () => {});
+    Promise.resolve().then(() => chrome.storage.local.get(ENABLED_KEY)).then(
+      (stored) => (stored?.[ENABLED_KEY] || {})[provider] !== false,
+      () => false, // unreadable settings (the extension was reloaded under the page): nothing is read
+    ).then((on) => {
+      enabled = on;
+      window.dispatchEvent(new CustomEvent(`vivim-net-gate-${secret}`, { detail: on ? "on" : "off" }));
+    });
   }
   chrome.storage.onChanged?.addListener((changes, area) => {
     if (area === "local" && changes[ENABLED_KEY] && provider) checkEnabled();

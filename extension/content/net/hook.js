@@ -76,6 +76,7 @@
   dispatch.call(win, new Custom("vivim-net-ready"));
 
   function match(rawUrl, method) {
+    if (gate === false) return null; // the site is turned off: not even its requests' addresses are looked at
     let url;
     try { url = new URLCtor(rawUrl, location.href); } catch { return null; }
     for (const rule of rules) {

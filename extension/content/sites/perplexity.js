@@ -1,25 +1,27 @@
 // @ts-check
 /* Perplexity (www.perplexity.ai): everything VIVIM knows about this site's page, behind the shared
  * adapter interface (see content/core.js). A thread (/search/<slug>) is a column of entries: each entry
- * is the user's query (a heading of class "group/query", its text in span.select-text or Lexical spans)
- * and the answer (a "prose" block, id markdown-content-<n>), with its sources (citation chips linking the
- * cited pages) beside it. The page puts no message ids in the DOM: the thread JSON it loads
- * (perplexity.net.js) gives the stable ids and every entry. */
+ * is the user's query (an h1, or a div for a long one, of class "group/query"; its text in span.select-text,
+ * or .whitespace-pre-line in the 2024 markup) and the answer (div#markdown-content-<n> holding a "prose"
+ * block; 2024: the .prose block alone) with citation chips linking the cited pages. The page puts no message
+ * ids in the DOM: the thread JSON it loads (perplexity.net.js) gives the stable ids, every entry and every
+ * answer's full source list. The composer is a Lexical contenteditable (#ask-input; a textarea before). */
 (() => {
   "use strict";
   const D = globalThis.VIVIM_DOM;
 
   const SEL = {
     // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
-    user: ['[data-testid="user-query"]', "h1[class*='group/query']", "div[class*='group/query']",
-      "[class*='group/query']", ".whitespace-pre-line.text-pretty.break-words"],
+    // A short query is an h1, a long one a div (both "group/query"): one selector finds both kinds.
+    user: ['[data-testid="user-query"]', ":is(h1, h2, div)[class*='group/query']", "[class*='group/query']",
+      ".whitespace-pre-line.text-pretty.break-words"],
     assistant: ['div[id^="markdown-content-"]', '[data-testid="answer"]', ".prose.dark\\:prose-invert",
       "[class*='prose'][class*='prose-invert']"],
     content: {
-      assistant: [".prose", "[class*='prose']"],
-      user: ["span.select-text", "span[data-lexical-text='true']", ".whitespace-pre-line"],
+      user: ["span.select-text", ".whitespace-pre-line"],
     },
-    stop: ['button[aria-label="Stop"]', 'button[aria-label="Stop generating"]', 'button[data-testid="stop-generating-response-button"]'],
+    stop: ['button[data-testid="stop-generating-response-button"]', 'button[aria-label="Stop generating response"]',
+      'button[aria-label="Stop generating"]', 'button[aria-label="Stop"]'],
     busy: ['[aria-busy="true"]'],
     title: ['[data-testid="thread-title"]', "h1[class*='group/query'] span.select-text"],
     model: ['[data-testid="answer-model"]', 'button[aria-label="Choose a model"]', 'button[aria-label*="model" i]'],
@@ -30,9 +32,13 @@
       'button[type="submit"]'],
     container: ['.max-w-threadContentWidth', '[class*="threadContentWidth"]', "main", "body"],
   };
-  // Site chrome inside a turn: copy/rewrite buttons, "Sources" headers, related-question lists.
-  const CHROME = [".sr-only", '[data-testid="copy-code-button"]', "pre [class*='copy']", ".related-queries",
-    '[data-testid="related-questions"]'];
+  // Site chrome inside a turn: copy buttons, related-question lists (buttons go anyway: VIVIM_DOM).
+  const CHROME = [".sr-only", '[data-testid="copy-code-button"]', '[data-testid="copy-query-button"]',
+    ".related-queries", '[data-testid="related-questions"]'];
+  // Kept in the HTML (the host makes links and a code fence's language of them), not in the text: the
+  // text is then the page's words, as the thread's JSON has them (the two merge into one stored turn).
+  const TEXT_ONLY = ["span.citation", "a.citation", "[data-pplx-citation-url]",
+    '[data-testid="code-language-indicator"]', 'pre div[class*="text-text-200"]'];
   const ID_PATH = /^\/search\/([A-Za-z0-9][\w.%-]{2,199})/;
 
   /** @type {SiteAdapter} */
@@ -42,7 +48,7 @@
     matches: (url) => new URL(url).hostname === "www.perplexity.ai",
     conversationId(url) {
       const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
+      return match && match[1] !== "new" ? match[1] : null; // /search/new: a thread not created yet
     },
     title(doc) {
       const t = doc.title.replace(/\s*[-|]\s*Perplexity(\s*AI)?\s*$/i, "").trim();
@@ -67,7 +73,7 @@
     },
     content(turn) {
       const body = turn.role === "user" ? D.first(turn.el, SEL.content.user) || turn.el : turn.el;
-      return D.extract(body, CHROME);
+      return D.extract(body, CHROME, TEXT_ONLY);
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),

@@ -34,7 +34,7 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
                 raw.of_conversation, payload.provider, payload.external_id, kind
             )
         parsed = await asyncio.to_thread(
-            netcapture.parse, payload.provider, payload.external_id, data, earlier
+            netcapture.parse, payload.provider, payload.external_id, data, earlier, True
         )
     except PayloadShape as exc:
         # Refused whole, and said so where the user looks (popup, vivim stats): never silently.

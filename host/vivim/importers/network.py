@@ -169,8 +169,12 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
-def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
-    """A thread page joined with the thread's stored pages (a long thread loads in pages)."""
+def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes], newest_only: bool = False) -> Parsed:
+    """A thread page joined with the thread's stored pages (a long thread loads in pages). With
+    `newest_only` (a page arriving live) only this page's turns are upserted, and the first turn after
+    them (whose parent this page may have just supplied): the stored pages' turns are already stored, so
+    a long thread costs one pass per page, not one pass over every page so far. Completeness still
+    counts the whole thread."""
     if not perplexity_thread.is_thread_page(doc):
         raise PayloadShape("not a perplexity thread (no entries list)")
     stored = [d for d in (_quiet_load(b) for b in earlier) if perplexity_thread.is_thread_page(d)]
@@ -180,6 +184,11 @@ def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed
     pages = perplexity_thread.ordered([*stored, doc])
     capture = perplexity_thread.conversation(pages, external_id, SkipLog())
     ids = {t.message_id for t in capture.turns if t.message_id}
+    if newest_only and stored:
+        order = [perplexity_thread.entry_id(e) for e in perplexity_thread.join_pages(pages)]
+        last = max(i for i, uid in enumerate(order) if uid in mine)
+        wanted = mine | set(order[last + 1 : last + 2])
+        capture.turns = [t for t in capture.turns if t.key.split(":", 1)[0] in wanted]
     parsed = Parsed(capture, ids, perplexity_thread.whole(pages), None, "perplexity.conversation")
     parsed.self_contained = doc.get("has_next_page") is not True and not stored
     return parsed
@@ -259,9 +268,16 @@ def parse_aistudio(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, True, None, "aistudio.conversation")
 
 
-def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
+def parse(
+    provider: str,
+    external_id: str,
+    data: bytes,
+    earlier: list[bytes] | None = None,
+    newest_only: bool = False,
+) -> Parsed:
     """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
-    and Perplexity's, whose long conversations load in pages)."""
+    and Perplexity's, whose long conversations load in pages); `newest_only`: a live page, whose
+    stored pages' turns need not be upserted again (Perplexity)."""
     if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
         try:
             return parse_mistral(data, external_id)
@@ -294,7 +310,7 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
         if provider == "claude":
             return parse_claude(doc, external_id)
         if provider == "perplexity":
-            return parse_perplexity(doc, external_id, earlier or [])
+            return parse_perplexity(doc, external_id, earlier or [], newest_only)
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
         if provider == "grok":

@@ -37,6 +37,7 @@ APP_LINK = re.compile(r"\[([^\]\n]*)\]\(pplx://[^)\s]*\)")
 SOURCE_BLOCKS = ("web_results", "sources_answer_mode", "sources")
 MAX_SOURCES = 200
 RUNNING = {"PENDING", "IN_PROGRESS", "RUNNING", "STREAMING"}
+THREAD_IDS = ("context_uuid", "frontend_context_uuid", "uuid", "backend_uuid", "frontend_uuid")
 
 
 def is_thread_page(doc: Any) -> bool:
@@ -262,7 +263,12 @@ def conversation(pages: list[dict[str, Any]], external_id: str, skips: SkipLog) 
         (e.get("thread_url_slug") for e in entries if isinstance(e.get("thread_url_slug"), str)), None
     )
     if slug is not None and slug != external_id:
-        raise Malformed("the payload is another thread than the page's")
+        # Loaded by one of the thread's own ids (its context uuid, an entry's uuid): stored under the slug,
+        # the id of its page, so the DOM's turns and these are one conversation.
+        own = {str(e.get(k)) for e in entries for k in THREAD_IDS if e.get(k)}
+        if external_id not in own:
+            raise Malformed("the payload is another thread than the page's")
+        external_id = slug
     return CaptureUpsert(
         conversation=ConversationIn(
             provider="perplexity",

@@ -105,7 +105,11 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
         if fmt is not None and fmt in allowed:
             found.append(ExportFile(candidate.path, candidate.member, fmt))
     if not found:
-        what = f"{provider} export" if provider else f"{listed('or').replace(' or ', ', ')} or VIVIM export"
+        what = (
+            f"{provider} export"
+            if provider
+            else f"{listed('or', exports=True).replace(' or ', ', ')} or VIVIM export"
+        )
         raise ImportFormatError(f"found no {what} in {path}")
     return found
 
