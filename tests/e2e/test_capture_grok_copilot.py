@@ -24,7 +24,7 @@ from .harness import (
     texts,
     wait_for,
 )
-from .network_pages import as_json, copilot_api, copilot_page, grok_api, grok_page
+from .network_pages import as_json, copilot_api, copilot_page, grok_api, grok_page, grok_tree_api
 
 pytestmark = pytest.mark.browser
 
@@ -195,6 +195,7 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
     grok_id = "8c2f3e4d-5b6c-4d7e-9f80-a1b2c3d4e5f6"
     doc = payloads.grok_load_responses(grok_id, 60, branch_at=9)
     browser.responses[grok_api(grok_id)] = as_json(doc)
+    browser.responses[grok_tree_api(grok_id)] = as_json(payloads.grok_tree(doc))
     grok_url = f"https://grok.com/c/{grok_id}"
     browser.responses[grok_url] = ("text/html; charset=utf-8", grok_page(grok_id, doc, rendered=10))
     tab = browser.open(grok_url)

@@ -21,6 +21,7 @@ URLS = {
     "chatgpt": "https://chatgpt.com/backend-api/conversation/{id}",
     "claude": "https://claude.ai/api/organizations/org-1/chat_conversations/{id}?tree=True",
     "grok": "https://grok.com/rest/app-chat/conversations/{id}/load-responses",
+    "grok-tree": "https://grok.com/rest/app-chat/conversations/{id}/response-node?includeThreads=true",
     "copilot": "https://copilot.microsoft.com/c/api/conversations/{id}/history?api-version=2",
 }
 
@@ -33,6 +34,8 @@ def network(
         body = base64.b64encode(gzip.compress(body.encode())).decode()
     size = -(-len(body) // parts)
     url = URLS[provider].format(id=external_id)
+    if provider == "grok" and isinstance(doc, dict) and "responseNodes" in doc:
+        url = URLS["grok-tree"].format(id=external_id)
     return [
         {
             "provider": provider,
@@ -120,6 +123,7 @@ def test_a_grok_conversation_is_stored_with_the_page_ids_and_a_hidden_branch_apa
     host: HostProcess, vivim_home: Path
 ) -> None:
     doc = payloads.grok_load_responses(GROK_ID, 20, branch_at=5)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))  # the page asks for the tree first
     result = send_all(host, network("grok", GROK_ID, doc))["result"]
     assert result["completeness"] == {"status": "complete", "stored": 21, "expected": 21}
     [(parent, current, key)] = rows(
@@ -129,9 +133,64 @@ def test_a_grok_conversation_is_stored_with_the_page_ids_and_a_hidden_branch_apa
     # keys are the response ids the page puts on each turn's element (id="response-<uuid>")
     keys = {k for (k,) in rows(vivim_home, "SELECT key FROM messages")}
     assert {payloads.grok_id(GROK_ID, i) for i in range(20)} | {key} == keys
-    # re-opening the conversation changes nothing
+    # re-opening the conversation changes nothing, and stores nothing more
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))
     again = send_all(host, network("grok", GROK_ID, doc))["result"]
     assert again["inserted"] == again["updated"] == 0
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(2,)]
+
+
+def test_grok_bodies_of_the_shown_branch_only_are_partial_against_the_tree_until_the_other_branch_comes(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 20, branch_at=5)
+    tree = payloads.grok_tree(doc)
+    hidden = doc["responses"][-1]["responseId"]
+    shown = {r["responseId"] for r in doc["responses"]} - {hidden}
+    send_all(host, network("grok", GROK_ID, tree))
+    first = send_all(host, network("grok", GROK_ID, payloads.grok_bodies(doc, shown)))["result"]
+    assert first["completeness"] == {"status": "partial", "stored": 20, "expected": 21}
+    label = host.call("conversation.get", {"provider": "grok", "external_id": GROK_ID})["conversation"]
+    assert label["completeness"]["label"] == "partial (20 of 21)"
+    # switching to the other branch loads its response: now every id of the tree is stored
+    second = send_all(host, network("grok", GROK_ID, payloads.grok_bodies(doc, {hidden})))["result"]
+    assert second["completeness"] == {"status": "complete", "stored": 21, "expected": 21}
+    assert rows(vivim_home, "SELECT COUNT(*) FROM messages WHERE text LIKE '%hidden-branch%'") == [(1,)]
+
+
+def test_grok_bodies_without_the_tree_are_never_complete_and_a_late_tree_completes_them(
+    host: HostProcess,
+) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 12, branch_at=3)
+    first = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert first["completeness"] == {"status": "partial", "stored": 13, "expected": None}
+    late = send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))["result"]
+    assert late["completeness"] == {"status": "complete", "stored": 13, "expected": 13}
+
+
+def test_a_grown_grok_conversation_replaces_its_older_tree_and_bodies(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    older = payloads.grok_load_responses(GROK_ID, 10)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(older)))
+    send_all(host, network("grok", GROK_ID, older))
+    grown = payloads.grok_load_responses(GROK_ID, 14)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(grown)))
+    # the new tree names four responses no stored body holds yet
+    status = host.call("conversation.get", {"provider": "grok", "external_id": GROK_ID})["conversation"]
+    assert status["completeness"]["label"] == "partial (10 of 14)"
+    result = send_all(host, network("grok", GROK_ID, grown))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 14, "expected": 14}
+    kinds = rows(vivim_home, "SELECT url FROM raw_payloads ORDER BY url")
+    assert [u.rsplit("/", 1)[1] for (u,) in kinds] == ["load-responses", "response-node?includeThreads=true"]
+
+
+def test_an_empty_grok_response_in_the_tree_does_not_keep_the_conversation_partial(host: HostProcess) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 6)
+    doc["responses"][3]["message"] = ""  # an answer that failed: nothing to store
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))
+    result = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 5, "expected": 5}
 
 
 def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostProcess) -> None:
@@ -141,6 +200,8 @@ def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostPro
     other = payloads.grok_load_responses(GROK_ID, 4)
     other["responses"][0]["conversationId"] = "aaaaaaaa-0000-4000-8000-000000000000"
     assert send_all(host, network("grok", GROK_ID, other))["error"]["code"] == "payload_shape"
+    broken = {"responseNodes": [{"sender": "human"}]}
+    assert send_all(host, network("grok", GROK_ID, broken))["error"]["code"] == "payload_shape"
 
 
 def test_copilot_history_pages_are_partial_until_the_oldest_page_joins_them(

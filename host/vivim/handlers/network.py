@@ -64,6 +64,8 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
         stored_new = raw.put(conn, payload.provider, payload.external_id, kind, payload.url, data)
         if parsed.self_contained:
             raw.supersede(conn, payload.provider, payload.external_id, kind, data)
+        elif parsed.redundant:
+            raw.forget(conn, payload.provider, payload.external_id, kind, parsed.redundant, data)
         result = capture.upsert_capture(conn, upsert)
         status = completeness.record(
             conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree, parsed.total_hint

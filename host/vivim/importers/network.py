@@ -2,16 +2,13 @@
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
 the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
-Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `load-responses` list,
-Copilot's `history` pages, Le Chat's tRPC `message.all` batch).
-Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok), the
-export's parser reads it; the others have a parser of their own that shares the export's message
-model: one parser per format. Everything from the page is untrusted: size-capped before and after
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, AI
-Studio's `ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
-These are the shapes of the providers' official exports, so the importers' parsers read them: one
-parser per provider format. Everything from the page is untrusted: size-capped before and after
-decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
+Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `response-node` tree and
+`load-responses` bodies, Copilot's `history` pages, Le Chat's tRPC `message.all` batch, AI Studio's
+`ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
+Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok, AI
+Studio), the export's parser reads it; the others have a parser of their own that shares the
+export's message model: one parser per format. Everything from the page is untrusted: size-capped
+before and after decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
 every page is stored raw, and the conversation is parsed from the union of their `mapping`s, so
@@ -26,7 +23,7 @@ import binascii
 import json
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PayloadShape
@@ -43,7 +40,7 @@ MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with cod
 MAX_PARTS = 64
 PART_TTL_S = 120.0
 # Providers whose long conversations load in pages: each payload is parsed with the stored ones.
-PAGED = {"chatgpt", "perplexity", "copilot"}
+PAGED = {"chatgpt", "perplexity", "copilot", "grok"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -55,6 +52,7 @@ class Parsed:
     total_hint: int | None
     kind: str
     self_contained: bool = True  # this payload alone is the whole conversation: older ones are superseded
+    redundant: list[bytes] = field(default_factory=list)  # stored payloads this one makes obsolete
 
 
 # ---- reassembly and decoding ---------------------------------------------------------------
@@ -203,11 +201,55 @@ def parse_mistral(data: bytes, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "mistral.conversation")
 
 
-def parse_grok(doc: Any, external_id: str) -> Parsed:
-    """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
-    (the ids the page got from `response-node`), in the export's fields, camelCase."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
-        raise PayloadShape("not a grok conversation (no responses list)")
+def parse_grok(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """grok.com's two payloads, joined with the conversation's stored ones: the tree (GET
+    .../response-node: every response id and its parent, no text) and the bodies (POST
+    .../load-responses: the responses the page asked for, possibly one branch or one batch of a
+    long conversation). Complete only once a tree was seen and every response id in it is stored;
+    without a tree nothing says how many responses the conversation holds (partial, n of ?)."""
+    if grok_format.is_tree(doc):
+        grok_format.tree(doc)  # refuses a malformed tree before anything is stored
+    elif not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
+        raise PayloadShape("not a grok conversation (no responses or responseNodes list)")
+    else:
+        _check_grok_bodies(doc, external_id)
+    stored = [(b, d) for b in earlier if (d := _quiet_load(b)) is not None]
+    trees = [(b, d) for b, d in stored if grok_format.is_tree(d)]
+    loads = [(b, d) for b, d in stored if isinstance(d, dict) and isinstance(d.get("responses"), list)]
+    redundant: list[bytes] = []
+    if grok_format.is_tree(doc):
+        shape = doc
+        redundant = [b for b, _ in trees]  # the newest tree is the conversation's: older ones go
+    else:
+        shape = trees[-1][1] if trees else None
+        mine = {grok_format.response_id(r) for r in doc["responses"]}
+        # A stored batch this one holds whole is an older copy (the same branch, re-opened).
+        redundant = [b for b, d in loads if {grok_format.response_id(r) for r in d["responses"]} <= mine]
+        loads = [(b, d) for b, d in loads if b not in redundant] + [(b"", doc)]
+    by_id: dict[str, dict[str, Any]] = {}
+    for _, body in loads:  # oldest first: a newer copy of a response wins
+        for response in body["responses"]:
+            rid = grok_format.response_id(response)
+            if rid is not None and isinstance(response, dict):
+                by_id[rid] = response
+    capture = grok_format.page_conversation({"responses": list(by_id.values())}, external_id, SkipLog())
+    nodes: dict[str, str | None] = {}
+    if shape is not None:
+        try:
+            nodes = grok_format.tree(shape)
+        except Malformed:
+            shape = None
+    # Responses the tree does not name yet (it is older than they are) count too.
+    nodes.update({rid: grok_format.field(r, "parent_response_id") or None for rid, r in by_id.items()})
+    empty = {rid for rid, r in by_id.items() if grok_format.is_empty(r)}  # nothing to store
+    expected = set(nodes) - empty
+    parsed = Parsed(capture, expected, shape is not None, None, "grok.conversation")
+    parsed.self_contained = False  # the tree and the bodies are kept side by side
+    parsed.redundant = redundant
+    return parsed
+
+
+def _check_grok_bodies(doc: dict[str, Any], external_id: str) -> None:
     responses = doc["responses"]
     if not all(isinstance(r, dict) for r in responses):
         raise PayloadShape("grok responses hold something other than responses")
@@ -215,15 +257,6 @@ def parse_grok(doc: Any, external_id: str) -> Parsed:
         cid = grok_format.field(response, "conversation_id")
         if cid is not None and str(cid) != external_id:
             raise PayloadShape("the payload is another conversation than the page's")
-    capture = grok_format.page_conversation(doc, external_id, SkipLog())
-    ids = {grok_format.response_id(r) for r in responses}
-    whole = bool(responses) and all(
-        grok_format.field(r, "parent_response_id") in (None, "")
-        or grok_format.field(r, "parent_response_id") in ids
-        for r in responses
-    )
-    provider_ids = {t.message_id for t in capture.turns if t.message_id}
-    return Parsed(capture, provider_ids, whole, None, "grok.conversation")
 
 
 def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
@@ -298,7 +331,7 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
         if provider == "grok":
-            return parse_grok(doc, external_id)
+            return parse_grok(doc, external_id, earlier or [])
         if provider == "copilot":
             return parse_copilot(doc, external_id, earlier or [])
         if provider == "aistudio":
@@ -345,7 +378,7 @@ def reparse_stored(conn: Any) -> ReparseResult:
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's, Perplexity's and Copilot's pages join; Claude's and Grok's newest payload is whole.
+            # ChatGPT's, Perplexity's, Copilot's pages and Grok's tree and bodies join; Claude's is whole.
             earlier = bodies[:-1] if provider in PAGED else []
             parsed = parse(provider, external_id, bodies[-1], earlier)
         except PayloadShape:

@@ -69,6 +69,19 @@ def supersede(conn: Any, provider: str, external_id: str, kind: str, keep: bytes
     return cur.rowcount
 
 
+def forget(conn: Any, provider: str, external_id: str, kind: str, bodies: list[bytes], keep: bytes) -> int:
+    """Drop the stored payloads a newer one made obsolete (Grok's older tree, a batch of responses a
+    newer batch holds whole), never `keep`, the payload just stored. Returns how many were dropped."""
+    hashes = {digest(b) for b in bodies} - {digest(keep)}
+    dropped = 0
+    for h in hashes:
+        dropped += conn.execute(
+            "DELETE FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ? AND hash = ?",
+            (provider, external_id, kind, h),
+        ).rowcount
+    return dropped
+
+
 def of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[bytes]:
     """Every stored payload of one conversation, oldest first."""
     return [
