@@ -27,7 +27,7 @@ URLS = {
 
 
 def network(
-    provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1
+    provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1, query: str = ""
 ) -> list[dict[str, Any]]:
     body = doc if isinstance(doc, str) else json.dumps(doc)
     if gz:
@@ -36,6 +36,7 @@ def network(
     url = URLS[provider].format(id=external_id)
     if provider == "grok" and isinstance(doc, dict) and "responseNodes" in doc:
         url = URLS["grok-tree"].format(id=external_id)
+    url += query
     return [
         {
             "provider": provider,
@@ -204,13 +205,34 @@ def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostPro
     assert send_all(host, network("grok", GROK_ID, broken))["error"]["code"] == "payload_shape"
 
 
+def test_a_copilot_conversation_that_grew_is_partial_until_the_new_visits_pages_reach_the_oldest(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    # first visit: the whole conversation fits on one page
+    [whole] = payloads.copilot_history(COPILOT_ID, 30)
+    first = send_all(host, network("copilot", COPILOT_ID, whole))["result"]
+    assert first["completeness"] == {"status": "complete", "stored": 30, "expected": 30}
+    # a later visit: 60 messages, the newest page names older ones; turns 20-29 came on no page yet
+    newest, middle, oldest = payloads.copilot_history(COPILOT_ID, 60, page_size=20)
+    status = send_all(host, network("copilot", COPILOT_ID, newest))["result"]["completeness"]
+    assert status["status"] == "partial"  # the first visit's cursor-less page proves nothing now
+    status = send_all(host, network("copilot", COPILOT_ID, middle, query="&cursor=" + newest["next"]))
+    assert status["result"]["completeness"]["status"] == "partial"
+    status = send_all(host, network("copilot", COPILOT_ID, oldest, query="&cursor=" + middle["next"]))
+    assert status["result"]["completeness"] == {"status": "complete", "stored": 60, "expected": 60}
+    texts = [t for (t,) in rows(vivim_home, "SELECT text FROM messages ORDER BY position")]
+    assert texts == [payloads.turn_text(i) for i in range(60)]
+
+
 def test_copilot_history_pages_are_partial_until_the_oldest_page_joins_them(
     host: HostProcess, vivim_home: Path
 ) -> None:
     newest, older = payloads.copilot_history(COPILOT_ID, 30, page_size=20)
     first = send_all(host, network("copilot", COPILOT_ID, newest))["result"]
     assert first["completeness"]["status"] == "partial"
-    second = send_all(host, network("copilot", COPILOT_ID, older))["result"]
+    second = send_all(host, network("copilot", COPILOT_ID, older, query="&cursor=" + newest["next"]))[
+        "result"
+    ]
     assert second["completeness"] == {"status": "complete", "stored": 30, "expected": 30}
     texts = [t for (t,) in rows(vivim_home, "SELECT text FROM messages ORDER BY position")]
     assert texts == [payloads.turn_text(i) for i in range(30)]  # one thread, oldest first

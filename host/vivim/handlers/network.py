@@ -29,12 +29,16 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
             return {"received": payload.part, "parts": payload.parts}
         kind = netcapture.kind_of(payload.provider)
         earlier: list[bytes] = []
+        urls: list[str | None] = []
         if payload.provider in netcapture.PAGED:  # its pages join into one conversation
-            earlier = await runtime.store.read(
-                raw.of_conversation, payload.provider, payload.external_id, kind
+            earlier, urls = await runtime.store.read(
+                lambda conn: (
+                    raw.of_conversation(conn, payload.provider, payload.external_id, kind),
+                    raw.urls_of_conversation(conn, payload.provider, payload.external_id, kind),
+                )
             )
         parsed = await asyncio.to_thread(
-            netcapture.parse, payload.provider, payload.external_id, data, earlier
+            netcapture.parse, payload.provider, payload.external_id, data, earlier, payload.url, urls
         )
     except PayloadShape as exc:
         # Refused whole, and said so where the user looks (popup, vivim stats): never silently.

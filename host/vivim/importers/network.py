@@ -25,6 +25,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
@@ -259,24 +260,56 @@ def _check_grok_bodies(doc: dict[str, Any], external_id: str) -> None:
             raise PayloadShape("the payload is another conversation than the page's")
 
 
-def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+def parse_copilot(
+    doc: Any, external_id: str, earlier: list[bytes], url: str | None, earlier_urls: list[str | None]
+) -> Parsed:
     """copilot.microsoft.com's GET /c/api/conversations/<id>/history pages: newest first, a `next`
-    cursor names older messages; complete once a page without one (the oldest) was seen."""
+    cursor names older messages, fetched with `?cursor=<next>`. Complete only along an unbroken
+    chain: from the newest first page (no cursor in its address), each page's `next` followed by a
+    page fetched with that cursor, to a page without one. Pages of an earlier visit that the chain
+    does not reach are still read (their turns stay), but prove nothing about the turns between."""
     try:
         copilot_format.history_results(doc)
     except Malformed as exc:
         raise PayloadShape(f"not a copilot history page ({exc})") from None
-    pages = [
-        d
-        for d in (_quiet_load(b) for b in earlier)
+    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    stored = [
+        (address, d)
+        for address, d in zip(addresses, (_quiet_load(b) for b in earlier), strict=True)
         if isinstance(d, dict) and isinstance(d.get("results"), list)
     ]
-    capture = copilot_format.page_conversation([*pages, doc], external_id)
-    whole = any(not p.get("next") for p in [*pages, doc])
+    pages = [*stored, (url, doc)]
+    capture = copilot_format.page_conversation([d for _, d in pages], external_id)
     ids = {t.message_id for t in capture.turns if t.message_id}
-    parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
+    parsed = Parsed(capture, ids, _copilot_chain(pages), None, "copilot.conversation")
     parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
     return parsed
+
+
+def _copilot_chain(pages: list[tuple[str | None, dict[str, Any]]]) -> bool:
+    """Whether the newest visit's pages link up from its first page to the oldest (see parse_copilot).
+    A page whose address is unknown counts as a first page (as before addresses were compared)."""
+    by_cursor: dict[str | None, dict[str, Any]] = {}
+    for address, page in pages:  # oldest stored first: a later copy of the same page wins
+        by_cursor[_cursor(address)] = page
+    page = by_cursor.get(None)
+    seen: set[str] = set()
+    while page is not None:
+        following = page.get("next")
+        if not following:
+            return True
+        if not isinstance(following, str) or following in seen:
+            return False
+        seen.add(following)
+        page = by_cursor.get(following)
+    return False
+
+
+def _cursor(address: str | None) -> str | None:
+    if not address:
+        return None
+    values = parse_qs(urlsplit(address).query).get("cursor")
+    return values[-1] if values else None
 
 
 def parse_aistudio(doc: Any, external_id: str) -> Parsed:
@@ -292,9 +325,17 @@ def parse_aistudio(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, True, None, "aistudio.conversation")
 
 
-def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | None = None) -> Parsed:
-    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
-    and Perplexity's, whose long conversations load in pages)."""
+def parse(
+    provider: str,
+    external_id: str,
+    data: bytes,
+    earlier: list[bytes] | None = None,
+    url: str | None = None,
+    earlier_urls: list[str | None] | None = None,
+) -> Parsed:
+    """The stored turns a payload describes; `earlier` are the conversation's stored payloads of the
+    providers in PAGED (whose long conversations load in pages, or in a tree and its bodies), and
+    `url`/`earlier_urls` the addresses they came from (Copilot's cursor is in its page's address)."""
     if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
         try:
             return parse_mistral(data, external_id)
@@ -333,7 +374,7 @@ def parse(provider: str, external_id: str, data: bytes, earlier: list[bytes] | N
         if provider == "grok":
             return parse_grok(doc, external_id, earlier or [])
         if provider == "copilot":
-            return parse_copilot(doc, external_id, earlier or [])
+            return parse_copilot(doc, external_id, earlier or [], url, earlier_urls or [])
         if provider == "aistudio":
             return parse_aistudio(doc, external_id)
     except PayloadShape:
@@ -377,10 +418,11 @@ def reparse_stored(conn: Any) -> ReparseResult:
     result = ReparseResult()
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
+        urls = raw.urls_of_conversation(conn, provider, external_id, kind)
         try:
             # ChatGPT's, Perplexity's, Copilot's pages and Grok's tree and bodies join; Claude's is whole.
             earlier = bodies[:-1] if provider in PAGED else []
-            parsed = parse(provider, external_id, bodies[-1], earlier)
+            parsed = parse(provider, external_id, bodies[-1], earlier, urls[-1], urls[:-1])
         except PayloadShape:
             result.refused += 1
             continue

@@ -94,6 +94,19 @@ def of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> li
     ]
 
 
+def urls_of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[str | None]:
+    """The address each stored payload of one conversation came from, in `of_conversation`'s order
+    (a page's query, e.g. Copilot's `cursor`, says which page it is)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT url FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ?"
+            " ORDER BY created_at, rowid",
+            (provider, external_id, kind),
+        )
+    ]
+
+
 def conversations(conn: Any) -> Iterator[tuple[str, str, str]]:
     """(provider, external_id, kind) of every conversation with a stored payload."""
     yield from conn.execute(
