@@ -252,3 +252,34 @@ class Hostile:
             return json.dumps(self.mutate(template.doc))  # NaN and Infinity as JavaScript's JSON would not
         except (ValueError, RecursionError):
             return "[]"
+
+    def csv_variant(self, text: str) -> str:
+        """An export CSV broken the ways a hand-edited or cut-off file is: cut short, separators and
+        columns swapped, NUL bytes, quotes never closed, a cell of hundreds of kilobytes, dates that
+        are no dates, rows lost."""
+        r = self.rng
+        if r.random() < 0.2:
+            return text[: r.randrange(len(text))]
+        lines = text.split("\n")
+        for _ in range(r.choice([1, 2, 4])):
+            if not lines:
+                break
+            i = r.randrange(len(lines))
+            roll = r.random()
+            if roll < 0.2:
+                lines[i] = lines[i].replace(",", ";", 1)
+            elif roll < 0.35:
+                lines[i] = ",".join(reversed(lines[i].split(",")))
+            elif roll < 0.5:
+                lines[i] = "NaN," + lines[i]
+            elif roll < 0.6:
+                lines[i] = lines[i] + ',"' + "z" * r.randrange(1, 400_000)
+            elif roll < 0.7:
+                lines[i] = "\x00" * 5 + lines[i]
+            elif roll < 0.8:
+                lines.insert(i, '"unclosed,' * r.randrange(1, 50))
+            elif roll < 0.9:
+                lines[i] = "13/45/2026 99:99:99 PM +99:00," + lines[i]
+            else:
+                del lines[i]
+        return "\n".join(lines)
