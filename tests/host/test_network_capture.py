@@ -295,3 +295,32 @@ def test_a_whole_payload_supersedes_the_older_ones_and_pages_are_kept_until_then
     status = send_all(host, network("chatgpt", CHATGPT_ID, grown))["result"]["completeness"]
     assert status == {"status": "complete", "stored": 62, "expected": 62}
     assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]
+
+
+def test_copilot_think_deeper_reasoning_and_citations_are_stored_apart_from_the_answer(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    [page] = payloads.copilot_history(COPILOT_ID, 4)
+    answer = page["results"][1]
+    answer["content"] = [
+        {"type": "chainOfThought", "text": "Weigh the districts by distance first."},
+        {"type": "text", "text": "Stay in **Higashiyama**: temples open at 6:00."},
+        {"type": "citation", "url": "https://www.japan-guide.com/e/e3902.html", "title": "Kyoto [guide]"},
+        {"type": "image", "url": "https://th.bing.com/th/id/kyoto.jpg", "prompt": "a temple at dawn"},
+    ]
+    result = send_all(host, network("copilot", COPILOT_ID, page))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 4, "expected": 4}
+    stored = rows(vivim_home, "SELECT role, kind, markdown FROM messages ORDER BY position")
+    assert [(r, k) for r, k, _ in stored] == [
+        ("user", None),
+        ("assistant", "thinking"),
+        ("tool", "sources"),
+        ("assistant", None),
+        ("user", None),
+        ("assistant", None),
+    ]
+    assert stored[1][2] == "Weigh the districts by distance first."
+    assert "Weigh the districts" not in stored[3][2]  # the answer is the answer alone
+    assert stored[3][2].startswith("Stay in **Higashiyama**")
+    assert "![a temple at dawn](https://th.bing.com/th/id/kyoto.jpg)" in stored[3][2]
+    assert "[Kyoto (guide)](https://www.japan-guide.com/e/e3902.html)" in stored[2][2]
