@@ -94,3 +94,15 @@ def test_a_payload_in_another_shape_is_refused_with_a_warning(host: HostProcess)
     stats = host.call("stats")
     assert "network capture" in stats["adapter_health"]["perplexity"]["warning"]
     assert stats["conversations"] == 0
+
+
+def test_a_thread_whose_first_page_never_arrived_is_not_complete(host: HostProcess) -> None:
+    # the host was down while the page loaded offset 0: only the later pages reach it
+    first, second, last = pp.thread_pages(25, 10)
+    statuses = [
+        host.call("capture.network", network(doc, url))["completeness"] for url, doc in (second, last)
+    ]
+    assert [s["status"] for s in statuses] == ["partial", "partial"]
+    # the next visit loads the thread from its start again
+    status = host.call("capture.network", network(first[1], first[0]))["completeness"]
+    assert status == {"status": "complete", "stored": 25 * 3, "expected": 25 * 3}

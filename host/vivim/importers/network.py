@@ -168,20 +168,39 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
-def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
-    """A thread page joined with the thread's stored pages (a long thread loads in pages)."""
+def parse_perplexity(
+    doc: Any, external_id: str, earlier: list[bytes], url: str | None, earlier_urls: list[str | None]
+) -> Parsed:
+    """A thread page joined with the thread's stored pages (a long thread loads in pages, from the
+    first: `offset=0`, then later offsets). Whole once the joined pages run from a page fetched at
+    the thread's start (its address says so) to a page without a next one."""
     if not perplexity_thread.is_thread_page(doc):
         raise PayloadShape("not a perplexity thread (no entries list)")
-    stored = [d for d in (_quiet_load(b) for b in earlier) if perplexity_thread.is_thread_page(d)]
+    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    loaded = [(a, _quiet_load(b)) for a, b in zip(addresses, earlier, strict=True)]
+    stored_pages = [(a, d) for a, d in loaded if perplexity_thread.is_thread_page(d)]
     mine = perplexity_thread.entry_ids(doc)
     # A stored page whose entries this one holds too is an older copy (the thread has grown since).
-    stored = [d for d in stored if not perplexity_thread.entry_ids(d) <= mine]
+    stored = [d for _, d in stored_pages if not perplexity_thread.entry_ids(d) <= mine]
     pages = perplexity_thread.ordered([*stored, doc])
     capture = perplexity_thread.conversation(pages, external_id, SkipLog())
     ids = {t.message_id for t in capture.turns if t.message_id}
-    parsed = Parsed(capture, ids, perplexity_thread.whole(pages), None, "perplexity.conversation")
-    parsed.self_contained = doc.get("has_next_page") is not True and not stored
+    # The thread's first entries were seen: a page fetched at offset 0 (its entries are the thread's
+    # first whichever visit loaded them). Without it a dropped first page would look like a whole thread.
+    from_start = any(_is_first_page(a) for a in [url, *(a for a, _ in stored_pages)])
+    whole = from_start and perplexity_thread.whole(pages)
+    parsed = Parsed(capture, ids, whole, None, "perplexity.conversation")
+    parsed.self_contained = doc.get("has_next_page") is not True and not stored and _is_first_page(url)
     return parsed
+
+
+def _is_first_page(address: str | None) -> bool:
+    """Fetched at the thread's start: no offset (or 0) and no cursor in its address; an unknown
+    address counts as such (payloads stored before addresses were compared)."""
+    if not address:
+        return True
+    query = parse_qs(urlsplit(address).query)
+    return query.get("offset", ["0"])[-1] in ("0", "") and not query.get("cursor")
 
 
 def parse_deepseek(doc: Any, external_id: str) -> Parsed:
@@ -290,8 +309,8 @@ def _copilot_chain(pages: list[tuple[str | None, dict[str, Any]]]) -> bool:
     """Whether the newest visit's pages link up from its first page to the oldest (see parse_copilot).
     A page whose address is unknown counts as a first page (as before addresses were compared)."""
     by_cursor: dict[str | None, dict[str, Any]] = {}
-    for address, page in pages:  # oldest stored first: a later copy of the same page wins
-        by_cursor[_cursor(address)] = page
+    for address, body in pages:  # oldest stored first: a later copy of the same page wins
+        by_cursor[_cursor(address)] = body
     page = by_cursor.get(None)
     seen: set[str] = set()
     while page is not None:
@@ -368,7 +387,7 @@ def parse(
         if provider == "claude":
             return parse_claude(doc, external_id)
         if provider == "perplexity":
-            return parse_perplexity(doc, external_id, earlier or [])
+            return parse_perplexity(doc, external_id, earlier or [], url, earlier_urls or [])
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
         if provider == "grok":
