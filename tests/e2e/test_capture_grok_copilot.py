@@ -136,7 +136,8 @@ def test_copilot_turns_reasoning_code_and_streaming_are_kept(granted: Browser) -
     )
     assert "javascript:" not in rows[3]["html"]
     # an answer in two message-item blocks (2026 markup) is read whole, in order
-    assert rows[3]["text"].startswith("清水寺がおすすめです。") and rows[3]["text"].endswith("朝六時から開いています。")
+    first, second = rows[3]["text"].split("\n\n")
+    assert (first, second) == ("清水寺がおすすめです。 Mehr", "朝六時から開いています。")
     exported = export(browser, "copilot")
     assert [m["text"] for m in exported] == texts(rows)
     markdown = exported[1]["markdown"]
