@@ -87,6 +87,10 @@ UNSEEN = {
         "https://aistudio.google.com/app/prompts/1kanjiStrokeOrder0000000000000",
         "aistudio/older_markup.html",
     ),
+    "copilot": (
+        "https://copilot.microsoft.com/chats/Zq7wX1cV3bN5mA8sD0fG2",
+        "copilot/article_markup_2026.html",
+    ),
 }
 
 PAGES: dict[str, str] = {
