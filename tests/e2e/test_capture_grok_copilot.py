@@ -14,6 +14,7 @@ import pytest
 from tests.support import payloads
 
 from .harness import (
+    COPILOT_ARTICLE_URL,
     COPILOT_OLDER_URL,
     COPILOT_URL,
     GROK_OLDER_URL,
@@ -238,3 +239,26 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
     tab.wait_for_timeout(2000)  # the DOM's 8 turns carry no ids: merged by their text
     rows = browser.messages("copilot", copilot_id)
     assert sorted(r["text"] for r in rows) == sorted(payloads.turn_text(i) for i in range(40))
+
+
+def test_copilot_article_markup_of_2026_is_captured_whole(granted: Browser) -> None:
+    """Turns as [role=article] in highlighted-chats, an answer over two message-item blocks, code in a
+    rounded card: a page no other test scripts."""
+    browser = granted
+    browser.open(COPILOT_ARTICLE_URL)
+    conv_id = COPILOT_ARTICLE_URL.rsplit("/", 1)[1]
+    rows = wait_for(at_least(4, lambda: browser.messages("copilot", conv_id)), what="the four turns")
+    assert [(r["role"], r["text"]) for r in rows] == [
+        ("user", "How much water for two cups of sushi rice?"),
+        (
+            "assistant",
+            "Use 2¼ cups of water for 2 cups of rinsed rice.\n\nThe ratio, by weight:\n\ntext\nrice : water = 1 : 1.1",
+        ),
+        ("user", "酢飯の合わせ酢は？"),
+        ("assistant", "米2合に酢大さじ3、砂糖大さじ2、塩小さじ1。"),
+    ]
+    assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
+    assert rows[0]["title"] == "Sushi rice ratio"
+    markdown = export(browser, "copilot")[1]["markdown"]
+    assert "Use **2¼ cups** of water" in markdown
+    assert "The ratio, by weight:\n\n```text\nrice : water = 1 : 1.1\n```" in markdown
