@@ -64,6 +64,7 @@ GROK_URL = "https://grok.com/c/4f6a2b1c-3d5e-4f70-8a9b-0c1d2e3f4a5b"
 GROK_OLDER_URL = "https://grok.com/c/5a6b7c8d-0000-4000-8000-111122223333"
 COPILOT_URL = "https://copilot.microsoft.com/chats/kY8vQx2LmN4pR6sT0uWz1"
 COPILOT_OLDER_URL = "https://copilot.microsoft.com/chats/Ab3dEf6hIj9kLm2nOp5qR"
+COPILOT_ARTICLE_URL = "https://copilot.microsoft.com/chats/Zq7wX1cV3bN5mA8sD0fG2"
 AISTUDIO_URL = "https://aistudio.google.com/prompts/1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV"
 AISTUDIO_NEW_URL = "https://aistudio.google.com/prompts/new_chat"
 
@@ -110,6 +111,7 @@ PAGES: dict[str, str] = {
     GROK_OLDER_URL: "grok/older_markup.html",
     COPILOT_URL: "copilot/conversation.html",
     COPILOT_OLDER_URL: "copilot/older_markup.html",
+    COPILOT_ARTICLE_URL: "copilot/article_markup_2026.html",
     AISTUDIO_URL: "aistudio/conversation.html",
     AISTUDIO_NEW_URL: "aistudio/new_chat.html",
 }

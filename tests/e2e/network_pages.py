@@ -78,10 +78,17 @@ def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: b
 
 
 def _page(
-    title: str, body: str, api_paths: list[str], total: int, xhr: bool = False, post: Any = None
+    title: str,
+    body: str,
+    api_paths: list[str],
+    total: int,
+    xhr: bool = False,
+    post: Any = None,
+    get_paths: tuple[str, ...] = (),
 ) -> bytes:
     # The page's own loader: fetch the JSON and read it (as the app does), one request after another;
-    # or, with xhr, an XMLHttpRequest with responseType "json"; with `post`, a POST of that JSON body.
+    # or, with xhr, an XMLHttpRequest with responseType "json"; with `post`, a POST of that JSON body
+    # (but to `get_paths`, a GET).
     init = (
         "{ credentials: 'include' }"
         if post is None
@@ -99,10 +106,12 @@ def _page(
     request.onerror = () => reject(new Error("xhr failed"));
     request.send();
   }});
+  const getPaths = {json.dumps(list(get_paths))};
   (async () => {{
     for (const path of {json.dumps(api_paths)}) {{
       try {{
-        const data = {"await viaXhr(path)" if xhr else f"await (await fetch(path, {init})).json()"};
+        const init = getPaths.includes(path) ? {{ credentials: 'include' }} : {init};
+        const data = {"await viaXhr(path)" if xhr else "await (await fetch(path, init)).json()"};
         window.loaded.push(data && typeof data === "object" ? "ok" : "odd");
       }} catch (err) {{
         window.loaded.push("failed: " + err.message);
@@ -118,7 +127,8 @@ def _page(
 
 def grok_page(conv_id: str, doc: dict[str, Any], rendered: int) -> bytes:
     """grok.com: the newest `rendered` responses as turns (id="response-<uuid>"), and the page's
-    POST .../load-responses for every response id, as the app does when a conversation opens."""
+    GET .../response-node (the tree) then POST .../load-responses for every response id, as the app
+    does when a conversation opens."""
     responses = doc["responses"]
     turns = []
     for r in responses[-rendered:]:
@@ -137,14 +147,19 @@ def grok_page(conv_id: str, doc: dict[str, Any], rendered: int) -> bytes:
     return _page(
         "Stream of turns - Grok",
         '<main><div id="thread">' + "".join(turns) + "</div></main>",
-        [grok_api(conv_id)],
+        [grok_tree_api(conv_id), grok_api(conv_id)],
         len(responses),
         post={"responseIds": [r["responseId"] for r in responses]},
+        get_paths=(grok_tree_api(conv_id),),
     )
 
 
 def grok_api(conv_id: str) -> str:
     return f"https://grok.com/rest/app-chat/conversations/{conv_id}/load-responses"
+
+
+def grok_tree_api(conv_id: str) -> str:
+    return f"https://grok.com/rest/app-chat/conversations/{conv_id}/response-node?includeThreads=true"
 
 
 def copilot_page(conv_id: str, pages: list[dict[str, Any]], api_paths: list[str], rendered: int) -> bytes:
@@ -196,6 +211,7 @@ __all__ = [
     "copilot_page",
     "grok_api",
     "grok_page",
+    "grok_tree_api",
     "payloads",
 ]
 

@@ -14,6 +14,7 @@ import pytest
 from tests.support import payloads
 
 from .harness import (
+    COPILOT_ARTICLE_URL,
     COPILOT_OLDER_URL,
     COPILOT_URL,
     GROK_OLDER_URL,
@@ -24,7 +25,7 @@ from .harness import (
     texts,
     wait_for,
 )
-from .network_pages import as_json, copilot_api, copilot_page, grok_api, grok_page
+from .network_pages import as_json, copilot_api, copilot_page, grok_api, grok_page, grok_tree_api
 
 pytestmark = pytest.mark.browser
 
@@ -135,6 +136,9 @@ def test_copilot_turns_reasoning_code_and_streaming_are_kept(granted: Browser) -
         rows[2]["text"] == "Und auf Japanisch? 京都で一番の寺は？ <img src=x onerror=alert('pwned-copilot')>"
     )
     assert "javascript:" not in rows[3]["html"]
+    # an answer in two message-item blocks (2026 markup) is read whole, in order
+    first, second = rows[3]["text"].split("\n\n")
+    assert (first, second) == ("清水寺がおすすめです。 Mehr", "朝六時から開いています。")
     exported = export(browser, "copilot")
     assert [m["text"] for m in exported] == texts(rows)
     markdown = exported[1]["markdown"]
@@ -195,6 +199,7 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
     grok_id = "8c2f3e4d-5b6c-4d7e-9f80-a1b2c3d4e5f6"
     doc = payloads.grok_load_responses(grok_id, 60, branch_at=9)
     browser.responses[grok_api(grok_id)] = as_json(doc)
+    browser.responses[grok_tree_api(grok_id)] = as_json(payloads.grok_tree(doc))
     grok_url = f"https://grok.com/c/{grok_id}"
     browser.responses[grok_url] = ("text/html; charset=utf-8", grok_page(grok_id, doc, rendered=10))
     tab = browser.open(grok_url)
@@ -234,3 +239,26 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
     tab.wait_for_timeout(2000)  # the DOM's 8 turns carry no ids: merged by their text
     rows = browser.messages("copilot", copilot_id)
     assert sorted(r["text"] for r in rows) == sorted(payloads.turn_text(i) for i in range(40))
+
+
+def test_copilot_article_markup_of_2026_is_captured_whole(granted: Browser) -> None:
+    """Turns as [role=article] in highlighted-chats, an answer over two message-item blocks, code in a
+    rounded card: a page no other test scripts."""
+    browser = granted
+    browser.open(COPILOT_ARTICLE_URL)
+    conv_id = COPILOT_ARTICLE_URL.rsplit("/", 1)[1]
+    rows = wait_for(at_least(4, lambda: browser.messages("copilot", conv_id)), what="the four turns")
+    assert [(r["role"], r["text"]) for r in rows] == [
+        ("user", "How much water for two cups of sushi rice?"),
+        (
+            "assistant",
+            "Use 2¼ cups of water for 2 cups of rinsed rice.\n\nThe ratio, by weight:\n\ntext\nrice : water = 1 : 1.1",
+        ),
+        ("user", "酢飯の合わせ酢は？"),
+        ("assistant", "米2合に酢大さじ3、砂糖大さじ2、塩小さじ1。"),
+    ]
+    assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
+    assert rows[0]["title"] == "Sushi rice ratio"
+    markdown = export(browser, "copilot")[1]["markdown"]
+    assert "Use **2¼ cups** of water" in markdown
+    assert "The ratio, by weight:\n\n```text\nrice : water = 1 : 1.1\n```" in markdown

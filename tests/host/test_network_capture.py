@@ -21,18 +21,22 @@ URLS = {
     "chatgpt": "https://chatgpt.com/backend-api/conversation/{id}",
     "claude": "https://claude.ai/api/organizations/org-1/chat_conversations/{id}?tree=True",
     "grok": "https://grok.com/rest/app-chat/conversations/{id}/load-responses",
+    "grok-tree": "https://grok.com/rest/app-chat/conversations/{id}/response-node?includeThreads=true",
     "copilot": "https://copilot.microsoft.com/c/api/conversations/{id}/history?api-version=2",
 }
 
 
 def network(
-    provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1
+    provider: str, external_id: str, doc: Any, *, gz: bool = False, parts: int = 1, query: str = ""
 ) -> list[dict[str, Any]]:
     body = doc if isinstance(doc, str) else json.dumps(doc)
     if gz:
         body = base64.b64encode(gzip.compress(body.encode())).decode()
     size = -(-len(body) // parts)
     url = URLS[provider].format(id=external_id)
+    if provider == "grok" and isinstance(doc, dict) and "responseNodes" in doc:
+        url = URLS["grok-tree"].format(id=external_id)
+    url += query
     return [
         {
             "provider": provider,
@@ -120,6 +124,7 @@ def test_a_grok_conversation_is_stored_with_the_page_ids_and_a_hidden_branch_apa
     host: HostProcess, vivim_home: Path
 ) -> None:
     doc = payloads.grok_load_responses(GROK_ID, 20, branch_at=5)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))  # the page asks for the tree first
     result = send_all(host, network("grok", GROK_ID, doc))["result"]
     assert result["completeness"] == {"status": "complete", "stored": 21, "expected": 21}
     [(parent, current, key)] = rows(
@@ -129,9 +134,64 @@ def test_a_grok_conversation_is_stored_with_the_page_ids_and_a_hidden_branch_apa
     # keys are the response ids the page puts on each turn's element (id="response-<uuid>")
     keys = {k for (k,) in rows(vivim_home, "SELECT key FROM messages")}
     assert {payloads.grok_id(GROK_ID, i) for i in range(20)} | {key} == keys
-    # re-opening the conversation changes nothing
+    # re-opening the conversation changes nothing, and stores nothing more
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))
     again = send_all(host, network("grok", GROK_ID, doc))["result"]
     assert again["inserted"] == again["updated"] == 0
+    assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(2,)]
+
+
+def test_grok_bodies_of_the_shown_branch_only_are_partial_against_the_tree_until_the_other_branch_comes(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 20, branch_at=5)
+    tree = payloads.grok_tree(doc)
+    hidden = doc["responses"][-1]["responseId"]
+    shown = {r["responseId"] for r in doc["responses"]} - {hidden}
+    send_all(host, network("grok", GROK_ID, tree))
+    first = send_all(host, network("grok", GROK_ID, payloads.grok_bodies(doc, shown)))["result"]
+    assert first["completeness"] == {"status": "partial", "stored": 20, "expected": 21}
+    label = host.call("conversation.get", {"provider": "grok", "external_id": GROK_ID})["conversation"]
+    assert label["completeness"]["label"] == "partial (20 of 21)"
+    # switching to the other branch loads its response: now every id of the tree is stored
+    second = send_all(host, network("grok", GROK_ID, payloads.grok_bodies(doc, {hidden})))["result"]
+    assert second["completeness"] == {"status": "complete", "stored": 21, "expected": 21}
+    assert rows(vivim_home, "SELECT COUNT(*) FROM messages WHERE text LIKE '%hidden-branch%'") == [(1,)]
+
+
+def test_grok_bodies_without_the_tree_are_never_complete_and_a_late_tree_completes_them(
+    host: HostProcess,
+) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 12, branch_at=3)
+    first = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert first["completeness"] == {"status": "partial", "stored": 13, "expected": None}
+    late = send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))["result"]
+    assert late["completeness"] == {"status": "complete", "stored": 13, "expected": 13}
+
+
+def test_a_grown_grok_conversation_replaces_its_older_tree_and_bodies(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    older = payloads.grok_load_responses(GROK_ID, 10)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(older)))
+    send_all(host, network("grok", GROK_ID, older))
+    grown = payloads.grok_load_responses(GROK_ID, 14)
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(grown)))
+    # the new tree names four responses no stored body holds yet
+    status = host.call("conversation.get", {"provider": "grok", "external_id": GROK_ID})["conversation"]
+    assert status["completeness"]["label"] == "partial (10 of 14)"
+    result = send_all(host, network("grok", GROK_ID, grown))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 14, "expected": 14}
+    kinds = rows(vivim_home, "SELECT url FROM raw_payloads ORDER BY url")
+    assert [u.rsplit("/", 1)[1] for (u,) in kinds] == ["load-responses", "response-node?includeThreads=true"]
+
+
+def test_an_empty_grok_response_in_the_tree_does_not_keep_the_conversation_partial(host: HostProcess) -> None:
+    doc = payloads.grok_load_responses(GROK_ID, 6)
+    doc["responses"][3]["message"] = ""  # an answer that failed: nothing to store
+    send_all(host, network("grok", GROK_ID, payloads.grok_tree(doc)))
+    result = send_all(host, network("grok", GROK_ID, doc))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 5, "expected": 5}
 
 
 def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostProcess) -> None:
@@ -141,6 +201,27 @@ def test_a_grok_tree_whose_oldest_responses_are_missing_is_partial(host: HostPro
     other = payloads.grok_load_responses(GROK_ID, 4)
     other["responses"][0]["conversationId"] = "aaaaaaaa-0000-4000-8000-000000000000"
     assert send_all(host, network("grok", GROK_ID, other))["error"]["code"] == "payload_shape"
+    broken = {"responseNodes": [{"sender": "human"}]}
+    assert send_all(host, network("grok", GROK_ID, broken))["error"]["code"] == "payload_shape"
+
+
+def test_a_copilot_conversation_that_grew_is_partial_until_the_new_visits_pages_reach_the_oldest(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    # first visit: the whole conversation fits on one page
+    [whole] = payloads.copilot_history(COPILOT_ID, 30)
+    first = send_all(host, network("copilot", COPILOT_ID, whole))["result"]
+    assert first["completeness"] == {"status": "complete", "stored": 30, "expected": 30}
+    # a later visit: 60 messages, the newest page names older ones; turns 20-29 came on no page yet
+    newest, middle, oldest = payloads.copilot_history(COPILOT_ID, 60, page_size=20)
+    status = send_all(host, network("copilot", COPILOT_ID, newest))["result"]["completeness"]
+    assert status["status"] == "partial"  # the first visit's cursor-less page proves nothing now
+    status = send_all(host, network("copilot", COPILOT_ID, middle, query="&cursor=" + newest["next"]))
+    assert status["result"]["completeness"]["status"] == "partial"
+    status = send_all(host, network("copilot", COPILOT_ID, oldest, query="&cursor=" + middle["next"]))
+    assert status["result"]["completeness"] == {"status": "complete", "stored": 60, "expected": 60}
+    texts = [t for (t,) in rows(vivim_home, "SELECT text FROM messages ORDER BY position")]
+    assert texts == [payloads.turn_text(i) for i in range(60)]
 
 
 def test_copilot_history_pages_are_partial_until_the_oldest_page_joins_them(
@@ -149,7 +230,9 @@ def test_copilot_history_pages_are_partial_until_the_oldest_page_joins_them(
     newest, older = payloads.copilot_history(COPILOT_ID, 30, page_size=20)
     first = send_all(host, network("copilot", COPILOT_ID, newest))["result"]
     assert first["completeness"]["status"] == "partial"
-    second = send_all(host, network("copilot", COPILOT_ID, older))["result"]
+    second = send_all(host, network("copilot", COPILOT_ID, older, query="&cursor=" + newest["next"]))[
+        "result"
+    ]
     assert second["completeness"] == {"status": "complete", "stored": 30, "expected": 30}
     texts = [t for (t,) in rows(vivim_home, "SELECT text FROM messages ORDER BY position")]
     assert texts == [payloads.turn_text(i) for i in range(30)]  # one thread, oldest first
@@ -212,3 +295,32 @@ def test_a_whole_payload_supersedes_the_older_ones_and_pages_are_kept_until_then
     status = send_all(host, network("chatgpt", CHATGPT_ID, grown))["result"]["completeness"]
     assert status == {"status": "complete", "stored": 62, "expected": 62}
     assert rows(vivim_home, "SELECT COUNT(*) FROM raw_payloads") == [(1,)]
+
+
+def test_copilot_think_deeper_reasoning_and_citations_are_stored_apart_from_the_answer(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    [page] = payloads.copilot_history(COPILOT_ID, 4)
+    answer = page["results"][1]
+    answer["content"] = [
+        {"type": "chainOfThought", "text": "Weigh the districts by distance first."},
+        {"type": "text", "text": "Stay in **Higashiyama**: temples open at 6:00."},
+        {"type": "citation", "url": "https://www.japan-guide.com/e/e3902.html", "title": "Kyoto [guide]"},
+        {"type": "image", "url": "https://th.bing.com/th/id/kyoto.jpg", "prompt": "a temple at dawn"},
+    ]
+    result = send_all(host, network("copilot", COPILOT_ID, page))["result"]
+    assert result["completeness"] == {"status": "complete", "stored": 4, "expected": 4}
+    stored = rows(vivim_home, "SELECT role, kind, markdown FROM messages ORDER BY position")
+    assert [(r, k) for r, k, _ in stored] == [
+        ("user", None),
+        ("assistant", "thinking"),
+        ("tool", "sources"),
+        ("assistant", None),
+        ("user", None),
+        ("assistant", None),
+    ]
+    assert stored[1][2] == "Weigh the districts by distance first."
+    assert "Weigh the districts" not in stored[3][2]  # the answer is the answer alone
+    assert stored[3][2].startswith("Stay in **Higashiyama**")
+    assert "![a temple at dawn](https://th.bing.com/th/id/kyoto.jpg)" in stored[3][2]
+    assert "[Kyoto (guide)](https://www.japan-guide.com/e/e3902.html)" in stored[2][2]

@@ -107,3 +107,15 @@ def test_pages_arriving_out_of_order_still_chain_every_entry_to_the_one_before(
     for i in range(1, 25):
         assert stored[f"{pp.entry_uuid(i)}:query"] == f"{pp.entry_uuid(i - 1)}:sources", i
     assert stored[f"{pp.entry_uuid(0)}:query"] is None
+
+
+def test_a_thread_whose_first_page_never_arrived_is_not_complete(host: HostProcess) -> None:
+    # the host was down while the page loaded offset 0: only the later pages reach it
+    first, second, last = pp.thread_pages(25, 10)
+    statuses = [
+        host.call("capture.network", network(doc, url))["completeness"] for url, doc in (second, last)
+    ]
+    assert [s["status"] for s in statuses] == ["partial", "partial"]
+    # the next visit loads the thread from its start again
+    status = host.call("capture.network", network(first[1], first[0]))["completeness"]
+    assert status == {"status": "complete", "stored": 25 * 3, "expected": 25 * 3}

@@ -17,7 +17,6 @@ from tests.e2e.harness import (
     COPILOT_URL,
     GEMINI_URL,
     GROK_URL,
-    GEMINI_URL,
     PERPLEXITY_URL,
     Browser,
     chromium_missing_reason,

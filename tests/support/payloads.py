@@ -307,6 +307,27 @@ def grok_load_responses(
     return {"responses": responses[drop_first:]}
 
 
+def grok_tree(
+    doc: dict[str, Any], root_parent: str | None = "12766d5b-ac20-5cd1-b386-7ca08f4249f4"
+) -> dict[str, Any]:
+    """The page's GET .../response-node body for a load-responses `doc` holding the whole tree: ids,
+    senders and parents, no text. As on grok.com, the first prompt's parent is a conversation-level
+    node that no list holds."""
+    nodes = []
+    for r in doc["responses"]:
+        node = {"responseId": r["responseId"], "sender": r["sender"]}
+        parent = r.get("parentResponseId", root_parent)
+        if parent is not None:
+            node["parentResponseId"] = parent
+        nodes.append(node)
+    return {"responseNodes": nodes, "inflightResponses": []}
+
+
+def grok_bodies(doc: dict[str, Any], ids: set[str]) -> dict[str, Any]:
+    """The page's load-responses body when it asked for `ids` only (one branch, one batch)."""
+    return {"responses": [r for r in doc["responses"] if r["responseId"] in ids]}
+
+
 def copilot_id(conv_id: str, i: int) -> str:
     return _uid(f"copilot/{conv_id}/{i}").replace("-", "")[:21]
 

@@ -9,7 +9,10 @@
  * - the page puts no message ids in the DOM: the core derives keys; the history JSON the page loads
  *   (content/sites/copilot.net.js) carries the ids;
  * - Copilot shows no branch counter: a regenerated answer replaces the old one;
- * - "Think Deeper" answers show their reasoning in a collapsible block above the answer;
+ * - an answer's body may come in several `group/ai-message-item` blocks (text, an image, more text;
+ *   2026-02 markup: turns are [role="article"] inside [data-testid="highlighted-chats"]): all are read;
+ * - "Think Deeper" answers show their reasoning in a collapsible block above the answer (the history
+ *   JSON's `chainOfThought` parts, importers/copilot.py): kept apart, never as the answer;
  * - while an answer streams the Send button is a Stop button (the answer itself has no streaming mark);
  * - the prompt box is a plain <textarea id="userInput">, Send is button[data-testid="submit-button"], the
  *   mode picker a button[data-testid*="chat-mode-"] (as SeleniumBase's Copilot example drives them);
@@ -28,7 +31,8 @@
         ".ai-message-item"],
       user: ['[class*="group/user-message-item"]', '[data-testid="user-message-content"]'],
     },
-    reasoning: ['[data-testid="reasoning-block"]', '[data-content="reasoning"]', '[class*="reasoning"]'],
+    reasoning: ['[data-testid="reasoning-block"]', '[data-content="reasoning"]', '[data-testid*="reasoning"]',
+      '[data-testid*="chain-of-thought"]', '[class*="chain-of-thought"]', '[class*="reasoning"]'],
     reasoningBody: ['[data-testid="reasoning-content"]', '[class*="reasoning-content"]'],
     // Presence means "streaming": exact labels only.
     stop: ['button[data-testid="stop-button"]', 'button[aria-label="Stop responding"]',
@@ -40,7 +44,7 @@
     editor: ["textarea#userInput", 'textarea[data-testid="composer-input"]', "form textarea",
       'div[contenteditable="true"][role="textbox"]'],
     send: ['button[data-testid="submit-button"]', 'button[aria-label="Submit message"]', 'form button[type="submit"]'],
-    container: ['[data-content="conversation"]', "main", "body"],
+    container: ['[data-content="conversation"]', '[data-testid="highlighted-chats"]', "main", "body"],
   };
   // Inside a turn but not content: screen-reader headings, action rows, code block buttons.
   const CHROME = [".sr-only", '[data-testid="message-actions"]', '[data-testid="copy-button"]', "pre button",
@@ -77,13 +81,19 @@
       return out;
     },
     content(turn) {
-      const body = D.first(turn.el, SEL.content[turn.role] || []) || turn.el;
-      if (turn.role === "user") return D.extract(body, CHROME);
+      if (turn.role === "user") return D.extract(D.first(turn.el, SEL.content.user) || turn.el, CHROME);
       const reasoning = D.first(turn.el, SEL.reasoning);
-      if (!reasoning || body === turn.el || reasoning.contains(body)) return D.extract(body, CHROME);
-      const thought = D.extract(D.first(reasoning, SEL.reasoningBody) || reasoning, [...CHROME, "button"]);
-      // The reasoning may sit inside the answer's body or beside it: the answer never includes it.
-      const said = D.extract(body, [...CHROME, ...SEL.reasoning]);
+      const items = D.all(turn.el, SEL.content.assistant);
+      const outside = items.filter((el) => !reasoning || !reasoning.contains(el));
+      // A "reasoning" match that holds the whole answer is no reasoning block: read the answer as is.
+      const apart = reasoning && (!items.length || outside.length) ? reasoning : null;
+      const blocks = (apart ? outside : items).filter((el, _, list) => !list.some((o) => o !== el && o.contains(el)));
+      const skip = apart ? [...CHROME, ...SEL.reasoning] : CHROME;
+      const parts = (blocks.length ? blocks : [turn.el]).map((el) => D.extract(el, skip)).filter((p) => p.text.trim());
+      const said = parts.length === 1 ? parts[0]
+        : { html: parts.map((p) => p.html).join("\n"), text: parts.map((p) => p.text).join("\n\n") };
+      if (!apart) return said;
+      const thought = D.extract(D.first(apart, SEL.reasoningBody) || apart, [...CHROME, "button"]);
       if (!thought.text.trim()) return said;
       // Marked for the normalizer (normalize/sites/copilot.py): kept as a blockquote, never as the answer.
       return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };

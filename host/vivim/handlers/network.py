@@ -29,12 +29,23 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
             return {"received": payload.part, "parts": payload.parts}
         kind = netcapture.kind_of(payload.provider)
         earlier: list[bytes] = []
+        urls: list[str | None] = []
         if payload.provider in netcapture.PAGED:  # its pages join into one conversation
-            earlier = await runtime.store.read(
-                raw.of_conversation, payload.provider, payload.external_id, kind
+            earlier, urls = await runtime.store.read(
+                lambda conn: (
+                    raw.of_conversation(conn, payload.provider, payload.external_id, kind),
+                    raw.urls_of_conversation(conn, payload.provider, payload.external_id, kind),
+                )
             )
         parsed = await asyncio.to_thread(
-            netcapture.parse, payload.provider, payload.external_id, data, earlier, True
+            netcapture.parse,
+            payload.provider,
+            payload.external_id,
+            data,
+            earlier,
+            payload.url,
+            urls,
+            True,
         )
     except PayloadShape as exc:
         # Refused whole, and said so where the user looks (popup, vivim stats): never silently.
@@ -64,6 +75,8 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
         stored_new = raw.put(conn, payload.provider, payload.external_id, kind, payload.url, data)
         if parsed.self_contained:
             raw.supersede(conn, payload.provider, payload.external_id, kind, data)
+        elif parsed.redundant:
+            raw.forget(conn, payload.provider, payload.external_id, kind, parsed.redundant, data)
         result = capture.upsert_capture(conn, upsert)
         status = completeness.record(
             conn, result.conversation_id, parsed.provider_ids, parsed.whole_tree, parsed.total_hint

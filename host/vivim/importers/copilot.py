@@ -16,8 +16,10 @@ before grouping (an export is text only: small).
 
 The page (content/sites/copilot.net.js) loads a conversation with
 GET /c/api/conversations/<id>/history?api-version=2 → {"results": [{"id", "author": {"type":
-"human"|"ai"}, "createdAt", "content": [{"type": "text", "text"}]}], "next": <cursor of older
-messages, absent on the oldest page>}; `page_conversation` reads the pages seen so far as one thread.
+"human"|"ai"}, "createdAt", "content": [{"type": "text", "text"} | {"type": "chainOfThought", "text"}
+(Think Deeper's reasoning) | {"type": "citation", "url", "title"} | {"type": "image", "url", "prompt"}]}],
+"next": <cursor of older messages, absent on the oldest page>} (the parts as exporters that read the
+history JSON document them, 2025/2026); `page_conversation` reads the pages seen so far as one thread.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://copilot.microsoft.com/chats/{id}"
+MAX_SOURCES = 30
 ITEM_KEYS: tuple[str, ...] = ()  # not a JSON export: recognised by its CSV header (CSV_HEADERS)
 FILE_NAMES = ("copilot-activity-history.csv", "copilot-chat-activity.csv")
 # The columns (name, time, author, message) of each export layout, by header.
@@ -194,7 +197,10 @@ def history_results(doc: Any) -> list[dict[str, Any]]:
 
 
 def page_conversation(pages: list[dict[str, Any]], external_id: str) -> CaptureUpsert:
-    """The messages of every history page seen so far, one linear thread in time order."""
+    """The messages of every history page seen so far, one linear thread in time order. An answer
+    becomes up to three turns, chained: its "Think Deeper" reasoning (`chainOfThought` parts, `kind`
+    "thinking"), the pages it cited (`citation` parts: role "tool", `kind` "sources"), then its text
+    and images under the message's own id: the reasoning is never stored as, or inside, the answer."""
     by_id: dict[str, tuple[int, dict[str, Any]]] = {}
     for page in pages:
         for message in history_results(page):
@@ -204,26 +210,29 @@ def page_conversation(pages: list[dict[str, Any]], external_id: str) -> CaptureU
     ordered = sorted(by_id.values(), key=lambda pair: (_quiet_iso(pair[1].get("createdAt")) or 0.0, pair[0]))
     turns: list[TurnIn] = []
     parent: str | None = None
-    for position, (_, message) in enumerate(m for m in ordered if _text(m[1])):
+    for _, message in ordered:
         author = message.get("author")
         kind = str(author.get("type") if isinstance(author, dict) else author or "").lower()
         role: Role = "user" if kind in ("human", "user") else "assistant"
-        text = _text(message)
+        blocks = _blocks(message, role)
         mid = str(message["id"])
-        turns.append(
-            TurnIn(
-                key=mid,
-                parent_key=parent,
-                message_id=mid,
-                position=position,
-                role=role,
-                markdown=text,
-                text=markdown_to_text(text) or text,
-                created_at=_quiet_iso(message.get("createdAt")),
-                current=True,
+        for i, (block_kind, text) in enumerate(blocks):
+            key = mid if i == len(blocks) - 1 else f"{mid}.{i}"
+            turns.append(
+                TurnIn(
+                    key=key,
+                    parent_key=parent,
+                    message_id=mid,
+                    position=len(turns),
+                    role="tool" if block_kind == "sources" else role,
+                    markdown=text,
+                    text=markdown_to_text(text) or text,
+                    created_at=_quiet_iso(message.get("createdAt")),
+                    kind=block_kind,
+                    current=True,
+                )
             )
-        )
-        parent = mid
+            parent = key
     return CaptureUpsert(
         conversation=ConversationIn(
             provider="copilot", external_id=external_id, url=CONVERSATION_URL.format(id=external_id)
@@ -233,7 +242,55 @@ def page_conversation(pages: list[dict[str, Any]], external_id: str) -> CaptureU
     )
 
 
+def _blocks(message: dict[str, Any], role: Role) -> list[tuple[str | None, str]]:
+    """(kind, markdown) per turn of one message: reasoning and sources first, the answer last."""
+    answer = _text(message)
+    parts = message.get("content")
+    parts = parts if isinstance(parts, list) else []
+    images = [
+        f"![{_label(p.get('prompt')) or 'generated image'}]({_link(p['url'])})"
+        for p in parts
+        if isinstance(p, dict) and p.get("type") == "image" and _is_web(p.get("url"))
+    ]
+    answer = "\n\n".join([answer, *images]).strip()
+    if role == "user":
+        return [(None, answer)] if answer else []
+    out: list[tuple[str | None, str]] = []
+    thoughts = [
+        p["text"].strip()
+        for p in parts
+        if isinstance(p, dict)
+        and p.get("type") == "chainOfThought"
+        and isinstance(p.get("text"), str)
+        and p["text"].strip()
+    ]
+    if thoughts:
+        out.append(("thinking", "\n\n".join(thoughts)))
+    sources: list[str] = []
+    for p in parts:
+        if isinstance(p, dict) and p.get("type") == "citation" and _is_web(p.get("url")):
+            line = f"- [{_label(p.get('title')) or _label(p['url'])}]({_link(p['url'])})"
+            if line not in sources and len(sources) < MAX_SOURCES:
+                sources.append(line)
+    if sources:
+        out.append(("sources", "**Sources**\n\n" + "\n".join(sources)))
+    return [*out, (None, answer)] if answer else out
+
+
+def _is_web(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith(("http://", "https://"))
+
+
+def _link(url: str) -> str:
+    return url.replace(")", "%29").replace(" ", "%20")
+
+
+def _label(value: Any) -> str:
+    return " ".join(str(value).split()).replace("[", "(").replace("]", ")") if isinstance(value, str) else ""
+
+
 def _text(message: dict[str, Any]) -> str:
+    """The answer's own text: `text` parts only (reasoning, citations and images are apart)."""
     parts = message.get("content")
     if isinstance(parts, str):
         return parts.strip()

@@ -23,6 +23,10 @@ The page (content/sites/grok.net.js) loads the same responses with
 POST /rest/app-chat/conversations/<id>/load-responses → {"responses": [{"responseId", "message",
 "sender", "createTime", "parentResponseId", "model", "thinkingTrace", "webSearchResults", ...}]}:
 the same fields in camelCase, unwrapped. `page_conversation` reads that through the same code.
+Before it, the page GETs .../response-node?includeThreads=true → {"responseNodes": [{"responseId",
+"sender", "parentResponseId"}], "inflightResponses": [...]}: the whole tree, without text (`tree`).
+load-responses may hold only some of it (the ids the page asked for), so the host counts the tree.
+The tree's root names a parent that is in no list (a conversation-level node): a root, not a gap.
 
 A response becomes up to three turns, chained: its reasoning (`kind` "thinking"), the web pages it
 cited (role "tool", `kind` "sources"), then its visible text under the response's own id, the id the
@@ -99,6 +103,29 @@ def response_id(response: Any) -> str | None:
         return None
     rid = field(response, "_id")
     return str(rid) if rid else None
+
+
+def is_tree(doc: Any) -> bool:
+    """The page's response-node body: the conversation's whole tree of response ids."""
+    return isinstance(doc, dict) and isinstance(doc.get("responseNodes"), list)
+
+
+def tree(doc: dict[str, Any]) -> dict[str, str | None]:
+    """response id -> parent response id, from a response-node body (nodes without an id: refused)."""
+    nodes = doc["responseNodes"]
+    out: dict[str, str | None] = {}
+    for node in nodes:
+        rid = node.get("responseId") if isinstance(node, dict) else None
+        if not isinstance(rid, str) or not rid:
+            raise Malformed("a response node without a responseId")
+        parent = node.get("parentResponseId")
+        out[rid] = parent if isinstance(parent, str) and parent else None
+    return out
+
+
+def is_empty(response: dict[str, Any]) -> bool:
+    """A response with nothing to store (no text, reasoning, sources, images or files)."""
+    return not _blocks(response)
 
 
 def _build(

@@ -2,16 +2,13 @@
 
 The extension's MAIN-world observer hands the host the body of the response the page fetched for
 the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree,
-Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `load-responses` list,
-Copilot's `history` pages, Le Chat's tRPC `message.all` batch).
-Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok), the
-export's parser reads it; the others have a parser of their own that shares the export's message
-model: one parser per format. Everything from the page is untrusted: size-capped before and after
-the open conversation (ChatGPT's conversation document, Claude's `chat_conversations/<id>` tree, AI
-Studio's `ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
-These are the shapes of the providers' official exports, so the importers' parsers read them: one
-parser per provider format. Everything from the page is untrusted: size-capped before and after
-decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
+Perplexity's thread entries, DeepSeek's `history_messages` list, Grok's `response-node` tree and
+`load-responses` bodies, Copilot's `history` pages, Le Chat's tRPC `message.all` batch, AI Studio's
+`ResolveDriveResource` prompt, positional JSON named by `aistudio_page`).
+Where a page payload has the shape of the provider's official export (ChatGPT, Claude, Grok, AI
+Studio), the export's parser reads it; the others have a parser of their own that shares the
+export's message model: one parser per format. Everything from the page is untrusted: size-capped
+before and after decompression, parsed whole or refused whole (`PayloadShape`), never half-written.
 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
 every page is stored raw, and the conversation is parsed from the union of their `mapping`s, so
@@ -26,8 +23,9 @@ import binascii
 import json
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
@@ -43,7 +41,7 @@ MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with cod
 MAX_PARTS = 64
 PART_TTL_S = 120.0
 # Providers whose long conversations load in pages: each payload is parsed with the stored ones.
-PAGED = {"chatgpt", "perplexity", "copilot"}
+PAGED = {"chatgpt", "perplexity", "copilot", "grok"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -55,6 +53,7 @@ class Parsed:
     total_hint: int | None
     kind: str
     self_contained: bool = True  # this payload alone is the whole conversation: older ones are superseded
+    redundant: list[bytes] = field(default_factory=list)  # stored payloads this one makes obsolete
 
 
 # ---- reassembly and decoding ---------------------------------------------------------------
@@ -169,18 +168,28 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
-def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes], newest_only: bool = False) -> Parsed:
-    """A thread page joined with the thread's stored pages (a long thread loads in pages). With
-    `newest_only` (a page arriving live) only this page's turns are upserted, and the first turn after
-    them (whose parent this page may have just supplied): the stored pages' turns are already stored, so
-    a long thread costs one pass per page, not one pass over every page so far. Completeness still
-    counts the whole thread."""
+def parse_perplexity(
+    doc: Any,
+    external_id: str,
+    earlier: list[bytes],
+    url: str | None,
+    earlier_urls: list[str | None],
+    newest_only: bool = False,
+) -> Parsed:
+    """A thread page joined with the thread's stored pages (a long thread loads in pages, from the
+    first: `offset=0`, then later offsets). Whole once the joined pages run from a page fetched at
+    the thread's start (its address says so) to a page without a next one. With `newest_only` (a page
+    arriving live) only this page's turns are upserted, and the first turn after them (whose parent this
+    page may have just supplied): the stored pages' turns are already stored, so a long thread costs one
+    pass per page, not one pass over every page so far. Completeness still counts the whole thread."""
     if not perplexity_thread.is_thread_page(doc):
         raise PayloadShape("not a perplexity thread (no entries list)")
-    stored = [d for d in (_quiet_load(b) for b in earlier) if perplexity_thread.is_thread_page(d)]
+    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    loaded = [(a, _quiet_load(b)) for a, b in zip(addresses, earlier, strict=True)]
+    stored_pages = [(a, d) for a, d in loaded if perplexity_thread.is_thread_page(d)]
     mine = perplexity_thread.entry_ids(doc)
     # A stored page whose entries this one holds too is an older copy (the thread has grown since).
-    stored = [d for d in stored if not perplexity_thread.entry_ids(d) <= mine]
+    stored = [d for _, d in stored_pages if not perplexity_thread.entry_ids(d) <= mine]
     pages = perplexity_thread.ordered([*stored, doc])
     capture = perplexity_thread.conversation(pages, external_id, SkipLog())
     ids = {t.message_id for t in capture.turns if t.message_id}
@@ -189,9 +198,22 @@ def parse_perplexity(doc: Any, external_id: str, earlier: list[bytes], newest_on
         last = max(i for i, uid in enumerate(order) if uid in mine)
         wanted = mine | set(order[last + 1 : last + 2])
         capture.turns = [t for t in capture.turns if t.key.split(":", 1)[0] in wanted]
-    parsed = Parsed(capture, ids, perplexity_thread.whole(pages), None, "perplexity.conversation")
-    parsed.self_contained = doc.get("has_next_page") is not True and not stored
+    # The thread's first entries were seen: a page fetched at offset 0 (its entries are the thread's
+    # first whichever visit loaded them). Without it a dropped first page would look like a whole thread.
+    from_start = any(_is_first_page(a) for a in [url, *(a for a, _ in stored_pages)])
+    whole = from_start and perplexity_thread.whole(pages)
+    parsed = Parsed(capture, ids, whole, None, "perplexity.conversation")
+    parsed.self_contained = doc.get("has_next_page") is not True and not stored and _is_first_page(url)
     return parsed
+
+
+def _is_first_page(address: str | None) -> bool:
+    """Fetched at the thread's start: no offset (or 0) and no cursor in its address; an unknown
+    address counts as such (payloads stored before addresses were compared)."""
+    if not address:
+        return True
+    query = parse_qs(urlsplit(address).query)
+    return query.get("offset", ["0"])[-1] in ("0", "") and not query.get("cursor")
 
 
 def parse_deepseek(doc: Any, external_id: str) -> Parsed:
@@ -212,11 +234,55 @@ def parse_mistral(data: bytes, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "mistral.conversation")
 
 
-def parse_grok(doc: Any, external_id: str) -> Parsed:
-    """grok.com's POST /rest/app-chat/conversations/<id>/load-responses: every response of the tree
-    (the ids the page got from `response-node`), in the export's fields, camelCase."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
-        raise PayloadShape("not a grok conversation (no responses list)")
+def parse_grok(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+    """grok.com's two payloads, joined with the conversation's stored ones: the tree (GET
+    .../response-node: every response id and its parent, no text) and the bodies (POST
+    .../load-responses: the responses the page asked for, possibly one branch or one batch of a
+    long conversation). Complete only once a tree was seen and every response id in it is stored;
+    without a tree nothing says how many responses the conversation holds (partial, n of ?)."""
+    if grok_format.is_tree(doc):
+        grok_format.tree(doc)  # refuses a malformed tree before anything is stored
+    elif not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
+        raise PayloadShape("not a grok conversation (no responses or responseNodes list)")
+    else:
+        _check_grok_bodies(doc, external_id)
+    stored = [(b, d) for b in earlier if (d := _quiet_load(b)) is not None]
+    trees = [(b, d) for b, d in stored if grok_format.is_tree(d)]
+    loads = [(b, d) for b, d in stored if isinstance(d, dict) and isinstance(d.get("responses"), list)]
+    redundant: list[bytes] = []
+    if grok_format.is_tree(doc):
+        shape = doc
+        redundant = [b for b, _ in trees]  # the newest tree is the conversation's: older ones go
+    else:
+        shape = trees[-1][1] if trees else None
+        mine = {grok_format.response_id(r) for r in doc["responses"]}
+        # A stored batch this one holds whole is an older copy (the same branch, re-opened).
+        redundant = [b for b, d in loads if {grok_format.response_id(r) for r in d["responses"]} <= mine]
+        loads = [(b, d) for b, d in loads if b not in redundant] + [(b"", doc)]
+    by_id: dict[str, dict[str, Any]] = {}
+    for _, body in loads:  # oldest first: a newer copy of a response wins
+        for response in body["responses"]:
+            rid = grok_format.response_id(response)
+            if rid is not None and isinstance(response, dict):
+                by_id[rid] = response
+    capture = grok_format.page_conversation({"responses": list(by_id.values())}, external_id, SkipLog())
+    nodes: dict[str, str | None] = {}
+    if shape is not None:
+        try:
+            nodes = grok_format.tree(shape)
+        except Malformed:
+            shape = None
+    # Responses the tree does not name yet (it is older than they are) count too.
+    nodes.update({rid: grok_format.field(r, "parent_response_id") or None for rid, r in by_id.items()})
+    empty = {rid for rid, r in by_id.items() if grok_format.is_empty(r)}  # nothing to store
+    expected = set(nodes) - empty
+    parsed = Parsed(capture, expected, shape is not None, None, "grok.conversation")
+    parsed.self_contained = False  # the tree and the bodies are kept side by side
+    parsed.redundant = redundant
+    return parsed
+
+
+def _check_grok_bodies(doc: dict[str, Any], external_id: str) -> None:
     responses = doc["responses"]
     if not all(isinstance(r, dict) for r in responses):
         raise PayloadShape("grok responses hold something other than responses")
@@ -224,35 +290,58 @@ def parse_grok(doc: Any, external_id: str) -> Parsed:
         cid = grok_format.field(response, "conversation_id")
         if cid is not None and str(cid) != external_id:
             raise PayloadShape("the payload is another conversation than the page's")
-    capture = grok_format.page_conversation(doc, external_id, SkipLog())
-    ids = {grok_format.response_id(r) for r in responses}
-    whole = bool(responses) and all(
-        grok_format.field(r, "parent_response_id") in (None, "")
-        or grok_format.field(r, "parent_response_id") in ids
-        for r in responses
-    )
-    provider_ids = {t.message_id for t in capture.turns if t.message_id}
-    return Parsed(capture, provider_ids, whole, None, "grok.conversation")
 
 
-def parse_copilot(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+def parse_copilot(
+    doc: Any, external_id: str, earlier: list[bytes], url: str | None, earlier_urls: list[str | None]
+) -> Parsed:
     """copilot.microsoft.com's GET /c/api/conversations/<id>/history pages: newest first, a `next`
-    cursor names older messages; complete once a page without one (the oldest) was seen."""
+    cursor names older messages, fetched with `?cursor=<next>`. Complete only along an unbroken
+    chain: from the newest first page (no cursor in its address), each page's `next` followed by a
+    page fetched with that cursor, to a page without one. Pages of an earlier visit that the chain
+    does not reach are still read (their turns stay), but prove nothing about the turns between."""
     try:
         copilot_format.history_results(doc)
     except Malformed as exc:
         raise PayloadShape(f"not a copilot history page ({exc})") from None
-    pages = [
-        d
-        for d in (_quiet_load(b) for b in earlier)
+    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    stored = [
+        (address, d)
+        for address, d in zip(addresses, (_quiet_load(b) for b in earlier), strict=True)
         if isinstance(d, dict) and isinstance(d.get("results"), list)
     ]
-    capture = copilot_format.page_conversation([*pages, doc], external_id)
-    whole = any(not p.get("next") for p in [*pages, doc])
+    pages = [*stored, (url, doc)]
+    capture = copilot_format.page_conversation([d for _, d in pages], external_id)
     ids = {t.message_id for t in capture.turns if t.message_id}
-    parsed = Parsed(capture, ids, whole, None, "copilot.conversation")
+    parsed = Parsed(capture, ids, _copilot_chain(pages), None, "copilot.conversation")
     parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
     return parsed
+
+
+def _copilot_chain(pages: list[tuple[str | None, dict[str, Any]]]) -> bool:
+    """Whether the newest visit's pages link up from its first page to the oldest (see parse_copilot).
+    A page whose address is unknown counts as a first page (as before addresses were compared)."""
+    by_cursor: dict[str | None, dict[str, Any]] = {}
+    for address, body in pages:  # oldest stored first: a later copy of the same page wins
+        by_cursor[_cursor(address)] = body
+    page = by_cursor.get(None)
+    seen: set[str] = set()
+    while page is not None:
+        following = page.get("next")
+        if not following:
+            return True
+        if not isinstance(following, str) or following in seen:
+            return False
+        seen.add(following)
+        page = by_cursor.get(following)
+    return False
+
+
+def _cursor(address: str | None) -> str | None:
+    if not address:
+        return None
+    values = parse_qs(urlsplit(address).query).get("cursor")
+    return values[-1] if values else None
 
 
 def parse_aistudio(doc: Any, external_id: str) -> Parsed:
@@ -273,11 +362,14 @@ def parse(
     external_id: str,
     data: bytes,
     earlier: list[bytes] | None = None,
+    url: str | None = None,
+    earlier_urls: list[str | None] | None = None,
     newest_only: bool = False,
 ) -> Parsed:
-    """The stored turns a payload describes; `earlier` are the conversation's stored pages (ChatGPT's
-    and Perplexity's, whose long conversations load in pages); `newest_only`: a live page, whose
-    stored pages' turns need not be upserted again (Perplexity)."""
+    """The stored turns a payload describes; `earlier` are the conversation's stored payloads of the
+    providers in PAGED (whose long conversations load in pages, or in a tree and its bodies), and
+    `url`/`earlier_urls` the addresses they came from (Copilot's cursor is in its page's address);
+    `newest_only`: a live page, whose stored pages' turns need not be upserted again (Perplexity)."""
     if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
         try:
             return parse_mistral(data, external_id)
@@ -310,13 +402,13 @@ def parse(
         if provider == "claude":
             return parse_claude(doc, external_id)
         if provider == "perplexity":
-            return parse_perplexity(doc, external_id, earlier or [], newest_only)
+            return parse_perplexity(doc, external_id, earlier or [], url, earlier_urls or [], newest_only)
         if provider == "deepseek":
             return parse_deepseek(doc, external_id)
         if provider == "grok":
-            return parse_grok(doc, external_id)
+            return parse_grok(doc, external_id, earlier or [])
         if provider == "copilot":
-            return parse_copilot(doc, external_id, earlier or [])
+            return parse_copilot(doc, external_id, earlier or [], url, earlier_urls or [])
         if provider == "aistudio":
             return parse_aistudio(doc, external_id)
     except PayloadShape:
@@ -360,10 +452,11 @@ def reparse_stored(conn: Any) -> ReparseResult:
     result = ReparseResult()
     for provider, external_id, kind in raw.conversations(conn):
         bodies = raw.of_conversation(conn, provider, external_id, kind)
+        urls = raw.urls_of_conversation(conn, provider, external_id, kind)
         try:
-            # ChatGPT's, Perplexity's and Copilot's pages join; Claude's and Grok's newest payload is whole.
+            # ChatGPT's, Perplexity's, Copilot's pages and Grok's tree and bodies join; Claude's is whole.
             earlier = bodies[:-1] if provider in PAGED else []
-            parsed = parse(provider, external_id, bodies[-1], earlier)
+            parsed = parse(provider, external_id, bodies[-1], earlier, urls[-1], urls[:-1])
         except PayloadShape:
             result.refused += 1
             continue

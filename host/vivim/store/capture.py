@@ -29,6 +29,7 @@ from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from ..retrieval.chunking import chunk_markdown
+from . import untrusted
 from .connection import Connection, inserted_id
 
 _WS = re.compile(r"\s+")
@@ -113,6 +114,7 @@ def activity_time(capture: CaptureUpsert, now: float) -> float | None:
 
 def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
+    capture = untrusted.clean(capture)  # parsed from a page, a file or a peer: every field storable
     activity = activity_time(capture, now)
     earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
     conversation_id, created = _upsert_conversation(

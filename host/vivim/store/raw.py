@@ -69,12 +69,38 @@ def supersede(conn: Any, provider: str, external_id: str, kind: str, keep: bytes
     return cur.rowcount
 
 
+def forget(conn: Any, provider: str, external_id: str, kind: str, bodies: list[bytes], keep: bytes) -> int:
+    """Drop the stored payloads a newer one made obsolete (Grok's older tree, a batch of responses a
+    newer batch holds whole), never `keep`, the payload just stored. Returns how many were dropped."""
+    hashes = {digest(b) for b in bodies} - {digest(keep)}
+    dropped = 0
+    for h in hashes:
+        dropped += conn.execute(
+            "DELETE FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ? AND hash = ?",
+            (provider, external_id, kind, h),
+        ).rowcount
+    return dropped
+
+
 def of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[bytes]:
     """Every stored payload of one conversation, oldest first."""
     return [
         zlib.decompress(row[0])
         for row in conn.execute(
             "SELECT data FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ?"
+            " ORDER BY created_at, rowid",
+            (provider, external_id, kind),
+        )
+    ]
+
+
+def urls_of_conversation(conn: Any, provider: str, external_id: str, kind: str) -> list[str | None]:
+    """The address each stored payload of one conversation came from, in `of_conversation`'s order
+    (a page's query, e.g. Copilot's `cursor`, says which page it is)."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT url FROM raw_payloads WHERE provider = ? AND external_id = ? AND kind = ?"
             " ORDER BY created_at, rowid",
             (provider, external_id, kind),
         )
