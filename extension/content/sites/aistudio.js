@@ -18,6 +18,12 @@
  *   `ms-chunk-input`); the Run button `ms-run-button button` is disabled until the textarea has text
  *   and turns into a Stop button (with a spinner) while the model answers.
  * - The model is named in the run settings panel's model selector.
+ * - Confirmed by public exporters (GhostXia/Google-AI-Studio-Exporter, 2025-12-31; a Violentmonkey
+ *   exporter 3.8, late 2025): `ms-chat-turn`, `.chat-turn-container.user|.model`,
+ *   `[data-turn-role="Model"]`, `.turn-content > ms-prompt-chunk`, `ms-thought-chunk`, and role boxes
+ *   whose class only contains `model-prompt-container` / `user-prompt-container` (matched as
+ *   substrings); chunks may be `ms-response-chunk`s; a "Model"/"User" role tag may sit in a chunk.
+ *   A turn with no role mark at all is left out rather than guessed.
  */
 (() => {
   "use strict";
@@ -28,9 +34,9 @@
     turn: ["ms-chat-turn", ".chat-turn-container", "[data-turn-role]"],
     // Role: the container's class, then the role box's attribute (both checked, newest first).
     userMark: [".chat-turn-container.user", '[data-turn-role="User"]', '[data-turn-role="user"]',
-      ".user-prompt-container"],
+      ".user-prompt-container", '[class*="user-prompt-container"]'],
     modelMark: [".chat-turn-container.model", '[data-turn-role="Model"]', '[data-turn-role="model"]',
-      ".model-prompt-container"],
+      ".model-prompt-container", '[class*="model-prompt-container"]', "ms-thought-chunk"],
     content: [".turn-content", '[data-turn-role] .turn-content', ".chat-turn-container"],
     // Only positive signals: a missed "busy" costs an extra update, a false one a turn left "streaming".
     stop: ['ms-run-button button[aria-label="Stop"]', "ms-run-button button.stoppable",
@@ -54,7 +60,7 @@
   const CHROME = [".author-label", ".actions-container", ".actions", "ms-chat-turn-options", ".turn-footer",
     ".model-run-time-pill", "ms-prompt-feedback", "button", ".material-symbols-outlined", ".material-icons",
     "mat-icon", ".cdk-visually-hidden", ".thought-collapsed-text", ".thought-panel-footer",
-    "ms-search-entry-point", ".search-entry-point"];
+    "ms-search-entry-point", ".search-entry-point", ".role-label", ".ms-role-tag"];
   // Kept in the HTML for the host, left out of the text: the code block's header (it names the language)
   // and the model's thoughts (the host quotes them apart from the answer; the text, which live and
   // imported copies of a turn are matched on, is the answer alone, as in the prompt file).

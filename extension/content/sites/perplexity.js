@@ -4,7 +4,11 @@
  * is the user's query (a heading of class "group/query", its text in span.select-text or Lexical spans)
  * and the answer (a "prose" block, id markdown-content-<n>), with its sources (citation chips linking the
  * cited pages) beside it. The page puts no message ids in the DOM: the thread JSON it loads
- * (perplexity.net.js) gives the stable ids and every entry. */
+ * (perplexity.net.js) gives the stable ids and every entry.
+ * Confirmed by public exporters: pplxport (2026-04; the answer `.prose.text-pretty.dark:prose-invert`,
+ * the query's `span.select-text` / Lexical spans / `.whitespace-pre-line.text-pretty.break-words`,
+ * `.max-w-threadContentWidth`, `.citation` chips) and a multi-site exporter extension (code blocks in
+ * `.codeWrapper` with a `[data-testid=code-language-indicator]`). */
 (() => {
   "use strict";
   const D = globalThis.VIVIM_DOM;
@@ -32,7 +36,9 @@
   };
   // Site chrome inside a turn: copy/rewrite buttons, "Sources" headers, related-question lists.
   const CHROME = [".sr-only", '[data-testid="copy-code-button"]', "pre [class*='copy']", ".related-queries",
-    '[data-testid="related-questions"]'];
+    '[data-testid="related-questions"]', 'button[data-testid="copy-query-button"]'];
+  // A code block's language label (`.codeWrapper`'s indicator): in the HTML for the host, not in the text.
+  const TEXT_ONLY = ['[data-testid="code-language-indicator"]'];
   const ID_PATH = /^\/search\/([A-Za-z0-9][\w.%-]{2,199})/;
 
   /** @type {SiteAdapter} */
@@ -67,7 +73,7 @@
     },
     content(turn) {
       const body = turn.role === "user" ? D.first(turn.el, SEL.content.user) || turn.el : turn.el;
-      return D.extract(body, CHROME);
+      return D.extract(body, CHROME, TEXT_ONLY);
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),

@@ -22,7 +22,12 @@ RULES = SiteRules(
     ),
     labels=(r"perplexity said:?",),
     code_containers=("div.codeWrapper", 'div[class*="codeWrapper"]', "div.code-block"),
-    code_labels=("div.text-text-200", 'div[class*="text-text-200"]', ".code-block__language"),
+    code_labels=(
+        '[data-testid="code-language-indicator"]',
+        "div.text-text-200",
+        'div[class*="text-text-200"]',
+        ".code-block__language",
+    ),
     reasoning=(),
     keep_line_breaks=(".whitespace-pre-line",),
 )
