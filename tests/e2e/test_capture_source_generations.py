@@ -54,3 +54,56 @@ def test_a_page_in_another_documented_generation_is_captured_completely(site: st
         assert browser.dialogs == [] and browser.foreign_requests == []
     finally:
         browser.close()
+
+
+# DeepSeek's round Send button turns into Stop in place (measured 2026-10: same element, same classes,
+# no aria-label); only its icon's path changes, from the arrow to this square.
+DEEPSEEK_SQUARE = "M2 4.88C2 3.68009 2.97258 2.70751 4.17249 2.70751H11.8275C13.0274 2.70751 14 3.68009 14 4.88V11.12Z"
+DEEPSEEK_ARROW = "M8.3125 0.980206C8.136 0.804 7.864 0.804 7.688 0.980206L2.5 6.17L3.5 7.17L7.3 3.37V15H8.7V3.37Z"
+DEEPSEEK_STREAM = """([square, prompt, partial]) => {
+  const list = document.querySelector(".ds-virtual-list-visible-items");
+  const row = (cls, inner) => {
+    const r = document.createElement("div");
+    r.className = "_4f9bf79 _43c05b5";
+    const m = document.createElement("div");
+    m.className = "_9663006 ds-message";
+    const body = document.createElement("div");
+    body.className = cls;
+    body.textContent = inner;
+    m.append(body);
+    r.append(m);
+    list.append(r);
+    return body;
+  };
+  row("ds-collapsible-text", prompt);
+  window.answer = row("ds-markdown ds-assistant-message-main-content", partial);
+  document.querySelector(".ds-button--circle path").setAttribute("d", square);
+}"""
+
+
+def test_deepseeks_icon_only_stop_button_keeps_an_answer_streaming_until_it_turns_back(tmp_path: Path) -> None:
+    url, fixture = SOURCE_GENERATIONS["deepseek"]
+    external_id = expected_for(fixture)["external_id"]
+    browser = Browser(tmp_path, grant=("deepseek",))
+    try:
+        page = browser.open(url)
+        wait_for(at_least(4, lambda: browser.messages("deepseek", external_id)), what="the page's turns")
+        page.evaluate(DEEPSEEK_STREAM, [DEEPSEEK_SQUARE, "And rye flour?", "Rye drinks more"])
+        streaming = wait_for(
+            lambda: (r := browser.messages("deepseek", external_id)) and len(r) >= 6 and r,
+            what="the answer being written",
+        )
+        assert streaming[-1]["status"] == "streaming" and streaming[-1]["role"] == "assistant"
+        final = "Rye drinks more water: go up to 75%."
+        page.evaluate(
+            "([arrow, text]) => { window.answer.textContent = text;"
+            " document.querySelector('.ds-button--circle path').setAttribute('d', arrow); }",
+            [DEEPSEEK_ARROW, final],
+        )
+        rows = wait_for(
+            lambda: (r := browser.messages("deepseek", external_id)) and r[-1]["status"] == "complete" and r,
+            what="the finished answer",
+        )
+        assert [r["text"] for r in rows[-2:]] == ["And rye flour?", final] and len(rows) == 6
+    finally:
+        browser.close()
