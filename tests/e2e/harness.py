@@ -98,9 +98,18 @@ UNSEEN = {
 # Sites with an UNSEEN page already: one more generation each, in the markup public tools for that site
 # read or measured (the fixture's comment names them); tests/e2e/test_capture_source_generations.py.
 SOURCE_GENERATIONS = {
-    "deepseek": ("https://chat.deepseek.com/a/chat/s/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "deepseek/late_2026.html"),
-    "mistral": ("https://chat.mistral.ai/chat/a1b2c3d4-0000-4000-8000-2024aaaabbbb", "mistral/markup_2024.html"),
-    "aistudio": ("https://aistudio.google.com/prompts/1hAikuSeasonWords00000000000", "aistudio/prompt_containers.html"),
+    "deepseek": (
+        "https://chat.deepseek.com/a/chat/s/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "deepseek/late_2026.html",
+    ),
+    "mistral": (
+        "https://chat.mistral.ai/chat/a1b2c3d4-0000-4000-8000-2024aaaabbbb",
+        "mistral/markup_2024.html",
+    ),
+    "aistudio": (
+        "https://aistudio.google.com/prompts/1hAikuSeasonWords00000000000",
+        "aistudio/prompt_containers.html",
+    ),
 }
 
 PAGES: dict[str, str] = {

@@ -58,8 +58,12 @@ def test_a_page_in_another_documented_generation_is_captured_completely(site: st
 
 # DeepSeek's round Send button turns into Stop in place (measured 2026-10: same element, same classes,
 # no aria-label); only its icon's path changes, from the arrow to this square.
-DEEPSEEK_SQUARE = "M2 4.88C2 3.68009 2.97258 2.70751 4.17249 2.70751H11.8275C13.0274 2.70751 14 3.68009 14 4.88V11.12Z"
-DEEPSEEK_ARROW = "M8.3125 0.980206C8.136 0.804 7.864 0.804 7.688 0.980206L2.5 6.17L3.5 7.17L7.3 3.37V15H8.7V3.37Z"
+DEEPSEEK_SQUARE = (
+    "M2 4.88C2 3.68009 2.97258 2.70751 4.17249 2.70751H11.8275C13.0274 2.70751 14 3.68009 14 4.88V11.12Z"
+)
+DEEPSEEK_ARROW = (
+    "M8.3125 0.980206C8.136 0.804 7.864 0.804 7.688 0.980206L2.5 6.17L3.5 7.17L7.3 3.37V15H8.7V3.37Z"
+)
 DEEPSEEK_STREAM = """([square, prompt, partial]) => {
   const list = document.querySelector(".ds-virtual-list-visible-items");
   const row = (cls, inner) => {
@@ -81,7 +85,9 @@ DEEPSEEK_STREAM = """([square, prompt, partial]) => {
 }"""
 
 
-def test_deepseeks_icon_only_stop_button_keeps_an_answer_streaming_until_it_turns_back(tmp_path: Path) -> None:
+def test_deepseeks_icon_only_stop_keeps_an_answer_streaming_until_it_turns_back(
+    tmp_path: Path,
+) -> None:
     url, fixture = SOURCE_GENERATIONS["deepseek"]
     external_id = expected_for(fixture)["external_id"]
     browser = Browser(tmp_path, grant=("deepseek",))
