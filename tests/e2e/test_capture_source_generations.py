@@ -113,3 +113,55 @@ def test_deepseeks_icon_only_stop_keeps_an_answer_streaming_until_it_turns_back(
         assert [r["text"] for r in rows[-2:]] == ["And rye flour?", final] and len(rows) == 6
     finally:
         browser.close()
+
+
+AISTUDIO_STREAM = """([prompt, partial]) => {
+  const list = document.querySelector("ms-autoscroll-container");
+  const turn = (box, chunk, text) => {
+    const t = document.createElement("ms-chat-turn");
+    const b = document.createElement("div");
+    b.className = box + " turn-box";
+    const content = document.createElement("div");
+    content.className = "turn-content";
+    const c = document.createElement(chunk);
+    const p = document.createElement("p");
+    p.textContent = text;
+    c.append(p);
+    content.append(c);
+    b.append(content);
+    t.append(b);
+    list.append(t);
+    return p;
+  };
+  turn("ms-user-prompt-container", "ms-prompt-chunk", prompt);
+  window.answer = turn("ms-model-prompt-container", "ms-response-chunk", partial);
+  document.querySelector("ms-prompt-box ms-run-button .label").textContent = "Stop";
+}"""
+
+
+def test_ai_studios_run_button_reading_stop_keeps_an_answer_streaming(tmp_path: Path) -> None:
+    url, fixture = SOURCE_GENERATIONS["aistudio"]
+    external_id = expected_for(fixture)["external_id"]
+    browser = Browser(tmp_path, grant=("aistudio",))
+    try:
+        page = browser.open(url)
+        wait_for(at_least(4, lambda: browser.messages("aistudio", external_id)), what="the page's turns")
+        page.evaluate(AISTUDIO_STREAM, ["And for winter?", "雪 (yuki)"])
+        streaming = wait_for(
+            lambda: (r := browser.messages("aistudio", external_id)) and len(r) >= 6 and r,
+            what="the answer being written",
+        )
+        assert streaming[-1]["status"] == "streaming" and streaming[-1]["role"] == "assistant"
+        final = "雪 (yuki), snow."
+        page.evaluate(
+            "(text) => { window.answer.textContent = text;"
+            " document.querySelector('ms-prompt-box ms-run-button .label').textContent = 'Run'; }",
+            final,
+        )
+        rows = wait_for(
+            lambda: (r := browser.messages("aistudio", external_id)) and r[-1]["status"] == "complete" and r,
+            what="the finished answer",
+        )
+        assert [r["text"] for r in rows[-2:]] == ["And for winter?", final] and len(rows) == 6
+    finally:
+        browser.close()
