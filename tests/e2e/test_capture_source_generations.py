@@ -65,7 +65,7 @@ DEEPSEEK_ARROW = (
     "M8.3125 0.980206C8.136 0.804 7.864 0.804 7.688 0.980206L2.5 6.17L3.5 7.17L7.3 3.37V15H8.7V3.37Z"
 )
 DEEPSEEK_STREAM = """([square, prompt, partial]) => {
-  const list = document.querySelector(".ds-virtual-list-visible-items");
+  const list = document.querySelector(".ds-virtual-list--printable .ds-virtual-list-visible-items");
   const row = (cls, inner) => {
     const r = document.createElement("div");
     r.className = "_4f9bf79 _43c05b5";

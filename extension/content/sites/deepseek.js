@@ -58,7 +58,11 @@
       "form textarea", "textarea"],
     send: ['div[role="button"].ds-button--primary.ds-button--circle', 'div[role="button"][aria-label^="Send" i]',
       'button[aria-label^="Send" i]', 'button[type="submit"]', 'div[role="button"][aria-disabled]'],
-    container: [".ds-virtual-list-visible-items", ".ds-virtual-list", "#root", "main", "body"],
+    // A page may hold more than one virtual list (a side panel's too): the conversation's is the printable
+    // one, or the one whose rows are messages.
+    container: [".ds-virtual-list--printable .ds-virtual-list-visible-items",
+      ".ds-virtual-list-visible-items:has(.ds-message)", ".ds-virtual-list-visible-items", ".ds-virtual-list",
+      "#root", "main", "body"],
   };
   // Inside a message but not content: action bars, the code block's Copy/Download buttons, the reasoning
   // toggle's "Thought for 5 seconds" label.

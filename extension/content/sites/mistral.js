@@ -25,9 +25,10 @@
 
   const SEL = {
     message: ["[data-message-author-role][data-message-id]", "[data-message-author-role]"],
-    // Only when no message carries its role (see above).
-    legacyUser: ["div.group.flex.w-full.gap-4.relative.border-l"],
-    legacyAssistant: ["div.group.flex.w-full.gap-4:not(.relative):not(.border-l)"],
+    // Only when no message carries its role (see above), inside <main> (the sidebar's rows share these
+    // utility classes), and only with a prompt among them; an answer holds rendered Markdown.
+    legacyUser: ["main div.group.flex.w-full.gap-4.relative.border-l"],
+    legacyAssistant: ["main div.group.flex.w-full.gap-4:not(.relative):not(.border-l):has(.prose, [class*='markdown'])"],
     content: {
       assistant: [".markdown-container-style", '[data-message-part-type="answer"]', ".prose", "[class*='markdown']"],
       user: [".select-text", '[data-message-part-type="user"]', ".whitespace-pre-wrap"],
@@ -90,7 +91,8 @@
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
       const out = [];
       const marked = D.all(doc, SEL.message);
-      const legacy = marked.length ? [] : D.byRole(doc, SEL.legacyUser, SEL.legacyAssistant);
+      let legacy = marked.length ? [] : D.byRole(doc, SEL.legacyUser, SEL.legacyAssistant);
+      if (!legacy.some((t) => t.role === "user")) legacy = [];
       for (const el of marked.length ? marked : legacy.map((t) => t.el)) {
         const role = el.getAttribute("data-message-author-role") || legacy.find((t) => t.el === el)?.role;
         if (role !== "user" && role !== "assistant") continue;
