@@ -91,13 +91,13 @@ UNSEEN = {
         "https://www.perplexity.ai/search/how-do-sourdough-starters-work-Qw3rTy7uIo9pAs1dFg7h",
         "perplexity/pplxport_markup.html",
     ),
-    "grok": ("https://grok.com/c/6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "grok/bubbles_2026.html"),
-    "copilot": ("https://copilot.microsoft.com/chats/Zx9yW8vU7tS6rQ5pO4nM3", "copilot/exporter_markup.html"),
 }
 
-# Sites with an UNSEEN page already: one more generation each, in the markup public tools for that site
-# read or measured (the fixture's comment names them); tests/e2e/test_capture_source_generations.py.
+# One more generation of each new site, in the markup public tools for that site read or measured (the
+# fixture's comment names them; Perplexity's is its UNSEEN page): test_capture_source_generations.py.
 SOURCE_GENERATIONS = {
+    "grok": ("https://grok.com/c/6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "grok/bubbles_2026.html"),
+    "copilot": ("https://copilot.microsoft.com/chats/Zx9yW8vU7tS6rQ5pO4nM3", "copilot/exporter_markup.html"),
     "deepseek": (
         "https://chat.deepseek.com/a/chat/s/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
         "deepseek/late_2026.html",
