@@ -57,6 +57,10 @@ GEMINI_URL = "https://gemini.google.com/app/8c2f4e6a1b3d5f70"
 CLAUDE_BROKEN_URL = "https://claude.ai/chat/0badc0de-0000-4000-8000-000000000000"
 CHATGPT_NEW_URL = "https://chatgpt.com/"
 PERPLEXITY_URL = "https://www.perplexity.ai/search/why-do-tide-tables-differ-AbC1dEf2GhI3jKl4MnO5pQ"
+# A thread in 2024 markup (test_capture_perplexity.py); its UNSEEN page is the markup public exporters read.
+PERPLEXITY_2024_URL = (
+    "https://www.perplexity.ai/search/best-time-to-see-the-severn-bore-Xs6pxUAfRwqwP8Wg0SsM6Q"
+)
 DEEPSEEK_URL = "https://chat.deepseek.com/a/chat/s/3b5d7f90-2a4c-4e6f-8a0b-1c3e5f7a9b2d"
 DEEPSEEK_NEW_URL = "https://chat.deepseek.com/"
 MISTRAL_URL = "https://chat.mistral.ai/chat/5e4d3c2b-1a09-4877-9665-544332211000"
@@ -91,19 +95,40 @@ UNSEEN = {
     "grok": (GROK_OLDER_URL, "grok/older_markup.html"),
     "copilot": (COPILOT_OLDER_URL, "copilot/older_markup.html"),
     "perplexity": (
-        "https://www.perplexity.ai/search/best-time-to-see-the-severn-bore-Xs6pxUAfRwqwP8Wg0SsM6Q",
-        "perplexity/older_markup.html",
+        "https://www.perplexity.ai/search/how-do-sourdough-starters-work-Qw3rTy7uIo9pAs1dFg7h",
+        "perplexity/pplxport_markup.html",
+    ),
+}
+
+# One more generation of each new site, in the markup public tools for that site read or measured (the
+# fixture's comment names them; Perplexity's is its UNSEEN page): test_capture_source_generations.py.
+SOURCE_GENERATIONS = {
+    "grok": ("https://grok.com/c/6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "grok/bubbles_2026.html"),
+    "copilot": ("https://copilot.microsoft.com/chats/Zx9yW8vU7tS6rQ5pO4nM3", "copilot/exporter_markup.html"),
+    "deepseek": (
+        "https://chat.deepseek.com/a/chat/s/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        "deepseek/late_2026.html",
+    ),
+    "mistral": (
+        "https://chat.mistral.ai/chat/a1b2c3d4-0000-4000-8000-2024aaaabbbb",
+        "mistral/markup_2024.html",
+    ),
+    "aistudio": (
+        "https://aistudio.google.com/prompts/1hAikuSeasonWords00000000000",
+        "aistudio/prompt_containers.html",
     ),
 }
 
 PAGES: dict[str, str] = {
     **dict(UNSEEN.values()),
+    **dict(SOURCE_GENERATIONS.values()),
     CHATGPT_URL: "chatgpt/conversation.html",
     CLAUDE_URL: "claude/conversation.html",
     GEMINI_URL: "gemini/conversation.html",
     CLAUDE_BROKEN_URL: "claude/redesigned.html",
     CHATGPT_NEW_URL: "chatgpt/new_chat.html",
     PERPLEXITY_URL: "perplexity/thread.html",
+    PERPLEXITY_2024_URL: "perplexity/older_markup.html",
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
     MISTRAL_URL: "mistral/conversation.html",

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import perplexity as pp
 
-from .harness import PERPLEXITY_URL, UNSEEN, Browser, at_least, export, texts, wait_for
+from .harness import PERPLEXITY_2024_URL, PERPLEXITY_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +127,7 @@ def page_conversation(browser: Browser) -> dict:
 
 
 def test_unseen_perplexity_thread_in_2024_markup_is_captured_completely(granted: Browser) -> None:
-    url, _ = UNSEEN["perplexity"]
+    url = PERPLEXITY_2024_URL
     granted.open(url)
     slug = url.rsplit("/", 1)[1]
     rows = wait_for(at_least(4, lambda: stored(granted, slug)), what="the unseen thread")

@@ -18,6 +18,15 @@
  *   `ms-chunk-input`); the Run button `ms-run-button button` is disabled until the textarea has text
  *   and turns into a Stop button (with a spinner) while the model answers.
  * - The model is named in the run settings panel's model selector.
+ * - Confirmed by public exporters (GhostXia/Google-AI-Studio-Exporter, 2025-12-31; a Violentmonkey
+ *   exporter 3.8, late 2025): `ms-chat-turn`, `.chat-turn-container.user|.model`,
+ *   `[data-turn-role="Model"]`, `.turn-content > ms-prompt-chunk`, `ms-thought-chunk`, and role boxes
+ *   whose class only contains `model-prompt-container` / `user-prompt-container` (matched as
+ *   substrings); chunks may be `ms-response-chunk`s; a "Model"/"User" role tag may sit in a chunk.
+ *   A turn with no role mark at all is left out rather than guessed. A 2026 client (build of 2026-06)
+ *   finds Run and Stop to be one `ms-run-button button` told apart only by its text, and every turn
+ *   to carry a Run (rerun) button of its own: Send is the composer's, Stop read from its text. A
+ *   userscript also lists `ms-bidi-turn` turns and `textarea[formcontrolname=promptText]`.
  */
 (() => {
   "use strict";
@@ -25,16 +34,19 @@
 
   const SEL = {
     // The turn element; if a redesign drops <ms-chat-turn>, its role container, then its role box.
-    turn: ["ms-chat-turn", ".chat-turn-container", "[data-turn-role]"],
+    turn: ["ms-chat-turn", "ms-bidi-turn", ".chat-turn-container", "[data-turn-role]"],
     // Role: the container's class, then the role box's attribute (both checked, newest first).
     userMark: [".chat-turn-container.user", '[data-turn-role="User"]', '[data-turn-role="user"]',
-      ".user-prompt-container"],
+      ".user-prompt-container", '[class*="user-prompt-container"]'],
     modelMark: [".chat-turn-container.model", '[data-turn-role="Model"]', '[data-turn-role="model"]',
-      ".model-prompt-container"],
+      ".model-prompt-container", '[class*="model-prompt-container"]', "ms-thought-chunk"],
     content: [".turn-content", '[data-turn-role] .turn-content', ".chat-turn-container"],
     // Only positive signals: a missed "busy" costs an extra update, a false one a turn left "streaming".
     stop: ['ms-run-button button[aria-label="Stop"]', "ms-run-button button.stoppable",
       "ms-run-button .stoppable-spinner", 'button[aria-label="Stop generating"]', 'button[aria-label="Stop run"]'],
+    // The composer's Run button (every turn has a Run button of its own, for a rerun): in 2026 it is also
+    // its Stop button, the state shown only by its text ("Run" / "Stop", followed by its shortcut).
+    runButton: ["ms-prompt-box ms-run-button button", "footer ms-run-button button"],
     turnBusy: ["ms-chat-loading-indicator", ".loading-indicator", '[aria-busy="true"]'],
     title: ["h1.mode-title", ".page-title h1", "ms-toolbar h1", ".toolbar-title h1", "ms-prompt-title"],
     model: ['ms-run-settings [data-test-id="model-name"]', '[data-test-id="model-name"]',
@@ -43,9 +55,10 @@
       "[data-test-ms-model-selector] span"],
     editor: ["ms-prompt-box textarea", "ms-prompt-input-wrapper textarea", "ms-chunk-input textarea",
       'textarea[aria-label="Type something or tab to choose an example prompt"]',
-      'textarea[aria-label*="prompt" i]', 'footer textarea'],
+      'textarea[aria-label*="prompt" i]', 'textarea[formcontrolname="promptText"]', "ms-autosize-textarea textarea",
+      'footer textarea'],
     send: ['ms-prompt-box ms-run-button button[type="submit"]', "ms-prompt-box ms-run-button button",
-      "ms-run-button button", 'button[aria-label="Run"]', "button.run-button"],
+      "footer ms-run-button button", "ms-run-button button", 'button[aria-label="Run"]', "button.run-button"],
     container: ["ms-autoscroll-container", ".chat-view-container", ".chat-scrollable-container",
       "ms-chunk-editor", "main", "body"],
   };
@@ -54,7 +67,7 @@
   const CHROME = [".author-label", ".actions-container", ".actions", "ms-chat-turn-options", ".turn-footer",
     ".model-run-time-pill", "ms-prompt-feedback", "button", ".material-symbols-outlined", ".material-icons",
     "mat-icon", ".cdk-visually-hidden", ".thought-collapsed-text", ".thought-panel-footer",
-    "ms-search-entry-point", ".search-entry-point"];
+    "ms-search-entry-point", ".search-entry-point", ".role-label", ".ms-role-tag"];
   // Kept in the HTML for the host, left out of the text: the code block's header (it names the language)
   // and the model's thoughts (the host quotes them apart from the answer; the text, which live and
   // imported copies of a turn are matched on, is the answer alone, as in the prompt file).
@@ -84,7 +97,7 @@
       return t && !/^(Google\s+)?AI\s*Studio$/i.test(t) ? t : null;
     },
     container: (doc) => D.first(doc, SEL.container),
-    isStreaming: (doc) => !!D.first(doc, SEL.stop),
+    isStreaming: (doc) => !!D.first(doc, SEL.stop) || (D.first(doc, SEL.runButton)?.textContent || "").includes("Stop"),
     turns(root) {
       const doc = root.ownerDocument || root;
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;

@@ -25,11 +25,14 @@
   const SEL = {
     // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
     user: ['[data-content="user-message"]', '[data-testid="user-message"]', '[data-message-author="user"]'],
-    assistant: ['[data-content="ai-message"]', '[data-testid="ai-message"]', '[data-message-author="bot"]'],
+    // Last: the answer body's own group class, for a page whose answers lost `data-content` (exporters
+    // pair prompts with the `.group/ai-message-item` after them).
+    assistant: ['[data-content="ai-message"]', '[data-testid="ai-message"]', '[data-message-author="bot"]',
+      '[class~="group/ai-message-item"]'],
     content: {
       assistant: ['[data-testid="ai-message-body"]', '[class*="group/ai-message-item"]', '[data-testid="ai-message-content"]',
         ".ai-message-item"],
-      user: ['[class*="group/user-message-item"]', '[data-testid="user-message-content"]'],
+      user: ['[class*="group/user-message-item"]', '[data-testid="user-message-content"]', ".whitespace-pre-wrap"],
     },
     reasoning: ['[data-testid="reasoning-block"]', '[data-content="reasoning"]', '[data-testid*="reasoning"]',
       '[data-testid*="chain-of-thought"]', '[class*="chain-of-thought"]', '[class*="reasoning"]'],

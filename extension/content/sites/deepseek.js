@@ -13,7 +13,13 @@
  *   apart from the answer) and left out of the turn's text, so the answer is what the turn says;
  * - early-2025 markup had no `ds-message`: prompts in `div.fbb737a4`, answers in
  *   `div.ds-markdown.ds-markdown--block` inside `div.f9bf7997`, reasoning in `div.e1675d8b`;
- * - while an answer streams, the round primary Send button turns into Stop (a square icon);
+ * - late-2026 markup (measured by public DeepSeek tools, 2026-09/10): rows of the virtual list lost their
+ *   `data-virtual-list-item-key` (only hashed classes are left: a row is a child of
+ *   `.ds-virtual-list-visible-items`); a prompt's text is in `.ds-collapsible-text`; a code block is
+ *   `div.md-code-block` whose only content is its <pre> (the rest is its language header and buttons);
+ * - while an answer streams, the round primary Send button turns into Stop in place: same element, same
+ *   classes, no aria-label, only its icon changes (an arrow becomes a square, older builds a <rect>);
+ *   while the model thinks the same button holds a spinner (`.ds-loading`, `svg[data-icon=spin]`);
  * - an edited prompt or a regenerated answer shows a "‹ 2 / 3 ›" pager beside the message;
  * - the prompt box is a React <textarea> (id chat-input, placeholder "Message DeepSeek"), Send a
  *   `div[role=button]` that is `aria-disabled` until the box has text.
@@ -25,33 +31,47 @@
   const SEL = {
     // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
     user: [".ds-message:not(:has(.ds-markdown)):not(:has(.ds-think-content))", ".ds-user-message",
-      "div.fbb737a4", '[data-role="user"]'],
+      ".ds-message:has(.ds-collapsible-text)", "div.fbb737a4", '[data-role="user"]',
+      // No `ds-message` at all: the virtual list's row holding a prompt's collapsible text.
+      ".ds-virtual-list-visible-items > :has(.ds-collapsible-text):not(:has(.ds-markdown))"],
     assistant: [".ds-message:has(.ds-assistant-message-main-content)", ".ds-message:has(.ds-markdown)",
       ".ds-message:has(.ds-think-content)", "div.f9bf7997", "div:has(> .ds-markdown.ds-markdown--block)",
-      '[data-role="assistant"]'],
+      '[data-role="assistant"]', ".ds-virtual-list-visible-items > :has(.ds-markdown)"],
     content: {
       // The answer alone, never the reasoning's own .ds-markdown.
       answer: [".ds-assistant-message-main-content", ":scope > .ds-markdown", ".ds-markdown--block",
         ".ds-markdown:not(.ds-think-content .ds-markdown)"],
-      user: [".fbb737a4", ".ds-message-text", "[class*='user-message']"],
+      user: [".ds-collapsible-text", ".fbb737a4", ".ds-message-text", "[class*='user-message']"],
     },
     reasoning: [".ds-think-content", "div.e1675d8b", "div.edb250b1"],
+    // The same round button as Send: told apart by its icon only (the square's path, an older <rect>,
+    // the thinking spinner). Exact shapes, never "not the arrow": a missed Stop costs an update, a false
+    // one a turn left streaming.
     stop: ['div[role="button"][aria-label^="Stop" i]', 'button[aria-label^="Stop" i]',
-      'div[role="button"].ds-button--primary.ds-button--circle:has(svg rect)'],
-    wrapper: ["[data-virtual-list-item-key]", "._4f9bf79", "._9663006"],
+      'div[role="button"].ds-button--circle:has(svg path[d^="M2 4.88"])',
+      'div[role="button"].ds-button--primary.ds-button--circle:has(svg rect)',
+      'div[role="button"].ds-button--circle:has(svg[data-icon="spin"])',
+      'div[role="button"].ds-button--circle:has(.ds-loading)'],
+    wrapper: ["[data-virtual-list-item-key]", ".ds-virtual-list-visible-items > *", "._4f9bf79", "._9663006"],
     title: ["header h1", '[class*="chat-title"]'],
     editor: ["textarea#chat-input", 'textarea[placeholder*="DeepSeek" i]', 'textarea[name="search"]',
       "form textarea", "textarea"],
     send: ['div[role="button"].ds-button--primary.ds-button--circle', 'div[role="button"][aria-label^="Send" i]',
       'button[aria-label^="Send" i]', 'button[type="submit"]', 'div[role="button"][aria-disabled]'],
-    container: [".ds-virtual-list-visible-items", ".ds-virtual-list", "#root", "main", "body"],
+    // A page may hold more than one virtual list (a side panel's too): the conversation's is the printable
+    // one, or the one whose rows are messages.
+    container: [".ds-virtual-list--printable .ds-virtual-list-visible-items",
+      ".ds-virtual-list-visible-items:has(.ds-message)", ".ds-virtual-list-visible-items", ".ds-virtual-list",
+      "#root", "main", "body"],
   };
   // Inside a message but not content: action bars, the code block's Copy/Download buttons, the reasoning
   // toggle's "Thought for 5 seconds" label.
   const CHROME = [".ds-markdown-code-copy-button", ".md-code-block-action", ".ds-message-actions",
-    ".ds-think-header", ".sr-only"];
+    ".ds-think-header", ".sr-only", ".md-code-block [role='button']", ".md-code-block button"];
   // In the HTML (the host reads the reasoning and the code block's language from it), not in the text.
-  const TEXT_ONLY = [".md-code-block-banner", ".md-code-block-banner-wrap", ...SEL.reasoning];
+  // A code block's frame holds its <pre> and, whatever their classes, its header and icons.
+  const TEXT_ONLY = [".md-code-block-banner", ".md-code-block-banner-wrap, .md-code-block > :not(pre)",
+    ...SEL.reasoning];
   const ID_PATH = /^\/(?:a\/)?chat\/s\/([0-9a-z-]{8,})/i;
   const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 

@@ -10,7 +10,12 @@
  *   apart as a blockquote: content() sends it with the answer, marked by its container);
  * - "< 2/3 >" under an edited prompt or a regenerated answer names the branch on screen;
  * - while an answer streams the Send button is a "Stop model response" button;
- * - the prompt box: a TipTap/ProseMirror contenteditable in the query bar (older: a textarea).
+ * - the prompt box: a TipTap/ProseMirror contenteditable in the query bar (older: a textarea);
+ * - 2026 (measured by a public Grok client, 2026-09): an answer's bubble is itself
+ *   `div.message-bubble[role=article][data-testid=assistant-message]` (reasoning `.thinking-container`
+ *   ahead of `.response-content-markdown`), a prompt's bubble the `.message-bubble` that is not; the
+ *   prompt box `div[data-testid=chat-input] div[role=textbox]` (labels are translated), Send
+ *   `button[data-testid=chat-submit]`. Roles therefore fall back to the bubbles themselves.
  * The exporters' selectors (`.message-bubble`, `.response-content-markdown`, `.items-end[id]`) are kept
  * as fallbacks after the id-based ones. */
 (() => {
@@ -19,9 +24,10 @@
 
   const SEL = {
     // Each role's fallbacks, newest markup first (see VIVIM_DOM.byRole).
-    user: ['div[id^="response-"].items-end', '[data-testid="user-message"]', "div.group.items-end:has(.message-bubble)"],
+    user: ['div[id^="response-"].items-end', '[data-testid="user-message"]', "div.group.items-end:has(.message-bubble)",
+      'div.message-bubble:not([data-testid="assistant-message"]):not([role="article"])'],
     assistant: ['div[id^="response-"].items-start', '[data-testid="assistant-message"]',
-      "div.group.items-start:has(.message-bubble)"],
+      "div.group.items-start:has(.message-bubble)", 'div.message-bubble[role="article"]'],
     content: {
       assistant: [".response-content-markdown", ".message-bubble .markdown", ".message-bubble"],
       user: [".message-bubble", "span.whitespace-pre-wrap", "p.break-words"],
@@ -36,10 +42,11 @@
     version: [".action-buttons span", "span.tabular-nums"],
     title: ['[data-testid="conversation-title"]', "header h1"],
     model: ["#model-select-trigger", 'button[aria-label="Model select"]', '[data-testid="model-select"]'],
-    editor: ['form .query-bar div.ProseMirror[contenteditable="true"]', 'div.tiptap.ProseMirror[contenteditable="true"]',
+    editor: ['div[data-testid="chat-input"] [contenteditable="true"][role="textbox"]',
+      'form .query-bar div.ProseMirror[contenteditable="true"]', 'div.tiptap.ProseMirror[contenteditable="true"]',
       'textarea[aria-label*="Ask Grok" i]', "form .query-bar textarea", "form textarea",
       'div[contenteditable="true"][role="textbox"]'],
-    send: ['form button[type="submit"][aria-label="Submit"]', 'button[aria-label="Submit"]',
+    send: ['button[data-testid="chat-submit"]', 'form button[type="submit"][aria-label="Submit"]', 'button[aria-label="Submit"]',
       'form button[type="submit"]', 'button[aria-label="Send"]'],
     container: ['div[class*="scrollbar-gutter-stable"]', "main", "body"],
   };

@@ -13,13 +13,22 @@
  *   the HTML (the host's rules quote it apart from the answer) and left out of the turn's text;
  * - the prompt box is a ProseMirror/TipTap editor (older: `textarea[name="message.text"]`) in a <form>
  *   whose submit button sends; while an answer streams a Stop button replaces it;
- * - a regenerated answer shows a "2 / 2" pager under the message. */
+ * - a regenerated answer shows a "2 / 2" pager under the message;
+ * - an older generation (2024, as navMistral reads it) had no data attributes: every message a
+ *   `div.group.flex.w-full.gap-4`, a prompt's with a left border (`.relative.border-l`), an answer's
+ *   without; roles then come from that structure, keys from the core (confirmed in 2025/2026 by a
+ *   Le Chat exporter: `[data-message-author-role]`, `data-message-id`, `.select-text`
+ *   `span.whitespace-pre-wrap`, `.markdown-container-style`, `pre span.text-xs.capitalize`). */
 (() => {
   "use strict";
   const D = globalThis.VIVIM_DOM;
 
   const SEL = {
     message: ["[data-message-author-role][data-message-id]", "[data-message-author-role]"],
+    // Only when no message carries its role (see above), inside <main> (the sidebar's rows share these
+    // utility classes), and only with a prompt among them; an answer holds rendered Markdown.
+    legacyUser: ["main div.group.flex.w-full.gap-4.relative.border-l"],
+    legacyAssistant: ["main div.group.flex.w-full.gap-4:not(.relative):not(.border-l):has(.prose, [class*='markdown'])"],
     content: {
       assistant: [".markdown-container-style", '[data-message-part-type="answer"]', ".prose", "[class*='markdown']"],
       user: [".select-text", '[data-message-part-type="user"]', ".whitespace-pre-wrap"],
@@ -81,8 +90,11 @@
     turns(doc) {
       const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
       const out = [];
-      for (const el of D.all(doc, SEL.message)) {
-        const role = el.getAttribute("data-message-author-role");
+      const marked = D.all(doc, SEL.message);
+      let legacy = marked.length ? [] : D.byRole(doc, SEL.legacyUser, SEL.legacyAssistant);
+      if (!legacy.some((t) => t.role === "user")) legacy = [];
+      for (const el of marked.length ? marked : legacy.map((t) => t.el)) {
+        const role = el.getAttribute("data-message-author-role") || legacy.find((t) => t.el === el)?.role;
         if (role !== "user" && role !== "assistant") continue;
         if (out.length && out[out.length - 1].el.contains(el)) continue;
         out.push({

@@ -1,11 +1,14 @@
 // @ts-check
 /* Perplexity (www.perplexity.ai): everything VIVIM knows about this site's page, behind the shared
  * adapter interface (see content/core.js). A thread (/search/<slug>) is a column of entries: each entry
- * is the user's query (an h1, or a div for a long one, of class "group/query"; its text in span.select-text,
- * or .whitespace-pre-line in the 2024 markup) and the answer (div#markdown-content-<n> holding a "prose"
- * block; 2024: the .prose block alone) with citation chips linking the cited pages. The page puts no message
- * ids in the DOM: the thread JSON it loads (perplexity.net.js) gives the stable ids, every entry and every
- * answer's full source list. The composer is a Lexical contenteditable (#ask-input; a textarea before). */
+ * is the user's query (a heading of class "group/query", its text in span.select-text or Lexical spans)
+ * and the answer (a "prose" block, id markdown-content-<n>), with its sources (citation chips linking the
+ * cited pages) beside it. The page puts no message ids in the DOM: the thread JSON it loads
+ * (perplexity.net.js) gives the stable ids and every entry.
+ * Confirmed by public exporters: pplxport (2026-04; the answer `.prose.text-pretty.dark:prose-invert`,
+ * the query's `span.select-text` / Lexical spans / `.whitespace-pre-line.text-pretty.break-words`,
+ * `.max-w-threadContentWidth`, `.citation` chips) and a multi-site exporter extension (code blocks in
+ * `.codeWrapper` with a `[data-testid=code-language-indicator]`). */
 (() => {
   "use strict";
   const D = globalThis.VIVIM_DOM;
@@ -32,9 +35,9 @@
       'button[type="submit"]'],
     container: ['.max-w-threadContentWidth', '[class*="threadContentWidth"]', "main", "body"],
   };
-  // Site chrome inside a turn: copy buttons, related-question lists (buttons go anyway: VIVIM_DOM).
-  const CHROME = [".sr-only", '[data-testid="copy-code-button"]', '[data-testid="copy-query-button"]',
-    ".related-queries", '[data-testid="related-questions"]'];
+  // Site chrome inside a turn: copy/rewrite buttons, "Sources" headers, related-question lists.
+  const CHROME = [".sr-only", '[data-testid="copy-code-button"]', "pre [class*='copy']", ".related-queries",
+    '[data-testid="related-questions"]', 'button[data-testid="copy-query-button"]'];
   // Kept in the HTML (the host makes links and a code fence's language of them), not in the text: the
   // text is then the page's words, as the thread's JSON has them (the two merge into one stored turn).
   const TEXT_ONLY = ["span.citation", "a.citation", "[data-pplx-citation-url]",

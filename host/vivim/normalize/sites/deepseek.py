@@ -45,5 +45,9 @@ RULES = SiteRules(
     ),
     reasoning=(".ds-think-content", "div.e1675d8b", "div.edb250b1"),
     # A prompt is shown as typed (white-space: pre-wrap): its newlines are line breaks.
-    keep_line_breaks=("div.fbb737a4", "div.ds-message:not(:has(.ds-markdown)):not(:has(.ds-think-content))"),
+    keep_line_breaks=(
+        ".ds-collapsible-text",
+        "div.fbb737a4",
+        "div.ds-message:not(:has(.ds-markdown)):not(:has(.ds-think-content))",
+    ),
 )

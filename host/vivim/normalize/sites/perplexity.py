@@ -52,8 +52,14 @@ RULES = SiteRules(
         ".related-queries",
     ),
     labels=(r"perplexity said:?", r"copy table", r"export to sheets"),
-    code_containers=("pre.not-prose", 'div[class*="codeWrapper"]'),
-    code_labels=('[data-testid="code-language-indicator"]', 'div[class*="text-text-200"]'),
+    code_containers=("pre.not-prose", "div.codeWrapper", 'div[class*="codeWrapper"]', "div.code-block"),
+    code_labels=(
+        '[data-testid="code-language-indicator"]',
+        "div.text-text-200",
+        'div[class*="text-text-200"]',
+        ".code-block__language",
+    ),
+    reasoning=(),
     keep_line_breaks=(".whitespace-pre-line", "span.select-text"),
     prepare=prepare,
 )
