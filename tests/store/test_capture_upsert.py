@@ -245,3 +245,16 @@ async def test_a_title_the_user_set_survives_the_next_capture_and_clearing_it_ha
     await store.write(upsert_capture, capture([turn], title="Sourdough timing"))
     conversation = (await store.read(get_conversation, result.conversation_id))["conversation"]
     assert conversation["title"] == "Sourdough timing"
+
+
+async def test_older_turns_loaded_above_keep_their_negative_positions(store: Store):
+    """A page that lazily loads older turns above the first captured one numbers them below zero."""
+    turns = [
+        {"key": "old", "role": "user", "text": "asked first", "markdown": "asked first", "position": -2},
+        {"key": "new", "role": "user", "text": "asked later", "markdown": "asked later", "position": 0},
+    ]
+    result = await store.write(upsert_capture, capture(turns))
+    assert [m["text"] for m in await messages(store, result.conversation_id)] == [
+        "asked first",
+        "asked later",
+    ]

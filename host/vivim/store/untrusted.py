@@ -21,7 +21,7 @@ from ..protocol import CaptureUpsert
 _SURROGATE = re.compile("[\ud800-\udfff]")
 ROLES = ("user", "assistant", "tool", "system")
 MAX_SECONDS = 1e11  # unix seconds beyond the year 5000: a broken date (milliseconds were converted)
-MAX_POSITION = 2**31
+MAX_POSITION = 2**31  # either way: older turns loaded above the first captured one get negative positions
 
 
 def clean(capture: CaptureUpsert) -> CaptureUpsert:
@@ -47,7 +47,7 @@ def clean(capture: CaptureUpsert) -> CaptureUpsert:
         turn.kind = _optional_text(turn.kind)
         turn.created_at = _seconds(turn.created_at)
         position = turn.position
-        turn.position = position if type(position) is int and 0 <= position < MAX_POSITION else 0
+        turn.position = position if type(position) is int and -MAX_POSITION <= position < MAX_POSITION else 0
         turn.current = turn.current if isinstance(turn.current, bool) else None
         if turn.status not in ("complete", "streaming"):
             turn.status = "complete"
