@@ -61,7 +61,7 @@ def test_import_of_a_path_without_exports_fails_with_a_readable_message(vivim_ho
     empty.mkdir()
     result = CliRunner().invoke(main, ["import", str(empty)])
     assert result.exit_code == 1
-    assert f"Found no {listed('or').replace(' or ', ', ')} or VIVIM export" in result.output
+    assert f"Found no {listed('or', exports=True).replace(' or ', ', ')} or VIVIM export" in result.output
     assert "[import_format]" not in result.output  # the code is for --json and the log, not for people
     assert not (vivim_home / "vivim.sqlite3").exists()
 

@@ -52,7 +52,9 @@ async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(stor
 def test_a_path_with_no_export_in_it_is_refused_with_a_clear_error(tmp_path: Path):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "conversations.json").write_text('{"not": "an export"}')
-    every_site = listed("or").replace(" or ", ", ")  # "ChatGPT, Claude, Gemini, ...": from the registry
+    every_site = listed("or", exports=True).replace(
+        " or ", ", "
+    )  # "ChatGPT, Claude, Gemini, ...": from the registry
     with pytest.raises(ImportFormatError, match=re.escape(f"found no {every_site} or VIVIM export")):
         find_export_files(tmp_path)
 
