@@ -147,8 +147,14 @@ SITE_HOSTS = {host for info in SITES for host in info.hosts}
 T = TypeVar("T")
 
 
+# How long a browser test waits for the page, the extension and the host to get somewhere. Only a failing
+# test waits this long; 20 s was too short on a 2-core machine running ~130 browser tests in a row
+# (tests of the new sites timed out at 20 s there and passed alone in 5-10 s).
+WAIT_SECONDS = 45.0
+
+
 def wait_for(
-    check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2, what: str = "condition"
+    check: Callable[[], T], timeout: float = WAIT_SECONDS, interval: float = 0.2, what: str = "condition"
 ) -> T:
     """Poll until check() returns something truthy; the last value is in the failure message."""
     deadline = time.monotonic() + timeout
