@@ -476,6 +476,41 @@ async function siteStates() {
   return out;
 }
 
+/**
+ * Registered scripts run in pages loaded from now on; a tab of the site that is already open (the
+ * user granted the site from the popup while looking at a conversation, or the browser restored the
+ * tab before this worker woke up and registered) would stay unread until reloaded. Run the same
+ * scripts there now, in the same worlds and order. The scripts guard against running twice (a page
+ * that loaded while registration finished gets both), and a page's responses fetched before the hook
+ * arrived are not seen: its DOM turns are, and the completeness check says what the network missed.
+ * @param {import("../sites.js").Site} site @param {ReturnType<typeof scriptsOf>} scripts
+ */
+async function injectIntoOpenTabs(site, scripts) {
+  /** @type {chrome.tabs.Tab[]} */
+  let tabs;
+  try {
+    tabs = await api.tabs.query({ url: site.matches });
+  } catch (err) {
+    console.warn("[vivim] could not list the open tabs of", site.key, err);
+    return;
+  }
+  for (const tab of tabs) {
+    if (tab.id === undefined || tab.discarded) continue;
+    for (const script of scripts) {
+      try {
+        await api.scripting.executeScript({
+          target: { tabId: tab.id }, files: script.js,
+          ...("world" in script && script.world === "MAIN" ? { world: /** @type {any} */ ("MAIN") } : {}),
+        });
+      } catch (err) {
+        // A tab mid-navigation or showing an error page: its next load runs the registered scripts.
+        console.warn("[vivim] could not start capture in an open tab of", site.key, err);
+        break;
+      }
+    }
+  }
+}
+
 function syncSites() {
   const run = sitesChain.then(async () => {
     const enabled = await loadEnabled();
@@ -489,6 +524,7 @@ function syncSites() {
       const complete = have.length === scripts.length || (have.length === domOnly.length && netUnsupported);
       if (want && !complete) {
         if (have.length) await api.scripting.unregisterContentScripts({ ids: have }); // a partial set: redo
+        let added = scripts;
         try {
           await api.scripting.registerContentScripts(/** @type {any} */ (scripts));
         } catch (err) {
@@ -496,9 +532,11 @@ function syncSites() {
           // A browser without world: "MAIN" for registered scripts (Firefox before 128): the DOM
           // capture still works; the page's own JSON is not read there, and the popup says so.
           netUnsupported = true;
+          added = domOnly;
           await api.scripting.registerContentScripts(/** @type {any} */ (domOnly));
           await recordLocalWarning(site.key, `network capture unavailable in this browser (${err?.message || err})`);
         }
+        await injectIntoOpenTabs(site, added);
       } else if (!want && have.length) {
         await api.scripting.unregisterContentScripts({ ids: have });
       }

@@ -148,10 +148,6 @@ def test_aistudio_not_enabled_is_never_read(browser: Browser) -> None:
     assert browser.conversation_count() == 0
 
 
-@pytest.mark.xfail(
-    reason="order-dependent in full runs on a 2-core machine: times out after other browser tests, passes alone (cause not found yet; see CHANGELOG Known issues)",
-    strict=False,
-)
 def test_aistudio_insert_context_registers_with_the_prompt_box_and_enables_run(tmp_path: Path) -> None:
     from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
 

@@ -30,13 +30,7 @@ def expected_for(fixture: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("site", sorted(SOURCE_GENERATIONS))
-def test_a_page_in_another_documented_generation_is_captured_completely(
-    site: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if site == "deepseek":  # captures nothing in some runs: the adapter may watch the side panel's list
-        request.applymarker(
-            pytest.mark.xfail(reason="intermittent: see CHANGELOG known issues", strict=False)
-        )
+def test_a_page_in_another_documented_generation_is_captured_completely(site: str, tmp_path: Path) -> None:
     url, fixture = SOURCE_GENERATIONS[site]
     expected = expected_for(fixture)
     browser = Browser(tmp_path, grant=(site,))
@@ -91,10 +85,6 @@ DEEPSEEK_STREAM = """([square, prompt, partial]) => {
 }"""
 
 
-@pytest.mark.xfail(
-    reason="order-dependent in full runs on a 2-core machine: times out after other browser tests, passes alone (cause not found yet; see CHANGELOG Known issues)",
-    strict=False,
-)
 def test_deepseeks_icon_only_stop_keeps_an_answer_streaming_until_it_turns_back(
     tmp_path: Path,
 ) -> None:

@@ -91,6 +91,30 @@ def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp
         browser.close()
 
 
+def test_a_tab_already_open_when_its_site_is_turned_on_is_captured_without_a_reload(tmp_path: Path) -> None:
+    # The user looks at a conversation, then turns the site on in the popup: registered scripts only run
+    # in pages loaded later, so the service worker starts them in the open tab itself.
+    browser = Browser(tmp_path, grant=("perplexity",))
+    try:
+        browser.set_site_enabled("perplexity", False)
+        wait_for(lambda: browser.registered_scripts() == [], what="the scripts to be unregistered")
+        page = browser.open(PERPLEXITY_URL)
+        page.wait_for_timeout(QUIET_MS)
+        assert nothing_read(page)["snapshots"] == 0 and browser.messages("perplexity", PERPLEXITY_ID) == []
+
+        browser.set_site_enabled("perplexity", True)
+        rows = wait_for(at_least(6, lambda: browser.messages("perplexity", PERPLEXITY_ID)), what="the thread")
+        assert [r["role"] for r in rows] == ["user", "assistant"] * 3
+        assert nothing_read(page)["snapshots"] >= 1
+        # Started once: the page's scripts guard against a second run (a reload gets the registered ones).
+        page.reload()
+        wait_for(lambda: nothing_read(page)["snapshots"] >= 1, what="a snapshot after the reload")
+        assert page.evaluate("document.querySelectorAll('vivim-context-button').length") <= 1
+        assert len(browser.messages("perplexity", PERPLEXITY_ID)) == len(rows)
+    finally:
+        browser.close()
+
+
 def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser: Browser) -> None:
     doc = payloads.claude_conversation(NETWORK_CLAUDE_ID, 6)
     api = claude_api(NETWORK_CLAUDE_ID)
