@@ -143,3 +143,56 @@ def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser
     assert {r["role"] for r in rows} == {"user", "assistant"}
     assert nothing_read(page)["snapshots"] >= 1
     wait_for(lambda: other.locator("vivim-context-button").count() == 1, what="the Insert context button")
+
+
+def host_setting(browser: Browser, key: str) -> object:
+    """A setting as the host stored it (absent: its default, on)."""
+    import json
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{browser.vivim_home / 'vivim.sqlite3'}?mode=ro", uri=True, timeout=10)
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    finally:
+        conn.close()
+    return json.loads(row[0]) if row else True
+
+
+def extension_switch(browser: Browser, key: str) -> bool:
+    return browser.service_worker.evaluate(
+        "(k) => chrome.storage.local.get('siteEnabled').then(r => (r.siteEnabled || {})[k] !== false)", key
+    )
+
+
+def test_the_popups_switch_and_the_web_apps_setting_are_one_switch(browser: Browser) -> None:
+    from tests.support.hostproc import HostProcess
+
+    browser.open(CLAUDE_URL)
+    wait_for(at_least(1, lambda: browser.messages("claude", CLAUDE_URL.rsplit("/", 1)[1])), what="a capture")
+    # Flipped in the popup: the host's setting (what the web app's Settings show) follows.
+    browser.set_site_enabled("claude", False)
+    wait_for(lambda: host_setting(browser, "capture.claude") is False, what="the host's setting off")
+    browser.set_site_enabled("claude", True)
+    wait_for(lambda: host_setting(browser, "capture.claude") is True, what="the host's setting on again")
+
+    # Turned off in Settings (another client of the same vault, as the web app is): the next thing the
+    # extension sends for the site is refused, stored nowhere, and the extension takes the switch.
+    other = HostProcess(browser.vivim_home)
+    try:
+        other.call("settings.set", {"values": {"capture.claude": False}})
+    finally:
+        other.close()
+    doc = payloads.claude_conversation(NETWORK_CLAUDE_ID, 6)
+    api = claude_api(NETWORK_CLAUDE_ID)
+    path = f"{api}?tree=True&rendering_mode=messages&render_all_tools=true"
+    browser.responses[path] = as_json(doc)
+    url = f"https://claude.ai/chat/{NETWORK_CLAUDE_ID}"
+    browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=4))
+    page = browser.open(url)
+    wait_for(lambda: not extension_switch(browser, "claude"), what="the extension to take the switch")
+    page.wait_for_timeout(QUIET_MS)
+    assert browser.messages("claude", NETWORK_CLAUDE_ID) == []
+    popup = browser.open_popup()
+    row = popup.locator('#health li[data-site="claude"]')
+    wait_for(lambda: "off" in row.locator(".state").inner_text(), what="the popup's row to say off")
+    assert not row.locator(".switch").is_checked()
