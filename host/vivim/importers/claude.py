@@ -20,7 +20,7 @@ from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from . import documents
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, each_conversation, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://claude.ai/chat/{id}"
 ITEM_KEYS = ("chat_messages",)  # a key only Claude's conversations.json items have
@@ -30,12 +30,11 @@ ROLES: dict[str, Role] = {"human": "user", "user": "user", "assistant": "assista
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
-            name = item.get("uuid") or item.get("name") if isinstance(item, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name)
+
+
+def _name(item: Any) -> object:
+    return item.get("uuid") or item.get("name") if isinstance(item, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, Source, TurnIn
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import ITEM_ERRORS, Malformed, SkipLog, each_conversation, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://grok.com/c/{id}"
 ITEMS_PREFIX = "conversations.item"  # the conversations sit under a top-level object
@@ -50,13 +50,12 @@ ASSETS = "https://assets.grok.com/"  # where the export's relative generated-ima
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            meta = item.get("conversation") if isinstance(item, dict) else None
-            name = (meta.get("id") or meta.get("title")) if isinstance(meta, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name, (*ITEM_ERRORS, OverflowError))
+
+
+def _name(item: Any) -> object:
+    meta = item.get("conversation") if isinstance(item, dict) else None
+    return (meta.get("id") or meta.get("title")) if isinstance(meta, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
