@@ -8,7 +8,6 @@ checks that without the grant its pages are never read.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from . import harness
+from .checks import complete
 from .harness import AISTUDIO_NEW_URL, AISTUDIO_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
@@ -37,23 +37,6 @@ def granted(tmp_path: Path) -> Iterator[Browser]:
 
 def aistudio(browser: Browser, external_id: str = PROMPT_ID) -> list[dict[str, Any]]:
     return browser.messages("aistudio", external_id)
-
-
-def completeness(browser: Browser) -> str | None:
-    db = browser.vivim_home / "vivim.sqlite3"
-    if not db.exists():
-        return None
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        row = conn.execute(
-            "SELECT completeness FROM conversations WHERE provider = 'aistudio' AND external_id = ?",
-            (PROMPT_ID,),
-        ).fetchone()
-        return row[0] if row else None
-    except sqlite3.OperationalError:
-        return None
-    finally:
-        conn.close()
 
 
 def test_aistudio_turns_thoughts_code_math_and_hostile_text_are_captured_as_written(granted: Browser) -> None:
@@ -117,11 +100,7 @@ def test_aistudio_the_pages_prompt_payload_makes_the_conversation_complete(grant
     )
     page = granted.open(AISTUDIO_URL)
     assert page.evaluate("() => fixture.loadPrompt()") > 100
-    for _ in range(150):
-        if completeness(granted) == "complete":
-            break
-        page.wait_for_timeout(200)
-    assert completeness(granted) == "complete"
+    complete(page, granted, "aistudio", PROMPT_ID)
     rows = aistudio(granted)
     stored = texts(rows)
     assert "And with diagonal moves?" in stored  # a turn the page never rendered, from the payload

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .checks import completeness, granted_browser, nothing_read, scripts_of
 from .harness import DEEPSEEK_URL, UNSEEN, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = DEEPSEEK_URL.rsplit("/", 1)[1]
-SCRIPTS = ["vivim-deepseek-bridge", "vivim-deepseek-net", "vivim-deepseek-page"]
+SCRIPTS = scripts_of("deepseek")
 FIRST_PROMPT = "Write a Python function that returns the n-th Fibonacci number,\nand explain its complexity."
 REASONING = "They want code and a complexity argument. Iteration is linear; the closed form needs floating point care."
 NON_LATIN = "用中文解释一下黄金比例。<img src=x onerror=alert('pwned-deepseek')>"
@@ -26,10 +26,8 @@ QUIET_MS = 3000
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(tmp_path, grant=("deepseek",))
-    wait_for(lambda: b.registered_scripts() == SCRIPTS, what="DeepSeek's scripts to be registered")
-    yield b
-    b.close()
+    with granted_browser(tmp_path, "deepseek") as browser:
+        yield browser
 
 
 def stored(browser: Browser, external_id: str = EXTERNAL_ID) -> list[dict]:
@@ -189,15 +187,11 @@ def test_the_pages_own_history_is_stored_whole_with_ids_and_complete_and_the_dom
     assert len(answers) == 60  # one per answer: the DOM's rendered ones merged, not doubled
     assert len([r for r in rows if r["text"].startswith("reasoning about")]) == 60
     assert "answer 119: $x_119$" in texts(rows)
-    db = sqlite3.connect(f"file:{granted.vivim_home / 'vivim.sqlite3'}?mode=ro", uri=True)
-    try:
-        state = db.execute(
-            "SELECT completeness, turns_stored, turns_expected FROM conversations WHERE external_id = ?",
-            (session,),
-        ).fetchone()
-    finally:
-        db.close()
-    assert state == ("complete", 120, 120)
+    assert completeness(granted, "deepseek", session) == {
+        "status": "complete",
+        "stored": 120,
+        "expected": 120,
+    }
 
 
 def test_deepseek_not_granted_is_never_read(browser: Browser) -> None:
@@ -209,11 +203,7 @@ def test_deepseek_not_granted_is_never_read(browser: Browser) -> None:
     }
     page = browser.open(DEEPSEEK_URL)
     page.wait_for_timeout(QUIET_MS)
-    marks = page.evaluate(
-        "['vivim:snapshot', 'vivim:net:handover', 'vivim:net:send']"
-        ".map((n) => performance.getEntriesByName(n).length)"
-    )
-    assert marks == [0, 0, 0]
+    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
     assert page.evaluate("document.querySelector('vivim-context-button')") is None
     assert stored(browser) == [] and browser.conversation_count() == 0
 

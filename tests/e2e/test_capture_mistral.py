@@ -4,29 +4,27 @@ granted as the user's "Allow" would), the real host; and not granted: never read
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from .checks import complete, granted_browser, nothing_read, scripts_of
 from .harness import MISTRAL_URL, UNSEEN, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = MISTRAL_URL.rsplit("/", 1)[1]
-SCRIPTS = ["vivim-mistral-bridge", "vivim-mistral-net", "vivim-mistral-page"]
+SCRIPTS = scripts_of("mistral")
 REASONING = "Translate the sentence about counting words into Russian."
 QUIET_MS = 3000
 
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(tmp_path, grant=("mistral",))
-    wait_for(lambda: b.registered_scripts() == SCRIPTS, what="Le Chat's scripts to be registered")
-    yield b
-    b.close()
+    with granted_browser(tmp_path, "mistral") as browser:
+        yield browser
 
 
 def stored(browser: Browser, external_id: str = EXTERNAL_ID) -> list[dict]:
@@ -134,25 +132,9 @@ def test_the_pages_own_message_list_is_stored_whole_and_complete(granted: Browse
     granted.responses[f"https://chat.mistral.ai{api}"] = ("application/json", json.dumps(batch(items)))
     granted.responses[url] = ("text/html; charset=utf-8", page_html.encode())
     tab = granted.open(url)
-    state = None
-    for _ in range(150):
-        db = granted.vivim_home / "vivim.sqlite3"
-        if db.exists():
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-            try:
-                state = conn.execute(
-                    "SELECT completeness, turns_stored, turns_expected FROM conversations WHERE external_id = ?",
-                    (CHAT,),
-                ).fetchone()
-            except sqlite3.OperationalError:
-                state = None
-            finally:
-                conn.close()
-        if state and state[0] == "complete":
-            break
-        tab.wait_for_timeout(200)
+    state = complete(tab, granted, "mistral", CHAT)
     assert tab.evaluate("window.loaded") == ["ok"]
-    assert state == ("complete", 80, 80)
+    assert state == {"status": "complete", "stored": 80, "expected": 80}
     tab.wait_for_timeout(QUIET_MS)
     rows = stored(granted, CHAT)
     assert len(rows) == 80 and [r["key"] for r in rows] == [f"m{i:04d}" for i in range(80)]
@@ -167,11 +149,7 @@ def test_le_chat_not_granted_is_never_read(browser: Browser) -> None:
     }
     page = browser.open(MISTRAL_URL)
     page.wait_for_timeout(QUIET_MS)
-    marks = page.evaluate(
-        "['vivim:snapshot', 'vivim:net:handover', 'vivim:net:send']"
-        ".map((n) => performance.getEntriesByName(n).length)"
-    )
-    assert marks == [0, 0, 0]
+    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
     assert stored(browser) == [] and browser.conversation_count() == 0
 
 

@@ -10,26 +10,16 @@ import pytest
 
 from tests.support import payloads
 
+from .checks import nothing_read, scripts_of
 from .harness import CLAUDE_URL, PERPLEXITY_URL, Browser, at_least, wait_for
 from .network_pages import as_json, claude_api, claude_page
 
 pytestmark = pytest.mark.browser
 
 PERPLEXITY_ID = PERPLEXITY_URL.rsplit("/", 1)[1]
-PERPLEXITY_SCRIPTS = ["vivim-perplexity-bridge", "vivim-perplexity-net", "vivim-perplexity-page"]
+PERPLEXITY_SCRIPTS = scripts_of("perplexity")
 NETWORK_CLAUDE_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 QUIET_MS = 3000  # longer than the core's first snapshot (debounce 400 ms) and its health grace
-
-
-def nothing_read(page) -> dict[str, int]:
-    """What VIVIM's content scripts left on the page's shared performance timeline."""
-    return page.evaluate(
-        """() => ({
-            snapshots: performance.getEntriesByName('vivim:snapshot').length,
-            handovers: performance.getEntriesByName('vivim:net:handover').length,
-            sends: performance.getEntriesByName('vivim:net:send').length,
-        })"""
-    )
 
 
 def test_an_optional_site_not_granted_is_never_read(browser: Browser) -> None:
