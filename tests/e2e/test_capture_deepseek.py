@@ -1,5 +1,6 @@
 """DeepSeek in real headless Chromium: the pages at their real URLs, the real extension (DeepSeek granted
-as the user's "Allow" would), the real host; and DeepSeek not granted: never read."""
+as the user's "Allow" would), the real host. (Not granted, it is never read: test_sites_permissions; its unseen page:
+test_capture_unseen_new_sites.)"""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .checks import completeness, granted_browser, nothing_read, scripts_of
-from .harness import DEEPSEEK_URL, UNSEEN, Browser, at_least, export, texts, wait_for
+from .checks import completeness, granted_browser, scripts_of
+from .harness import DEEPSEEK_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -192,36 +193,3 @@ def test_the_pages_own_history_is_stored_whole_with_ids_and_complete_and_the_dom
         "stored": 120,
         "expected": 120,
     }
-
-
-def test_deepseek_not_granted_is_never_read(browser: Browser) -> None:
-    assert browser.sites()["deepseek"] == {
-        "optional": True,
-        "granted": False,
-        "enabled": True,
-        "registered": False,
-    }
-    page = browser.open(DEEPSEEK_URL)
-    page.wait_for_timeout(QUIET_MS)
-    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
-    assert page.evaluate("document.querySelector('vivim-context-button')") is None
-    assert stored(browser) == [] and browser.conversation_count() == 0
-
-
-def test_an_unseen_deepseek_page_in_early_2025_markup_is_captured_completely(granted: Browser) -> None:
-    url, _ = UNSEEN["deepseek"]
-    granted.open(url)
-    external_id = url.rsplit("/", 1)[1]
-    rows = wait_for(at_least(4, lambda: stored(granted, external_id)), what="the unseen page's turns")
-    assert [(r["role"], r["text"]) for r in rows] == [
-        ("user", "Was brauche ich für eine Hüttentour?\nZwei Nächte, Juli."),
-        ("assistant", "Das Wichtigste:\n\nHüttenschlafsack\nRegenjacke\nGewicht: unter 8 kg"),
-        ("user", "Danke! Und auf Japanisch?"),
-        ("assistant", "山小屋用の寝袋とレインジャケットを持って行きましょう。"),
-    ]
-    assert rows[0]["title"] == "Packing list"
-    markdown = {m["message_id"]: m["markdown"] for m in export(granted, "deepseek")}[rows[1]["key"]]
-    assert (
-        markdown.startswith("> Sommer, Hütten mit Bettwäsche-Pflicht")
-        and "```text\nGewicht: unter 8 kg\n```" in markdown
-    )

@@ -1,5 +1,5 @@
 """Le Chat in real headless Chromium: the pages at their real URLs, the real extension (chat.mistral.ai
-granted as the user's "Allow" would), the real host; and not granted: never read."""
+granted as the user's "Allow" would), the real host. (Not granted, it is never read: test_sites_permissions.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .checks import complete, granted_browser, nothing_read, scripts_of
+from .checks import complete, granted_browser, scripts_of
 from .harness import MISTRAL_URL, UNSEEN, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
@@ -138,19 +138,6 @@ def test_the_pages_own_message_list_is_stored_whole_and_complete(granted: Browse
     tab.wait_for_timeout(QUIET_MS)
     rows = stored(granted, CHAT)
     assert len(rows) == 80 and [r["key"] for r in rows] == [f"m{i:04d}" for i in range(80)]
-
-
-def test_le_chat_not_granted_is_never_read(browser: Browser) -> None:
-    assert browser.sites()["mistral"] == {
-        "optional": True,
-        "granted": False,
-        "enabled": True,
-        "registered": False,
-    }
-    page = browser.open(MISTRAL_URL)
-    page.wait_for_timeout(QUIET_MS)
-    assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
-    assert stored(browser) == [] and browser.conversation_count() == 0
 
 
 def test_an_unseen_le_chat_page_in_2024_markup_is_captured_completely(granted: Browser) -> None:
