@@ -76,6 +76,29 @@ def nothing_read(page: Any) -> dict[str, int]:
     return result
 
 
+def insert_context(page: Any, editor: str, *, shortcut: bool = False) -> dict[str, Any]:
+    """As a user does it: type a draft into the site's prompt box (`editor`), wait for the context button
+    to count memories for it (a home seeded by tests/retrieval/test_context_button_e2e.seed), insert them
+    (a click on the button, or with `shortcut` its Alt+Shift+M) and wait for the insertion to succeed.
+    Returns the button's state once it counted."""
+    from tests.retrieval.test_context_button_e2e import DRAFT, button_state
+
+    page.locator(editor).click()
+    page.keyboard.type(DRAFT)
+    counted: dict[str, Any] = wait_for(
+        lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
+        what="the button to count memories",
+    )
+    if shortcut:
+        page.keyboard.press("Alt+Shift+KeyM")
+    else:
+        box = page.locator("vivim-context-button").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
+    assert button_state(page)["lastInsert"] == "ok"
+    return counted
+
+
 def check_capture(browser: Any, site: str, url: str, expected: dict[str, Any]) -> None:
     """Open `url` in a browser where the site is on: what it stores is what `expected` (an expected.json:
     `external_id`, `turns` as [role, text] pairs, optionally `title`, `markdown_contains` and

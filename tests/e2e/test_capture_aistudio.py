@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from . import harness
-from .checks import complete
+from .checks import complete, insert_context
 from .harness import AISTUDIO_NEW_URL, AISTUDIO_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
@@ -132,27 +132,18 @@ def test_aistudio_not_enabled_is_never_read(browser: Browser) -> None:
     strict=False,
 )
 def test_aistudio_insert_context_registers_with_the_prompt_box_and_enables_run(tmp_path: Path) -> None:
-    from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
+    from tests.retrieval.test_context_button_e2e import seed
 
     seed(tmp_path / "vivim-home")
     browser = Browser(tmp_path, grant=("aistudio",))
     try:
         page = browser.open(AISTUDIO_URL)
-        textarea = page.locator("ms-prompt-box textarea")
         run = page.locator("ms-run-button button")
         assert not run.is_enabled()
-        textarea.click()
-        page.keyboard.type(DRAFT)
-        state = wait_for(
-            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-            what="the button to count memories",
-        )
+        prompt_box = "ms-prompt-box textarea"
+        state = insert_context(page, prompt_box)
         assert state["shown"] and state["state"] == "ready"
-        box = page.locator("vivim-context-button").bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
-        assert button_state(page)["lastInsert"] == "ok"
-        value = textarea.input_value()  # what the page itself reads from its prompt box
+        value = page.locator(prompt_box).input_value()  # what the page itself reads from its prompt box
         assert value.index("Planning a cherry blossom trip") < value.index("Relevant context from my earlier")
         assert '"Two weeks in Japan itinerary" (Gemini,' in value
         assert run.is_enabled()

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 
-from .checks import completeness, granted_browser, scripts_of
+from .checks import completeness, granted_browser, insert_context
 from .harness import DEEPSEEK_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = DEEPSEEK_URL.rsplit("/", 1)[1]
-SCRIPTS = scripts_of("deepseek")
 FIRST_PROMPT = "Write a Python function that returns the n-th Fibonacci number,\nand explain its complexity."
 REASONING = "They want code and a complexity argument. Iteration is linear; the closed form needs floating point care."
 NON_LATIN = "用中文解释一下黄金比例。<img src=x onerror=alert('pwned-deepseek')>"
@@ -100,30 +99,17 @@ def test_deepseek_streamed_reasoning_and_answer_then_a_regeneration_are_both_kep
 
 
 def test_insert_context_registers_with_deepseeks_react_prompt_box_and_enables_send(tmp_path: Path) -> None:
-    from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
+    from tests.retrieval.test_context_button_e2e import seed
 
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path, grant=("deepseek",))
-    try:
-        wait_for(lambda: browser.registered_scripts() == SCRIPTS, what="DeepSeek's scripts")
+    with granted_browser(tmp_path, "deepseek") as browser:
         page = browser.open(DEEPSEEK_URL)
-        page.locator("textarea#chat-input").click()
-        page.keyboard.type(DRAFT)
-        wait_for(
-            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-            what="the button to count memories",
-        )
-        box = page.locator("vivim-context-button").bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
-        assert button_state(page)["lastInsert"] == "ok"
+        insert_context(page, "textarea#chat-input")
         # The page's own (React) state holds the block, after the draft, and Send is enabled.
         state = page.evaluate("fixture.state()")
         assert state.index("Planning a cherry blossom trip") < state.index("Relevant context from my earlier")
         assert page.evaluate("fixture.sendEnabled()") is True
         assert browser.dialogs == []
-    finally:
-        browser.close()
 
 
 def history_page(session: str, messages: list[dict[str, Any]], rendered: int) -> bytes:

@@ -10,13 +10,12 @@ from urllib.parse import quote
 
 import pytest
 
-from .checks import complete, granted_browser, scripts_of
+from .checks import complete, granted_browser, insert_context
 from .harness import MISTRAL_URL, UNSEEN, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = MISTRAL_URL.rsplit("/", 1)[1]
-SCRIPTS = scripts_of("mistral")
 REASONING = "Translate the sentence about counting words into Russian."
 QUIET_MS = 3000
 
@@ -78,28 +77,16 @@ def test_le_chat_streamed_answer_and_a_regeneration_are_both_kept(granted: Brows
 
 
 def test_insert_context_registers_with_le_chats_prosemirror_box_and_enables_send(tmp_path: Path) -> None:
-    from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
+    from tests.retrieval.test_context_button_e2e import seed
 
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path, grant=("mistral",))
-    try:
-        wait_for(lambda: browser.registered_scripts() == SCRIPTS, what="Le Chat's scripts")
+    with granted_browser(tmp_path, "mistral") as browser:
         page = browser.open(MISTRAL_URL)
-        page.locator("div.ProseMirror").click()
-        page.keyboard.type(DRAFT)
-        wait_for(
-            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-            what="the button to count memories",
-        )
-        page.keyboard.press("Alt+Shift+KeyM")
-        wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
-        assert button_state(page)["lastInsert"] == "ok"
+        insert_context(page, "div.ProseMirror", shortcut=True)
         state = page.evaluate("fixture.state()")
         assert state.index("Planning a cherry blossom trip") < state.index("Relevant context from my earlier")
         assert page.evaluate("fixture.sendEnabled()") is True
         assert browser.dialogs == []
-    finally:
-        browser.close()
 
 
 def test_the_pages_own_message_list_is_stored_whole_and_complete(granted: Browser) -> None:
