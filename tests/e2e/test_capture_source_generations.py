@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from . import harness
-from .harness import SOURCE_GENERATIONS, Browser, at_least, export, wait_for
+from .checks import check_capture
+from .harness import SOURCE_GENERATIONS, Browser, at_least, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -32,26 +33,9 @@ def expected_for(fixture: str) -> dict[str, Any]:
 @pytest.mark.parametrize("site", sorted(SOURCE_GENERATIONS))
 def test_a_page_in_another_documented_generation_is_captured_completely(site: str, tmp_path: Path) -> None:
     url, fixture = SOURCE_GENERATIONS[site]
-    expected = expected_for(fixture)
     browser = Browser(tmp_path, grant=(site,))
     try:
-        browser.open(url)
-        turns = [tuple(t) for t in expected["turns"]]
-        rows = wait_for(
-            at_least(len(turns), lambda: browser.messages(site, expected["external_id"])),
-            what=f"the {site} turns",
-        )
-        assert [(r["role"], r["text"]) for r in rows] == turns
-        assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
-        if expected.get("title"):
-            assert rows[0]["title"] == expected["title"]
-        markdown = "\n\n".join(m["markdown"] for m in export(browser, site))
-        for piece in expected.get("markdown_contains", []):
-            assert piece in markdown, piece
-        for piece in expected.get("markdown_lacks", []):
-            assert piece not in markdown, piece
-        assert browser.conversation_count() == 1
-        assert browser.dialogs == [] and browser.foreign_requests == []
+        check_capture(browser, site, url, expected_for(fixture))
     finally:
         browser.close()
 

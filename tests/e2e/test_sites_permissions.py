@@ -1,6 +1,6 @@
 """Which sites VIVIM reads, in real headless Chromium with the real extension and host: the original
-three by default, an optional site (Perplexity) only once its origin is granted, and any site the user
-turned off never (no snapshot, no network body read, nothing stored)."""
+three by default, an optional site only once its origin is granted, and any site the user turned off
+never (no snapshot, no network body read, nothing stored)."""
 
 from __future__ import annotations
 
@@ -10,40 +10,50 @@ import pytest
 
 from tests.support import payloads
 
-from .harness import CLAUDE_URL, PERPLEXITY_URL, Browser, at_least, wait_for
+from .checks import nothing_read, scripts_of
+from .harness import (
+    CLAUDE_URL,
+    COPILOT_URL,
+    DEEPSEEK_URL,
+    GROK_URL,
+    MISTRAL_URL,
+    PERPLEXITY_URL,
+    Browser,
+    at_least,
+    wait_for,
+)
 from .network_pages import as_json, claude_api, claude_page
 
 pytestmark = pytest.mark.browser
 
 PERPLEXITY_ID = PERPLEXITY_URL.rsplit("/", 1)[1]
-PERPLEXITY_SCRIPTS = ["vivim-perplexity-bridge", "vivim-perplexity-net", "vivim-perplexity-page"]
+PERPLEXITY_SCRIPTS = scripts_of("perplexity")
 NETWORK_CLAUDE_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 QUIET_MS = 3000  # longer than the core's first snapshot (debounce 400 ms) and its health grace
+# A conversation page of each optional site (AI Studio's own test also checks its network observer).
+OPTIONAL_PAGES = {
+    "perplexity": PERPLEXITY_URL,
+    "deepseek": DEEPSEEK_URL,
+    "mistral": MISTRAL_URL,
+    "grok": GROK_URL,
+    "copilot": COPILOT_URL,
+}
 
 
-def nothing_read(page) -> dict[str, int]:
-    """What VIVIM's content scripts left on the page's shared performance timeline."""
-    return page.evaluate(
-        """() => ({
-            snapshots: performance.getEntriesByName('vivim:snapshot').length,
-            handovers: performance.getEntriesByName('vivim:net:handover').length,
-            sends: performance.getEntriesByName('vivim:net:send').length,
-        })"""
-    )
-
-
-def test_an_optional_site_not_granted_is_never_read(browser: Browser) -> None:
+@pytest.mark.parametrize("site", list(OPTIONAL_PAGES))
+def test_an_optional_site_not_granted_is_never_read(browser: Browser, site: str) -> None:
     state = browser.sites()
-    assert state["perplexity"] == {"optional": True, "granted": False, "enabled": True, "registered": False}
+    assert state[site] == {"optional": True, "granted": False, "enabled": True, "registered": False}
     assert all(state[key]["granted"] and state[key]["enabled"] for key in ("chatgpt", "claude", "gemini"))
     assert browser.registered_scripts() == []
-    page = browser.open(PERPLEXITY_URL)
+    page = browser.open(OPTIONAL_PAGES[site])
     page.wait_for_timeout(QUIET_MS)
     assert nothing_read(page) == {"snapshots": 0, "handovers": 0, "sends": 0}
-    assert browser.messages("perplexity", PERPLEXITY_ID) == []
+    assert page.evaluate("document.querySelector('vivim-context-button')") is None
+    assert browser.conversation_count() == 0
     # The popup offers to turn it on; the original sites have their switches, on.
     popup = browser.open_popup()
-    row = popup.locator('#health li[data-site="perplexity"]')
+    row = popup.locator(f'#health li[data-site="{site}"]')
     row.locator(".turn-on").wait_for()
     assert "not turned on" in row.inner_text() and row.locator(".switch").count() == 0
     assert popup.locator('#health li[data-site="chatgpt"] .switch').is_checked()
