@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.host.test_host_process import capture_payload, turn
-from tests.host.test_network_capture import CHATGPT_ID, network, rows
+from tests.host.test_network_capture import CHATGPT_ID, network
 from tests.support import payloads
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import rows
 
 
 def test_a_site_turned_off_is_refused_with_capture_off_and_nothing_is_stored(
