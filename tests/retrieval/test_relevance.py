@@ -105,6 +105,17 @@ def test_floor_groups_follow_what_the_model_knows() -> None:
     assert relevance.floor_for("豚骨スープ") is relevance.OTHER_SCRIPT
 
 
+def test_function_words_of_other_languages_neither_count_nor_make_a_query_english() -> None:
+    from vivim.retrieval.search import content_words
+
+    # "del" and "per" are whole words of the English model's vocabulary; the query is Italian.
+    assert relevance.floor_for("regole del rugby per principianti") is relevance.UNKNOWN_WORDS
+    assert relevance.floor_for("how to become an airline pilot") is relevance.LATIN
+    assert content_words("какой индекс создать для таблицы") == ["индекс", "создать", "таблицы"]
+    assert content_words("qué arroz usar para la paella") == ["arroz", "usar", "paella"]
+    assert content_words("why did the plants die") == ["plants", "die"]  # an English word stays
+
+
 def test_lexical_support_counts_stems_and_bigrams() -> None:
     units = relevance.units
     assert relevance.support(units(["бледным"]), "борщ бледный", {"борщ", "бледный"}) == 1.0

@@ -4,7 +4,10 @@ Steps (all deterministic for the same database and inputs; ties break on chunk i
 is measured against the newest candidate, not the wall clock):
 0. what search ranks first comes first: the best chunk of the conversation that `search` would put
    at the top for the draft (it has cleared search's relevance floor) opens the context, so the
-   prompt gets what the user would have found by searching (hit rate in bench/search_quality.py);
+   prompt gets what the user would have found by searching (hit rate in bench/search_quality.py).
+   When search has nothing that clears its floor (outside the current conversation), the context
+   is empty: a made-up or unrelated draft gets "no close matches" here as in every other surface,
+   not the nearest noise the looser steps below would let in;
 1. retrieve: any informative word of the draft (BM25) and the draft's vector (KNN), each list
    cut at a relevance floor, fused by reciprocal rank;
 2. drop what is already in the current conversation, and chunks the draft already contains;
@@ -264,9 +267,10 @@ def build_context(
         from .vectors import knn
 
         nearest = knn(conn, query_vector, max(VECTOR_CANDIDATES, CANDIDATES * 2))
-    candidates = retrieve(conn, draft, query_vector, exclude, nearest)
-    prefer_recent(candidates)
     pins = search_pins(conn, draft, query_vector, exclude, nearest)
+    # Search finds nothing close (step 0): neither is anything else.
+    candidates = retrieve(conn, draft, query_vector, exclude, nearest) if pins or SEARCH_PINS <= 0 else []
+    prefer_recent(candidates)
     pinned = {c.chunk_id for c in pins}
     ordered = pins + [
         c

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .words import STOP_WORDS
+
 STRONG, WEAK = "strong", "weak"
 STEM_CHARS = 5
 
@@ -76,7 +78,9 @@ WORD_FLOOR = 0.50  # a full-text hit must hold this IDF-weighted share of the qu
 def floor_for(query: str) -> Floor:
     if not _LATIN_ONLY.match(query):
         return OTHER_SCRIPT
-    words = re.findall(r"[^\W\d_]{3,}", query.lower())
+    # Function words do not say which language the model must read: "del" and "per" are whole
+    # words of its English vocabulary, and an Italian query is not English for holding them.
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", query.lower()) if w not in STOP_WORDS]
     if not words:
         return LATIN
     vocabulary = _vocabulary()
