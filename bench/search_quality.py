@@ -450,11 +450,11 @@ def calibrate(evaluator: Evaluator, first_pass: bool = False) -> None:
             ),
             (
                 "FIRST_PASS_UNKNOWN_WORDS",
-                itertools.product((0.55, 0.60, 0.65, 0.70, 0.75), (0.35, 0.45), (0.25, 0.34, 0.5)),
+                itertools.product((0.60, 0.70, 0.75, relevance.NEVER), (0.35, 0.45), (0.25, 0.34, 0.5)),
             ),
             (
                 "FIRST_PASS_OTHER_SCRIPT",
-                itertools.product((0.65, 0.70, 0.75, 0.80, 0.85), (0.45, 0.55), (0.25, 0.34, 0.5)),
+                itertools.product((0.70, 0.80, relevance.NEVER), (0.45, 0.55), (0.25, 0.34, 0.5)),
             ),
         )
         if first_pass

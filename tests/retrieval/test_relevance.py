@@ -181,3 +181,36 @@ def test_inflected_words_the_model_does_not_know_match_by_stem_in_full_text(tmp_
     english = search(conn, "tables of orders", Filters(), 5, None, "fulltext")
     assert english["results"] == []  # stems are for words the model does not know, not for every query
     conn.close()
+
+
+def test_a_vector_hit_counts_the_words_of_its_whole_exchange(tmp_path: Any) -> None:
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+    from vivim.retrieval.search import exchange_texts
+    from vivim.store.capture import upsert_capture
+
+    conn = russian_store(tmp_path, [])
+    conn.execute("BEGIN IMMEDIATE")
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(provider="chatgpt", external_id="baikal", title="Поездка"),
+            turns=[
+                TurnIn(key="q", role="user", text="Хотим поехать на Байкал в феврале."),
+                TurnIn(key="a", role="assistant", text="Прилетайте в Иркутск, затем на Ольхон."),
+                TurnIn(key="q2", role="user", text="А летом?"),
+            ],
+        ),
+    )
+    conn.execute("COMMIT")
+    chunk = {text: chunk_id for chunk_id, text in conn.execute("SELECT id, text FROM chunks").fetchall()}
+    words = query_words(conn, "что взять с собой на Ольхон в феврале")
+    texts = exchange_texts(conn, list(chunk.values()))
+    question, answer = (
+        chunk["Хотим поехать на Байкал в феврале."],
+        chunk["Прилетайте в Иркутск, затем на Ольхон."],
+    )
+    # The month is in the question, the island in the answer: each half counts the other's words.
+    assert "Ольхон" in texts[question] and "феврале" in texts[answer]
+    assert words.support(texts[question]) > words.support("Хотим поехать на Байкал в феврале.")
+    assert "А летом?" not in texts[answer]  # the question it answers, not the next one
+    conn.close()
