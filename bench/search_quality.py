@@ -6,13 +6,15 @@
     python bench/search_quality.py --first-pass only   # every chunk by its first-pass (static) vector
     python bench/search_quality.py --first-pass mixed  # half refined by MiniLM, half first pass only
 
-The set is bench/quality: 202 conversations written to read like real ones (everyday and technical
-topics; Russian, German, Spanish and Japanese among them; a few long ones with a fact in the
-middle) and 295 labelled queries in six kinds: paraphrase, keyword, middle (a fact in the middle of
-a long conversation), nonenglish (same language as the conversation), crosslingual (an English
-query for a non-English conversation) and noanswer (gibberish, or a topic the archive never
-touches). A third of each kind is held out ("holdout"): the floors are calibrated on "tune" only,
-and both splits are reported, so an overfitted floor shows as a gap between them.
+The set is bench/quality: 210 conversations written to read like real ones (everyday and technical
+topics; Russian, German, Spanish and Japanese among them, one or two each in French, Portuguese,
+Chinese, Italian and Korean; a few long ones with a fact in the middle) and 338 labelled queries in
+six kinds: paraphrase, keyword, middle (a fact in the middle of a long conversation), nonenglish
+(same language as the conversation), crosslingual (an English query for a non-English
+conversation) and noanswer (gibberish, or a topic the archive never touches). About a third of each kind is held out ("holdout"), and the 43 queries added on
+2026-12-07 (written before any measurement with them) are mostly held out: everything fitted is
+fitted on "tune" only (print_provenance lists each number and its split), and both splits are
+reported, so an overfitted number shows as a gap between them.
 
 The archive goes through the real code paths: the conversations are written as a ChatGPT export
 and a Claude export, read by `vivim.importers.import_path` into a real SQLite store, embedded by
