@@ -22,8 +22,8 @@ ENGLISH_STOP_WORDS = (
 # The function words of the other languages people write to assistants in most (articles,
 # prepositions, pronouns, "how"/"what"/"for"): left in, a Russian "для" or an Italian "per" counted as
 # a query word a chunk must hold, and, being whole words of the English model's vocabulary, made a
-# foreign query look English to the relevance floor. Words that are also English content words
-# ("die", "war", "hat", "sin", "son", "come", "dove") are not listed.
+# foreign query look English to the relevance floor. Words that are also English content words or
+# common acronyms ("die", "war", "hat", "sin", "son", "come", "dove", "con", "mit", "os") are not listed.
 OTHER_STOP_WORDS = (
     # Russian
     "и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по ее её мне от"
@@ -31,20 +31,20 @@ OTHER_STOP_WORDS = (
     " под кто этот эта это эти того этого этой эту какой какая какое какие каких какую здесь этом мой моя"
     " мои мою тем чтобы чтоб при через нас про них свою свой перед между наш ваш"
     # German
-    " der das den dem des ein eine einen einem einer eines und oder aber ist sind bist sein mit von zu"
+    " der das den dem des ein eine einen einem einer eines und oder aber ist sind bist sein von zu"
     " zum zur im auf aus bei nach für über unter vor wie wer wo warum ich du er sie es wir ihr mein meine"
     " meinen dein deine nicht kein keine auch noch nur schon sich sehr wenn dass als am um"
     # Spanish
-    " el la los las un una unos unas y o pero de del al en con por para que qué como cómo cuando cuándo"
-    " donde dónde es son está están ser mi mis tu tus su sus se te le les lo nos muy más ya sí este esta"
+    " el la los las un una unos unas y o pero de del al en por para que qué como cómo cuando cuándo"
+    " donde dónde es está están ser mi mis tu tus su sus se te le les lo nos muy más ya sí este esta"
     " estos estas ese esa"
     # French
     " le les une des du et ou mais dans sur pour par avec sans qui quoi comment est sont être je il elle"
     " nous vous ils elles mon ma mes ton ta tes sa ses ce cette ces au aux ne pas qu"
     # Portuguese
-    " os as um uma uns umas e em na nas com sem é são meu minha seu sua lhe muito mais não"
+    " as um uma uns umas e em na nas com é são meu minha seu sua lhe muito mais não"
     # Italian
-    " il lo gli uno della dei delle da nel nella che quando è sono essere mio mia suo si ti non più anche"
+    " il lo gli uno della dei delle da nel nella che quando è sono essere mio mia suo non più anche"
 )
 
 
