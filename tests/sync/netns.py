@@ -4,10 +4,13 @@ relay, with no route between them.
 Topology (all inside one `unshare -rn` user and network namespace, so the machine's own network
 is never touched):
 
-    laptop ns  eth0 10.77.1.2/24 ── veth ── 10.77.1.1  relay ns  10.77.2.1 ── veth ── 10.77.2.2 eth0  desktop ns
+    laptop ns  eth0 100.77.1.2/24 ── veth ── 100.77.1.1  relay ns  100.77.2.1 ── veth ── 100.77.2.2 eth0  desktop ns
 
 The relay namespace does not forward (`net.ipv4.ip_forward` is 0 in a new namespace), so the laptop
-reaches the relay and the desktop reaches the relay, but no packet goes from one device to the other.
+reaches the relay and the desktop reaches the relay, but no packet goes from one device to the other,
+until `Networks.open_route()` makes the relay namespace a router between them. The addresses are in
+100.64.0.0/10 (shared address space): neither private nor local, so the device status calls a
+connection between the namespaces "direct", as it would call one over the internet.
 Processes are started in a namespace with `nsenter --net` (this harness runs as root); they share
 the file system, so the test reads their databases as usual.
 """
@@ -19,7 +22,7 @@ import subprocess
 
 from tests.sync.peers import Node
 
-SUBNETS = {"laptop": "10.77.1", "desktop": "10.77.2"}
+SUBNETS = {"laptop": "100.77.1", "desktop": "100.77.2"}
 
 _SETUP = r"""
 set -e
@@ -32,10 +35,10 @@ for pid in $LAPTOP $DESKTOP; do  # wait until each child has its own network nam
 done
 ip link add to-laptop type veth peer name eth0 netns $LAPTOP
 ip link add to-desktop type veth peer name eth0 netns $DESKTOP
-ip addr add 10.77.1.1/24 dev to-laptop && ip link set to-laptop up
-ip addr add 10.77.2.1/24 dev to-desktop && ip link set to-desktop up
-nsenter -t $LAPTOP -n sh -c 'ip link set lo up && ip addr add 10.77.1.2/24 dev eth0 && ip link set eth0 up'
-nsenter -t $DESKTOP -n sh -c 'ip link set lo up && ip addr add 10.77.2.2/24 dev eth0 && ip link set eth0 up'
+ip addr add 100.77.1.1/24 dev to-laptop && ip link set to-laptop up
+ip addr add 100.77.2.1/24 dev to-desktop && ip link set to-desktop up
+nsenter -t $LAPTOP -n sh -c 'ip link set lo up && ip addr add 100.77.1.2/24 dev eth0 && ip link set eth0 up'
+nsenter -t $DESKTOP -n sh -c 'ip link set lo up && ip addr add 100.77.2.2/24 dev eth0 && ip link set eth0 up'
 echo "$$ $LAPTOP $DESKTOP"
 read _ || true  # serve until stdin closes
 """
@@ -98,6 +101,15 @@ class Networks:
             timeout=15,
         )
         return probe.returncode == 0
+
+    def open_route(self) -> None:
+        """A route between the devices appears: the relay namespace forwards, each device routes the
+        other's network through it (as if their networks were joined, or a firewall opened)."""
+        script = "echo 1 > /proc/sys/net/ipv4/ip_forward"
+        subprocess.run([*self.prefix("relay"), "sh", "-c", script], check=True, timeout=15)
+        for device, other in (("laptop", "desktop"), ("desktop", "laptop")):
+            route = ["ip", "route", "add", f"{SUBNETS[other]}.0/24", "via", self.relay_ip(device)]
+            subprocess.run([*self.prefix(device), *route], check=True, timeout=15)
 
     def close(self) -> None:
         if self.proc.poll() is None:
