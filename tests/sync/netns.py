@@ -140,3 +140,107 @@ def move(networks: Networks, laptop: Node, desktop: Node, backup: Node) -> None:
         if node.cli("peers", "add", relay_addr).returncode != 0:
             raise RuntimeError(f"vivim peers add {relay_addr} failed on the {node.name}")
         node.start()
+
+
+NAT_SUBNETS = {"laptop": ("192.168.1", "100.64.1"), "desktop": ("192.168.2", "100.64.2")}
+
+_NAT_SETUP = r"""
+set -e
+ip link set lo up
+echo 1 > /proc/sys/net/ipv4/ip_forward  # the internet routes between the two routers' WAN sides
+unshare -n sleep 86400 & NAT_LAPTOP=$!
+unshare -n sleep 86400 & NAT_DESKTOP=$!
+unshare -n sleep 86400 & LAPTOP=$!
+unshare -n sleep 86400 & DESKTOP=$!
+trap 'kill $NAT_LAPTOP $NAT_DESKTOP $LAPTOP $DESKTOP 2>/dev/null' EXIT
+for pid in $NAT_LAPTOP $NAT_DESKTOP $LAPTOP $DESKTOP; do
+  until [ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; do sleep 0.01; done
+done
+home() {  # home NAME ROUTER_PID DEVICE_PID LAN_PREFIX WAN_PREFIX
+  ip link add "to-$1" type veth peer name wan netns "$2"
+  ip addr add "$5.1/24" dev "to-$1" && ip link set "to-$1" up
+  ip link add lan netns "$2" type veth peer name eth0 netns "$3"
+  nsenter -t "$2" -n sh -c "
+    ip link set lo up && ip addr add $5.2/24 dev wan && ip link set wan up
+    ip addr add $4.1/24 dev lan && ip link set lan up && ip route add default via $5.1
+    echo 1 > /proc/sys/net/ipv4/ip_forward
+    nft add table ip nat
+    nft 'add chain ip nat post { type nat hook postrouting priority 100 ; }'
+    nft add rule ip nat post oifname wan masquerade"
+  nsenter -t "$3" -n sh -c "
+    ip link set lo up && ip addr add $4.2/24 dev eth0 && ip link set eth0 up
+    ip route add default via $4.1"
+}
+home laptop $NAT_LAPTOP $LAPTOP 192.168.1 100.64.1
+home desktop $NAT_DESKTOP $DESKTOP 192.168.2 100.64.2
+echo "$$ $LAPTOP $DESKTOP $NAT_LAPTOP $NAT_DESKTOP"
+read _ || true
+"""
+
+
+def nat_unavailable() -> str | None:
+    """Why two home routers with NAT cannot be built here, or None (needs `nft`: Debian's nftables)."""
+    reason = unavailable()
+    if reason:
+        return reason
+    if shutil.which("nft") is None:
+        return "nft is not installed (Debian package nftables)"
+    probe = subprocess.run(
+        ["unshare", "-rn", "sh", "-c", "nft add table ip nat && nft list tables"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    if probe.returncode != 0:
+        return f"nftables NAT cannot be set up in a network namespace: {probe.stderr.strip()}"
+    return None
+
+
+class NatNetworks(Networks):
+    """Each device at home behind its own router doing NAT (nftables masquerade), the backup on the
+    "internet" between the routers (the outer namespace, which routes between their WAN sides):
+
+        laptop 192.168.1.2 ── 192.168.1.1 [NAT] 100.64.1.2 ── 100.64.1.1  internet (backup)
+        desktop 192.168.2.2 ── 192.168.2.1 [NAT] 100.64.2.2 ── 100.64.2.1
+
+    Both devices reach the backup (their connections leave under the router's WAN address); nothing
+    from outside reaches a device unless a connection from inside opened the mapping: the case
+    hole punching is for. Same interface as `Networks` (`relay` is the internet namespace)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            ["unshare", "-rn", "bash", "-c", _NAT_SETUP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().split()
+        if len(line) != 5:
+            assert self.proc.stderr is not None
+            self.proc.kill()
+            raise RuntimeError("could not build the NAT namespaces: " + self.proc.stderr.read())
+        internet, laptop, desktop, nat_laptop, nat_desktop = line
+        self.pids = {
+            "relay": internet,
+            "laptop": laptop,
+            "desktop": desktop,
+            "nat-laptop": nat_laptop,
+            "nat-desktop": nat_desktop,
+        }
+
+    def relay_ip(self, device: str) -> str:
+        """The backup's address on the internet side facing that device's router."""
+        return f"{NAT_SUBNETS[device][1]}.1"
+
+    def device_ip(self, device: str) -> str:
+        """The device's private address behind its router."""
+        return f"{NAT_SUBNETS[device][0]}.2"
+
+    def public_ip(self, device: str) -> str:
+        """The address the device's connections leave under (its router's WAN side)."""
+        return f"{NAT_SUBNETS[device][1]}.2"
+
+    def open_route(self) -> None:
+        raise NotImplementedError("behind NAT there is no route to open: only hole punching")
