@@ -166,7 +166,12 @@ home() {  # home NAME ROUTER_PID DEVICE_PID LAN_PREFIX WAN_PREFIX
     echo 1 > /proc/sys/net/ipv4/ip_forward
     nft add table ip nat
     nft 'add chain ip nat post { type nat hook postrouting priority 100 ; }'
-    nft add rule ip nat post oifname wan masquerade"
+    nft add rule ip nat post oifname wan masquerade
+    nft add table ip filter
+    nft 'add chain ip filter input { type filter hook input priority 0 ; }'
+    nft 'add chain ip filter forward { type filter hook forward priority 0 ; }'
+    nft add rule ip filter input iifname wan ct state new drop
+    nft add rule ip filter forward iifname wan ct state new drop"
   nsenter -t "$3" -n sh -c "
     ip link set lo up && ip addr add $4.2/24 dev eth0 && ip link set eth0 up
     ip route add default via $4.1"
@@ -204,8 +209,10 @@ class NatNetworks(Networks):
         desktop 192.168.2.2 ── 192.168.2.1 [NAT] 100.64.2.2 ── 100.64.2.1
 
     Both devices reach the backup (their connections leave under the router's WAN address); nothing
-    from outside reaches a device unless a connection from inside opened the mapping: the case
-    hole punching is for. Same interface as `Networks` (`relay` is the internet namespace)."""
+    from outside reaches a device unless a connection from inside opened the mapping: the routers'
+    firewalls drop new connections arriving on their WAN side, silently, as home routers do (a
+    plain Linux NAT answers them with a reset, which kills a simultaneous TCP open). The case hole
+    punching is for. Same interface as `Networks` (`relay` is the internet namespace)."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
