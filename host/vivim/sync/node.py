@@ -551,7 +551,11 @@ class SyncNode:
             addrs = self.host.get_peerstore().addrs(ID.from_base58(peer))
         except Exception:
             return []
-        return [f"{a}/p2p/{peer}" for a in map(str, addrs) if "/p2p-circuit" not in a and "/p2p/" not in a]
+        return [
+            f"{a}/p2p/{peer}"
+            for a in map(str, addrs)
+            if "/p2p-circuit" not in a and "/p2p/" not in a and "/ip4/0.0.0.0/" not in a
+        ]
 
     def _direct_connections(self, peer_id: Any) -> list[Any]:
         return [
