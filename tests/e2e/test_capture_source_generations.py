@@ -6,7 +6,9 @@ same pages: rows without keys, role boxes known only by a class fragment, bubble
 With the site granted, the real extension captures such a page completely, in order, with parent links,
 and the Markdown the user exports keeps its code, lists and non-Latin text. What must be stored is in
 `tests/fixtures/sites/<key>/<page>.expected.json` (the unseen-page format: `external_id`, `turns` as
-[role, text] pairs, optionally `title` and `markdown_contains`).
+[role, text] pairs, optionally `title`, `provider_message_ids` (the ids the page names, in order; null
+where it names none), `markdown_contains` and `markdown_lacks`). ChatGPT, Claude and Gemini are on from
+install; the other sites start granted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import pytest
 
 from . import harness
 from .harness import SOURCE_GENERATIONS, Browser, at_least, export, wait_for
+
+# Sites whose origins the manifest grants at install (the others are optional: granted per test).
+BUILT_IN = {"chatgpt", "claude", "gemini"}
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +44,7 @@ def test_a_page_in_another_documented_generation_is_captured_completely(
         )
     url, fixture = SOURCE_GENERATIONS[site]
     expected = expected_for(fixture)
-    browser = Browser(tmp_path, grant=(site,))
+    browser = Browser(tmp_path, grant=() if site in BUILT_IN else (site,))
     try:
         browser.open(url)
         turns = [tuple(t) for t in expected["turns"]]
@@ -48,6 +53,8 @@ def test_a_page_in_another_documented_generation_is_captured_completely(
             what=f"the {site} turns",
         )
         assert [(r["role"], r["text"]) for r in rows] == turns
+        if "provider_message_ids" in expected:
+            assert [r["provider_message_id"] for r in rows] == expected["provider_message_ids"]
         assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
         if expected.get("title"):
             assert rows[0]["title"] == expected["title"]
