@@ -132,6 +132,7 @@ PAGES: dict[str, str] = {
     PERPLEXITY_2024_URL: "perplexity/older_markup.html",
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
+    "https://chat.deepseek.com/a/chat/s/5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f": "deepseek/side_panel_first.html",
     MISTRAL_URL: "mistral/conversation.html",
     GROK_URL: "grok/conversation.html",
     GROK_OLDER_URL: "grok/older_markup.html",
