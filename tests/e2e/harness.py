@@ -104,6 +104,7 @@ UNSEEN = {
 # fixture's comment names them; Perplexity's is its UNSEEN page): test_capture_source_generations.py.
 SOURCE_GENERATIONS = {
     "chatgpt": ("https://chatgpt.com/c/68f1c2d3-0a1b-8c2d-9e3f-4a5b6c7d8e9f", "chatgpt/thread_2026.html"),
+    "claude": ("https://claude.ai/chat/4f3e2d1c-0b9a-4876-8543-210fedcba987", "claude/feed_2026.html"),
     "grok": ("https://grok.com/c/6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "grok/bubbles_2026.html"),
     "copilot": ("https://copilot.microsoft.com/chats/Zx9yW8vU7tS6rQ5pO4nM3", "copilot/exporter_markup.html"),
     "deepseek": (
