@@ -46,11 +46,15 @@ def chatgpt_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> by
     )
 
 
-def chatgpt_thread_page(conv_id: str, runs: list[dict[str, Any]], api_paths: list[str], rendered: int) -> bytes:
+def chatgpt_thread_page(
+    conv_id: str, runs: list[dict[str, Any]], api_paths: list[str], rendered: int
+) -> bytes:
     """The rebuilt app (2026): the newest `rendered` messages as [data-turn-key] exchanges (a prompt's
     bubble in its ":user" search unit, an answer's blocks in their selection-id owner), and a script
     fetching the thread runs at `api_paths`, newest first, as the page does while the user scrolls up."""
-    messages = [m for run in reversed(runs) for m in run["messages"] if m["author"]["role"] in ("user", "assistant")]
+    messages = [
+        m for run in reversed(runs) for m in run["messages"] if m["author"]["role"] in ("user", "assistant")
+    ]
     parts = []
     for message in messages[-rendered:]:
         mid, text = message["id"], html.escape(message["content"]["parts"][0])
@@ -235,8 +239,8 @@ def as_json(doc: Any) -> tuple[str, bytes]:
 __all__ = [
     "as_json",
     "chatgpt_api",
-    "chatgpt_thread_page",
     "chatgpt_page",
+    "chatgpt_thread_page",
     "claude_api",
     "claude_page",
     "copilot_api",

@@ -123,14 +123,24 @@ def test_the_rebuilt_chatgpts_thread_runs_are_stored_whole_with_the_dom_turns_me
 ) -> None:
     runs = payloads.chatgpt_thread_pages(CHATGPT_ID, 40, page_size=15)  # newest run first
     api = f"https://chatgpt.com/backend-api/conversations/{CHATGPT_ID}/messages"
-    paths = [f"{api}?limit=15"] + [f"{api}?limit=15&before={run['page_info']['start_cursor']}" for run in runs[:-1]]
+    paths = [f"{api}?limit=15"] + [
+        f"{api}?limit=15&before={run['page_info']['start_cursor']}" for run in runs[:-1]
+    ]
     for path, run in zip(paths, runs):
         browser.responses[path] = as_json(run)
     url = f"https://chatgpt.com/c/{CHATGPT_ID}"
-    browser.responses[url] = ("text/html; charset=utf-8", chatgpt_thread_page(CHATGPT_ID, runs, paths, rendered=6))
+    browser.responses[url] = (
+        "text/html; charset=utf-8",
+        chatgpt_thread_page(CHATGPT_ID, runs, paths, rendered=6),
+    )
     tab = browser.open(url)
     conv = stored_when(
-        tab, browser, "chatgpt", CHATGPT_ID, lambda c: c["completeness"] == "complete", "the thread to be complete"
+        tab,
+        browser,
+        "chatgpt",
+        CHATGPT_ID,
+        lambda c: c["completeness"] == "complete",
+        "the thread to be complete",
     )
     assert (conv["turns_stored"], conv["turns_expected"]) == (40, 40)
     assert sorted(conv["texts"]) == sorted(expected_texts(40))  # the 6 rendered turns merged, not doubled

@@ -35,9 +35,7 @@ def expected_for(fixture: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("site", sorted(SOURCE_GENERATIONS))
-def test_a_page_in_another_documented_generation_is_captured_completely(
-    site: str, tmp_path: Path
-) -> None:
+def test_a_page_in_another_documented_generation_is_captured_completely(site: str, tmp_path: Path) -> None:
     url, fixture = SOURCE_GENERATIONS[site]
     expected = expected_for(fixture)
     browser = Browser(tmp_path, grant=() if site in BUILT_IN else (site,))

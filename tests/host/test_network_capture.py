@@ -143,7 +143,9 @@ def test_chatgpt_thread_runs_without_a_proven_cursor_chain_stay_partial(host: Ho
     assert status == {"status": "complete", "stored": 30, "expected": 30}
 
 
-def test_a_chatgpt_thread_run_in_a_hostile_shape_is_refused_whole(host: HostProcess, vivim_home: Path) -> None:
+def test_a_chatgpt_thread_run_in_a_hostile_shape_is_refused_whole(
+    host: HostProcess, vivim_home: Path
+) -> None:
     [page] = payloads.chatgpt_thread_pages(CHATGPT_ID, 6, page_size=10)
     twice = {**page, "messages": [*page["messages"], page["messages"][1]]}
     no_id = {**page, "messages": [*page["messages"], {"author": {"role": "user"}}]}

@@ -60,7 +60,16 @@ def test_fields_a_parser_never_heard_of_change_nothing_it_stores(template: Templ
 
 OPTIONAL = {
     # The export's message model: what a page may leave out and the turn still stands.
-    "chatgpt": ("update_time", "status", "end_turn", "weight", "model_slug", "request_id", "citations", "title"),
+    "chatgpt": (
+        "update_time",
+        "status",
+        "end_turn",
+        "weight",
+        "model_slug",
+        "request_id",
+        "citations",
+        "title",
+    ),
     "claude": ("updated_at", "stop_reason", "attachments", "files", "files_v2", "sync_sources", "name"),
     "deepseek": ("model", "status", "files", "inserted_at", "elapsed_secs", "title"),
     "mistral": ("createdAt", "files", "title"),
@@ -89,11 +98,15 @@ def test_optional_fields_left_out_still_give_every_turn(template: Template) -> N
 
 def test_grok_responses_without_dates_in_any_order_are_numbered_after_the_turn_they_answer() -> None:
     template = next(t for t in templates() if t.provider == "grok" and "responses" in t.doc)
-    plain = network.parse("grok", template.external_id, json.dumps(template.doc).encode(), [], template.url, [])
+    plain = network.parse(
+        "grok", template.external_id, json.dumps(template.doc).encode(), [], template.url, []
+    )
     undated = without(template.doc, ("createTime",))
     undated["responses"].reverse()  # the page may list a batch newest first
     lean = network.parse("grok", template.external_id, json.dumps(undated).encode(), [], template.url, [])
     where = {t.key: t.position for t in plain.capture.turns}
     assert {t.key: t.position for t in lean.capture.turns} == where
     order = [t.key for t in lean.capture.turns]
-    assert all(t.parent_key is None or order.index(t.parent_key) < order.index(t.key) for t in lean.capture.turns)
+    assert all(
+        t.parent_key is None or order.index(t.parent_key) < order.index(t.key) for t in lean.capture.turns
+    )

@@ -18,6 +18,7 @@ next one's `start_cursor`, to a page with nothing after it; else `partial`.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,7 +26,11 @@ from .common import Malformed
 
 
 def is_page(doc: Any) -> bool:
-    return isinstance(doc, dict) and isinstance(doc.get("messages"), list) and isinstance(doc.get("page_info"), dict)
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("messages"), list)
+        and isinstance(doc.get("page_info"), dict)
+    )
 
 
 def check(doc: dict[str, Any], external_id: str) -> None:
@@ -92,7 +97,10 @@ def joined(pages: list[tuple[str | None, dict[str, Any]]], external_id: str) -> 
 def _named_parent(message: dict[str, Any]) -> str | None:
     """The parent a message names itself (the export's messages carry `metadata.parent_id`)."""
     metadata = message.get("metadata")
-    for value in (message.get("parent_id"), metadata.get("parent_id") if isinstance(metadata, dict) else None):
+    for value in (
+        message.get("parent_id"),
+        metadata.get("parent_id") if isinstance(metadata, dict) else None,
+    ):
         if isinstance(value, str) and value:
             return value
     return None
@@ -105,8 +113,10 @@ def whole(pages: list[tuple[str | None, dict[str, Any]]]) -> bool:
     info = [doc["page_info"] for _, doc in pages]
     if info[0].get("has_previous_page") is not False or info[-1].get("has_next_page") is not False:
         return False
-    for (address, _), (_, newer) in zip(pages, pages[1:], strict=False):
-        cursor = newer["page_info"].get("start_cursor") or (newer["messages"][0]["id"] if newer["messages"] else None)
+    for (address, _), (_, newer) in pairwise(pages):
+        cursor = newer["page_info"].get("start_cursor") or (
+            newer["messages"][0]["id"] if newer["messages"] else None
+        )
         values = {v for _, v in parse_qsl(urlsplit(address or "").query)}
         if not isinstance(cursor, str) or cursor not in values:
             return False

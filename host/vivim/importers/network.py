@@ -152,7 +152,11 @@ def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
 
 
 def parse_chatgpt_thread(
-    doc: dict[str, Any], external_id: str, earlier: list[bytes], url: str | None, earlier_urls: list[str | None]
+    doc: dict[str, Any],
+    external_id: str,
+    earlier: list[bytes],
+    url: str | None,
+    earlier_urls: list[str | None],
 ) -> Parsed:
     """A page of the rebuilt app's thread JSON, joined with the conversation's stored pages of that kind
     (see chatgpt_thread): complete only along the chain of cursors their addresses prove."""
