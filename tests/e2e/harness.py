@@ -134,6 +134,7 @@ PAGES: dict[str, str] = {
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
     "https://chat.deepseek.com/a/chat/s/5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f": "deepseek/side_panel_first.html",
+    "https://chatgpt.com/uc/6ac003a8-d54c-83ea-bb04-28d7229e9e47": "chatgpt/transcript_2026.html",
     MISTRAL_URL: "mistral/conversation.html",
     GROK_URL: "grok/conversation.html",
     GROK_OLDER_URL: "grok/older_markup.html",

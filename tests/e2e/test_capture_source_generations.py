@@ -34,9 +34,21 @@ def expected_for(fixture: str) -> dict[str, Any]:
     return expected
 
 
-@pytest.mark.parametrize("site", sorted(SOURCE_GENERATIONS))
-def test_a_page_in_another_documented_generation_is_captured_completely(site: str, tmp_path: Path) -> None:
-    url, fixture = SOURCE_GENERATIONS[site]
+# Further documented generations of a site (each also a line of harness.PAGES).
+MORE_GENERATIONS = [
+    (
+        "chatgpt",
+        "https://chatgpt.com/uc/6ac003a8-d54c-83ea-bb04-28d7229e9e47",
+        "chatgpt/transcript_2026.html",
+    ),
+]
+GENERATIONS = [(site, *SOURCE_GENERATIONS[site]) for site in sorted(SOURCE_GENERATIONS)] + MORE_GENERATIONS
+
+
+@pytest.mark.parametrize(("site", "url", "fixture"), GENERATIONS, ids=[f for *_, f in GENERATIONS])
+def test_a_page_in_another_documented_generation_is_captured_completely(
+    site: str, url: str, fixture: str, tmp_path: Path
+) -> None:
     expected = expected_for(fixture)
     browser = Browser(tmp_path, grant=() if site in BUILT_IN else (site,))
     try:

@@ -15,7 +15,11 @@
  *   `[data-chatgpt-selection-message-id]` (its id), or `[data-conversation-role="assistant"]`; what the
  *   page marks `[data-markdown-copy="exclude"]` is no content. Stop is an aria-label only, or
  *   `[data-stop-generating]`; a streaming answer may be `[data-message-streaming]`.
- * A turn holding both kinds (a legacy answer inside a grouped exchange) is read from both, once each. */
+ * A turn holding both kinds (a legacy answer inside a grouped exchange) is read from both, once each.
+ * The logged-out page (/uc/<id>, a live capture of 2026-10-03 published with a public tool's fixtures):
+ * `ol[data-conversation-transcript] > li[data-message-role=user|assistant]` whose element id is the
+ * message id (`pending-<uuid>` and `[data-message-streaming]` while it streams), a prompt in
+ * `[data-user-message-bubble] > p[data-user-message-copy]`, an answer in `[data-assistant-markdown]`. */
 (() => {
   "use strict";
   const D = globalThis.VIVIM_DOM;
@@ -23,8 +27,8 @@
   const SEL = {
     // One <article> per turn; its data-testid carries the turn's absolute index in the thread.
     turn: ['article[data-testid^="conversation-turn-"]', '[data-testid^="conversation-turn-"]',
-      "main [data-message-author-role]"],
-    message: ["[data-message-author-role][data-message-id]", "[data-message-author-role]"],
+      "main [data-message-author-role]", "[data-conversation-transcript] > [data-message-role]"],
+    message: ["[data-message-author-role][data-message-id]", "[data-message-author-role]", "[data-message-role]"],
     // The rebuilt thread (see the header): exchange wrappers, then each role's marks, newest first.
     group: ["[data-turn-key]"],
     user: ['[data-user-message-bubble="true"]', "[data-user-message-bubble]",
@@ -39,7 +43,7 @@
     answerBody: ['[data-markdown-text-style="assistant-message"][data-markdown-text-tone="primary"]',
       '[data-markdown-text-style="assistant-message"]', "[data-assistant-markdown]", ".markdown"],
     content: {
-      assistant: [".markdown", ".prose", "[data-message-content]"],
+      assistant: ["[data-assistant-markdown]", ".markdown", ".prose", "[data-message-content]"],
       user: [".whitespace-pre-wrap", "[data-message-content]", "[data-user-message-copy]", ".user-message-bubble-color"],
     },
     // Presence means "streaming": exact selectors only (a loose one would match "Stop voice mode").
@@ -57,10 +61,16 @@
   // Inside a turn but not content: the "Copy code" bar, the code block's language label row.
   const CHROME = ["[data-testid$='copy-turn-action-button']", ".sr-only", "pre .sticky", "pre [class*='copy']",
     '[data-markdown-copy="exclude"]', "[data-assistant-message-actions]", "[data-user-message-actions]",
-    "[data-assistant-placeholder-slot]", "[data-chatgpt-agent-turn-start]"];
+    "[data-assistant-placeholder-slot]", "[data-chatgpt-agent-turn-start]", "[data-message-attribution]"];
   // /c/<id>; a custom GPT's /g/<gpt>/c/<id>; a logged-out chat's /uc/<id>.
   const ID_PATH = /^\/(?:g\/[^/]+\/)?u?c\/([A-Za-z0-9-]{8,})/;
   const ASSISTANT_MARK = '[data-markdown-text-style="assistant-message"]';
+
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  /** A message's role: its author attribute, or the transcript list's `data-message-role`. */
+  const roleOf = (msg) => msg.getAttribute("data-message-author-role") || msg.getAttribute("data-message-role");
+  /** A transcript row's element id is its message id; a streaming one's is `pending-<uuid>`, never an id. */
+  const idOf = (msg) => (msg.hasAttribute("data-message-role") && UUID.test(msg.id) ? msg.id : null);
 
   /** Document order, for turns found by two kinds of marks. */
   const byPlace = (a, b) => (a.el.compareDocumentPosition(b.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1);
@@ -121,10 +131,9 @@
         const m = /conversation-turn-(\d+)/.exec(turnEl.getAttribute("data-testid") || "");
         // One turn can hold several messages (an answer that used tools): each is kept, in order.
         const messages = (turnEl.matches(SEL.message[1]) ? [turnEl] : D.all(turnEl, SEL.message))
-          .filter((msg) => msg.getAttribute("data-message-author-role"))
+          .filter((msg) => roleOf(msg))
           .map((msg) => ({
-            el: msg, role: msg.getAttribute("data-message-author-role"),
-            messageId: msg.getAttribute("data-message-id") || null,
+            el: msg, role: roleOf(msg), messageId: msg.getAttribute("data-message-id") || idOf(msg),
             model: msg.getAttribute("data-message-model-slug") || null,
           }));
         const found = [...messages, ...groupedMessages(turnEl, messages)].sort(byPlace);
@@ -144,7 +153,8 @@
     },
     /** {html, text} of one turn element. */
     content(turn) {
-      if (turn.role === "assistant" && !turn.el.hasAttribute("data-message-author-role")) {
+      if (turn.role === "assistant" && !turn.el.hasAttribute("data-message-author-role")
+      && !turn.el.hasAttribute("data-message-role")) {
         // A rebuilt-thread answer: its Markdown blocks (primary tone first), never what the page excludes.
         const blocks = D.all(turn.el, SEL.answerBody).filter((b) => !b.closest('[data-markdown-copy="exclude"]'));
         if (blocks.length > 1) {
@@ -154,7 +164,12 @@
         return D.extract(blocks[0] || turn.el, CHROME);
       }
       const body = D.first(turn.el, SEL.content[turn.role] || []) || turn.el;
-      return D.extract(body, CHROME);
+      const got = D.extract(body, CHROME);
+      // The logged-out page's prompt copy is the text as typed (laid out pre-wrap, no class says so).
+      if (body.matches("[data-user-message-copy]") && !body.querySelector("p,div,br,li,pre")) {
+        return { html: got.html, text: (body.textContent || "").trim() || got.text };
+      }
+      return got;
     },
     captureAll: true, // turns carry ids/indexes: a "Capture all" scroll places older turns correctly
     findEditor: (doc) => D.first(doc, SEL.editor),
