@@ -85,6 +85,7 @@ function connect() {
       // Whatever brought the host back (a search, a health report), what waits goes first.
       loadQueue().then((q) => { if (q.length) flush(); }, () => {});
       flushNetwork().catch(() => {});
+      reconcileSwitches();
     }).catch((err) => {
       if (connecting) { connecting = null; reject(err); }
     });
@@ -248,6 +249,7 @@ function flush() {
           break;
         }
         if (!reply.ok) console.warn("[vivim] the host refused a capture; dropping it", reply.error);
+        if (reply.error?.code === "capture_off") reconcileSwitches(); // turned off in the web app
         results.set(item.qid, reply);
         await withQueue((q) => {
           const i = q.findIndex((x) => x.qid === item.qid);
@@ -364,7 +366,9 @@ async function sendNetwork(payload) {
     if (networkBacklog.length > NETWORK_BACKLOG) networkBacklog.shift();
     return { ok: false, queued: true, error: { code: err.code || "disconnected", message: err.message } };
   }
-  if (!reply.ok) {
+  if (!reply.ok && reply.error?.code === "capture_off") {
+    reconcileSwitches();
+  } else if (!reply.ok) {
     console.warn("[vivim] the host refused a network payload", reply.error);
     await recordLocalWarning(payload.provider, `network capture: ${reply.error?.message || "refused"}`);
   } else if (reply.result?.completeness) {
@@ -431,7 +435,9 @@ async function handle(message, sender) {
       await flush();
       return { queued: (await loadQueue()).length };
     case "sites":
-      // The popup's per-site rows, after making the registrations match grants and toggles.
+      // The popup's per-site rows, after taking the host's switches (a change made in the web app)
+      // and making the registrations match grants and toggles.
+      if (port && helloResult) await reconcileSwitches();
       return { ok: true, sites: await syncSites() };
     default:
       return { ok: false, error: { code: "bad_request", message: `unknown message kind ${/** @type {any} */ (message)?.kind}` } };
@@ -476,6 +482,102 @@ async function siteStates() {
   return out;
 }
 
+/**
+ * Registered scripts run in pages loaded from now on; a tab of the site that is already open (the
+ * user granted the site from the popup while looking at a conversation, or the browser restored the
+ * tab before this worker woke up and registered) would stay unread until reloaded. Run the same
+ * scripts there now, in the same worlds and order. The scripts guard against running twice (a page
+ * that loaded while registration finished gets both), and a page's responses fetched before the hook
+ * arrived are not seen: its DOM turns are, and the completeness check says what the network missed.
+ * @param {import("../sites.js").Site} site @param {ReturnType<typeof scriptsOf>} scripts
+ */
+async function injectIntoOpenTabs(site, scripts) {
+  /** @type {chrome.tabs.Tab[]} */
+  let tabs;
+  try {
+    tabs = await api.tabs.query({ url: site.matches });
+  } catch (err) {
+    console.warn("[vivim] could not list the open tabs of", site.key, err);
+    return;
+  }
+  for (const tab of tabs) {
+    if (tab.id === undefined || tab.discarded) continue;
+    for (const script of scripts) {
+      try {
+        await api.scripting.executeScript({
+          target: { tabId: tab.id }, files: script.js,
+          ...("world" in script && script.world === "MAIN" ? { world: /** @type {any} */ ("MAIN") } : {}),
+        });
+      } catch (err) {
+        // A tab mid-navigation or showing an error page: its next load runs the registered scripts.
+        console.warn("[vivim] could not start capture in an open tab of", site.key, err);
+        break;
+      }
+    }
+  }
+}
+
+// ---- one switch per site, wherever the user flips it --------------------------------------------
+// The popup's switch is storage.local "siteEnabled" (what the content scripts check before reading);
+// the web app's Settings has the host's "capture.<key>" (the vault's, for every browser on it). They
+// are one decision. "siteEnabledHost" keeps the host's values as last agreed: a siteEnabled that
+// differs from them is a flip made here, given to the host (at once, or on the next connection when
+// the host is away); otherwise the host's values are taken, on every connection, when the popup
+// opens, and when the host refuses a capture because the site was turned off in the web app. All of
+// it runs one step at a time, the decision made inside the step, so a flip is never overwritten by a
+// read of the host that started before it.
+
+const HOST_SWITCHES_KEY = "siteEnabledHost"; // {key: bool}: the host's capture.<key>, as last agreed
+/** @type {Promise<unknown>} */
+let switchesChain = Promise.resolve();
+
+const settingKey = (/** @type {string} */ key) => `capture.${key}`;
+
+/** @param {Record<string, boolean>} enabled @returns {Record<string, boolean>} every site's on/off */
+const switchesOf = (enabled) => Object.fromEntries(SITES.map((s) => [s.key, enabled[s.key] !== false]));
+
+/** @param {Record<string, boolean>} switches @returns {Record<string, boolean>} siteEnabled's form */
+const enabledOf = (switches) => Object.fromEntries(Object.entries(switches).filter(([, on]) => !on));
+
+async function reconcileStep() {
+  const stored = await api.storage.local.get([ENABLED_KEY, HOST_SWITCHES_KEY]);
+  const mine = switchesOf(/** @type {any} */ (stored[ENABLED_KEY]) || {});
+  const agreed = /** @type {Record<string, boolean> | undefined} */ (stored[HOST_SWITCHES_KEY]);
+  if (agreed && SITES.some((s) => (agreed[s.key] ?? true) !== mine[s.key])) {
+    // Flipped here since the last agreement: the host takes this browser's switches.
+    const values = Object.fromEntries(SITES.map((s) => [settingKey(s.key), mine[s.key]]));
+    const reply = await request("settings.set", { values }).catch(() => null);
+    if (reply?.ok) await api.storage.local.set({ [HOST_SWITCHES_KEY]: mine });
+    return;
+  }
+  const reply = await request("settings.get", { keys: SITES.map((s) => settingKey(s.key)) }).catch(() => null);
+  if (!reply?.ok) return;
+  const settings = reply.result?.settings || {};
+  const next = { ...mine };
+  for (const site of SITES) {
+    const host = settings[settingKey(site.key)];
+    if (typeof host !== "boolean") continue;
+    // On the first meeting (an extension that had switches before they were shared) off wins.
+    next[site.key] = agreed ? host : host && mine[site.key];
+  }
+  const hostDiffers = SITES.some((s) => settings[settingKey(s.key)] !== next[s.key]);
+  if (hostDiffers) {
+    const values = Object.fromEntries(SITES.map((s) => [settingKey(s.key), next[s.key]]));
+    if (!(await request("settings.set", { values }).catch(() => null))?.ok) return;
+  }
+  const same = agreed && SITES.every((s) => agreed[s.key] === next[s.key] && mine[s.key] === next[s.key]);
+  if (same) return; // nothing to write (a write would wake the change listener, and this step, again)
+  // One write: the agreement and the switches change together (the change event then reads as agreed).
+  await api.storage.local.set({ [HOST_SWITCHES_KEY]: next, [ENABLED_KEY]: enabledOf(next) });
+}
+
+/** Make this browser's switches and the host's agree (see above); resolves when done. */
+function reconcileSwitches() {
+  const run = switchesChain.then(reconcileStep);
+  switchesChain = run.catch((err) => { console.warn("[vivim] could not reconcile the site switches", err); });
+  return switchesChain;
+}
+
 function syncSites() {
   const run = sitesChain.then(async () => {
     const enabled = await loadEnabled();
@@ -489,6 +591,7 @@ function syncSites() {
       const complete = have.length === scripts.length || (have.length === domOnly.length && netUnsupported);
       if (want && !complete) {
         if (have.length) await api.scripting.unregisterContentScripts({ ids: have }); // a partial set: redo
+        let added = scripts;
         try {
           await api.scripting.registerContentScripts(/** @type {any} */ (scripts));
         } catch (err) {
@@ -496,9 +599,11 @@ function syncSites() {
           // A browser without world: "MAIN" for registered scripts (Firefox before 128): the DOM
           // capture still works; the page's own JSON is not read there, and the popup says so.
           netUnsupported = true;
+          added = domOnly;
           await api.scripting.registerContentScripts(/** @type {any} */ (domOnly));
           await recordLocalWarning(site.key, `network capture unavailable in this browser (${err?.message || err})`);
         }
+        await injectIntoOpenTabs(site, added);
       } else if (!want && have.length) {
         await api.scripting.unregisterContentScripts({ ids: have });
       }
@@ -512,7 +617,10 @@ function syncSites() {
 api.permissions?.onAdded?.addListener(() => { syncSites(); });
 api.permissions?.onRemoved?.addListener(() => { syncSites(); });
 api.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && changes[ENABLED_KEY]) syncSites();
+  if (area === "local" && changes[ENABLED_KEY]) {
+    syncSites();
+    reconcileSwitches();
+  }
 });
 
 api.runtime.onStartup?.addListener(() => { syncSites(); flush(); });

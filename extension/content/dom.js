@@ -60,6 +60,82 @@
     return first(el, selectors);
   }
 
+  /** The trimmed text of the first element matching any selector; null when none matches or it is empty. */
+  function textOf(root, selectors) {
+    return first(root, selectors)?.textContent?.trim() || null;
+  }
+
+  /** The conversation id a URL's path carries (`pattern`'s first group), or null. */
+  function pathId(url, pattern) {
+    return pattern.exec(new URL(url).pathname)?.[1] ?? null;
+  }
+
+  /** A conversation's title: what the page itself calls it (`named`, when the adapter found it some way
+   * of its own, else the first of `selectors`), else the tab's title without the site's `suffix`, unless
+   * all that is left is the site's own name (`generic`: a new chat's tab says only that). */
+  function pageTitle(doc, selectors, suffix, generic, named = null) {
+    const text = named || textOf(doc, selectors);
+    if (text) return text;
+    const t = doc.title.replace(suffix, "").trim();
+    return t && !generic.test(t) ? t : null;
+  }
+
+  /** The text of the first link matching `selector` that has any: a sidebar's link to the open
+   * conversation names it exactly, where the page has no title element of its own. */
+  function linkText(doc, selector) {
+    for (const link of doc.querySelectorAll(selector)) {
+      const text = (link.textContent || "").trim();
+      if (text) return text;
+    }
+    return null;
+  }
+
+  const PAGER = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
+
+  /** Which version an "n / m" pager shows (an edited prompt, a regenerated answer): n from the first of
+   * `nodes` that is a leaf reading "n / m", passing over those `skip` names (the message's own text)
+   * and, with `several`, pagers of one version only ("1 / 1"); null when there is none. */
+  function pagerVersion(nodes, { skip = null, several = false } = {}) {
+    for (const node of nodes) {
+      if (node.childElementCount || skip?.(node)) continue;
+      const m = PAGER.exec(node.textContent || "");
+      if (m && (!several || Number(m[2]) > 1)) return Number(m[1]);
+    }
+    return null;
+  }
+
+  /** While the page streams, its last turn, if an answer, is the one being written. */
+  function lastStreams(turns, streaming) {
+    const last = turns[turns.length - 1];
+    if (streaming && last && last.role === "assistant") last.streaming = true;
+    return turns;
+  }
+
+  /** The turns byRole finds with a site's `SEL.user` / `SEL.assistant` lists, as the core reads them:
+   * no ids or indexes, answers carrying the model the page names (`SEL.model`, where the site shows
+   * one); `more(el, role)` adds what the site itself reads from a turn (an id, a branch, a streaming
+   * mark). While `streaming` (the page's own signal) the last answer is still being written. */
+  function roleTurns(root, SEL, streaming, more = null) {
+    const model = SEL.model ? textOf(root, SEL.model) : null;
+    const out = byRole(root, SEL.user, SEL.assistant).map(({ el, role }) => ({
+      el, role, messageId: null, index: null, streaming: false, model: role === "user" ? null : model,
+      ...(more ? more(el, role) : {}),
+    }));
+    return lastStreams(out, streaming);
+  }
+
+  /** One turn's content from several blocks of it (an answer with tool boxes or images between its
+   * Markdown blocks): the HTML one block a line, the text one block a paragraph. */
+  function joinParts(parts) {
+    return { html: parts.map((p) => p.html).join("\n"), text: parts.map((p) => p.text).join("\n\n") };
+  }
+
+  /** An answer with its reasoning ahead of it: the reasoning marked for the host's normalizer, which
+   * keeps it as a blockquote apart from the answer; the text is the answer alone. */
+  function withReasoning(thought, said) {
+    return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
+  }
+
   const BLOCK = new Set(["P", "DIV", "LI", "PRE", "H1", "H2", "H3", "H4", "H5", "H6", "TR", "TABLE", "BLOCKQUOTE",
     "UL", "OL", "SECTION", "ARTICLE", "HEADER", "FOOTER", "FIGURE", "FIGCAPTION", "HR", "DL", "DT", "DD",
     "MATH", "USER-QUERY-CONTENT", "MESSAGE-CONTENT"]);
@@ -174,5 +250,8 @@
     return editor.textContent !== before;
   }
 
-  globalThis.VIVIM_DOM = { first, all, byRole, selfOrFirst, extract, blockText, hash, insertIntoEditor };
+  globalThis.VIVIM_DOM = {
+    first, all, byRole, selfOrFirst, textOf, pathId, pageTitle, linkText, pagerVersion, lastStreams, roleTurns,
+    joinParts, withReasoning, extract, blockText, hash, insertIntoEditor,
+  };
 })();

@@ -110,6 +110,14 @@ class InstallError(VivimError):
     code = "install_error"
 
 
+class CaptureOff(VivimError):
+    """The user turned capture of this site off (the web app's Settings, or the popup's switch, which
+    the extension gives the host): what the extension still sends is refused, and it takes the switch."""
+
+    code = "capture_off"
+    http_status = 409
+
+
 class PayloadShape(VivimError):
     """A provider's network payload VIVIM cannot read (unknown shape, too large, too deep, wrong types):
     refused whole, so a site's redesign or a hostile page never writes half a conversation."""

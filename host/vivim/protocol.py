@@ -38,6 +38,8 @@ ERROR_CODES: dict[str, str] = {
     "unauthorized": "The caller is not allowed (unpaired device, wrong token).",
     "config_error": "VIVIM's set-up is wrong (e.g. another process already runs the services).",
     "install_error": "Registering the host with a browser failed (unknown browser, unreadable receipt).",
+    "capture_off": "Capture of that site is turned off (Settings, or the extension's switch); nothing was"
+    " written.",
     "payload_shape": "A provider payload is not in a shape VIVIM knows (ignored, nothing written).",
     "internal": "A bug in the host; the log in the data directory has the details.",
 }

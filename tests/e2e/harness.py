@@ -249,6 +249,14 @@ class Browser:
         self.context.on("page", self._watch)
         for page in self.context.pages:
             self._watch(page)
+        if grant:
+            # The service worker registers a granted site's scripts once it has started (onInstalled);
+            # a test opening the site's page before that would race it, as a user never does (they
+            # grant, then browse). A tab open before registration is covered by its own test.
+            wanted = {f"vivim-{key}-page" for key in grant}
+            wait_for(
+                lambda: wanted <= set(self.registered_scripts()), what="the granted sites' scripts registered"
+            )
 
     # ---- host registration ----------------------------------------------------------------
 

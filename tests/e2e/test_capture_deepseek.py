@@ -1,23 +1,23 @@
 """DeepSeek in real headless Chromium: the pages at their real URLs, the real extension (DeepSeek granted
-as the user's "Allow" would), the real host; and DeepSeek not granted: never read."""
+as the user's "Allow" would), the real host. (Not granted, it is never read: test_sites_permissions; its unseen page:
+test_capture_unseen_new_sites.)"""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .harness import DEEPSEEK_URL, UNSEEN, Browser, at_least, export, texts, wait_for
+from .checks import completeness, granted_browser, insert_context
+from .harness import DEEPSEEK_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = DEEPSEEK_URL.rsplit("/", 1)[1]
-SCRIPTS = ["vivim-deepseek-bridge", "vivim-deepseek-net", "vivim-deepseek-page"]
 FIRST_PROMPT = "Write a Python function that returns the n-th Fibonacci number,\nand explain its complexity."
 REASONING = "They want code and a complexity argument. Iteration is linear; the closed form needs floating point care."
 NON_LATIN = "用中文解释一下黄金比例。<img src=x onerror=alert('pwned-deepseek')>"
@@ -26,10 +26,8 @@ QUIET_MS = 3000
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(tmp_path, grant=("deepseek",))
-    wait_for(lambda: b.registered_scripts() == SCRIPTS, what="DeepSeek's scripts to be registered")
-    yield b
-    b.close()
+    with granted_browser(tmp_path, "deepseek") as browser:
+        yield browser
 
 
 def stored(browser: Browser, external_id: str = EXTERNAL_ID) -> list[dict]:
@@ -101,30 +99,17 @@ def test_deepseek_streamed_reasoning_and_answer_then_a_regeneration_are_both_kep
 
 
 def test_insert_context_registers_with_deepseeks_react_prompt_box_and_enables_send(tmp_path: Path) -> None:
-    from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
+    from tests.retrieval.test_context_button_e2e import seed
 
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path, grant=("deepseek",))
-    try:
-        wait_for(lambda: browser.registered_scripts() == SCRIPTS, what="DeepSeek's scripts")
+    with granted_browser(tmp_path, "deepseek") as browser:
         page = browser.open(DEEPSEEK_URL)
-        page.locator("textarea#chat-input").click()
-        page.keyboard.type(DRAFT)
-        wait_for(
-            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-            what="the button to count memories",
-        )
-        box = page.locator("vivim-context-button").bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
-        assert button_state(page)["lastInsert"] == "ok"
+        insert_context(page, "textarea#chat-input")
         # The page's own (React) state holds the block, after the draft, and Send is enabled.
         state = page.evaluate("fixture.state()")
         assert state.index("Planning a cherry blossom trip") < state.index("Relevant context from my earlier")
         assert page.evaluate("fixture.sendEnabled()") is True
         assert browser.dialogs == []
-    finally:
-        browser.close()
 
 
 def history_page(session: str, messages: list[dict[str, Any]], rendered: int) -> bytes:
@@ -189,49 +174,8 @@ def test_the_pages_own_history_is_stored_whole_with_ids_and_complete_and_the_dom
     assert len(answers) == 60  # one per answer: the DOM's rendered ones merged, not doubled
     assert len([r for r in rows if r["text"].startswith("reasoning about")]) == 60
     assert "answer 119: $x_119$" in texts(rows)
-    db = sqlite3.connect(f"file:{granted.vivim_home / 'vivim.sqlite3'}?mode=ro", uri=True)
-    try:
-        state = db.execute(
-            "SELECT completeness, turns_stored, turns_expected FROM conversations WHERE external_id = ?",
-            (session,),
-        ).fetchone()
-    finally:
-        db.close()
-    assert state == ("complete", 120, 120)
-
-
-def test_deepseek_not_granted_is_never_read(browser: Browser) -> None:
-    assert browser.sites()["deepseek"] == {
-        "optional": True,
-        "granted": False,
-        "enabled": True,
-        "registered": False,
+    assert completeness(granted, "deepseek", session) == {
+        "status": "complete",
+        "stored": 120,
+        "expected": 120,
     }
-    page = browser.open(DEEPSEEK_URL)
-    page.wait_for_timeout(QUIET_MS)
-    marks = page.evaluate(
-        "['vivim:snapshot', 'vivim:net:handover', 'vivim:net:send']"
-        ".map((n) => performance.getEntriesByName(n).length)"
-    )
-    assert marks == [0, 0, 0]
-    assert page.evaluate("document.querySelector('vivim-context-button')") is None
-    assert stored(browser) == [] and browser.conversation_count() == 0
-
-
-def test_an_unseen_deepseek_page_in_early_2025_markup_is_captured_completely(granted: Browser) -> None:
-    url, _ = UNSEEN["deepseek"]
-    granted.open(url)
-    external_id = url.rsplit("/", 1)[1]
-    rows = wait_for(at_least(4, lambda: stored(granted, external_id)), what="the unseen page's turns")
-    assert [(r["role"], r["text"]) for r in rows] == [
-        ("user", "Was brauche ich für eine Hüttentour?\nZwei Nächte, Juli."),
-        ("assistant", "Das Wichtigste:\n\nHüttenschlafsack\nRegenjacke\nGewicht: unter 8 kg"),
-        ("user", "Danke! Und auf Japanisch?"),
-        ("assistant", "山小屋用の寝袋とレインジャケットを持って行きましょう。"),
-    ]
-    assert rows[0]["title"] == "Packing list"
-    markdown = {m["message_id"]: m["markdown"] for m in export(granted, "deepseek")}[rows[1]["key"]]
-    assert (
-        markdown.startswith("> Sommer, Hütten mit Bettwäsche-Pflicht")
-        and "```text\nGewicht: unter 8 kg\n```" in markdown
-    )

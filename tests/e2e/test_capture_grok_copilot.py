@@ -1,18 +1,18 @@
 """Grok and Microsoft Copilot in real headless Chromium with the real extension and host: optional
-sites, read only once granted; their pages at their real URLs (fixtures of the 2025/2026 markup, and an
-older markup generation no test scripts), the pages' own conversation JSON, and `vivim export`."""
+sites, read only once granted (test_sites_permissions checks that); their pages at their real URLs
+(fixtures of the 2025/2026 markup, and an older markup generation no test scripts), the pages' own
+conversation JSON, and `vivim export`."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support import payloads
 
+from .checks import complete, granted_browser
 from .harness import (
     COPILOT_ARTICLE_URL,
     COPILOT_OLDER_URL,
@@ -31,45 +31,13 @@ pytestmark = pytest.mark.browser
 
 GROK_ID = GROK_URL.rsplit("/", 1)[1]
 COPILOT_ID = COPILOT_URL.rsplit("/", 1)[1]
-QUIET_MS = 3000
 
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
     """A browser where the user granted grok.com and copilot.microsoft.com in the popup."""
-    b = Browser(tmp_path, grant=("grok", "copilot"))
-    wait_for(lambda: len(b.registered_scripts()) == 6, what="the two sites' scripts to be registered")
-    yield b
-    b.close()
-
-
-def completeness(browser: Browser, provider: str, external_id: str) -> dict[str, Any] | None:
-    db = browser.vivim_home / "vivim.sqlite3"
-    if not db.exists():
-        return None
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        row = conn.execute(
-            "SELECT completeness, turns_stored, turns_expected FROM conversations"
-            " WHERE provider = ? AND external_id = ?",
-            (provider, external_id),
-        ).fetchone()
-        return None if row is None else {"status": row[0], "stored": row[1], "expected": row[2]}
-    except sqlite3.OperationalError:
-        return None
-    finally:
-        conn.close()
-
-
-def test_grok_and_copilot_are_never_read_until_granted(browser: Browser) -> None:
-    state = browser.sites()
-    for key in ("grok", "copilot"):
-        assert state[key] == {"optional": True, "granted": False, "enabled": True, "registered": False}
-    for url in (GROK_URL, COPILOT_URL):
-        page = browser.open(url)
-        page.wait_for_timeout(QUIET_MS)
-        assert page.evaluate("performance.getEntriesByName('vivim:snapshot').length") == 0
-    assert browser.conversation_count() == 0
+    with granted_browser(tmp_path, "grok", "copilot") as browser:
+        yield browser
 
 
 def test_grok_turns_ids_reasoning_code_streaming_and_regenerate_are_kept(granted: Browser) -> None:
@@ -203,13 +171,7 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
     grok_url = f"https://grok.com/c/{grok_id}"
     browser.responses[grok_url] = ("text/html; charset=utf-8", grok_page(grok_id, doc, rendered=10))
     tab = browser.open(grok_url)
-    wait_for(
-        lambda: (
-            ((c := completeness(browser, "grok", grok_id)) and c["status"] == "complete" and c)
-            or tab.wait_for_timeout(200)
-        ),
-        what="the grok conversation to be complete",
-    )
+    complete(tab, browser, "grok", grok_id)
     rows = browser.messages("grok", grok_id)
     assert {r["text"] for r in rows} == {payloads.turn_text(i) for i in range(60)} | {
         payloads.HIDDEN_BRANCH_TEXT
@@ -229,13 +191,7 @@ def test_the_pages_own_json_makes_both_conversations_complete(granted: Browser) 
         copilot_page(copilot_id, pages, paths, rendered=8),
     )
     tab = browser.open(copilot_url)
-    wait_for(
-        lambda: (
-            ((c := completeness(browser, "copilot", copilot_id)) and c["status"] == "complete" and c)
-            or tab.wait_for_timeout(200)
-        ),
-        what="the copilot conversation to be complete",
-    )
+    complete(tab, browser, "copilot", copilot_id)
     tab.wait_for_timeout(2000)  # the DOM's 8 turns carry no ids: merged by their text
     rows = browser.messages("copilot", copilot_id)
     assert sorted(r["text"] for r in rows) == sorted(payloads.turn_text(i) for i in range(40))

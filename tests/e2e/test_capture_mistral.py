@@ -1,32 +1,29 @@
 """Le Chat in real headless Chromium: the pages at their real URLs, the real extension (chat.mistral.ai
-granted as the user's "Allow" would), the real host; and not granted: never read."""
+granted as the user's "Allow" would), the real host. (Not granted, it is never read: test_sites_permissions.)"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from .checks import complete, granted_browser, insert_context
 from .harness import MISTRAL_URL, UNSEEN, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
 
 EXTERNAL_ID = MISTRAL_URL.rsplit("/", 1)[1]
-SCRIPTS = ["vivim-mistral-bridge", "vivim-mistral-net", "vivim-mistral-page"]
 REASONING = "Translate the sentence about counting words into Russian."
 QUIET_MS = 3000
 
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
-    b = Browser(tmp_path, grant=("mistral",))
-    wait_for(lambda: b.registered_scripts() == SCRIPTS, what="Le Chat's scripts to be registered")
-    yield b
-    b.close()
+    with granted_browser(tmp_path, "mistral") as browser:
+        yield browser
 
 
 def stored(browser: Browser, external_id: str = EXTERNAL_ID) -> list[dict]:
@@ -80,28 +77,16 @@ def test_le_chat_streamed_answer_and_a_regeneration_are_both_kept(granted: Brows
 
 
 def test_insert_context_registers_with_le_chats_prosemirror_box_and_enables_send(tmp_path: Path) -> None:
-    from tests.retrieval.test_context_button_e2e import DRAFT, button_state, seed
+    from tests.retrieval.test_context_button_e2e import seed
 
     seed(tmp_path / "vivim-home")
-    browser = Browser(tmp_path, grant=("mistral",))
-    try:
-        wait_for(lambda: browser.registered_scripts() == SCRIPTS, what="Le Chat's scripts")
+    with granted_browser(tmp_path, "mistral") as browser:
         page = browser.open(MISTRAL_URL)
-        page.locator("div.ProseMirror").click()
-        page.keyboard.type(DRAFT)
-        wait_for(
-            lambda: (s := button_state(page)) and int(s.get("count") or 0) > 0 and s,
-            what="the button to count memories",
-        )
-        page.keyboard.press("Alt+Shift+KeyM")
-        wait_for(lambda: button_state(page).get("lastInsert"), what="the insertion to finish")
-        assert button_state(page)["lastInsert"] == "ok"
+        insert_context(page, "div.ProseMirror", shortcut=True)
         state = page.evaluate("fixture.state()")
         assert state.index("Planning a cherry blossom trip") < state.index("Relevant context from my earlier")
         assert page.evaluate("fixture.sendEnabled()") is True
         assert browser.dialogs == []
-    finally:
-        browser.close()
 
 
 def test_the_pages_own_message_list_is_stored_whole_and_complete(granted: Browser) -> None:
@@ -134,45 +119,12 @@ def test_the_pages_own_message_list_is_stored_whole_and_complete(granted: Browse
     granted.responses[f"https://chat.mistral.ai{api}"] = ("application/json", json.dumps(batch(items)))
     granted.responses[url] = ("text/html; charset=utf-8", page_html.encode())
     tab = granted.open(url)
-    state = None
-    for _ in range(150):
-        db = granted.vivim_home / "vivim.sqlite3"
-        if db.exists():
-            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-            try:
-                state = conn.execute(
-                    "SELECT completeness, turns_stored, turns_expected FROM conversations WHERE external_id = ?",
-                    (CHAT,),
-                ).fetchone()
-            except sqlite3.OperationalError:
-                state = None
-            finally:
-                conn.close()
-        if state and state[0] == "complete":
-            break
-        tab.wait_for_timeout(200)
+    state = complete(tab, granted, "mistral", CHAT)
     assert tab.evaluate("window.loaded") == ["ok"]
-    assert state == ("complete", 80, 80)
+    assert state == {"status": "complete", "stored": 80, "expected": 80}
     tab.wait_for_timeout(QUIET_MS)
     rows = stored(granted, CHAT)
     assert len(rows) == 80 and [r["key"] for r in rows] == [f"m{i:04d}" for i in range(80)]
-
-
-def test_le_chat_not_granted_is_never_read(browser: Browser) -> None:
-    assert browser.sites()["mistral"] == {
-        "optional": True,
-        "granted": False,
-        "enabled": True,
-        "registered": False,
-    }
-    page = browser.open(MISTRAL_URL)
-    page.wait_for_timeout(QUIET_MS)
-    marks = page.evaluate(
-        "['vivim:snapshot', 'vivim:net:handover', 'vivim:net:send']"
-        ".map((n) => performance.getEntriesByName(n).length)"
-    )
-    assert marks == [0, 0, 0]
-    assert stored(browser) == [] and browser.conversation_count() == 0
 
 
 def test_an_unseen_le_chat_page_in_2024_markup_is_captured_completely(granted: Browser) -> None:

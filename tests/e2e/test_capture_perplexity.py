@@ -12,6 +12,7 @@ import pytest
 
 from tests.support import perplexity as pp
 
+from .checks import granted_browser
 from .harness import PERPLEXITY_2024_URL, PERPLEXITY_URL, Browser, at_least, export, texts, wait_for
 
 pytestmark = pytest.mark.browser
@@ -24,10 +25,8 @@ HOSTILE_QUERY = "Give me the same in Japanese, one sentence. <img src=x onerror=
 
 @pytest.fixture
 def granted(tmp_path: Path) -> Iterator[Browser]:
-    browser = Browser(tmp_path, grant=("perplexity",))
-    wait_for(lambda: len(browser.registered_scripts()) == 3, what="Perplexity's scripts to be registered")
-    yield browser
-    browser.close()
+    with granted_browser(tmp_path, "perplexity") as browser:
+        yield browser
 
 
 def stored(browser: Browser, slug: str = SLUG) -> list[dict]:

@@ -20,7 +20,8 @@ import pytest
 from vivim.providers import SITES
 
 from . import harness
-from .harness import Browser, at_least, export, wait_for
+from .checks import check_capture
+from .harness import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -64,11 +65,7 @@ def test_there_are_new_sites_to_check() -> None:
 
 
 @pytest.mark.parametrize("site", CASES)
-def test_an_unseen_conversation_on_each_new_site_is_captured_completely(
-    site: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if site == "copilot":  # seen once each way: timed out after other browser tests, passed alone
-        request.applymarker(pytest.mark.xfail(reason="order-dependent in full runs on 2 cores", strict=False))
+def test_an_unseen_conversation_on_each_new_site_is_captured_completely(site: str, tmp_path: Path) -> None:
     if why := missing(site):
         pytest.fail(why)
     browser = Browser(tmp_path, grant=(site,))
@@ -81,20 +78,5 @@ def test_an_unseen_conversation_on_each_new_site_is_captured_completely(
 def check_unseen_page(browser: Any, site: str) -> None:
     """Open the site's unseen page in a browser where the site is on; what it stores is what the site's
     unseen_expected.json says, in order, with parent links. (The Firefox suite calls this too.)"""
-    expected = expected_for(site)
     url, _ = harness.UNSEEN[site]
-    browser.open(url)
-    turns = [tuple(t) for t in expected["turns"]]
-    rows = wait_for(
-        at_least(len(turns), lambda: browser.messages(site, expected["external_id"])),
-        what=f"the {site} turns",
-    )
-    assert [(r["role"], r["text"]) for r in rows] == turns
-    assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
-    if expected.get("title"):
-        assert rows[0]["title"] == expected["title"]
-    markdown = "\n\n".join(m["markdown"] for m in export(browser, site))
-    for piece in expected.get("markdown_contains", []):
-        assert piece in markdown, piece
-    assert browser.conversation_count() == 1
-    assert browser.dialogs == [] and browser.foreign_requests == []
+    check_capture(browser, site, url, expected_for(site))

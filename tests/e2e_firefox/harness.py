@@ -483,6 +483,11 @@ class FirefoxBrowser:
             timeout=15,
             what=f"{key} to be granted in the popup",
         )
+        # Granted is not yet registered: the background registers the site's scripts right after. A
+        # page opened in between would race it (a tab open before is started by the background itself).
+        wait_for(
+            lambda: f"vivim-{key}-page" in self.registered_scripts(popup), what=f"{key}'s scripts registered"
+        )
         return popup
 
     def registered_scripts(self, popup: Page) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e import test_capture_aistudio as aistudio
+from tests.e2e.checks import scripts_of
 from tests.e2e.harness import wait_for
 
 from .harness import FirefoxBrowser
@@ -14,7 +15,7 @@ from .harness import FirefoxBrowser
 pytestmark = pytest.mark.firefox
 
 
-SCRIPTS = ["vivim-aistudio-bridge", "vivim-aistudio-net", "vivim-aistudio-page"]
+SCRIPTS = scripts_of("aistudio")
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from tests.support import payloads
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import rows
 
 CHATGPT_ID = "6a0f1e2d-3c4b-8a59-b6c7-d8e9f0a1b2c3"
 CLAUDE_ID = "7b1e2d3c-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
@@ -53,14 +53,6 @@ def network(
         }
         for i in range(parts)
     ]
-
-
-def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
-    conn = sqlite3.connect(home / "vivim.sqlite3")
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def send_all(host: HostProcess, messages: list[dict[str, Any]]) -> dict[str, Any]:

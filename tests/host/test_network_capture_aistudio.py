@@ -5,11 +5,11 @@ the turns the DOM captured; anything that is not this page's prompt is refused w
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import page_payload, rows
 
 FIXTURE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "sites" / "aistudio" / "resolve_drive_resource.json"
@@ -26,15 +26,7 @@ FIRST_PROMPT = (
 
 
 def network(body: str, external_id: str = PROMPT_ID) -> dict[str, Any]:
-    return {"provider": "aistudio", "external_id": external_id, "url": RPC, "body": body, "encoding": "json"}
-
-
-def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
-    conn = sqlite3.connect(home / "vivim.sqlite3")
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+    return page_payload("aistudio", external_id, RPC, body)
 
 
 def test_the_pages_prompt_payload_is_stored_whole_and_complete(host: HostProcess, vivim_home: Path) -> None:

@@ -5,11 +5,11 @@ from the answer; an error answer or another conversation's payload is refused wh
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import page_payload, rows
 from vivim.importers import import_path
 from vivim.store import Store
 
@@ -79,24 +79,8 @@ def long_conversation(turns: int) -> list[dict[str, Any]]:
 
 
 def network(doc: Any, external_id: str = SESSION) -> dict[str, Any]:
-    return {
-        "provider": "deepseek",
-        "external_id": external_id,
-        "url": f"https://chat.deepseek.com/api/v0/chat/history_messages?chat_session_id={external_id}",
-        "body": doc if isinstance(doc, str) else json.dumps(doc),
-        "encoding": "json",
-        "payload_id": "p-1",
-        "part": 0,
-        "parts": 1,
-    }
-
-
-def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
-    conn = sqlite3.connect(home / "vivim.sqlite3")
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+    url = f"https://chat.deepseek.com/api/v0/chat/history_messages?chat_session_id={external_id}"
+    return page_payload("deepseek", external_id, url, doc)
 
 
 def test_a_long_conversation_is_stored_complete_with_its_reasoning_apart(

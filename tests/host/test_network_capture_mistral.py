@@ -5,11 +5,11 @@ of messages with a next cursor is partial; anything else is refused whole."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import page_payload, rows
 
 CHAT = "5e4d3c2b-1a09-4877-9665-544332211000"
 
@@ -40,24 +40,7 @@ def network(body: str) -> dict[str, Any]:
     url = (
         "https://chat.mistral.ai/api/trpc/chat.byId,agent.listLegacy,message.all,canva.all,quote.all?batch=1"
     )
-    return {
-        "provider": "mistral",
-        "external_id": CHAT,
-        "url": url,
-        "body": body,
-        "encoding": "json",
-        "payload_id": "p-1",
-        "part": 0,
-        "parts": 1,
-    }
-
-
-def rows(home: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(home / "vivim.sqlite3")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return page_payload("mistral", CHAT, url, body)
 
 
 def test_a_batch_answer_is_stored_in_time_order_with_the_pages_ids_and_complete(

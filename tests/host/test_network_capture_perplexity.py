@@ -4,35 +4,18 @@ merge into one row each; a payload in another shape is refused whole, with a war
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from tests.support import perplexity as pp
 from tests.support.hostproc import HostProcess
+from tests.support.netcapture import page_payload, rows
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sites" / "perplexity" / "thread.json"
 
 
 def network(doc: Any, url: str | None = None) -> dict[str, Any]:
-    return {
-        "provider": "perplexity",
-        "external_id": pp.SLUG,
-        "url": url or pp.API.format(slug=pp.SLUG),
-        "body": doc if isinstance(doc, str) else json.dumps(doc),
-        "encoding": "json",
-        "part": 0,
-        "parts": 1,
-    }
-
-
-def rows(home: Path, sql: str, *args: Any) -> list[tuple]:
-    conn = sqlite3.connect(home / "vivim.sqlite3")
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+    return page_payload("perplexity", pp.SLUG, url or pp.API.format(slug=pp.SLUG), doc)
 
 
 def test_a_thread_is_stored_with_its_sources_and_complete(host: HostProcess, vivim_home: Path) -> None:

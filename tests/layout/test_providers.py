@@ -80,6 +80,15 @@ def test_the_extension_lists_exactly_the_registered_sites() -> None:
         assert entry["net"] == net_rule.is_file(), info.key
 
 
+def test_the_host_reads_the_page_payloads_of_exactly_the_sites_with_a_network_rule() -> None:
+    """importers/network.PARSERS is keyed by registry keys: a site whose page payloads the extension
+    forwards (its net rule) has a parser, and no parser waits for a site that sends nothing."""
+    from vivim.importers.network import PAGED, PARSERS
+
+    assert set(PARSERS) == {key for key, entry in site_list().items() if entry["net"]}
+    assert PAGED <= set(PARSERS)
+
+
 def test_the_extension_captures_on_exactly_the_registered_hosts() -> None:
     """The default sites in host_permissions with static content scripts; every other site an optional
     host permission whose scripts the service worker registers (sites.js scriptsOf) once granted."""

@@ -89,20 +89,15 @@
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "aistudio.google.com",
     conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match && match[1] !== "new_chat" ? match[1] : null;
+      const id = D.pathId(url, ID_PATH);
+      return id === "new_chat" ? null : id; // an unsaved chat
     },
-    title(doc) {
-      const text = D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|–—]\s*(Google\s+)?AI\s*Studio\s*$/i, "").trim();
-      return t && !/^(Google\s+)?AI\s*Studio$/i.test(t) ? t : null;
-    },
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|–—]\s*(Google\s+)?AI\s*Studio\s*$/i, /^(Google\s+)?AI\s*Studio$/i),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!D.first(doc, SEL.stop) || (D.first(doc, SEL.runButton)?.textContent || "").includes("Stop"),
     turns(root) {
       const doc = root.ownerDocument || root;
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const model = D.textOf(doc, SEL.model);
       const out = [];
       // `root` may be one detached turn (the page dropped it): D.all finds the root itself too.
       const els = D.all(root, SEL.turn);
@@ -118,9 +113,7 @@
         });
       }
       if (out.some((t) => t.index === null)) out.forEach((t) => { t.index = null; });
-      const last = out[out.length - 1];
-      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
-      return out;
+      return D.lastStreams(out, adapter.isStreaming(doc));
     },
     content(turn) {
       const body = D.first(turn.el, SEL.content) || turn.el;

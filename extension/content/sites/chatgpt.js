@@ -108,17 +108,8 @@
     provider: "chatgpt",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "chatgpt.com",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
-    },
-    title(doc) {
-      const el = D.first(doc, SEL.title);
-      const text = el?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*ChatGPT\s*$/, "").trim();
-      return t && t !== "ChatGPT" ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH),
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*ChatGPT\s*$/, /^ChatGPT$/),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!(D.first(doc, SEL.stop) || D.first(doc, SEL.streamingMark)),
     /** Turns in page order: [{el, role, messageId, index, streaming, model}] (content via content()). */
@@ -144,8 +135,7 @@
           out.push({ ...msg, index: null, streaming: false });
         }
       }
-      const last = out[out.length - 1];
-      if (streaming && last && last.role === "assistant") last.streaming = true;
+      D.lastStreams(out, streaming);
       for (const t of out) {
         if (t.el.querySelector(".result-streaming") || t.el.closest("[data-message-streaming]")) t.streaming = true;
       }

@@ -37,17 +37,10 @@
   };
   const CHROME = [".sr-only", "[data-testid='action-bar-copy']", "pre .sticky", "pre [class*='copy']"];
   const ID_PATH = /^\/chat\/([0-9a-f-]{8,})/i;
-  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
   function versionOf(el) {
     const wrapper = el.closest(SEL.wrapper.join(","));
-    if (!wrapper) return null;
-    for (const span of wrapper.querySelectorAll(SEL.version.join(","))) {
-      if (span.childElementCount) continue;
-      const m = VERSION.exec(span.textContent || "");
-      if (m) return Number(m[1]);
-    }
-    return null;
+    return wrapper ? D.pagerVersion(wrapper.querySelectorAll(SEL.version.join(","))) : null;
   }
 
   /** @type {SiteAdapter} */
@@ -55,32 +48,15 @@
     provider: "claude",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "claude.ai",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
-    },
-    title(doc) {
-      const text = D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*Claude\s*$/, "").trim();
-      return t && t !== "Claude" ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH),
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*Claude\s*$/, /^Claude$/),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!(D.first(doc, SEL.streaming) || D.first(doc, SEL.stop)),
-    turns(doc) {
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        const isUser = role === "user";
-        const flag = isUser ? null : (el.hasAttribute("data-is-streaming") ? el : el.closest("[data-is-streaming]"));
-        out.push({
-          el, role, messageId: null, index: null,
-          streaming: flag?.getAttribute("data-is-streaming") === "true",
-          model: isUser ? null : model, branch: versionOf(el),
-        });
-      }
-      return out;
-    },
+    // An answer says itself whether it streams (data-is-streaming on it or around it).
+    turns: (doc) => D.roleTurns(doc, SEL, false, (el, role) => {
+      const flag = role === "user" ? null : (el.hasAttribute("data-is-streaming") ? el : el.closest("[data-is-streaming]"));
+      return { streaming: flag?.getAttribute("data-is-streaming") === "true", branch: versionOf(el) };
+    }),
     content(turn) {
       if (turn.role === "user") return D.extract(turn.el, CHROME);
       // An answer that used tools is several markdown blocks with tool boxes between them: keep them all,
@@ -88,8 +64,7 @@
       const thinking = SEL.thinking.join(",");
       const blocks = D.all(turn.el, SEL.content.assistant.slice(0, 1)).filter((b) => !b.closest(thinking));
       if (blocks.length > 1) {
-        const parts = blocks.map((b) => D.extract(b, CHROME));
-        return { html: parts.map((p) => p.html).join("\n"), text: parts.map((p) => p.text).join("\n\n") };
+        return D.joinParts(blocks.map((b) => D.extract(b, CHROME)));
       }
       if (blocks.length === 1) return D.extract(blocks[0], CHROME);
       const thought = D.first(turn.el, SEL.thinking);

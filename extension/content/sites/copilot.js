@@ -60,29 +60,11 @@
     provider: "copilot",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "copilot.microsoft.com",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
-    },
-    title(doc) {
-      const text = D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*(Microsoft\s+)?Copilot.*$/i, "").trim();
-      return t && !GENERIC_TITLE.test(doc.title.trim()) ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH),
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*(Microsoft\s+)?Copilot.*$/i, GENERIC_TITLE),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!D.first(doc, SEL.stop),
-    turns(doc) {
-      const streaming = adapter.isStreaming(doc);
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        out.push({ el, role, messageId: null, index: null, streaming: false, model: role === "user" ? null : model });
-      }
-      const last = out[out.length - 1];
-      if (streaming && last && last.role === "assistant") last.streaming = true;
-      return out;
-    },
+    turns: (doc) => D.roleTurns(doc, SEL, adapter.isStreaming(doc)),
     content(turn) {
       if (turn.role === "user") return D.extract(D.first(turn.el, SEL.content.user) || turn.el, CHROME);
       const reasoning = D.first(turn.el, SEL.reasoning);
@@ -93,13 +75,11 @@
       const blocks = (apart ? outside : items).filter((el, _, list) => !list.some((o) => o !== el && o.contains(el)));
       const skip = apart ? [...CHROME, ...SEL.reasoning] : CHROME;
       const parts = (blocks.length ? blocks : [turn.el]).map((el) => D.extract(el, skip)).filter((p) => p.text.trim());
-      const said = parts.length === 1 ? parts[0]
-        : { html: parts.map((p) => p.html).join("\n"), text: parts.map((p) => p.text).join("\n\n") };
+      const said = parts.length === 1 ? parts[0] : D.joinParts(parts);
       if (!apart) return said;
       const thought = D.extract(D.first(apart, SEL.reasoningBody) || apart, [...CHROME, "button"]);
       if (!thought.text.trim()) return said;
-      // Marked for the normalizer (normalize/sites/copilot.py): kept as a blockquote, never as the answer.
-      return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
+      return D.withReasoning(thought, said); // normalize/sites/copilot.py keeps it apart from the answer
     },
     findEditor: (doc) => D.first(doc, SEL.editor),
     insertText: (editor, text) => D.insertIntoEditor(editor, text),

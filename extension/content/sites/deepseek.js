@@ -77,29 +77,19 @@
   const TEXT_ONLY = [".md-code-block-banner", ".md-code-block-banner-wrap, .md-code-block > :not(pre)",
     ...SEL.reasoning];
   const ID_PATH = /^\/(?:a\/)?chat\/s\/([0-9a-z-]{8,})/i;
-  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
-  /** Which version ("2 / 3") of an edited prompt or a regenerated answer is on screen, if any. */
+  /** Which version ("2 / 3") of an edited prompt or a regenerated answer is on screen, if any: the
+   * pager beside the message, in its row. */
   function versionOf(el) {
     const wrapper = el.closest(SEL.wrapper.join(",")) || el.parentElement;
     if (!wrapper) return null;
-    for (const node of wrapper.querySelectorAll("div,span")) {
-      if (node.childElementCount || el.contains(node)) continue;
-      const m = VERSION.exec(node.textContent || "");
-      if (m && Number(m[2]) > 1) return Number(m[1]);
-    }
-    return null;
+    return D.pagerVersion(wrapper.querySelectorAll("div,span"), { skip: (node) => el.contains(node), several: true });
   }
 
   /** The sidebar's link to this conversation names it exactly; the document title is the fallback. */
   function sidebarTitle(doc) {
     const id = adapter.conversationId(doc.location?.href || "https://chat.deepseek.com/");
-    if (!id) return null;
-    for (const link of doc.querySelectorAll(`a[href$="/s/${CSS.escape(id)}"]`)) {
-      const text = (link.textContent || "").trim();
-      if (text) return text;
-    }
-    return null;
+    return id ? D.linkText(doc, `a[href$="/s/${CSS.escape(id)}"]`) : null;
   }
 
   /** @type {SiteAdapter} */
@@ -107,27 +97,11 @@
     provider: "deepseek",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "chat.deepseek.com",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1].toLowerCase() : null;
-    },
-    title(doc) {
-      const text = sidebarTitle(doc) || D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*DeepSeek\s*$/i, "").trim();
-      return t && !/^deepseek\b/i.test(t) ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH)?.toLowerCase() ?? null,
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*DeepSeek\s*$/i, /^deepseek\b/i, sidebarTitle(doc)),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!D.first(doc, SEL.stop),
-    turns(doc) {
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        out.push({ el, role, messageId: null, index: null, streaming: false, model: null, branch: versionOf(el) });
-      }
-      const last = out[out.length - 1];
-      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
-      return out;
-    },
+    turns: (doc) => D.roleTurns(doc, SEL, adapter.isStreaming(doc), (el) => ({ branch: versionOf(el) })),
     content(turn) {
       if (turn.role === "user") {
         // A prompt is plain text shown as typed (white-space: pre-wrap): its own characters are its text.

@@ -49,35 +49,17 @@
     provider: "gemini",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "gemini.google.com",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1] : null;
-    },
-    title(doc) {
-      const text = D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*(Google\s*)?Gemini\s*$/, "").trim();
-      return t && t !== "Gemini" ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH),
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*(Google\s*)?Gemini\s*$/, /^Gemini$/),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!D.first(doc, SEL.stop),
-    turns(doc) {
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        const isUser = role === "user";
-        const pair = el.closest(SEL.pair.join(","));
-        const messageId = isUser ? (pair?.id ? `${pair.id}:user` : null)
-          : responseId(el) || (pair?.id ? `${pair.id}:model` : null);
-        out.push({
-          el, role: isUser ? "user" : "assistant", messageId, index: null,
-          streaming: !isUser && !!D.first(el, SEL.busy), model: isUser ? null : model,
-        });
-      }
-      const last = out[out.length - 1];
-      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
-      return out;
-    },
+    turns: (doc) => D.roleTurns(doc, SEL, adapter.isStreaming(doc), (el, role) => {
+      const isUser = role === "user";
+      const pair = el.closest(SEL.pair.join(","));
+      const messageId = isUser ? (pair?.id ? `${pair.id}:user` : null)
+        : responseId(el) || (pair?.id ? `${pair.id}:model` : null);
+      return { messageId, streaming: !isUser && !!D.first(el, SEL.busy) };
+    }),
     content(turn) {
       const body = D.first(turn.el, SEL.content[turn.role]) || turn.el;
       return D.extract(body, CHROME, TEXT_ONLY);

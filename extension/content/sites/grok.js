@@ -55,7 +55,6 @@
   const ID_PATH = /^\/c\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
   const PROJECT_PATH = /^\/project\/[^/]+\/?$/;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
   /** The response id on the turn, or on the element inside or around it that carries it. */
   function responseId(el) {
@@ -65,12 +64,7 @@
   }
 
   function versionOf(el) {
-    for (const span of el.querySelectorAll(SEL.version.join(","))) {
-      if (span.childElementCount || span.closest(".message-bubble")) continue;
-      const m = VERSION.exec(span.textContent || "");
-      if (m) return Number(m[1]);
-    }
-    return null;
+    return D.pagerVersion(el.querySelectorAll(SEL.version.join(",")), { skip: (span) => span.closest(".message-bubble") });
   }
 
   /** @type {SiteAdapter} */
@@ -79,34 +73,17 @@
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "grok.com",
     conversationId(url) {
+      const id = D.pathId(url, ID_PATH);
+      if (id) return id.toLowerCase();
       const parsed = new URL(url);
-      const match = ID_PATH.exec(parsed.pathname);
-      if (match) return match[1].toLowerCase();
       const chat = parsed.searchParams.get("chat");
       return PROJECT_PATH.test(parsed.pathname) && chat && UUID.test(chat) ? chat.toLowerCase() : null;
     },
-    title(doc) {
-      const text = D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*Grok\s*$/, "").trim();
-      return t && t !== "Grok" ? t : null;
-    },
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*Grok\s*$/, /^Grok$/),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!(D.first(doc, SEL.stop) || D.first(doc, SEL.streamingMark)),
-    turns(doc) {
-      const streaming = adapter.isStreaming(doc);
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        out.push({
-          el, role, messageId: responseId(el), index: null, streaming: false,
-          model: role === "user" ? null : model, branch: versionOf(el),
-        });
-      }
-      const last = out[out.length - 1];
-      if (streaming && last && last.role === "assistant") last.streaming = true;
-      return out;
-    },
+    turns: (doc) => D.roleTurns(doc, SEL, adapter.isStreaming(doc),
+      (el) => ({ messageId: responseId(el), branch: versionOf(el) })),
     content(turn) {
       if (turn.role === "user") return D.extract(D.first(turn.el, SEL.content.user) || turn.el, CHROME);
       // The reasoning block sits beside the answer's bubble: both go to the host, the reasoning
@@ -118,8 +95,7 @@
       const thought = D.extract(D.first(reasoning, SEL.reasoningBody) || reasoning, CHROME);
       const said = D.extract(answer, CHROME);
       if (!thought.text.trim()) return said; // collapsed: only its "Thought for 9s" toggle is in the page
-      // Marked for the normalizer (normalize/sites/grok.py): kept as a blockquote, never as the answer.
-      return { html: `<div data-vivim-reasoning="">${thought.html}</div>\n${said.html}`, text: said.text };
+      return D.withReasoning(thought, said); // normalize/sites/grok.py keeps it apart from the answer
     },
     captureAll: true, // turns carry their response ids: a "Capture all" scroll places older turns correctly
     findEditor: (doc) => D.first(doc, SEL.editor),

@@ -49,25 +49,14 @@
   // The code header's language is read by the host from the HTML; the turn's text is the answer alone.
   const TEXT_ONLY = ["pre span.text-xs.capitalize", ...SEL.reasoning];
   const ID_PATH = /^\/chat\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
-  const VERSION = /^\s*(\d+)\s*\/\s*(\d+)\s*$/;
 
-  function versionOf(el) {
-    for (const node of el.querySelectorAll("span,div")) {
-      if (node.childElementCount) continue;
-      const m = VERSION.exec(node.textContent || "");
-      if (m && Number(m[2]) > 1) return Number(m[1]);
-    }
-    return null;
-  }
+  /** A regenerated answer's "2 / 2" pager, under the message. */
+  const versionOf = (el) => D.pagerVersion(el.querySelectorAll("span,div"), { several: true });
 
+  /** The sidebar's link to this conversation names it exactly; the document title is the fallback. */
   function sidebarTitle(doc) {
     const id = adapter.conversationId(doc.location?.href || "https://chat.mistral.ai/");
-    if (!id) return null;
-    for (const link of doc.querySelectorAll(`a[href="/chat/${CSS.escape(id)}"]`)) {
-      const text = (link.textContent || "").trim();
-      if (text) return text;
-    }
-    return null;
+    return id ? D.linkText(doc, `a[href="/chat/${CSS.escape(id)}"]`) : null;
   }
 
   /** @type {SiteAdapter} */
@@ -75,20 +64,13 @@
     provider: "mistral",
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "chat.mistral.ai",
-    conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match ? match[1].toLowerCase() : null;
-    },
-    title(doc) {
-      const text = sidebarTitle(doc) || D.first(doc, SEL.title)?.textContent?.trim();
-      if (text) return text;
-      const t = doc.title.replace(/\s*[-|]\s*(Le Chat|Mistral AI)\s*$/i, "").trim();
-      return t && !/^(le chat|mistral ai)\b/i.test(t) ? t : null;
-    },
+    conversationId: (url) => D.pathId(url, ID_PATH)?.toLowerCase() ?? null,
+    title: (doc) => D.pageTitle(doc, SEL.title, /\s*[-|]\s*(Le Chat|Mistral AI)\s*$/i, /^(le chat|mistral ai)\b/i,
+      sidebarTitle(doc)),
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!(D.first(doc, SEL.stop) || D.first(doc, SEL.streaming)),
     turns(doc) {
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
+      const model = D.textOf(doc, SEL.model);
       const out = [];
       const marked = D.all(doc, SEL.message);
       let legacy = marked.length ? [] : D.byRole(doc, SEL.legacyUser, SEL.legacyAssistant);
@@ -103,9 +85,7 @@
           model: role === "assistant" ? model : null, branch: versionOf(el),
         });
       }
-      const last = out[out.length - 1];
-      if (last && last.role === "assistant" && D.first(doc, SEL.stop)) last.streaming = true;
-      return out;
+      return D.lastStreams(out, !!D.first(doc, SEL.stop));
     },
     content(turn) {
       if (turn.role === "user") {

@@ -52,30 +52,18 @@
     selectors: SEL,
     matches: (url) => new URL(url).hostname === "www.perplexity.ai",
     conversationId(url) {
-      const match = ID_PATH.exec(new URL(url).pathname);
-      return match && match[1] !== "new" ? match[1] : null; // /search/new: a thread not created yet
+      const id = D.pathId(url, ID_PATH);
+      return id === "new" ? null : id; // /search/new: a thread not created yet
     },
     title(doc) {
       const t = doc.title.replace(/\s*[-|]\s*Perplexity(\s*AI)?\s*$/i, "").trim();
       if (t && !/^perplexity/i.test(t)) return t;
-      return D.first(doc, SEL.title)?.textContent?.trim() || null;
+      return D.textOf(doc, SEL.title);
     },
     container: (doc) => D.first(doc, SEL.container),
     isStreaming: (doc) => !!D.first(doc, SEL.stop),
-    turns(doc) {
-      const model = D.first(doc, SEL.model)?.textContent?.trim() || null;
-      const out = [];
-      for (const { el, role } of D.byRole(doc, SEL.user, SEL.assistant)) {
-        const isUser = role === "user";
-        out.push({
-          el, role, messageId: null, index: null,
-          streaming: !isUser && !!D.first(el, SEL.busy), model: isUser ? null : model,
-        });
-      }
-      const last = out[out.length - 1];
-      if (last && last.role === "assistant" && adapter.isStreaming(doc)) last.streaming = true;
-      return out;
-    },
+    turns: (doc) => D.roleTurns(doc, SEL, adapter.isStreaming(doc),
+      (el, role) => ({ streaming: role !== "user" && !!D.first(el, SEL.busy) })),
     content(turn) {
       const body = turn.role === "user" ? D.first(turn.el, SEL.content.user) || turn.el : turn.el;
       return D.extract(body, CHROME, TEXT_ONLY);

@@ -6,12 +6,23 @@ import asyncio
 import time
 from typing import Any
 
+from ..errors import CaptureOff
 from ..protocol import AdapterHealth, CaptureUpsert
+from ..providers import display_name
 from ..runtime import Runtime
-from ..store import capture, stats
+from ..store import capture, settings, stats
+
+
+async def ensure_capture_on(runtime: Runtime, provider: str) -> None:
+    """Refuse what a site sends once the user turned its capture off: the web app's switch is the same
+    decision as the popup's, and an extension that has not heard of it yet must not store anything."""
+    key = f"capture.{provider}"
+    if (await runtime.store.read(settings.get_settings, [key])).get(key) is False:
+        raise CaptureOff(f"Capture of {display_name(provider)} is turned off; nothing was saved.")
 
 
 async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, Any]:
+    await ensure_capture_on(runtime, payload.conversation.provider)
     payload = await asyncio.to_thread(capture.prepare_capture, payload)  # off the loop and the lock
     result = await runtime.store.write(capture.upsert_capture, payload)
     # Committed: only now may the extension forget its queued copy.

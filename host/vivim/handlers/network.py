@@ -11,6 +11,7 @@ from ..importers import network as netcapture
 from ..protocol import CaptureNetwork
 from ..runtime import Runtime
 from ..store import capture, completeness, raw, stats
+from .capture import ensure_capture_on
 
 # One conversation's payloads are handled one at a time: a page of older turns must be parsed with
 # the pages stored before it (the host serves requests concurrently; a paged load sends them together).
@@ -18,6 +19,7 @@ _locks: dict[tuple[str, str], asyncio.Lock] = {}
 
 
 async def capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
+    await ensure_capture_on(runtime, payload.provider)
     async with _locks.setdefault((payload.provider, payload.external_id), asyncio.Lock()):
         return await _capture_network(runtime, payload)
 

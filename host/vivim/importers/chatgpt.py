@@ -14,7 +14,7 @@ from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from . import documents
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, each_conversation, iso_to_unix, markdown_to_text
 
 CONVERSATION_URL = "https://chatgpt.com/c/{id}"
 ITEM_KEYS = ("mapping",)  # a key only ChatGPT's conversations.json items have
@@ -33,11 +33,7 @@ KIND_OF_TYPE = {
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
-            skips.skip("malformed conversation", f"#{index} {_name(item)}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name)
 
 
 def _name(item: Any) -> str:

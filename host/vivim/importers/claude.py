@@ -20,7 +20,7 @@ from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
 from . import documents
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, each_conversation, iso_to_unix, message_turns
 
 CONVERSATION_URL = "https://claude.ai/chat/{id}"
 ITEM_KEYS = ("chat_messages",)  # a key only Claude's conversations.json items have
@@ -30,12 +30,11 @@ ROLES: dict[str, Role] = {"human": "user", "user": "user", "assistant": "assista
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
-            name = item.get("uuid") or item.get("name") if isinstance(item, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name)
+
+
+def _name(item: Any) -> object:
+    return item.get("uuid") or item.get("name") if isinstance(item, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
@@ -93,29 +92,17 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
         uuid = message["uuid"]
         role = ROLES[message["sender"]]
         when = iso_to_unix(message.get("created_at")) or created
-        items = blocks[uuid]
-        parent_key = parents[uuid]
-        position = turn_depth(uuid)
-        for i, (kind, markdown) in enumerate(items):
-            last = i == len(items) - 1
-            key = uuid if last else f"{uuid}.{i}"
-            turn_role = "tool" if kind == "tool_result" else role
-            turns.append(
-                TurnIn(
-                    key=key,
-                    parent_key=parent_key,
-                    message_id=uuid,
-                    position=position + i,
-                    role=turn_role,
-                    model=item.get("model") if role == "assistant" else None,
-                    markdown=markdown,
-                    text=markdown_to_text(markdown) or markdown,
-                    created_at=when,
-                    kind=kind,
-                    current=uuid in current,
-                )
-            )
-            parent_key = key
+        turns += message_turns(
+            uuid,
+            blocks[uuid],
+            role=role,
+            parent_key=parents[uuid],
+            position=turn_depth(uuid),
+            created_at=when,
+            current=uuid in current,
+            model=item.get("model") if role == "assistant" else None,
+            kind_roles={"tool_result": "tool"},
+        )
     return CaptureUpsert(
         conversation=ConversationIn(
             provider="claude",

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from ..protocol import CaptureUpsert, Role, TurnIn
 
 # How many skipped/malformed items the summary names individually (the rest are counted).
 MAX_SKIP_DETAILS = 20
@@ -35,6 +38,26 @@ class SkipLog:
     @property
     def total(self) -> int:
         return sum(self.reasons.values())
+
+
+# What reading a malformed export item raises (a missing key, a wrong type or value).
+ITEM_ERRORS: tuple[type[Exception], ...] = (Malformed, KeyError, TypeError, ValueError, AttributeError)
+
+
+def each_conversation(
+    items: Iterable[Any],
+    skips: SkipLog,
+    conversation: Callable[[Any, SkipLog], CaptureUpsert],
+    name_of: Callable[[Any], object],
+    errors: tuple[type[Exception], ...] = ITEM_ERRORS,
+) -> Iterator[CaptureUpsert]:
+    """Every export item's conversation, one at a time. An item that breaks is skipped and named (its
+    place in the file and `name_of` it): one bad conversation never costs the rest of the file."""
+    for index, item in enumerate(items):
+        try:
+            yield conversation(item, skips)
+        except errors as exc:
+            skips.skip("malformed conversation", f"#{index} {name_of(item)}: {exc!r}")
 
 
 def iso_to_unix(value: Any) -> float | None:
@@ -97,6 +120,48 @@ def markdown_to_text(markdown: str) -> str:
     tail = markdown[last:]
     pieces.append(tail if in_fence else _strip(tail))
     return "".join(pieces).strip()
+
+
+def message_turns(
+    message_id: str,
+    blocks: Sequence[tuple[str | None, str]],
+    *,
+    role: Role,
+    parent_key: str | None,
+    position: int,
+    created_at: float | None,
+    current: bool | None = True,
+    model: str | None = None,
+    streaming: bool = False,
+    kind_roles: Mapping[str | None, Role] | None = None,
+) -> list[TurnIn]:
+    """One message's (kind, Markdown) blocks as a chain of turns, its auxiliary blocks (reasoning,
+    sources, attachments) first and its visible text last. The last keeps the message's own id as its
+    key, so a live capture of the same message lands on it; the others are `<id>.<i>`. Each block is
+    the parent of the next, positions run on from `position`, `streaming` marks the visible text only,
+    and `kind_roles` gives a kind of block a role of its own (Copilot's cited sources are a tool turn)."""
+    turns: list[TurnIn] = []
+    last = len(blocks) - 1
+    for i, (kind, markdown) in enumerate(blocks):
+        key = message_id if i == last else f"{message_id}.{i}"
+        turns.append(
+            TurnIn(
+                key=key,
+                parent_key=parent_key,
+                message_id=message_id,
+                position=position + i,
+                role=(kind_roles or {}).get(kind, role),
+                model=model,
+                markdown=markdown,
+                text=markdown_to_text(markdown) or markdown,
+                created_at=created_at,
+                kind=kind,
+                current=current,
+                status="streaming" if streaming and i == last else "complete",
+            )
+        )
+        parent_key = key
+    return turns
 
 
 def _strip(segment: str) -> str:

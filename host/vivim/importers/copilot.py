@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import IO, Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, each_conversation, iso_to_unix, markdown_to_text, message_turns
 
 CONVERSATION_URL = "https://copilot.microsoft.com/chats/{id}"
 MAX_SOURCES = 30
@@ -131,12 +131,11 @@ def parse_time(value: str) -> float | None:
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
-            name = item.get("name") if isinstance(item, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name)
+
+
+def _name(item: Any) -> object:
+    return item.get("name") if isinstance(item, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
@@ -209,30 +208,19 @@ def page_conversation(pages: list[dict[str, Any]], external_id: str) -> CaptureU
                 by_id.setdefault(mid, (len(by_id), message))
     ordered = sorted(by_id.values(), key=lambda pair: (_quiet_iso(pair[1].get("createdAt")) or 0.0, pair[0]))
     turns: list[TurnIn] = []
-    parent: str | None = None
     for _, message in ordered:
         author = message.get("author")
         kind = str(author.get("type") if isinstance(author, dict) else author or "").lower()
         role: Role = "user" if kind in ("human", "user") else "assistant"
-        blocks = _blocks(message, role)
-        mid = str(message["id"])
-        for i, (block_kind, text) in enumerate(blocks):
-            key = mid if i == len(blocks) - 1 else f"{mid}.{i}"
-            turns.append(
-                TurnIn(
-                    key=key,
-                    parent_key=parent,
-                    message_id=mid,
-                    position=len(turns),
-                    role="tool" if block_kind == "sources" else role,
-                    markdown=text,
-                    text=markdown_to_text(text) or text,
-                    created_at=_quiet_iso(message.get("createdAt")),
-                    kind=block_kind,
-                    current=True,
-                )
-            )
-            parent = key
+        turns += message_turns(
+            str(message["id"]),
+            _blocks(message, role),
+            role=role,
+            parent_key=turns[-1].key if turns else None,
+            position=len(turns),
+            created_at=_quiet_iso(message.get("createdAt")),
+            kind_roles={"sources": "tool"},
+        )
     return CaptureUpsert(
         conversation=ConversationIn(
             provider="copilot", external_id=external_id, url=CONVERSATION_URL.format(id=external_id)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, each_conversation, iso_to_unix, message_turns
 
 CONVERSATION_URL = "https://chat.deepseek.com/a/chat/s/{id}"
 # The keys of DeepSeek's conversation items: `inserted_at` is theirs alone, `mapping` ChatGPT's items
@@ -63,12 +63,11 @@ class Message:
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except PARSE_ERRORS as exc:
-            name = (item.get("id") or item.get("title")) if isinstance(item, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name, PARSE_ERRORS)
+
+
+def _name(item: Any) -> object:
+    return (item.get("id") or item.get("title")) if isinstance(item, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
@@ -201,25 +200,19 @@ def build(
         seen.add(mid)
         msg = messages[mid]
         model = model or msg.model
-        for i, (kind, markdown) in enumerate(msg.blocks):
-            key = mid if i == len(msg.blocks) - 1 else f"{mid}.{i}"
-            turns.append(
-                TurnIn(
-                    key=key,
-                    parent_key=parent_key,
-                    message_id=mid,
-                    position=position + i,
-                    role=msg.role,
-                    model=msg.model,
-                    markdown=markdown,
-                    text=markdown_to_text(markdown) or markdown,
-                    created_at=msg.created_at or created,
-                    kind=kind,
-                    current=mid in current,
-                    status="streaming" if msg.streaming and i == len(msg.blocks) - 1 else "complete",
-                )
-            )
-            parent_key = key
+        chain = message_turns(
+            mid,
+            msg.blocks,
+            role=msg.role,
+            parent_key=parent_key,
+            position=position,
+            created_at=msg.created_at or created,
+            current=mid in current,
+            model=msg.model,
+            streaming=msg.streaming,
+        )
+        turns += chain
+        parent_key = chain[-1].key if chain else parent_key
         stack.extend((child, parent_key, position + len(msg.blocks)) for child in reversed(msg.children))
     return CaptureUpsert(
         conversation=ConversationIn(

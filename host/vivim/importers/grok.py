@@ -39,7 +39,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, Source, TurnIn
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import (
+    ITEM_ERRORS,
+    Malformed,
+    SkipLog,
+    each_conversation,
+    iso_to_unix,
+    message_turns,
+)
 
 CONVERSATION_URL = "https://grok.com/c/{id}"
 ITEMS_PREFIX = "conversations.item"  # the conversations sit under a top-level object
@@ -50,13 +57,12 @@ ASSETS = "https://assets.grok.com/"  # where the export's relative generated-ima
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
-    for index, item in enumerate(items):
-        try:
-            yield conversation(item, skips)
-        except (Malformed, KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            meta = item.get("conversation") if isinstance(item, dict) else None
-            name = (meta.get("id") or meta.get("title")) if isinstance(meta, dict) else type(item).__name__
-            skips.skip("malformed conversation", f"#{index} {name}: {exc!r}")
+    return each_conversation(items, skips, conversation, _name, (*ITEM_ERRORS, OverflowError))
+
+
+def _name(item: Any) -> object:
+    meta = item.get("conversation") if isinstance(item, dict) else None
+    return (meta.get("id") or meta.get("title")) if isinstance(meta, dict) else type(item).__name__
 
 
 def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
@@ -170,28 +176,18 @@ def _build(
         parent = parents[rid]
         position = depth.get(parent, 0) if parent is not None else 0
         role: Role = "user" if _is_prompt(response) else "assistant"
-        parent_key = parent
-        items = blocks[rid]
-        for i, (kind, markdown) in enumerate(items):
-            last = i == len(items) - 1
-            key = rid if last else f"{rid}.{i}"
-            turns.append(
-                TurnIn(
-                    key=key,
-                    parent_key=parent_key,
-                    message_id=rid,
-                    position=position + i,
-                    role="tool" if kind == "sources" else role,
-                    model=(field(response, "model") or None) if role == "assistant" else None,
-                    markdown=markdown,
-                    text=markdown_to_text(markdown) or markdown,
-                    created_at=times[rid] or created,
-                    kind=kind,
-                    current=rid in current,
-                )
-            )
-            parent_key = key
-        depth[rid] = position + len(items)
+        turns += message_turns(
+            rid,
+            blocks[rid],
+            role=role,
+            parent_key=parent,
+            position=position,
+            created_at=times[rid] or created,
+            current=rid in current,
+            model=(field(response, "model") or None) if role == "assistant" else None,
+            kind_roles={"sources": "tool"},
+        )
+        depth[rid] = position + len(blocks[rid])
     models = [t.model for t in turns if t.model]
     last_activity = max((t for t in times.values() if t is not None), default=None)
     return CaptureUpsert(

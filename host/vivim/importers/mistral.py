@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
-from .common import Malformed, SkipLog, iso_to_unix, markdown_to_text
+from .common import Malformed, SkipLog, iso_to_unix, message_turns
 
 CONVERSATION_URL = "https://chat.mistral.ai/chat/{id}"
 ITEM_KEYS = ("chatId", "contentChunks")  # keys only Le Chat's message items have
@@ -61,32 +61,20 @@ def conversation(chat_id: str, messages: list[dict[str, Any]], skips: SkipLog) -
         timed.append((_time(message.get("createdAt")), role, message))
     timed.sort(key=lambda t: (t[0] is None, t[0] or 0.0))
     turns: list[TurnIn] = []
-    parent: str | None = None
-    position = 0
     title = None
     for when, role, message in timed:
         blocks = _blocks(message)
         if not blocks:
             skips.skip("le chat empty message")
             continue
-        mid = str(message["id"])
-        for i, (kind, markdown) in enumerate(blocks):
-            key = mid if i == len(blocks) - 1 else f"{mid}.{i}"
-            turns.append(
-                TurnIn(
-                    key=key,
-                    parent_key=parent,
-                    message_id=mid,
-                    position=position,
-                    role=role,
-                    markdown=markdown,
-                    text=markdown_to_text(markdown) or markdown,
-                    created_at=when,
-                    kind=kind,
-                    current=True,
-                )
-            )
-            parent, position = key, position + 1
+        turns += message_turns(
+            str(message["id"]),
+            blocks,
+            role=role,
+            parent_key=turns[-1].key if turns else None,
+            position=len(turns),
+            created_at=when,
+        )
         if title is None and role == "user":
             first_line = blocks[-1][1].strip().splitlines()[0] if blocks[-1][1].strip() else ""
             title = first_line[:TITLE_CHARS] or None

@@ -24,7 +24,9 @@ import binascii
 import json
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,8 +43,6 @@ from .common import Malformed, SkipLog
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
 PART_TTL_S = 120.0
-# Providers whose long conversations load in pages: each payload is parsed with the stored ones.
-PAGED = {"chatgpt", "perplexity", "copilot", "grok"}
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -55,6 +55,24 @@ class Parsed:
     kind: str
     self_contained: bool = True  # this payload alone is the whole conversation: older ones are superseded
     redundant: list[bytes] = field(default_factory=list)  # stored payloads this one makes obsolete
+
+
+@dataclass
+class Request:
+    """One payload to parse: its bytes (`doc`, the same as JSON), the open conversation's id, the
+    address it came from, and for a provider in PAGED the conversation's stored payloads and their
+    addresses (`newest_only`: a live page, see parse)."""
+
+    external_id: str
+    data: bytes
+    earlier: list[bytes]
+    url: str | None
+    earlier_urls: list[str | None]
+    newest_only: bool
+
+    @cached_property
+    def doc(self) -> Any:
+        return load(self.data)
 
 
 # ---- reassembly and decoding ---------------------------------------------------------------
@@ -151,22 +169,42 @@ def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, hint, "chatgpt.conversation")
 
 
-def parse_chatgpt_thread(
-    doc: dict[str, Any],
-    external_id: str,
-    earlier: list[bytes],
-    url: str | None,
-    earlier_urls: list[str | None],
-) -> Parsed:
+def parse_chatgpt_page(req: Request) -> Parsed:
+    """A conversation document (or one page of it), joined with the conversation's stored pages; the
+    rebuilt app's thread runs (a `page_info`, no `mapping`) go to parse_chatgpt_thread."""
+    doc = req.doc
+    if chatgpt_thread.is_page(doc):
+        return parse_chatgpt_thread(req)
+    if not chatgpt_kind(doc):
+        raise PayloadShape("not a chatgpt conversation document (no mapping)")
+    cid = doc.get("conversation_id") or doc.get("id")
+    if cid is not None and str(cid) != req.external_id:
+        raise PayloadShape("the payload is another conversation than the page's")
+    pages = [d for d in (_quiet_load(b) for b in req.earlier) if chatgpt_kind(d)]
+    parsed = parse_chatgpt(merge_chatgpt_pages([*pages, doc]), req.external_id)
+    own = doc["mapping"]
+    # Whole on its own: closed towards the root and towards the leaves (an older page names
+    # children that only a newer page holds).
+    parsed.self_contained = all(
+        isinstance(n, dict)
+        and (not n.get("parent") or n["parent"] in own)
+        and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
+        for n in own.values()
+    )
+    return parsed
+
+
+def parse_chatgpt_thread(req: Request) -> Parsed:
     """A page of the rebuilt app's thread JSON, joined with the conversation's stored pages of that kind
     (see chatgpt_thread): complete only along the chain of cursors their addresses prove."""
+    doc, external_id = req.doc, req.external_id
     try:
         chatgpt_thread.check(doc, external_id)
     except Malformed as exc:
         raise PayloadShape(f"not a chatgpt thread page: {exc}") from None
-    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    addresses = [*req.earlier_urls, *([None] * (len(req.earlier) - len(req.earlier_urls)))]
     stored: list[tuple[str | None, dict[str, Any]]] = []
-    for address, body in zip(addresses, earlier, strict=True):
+    for address, body in zip(addresses, req.earlier, strict=True):
         page = _quiet_load(body)
         if not chatgpt_thread.is_page(page):
             continue
@@ -175,7 +213,7 @@ def parse_chatgpt_thread(
         except Malformed:
             continue  # a stored page that no longer reads is left out of the join, not fatal to this one
         stored.append((address, page))
-    pages = chatgpt_thread.ordered([*stored, (url, doc)])
+    pages = chatgpt_thread.ordered([*stored, (req.url, doc)])
     parsed = parse_chatgpt(chatgpt_thread.joined(pages, external_id), external_id)
     parsed.whole_tree = chatgpt_thread.whole(pages)
     parsed.kind = "chatgpt.conversation"
@@ -184,7 +222,8 @@ def parse_chatgpt_thread(
     return parsed
 
 
-def parse_claude(doc: Any, external_id: str) -> Parsed:
+def parse_claude(req: Request) -> Parsed:
+    doc, external_id = req.doc, req.external_id
     if not isinstance(doc, dict) or not isinstance(doc.get("chat_messages"), list):
         raise PayloadShape("not a claude conversation (no chat_messages list)")
     if str(doc.get("uuid") or external_id) != external_id:
@@ -202,23 +241,17 @@ def parse_claude(doc: Any, external_id: str) -> Parsed:
     return Parsed(capture, ids, whole, None, "claude.conversation")
 
 
-def parse_perplexity(
-    doc: Any,
-    external_id: str,
-    earlier: list[bytes],
-    url: str | None,
-    earlier_urls: list[str | None],
-    newest_only: bool = False,
-) -> Parsed:
+def parse_perplexity(req: Request) -> Parsed:
     """A thread page joined with the thread's stored pages (a long thread loads in pages, from the
     first: `offset=0`, then later offsets). Whole once the joined pages run from a page fetched at
     the thread's start (its address says so) to a page without a next one. With `newest_only` (a page
     arriving live) only this page's turns are upserted, and the first turn after them (whose parent this
     page may have just supplied): the stored pages' turns are already stored, so a long thread costs one
     pass per page, not one pass over every page so far. Completeness still counts the whole thread."""
+    doc, external_id, earlier, url = req.doc, req.external_id, req.earlier, req.url
     if not perplexity_thread.is_thread_page(doc):
         raise PayloadShape("not a perplexity thread (no entries list)")
-    addresses = [*earlier_urls, *([None] * (len(earlier) - len(earlier_urls)))]
+    addresses = [*req.earlier_urls, *([None] * (len(earlier) - len(req.earlier_urls)))]
     loaded = [(a, _quiet_load(b)) for a, b in zip(addresses, earlier, strict=True)]
     stored_pages = [(a, d) for a, d in loaded if perplexity_thread.is_thread_page(d)]
     mine = perplexity_thread.entry_ids(doc)
@@ -227,7 +260,7 @@ def parse_perplexity(
     pages = perplexity_thread.ordered([*stored, doc])
     capture = perplexity_thread.conversation(pages, external_id, SkipLog())
     ids = {t.message_id for t in capture.turns if t.message_id}
-    if newest_only and stored:
+    if req.newest_only and stored:
         order = [perplexity_thread.entry_id(e) for e in perplexity_thread.join_pages(pages)]
         last = max(i for i, uid in enumerate(order) if uid in mine)
         wanted = mine | set(order[last + 1 : last + 2])
@@ -250,37 +283,39 @@ def _is_first_page(address: str | None) -> bool:
     return query.get("offset", ["0"])[-1] in ("0", "") and not query.get("cursor")
 
 
-def parse_deepseek(doc: Any, external_id: str) -> Parsed:
+def parse_deepseek(req: Request) -> Parsed:
     try:
-        capture, whole = deepseek_history.conversation(doc, external_id, SkipLog())
+        capture, whole = deepseek_history.conversation(req.doc, req.external_id, SkipLog())
     except Malformed as exc:
         raise PayloadShape(f"not a deepseek conversation: {exc}") from None
     ids = {t.message_id for t in capture.turns if t.message_id}
     return Parsed(capture, ids, whole, None, "deepseek.conversation")
 
 
-def parse_mistral(data: bytes, external_id: str) -> Parsed:
+def parse_mistral(req: Request) -> Parsed:
+    """A tRPC batch: JSON, or JSON lines when streamed, so read from the bytes, not as one document."""
     try:
-        capture, whole = mistral_web.conversation(mistral_web.load(data), external_id, SkipLog())
+        capture, whole = mistral_web.conversation(mistral_web.load(req.data), req.external_id, SkipLog())
     except Malformed as exc:
         raise PayloadShape(f"not a le chat conversation: {exc}") from None
     ids = {t.message_id for t in capture.turns if t.message_id}
     return Parsed(capture, ids, whole, None, "mistral.conversation")
 
 
-def parse_grok(doc: Any, external_id: str, earlier: list[bytes]) -> Parsed:
+def parse_grok(req: Request) -> Parsed:
     """grok.com's two payloads, joined with the conversation's stored ones: the tree (GET
     .../response-node: every response id and its parent, no text) and the bodies (POST
     .../load-responses: the responses the page asked for, possibly one branch or one batch of a
     long conversation). Complete only once a tree was seen and every response id in it is stored;
     without a tree nothing says how many responses the conversation holds (partial, n of ?)."""
+    doc, external_id = req.doc, req.external_id
     if grok_format.is_tree(doc):
         grok_format.tree(doc)  # refuses a malformed tree before anything is stored
     elif not isinstance(doc, dict) or not isinstance(doc.get("responses"), list):
         raise PayloadShape("not a grok conversation (no responses or responseNodes list)")
     else:
         _check_grok_bodies(doc, external_id)
-    stored = [(b, d) for b in earlier if (d := _quiet_load(b)) is not None]
+    stored = [(b, d) for b in req.earlier if (d := _quiet_load(b)) is not None]
     trees = [(b, d) for b, d in stored if grok_format.is_tree(d)]
     loads = [(b, d) for b, d in stored if isinstance(d, dict) and isinstance(d.get("responses"), list)]
     redundant: list[bytes] = []
@@ -326,14 +361,13 @@ def _check_grok_bodies(doc: dict[str, Any], external_id: str) -> None:
             raise PayloadShape("the payload is another conversation than the page's")
 
 
-def parse_copilot(
-    doc: Any, external_id: str, earlier: list[bytes], url: str | None, earlier_urls: list[str | None]
-) -> Parsed:
+def parse_copilot(req: Request) -> Parsed:
     """copilot.microsoft.com's GET /c/api/conversations/<id>/history pages: newest first, a `next`
     cursor names older messages, fetched with `?cursor=<next>`. Complete only along an unbroken
     chain: from the newest first page (no cursor in its address), each page's `next` followed by a
     page fetched with that cursor, to a page without one. Pages of an earlier visit that the chain
     does not reach are still read (their turns stay), but prove nothing about the turns between."""
+    doc, earlier, earlier_urls = req.doc, req.earlier, req.earlier_urls
     try:
         copilot_format.history_results(doc)
     except Malformed as exc:
@@ -344,8 +378,8 @@ def parse_copilot(
         for address, d in zip(addresses, (_quiet_load(b) for b in earlier), strict=True)
         if isinstance(d, dict) and isinstance(d.get("results"), list)
     ]
-    pages = [*stored, (url, doc)]
-    capture = copilot_format.page_conversation([d for _, d in pages], external_id)
+    pages = [*stored, (req.url, doc)]
+    capture = copilot_format.page_conversation([d for _, d in pages], req.external_id)
     ids = {t.message_id for t in capture.turns if t.message_id}
     parsed = Parsed(capture, ids, _copilot_chain(pages), None, "copilot.conversation")
     parsed.self_contained = False  # a page is never known to be the whole conversation: all are kept
@@ -378,8 +412,9 @@ def _cursor(address: str | None) -> str | None:
     return values[-1] if values else None
 
 
-def parse_aistudio(doc: Any, external_id: str) -> Parsed:
+def parse_aistudio(req: Request) -> Parsed:
     """ResolveDriveResource's positional prompt, named (aistudio_page) and read as a prompt file is."""
+    doc, external_id = req.doc, req.external_id
     found = aistudio_page.prompt_id(doc)
     if found is None:
         raise PayloadShape("not an AI Studio prompt (no prompts/<id> in the payload)")
@@ -404,56 +439,43 @@ def parse(
     providers in PAGED (whose long conversations load in pages, or in a tree and its bodies), and
     `url`/`earlier_urls` the addresses they came from (Copilot's cursor is in its page's address);
     `newest_only`: a live page, whose stored pages' turns need not be upserted again (Perplexity)."""
-    if provider == "mistral":  # a tRPC batch: JSON, or JSON lines when streamed
-        try:
-            return parse_mistral(data, external_id)
-        except PayloadShape:
-            raise
-        except PARSE_ERRORS as exc:
-            raise PayloadShape(
-                f"mistral payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]
-            ) from None
-    doc = load(data)
+    parser = PARSERS.get(provider)
+    if parser is None:
+        raise PayloadShape(f"no network parser for {provider} (its page is captured from the DOM only)")
+    request = Request(external_id, data, earlier or [], url, earlier_urls or [], newest_only)
     try:
-        if provider == "chatgpt" and chatgpt_thread.is_page(doc):
-            return parse_chatgpt_thread(doc, external_id, earlier or [], url, earlier_urls or [])
-        if provider == "chatgpt":
-            if not chatgpt_kind(doc):
-                raise PayloadShape("not a chatgpt conversation document (no mapping)")
-            cid = doc.get("conversation_id") or doc.get("id")
-            if cid is not None and str(cid) != external_id:
-                raise PayloadShape("the payload is another conversation than the page's")
-            pages = [d for d in (_quiet_load(b) for b in earlier or []) if chatgpt_kind(d)]
-            parsed = parse_chatgpt(merge_chatgpt_pages([*pages, doc]), external_id)
-            own = doc["mapping"]
-            # Whole on its own: closed towards the root and towards the leaves (an older page names
-            # children that only a newer page holds).
-            parsed.self_contained = all(
-                isinstance(n, dict)
-                and (not n.get("parent") or n["parent"] in own)
-                and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
-                for n in own.values()
-            )
-            return parsed
-        if provider == "claude":
-            return parse_claude(doc, external_id)
-        if provider == "perplexity":
-            return parse_perplexity(doc, external_id, earlier or [], url, earlier_urls or [], newest_only)
-        if provider == "deepseek":
-            return parse_deepseek(doc, external_id)
-        if provider == "grok":
-            return parse_grok(doc, external_id, earlier or [])
-        if provider == "copilot":
-            return parse_copilot(doc, external_id, earlier or [], url, earlier_urls or [])
-        if provider == "aistudio":
-            return parse_aistudio(doc, external_id)
+        return parser.read(request)
     except PayloadShape:
         raise
     except PARSE_ERRORS as exc:
         raise PayloadShape(
             f"{provider} payload in an unknown shape: {type(exc).__name__}: {exc}"[:300]
         ) from None
-    raise PayloadShape(f"no network parser for {provider} (its page is captured from the DOM only)")
+
+
+@dataclass(frozen=True)
+class NetworkParser:
+    """How the host reads one site's page payloads: `read` parses one, and `paged` says the site's long
+    conversations load in pages (or in a tree and its bodies), so it is parsed with the stored ones."""
+
+    read: Callable[[Request], Parsed]
+    paged: bool = False
+
+
+# The one place that says which sites' page payloads the host reads, and how (keys are providers.SITES
+# keys; a site missing here is captured from the DOM only, and its payloads are refused).
+PARSERS: dict[str, NetworkParser] = {
+    "chatgpt": NetworkParser(parse_chatgpt_page, paged=True),
+    "claude": NetworkParser(parse_claude),
+    "perplexity": NetworkParser(parse_perplexity, paged=True),
+    "deepseek": NetworkParser(parse_deepseek),
+    "mistral": NetworkParser(parse_mistral),
+    "grok": NetworkParser(parse_grok, paged=True),
+    "copilot": NetworkParser(parse_copilot, paged=True),
+    "aistudio": NetworkParser(parse_aistudio),
+}
+# Providers whose long conversations load in pages: each payload is parsed with the stored ones.
+PAGED = frozenset(key for key, parser in PARSERS.items() if parser.paged)
 
 
 def _quiet_load(data: bytes) -> Any:

@@ -62,7 +62,10 @@ GROUPS = ("Capture", "Search", "Insert context", "AI clients", "Sync", "Web app"
 SCHEMA: dict[str, Setting] = {
     **{
         f"capture.{p.key}": Setting(
-            p.name, f"Save your conversations on {p.hosts[0]} as you chat.", "Capture"
+            p.name,
+            f"Save your conversations on {p.hosts[0]} as you chat (the same switch as the browser"
+            " extension's, which follows it).",
+            "Capture",
         )
         for p in SITES
     },
