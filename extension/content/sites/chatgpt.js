@@ -65,6 +65,9 @@
   // /c/<id>; a custom GPT's /g/<gpt>/c/<id>; a logged-out chat's /uc/<id>.
   const ID_PATH = /^\/(?:g\/[^/]+\/)?u?c\/([A-Za-z0-9-]{8,})/;
   const ASSISTANT_MARK = '[data-markdown-text-style="assistant-message"]';
+  // Any mark of the rebuilt thread's roles (SEL.user / SEL.assistant without their :has() parts).
+  const GROUPED_MARK = ["[data-user-message-bubble]", ASSISTANT_MARK, "[data-conversation-role]",
+    "[data-chatgpt-search-unit-key]", "[data-chatgpt-selection-message-id]"].join(",");
 
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   /** A message's role: its author attribute, or the transcript list's `data-message-role`. */
@@ -127,7 +130,10 @@
             el: msg, role: roleOf(msg), messageId: msg.getAttribute("data-message-id") || idOf(msg),
             model: msg.getAttribute("data-message-model-slug") || null,
           }));
-        const found = [...messages, ...groupedMessages(turnEl, messages)].sort(byPlace);
+        // (One plain query first: a turn with none of the rebuilt thread's marks costs no :has() queries.)
+        const grouped = turnEl.matches(GROUPED_MARK) || turnEl.querySelector(GROUPED_MARK)
+          ? groupedMessages(turnEl, messages) : [];
+        const found = [...messages, ...grouped].sort(byPlace);
         for (const msg of found) out.push({ ...msg, index: m ? Number(m[1]) : null, streaming: false });
       }
       if (!groups.length) { // neither turn nor exchange wrappers: the roles' own marks, inside <main>
