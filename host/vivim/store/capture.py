@@ -17,6 +17,11 @@ positions, timestamps, the current branch: `structure = 'network'`), the DOM the
 Markdown. So a network turn never rewrites the text of a row the DOM or an import wrote (it only
 adopts its structure), and a DOM turn replacing a network row's text keeps the row's structure.
 Both directions converge: re-opening a conversation changes nothing already stored.
+On a site whose page names no message ids (Claude, DeepSeek, Perplexity, Copilot) the two copies of a
+turn meet by their text, which the DOM's copy may carry page chrome in (a code block's language label,
+a "Copy" word): a network turn with no same-text row takes the DOM's row under the same parent, of the
+same role, when one text is the other's words with at most a few words more (`_loosely_same`), and a
+DOM turn with no id merges into such a network row the same way.
 """
 
 from __future__ import annotations
@@ -124,13 +129,15 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     provider = capture.conversation.provider
     touched = False
     stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
+    # Rows whose text one of this payload's turns has exactly: never taken by another turn's loose match.
+    reserved = {content_hash(t.role, t.text or turn_markdown(t, provider)) for t in capture.turns}
     for turn in capture.turns:
         if turn.parent_key in stored_as:
             turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
         markdown = turn_markdown(turn, provider)
         text = turn.text or markdown
         outcome, key, message_id = _upsert_turn(
-            conn, conversation_id, turn, markdown, text, capture.source, now
+            conn, conversation_id, turn, markdown, text, capture.source, now, reserved
         )
         stored_as[turn.key] = key
         setattr(result, outcome, getattr(result, outcome) + 1)
@@ -203,7 +210,14 @@ def _upsert_conversation(
 
 
 def _upsert_turn(
-    conn: Connection, conversation_id: int, turn: TurnIn, markdown: str, text: str, source: str, now: float
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    markdown: str,
+    text: str,
+    source: str,
+    now: float,
+    reserved: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
     key = turn.key
@@ -263,6 +277,8 @@ def _upsert_turn(
             " FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
             (conversation_id, digest, source),
         ).fetchone()
+        if twin is None and (network or (source == "capture" and not turn.message_id)):
+            twin = _loose_twin(conn, conversation_id, turn, text, reserved, network)
         if twin is not None:
             if network:
                 _adopt(conn, twin, turn, now)
@@ -349,6 +365,41 @@ def _replace(
         ),
     )
     write_chunks(conn, message_id, markdown)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _loosely_same(dom: str, network: str) -> bool:
+    """One text is the other's words in order with at most a few more (page chrome such as a code
+    block's language label, or a link's citation number, on one side only)."""
+    a, b = _WORD.findall(dom.lower()), _WORD.findall(network.lower())
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if not short or len(long) - len(short) > max(3, len(long) // 10):
+        return False
+    words = iter(long)
+    return all(word in words for word in short)  # a subsequence: `in` consumes the iterator
+
+
+def _loose_twin(
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    text: str,
+    reserved: frozenset[str] | set[str],
+    network: bool,
+) -> Any:
+    """On a site that names no ids in its page: the row the DOM stored for this network turn (or the row
+    the network stored for this DOM turn), the one under the same parent whose text loosely matches."""
+    other = "source = 'capture' AND provider_message_id IS NULL" if network else "source = 'network'"
+    rows = conn.execute(
+        "SELECT id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at,"
+        f" text, content_hash FROM messages WHERE conversation_id = ? AND role = ? AND {other}"
+        " AND parent_key IS ?",
+        (conversation_id, turn.role, turn.parent_key),
+    ).fetchall()
+    found = [r for r in rows if r["content_hash"] not in reserved and _loosely_same(r["text"], text)]
+    return found[0] if len(found) == 1 else None
 
 
 def _adopt(conn: Connection, row: Any, turn: TurnIn, now: float) -> str:
