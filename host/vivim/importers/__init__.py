@@ -93,7 +93,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "merged": self.merged,
             "branched": self.branched,
-            "skipped": dict(sorted(self.skipped.reasons.items())),
+            "skipped": {reason: count for reason, count in sorted(self.skipped.reasons.items()) if count},
             "skipped_details": self.skipped.details,
             "errors": self.errors,
             "skipped_files": [{"file": s.file, "reason": s.reason} for s in self.not_exports],
