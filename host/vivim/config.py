@@ -34,6 +34,7 @@ MAX_ECHO_CHARS = 300
 
 DB_FILENAME = "vivim.sqlite3"
 LOG_FILENAME = "vivim.log"
+RECEIPT_FILENAME = "install.json"  # what `vivim install` wrote (vivim.install.installer)
 LOCK_FILENAME = "vivim.lock"
 TOKEN_FILENAME = "web.token"
 WEB_ADDRESS_FILENAME = "web.address"  # the port the web app really listens on, while it runs

@@ -51,8 +51,7 @@ def extension_folder() -> Path | None:
 
 def _recorded_folder() -> Path | None:
     """The extension folder the last `vivim install` saw (its receipt's "extension"), if any."""
-    from ..config import data_dir_path
-    from .installer import RECEIPT_FILENAME
+    from ..config import RECEIPT_FILENAME, data_dir_path
 
     try:
         receipt = json.loads((data_dir_path() / RECEIPT_FILENAME).read_text(encoding="utf-8"))

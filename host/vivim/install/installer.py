@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import HOST_NAME, private_file
+from ..config import HOST_NAME, RECEIPT_FILENAME, private_file
 from ..errors import InstallError
 from .browsers import BROWSERS, CHROMIUM_FAMILY, MANIFEST_FILENAME, Detection, detect_all
 from .extension import extension_folder
@@ -24,7 +24,6 @@ from .machine import Machine
 from .manifests import Registration, manifest_text
 from .registry import Registry
 
-RECEIPT_FILENAME = "install.json"
 RECEIPT_VERSION = 1
 PROFILE_SUBDIR = "NativeMessagingHosts"
 
