@@ -359,3 +359,20 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_uninstall_dry_run_says_what_would_happen_in_plain_words(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    added = runner.invoke(main, ["install", "--mcp", "cursor"])
+    assert added.exit_code == 0, added.output
+    before = tree(home, vivim_home)
+    result = runner.invoke(main, ["uninstall", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"MCP, Cursor: would delete the file VIVIM had created ({home / '.cursor' / 'mcp.json'})" in (
+        result.output
+    )
+    assert "Would Cursor" not in result.output
+    folders = [line for line in result.output.splitlines() if line.startswith("  ") and "folder" in line]
+    assert folders and all("empty once the files above are gone" in line for line in folders)
+    assert tree(home, vivim_home) == before
