@@ -215,7 +215,26 @@ def test_devices_lists_this_device_and_keys_protect_adds_a_passphrase(vivim_home
     assert b"ed25519_seed" not in (vivim_home / "keys" / "device.json").read_bytes()
     listed = runner.invoke(main, ["devices", "--json"], env={"VIVIM_PASSPHRASE": "pass phrase"})
     assert listed.exit_code == 0, listed.output
-    assert json.loads(listed.output) == [] or all(d["status"] == "self" for d in json.loads(listed.output))
+    [me] = json.loads(listed.output)
+    assert me["status"] == "self" and me["sync"] == "this device"
+
+
+def test_devices_lists_this_device_before_sync_ever_ran_under_the_id_sync_then_uses(tmp_path: Path) -> None:
+    """A vault only imported into has no device row yet; the web app lists this device anyway, so the
+    CLI does too, with the peer id its sync node then runs under."""
+    from tests.sync.peers import Node
+
+    home = tmp_path / "fresh"
+    home.mkdir()
+    listed = CliRunner().invoke(main, ["devices", "--json"], env={"VIVIM_HOME": str(home)})
+    assert listed.exit_code == 0, listed.output
+    [me] = json.loads(listed.output)
+    assert me["status"] == "self" and me["peer_id"].startswith("12D3Koo")
+    node = Node(home, "fresh").start()
+    try:
+        assert node.peer_id == me["peer_id"]
+    finally:
+        node.stop()
 
 
 def test_sync_status_reports_this_device_and_its_peers(tmp_path: Path) -> None:

@@ -203,6 +203,8 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
     from ..sync import control
 
     listed = run(with_store(control.devices), as_json)
+    if not any(d["status"] == "self" for d in listed):
+        listed[:0] = _this_device()
     if as_json:
         echo_json(listed)
         return
@@ -227,6 +229,37 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    {d['sync'].removeprefix('this device; ')}")
     if len(listed) > 1:
         click.echo("Rename one with `vivim devices rename DEVICE NAME`.")
+
+
+def _this_device() -> list[dict[str, Any]]:
+    """This device as `control.devices` lists it, before sync first ran here and registered it (a vault
+    only imported into, say): the web app's list always has it, so the CLI's does too. Empty when its
+    key file is protected and no passphrase is given."""
+    from ..errors import CryptoError
+    from ..sync.crypto import load_or_create_device
+    from ..sync.entries import peer_id_of
+
+    try:
+        keys = load_or_create_device(Paths.default().keys)
+    except CryptoError:
+        return []
+    facts: dict[str, Any] = dict.fromkeys(
+        ("reached", "last_sync_at", "pending", "added_at", "revoked_at", "last_seen", "addr", "connected_at")
+    )
+    return [
+        facts
+        | {
+            "name": keys.name,
+            "own_name": keys.name,
+            "status": "self",
+            "sync": "this device",
+            "peer_id": peer_id_of(keys.sign_pub),
+            "blind": False,
+            "entries": None,
+            "entries_in": 0,
+            "entries_out": 0,
+        }
+    ]
 
 
 def ago(ts: float | None, now: float | None = None) -> str:
