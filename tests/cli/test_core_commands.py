@@ -141,6 +141,8 @@ def test_a_conversation_is_named_by_the_providers_id_as_in_its_url(seeded: Path)
     result = CliRunner().invoke(main, ["conversation", "rename", "abc", "Kimchi science"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "1: Kimchi science"
+    empty = CliRunner().invoke(main, ["conversation", "rename", "", "Everything?"])
+    assert empty.exit_code == 2 and "name a conversation" in empty.output  # not "every conversation"
     helped = CliRunner().invoke(main, ["conversation", "rename", "--help"])
     assert "CONVERSATION is VIVIM's id (`vivim search --json`) or the provider's id" in helped.output
 

@@ -36,6 +36,8 @@ def resolve(reference: str) -> int:
     from ..export import ExportFilter, conversation_ids
     from ._common import with_store
 
+    if not reference.strip():  # an empty filter would select every conversation
+        raise click.UsageError("name a conversation: VIVIM's id or the provider's id (as in its URL)")
     found = run(with_store(conversation_ids, ExportFilter(conversation=reference.strip())))
     if not found:
         raise click.ClickException(

@@ -243,18 +243,23 @@ def _this_device() -> list[dict[str, Any]]:
         keys = load_or_create_device(Paths.default().keys)
     except CryptoError:
         return []
-    facts: dict[str, Any] = dict.fromkeys(
-        ("reached", "last_sync_at", "pending", "added_at", "revoked_at", "last_seen", "addr", "connected_at")
-    )
+    name = keys.name
     return [
-        facts
-        | {
-            "name": keys.name,
-            "own_name": keys.name,
+        {
+            "name": name,
+            "own_name": name,
             "status": "self",
             "sync": "this device",
+            "reached": None,
+            "last_sync_at": None,
+            "pending": None,
             "peer_id": peer_id_of(keys.sign_pub),
             "blind": False,
+            "added_at": None,
+            "revoked_at": None,
+            "last_seen": None,
+            "addr": None,
+            "connected_at": None,
             "entries": None,
             "entries_in": 0,
             "entries_out": 0,
