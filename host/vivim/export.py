@@ -4,8 +4,10 @@
   conversation_title, message_id, parent_id, role, model, created_at, markdown, text, plus
   kind and current), conversations oldest first, messages in thread order.
 - markdown: one file per conversation with YAML front matter (provider, ids, dates, url),
-  named "<date> <title> (<provider> <id prefix>).md" so it sorts and reads well in Obsidian.
-  The current branch is the body; other branches follow under "Other branches".
+  named "<date> <title> (<provider> <id prefix>).md" so it sorts and reads well in Obsidian (the
+  date is the conversation's start, in UTC like every time in the file; headings say "UTC").
+  The current branch is the body; other branches follow under "Other branches", each heading
+  quoting the start of the turn it is another reply to.
 - json: `{"vivim_export": 1, ...,"conversations": [...]}` with every stored field of every
   message on every branch; `vivim import` reads it back (see importers/vivim_json.py).
 
@@ -43,6 +45,7 @@ CONVERSATION_FIELDS = (
     "turns_stored",
     "turns_expected",
 )
+BRANCH_QUOTE_CHARS = 60  # how much of the turn an other branch replies to is quoted in its heading
 MESSAGE_FIELDS = (
     "key",
     "parent_key",
@@ -253,19 +256,19 @@ def render_markdown(conversation: dict[str, Any]) -> str:
         lines += _render_message(message, "##")
     if others:
         lines += ["## Other branches", ""]
+        by_key = {m["key"]: m for m in messages}
         for message in others:
-            lines += _render_message(message, "###", branch_of=message["parent_key"])
+            lines += _render_message(message, "###", branch_of=_quoted(by_key.get(message["parent_key"])))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _render_message(message: dict[str, Any], level: str, branch_of: str | None = None) -> list[str]:
     heading = ROLE_HEADINGS.get(message["role"], message["role"].title())
-    details = [
-        d for d in (message["model"], (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " ")) if d
-    ]
+    when = (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " ")
+    details = [d for d in (message["model"], f"{when} UTC" if when else "") if d]
     suffix = f" · {' · '.join(details)}" if details else ""
     if branch_of:
-        suffix += f" (reply to {branch_of})"
+        suffix += f" (another reply to {branch_of})"
     body = message["markdown"] or message["text"] or ""
     if message["kind"]:
         # An Obsidian callout, folded: thinking and tool traffic stay out of the way.
@@ -273,6 +276,17 @@ def _render_message(message: dict[str, Any], level: str, branch_of: str | None =
         callout += [f"> {line}" if line else ">" for line in body.splitlines()]
         return [f"{level} {heading}{suffix}", "", *callout, ""]
     return [f"{level} {heading}{suffix}", "", body, ""]
+
+
+def _quoted(parent: dict[str, Any] | None) -> str | None:
+    """What an other branch answers, as people recognise it: the start of that turn's text ("Why
+    does…"), not its internal key; None for a branch that starts the conversation."""
+    if parent is None:
+        return None
+    text = " ".join((parent["text"] or parent["markdown"] or "").split())
+    if not text:
+        return f"the {ROLE_HEADINGS.get(parent['role'], parent['role']).lower()} turn"
+    return f"“{text[:BRANCH_QUOTE_CHARS].rstrip()}…”" if len(text) > BRANCH_QUOTE_CHARS else f"“{text}”"
 
 
 def _yaml_scalar(value: Any) -> str:

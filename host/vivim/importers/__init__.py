@@ -26,11 +26,27 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from ..store.connection import Connection
 from .common import SkipLog
-from .reader import ExportFile, broken_json, find_export_files, items_prefix, iter_array
+from .reader import (
+    ExportFile,
+    Skipped,
+    broken_json,
+    find_export_files,
+    find_exports,
+    items_prefix,
+    iter_array,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ExportFile", "ImportSummary", "Progress", "find_export_files", "import_path"]
+__all__ = [
+    "ExportFile",
+    "ImportSummary",
+    "Progress",
+    "Skipped",
+    "find_export_files",
+    "find_exports",
+    "import_path",
+]
 
 # Conversations per write transaction, and a cap on turns so one giant chat is not held long.
 DEFAULT_BATCH = 100
@@ -63,6 +79,7 @@ class ImportSummary:
     branched: int = 0
     skipped: SkipLog = field(default_factory=SkipLog)
     errors: list[str] = field(default_factory=list)  # files that could not be read to the end
+    not_exports: list[Skipped] = field(default_factory=list)  # files found beside them, and why not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,9 +93,10 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "merged": self.merged,
             "branched": self.branched,
-            "skipped": dict(sorted(self.skipped.reasons.items())),
+            "skipped": {reason: count for reason, count in sorted(self.skipped.reasons.items()) if count},
             "skipped_details": self.skipped.details,
             "errors": self.errors,
+            "skipped_files": [{"file": s.file, "reason": s.reason} for s in self.not_exports],
         }
 
 
@@ -90,12 +108,15 @@ async def import_path(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     files: list[ExportFile] | None = None,
+    not_exports: list[Skipped] | None = None,
 ) -> ImportSummary:
-    """Import every export file found at `path` (or the `files` already found there); see the module
-    docstring. Callers that must not create a database for a path holding no export find first."""
+    """Import every export file found at `path` (or the `files` already found there, and the
+    `not_exports` found beside them, reported in the summary); see the module docstring. Callers that must not create a database for a path holding no export find first."""
     progress = progress or Progress()
-    files = files if files is not None else find_export_files(Path(path), provider)
-    summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files])
+    not_exports = list(not_exports or [])
+    if files is None:
+        files, not_exports = find_exports(Path(path), provider)
+    summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files], not_exports=not_exports)
     writer = _BatchWriter(store, summary, progress, batch_size)
     for export in files:
         await _import_file(export, writer, summary, progress)
@@ -158,7 +179,11 @@ async def _import_file(
     ) as exc:
         log.info("import of %s stopped after %d conversations: %r", export.describe(), read, exc)
         kept = (
-            f"the {read} conversations before that point were imported"
+            (
+                "the conversation before that point was imported"
+                if read == 1
+                else f"the {read} conversations before that point were imported"
+            )
             if read
             else "nothing was imported from it"
         )

@@ -60,6 +60,7 @@ def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: i
                         "message_id",
                         "chunk_id",
                         "role",
+                        "kind",
                         "snippet",
                         "score",
                         "strength",
@@ -314,7 +315,8 @@ def chunk_details(
     where, params = filters.sql()
     marks = ",".join("?" * len(chunk_ids))
     rows = conn.execute(
-        "SELECT ch.id AS chunk_id, ch.text, m.id AS message_id, m.role, m.created_at, m.conversation_id, m.key"
+        "SELECT ch.id AS chunk_id, ch.text, m.id AS message_id, m.role, m.kind, m.created_at, m.conversation_id,"
+        " m.key"
         " FROM chunks ch JOIN messages m ON m.id = ch.message_id JOIN conversations c ON c.id = m.conversation_id"
         f" WHERE ch.id IN ({marks}) AND {where}",
         (*chunk_ids, *params),
