@@ -281,3 +281,22 @@ async def test_a_conversation_captured_after_another_was_deleted_reaches_the_oth
     assert (await view(b))["claude/c1"]["messages"] == {"k0": ["user", "the one to keep", "complete"]}
     assert await view(a) == await view(b)
     await close(a, b)
+
+
+async def test_a_deleted_conversation_captured_again_on_the_other_device_keeps_no_messages_there(
+    tmp_path: Path,
+) -> None:
+    """The tombstone wins on the device itself, not only after its next sync: b, which received the
+    deletion, refuses the page's turns at once, and both stay deleted after they meet again."""
+    a, b = await two_paired(tmp_path)
+    await write_capture(a, capture("c1", [("k1", "user", "secret plans")]))
+    await exchange(a, b)
+    await a.store.write(library.delete_conversation, await conversation_id(a))
+    await exchange(a, b)
+    await write_capture(b, capture("c1", [("k1", "user", "secret plans"), ("k2", "assistant", "reply")]))
+    assert (await b.store.fetchone("SELECT COUNT(*) FROM messages"))[0] == 0
+    await exchange(a, b)
+    for engine in (a, b):
+        assert (await view(engine))["claude/c1"] == {"deleted": True}
+        assert (await engine.store.fetchone("SELECT COUNT(*) FROM messages"))[0] == 0
+    await close(a, b)

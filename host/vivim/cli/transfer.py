@@ -135,6 +135,8 @@ def _print_summary(summary: Any, elapsed: float) -> None:
         f"  messages: {summary.inserted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.merged} merged with live captures, {summary.branched} new branches"
     )
+    if summary.deleted_skipped:
+        click.echo(deleted_skipped_line(summary.deleted_skipped))
     if summary.skipped.total:
         from ..importers.common import describe_skip
 
@@ -155,6 +157,12 @@ def _print_summary(summary: Any, elapsed: float) -> None:
                 click.echo(f"      - {detail}")
     for error in summary.errors:
         click.echo(f"  error: {error}", err=True)
+
+
+def deleted_skipped_line(count: int) -> str:
+    """Why conversations the export holds did not come back: the user deleted them, and that is final."""
+    what = "1 conversation you deleted was" if count == 1 else f"{count} conversations you deleted were"
+    return f"  {what} left out: a deletion is final (see docs/import-export.md)."
 
 
 @click.command("export", short_help="Export as JSON Lines, Markdown or JSON.")

@@ -29,7 +29,7 @@ class ArchivedConversation(CaptureUpsert, kw_only=True):
     Kept out of `CaptureUpsert` itself: a page never sends tags or pins, only this file does.
     """
 
-    tags: list[str] = []
+    tags: list[str] = msgspec.field(default_factory=list)
     pinned: bool = False
     title_by_user: bool = False
 

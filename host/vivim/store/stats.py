@@ -32,7 +32,11 @@ def get_stats(conn: Connection) -> dict[str, Any]:
     }
     return {
         "conversations": one("SELECT COUNT(*) FROM conversations WHERE deleted_at IS NULL"),
-        "messages": one("SELECT COUNT(*) FROM messages"),
+        # What the user can see: the per-provider rows above add up to these totals.
+        "messages": one(
+            "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE c.deleted_at IS NULL"
+        ),
         "chunks": one("SELECT COUNT(*) FROM chunks"),
         "embedded_chunks": one("SELECT COUNT(*) FROM chunks WHERE embedded = 1"),
         "by_provider": by_provider,
