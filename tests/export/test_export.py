@@ -17,6 +17,8 @@ JSONL_FIELDS = [
     "conversation_id",
     "conversation_title",
     "conversation_completeness",
+    "conversation_tags",
+    "conversation_pinned",
     "message_id",
     "parent_id",
     "role",

@@ -166,6 +166,8 @@ def _print_summary(summary: Any, elapsed: float) -> None:
             f"  messages: {summary.inserted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.merged} merged with live captures, {summary.branched} new branches"
         )
+    if summary.deleted_skipped:
+        click.echo(deleted_skipped_line(summary.deleted_skipped))
     reasons = {reason: count for reason, count in summary.skipped.reasons.items() if count > 0}
     if reasons:
         from ..importers.common import describe_skip
@@ -262,6 +264,12 @@ def _print_meaning(meaning: dict[str, Any]) -> None:
         f"Meaning search does not cover these yet ({meaning['embedded']:,} of {meaning['chunks']:,} chunks "
         f"indexed); word search finds them now. {CATCH_UP[0].upper()}{CATCH_UP[1:]}."
     )
+
+
+def deleted_skipped_line(count: int) -> str:
+    """Why conversations the export holds did not come back: the user deleted them, and that is final."""
+    what = "1 conversation you deleted was" if count == 1 else f"{count} conversations you deleted were"
+    return f"  {what} left out: a deletion is final (see docs/import-export.md)."
 
 
 @click.command("export", short_help="Export as JSON Lines, Markdown or JSON.")

@@ -67,6 +67,9 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
 
     def write(conn: Any) -> tuple[capture.UpsertResult, bool, dict[str, Any]]:
         ensure_capture_on(conn, payload.provider)
+        tombstone = capture.deleted_conversation(conn, upsert.conversation)
+        if tombstone is not None:  # deleted by the user: neither its turns nor its payload are kept
+            return capture.UpsertResult(conversation_id=tombstone, deleted=True), False, {"status": "deleted"}
         known = conn.execute(
             "SELECT title, url FROM conversations WHERE provider = ? AND external_id = ?",
             (payload.provider, payload.external_id),

@@ -10,7 +10,8 @@ writes batches of conversations, one transaction per batch, through
 captures. Parsing the next batch overlaps the database writing the previous one.
 
 A malformed conversation or entry is counted and named in the summary and skipped; a file
-whose JSON breaks off keeps everything read before the break.
+whose JSON breaks off keeps everything read before the break. A conversation the user deleted
+here is left out and counted (`deleted_skipped`): a deletion is final (see store.capture).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class ImportSummary:
     unchanged: int = 0
     merged: int = 0
     branched: int = 0
+    # Conversations the user deleted here that the export still holds: left out, a deletion is final.
+    deleted_skipped: int = 0
     skipped: SkipLog = field(default_factory=SkipLog)
     errors: list[str] = field(default_factory=list)  # files that could not be read to the end
     not_exports: list[Skipped] = field(default_factory=list)  # files found beside them, and why not read
@@ -93,6 +96,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "merged": self.merged,
             "branched": self.branched,
+            "deleted_skipped": self.deleted_skipped,
             "skipped": {reason: count for reason, count in sorted(self.skipped.reasons.items()) if count},
             "skipped_details": self.skipped.details,
             "errors": self.errors,
@@ -236,12 +240,16 @@ class _CountingReader:
 
 def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
+    from . import vivim_json
     from .aistudio import adopt_live_id
 
     results = []
     for payload in payloads:
         adopt_live_id(conn, payload)  # an AI Studio file joins the chat captured live, when there is one
-        results.append(upsert_capture(conn, payload))
+        result = upsert_capture(conn, payload)
+        if not result.deleted:
+            vivim_json.restore_library(conn, payload, result.conversation_id)
+        results.append(result)
     return results
 
 
@@ -304,6 +312,9 @@ class _BatchWriter:
 
     def _tally(self, result: Any) -> None:
         s = self.summary
+        if result.deleted:
+            s.deleted_skipped += 1
+            return
         s.conversations += 1
         s.conversations_created += int(result.created)
         changed = result.inserted + result.updated + result.branched

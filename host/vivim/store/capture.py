@@ -51,6 +51,7 @@ class UpsertResult:
     merged: int = 0
     keys: list[str] = field(default_factory=list)  # stored key of each turn, in order
     changed_message_ids: list[int] = field(default_factory=list)
+    deleted: bool = False  # the user deleted this conversation: nothing was written (see upsert_capture)
 
     def counts(self) -> dict[str, Any]:
         """What a capture reply reports of this upsert (capture.upsert and capture.network alike)."""
@@ -62,6 +63,7 @@ class UpsertResult:
             "unchanged": self.unchanged,
             "branched": self.branched,
             "merged": self.merged,
+            "deleted": self.deleted,
         }
 
 
@@ -120,6 +122,9 @@ def activity_time(capture: CaptureUpsert, now: float) -> float | None:
 def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
     capture = untrusted.clean(capture)  # parsed from a page, a file or a peer: every field storable
+    tombstone = deleted_conversation(conn, capture.conversation)
+    if tombstone is not None:
+        return UpsertResult(conversation_id=tombstone, deleted=True)
     activity = activity_time(capture, now)
     earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
     conversation_id, created = _upsert_conversation(
@@ -148,6 +153,20 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     if touched and not created:
         _touch(conn, conversation_id, now, activity)
     return result
+
+
+def deleted_conversation(conn: Connection, conv: ConversationIn) -> int | None:
+    """The id of this conversation when the user deleted it, else None.
+
+    A deletion is final, on every device (docs/sync.md): a capture of the page re-opened, an
+    import of an export that still holds it, or a peer's turns write nothing under the tombstone,
+    so "a deleted conversation keeps no messages" holds here as it does after sync.
+    """
+    row = conn.execute(
+        "SELECT id FROM conversations WHERE provider = ? AND external_id = ? AND deleted_at IS NOT NULL",
+        (conv.provider, conv.external_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _touch(conn: Connection, conversation_id: int, now: float, activity: float | None) -> None:
