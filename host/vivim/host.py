@@ -23,7 +23,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
@@ -37,8 +37,17 @@ log = logging.getLogger("vivim.host")
 CHROME_ORIGIN = f"chrome-extension://{EXTENSION_ID}/"
 
 
+REOPEN_INTERVAL = 1.0  # while the database cannot be opened, a request tries again at most this often
+
+
 class Session:
-    def __init__(self, runtime: Any, writer: FrameWriter, broken: VivimError | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Any,
+        writer: FrameWriter,
+        broken: VivimError | None = None,
+        reopen: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         from .handlers import ROUTES
 
         self.runtime = runtime
@@ -46,8 +55,30 @@ class Session:
         # Set when the database cannot be opened: every request is answered with this error
         # (hello too), so the extension can tell the user why instead of seeing a dead port.
         self.broken = broken
+        # ...and how to try again. Another VIVIM process may hold the database for a moment (two
+        # browsers starting their hosts at once on a new vault: one migrates while the other waits
+        # out its busy timeout); that must cost a few retried requests, not the whole session.
+        self._reopen = reopen
+        self._reopen_lock = asyncio.Lock()
+        self._next_reopen = 0.0
         self.routes = ROUTES
         self.tasks: set[asyncio.Task[None]] = set()
+
+    async def _ensure_open(self) -> None:
+        """Raise the open error unless the database opens now (tried at most every REOPEN_INTERVAL)."""
+        async with self._reopen_lock:
+            if self.broken is None:
+                return
+            if self._reopen is None or time.monotonic() < self._next_reopen:
+                raise self.broken
+            try:
+                self.runtime = await self._reopen()
+            except VivimError as exc:
+                self._next_reopen = time.monotonic() + REOPEN_INTERVAL
+                self.broken = type(exc)(f"VIVIM cannot open its database ({exc.message}); run `vivim doctor`")
+                raise self.broken from None
+            log.info("the database opened on a later try")
+            self.broken = None
 
     async def send(self, message: dict[str, Any]) -> None:
         try:
@@ -67,7 +98,7 @@ class Session:
                 )
             payload = parse_payload(envelope.payload, route.payload)
             if self.broken is not None:
-                raise self.broken
+                await self._ensure_open()
             result = await route.handler(self.runtime, payload)
             reply = ok_reply(envelope.id, result)
         except VivimError as exc:
@@ -101,13 +132,24 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
     except VivimError as exc:
         log.error("cannot open the database %s: %s", paths.db, exc.message)
         broken = type(exc)(f"VIVIM cannot open its database ({exc.message}); run `vivim doctor`")
-    session = Session(runtime, FrameWriter(stdout), broken)
     lock = DataDirLock(paths.lock)
     services_task: asyncio.Task[Any] | None = None
-    if runtime is not None and lock.try_acquire():
-        runtime.is_singleton = True
-        # After the first replies: services import heavy libraries.
-        services_task = asyncio.get_running_loop().create_task(_start_later(start_services, runtime))
+
+    def start(opened: Runtime) -> None:
+        nonlocal services_task
+        if services_task is None and lock.try_acquire():
+            opened.is_singleton = True
+            # After the first replies: services import heavy libraries.
+            services_task = asyncio.get_running_loop().create_task(_start_later(start_services, opened))
+
+    async def reopen() -> Runtime:
+        opened = await Runtime.open(paths)
+        start(opened)
+        return opened
+
+    session = Session(runtime, FrameWriter(stdout), broken, reopen)
+    if runtime is not None:
+        start(runtime)
     try:
         while True:
             try:
@@ -133,6 +175,7 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
         if services_task is not None:
             services_task.cancel()  # a start in progress stops what it had started (SyncService.start)
             await asyncio.gather(services_task, return_exceptions=True)
+        runtime = session.runtime
         if runtime is not None:
             stopping = time.monotonic()
             try:

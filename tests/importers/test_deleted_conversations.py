@@ -48,7 +48,7 @@ def test_reimporting_an_export_that_holds_a_deleted_conversation_leaves_it_out_a
 
     again = _cli(home, "import", "-q", str(DEEPSEEK))
     assert "1 conversation you deleted was left out: a deletion is final" in again.stdout
-    assert "0 new, 0 changed" in again.stdout
+    assert "Nothing new: all 2 conversations" in again.stdout
     assert _rows(home, "SELECT COUNT(*) FROM messages WHERE conversation_id = ?", gone_id) == [(0,)]
     assert _rows(home, "SELECT deleted_at IS NOT NULL FROM conversations WHERE id = ?", gone_id) == [(1,)]
     as_json = json.loads(_cli(home, "import", "-q", "--json", str(DEEPSEEK)).stdout)

@@ -11,6 +11,7 @@ tests/store/test_aiosqlite_contract.py fails loudly if that internal changes.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
@@ -18,7 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 import aiosqlite
 
 from ..errors import StoreBusy, StoreError
-from .connection import Connection, DatabaseError, connect_sync, is_locked_error
+from .connection import BUSY_TIMEOUT_MS, Connection, DatabaseError, connect_sync, is_locked_error
 from .migrations import apply_migrations
 
 T = TypeVar("T")
@@ -102,13 +103,29 @@ class Store:
 
 
 def _open_migrated(path: Path) -> SyncConn:
+    """Open and migrate, waiting out another VIVIM process that opens the same new database at the
+    same moment. SQLite answers some of those collisions (switching a new file to WAL, reading a
+    schema another connection is changing) with "locked" at once, without its busy handler; they
+    are retried here, with backoff, for as long as a writer would wait (BUSY_TIMEOUT_MS)."""
     from ..config import private_file
 
     path.parent.mkdir(parents=True, exist_ok=True)
     private_file(path)
-    conn = connect_sync(path)
-    apply_migrations(conn)
-    return conn
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.02
+    while True:
+        conn = None
+        try:
+            conn = connect_sync(path)
+            apply_migrations(conn)
+            return conn
+        except DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if not is_locked_error(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _in_transaction(
