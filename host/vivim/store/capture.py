@@ -1,8 +1,12 @@
 """Idempotent upsert of a conversation and its turns: the heart of "nothing is lost".
 
 Rules, per turn, keyed by (conversation, key):
-- unseen key: insert (unless the same text is already stored for this conversation from
-  another source, e.g. a ChatGPT export and a live capture of the same turn: merge).
+- unseen key: insert, unless the same turn is already stored for this conversation from another
+  source (a ChatGPT export and a live capture of it; the DOM's and the network's capture of a turn on
+  a site that gives turns no ids): merge. "The same turn" is the same text, or the same words in
+  another rendering (store/fingerprint.py: math, tables, code, links, citations...), of the same role,
+  at the same place (the same parent, or a place not known on one side, or words too many to repeat),
+  and not a row this upsert already matched or that the provider's own ids say is another message.
 - same content: nothing changes (a capture sent twice is a no-op; streaming -> complete
   only flips the status).
 - the new text extends the stored text, or the stored row was still streaming, or the
@@ -30,6 +34,7 @@ from typing import Any
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from ..retrieval.chunking import chunk_markdown
 from . import untrusted
+from .fingerprint import LONG_WORDS, fingerprint, of_words, words
 from .connection import Connection, inserted_id
 
 _WS = re.compile(r"\s+")
@@ -124,13 +129,14 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     provider = capture.conversation.provider
     touched = False
     stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
+    claimed: set[int] = set()  # rows a turn of this payload matched: one row is one turn
     for turn in capture.turns:
         if turn.parent_key in stored_as:
             turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
         markdown = turn_markdown(turn, provider)
         text = turn.text or markdown
         outcome, key, message_id = _upsert_turn(
-            conn, conversation_id, turn, markdown, text, capture.source, now
+            conn, conversation_id, turn, markdown, text, capture.source, now, claimed
         )
         stored_as[turn.key] = key
         setattr(result, outcome, getattr(result, outcome) + 1)
@@ -203,7 +209,14 @@ def _upsert_conversation(
 
 
 def _upsert_turn(
-    conn: Connection, conversation_id: int, turn: TurnIn, markdown: str, text: str, source: str, now: float
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    markdown: str,
+    text: str,
+    source: str,
+    now: float,
+    claimed: set[int],
 ) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
     key = turn.key
@@ -216,6 +229,7 @@ def _upsert_turn(
         ).fetchone()
         if row is None:
             break
+        claimed.add(row["id"])
         if (
             network
             and row["content_hash"] != digest
@@ -258,17 +272,79 @@ def _upsert_turn(
     else:
         return "unchanged", key, None
     if source != "sync":
-        twin = conn.execute(
-            "SELECT id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at"
-            " FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
-            (conversation_id, digest, source),
-        ).fetchone()
+        twin = _twin(conn, conversation_id, turn, text, digest, source, claimed)
         if twin is not None:
+            claimed.add(twin["id"])
             if network:
                 _adopt(conn, twin, turn, now)
+            elif twin["source"] == "network" and source == "capture" and twin["content_hash"] != digest:
+                # The page's rendering of a turn its JSON brought: the DOM's text, the network's structure.
+                _replace(conn, twin["id"], turn, markdown, text, digest, now, source)
+                return "merged", twin["key"], twin["id"]
             return "merged", twin["key"], None
     message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
     return ("inserted" if key == turn.key else "branched"), key, message_id
+
+
+_TWIN_COLUMNS = (
+    "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
+)
+
+
+def _twin(
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    text: str,
+    digest: str,
+    source: str,
+    claimed: set[int],
+) -> Any:
+    """Another source's row holding this turn, or None: by its exact text, else by its words.
+
+    Two index probes per unseen turn (content_hash, then fingerprint, each per conversation), never
+    a scan: a 10,000-turn conversation costs what a 10-turn one does.
+    """
+    rows = conn.execute(
+        f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
+        (conversation_id, digest, source),
+    ).fetchall()
+    letters = words(text)
+    long = len(letters) >= LONG_WORDS
+    twin = _best(rows, turn, claimed, long)
+    if twin is not None:
+        return twin
+    prints = of_words(turn.role, letters)
+    if prints is None:
+        return None
+    rows = conn.execute(
+        f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND fingerprint = ? AND source != ?",
+        (conversation_id, prints, source),
+    ).fetchall()
+    return _best(rows, turn, claimed, long)
+
+
+def _best(rows: list[Any], turn: TurnIn, claimed: set[int], long: bool) -> Any:
+    """The candidate at this turn's place: at its parent first, then one whose place is not known on
+    one side; a short reply ("Yes.") under another parent is another turn, a long text is not."""
+    fits = [
+        r
+        for r in rows
+        if r["id"] not in claimed
+        and not (turn.message_id and r["provider_message_id"] and r["provider_message_id"] != turn.message_id)
+        and (long or turn.parent_key is None or r["parent_key"] is None or r["parent_key"] == turn.parent_key)
+    ]
+    if not fits:
+        return None
+    return min(
+        fits,
+        key=lambda r: (
+            r["parent_key"] is None or r["parent_key"] != turn.parent_key,
+            r["is_current"] == 0,
+            abs(r["position"] - turn.position),
+            r["id"],
+        ),
+    )
 
 
 def _insert(
@@ -284,8 +360,8 @@ def _insert(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
-        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure,"
+        " fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             key,
@@ -305,6 +381,7 @@ def _insert(
             turn.created_at or now,
             now,
             "network" if source == "network" else None,
+            fingerprint(turn.role, text),
         ),
     )
     message_id = inserted_id(cur)
@@ -326,6 +403,7 @@ def _replace(
     # then belongs to whoever wrote it last (the DOM's rendering, or a newer network payload).
     conn.execute(
         "UPDATE messages SET markdown = ?, text = ?, html = COALESCE(?, html), content_hash = ?, status = ?,"
+        " fingerprint = ?,"
         " model = COALESCE(?, model),"
         " parent_key = CASE WHEN structure = 'network' AND ? != 'network' THEN parent_key"
         "   ELSE COALESCE(?, parent_key) END,"
@@ -338,6 +416,7 @@ def _replace(
             turn.html,
             digest,
             turn.status,
+            fingerprint(turn.role, text),
             turn.model,
             source,
             turn.parent_key,

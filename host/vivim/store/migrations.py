@@ -25,6 +25,7 @@ from ..sync.schema import (
     SYNC_SCHEMA,
 )
 from .completeness import SCHEMA as COMPLETENESS_SCHEMA
+from .fingerprint import add_fingerprints
 from .raw import SCHEMA as RAW_SCHEMA
 from .repair_dates import REPAIR_IMPORTED_DATES
 from .sqlscript import Migration, script
@@ -174,6 +175,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sync: a message reusing a deleted one's rowid is still sent",
         script(DIRTY_MESSAGES_REUSED_ROWIDS),
     ),
+    Migration(30, "a turn's rendering-insensitive fingerprint: the DOM's and the network's twins meet", add_fingerprints),
 )
 
 
