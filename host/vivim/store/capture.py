@@ -224,7 +224,7 @@ def _upsert_turn(
     for _ in range(8):  # a key, then its branch siblings
         row = conn.execute(
             "SELECT id, text, content_hash, status, provider_message_id, is_current, parent_key, source,"
-            " structure, position, created_at FROM messages WHERE conversation_id = ? AND key = ?",
+            " structure, position, created_at, fingerprint FROM messages WHERE conversation_id = ? AND key = ?",
             (conversation_id, key),
         ).fetchone()
         if row is None:
@@ -261,6 +261,16 @@ def _upsert_turn(
                 )
                 return "updated", key, row["id"]
             return "unchanged", key, None
+        if (
+            source == "capture"
+            and not turn.message_id
+            and row["source"] == "network"
+            and row["status"] == "complete"
+            and _same_words(row, turn, markdown)
+        ):
+            # A page without ids sends the key the host stored its turn under (the network row's): the
+            # same words in the page's rendering are that turn, not a branch. The first rendering stays.
+            return "unchanged", key, None
         old, new = comparable_text(row["text"]), comparable_text(text)
         if row["status"] == "complete" and old.startswith(new):
             return "unchanged", key, None  # a stale, shorter snapshot of a finished turn
@@ -272,30 +282,28 @@ def _upsert_turn(
     else:
         return "unchanged", key, None
     if source != "sync":
-        twin = _twin(conn, conversation_id, turn, text, digest, source, claimed)
+        twin = _twin(conn, conversation_id, turn, markdown, digest, source, claimed)
         if twin is not None:
             claimed.add(twin["id"])
             if network:
                 _adopt(conn, twin, turn, now)
-            elif twin["source"] == "network" and source == "capture" and twin["content_hash"] != digest:
-                # The page's rendering of a turn its JSON brought: the DOM's text, the network's structure.
-                _replace(conn, twin["id"], turn, markdown, text, digest, now, source)
-                return "merged", twin["key"], twin["id"]
             return "merged", twin["key"], None
     message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
     return ("inserted" if key == turn.key else "branched"), key, message_id
 
 
-_TWIN_COLUMNS = (
-    "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
-)
+def _same_words(row: Any, turn: TurnIn, markdown: str) -> bool:
+    return row["fingerprint"] is not None and row["fingerprint"] == fingerprint(turn.role, markdown)
+
+
+_TWIN_COLUMNS = "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
 
 
 def _twin(
     conn: Connection,
     conversation_id: int,
     turn: TurnIn,
-    text: str,
+    markdown: str,
     digest: str,
     source: str,
     claimed: set[int],
@@ -309,7 +317,7 @@ def _twin(
         f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
         (conversation_id, digest, source),
     ).fetchall()
-    letters = words(text)
+    letters = words(markdown)
     long = len(letters) >= LONG_WORDS
     twin = _best(rows, turn, claimed, long)
     if twin is not None:
@@ -381,7 +389,7 @@ def _insert(
             turn.created_at or now,
             now,
             "network" if source == "network" else None,
-            fingerprint(turn.role, text),
+            fingerprint(turn.role, markdown),
         ),
     )
     message_id = inserted_id(cur)
@@ -416,7 +424,7 @@ def _replace(
             turn.html,
             digest,
             turn.status,
-            fingerprint(turn.role, text),
+            fingerprint(turn.role, markdown),
             turn.model,
             source,
             turn.parent_key,

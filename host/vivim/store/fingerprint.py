@@ -71,11 +71,12 @@ def add_fingerprints(conn: Any) -> None:
     last = 0
     while True:  # in batches: a store of years of conversations never sits in memory at once
         rows = conn.execute(
-            "SELECT id, role, text FROM messages WHERE id > ? ORDER BY id LIMIT 2000", (last,)
+            "SELECT id, role, markdown FROM messages WHERE id > ? ORDER BY id LIMIT 2000", (last,)
         ).fetchall()
         if not rows:
             return
         conn.executemany(
-            "UPDATE messages SET fingerprint = ? WHERE id = ?", [(fingerprint(r[1], r[2]), r[0]) for r in rows]
+            "UPDATE messages SET fingerprint = ? WHERE id = ?",
+            [(fingerprint(r[1], r[2]), r[0]) for r in rows],
         )
         last = rows[-1][0]

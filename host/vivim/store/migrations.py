@@ -175,7 +175,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sync: a message reusing a deleted one's rowid is still sent",
         script(DIRTY_MESSAGES_REUSED_ROWIDS),
     ),
-    Migration(30, "a turn's rendering-insensitive fingerprint: the DOM's and the network's twins meet", add_fingerprints),
+    Migration(
+        30,
+        "a turn's rendering-insensitive fingerprint: the DOM's and the network's twins meet",
+        add_fingerprints,
+    ),
 )
 
 
