@@ -14,7 +14,7 @@ import pytest
 
 from . import twin_pages
 from .checks import granted_browser
-from .harness import Browser, export, texts
+from .harness import Browser, export
 
 pytestmark = pytest.mark.browser
 

@@ -34,8 +34,8 @@ from typing import Any
 from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from ..retrieval.chunking import chunk_markdown
 from . import untrusted
-from .fingerprint import LONG_WORDS, fingerprint, of_words, words
 from .connection import Connection, inserted_id
+from .fingerprint import LONG_WORDS, fingerprint, of_words, words
 
 _WS = re.compile(r"\s+")
 
