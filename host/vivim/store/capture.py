@@ -35,7 +35,7 @@ from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from ..retrieval.chunking import chunk_markdown
 from . import untrusted
 from .connection import Connection, inserted_id
-from .fingerprint import LONG_WORDS, fingerprint, of_words, words
+from .fingerprint import TurnWords
 
 _WS = re.compile(r"\s+")
 
@@ -129,14 +129,14 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     provider = capture.conversation.provider
     touched = False
     stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
-    claimed: set[int] = set()  # rows a turn of this payload matched: one row is one turn
+    seen = _Seen()
     for turn in capture.turns:
         if turn.parent_key in stored_as:
             turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
         markdown = turn_markdown(turn, provider)
         text = turn.text or markdown
         outcome, key, message_id = _upsert_turn(
-            conn, conversation_id, turn, markdown, text, capture.source, now, claimed
+            conn, conversation_id, turn, markdown, text, capture.source, now, seen
         )
         stored_as[turn.key] = key
         setattr(result, outcome, getattr(result, outcome) + 1)
@@ -216,9 +216,10 @@ def _upsert_turn(
     text: str,
     source: str,
     now: float,
-    claimed: set[int],
+    seen: _Seen,
 ) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
+    mine = TurnWords(turn.role, markdown)
     key = turn.key
     network = source == "network"
     for _ in range(8):  # a key, then its branch siblings
@@ -229,7 +230,7 @@ def _upsert_turn(
         ).fetchone()
         if row is None:
             break
-        claimed.add(row["id"])
+        seen.claimed.add(row["id"])
         if (
             network
             and row["content_hash"] != digest
@@ -266,7 +267,8 @@ def _upsert_turn(
             and not turn.message_id
             and row["source"] == "network"
             and row["status"] == "complete"
-            and _same_words(row, turn, markdown)
+            and row["fingerprint"] is not None
+            and row["fingerprint"] == mine.print
         ):
             # A page without ids sends the key the host stored its turn under (the network row's): the
             # same words in the page's rendering are that turn, not a branch. The first rendering stays.
@@ -276,24 +278,29 @@ def _upsert_turn(
             return "unchanged", key, None  # a stale, shorter snapshot of a finished turn
         same_message = bool(turn.message_id) and turn.message_id == row["provider_message_id"]
         if new.startswith(old) or row["status"] == "streaming" or same_message:
-            _replace(conn, row["id"], turn, markdown, text, digest, now, source)
+            _replace(conn, row["id"], turn, markdown, text, digest, now, source, mine.print)
             return "updated", key, row["id"]
         key = f"{turn.key}~{digest[:12]}"  # different content in the same slot: a branch
     else:
         return "unchanged", key, None
     if source != "sync":
-        twin = _twin(conn, conversation_id, turn, markdown, digest, source, claimed)
+        twin = _twin(conn, conversation_id, turn, mine, digest, source, seen)
         if twin is not None:
-            claimed.add(twin["id"])
+            seen.claimed.add(twin["id"])
             if network:
                 _adopt(conn, twin, turn, now)
             return "merged", twin["key"], None
-    message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
+    message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now, mine.print)
     return ("inserted" if key == turn.key else "branched"), key, message_id
 
 
-def _same_words(row: Any, turn: TurnIn, markdown: str) -> bool:
-    return row["fingerprint"] is not None and row["fingerprint"] == fingerprint(turn.role, markdown)
+@dataclass
+class _Seen:
+    """What one upsert learns as it goes: the rows its turns matched (one row is one turn), and whether
+    the conversation holds any row of another source at all (asked once; if not, no twin is looked for)."""
+
+    claimed: set[int] = field(default_factory=set)
+    others: bool | None = None
 
 
 _TWIN_COLUMNS = "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
@@ -303,33 +310,40 @@ def _twin(
     conn: Connection,
     conversation_id: int,
     turn: TurnIn,
-    markdown: str,
+    mine: TurnWords,
     digest: str,
     source: str,
-    claimed: set[int],
+    seen: _Seen,
 ) -> Any:
     """Another source's row holding this turn, or None: by its exact text, else by its words.
 
     Two index probes per unseen turn (content_hash, then fingerprint, each per conversation), never
     a scan: a 10,000-turn conversation costs what a 10-turn one does.
     """
+    if seen.others is None:
+        seen.others = (
+            conn.execute(
+                "SELECT 1 FROM messages WHERE conversation_id = ? AND source != ? LIMIT 1",
+                (conversation_id, source),
+            ).fetchone()
+            is not None
+        )
+    if not seen.others:
+        return None
     rows = conn.execute(
         f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
         (conversation_id, digest, source),
     ).fetchall()
-    letters = words(markdown)
-    long = len(letters) >= LONG_WORDS
-    twin = _best(rows, turn, claimed, long)
+    twin = _best(rows, turn, seen.claimed, mine.long)
     if twin is not None:
         return twin
-    prints = of_words(turn.role, letters)
-    if prints is None:
+    if mine.print is None:
         return None
     rows = conn.execute(
         f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND fingerprint = ? AND source != ?",
-        (conversation_id, prints, source),
+        (conversation_id, mine.print, source),
     ).fetchall()
-    return _best(rows, turn, claimed, long)
+    return _best(rows, turn, seen.claimed, mine.long)
 
 
 def _best(rows: list[Any], turn: TurnIn, claimed: set[int], long: bool) -> Any:
@@ -365,6 +379,7 @@ def _insert(
     digest: str,
     source: str,
     now: float,
+    prints: str | None,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
@@ -389,7 +404,7 @@ def _insert(
             turn.created_at or now,
             now,
             "network" if source == "network" else None,
-            fingerprint(turn.role, markdown),
+            prints,
         ),
     )
     message_id = inserted_id(cur)
@@ -406,6 +421,7 @@ def _replace(
     digest: str,
     now: float,
     source: str,
+    prints: str | None,
 ) -> None:
     # A row whose structure came from the provider's payload keeps its parent and position; the text
     # then belongs to whoever wrote it last (the DOM's rendering, or a newer network payload).
@@ -424,7 +440,7 @@ def _replace(
             turn.html,
             digest,
             turn.status,
-            fingerprint(turn.role, markdown),
+            prints,
             turn.model,
             source,
             turn.parent_key,

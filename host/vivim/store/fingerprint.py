@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 _MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -55,6 +57,27 @@ def of_words(role: str, letters: str) -> str | None:
     if not letters:
         return None
     return hashlib.sha256(f"{role}\x00{letters}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class TurnWords:
+    """One incoming turn's words and fingerprint, worked out at most once and only when asked: most
+    turns of a re-opened conversation match by key and never need them."""
+
+    role: str
+    markdown: str
+
+    @cached_property
+    def letters(self) -> str:
+        return words(self.markdown)
+
+    @cached_property
+    def print(self) -> str | None:
+        return of_words(self.role, self.letters)
+
+    @property
+    def long(self) -> bool:
+        return len(self.letters) >= LONG_WORDS
 
 
 # Migration 30: the column, its per-conversation index, and every stored message's fingerprint.
