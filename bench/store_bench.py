@@ -158,9 +158,8 @@ async def twins(turns: int) -> None:
     from vivim.store.capture import upsert_capture
 
     async def once(fingerprints: bool) -> float:
-        saved = capture_module.TurnWords
         if not fingerprints:
-            capture_module.TurnWords = NoWords  # type: ignore[misc]
+            setattr(capture_module, "TurnWords", NoWords)  # noqa: B010 (a module attribute, swapped for the run)
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 store = await Store.open(Path(tmp) / "t.sqlite3")
@@ -172,7 +171,7 @@ async def twins(turns: int) -> None:
                 finally:
                     await store.close()
         finally:
-            capture_module.TurnWords = saved  # type: ignore[misc]
+            setattr(capture_module, "TurnWords", TurnWords)  # noqa: B010
 
     off = min([await once(False) for _ in range(3)])
     on = min([await once(True) for _ in range(3)])
