@@ -15,6 +15,7 @@ import pytest
 from tests.e2e import twin_pages
 from tests.store.test_capture_upsert import capture, messages
 from vivim.importers import network as netcapture
+from vivim.normalize import html_to_markdown
 from vivim.store import Store, migrations
 from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
@@ -76,9 +77,10 @@ async def rows(store: Store, conversation_id: int) -> list[dict]:
 
 def test_the_two_renderings_of_one_answer_share_their_words_and_other_words_do_not() -> None:
     as_json = twin_pages.ANSWER.replace("[citation:1]", "[1](https://en.wikipedia.org/wiki/Fib)")
-    assert words(as_json) == words(DOM_ANSWER_TEXT.replace("\npython\n", "\n"))
-    assert fingerprint("assistant", "x\u00a0=\u00a01, see [docs](https://a.example/x)") == fingerprint(
-        "assistant", "x = 1, see docs"
+    on_the_page = html_to_markdown(twin_pages.answer_html(copilot_code_frame()), "copilot")
+    assert on_the_page != as_json and words(on_the_page) == words(as_json)
+    assert fingerprint("assistant", "x\u00a0=\u00a01, see [1](https://a.example/x)") == fingerprint(
+        "assistant", "x = 1, see [wikipedia +2](https://a.example/y) https://b.example"
     )
     assert fingerprint("assistant", "Ｆｕｌｌ ｗｉｄｔｈ 42") == fingerprint("assistant", "full width 42")
     assert fingerprint("assistant", "| a | b |\n|---|---|\n| 1 | 2 |") == fingerprint(

@@ -5,8 +5,8 @@ from the rendered page) and the network capture (the Markdown the site's JSON ho
 text. The two renderings of one answer differ in markup, not in words: `\\(x_1\\)` against `$x_1$`, a
 table's pipes against its cells, a fenced block's language tag, a link's URL, a citation marker, a list's
 numbers, NBSP, emoji. The fingerprint keeps only what both renderings share: the letters and digits of
-the words (NFKC, casefolded), with TeX command names, URLs, link targets, fence tags, citation markers
-and list markers dropped. Stored with each message (indexed per conversation), so matching a turn is
+the words (NFKC, casefolded), with TeX command names, links (a citation is a number in one rendering and
+a site's name in the other), URLs, fence tags, citation markers and list markers dropped. Stored with each message (indexed per conversation), so matching a turn is
 one index probe, never a scan of the conversation.
 
 A fingerprint says "probably the same words"; store/capture.py decides with it only together with the
@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-_MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+# A link or an image as a whole: a citation is "[1](url)" in the JSON but a chip naming the site
+# ("[wikipedia](url)") on the page; both renderings of a turn are Markdown, so links drop out of both.
+_MARKDOWN_LINK = re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.IGNORECASE)
 _CITATION = re.compile(r"\[(?:citation:|cite:|\^)?\d{1,3}\]|【[^】]{0,80}】|\[\d{1,3}(?:\s*,\s*\d{1,3})+\]")
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.MULTILINE)
@@ -38,7 +40,7 @@ LONG_WORDS = 40
 def words(text: str) -> str:
     """The letters and digits both renderings of a turn share, in order (casefolded, NFKC)."""
     text = unicodedata.normalize("NFKC", text)
-    text = _MARKDOWN_LINK_TARGET.sub("]", text)
+    text = _MARKDOWN_LINK.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _CITATION.sub(" ", text)
     text = _FENCE.sub(" ", text)
