@@ -6,11 +6,15 @@ the real extension (the site granted), the real host."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import perplexity as pp
 
 from . import twin_pages
 from .checks import granted_browser
@@ -20,6 +24,7 @@ pytestmark = pytest.mark.browser
 
 DEEPSEEK_SESSION = "7d6c5b4a-3928-4170-8e9d-0a1b2c3d4e5f"
 COPILOT_CHAT = "Tw1nsCh4tQx8vR2mN6pL0"
+PERPLEXITY_SLUG = "compare-fibonacci-methods-Tw1nS8xQ2mR4vN6pL0kJ9h"
 SITES: dict[str, dict[str, Any]] = {
     "deepseek": {
         "external_id": DEEPSEEK_SESSION,
@@ -36,6 +41,14 @@ SITES: dict[str, dict[str, Any]] = {
         "doc": lambda: twin_pages.copilot_history(COPILOT_CHAT),
         "page": lambda: twin_pages.copilot_page(COPILOT_CHAT),
         "ids": [twin_pages.copilot_id(COPILOT_CHAT, i) for i in range(6)],
+    },
+    "perplexity": {
+        "external_id": PERPLEXITY_SLUG,
+        "url": f"https://www.perplexity.ai/search/{PERPLEXITY_SLUG}",
+        "api": twin_pages.perplexity_api(PERPLEXITY_SLUG),
+        "doc": lambda: twin_pages.perplexity_history(PERPLEXITY_SLUG),
+        "page": lambda: twin_pages.perplexity_page(PERPLEXITY_SLUG),
+        "ids": [k for i in range(3) for k in (f"{pp.entry_uuid(i)}:query", pp.entry_uuid(i))],
     },
 }
 
@@ -61,8 +74,32 @@ def settle(tab: Any, until: Callable[[], bool], what: str) -> None:
 
 
 def turns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conversation's turns, without DeepSeek's web-search tool turn (only its JSON has it)."""
-    return [r for r in rows if not r["markdown"].startswith("**Sources**")]
+    """The conversation's turns, without the asides only the JSON has (DeepSeek's web search, Perplexity's
+    source lists: rows with a kind)."""
+    return [r for r in rows if not r.get("kind")]
+
+
+def stored(browser: Browser, provider: str, external_id: str) -> list[dict[str, Any]]:
+    """Browser.messages, with each row's kind."""
+    db = browser.vivim_home / "vivim.sqlite3"
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [
+            dict(r)
+            for r in conn.execute(
+                "SELECT m.key, m.parent_key, m.provider_message_id, m.position, m.role, m.text, m.markdown, m.status,"
+                " m.kind FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+                " WHERE c.provider = ? AND c.external_id = ? ORDER BY m.position, m.id",
+                (provider, external_id),
+            )
+        ]
+    except sqlite3.OperationalError:  # the host is still creating the schema
+        return []
+    finally:
+        conn.close()
 
 
 def ids(rows: list[dict[str, Any]]) -> list[str | None]:
@@ -71,14 +108,20 @@ def ids(rows: list[dict[str, Any]]) -> list[str | None]:
 
 def one_each(rows: list[dict[str, Any]], site: str) -> None:
     """Six turns, the answer once with the provider's structure, the two "Yes." at their own places
-    (and on DeepSeek the web search the answer cites, a tool turn only the JSON has)."""
+    (and the asides only the JSON has, hung between the turns)."""
+    parent_of = {r["key"]: r["parent_key"] for r in rows}
+    asides = {r["key"] for r in rows if r.get("kind")}
     rows = turns(rows)
     assert [r["role"] for r in rows] == ["user", "assistant"] * 3, [
         (r["key"], r["parent_key"], r["provider_message_id"], r["position"], r["text"][:20]) for r in rows
     ]
     assert [r["position"] for r in rows] == sorted({r["position"] for r in rows})
     assert [r["provider_message_id"] for r in rows] == SITES[site]["ids"]
-    assert [r["parent_key"] for r in rows[2:]] == [r["key"] for r in rows[1:-1]]
+    for above, row in pairwise(rows):
+        parent = row["parent_key"]
+        while parent in asides:
+            parent = parent_of[parent]
+        assert parent == above["key"], (row["key"], row["parent_key"])
     [answer] = [r for r in rows if "Fibonacci" in r["text"] and r["role"] == "assistant"]
     assert "F_n = \\frac{\\varphi^n - \\psi^n}{\\sqrt{5}}" in answer["markdown"]  # the TeX, either way
     assert "| Iteration |" in answer["markdown"] and "```python" in answer["markdown"]
@@ -94,7 +137,7 @@ def test_an_answer_rendered_and_in_the_pages_json_is_stored_once_whichever_came_
     tab = browser.open(info["url"])
 
     def rows() -> list[dict[str, Any]]:
-        return browser.messages(name, info["external_id"])
+        return stored(browser, name, info["external_id"])
 
     if first == "dom":
         tab.evaluate("window.renderTurns()")

@@ -218,3 +218,61 @@ def _page(title: str, body: str, turns: str, api: str) -> bytes:
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{script}'
         f'</head><body>{body}<template id="turns">{turns}</template></body></html>'
     ).encode()
+
+
+def perplexity_entries(slug: str) -> list[dict[str, Any]]:
+    """www.perplexity.ai's thread entries for TURNS: a query and its answer each, `[1]` citations."""
+    from tests.support import perplexity as pp
+
+    source = {"name": "Fibonacci sequence", "url": SOURCE, "snippet": "The sequence.", "is_attachment": False}
+    return [
+        pp.entry(
+            i,
+            slug,
+            query=TURNS[2 * i][1],
+            answer=TURNS[2 * i + 1][1].replace("[citation:1]", "[1]"),
+            sources=[source],
+        )
+        for i in range(len(TURNS) // 2)
+    ]
+
+
+def perplexity_api(slug: str) -> str:
+    from tests.support import perplexity as pp
+
+    return pp.API.format(slug=slug) + pp.QUERY.format(limit=10, offset=0)
+
+
+def perplexity_history(slug: str) -> dict[str, Any]:
+    from tests.support import perplexity as pp
+
+    return pp.page(perplexity_entries(slug))
+
+
+def perplexity_page(slug: str) -> bytes:
+    """A thread page in Perplexity's markup (query headings, `markdown-content-<n>` prose, a citation chip
+    naming the site where the JSON has `[1]`)."""
+    code = f'<pre><code class="language-python">{html.escape(CODE)}</code></pre>'
+    cite = (
+        f'<span class="citation inline"><a href="{SOURCE}" target="_blank" rel="noopener">'
+        '<span class="text-3xs">wikipedia</span></a></span>'
+    )
+    blocks = []
+    for n in range(len(TURNS) // 2):
+        query, answer = TURNS[2 * n][1], TURNS[2 * n + 1][1]
+        inner = answer_html(code, "<p>", cite) if answer == ANSWER else f"<p>{html.escape(answer)}</p>"
+        blocks.append(
+            '<div class="pb-md"><h1 class="group/query text-pretty break-words">'
+            f'<span class="select-text">{html.escape(query)}</span></h1></div>'
+            f'<div class="relative"><div id="markdown-content-{n}" class="gap-y-md flex flex-col">'
+            f'<div dir="auto" class="prose text-pretty dark:prose-invert inline leading-relaxed break-words">{inner}'
+            "</div></div></div>"
+        )
+    return _page(
+        "Fibonacci compared | Perplexity",
+        '<main><div class="max-w-threadContentWidth mx-auto" id="thread"></div><div class="sticky bottom-0">'
+        '<div id="ask-input" contenteditable="true" role="textbox" data-lexical-editor="true"><p><br></p></div>'
+        "</div></main>",
+        "".join(blocks),
+        perplexity_api(slug),
+    )

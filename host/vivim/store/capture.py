@@ -301,6 +301,7 @@ class _Seen:
 
     claimed: set[int] = field(default_factory=set)
     others: bool | None = None
+    asides: dict[str, str | None] = field(default_factory=dict)  # key -> the parent above an aside
 
 
 _TWIN_COLUMNS = "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
@@ -334,7 +335,7 @@ def _twin(
         f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
         (conversation_id, digest, source),
     ).fetchall()
-    twin = _best(rows, turn, seen.claimed, mine.long)
+    twin = _best(conn, conversation_id, rows, turn, mine, seen)
     if twin is not None:
         return twin
     if mine.print is None:
@@ -343,30 +344,43 @@ def _twin(
         f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND fingerprint = ? AND source != ?",
         (conversation_id, mine.print, source),
     ).fetchall()
-    return _best(rows, turn, seen.claimed, mine.long)
+    return _best(conn, conversation_id, rows, turn, mine, seen)
 
 
-def _best(rows: list[Any], turn: TurnIn, claimed: set[int], long: bool) -> Any:
+def _best(
+    conn: Connection, conversation_id: int, rows: list[Any], turn: TurnIn, mine: TurnWords, seen: _Seen
+) -> Any:
     """The candidate at this turn's place: at its parent first, then one whose place is not known on
     one side; a short reply ("Yes.") under another parent is another turn, a long text is not."""
-    fits = [
-        r
-        for r in rows
-        if r["id"] not in claimed
-        and not (turn.message_id and r["provider_message_id"] and r["provider_message_id"] != turn.message_id)
-        and (long or turn.parent_key is None or r["parent_key"] is None or r["parent_key"] == turn.parent_key)
-    ]
-    if not fits:
-        return None
-    return min(
-        fits,
-        key=lambda r: (
-            r["parent_key"] is None or r["parent_key"] != turn.parent_key,
-            r["is_current"] == 0,
-            abs(r["position"] - turn.position),
-            r["id"],
-        ),
-    )
+    mine_above = _above(conn, conversation_id, turn.parent_key, seen)
+    fits = []
+    for r in rows:
+        if r["id"] in seen.claimed:
+            continue
+        if turn.message_id and r["provider_message_id"] and r["provider_message_id"] != turn.message_id:
+            continue  # the provider's own ids say these are two messages
+        placed = bool(mine_above & _above(conn, conversation_id, r["parent_key"], seen))
+        if placed or mine.long or turn.parent_key is None or r["parent_key"] is None:
+            fits.append((not placed, r["is_current"] == 0, abs(r["position"] - turn.position), r["id"], r))
+    return min(fits, key=lambda f: f[:4])[4] if fits else None
+
+
+def _above(conn: Connection, conversation_id: int, key: str | None, seen: _Seen) -> set[str]:
+    """A parent key and, through the asides between (a reasoning block, a web search, a source list:
+    rows with a kind, which one path has and the other not), the conversational turn above them."""
+    out: set[str] = set()
+    while key is not None and key not in out and len(out) < 6:
+        out.add(key)
+        if key not in seen.asides:
+            row = conn.execute(
+                "SELECT parent_key, kind FROM messages WHERE conversation_id = ? AND key = ?",
+                (conversation_id, key),
+            ).fetchone()
+            if row is None:
+                break  # not stored (yet): asked again if it comes up later in this upsert
+            seen.asides[key] = row["parent_key"] if row["kind"] else None
+        key = seen.asides[key]
+    return out
 
 
 def _insert(
