@@ -256,3 +256,24 @@ async def test_an_archive_from_before_fingerprints_gets_them_and_its_rows_find_t
         assert check.execute("SELECT COUNT(*) FROM messages WHERE fingerprint IS NULL").fetchone() == (0,)
     finally:
         check.close()
+
+
+async def test_a_short_follow_up_after_an_aside_only_the_json_has_still_meets_its_twin(store: Store) -> None:
+    # Perplexity: the JSON hangs each answer's source list between it and the next query; the page does not.
+    from tests.support import perplexity as pp
+
+    slug = "compare-fibonacci-methods-Tw1nS8xQ2mR4vN6pL0kJ9h"
+    talk = [
+        ("user", "Why do tides differ?"),
+        ("assistant", "The basins differ.[1]"),
+        ("user", "Why?"),
+        ("assistant", "Yes."),
+    ]
+    entries = [pp.entry(i, slug, query=talk[2 * i][1], answer=talk[2 * i + 1][1]) for i in range(2)]
+    net = await store.write(upsert_capture, network("perplexity", slug, pp.page(entries)))
+    page = dom(
+        [(role, text.replace("[1]", "")) for role, text in talk], provider="perplexity", external_id=slug
+    )
+    result = await store.write(upsert_capture, page)
+    assert (result.merged, result.inserted) == (4, 0)
+    assert len(await rows(store, net.conversation_id)) == 6  # four turns, two source lists
