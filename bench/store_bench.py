@@ -120,18 +120,13 @@ def network_payload(turns: int) -> Any:
 
 
 def page_snapshot(turns: int, round_: int) -> Any:
-    """The page's newest six turns, rendered (math as $..$, no URL, cells by tabs), keys of its own."""
+    """The page's newest six turns, rendered (math as $..$, the text's cells without pipes), keys of its own."""
     from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 
     conversation = ConversationIn(provider="copilot", external_id="bench-twins")
     out = []
     for j, i in enumerate(range(turns - 6, turns)):
-        text = (
-            RICH.format(i=i)
-            .replace("\\(", "$")
-            .replace("\\)", "$")
-            .replace("(https://x.example/" + str(i) + ")", "")
-        )
+        text = RICH.format(i=i).replace("\\(", "$").replace("\\)", "$")
         out.append(
             TurnIn(
                 key=f"r{round_}-{j}",
