@@ -4,28 +4,40 @@
 - loopback: all on 127.0.0.1, the devices restarted on new ports so the addresses they know are
   dead; a direct route exists, only the address is unknown (what DCUtR's address exchange solves);
 - netns (--netns): each device in its own network namespace with no route to the other
-  (tests/sync/netns.py). There is no NAT here (no iptables/nft on this machine), so this is a
-  firewall-like "no path" case, which hole punching cannot open; it shows how DCUtR fails.
+  (tests/sync/netns.py): a firewall-like "no path" case, which hole punching cannot open;
+- NAT (--nat): each device behind its own home router doing NAT (nftables masquerade, Debian's
+  nftables package; tests/sync/netns.NatNetworks), the backup on the "internet" between them:
+  the case hole punching is for.
 
 For each: whether the sync session came up through the relay, then, after --wait seconds, whether
 either device holds a direct (non-circuit) connection to the other, and libp2p's DCUtR log lines.
 
-    python bench/sync_dcutr_probe.py [--netns] [--wait 30]
+    python bench/sync_dcutr_probe.py [--netns | --nat] [--wait 30] [--off]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.sync import netns
 from tests.sync.peers import Node, pair, wait_until
+
+
+def debug_log(root: Path, name: str) -> dict[str, str]:
+    """py-libp2p's own debug log of its DCUtR module, one file per node (read at the end)."""
+    return {
+        "LIBP2P_DEBUG": "relay.circuit_v2.dcutr:DEBUG",
+        "LIBP2P_DEBUG_FILE": str(root / f"{name}-libp2p.log"),
+    }
 
 
 def reached(node: Node, peer: str) -> dict:
@@ -35,7 +47,6 @@ def reached(node: Node, peer: str) -> dict:
 def direct_tcp(a: Node, b: Node, prefix: list[str]) -> list[str]:
     """Established TCP connections between the two processes' listening ports, seen from `a`'s
     network namespace (`ss`): a direct connection, whoever dialled."""
-    import re
     import subprocess
 
     ports = {int(m.group(1)) for n in (a, b) for addr in n.addrs() if (m := re.search(r"/tcp/(\d+)", addr))}
@@ -57,15 +68,17 @@ def direct_tcp(a: Node, b: Node, prefix: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--netns", action="store_true")
+    parser.add_argument("--nat", action="store_true")
     parser.add_argument("--wait", type=float, default=30.0)
     parser.add_argument("--off", action="store_true", help="the same without DCUtR, for comparison")
     args = parser.parse_args()
-    networks = netns.Networks() if args.netns else None
-    env = {"VIVIM_SYNC_DCUTR": "1"}
+    networks = netns.NatNetworks() if args.nat else netns.Networks() if args.netns else None
+    env = {} if args.off else {"VIVIM_SYNC_DCUTR": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         laptop, desktop, backup = (
-            Node(root / n, n, env=dict(env)).start() for n in ("laptop", "desktop", "backup")
+            Node(root / n, n, env={**env, **debug_log(root, n)}).start()
+            for n in ("laptop", "desktop", "backup")
         )
         try:
             pair(laptop, desktop)
@@ -97,7 +110,10 @@ def main() -> None:
                 log = root / f"{node.name}-libp2p.log"
                 lines = log.read_text(errors="replace").splitlines() if log.exists() else []
                 hits = [x for x in lines if "dcutr" in x.lower() or "hole punch" in x.lower()]
-                print(f"{node.name}: {len(hits)} DCUtR log lines", *hits[-12:], sep="\n  ")
+                print(f"{node.name}: {len(hits)} DCUtR log lines; each kind, with its count:")
+                kinds = Counter(re.sub(r"12D3Koo\w+", "<peer>", x.split(" - ", 3)[-1]) for x in hits)
+                for text, count in kinds.most_common(25):
+                    print(f"  {count:4d}  {text[:300]}")
         finally:
             for node in (laptop, desktop, backup):
                 node.stop()

@@ -93,10 +93,15 @@ Step "Installing VIVIM from $Repo"
 $buildDir = Join-Path $Repo 'build'
 if (Test-Path $buildDir) { Remove-Item -Recurse -Force $buildDir }
 $pipArgs = Split-Args $env:VIVIM_PIP_ARGS
-& $VenvPython -m pip install --disable-pip-version-check --upgrade @pipArgs $Repo
-if ($LASTEXITCODE -ne 0) { Fail 'pip could not install VIVIM (see above)' }
+# pip's progress lines go to a log, not between the steps; its errors still show here.
+$pipLog = Join-Path $Venv 'pip-install.log'
+Write-Host "(pip's full output: $pipLog)"
+& $VenvPython -m pip install --quiet --log $pipLog --disable-pip-version-check --upgrade @pipArgs $Repo
+if ($LASTEXITCODE -ne 0) { Fail "pip could not install VIVIM (above, and in full in $pipLog)" }
 
 Step 'Registering the native-messaging host'
+# `vivim install` records this folder in its receipt: `vivim extension path|build` find it later.
+$env:VIVIM_EXTENSION_DIR = Join-Path $Repo 'extension'
 & $Vivim install @VivimArgs
 if ($LASTEXITCODE -ne 0) { Fail '`vivim install` did not register any browser (see above); fix that and run this script again' }
 

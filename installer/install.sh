@@ -77,8 +77,13 @@ step "Installing VIVIM from $REPO"
 # setuptools builds in $REPO/build and never prunes it: a module deleted since the last install
 # would be installed again from there. It is a build artifact (ignored by git), so start clean.
 rm -rf "$REPO/build"
+# pip's hundreds of progress lines go to a log, not between the steps; its errors still show here.
+PIP_LOG="$VENV/pip-install.log"
+say "(pip's full output: $PIP_LOG)"
 # shellcheck disable=SC2086
-"$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade ${VIVIM_PIP_ARGS:-} "$REPO"
+"$VENV/bin/python" -m pip install --quiet --log "$PIP_LOG" --disable-pip-version-check --upgrade \
+    ${VIVIM_PIP_ARGS:-} "$REPO" \
+    || die "pip could not install VIVIM (above, and in full in $PIP_LOG)"
 
 step "The vivim command"
 # pipx's convention: a link in ~/.local/bin (XDG's user bin folder), never over a file we did not make.

@@ -64,6 +64,16 @@ if ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
     echo "==> ip/nsenter are not installed and cannot be installed here: the namespace sync test will be skipped"
   fi
 fi
+# nftables, for the two home routers doing NAT in the hole-punching sync test (tests/sync/netns.py)
+if ! command -v nft >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's nftables for the NAT (hole punching) sync test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nftables >/dev/null
+  else
+    echo "==> nft is not installed and cannot be installed here: the NAT sync test will be skipped"
+  fi
+fi
 
 if [ "${VIVIM_SETUP_ONLY:-}" = 1 ]; then exit 0; fi
 echo "==> running the test suite"

@@ -437,7 +437,8 @@ async function handle(message, sender) {
     case "sites":
       // The popup's per-site rows, after taking the host's switches (a change made in the web app)
       // and making the registrations match grants and toggles.
-      if (port && helloResult) await reconcileSwitches();
+      // Bounded: a slow host never holds the popup's rows back (the popup re-draws when they change).
+      if (port && helloResult) await Promise.race([reconcileSwitches(), new Promise((r) => setTimeout(r, 1000))]);
       return { ok: true, sites: await syncSites() };
     default:
       return { ok: false, error: { code: "bad_request", message: `unknown message kind ${/** @type {any} */ (message)?.kind}` } };

@@ -260,6 +260,14 @@ async function setEnabled(key, enabled) {
 }
 
 /** Re-draw the rows once the service worker has made its registrations match (the "sites" reply). */
+// A switch changed elsewhere (the web app's Settings, taken by the service worker): re-draw the rows.
+let redraw = null;
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== "local" || !changes[ENABLED_KEY]) return;
+  clearTimeout(redraw);
+  redraw = setTimeout(() => { refreshSites(); }, 100);
+});
+
 async function refreshSites() {
   const sites = await send({ kind: "sites" }).catch(() => null);
   const status = await send({ kind: "status" }).catch(() => ({}));

@@ -34,20 +34,25 @@ MAX_ECHO_CHARS = 300
 
 DB_FILENAME = "vivim.sqlite3"
 LOG_FILENAME = "vivim.log"
+RECEIPT_FILENAME = "install.json"  # what `vivim install` wrote (vivim.install.installer)
 LOCK_FILENAME = "vivim.lock"
 TOKEN_FILENAME = "web.token"
 WEB_ADDRESS_FILENAME = "web.address"  # the port the web app really listens on, while it runs
 
 
-def data_dir() -> Path:
-    """The data directory, created with owner-only permissions on first use."""
+def data_dir_path() -> Path:
+    """Where the data directory is ($VIVIM_HOME, else the platform's), without creating it."""
     override = os.environ.get("VIVIM_HOME")
     if override:
-        path = Path(override).expanduser()
-    else:
-        from platformdirs import user_data_path
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
 
-        path = user_data_path(APP_NAME, appauthor=False)
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def data_dir() -> Path:
+    """The data directory, created with owner-only permissions on first use."""
+    path = data_dir_path()
     path.mkdir(parents=True, exist_ok=True)
     _restrict(path, 0o700)
     return path

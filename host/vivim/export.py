@@ -2,12 +2,17 @@
 
 - jsonl: one object per message (provider, conversation_id = the provider's id,
   conversation_title, message_id, parent_id, role, model, created_at, markdown, text, plus
-  kind and current), conversations oldest first, messages in thread order.
-- markdown: one file per conversation with YAML front matter (provider, ids, dates, url),
-  named "<date> <title> (<provider> <id prefix>).md" so it sorts and reads well in Obsidian.
-  The current branch is the body; other branches follow under "Other branches".
+  kind and current, and the conversation's tags and pin), conversations oldest first, messages in
+  thread order.
+- markdown: one file per conversation with YAML front matter (provider, ids, dates, url, the
+  user's tags after `vivim` and the provider, `pinned: true` when pinned),
+  named "<date> <title> (<provider> <id prefix>).md" so it sorts and reads well in Obsidian (the
+  date is the conversation's start, in UTC like every time in the file; headings say "UTC").
+  The current branch is the body; other branches follow under "Other branches", each heading
+  quoting the start of the turn it is another reply to.
 - json: `{"vivim_export": 1, ...,"conversations": [...]}` with every stored field of every
-  message on every branch; `vivim import` reads it back (see importers/vivim_json.py).
+  message on every branch, and each conversation's tags, pin and whether its title is the user's;
+  `vivim import` reads it all back (see importers/vivim_json.py).
 
 Filters: provider, since (a conversation with a message at or after it; for jsonl, the
 messages at or after it), and one conversation by its provider id or VIVIM id.
@@ -42,7 +47,9 @@ CONVERSATION_FIELDS = (
     "completeness",
     "turns_stored",
     "turns_expected",
+    "title_by_user",
 )
+BRANCH_QUOTE_CHARS = 60  # how much of the turn an other branch replies to is quoted in its heading
 MESSAGE_FIELDS = (
     "key",
     "parent_key",
@@ -64,6 +71,10 @@ MESSAGE_FIELDS = (
 FILENAME_TITLE_CHARS = 80
 # Characters Obsidian or common file systems refuse in a file name or a link.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]\x00-\x1f]+')
+# A tag written without quotes in a YAML flow list: letters, digits, and Obsidian's / _ - inside,
+# unless YAML would read it as something other than a string (a number, true, null...).
+_BARE_TAG = re.compile(r"[^\W_][\w/-]*")
+_YAML_NOT_STRING = re.compile(r"[\d_]+|true|false|yes|no|on|off|null|y|n", re.IGNORECASE)
 ROLE_HEADINGS = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}
 
 
@@ -111,6 +122,20 @@ def load_conversation(conn: Connection, conversation_id: int) -> dict[str, Any]:
         (conversation_id,),
     ).fetchall()
     conversation = {name: row[name] for name in CONVERSATION_FIELDS}
+    conversation["title_by_user"] = bool(row["title_by_user"])
+    # What the user did to it travels with it (vivim_json.restore_library reads these back).
+    conversation["tags"] = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (conversation_id,)
+        )
+    ]
+    conversation["pinned"] = (
+        conn.execute(
+            "SELECT 1 FROM conversation_pins WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        is not None
+    )
     conversation["messages"] = [
         {
             name: (bool(m[name]) if name == "is_current" and m[name] is not None else m[name])
@@ -140,6 +165,8 @@ def jsonl_rows(conversation: dict[str, Any], since: float | None = None) -> list
                 "conversation_id": conversation["external_id"],
                 "conversation_title": conversation["title"],
                 "conversation_completeness": _completeness(conversation),
+                "conversation_tags": conversation["tags"],
+                "conversation_pinned": conversation["pinned"],
                 "message_id": m["key"],
                 "parent_id": m["parent_key"],
                 "role": m["role"],
@@ -240,12 +267,13 @@ def render_markdown(conversation: dict[str, Any]) -> str:
         "messages": len(messages),
         # Whether this file holds every turn the provider had: complete / partial (n of m) / unknown.
         "completeness": _completeness(conversation),
+        "pinned": True if conversation.get("pinned") else None,
     }
     lines = ["---"]
     for key, value in front.items():
         if value is not None:
             lines.append(f"{key}: {_yaml_scalar(value)}")
-    lines.append(f"tags: [vivim, {conversation['provider']}]")
+    lines.append(f"tags: [{', '.join(_front_matter_tags(conversation))}]")
     lines += ["---", "", f"# {conversation['title'] or 'Untitled'}", ""]
     current = [m for m in messages if m["is_current"] is not False]
     others = [m for m in messages if m["is_current"] is False]
@@ -253,19 +281,35 @@ def render_markdown(conversation: dict[str, Any]) -> str:
         lines += _render_message(message, "##")
     if others:
         lines += ["## Other branches", ""]
+        by_key = {m["key"]: m for m in messages}
         for message in others:
-            lines += _render_message(message, "###", branch_of=message["parent_key"])
+            lines += _render_message(message, "###", branch_of=_quoted(by_key.get(message["parent_key"])))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _front_matter_tags(conversation: dict[str, Any]) -> list[str]:
+    """vivim and the provider (as always), then the user's own tags, each once, YAML-safe.
+
+    A plain word stays bare, as Obsidian writes tags; anything else (spaces, commas, quotes, a
+    leading #) is a quoted scalar, so the front matter always parses and the tag comes back as typed.
+    """
+    tags: list[str] = []
+    for tag in ["vivim", conversation["provider"], *conversation.get("tags", ())]:
+        if tag not in tags:
+            tags.append(tag)
+    return [
+        tag if _BARE_TAG.fullmatch(tag) and not _YAML_NOT_STRING.fullmatch(tag) else _yaml_scalar(tag)
+        for tag in tags
+    ]
 
 
 def _render_message(message: dict[str, Any], level: str, branch_of: str | None = None) -> list[str]:
     heading = ROLE_HEADINGS.get(message["role"], message["role"].title())
-    details = [
-        d for d in (message["model"], (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " ")) if d
-    ]
+    when = (unix_to_iso(message["created_at"]) or "")[:16].replace("T", " ")
+    details = [d for d in (message["model"], f"{when} UTC" if when else "") if d]
     suffix = f" · {' · '.join(details)}" if details else ""
     if branch_of:
-        suffix += f" (reply to {branch_of})"
+        suffix += f" (another reply to {branch_of})"
     body = message["markdown"] or message["text"] or ""
     if message["kind"]:
         # An Obsidian callout, folded: thinking and tool traffic stay out of the way.
@@ -275,7 +319,20 @@ def _render_message(message: dict[str, Any], level: str, branch_of: str | None =
     return [f"{level} {heading}{suffix}", "", body, ""]
 
 
+def _quoted(parent: dict[str, Any] | None) -> str | None:
+    """What an other branch answers, as people recognise it: the start of that turn's text ("Why
+    does…"), not its internal key; None for a branch that starts the conversation."""
+    if parent is None:
+        return None
+    text = " ".join((parent["text"] or parent["markdown"] or "").split())
+    if not text:
+        return f"the {ROLE_HEADINGS.get(parent['role'], parent['role']).lower()} turn"
+    return f"“{text[:BRANCH_QUOTE_CHARS].rstrip()}…”" if len(text) > BRANCH_QUOTE_CHARS else f"“{text}”"
+
+
 def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     # A JSON string is a valid YAML double-quoted scalar.

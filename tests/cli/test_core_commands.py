@@ -133,6 +133,24 @@ def test_a_conversation_is_renamed_tagged_pinned_and_deleted_from_the_command_li
 
 def test_editing_a_conversation_that_does_not_exist_says_so(seeded: Path) -> None:
     result = CliRunner().invoke(main, ["conversation", "pin", "999"])
-    assert (
-        result.exit_code == 1 and "No such conversation." in result.output
-    )  # one sentence, as people read it
+    assert result.exit_code == 1 and "No such conversation: 999." in result.output
+    assert "the provider's id (as in the conversation's URL)" in result.output  # where ids come from
+
+
+def test_a_conversation_is_named_by_the_providers_id_as_in_its_url(seeded: Path) -> None:
+    result = CliRunner().invoke(main, ["conversation", "rename", "abc", "Kimchi science"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1: Kimchi science"
+    empty = CliRunner().invoke(main, ["conversation", "rename", "", "Everything?"])
+    assert empty.exit_code == 2 and "name a conversation" in empty.output  # not "every conversation"
+    helped = CliRunner().invoke(main, ["conversation", "rename", "--help"])
+    assert "CONVERSATION is VIVIM's id (`vivim search --json`) or the provider's id" in helped.output
+
+
+def test_exporting_a_conversation_that_does_not_exist_says_so(seeded: Path) -> None:
+    for fmt in ("jsonl", "json"):
+        result = CliRunner().invoke(main, ["export", "--format", fmt, "--conversation", "999"])
+        assert result.exit_code == 1 and result.stdout == ""
+        assert "No such conversation: 999." in result.stderr
+    found = CliRunner().invoke(main, ["export", "--format", "jsonl", "--conversation", "abc"])
+    assert found.exit_code == 0 and len(found.stdout.splitlines()) == 2

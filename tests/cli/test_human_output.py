@@ -187,3 +187,50 @@ def test_a_vivim_error_is_a_sentence_on_stderr_without_its_code_tag(vivim_home: 
     )
     assert done.returncode == 1
     assert done.stderr.startswith("Error: ") and "[" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_error_that_starts_with_a_file_name_keeps_the_name_as_the_user_typed_it(
+    vivim_home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "empty.json").write_bytes(b"")
+    env = {**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "none"}
+    done = subprocess.run(
+        [*VIVIM, "import", "empty.json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("Error: empty.json is empty (0 bytes)")  # not "Empty.json"
+
+
+def test_counts_in_sentences_agree_with_their_number() -> None:
+    from vivim.cli._common import counted, sentence
+
+    assert counted(1, "conversation") == "1 conversation"
+    assert counted(4, "conversation") == "4 conversations"
+    assert counted(0, "session log") == "0 session logs"
+    assert sentence("the ZIP is damaged") == "The ZIP is damaged."
+    assert sentence("notes.json is not an export") == "notes.json is not an export."
+
+
+def test_vivim_mcp_typed_in_a_terminal_says_what_it_is_on_stderr_only(vivim_home: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()  # stdin is a terminal, as when a person types `vivim mcp`
+    env = {**os.environ, "VIVIM_HOME": str(vivim_home), "VIVIM_SERVICES": "none"}
+    server = subprocess.Popen(
+        [*VIVIM, "mcp"], stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        assert server.stderr is not None
+        import select
+
+        ready, _, _ = select.select([server.stderr], [], [], 60)
+        assert ready, "vivim mcp said nothing on stderr within 60 s"
+        first = server.stderr.readline()
+        assert "VIVIM's MCP server is waiting for an AI client on stdin/stdout" in first
+        assert "`vivim install --mcp CLIENT`" in first
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+        os.close(leader)
+        os.close(follower)
+    assert out == ""  # stdout is the protocol channel: the hint never goes there

@@ -101,8 +101,8 @@ def insert_context(page: Any, editor: str, *, shortcut: bool = False) -> dict[st
 
 def check_capture(browser: Any, site: str, url: str, expected: dict[str, Any]) -> None:
     """Open `url` in a browser where the site is on: what it stores is what `expected` (an expected.json:
-    `external_id`, `turns` as [role, text] pairs, optionally `title`, `markdown_contains` and
-    `markdown_lacks`) says, in order, with parent links, and nothing else is stored, asked or shown."""
+    `external_id`, `turns` as [role, text] pairs, optionally `title`, `provider_message_ids`,
+    `markdown_contains` and `markdown_lacks`) says, in order, with parent links, and nothing else is stored, asked or shown."""
     browser.open(url)
     turns = [tuple(t) for t in expected["turns"]]
     rows = wait_for(
@@ -110,6 +110,8 @@ def check_capture(browser: Any, site: str, url: str, expected: dict[str, Any]) -
         what=f"the {site} turns",
     )
     assert [(r["role"], r["text"]) for r in rows] == turns
+    if "provider_message_ids" in expected:  # the ids the page names, in order (null where it names none)
+        assert [r["provider_message_id"] for r in rows] == expected["provider_message_ids"]
     assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
     if expected.get("title"):
         assert rows[0]["title"] == expected["title"]

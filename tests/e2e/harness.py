@@ -103,6 +103,8 @@ UNSEEN = {
 # One more generation of each new site, in the markup public tools for that site read or measured (the
 # fixture's comment names them; Perplexity's is its UNSEEN page): test_capture_source_generations.py.
 SOURCE_GENERATIONS = {
+    "chatgpt": ("https://chatgpt.com/c/68f1c2d3-0a1b-8c2d-9e3f-4a5b6c7d8e9f", "chatgpt/thread_2026.html"),
+    "claude": ("https://claude.ai/chat/4f3e2d1c-0b9a-4876-8543-210fedcba987", "claude/feed_2026.html"),
     "grok": ("https://grok.com/c/6b7c8d9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", "grok/bubbles_2026.html"),
     "copilot": ("https://copilot.microsoft.com/chats/Zx9yW8vU7tS6rQ5pO4nM3", "copilot/exporter_markup.html"),
     "deepseek": (
@@ -131,6 +133,8 @@ PAGES: dict[str, str] = {
     PERPLEXITY_2024_URL: "perplexity/older_markup.html",
     DEEPSEEK_URL: "deepseek/conversation.html",
     DEEPSEEK_NEW_URL: "deepseek/new_chat.html",
+    "https://chat.deepseek.com/a/chat/s/5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f": "deepseek/side_panel_first.html",
+    "https://chatgpt.com/uc/6ac003a8-d54c-83ea-bb04-28d7229e9e47": "chatgpt/transcript_2026.html",
     MISTRAL_URL: "mistral/conversation.html",
     GROK_URL: "grok/conversation.html",
     GROK_OLDER_URL: "grok/older_markup.html",

@@ -46,6 +46,41 @@ def chatgpt_page(doc: dict[str, Any], api_paths: list[str], rendered: int) -> by
     )
 
 
+def chatgpt_thread_page(
+    conv_id: str, runs: list[dict[str, Any]], api_paths: list[str], rendered: int
+) -> bytes:
+    """The rebuilt app (2026): the newest `rendered` messages as [data-turn-key] exchanges (a prompt's
+    bubble in its ":user" search unit, an answer's blocks in their selection-id owner), and a script
+    fetching the thread runs at `api_paths`, newest first, as the page does while the user scrolls up."""
+    messages = [
+        m for run in reversed(runs) for m in run["messages"] if m["author"]["role"] in ("user", "assistant")
+    ]
+    parts = []
+    for message in messages[-rendered:]:
+        mid, text = message["id"], html.escape(message["content"]["parts"][0])
+        if message["author"]["role"] == "user":
+            parts.append(
+                f'<div data-turn-key="turn-{mid[:8]}"><div data-chatgpt-search-unit-key="turn-{mid[:8]}:user"'
+                f' data-chatgpt-search-message-ids="{mid}"><div data-user-message-bubble="true">'
+                f'<div class="whitespace-pre-wrap">{text}</div></div></div>'
+            )
+        else:
+            parts.append(
+                f'<div data-chatgpt-selection-conversation-id="{conv_id}" data-chatgpt-selection-message-id="{mid}">'
+                '<div data-markdown-text-style="assistant-message" data-markdown-text-tone="primary"'
+                f' class="markdown prose"><p>{text}</p></div></div></div>'
+            )
+    body = "".join(parts)
+    if body.count("<div data-turn-key") > body.count("data-chatgpt-selection-message-id"):
+        body += "</div>"  # the newest exchange still waits for its answer
+    return _page(
+        f"{html.escape(runs[0]['title'])} - ChatGPT",
+        f'<main><div class="thread-scroll-container">{body}</div></main>',
+        api_paths,
+        len(messages),
+    )
+
+
 def claude_page(doc: dict[str, Any], api_paths: list[str], rendered: int, xhr: bool = False) -> bytes:
     by_id = {m["uuid"]: m for m in doc["chat_messages"]}
     chain, node = [], doc["current_leaf_message_uuid"]
@@ -205,6 +240,7 @@ __all__ = [
     "as_json",
     "chatgpt_api",
     "chatgpt_page",
+    "chatgpt_thread_page",
     "claude_api",
     "claude_page",
     "copilot_api",

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import Browser, wait_for
-from tests.e2e.network_pages import as_json, chatgpt_api, chatgpt_page, claude_api, claude_page
+from tests.e2e.network_pages import (
+    as_json,
+    chatgpt_api,
+    chatgpt_page,
+    chatgpt_thread_page,
+    claude_api,
+    claude_page,
+)
 from tests.support import payloads
 
 pytestmark = pytest.mark.browser
@@ -109,6 +116,35 @@ def test_chatgpt_300_turns_with_20_rendered_and_older_pages_are_all_stored_and_c
     tab.wait_for_timeout(2500)
     after = conversation(browser, "chatgpt", CHATGPT_ID)
     assert sorted(after["texts"]) == sorted(before["texts"]) and after["completeness"] == "complete"
+
+
+def test_the_rebuilt_chatgpts_thread_runs_are_stored_whole_with_the_dom_turns_merged_by_their_ids(
+    browser: Browser,
+) -> None:
+    runs = payloads.chatgpt_thread_pages(CHATGPT_ID, 40, page_size=15)  # newest run first
+    api = f"https://chatgpt.com/backend-api/conversations/{CHATGPT_ID}/messages"
+    paths = [f"{api}?limit=15"] + [
+        f"{api}?limit=15&before={run['page_info']['start_cursor']}" for run in runs[:-1]
+    ]
+    for path, run in zip(paths, runs):
+        browser.responses[path] = as_json(run)
+    url = f"https://chatgpt.com/c/{CHATGPT_ID}"
+    browser.responses[url] = (
+        "text/html; charset=utf-8",
+        chatgpt_thread_page(CHATGPT_ID, runs, paths, rendered=6),
+    )
+    tab = browser.open(url)
+    conv = stored_when(
+        tab,
+        browser,
+        "chatgpt",
+        CHATGPT_ID,
+        lambda c: c["completeness"] == "complete",
+        "the thread to be complete",
+    )
+    assert (conv["turns_stored"], conv["turns_expected"]) == (40, 40)
+    assert sorted(conv["texts"]) == sorted(expected_texts(40))  # the 6 rendered turns merged, not doubled
+    assert tab.evaluate("window.loaded") == ["ok"] * len(runs)
 
 
 def test_claude_300_turns_and_a_branch_never_shown_are_stored_with_the_dom_turns_merged(

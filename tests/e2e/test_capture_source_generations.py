@@ -6,7 +6,9 @@ same pages: rows without keys, role boxes known only by a class fragment, bubble
 With the site granted, the real extension captures such a page completely, in order, with parent links,
 and the Markdown the user exports keeps its code, lists and non-Latin text. What must be stored is in
 `tests/fixtures/sites/<key>/<page>.expected.json` (the unseen-page format: `external_id`, `turns` as
-[role, text] pairs, optionally `title` and `markdown_contains`).
+[role, text] pairs, optionally `title`, `provider_message_ids` (the ids the page names, in order; null
+where it names none), `markdown_contains` and `markdown_lacks`). ChatGPT, Claude and Gemini are on from
+install; the other sites start granted.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from . import harness
 from .checks import check_capture
 from .harness import SOURCE_GENERATIONS, Browser, at_least, wait_for
 
+# Sites whose origins the manifest grants at install (the others are optional: granted per test).
+BUILT_IN = {"chatgpt", "claude", "gemini"}
+
 pytestmark = pytest.mark.browser
 
 
@@ -30,12 +35,52 @@ def expected_for(fixture: str) -> dict[str, Any]:
     return expected
 
 
-@pytest.mark.parametrize("site", sorted(SOURCE_GENERATIONS))
-def test_a_page_in_another_documented_generation_is_captured_completely(site: str, tmp_path: Path) -> None:
-    url, fixture = SOURCE_GENERATIONS[site]
-    browser = Browser(tmp_path, grant=(site,))
+# Further documented generations of a site (each also a line of harness.PAGES).
+MORE_GENERATIONS = [
+    (
+        "chatgpt",
+        "https://chatgpt.com/uc/6ac003a8-d54c-83ea-bb04-28d7229e9e47",
+        "chatgpt/transcript_2026.html",
+    ),
+]
+GENERATIONS = [(site, *SOURCE_GENERATIONS[site]) for site in sorted(SOURCE_GENERATIONS)] + MORE_GENERATIONS
+
+
+@pytest.mark.parametrize(("site", "url", "fixture"), GENERATIONS, ids=[f for *_, f in GENERATIONS])
+def test_a_page_in_another_documented_generation_is_captured_completely(
+    site: str, url: str, fixture: str, tmp_path: Path
+) -> None:
+    browser = Browser(tmp_path, grant=() if site in BUILT_IN else (site,))
     try:
         check_capture(browser, site, url, expected_for(fixture))
+    finally:
+        browser.close()
+
+
+DEEPSEEK_SIDE_PANEL_URL = "https://chat.deepseek.com/a/chat/s/5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f"
+RENDER_CHAT_ROWS = """() => {
+  const rows = document.getElementById("chat-rows");
+  rows.replaceWith(rows.content.cloneNode(true));
+}"""
+
+
+def test_deepseeks_chat_rendered_after_a_side_panels_list_is_still_captured(tmp_path: Path) -> None:
+    """The side panel's virtual list is on the page first: capture must not settle on watching it."""
+    expected = expected_for(SOURCE_GENERATIONS["deepseek"][1])
+    external_id = DEEPSEEK_SIDE_PANEL_URL.rsplit("/", 1)[1]
+    browser = Browser(tmp_path, grant=("deepseek",))
+    try:
+        page = browser.open(DEEPSEEK_SIDE_PANEL_URL)
+        # Two snapshots: the first asks the host what it has, the second reads the page once that is known.
+        wait_for(lambda: browser.snapshots(page) >= 2, what="the capture's first looks at the page")
+        assert browser.messages("deepseek", external_id) == []
+        page.evaluate(RENDER_CHAT_ROWS)
+        turns = [tuple(t) for t in expected["turns"]]
+        rows = wait_for(
+            at_least(len(turns), lambda: browser.messages("deepseek", external_id)), what="the chat's turns"
+        )
+        assert [(r["role"], r["text"]) for r in rows] == turns
+        assert [r["parent_key"] for r in rows[1:]] == [r["key"] for r in rows[:-1]]
     finally:
         browser.close()
 

@@ -17,6 +17,8 @@ JSONL_FIELDS = [
     "conversation_id",
     "conversation_title",
     "conversation_completeness",
+    "conversation_tags",
+    "conversation_pinned",
     "message_id",
     "parent_id",
     "role",
@@ -92,6 +94,9 @@ async def test_markdown_writes_one_file_per_conversation_with_front_matter(store
     assert "# Deploy timeout" in body
     current, others = body.split("## Other branches")
     assert "A connection timeout usually means" in current and "Check the security group first." in others
+    assert " UTC" in body.split("\n## ", 2)[1].splitlines()[0]  # "## User · 2024-04-05 19:34 UTC"
+    branch_heading = next(line for line in others.splitlines() if line.startswith("### "))
+    assert "(another reply to “" in branch_heading  # the turn it answers, quoted: no internal key
 
 
 async def test_markdown_folds_thinking_and_tools_into_obsidian_callouts(store, tmp_path: Path):

@@ -1,5 +1,5 @@
 """Hostile conversation payloads, as a broken or malicious page could hand them over, for every
-network parser (ChatGPT, Claude, Grok's tree and bodies, Copilot's pages, DeepSeek, Le Chat, AI
+network parser (ChatGPT's conversation document and its rebuilt app's thread runs, Claude, Grok's tree and bodies, Copilot's pages, DeepSeek, Le Chat, AI
 Studio, Perplexity), sent as `capture.network` frames into ONE real host process: cut short,
 type-swapped, NaN and infinite dates, nested 900 deep, strings of half a megabyte, another
 conversation's ids, broken gzip and parts. Each frame gets exactly one reply, either stored (a

@@ -19,6 +19,7 @@ GROK_ID = "8c2f3e4d-5b6c-4d7e-9f80-a1b2c3d4e5f6"
 COPILOT_ID = "kY8vQx2LmN4pR6sT0uWz1"
 URLS = {
     "chatgpt": "https://chatgpt.com/backend-api/conversation/{id}",
+    "chatgpt-thread": "https://chatgpt.com/backend-api/conversations/{id}/messages?limit=20",
     "claude": "https://claude.ai/api/organizations/org-1/chat_conversations/{id}?tree=True",
     "grok": "https://grok.com/rest/app-chat/conversations/{id}/load-responses",
     "grok-tree": "https://grok.com/rest/app-chat/conversations/{id}/response-node?includeThreads=true",
@@ -34,6 +35,8 @@ def network(
         body = base64.b64encode(gzip.compress(body.encode())).decode()
     size = -(-len(body) // parts)
     url = URLS[provider].format(id=external_id)
+    if provider == "chatgpt" and isinstance(doc, dict) and "page_info" in doc:
+        url = URLS["chatgpt-thread"].format(id=external_id)
     if provider == "grok" and isinstance(doc, dict) and "responseNodes" in doc:
         url = URLS["grok-tree"].format(id=external_id)
     url += query
@@ -98,6 +101,53 @@ def test_pages_of_older_turns_complete_a_conversation_that_was_partial(
     assert status == {"status": "complete", "stored": 120, "expected": 120}
     positions = [r[0] for r in rows(vivim_home, "SELECT position FROM messages ORDER BY position")]
     assert positions == list(range(120))  # older pages joined the tree where they belong
+
+
+def test_the_rebuilt_chatgpts_thread_runs_join_in_order_and_complete_along_their_cursor_chain(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    newest, middle, oldest = payloads.chatgpt_thread_pages(CHATGPT_ID, 50, page_size=20)
+    status = send_all(host, network("chatgpt", CHATGPT_ID, newest))["result"]["completeness"]
+    assert status == {"status": "partial", "stored": 20, "expected": None}
+    before = "&before=" + newest["page_info"]["start_cursor"]
+    status = send_all(host, network("chatgpt", CHATGPT_ID, middle, query=before))["result"]["completeness"]
+    assert status["status"] == "partial"
+    before = "&before=" + middle["page_info"]["start_cursor"]
+    status = send_all(host, network("chatgpt", CHATGPT_ID, oldest, query=before))["result"]["completeness"]
+    assert status == {"status": "complete", "stored": 50, "expected": 50}
+    stored = rows(vivim_home, "SELECT key, parent_key, text, position, role FROM messages ORDER BY position")
+    assert [t for _, _, t, _, _ in stored] == [payloads.turn_text(i) for i in range(50)]  # no hidden system
+    assert [p for _, p, _, _, _ in stored[1:]] == [k for k, _, _, _, _ in stored[:-1]]
+    assert [pos for _, _, _, pos, _ in stored] == list(range(50))
+    assert stored[0][0] == payloads.chatgpt_id(CHATGPT_ID, 0) and stored[1][4] == "assistant"
+    listed = host.call("conversation.get", {"provider": "chatgpt", "external_id": CHATGPT_ID})["conversation"]
+    assert listed["title"] == "Sourdough notebook"
+
+
+def test_chatgpt_thread_runs_without_a_proven_cursor_chain_stay_partial(host: HostProcess) -> None:
+    newest, oldest = payloads.chatgpt_thread_pages(CHATGPT_ID, 30, page_size=20)
+    send_all(host, network("chatgpt", CHATGPT_ID, newest))
+    # The older run, but its address names no cursor of the newer one: a gap between them is possible.
+    status = send_all(host, network("chatgpt", CHATGPT_ID, oldest))["result"]["completeness"]
+    assert status["status"] == "partial" and status["stored"] == 30
+    [whole] = payloads.chatgpt_thread_pages(CHATGPT_ID, 30, page_size=40)
+    status = send_all(host, network("chatgpt", CHATGPT_ID, whole))["result"]["completeness"]
+    assert status == {"status": "complete", "stored": 30, "expected": 30}
+
+
+def test_a_chatgpt_thread_run_in_a_hostile_shape_is_refused_whole(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    [page] = payloads.chatgpt_thread_pages(CHATGPT_ID, 6, page_size=10)
+    twice = {**page, "messages": [*page["messages"], page["messages"][1]]}
+    no_id = {**page, "messages": [*page["messages"], {"author": {"role": "user"}}]}
+    other = {**page, "conversation_id": "aaaaaaaa-0000-4000-8000-000000000000"}
+    flag = {**page, "page_info": {**page["page_info"], "has_next_page": "no"}}
+    for doc in (twice, no_id, other, flag):
+        reply = send_all(host, network("chatgpt", CHATGPT_ID, doc))
+        assert reply["error"]["code"] == "payload_shape", reply
+    assert rows(vivim_home, "SELECT COUNT(*) FROM messages") == [(0,)]
+    assert send_all(host, network("chatgpt", CHATGPT_ID, page))["result"]["inserted"] == 6
 
 
 def test_a_claude_tree_with_a_hidden_branch_is_stored_with_its_ids_and_parents(

@@ -102,3 +102,22 @@ def test_a_thread_whose_first_page_never_arrived_is_not_complete(host: HostProce
     # the next visit loads the thread from its start again
     status = host.call("capture.network", network(first[1], first[0]))["completeness"]
     assert status == {"status": "complete", "stored": 25 * 3, "expected": 25 * 3}
+
+
+def test_an_answer_only_in_an_ask_text_0_markdown_block_is_stored_once(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    """2025/2026 entries may carry the answer in `ask_text_0_markdown` alone, or in it and `ask_text` both."""
+    only = pp.entry(0)
+    for block in only["blocks"]:
+        if block["intended_usage"] == "ask_text":
+            block["intended_usage"] = "ask_text_0_markdown"
+    both = pp.entry(1)
+    both["blocks"].insert(0, {"intended_usage": "ask_text_0_markdown", "markdown_block": {"answer": "draft"}})
+    reply = host.request("capture.network", network(pp.page([only, both])))
+    assert reply["ok"], reply
+    answers = [
+        t for (t,) in rows(vivim_home, "SELECT text FROM messages WHERE role = 'assistant' AND kind IS NULL")
+    ]
+    assert len(answers) == 2 and all(a.startswith(pp.answer_text(i)) for i, a in enumerate(answers))
+    assert reply["result"]["completeness"]["status"] == "complete"

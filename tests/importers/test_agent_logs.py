@@ -299,7 +299,7 @@ def test_vivim_import_agents_and_a_log_folder_from_the_command_line(vivim_home: 
     )
     assert folder.returncode == 0, folder.stderr
     assert (
-        "Imported 1 session log(s) into 1 conversations: 0 turns read, 0 new or changed" in folder.stdout
+        "Imported 1 session log into 1 conversation: 0 turns read, 0 new or changed" in folder.stdout
     )  # unchanged since
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -310,4 +310,7 @@ def test_vivim_import_agents_and_a_log_folder_from_the_command_line(vivim_home: 
         text=True,
         timeout=120,
     )
-    assert nothing.returncode != 0 and "found no" in nothing.stderr
+    assert (
+        nothing.returncode != 0 and "Found no Claude Code, Codex or Gemini CLI session logs" in nothing.stderr
+    )
+    assert nothing.stdout == ""  # no "Imported 0 session logs" before the error

@@ -70,7 +70,8 @@ def test_import_provider_forces_the_format_of_a_single_file(vivim_home: Path, tm
     result = CliRunner().invoke(
         main, ["import", "-q", "--provider", "claude", str(CHATGPT / "conversations.json")]
     )
-    assert result.exit_code == 1 and "Found no claude export" in result.output
+    assert result.exit_code == 1
+    assert "is not a Claude export: it is a ChatGPT export, not Claude's" in result.output
 
 
 def test_import_runs_as_a_real_command(tmp_path: Path):
@@ -95,9 +96,9 @@ def test_import_of_a_file_cut_off_midway_keeps_what_came_before_and_exits_non_ze
     truncated.write_text(text[: text.index('"title": "Plot the primes"') + 40])
     result = CliRunner().invoke(main, ["import", "-q", str(truncated)])
     assert result.exit_code == 1
-    assert "Imported 1 conversations" in result.stdout
+    assert "Imported 1 conversation (1 new, 0 changed)" in result.stdout
     assert "ends in the middle of its JSON (an interrupted download or copy?)" in result.stderr
-    assert "the 1 conversations before that point were imported" in result.stderr
+    assert "the conversation before that point was imported" in result.stderr
     assert "right here" not in result.stderr and "premature EOF" not in result.stderr  # no raw parser text
     assert len(result.stderr.strip().splitlines()) == 1
     assert _count(vivim_home, "conversations") == 1
@@ -143,3 +144,17 @@ def test_import_summary_calls_hidden_system_prompts_what_they_are(vivim_home: Pa
     assert "chatgpt system message" in json.dumps(
         json.loads(CliRunner().invoke(main, ["import", "-q", "--json", str(CHATGPT)]).stdout)["skipped"]
     )
+
+
+def test_a_summary_has_no_zero_counts_and_a_reimport_says_nothing_is_new(vivim_home: Path):
+    import re
+
+    first = CliRunner().invoke(main, ["import", "-q", str(CLAUDE)])
+    assert first.exit_code == 0, first.output
+    assert not re.search(r"^\s+0\s", first.stdout, re.M)  # no "0  claude empty message" lines
+    again = CliRunner().invoke(main, ["import", "-q", str(CLAUDE)])
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("Nothing new: all 2 conversations (")
+    assert "Imported" not in again.stdout and "Meaning search" not in again.stdout
+    summary = json.loads(CliRunner().invoke(main, ["import", "-q", "--json", str(CLAUDE)]).stdout)
+    assert 0 not in summary["skipped"].values() and summary["meaning_search"] is None

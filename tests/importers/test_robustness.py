@@ -34,7 +34,7 @@ async def test_a_file_cut_off_midway_keeps_the_conversations_before_the_cut(stor
     assert summary.conversations == 1
     assert len(summary.errors) == 1
     assert "ends in the middle of its JSON" in summary.errors[0]
-    assert "the 1 conversations before that point were imported" in summary.errors[0]
+    assert "the conversation before that point was imported" in summary.errors[0]
 
 
 async def test_a_claude_message_with_an_unknown_sender_is_skipped_not_fatal(store, tmp_path: Path):
@@ -64,7 +64,7 @@ def test_provider_restricts_which_files_of_a_folder_are_imported(tmp_path: Path)
     assert {f.format for f in found} == {"claude"}
     found = find_export_files(CHATGPT.parent, provider="gemini")
     assert {f.format for f in found} == {"gemini", "gemini-html"}
-    with pytest.raises(ImportFormatError, match="found no claude export"):
+    with pytest.raises(ImportFormatError, match="found no Claude export"):
         find_export_files(GEMINI, provider="claude")
 
 

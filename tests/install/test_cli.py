@@ -15,6 +15,8 @@ from vivim.install.doctor import FAIL, check_database, check_permissions
 
 from .layouts import LAYOUTS, MANIFEST, install_browsers, tree
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture
 def runner(home: Path, vivim_home: Path, tmp_path: Path) -> CliRunner:
@@ -75,6 +77,57 @@ def test_install_prints_the_extension_folder(runner, home, tmp_path):
     result = runner.invoke(main, ["install"], env={"VIVIM_EXTENSION_DIR": str(folder)})
     assert result.exit_code == 0, result.output
     assert f"The extension is in {folder}" in result.output
+
+
+def _installed_as_a_copy(monkeypatch, tmp_path: Path) -> None:
+    """The package as install.sh leaves it: copied into a venv, far from the checkout it came from."""
+    from vivim.install import extension
+
+    copy = tmp_path / "venv" / "lib" / "python3" / "site-packages" / "vivim" / "install" / "extension.py"
+    monkeypatch.setattr(extension, "__file__", str(copy))
+
+
+def _checkout(tmp_path: Path) -> Path:
+    folder = tmp_path / "checkout"
+    (folder / "extension").mkdir(parents=True)
+    (folder / "extension" / "manifest.json").write_text((REPO / "extension" / "manifest.json").read_text())
+    return folder
+
+
+def test_extension_path_works_anywhere_after_the_installer_ran(runner, home, tmp_path, monkeypatch):
+    """install.sh runs `vivim install` with VIVIM_EXTENSION_DIR set; later commands run without it."""
+    _installed_as_a_copy(monkeypatch, tmp_path)
+    checkout = _checkout(tmp_path)
+    install_browsers(home, "linux", ["chromium"])
+    result = runner.invoke(main, ["install"], env={"VIVIM_EXTENSION_DIR": str(checkout / "extension")})
+    assert result.exit_code == 0, result.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(main, ["extension", "path"], env={"VIVIM_EXTENSION_DIR": None})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(checkout / "extension")
+
+
+def test_extension_path_inside_a_checkout_finds_its_folder(runner, tmp_path, monkeypatch):
+    _installed_as_a_copy(monkeypatch, tmp_path)
+    checkout = _checkout(tmp_path)
+    (checkout / "docs").mkdir()
+    monkeypatch.chdir(checkout / "docs")
+    result = runner.invoke(main, ["extension", "path"], env={"VIVIM_EXTENSION_DIR": None})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(checkout / "extension")
+
+
+def test_extension_path_outside_any_checkout_says_how_to_find_it(runner, tmp_path, monkeypatch):
+    _installed_as_a_copy(monkeypatch, tmp_path)
+    foreign = tmp_path / "other" / "extension"
+    foreign.mkdir(parents=True)
+    (foreign / "manifest.json").write_text('{"short_name": "Another extension"}')
+    monkeypatch.chdir(foreign.parent)
+    result = runner.invoke(main, ["extension", "path"], env={"VIVIM_EXTENSION_DIR": None})
+    assert result.exit_code == 1
+    assert "Run this inside your VIVIM checkout" in result.output and "install.sh" in result.output
 
 
 def test_install_dry_run_writes_nothing(runner, home, vivim_home):
@@ -306,3 +359,20 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_uninstall_dry_run_says_what_would_happen_in_plain_words(runner, home, vivim_home):
+    install_browsers(home, "linux", ["chromium"])
+    assert runner.invoke(main, ["install"]).exit_code == 0
+    added = runner.invoke(main, ["install", "--mcp", "cursor"])
+    assert added.exit_code == 0, added.output
+    before = tree(home, vivim_home)
+    result = runner.invoke(main, ["uninstall", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"MCP, Cursor: would delete the file VIVIM had created ({home / '.cursor' / 'mcp.json'})" in (
+        result.output
+    )
+    assert "Would Cursor" not in result.output
+    folders = [line for line in result.output.splitlines() if line.startswith("  ") and "folder" in line]
+    assert folders and all("empty once the files above are gone" in line for line in folders)
+    assert tree(home, vivim_home) == before

@@ -96,6 +96,19 @@ def test_install_sh_installs_registers_checks_and_explains_then_upgrades_in_plac
     assert f"The extension is in {REPO / 'extension'}" in first.stdout
     assert f'Load unpacked" and choose: {REPO / "extension"}' in first.stdout
     assert "about:debugging" in first.stdout
+    assert "Collecting " not in first.stdout and "Successfully installed" not in first.stdout  # pip's lines
+    assert (venv / "pip-install.log").is_file()  # ...are in its log
+    # The venv holds a copy of the package, far from the checkout: the folder comes from the receipt.
+    found = subprocess.run(
+        [str(venv / "bin" / "vivim"), "extension", "path"],
+        cwd=tmp_path,
+        env={k: v for k, v in env.items() if k != "VIVIM_EXTENSION_DIR"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(REPO / "extension")
 
     again = run_script(env, "--browser", "chromium")
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.retrieval.embedding import Embedder, token_counter
 from vivim.retrieval.prompt_context import HEADER, build_context
+from vivim.retrieval.search import Filters, search
 from vivim.store.capture import upsert_capture
 
 from .conftest import embed_pending
@@ -42,6 +43,28 @@ def test_the_current_conversation_is_left_out(corpus_db: Any, embedder: Embedder
 def test_an_unrelated_draft_gets_no_context(corpus_db: Any, embedder: Embedder) -> None:
     result = build(corpus_db, embedder, draft="quantum chromodynamics gluon lattice")
     assert result["items"] == [] and result["text"] == "" and result["tokens"] == 0
+
+
+def test_a_draft_search_finds_nothing_for_gets_no_context(tmp_path: Any, embedder: Embedder) -> None:
+    from .test_relevance import russian_store
+
+    conn = russian_store(
+        tmp_path,
+        [
+            "Борщ получается бледным: тушите свёклу отдельно с уксусом и добавляйте в конце.",
+            "Конфликт при слиянии веток: удалите маркеры, затем git add и git commit.",
+            "Для бега зимой нужны три слоя: термобельё, флис и ветровка.",
+        ],
+    )
+    embed_pending(conn, embedder)
+    # The English model puts any Russian text at cosine 0.5-0.7 from any other: the nearest chunks
+    # of an unrelated Russian draft clear context's own MIN_COSINE. Search says "no close matches"
+    # for it, and context.build must not paste that noise instead.
+    for draft in ("как вязать носки спицами", "сколько стоит аренда яхты в Турции", "qwpoeiru asdlkfj zmxn"):
+        assert search(conn, draft, Filters(), 5, embedder.embed_query(draft))["results"] == [], draft
+        assert build(conn, embedder, draft=draft)["items"] == [], draft
+    assert build(conn, embedder, draft="почему борщ бледный")["items"][0]["external_id"] == "ru-0"
+    conn.close()
 
 
 def test_same_inputs_give_the_same_block(corpus_db: Any, embedder: Embedder) -> None:

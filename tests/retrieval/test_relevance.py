@@ -105,6 +105,17 @@ def test_floor_groups_follow_what_the_model_knows() -> None:
     assert relevance.floor_for("豚骨スープ") is relevance.OTHER_SCRIPT
 
 
+def test_function_words_of_other_languages_neither_count_nor_make_a_query_english() -> None:
+    from vivim.retrieval.search import content_words
+
+    # "del" and "per" are whole words of the English model's vocabulary; the query is Italian.
+    assert relevance.floor_for("regole del rugby per principianti") is relevance.UNKNOWN_WORDS
+    assert relevance.floor_for("how to become an airline pilot") is relevance.LATIN
+    assert content_words("какой индекс создать для таблицы") == ["индекс", "создать", "таблицы"]
+    assert content_words("qué arroz usar para la paella") == ["arroz", "usar", "paella"]
+    assert content_words("why did the plants die") == ["plants", "die"]  # an English word stays
+
+
 def test_lexical_support_counts_stems_and_bigrams() -> None:
     units = relevance.units
     assert relevance.support(units(["бледным"]), "борщ бледный", {"борщ", "бледный"}) == 1.0
@@ -169,4 +180,37 @@ def test_inflected_words_the_model_does_not_know_match_by_stem_in_full_text(tmp_
     assert conversation_ids(result) == ["ru-0"]
     english = search(conn, "tables of orders", Filters(), 5, None, "fulltext")
     assert english["results"] == []  # stems are for words the model does not know, not for every query
+    conn.close()
+
+
+def test_a_vector_hit_counts_the_words_of_its_whole_exchange(tmp_path: Any) -> None:
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+    from vivim.retrieval.search import exchange_texts
+    from vivim.store.capture import upsert_capture
+
+    conn = russian_store(tmp_path, [])
+    conn.execute("BEGIN IMMEDIATE")
+    upsert_capture(
+        conn,
+        CaptureUpsert(
+            conversation=ConversationIn(provider="chatgpt", external_id="baikal", title="Поездка"),
+            turns=[
+                TurnIn(key="q", role="user", text="Хотим поехать на Байкал в феврале."),
+                TurnIn(key="a", role="assistant", text="Прилетайте в Иркутск, затем на Ольхон."),
+                TurnIn(key="q2", role="user", text="А летом?"),
+            ],
+        ),
+    )
+    conn.execute("COMMIT")
+    chunk = {text: chunk_id for chunk_id, text in conn.execute("SELECT id, text FROM chunks").fetchall()}
+    words = query_words(conn, "что взять с собой на Ольхон в феврале")
+    texts = exchange_texts(conn, list(chunk.values()))
+    question, answer = (
+        chunk["Хотим поехать на Байкал в феврале."],
+        chunk["Прилетайте в Иркутск, затем на Ольхон."],
+    )
+    # The month is in the question, the island in the answer: each half counts the other's words.
+    assert "Ольхон" in texts[question] and "феврале" in texts[answer]
+    assert words.support(texts[question]) > words.support("Хотим поехать на Байкал в феврале.")
+    assert "А летом?" not in texts[answer]  # the question it answers, not the next one
     conn.close()

@@ -100,3 +100,60 @@ async def test_chatgpt_dom_markdown_stays_and_the_network_brings_only_structure(
     assert [m["markdown"] for m in await messages(store, first.conversation_id) if m["key"] == mid] == [
         rendered
     ]
+
+
+CODE_ANSWER = "Use this:\n\n```python\nprint(sorted(flours))\n```"
+
+
+def claude_dom_with_chrome() -> object:
+    """The page's copy of a two-turn Claude chat whose answer has a code block: its text carries the
+    block's language label ("python"), which the network's Markdown has as the fence's language only."""
+    prompt = payloads.turn_text(0)
+    return capture(
+        [
+            {"key": "u0-dom", "role": "user", "position": 0, "text": prompt, "html": f"<p>{prompt}</p>"},
+            {
+                "key": "a1-dom",
+                "role": "assistant",
+                "position": 1,
+                "parent_key": "u0-dom",
+                "text": "Use this:\npython\nprint(sorted(flours))",
+                "html": "<p>Use this:</p><div><div>python</div><pre><code>print(sorted(flours))</code></pre></div>",
+            },
+        ],
+        provider="claude",
+        external_id=CLAUDE_ID,
+    )
+
+
+def claude_network_with_code() -> object:
+    doc = payloads.claude_conversation(CLAUDE_ID, 2)
+    doc["chat_messages"][1]["content"][0]["text"] = CODE_ANSWER
+    return network_capture("claude", doc)
+
+
+async def test_a_keyless_answer_whose_page_text_has_chrome_is_one_row_in_either_order(store: Store) -> None:
+    for first, second in (
+        (claude_dom_with_chrome, claude_network_with_code),
+        (claude_network_with_code, claude_dom_with_chrome),
+    ):
+        await store.write(lambda conn: conn.execute("DELETE FROM messages"))
+        one = await store.write(upsert_capture, first())
+        two = await store.write(upsert_capture, second())
+        stored = await messages(store, one.conversation_id)
+        assert (len(stored), two.inserted, two.merged) == (2, 0, 2), first.__name__
+        assert [m["provider_message_id"] for m in stored] == [
+            payloads.claude_id(CLAUDE_ID, i) for i in range(2)
+        ]
+        again = await store.write(upsert_capture, first())  # re-opening changes nothing
+        assert (again.inserted, len(await messages(store, one.conversation_id))) == (0, 2)
+
+
+async def test_a_different_answer_under_the_same_prompt_is_not_taken_for_the_pages_copy(store: Store) -> None:
+    dom = claude_dom_with_chrome()
+    dom.turns[1].text = "Sort them by protein: print(sorted(flours, key=protein)) does it."
+    dom.turns[1].html = f"<p>{dom.turns[1].text}</p>"  # the page's text and HTML are one element's
+    one = await store.write(upsert_capture, dom)
+    two = await store.write(upsert_capture, claude_network_with_code())
+    assert (two.inserted, two.merged) == (1, 1)  # the prompt merges; the other answer is a branch of its own
+    assert len(await messages(store, one.conversation_id)) == 3

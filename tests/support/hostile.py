@@ -44,12 +44,21 @@ def templates() -> list[Template]:
     mistral_id = "5e4d3c2b-1a09-4877-9665-544332211000"
     aistudio = json.loads((FIXTURES / "sites" / "aistudio" / "resolve_drive_resource.json").read_text())
     perplexity = json.loads((FIXTURES / "sites" / "perplexity" / "thread.json").read_text())
+    thread_new, thread_old = payloads.chatgpt_thread_pages(chatgpt_id, 8, page_size=5)
+    thread_api = f"https://chatgpt.com/backend-api/conversations/{chatgpt_id}/messages"
     return [
         Template(
             "chatgpt",
             chatgpt_id,
             f"https://chatgpt.com/backend-api/conversation/{chatgpt_id}",
             payloads.chatgpt_conversation(chatgpt_id, 6, branch_at=2),
+        ),
+        Template("chatgpt", chatgpt_id, thread_api, thread_new),
+        Template(
+            "chatgpt",
+            chatgpt_id,
+            f"{thread_api}?before={thread_new['page_info']['start_cursor']}",
+            thread_old,
         ),
         Template(
             "claude",

@@ -173,6 +173,43 @@ def chatgpt_pages(doc: dict[str, Any], page_turns: int) -> list[dict[str, Any]]:
     return pages
 
 
+def chatgpt_thread_pages(conv_id: str, n_turns: int, page_size: int) -> list[dict[str, Any]]:
+    """The rebuilt app's thread JSON (GET /backend-api/conversations/<id>/messages): runs of
+    `page_size` messages of the shown branch, oldest first within a run, the newest run first; each
+    run's `page_info` names its first and last message as cursors. A hidden system message opens the
+    thread; every page carries fields the parser does not know."""
+    system_id = _uid(f"{conv_id}/system")
+    system = chatgpt_message(system_id, "system", "", BASE_TIME, None)
+    system["metadata"]["is_visually_hidden_from_conversation"] = True
+    messages = [system]
+    parent = system_id
+    for i in range(n_turns):
+        mid = chatgpt_id(conv_id, i)
+        role = "user" if i % 2 == 0 else "assistant"
+        messages.append(chatgpt_message(mid, role, turn_text(i), BASE_TIME + 60 * i, parent))
+        parent = mid
+    runs = [messages[max(0, end - page_size) : end] for end in range(len(messages), 0, -page_size)]
+    return [
+        {
+            "conversation_id": conv_id,
+            "title": "Sourdough notebook",
+            "create_time": BASE_TIME,
+            "update_time": BASE_TIME + 60 * n_turns,
+            "current_node": parent,
+            "is_archived": False,
+            "messages": copy.deepcopy(run),
+            "page_info": {
+                "has_previous_page": k < len(runs) - 1,
+                "has_next_page": k > 0,
+                "start_cursor": run[0]["id"],
+                "end_cursor": run[-1]["id"],
+                "total_count_hint": None,
+            },
+        }
+        for k, run in enumerate(runs)
+    ]
+
+
 # ---- Claude ----------------------------------------------------------------------------------
 
 

@@ -69,8 +69,10 @@ def test_a_default_backup_restores_with_the_recovery_key_shown_once(vivim_home: 
     (vivim_home / "vivim.sqlite3").unlink()
     assert view(vivim_home) == {}
     wrong = runner.invoke(main, ["restore", str(target)], input="VIVIM-0000-0000-0000-0000-0000-0000\n")
+    assert wrong.exit_code == 1 and "Traceback" not in wrong.output
     assert (
-        wrong.exit_code == 1 and "failed authentication" in wrong.output and "Traceback" not in wrong.output
+        "This recovery key does not open vault.backup: check it for typos against the recovery key shown at"
+        in (wrong.output)
     )
     typed = key.lower().replace("-", " ").replace("vivim ", "")  # as read off paper
     result = runner.invoke(main, ["restore", str(tmp_path / "later.backup")], input=typed + "\n")
@@ -93,10 +95,12 @@ def test_passphrase_backup_restores_on_another_device(vivim_home: Path, tmp_path
     other.mkdir()
     monkeypatch.setenv("VIVIM_HOME", str(other))
     wrong = runner.invoke(main, ["restore", str(target)], input="not it\n")
-    assert wrong.exit_code != 0
+    assert wrong.exit_code == 1 and "This passphrase does not open vault.backup" in wrong.output
     result = runner.invoke(main, ["restore", str(target)], input="s3cret words\n")
     assert result.exit_code == 0, result.output
     assert view(other) == before
+    assert "pair it again" not in result.output  # this device was never paired
+    assert "syncs with your other devices once you pair them (`vivim pair`" in result.output
 
 
 def test_restore_asks_before_replacing_a_vault_that_holds_conversations(
@@ -176,7 +180,7 @@ def test_a_backup_made_with_defaults_restores_on_a_fresh_machine(tmp_path: Path)
         env={**os.environ, "VIVIM_HOME": str(new)},
     )
     assert restored.returncode == 0, restored.stderr
-    assert "Restored 1 conversations" in restored.stdout
+    assert "Restored 1 conversation," in restored.stdout
     assert view(new) == before
 
 
@@ -190,6 +194,20 @@ def test_peers_add_records_a_dialable_address(vivim_home: Path) -> None:
     assert runner.invoke(main, ["peers", "add", "/ip4/192.168.1.5/tcp/4001"]).exit_code != 0
 
 
+def test_peers_without_any_address_says_how_addresses_come(vivim_home: Path) -> None:
+    result = CliRunner().invoke(main, ["peers"])
+    assert result.exit_code == 0
+    assert "No addresses yet: pairing (`vivim pair`) records the other device's" in result.output
+
+
+def test_pair_with_something_that_is_not_a_code_says_so_at_once(vivim_home: Path) -> None:
+    for typo in ("123", "K7QM-4XP", "K7QM-4XPRZ", "K7QM-4XP0"):  # short, long, 0 is not in codes
+        result = CliRunner().invoke(main, ["pair", typo])
+        assert result.exit_code == 2, result.output
+        assert f"'{typo}' is not a pairing code" in result.output
+        assert "No device waiting" not in result.output
+
+
 def test_devices_lists_this_device_and_keys_protect_adds_a_passphrase(vivim_home: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["keys", "protect"], input="pass phrase\npass phrase\n")
@@ -197,7 +215,26 @@ def test_devices_lists_this_device_and_keys_protect_adds_a_passphrase(vivim_home
     assert b"ed25519_seed" not in (vivim_home / "keys" / "device.json").read_bytes()
     listed = runner.invoke(main, ["devices", "--json"], env={"VIVIM_PASSPHRASE": "pass phrase"})
     assert listed.exit_code == 0, listed.output
-    assert json.loads(listed.output) == [] or all(d["status"] == "self" for d in json.loads(listed.output))
+    [me] = json.loads(listed.output)
+    assert me["status"] == "self" and me["sync"] == "this device"
+
+
+def test_devices_lists_this_device_before_sync_ever_ran_under_the_id_sync_then_uses(tmp_path: Path) -> None:
+    """A vault only imported into has no device row yet; the web app lists this device anyway, so the
+    CLI does too, with the peer id its sync node then runs under."""
+    from tests.sync.peers import Node
+
+    home = tmp_path / "fresh"
+    home.mkdir()
+    listed = CliRunner().invoke(main, ["devices", "--json"], env={"VIVIM_HOME": str(home)})
+    assert listed.exit_code == 0, listed.output
+    [me] = json.loads(listed.output)
+    assert me["status"] == "self" and me["peer_id"].startswith("12D3Koo")
+    node = Node(home, "fresh").start()
+    try:
+        assert node.peer_id == me["peer_id"]
+    finally:
+        node.stop()
 
 
 def test_sync_status_reports_this_device_and_its_peers(tmp_path: Path) -> None:

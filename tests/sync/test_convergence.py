@@ -281,3 +281,55 @@ async def test_a_conversation_captured_after_another_was_deleted_reaches_the_oth
     assert (await view(b))["claude/c1"]["messages"] == {"k0": ["user", "the one to keep", "complete"]}
     assert await view(a) == await view(b)
     await close(a, b)
+
+
+async def test_a_deleted_conversation_captured_again_on_the_other_device_keeps_no_messages_there(
+    tmp_path: Path,
+) -> None:
+    """The tombstone wins on the device itself, not only after its next sync: b, which received the
+    deletion, refuses the page's turns at once, and both stay deleted after they meet again."""
+    a, b = await two_paired(tmp_path)
+    await write_capture(a, capture("c1", [("k1", "user", "secret plans")]))
+    await exchange(a, b)
+    await a.store.write(library.delete_conversation, await conversation_id(a))
+    await exchange(a, b)
+    await write_capture(b, capture("c1", [("k1", "user", "secret plans"), ("k2", "assistant", "reply")]))
+    assert (await b.store.fetchone("SELECT COUNT(*) FROM messages"))[0] == 0
+    await exchange(a, b)
+    for engine in (a, b):
+        assert (await view(engine))["claude/c1"] == {"deleted": True}
+        assert (await engine.store.fetchone("SELECT COUNT(*) FROM messages"))[0] == 0
+    await close(a, b)
+
+
+async def test_tags_pin_and_title_restored_from_a_json_archive_reach_the_other_device(tmp_path: Path) -> None:
+    """An archive imported on one device restores the user's marks through the same edits the web app
+    makes, so sync carries them like any other edit."""
+    import json
+
+    from vivim.importers import import_path
+
+    a, b = await two_paired(tmp_path)
+    archive = tmp_path / "archive.json"
+    conversation = {
+        "provider": "claude",
+        "external_id": "c1",
+        "title": "My own name",
+        "title_by_user": True,
+        "tags": ["work", "deep dive"],
+        "pinned": True,
+        "messages": [{"key": "k1", "role": "user", "text": "hello", "markdown": "hello"}],
+    }
+    archive.write_text(json.dumps({"vivim_export": 1, "conversations": [conversation]}))
+    summary = await import_path(a.store, archive)
+    assert summary.conversations_created == 1
+    await exchange(a, b)
+    vb = await view(b)
+    assert vb == await view(a)
+    assert vb["claude/c1"]["tags"] == ["deep dive", "work"] and vb["claude/c1"]["pinned"] is True
+    assert vb["claude/c1"]["title"] == "My own name"
+    # the page's title captured later on b does not replace the user's
+    await write_capture(b, capture("c1", [("k1", "user", "hello")], title="New chat"))
+    await exchange(a, b)
+    assert (await view(a))["claude/c1"]["title"] == "My own name"
+    await close(a, b)

@@ -1,6 +1,7 @@
 """Discovery through the Kademlia DHT: ten local nodes, eight of them strangers' plain DHT nodes
-(tests/sync/dht_swarm.py) and two paired `vivim serve` devices that have forgotten every address
-of each other (no mDNS, no relay, no address book) and find each other under the vault's key."""
+(tests/sync/dht_swarm.py), one of which lies (tests/sync/dht_liar.py), and two paired `vivim serve`
+devices that have forgotten every address of each other (no mDNS, no relay, no address book) and
+find each other under the vault's key."""
 
 from __future__ import annotations
 
@@ -53,8 +54,8 @@ def test_the_newest_signed_record_wins_over_stale_and_forged_answers(tmp_path: P
     vault, now = b"v" * 32, 1_790_000_000.0
     old = discovery.seal(device, vault, "12D3KooWpeer", ["/ip4/10.0.0.2/tcp/4001"], now - 600)
     new = discovery.seal(device, vault, "12D3KooWpeer", ["/ip4/10.0.0.9/tcp/4002"], now)
-    _, sealed = msgspec.msgpack.decode(old)
-    forged = msgspec.msgpack.encode([2**40, sealed])  # the old record, restamped by a storage node
+    _, sealed, sig = msgspec.msgpack.decode(old)
+    forged = msgspec.msgpack.encode([2**40, sealed, sig])  # the old record, restamped by a storage node
     answers = [old, old, forged, b"garbage", new, old]
     assert discovery.newest(answers, [vault], "12D3KooWpeer", device.sign_pub, now) == [
         "/ip4/10.0.0.9/tcp/4002"
@@ -65,9 +66,52 @@ def test_the_newest_signed_record_wins_over_stale_and_forged_answers(tmp_path: P
     assert discovery.newest([b"garbage"], [vault], "12D3KooWpeer", device.sign_pub, now) is None
 
 
+def test_storage_nodes_keep_only_records_signed_for_their_key_and_the_newest_of_them(tmp_path: Path) -> None:
+    """What a DHT node that holds no vault key checks before it stores or replaces a record: the
+    signature of the key the record is stored under, over the stamp and the ciphertext. Neither
+    an outsider's record nor a restamped real one passes, and an older real one loses."""
+    import msgspec
+
+    (tmp_path / "keys").mkdir()
+    device = crypto.load_or_create_device(tmp_path / "keys")
+    vault, now, peer = b"v" * 32, 1_790_000_000.0, "12D3KooWpeer"
+    key = discovery.record_key(vault, peer, discovery.utc_day(now))
+    old = discovery.seal(device, vault, peer, ["/ip4/10.0.0.2/tcp/4001"], now - 600)
+    new = discovery.seal(device, vault, peer, ["/ip4/10.0.0.9/tcp/4002"], now)
+    assert discovery.check_signed(key, new, now) == int(now * 1000)
+    assert discovery.check_signed(key, old, now) == int((now - 600) * 1000)
+    stamp, sealed, sig = msgspec.msgpack.decode(old)
+    restamped = msgspec.msgpack.encode([stamp + 10**6, sealed, sig])
+    made_up = msgspec.msgpack.encode([stamp + 10**6, b"x" * len(sealed), b"y" * 64])
+    for bad in (restamped, made_up, b"garbage", msgspec.msgpack.encode([stamp, sealed])):
+        assert discovery.check_signed(key, bad, now) == -1
+    other_key = discovery.record_key(b"o" * 32, peer, discovery.utc_day(now))
+    assert discovery.check_signed(other_key, new, now) == -1  # a real record moved to another key
+    tomorrow = discovery.seal(device, vault, peer, ["/ip4/10.0.0.9/tcp/4002"], now + 86400)
+    assert discovery.check_signed(key, tomorrow, now + 86400) == -1  # signed for tomorrow's key
+    early = discovery.seal(device, vault, peer, ["/ip4/10.0.0.9/tcp/4002"], now + 2 * 3600)
+    early_key = discovery.record_key(vault, peer, discovery.utc_day(now + 2 * 3600))
+    assert discovery.check_signed(early_key, early, now) == -1  # stamped hours ahead: could pin the key
+
+    validator = discovery._validator_class()()
+    # the validator reads the clock: these records are stamped now
+    fresh_old = discovery.seal(device, vault, peer, ["/ip4/10.0.0.2/tcp/4001"], time.time() - 600)
+    fresh_new = discovery.seal(device, vault, peer, ["/ip4/10.0.0.9/tcp/4002"], time.time())
+    fresh_key = discovery.record_key(vault, peer, discovery.utc_day(time.time()))
+    assert fresh_key.startswith("/vivim/") and peer not in fresh_key
+    validator.validate(fresh_key, fresh_new)
+    for bad in (restamped, made_up):
+        with pytest.raises(Exception, match="not a validly signed"):
+            validator.validate(fresh_key, bad)
+    assert validator.select(fresh_key, [fresh_new, fresh_old]) == 0  # held, newer: a rollback is refused
+    assert validator.select(fresh_key, [fresh_old, fresh_new]) == 1  # the device's new record replaces it
+
+
 def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_path: Path) -> None:
+    """One of the eight strangers lies: it restamps the devices' records, makes up its own and plays
+    old ones back, to every node it knows. The others refuse all of it; the devices still meet."""
     swarm = subprocess.Popen(
-        [sys.executable, "-m", "tests.sync.dht_swarm", "8"],
+        [sys.executable, "-m", "tests.sync.dht_swarm", "8", "--liar", "3"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -116,5 +160,12 @@ def test_paired_devices_without_any_address_find_each_other_through_the_dht(tmp_
     finally:
         for node in nodes:
             node.stop()
+        assert swarm.stdin is not None and swarm.stdout is not None
         swarm.stdin.close()
+        lies = swarm.stdout.readline()
         swarm.wait(30)
+    liar = json.loads(lies)
+    print(f"the lying node: {liar}")
+    assert liar["records_seen"] >= 2  # it held both devices' records (the laptop's twice)
+    assert liar["tried"]["restamped"] > 0 and liar["tried"]["made_up"] > 0
+    assert liar["accepted"]["restamped"] == 0 and liar["accepted"]["made_up"] == 0

@@ -125,6 +125,19 @@ def test_vivim_web_saves_a_port_and_shows_no_token_while_nothing_runs(vivim_home
     assert "not running" in result.output  # nothing listens on 9123 in this test
     again = CliRunner().invoke(main, ["web"])
     assert "http://127.0.0.1:9123/" in again.output and token not in again.output
+    assert again.exit_code == 1  # an address without its token is no answer: a script can tell
+    assert "then run this again. The address above carries its token only once it runs" in again.stderr
+
+
+def test_vivim_open_while_the_web_app_is_down_says_where_it_will_be(vivim_home: Any) -> None:
+    from vivim.cli import main
+
+    CliRunner().invoke(main, ["web", "--port", "9124"])  # nothing listens there in this test
+    result = CliRunner().invoke(main, ["open"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "The web app is not running: start it with `vivim serve`" in result.stderr
+    assert "Its address, http://127.0.0.1:9124/, carries its token only once it runs" in result.stderr
+    assert "above" not in result.stderr
 
 
 def test_the_host_hands_the_popup_no_token_while_the_web_app_is_down(host: Any, vivim_home: Any) -> None:

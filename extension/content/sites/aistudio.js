@@ -66,6 +66,8 @@
   // menu, the run-time pill, feedback buttons, icon ligatures, and the thought panel's header text.
   const CHROME = [".author-label", ".actions-container", ".actions", "ms-chat-turn-options", ".turn-footer",
     ".model-run-time-pill", "ms-prompt-feedback", "button", ".material-symbols-outlined", ".material-icons",
+    // (the 2025-12 exporter also reads icon ligatures from `span.ms-button-icon-symbol`: "download", …)
+    ".ms-button-icon-symbol",
     "mat-icon", ".cdk-visually-hidden", ".thought-collapsed-text", ".thought-panel-footer",
     "ms-search-entry-point", ".search-entry-point", ".role-label", ".ms-role-tag"];
   // Kept in the HTML for the host, left out of the text: the code block's header (it names the language)

@@ -58,11 +58,15 @@
       "form textarea", "textarea"],
     send: ['div[role="button"].ds-button--primary.ds-button--circle', 'div[role="button"][aria-label^="Send" i]',
       'button[aria-label^="Send" i]', 'button[type="submit"]', 'div[role="button"][aria-disabled]'],
-    // A page may hold more than one virtual list (a side panel's too): the conversation's is the printable
-    // one, or the one whose rows are messages.
+    // A page may hold more than one virtual list (a side panel's too, which may render before the chat's):
+    // the conversation's is the printable one, or the one whose rows are messages. A list that holds no
+    // message yet is never chosen: until the chat's rows exist the whole app is watched (#root, as public
+    // DeepSeek tools root their reading), so the rows' arrival is a mutation seen, and the next snapshot
+    // narrows the watch to their list.
     container: [".ds-virtual-list--printable .ds-virtual-list-visible-items",
-      ".ds-virtual-list-visible-items:has(.ds-message)", ".ds-virtual-list-visible-items", ".ds-virtual-list",
-      "#root", "main", "body"],
+      ".ds-virtual-list-visible-items:has(.ds-message)",
+      ".ds-virtual-list-visible-items:has(.ds-markdown, .ds-collapsible-text)",
+      ".ds-virtual-list-items:has(.ds-message)", "#root", "main", "body"],
   };
   // Inside a message but not content: action bars, the code block's Copy/Download buttons, the reasoning
   // toggle's "Thought for 5 seconds" label.

@@ -27,7 +27,10 @@
     editor: ['rich-textarea .ql-editor[contenteditable="true"]', ".ql-editor[contenteditable='true']",
       'div[contenteditable="true"][role="textbox"]'],
     send: ["button.send-button", 'button[aria-label="Send message"]', 'button[aria-label*="Send" i]'],
-    container: ["#chat-history", "infinite-scroller.chat-history", "main", "body"],
+    // (`[data-test-id="chat-history-container"]` / `.chat-history-scroll-container`: the scroller as
+    // Gemini exporters name it, 2025/2026.)
+    container: ["#chat-history", "infinite-scroller.chat-history", '[data-test-id="chat-history-container"]',
+      ".chat-history-scroll-container", "main", "body"],
   };
   const CHROME = [".cdk-visually-hidden", ".sr-only", "mat-icon", ".response-footer", "sources-list", ".thoughts-header"];
   // The code block's header carries its language: the host reads it from the HTML; the text skips it.

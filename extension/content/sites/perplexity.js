@@ -24,7 +24,9 @@
       user: ["span.select-text", ".whitespace-pre-line"],
     },
     stop: ['button[data-testid="stop-generating-response-button"]', 'button[aria-label="Stop generating response"]',
-      'button[aria-label="Stop generating"]', 'button[aria-label="Stop"]'],
+      'button[aria-label="Stop generating"]', 'button[aria-label="Stop"]',
+      // A streaming answer's own indicator (an answer notifier's Perplexity detector, 2025/2026).
+      '[data-testid="streaming-indicator"]'],
     busy: ['[aria-busy="true"]'],
     title: ['[data-testid="thread-title"]', "h1[class*='group/query'] span.select-text"],
     model: ['[data-testid="answer-model"]', 'button[aria-label="Choose a model"]', 'button[aria-label*="model" i]'],

@@ -40,12 +40,22 @@ class HumanError(click.ClickException):
 
 
 def sentence(text: str) -> str:
-    """'the ZIP is damaged' -> 'The ZIP is damaged.' (library messages are written to be embedded)."""
+    """'the ZIP is damaged' -> 'The ZIP is damaged.' (library messages are written to be embedded).
+
+    A message that starts with a file name or path ("empty.json is empty") keeps it as it is: the
+    user's file is not called Empty.json."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    first = text.split(maxsplit=1)[0]
+    if not any(c in first for c in "./\\:~") and not any(c.isdigit() for c in first):
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 conversation', '4 conversations', '0 session logs': a count with its noun, never 'log(s)'."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def run(coro: Awaitable[T], as_json: bool = False) -> T:

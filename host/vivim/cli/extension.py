@@ -22,8 +22,9 @@ def extension_path() -> None:
     folder = extension_folder()
     if folder is None:
         raise click.ClickException(
-            f"The extension's folder was not found. Run this from a VIVIM checkout, or set "
-            f"{ENV_FOLDER} to the folder that holds its manifest.json."
+            "The extension's folder was not found. Run this inside your VIVIM checkout (or run the "
+            f"checkout's installer/install.sh once: it records the folder), or set {ENV_FOLDER} to the "
+            "folder that holds its manifest.json."
         )
     click.echo(str(folder))
 

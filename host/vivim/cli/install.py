@@ -17,7 +17,7 @@ from ..install.installer import InstallPlan, apply_install, plan_install, uninst
 from ..install.launcher import launcher_path
 from ..install.machine import Machine
 from ..install.registry import system_registry
-from ._common import echo_json
+from ._common import counted, echo_json
 
 BROWSER_CHOICE = click.Choice(list(BROWSERS))
 MCP_CHOICE = click.Choice(["claude-desktop", "claude-code", "cursor", "vscode", "gemini-cli", "codex"])
@@ -187,7 +187,10 @@ def uninstall_command(
     else:
         click.echo("Would remove:" if dry_run else "Removed:")
         for item in result.removed:
-            click.echo(f"  {item}")
+            # Folders are only the ones install created, and only once nothing else is left in them.
+            folder = dry_run and Path(item).is_dir()
+            note = "  (a folder the install created: empty once the files above are gone)" if folder else ""
+            click.echo(f"  {item}{note}")
     if result.kept:
         click.echo("Still registered: " + ", ".join(r.label for r in result.kept))
     click.echo(f"Your conversations stay in {root}.")
@@ -225,13 +228,23 @@ def _uninstall_mcp(root: Path, clients: tuple[str, ...], dry_run: bool) -> None:
         keys = list(clients) or installed_clients(root)
         for key in keys:
             removal = uninstall_client(Machine.current(), root, key, dry_run=dry_run)
-            what = {
-                "restored": "restored the file as it was before (backup)",
-                "deleted file": "deleted the file VIVIM had created",
-                "removed entry": "removed the 'vivim' server entry",
-                "absent": "nothing to remove",
+            done, would = {
+                "restored": (
+                    "restored the file as it was before (backup)",
+                    "would restore the file as it was",
+                ),
+                "deleted file": (
+                    "deleted the file VIVIM had created",
+                    "would delete the file VIVIM had created",
+                ),
+                "removed entry": (
+                    "removed the 'vivim' server entry",
+                    "would remove the 'vivim' server entry",
+                ),
+                "absent": ("nothing to remove", "nothing to remove"),
             }[removal.action]
-            click.echo(f"{'Would' if dry_run else 'MCP'} {CLIENTS[key].label}: {what} ({removal.path})")
+            what = would if dry_run else done
+            click.echo(f"MCP, {CLIENTS[key].label}: {what} ({removal.path})")
     except InstallError as exc:
         raise click.ClickException(exc.message) from None
 
@@ -282,9 +295,9 @@ def doctor_command(as_json: bool, timeout: float) -> None:
         failures = sum(c.status == "fail" for c in checks)
         warnings = sum(c.status == "warn" for c in checks)
         if not green:
-            verdict, colour = f"{failures} problem(s) to fix.", "red"
+            verdict, colour = f"{counted(failures, 'problem')} to fix.", "red"
         elif warnings:
-            verdict, colour = f"Working, with {warnings} thing(s) worth knowing above.", "yellow"
+            verdict, colour = f"Working, with {counted(warnings, 'thing')} worth knowing above.", "yellow"
         else:
             verdict, colour = "All good.", "green"
         click.echo(click.style(verdict, fg=colour, bold=True))

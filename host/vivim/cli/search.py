@@ -10,7 +10,7 @@ from typing import Any, Literal
 import click
 
 from .. import providers
-from ._common import echo_json, run, with_store
+from ._common import counted, echo_json, run, with_store
 
 FENCE = re.compile(r"(^|\s|\u0003)`{3,}[\w+#.-]*")
 
@@ -35,6 +35,9 @@ def search_command(
     """Search everything captured and imported (words and meaning)."""
     from ..handlers.retrieval import search as search_handler
     from ..protocol import Search
+
+    if not " ".join(query).strip():
+        raise click.UsageError('give the words to search for, e.g. vivim search "sourdough starter"')
 
     async def go() -> dict[str, Any]:
         from ..config import Paths
@@ -65,7 +68,12 @@ def search_command(
         return
     from ..retrieval.index_status import describe
 
-    state = None if fulltext else describe(result.get("index") or {}, result.get("modes"))
+    index = result.get("index") or {}
+    state = None if fulltext else describe(index, result.get("modes"))
+    if state and index.get("pending") and not index.get("rate"):
+        from ..retrieval.index_status import CATCH_UP
+
+        state += f" Nothing is indexing now: {CATCH_UP}."  # no host or `vivim serve` is at work
     if state:
         click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:
@@ -75,12 +83,26 @@ def search_command(
     for group in result["results"]:
         conv = group["conversation"]
         weak = "  (weak match)" if group.get("match") == "weak" else ""
-        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]{weak}", bold=True)
+        when = f"  {_day(conv['updated_at'])}" if conv.get("updated_at") else ""
+        click.secho(f"{conv['title'] or '(untitled)'}  [{conv['provider']}]{when}{weak}", bold=True)
         if conv.get("url"):
             click.echo(f"  {conv['url']}")
         for hit in group["hits"]:
-            click.echo(f"  {hit['role']:>9}: {_highlight(hit['snippet'])}")
+            click.echo(f"  {_label(hit):>9}: {_highlight(hit['snippet'])}")
         click.echo()
+
+
+def _day(timestamp: float) -> str:
+    """The conversation's last activity as a local date, as the web app shows it."""
+    from datetime import datetime
+
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+
+
+def _label(hit: dict[str, Any]) -> str:
+    """Who said it: the role, or for the turns around an answer what they are ("thinking", "sources")."""
+    kind = hit.get("kind")
+    return str(kind).replace("_", " ") if kind else str(hit["role"])
 
 
 @click.command("stats", short_help="Counts per provider, capture health.")
@@ -97,9 +119,8 @@ def stats_command(as_json: bool) -> None:
     click.echo(f"Messages:      {stats['messages']}")
     click.echo(f"Chunks:        {stats['chunks']} ({stats['embedded_chunks']} embedded)")
     for provider, counts in sorted(stats["by_provider"].items()):
-        click.echo(
-            f"  {provider:<8} {counts['conversations']:>6} conversations {counts['messages']:>8} messages"
-        )
+        conversations = counted(counts["conversations"], "conversation")
+        click.echo(f"  {provider:<10} {conversations:>19} {counted(counts['messages'], 'message'):>16}")
     counts = stats["completeness"]
     click.echo(
         f"Completeness:  {counts['complete']} complete, {counts['partial']} partial,"

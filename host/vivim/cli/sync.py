@@ -11,7 +11,7 @@ import click
 
 from ..config import Paths
 from ..errors import CryptoError
-from ._common import WholeSentenceGroup, echo_json, run, run_sync, with_store
+from ._common import WholeSentenceGroup, counted, echo_json, run, run_sync, with_store
 
 
 def _when(ts: float | None) -> str:
@@ -45,6 +45,8 @@ def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float
     from ..logs import HumanConsole, setup_logging
     from ..sync import control
 
+    if code is not None:
+        _check_code(code)
     paths = Paths.default()
     paths.root.mkdir(parents=True, exist_ok=True)
     # libp2p, trio and asyncio shutdown chatter belongs in vivim.log, not under the code.
@@ -71,6 +73,19 @@ def pair_command(code: str | None, addr: str | None, blind: bool, timeout: float
             control.pair_join(paths, code, addr=addr, blind=blind, timeout=min(timeout, 120.0)), as_json
         )
     _report(result, as_json, timeout, joining=code is not None)
+
+
+def _check_code(code: str) -> None:
+    """A code that cannot be one (a typo, a truncated paste) is said so at once, before any search for
+    a device that would end in "no device waiting to pair was found"."""
+    from ..sync.pairing import CODE_ALPHABET, CODE_LENGTH
+
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(raw) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in raw):
+        raise click.UsageError(
+            f"{code!r} is not a pairing code: a code is {CODE_LENGTH} letters and digits such as "
+            "K7QM-4XPR, printed by `vivim pair` on the other device"
+        )
 
 
 def _duration(seconds: float) -> str:
@@ -188,6 +203,8 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
     from ..sync import control
 
     listed = run(with_store(control.devices), as_json)
+    if not any(d["status"] == "self" for d in listed):
+        listed[:0] = _this_device()
     if as_json:
         echo_json(listed)
         return
@@ -212,6 +229,42 @@ def devices_group(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    {d['sync'].removeprefix('this device; ')}")
     if len(listed) > 1:
         click.echo("Rename one with `vivim devices rename DEVICE NAME`.")
+
+
+def _this_device() -> list[dict[str, Any]]:
+    """This device as `control.devices` lists it, before sync first ran here and registered it (a vault
+    only imported into, say): the web app's list always has it, so the CLI's does too. Empty when its
+    key file is protected and no passphrase is given."""
+    from ..errors import CryptoError
+    from ..sync.crypto import load_or_create_device
+    from ..sync.entries import peer_id_of
+
+    try:
+        keys = load_or_create_device(Paths.default().keys)
+    except CryptoError:
+        return []
+    name = keys.name
+    return [
+        {
+            "name": name,
+            "own_name": name,
+            "status": "self",
+            "sync": "this device",
+            "reached": None,
+            "last_sync_at": None,
+            "pending": None,
+            "peer_id": peer_id_of(keys.sign_pub),
+            "blind": False,
+            "added_at": None,
+            "revoked_at": None,
+            "last_seen": None,
+            "addr": None,
+            "connected_at": None,
+            "entries": None,
+            "entries_in": 0,
+            "entries_out": 0,
+        }
+    ]
 
 
 def ago(ts: float | None, now: float | None = None) -> str:
@@ -275,7 +328,13 @@ def peers_group(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from ..sync import control
 
-        for a in run(with_store(control.addresses)):
+        found = run(with_store(control.addresses))
+        if not found:
+            click.echo(
+                "No addresses yet: pairing (`vivim pair`) records the other device's, and devices on the same "
+                "network find each other by themselves. Add one by hand with `vivim peers add MULTIADDR`."
+            )
+        for a in found:
             click.echo(f"{a['addr']}  ({a['source']}, last reached {_when(a['last_ok'])})")
 
 
@@ -386,9 +445,7 @@ def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> N
             "Recovery key" if kind == recovery.RECOVERY_KEY else "Backup passphrase",
             hide_input=kind == recovery.PASSPHRASE,
         )
-    data = run_sync(
-        control.decrypt_backup_file, paths, source, secret
-    )  # a wrong secret fails before any question
+    data = run_sync(_open_backup, paths, source, secret, kind)  # a wrong secret fails before any question
     existing = control.local_conversations(paths)
     if existing and not merge and not yes:
         question = (
@@ -416,10 +473,37 @@ def restore_command(source: Path, merge: bool, yes: bool, passphrase: bool) -> N
         )
         return
     result = run(control.restore(paths, source, data=data))
-    click.echo(f"Restored {result['conversations']:,} conversations, {result['messages']:,} messages.")
     click.echo(
-        "This device keeps its identity; pair it again (`vivim pair`) to sync with your other devices."
+        f"Restored {counted(result['conversations'], 'conversation')}, {counted(result['messages'], 'message')}."
     )
+    click.echo(
+        "Pairings are not part of a backup: this device keeps its own identity, and syncs with your other "
+        "devices once you pair them (`vivim pair`; again, if it was paired before)."
+    )
+
+
+def _open_backup(paths: Paths, source: Path, secret: str | None, kind: str | None) -> bytes:
+    """The backup's plaintext; a secret that does not open it is named for what it is: the user typed
+    a recovery key or a passphrase, and "failed authentication" tells them neither which nor what to do."""
+    from .. import recovery
+    from ..errors import CryptoError
+    from ..sync import control
+
+    try:
+        return control.decrypt_backup_file(paths, source, secret)
+    except CryptoError as exc:
+        if "failed authentication" not in exc.message or not kind:
+            raise
+        what = "recovery key" if kind == recovery.RECOVERY_KEY else "passphrase"
+        raise CryptoError(
+            f"this {what} does not open {source.name}: check it for typos against the {what} "
+            + (
+                "shown at your first backup"
+                if kind == recovery.RECOVERY_KEY
+                else "you chose for your backups"
+            )
+            + " (or the file was changed after it was written; then restore another backup)"
+        ) from None
 
 
 @click.group("keys", cls=WholeSentenceGroup, short_help="This device's key files.")

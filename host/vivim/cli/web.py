@@ -39,11 +39,13 @@ async def web_url(port: int | None = None) -> tuple[str, str]:
     return f"http://{LOOPBACK}:{found}/", listener
 
 
-def _explain(listener: str, url: str) -> None:
+def _explain(listener: str, url: str, *, shown: bool) -> None:
+    """Why there is no usable address; `shown`: whether the tokenless address was printed above."""
     if listener == "none":
+        where = "The address above" if shown else f"Its address, {url},"
         click.echo(
-            "The web app is not running: start it with `vivim serve`, or open your browser "
-            "(the VIVIM extension starts it). The address above has no token until it runs.",
+            "The web app is not running: start it with `vivim serve`, or open your browser (the VIVIM "
+            f"extension starts it), then run this again. {where} carries its token only once it runs.",
             err=True,
         )
     elif listener == "other":
@@ -63,20 +65,25 @@ def _explain(listener: str, url: str) -> None:
     help="Save this port as the web app's port (takes effect when the service restarts).",
 )
 def web_command(port: int | None) -> None:
-    """Print the web app's address, with the access token (keep it private)."""
+    """Print the web app's address, with the access token (keep it private). Exits with status 1 while
+    the web app is not running (the address has no token then), unless --port was saved."""
     url, listener = run(web_url(port))
     click.echo(url)
-    _explain(listener, url)
+    if port is not None:
+        click.echo(f"Saved port {port}: the web app listens there from its next start.", err=True)
+    _explain(listener, url, shown=True)
+    if listener != "vivim" and port is None:
+        raise SystemExit(1)
 
 
 @click.command("open", short_help="Open the web app in your browser.")
 def open_command() -> None:
-    """Open the web app in your default browser."""
+    """Open the web app in your default browser (status 1, and why, while it is not running)."""
     import webbrowser
 
     url, listener = run(web_url())
     if listener != "vivim":
-        _explain(listener, url)
+        _explain(listener, url, shown=False)
         raise SystemExit(1)
     if not webbrowser.open(url):
         click.echo(url)

@@ -13,18 +13,23 @@ from ..runtime import Runtime
 from ..store import capture, settings, stats
 
 
-async def ensure_capture_on(runtime: Runtime, provider: str) -> None:
+def ensure_capture_on(conn: Any, provider: str) -> None:
     """Refuse what a site sends once the user turned its capture off: the web app's switch is the same
-    decision as the popup's, and an extension that has not heard of it yet must not store anything."""
+    decision as the popup's, and an extension that has not heard of it yet must not store anything.
+    Checked inside the write's own transaction, so a switch and a capture never cross."""
     key = f"capture.{provider}"
-    if (await runtime.store.read(settings.get_settings, [key])).get(key) is False:
+    if settings.get_settings(conn, [key]).get(key) is False:
         raise CaptureOff(f"Capture of {display_name(provider)} is turned off; nothing was saved.")
 
 
+def _upsert_if_on(conn: Any, payload: CaptureUpsert) -> capture.UpsertResult:
+    ensure_capture_on(conn, payload.conversation.provider)
+    return capture.upsert_capture(conn, payload)
+
+
 async def capture_upsert(runtime: Runtime, payload: CaptureUpsert) -> dict[str, Any]:
-    await ensure_capture_on(runtime, payload.conversation.provider)
     payload = await asyncio.to_thread(capture.prepare_capture, payload)  # off the loop and the lock
-    result = await runtime.store.write(capture.upsert_capture, payload)
+    result = await runtime.store.write(_upsert_if_on, payload)
     # Committed: only now may the extension forget its queued copy.
     if result.changed_message_ids or result.created:
         runtime.events.publish(

@@ -19,7 +19,6 @@ _locks: dict[tuple[str, str], asyncio.Lock] = {}
 
 
 async def capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
-    await ensure_capture_on(runtime, payload.provider)
     async with _locks.setdefault((payload.provider, payload.external_id), asyncio.Lock()):
         return await _capture_network(runtime, payload)
 
@@ -67,6 +66,10 @@ async def _capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[st
     upsert = await asyncio.to_thread(capture.prepare_capture, upsert)
 
     def write(conn: Any) -> tuple[capture.UpsertResult, bool, dict[str, Any]]:
+        ensure_capture_on(conn, payload.provider)
+        tombstone = capture.deleted_conversation(conn, upsert.conversation)
+        if tombstone is not None:  # deleted by the user: neither its turns nor its payload are kept
+            return capture.UpsertResult(conversation_id=tombstone, deleted=True), False, {"status": "deleted"}
         known = conn.execute(
             "SELECT title, url FROM conversations WHERE provider = ? AND external_id = ?",
             (payload.provider, payload.external_id),

@@ -10,7 +10,8 @@ writes batches of conversations, one transaction per batch, through
 captures. Parsing the next batch overlaps the database writing the previous one.
 
 A malformed conversation or entry is counted and named in the summary and skipped; a file
-whose JSON breaks off keeps everything read before the break.
+whose JSON breaks off keeps everything read before the break. A conversation the user deleted
+here is left out and counted (`deleted_skipped`): a deletion is final (see store.capture).
 """
 
 from __future__ import annotations
@@ -26,11 +27,27 @@ from ..errors import StoreBusy, StoreError
 from ..protocol import CaptureUpsert
 from ..store.connection import Connection
 from .common import SkipLog
-from .reader import ExportFile, broken_json, find_export_files, items_prefix, iter_array
+from .reader import (
+    ExportFile,
+    Skipped,
+    broken_json,
+    find_export_files,
+    find_exports,
+    items_prefix,
+    iter_array,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ExportFile", "ImportSummary", "Progress", "find_export_files", "import_path"]
+__all__ = [
+    "ExportFile",
+    "ImportSummary",
+    "Progress",
+    "Skipped",
+    "find_export_files",
+    "find_exports",
+    "import_path",
+]
 
 # Conversations per write transaction, and a cap on turns so one giant chat is not held long.
 DEFAULT_BATCH = 100
@@ -61,8 +78,11 @@ class ImportSummary:
     unchanged: int = 0
     merged: int = 0
     branched: int = 0
+    # Conversations the user deleted here that the export still holds: left out, a deletion is final.
+    deleted_skipped: int = 0
     skipped: SkipLog = field(default_factory=SkipLog)
     errors: list[str] = field(default_factory=list)  # files that could not be read to the end
+    not_exports: list[Skipped] = field(default_factory=list)  # files found beside them, and why not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,9 +96,11 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "merged": self.merged,
             "branched": self.branched,
-            "skipped": dict(sorted(self.skipped.reasons.items())),
+            "deleted_skipped": self.deleted_skipped,
+            "skipped": {reason: count for reason, count in sorted(self.skipped.reasons.items()) if count},
             "skipped_details": self.skipped.details,
             "errors": self.errors,
+            "skipped_files": [{"file": s.file, "reason": s.reason} for s in self.not_exports],
         }
 
 
@@ -90,12 +112,15 @@ async def import_path(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     files: list[ExportFile] | None = None,
+    not_exports: list[Skipped] | None = None,
 ) -> ImportSummary:
-    """Import every export file found at `path` (or the `files` already found there); see the module
-    docstring. Callers that must not create a database for a path holding no export find first."""
+    """Import every export file found at `path` (or the `files` already found there, and the
+    `not_exports` found beside them, reported in the summary); see the module docstring. Callers that must not create a database for a path holding no export find first."""
     progress = progress or Progress()
-    files = files if files is not None else find_export_files(Path(path), provider)
-    summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files])
+    not_exports = list(not_exports or [])
+    if files is None:
+        files, not_exports = find_exports(Path(path), provider)
+    summary = ImportSummary(files=[f"{f.describe()} ({f.format})" for f in files], not_exports=not_exports)
     writer = _BatchWriter(store, summary, progress, batch_size)
     for export in files:
         await _import_file(export, writer, summary, progress)
@@ -158,7 +183,11 @@ async def _import_file(
     ) as exc:
         log.info("import of %s stopped after %d conversations: %r", export.describe(), read, exc)
         kept = (
-            f"the {read} conversations before that point were imported"
+            (
+                "the conversation before that point was imported"
+                if read == 1
+                else f"the {read} conversations before that point were imported"
+            )
             if read
             else "nothing was imported from it"
         )
@@ -211,12 +240,16 @@ class _CountingReader:
 
 def _upsert_many(conn: Connection, payloads: list[CaptureUpsert]) -> list[Any]:
     from ..store.capture import upsert_capture
+    from . import vivim_json
     from .aistudio import adopt_live_id
 
     results = []
     for payload in payloads:
         adopt_live_id(conn, payload)  # an AI Studio file joins the chat captured live, when there is one
-        results.append(upsert_capture(conn, payload))
+        result = upsert_capture(conn, payload)
+        if not result.deleted:
+            vivim_json.restore_library(conn, payload, result.conversation_id)
+        results.append(result)
     return results
 
 
@@ -279,6 +312,9 @@ class _BatchWriter:
 
     def _tally(self, result: Any) -> None:
         s = self.summary
+        if result.deleted:
+            s.deleted_skipped += 1
+            return
         s.conversations += 1
         s.conversations_created += int(result.created)
         changed = result.inserted + result.updated + result.branched

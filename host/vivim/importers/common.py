@@ -224,7 +224,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         and not summary.get("updated")
     ):
         lines.append(
-            f"Nothing new: all {conversations} conversations ({messages} messages) were already here."
+            f"Nothing new: all {conversations} conversation{'s' if conversations != 1 else ''} "
+            f"({messages} message{'s' if messages != 1 else ''}) were already here."
         )
     elif conversations:
         parts = [f"{created} new", f"{changed} with new messages"] if changed else [f"{created} new"]
@@ -240,6 +241,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     expected: list[str] = []
     problems: list[str] = []
     for reason, count in sorted((summary.get("skipped") or {}).items(), key=lambda kv: (-kv[1], kv[0])):
+        if not count:
+            continue  # an importer that adds a count of nothing ("0 empty messages") says nothing
         words, ok = describe_skip(reason)
         (expected if ok else problems).append(f"{count} {words}")
     if expected:

@@ -167,6 +167,7 @@ def _build(
         parents[rid] = parent if parent in ids and parent not in empty else None
     times = {str(response_id(r)): _quiet_time(field(r, "create_time")) for r in kept}
     kept.sort(key=lambda r: times[str(response_id(r))] or 0.0)
+    kept = _parents_first(kept, parents)
     current = _current_path(kept, parents)
     depth: dict[str, int] = {}
     turns: list[TurnIn] = []
@@ -202,6 +203,24 @@ def _build(
         turns=turns,
         source=source,
     )
+
+
+def _parents_first(ordered: list[dict[str, Any]], parents: dict[str, str | None]) -> list[dict[str, Any]]:
+    """The responses in their given (time) order, but never a child before its parent: a payload without
+    `createTime` (or with one clock skewed) still numbers each turn after the one it answers."""
+    by_id = {str(response_id(r)): r for r in ordered}
+    out: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for response in ordered:
+        chain: list[str] = []
+        rid: str | None = str(response_id(response))
+        while rid is not None and rid in by_id and rid not in done and rid not in chain:
+            chain.append(rid)
+            rid = parents.get(rid)
+        for ancestor in reversed(chain):
+            done.add(ancestor)
+            out.append(by_id[ancestor])
+    return out
 
 
 def _is_prompt(response: dict[str, Any]) -> bool:

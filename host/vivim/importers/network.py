@@ -13,7 +13,8 @@ before and after decompression, parsed whole or refused whole (`PayloadShape`), 
 ChatGPT's web app may load a long conversation in pages (newest first, older turns on scroll):
 every page is stored raw, and the conversation is parsed from the union of their `mapping`s, so
 a page of older turns joins the tree where it belongs; until the tree reaches its root the
-conversation is `partial`.
+conversation is `partial`. The rebuilt app (2026) loads runs of messages with a `page_info` instead
+(`chatgpt_thread`): they are joined into one `mapping` the same parser reads.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import PayloadShape
 from ..protocol import CaptureNetwork, CaptureUpsert
 from . import aistudio as aistudio_format
-from . import aistudio_page, deepseek_history, mistral_web, perplexity_thread
+from . import aistudio_page, chatgpt_thread, deepseek_history, mistral_web, perplexity_thread
 from . import chatgpt as chatgpt_format
 from . import claude as claude_format
 from . import copilot as copilot_format
@@ -169,8 +170,11 @@ def parse_chatgpt(doc: dict[str, Any], external_id: str) -> Parsed:
 
 
 def parse_chatgpt_page(req: Request) -> Parsed:
-    """A conversation document (or one page of it), joined with the conversation's stored pages."""
+    """A conversation document (or one page of it), joined with the conversation's stored pages; the
+    rebuilt app's thread runs (a `page_info`, no `mapping`) go to parse_chatgpt_thread."""
     doc = req.doc
+    if chatgpt_thread.is_page(doc):
+        return parse_chatgpt_thread(req)
     if not chatgpt_kind(doc):
         raise PayloadShape("not a chatgpt conversation document (no mapping)")
     cid = doc.get("conversation_id") or doc.get("id")
@@ -187,6 +191,34 @@ def parse_chatgpt_page(req: Request) -> Parsed:
         and all(c in own for c in (n.get("children") or []) if isinstance(c, str))
         for n in own.values()
     )
+    return parsed
+
+
+def parse_chatgpt_thread(req: Request) -> Parsed:
+    """A page of the rebuilt app's thread JSON, joined with the conversation's stored pages of that kind
+    (see chatgpt_thread): complete only along the chain of cursors their addresses prove."""
+    doc, external_id = req.doc, req.external_id
+    try:
+        chatgpt_thread.check(doc, external_id)
+    except Malformed as exc:
+        raise PayloadShape(f"not a chatgpt thread page: {exc}") from None
+    addresses = [*req.earlier_urls, *([None] * (len(req.earlier) - len(req.earlier_urls)))]
+    stored: list[tuple[str | None, dict[str, Any]]] = []
+    for address, body in zip(addresses, req.earlier, strict=True):
+        page = _quiet_load(body)
+        if not chatgpt_thread.is_page(page):
+            continue
+        try:
+            chatgpt_thread.check(page, external_id)
+        except Malformed:
+            continue  # a stored page that no longer reads is left out of the join, not fatal to this one
+        stored.append((address, page))
+    pages = chatgpt_thread.ordered([*stored, (req.url, doc)])
+    parsed = parse_chatgpt(chatgpt_thread.joined(pages, external_id), external_id)
+    parsed.whole_tree = chatgpt_thread.whole(pages)
+    parsed.kind = "chatgpt.conversation"
+    info = doc["page_info"]
+    parsed.self_contained = info.get("has_previous_page") is False and info.get("has_next_page") is False
     return parsed
 
 

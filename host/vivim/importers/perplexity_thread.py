@@ -9,7 +9,7 @@ A page: {status, entries: [entry...], has_next_page, next_cursor}; a long thread
 which are joined by entry id. An entry is one query and its answer:
   uuid / backend_uuid, query_str, thread_title, thread_url_slug, display_model, status ("COMPLETED"…),
   updated_datetime / entry_updated_datetime, and the answer in one of two generations:
-  - blocks: [{intended_usage: "ask_text", markdown_block: {answer, chunks}},
+  - blocks: [{intended_usage: "ask_text" | "ask_text_0_markdown", markdown_block: {answer, chunks}},
              {intended_usage: "web_results" | "sources_answer_mode", web_result_block: {web_results},
               sources_mode_block: {rows: [{web_result}]}}, …]   (2025/2026)
   - text: a JSON string, either {answer, web_results} or a list of steps whose "FINAL" step's
@@ -35,6 +35,9 @@ CONVERSATION_URL = "https://www.perplexity.ai/search/{id}"
 CITATION = re.compile(r"\[(\d{1,3})\]")
 APP_LINK = re.compile(r"\[([^\]\n]*)\]\(pplx://[^)\s]*\)")
 SOURCE_BLOCKS = ("web_results", "sources_answer_mode", "sources")
+# The answer's block: `ask_text`, or (2025/2026 pages and streams, as public clients and exporters read
+# them) `ask_text_0_markdown`, sometimes the only one an entry carries.
+ANSWER_BLOCK = re.compile(r"ask_text(?:_\d+_markdown)?")
 MAX_SOURCES = 200
 RUNNING = {"PENDING", "IN_PROGRESS", "RUNNING", "STREAMING"}
 THREAD_IDS = ("context_uuid", "frontend_context_uuid", "uuid", "backend_uuid", "frontend_uuid")
@@ -112,19 +115,25 @@ def _answer_json(value: Any) -> dict[str, Any] | None:
 
 def answer_and_sources(entry: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
     answer: str | None = None
+    answer_from_ask_text = False
     sources: list[dict[str, str]] = []
     for block in entry.get("blocks") or []:
         if not isinstance(block, dict):
             continue
         usage = str(block.get("intended_usage") or "")
         markdown_block = block.get("markdown_block")
-        if usage == "ask_text" and isinstance(markdown_block, dict) and answer is None:
+        if ANSWER_BLOCK.fullmatch(usage) and isinstance(markdown_block, dict):
             text = markdown_block.get("answer")
             chunks = markdown_block.get("chunks")
             if isinstance(text, str):
-                answer = text
+                found = text
             elif isinstance(chunks, list):
-                answer = "".join(c for c in chunks if isinstance(c, str))
+                found = "".join(c for c in chunks if isinstance(c, str))
+            else:
+                continue
+            # `ask_text` and `ask_text_0_markdown` carry the same answer when both are present: one counts.
+            if answer is None or (usage == "ask_text" and not answer_from_ask_text):
+                answer, answer_from_ask_text = found, usage == "ask_text"
         if usage in SOURCE_BLOCKS and not sources:
             sources = _sources_of(block)
     if answer is None:

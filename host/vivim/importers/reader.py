@@ -27,6 +27,24 @@ from .common import Malformed
 PROVIDER_FORMATS = {**{p.key: p.import_formats for p in PROVIDERS if p.import_formats}, "vivim": ("vivim",)}
 FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 
+# Files of the providers' exports that hold no conversations: never read, never named as skipped
+# (Claude's users.json and projects.json, ChatGPT's and DeepSeek's user.json and feedback files,
+# Grok's prod-mc-*.json account and billing files).
+COMPANION_FILES = frozenset(
+    {
+        "users.json",
+        "user.json",
+        "projects.json",
+        "message_feedback.json",
+        "model_comparisons.json",
+        "shared_conversations.json",
+        "group_chats.json",
+        "chat.html",
+    }
+)
+COMPANION_PREFIXES = ("prod-mc-",)
+# How many skipped files an error names before counting the rest.
+SKIPPED_NAMED = 10
 # How many parser events detection may read before giving up on a file.
 DETECT_EVENT_LIMIT = 20_000
 # Folder names under which Takeout keeps Gemini's activity (localized names contain these).
@@ -64,8 +82,27 @@ class ExportFile:
                 yield handle
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file in the folder or ZIP that was not imported, and why (the user sees both)."""
+
+    file: str
+    reason: str
+
+
 def find_export_files(path: Path, provider: str | None = None) -> list[ExportFile]:
     """Every importable file under `path` (a ZIP, a folder or one file), each with its format."""
+    return find_exports(path, provider)[0]
+
+
+def find_exports(path: Path, provider: str | None = None) -> tuple[list[ExportFile], list[Skipped]]:
+    """The importable files under `path`, each with its format, and the files that looked like they
+    might be exports but are not (damaged, not JSON, another provider's), each with its reason.
+
+    Files are recognised by their content, not their name: in a folder or ZIP every JSON and CSV file
+    is read (the first item only, DETECT_EVENT_LIMIT parser events at most), so a renamed export is
+    found and a damaged one is named. Raises ImportFormatError, naming every file and its reason,
+    when nothing at all can be imported."""
     path = Path(path)
     if provider is not None and provider not in PROVIDER_FORMATS:
         raise ImportFormatError(
@@ -98,20 +135,39 @@ def find_export_files(path: Path, provider: str | None = None) -> list[ExportFil
         explicit = True
     allowed = PROVIDER_FORMATS.get(provider or "", FORMATS)
     found: list[ExportFile] = []
+    skipped: list[Skipped] = []
     for candidate in candidates:
-        fmt = detect_format(candidate, explicit=explicit)
+        fmt, reason = classify(candidate)
         if fmt is None and explicit and provider:
             fmt = allowed[0] if not candidate.name.lower().endswith((".html", ".htm")) else allowed[-1]
         if fmt is not None and fmt in allowed:
             found.append(ExportFile(candidate.path, candidate.member, fmt))
+        elif fmt is not None:
+            wanted = next((info.name for info in PROVIDERS if info.key == provider), provider)
+            skipped.append(Skipped(candidate.describe(), f"it is {_format_name(fmt)}, not {wanted}'s"))
+        else:
+            skipped.append(Skipped(candidate.describe(), reason or "it is not an export VIVIM reads"))
     if not found:
         what = (
-            f"{provider} export"
+            f"{next((info.name for info in PROVIDERS if info.key == provider), provider)} export"
             if provider
             else f"{listed('or', exports=True).replace(' or ', ', ')} or VIVIM export"
         )
-        raise ImportFormatError(f"found no {what} in {path}")
-    return found
+        if explicit and skipped:
+            raise ImportFormatError(f"{path} is not a {what}: {skipped[0].reason}")
+        reasons = "; ".join(f"{s.file}: {s.reason}" for s in skipped[:SKIPPED_NAMED])
+        more = len(skipped) - SKIPPED_NAMED
+        reasons += f"; and {more} more files that are not exports" if more > 0 else ""
+        raise ImportFormatError(f"found no {what} in {path}" + (f". {reasons}" if reasons else ""))
+    return found, skipped
+
+
+def _format_name(fmt: str) -> str:
+    """ "a ChatGPT export", "a VIVIM export": a detected format as words."""
+    if fmt == "vivim":
+        return "a VIVIM export"
+    name = next((info.name for info in PROVIDERS if fmt in info.import_formats), fmt)
+    return f"{'an' if name[:1] in 'AEIO' else 'a'} {name} export"
 
 
 def _starts_like_zip(path: Path) -> bool:
@@ -146,20 +202,19 @@ def broken_json(error: Exception) -> str:
 
 
 def _candidate(parts: tuple[str, ...], inside: tuple[str, ...] | None = None) -> bool:
-    """Whether a file may be an export; `inside`: its path from the folder the user named (with that
-    folder's name), so folders above it (a home called "aistudio") do not make every file a candidate."""
+    """Whether a file may be an export, to be read and recognised by its content: every JSON and CSV
+    file but the parts of an export that hold no conversations, HTML only in a Gemini folder (Takeout's
+    other products keep the same activity pages), and AI Studio's extensionless prompt files.
+    `inside`: its path from the folder the user named (with that folder's name), so folders above it
+    (a home called "aistudio") do not make every file a candidate."""
     name = parts[-1].lower()
-    if name.startswith("conversations") and name.endswith(".json"):
+    if name.startswith(".") or name in COMPANION_FILES or name.startswith(COMPANION_PREFIXES):
+        return False
+    if name.endswith((".json", ".csv")) or name in export_file_names():
         return True
-    if name.startswith("chat-") and name.endswith(".json"):  # Le Chat: one chat-<uuid>.json per conversation
+    if name.endswith((".html", ".htm")) and _under_gemini_folder(parts):
         return True
-    if name in export_file_names():
-        return True
-    if name.endswith((".json", ".html", ".htm")) and _under_gemini_folder(parts):
-        return True
-    if _under_aistudio_folder(parts if inside is None else inside) and not name.startswith("."):
-        return True  # AI Studio's prompt files usually have no extension at all
-    return name.endswith(".json") and name.startswith("vivim")
+    return _under_aistudio_folder(parts if inside is None else inside)  # prompt files: no extension
 
 
 def _under_gemini_folder(parts: tuple[str, ...]) -> bool:
@@ -172,18 +227,38 @@ def _under_aistudio_folder(parts: tuple[str, ...]) -> bool:
 
 def detect_format(export: ExportFile, *, explicit: bool = False) -> str | None:
     """Which export a file is, from the keys of its first item (not from its name)."""
+    return classify(export)[0]
+
+
+def classify(export: ExportFile) -> tuple[str | None, str | None]:
+    """(format, None) for an export; (None, why it is not one) for any other file.
+
+    A JSON file that breaks off after its first item's keys were recognised is that format: the
+    import then keeps what comes before the break and says where it stopped."""
     name = export.name.lower()
-    if name.endswith(".csv"):
-        return _detect_csv(export)
-    if name.endswith((".html", ".htm")):
-        with export.open() as handle:
-            head = handle.read(64 * 1024).decode("utf-8", "replace")
-        return "gemini-html" if "outer-cell" in head else None
     try:
+        if _size(export) == 0:
+            return None, "it is empty (0 bytes)"
+        if name.endswith(".csv"):
+            fmt = _detect_csv(export)
+            return fmt, None if fmt else "it is a CSV file, but not an activity export VIVIM reads"
+        if name.endswith((".html", ".htm")):
+            with export.open() as handle:
+                head = handle.read(64 * 1024).decode("utf-8", "replace")
+            return (
+                ("gemini-html", None) if "outer-cell" in head else (None, "it is not Gemini's activity page")
+            )
         with export.open() as handle:
             return _detect_json(handle)
-    except Exception:  # noqa: BLE001 - an unreadable file is simply not an export we know
-        return None
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is named with its reason, never fatal
+        return None, broken_json(exc)
+
+
+def _size(export: ExportFile) -> int | None:
+    if export.member is None:
+        return export.path.stat().st_size
+    with zipfile.ZipFile(export.path) as archive:
+        return archive.getinfo(export.member).file_size
 
 
 def _detect_csv(export: ExportFile) -> str | None:
@@ -197,7 +272,7 @@ def _detect_csv(export: ExportFile) -> str | None:
     return None
 
 
-def _detect_json(handle: IO[bytes]) -> str | None:
+def _detect_json(handle: IO[bytes]) -> tuple[str | None, str | None]:
     """The format of a JSON export, from the keys of its first recognised item.
 
     Formats can share a key (DeepSeek's items have ChatGPT's `mapping` too), so the first item is read
@@ -209,26 +284,30 @@ def _detect_json(handle: IO[bytes]) -> str | None:
     tops = top_key_markers()
     seen: dict[str, int] = {}
     item_prefix: str | None = None
-    for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
-        if count > DETECT_EVENT_LIMIT:
-            break
-        if prefix == "" and event == "map_key" and value == "vivim_export":
-            return "vivim"
-        if prefix in ("", "prompt") and event == "map_key" and value in tops:
-            return tops[value]  # a file that is one object (an AI Studio prompt file)
-        if event == "map_key" and (prefix, value) in markers and item_prefix in (None, prefix):
-            item_prefix = prefix
-            for fmt in markers[prefix, value]:
-                seen[fmt] = seen.get(fmt, 0) + 1
-        elif seen and event == "end_map" and prefix == item_prefix:
-            break  # the first recognised item, read whole
-        if prefix == "" and event == "end_array":
-            break
+    try:
+        for count, (prefix, event, value) in enumerate(ijson.parse(handle)):
+            if count > DETECT_EVENT_LIMIT:
+                break
+            if prefix == "" and event == "map_key" and value == "vivim_export":
+                return "vivim", None
+            if prefix in ("", "prompt") and event == "map_key" and value in tops:
+                return tops[value], None  # a file that is one object (an AI Studio prompt file)
+            if event == "map_key" and (prefix, value) in markers and item_prefix in (None, prefix):
+                item_prefix = prefix
+                for fmt in markers[prefix, value]:
+                    seen[fmt] = seen.get(fmt, 0) + 1
+            elif seen and event == "end_map" and prefix == item_prefix:
+                break  # the first recognised item, read whole
+            if prefix == "" and event == "end_array":
+                break
+    except Exception as exc:  # noqa: BLE001 - ijson's errors vary by backend
+        if not seen:
+            return None, broken_json(exc)
     if not seen:
-        return None
+        return None, "it is JSON, but holds no conversations of an export VIVIM reads"
     wanted = {fmt: len(module.ITEM_KEYS) for fmt, module in _json_importers() if module.ITEM_KEYS}
     order = list(wanted)
-    return max(seen, key=lambda fmt: (seen[fmt] / wanted[fmt], seen[fmt], -order.index(fmt)))
+    return max(seen, key=lambda fmt: (seen[fmt] / wanted[fmt], seen[fmt], -order.index(fmt))), None
 
 
 def item_key_markers() -> dict[tuple[str, str], list[str]]:

@@ -28,15 +28,51 @@ ZIP_TIMESTAMP = (2024, 1, 1, 0, 0, 0)
 
 
 def extension_folder() -> Path | None:
-    """The unpacked extension: $VIVIM_EXTENSION_DIR (install.sh sets it), else the checkout's folder."""
+    """The unpacked extension, from the first of these that holds a VIVIM manifest.json:
+
+    $VIVIM_EXTENSION_DIR; the checkout this package runs from (an editable install); the folder
+    `vivim install` recorded in its receipt (install.sh installs a copy of the package into a venv, so
+    after it the package knows nothing of the checkout it came from); the checkout the command is
+    run in (the current folder or one above it)."""
     candidates = []
     if os.environ.get(ENV_FOLDER):
         candidates.append(Path(os.environ[ENV_FOLDER]).expanduser())
     candidates.append(Path(__file__).resolve().parents[3] / "extension")
+    recorded = _recorded_folder()
+    if recorded is not None:
+        candidates.append(recorded)
+    here = Path.cwd()
+    candidates += [folder / "extension" for folder in (here, *here.parents)]
     for folder in candidates:
-        if (folder / "manifest.json").is_file():
+        if _is_vivim_extension(folder):
             return folder.resolve()
     return None
+
+
+def _recorded_folder() -> Path | None:
+    """The extension folder the last `vivim install` saw (its receipt's "extension"), if any."""
+    from ..config import RECEIPT_FILENAME, data_dir_path
+
+    try:
+        receipt = json.loads((data_dir_path() / RECEIPT_FILENAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folder = receipt.get("extension") if isinstance(receipt, dict) else None
+    return Path(folder) if isinstance(folder, str) and folder else None
+
+
+def _is_vivim_extension(folder: Path) -> bool:
+    """A folder with VIVIM's manifest (an explicit $VIVIM_EXTENSION_DIR only needs a manifest)."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return False
+    if os.environ.get(ENV_FOLDER) and folder == Path(os.environ[ENV_FOLDER]).expanduser():
+        return True
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("short_name") == "VIVIM"
 
 
 @dataclass(frozen=True)
@@ -93,8 +129,9 @@ def build_packages(out_dir: Path, source: Path | None = None) -> list[Package]:
     source = source or extension_folder()
     if source is None:
         raise ConfigError(
-            "the extension's folder was not found: run this from a VIVIM checkout, or set "
-            f"{ENV_FOLDER} to the folder that holds its manifest.json"
+            "the extension's folder was not found: run this inside your VIVIM checkout (or run the "
+            f"checkout's installer/install.sh once: it records the folder), or set {ENV_FOLDER} to the "
+            "folder that holds its manifest.json"
         )
     original = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     files = sorted(

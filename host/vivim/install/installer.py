@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import HOST_NAME, private_file
+from ..config import HOST_NAME, RECEIPT_FILENAME, private_file
 from ..errors import InstallError
 from .browsers import BROWSERS, CHROMIUM_FAMILY, MANIFEST_FILENAME, Detection, detect_all
+from .extension import extension_folder
 from .launcher import host_command, launcher_path, launcher_text
 from .machine import Machine
 from .manifests import Registration, manifest_text
 from .registry import Registry
 
-RECEIPT_FILENAME = "install.json"
 RECEIPT_VERSION = 1
 PROFILE_SUBDIR = "NativeMessagingHosts"
 
@@ -144,6 +144,9 @@ def apply_install(plan: InstallPlan, registry: Registry | None = None) -> list[s
     written: list[str] = []
     new = {(r.browser, str(r.manifest)) for r in plan.registrations}
     kept = [r for r in receipt["registrations"] if (r["browser"], r["manifest"]) not in new]
+    folder = extension_folder()
+    if folder is not None:  # later `vivim extension path|build` find it from anywhere (install.sh's venv)
+        receipt["extension"] = str(folder)
     receipt.update(
         launcher=str(plan.launcher),
         command=plan.command,

@@ -264,10 +264,20 @@ def _end_startup_gc_pause() -> None:
     gc.enable()
 
 
+TERMINAL_HINT = (
+    "VIVIM's MCP server is waiting for an AI client on stdin/stdout; nothing shows here. AI clients start "
+    "it themselves: `vivim install --mcp CLIENT` sets one up. Ctrl+C ends it."
+)
+
+
 def main() -> int:
     _start_gc_pause()
     protocol_out = claim_stdout()
     protocol_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    if sys.stdin.isatty():
+        # A person typed `vivim mcp`: say what it is, on stderr (stdout is the protocol channel).
+        sys.stderr.write(TERMINAL_HINT + "\n")
+        sys.stderr.flush()
     import anyio
 
     from ..config import Paths, private_umask

@@ -121,6 +121,14 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
     }
 
 
+# How meaning search catches up when no process is indexing (after `vivim import`, say): the import
+# summary and the CLI's search note both end with it.
+CATCH_UP = (
+    "run `vivim reindex` to index now (its first run also builds the quick first-pass model, a minute or"
+    " two), or it catches up by itself while the browser or `vivim serve` is open"
+)
+
+
 def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | None:
     """The one line a person reads: None when meaning search covered everything."""
     if modes is not None and "vector" in modes and index.get("complete"):

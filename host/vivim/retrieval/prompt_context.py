@@ -4,7 +4,13 @@ Steps (all deterministic for the same database and inputs; ties break on chunk i
 is measured against the newest candidate, not the wall clock):
 0. what search ranks first comes first: the best chunk of the conversation that `search` would put
    at the top for the draft (it has cleared search's relevance floor) opens the context, so the
-   prompt gets what the user would have found by searching (hit rate in bench/search_quality.py);
+   prompt gets what the user would have found by searching (hit rate in bench/search_quality.py).
+   When search, with vectors to judge meaning by, has nothing that clears its floor (outside the
+   current conversation), the context is empty: a made-up or unrelated draft gets "no close
+   matches" here as in every other surface, not the nearest noise the looser steps below would let
+   in. Without vectors (model loading, nothing embedded yet) search's word floor alone would turn
+   away a natural draft whose words differ in form from the text ("blossom" / "blossoms"), so the
+   any-word retrieval below still answers;
 1. retrieve: any informative word of the draft (BM25) and the draft's vector (KNN), each list
    cut at a relevance floor, fused by reciprocal rank;
 2. drop what is already in the current conversation, and chunks the draft already contains;
@@ -112,14 +118,13 @@ def search_pins(
     query_vector: Any,
     exclude_conversation: int | None,
     nearest: list[tuple[int, float]] | None = None,
+    first_pass_vector: Any = None,
 ) -> list[Candidate]:
     """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
     from .vectors import load_embeddings
 
     if SEARCH_PINS <= 0:
         return []
-    from .search import first_pass_query_vector
-
     hits = hybrid_hits(
         conn,
         draft,
@@ -128,7 +133,7 @@ def search_pins(
         limit=20,
         snippets=False,
         nearest=nearest,
-        first_pass_vector=first_pass_query_vector(conn, draft),  # as search ranks while backfilling
+        first_pass_vector=first_pass_vector,  # as search ranks while backfilling
     )
     normalized_draft = " ".join(draft.split())
     pins: list[dict[str, Any]] = []
@@ -264,9 +269,15 @@ def build_context(
         from .vectors import knn
 
         nearest = knn(conn, query_vector, max(VECTOR_CANDIDATES, CANDIDATES * 2))
-    candidates = retrieve(conn, draft, query_vector, exclude, nearest)
+    from .search import first_pass_query_vector
+
+    first_pass_vector = first_pass_query_vector(conn, draft)
+    pins = search_pins(conn, draft, query_vector, exclude, nearest, first_pass_vector)
+    # Search, with meaning to judge by, finds nothing close (step 0): neither is anything else.
+    meaning = query_vector is not None or first_pass_vector is not None
+    gated = SEARCH_PINS > 0 and meaning and not pins
+    candidates = [] if gated else retrieve(conn, draft, query_vector, exclude, nearest)
     prefer_recent(candidates)
-    pins = search_pins(conn, draft, query_vector, exclude, nearest)
     pinned = {c.chunk_id for c in pins}
     ordered = pins + [
         c

@@ -60,6 +60,7 @@ def group_by_conversation(conn: Connection, hits: list[dict[str, Any]], limit: i
                         "message_id",
                         "chunk_id",
                         "role",
+                        "kind",
                         "snippet",
                         "score",
                         "strength",
@@ -314,7 +315,8 @@ def chunk_details(
     where, params = filters.sql()
     marks = ",".join("?" * len(chunk_ids))
     rows = conn.execute(
-        "SELECT ch.id AS chunk_id, ch.text, m.id AS message_id, m.role, m.created_at, m.conversation_id, m.key"
+        "SELECT ch.id AS chunk_id, ch.text, m.id AS message_id, m.role, m.kind, m.created_at, m.conversation_id,"
+        " m.key"
         " FROM chunks ch JOIN messages m ON m.id = ch.message_id JOIN conversations c ON c.id = m.conversation_id"
         f" WHERE ch.id IN ({marks}) AND {where}",
         (*chunk_ids, *params),
@@ -364,6 +366,35 @@ def _texts_with_titles(conn: Connection, chunk_ids: list[int]) -> dict[int, str]
         chunk_ids,
     )
     return {r[0]: r[1] for r in rows}
+
+
+EXCHANGE_CHARS = 2000  # of the other half of a chunk's exchange that counts as its words
+
+
+def exchange_texts(conn: Connection, chunk_ids: list[int]) -> dict[int, str]:
+    """Chunk text, its conversation's title and the other half of its exchange: the reply to a user
+    turn, the question an answer replies to (the first EXCHANGE_CHARS characters).
+
+    Lexical support for a vector hit: a query's words are often split between how the user asked
+    and how the assistant answered ("what to take to Olkhon in February": the month is in the
+    question, the island in the answer), and the two are one exchange to the person searching."""
+    if not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        "SELECT ch.id, ch.text || ' ' || COALESCE(c.title, ''),"
+        " CASE WHEN m.role = 'user' THEN"
+        "  (SELECT substr(n.text, 1, ?) FROM messages n WHERE n.conversation_id = m.conversation_id"
+        "   AND (n.position, n.id) > (m.position, m.id) ORDER BY n.position, n.id LIMIT 1)"
+        " ELSE"
+        "  (SELECT substr(n.text, 1, ?) FROM messages n WHERE n.conversation_id = m.conversation_id"
+        "   AND (n.position, n.id) < (m.position, m.id) ORDER BY n.position DESC, n.id DESC LIMIT 1)"
+        " END"
+        " FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        f" JOIN conversations c ON c.id = m.conversation_id WHERE ch.id IN ({marks})",
+        (EXCHANGE_CHARS, EXCHANGE_CHARS, *chunk_ids),
+    )
+    return {r[0]: r[1] + " " + (r[2] or "") for r in rows}
 
 
 def floored_keyword_ranking(
@@ -491,7 +522,7 @@ def hybrid_hits(
         cosines = dict(nearest)
         if floor:
             maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
-            texts = _texts_with_titles(conn, maybe)
+            texts = exchange_texts(conn, maybe)
             nearest = [
                 (cid, cos)
                 for cid, cos in nearest
@@ -505,7 +536,7 @@ def hybrid_hits(
         rough = first_pass.knn(conn, first_pass_vector, VECTOR_CANDIDATES, filters)
         if floor:
             maybe = [cid for cid, cos in rough if first_judge.floor_cosine <= cos < first_judge.sure_cosine]
-            texts = _texts_with_titles(conn, maybe)
+            texts = exchange_texts(conn, maybe)
             rough = [
                 (cid, cos)
                 for cid, cos in rough

@@ -14,10 +14,51 @@ MAX_QUERY_WORDS = 24
 # turn them into <mark> (web app, popup) or **bold** (MCP).
 MARK_START = "\u0002"
 MARK_END = "\u0003"
-STOP_WORDS = frozenset(
+ENGLISH_STOP_WORDS = (
     "a an and are as at be but by can could did do does for from had has have how i if in into is it its"
     " me my no not of on or our so than that the their them then there these they this to was we were"
-    " what when where which who why will with would you your".split()
+    " what when where which who why will with would you your"
+)
+# The function words of the other languages people write to assistants in most (articles,
+# prepositions, pronouns, "how"/"what"/"for"): left in, a Russian "для" or an Italian "per" counted as
+# a query word a chunk must hold, and, being whole words of the English model's vocabulary, made a
+# foreign query look English to the relevance floor. Words that are also English content words or
+# common acronyms ("die", "war", "hat", "sin", "son", "come", "dove", "con", "mit", "os") are not listed.
+OTHER_STOP_WORDS = (
+    # Russian
+    "и в во не что он на я с со как а то все всё она так его но да ты к у же вы за бы по ее её мне от"
+    " меня о об из ему ли если или ни до вас вам там себя ей они тут где есть для мы тебя их чем без чего"
+    " под кто этот эта это эти того этого этой эту какой какая какое какие каких какую здесь этом мой моя"
+    " мои мою тем чтобы чтоб при через нас про них свою свой перед между наш ваш"
+    # German
+    " der das den dem des ein eine einen einem einer eines und oder aber ist sind bist sein von zu"
+    " zum zur im auf aus bei nach für über unter vor wie wer wo warum ich du er sie es wir ihr mein meine"
+    " meinen dein deine nicht kein keine auch noch nur schon sich sehr wenn dass als am um"
+    # Spanish
+    " el la los las un una unos unas y o pero de del al en por para que qué como cómo cuando cuándo"
+    " donde dónde es está están ser mi mis tu tus su sus se te le les lo nos muy más ya sí este esta"
+    " estos estas ese esa"
+    # French
+    " le les une des du et ou mais dans sur pour par avec sans qui quoi comment est sont être je il elle"
+    " nous vous ils elles mon ma mes ton ta tes sa ses ce cette ces au aux ne pas qu"
+    # Portuguese
+    " as um uma uns umas e em na nas com é são meu minha seu sua lhe muito mais não"
+    # Italian
+    " il lo gli uno della dei delle da nel nella che quando è sono essere mio mia suo non più anche"
+)
+
+
+def _without_marks(word: str) -> str:
+    """The word as search folds Latin text (no diacritics), so "más" is also known as "mas"."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+STOP_WORDS = frozenset(
+    w
+    for word in (ENGLISH_STOP_WORDS + " " + OTHER_STOP_WORDS).split()
+    for w in (word, _without_marks(word) if word.isascii() or word[0] < "\u0400" else word)
 )
 
 

@@ -21,6 +21,11 @@ positions, timestamps, the current branch: `structure = 'network'`), the DOM the
 Markdown. So a network turn never rewrites the text of a row the DOM or an import wrote (it only
 adopts its structure), and a DOM turn replacing a network row's text keeps the row's structure.
 Both directions converge: re-opening a conversation changes nothing already stored.
+On a site whose page names no message ids (Claude, DeepSeek, Perplexity, Copilot) the two copies of a
+turn meet by their text, which the DOM's copy may carry page chrome in (a code block's language label,
+a "Copy" word): a network turn with no same-text row takes the DOM's row under the same parent, of the
+same role, when one text is the other's words with at most a few words more (`_loosely_same`), and a
+DOM turn with no id merges into such a network row the same way.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class UpsertResult:
     merged: int = 0
     keys: list[str] = field(default_factory=list)  # stored key of each turn, in order
     changed_message_ids: list[int] = field(default_factory=list)
+    deleted: bool = False  # the user deleted this conversation: nothing was written (see upsert_capture)
 
     def counts(self) -> dict[str, Any]:
         """What a capture reply reports of this upsert (capture.upsert and capture.network alike)."""
@@ -62,6 +68,7 @@ class UpsertResult:
             "unchanged": self.unchanged,
             "branched": self.branched,
             "merged": self.merged,
+            "deleted": self.deleted,
         }
 
 
@@ -120,6 +127,9 @@ def activity_time(capture: CaptureUpsert, now: float) -> float | None:
 def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None = None) -> UpsertResult:
     now = time.time() if now is None else now
     capture = untrusted.clean(capture)  # parsed from a page, a file or a peer: every field storable
+    tombstone = deleted_conversation(conn, capture.conversation)
+    if tombstone is not None:
+        return UpsertResult(conversation_id=tombstone, deleted=True)
     activity = activity_time(capture, now)
     earliest = min((t.created_at for t in capture.turns if t.created_at), default=None) if activity else None
     conversation_id, created = _upsert_conversation(
@@ -129,7 +139,9 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     provider = capture.conversation.provider
     touched = False
     stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
-    seen = _Seen()
+    # Rows whose text one of this payload's turns has exactly: never taken by another turn's loose match.
+    reserved = {content_hash(t.role, t.text or turn_markdown(t, provider)) for t in capture.turns}
+    seen = _Seen(reserved=reserved)
     for turn in capture.turns:
         if turn.parent_key in stored_as:
             turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
@@ -147,6 +159,20 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     if touched and not created:
         _touch(conn, conversation_id, now, activity)
     return result
+
+
+def deleted_conversation(conn: Connection, conv: ConversationIn) -> int | None:
+    """The id of this conversation when the user deleted it, else None.
+
+    A deletion is final, on every device (docs/sync.md): a capture of the page re-opened, an
+    import of an export that still holds it, or a peer's turns write nothing under the tombstone,
+    so "a deleted conversation keeps no messages" holds here as it does after sync.
+    """
+    row = conn.execute(
+        "SELECT id FROM conversations WHERE provider = ? AND external_id = ? AND deleted_at IS NOT NULL",
+        (conv.provider, conv.external_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _touch(conn: Connection, conversation_id: int, now: float, activity: float | None) -> None:
@@ -285,6 +311,9 @@ def _upsert_turn(
         return "unchanged", key, None
     if source != "sync":
         twin = _twin(conn, conversation_id, turn, mine, digest, source, seen)
+        if twin is None and seen.others and (network or (source == "capture" and not turn.message_id)):
+            loose = _loose_twin(conn, conversation_id, turn, text, seen.reserved, network)
+            twin = None if loose is None or loose["id"] in seen.claimed else loose
         if twin is not None:
             seen.claimed.add(twin["id"])
             if network:
@@ -300,6 +329,7 @@ class _Seen:
     the conversation holds any row of another source at all (asked once; if not, no twin is looked for)."""
 
     claimed: set[int] = field(default_factory=set)
+    reserved: set[str] = field(default_factory=set)  # content hashes this payload has (robust's loose match)
     others: bool | None = None
     asides: dict[str, str | None] = field(default_factory=dict)  # key -> the parent above an aside
 
@@ -466,6 +496,41 @@ def _replace(
         ),
     )
     write_chunks(conn, message_id, markdown)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _loosely_same(dom: str, network: str) -> bool:
+    """One text is the other's words in order with at most a few more (page chrome such as a code
+    block's language label, or a link's citation number, on one side only)."""
+    a, b = _WORD.findall(dom.lower()), _WORD.findall(network.lower())
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if not short or len(long) - len(short) > max(3, len(long) // 10):
+        return False
+    words = iter(long)
+    return all(word in words for word in short)  # a subsequence: `in` consumes the iterator
+
+
+def _loose_twin(
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    text: str,
+    reserved: frozenset[str] | set[str],
+    network: bool,
+) -> Any:
+    """On a site that names no ids in its page: the row the DOM stored for this network turn (or the row
+    the network stored for this DOM turn), the one under the same parent whose text loosely matches."""
+    other = "source = 'capture' AND provider_message_id IS NULL" if network else "source = 'network'"
+    rows = conn.execute(
+        "SELECT id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at,"
+        f" text, content_hash FROM messages WHERE conversation_id = ? AND role = ? AND {other}"
+        " AND parent_key IS ?",
+        (conversation_id, turn.role, turn.parent_key),
+    ).fetchall()
+    found = [r for r in rows if r["content_hash"] not in reserved and _loosely_same(r["text"], text)]
+    return found[0] if len(found) == 1 else None
 
 
 def _adopt(conn: Connection, row: Any, turn: TurnIn, now: float) -> str:

@@ -150,6 +150,21 @@ USER_TITLES = """
 ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
 """
 
+# A deleted conversation keeps no messages (docs/sync.md). Before the capture and import paths
+# refused to write under a tombstone, re-importing an export or re-opening the page did: those
+# hidden messages (their chunks, full-text entries and vectors follow by cascade and triggers) and
+# the raw payloads kept for them go. The tombstones themselves stay: sync needs them.
+PURGE_UNDER_TOMBSTONES = """
+DELETE FROM chunks WHERE message_id IN (
+    SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.deleted_at IS NOT NULL
+);
+DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE deleted_at IS NOT NULL);
+DELETE FROM raw_payloads WHERE EXISTS (
+    SELECT 1 FROM conversations c WHERE c.provider = raw_payloads.provider
+    AND c.external_id = raw_payloads.external_id AND c.deleted_at IS NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core store", script(CORE_SCHEMA)),
     Migration(2, "retrieval: chunk vectors", script(VECTOR_SCHEMA)),
@@ -180,6 +195,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a turn's rendering-insensitive fingerprint: the DOM's and the network's twins meet",
         add_fingerprints,
     ),
+    Migration(31, "a deleted conversation keeps no messages", script(PURGE_UNDER_TOMBSTONES)),
 )
 
 

@@ -1,13 +1,20 @@
 """Finding paired devices anywhere: address records in the Kademlia DHT (py-libp2p 0.8.1 `kad_dht`).
 
-- Key: `/vivim/<hex HMAC-SHA256(vault key, "vivim-rendezvous-v1|<UTC day>|<peer id>")>`. Only
-  holders of the vault key can compute it; it changes every day, so outsiders (DHT nodes that
-  store it) cannot link one day's record to another's or to a device, and a device is looked up
-  under today's and yesterday's key (clock skew around midnight).
-- Value: `[unix time, SecretBox(vault key)([msgpack [peer id, addrs, time], Ed25519 signature])]`.
-  DHT nodes see a time and ciphertext; a reader decrypts, checks the signature against the
-  paired device's key, that the record names that device, and that it is under RECORD_TTL old.
-  Storage nodes validate the shape only (they hold no key) and keep the newest.
+- Record key: an Ed25519 key pair whose seed is `HMAC-SHA256(vault key, "vivim-dht-sign-v1|<UTC
+  day>|<peer id>")`; the DHT key is `/vivim/<hex public key>`. Only holders of the vault key can
+  compute it; it changes every day, so outsiders (DHT nodes that store it) cannot link one day's
+  record to another's or to a device, and a device is looked up under today's and yesterday's key
+  (clock skew around midnight).
+- Value: `[stamp ms, sealed, outer signature]`, sealed = `SecretBox(vault key)([msgpack [peer id,
+  addrs, time], device signature])`. The outer signature (by the record key, over the DHT key,
+  the stamp and `sealed`) is what a storage node can check without any secret: the key names its
+  own verifying key, so a node that holds no vault key (an outsider, a hostile DHT node) can
+  neither forge a record nor restamp a real one, and honest nodes keep the newest validly signed
+  stamp, so an old copy played back (a rollback) loses to the one they hold. Not the device key:
+  storage nodes would then see the same public key every day and could follow the device.
+  A reader decrypts, checks the device signature against the paired device's key, that the record
+  names that device, and that it is under RECORD_TTL old: a vault member (who can derive the
+  record key) still cannot pass off addresses as another device's.
 - Bootstrap: the vault's blind backup peer (any paired peer we are connected to joins the
   routing table), plus `sync.bootstrap` / `VIVIM_SYNC_BOOTSTRAP` multiaddrs; the public libp2p
   bootstrap nodes only with `sync.public_bootstrap` set to true (opt-in: they learn this
@@ -32,8 +39,10 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "vivim"
 RECORD_DOMAIN = b"vivim-sync-addr-v1\x00"
+SIGN_DOMAIN = b"vivim-dht-record-v2\x00"
 RECORD_TTL = 2 * 86400
 MAX_RECORD = 4096
+MAX_AHEAD_MS = 3600 * 1000  # a stamp further ahead than this (clock skew) could pin a key for the day
 PUBLIC_BOOTSTRAP = (  # libp2p's public bootstrap nodes (opt-in only)
     "/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN",
     "/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa",
@@ -46,9 +55,39 @@ def utc_day(now: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(now))
 
 
+def _record_signer(vault_key: bytes, peer_id: str, day: str) -> Any:
+    import nacl.signing
+
+    seed = hmac.new(vault_key, f"vivim-dht-sign-v1|{day}|{peer_id}".encode(), hashlib.sha256).digest()
+    return nacl.signing.SigningKey(seed)
+
+
 def record_key(vault_key: bytes, peer_id: str, day: str) -> str:
-    mac = hmac.new(vault_key, f"vivim-rendezvous-v1|{day}|{peer_id}".encode(), hashlib.sha256).hexdigest()
-    return f"/{NAMESPACE}/{mac}"
+    return f"/{NAMESPACE}/{bytes(_record_signer(vault_key, peer_id, day).verify_key).hex()}"
+
+
+def _signed_part(key: str, stamp: int, sealed: bytes) -> bytes:
+    return SIGN_DOMAIN + key.encode() + stamp.to_bytes(8, "big") + sealed
+
+
+def check_signed(key: str, value: bytes, now: float) -> int:
+    """The stamp of a record validly signed for `key`, else -1: what a storage node can check."""
+    prefix = f"/{NAMESPACE}/"
+    try:
+        pub = bytes.fromhex(key[len(prefix) :]) if key.startswith(prefix) else b""
+        stamp, sealed, sig = msgspec.msgpack.decode(value)
+    except (msgspec.DecodeError, TypeError, ValueError):
+        return -1
+    if not (
+        len(pub) == 32
+        and len(value) <= MAX_RECORD
+        and isinstance(stamp, int)
+        and 0 <= stamp <= now * 1000 + MAX_AHEAD_MS
+        and isinstance(sealed, bytes)
+        and isinstance(sig, bytes)
+    ):
+        return -1
+    return stamp if crypto.verify(pub, _signed_part(key, stamp, sealed), sig) else -1
 
 
 def lookup_keys(vault_key: bytes, peer_id: str, now: float) -> list[str]:
@@ -62,10 +101,15 @@ def seal(device: crypto.DeviceKeys, vault_key: bytes, peer_id: str, addrs: list[
     import nacl.secret
 
     inner = msgspec.msgpack.encode([peer_id, addrs, now])
-    sealed = nacl.secret.SecretBox(vault_key).encrypt(
-        msgspec.msgpack.encode([inner, device.sign(RECORD_DOMAIN + inner)])
+    sealed = bytes(
+        nacl.secret.SecretBox(vault_key).encrypt(
+            msgspec.msgpack.encode([inner, device.sign(RECORD_DOMAIN + inner)])
+        )
     )
-    return msgspec.msgpack.encode([int(now), bytes(sealed)])
+    day = utc_day(now)
+    key, stamp = record_key(vault_key, peer_id, day), int(now * 1000)
+    sig = _record_signer(vault_key, peer_id, day).sign(_signed_part(key, stamp, sealed)).signature
+    return msgspec.msgpack.encode([stamp, sealed, sig])
 
 
 def open_record(
@@ -84,7 +128,7 @@ def open_record_at(
     import nacl.secret
 
     try:
-        _, sealed = msgspec.msgpack.decode(raw)
+        _, sealed, _ = msgspec.msgpack.decode(raw)
     except (msgspec.DecodeError, ValueError, TypeError):
         return None
     for key in vault_keys:
@@ -110,8 +154,8 @@ def newest(
 ) -> list[str] | None:
     """The addresses of the newest valid record among every answer, by its signed time.
 
-    Not by the outer stamp DHT nodes select with: nobody can check it, so a storage node could
-    make any record (or garbage) look newest; and a node that missed the last publish answers
+    Not by the outer stamp DHT nodes select with: a node that answers may store anything it likes
+    (only honest nodes check the outer signature), and a node that missed the last publish answers
     with the device's old address, which must lose to the new one."""
     best: tuple[float, list[str]] | None = None
     for raw in raws:
@@ -191,27 +235,20 @@ def _validator_class() -> Any:
     from libp2p.records.validator import Validator
 
     class RecordValidator(Validator):
-        """What a DHT node that holds no key can check: the shape and the size; the newest wins."""
+        """What a DHT node that holds no vault key can check: the record key's signature over the
+        stamp and the ciphertext, the size, a stamp not far ahead; the newest signed stamp wins."""
 
         def validate(self, key: str, value: bytes) -> None:
             from libp2p.records.utils import InvalidRecordType
 
-            try:
-                stamp, sealed = msgspec.msgpack.decode(value)
-                ok = isinstance(stamp, int) and isinstance(sealed, bytes) and len(value) <= MAX_RECORD
-            except (msgspec.DecodeError, TypeError, ValueError):  # not a two-item msgpack record
-                ok = False
-            if not ok:
-                raise InvalidRecordType("not a VIVIM address record")
+            if check_signed(key, value, time.time()) < 0:
+                raise InvalidRecordType("not a validly signed VIVIM address record")
 
         def select(self, key: str, values: list[bytes]) -> int:
-            def stamp(value: bytes) -> int:
-                try:
-                    return int(msgspec.msgpack.decode(value)[0])
-                except (msgspec.DecodeError, TypeError, ValueError, IndexError, KeyError):
-                    return -1
-
-            return max(range(len(values)), key=lambda i: stamp(values[i])) if values else 0
+            """The newest valid record; on a tie the first (the one already held) stays."""
+            now = time.time()
+            stamps = [check_signed(key, value, now) for value in values]
+            return max(range(len(values)), key=lambda i: stamps[i]) if values else 0
 
     return RecordValidator
 

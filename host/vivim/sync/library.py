@@ -93,10 +93,16 @@ def is_pinned(conn: Connection, conversation_id: int) -> bool:
 
 
 def delete_conversation(conn: Connection, conversation_id: int, now: float | None = None) -> None:
-    """Tombstone the conversation and drop its messages (chunks, FTS and vectors follow)."""
+    """Tombstone the conversation and drop its messages (chunks, FTS and vectors follow) and its raw
+    payloads. Nothing is written under the tombstone afterwards (store.capture.deleted_conversation)."""
     _require(conn, conversation_id)
     now = now or time.time()
     conn.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+    conn.execute(  # the site's own JSON of it, kept for re-parsing, goes with it
+        "DELETE FROM raw_payloads WHERE (provider, external_id) ="
+        " (SELECT provider, external_id FROM conversations WHERE id = ?)",
+        (conversation_id,),
+    )
     conn.execute(
         "UPDATE conversations SET deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE id = ?",
         (now, now, conversation_id),

@@ -31,6 +31,9 @@ ZEROCONF_INIT_TIMEOUT = 5.0
 MDNS_PAIR_WAIT = 20.0  # `vivim pair CODE` without --addr: how long to look for devices on the LAN
 BATCH = 500
 RELAY_RETRY = 10.0  # seconds between attempts to reach one device through a relay
+UPGRADE_RETRY = float(  # seconds before (and between) attempts to move a relayed session onto a direct one
+    os.environ.get("VIVIM_SYNC_UPGRADE_INTERVAL", "10")
+)
 DISCOVERY_INTERVAL = float(
     os.environ.get("VIVIM_SYNC_DHT_INTERVAL", "30")
 )  # DHT lookups of unreached devices
@@ -131,6 +134,7 @@ class Session:
         self.acked = trio.Event()
         self.bytes_out = 0
         self.bytes_in = 0
+        self.via = ""  # how the stream runs: lan, direct or relay (status.classify)
 
     def poke(self) -> None:
         self.changed.set()
@@ -158,8 +162,10 @@ class Session:
     async def run(self) -> None:
         import trio
 
-        via, addr = status.classify(self.stream.muxed_conn)
-        await self._db(status.connected, self.peer, via, addr)
+        self.via, addr = status.classify(self.stream.muxed_conn)
+        if self.via == "relay":  # the relay first; a direct connection is tried once this one runs
+            self.node.upgrade_next[self.peer] = trio.current_time() + UPGRADE_RETRY
+        await self._db(status.connected, self.peer, self.via, addr)
         self.bytes_out += await write_frame(self.stream, {"t": "hello", **await self._report()})
         hello = await read_frame(self.stream)
         if hello.get("t") != "hello":
@@ -264,6 +270,9 @@ class SyncNode:
         self.anchors: list[Any] = []  # bootstrap peers and paired peers in session (DHT entry points)
         self.published_table = 0  # routing-table size at the last publish
         self.found_by_dht: set[str] = set()
+        self.upgrading: set[str] = set()
+        self.upgrade_next: dict[str, float] = {}
+        self.upgrades = 0  # relayed sessions moved onto a direct connection
         engine.listeners.append(self._on_change)
 
     def _on_change(self) -> None:
@@ -320,10 +329,12 @@ class SyncNode:
         if self.engine.blind or vault.current is None:
             return  # a blind backup serves the DHT but has no key to publish or look up with
         devices = await self.bridge.wait(self.engine.devices())
-        missing = {
+        missing = {  # not in session, or only through a relay: a direct address may be out there
             peer: device
             for peer, device in devices.items()
-            if device.status == "paired" and not device.blind and peer not in self.sessions
+            if device.status == "paired"
+            and not device.blind
+            and (peer not in self.sessions or self.sessions[peer].via == "relay")
         }
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._publish, bool(missing))
@@ -450,9 +461,15 @@ class SyncNode:
             return
         await self._serve_session(stream, peer)
 
-    async def _serve_session(self, stream: Any, peer: str) -> None:
+    async def _serve_session(self, stream: Any, peer: str, replacing: Session | None = None) -> None:
         session = Session(self, stream, peer)
         self.sessions[peer] = session
+        if replacing is not None:  # moved off the relay: the relayed session and connection end
+            try:
+                await replacing.stream.reset()
+                await self._drop_relayed(stream.muxed_conn.peer_id)
+            except Exception as exc:
+                log.debug("ending the relayed session with %s: %s", peer[:16], exc)
         try:
             await session.run()
         except Exception as exc:
@@ -516,6 +533,91 @@ class SyncNode:
             if not busy and peer != self.engine.peer_id and (targets.get(peer) or relays):
                 self.dialing.add(peer)
                 nursery.start_soon(self._dial, peer, targets.get(peer, []), relays)
+        import trio
+
+        for peer, session in list(self.sessions.items()):
+            due = trio.current_time() >= self.upgrade_next.get(peer, 0)
+            if session.via == "relay" and peer not in self.upgrading and due:
+                self.upgrade_next[peer] = trio.current_time() + UPGRADE_RETRY
+                self.upgrading.add(peer)
+                nursery.start_soon(self._upgrade, peer, targets.get(peer, []) + self._identified(peer))
+
+    def _identified(self, peer: str) -> list[str]:
+        """The addresses a peer announced (identify over the relayed connection) that are not
+        circuits: where a direct connection may work."""
+        from libp2p.peer.id import ID
+
+        try:
+            addrs = self.host.get_peerstore().addrs(ID.from_base58(peer))
+        except Exception:
+            return []
+        return [
+            f"{a}/p2p/{peer}"
+            for a in map(str, addrs)
+            if "/p2p-circuit" not in a and "/p2p/" not in a and "/ip4/0.0.0.0/" not in a
+        ]
+
+    def _direct_connections(self, peer_id: Any) -> list[Any]:
+        return [
+            conn
+            for conn in self.host.get_network().get_connections(peer_id)
+            if status.classify(conn.muxed_conn)[0] != "relay"
+        ]
+
+    async def _upgrade(self, peer: str, addrs: list[str]) -> None:
+        """A session runs through the relay: dial the device's direct addresses (from the address
+        book, the DHT record, identify); once a direct connection exists (ours or theirs), the
+        device with the lower peer id opens a new session on it (py-libp2p prefers a direct
+        connection over a relayed one for new streams) and ends the relayed one, so the two never
+        cross. The other device then serves the session it is offered and drops its relayed one
+        when that stream is reset. The relayed connection is closed: the relay's circuit is freed."""
+        import multiaddr
+        import trio
+        from libp2p.peer.id import ID
+        from libp2p.peer.peerinfo import info_from_p2p_addr
+
+        stream = None
+        try:
+            peer_id = ID.from_base58(peer)
+            for addr in dict.fromkeys(a for a in addrs if "/p2p-circuit" not in a):
+                if self._direct_connections(peer_id):
+                    break
+                try:
+                    info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+                    if info.peer_id != peer_id or not info.addrs:
+                        continue
+                    with trio.fail_after(10):
+                        _unblock(self.host, peer_id)
+                        await self.host.get_network().dial_addr(info.addrs[0], peer_id)
+                    await self.bridge.wait(self.engine.store.write(_mark_reached, addr, time.time()))
+                except Exception as exc:
+                    log.debug("no direct connection to %s at %s yet: %s", peer[:16], addr, exc)
+            old = self.sessions.get(peer)
+            if old is None or old.via != "relay" or not self._direct_connections(peer_id):
+                return
+            if self.engine.peer_id > peer:
+                return  # theirs to move (both moving at once would cross the two new sessions)
+            with trio.fail_after(15):
+                stream = await self.host.new_stream(peer_id, [SYNC_PROTOCOL])
+            if status.classify(stream.muxed_conn)[0] == "relay":
+                await stream.reset()
+                return
+        except Exception as exc:
+            log.debug("moving the session with %s off the relay failed: %s", peer[:16], exc)
+            return
+        finally:
+            self.upgrading.discard(peer)
+        log.info("the session with %s... moved from the relay to a direct connection", peer[:16])
+        self.upgrades += 1
+        await self._serve_session(stream, peer, replacing=old)
+
+    async def _drop_relayed(self, peer_id: Any) -> None:
+        for conn in list(self.host.get_network().get_connections(peer_id)):
+            if status.classify(conn.muxed_conn)[0] == "relay":
+                try:
+                    await conn.close()
+                except Exception as exc:
+                    log.debug("closing a relayed connection: %s", exc)
 
     async def _reserve(self, relay: str, nursery: Any) -> None:
         try:

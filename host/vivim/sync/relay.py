@@ -10,8 +10,9 @@
   circuit is a normal Noise-encrypted libp2p connection: the relay sees ciphertext only, and the
   sync stream handler still refuses peers that are not paired.
 - Hole punching (DCUtR): py-libp2p 0.8.1's `DCUtRProtocol` runs only with VIVIM_SYNC_DCUTR=1
-  (experimental). What it did here is in docs/sync.md ("Hole punching") and
-  bench/sync_dcutr_probe.py; by default relayed sessions stay relayed.
+  (opt-in). Through two NAT routers built in network namespaces it opens a direct connection
+  (tests/sync/test_relay_netns.py, docs/sync.md "Hole punching"); whatever opens a direct
+  connection, the node moves a relayed session onto it (`SyncNode._upgrade`).
 """
 
 from __future__ import annotations

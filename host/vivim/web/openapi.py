@@ -178,6 +178,10 @@ SCHEMAS: dict[str, Any] = {
                                 {
                                     "message_id": {"type": "integer"},
                                     "role": {"type": "string"},
+                                    "kind": {
+                                        "type": ["string", "null"],
+                                        "description": "thinking, tool_use, tool_result, sources, ... or null",
+                                    },
                                     "snippet": {
                                         "type": "string",
                                         "description": "hits are wrapped in U+0002 ... U+0003",

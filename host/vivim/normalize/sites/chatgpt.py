@@ -6,6 +6,8 @@ Code: `<pre><div class="contain-inline-size ..."><div class="flex items-center .
 <div class="sticky ..."><button>Copy code</button><button>Edit</button></div>
 <div class="overflow-y-auto p-4"><code class="whitespace-pre! language-python">...`.
 Math: KaTeX. Citations: `<a>` chips inside `span[data-state]`.
+The rebuilt thread (2026-09/10, extension/content/sites/chatgpt.js): prompts in `[data-user-message-bubble]`,
+answers in `[data-markdown-text-style="assistant-message"]`; `[data-markdown-copy="exclude"]` is no content.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ RULES = SiteRules(
         '[data-testid$="turn-action-button"]',
         '[data-testid="copy-turn-action-button"]',
         '[data-testid="message-actions"]',
+        '[data-markdown-copy="exclude"]',
+        "[data-assistant-message-actions]",
+        "[data-user-message-actions]",
     ),
     labels=(
         r"you said:?",
@@ -33,5 +38,9 @@ RULES = SiteRules(
     ),
     code_labels=("pre > div > div:first-child",),
     reasoning=('[data-testid="reasoning-summary"]',),
-    keep_line_breaks=('[data-message-author-role="user"] .whitespace-pre-wrap',),
+    keep_line_breaks=(
+        '[data-message-author-role="user"] .whitespace-pre-wrap',
+        "[data-user-message-bubble] .whitespace-pre-wrap",
+        "[data-user-message-copy]",
+    ),
 )

@@ -77,6 +77,8 @@ function summaryText(summary) {
   const counts = ["conversations", "conversations_created", "messages", "inserted", "merged", "unchanged"]
     .filter((k) => typeof summary[k] === "number").map((k) => `${k.replace(/_/g, " ")}: ${fmtNumber(summary[k])}`);
   const skipped = Object.entries(summary.skipped || {}).map(([reason, n]) => `${fmtNumber(n)} skipped (${reason})`);
+  // Conversations the user deleted here: left out on purpose (a deletion is final), not a problem.
+  const deleted = summary.deleted_skipped ? [`${fmtNumber(summary.deleted_skipped)} you deleted left out (a deletion is final)`] : [];
   const errors = (summary.errors || []).map((e) => `problem: ${e}`);
-  return [...counts, ...skipped, ...errors].join(" · ");
+  return [...counts, ...deleted, ...skipped, ...errors].join(" · ");
 }
