@@ -5,7 +5,12 @@ and p95 of a trivial read (the hop itself), of a one-row write transaction (hop 
 COMMIT with synchronous=FULL), and the ratio to the same work through `loop.run_in_executor` on a
 ThreadPoolExecutor(1) (the model the house branch briefly used instead of aiosqlite).
 
-    python bench/store_bench.py [--calls 2000]
+Then the turn fingerprint's cost (store/fingerprint.py, which lets the DOM's and the network's
+renderings of one turn merge): a 10,000-turn network payload upserted into an empty conversation with
+the fingerprint as shipped, and with it switched off (what the store did before), and a page's
+six-turn snapshot in another rendering merged into that conversation (two index probes per turn).
+
+    python bench/store_bench.py [--calls 2000] [--turns 10000]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
 from vivim.store import Store
 from vivim.store.connection import connect_sync
+from vivim.store.fingerprint import TurnWords
+
+RICH = "Turn {i}: the closed form \\(F_{{{i}}} = \\frac{{\\varphi^{i}}}{{\\sqrt{{5}}}}\\), see [a](https://x.example/{i}).\n\n| a | b |\n|---|---|\n| {i} | 2 |\n\n```python\nprint({i})\n```\n"
 
 
 def read_one(conn: Any) -> int:
@@ -91,7 +100,99 @@ async def main(calls: int) -> None:
     )
 
 
+def network_payload(turns: int) -> Any:
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+
+    conversation = ConversationIn(provider="copilot", external_id="bench-twins")
+    out = [
+        TurnIn(
+            key=f"n{i}",
+            role="user" if i % 2 == 0 else "assistant",
+            text=RICH.format(i=i),
+            markdown=RICH.format(i=i),
+            position=i,
+            parent_key=f"n{i - 1}" if i else None,
+            message_id=f"n{i}",
+        )
+        for i in range(turns)
+    ]
+    return CaptureUpsert(conversation=conversation, turns=out, source="network")
+
+
+def page_snapshot(turns: int, round_: int) -> Any:
+    """The page's newest six turns, rendered (math as $..$, the text's cells without pipes), keys of its own."""
+    from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
+
+    conversation = ConversationIn(provider="copilot", external_id="bench-twins")
+    out = []
+    for j, i in enumerate(range(turns - 6, turns)):
+        text = RICH.format(i=i).replace("\\(", "$").replace("\\)", "$")
+        out.append(
+            TurnIn(
+                key=f"r{round_}-{j}",
+                role="user" if i % 2 == 0 else "assistant",
+                text=text.replace("|", " "),
+                markdown=text,
+                position=j,
+                parent_key=f"r{round_}-{j - 1}" if j else None,
+            )
+        )
+    return CaptureUpsert(conversation=conversation, turns=out, source="capture")
+
+
+class NoWords(TurnWords):
+    """A turn's fingerprint switched off: no words, so nothing is worked out, stored or probed for."""
+
+    @cached_property
+    def letters(self) -> str:
+        return ""
+
+
+async def twins(turns: int) -> None:
+    from vivim.store import capture as capture_module
+    from vivim.store.capture import upsert_capture
+
+    async def once(fingerprints: bool) -> float:
+        if not fingerprints:
+            setattr(capture_module, "TurnWords", NoWords)  # noqa: B010 (a module attribute, swapped for the run)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                store = await Store.open(Path(tmp) / "t.sqlite3")
+                try:
+                    payload = network_payload(turns)
+                    start = time.perf_counter()
+                    await store.write(upsert_capture, payload)
+                    return time.perf_counter() - start
+                finally:
+                    await store.close()
+        finally:
+            setattr(capture_module, "TurnWords", TurnWords)  # noqa: B010
+
+    off = min([await once(False) for _ in range(3)])
+    on = min([await once(True) for _ in range(3)])
+    print(f"upsert of a {turns}-turn network payload, fingerprint off   {off * 1e3:8.1f} ms")
+    print(
+        f"upsert of a {turns}-turn network payload, fingerprint on    {on * 1e3:8.1f} ms   ratio {on / off:.2f}x"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        store = await Store.open(Path(tmp) / "t.sqlite3")
+        try:
+            await store.write(upsert_capture, network_payload(turns))
+            merged = []
+            for r in range(20):
+                start = time.perf_counter()
+                result = await store.write(upsert_capture, page_snapshot(turns, r))
+                merged.append((time.perf_counter() - start) * 1e6)
+                assert result.merged == 6 and result.inserted == 0, result.counts()
+            summary(f"page snapshot (6 turns) merged into {turns}", merged)
+        finally:
+            await store.close()
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().calls))
+    parser.add_argument("--turns", type=int, default=10_000)
+    args = parser.parse_args()
+    asyncio.run(main(args.calls))
+    asyncio.run(twins(args.turns))

@@ -152,6 +152,7 @@ async def test_a_keyless_answer_whose_page_text_has_chrome_is_one_row_in_either_
 async def test_a_different_answer_under_the_same_prompt_is_not_taken_for_the_pages_copy(store: Store) -> None:
     dom = claude_dom_with_chrome()
     dom.turns[1].text = "Sort them by protein: print(sorted(flours, key=protein)) does it."
+    dom.turns[1].html = f"<p>{dom.turns[1].text}</p>"  # the page's text and HTML are one element's
     one = await store.write(upsert_capture, dom)
     two = await store.write(upsert_capture, claude_network_with_code())
     assert (two.inserted, two.merged) == (1, 1)  # the prompt merges; the other answer is a branch of its own

@@ -1,8 +1,12 @@
 """Idempotent upsert of a conversation and its turns: the heart of "nothing is lost".
 
 Rules, per turn, keyed by (conversation, key):
-- unseen key: insert (unless the same text is already stored for this conversation from
-  another source, e.g. a ChatGPT export and a live capture of the same turn: merge).
+- unseen key: insert, unless the same turn is already stored for this conversation from another
+  source (a ChatGPT export and a live capture of it; the DOM's and the network's capture of a turn on
+  a site that gives turns no ids): merge. "The same turn" is the same text, or the same words in
+  another rendering (store/fingerprint.py: math, tables, code, links, citations...), of the same role,
+  at the same place (the same parent, or a place not known on one side, or words too many to repeat),
+  and not a row this upsert already matched or that the provider's own ids say is another message.
 - same content: nothing changes (a capture sent twice is a no-op; streaming -> complete
   only flips the status).
 - the new text extends the stored text, or the stored row was still streaming, or the
@@ -36,6 +40,7 @@ from ..protocol import CaptureUpsert, ConversationIn, TurnIn
 from ..retrieval.chunking import chunk_markdown
 from . import untrusted
 from .connection import Connection, inserted_id
+from .fingerprint import TurnWords
 
 _WS = re.compile(r"\s+")
 
@@ -136,13 +141,14 @@ def upsert_capture(conn: Connection, capture: CaptureUpsert, now: float | None =
     stored_as: dict[str, str] = {}  # this payload's key -> the key it was stored (or merged) under
     # Rows whose text one of this payload's turns has exactly: never taken by another turn's loose match.
     reserved = {content_hash(t.role, t.text or turn_markdown(t, provider)) for t in capture.turns}
+    seen = _Seen(reserved=reserved)
     for turn in capture.turns:
         if turn.parent_key in stored_as:
             turn.parent_key = stored_as[turn.parent_key]  # a parent merged into another source's row
         markdown = turn_markdown(turn, provider)
         text = turn.text or markdown
         outcome, key, message_id = _upsert_turn(
-            conn, conversation_id, turn, markdown, text, capture.source, now, reserved
+            conn, conversation_id, turn, markdown, text, capture.source, now, seen
         )
         stored_as[turn.key] = key
         setattr(result, outcome, getattr(result, outcome) + 1)
@@ -236,19 +242,21 @@ def _upsert_turn(
     text: str,
     source: str,
     now: float,
-    reserved: frozenset[str] | set[str] = frozenset(),
+    seen: _Seen,
 ) -> tuple[str, str, int | None]:
     digest = content_hash(turn.role, text)
+    mine = TurnWords(turn.role, markdown)
     key = turn.key
     network = source == "network"
     for _ in range(8):  # a key, then its branch siblings
         row = conn.execute(
             "SELECT id, text, content_hash, status, provider_message_id, is_current, parent_key, source,"
-            " structure, position, created_at FROM messages WHERE conversation_id = ? AND key = ?",
+            " structure, position, created_at, fingerprint FROM messages WHERE conversation_id = ? AND key = ?",
             (conversation_id, key),
         ).fetchone()
         if row is None:
             break
+        seen.claimed.add(row["id"])
         if (
             network
             and row["content_hash"] != digest
@@ -280,30 +288,129 @@ def _upsert_turn(
                 )
                 return "updated", key, row["id"]
             return "unchanged", key, None
+        if (
+            source == "capture"
+            and not turn.message_id
+            and row["source"] == "network"
+            and row["status"] == "complete"
+            and row["fingerprint"] is not None
+            and row["fingerprint"] == mine.print
+        ):
+            # A page without ids sends the key the host stored its turn under (the network row's): the
+            # same words in the page's rendering are that turn, not a branch. The first rendering stays.
+            return "unchanged", key, None
         old, new = comparable_text(row["text"]), comparable_text(text)
         if row["status"] == "complete" and old.startswith(new):
             return "unchanged", key, None  # a stale, shorter snapshot of a finished turn
         same_message = bool(turn.message_id) and turn.message_id == row["provider_message_id"]
         if new.startswith(old) or row["status"] == "streaming" or same_message:
-            _replace(conn, row["id"], turn, markdown, text, digest, now, source)
+            _replace(conn, row["id"], turn, markdown, text, digest, now, source, mine.print)
             return "updated", key, row["id"]
         key = f"{turn.key}~{digest[:12]}"  # different content in the same slot: a branch
     else:
         return "unchanged", key, None
     if source != "sync":
-        twin = conn.execute(
-            "SELECT id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at"
-            " FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
-            (conversation_id, digest, source),
-        ).fetchone()
-        if twin is None and (network or (source == "capture" and not turn.message_id)):
-            twin = _loose_twin(conn, conversation_id, turn, text, reserved, network)
+        twin = _twin(conn, conversation_id, turn, mine, digest, source, seen)
+        if twin is None and seen.others and (network or (source == "capture" and not turn.message_id)):
+            loose = _loose_twin(conn, conversation_id, turn, text, seen.reserved, network)
+            twin = None if loose is None or loose["id"] in seen.claimed else loose
         if twin is not None:
+            seen.claimed.add(twin["id"])
             if network:
                 _adopt(conn, twin, turn, now)
             return "merged", twin["key"], None
-    message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now)
+    message_id = _insert(conn, conversation_id, key, turn, markdown, text, digest, source, now, mine.print)
     return ("inserted" if key == turn.key else "branched"), key, message_id
+
+
+@dataclass
+class _Seen:
+    """What one upsert learns as it goes: the rows its turns matched (one row is one turn), and whether
+    the conversation holds any row of another source at all (asked once; if not, no twin is looked for)."""
+
+    claimed: set[int] = field(default_factory=set)
+    reserved: set[str] = field(default_factory=set)  # content hashes this payload has (robust's loose match)
+    others: bool | None = None
+    asides: dict[str, str | None] = field(default_factory=dict)  # key -> the parent above an aside
+
+
+_TWIN_COLUMNS = "id, key, provider_message_id, is_current, parent_key, source, structure, position, created_at, content_hash"
+
+
+def _twin(
+    conn: Connection,
+    conversation_id: int,
+    turn: TurnIn,
+    mine: TurnWords,
+    digest: str,
+    source: str,
+    seen: _Seen,
+) -> Any:
+    """Another source's row holding this turn, or None: by its exact text, else by its words.
+
+    Two index probes per unseen turn (content_hash, then fingerprint, each per conversation), never
+    a scan: a 10,000-turn conversation costs what a 10-turn one does.
+    """
+    if seen.others is None:
+        seen.others = (
+            conn.execute(
+                "SELECT 1 FROM messages WHERE conversation_id = ? AND source != ? LIMIT 1",
+                (conversation_id, source),
+            ).fetchone()
+            is not None
+        )
+    if not seen.others:
+        return None
+    rows = conn.execute(
+        f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND content_hash = ? AND source != ?",
+        (conversation_id, digest, source),
+    ).fetchall()
+    twin = _best(conn, conversation_id, rows, turn, mine, seen)
+    if twin is not None:
+        return twin
+    if mine.print is None:
+        return None
+    rows = conn.execute(
+        f"SELECT {_TWIN_COLUMNS} FROM messages WHERE conversation_id = ? AND fingerprint = ? AND source != ?",
+        (conversation_id, mine.print, source),
+    ).fetchall()
+    return _best(conn, conversation_id, rows, turn, mine, seen)
+
+
+def _best(
+    conn: Connection, conversation_id: int, rows: list[Any], turn: TurnIn, mine: TurnWords, seen: _Seen
+) -> Any:
+    """The candidate at this turn's place: at its parent first, then one whose place is not known on
+    one side; a short reply ("Yes.") under another parent is another turn, a long text is not."""
+    mine_above = _above(conn, conversation_id, turn.parent_key, seen)
+    fits = []
+    for r in rows:
+        if r["id"] in seen.claimed:
+            continue
+        if turn.message_id and r["provider_message_id"] and r["provider_message_id"] != turn.message_id:
+            continue  # the provider's own ids say these are two messages
+        placed = bool(mine_above & _above(conn, conversation_id, r["parent_key"], seen))
+        if placed or mine.long or turn.parent_key is None or r["parent_key"] is None:
+            fits.append((not placed, r["is_current"] == 0, abs(r["position"] - turn.position), r["id"], r))
+    return min(fits, key=lambda f: f[:4])[4] if fits else None
+
+
+def _above(conn: Connection, conversation_id: int, key: str | None, seen: _Seen) -> set[str]:
+    """A parent key and, through the asides between (a reasoning block, a web search, a source list:
+    rows with a kind, which one path has and the other not), the conversational turn above them."""
+    out: set[str] = set()
+    while key is not None and key not in out and len(out) < 6:
+        out.add(key)
+        if key not in seen.asides:
+            row = conn.execute(
+                "SELECT parent_key, kind FROM messages WHERE conversation_id = ? AND key = ?",
+                (conversation_id, key),
+            ).fetchone()
+            if row is None:
+                break  # not stored (yet): asked again if it comes up later in this upsert
+            seen.asides[key] = row["parent_key"] if row["kind"] else None
+        key = seen.asides[key]
+    return out
 
 
 def _insert(
@@ -316,11 +423,12 @@ def _insert(
     digest: str,
     source: str,
     now: float,
+    prints: str | None,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO messages (conversation_id, key, parent_key, provider_message_id, position, role, model,"
-        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " kind, markdown, text, html, content_hash, status, is_current, source, created_at, updated_at, structure,"
+        " fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             conversation_id,
             key,
@@ -340,6 +448,7 @@ def _insert(
             turn.created_at or now,
             now,
             "network" if source == "network" else None,
+            prints,
         ),
     )
     message_id = inserted_id(cur)
@@ -356,11 +465,13 @@ def _replace(
     digest: str,
     now: float,
     source: str,
+    prints: str | None,
 ) -> None:
     # A row whose structure came from the provider's payload keeps its parent and position; the text
     # then belongs to whoever wrote it last (the DOM's rendering, or a newer network payload).
     conn.execute(
         "UPDATE messages SET markdown = ?, text = ?, html = COALESCE(?, html), content_hash = ?, status = ?,"
+        " fingerprint = ?,"
         " model = COALESCE(?, model),"
         " parent_key = CASE WHEN structure = 'network' AND ? != 'network' THEN parent_key"
         "   ELSE COALESCE(?, parent_key) END,"
@@ -373,6 +484,7 @@ def _replace(
             turn.html,
             digest,
             turn.status,
+            prints,
             turn.model,
             source,
             turn.parent_key,

@@ -25,6 +25,7 @@ from ..sync.schema import (
     SYNC_SCHEMA,
 )
 from .completeness import SCHEMA as COMPLETENESS_SCHEMA
+from .fingerprint import add_fingerprints
 from .raw import SCHEMA as RAW_SCHEMA
 from .repair_dates import REPAIR_IMPORTED_DATES
 from .sqlscript import Migration, script
@@ -188,6 +189,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         26,
         "sync: a message reusing a deleted one's rowid is still sent",
         script(DIRTY_MESSAGES_REUSED_ROWIDS),
+    ),
+    Migration(
+        30,
+        "a turn's rendering-insensitive fingerprint: the DOM's and the network's twins meet",
+        add_fingerprints,
     ),
     Migration(31, "a deleted conversation keeps no messages", script(PURGE_UNDER_TOMBSTONES)),
 )
