@@ -277,3 +277,28 @@ async def test_a_short_follow_up_after_an_aside_only_the_json_has_still_meets_it
     result = await store.write(upsert_capture, page)
     assert (result.merged, result.inserted) == (4, 0)
     assert len(await rows(store, net.conversation_id)) == 6  # four turns, two source lists
+
+
+async def test_a_reindex_that_rewrites_a_turns_markdown_rewrites_its_fingerprint_too(store: Store) -> None:
+    from vivim.retrieval.reindex import rederive_message
+
+    html = "<p>Whisk the <strong>eggs</strong> with sugar until pale.</p>"
+    payload = capture([{"key": "a1", "role": "assistant", "text": "stale", "html": html, "position": 0}])
+    payload.turns[0].markdown = "stale markdown from an older normalizer"
+    result = await store.write(upsert_capture, payload)
+
+    def rederive(conn: sqlite3.Connection) -> tuple[str, str | None]:
+        row = conn.execute(
+            "SELECT m.id, m.role, m.html, m.markdown, c.provider FROM messages m"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE c.id = ?",
+            (result.conversation_id,),
+        ).fetchone()
+        rederive_message(conn, row, False)
+        after = conn.execute(
+            "SELECT markdown, fingerprint FROM messages WHERE id = ?", (row["id"],)
+        ).fetchone()
+        return after["markdown"], after["fingerprint"]
+
+    markdown, stored = await store.write(rederive)
+    assert markdown == html_to_markdown(html, "chatgpt")
+    assert stored == fingerprint("assistant", markdown)

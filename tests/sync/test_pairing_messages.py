@@ -39,7 +39,7 @@ def test_a_wrong_code_is_news_on_both_sides_and_expiry_is_one_sentence(tmp_path:
             addr = m.group(1)
     assert "(works once, for 15 seconds)" in lines[0]
     joiner = subprocess.run(
-        [*vivim_command(), "pair", "WRNG-CODE", "--addr", addr],
+        [*vivim_command(), "pair", "WRNG-CDE2", "--addr", addr],
         capture_output=True,
         text=True,
         timeout=90,

@@ -203,7 +203,7 @@ async def test_an_export_uploaded_through_the_page_is_imported(
     await page.get_by_role("button", name="Import", exact=True).click()
     status = page.locator("#import-status")
     await page.get_by_text("Imported conversations.json").wait_for(timeout=20_000)
-    assert "1 conversations (1 new), " in await status.text_content()
+    assert "1 conversation (1 new), " in await status.text_content()
     assert await page.locator("#import-progress").evaluate("bar => bar.value") == 1
     await page.get_by_role("link", name="Conversations").click()
     await page.get_by_text("Imported through the web page").wait_for()

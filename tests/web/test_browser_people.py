@@ -349,10 +349,10 @@ async def test_a_re_import_through_the_page_says_nothing_new_in_words(
     await page.set_input_files("#import-file", str(export))
     await page.get_by_role("button", name="Import", exact=True).click()
     await page.get_by_text("Imported conversations.json").wait_for(timeout=20_000)
-    assert "1 conversations (1 new)" in await page.locator("#import-status").text_content()
+    assert "1 conversation (1 new)" in await page.locator("#import-status").text_content()
     await page.set_input_files("#import-file", str(export))
     await page.get_by_role("button", name="Import", exact=True).click()
-    await page.get_by_text("Nothing new: all 1 conversations").wait_for(timeout=20_000)
+    await page.get_by_text("Nothing new: the conversation").wait_for(timeout=20_000)
     text = await page.locator("#import-status").text_content()
     assert "Imported conversations.json" in text
     assert "conversations_created" not in text and "unchanged:" not in text

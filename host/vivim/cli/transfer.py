@@ -152,9 +152,14 @@ def _print_summary(summary: Any, elapsed: float) -> None:
         summary.conversations_created or summary.conversations_changed or summary.inserted or summary.updated
     )
     if nothing_new:
+        held = f"({counted(summary.messages, 'message')})"
         click.echo(
-            f"Nothing new: all {counted(summary.conversations, 'conversation')} "
-            f"({counted(summary.messages, 'message')}) were already here (checked in {elapsed:.1f}s)."
+            (
+                f"Nothing new: the conversation {held} was already here"
+                if summary.conversations == 1
+                else f"Nothing new: all {summary.conversations} conversations {held} were already here"
+            )
+            + f" (checked in {elapsed:.1f}s)."
         )
     else:
         click.echo(

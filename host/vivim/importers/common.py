@@ -223,14 +223,17 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         and not summary.get("inserted")
         and not summary.get("updated")
     ):
+        held = f"({messages} message{'s' if messages != 1 else ''})"
         lines.append(
-            f"Nothing new: all {conversations} conversation{'s' if conversations != 1 else ''} "
-            f"({messages} message{'s' if messages != 1 else ''}) were already here."
+            f"Nothing new: the conversation {held} was already here."
+            if conversations == 1
+            else f"Nothing new: all {conversations} conversations {held} were already here."
         )
     elif conversations:
         parts = [f"{created} new", f"{changed} with new messages"] if changed else [f"{created} new"]
         lines.append(
-            f"{conversations} conversations ({', '.join(parts)}), {messages} messages: "
+            f"{conversations} conversation{'s' if conversations != 1 else ''} ({', '.join(parts)}), "
+            f"{messages} message{'s' if messages != 1 else ''}: "
             f"{summary.get('inserted', 0)} added, {summary.get('unchanged', 0)} already here"
             + (f", {summary['merged']} matched to live captures" if summary.get("merged") else "")
             + (f", {summary['branched']} kept as other versions" if summary.get("branched") else "")

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..store.capture import write_chunks
 from ..store.connection import Connection
+from ..store.fingerprint import fingerprint
 from .chunking import chunk_markdown
 from .vectors import pending_chunks, store_vectors
 
@@ -38,7 +39,12 @@ def rederive_message(conn: Connection, message: Any, force: bool) -> tuple[bool,
         derived = html_to_markdown(message["html"], message["provider"])
         if derived.strip() and derived != markdown:
             markdown, changed = derived, True
-            conn.execute("UPDATE messages SET markdown = ? WHERE id = ?", (markdown, message["id"]))
+            # The fingerprint is made from the Markdown (store/fingerprint.py): it follows, so the
+            # other capture path still finds this turn as its twin after a normalizer update.
+            conn.execute(
+                "UPDATE messages SET markdown = ?, fingerprint = ? WHERE id = ?",
+                (markdown, fingerprint(message["role"], markdown), message["id"]),
+            )
     current = [
         r[0]
         for r in conn.execute(
@@ -59,7 +65,7 @@ def rederive_all(
     last_id = 0
     while True:
         rows = conn.execute(
-            "SELECT m.id, m.html, m.markdown, c.provider FROM messages m"
+            "SELECT m.id, m.role, m.html, m.markdown, c.provider FROM messages m"
             " JOIN conversations c ON c.id = m.conversation_id WHERE m.id > ? ORDER BY m.id LIMIT ?",
             (last_id, MESSAGES_PER_TRANSACTION),
         ).fetchall()
