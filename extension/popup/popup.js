@@ -187,8 +187,7 @@ async function renderHealth(status, remote, states) {
     const st = states[site.key] || { granted: !site.optional, enabled: true };
     tabs[site.key] = await openTabs(site, st.granted && st.enabled);
   }
-  const list = $("health");
-  list.replaceChildren();
+  const rows = [];
   for (const site of SITES) {
     const provider = site.key, label = site.name;
     const st = states[provider] || { optional: site.optional, granted: !site.optional, enabled: true };
@@ -217,8 +216,31 @@ async function renderHealth(status, remote, states) {
       item.title += ` · ${warning}`;
     }
     item.append(st.granted ? siteSwitch(site, st.enabled) : turnOnButton(site));
-    list.append(item);
+    rows.push(item);
   }
+  keepUnchanged($("health"), rows);
+}
+
+/**
+ * Put rows into a list, leaving every row that would look and act the same as the one shown: the
+ * popup re-draws whenever a switch or the host's report changes (often right as it opens), and a row
+ * swapped under the pointer between press and release loses the user's click on "Turn on".
+ * @param {HTMLElement} list @param {HTMLElement[]} rows
+ */
+function keepUnchanged(list, rows) {
+  rows.forEach((row, i) => {
+    const shown = /** @type {HTMLElement | undefined} */ (list.children[i]);
+    if (!shown) list.append(row);
+    else if (!sameRow(shown, row)) shown.replaceWith(row);
+  });
+  while (list.children.length > rows.length) list.lastElementChild?.remove();
+}
+
+/** Same markup and, for a switch, the same checked state (a property the markup does not carry). */
+function sameRow(/** @type {HTMLElement} */ a, /** @type {HTMLElement} */ b) {
+  const switchA = /** @type {HTMLInputElement | null} */ (a.querySelector(".switch"));
+  const switchB = /** @type {HTMLInputElement | null} */ (b.querySelector(".switch"));
+  return a.isEqualNode(b) && switchA?.checked === switchB?.checked;
 }
 
 function siteSwitch(site, enabled) {

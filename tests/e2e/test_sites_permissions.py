@@ -59,6 +59,21 @@ def test_an_optional_site_not_granted_is_never_read(browser: Browser, site: str)
     assert popup.locator('#health li[data-site="chatgpt"] .switch').is_checked()
 
 
+def test_the_popups_rows_stay_put_when_it_redraws_so_a_click_is_never_lost(browser: Browser) -> None:
+    """The popup re-draws when any switch or report changes, often right as it opens (the first
+    agreement with the host writes the switches). A row swapped between press and release would
+    swallow the user's click on "Turn on": only the rows that changed are replaced."""
+    popup = browser.open_popup()
+    popup.locator('#health li[data-site="perplexity"] .turn-on').wait_for()
+    popup.evaluate("document.querySelector('#health li[data-site=\"perplexity\"] .turn-on').shown = 'first'")
+    browser.set_site_enabled("claude", False)
+    claude = popup.locator('#health li[data-site="claude"]')
+    wait_for(lambda: claude.locator(".state").inner_text() == "off", what="the popup to re-draw Claude's row")
+    assert not claude.locator(".switch").is_checked()
+    kept = popup.evaluate("document.querySelector('#health li[data-site=\"perplexity\"] .turn-on').shown")
+    assert kept == "first"
+
+
 def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp_path: Path) -> None:
     browser = Browser(tmp_path, grant=("perplexity",))
     try:
