@@ -101,7 +101,7 @@ async function refreshStatus() {
     if (reply?.ok) stats = reply.result;
   }
   $("counts").textContent = stats
-    ? `${stats.conversations} conversations · ${stats.messages} messages`
+    ? `${counted(stats.conversations, "conversation")} · ${counted(stats.messages, "message")}`
     : "Counts appear when the host is connected.";
   const sites = await send({ kind: "sites" }).catch(() => null);
   lastRemote = stats?.adapter_health || {};
@@ -172,6 +172,11 @@ let lastRemote = {};  // the host's adapter health, kept for re-drawing the rows
 async function openTabs(site, granted) {
   if (!granted) return 0;
   return (await api.tabs.query({ url: site.matches }).catch(() => [])).length;
+}
+
+/** "1 conversation", "2,400 conversations". */
+function counted(n, noun) {
+  return `${Number(n).toLocaleString("en")} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function ago(ms) {

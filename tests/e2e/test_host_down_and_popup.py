@@ -117,7 +117,7 @@ def test_popup_shows_the_host_and_finds_a_captured_turn_as_you_type(browser: Bro
     wait_for(at_least(6, lambda: browser.messages("chatgpt", EXTERNAL_ID)), what="the captured turns")
     popup = browser.open_popup()
     wait_for(lambda: "Host connected" in popup.inner_text("#host-status"), what="the host status")
-    wait_for(lambda: "1 conversations" in popup.inner_text("#counts"), what="the counts")
+    wait_for(lambda: "1 conversation · " in popup.inner_text("#counts"), what="the counts")
     wait_for(
         lambda: popup.locator("#health li.ok", has_text="ChatGPT").count() == 1, what="ChatGPT capturing"
     )

@@ -140,13 +140,18 @@ def test_a_tab_already_open_when_its_site_is_turned_on_is_captured_without_a_rel
         browser.close()
 
 
-def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser: Browser) -> None:
+def serve_claude_conversation(browser: Browser) -> str:
+    """A six-turn Claude conversation whose page renders four turns and loads its own JSON; its URL."""
     doc = payloads.claude_conversation(NETWORK_CLAUDE_ID, 6)
-    api = claude_api(NETWORK_CLAUDE_ID)
-    path = f"{api}?tree=True&rendering_mode=messages&render_all_tools=true"
+    path = f"{claude_api(NETWORK_CLAUDE_ID)}?tree=True&rendering_mode=messages&render_all_tools=true"
     browser.responses[path] = as_json(doc)
     url = f"https://claude.ai/chat/{NETWORK_CLAUDE_ID}"
     browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=4))
+    return url
+
+
+def test_an_original_site_turned_off_is_never_read_until_turned_on_again(browser: Browser) -> None:
+    url = serve_claude_conversation(browser)
     browser.set_site_enabled("claude", False)
     assert browser.sites()["claude"]["enabled"] is False
 
@@ -207,12 +212,7 @@ def test_the_popups_switch_and_the_web_apps_setting_are_one_switch(browser: Brow
         other.call("settings.set", {"values": {"capture.claude": False}})
     finally:
         other.close()
-    doc = payloads.claude_conversation(NETWORK_CLAUDE_ID, 6)
-    api = claude_api(NETWORK_CLAUDE_ID)
-    path = f"{api}?tree=True&rendering_mode=messages&render_all_tools=true"
-    browser.responses[path] = as_json(doc)
-    url = f"https://claude.ai/chat/{NETWORK_CLAUDE_ID}"
-    browser.responses[url] = ("text/html; charset=utf-8", claude_page(doc, [path], rendered=4))
+    url = serve_claude_conversation(browser)
     page = browser.open(url)
     wait_for(lambda: not extension_switch(browser, "claude"), what="the extension to take the switch")
     page.wait_for_timeout(QUIET_MS)
