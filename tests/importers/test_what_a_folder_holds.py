@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,31 @@ def test_when_the_first_pass_model_is_built_an_import_is_searchable_by_meaning_a
     assert rows == meaning["chunks"]
     text = CliRunner().invoke(main, ["import", "-q", str(CLAUDE)]).stdout
     assert "Meaning search: everything is searchable by a quick first pass" in text
+
+
+def test_export_zips_in_a_downloads_folder_are_read_and_a_damaged_one_is_named(vivim_home: Path, tmp_path: Path):
+    """Providers deliver exports as ZIPs; the user points VIVIM at the folder they landed in."""
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    for name, source in (("chatgpt-export.zip", CHATGPT), ("data-2026-12-01.zip", CLAUDE)):
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            for file in sorted(source.iterdir()):
+                archive.write(file, file.name)
+    with zipfile.ZipFile(folder / "holiday-photos.zip", "w") as archive:
+        archive.writestr("beach.jpg", b"\xff\xd8\xff not a conversation")
+    whole = (folder / "chatgpt-export.zip").read_bytes()
+    (folder / "interrupted.zip").write_bytes(whole[: len(whole) // 2])  # the download broke off
+    result = CliRunner().invoke(main, ["import", "-q", "--json", str(folder)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    skipped = {Path(s["file"]).name: s["reason"] for s in summary["skipped_files"]}
+    assert skipped == {"interrupted.zip": "the ZIP is damaged or incomplete (an interrupted download?)"}
+    conn = sqlite3.connect(str(vivim_home / "vivim.sqlite3"))
+    try:
+        providers = dict(conn.execute("SELECT provider, COUNT(*) FROM conversations GROUP BY provider").fetchall())
+    finally:
+        conn.close()
+    assert providers["chatgpt"] == 2 and providers["claude"] > 0
+
+    again = CliRunner().invoke(main, ["import", "-q", str(folder)])  # the same folder again: nothing new
+    assert again.exit_code == 0 and "Nothing new" in again.stdout

@@ -113,12 +113,9 @@ def find_exports(path: Path, provider: str | None = None) -> tuple[list[ExportFi
         raise ImportFormatError(f"{path} does not exist")
     candidates: list[ExportFile]
     explicit = False
+    skipped: list[Skipped] = []
     if path.is_dir():
-        candidates = [
-            ExportFile(p)
-            for p in sorted(path.rglob("*"))
-            if p.is_file() and _candidate(p.parts, (path.name, *p.relative_to(path).parts))
-        ]
+        candidates = _in_folder(path, skipped)
     elif path.stat().st_size == 0:
         raise ImportFormatError(
             f"{path} is empty (0 bytes): there is nothing to import; if it is a download, "
@@ -135,7 +132,6 @@ def find_exports(path: Path, provider: str | None = None) -> tuple[list[ExportFi
         explicit = True
     allowed = PROVIDER_FORMATS.get(provider or "", FORMATS)
     found: list[ExportFile] = []
-    skipped: list[Skipped] = []
     for candidate in candidates:
         fmt, reason = classify(candidate)
         if fmt is None and explicit and provider:
@@ -160,6 +156,31 @@ def find_exports(path: Path, provider: str | None = None) -> tuple[list[ExportFi
         reasons += f"; and {more} more files that are not exports" if more > 0 else ""
         raise ImportFormatError(f"found no {what} in {path}" + (f". {reasons}" if reasons else ""))
     return found, skipped
+
+
+def _in_folder(folder: Path, skipped: list[Skipped]) -> list[ExportFile]:
+    """The candidate files of a folder, the members of the ZIPs in it included: providers deliver
+    exports as ZIPs, and a user points VIVIM at the folder they were downloaded to. A ZIP that cannot
+    be opened is named in `skipped` (a damaged one with its reason), never fatal to the others."""
+    out: list[ExportFile] = []
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.name.startswith("."):
+            continue
+        if p.suffix.lower() == ".zip":
+            out.extend(_zip_members(p, skipped))
+        elif _candidate(p.parts, (folder.name, *p.relative_to(folder).parts)):
+            out.append(ExportFile(p))
+    return out
+
+
+def _zip_members(path: Path, skipped: list[Skipped]) -> list[ExportFile]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(n for n in archive.namelist() if not n.endswith("/"))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        skipped.append(Skipped(str(path), "the ZIP is damaged or incomplete (an interrupted download?)"))
+        return []
+    return [ExportFile(path, member=n) for n in names if _candidate(PurePosixPath(n).parts)]
 
 
 def _format_name(fmt: str) -> str:
