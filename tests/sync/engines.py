@@ -31,7 +31,13 @@ async def pair_in_process(first: SyncEngine, joiner: SyncEngine) -> None:
 async def exchange(a: SyncEngine, b: SyncEngine) -> None:
     """One round of what two connected nodes do (node.Session): each tells the other how far it
     has come (its version vector and what it knows of others'), sends a snapshot first if the
-    other is behind what it compacted away, then the entries the other lacks."""
+    other is behind what it compacted away, then the entries the other lacks.
+
+    Only between devices that know each other as paired: a node refuses a session with any other
+    peer (node.Session, SyncNode._allowed), so a device paired part-way through meets the others
+    once the news of it has reached them through the devices they already know."""
+    if b.peer_id not in await a.allowed_peers() or a.peer_id not in await b.allowed_peers():
+        return
     for _ in range(10):
         await a.export_local()
         await b.export_local()

@@ -132,7 +132,10 @@ async def test_a_device_paired_after_compaction_gets_a_snapshot(tmp_path: Path) 
     assert c.counters["snapshots_taken"] == 1
     assert await view(c) == await view(a)
     assert (await view(c))["claude/c2"]["tags"] == ["work"]
-    # c raised its floors: it takes b's next entry directly, without a gap
+    # c raised its floors: it takes b's next entry directly, without a gap (once b has heard of c
+    # from a: devices talk only with devices they know as paired)
+    await exchange(a, b)
+    assert c.peer_id in await b.allowed_peers()
     await exchange(b, c)
     await write_capture(b, capture("c2", [("k2", "assistant", "later")]))
     await exchange(b, c)
