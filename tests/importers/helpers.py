@@ -8,6 +8,7 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 CHATGPT = FIXTURES / "chatgpt"
 CHATGPT_SHARDED = FIXTURES / "chatgpt-sharded"
+CHATGPT_SEARCH_MEMORY = FIXTURES / "chatgpt-search-memory"
 CLAUDE = FIXTURES / "claude"
 GEMINI = FIXTURES / "gemini"
 GEMINI_JSON = GEMINI / "Takeout" / "My Activity" / "Gemini Apps" / "My Activity.json"

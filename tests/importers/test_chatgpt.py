@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vivim.importers import import_path
 
-from .helpers import CHATGPT, CHATGPT_SHARDED, conversation_row, messages_of
+from .helpers import CHATGPT, CHATGPT_SEARCH_MEMORY, CHATGPT_SHARDED, conversation_row, messages_of
 
 DEPLOY = "67a1b2c3-0000-4000-8000-000000000001"
 PRIMES = "67a1b2c3-0000-4000-8000-000000000002"
@@ -107,3 +107,37 @@ async def test_a_renamed_file_is_still_recognised_by_its_content(store, tmp_path
     shutil.copy(CHATGPT / "conversations.json", renamed)
     summary = await import_path(store, renamed)
     assert summary.conversations == 2
+
+
+KYOTO = "6955c0de-0000-4000-8000-00000000c1a0"
+
+
+async def test_inline_citation_and_entity_markers_of_a_searching_answer_become_readable_text(store):
+    # Since 2025 a searching answer's text carries private-use markers where the page draws pills:
+    # U+E200 "cite" U+E202 "turn0search0" U+E201, U+E200 "entity" U+E202 '["city","Kyōto",{}]' U+E201,
+    # and U+E203 ... U+E204 around a cited span. Each citation becomes its reference's `alt` (or, without
+    # one, links to its items), an entity its name; no marker character is left in what is stored.
+    await import_path(store, CHATGPT_SEARCH_MEMORY)
+    answer = (await store.read(messages_of, "chatgpt", KYOTO))["a1"]
+    assert (
+        "Ja, meist ab dem 25. März. ([Japan Guide](https://www.japan-guide.com/sakura/))"
+        in answer["markdown"]
+    )
+    assert "der Philosophenweg in Kyōto." in answer["markdown"]
+    assert "veröffentlicht. ([tenki.jp](https://tenki.jp/sakura/))" in answer["markdown"]
+    assert "Die Blüte dauert etwa eine Woche." in answer["markdown"]
+    for field in ("markdown", "text"):
+        assert not any("\ue200" <= ch <= "\ue206" for ch in answer[field]), field
+        assert "turn0search" not in answer[field] and "cite" not in answer[field]
+
+
+async def test_an_assistant_message_addressed_to_a_tool_is_a_tool_call_not_the_answer(store):
+    # A memory note ("recipient": "bio") is ChatGPT writing to its memory tool; the page shows only
+    # "Memory updated". It is kept, as kind tool_use, and the answer that follows stays the answer.
+    await import_path(store, CHATGPT_SEARCH_MEMORY)
+    messages = await store.read(messages_of, "chatgpt", KYOTO)
+    assert messages["bio"]["role"] == "assistant" and messages["bio"]["kind"] == "tool_use"
+    assert "Plans a trip to Kyoto" in messages["bio"]["markdown"]
+    assert messages["biotool"]["kind"] == "tool_result"
+    assert messages["a2"]["kind"] is None and messages["a2"]["parent_key"] == "biotool"
+    assert [k for k, m in messages.items() if m["role"] == "assistant" and m["kind"] is None] == ["a1", "a2"]

@@ -9,6 +9,8 @@ children re-attached to the nearest kept ancestor.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +32,15 @@ KIND_OF_TYPE = {
     "tether_browsing_display": "tool_result",
     "system_error": "error",
 }
+# Where an assistant message is sent when it is not for the reader: the chat itself ("all") or no one.
+TO_READER = (None, "", "all")
+# Searching answers (2025-) mark citations and named entities inline with private-use characters,
+# `\ue200cite\ue202turn0search3\ue201` or `\ue200entity\ue202["city","Kyoto",{}]\ue201`, and
+# `\ue203`/`\ue204` around a cited span; the page draws pills there. Left in, they are noise in the
+# stored answer and its search index: each is replaced by its `content_references` entry's `alt`
+# (the Markdown ChatGPT's copy button writes, e.g. "([Site](url))"), an entity by its name, the rest removed.
+_MARKER = re.compile("\ue200([^\ue200-\ue201]*)\ue201")
+_MARKER_CHARS = re.compile("[\ue200-\ue206]")
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
@@ -139,12 +150,15 @@ def _turn(
         markdown = documents.canvas(message, str(content.get("text") or _parts(content.get("parts"))), docs)
         kind = "canvas" if markdown else kind
     if markdown is None:
-        markdown = render(content) + _sources(metadata) + _attachments(metadata)
+        markdown = _resolve_markers(render(content), metadata) + _sources(metadata) + _attachments(metadata)
     if not markdown.strip():
         skips.skip("chatgpt empty message")
         return None
     if kind is None and role == "tool":
         kind = "tool_result"
+    if kind is None and role == "assistant" and message.get("recipient") not in TO_READER:
+        # A call to a tool (a memory note "to=bio", a search, a plugin), not the answer the reader saw.
+        kind = "tool_use"
     created = _number(message.get("create_time")) or inherited
     return TurnIn(
         key=str(message.get("id") or node_id),
@@ -159,6 +173,44 @@ def _turn(
         kind=kind,
         current=current,
     )
+
+
+def _resolve_markers(markdown: str, metadata: dict[str, Any]) -> str:
+    """The text with its inline citation and entity markers as readable Markdown (see _MARKER)."""
+    if "\ue200" not in markdown and "\ue203" not in markdown:
+        return markdown
+    for ref in metadata.get("content_references") or []:
+        matched = ref.get("matched_text") if isinstance(ref, dict) else None
+        if isinstance(matched, str) and matched.strip() and matched in markdown:
+            markdown = markdown.replace(matched, _reference_text(ref))
+    markdown = _MARKER.sub(_marker_text, markdown)
+    return _MARKER_CHARS.sub("", markdown)
+
+
+def _reference_text(ref: dict[str, Any]) -> str:
+    if isinstance(ref.get("alt"), str):
+        return str(ref["alt"])
+    if isinstance(ref.get("name"), str):
+        return str(ref["name"])
+    links = [
+        f"[{item.get('attribution') or item.get('title') or item['url']}]({item['url']})"
+        for item in ref.get("items") or []
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].startswith("http")
+    ]
+    return f"({', '.join(links)})" if links else ""
+
+
+def _marker_text(match: re.Match[str]) -> str:
+    """A marker no content reference explains: an entity keeps its name, anything else goes."""
+    kind, _, body = match.group(1).partition("\ue202")
+    if kind == "entity":
+        try:
+            value = json.loads(body)
+        except ValueError:
+            return ""
+        if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+            return value[1]
+    return ""
 
 
 def _sources(metadata: dict[str, Any]) -> str:
