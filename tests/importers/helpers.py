@@ -18,6 +18,7 @@ GROK = FIXTURES / "grok"
 COPILOT = FIXTURES / "copilot"
 COPILOT_CHAT = FIXTURES / "copilot-chat-activity"
 GROK_JSON = next(GROK.rglob("prod-grok-backend.json"))
+GROK_CARDS = FIXTURES / "grok-cards"
 
 # What a store holds, minus what depends on when or in which order it was written.
 MESSAGE_COLUMNS = (
