@@ -205,7 +205,9 @@ _PROSE_SUFFIXES = ("", "md", "markdown", "txt")
 
 def _file_tool(block: dict[str, Any], docs: documents.Documents) -> str | None:
     args = block.get("input")
-    path = args.get("path") if isinstance(args, dict) else None
+    if not isinstance(args, dict):
+        return None
+    path = args.get("path")
     if not isinstance(path, str) or not path.strip():
         return None
     name = path.rstrip("/").rpartition("/")[2] or path
