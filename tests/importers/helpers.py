@@ -8,7 +8,7 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 CHATGPT = FIXTURES / "chatgpt"
 CHATGPT_SHARDED = FIXTURES / "chatgpt-sharded"
-CHATGPT_SEARCH_MEMORY = FIXTURES / "chatgpt-search-memory"
+CHATGPT_2026 = FIXTURES / "chatgpt-2026"
 CLAUDE = FIXTURES / "claude"
 CLAUDE_FILES = FIXTURES / "claude-files"
 GEMINI = FIXTURES / "gemini"

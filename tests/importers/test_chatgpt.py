@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vivim.importers import import_path
 
-from .helpers import CHATGPT, CHATGPT_SEARCH_MEMORY, CHATGPT_SHARDED, conversation_row, messages_of
+from .helpers import CHATGPT, CHATGPT_2026, CHATGPT_SHARDED, conversation_row, messages_of
 
 DEPLOY = "67a1b2c3-0000-4000-8000-000000000001"
 PRIMES = "67a1b2c3-0000-4000-8000-000000000002"
@@ -117,7 +117,7 @@ async def test_inline_citation_and_entity_markers_of_a_searching_answer_become_r
     # U+E200 "cite" U+E202 "turn0search0" U+E201, U+E200 "entity" U+E202 '["city","Kyōto",{}]' U+E201,
     # and U+E203 ... U+E204 around a cited span. Each citation becomes its reference's `alt` (or, without
     # one, links to its items), an entity its name; no marker character is left in what is stored.
-    await import_path(store, CHATGPT_SEARCH_MEMORY)
+    await import_path(store, CHATGPT_2026)
     answer = (await store.read(messages_of, "chatgpt", KYOTO))["a1"]
     assert (
         "Ja, meist ab dem 25. März. ([Japan Guide](https://www.japan-guide.com/sakura/))"
@@ -134,10 +134,31 @@ async def test_inline_citation_and_entity_markers_of_a_searching_answer_become_r
 async def test_an_assistant_message_addressed_to_a_tool_is_a_tool_call_not_the_answer(store):
     # A memory note ("recipient": "bio") is ChatGPT writing to its memory tool; the page shows only
     # "Memory updated". It is kept, as kind tool_use, and the answer that follows stays the answer.
-    await import_path(store, CHATGPT_SEARCH_MEMORY)
+    await import_path(store, CHATGPT_2026)
     messages = await store.read(messages_of, "chatgpt", KYOTO)
     assert messages["bio"]["role"] == "assistant" and messages["bio"]["kind"] == "tool_use"
     assert "Plans a trip to Kyoto" in messages["bio"]["markdown"]
     assert messages["biotool"]["kind"] == "tool_result"
     assert messages["a2"]["kind"] is None and messages["a2"]["parent_key"] == "biotool"
     assert [k for k, m in messages.items() if m["role"] == "assistant" and m["kind"] is None] == ["a1", "a2"]
+
+
+async def test_a_drafted_email_in_writing_directives_and_a_product_carousel_are_stored_as_readable_text(
+    store,
+):
+    # 2026 answers put drafts in CommonMark directives the page draws as a card,
+    # `:::writing{variant="email" id="…" subject="…"}` … `:::`, and a product carousel as a marker
+    # U+E200 "products" U+E202 {"selections": [[cite, name], …]} U+E201. The draft keeps its body under
+    # a label naming its kind and subject, the carousel its products' names; directive-like lines
+    # inside a code block are code and stay as they are.
+    await import_path(store, CHATGPT_2026)
+    answer = (await store.read(messages_of, "chatgpt", "6956f0aa-0000-4000-8000-0000000000e1"))["w2"]
+    markdown = answer["markdown"]
+    assert "Hier ist ein Entwurf:\n\n**Email: Absage für Donnerstag**\n\nHallo Frau Sato," in markdown
+    assert "Viele Grüße\n\nUnd zwei E-Reader" in markdown  # the closing `:::` line is gone
+    assert '```text\n:::writing{keep="this"}\n:::\n```' in markdown
+    assert "- Kobo Clara BW\n- Kindle Paperwhite (2024)" in markdown
+    assert (
+        'variant="email"' not in markdown and "selections" not in markdown and "turn0product" not in markdown
+    )
+    assert "58142" not in answer["text"]

@@ -40,6 +40,13 @@ TO_READER = (None, "", "all")
 # stored answer and its search index: each is replaced by its `content_references` entry's `alt`
 # (the Markdown ChatGPT's copy button writes, e.g. "([Site](url))"), an entity by its name, the rest removed.
 _MARKER = re.compile("\ue200([^\ue200-\ue201]*)\ue201")
+# Drafts written in the answer (2026: an email, a post) are CommonMark directives the page draws as a
+# card: `:::writing{variant="email" id="58142" subject="Offer"}` … `:::`. Stored as they are, the
+# directive lines are noise in the answer and its search; each becomes a bold label and its body.
+_WRITING_OPEN = re.compile(r"^[ \t]*:::writing\{([^}\n]*)\}[ \t]*$")
+_DIRECTIVE_CLOSE = re.compile(r"^[ \t]*:::[ \t]*$")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)")
+_ATTRIBUTE = re.compile(r'([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"')
 _MARKER_CHARS = re.compile("[\ue200-\ue206]")
 
 
@@ -150,7 +157,8 @@ def _turn(
         markdown = documents.canvas(message, str(content.get("text") or _parts(content.get("parts"))), docs)
         kind = "canvas" if markdown else kind
     if markdown is None:
-        markdown = _resolve_markers(render(content), metadata) + _sources(metadata) + _attachments(metadata)
+        body = _writing_blocks(_resolve_markers(render(content), metadata))
+        markdown = body + _sources(metadata) + _attachments(metadata)
     if not markdown.strip():
         skips.skip("chatgpt empty message")
         return None
@@ -187,6 +195,29 @@ def _resolve_markers(markdown: str, metadata: dict[str, Any]) -> str:
     return _MARKER_CHARS.sub("", markdown)
 
 
+def _writing_blocks(markdown: str) -> str:
+    """`:::writing{…}` … `:::` blocks (outside code) as a label line and their body (see _WRITING_OPEN)."""
+    if ":::writing{" not in markdown:
+        return markdown
+    out: list[str] = []
+    in_code = in_writing = False
+    for line in markdown.split("\n"):
+        if _FENCE_LINE.match(line):
+            in_code = not in_code
+        elif not in_code and not in_writing and (opened := _WRITING_OPEN.match(line)):
+            attributes = dict(_ATTRIBUTE.findall(opened.group(1)))
+            label = (attributes.get("variant") or "draft").replace("_", " ").capitalize()
+            subject = attributes.get("subject") or attributes.get("title")
+            out += [f"**{label}: {subject}**" if subject else f"**{label}**", ""]
+            in_writing = True
+            continue
+        elif not in_code and in_writing and _DIRECTIVE_CLOSE.match(line):
+            in_writing = False
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def _reference_text(ref: dict[str, Any]) -> str:
     if isinstance(ref.get("alt"), str):
         return str(ref["alt"])
@@ -201,16 +232,20 @@ def _reference_text(ref: dict[str, Any]) -> str:
 
 
 def _marker_text(match: re.Match[str]) -> str:
-    """A marker no content reference explains: an entity keeps its name, anything else goes."""
+    """A marker no content reference explains: an entity keeps its name, a product carousel
+    (`products` {"selections": [[cite, name], …]}) its products' names, anything else goes."""
     kind, _, body = match.group(1).partition("\ue202")
-    if kind == "entity":
-        try:
-            value = json.loads(body)
-        except ValueError:
-            return ""
-        if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
-            return value[1]
-    return ""
+    if kind not in ("entity", "products"):
+        return ""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ""
+    if kind == "entity" and isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+        return value[1]
+    selections = value.get("selections") if kind == "products" and isinstance(value, dict) else None
+    names = [s[1] for s in selections or [] if isinstance(s, list) and len(s) > 1 and isinstance(s[1], str)]
+    return "\n".join(f"- {name}" for name in names)
 
 
 def _sources(metadata: dict[str, Any]) -> str:
