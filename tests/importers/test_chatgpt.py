@@ -162,3 +162,13 @@ async def test_a_drafted_email_in_writing_directives_and_a_product_carousel_are_
         'variant="email"' not in markdown and "selections" not in markdown and "turn0product" not in markdown
     )
     assert "58142" not in answer["text"]
+
+
+async def test_without_a_current_node_the_newest_leafs_branch_is_the_current_one(store):
+    # A copy without `current_node` (null, or naming a node the mapping lacks) still has a branch
+    # the reader saw last: the newest leaf's, as for Claude. Without it every turn was "another
+    # branch" and the Markdown export's body was empty.
+    await import_path(store, CHATGPT_2026)
+    messages = await store.read(messages_of, "chatgpt", "69582a00-0000-4000-8000-0000000000b7")
+    assert {k for k, m in messages.items() if m["is_current"]} == {"n1", "n2b", "n3", "n4"}
+    assert messages["n2a"]["is_current"] == 0

@@ -106,11 +106,20 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
 
 
 def _current_path(mapping: dict[str, Any], leaf: str | None) -> set[str]:
+    if not isinstance(leaf, str) or leaf not in mapping:
+        # No (known) current_node (a third-party or cut-down copy): the newest leaf, as Claude's does.
+        leaves = [nid for nid, node in mapping.items() if isinstance(node, dict) and not node.get("children")]
+        leaf = max(leaves, key=lambda nid: _message_time(mapping[nid]), default=None)
     path: set[str] = set()
     while leaf and leaf in mapping and leaf not in path:
         path.add(leaf)
         leaf = mapping[leaf].get("parent")
     return path
+
+
+def _message_time(node: dict[str, Any]) -> float:
+    message = node.get("message")
+    return (_number(message.get("create_time")) if isinstance(message, dict) else None) or 0.0
 
 
 def _time(value: Any) -> float | None:
