@@ -102,3 +102,15 @@ async def test_files_claude_writes_with_create_file_and_str_replace_are_readable
     assert not any("\\n" in f["markdown"] for f in files)  # no JSON escapes
     assert [m["kind"] for m in messages.values()].count("tool_use") == 1  # bash_tool
     assert messages["f2"]["kind"] is None and "Ich lege die Datei an." in messages["f2"]["markdown"]
+
+
+async def test_a_chat_opened_and_never_used_is_counted_not_stored_as_an_empty_conversation(store):
+    # Claude's export lists chats that were opened but never sent a message: no name, no
+    # chat_messages. They hold nothing to remember and would clutter the list as untitled entries.
+    summary = await import_path(store, CLAUDE_FILES)
+    assert summary.conversations == 1
+    assert summary.skipped.reasons["empty conversation"] == 1
+    stored = await store.read(
+        lambda conn: [r[0] for r in conn.execute("SELECT external_id FROM conversations")]
+    )
+    assert stored == ["3c9d2e10-5a6b-4c7d-8e9f-0a1b2c3d4e5f"]
