@@ -172,3 +172,16 @@ async def test_without_a_current_node_the_newest_leafs_branch_is_the_current_one
     messages = await store.read(messages_of, "chatgpt", "69582a00-0000-4000-8000-0000000000b7")
     assert {k for k, m in messages.items() if m["is_current"]} == {"n1", "n2b", "n3", "n4"}
     assert messages["n2a"]["is_current"] == 0
+
+
+async def test_a_voice_message_is_its_transcript_and_a_recording_without_one_is_named_audio(store):
+    # Voice mode stores a message as parts: {"content_type": "audio_transcription", "text"} and
+    # {"content_type": "audio_asset_pointer", "asset_pointer"}. The page shows the transcript, so that
+    # is the turn's text (and a live capture of it merges); a recording with no transcript is kept
+    # as a link labelled audio, not by its internal part type.
+    await import_path(store, CHATGPT_2026)
+    messages = await store.read(messages_of, "chatgpt", "695a2c00-0000-4000-8000-00000000a0d1")
+    assert messages["v1"]["markdown"] == messages["v1"]["text"] == "Was ist ein Monoid?"
+    assert messages["v2"]["text"] == "Eine Menge mit assoziativer Verknüpfung und neutralem Element."
+    assert messages["v3"]["markdown"] == "[audio](sediment://file_00000000aa03)"
+    assert not any("asset_pointer" in m["text"] for m in messages.values())

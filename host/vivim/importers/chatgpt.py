@@ -316,11 +316,21 @@ def render(content: dict[str, Any]) -> str:
 
 def _parts(parts: Any) -> str:
     pieces: list[str] = []
-    for part in parts or []:
+    parts = parts if isinstance(parts, list) else []
+    # A voice message is its transcript and its recording; the page shows the transcript, so the
+    # recording is named only when there is no transcript (else the stored text, with its pointer's
+    # label, would not match the page's and a live capture of the turn would not merge with it).
+    spoken = any(
+        isinstance(p, dict) and p.get("content_type") == "audio_transcription" and p.get("text")
+        for p in parts
+    )
+    for part in parts:
         if isinstance(part, str):
             if part:
                 pieces.append(part)
         elif isinstance(part, dict):
+            if spoken and "audio" in str(part.get("content_type") or "") and not part.get("text"):
+                continue
             piece = _part(part)
             if piece:
                 pieces.append(piece)
@@ -334,5 +344,6 @@ def _part(part: dict[str, Any]) -> str:
     if part.get("text"):
         return str(part["text"])
     if part.get("asset_pointer"):
-        return f"[{part_type or 'attachment'}]({part['asset_pointer']})"
+        label = "audio" if "audio" in part_type else (part_type or "attachment")
+        return f"[{label}]({part['asset_pointer']})"
     return ""
