@@ -156,14 +156,25 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
     texts: list[str] = []
     content = message.get("content")
     if isinstance(content, list) and content:
+        # An answer citing its sources (web search, documents) is split into text blocks at each
+        # cited span: "Kyoto is " + "the old capital" (with `citations`) + ", and ...". Those pieces
+        # are one flowing text; text runs that other blocks (a tool call) separate are paragraphs.
+        in_run = last_cited = False
         for block in content:
             if not isinstance(block, dict):
                 continue
             block_type = block.get("type")
             if block_type == "text":
-                if block.get("text"):
-                    texts.append(block["text"])
-            elif block_type == "thinking":
+                cited = bool(block.get("citations"))
+                if isinstance(block.get("text"), str) and block["text"]:
+                    if in_run and texts and (cited or last_cited):
+                        texts[-1] += block["text"]
+                    else:
+                        texts.append(block["text"])
+                in_run, last_cited = True, cited
+                continue
+            in_run = last_cited = False
+            if block_type == "thinking":
                 thinking = block.get("thinking") or block.get("text")
                 if thinking:
                     aux.append(("thinking", thinking))
