@@ -185,3 +185,12 @@ async def test_a_voice_message_is_its_transcript_and_a_recording_without_one_is_
     assert messages["v2"]["text"] == "Eine Menge mit assoziativer Verknüpfung und neutralem Element."
     assert messages["v3"]["markdown"] == "[audio](sediment://file_00000000aa03)"
     assert not any("asset_pointer" in m["text"] for m in messages.values())
+
+
+async def test_a_message_on_the_analysis_channel_is_thinking_not_the_answer(store):
+    # Messages carry OpenAI's `channel`: "final" is the answer, "analysis" the model's reasoning.
+    # A text message on the analysis channel is kept as a thinking turn before the answer.
+    await import_path(store, CHATGPT_2026)
+    messages = await store.read(messages_of, "chatgpt", KYOTO)
+    assert messages["an1"]["kind"] == "thinking" and messages["an1"]["role"] == "assistant"
+    assert messages["a1"]["kind"] is None and messages["a1"]["parent_key"] == "an1"

@@ -173,6 +173,10 @@ def _turn(
         return None
     if kind is None and role == "tool":
         kind = "tool_result"
+    if kind is None and role == "assistant" and message.get("channel") == "analysis":
+        # The reasoning channel of OpenAI's message format (beside "commentary" and "final"): the
+        # model's thinking, never the answer, whatever its content type.
+        kind = "thinking"
     if kind is None and role == "assistant" and message.get("recipient") not in TO_READER:
         # A call to a tool (a memory note "to=bio", a search, a plugin), not the answer the reader saw.
         kind = "tool_use"
