@@ -127,3 +127,25 @@ def test_when_the_first_pass_model_is_built_an_import_is_searchable_by_meaning_a
     assert rows == meaning["chunks"]
     text = CliRunner().invoke(main, ["import", "-q", str(CLAUDE)]).stdout
     assert "Meaning search: everything is searchable by a quick first pass" in text
+
+
+def test_chatgpts_2026_library_index_and_export_manifest_are_parts_of_the_export_not_skipped_files(
+    vivim_home: Path, tmp_path: Path
+):
+    # Since 2026 ChatGPT's export ZIP also holds library_files.json (its file library: uploads and
+    # generated files, by conversation) and export_manifest.json (the files of a multipart export).
+    # They hold no conversations and are not named as files that were not imported.
+    folder = tmp_path / "chatgpt-export"
+    folder.mkdir()
+    shutil.copy(EXPORT, folder / "conversations.json")
+    (folder / "library_files.json").write_text(
+        json.dumps(
+            [{"file_id": "file_00000000aa", "file_name": "brief.docx", "library_artifact_type": "report"}]
+        )
+    )
+    (folder / "export_manifest.json").write_text(
+        json.dumps({"export_files": [{"path": "conversations.json"}]})
+    )
+    code, out, err = _import(str(folder))
+    assert code == 0, out + err
+    assert "files not imported" not in out and "library_files" not in out and "export_manifest" not in out

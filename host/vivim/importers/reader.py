@@ -29,7 +29,8 @@ FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 
 # Files of the providers' exports that hold no conversations: never read, never named as skipped
 # (Claude's users.json and projects.json, ChatGPT's and DeepSeek's user.json and feedback files,
-# Grok's prod-mc-*.json account and billing files).
+# ChatGPT's 2026 library_files.json (its file library) and export_manifest.json (the parts of a
+# multipart export), Grok's prod-mc-*.json account and billing files).
 COMPANION_FILES = frozenset(
     {
         "users.json",
@@ -39,6 +40,8 @@ COMPANION_FILES = frozenset(
         "model_comparisons.json",
         "shared_conversations.json",
         "group_chats.json",
+        "library_files.json",
+        "export_manifest.json",
         "chat.html",
     }
 )
