@@ -149,3 +149,18 @@ def test_chatgpts_2026_library_index_and_export_manifest_are_parts_of_the_export
     code, out, err = _import(str(folder))
     assert code == 0, out + err
     assert "files not imported" not in out and "library_files" not in out and "export_manifest" not in out
+
+
+def test_chatgpts_chat_html_imported_on_its_own_says_which_file_to_import_instead(
+    vivim_home: Path, tmp_path: Path
+):
+    # The export ZIP's chat.html (a page that shows the conversations in a browser) is the file people
+    # open first; imported by itself it is refused with what to import instead, not as "not Gemini's".
+    page = tmp_path / "chat.html"
+    page.write_text(
+        "<html><head><title>ChatGPT Data Export</title></head><body><script>var jsonData = [];</script>"
+    )
+    code, out, err = _import(str(page))
+    assert code == 1
+    assert "it is ChatGPT's chat.html" in out + err and "import conversations.json" in out + err
+    assert "Gemini's activity page" not in out + err

@@ -248,9 +248,15 @@ def classify(export: ExportFile) -> tuple[str | None, str | None]:
         if name.endswith((".html", ".htm")):
             with export.open() as handle:
                 head = handle.read(64 * 1024).decode("utf-8", "replace")
-            return (
-                ("gemini-html", None) if "outer-cell" in head else (None, "it is not Gemini's activity page")
-            )
+            if "outer-cell" in head:
+                return "gemini-html", None
+            if name == "chat.html" or "var jsonData" in head:
+                # The page ChatGPT's export ZIP holds for reading it in a browser: people pick it first.
+                return None, (
+                    "it is ChatGPT's chat.html, a page for reading the export in a browser: import "
+                    "conversations.json from the same export, or the export's ZIP as it is"
+                )
+            return None, "it is not Gemini's activity page"
         with export.open() as handle:
             return _detect_json(handle)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is named with its reason, never fatal
