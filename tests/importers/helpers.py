@@ -8,7 +8,9 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 CHATGPT = FIXTURES / "chatgpt"
 CHATGPT_SHARDED = FIXTURES / "chatgpt-sharded"
+CHATGPT_2026 = FIXTURES / "chatgpt-2026"
 CLAUDE = FIXTURES / "claude"
+CLAUDE_2026 = FIXTURES / "claude-2026"
 GEMINI = FIXTURES / "gemini"
 GEMINI_JSON = GEMINI / "Takeout" / "My Activity" / "Gemini Apps" / "My Activity.json"
 GEMINI_HTML = FIXTURES / "gemini-html" / "MyActivity.html"
@@ -17,6 +19,7 @@ GROK = FIXTURES / "grok"
 COPILOT = FIXTURES / "copilot"
 COPILOT_CHAT = FIXTURES / "copilot-chat-activity"
 GROK_JSON = next(GROK.rglob("prod-grok-backend.json"))
+GROK_CARDS = FIXTURES / "grok-cards"
 
 # What a store holds, minus what depends on when or in which order it was written.
 MESSAGE_COLUMNS = (

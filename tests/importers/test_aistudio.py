@@ -303,3 +303,62 @@ async def test_code_execution_is_kept_as_the_code_and_its_output_and_search_sour
         turns[6]["markdown"] == "**Sources**\n\n1. [Liber Abaci](https://en.wikipedia.org/wiki/Liber_Abaci)"
     )
     assert [t["key"] for t in turns[5:]] == ["chunk-5", "chunk-5.sources"]
+
+
+async def test_files_held_in_a_chunks_parts_are_named_and_an_image_only_answer_is_kept(store, tmp_path):
+    # A chunk's parts may hold files in the API's part shape: {"inlineData": {"mimeType", "data"}}
+    # (the picture an image model answered with) or {"fileData": {"mimeType", "fileUri"}}. They are
+    # named as the chunk-level media are; an answer that is only a picture is a turn, not an
+    # "empty chunk", and the bytes are not stored.
+    prompt = {
+        "runSettings": {"model": "models/gemini-2.5-flash-image"},
+        "systemInstruction": {},
+        "chunkedPrompt": {
+            "chunks": [
+                {
+                    "text": "Zeichne eine Katze, die liest.",
+                    "role": "user",
+                    "createTime": "2026-03-01T10:00:00Z",
+                },
+                {
+                    "role": "model",
+                    "parts": [
+                        {"text": "Hier ist deine Katze:"},
+                        {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+                    ],
+                    "createTime": "2026-03-01T10:00:09Z",
+                },
+                {
+                    "role": "model",
+                    "parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}],
+                    "createTime": "2026-03-01T10:01:00Z",
+                },
+                {
+                    "role": "user",
+                    "parts": [
+                        {
+                            "fileData": {
+                                "mimeType": "application/pdf",
+                                "fileUri": "https://example.org/files/skript",
+                            }
+                        },
+                        {"text": "Fasse das PDF zusammen."},
+                    ],
+                    "createTime": "2026-03-01T10:02:00Z",
+                },
+            ]
+        },
+    }
+    path = tmp_path / "Google AI Studio" / "Katze, die liest"
+    path.parent.mkdir()
+    path.write_text(json.dumps(prompt), encoding="utf-8")
+    summary = await import_path(store, tmp_path)
+    _, turns = await _by_title(store, "Katze, die liest")
+    assert [(t["role"], t["kind"], t["markdown"]) for t in turns] == [
+        ("user", None, "Zeichne eine Katze, die liest."),
+        ("assistant", None, "Hier ist deine Katze:\n\n[file: image/png]"),
+        ("assistant", "attachment", "[file: image/png]"),
+        ("user", None, "Fasse das PDF zusammen.\n\n[file: https://example.org/files/skript]"),
+    ]
+    assert not summary.skipped.reasons.get("aistudio empty chunk")
+    assert not any("iVBOR" in t["markdown"] for t in turns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vivim.importers import import_path
 
-from .helpers import CLAUDE, conversation_row, messages_of
+from .helpers import CLAUDE, CLAUDE_2026, conversation_row, messages_of
 
 BRANCHED = "c0ffee00-0000-4000-8000-000000000001"
 LINEAR = "c0ffee00-0000-4000-8000-000000000002"
@@ -79,3 +79,52 @@ async def test_title_url_and_timestamps_come_from_the_export(store):
     assert conv["created_at"] == 1740823200.0  # 2025-03-01T10:00:00Z
     messages = await store.read(messages_of, "claude", BRANCHED)
     assert messages["m4"]["created_at"] == 1740823320.0  # 10:02:00
+
+
+async def test_files_claude_writes_with_create_file_and_str_replace_are_readable_versioned_documents(store):
+    # Since late 2025 Claude writes documents as files (`create_file` {path, file_text}, edited with
+    # `str_replace` {path, old_str, new_str}) rather than `artifacts` calls. Each becomes a turn of kind
+    # artifact holding the file's text at that version, not its JSON-escaped arguments; other tools
+    # (bash_tool) stay tool_use turns, and the visible text stays the message's own turn.
+    await import_path(store, CLAUDE_2026)
+    messages = await store.read(messages_of, "claude", "3c9d2e10-5a6b-4c7d-8e9f-0a1b2c3d4e5f")
+    files = [m for m in messages.values() if m["kind"] == "artifact"]
+    assert [f["markdown"].split("\n")[0] for f in files] == [
+        "**File: umzugsplan.md** (version 1)",
+        "**File: umzugsplan.md** (version 2)",
+        "**File: kisten.py** (version 1)",
+    ]
+    assert (
+        "# Umzugsplan\n\n1. Kartons besorgen\n2. Möbelwagen mieten\n\nStand: Entwurf" in files[0]["markdown"]
+    )
+    assert files[1]["markdown"].endswith("Stand: fertig") and "Entwurf" not in files[1]["markdown"]
+    assert '```python\nkisten = 12\nprint(f"{kisten} Kartons")\n' in files[2]["markdown"]
+    assert not any("\\n" in f["markdown"] for f in files)  # no JSON escapes
+    assert [m["kind"] for m in messages.values()].count("tool_use") == 1  # bash_tool
+    assert messages["f2"]["kind"] is None and "Ich lege die Datei an." in messages["f2"]["markdown"]
+
+
+async def test_a_chat_opened_and_never_used_is_counted_not_stored_as_an_empty_conversation(store):
+    # Claude's export lists chats that were opened but never sent a message: no name, no
+    # chat_messages. They hold nothing to remember and would clutter the list as untitled entries.
+    summary = await import_path(store, CLAUDE_2026)
+    assert summary.conversations == 2
+    assert summary.skipped.reasons["empty conversation"] == 1
+    stored = await store.read(
+        lambda conn: [r[0] for r in conn.execute("SELECT external_id FROM conversations")]
+    )
+    assert "7e6f5a4b-0c1d-4e2f-8a9b-c0d1e2f3a4b5" not in stored and len(stored) == 2
+
+
+async def test_an_answer_split_into_text_blocks_at_its_citations_reads_as_one_text(store):
+    # An answer citing its sources comes as text blocks split at each cited span (the cited piece
+    # carries `citations`): "Ja. " + "Kyoto war … die Hauptstadt" + ", danach wurde es " + "Tokio" + ".".
+    # The pieces join as the page shows them, without paragraph breaks inside a sentence; text that a
+    # tool call separates stays a paragraph of its own.
+    await import_path(store, CLAUDE_2026)
+    answer = (await store.read(messages_of, "claude", "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"))["k2"]
+    assert answer["markdown"] == (
+        "Ich suche kurz.\n\n"
+        "Ja. Kyoto war von 794 bis 1868 die Hauptstadt, danach wurde es Tokio."
+        "\n\nHeute ist Kyoto vor allem für seine Tempel bekannt."
+    )

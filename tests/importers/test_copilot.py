@@ -120,3 +120,28 @@ def test_a_renamed_file_is_recognised_by_its_header(tmp_path: Path) -> None:
     renamed = tmp_path / "x1y2-copilot.csv"
     renamed.write_bytes((COPILOT / "copilot-activity-history.csv").read_bytes())
     assert [f.format for f in find_export_files(renamed)] == ["copilot"]
+
+
+async def test_a_newest_first_file_keeps_a_prompt_before_its_answer_logged_in_the_same_second(
+    store, tmp_path: Path
+):
+    # The CSV's times have whole seconds; a quick answer can share its prompt's second. In a file
+    # listing rows newest first, the answer's row comes before its prompt's: the thread must still
+    # read prompt, then answer.
+    path = tmp_path / "copilot-activity-history.csv"
+    path.write_text(
+        "\ufeffConversation,Time,Author,Message\n"
+        "Reise nach Kyoto,2026-02-17T14:36:12,AI,Der Philosophenweg ist im April am schönsten.\n"
+        "Reise nach Kyoto,2026-02-17T14:36:12,user,Was sollte ich in Kyoto sehen?\n"
+        "Reise nach Kyoto,2026-02-17T14:30:05,AI,Hallo! Wie kann ich helfen?\n"
+        "Reise nach Kyoto,2026-02-17T14:30:01,user,Hallo\n",
+        encoding="utf-8",
+    )
+    await import_path(store, path)
+    (conversation,) = await store.read(conversations)
+    assert [(m["role"], m["text"]) for m in conversation["messages"]] == [
+        ("user", "Hallo"),
+        ("assistant", "Hallo! Wie kann ich helfen?"),
+        ("user", "Was sollte ich in Kyoto sehen?"),
+        ("assistant", "Der Philosophenweg ist im April am schönsten."),
+    ]

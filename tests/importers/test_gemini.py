@@ -148,3 +148,29 @@ async def test_gemini_conversations_have_their_first_prompt_as_title(store):
     assert conv["title"] == "Plan a trip to Kyoto"
     assert conv["created_at"] == datetime(2025, 6, 2, 8, tzinfo=UTC).timestamp()
     assert len(await store.read(messages_of, "gemini", "9f8e7d6c5b4a")) == 4
+
+
+def test_gemini_live_prompts_are_prompts_beside_typed_ones():
+    # A prompt spoken in Gemini Live is logged as "Live Prompt <words>". One such entry among typed
+    # "Prompted" ones is a prompt too (not skipped as an entry without prompt text), and several
+    # are not mistaken for an unknown language's verb "Live" (which left "Prompt …" as the prompt).
+    def entry(title: str, minute: int) -> dict:
+        return {
+            "header": "Gemini Apps",
+            "title": title,
+            "time": f"2026-02-02T08:{minute:02d}:00.000Z",
+            "safeHtmlItem": [
+                {"html": "<p>Warum ging der Pilz auf die Party? Weil er ein Champignon war.</p>"}
+            ],
+        }
+
+    assert prompt_text("Live Prompt Erzähl mir einen Witz") == "Erzähl mir einen Witz"
+    for live in (1, 2):
+        items = [entry("Prompted Wie spät ist es in Tokio?", 0)]
+        items += [entry(f"Live Prompt Erzähl mir Witz Nummer {i}", 10 + i) for i in range(live)]
+        skips = SkipLog()
+        prompts = sorted(t.text for p in parse(items, skips) for t in p.turns if t.role == "user")
+        assert prompts == sorted(
+            ["Wie spät ist es in Tokio?", *(f"Erzähl mir Witz Nummer {i}" for i in range(live))]
+        )
+        assert skips.total == 0

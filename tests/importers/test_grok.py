@@ -15,7 +15,7 @@ from vivim.importers.reader import find_export_files
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
 from vivim.store.capture import upsert_capture
 
-from .helpers import GROK, GROK_JSON, conversation_row, messages_of, snapshot
+from .helpers import GROK, GROK_CARDS, GROK_JSON, conversation_row, messages_of, snapshot
 
 MEDIAN = "7d2e4c10-0a1b-4c2d-8e3f-101112131415"
 IMAGE = "7d2e4c10-0a1b-4c2d-8e3f-202122232425"
@@ -189,3 +189,21 @@ def test_a_renamed_file_is_recognised_by_its_content(tmp_path: Path) -> None:
     renamed = tmp_path / "x1y2-my grok export.json"
     renamed.write_bytes(GROK_JSON.read_bytes())
     assert [f.format for f in find_export_files(renamed)] == ["grok"]
+
+
+async def test_citation_and_image_cards_become_links_and_artifacts_documents_with_no_grok_markup_left(store):
+    # grok.com answers mark cards inline: <grok:render card_id="…" …><argument …>0</argument></grok:render>,
+    # resolved through the response's card_attachments_json (JSON strings); documents Grok writes sit
+    # inline as <xaiArtifact title="…" contentType="…">…</xaiArtifact>. The stored answer reads as the
+    # page shows it: a cited page is a link, an image card a link to its page, an unknown card nothing,
+    # a Markdown artifact its text under a heading, a code artifact a fenced block in its language.
+    await import_path(store, GROK_CARDS)
+    answer = (await store.read(messages_of, "grok", "7c1e0a52-3f4b-4d6e-9a8b-1c2d3e4f5a6b"))["r-1"]
+    markdown = answer["markdown"]
+    assert "en infrarouge. [lemonde.fr](https://www.lemonde.fr/sciences/article) Voici une image" in markdown
+    assert "[Le télescope](https://fr.wikipedia.org/wiki/JWST)." in markdown
+    assert "Un résumé :\n\n**Artifact: resume.md**\n\n# JWST\n\n- lancé en 2021\n\nEt un calcul :" in markdown
+    assert '**Artifact: distance.py**\n\n```python\nprint(1.5e6, "km")\n```\n\nBonne lecture.' in markdown
+    for field in ("markdown", "text"):
+        assert "grok:render" not in answer[field] and "xaiArtifact" not in answer[field]
+        assert "citation_id" not in answer[field] and "argument" not in answer[field]

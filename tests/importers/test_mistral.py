@@ -92,3 +92,28 @@ async def test_a_malformed_message_is_named_and_the_rest_imports(store, tmp_path
     assert summary.skipped.reasons["malformed le chat message"] == 2
     messages = await store.read(messages_of, "mistral", "c1")
     assert [m["markdown"] for m in messages.values()] == ["hi"]  # an unreadable date loses only the date
+
+
+async def test_generated_images_produced_files_and_canvases_are_kept(store):
+    # Le Chat's 2026 messages carry what the assistant made as chunks and a `canvas` list:
+    # `image_url` chunks (a generated image), `file_reference` chunks (a file to download, with its
+    # label and URL) and `canvas` items ({"id", "title", "type", "content"}, marked in the text by a
+    # `canva` chunk). The images and files are part of the answer; a canvas is a turn of kind canvas
+    # holding the document; an answer that is only an image is kept, not skipped as empty.
+    summary = await import_path(store, FIXTURES / "mistral-2026")
+    messages = await store.read(messages_of, "mistral", "5e4d3c2b-7a6f-4e5d-9c8b-0a1b2c3d4e5f")
+    assert messages["b3"]["markdown"] == (
+        "Voici l'image.\n\n![generated image](https://files.mistral.ai/generated/chat-lecteur.png)"
+    )
+    assert messages["b5"]["markdown"] == (
+        "J'ai rédigé le rapport.\n\n[Télécharger le rapport](https://files.mistral.ai/out/rapport.docx)"
+    )
+    canvas = messages["b5.0"]
+    assert canvas["kind"] == "canvas" and messages["b5"]["parent_key"] == "b5.0"
+    assert "**Canvas: Rapport de lecture**" in canvas["markdown"]
+    assert "Le chat lit *Les Misérables* de Victor Hugo." in canvas["markdown"]
+    assert (
+        messages["b7"]["markdown"] == "![generated image](https://files.mistral.ai/generated/aquarelle.webp)"
+    )
+    assert messages["b7"]["parent_key"] == "b6"
+    assert not summary.skipped.reasons.get("le chat empty message")

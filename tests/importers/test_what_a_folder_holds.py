@@ -130,7 +130,9 @@ def test_when_the_first_pass_model_is_built_an_import_is_searchable_by_meaning_a
     assert "Meaning search: everything is searchable by a quick first pass" in text
 
 
-def test_export_zips_in_a_downloads_folder_are_read_and_a_damaged_one_is_named(vivim_home: Path, tmp_path: Path):
+def test_export_zips_in_a_downloads_folder_are_read_and_a_damaged_one_is_named(
+    vivim_home: Path, tmp_path: Path
+):
     """Providers deliver exports as ZIPs; the user points VIVIM at the folder they landed in."""
     folder = tmp_path / "Downloads"
     folder.mkdir()
@@ -149,10 +151,49 @@ def test_export_zips_in_a_downloads_folder_are_read_and_a_damaged_one_is_named(v
     assert skipped == {"interrupted.zip": "the ZIP is damaged or incomplete (an interrupted download?)"}
     conn = sqlite3.connect(str(vivim_home / "vivim.sqlite3"))
     try:
-        providers = dict(conn.execute("SELECT provider, COUNT(*) FROM conversations GROUP BY provider").fetchall())
+        providers = dict(
+            conn.execute("SELECT provider, COUNT(*) FROM conversations GROUP BY provider").fetchall()
+        )
     finally:
         conn.close()
     assert providers["chatgpt"] == 2 and providers["claude"] > 0
 
     again = CliRunner().invoke(main, ["import", "-q", str(folder)])  # the same folder again: nothing new
     assert again.exit_code == 0 and "Nothing new" in again.stdout
+
+
+def test_chatgpts_2026_library_index_and_export_manifest_are_parts_of_the_export_not_skipped_files(
+    vivim_home: Path, tmp_path: Path
+):
+    # Since 2026 ChatGPT's export ZIP also holds library_files.json (its file library: uploads and
+    # generated files, by conversation) and export_manifest.json (the files of a multipart export).
+    # They hold no conversations and are not named as files that were not imported.
+    folder = tmp_path / "chatgpt-export"
+    folder.mkdir()
+    shutil.copy(EXPORT, folder / "conversations.json")
+    (folder / "library_files.json").write_text(
+        json.dumps(
+            [{"file_id": "file_00000000aa", "file_name": "brief.docx", "library_artifact_type": "report"}]
+        )
+    )
+    (folder / "export_manifest.json").write_text(
+        json.dumps({"export_files": [{"path": "conversations.json"}]})
+    )
+    code, out, err = _import(str(folder))
+    assert code == 0, out + err
+    assert "files not imported" not in out and "library_files" not in out and "export_manifest" not in out
+
+
+def test_chatgpts_chat_html_imported_on_its_own_says_which_file_to_import_instead(
+    vivim_home: Path, tmp_path: Path
+):
+    # The export ZIP's chat.html (a page that shows the conversations in a browser) is the file people
+    # open first; imported by itself it is refused with what to import instead, not as "not Gemini's".
+    page = tmp_path / "chat.html"
+    page.write_text(
+        "<html><head><title>ChatGPT Data Export</title></head><body><script>var jsonData = [];</script>"
+    )
+    code, out, err = _import(str(page))
+    assert code == 1
+    assert "it is ChatGPT's chat.html" in out + err and "import conversations.json" in out + err
+    assert "Gemini's activity page" not in out + err

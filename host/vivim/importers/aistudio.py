@@ -276,10 +276,20 @@ def _chunk_text(chunk: dict[str, Any]) -> tuple[str, str]:
 
 
 def _media(chunk: dict[str, Any]) -> list[str]:
-    found = []
-    for key, label in MEDIA:
-        value = chunk.get(key)
+    """The files a chunk is or holds: its own media keys, and its parts' (the API's part shape,
+    `{"inlineData": {"mimeType", "data"}}` or `{"fileData": {"mimeType", "fileUri"}}`, the shape in
+    which an image model's answer would carry its picture); the bytes are not kept, only a name."""
+    found: list[str] = []
+    parts = [p for p in chunk.get("parts") or [] if isinstance(p, dict)]
+    own = [(chunk, key, label) for key, label in MEDIA if isinstance(chunk.get(key), dict)]
+    # A chunk that names its file itself may repeat it in its parts: its parts are read only without.
+    held = [(part, key, label) for part in parts for key, label in (*MEDIA, ("fileData", "file"))]
+    for holder, key, label in own or held:
+        value = holder.get(key)
         if not isinstance(value, dict):
+            continue
+        if key == "fileData" and isinstance(value.get("fileUri"), str):
+            found.append(f"[{label}: {value['fileUri']}]")
             continue
         if key == "youtubeVideo" and value.get("videoUrl"):
             found.append(f"[{label}: {value['videoUrl']}]")

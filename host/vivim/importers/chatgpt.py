@@ -9,6 +9,8 @@ children re-attached to the nearest kept ancestor.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +32,22 @@ KIND_OF_TYPE = {
     "tether_browsing_display": "tool_result",
     "system_error": "error",
 }
+# Where an assistant message is sent when it is not for the reader: the chat itself ("all") or no one.
+TO_READER = (None, "", "all")
+# Searching answers (2025-) mark citations and named entities inline with private-use characters,
+# `\ue200cite\ue202turn0search3\ue201` or `\ue200entity\ue202["city","Kyoto",{}]\ue201`, and
+# `\ue203`/`\ue204` around a cited span; the page draws pills there. Left in, they are noise in the
+# stored answer and its search index: each is replaced by its `content_references` entry's `alt`
+# (the Markdown ChatGPT's copy button writes, e.g. "([Site](url))"), an entity by its name, the rest removed.
+_MARKER = re.compile("\ue200([^\ue200-\ue201]*)\ue201")
+# Drafts written in the answer (2026: an email, a post) are CommonMark directives the page draws as a
+# card: `:::writing{variant="email" id="58142" subject="Offer"}` … `:::`. Stored as they are, the
+# directive lines are noise in the answer and its search; each becomes a bold label and its body.
+_WRITING_OPEN = re.compile(r"^[ \t]*:::writing\{([^}\n]*)\}[ \t]*$")
+_DIRECTIVE_CLOSE = re.compile(r"^[ \t]*:::[ \t]*$")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)")
+_ATTRIBUTE = re.compile(r'([A-Za-z_][\w-]*)\s*=\s*"([^"]*)"')
+_MARKER_CHARS = re.compile("[\ue200-\ue206]")
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
@@ -88,11 +106,20 @@ def conversation(item: dict[str, Any], skips: SkipLog) -> CaptureUpsert:
 
 
 def _current_path(mapping: dict[str, Any], leaf: str | None) -> set[str]:
+    if not isinstance(leaf, str) or leaf not in mapping:
+        # No (known) current_node (a third-party or cut-down copy): the newest leaf, as Claude's does.
+        leaves = [nid for nid, node in mapping.items() if isinstance(node, dict) and not node.get("children")]
+        leaf = max(leaves, key=lambda nid: _message_time(mapping[nid]), default=None)
     path: set[str] = set()
     while leaf and leaf in mapping and leaf not in path:
         path.add(leaf)
         leaf = mapping[leaf].get("parent")
     return path
+
+
+def _message_time(node: dict[str, Any]) -> float:
+    message = node.get("message")
+    return (_number(message.get("create_time")) if isinstance(message, dict) else None) or 0.0
 
 
 def _time(value: Any) -> float | None:
@@ -139,12 +166,20 @@ def _turn(
         markdown = documents.canvas(message, str(content.get("text") or _parts(content.get("parts"))), docs)
         kind = "canvas" if markdown else kind
     if markdown is None:
-        markdown = render(content) + _sources(metadata) + _attachments(metadata)
+        body = _writing_blocks(_resolve_markers(render(content), metadata))
+        markdown = body + _sources(metadata) + _attachments(metadata)
     if not markdown.strip():
         skips.skip("chatgpt empty message")
         return None
     if kind is None and role == "tool":
         kind = "tool_result"
+    if kind is None and role == "assistant" and message.get("channel") == "analysis":
+        # The reasoning channel of OpenAI's message format (beside "commentary" and "final"): the
+        # model's thinking, never the answer, whatever its content type.
+        kind = "thinking"
+    if kind is None and role == "assistant" and message.get("recipient") not in TO_READER:
+        # A call to a tool (a memory note "to=bio", a search, a plugin), not the answer the reader saw.
+        kind = "tool_use"
     created = _number(message.get("create_time")) or inherited
     return TurnIn(
         key=str(message.get("id") or node_id),
@@ -159,6 +194,71 @@ def _turn(
         kind=kind,
         current=current,
     )
+
+
+def _resolve_markers(markdown: str, metadata: dict[str, Any]) -> str:
+    """The text with its inline citation and entity markers as readable Markdown (see _MARKER)."""
+    if "\ue200" not in markdown and "\ue203" not in markdown:
+        return markdown
+    for ref in metadata.get("content_references") or []:
+        matched = ref.get("matched_text") if isinstance(ref, dict) else None
+        if isinstance(matched, str) and matched.strip() and matched in markdown:
+            markdown = markdown.replace(matched, _reference_text(ref))
+    markdown = _MARKER.sub(_marker_text, markdown)
+    return _MARKER_CHARS.sub("", markdown)
+
+
+def _writing_blocks(markdown: str) -> str:
+    """`:::writing{…}` … `:::` blocks (outside code) as a label line and their body (see _WRITING_OPEN)."""
+    if ":::writing{" not in markdown:
+        return markdown
+    out: list[str] = []
+    in_code = in_writing = False
+    for line in markdown.split("\n"):
+        if _FENCE_LINE.match(line):
+            in_code = not in_code
+        elif not in_code and not in_writing and (opened := _WRITING_OPEN.match(line)):
+            attributes = dict(_ATTRIBUTE.findall(opened.group(1)))
+            label = (attributes.get("variant") or "draft").replace("_", " ").capitalize()
+            subject = attributes.get("subject") or attributes.get("title")
+            out += [f"**{label}: {subject}**" if subject else f"**{label}**", ""]
+            in_writing = True
+            continue
+        elif not in_code and in_writing and _DIRECTIVE_CLOSE.match(line):
+            in_writing = False
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _reference_text(ref: dict[str, Any]) -> str:
+    if isinstance(ref.get("alt"), str):
+        return str(ref["alt"])
+    if isinstance(ref.get("name"), str):
+        return str(ref["name"])
+    links = [
+        f"[{item.get('attribution') or item.get('title') or item['url']}]({item['url']})"
+        for item in ref.get("items") or []
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"].startswith("http")
+    ]
+    return f"({', '.join(links)})" if links else ""
+
+
+def _marker_text(match: re.Match[str]) -> str:
+    """A marker no content reference explains: an entity keeps its name, a product carousel
+    (`products` {"selections": [[cite, name], …]}) its products' names, anything else goes."""
+    kind, _, body = match.group(1).partition("\ue202")
+    if kind not in ("entity", "products"):
+        return ""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ""
+    if kind == "entity" and isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+        return value[1]
+    selections = value.get("selections") if kind == "products" and isinstance(value, dict) else None
+    names = [s[1] for s in selections or [] if isinstance(s, list) and len(s) > 1 and isinstance(s[1], str)]
+    return "\n".join(f"- {name}" for name in names)
 
 
 def _sources(metadata: dict[str, Any]) -> str:
@@ -220,11 +320,21 @@ def render(content: dict[str, Any]) -> str:
 
 def _parts(parts: Any) -> str:
     pieces: list[str] = []
-    for part in parts or []:
+    parts = parts if isinstance(parts, list) else []
+    # A voice message is its transcript and its recording; the page shows the transcript, so the
+    # recording is named only when there is no transcript (else the stored text, with its pointer's
+    # label, would not match the page's and a live capture of the turn would not merge with it).
+    spoken = any(
+        isinstance(p, dict) and p.get("content_type") == "audio_transcription" and p.get("text")
+        for p in parts
+    )
+    for part in parts:
         if isinstance(part, str):
             if part:
                 pieces.append(part)
         elif isinstance(part, dict):
+            if spoken and "audio" in str(part.get("content_type") or "") and not part.get("text"):
+                continue
             piece = _part(part)
             if piece:
                 pieces.append(piece)
@@ -238,5 +348,6 @@ def _part(part: dict[str, Any]) -> str:
     if part.get("text"):
         return str(part["text"])
     if part.get("asset_pointer"):
-        return f"[{part_type or 'attachment'}]({part['asset_pointer']})"
+        label = "audio" if "audio" in part_type else (part_type or "attachment")
+        return f"[{label}]({part['asset_pointer']})"
     return ""

@@ -156,14 +156,25 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
     texts: list[str] = []
     content = message.get("content")
     if isinstance(content, list) and content:
+        # An answer citing its sources (web search, documents) is split into text blocks at each
+        # cited span: "Kyoto is " + "the old capital" (with `citations`) + ", and ...". Those pieces
+        # are one flowing text; text runs that other blocks (a tool call) separate are paragraphs.
+        in_run = last_cited = False
         for block in content:
             if not isinstance(block, dict):
                 continue
             block_type = block.get("type")
             if block_type == "text":
-                if block.get("text"):
-                    texts.append(block["text"])
-            elif block_type == "thinking":
+                cited = bool(block.get("citations"))
+                if isinstance(block.get("text"), str) and block["text"]:
+                    if in_run and texts and (cited or last_cited):
+                        texts[-1] += block["text"]
+                    else:
+                        texts.append(block["text"])
+                in_run, last_cited = True, cited
+                continue
+            in_run = last_cited = False
+            if block_type == "thinking":
                 thinking = block.get("thinking") or block.get("text")
                 if thinking:
                     aux.append(("thinking", thinking))
@@ -174,6 +185,8 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
                 and (artifact := documents.artifact(block, docs))
             ):
                 aux.append(("artifact", artifact))
+            elif block_type == "tool_use" and docs is not None and (written := _file_tool(block, docs)):
+                aux.append(("artifact", written))
             elif block_type == "tool_use":
                 aux.append(("tool_use", _tool_use(block)))
             elif block_type == "tool_result" and (result := _tool_result(block)):
@@ -184,6 +197,51 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
         texts.append(message["text"])
     visible = "\n\n".join(t for t in texts if t.strip())
     return [*aux, (None, visible)] if visible else aux
+
+
+# Since late 2025 Claude writes documents as files on its computer instead of `artifacts` calls:
+# `create_file` {"path", "file_text", "description"} and `str_replace` {"path", "old_str", "new_str"}
+# (then links them as computer:///mnt/user-data/outputs/<name>). Dumped as tool arguments the file's
+# text would be one line of JSON escapes; it is kept as a readable document, versioned by path.
+_FILE_LANGUAGES = {
+    "py": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "rb": "ruby",
+    "rs": "rust",
+    "sh": "bash",
+}
+_PROSE_SUFFIXES = ("", "md", "markdown", "txt")
+
+
+def _file_tool(block: dict[str, Any], docs: documents.Documents) -> str | None:
+    args = block.get("input")
+    if not isinstance(args, dict):
+        return None
+    path = args.get("path")
+    if not isinstance(path, str) or not path.strip():
+        return None
+    name = path.rstrip("/").rpartition("/")[2] or path
+    previous = docs.docs.get(path)
+    if block.get("name") == "create_file" and isinstance(args.get("file_text"), str):
+        suffix = name.rpartition(".")[2].lower() if "." in name else ""
+        doc_type = "document" if suffix in _PROSE_SUFFIXES else f"code/{_FILE_LANGUAGES.get(suffix, suffix)}"
+        doc = docs.put(path, documents.Doc(name, doc_type, args["file_text"][: documents.MAX_DOC_CHARS]))
+    elif (
+        block.get("name") == "str_replace"
+        and previous is not None
+        and isinstance(args.get("old_str"), str)
+        and isinstance(args.get("new_str"), str)
+    ):
+        content = (
+            previous.content.replace(args["old_str"], args["new_str"], 1)
+            if args["old_str"]
+            else previous.content
+        )
+        doc = docs.put(path, documents.Doc(previous.title, previous.type, content))
+    else:
+        return None
+    return documents.render(doc, "File")
 
 
 def _tool_use(block: dict[str, Any]) -> str:

@@ -52,12 +52,19 @@ def each_conversation(
     errors: tuple[type[Exception], ...] = ITEM_ERRORS,
 ) -> Iterator[CaptureUpsert]:
     """Every export item's conversation, one at a time. An item that breaks is skipped and named (its
-    place in the file and `name_of` it): one bad conversation never costs the rest of the file."""
+    place in the file and `name_of` it): one bad conversation never costs the rest of the file. A
+    conversation with no message to store (a chat opened and never used: Claude exports list them with
+    no `chat_messages`; a ChatGPT one holding only hidden nodes) is counted, not stored empty."""
     for index, item in enumerate(items):
         try:
-            yield conversation(item, skips)
+            payload = conversation(item, skips)
         except errors as exc:
             skips.skip("malformed conversation", f"#{index} {name_of(item)}: {exc!r}")
+            continue
+        if payload.turns:
+            yield payload
+        else:
+            skips.skip("empty conversation")
 
 
 def iso_to_unix(value: Any) -> float | None:
@@ -185,6 +192,7 @@ EXPECTED_SKIPS = {
     "chatgpt hidden message": "hidden messages (not shown in ChatGPT either)",
     "chatgpt editable context": "custom instructions and memory attached to chats (not part of the conversation)",
     "chatgpt empty message": "empty placeholder messages",
+    "empty conversation": "conversations without a message (chats opened and never used)",
     "chatgpt unknown message": "messages without an author (not shown in ChatGPT)",
     "claude unknown message": "messages without a sender (not shown in Claude)",
     "gemini activity that is not a prompt": "Gemini activity that is not a conversation (settings, feedback)",

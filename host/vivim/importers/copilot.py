@@ -30,6 +30,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 from typing import IO, Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
@@ -89,6 +90,10 @@ def read_items(handle: IO[bytes]) -> Iterator[dict[str, Any]]:
             {"raw_time": when, "time": parse_time(when), "author": author.strip(), "text": body}
         )
     for name, messages in groups.items():
+        if _newest_first(messages):
+            # Rows listed newest first: read them oldest first, so that a prompt and the answer
+            # logged in the same second (times have whole seconds) keep their order in the sort.
+            messages.reverse()
         messages.sort(key=lambda m: m["time"] if m["time"] is not None else float("inf"))
         run: list[dict[str, Any]] = []
         for entry in messages:
@@ -99,6 +104,13 @@ def read_items(handle: IO[bytes]) -> Iterator[dict[str, Any]]:
             run.append(entry)
         if run:
             yield {"name": name, "messages": run}
+
+
+def _newest_first(messages: list[dict[str, Any]]) -> bool:
+    """Whether a conversation's rows, in file order, run mostly from newer to older."""
+    times = [m["time"] for m in messages if m["time"] is not None]
+    pairs = list(pairwise(times))
+    return sum(a > b for a, b in pairs) > sum(a < b for a, b in pairs)
 
 
 def parse_time(value: str) -> float | None:

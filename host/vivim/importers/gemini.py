@@ -41,6 +41,8 @@ GEMINI_HEADERS = ("gemini", "bard")
 # which finds the verb a file actually uses when none of these match.
 PROMPT_PREFIXES = (
     "Prompted",  # en
+    "Live Prompt",  # en: a prompt spoken in Gemini Live (public Takeout importers strip it, with "Asked")
+    "Asked",  # en
     "Prompt eingegeben:",
     "Prompt eingegeben",
     "Eingegebener Prompt:",

@@ -35,8 +35,11 @@ page puts on the turn's element (id="response-<uuid>"), so live capture and impo
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, Source, TurnIn
 from .common import (
@@ -54,6 +57,14 @@ ITEM_KEYS = ("responses",)  # a key only Grok's conversation items have (beside 
 FILE_NAMES = ("prod-grok-backend.json",)  # the export's file: not named conversations*.json
 MAX_SOURCES = 30
 ASSETS = "https://assets.grok.com/"  # where the export's relative generated-image paths live
+# An answer's text marks where the page draws a card (a cited page, a searched image) with
+# `<grok:render card_id="…" card_type="citation_card" type="render_inline_citation"><argument
+# name="citation_id">3</argument></grok:render>`; the card itself is one of the response's
+# `card_attachments_json` (JSON strings: {"id", "cardType", "url", "image": {"title", "link"}}).
+# A document Grok writes beside the answer sits inline as `<xaiArtifact artifact_id="…"
+# title="plan.md" contentType="text/markdown">…</xaiArtifact>`.
+_RENDER = re.compile(r"<grok:render\b([^>]*)>.*?</grok:render>|<grok:render\b[^>]*/>", re.S)
+_ARTIFACT = re.compile(r"<xaiArtifact\b([^>]*)>(.*?)</xaiArtifact>", re.S)
 
 
 def parse(items: Iterator[Any], skips: SkipLog) -> Iterator[CaptureUpsert]:
@@ -244,6 +255,8 @@ def _blocks(response: dict[str, Any]) -> list[tuple[str | None, str]]:
             out.append(("sources", "**Sources**\n\n" + "\n".join(sources)))
     message = field(response, "message")
     text = message.strip() if isinstance(message, str) else ""
+    if not _is_prompt(response) and "<" in text:
+        text = _render_markup(text, _cards(field(response, "card_attachments_json")))
     images = [u for u in field(response, "generated_image_urls") or [] if isinstance(u, str) and u]
     if images:
         links = (u if u.startswith(("http://", "https://")) else ASSETS + u.lstrip("/") for u in images)
@@ -260,6 +273,66 @@ def _blocks(response: dict[str, Any]) -> list[tuple[str | None, str]]:
     if files and _is_prompt(response):
         text = "\n\n".join([text, *(f"[attachment `{f}`]" for f in files if f)]).strip()
     return [*out, (None, text)] if text else out
+
+
+def _cards(raw: Any) -> dict[str, dict[str, Any]]:
+    """A response's cards by id (each is a JSON string; a malformed one only loses its link)."""
+    cards: dict[str, dict[str, Any]] = {}
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            card = json.loads(item) if isinstance(item, str) else item
+        except ValueError:
+            continue
+        if isinstance(card, dict) and card.get("id"):
+            cards[str(card["id"])] = card
+    return cards
+
+
+def _render_markup(text: str, cards: dict[str, dict[str, Any]]) -> str:
+    """The answer as the page shows it: cards as links, artifacts as documents, no markup left."""
+
+    def card(match: re.Match[str]) -> str:
+        found = cards.get(_attribute(match.group(1) or "", "card_id") or "")
+        url = found.get("url") if found else None
+        image = found.get("image") if found else None
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return f" [{_host(url)}]({url})"
+        if (
+            isinstance(image, dict)
+            and isinstance(image.get("link"), str)
+            and image["link"].startswith("http")
+        ):
+            label = " ".join(str(image.get("title") or _host(image["link"])).split()).replace("]", ")")
+            return f" [{label}]({image['link']})"
+        return ""
+
+    def artifact(match: re.Match[str]) -> str:
+        title = _attribute(match.group(1), "title") or "Artifact"
+        doc_type = (_attribute(match.group(1), "contentType") or "").lower()
+        content = match.group(2).strip("\n")
+        if doc_type in ("", "text/markdown", "text/plain"):
+            body = content  # prose, shown as Markdown
+        else:
+            language = re.sub(r"[^a-z0-9+#-]", "", doc_type.rpartition("/")[2].removeprefix("x-"))
+            fence = "````" if "```" in content else "```"
+            body = f"{fence}{language}\n{content}\n{fence}"
+        return f"\x00**Artifact: {title}**\n\n{body}\x01"  # a blank line each side; the text's own kept
+
+    text = _RENDER.sub(card, text)
+    if not _ARTIFACT.search(text):
+        return text.strip()
+    text = _ARTIFACT.sub(artifact, text.replace("\x00", "").replace("\x01", ""))
+    return re.sub(r"\x01[ \t]*\n*", "\n\n", re.sub(r"\n*[ \t]*\x00", "\n\n", text)).strip()
+
+
+def _attribute(attributes: str, name: str) -> str | None:
+    match = re.search(rf'\b{name}="([^"]*)"', attributes)
+    return match.group(1) if match else None
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or "source"
+    return host[4:] if host.startswith("www.") else host
 
 
 def _sources(response: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..protocol import CaptureUpsert, ConversationIn, Role, TurnIn
+from . import documents
 from .common import Malformed, SkipLog, iso_to_unix, message_turns
 
 CONVERSATION_URL = "https://chat.mistral.ai/chat/{id}"
@@ -62,8 +63,9 @@ def conversation(chat_id: str, messages: list[dict[str, Any]], skips: SkipLog) -
     timed.sort(key=lambda t: (t[0] is None, t[0] or 0.0))
     turns: list[TurnIn] = []
     title = None
+    docs = documents.Documents()  # canvases, versioned in time order
     for when, role, message in timed:
-        blocks = _blocks(message)
+        blocks = _blocks(message, docs)
         if not blocks:
             skips.skip("le chat empty message")
             continue
@@ -93,12 +95,24 @@ def conversation(chat_id: str, messages: list[dict[str, Any]], skips: SkipLog) -
     )
 
 
-def _blocks(message: dict[str, Any]) -> list[tuple[str | None, str]]:
+def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) -> list[tuple[str | None, str]]:
     """(kind, markdown) per turn of one message: auxiliary pieces first, visible text last."""
     aux: list[tuple[str | None, str]] = []
     for file in message.get("files") or []:
         if isinstance(file, dict) and file.get("name"):
             aux.append(("attachment", f"[{file['name']}]"))
+    for canvas in message.get("canvas") or []:
+        # A document written beside the answer ({"id", "title", "type": "text/markdown"|"slides"|…,
+        # "content"}); the text only marks its place with a `canva` chunk.
+        if isinstance(canvas, dict) and isinstance(canvas.get("content"), str) and canvas["content"].strip():
+            title = str(canvas.get("title") or "Canvas")
+            doc = documents.Doc(
+                title, str(canvas.get("type") or "document"), canvas["content"][: documents.MAX_DOC_CHARS]
+            )
+            if docs is not None:
+                doc = docs.put(str(canvas.get("id") or title), doc)
+            aux.append(("canvas", documents.render(doc, "Canvas")))
+    produced: list[str] = []  # images and files the answer made, shown under its text
     texts: list[str] = []
     chunks = message.get("contentChunks")
     if isinstance(chunks, list) and chunks:
@@ -116,10 +130,23 @@ def _blocks(message: dict[str, Any]) -> list[tuple[str | None, str]]:
                 aux.append(("tool_use", _tool_call(chunk)))
             elif kind == "reference" and isinstance(chunk.get("referenceIds"), list):
                 texts.append("".join(f"[{r}]" for r in chunk["referenceIds"] if isinstance(r, (int, str))))
+            elif kind == "image_url" and (url := _url(chunk.get("imageUrl"))):
+                produced.append(f"![generated image]({url})")
+            elif kind == "file_reference" and chunk.get("fileReference"):
+                name = str(chunk.get("fileAlt") or chunk["fileReference"]).replace("]", ")")
+                url = _url(chunk.get("fileUrl"))
+                produced.append(f"[{name}]({url})" if url else f"[{name}]")
     if not "".join(texts).strip() and isinstance(message.get("content"), str):
         texts = [message["content"]]
-    visible = "".join(texts).strip()
+    visible = "\n\n".join(p for p in ("".join(texts).strip(), *produced) if p)
     return [*aux, (None, visible)] if visible else aux
+
+
+def _url(value: Any) -> str | None:
+    """An http(s) URL given as a string or as {"url": …}."""
+    if isinstance(value, dict):
+        value = value.get("url")
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
 
 
 def _chunk_text(chunk: dict[str, Any]) -> str:

@@ -29,7 +29,8 @@ FORMATS = tuple(f for formats in PROVIDER_FORMATS.values() for f in formats)
 
 # Files of the providers' exports that hold no conversations: never read, never named as skipped
 # (Claude's users.json and projects.json, ChatGPT's and DeepSeek's user.json and feedback files,
-# Grok's prod-mc-*.json account and billing files).
+# ChatGPT's 2026 library_files.json (its file library) and export_manifest.json (the parts of a
+# multipart export), Grok's prod-mc-*.json account and billing files).
 COMPANION_FILES = frozenset(
     {
         "users.json",
@@ -39,6 +40,8 @@ COMPANION_FILES = frozenset(
         "model_comparisons.json",
         "shared_conversations.json",
         "group_chats.json",
+        "library_files.json",
+        "export_manifest.json",
         "chat.html",
     }
 )
@@ -266,9 +269,15 @@ def classify(export: ExportFile) -> tuple[str | None, str | None]:
         if name.endswith((".html", ".htm")):
             with export.open() as handle:
                 head = handle.read(64 * 1024).decode("utf-8", "replace")
-            return (
-                ("gemini-html", None) if "outer-cell" in head else (None, "it is not Gemini's activity page")
-            )
+            if "outer-cell" in head:
+                return "gemini-html", None
+            if name == "chat.html" or "var jsonData" in head:
+                # The page ChatGPT's export ZIP holds for reading it in a browser: people pick it first.
+                return None, (
+                    "it is ChatGPT's chat.html, a page for reading the export in a browser: import "
+                    "conversations.json from the same export, or the export's ZIP as it is"
+                )
+            return None, "it is not Gemini's activity page"
         with export.open() as handle:
             return _detect_json(handle)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is named with its reason, never fatal
