@@ -1,0 +1,33 @@
+"""Well-formed frames whose content is hostile or merely unusual: a pasted text of tens of thousands of
+characters as a query, a database file deleted under the running host. Each gets an answer or a clear
+error, the host lives on, and nothing is acknowledged that is not kept. Real host process, real pipes."""
+
+from __future__ import annotations
+
+from tests.support.hostproc import HostProcess
+
+from .test_host_process import capture_payload, turn
+
+# 20,000 CJK characters are 60,000 UTF-8 bytes: more than the 50,000 bytes SQLite allows a LIKE pattern.
+LONG_CJK = "长文本" * 6_667
+
+
+def test_a_long_pasted_text_as_query_draft_or_title_filter_is_answered_not_refused(host: HostProcess) -> None:
+    payload = capture_payload("long", [turn("u", f"请总结 {LONG_CJK}"), turn("a", "好的", "assistant", 1)])
+    payload["conversation"]["title"] = LONG_CJK
+    host.call("capture.upsert", payload)
+    host.call("capture.upsert", capture_payload("roux", [turn("u", "How do I make a roux?")]))
+
+    listed = host.call("conversation.list", {"query": LONG_CJK})
+    assert [c["external_id"] for c in listed["items"]] == ["long"]
+    for mode in ("fulltext", "hybrid"):
+        found = host.call("search", {"query": LONG_CJK, "mode": mode})
+        assert "long" in [g["conversation"]["external_id"] for g in found["results"]], found
+    context = host.call("context.build", {"draft": LONG_CJK})
+    assert isinstance(context["text"], str)
+    # Title filters keep their meaning: a substring, ASCII case-insensitively, `%` and `_` taken literally.
+    assert [c["external_id"] for c in host.call("conversation.list", {"query": "CHAT RO"})["items"]] == [
+        "roux"
+    ]
+    assert host.call("conversation.list", {"query": "%"})["items"] == []
+    assert host.call("conversation.list", {"query": "Chat_roux"})["items"] == []
