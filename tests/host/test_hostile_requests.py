@@ -4,6 +4,8 @@ error, the host lives on, and nothing is acknowledged that is not kept. Real hos
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.support.hostproc import HostProcess
 
 from .test_host_process import capture_payload, turn
@@ -31,3 +33,19 @@ def test_a_long_pasted_text_as_query_draft_or_title_filter_is_answered_not_refus
     ]
     assert host.call("conversation.list", {"query": "%"})["items"] == []
     assert host.call("conversation.list", {"query": "Chat_roux"})["items"] == []
+
+
+def test_a_capture_sent_after_the_database_file_was_deleted_is_refused_not_acknowledged(
+    host: HostProcess, vivim_home: Path
+) -> None:
+    first = capture_payload("gone", [turn("u", "written before the file was deleted")])
+    assert host.call("capture.upsert", first)["inserted"] == 1
+    (vivim_home / "vivim.sqlite3").unlink()  # the user (or a cleaner) removes the file while we run
+
+    reply = host.request("capture.upsert", capture_payload("gone", [turn("u2", "written after", position=1)]))
+    # An acknowledgement would make the extension forget a turn that only an unlinked file holds.
+    assert reply["ok"] is False and reply["error"]["code"] == "store_error", reply
+    assert "deleted or replaced" in reply["error"]["message"]
+    assert host.request("settings.set", {"values": {"web.theme": "dark"}})["error"]["code"] == "store_error"
+    assert host.call("hello")["protocol"] == 1  # the session lives on
+    assert host.close() == 0
