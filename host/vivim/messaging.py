@@ -129,6 +129,21 @@ def _decode_with_lone_surrogates(body: bytes) -> Any:
         raise InvalidJSON(f"message is not valid JSON: {str(exc)[:200]}") from None
 
 
+def repair_json_line(line: str) -> str:
+    """One line of JSON text as strict parsers (msgspec, pydantic) accept it: every lone UTF-16
+    surrogate escape (`\\ud800`, what JavaScript writes for a string cut inside an emoji) replaced by
+    U+FFFD, as frames are (`_repaired`). A line without such an escape, or that is not JSON, comes back
+    unchanged for the parser after us to judge. For line-delimited JSON (`vivim mcp`'s JSON-RPC)."""
+    data = line.encode("utf-8", "surrogatepass")
+    if _SURROGATE_ESCAPE.search(data) is None:
+        return line
+    try:
+        value = _decode_with_lone_surrogates(data)
+    except InvalidJSON:
+        return line
+    return json.dumps(_repaired(value), ensure_ascii=False) + ("\n" if line.endswith("\n") else "")
+
+
 def _check(root: Any) -> None:
     """Bound the depth, and refuse numbers SQLite and JSON cannot hold faithfully (outside int64,
     or not finite). One pass without recursion over the containers only: a capture frame has a
