@@ -1,14 +1,19 @@
 """Well-formed frames whose content is hostile or merely unusual: a pasted text of tens of thousands of
-characters as a query, a database file deleted under the running host. Each gets an answer or a clear
+characters as a query, a database file deleted under the running host, payloads in parts that never
+finish. Each gets an answer or a clear
 error, the host lives on, and nothing is acknowledged that is not kept. Real host process, real pipes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tests.support import payloads
 from tests.support.hostproc import HostProcess
 
 from .test_host_process import capture_payload, turn
+from .test_network_capture import CHATGPT_ID, network
 
 # 20,000 CJK characters are 60,000 UTF-8 bytes: more than the 50,000 bytes SQLite allows a LIKE pattern.
 LONG_CJK = "长文本" * 6_667
@@ -49,3 +54,32 @@ def test_a_capture_sent_after_the_database_file_was_deleted_is_refused_not_ackno
     assert host.request("settings.set", {"values": {"web.theme": "dark"}})["error"]["code"] == "store_error"
     assert host.call("hello")["protocol"] == 1  # the session lives on
     assert host.close() == 0
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the host's memory from /proc")
+def test_payloads_in_parts_never_finished_are_held_up_to_a_bound_then_refused(host: HostProcess) -> None:
+    # A page that starts payloads and never finishes them: each first part is 7 MB, held for 120 s.
+    filler = "x" * (14 * 1024 * 1024)  # sent as 2 parts of 7 MB
+    replies = []
+    for n in range(60):
+        part = network("chatgpt", CHATGPT_ID, filler, parts=2)[0] | {"payload_id": f"never-{n}"}
+        replies.append(host.request("capture.network", part))
+        if not replies[-1]["ok"]:
+            break
+    assert replies[0]["ok"] and replies[0]["result"] == {"received": 0, "parts": 2}
+    refused = replies[-1]
+    assert refused["ok"] is False and refused["error"]["code"] == "payload_shape", refused
+    assert "unfinished" in refused["error"]["message"]
+    assert 10 <= len(replies) <= 20  # 128 MB of parts in all, not 60 x 7 MB
+    assert resident_mb(host.proc.pid) < 600
+
+    # The host lives, and a conversation sent whole is captured as ever.
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 4)
+    assert host.call("capture.network", network("chatgpt", CHATGPT_ID, doc)[0])["inserted"] == 4
