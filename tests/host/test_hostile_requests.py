@@ -83,3 +83,14 @@ def test_payloads_in_parts_never_finished_are_held_up_to_a_bound_then_refused(ho
     # The host lives, and a conversation sent whole is captured as ever.
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 4)
     assert host.call("capture.network", network("chatgpt", CHATGPT_ID, doc)[0])["inserted"] == 4
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the host's memory from /proc")
+def test_a_network_capture_keeps_nothing_of_its_conversation_id_once_answered(host: HostProcess) -> None:
+    # 60 payloads for 60 conversation ids of 7 MB each: refused (not a conversation document), and forgotten.
+    for n in range(60):
+        part = network("chatgpt", CHATGPT_ID, "{}")[0] | {"external_id": f"{n}-" + "e" * (7 * 1024 * 1024)}
+        assert host.request("capture.network", part)["error"]["code"] == "payload_shape"
+    assert resident_mb(host.proc.pid) < 250  # 60 x 7 MB kept would be 420 MB
+    doc = payloads.chatgpt_conversation(CHATGPT_ID, 4)
+    assert host.call("capture.network", network("chatgpt", CHATGPT_ID, doc)[0])["inserted"] == 4
