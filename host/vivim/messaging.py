@@ -47,6 +47,7 @@ class Frame:
     message: Any = None
     error: Exception | None = None
     fatal: bool = False  # the error leaves the stream out of step: reply, then end the session
+    size: int = 0  # bytes of the frame's body, as its length said
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -84,9 +85,9 @@ def read_frame(stream: BinaryIO, max_size: int = MAX_INCOMING_FRAME) -> Frame:
         return Frame(error=too_large)
     body = _read_exact(stream, length)
     try:
-        return Frame(message=decode_message(body))
+        return Frame(message=decode_message(body), size=length)
     except VivimError as exc:
-        return Frame(error=exc)
+        return Frame(error=exc, size=length)
 
 
 def decode_message(body: bytes) -> Any:

@@ -1,13 +1,17 @@
 """Well-formed frames whose content is hostile or merely unusual: a pasted text of tens of thousands of
 characters as a query, a database file deleted under the running host, payloads in parts that never
-finish. Each gets an answer or a clear
+finish, big frames pipelined faster than they are answered. Each gets an answer or a clear
 error, the host lives on, and nothing is acknowledged that is not kept. Real host process, real pipes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlean
 
 from tests.support import payloads
 from tests.support.hostproc import HostProcess
@@ -94,3 +98,48 @@ def test_a_network_capture_keeps_nothing_of_its_conversation_id_once_answered(ho
     assert resident_mb(host.proc.pid) < 250  # 60 x 7 MB kept would be 420 MB
     doc = payloads.chatgpt_conversation(CHATGPT_ID, 4)
     assert host.call("capture.network", network("chatgpt", CHATGPT_ID, doc)[0])["inserted"] == 4
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the host's memory from /proc")
+def test_a_client_pipelining_big_frames_faster_than_the_host_answers_is_slowed_not_buffered(
+    vivim_home: Path,
+) -> None:
+    HostProcess(vivim_home).close()  # the vault exists
+    host = HostProcess(vivim_home, env={"VIVIM_BUSY_TIMEOUT_MS": "120000"})
+    host.call("hello")
+    blocker = sqlean.connect(str(vivim_home / "vivim.sqlite3"), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # every write now waits: nothing is answered for a while
+    frames = 40
+    blob = "b" * (7 * 1024 * 1024)
+    sent: list[int] = []
+    replies: list[dict[str, Any]] = []
+
+    def send_all() -> None:
+        for n in range(frames):
+            host.send(
+                {"v": 1, "id": f"s{n}", "type": "settings.set", "payload": {"values": {"hostile.blob": blob}}}
+            )
+            sent.append(n)
+
+    def read_all() -> None:
+        while len(replies) < frames:
+            replies.append(host.read_message())
+
+    writer = threading.Thread(target=send_all, daemon=True)
+    reader = threading.Thread(target=read_all, daemon=True)
+    writer.start()
+    reader.start()
+    try:
+        time.sleep(6)
+        # 40 x 7 MB were offered; the host took what fits in its 64 MB in-flight bound and stopped reading.
+        assert len(sent) < 15, len(sent)
+        assert resident_mb(host.proc.pid) < 350
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    writer.join(timeout=120)
+    reader.join(timeout=120)
+    assert len(sent) == frames and len(replies) == frames
+    assert all(r["ok"] for r in replies), [r for r in replies if not r["ok"]][:2]
+    assert host.call("hello")["protocol"] == 1
+    assert host.close() == 0
