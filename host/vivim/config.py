@@ -24,6 +24,11 @@ MAX_OUTGOING_FRAME = 1024 * 1024
 OUTGOING_CHUNK_BYTES = 512 * 1024
 # Browser->host messages may legally be up to 4 GB; we accept far less and say so.
 MAX_INCOMING_FRAME = 8 * 1024 * 1024
+# Requests read but not yet answered, at most: past either bound the host reads no further frame until
+# one is answered, so a client that pipelines faster than the host works is slowed by its own pipe
+# instead of growing the host without limit (a frame's decoded message lives until it is answered).
+MAX_INFLIGHT_BYTES = 64 * 1024 * 1024
+MAX_INFLIGHT_REQUESTS = 256
 # No real message nests deeper than ~6 levels; far deeper JSON is an attack or a bug, and code that
 # walks it (json.dumps of a setting, msgspec.convert) would recurse towards a RecursionError.
 MAX_NESTING = 64

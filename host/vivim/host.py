@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
-from .config import EXTENSION_ID, FIREFOX_EXTENSION_ID, Paths
+from .config import EXTENSION_ID, FIREFOX_EXTENSION_ID, MAX_INFLIGHT_BYTES, MAX_INFLIGHT_REQUESTS, Paths
 from .errors import ProtocolError, UnknownMessageType, VivimError
 from .messaging import EndOfStream, FrameWriter, read_frame
 from .protocol import clip, error_reply, ok_reply, parse_envelope, parse_payload, request_id_of
@@ -63,6 +63,8 @@ class Session:
         self._next_reopen = 0.0
         self.routes = ROUTES
         self.tasks: set[asyncio.Task[None]] = set()
+        self._inflight_bytes = 0
+        self._answered = asyncio.Event()  # set each time a request is answered (room may have opened)
 
     async def _ensure_open(self) -> None:
         """Raise the open error unless the database opens now (tried at most every REOPEN_INTERVAL)."""
@@ -109,10 +111,26 @@ class Session:
             reply = error_reply(request_id, VivimError(f"internal error: {type(exc).__name__}; see the log"))
         await self.send(reply)
 
-    def dispatch(self, message: Any) -> None:
+    async def admit(self, size: int) -> None:
+        """Wait until a request of `size` bytes fits within MAX_INFLIGHT_BYTES / MAX_INFLIGHT_REQUESTS
+        of requests not yet answered (one request always fits when none is in flight)."""
+        while self.tasks and (
+            self._inflight_bytes + size > MAX_INFLIGHT_BYTES or len(self.tasks) >= MAX_INFLIGHT_REQUESTS
+        ):
+            self._answered.clear()
+            await self._answered.wait()
+
+    def dispatch(self, message: Any, size: int = 0) -> None:
         task = asyncio.create_task(self.handle(message))
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._inflight_bytes += size
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.tasks.discard(finished)
+            self._inflight_bytes -= size
+            self._answered.set()
+
+        task.add_done_callback(done)
 
     async def drain(self) -> None:
         while self.tasks:
@@ -167,7 +185,9 @@ async def serve_stdio(stdin: BinaryIO, stdout: BinaryIO, paths: Paths) -> int:
                     log.info("session ends: the stream cannot be trusted after that frame")
                     break
                 continue
-            session.dispatch(frame.message)
+            # Backpressure: a client pipelining faster than we answer waits on its own full pipe.
+            await session.admit(frame.size)
+            session.dispatch(frame.message, frame.size)
         await session.drain()
     finally:
         # Order matters: no service may outlive the store it uses, and the lock is released only

@@ -81,7 +81,13 @@ async def mcp_session(home: Path, errlog: Any = None) -> AsyncIterator[ClientSes
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "vivim", "mcp"],
-        env={"VIVIM_HOME": str(home), "VIVIM_SERVICES": "none", "PATH": os.environ.get("PATH", "")},
+        env={
+            "VIVIM_HOME": str(home),
+            "VIVIM_SERVICES": "none",
+            "PATH": os.environ.get("PATH", ""),
+            # a checkout run without installing it (PYTHONPATH=host): the server runs the code under test
+            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
+        },
     )
     async with stdio_client(params, errlog=errlog or sys.stderr) as (read, write):
         async with ClientSession(read, write) as session:

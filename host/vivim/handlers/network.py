@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from ..errors import PayloadShape
@@ -15,11 +17,26 @@ from .capture import ensure_capture_on
 
 # One conversation's payloads are handled one at a time: a page of older turns must be parsed with
 # the pages stored before it (the host serves requests concurrently; a paged load sends them together).
-_locks: dict[tuple[str, str], asyncio.Lock] = {}
+# A conversation's lock lives while a request holds or awaits it, no longer: kept for good, every
+# conversation id ever sent (of any length) would stay in memory for the whole session.
+_locks: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+
+
+@asynccontextmanager
+async def _one_at_a_time(key: tuple[str, str]) -> AsyncIterator[None]:
+    lock, users = _locks.setdefault(key, (asyncio.Lock(), [0]))
+    users[0] += 1
+    try:
+        async with lock:
+            yield
+    finally:
+        users[0] -= 1
+        if users[0] == 0:
+            del _locks[key]
 
 
 async def capture_network(runtime: Runtime, payload: CaptureNetwork) -> dict[str, Any]:
-    async with _locks.setdefault((payload.provider, payload.external_id), asyncio.Lock()):
+    async with _one_at_a_time((payload.provider, payload.external_id)):
         return await _capture_network(runtime, payload)
 
 

@@ -43,6 +43,11 @@ from .common import Malformed, SkipLog
 MAX_BODY_BYTES = 64 * 1024 * 1024  # decoded; a 1,000-turn conversation with code is ~10 MB
 MAX_PARTS = 64
 PART_TTL_S = 120.0
+# Parts of unfinished payloads held at once, all payloads together: what a page that starts payloads
+# and never finishes them (a bug, or a hostile page) can make the host keep. Without a bound, 8 MB
+# frames of new payload ids held for PART_TTL_S grow the host until the system kills it.
+MAX_PENDING_BYTES = 2 * MAX_BODY_BYTES
+MAX_PENDING_PAYLOADS = 64
 PARSE_ERRORS = (Malformed, KeyError, TypeError, ValueError, AttributeError, RecursionError)
 
 
@@ -91,6 +96,18 @@ def assemble(payload: CaptureNetwork, now: float | None = None) -> bytes | None:
         return decode(payload.body, payload.encoding)
     if not payload.payload_id:
         raise PayloadShape("a payload in parts needs a payload_id")
+    if payload.payload_id not in _pending and len(_pending) >= MAX_PENDING_PAYLOADS:
+        raise PayloadShape(
+            f"{len(_pending)} payloads in parts are unfinished; this one is refused until they complete"
+            f" or expire ({PART_TTL_S:.0f} s)"
+        )
+    held = sum(len(part) for entry in _pending.values() for part in entry["parts"].values())
+    if held + len(payload.body) > MAX_PENDING_BYTES:
+        _pending.pop(payload.payload_id, None)  # it could never complete: what it holds is let go
+        raise PayloadShape(
+            f"{held // (1024 * 1024)} MB of unfinished payloads in parts are waiting; this part is refused"
+            f" until they complete or expire ({PART_TTL_S:.0f} s)"
+        )
     entry = _pending.setdefault(payload.payload_id, {"at": now, "parts": {}, "total": payload.parts})
     if entry["total"] != payload.parts:
         del _pending[payload.payload_id]

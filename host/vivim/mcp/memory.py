@@ -169,12 +169,15 @@ async def get_conversation(
     from ..store import conversations
 
     budget = clamp(max_tokens, DEFAULT_CONVERSATION_TOKENS, 200, MAX_CONVERSATION_TOKENS, "max_tokens")
+    missing = InvalidPayload(
+        f"there is no conversation {id}; take ids from search_conversations or recent_activity"
+    )
+    if not -(2**63) <= int(id) < 2**63:  # SQLite cannot even be asked about it
+        raise missing
     try:
         data = await runtime.store.read(conversations.get_conversation, int(id))
     except NotFound:
-        raise InvalidPayload(
-            f"there is no conversation {id}; take ids from search_conversations or recent_activity"
-        ) from None
+        raise missing from None
     conversation = data["conversation"]
     messages = _current_branch(data["messages"])
     return render_conversation(conversation, messages, around_message, budget)

@@ -212,6 +212,19 @@ def _recent_conversations(conn: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+class JsonLines(io.TextIOWrapper):
+    """The client's JSON-RPC lines, each as the SDK's strict parser accepts it (`repair_json_line`).
+
+    The SDK drops a line it cannot parse without a reply, so a tool call whose text holds a lone UTF-16
+    surrogate escape (JavaScript's JSON.stringify of a string cut inside an emoji) would leave the
+    client waiting for ever; repaired, it is answered like any other call."""
+
+    def readline(self, size: int = -1, /) -> str:  # type: ignore[override]  # as typeshed types TextIOWrapper
+        from ..messaging import repair_json_line
+
+        return repair_json_line(super().readline(size))
+
+
 def claim_stdout() -> io.TextIOWrapper:
     """The protocol's stdout: a private duplicate of fd 1, with fd 1 (and sys.stdout) sent to stderr.
 
@@ -273,7 +286,7 @@ TERMINAL_HINT = (
 def main() -> int:
     _start_gc_pause()
     protocol_out = claim_stdout()
-    protocol_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    protocol_in = JsonLines(sys.stdin.buffer, encoding="utf-8", errors="replace")
     if sys.stdin.isatty():
         # A person typed `vivim mcp`: say what it is, on stderr (stdout is the protocol channel).
         sys.stderr.write(TERMINAL_HINT + "\n")

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from ..store.connection import Connection, OperationalError
+from ..store.connection import Connection, OperationalError, contains
 from . import relevance
 from .filters import Filters
 from .relevance import STRONG, UNSPACED, WEAK
@@ -439,14 +439,12 @@ def title_ranking(
     """Conversations whose title holds the query's words (WORD_FLOOR, weighted by rarity), as their
     first chunk: titles are not in the full-text index, yet "learning rust" should find "Rust
     borrow checker error" and "mortgage" the conversation titled "Fixed or variable rate mortgage"
-    whose messages never use the word. LIKE narrows the scan (ASCII case-insensitively); the
+    whose messages never use the word. A substring test narrows the scan (ASCII case-insensitively); the
     coverage check on the title's own words decides."""
     if not words.words:
         return [], {}
-    likes = " OR ".join("c.title LIKE ? ESCAPE '\\'" for _ in words.words)
-    params: list[Any] = [
-        "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words.words
-    ]
+    likes = " OR ".join(contains("c.title") for _ in words.words)
+    params: list[Any] = list(words.words)
     where = ["c.deleted_at IS NULL", f"({likes})"]
     for column, value in (("c.provider", filters.provider), ("c.id", filters.conversation_id)):
         if value is not None:

@@ -67,6 +67,15 @@ def vec0_path() -> str:
     return os.path.normpath(os.path.join(next(iter(spec.submodule_search_locations)), "vec0"))
 
 
+def contains(column: str) -> str:
+    """SQL true when `column` holds the bound text anywhere, ASCII case-insensitively (as LIKE matches).
+
+    User text never becomes a LIKE pattern: SQLite refuses patterns over 50,000 bytes ("LIKE or GLOB
+    pattern too complex"), which a pasted draft or query of ~17,000 CJK characters already is, and a
+    pattern needs its `%` and `_` escaped. instr() has no such limit and takes the text as it is."""
+    return f"instr(lower({column}), lower(?)) > 0"
+
+
 def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 

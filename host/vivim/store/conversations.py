@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotFound
-from .connection import Connection
+from .connection import Connection, contains
 
 CONVERSATION_COLUMNS = (
     "c.id, c.provider, c.external_id, c.title, c.url, c.model, c.source, c.created_at, c.updated_at,"
@@ -63,8 +63,8 @@ def list_conversations(
         where.append("c.provider = ?")
         params.append(provider)
     if query:
-        where.append("c.title LIKE ? ESCAPE '\\'")
-        params.append("%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        where.append(contains("c.title"))
+        params.append(query)
     if since is not None:
         where.append("c.updated_at >= ?")
         params.append(since)

@@ -11,6 +11,7 @@ tests/store/test_aiosqlite_contract.py fails loudly if that internal changes.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,10 +45,12 @@ class _Connection(aiosqlite.Connection):
 class Store:
     """An open database. `read`/`write` run a function of the connection on the database thread."""
 
-    def __init__(self, path: Path, db: _Connection) -> None:
+    def __init__(self, path: Path, db: _Connection, identity: tuple[int, int] | None = None) -> None:
         self.path = path
         self._db = db
         self._write_lock = asyncio.Lock()
+        # (device, inode) of the file opened; None: not checked (the file could not be looked at).
+        self._identity = identity
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -57,7 +60,7 @@ class Store:
             await db
         except DatabaseError as exc:
             raise _translate(exc) from exc
-        return cls(path, db)
+        return cls(path, db, _identity(path))
 
     async def close(self) -> None:
         """Close the connection and let aiosqlite's worker thread end before returning.
@@ -91,7 +94,7 @@ class Store:
         """
         async with self._write_lock:
             try:
-                return await self._db.run(_in_transaction, fn, args, kwargs)
+                return await self._db.run(_in_transaction, fn, args, kwargs, self._still_there)
             except DatabaseError as exc:
                 raise _translate(exc) from exc
 
@@ -100,6 +103,26 @@ class Store:
 
     async def fetchone(self, sql: str, params: Params = ()) -> Any:
         return await self.read(lambda c: c.execute(sql, params).fetchone())
+
+    def _still_there(self) -> None:
+        """Raise unless the path still names the file this store opened (called before each COMMIT).
+
+        SQLite writes on through its open descriptors when the database file is deleted or replaced
+        under it (a user removing the data directory's files, a backup restored with `mv`): a commit
+        would then be acknowledged into a file nobody will ever open again. Nothing is committed."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreError(
+                f"the database file {self.path} was deleted or replaced while VIVIM was running; nothing was"
+                " saved. Close the browser (and any `vivim serve`) so VIVIM opens it again."
+            )
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _open_migrated(path: Path) -> SyncConn:
@@ -129,11 +152,16 @@ def _open_migrated(path: Path) -> SyncConn:
 
 
 def _in_transaction(
-    conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+    conn: Connection,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    before_commit: Callable[[], None] = lambda: None,
 ) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn, *args, **kwargs)
+        before_commit()
         conn.execute("COMMIT")
         return result
     except BaseException:
