@@ -113,6 +113,14 @@ class RawClient:
             if message.get("id") == rid:
                 return message
 
+    def search(self, rid: int, arguments: bytes) -> dict[str, Any]:
+        """search_conversations with its arguments as raw JSON bytes (escapes as a client wrote them)."""
+        self.send(
+            b'{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"search_conversations",'
+            b'"arguments":%s}}' % (rid, arguments)
+        )
+        return self.reply(rid, timeout=30)
+
     def close(self) -> int:
         assert self.proc.stdin
         self.proc.stdin.close()
@@ -124,24 +132,13 @@ def test_a_lone_surrogate_in_tool_arguments_is_answered_not_dropped(roux_home: P
     # the whole line and answers nothing, so the client would wait for ever.
     client = RawClient(roux_home)
     try:
-        client.send(
-            b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_conversations",'
-            b'"arguments":{"query":"roux \\ud83d"}}}'
-        )
-        found = client.reply(1, timeout=30)
+        found = client.search(1, b'{"query":"roux \\ud83d"}')
         assert found["result"]["isError"] is False
         assert "1 conversation(s) match 'roux \ufffd'" in found["result"]["content"][0]["text"]
-        client.send(
-            b'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_conversations",'
-            b'"arguments":{"query":"roux","provider":"\\udc00"}}}'
-        )
-        refused = client.reply(2, timeout=30)
+        refused = client.search(2, b'{"query":"roux","provider":"\\udc00"}')
         assert refused["result"]["isError"] is True
         assert "provider must be one of" in refused["result"]["content"][0]["text"]
-        client.send(  # a well-formed pair is the emoji it always was
-            b'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_conversations",'
-            b'"arguments":{"query":"roux \\ud83d\\ude00"}}}'
-        )
-        assert "match 'roux \U0001f600'" in client.reply(3, timeout=30)["result"]["content"][0]["text"]
+        emoji = client.search(3, b'{"query":"roux \\ud83d\\ude00"}')  # a well-formed pair: the emoji as ever
+        assert "match 'roux \U0001f600'" in emoji["result"]["content"][0]["text"]
     finally:
         assert client.close() == 0

@@ -203,18 +203,12 @@ def _blocks(message: dict[str, Any], docs: documents.Documents | None = None) ->
 # `create_file` {"path", "file_text", "description"} and `str_replace` {"path", "old_str", "new_str"}
 # (then links them as computer:///mnt/user-data/outputs/<name>). Dumped as tool arguments the file's
 # text would be one line of JSON escapes; it is kept as a readable document, versioned by path.
-_FILE_LANGUAGES = {
-    "py": "python",
-    "js": "javascript",
-    "ts": "typescript",
-    "rb": "ruby",
-    "rs": "rust",
-    "sh": "bash",
-}
 _PROSE_SUFFIXES = ("", "md", "markdown", "txt")
 
 
 def _file_tool(block: dict[str, Any], docs: documents.Documents) -> str | None:
+    from ..normalize.code import normalize_language  # here: normalize loads bs4, not needed before
+
     args = block.get("input")
     if not isinstance(args, dict):
         return None
@@ -225,7 +219,7 @@ def _file_tool(block: dict[str, Any], docs: documents.Documents) -> str | None:
     previous = docs.docs.get(path)
     if block.get("name") == "create_file" and isinstance(args.get("file_text"), str):
         suffix = name.rpartition(".")[2].lower() if "." in name else ""
-        doc_type = "document" if suffix in _PROSE_SUFFIXES else f"code/{_FILE_LANGUAGES.get(suffix, suffix)}"
+        doc_type = "document" if suffix in _PROSE_SUFFIXES else f"code/{normalize_language(suffix)}"
         doc = docs.put(path, documents.Doc(name, doc_type, args["file_text"][: documents.MAX_DOC_CHARS]))
     elif (
         block.get("name") == "str_replace"

@@ -56,6 +56,8 @@ _LANGUAGE_ALIASES = {
     "js": "javascript",
     "ts": "typescript",
     "py": "python",
+    "rb": "ruby",
+    "rs": "rust",
     "sh": "bash",
     "yml": "yaml",
     "md": "markdown",
