@@ -99,7 +99,9 @@ MULTILINGUAL = Floor(sure_cosine=0.85, floor_cosine=0.82, support=0.34, strong_c
 # model's (relevance.scaled): 0.86, 0.88 and 0.90 tied on the tune split's answerable MRR@10 (0.919);
 # 0.88 kept English paraphrases' recall@1 where it was without this space (0.925; 0.86: 0.910, a
 # loosely related Japanese conversation first), cross-lingual recall@1 0.52 (0.86: 0.56).
-MULTILINGUAL_ENGLISH = Floor(sure_cosine=0.83, floor_cosine=0.80, support=0.34, strong_cosine=0.88, distinct=0.05)
+MULTILINGUAL_ENGLISH = Floor(
+    sure_cosine=0.83, floor_cosine=0.80, support=0.34, strong_cosine=0.88, distinct=0.05
+)
 
 
 def multilingual_floor_for(query: str) -> Floor:
