@@ -298,7 +298,8 @@ def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> 
 
 def first_pass_copy(db: Path, which: str, name: str = "") -> Path:
     """A copy of the archive where MiniLM has embedded nothing ("only") or every other chunk
-    ("mixed"), and the first pass (vivim.retrieval.first_pass) the rest: the states a backfill goes through."""
+    ("mixed"), and the first pass (vivim.retrieval.first_pass) the rest: the states a backfill goes
+    through. The multilingual space has not reached the chunks MiniLM has not (the worker alternates)."""
     import shutil
 
     from vivim.retrieval.reindex import first_pass_all
@@ -321,6 +322,7 @@ def first_pass_copy(db: Path, which: str, name: str = "") -> Path:
         conn.execute("DELETE FROM chunk_vectors WHERE chunk_id = ?", (chunk_id,))
         conn.execute("DELETE FROM chunk_embeddings WHERE chunk_id = ?", (chunk_id,))
         conn.execute("UPDATE chunks SET embedded = 0 WHERE id = ?", (chunk_id,))
+        conn.execute("DELETE FROM chunk_multilingual WHERE chunk_id = ?", (chunk_id,))  # not reached either
     conn.execute("COMMIT")
     started = time.perf_counter()
     done = first_pass_all(conn)

@@ -47,7 +47,11 @@ END;
 """
 
 TABLE = VectorTable("chunk_multilingual")
-WINDOW = 256  # chunks looked at and written per transaction (e5 embeds ~30 a second on one core)
+# Chunks looked at and written per transaction. The worker alternates these windows with MiniLM's
+# (backfill.WINDOW, 64 chunks, ~1.7 s on one core): 128 non-English chunks are ~2.7 s of e5 (~48 a
+# second), so through a backlog of other-language chats e5, what finds them, gets ~60% of the
+# worker's time, and a live capture waits at most one such window for its MiniLM vector.
+WINDOW = 128
 
 # What "needs a vector" means: the chunk is mostly not English. Three signs, any one suffices:
 # - words of another script (Cyrillic, CJK, Arabic...);
