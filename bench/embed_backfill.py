@@ -22,6 +22,11 @@ Configurations:
              untouched, so "RSS loaded" is the worker's with both models); the tokenizer on all cores
              (as `vivim reindex` runs it)
   first-pass-1  the same, tokenizing on the calling thread only (as the background worker runs it)
+  multilingual-1  chunks not in English (Russian, German, Spanish, Japanese, Chinese) given their
+                multilingual-e5-small vector (vivim.retrieval.multilingual, reindex.multilingual_all), one
+                thread, as the background worker runs it; MiniLM is loaded too, so "RSS loaded" is a
+                worker's with both models
+  multilingual-2  the same on 2 threads (as `vivim reindex` runs it on this machine)
 
     python bench/embed_backfill.py --configs first-pass --count 100000   # the real 100k first pass
 """
@@ -53,7 +58,30 @@ SENTENCES = [
     "The invoice total excludes VAT; the customer in Lyon pays it on delivery.",
     "Use git reflog to find the commit you lost after a hard reset.",
 ]
-CONFIGS = ("before", "f32-sorted-1", "sorted-1", "sorted-2", "intra-2", "first-pass", "first-pass-1")
+# Chunks not in English, for the multilingual space's configurations.
+OTHER_SENTENCES = [
+    "Подсушите ржаной хлеб в духовке до тёмных сухарей и залейте кипятком на четыре часа.",
+    "Если аккумулятор машины садится за ночь, проверьте ток утечки мультиметром.",
+    "Wenn die Heizung gluckert, ist Luft im System: Heizkörper entlüften und den Druck prüfen.",
+    "Der Wechselrichter darf bis zu 800 Watt einspeisen, die Module zusammen bis 2000 Watt.",
+    "Para quitar la cal de la mampara, usa vinagre caliente y deja actuar media hora.",
+    "El contrato de alquiler se puede rescindir con dos meses de preaviso por escrito.",
+    "東京タワーの展望台からは天気が良ければ富士山が見えます。夜景もきれいです。",
+    "転職の面接では、前の会社を辞めた理由を前向きに説明しましょう。",
+    "泡绿茶的水温不要太高，八十度左右最好，第一泡三十秒就可以倒出来。",
+    "初学跑步的人每周跑三次、每次二十分钟就够了，避免膝盖受伤。",
+]
+CONFIGS = (
+    "before",
+    "f32-sorted-1",
+    "sorted-1",
+    "sorted-2",
+    "intra-2",
+    "first-pass",
+    "first-pass-1",
+    "multilingual-1",
+    "multilingual-2",
+)
 
 
 def rss_mb() -> float:
@@ -69,7 +97,7 @@ def load() -> str:
     return f"load {one:.2f}/{five:.2f} on {os.cpu_count()} cores"
 
 
-def build(db: Path, count: int) -> None:
+def build(db: Path, count: int, sentences: list[str] = SENTENCES) -> None:
     """`count` chunks of 60-140 tokens (one message each), nothing embedded."""
     import numpy as np
 
@@ -88,7 +116,7 @@ def build(db: Path, count: int) -> None:
         tokens = int(rng.integers(60, 141))
         text = ""
         while counter.count(text) < tokens:
-            text += " " + SENTENCES[int(rng.integers(len(SENTENCES)))]
+            text += " " + sentences[int(rng.integers(len(sentences)))]
         text = counter.truncate(text.strip(), tokens) + f" (note {i})"
         upsert_capture(
             conn,
@@ -115,6 +143,8 @@ def run_config(config: str, db: Path, arena: bool, sample_rss: bool) -> dict:
     base = rss_mb()
     if config.startswith("first-pass"):
         return run_first_pass(db, base, parallel=config == "first-pass")
+    if config.startswith("multilingual"):
+        return run_multilingual(db, base, workers=int(config[-1]))
     embedder = Embedder(threads=2 if config == "intra-2" else 1, arena=arena, wait_for_int8=True)
     embedder.ensure_loaded()
     embedder.embed(["warm up"])
@@ -220,6 +250,43 @@ def run_first_pass(db: Path, base: float, parallel: bool = True) -> dict:
     }
 
 
+def run_multilingual(db: Path, base: float, workers: int) -> dict:
+    from vivim.retrieval.embedding import Embedder
+    from vivim.retrieval.multilingual_model import MultilingualEmbedder
+    from vivim.retrieval.reindex import multilingual_all
+    from vivim.store.connection import connect_sync
+
+    minilm = Embedder(threads=1, wait_for_int8=True)
+    minilm.ensure_loaded()
+    minilm.embed(["warm up"])
+    e5 = MultilingualEmbedder(threads=1)
+    e5.ensure_loaded()
+    e5.embed(["разогрев"])
+    loaded = rss_mb()
+    conn = connect_sync(db)
+    samples: list[float] = []
+    cpu_started = sum(os.times()[:2])
+    started = time.perf_counter()
+    done = multilingual_all(conn, e5, progress=lambda _n: samples.append(rss_mb()), workers=workers)
+    seconds = time.perf_counter() - started
+    cpu = sum(os.times()[:2]) - cpu_started
+    conn.close()
+    return {
+        "config": f"multilingual-{workers}",
+        "arena": False,
+        "chunks": done,
+        "seconds": seconds,
+        "rate": done / seconds,
+        "cpu_seconds": cpu,
+        "per_cpu_second": done / cpu,
+        "rss_base": base,
+        "rss_loaded": loaded,
+        "rss_end": rss_mb(),
+        "rss_max": max([rss_mb(), *samples]),
+        "rss_samples": samples,
+    }
+
+
 def child(args: argparse.Namespace) -> None:
     result = run_config(args.child, Path(args.db), args.arena, args.sample_rss)
     print(json.dumps(result))
@@ -267,8 +334,12 @@ def main() -> None:
                 small = Path(tmp) / "small.sqlite3"
                 build(small, args.count)
             baseline = None
+            other = None
             for config in args.configs.split(","):
-                r = spawn(config, small)
+                if config.startswith("multilingual") and other is None:
+                    other = Path(tmp) / "other.sqlite3"
+                    build(other, args.count, OTHER_SENTENCES)
+                r = spawn(config, other if config.startswith("multilingual") and other else small)
                 baseline = baseline or r["rate"]
                 print(
                     f"{config:12s} {r['chunks']:6d} chunks {r['rate']:6.1f} chunks/s (x{r['rate'] / baseline:.2f})"

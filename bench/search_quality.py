@@ -55,6 +55,7 @@ BASE_TIME = 1_760_000_000.0
 DAY = 86400.0
 KINDS = ("paraphrase", "keyword", "middle", "nonenglish", "crosslingual", "noanswer")
 MODES = ("fulltext", "vector", "hybrid")
+SPLITS = ("tune", "holdout", "fresh")  # "fresh": written after the multilingual space, before measuring it
 
 
 def load_set() -> tuple[list[list[Any]], list[list[Any]]]:
@@ -162,6 +163,12 @@ def build_archive(db: Path, conversations: list[list[Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     embedded = embed_all_pending(conn, embedder)
     embed_seconds = time.perf_counter() - started
+    from vivim.retrieval.multilingual_model import get_multilingual_embedder
+    from vivim.retrieval.reindex import multilingual_all
+
+    started = time.perf_counter()
+    multilingual = multilingual_all(conn, get_multilingual_embedder(), workers=min(2, os.cpu_count() or 1))
+    multilingual_seconds = time.perf_counter() - started
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return {
@@ -170,6 +177,8 @@ def build_archive(db: Path, conversations: list[list[Any]]) -> dict[str, Any]:
         "import_s": imported,
         "chunks_embedded": embedded,
         "embed_s": embed_seconds,
+        "multilingual": multilingual,
+        "multilingual_s": multilingual_seconds,
     }
 
 
@@ -289,7 +298,8 @@ def print_table(title: str, results: dict[str, dict[str, dict[str, float]]]) -> 
 
 def first_pass_copy(db: Path, which: str, name: str = "") -> Path:
     """A copy of the archive where MiniLM has embedded nothing ("only") or every other chunk
-    ("mixed"), and the first pass (vivim.retrieval.first_pass) the rest: the states a backfill goes through."""
+    ("mixed"), and the first pass (vivim.retrieval.first_pass) the rest: the states a backfill goes
+    through. The multilingual space has not reached the chunks MiniLM has not (the worker alternates)."""
     import shutil
 
     from vivim.retrieval.reindex import first_pass_all
@@ -312,6 +322,7 @@ def first_pass_copy(db: Path, which: str, name: str = "") -> Path:
         conn.execute("DELETE FROM chunk_vectors WHERE chunk_id = ?", (chunk_id,))
         conn.execute("DELETE FROM chunk_embeddings WHERE chunk_id = ?", (chunk_id,))
         conn.execute("UPDATE chunks SET embedded = 0 WHERE id = ?", (chunk_id,))
+        conn.execute("DELETE FROM chunk_multilingual WHERE chunk_id = ?", (chunk_id,))  # not reached either
     conn.execute("COMMIT")
     started = time.perf_counter()
     done = first_pass_all(conn)
@@ -498,6 +509,8 @@ def calibrate(evaluator: Evaluator, first_pass: bool = False) -> None:
                     f"{z['empty']:>10.3f}"
                 )
             setattr(relevance, name, group)
+        if not first_pass:
+            calibrate_multilingual(evaluator, everything)
         evaluator.queries = [q for q in everything if q[3] == "tune"]
         print("\n== word floor (full text only, tune split)")
         for word in (0.4, 0.5, 0.6, 0.7, 0.8, 1.0):
@@ -519,6 +532,53 @@ def calibrate(evaluator: Evaluator, first_pass: bool = False) -> None:
             relevance.WORD_FLOOR,
         ) = original
         evaluator.queries = everything
+
+
+MULTILINGUAL_GRIDS = {  # sure, floor, distinct (support stays 0.34)
+    "MULTILINGUAL": ((0.85, 0.86, 0.88), (0.78, 0.80, 0.82), (0.04, 0.05, 0.06, 1.01)),
+    "MULTILINGUAL_ENGLISH": ((0.83, 0.84, 0.85), (0.76, 0.78, 0.80), (0.04, 0.05, 0.06, 1.01)),
+}
+
+
+def calibrate_multilingual(evaluator: Evaluator, everything: list[list[Any]]) -> None:
+    """The multilingual space's floors (relevance.MULTILINGUAL for non-English and unknown-word
+    queries, MULTILINGUAL_ENGLISH for English ones), on the tune split's queries that reach it:
+    same-language non-English, cross-lingual and no-answer ones."""
+    import dataclasses
+    import itertools
+
+    import vivim.retrieval.relevance as relevance
+
+    for name, grid in MULTILINGUAL_GRIDS.items():
+        original = getattr(relevance, name)
+        evaluator.queries = [
+            q
+            for q in everything
+            if q[3] == "tune"
+            and q[1] in ("nonenglish", "crosslingual", "noanswer")
+            and relevance.multilingual_floor_for(q[0]) is original
+        ]
+        kinds = {q[1] for q in evaluator.queries}
+        print(
+            f"\n== calibration on the tune split, {name} (n={len(evaluator.queries)}: {sorted(kinds)}), hybrid"
+        )
+        print(f"{'sure':>6}{'floor':>6}{'supp':>6}{'nonEN R@5':>10}{'cross R@5':>10}{'no-ans P':>10}")
+        try:
+            for sure, low, supp in itertools.product(*grid):
+                setattr(
+                    relevance,
+                    name,
+                    dataclasses.replace(original, sure_cosine=sure, floor_cosine=low, distinct=supp),
+                )
+                m = evaluator.evaluate("hybrid", context=False)
+                nan = {"r5": float("nan"), "empty": float("nan")}
+                print(
+                    f"{sure:>6.2f}{low:>6.2f}{supp:>6.2f}{m.get('nonenglish', nan)['r5']:>10.3f}"
+                    f"{m.get('crosslingual', nan)['r5']:>10.3f}{m.get('noanswer', nan)['empty']:>10.3f}"
+                )
+        finally:
+            setattr(relevance, name, original)
+            evaluator.queries = everything
 
 
 def cosine_profile(evaluator: Evaluator, split: str = "tune", first_pass: bool = False) -> None:
@@ -564,6 +624,41 @@ def cosine_profile(evaluator: Evaluator, split: str = "tune", first_pass: bool =
     )
 
 
+def multilingual_profile(evaluator: Evaluator, split: str) -> None:
+    """In the multilingual space: the best cosine of the labelled conversation (same-language and
+    cross-lingual queries) against the best cosine of anything for no-answer queries."""
+    from vivim.retrieval import multilingual
+
+    conv_of = {
+        r[0]: r[1]
+        for r in evaluator.conn.execute(
+            "SELECT ch.id, c.external_id FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id"
+        )
+    }
+    rows: dict[str, list[float]] = defaultdict(list)
+    for query, kind, relevant, qsplit in evaluator.queries:
+        if qsplit != split or kind not in ("nonenglish", "crosslingual", "noanswer"):
+            continue
+        vector = multilingual.query_vector(evaluator.conn, query)
+        hits = multilingual.knn(evaluator.conn, vector, 50) if vector is not None else []
+        if kind == "noanswer":
+            rows[kind].append(hits[0][1] if hits else 0.0)
+        else:
+            rows[kind].append(max((cos for cid, cos in hits if conv_of.get(cid) in relevant), default=0.0))
+
+    def q(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
+
+    print(f"\n== multilingual space ({split}): best cosine")
+    for kind, values in rows.items():
+        print(
+            f"   {kind:<13} n={len(values):<3} p5={q(values, 0.05):.3f} p10={q(values, 0.10):.3f}"
+            f" median={q(values, 0.5):.3f} p90={q(values, 0.9):.3f} max={max(values, default=float('nan')):.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -576,6 +671,11 @@ def main() -> None:
         help="distil the first-pass model once per recipe candidate and choose on the tune split (~5 min)",
     )
     parser.add_argument("--no-context", action="store_true", help="skip context.build (faster)")
+    parser.add_argument(
+        "--no-multilingual",
+        action="store_true",
+        help="search without the multilingual space (vivim.retrieval.multilingual), as before it",
+    )
     parser.add_argument(
         "--context-pins", type=int, help="override vivim.retrieval.prompt_context.SEARCH_PINS (0: as before)"
     )
@@ -602,10 +702,15 @@ def main() -> None:
         print(
             f"archive: {built['conversations']} conversations, {built['messages']} messages imported in"
             f" {built['import_s']:.1f} s; {built['chunks_embedded']} chunks embedded in"
-            f" {built['embed_s']:.1f} s"
+            f" {built['embed_s']:.1f} s; {built['multilingual']} not in English given a multilingual vector in"
+            f" {built['multilingual_s']:.1f} s"
         )
     if args.first_pass:
         db = first_pass_copy(db, args.first_pass)
+    if args.no_multilingual:
+        import vivim.retrieval.multilingual
+
+        vivim.retrieval.multilingual.query_vector = lambda conn, query: None  # type: ignore[assignment]
     embedder = get_embedder()
     embedder.ensure_loaded()
     print_provenance()
@@ -622,7 +727,9 @@ def main() -> None:
     )
     cosine_profile(evaluator, "tune", args.first_pass == "only")
     cosine_profile(evaluator, "holdout", args.first_pass == "only")
-    for split in ("tune", "holdout"):
+    if not args.no_multilingual:
+        multilingual_profile(evaluator, "tune")
+    for split in SPLITS:
         results = {mode: evaluator.evaluate(mode, context=not args.no_context, split=split) for mode in MODES}
         results["hybrid-raw"] = evaluator.evaluate("hybrid", floor=False, context=False, split=split)
         print_table(f"{split} split (hybrid-raw: the same fusion without the relevance floor)", results)

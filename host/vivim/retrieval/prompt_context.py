@@ -119,6 +119,7 @@ def search_pins(
     exclude_conversation: int | None,
     nearest: list[tuple[int, float]] | None = None,
     first_pass_vector: Any = None,
+    multilingual_vector: Any = None,
 ) -> list[Candidate]:
     """The best chunk of each of search's first SEARCH_PINS conversations (the current one left out)."""
     from .vectors import load_embeddings
@@ -134,6 +135,7 @@ def search_pins(
         snippets=False,
         nearest=nearest,
         first_pass_vector=first_pass_vector,  # as search ranks while backfilling
+        multilingual_vector=multilingual_vector,  # and in other languages
     )
     normalized_draft = " ".join(draft.split())
     pins: list[dict[str, Any]] = []
@@ -269,12 +271,14 @@ def build_context(
         from .vectors import knn
 
         nearest = knn(conn, query_vector, max(VECTOR_CANDIDATES, CANDIDATES * 2))
+    from .multilingual import query_vector as multilingual_query_vector
     from .search import first_pass_query_vector
 
     first_pass_vector = first_pass_query_vector(conn, draft)
-    pins = search_pins(conn, draft, query_vector, exclude, nearest, first_pass_vector)
+    multilingual_vector = multilingual_query_vector(conn, draft)
+    pins = search_pins(conn, draft, query_vector, exclude, nearest, first_pass_vector, multilingual_vector)
     # Search, with meaning to judge by, finds nothing close (step 0): neither is anything else.
-    meaning = query_vector is not None or first_pass_vector is not None
+    meaning = query_vector is not None or first_pass_vector is not None or multilingual_vector is not None
     gated = SEARCH_PINS > 0 and meaning and not pins
     candidates = [] if gated else retrieve(conn, draft, query_vector, exclude, nearest)
     prefer_recent(candidates)

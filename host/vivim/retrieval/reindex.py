@@ -160,3 +160,51 @@ def first_pass_all(
         if progress:
             progress(len(batch))
     return done
+
+
+def multilingual_all(
+    conn: Connection,
+    embedder: Any = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> int:
+    """Look at every chunk not looked at yet and give those not in English a multilingual vector
+    (vivim.retrieval.multilingual), one write per window; the number of vectors written.
+
+    A no-op where the model is not installed. Like embed_all_pending it uses every core: the
+    window's texts are split across threads running one onnxruntime session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import multilingual, multilingual_model
+    from .embedding import trim_memory
+
+    if embedder is None:
+        if not multilingual_model.available():
+            return 0
+        embedder = multilingual_model.get_multilingual_embedder()
+    workers = max(1, workers or min(4, os.cpu_count() or 1))
+    done, after = 0, 0
+    with ThreadPoolExecutor(workers, thread_name_prefix="vivim-multilingual") as pool:
+        while batch := multilingual.pending(conn, multilingual.WINDOW, after):
+            after = batch[-1][0]
+            ids, texts = [i for i, _ in batch], [t for _, t in batch]
+            needed = [i for i, text in enumerate(texts) if multilingual.needs_vector(text)]
+            vectors: list[Any] = [None] * len(texts)
+            if needed:
+                share = -(-len(needed) // workers)
+                parts = [needed[i : i + share] for i in range(0, len(needed), share)]
+                chunks = [[texts[i] for i in part] for part in parts]
+                for part, found in zip(parts, pool.map(embedder.embed, chunks)):
+                    for row, i in enumerate(part):
+                        vectors[i] = found[row]
+                trim_memory()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                done += multilingual.store(conn, ids, texts, vectors)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if progress:
+                progress(len(batch))
+    return done

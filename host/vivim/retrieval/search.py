@@ -462,6 +462,18 @@ def title_ranking(
     return [cid for _, cid in kept[:limit]], {cid: cover for cover, cid in kept[:limit]}
 
 
+def conversations_of(conn: Connection, chunk_ids: list[int]) -> dict[int, int]:
+    """chunk id -> conversation id."""
+    if not chunk_ids:
+        return {}
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT ch.id, m.conversation_id FROM chunks ch JOIN messages m ON m.id = ch.message_id WHERE ch.id IN ({marks})",
+        chunk_ids,
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def hybrid_hits(
     conn: Connection,
     query: str,
@@ -475,6 +487,7 @@ def hybrid_hits(
     floor: bool = True,
     nearest: list[tuple[int, float]] | None = None,
     first_pass_vector: Any = None,
+    multilingual_vector: Any = None,
 ) -> list[dict[str, Any]]:
     """Fused hits that clear the relevance floor, best first, each with its message facts, text,
     fused score, cosine (when embedded), word coverage, strength (and snippet).
@@ -483,7 +496,8 @@ def hybrid_hits(
     quality bench compares the two. `nearest`: the vector scan's answer if the caller already has it
     (context.build scans once for its own retrieval and for search's ranking). `first_pass_vector`:
     the query in the static model's space, for the chunks MiniLM has not reached yet
-    (vivim.retrieval.first_pass): a list of its own, behind its own floor."""
+    (vivim.retrieval.first_pass): a list of its own, behind its own floor. `multilingual_vector`: the
+    query in the multilingual space (vivim.retrieval.multilingual), for the chunks not in English."""
     from .vectors import knn, load_embeddings
 
     words = query_words(conn, query)
@@ -543,17 +557,38 @@ def hybrid_hits(
                 )
             ]
         first_cosines = dict(rough)
-    if query_vector is not None or first_pass_vector is not None:
+    multi_cosines: dict[int, float] = {}
+    multi_judge = relevance.multilingual_floor_for(query)
+    if multilingual_vector is not None:
+        from . import multilingual
+
+        near = multilingual.knn(conn, multilingual_vector, VECTOR_CANDIDATES, filters)
+        if floor:
+            maybe = [cid for cid, cos in near if multi_judge.floor_cosine <= cos < multi_judge.sure_cosine]
+            texts = exchange_texts(conn, maybe)
+            stands_out = relevance.distinctness(near, conversations_of(conn, [cid for cid, _ in near]))
+            near = [
+                (cid, cos)
+                for cid, cos in near
+                if relevance.vector_passes(
+                    cos, words.support(texts[cid]) if cid in texts else 0.0, multi_judge, stands_out[cid]
+                )
+            ]
+        multi_cosines = dict(near)
+    if query_vector is not None or first_pass_vector is not None or multilingual_vector is not None:
         # One meaning list: each space's cosines put on one scale by their own floors (0 at the
         # floor, 1 at "strong"), so a first-pass hit and a MiniLM hit compete on how clearly each
-        # clears its own bar, and meaning is counted once in the fusion, whichever space holds a chunk.
-        scaled = [
-            (cid, relevance.scaled(cos, judge))
-            for cid, cos in (nearest if query_vector is not None and nearest else [])
-        ]
-        scaled += [(cid, relevance.scaled(cos, first_judge)) for cid, cos in first_cosines.items()]
-        scaled.sort(key=lambda pair: -pair[1])  # stable: MiniLM first on a tie
-        rankings.append([cid for cid, _ in scaled])
+        # clears its own bar, and meaning is counted once in the fusion, whichever space holds a
+        # chunk (a chunk in two spaces, English model and multilingual, by the clearer of the two).
+        scaled: dict[int, float] = {}
+        for cid, similarity in nearest if query_vector is not None and nearest else []:
+            scaled[cid] = relevance.scaled(similarity, judge)
+        for cid, similarity in first_cosines.items():
+            scaled[cid] = relevance.scaled(similarity, first_judge)
+        for cid, similarity in multi_cosines.items():
+            scaled[cid] = max(scaled.get(cid, -1.0), relevance.scaled(similarity, multi_judge))
+        meaning = sorted(scaled.items(), key=lambda pair: -pair[1])  # stable: MiniLM first on a tie
+        rankings.append([cid for cid, _ in meaning])
     fused = reciprocal_rank_fusion(rankings)[: limit * 2]
     details = chunk_details(conn, [cid for cid, _ in fused], filters)
     if query_vector is not None:
@@ -578,6 +613,10 @@ def hybrid_hits(
         if cos is None and chunk_id in first_cosines:  # not refined yet: judged in the first-pass space
             hit["first_pass_cosine"] = round(first_cosines[chunk_id], 4)
             hit["strength"] = relevance.strength(first_cosines[chunk_id], cover, first_judge)
+        if chunk_id in multi_cosines:
+            hit["multilingual_cosine"] = round(multi_cosines[chunk_id], 4)
+            if relevance.strength(multi_cosines[chunk_id], cover, multi_judge) == relevance.STRONG:
+                hit["strength"] = relevance.STRONG
         hits.append(hit)
         if len(hits) >= limit:
             break
@@ -617,15 +656,18 @@ def search(
 
     Chunks MiniLM has not embedded yet but the first pass has are searched by their static vector
     (modes then include "first_pass"): with no MiniLM query vector (the model still loading) they
-    are the meaning side of the answer on their own.
+    are the meaning side of the answer on their own. Chunks not in English are also searched in the
+    multilingual space (modes include "multilingual"), whatever the query's language.
     """
+    from .multilingual import query_vector as multilingual_query_vector
     from .vectors import has_vectors
 
     use_vectors = mode != "fulltext" and query_vector is not None and has_vectors(conn)
     first_pass_vector = first_pass_query_vector(conn, query) if mode != "fulltext" else None
+    multilingual_vector = multilingual_query_vector(conn, query) if mode != "fulltext" else None
     if not use_vectors:
         query_vector = None
-        mode = "fulltext" if first_pass_vector is None else mode
+        mode = "fulltext" if first_pass_vector is None and multilingual_vector is None else mode
     hits = hybrid_hits(
         conn,
         query,
@@ -636,6 +678,7 @@ def search(
         snippets=False,
         floor=floor,
         first_pass_vector=first_pass_vector,
+        multilingual_vector=multilingual_vector,
     )
     groups = group_by_conversation(conn, hits, limit)
     by_chunk = {h["chunk_id"]: h for h in hits}
@@ -648,6 +691,7 @@ def search(
         (["fulltext"] if mode != "vector" else [])
         + (["vector"] if use_vectors else [])
         + (["first_pass"] if first_pass_vector is not None else [])
+        + (["multilingual"] if multilingual_vector is not None else [])
     )
     return {"query": query, "mode": mode, "modes": modes, "results": groups}
 

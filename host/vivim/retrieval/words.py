@@ -62,6 +62,15 @@ STOP_WORDS = frozenset(
 )
 
 
+# Function words of the other languages only: what tells a German or Spanish text from an English
+# one (vivim.retrieval.multilingual.needs_vector).
+FOREIGN_FUNCTION_WORDS = frozenset(
+    w
+    for word in OTHER_STOP_WORDS.split()
+    for w in (word, _without_marks(word) if word.isascii() or word[0] < "\u0400" else word)
+) - frozenset(ENGLISH_STOP_WORDS.split())
+
+
 def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
     """A safe FTS5 query: every word quoted, all required, the last one as a prefix."""
     words = WORD.findall(text)[:MAX_QUERY_WORDS]

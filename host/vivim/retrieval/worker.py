@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import StoreBusy, Unavailable
 from ..runtime import Runtime
-from . import first_pass
+from . import first_pass, multilingual, multilingual_model
 from .backfill import (
     BACKGROUND_MAX_WORKERS,
     WINDOW,
@@ -62,6 +62,13 @@ class EmbedWorker:
         self._first_pass_after = 0  # id cursor of the first-pass walk (0: from the start)
         self._first_pass_walked = False  # found chunks since the last look from the start
         self._static_loading: asyncio.Future[None] | None = None  # the static model being built
+        self.multilingual = multilingual_model.get_multilingual_embedder()
+        self.multilingual_total = 0
+        self.multilingual_error: str | None = None
+        self._multilingual_retry_at = 0.0
+        self._multilingual_turn = False  # alternate windows with MiniLM: neither starves the other
+        self._multilingual_after = 0  # id cursor of the walk, as the first pass's
+        self._multilingual_walked = False
         self.cores = Cores(BACKGROUND_MAX_WORKERS)
         self._pool = ThreadPoolExecutor(
             self.cores.max_workers, thread_name_prefix="vivim-embed", initializer=background_thread
@@ -98,6 +105,9 @@ class EmbedWorker:
             "embedded_since_start": self.embedded_total,
             "first_pass_since_start": self.first_pass_total,
             "first_pass_error": self.first_pass_error,
+            "multilingual_since_start": self.multilingual_total,
+            "multilingual_loaded": self.multilingual.loaded,
+            "multilingual_error": self.multilingual_error,
             "last_batch_at": self.last_batch_at,
             "last_error": self.last_error,
             "worker": True,
@@ -121,12 +131,18 @@ class EmbedWorker:
                 if await self._first_pass():
                     continue
                 batch = await self.runtime.store.read(pending_chunks, WINDOW)
+                took_turn = self._multilingual_turn or not batch
+                self._multilingual_turn = not self._multilingual_turn
+                if took_turn and await self._multilingual():
+                    continue
                 if not batch:
                     self.progress = None
-                    if not self.embedder.loaded and time.monotonic() >= warm_at:
+                    if time.monotonic() >= warm_at:  # models for queries, once after start-up
                         warm_at = float("inf")
-                        if await self.runtime.store.read(has_vectors):
+                        if not self.embedder.loaded and await self.runtime.store.read(has_vectors):
                             await asyncio.to_thread(self.embedder.ensure_loaded)
+                        if await self.runtime.store.read(multilingual.has_any):
+                            multilingual_model.load_in_background()
                     await self._sleep(POLL_SECONDS)
                     continue
                 await self._embed(batch)
@@ -217,6 +233,50 @@ class EmbedWorker:
         trim_memory()
         written = await self.runtime.store.write(lambda conn: first_pass.store(conn, ids, texts, vectors))
         self.first_pass_total += written
+        return True
+
+    async def _multilingual(self) -> bool:
+        """One window of the multilingual space (vivim.retrieval.multilingual); False when there is none.
+
+        Every chunk is looked at once: English ones get an empty row, the others an e5 vector. The
+        model is loaded (built once per user, ~5 s in a child process) only when a chunk needs it,
+        so an English-only archive never pays for it."""
+        if time.monotonic() < self._multilingual_retry_at or not multilingual_model.available():
+            return False
+        batch = await self.runtime.store.read(
+            multilingual.pending, multilingual.WINDOW, self._multilingual_after
+        )
+        if not batch:
+            # As the first pass walks: once more from the start (chunks edited in place), then only
+            # past the newest chunk, so an idle worker does not rescan the archive every poll.
+            if self._multilingual_after and self._multilingual_walked:
+                self._multilingual_after, self._multilingual_walked = 0, False
+            elif self._multilingual_after == 0:
+                self._multilingual_after = await self.runtime.store.read(first_pass.newest_chunk)
+            return False
+        self._multilingual_walked = True
+        self._multilingual_after = batch[-1][0]
+        ids, texts = [i for i, _ in batch], [t for _, t in batch]
+        needed = [i for i, text in enumerate(texts) if multilingual.needs_vector(text)]
+        vectors: list[Any] = [None] * len(texts)
+        if needed:
+            try:
+                await asyncio.to_thread(self.multilingual.ensure_loaded)
+            except Unavailable as exc:
+                self.multilingual_error = exc.message
+                self._multilingual_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
+                log.warning("multilingual vectors unavailable: %s", exc.message)
+                return False
+            self.multilingual_error = None
+            found = await asyncio.get_running_loop().run_in_executor(
+                self._pool,
+                lambda: self.multilingual.embed([texts[i] for i in needed]),  # the niced thread
+            )
+            trim_memory()
+            for row, i in enumerate(needed):
+                vectors[i] = found[row]
+        written = await self.runtime.store.write(lambda conn: multilingual.store(conn, ids, texts, vectors))
+        self.multilingual_total += written
         return True
 
     async def _embed(self, batch: list[tuple[int, str]]) -> None:

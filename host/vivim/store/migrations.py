@@ -16,6 +16,7 @@ import sqlean as sqlite3
 
 from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
 from ..retrieval.first_pass import SCHEMA as FIRST_PASS_SCHEMA
+from ..retrieval.multilingual import SCHEMA as MULTILINGUAL_SCHEMA
 from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
 from ..sync.schema import (
@@ -196,6 +197,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         add_fingerprints,
     ),
     Migration(31, "a deleted conversation keeps no messages", script(PURGE_UNDER_TOMBSTONES)),
+    Migration(
+        32, "retrieval: multilingual (e5) vectors for chunks not in English", script(MULTILINGUAL_SCHEMA)
+    ),
 )
 
 
