@@ -85,6 +85,73 @@ CONVERSATIONS = [
     ),
 ]
 
+# Other chats in other languages, on other topics: the background an answer must stand out from.
+BACKGROUND = [
+    (
+        "ru-sobaka",
+        "Щенок грызёт ножки стульев, когда остаётся один. Что делать?",
+        "Дайте ему жевательные игрушки и приучайте к одиночеству постепенно, начиная с нескольких минут.",
+    ),
+    (
+        "ru-otpusk",
+        "Стоит ли ехать в Сочи в сентябре?",
+        "В сентябре в Сочи ещё тёплое море, а цены на жильё ниже, чем летом. Бронируйте заранее.",
+    ),
+    (
+        "de-zug",
+        "Welche Entschädigung bekomme ich, wenn mein Zug zu spät kommt?",
+        "Ab 60 Minuten Verspätung bekommst du 25 Prozent des Fahrpreises zurück, ab 120 Minuten die Hälfte.",
+    ),
+    (
+        "de-kaffee",
+        "Wie oft muss ich meine Siebträgermaschine entkalken?",
+        "Entkalke die Maschine alle zwei Monate mit Zitronensäure und spüle danach gründlich mit Wasser.",
+    ),
+    (
+        "es-gato",
+        "Mi gato no quiere comer desde ayer, ¿es grave?",
+        "Si tu gato deja de comer más de un día, llévalo al veterinario: el ayuno es peligroso para los gatos.",
+    ),
+    (
+        "es-cv",
+        "¿Qué pongo en un currículum para unas prácticas?",
+        "Destaca tus proyectos de la universidad, los idiomas que hablas y las herramientas que sabes usar.",
+    ),
+    (
+        "fr-velo",
+        "Pourquoi la chaîne de mon vélo saute-t-elle sans arrêt ?",
+        "Réglez la tension du câble du dérailleur et vérifiez l'usure de la cassette et de la chaîne.",
+    ),
+    (
+        "it-pasta",
+        "Come si prepara una buona pasta al pomodoro?",
+        "Fai soffriggere l'aglio nell'olio, aggiungi i pomodori e il basilico alla fine, con un po' di acqua di cottura.",
+    ),
+    (
+        "pt-praia",
+        "Quais são as melhores praias do Algarve para ir em agosto?",
+        "As praias de Lagos são lindas, mas em agosto ficam muito cheias; vá cedo de manhã.",
+    ),
+    (
+        "zh-shouji",
+        "手机电池掉电太快了，怎么办？",
+        "可以关闭后台应用刷新，降低屏幕亮度，并在设置里检查电池健康度。",
+    ),
+    (
+        "ko-yoga",
+        "요가를 처음 시작하려면 어떻게 해야 하나요?",
+        "일주일에 두세 번, 삼십 분 정도의 기초 수업부터 듣는 것이 좋습니다.",
+    ),
+    (
+        "pl-remont",
+        "Jak przygotować ściany do malowania w mieszkaniu?",
+        "Przed malowaniem zagruntuj ściany i zabezpiecz podłogę folią malarską.",
+    ),
+]
+CONVERSATIONS += [
+    (cid, question[:40], [("user", question), ("assistant", answer)]) for cid, question, answer in BACKGROUND
+]
+
 
 def captures() -> list[CaptureUpsert]:
     return [
@@ -185,7 +252,12 @@ def test_a_paraphrase_in_the_same_language_and_an_english_question_find_the_conv
     archive: Any, embedder: Any
 ) -> None:
     counts = multilingual.counts(archive)
-    assert counts["pending"] == 0 and counts["vectors"] == 6  # the English chunks need none
+    english = archive.execute(
+        "SELECT COUNT(*) FROM chunks ch JOIN messages m ON m.id = ch.message_id"
+        " JOIN conversations c ON c.id = m.conversation_id WHERE c.external_id = 'en-git-bisect'"
+    ).fetchone()[0]
+    total = archive.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    assert counts["pending"] == 0 and counts["vectors"] == total - english  # the English chunks need none
     assert top(archive, embedder, "как приготовить хлебный напиток с дрожжами")[:1] == ["ru-kvas"]
     assert top(archive, embedder, "Solaranlage für die Wohnung: was ist bei der Anmeldung zu tun")[:1] == [
         "de-balkon-solar"
@@ -196,6 +268,23 @@ def test_a_paraphrase_in_the_same_language_and_an_english_question_find_the_conv
     assert "ru-kvas" in top(archive, embedder, "recipe for homemade kvass from rye bread")
     result = search(archive, "kvass", Filters(), 5, embedder.embed_query("kvass"))
     assert "multilingual" in result["modes"]
+
+
+def test_in_a_space_of_a_few_chats_a_made_up_word_is_not_a_match_for_standing_out(
+    tmp_path: Path, embedder: Any, model: multilingual_model.MultilingualEmbedder
+) -> None:
+    """Beside two or three texts, the nearest one stands out by chance: standing out is not judged."""
+    conn = connect_sync(tmp_path / "small.sqlite3")
+    apply_migrations(conn)
+    for one in captures()[:3]:
+        conn.execute("BEGIN IMMEDIATE")
+        upsert_capture(conn, one)
+        conn.execute("COMMIT")
+    embed_pending(conn, embedder)
+    multilingual_all(conn, model, workers=1)
+    for query in ("zzqxnotathing", "vrexil pomquat drundle", "blorptastic xyloquent"):
+        assert top(conn, embedder, query) == [], query
+    conn.close()
 
 
 def test_unrelated_questions_in_any_language_find_nothing(archive: Any, embedder: Any) -> None:
@@ -246,7 +335,11 @@ async def test_the_host_worker_gives_other_languages_their_vectors_and_search_cr
         deadline = time.monotonic() + 180  # a wait bound, not a timing assertion
         while True:
             status = host.call("embed.status")
-            if status["chunks"] and status["pending"] == 0 and status.get("multilingual_since_start") == 6:
+            if (
+                status["chunks"]
+                and status["pending"] == 0
+                and status.get("multilingual_since_start") == 6 + 2 * len(BACKGROUND)
+            ):
                 break
             assert time.monotonic() < deadline, status
             time.sleep(0.5)

@@ -214,7 +214,8 @@ DISTINCT_OTHERS = 10  # conversations a hit is compared with
 
 def distinctness(nearest: list[tuple[int, float]], conversation_of: dict[int, int]) -> dict[int, float]:
     """How far each hit stands above the query's other conversations: its cosine minus the mean best
-    cosine of the DISTINCT_OTHERS nearest conversations other than its own (0 with none to compare).
+    cosine of the DISTINCT_OTHERS nearest conversations other than its own; 0 (no say) when the space
+    holds fewer: beside two or three texts, a made-up word's nearest one stands out by chance.
 
     Why: in multilingual-e5-small's space every text is at cosine ~0.75-0.85 from every query, and
     where that band sits moves with the query (its language, its length), so one cosine cannot tell
@@ -232,7 +233,7 @@ def distinctness(nearest: list[tuple[int, float]], conversation_of: dict[int, in
     for chunk_id, cosine in nearest:
         own = conversation_of.get(chunk_id)
         others = [c for conversation, c in ranked if conversation != own][:DISTINCT_OTHERS]
-        out[chunk_id] = cosine - sum(others) / len(others) if others else 0.0
+        out[chunk_id] = cosine - sum(others) / len(others) if len(others) == DISTINCT_OTHERS else 0.0
     return out
 
 
