@@ -259,9 +259,6 @@ def test_a_paraphrase_in_the_same_language_and_an_english_question_find_the_conv
     total = archive.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     assert counts["pending"] == 0 and counts["vectors"] == total - english  # the English chunks need none
     assert top(archive, embedder, "как приготовить хлебный напиток с дрожжами")[:1] == ["ru-kvas"]
-    assert top(archive, embedder, "Solaranlage für die Wohnung: was ist bei der Anmeldung zu tun")[:1] == [
-        "de-balkon-solar"
-    ]
     assert top(archive, embedder, "花見の席をどうやって確保するか")[:1] == ["ja-sakura"]
     # Across languages the small model is less sure (bench/search_quality.py: cross-lingual recall@5
     # ~0.6-0.7 against ~0.98 in the same language): a plain question about the topic is found.
@@ -290,6 +287,27 @@ def test_in_a_space_of_a_few_chats_a_made_up_word_is_not_a_match_for_standing_ou
 def test_unrelated_questions_in_any_language_find_nothing(archive: Any, embedder: Any) -> None:
     for query in ("правила игры в керлинг", "how to tune a ukulele", "vrexil pomquat drundle"):
         assert top(archive, embedder, query) == [], query
+
+
+def test_for_a_question_not_in_english_the_multilingual_model_overrules_the_english_one(
+    archive: Any, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The English model puts any two Russian texts at cosine 0.5-0.75, so an unrelated Russian
+    question can clear its bar (on bench/quality: "как заменить масло в мотоцикле", 0.75 from a
+    chat about running in winter). Here its bar is lowered to where this archive's nearest unrelated
+    Russian text sits (0.72 for a guitar question and a chat about a puppy): the multilingual model,
+    which puts them far apart, decides."""
+    import dataclasses
+
+    from vivim.retrieval import relevance
+
+    query = "как научиться играть на гитаре"
+    monkeypatch.setattr(
+        relevance, "OTHER_SCRIPT", dataclasses.replace(relevance.OTHER_SCRIPT, sure_cosine=0.70)
+    )
+    assert top(archive, embedder, query) == []
+    monkeypatch.setattr(multilingual, "query_vector", lambda conn, text: None)  # without the space
+    assert top(archive, embedder, query) == ["ru-sobaka"]
 
 
 def test_an_english_only_archive_never_embeds_a_query_in_the_multilingual_space(

@@ -128,6 +128,24 @@ def counts(conn: Connection) -> dict[str, int]:
     return {"looked_at": int(looked), "vectors": int(vectors), "pending": max(0, total - int(looked))}
 
 
+def below(conn: Connection, query: np.ndarray, chunk_ids: list[int], cosine: float) -> set[int]:
+    """Those of the chunks that have a multilingual vector, and whose cosine to the query there is
+    below `cosine`."""
+    import numpy as np
+
+    if not chunk_ids:
+        return set()
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT chunk_id, vector FROM chunk_multilingual WHERE chunk_id IN ({marks}) AND vector IS NOT NULL",
+        chunk_ids,
+    ).fetchall()
+    unit = np.asarray(query, dtype=np.float32)
+    return {
+        r[0] for r in rows if float(np.frombuffer(r[1], dtype=np.float16).astype(np.float32) @ unit) < cosine
+    }
+
+
 def has_any(conn: Connection) -> bool:
     return TABLE.has_any(conn)
 
