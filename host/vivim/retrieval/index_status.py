@@ -156,7 +156,7 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
     model = index.get("model")
     if model == "unavailable":
         return "Meaning search is unavailable (the embedding model failed to load): words only."
-    meaning = modes is not None and ("vector" in modes or "first_pass" in modes)
+    meaning = modes is not None and any(m in modes for m in ("vector", "first_pass", "multilingual"))
     if model in ("loading", "idle") and not meaning:
         return "Meaning search is starting: these results match words only."
     if index.get("chunks", 0) and index.get("pending", 0):
