@@ -348,3 +348,16 @@ async def test_the_host_worker_gives_other_languages_their_vectors_and_search_cr
         assert "ru-kvas" in [g["conversation"]["external_id"] for g in result["results"]]
     finally:
         host.close()
+
+
+def test_a_query_with_no_informative_word_is_not_matched_in_the_multilingual_space(
+    archive: Any, embedder: Any
+) -> None:
+    """e5 puts a query that says nothing (punctuation, stop words, an emoji) at cosine ~0.83 from every
+    text, above the sure floor: "???" found four conversations. Such a query is not embedded there."""
+    for query in ("???", "...", "how do i", "😀", "\ufffd", "\x00"):
+        assert multilingual.query_vector(archive, query) is None, query
+        result = search(archive, query, Filters(), 5, embedder.embed_query(query))
+        assert result["results"] == [], (query, result["results"])
+        assert "multilingual" not in result["modes"]
+    assert multilingual.query_vector(archive, "квас") is not None  # one word is enough

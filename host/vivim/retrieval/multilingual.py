@@ -140,10 +140,15 @@ def knn(
 
 def query_vector(conn: Connection, query: str) -> Any:
     """The query in the multilingual space, when some chunks live there and the model is ready or
-    quick to load (its graph already built); else None and the load starts in the background."""
-    from . import multilingual_model
+    quick to load (its graph already built); else None and the load starts in the background.
 
-    if not query.strip() or not has_any(conn):
+    None too for a query without an informative word (punctuation, stop words, an emoji): e5 puts
+    such a query at cosine ~0.83 from every text, over the sure floor ("???" found four unrelated
+    conversations), and there is no meaning in it to look for."""
+    from . import multilingual_model
+    from .search import content_words
+
+    if not content_words(query) or not has_any(conn):
         return None
     embedder = multilingual_model.get_multilingual_embedder()
     if not embedder.loaded:
