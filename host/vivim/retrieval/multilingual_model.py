@@ -145,8 +145,8 @@ class MultilingualEmbedder:
         normalized = _SPACES.sub(" ", text.translate(packed.normalization))
         if not normalized.startswith(" "):
             normalized = " " + normalized
-        ids = self._tokenizer.encode(normalized.replace(" ", WORD_MARK))
-        return [packed.bos, *ids[:MAX_TOKENS], packed.eos]
+        ids = self._tokenizer.encode(normalized.replace(" ", WORD_MARK), MAX_TOKENS)
+        return [packed.bos, *ids, packed.eos]
 
     def _run(self, texts: list[str], prefix: str) -> np.ndarray:
         import numpy as np
