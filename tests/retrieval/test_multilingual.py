@@ -392,3 +392,24 @@ def test_a_huge_text_is_read_only_as_far_as_the_model_reads(
     assert time.perf_counter() - started < 3.0
     assert len(ids) == multilingual_model.MAX_TOKENS + 2
     assert ids[:200] == model.token_ids(text[:5000])[:200]  # the same pieces as the text's start
+
+
+def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph file onnxruntime cannot read (damaged on disk) was loaded and failed on every retry,
+    for good: now it is built again once."""
+    from vivim.errors import Unavailable
+    from vivim.retrieval import e5_file
+
+    monkeypatch.setenv("VIVIM_MODEL_CACHE", str(tmp_path / "cache"))
+    source = e5_file.packed_path()
+    assert source is not None
+    target = multilingual_model.graph_path(source)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"\x08\x07not a protobuf" * 1000)
+    fresh = multilingual_model.MultilingualEmbedder()
+    try:
+        fresh.ensure_loaded()
+    except Unavailable as exc:
+        pytest.fail(f"not rebuilt: {exc.message}")
+    assert fresh.error is None and target.stat().st_size > 1_000_000
+    assert fresh.embed_query("квас").shape == (multilingual_model.DIM,)
