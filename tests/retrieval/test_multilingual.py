@@ -413,3 +413,19 @@ def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch: pyte
         pytest.fail(f"not rebuilt: {exc.message}")
     assert fresh.error is None and target.stat().st_size > 1_000_000
     assert fresh.embed_query("квас").shape == (multilingual_model.DIM,)
+
+
+def test_a_chunk_edited_while_it_is_embedded_gets_no_stale_vector(
+    archive: Any, model: multilingual_model.MultilingualEmbedder
+) -> None:
+    chunk_id, text = archive.execute(
+        "SELECT ch.id, ch.text FROM chunks ch JOIN chunk_multilingual m ON m.chunk_id = ch.id"
+        " WHERE m.vector IS NOT NULL LIMIT 1"
+    ).fetchone()
+    archive.execute("DELETE FROM chunk_multilingual WHERE chunk_id = ?", (chunk_id,))
+    [(pending_id, pending_text)] = multilingual.pending(archive)
+    assert (pending_id, pending_text) == (chunk_id, text)
+    vectors = model.embed([pending_text])  # meanwhile the chunk is edited
+    archive.execute("UPDATE chunks SET text = ? WHERE id = ?", ("Совсем другой текст.", chunk_id))
+    assert multilingual.store(archive, [chunk_id], [pending_text], list(vectors)) == 0
+    assert multilingual.pending(archive) == [(chunk_id, "Совсем другой текст.")]
