@@ -429,3 +429,51 @@ def test_a_chunk_edited_while_it_is_embedded_gets_no_stale_vector(
     archive.execute("UPDATE chunks SET text = ? WHERE id = ?", ("Совсем другой текст.", chunk_id))
     assert multilingual.store(archive, [chunk_id], [pending_text], list(vectors)) == 0
     assert multilingual.pending(archive) == [(chunk_id, "Совсем другой текст.")]
+
+
+def test_the_worker_looks_again_at_a_message_captured_again_under_the_same_chunk_ids(
+    vivim_home: Path,
+) -> None:
+    """A message captured again (an answer still streaming, then whole) is chunked again: its old
+    chunks go, and as the newest rows their ids come back for the new ones. The worker's walk had
+    already passed those ids, so the final answer in Russian never got its multilingual vector (and
+    the index said "chunks still to check" for good) until some later capture moved the walk on."""
+    host = HostProcess(vivim_home, services="embed")
+
+    def payload(answer: str) -> dict[str, Any]:
+        return {
+            "conversation": {
+                "provider": "chatgpt",
+                "external_id": "ru-stream",
+                "title": "Квас",
+                "url": "https://chatgpt.com/c/ru-stream",
+            },
+            "turns": [
+                {"key": "q", "role": "user", "position": 0, "text": "Как сделать квас из ржаного хлеба?"},
+                {"key": "a", "role": "assistant", "position": 1, "text": answer},
+            ],
+        }
+
+    def settled(deadline: float) -> dict[str, Any]:
+        while True:
+            status = host.call("embed.status")
+            if status["pending"] == 0 and status["index"]["other_languages_pending"] == 0:
+                return status
+            if time.monotonic() > deadline:
+                return status
+            time.sleep(0.5)
+
+    try:
+        host.call("capture.upsert", payload("Подсушите ржаной хлеб в духовке до тёмных сухарей"))
+        status = settled(time.monotonic() + 120)  # a wait bound, not a timing assertion
+        assert status["index"]["other_languages_pending"] == 0, status
+        time.sleep(3 * 2.0)  # the walk finds nothing more and rests past the newest chunk
+        whole = (
+            "Подсушите ржаной хлеб в духовке до тёмных сухарей, залейте кипятком и оставьте на четыре"
+            " часа. Процедите, добавьте сахар и сухие дрожжи, держите в тепле сутки."
+        )
+        host.call("capture.upsert", payload(whole))
+        status = settled(time.monotonic() + 60)
+        assert status["index"]["other_languages_pending"] == 0, status
+    finally:
+        host.close()

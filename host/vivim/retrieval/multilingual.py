@@ -100,6 +100,19 @@ def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple
     return [(r[0], r[1]) for r in rows]
 
 
+def not_looked_at(conn: Connection, chunk_ids: Sequence[int]) -> list[int]:
+    """Those of these chunks that have no row yet (a few ids: the worker's check behind its walk)."""
+    if not chunk_ids:
+        return []
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT id FROM chunks ch WHERE id IN ({marks}) AND NOT EXISTS"
+        " (SELECT 1 FROM chunk_multilingual m WHERE m.chunk_id = ch.id)",
+        list(chunk_ids),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def store(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: Sequence[Any]) -> int:
     """Write each chunk's vector (None: looked at, needs none) if it still holds that text."""
     import numpy as np
