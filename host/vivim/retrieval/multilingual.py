@@ -5,8 +5,9 @@ chunk lands near every other text in its script, so a paraphrased question in th
 English question about it, mostly misses (bench/search_quality.py: same-language non-English
 recall@5 0.927, cross-lingual 0.29 on the held-out split). Such chunks (`needs_vector`) also get a
 vector from multilingual-e5-small (vivim.retrieval.multilingual_model), one space for ~100
-languages, and every query with meaning search is also embedded there (~5 ms) and ranked against
-them, behind its own floor (relevance.MULTILINGUAL), as part of search's one meaning list.
+languages, and every query with meaning search and an informative word is also embedded there
+(~5 ms) and ranked against them, behind its own floor (relevance.MULTILINGUAL), as part of search's
+one meaning list.
 
 `chunk_multilingual` has a row for every chunk the worker has looked at: the e5 vector (float16), or
 NULL for a chunk that does not need one (English): so "pending" is simply "no row", and a chunk is
