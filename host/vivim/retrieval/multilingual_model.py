@@ -137,7 +137,8 @@ class MultilingualEmbedder:
             if built:
                 raise
             # A cached graph onnxruntime cannot read (damaged on disk, say) would otherwise fail every
-            # load for good, since its name says it is built: it is built again, once per load.
+            # load for good, since its name says it is built: it is built again, once per load (a
+            # search that met it, ready_to_load() being True, waits for that build, once).
             log.warning("the cached multilingual graph does not load (%s): building it again", exc)
             target.unlink(missing_ok=True)
             _build_in_child(source, target)
