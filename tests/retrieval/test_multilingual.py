@@ -360,3 +360,132 @@ async def test_the_host_worker_gives_other_languages_their_vectors_and_search_cr
         assert "ru-kvas" in [g["conversation"]["external_id"] for g in result["results"]]
     finally:
         host.close()
+
+
+def test_a_query_with_no_informative_word_is_not_matched_in_the_multilingual_space(
+    archive: Any, embedder: Any
+) -> None:
+    """e5 puts a query that says nothing (punctuation, stop words, an emoji) at cosine ~0.83 from every
+    text, above the sure floor: "???" found four conversations. Such a query is not embedded there."""
+    for query in ("???", "...", "how do i", "😀", "\ufffd", "\x00"):
+        assert multilingual.query_vector(archive, query) is None, query
+        result = search(archive, query, Filters(), 5, embedder.embed_query(query))
+        assert result["results"] == [], (query, result["results"])
+        assert "multilingual" not in result["modes"]
+    assert multilingual.query_vector(archive, "квас") is not None  # one word is enough
+
+
+def test_the_word_cache_keeps_short_words_only(model: multilingual_model.MultilingualEmbedder) -> None:
+    """A run of an unspaced script is one "word" to the tokenizer, and it rarely comes back: cached,
+    32,000 Japanese texts of 425 characters held 124 MB (measured) for nothing. Short words are."""
+    import random
+
+    tokenizer = model._tokenizer
+    tokenizer._cache.cache_clear()
+    sentence = list(
+        "人気の公園では前日の夜から場所取りをする人もいますが多くの公園は前夜からのシート設置を禁止しています"
+    )
+    rng = random.Random(7)
+    for _ in range(50):
+        rng.shuffle(sentence)
+        model.token_ids("".join(sentence) * 3)
+    model.token_ids("Домашний квас из ржаного хлеба")
+    assert tokenizer._cache.cache_info().currsize <= 10
+
+
+def test_a_huge_text_is_read_only_as_far_as_the_model_reads(
+    model: multilingual_model.MultilingualEmbedder,
+) -> None:
+    """Only MAX_TOKENS pieces are kept, so the tokenizer stops where they end: a megabyte query in an
+    unspaced script took ~9 s of Viterbi on the store's read thread (a bound, not a timing claim)."""
+    text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(1_000_000))
+    started = time.perf_counter()
+    ids = model.token_ids(text)
+    assert time.perf_counter() - started < 3.0
+    assert len(ids) == multilingual_model.MAX_TOKENS + 2
+    assert ids[:200] == model.token_ids(text[:5000])[:200]  # the same pieces as the text's start
+
+
+def test_a_damaged_cached_graph_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph file onnxruntime cannot read (damaged on disk) was loaded and failed on every retry,
+    for good: now it is built again once."""
+    from vivim.errors import Unavailable
+    from vivim.retrieval import e5_file
+
+    monkeypatch.setenv("VIVIM_MODEL_CACHE", str(tmp_path / "cache"))
+    source = e5_file.packed_path()
+    assert source is not None
+    target = multilingual_model.graph_path(source)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"\x08\x07not a protobuf" * 1000)
+    fresh = multilingual_model.MultilingualEmbedder()
+    try:
+        fresh.ensure_loaded()
+    except Unavailable as exc:
+        pytest.fail(f"not rebuilt: {exc.message}")
+    assert fresh.error is None and target.stat().st_size > 1_000_000
+    assert fresh.embed_query("квас").shape == (multilingual_model.DIM,)
+
+
+def test_a_chunk_edited_while_it_is_embedded_gets_no_stale_vector(
+    archive: Any, model: multilingual_model.MultilingualEmbedder
+) -> None:
+    chunk_id, text = archive.execute(
+        "SELECT ch.id, ch.text FROM chunks ch JOIN chunk_multilingual m ON m.chunk_id = ch.id"
+        " WHERE m.vector IS NOT NULL LIMIT 1"
+    ).fetchone()
+    archive.execute("DELETE FROM chunk_multilingual WHERE chunk_id = ?", (chunk_id,))
+    [(pending_id, pending_text)] = multilingual.pending(archive)
+    assert (pending_id, pending_text) == (chunk_id, text)
+    vectors = model.embed([pending_text])  # meanwhile the chunk is edited
+    archive.execute("UPDATE chunks SET text = ? WHERE id = ?", ("Совсем другой текст.", chunk_id))
+    assert multilingual.store(archive, [chunk_id], [pending_text], list(vectors)) == 0
+    assert multilingual.pending(archive) == [(chunk_id, "Совсем другой текст.")]
+
+
+def test_the_worker_looks_again_at_a_message_captured_again_under_the_same_chunk_ids(
+    vivim_home: Path,
+) -> None:
+    """A message captured again (an answer still streaming, then whole) is chunked again: its old
+    chunks go, and as the newest rows their ids come back for the new ones. The worker's walk had
+    already passed those ids, so the final answer in Russian never got its multilingual vector (and
+    the index said "chunks still to check" for good) until some later capture moved the walk on."""
+    host = HostProcess(vivim_home, services="embed")
+
+    def payload(answer: str) -> dict[str, Any]:
+        return {
+            "conversation": {
+                "provider": "chatgpt",
+                "external_id": "ru-stream",
+                "title": "Квас",
+                "url": "https://chatgpt.com/c/ru-stream",
+            },
+            "turns": [
+                {"key": "q", "role": "user", "position": 0, "text": "Как сделать квас из ржаного хлеба?"},
+                {"key": "a", "role": "assistant", "position": 1, "text": answer},
+            ],
+        }
+
+    def settled(deadline: float) -> dict[str, Any]:
+        while True:
+            status = host.call("embed.status")
+            if status["pending"] == 0 and status["index"]["other_languages_pending"] == 0:
+                return status
+            if time.monotonic() > deadline:
+                return status
+            time.sleep(0.5)
+
+    try:
+        host.call("capture.upsert", payload("Подсушите ржаной хлеб в духовке до тёмных сухарей"))
+        status = settled(time.monotonic() + 120)  # a wait bound, not a timing assertion
+        assert status["index"]["other_languages_pending"] == 0, status
+        time.sleep(3 * 2.0)  # the walk finds nothing more and rests past the newest chunk
+        whole = (
+            "Подсушите ржаной хлеб в духовке до тёмных сухарей, залейте кипятком и оставьте на четыре"
+            " часа. Процедите, добавьте сахар и сухие дрожжи, держите в тепле сутки."
+        )
+        host.call("capture.upsert", payload(whole))
+        status = settled(time.monotonic() + 60)
+        assert status["index"]["other_languages_pending"] == 0, status
+    finally:
+        host.close()
