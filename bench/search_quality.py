@@ -711,6 +711,10 @@ def main() -> None:
         import vivim.retrieval.multilingual
 
         vivim.retrieval.multilingual.query_vector = lambda conn, query: None  # type: ignore[assignment]
+    else:  # searches do not wait for a build: load (and if need be build) the model first
+        from vivim.retrieval.multilingual_model import get_multilingual_embedder
+
+        get_multilingual_embedder().ensure_loaded()
     embedder = get_embedder()
     embedder.ensure_loaded()
     print_provenance()

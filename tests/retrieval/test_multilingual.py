@@ -365,14 +365,16 @@ async def test_the_host_worker_gives_other_languages_their_vectors_and_search_cr
 def test_a_query_with_no_informative_word_is_not_matched_in_the_multilingual_space(
     archive: Any, embedder: Any
 ) -> None:
-    """e5 puts a query that says nothing (punctuation, stop words, an emoji) at cosine ~0.83 from every
-    text, above the sure floor: "???" found four conversations. Such a query is not embedded there."""
-    for query in ("???", "...", "how do i", "😀", "\ufffd", "\x00"):
+    """e5 puts a query that says nothing (punctuation, stop words, an emoji, one short word) at cosine
+    ~0.83 from every text, above the sure floor: "???" found four conversations, "ok" sat at 0.831.
+    Such a query is not embedded there."""
+    for query in ("???", "...", "how do i", "😀", "\ufffd", "\x00", "ok", "db?"):
         assert multilingual.query_vector(archive, query) is None, query
         result = search(archive, query, Filters(), 5, embedder.embed_query(query))
         assert result["results"] == [], (query, result["results"])
         assert "multilingual" not in result["modes"]
-    assert multilingual.query_vector(archive, "квас") is not None  # one word is enough
+    assert multilingual.query_vector(archive, "квас") is not None  # one word of four letters is enough
+    assert multilingual.query_vector(archive, "花見") is not None  # a word of an unspaced script is a phrase
 
 
 def test_the_word_cache_keeps_short_words_only(model: multilingual_model.MultilingualEmbedder) -> None:

@@ -131,9 +131,12 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
 
 
 def multilingual_installed() -> bool:
-    from .multilingual_model import available
+    """Whether other-language chunks are being given vectors here: the model's graph is built (the
+    worker builds it at the first chunk not in English). Before that, or with the model missing or
+    broken, "still to check" would never go away, and an English archive has nothing to wait for."""
+    from .multilingual_model import ready_to_load
 
-    return available()
+    return ready_to_load()
 
 
 # How meaning search catches up when no process is indexing (after `vivim import`, say): the import

@@ -170,17 +170,25 @@ def knn(
     return TABLE.knn(conn, query, k, filters)
 
 
+MIN_LONE_WORD = 4  # letters a query's only informative word needs to be looked for in this space
+
+
 def query_vector(conn: Connection, query: str) -> Any:
     """The query in the multilingual space, when some chunks live there and the model is ready or
     quick to load (its graph already built); else None and the load starts in the background.
 
-    None too for a query without an informative word (punctuation, stop words, an emoji): e5 puts
-    such a query at cosine ~0.83 from every text, over the sure floor ("???" found four unrelated
-    conversations), and there is no meaning in it to look for."""
+    None too for a query without an informative word (punctuation, stop words, an emoji), or whose
+    only one is shorter than MIN_LONE_WORD letters ("ok", "db"): e5 puts such a query at cosine ~0.83
+    from every text, over the sure floor ("???" found four unrelated conversations, "ok" sat at
+    0.831), and there is no meaning in it to look for. A word of an unspaced script is a phrase."""
     from . import multilingual_model
+    from .relevance import UNSPACED
     from .search import content_words
 
-    if not content_words(query) or not has_any(conn):
+    words = content_words(query)
+    if len(words) == 1 and len(words[0]) < MIN_LONE_WORD and not UNSPACED.search(words[0]):
+        return None
+    if not words or not has_any(conn):
         return None
     embedder = multilingual_model.get_multilingual_embedder()
     if not embedder.loaded:

@@ -51,11 +51,17 @@ MASKED = -1e4  # the attention logit of a padding position
 _SPACES = re.compile(" {2,}")
 
 
+# Part of the cached graph's name: raise it whenever encoder_graph() or build() changes, so users'
+# graphs made by the code before are built again instead of being loaded as they are.
+GRAPH_VERSION = 1
+
+
 def graph_path(source: Path) -> Path:
     from .quantize import cache_dir
 
     stat = source.stat()
-    key = hashlib.sha256(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    fingerprint = f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}:graph{GRAPH_VERSION}"
+    key = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     return cache_dir() / f"multilingual-e5-small-int8-{key}.onnx"
 
 
