@@ -235,7 +235,18 @@ def run_first_pass(db: Path, base: float, parallel: bool = True) -> dict:
         "search_ms": 1000 * sorted(searches)[len(searches) // 2],
         "rss_after_search": rss_search,
         "rss_after_pass": rss_pass,
-        "config": "first-pass" if parallel else "first-pass-1",
+        **pass_result(
+            "first-pass" if parallel else "first-pass-1", done, seconds, cpu, base, loaded, samples
+        ),
+    }
+
+
+def pass_result(
+    config: str, done: int, seconds: float, cpu: float, base: float, loaded: float, samples: list[float]
+) -> dict:
+    """The figures every configuration reports."""
+    return {
+        "config": config,
         "arena": False,
         "chunks": done,
         "seconds": seconds,
@@ -271,20 +282,7 @@ def run_multilingual(db: Path, base: float, workers: int) -> dict:
     seconds = time.perf_counter() - started
     cpu = sum(os.times()[:2]) - cpu_started
     conn.close()
-    return {
-        "config": f"multilingual-{workers}",
-        "arena": False,
-        "chunks": done,
-        "seconds": seconds,
-        "rate": done / seconds,
-        "cpu_seconds": cpu,
-        "per_cpu_second": done / cpu,
-        "rss_base": base,
-        "rss_loaded": loaded,
-        "rss_end": rss_mb(),
-        "rss_max": max([rss_mb(), *samples]),
-        "rss_samples": samples,
-    }
+    return pass_result(f"multilingual-{workers}", done, seconds, cpu, base, loaded, samples)
 
 
 def child(args: argparse.Namespace) -> None:

@@ -534,9 +534,9 @@ def calibrate(evaluator: Evaluator, first_pass: bool = False) -> None:
         evaluator.queries = everything
 
 
-MULTILINGUAL_GRIDS = {  # sure, floor, distinct (support stays 0.34)
-    "MULTILINGUAL": ((0.85, 0.86, 0.88), (0.78, 0.80, 0.82), (0.04, 0.05, 0.06, 1.01)),
-    "MULTILINGUAL_ENGLISH": ((0.83, 0.84, 0.85), (0.76, 0.78, 0.80), (0.04, 0.05, 0.06, 1.01)),
+MULTILINGUAL_GRIDS = {
+    "MULTILINGUAL": ((0.84, 0.85, 0.86, 0.87, 0.88), (0.80, 0.82), (0.25, 0.34, 0.5)),
+    "MULTILINGUAL_ENGLISH": ((0.81, 0.82, 0.83, 0.84, 0.85), (0.78, 0.80), (0.34,)),
 }
 
 
@@ -568,7 +568,7 @@ def calibrate_multilingual(evaluator: Evaluator, everything: list[list[Any]]) ->
                 setattr(
                     relevance,
                     name,
-                    dataclasses.replace(original, sure_cosine=sure, floor_cosine=low, distinct=supp),
+                    dataclasses.replace(original, sure_cosine=sure, floor_cosine=low, support=supp),
                 )
                 m = evaluator.evaluate("hybrid", context=False)
                 nan = {"r5": float("nan"), "empty": float("nan")}
@@ -711,6 +711,10 @@ def main() -> None:
         import vivim.retrieval.multilingual
 
         vivim.retrieval.multilingual.query_vector = lambda conn, query: None  # type: ignore[assignment]
+    else:  # searches do not wait for a build: load (and if need be build) the model first
+        from vivim.retrieval.multilingual_model import get_multilingual_embedder
+
+        get_multilingual_embedder().ensure_loaded()
     embedder = get_embedder()
     embedder.ensure_loaded()
     print_provenance()

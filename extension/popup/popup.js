@@ -360,7 +360,7 @@ function searchState(result) {
   const modes = result.modes || [];
   if (result.complete !== false) return "";
   if (index.model === "unavailable") return "Meaning search is unavailable: words only.";
-  const meaning = modes.includes("vector") || modes.includes("first_pass");
+  const meaning = ["vector", "first_pass", "multilingual"].some((m) => modes.includes(m));
   if (!meaning && (index.model === "loading" || index.model === "idle")) {
     return "Meaning search is starting: these results match words only.";
   }

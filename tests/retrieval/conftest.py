@@ -29,11 +29,16 @@ def embed_pending(conn: Any, embedder: Embedder) -> int:
     return done
 
 
-def capture_corpus(conn: Any) -> None:
-    for capture in captures():
+def capture_all(conn: Any, upserts: list[Any]) -> None:
+    """Store captures as the host does, one transaction each."""
+    for capture in upserts:
         conn.execute("BEGIN IMMEDIATE")
         upsert_capture(conn, capture)
         conn.execute("COMMIT")
+
+
+def capture_corpus(conn: Any) -> None:
+    capture_all(conn, captures())
 
 
 @pytest.fixture(scope="session")

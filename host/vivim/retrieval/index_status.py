@@ -131,9 +131,12 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
 
 
 def multilingual_installed() -> bool:
-    from .multilingual_model import available
+    """Whether other-language chunks are being given vectors here: the model's graph is built (the
+    worker builds it at the first chunk not in English). Before that, or with the model missing or
+    broken, "still to check" would never go away, and an English archive has nothing to wait for."""
+    from .multilingual_model import ready_to_load
 
-    return available()
+    return ready_to_load()
 
 
 # How meaning search catches up when no process is indexing (after `vivim import`, say): the import
@@ -156,7 +159,7 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
     model = index.get("model")
     if model == "unavailable":
         return "Meaning search is unavailable (the embedding model failed to load): words only."
-    meaning = modes is not None and ("vector" in modes or "first_pass" in modes)
+    meaning = modes is not None and any(m in modes for m in ("vector", "first_pass", "multilingual"))
     if model in ("loading", "idle") and not meaning:
         return "Meaning search is starting: these results match words only."
     if index.get("chunks", 0) and index.get("pending", 0):

@@ -5,8 +5,9 @@ chunk lands near every other text in its script, so a paraphrased question in th
 English question about it, mostly misses (bench/search_quality.py: same-language non-English
 recall@5 0.927, cross-lingual 0.29 on the held-out split). Such chunks (`needs_vector`) also get a
 vector from multilingual-e5-small (vivim.retrieval.multilingual_model), one space for ~100
-languages, and every query with meaning search is also embedded there (~5 ms) and ranked against
-them, behind its own floor (relevance.MULTILINGUAL), as part of search's one meaning list.
+languages, and every query with meaning search and an informative word is also embedded there
+(~5 ms) and ranked against them, behind its own floor (relevance.MULTILINGUAL), as part of search's
+one meaning list.
 
 `chunk_multilingual` has a row for every chunk the worker has looked at: the e5 vector (float16), or
 NULL for a chunk that does not need one (English): so "pending" is simply "no row", and a chunk is
@@ -100,6 +101,19 @@ def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple
     return [(r[0], r[1]) for r in rows]
 
 
+def not_looked_at(conn: Connection, chunk_ids: Sequence[int]) -> list[int]:
+    """Those of these chunks that have no row yet (a few ids: the worker's check behind its walk)."""
+    if not chunk_ids:
+        return []
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT id FROM chunks ch WHERE id IN ({marks}) AND NOT EXISTS"
+        " (SELECT 1 FROM chunk_multilingual m WHERE m.chunk_id = ch.id)",
+        list(chunk_ids),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def store(conn: Connection, chunk_ids: Sequence[int], texts: Sequence[str], vectors: Sequence[Any]) -> int:
     """Write each chunk's vector (None: looked at, needs none) if it still holds that text."""
     import numpy as np
@@ -128,6 +142,24 @@ def counts(conn: Connection) -> dict[str, int]:
     return {"looked_at": int(looked), "vectors": int(vectors), "pending": max(0, total - int(looked))}
 
 
+def below(conn: Connection, query: np.ndarray, chunk_ids: list[int], cosine: float) -> set[int]:
+    """Those of the chunks that have a multilingual vector, and whose cosine to the query there is
+    below `cosine`."""
+    import numpy as np
+
+    if not chunk_ids:
+        return set()
+    marks = ",".join("?" * len(chunk_ids))
+    rows = conn.execute(
+        f"SELECT chunk_id, vector FROM chunk_multilingual WHERE chunk_id IN ({marks}) AND vector IS NOT NULL",
+        chunk_ids,
+    ).fetchall()
+    unit = np.asarray(query, dtype=np.float32)
+    return {
+        r[0] for r in rows if float(np.frombuffer(r[1], dtype=np.float16).astype(np.float32) @ unit) < cosine
+    }
+
+
 def has_any(conn: Connection) -> bool:
     return TABLE.has_any(conn)
 
@@ -138,12 +170,25 @@ def knn(
     return TABLE.knn(conn, query, k, filters)
 
 
+MIN_LONE_WORD = 4  # letters a query's only informative word needs to be looked for in this space
+
+
 def query_vector(conn: Connection, query: str) -> Any:
     """The query in the multilingual space, when some chunks live there and the model is ready or
-    quick to load (its graph already built); else None and the load starts in the background."""
-    from . import multilingual_model
+    quick to load (its graph already built); else None and the load starts in the background.
 
-    if not query.strip() or not has_any(conn):
+    None too for a query without an informative word (punctuation, stop words, an emoji), or whose
+    only one is shorter than MIN_LONE_WORD letters ("ok", "db"): e5 puts such a query at cosine ~0.83
+    from every text, over the sure floor ("???" found four unrelated conversations, "ok" sat at
+    0.831), and there is no meaning in it to look for. A word of an unspaced script is a phrase."""
+    from . import multilingual_model
+    from .relevance import UNSPACED
+    from .search import content_words
+
+    words = content_words(query)
+    if len(words) == 1 and len(words[0]) < MIN_LONE_WORD and not UNSPACED.search(words[0]):
+        return None
+    if not words or not has_any(conn):
         return None
     embedder = multilingual_model.get_multilingual_embedder()
     if not embedder.loaded:

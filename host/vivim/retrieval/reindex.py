@@ -87,6 +87,19 @@ def rederive_all(
             progress(len(rows))
 
 
+def in_transaction(conn: Connection, write: Callable[..., int], *args: Any) -> int:
+    """write(conn, *args) in its own short transaction: one window at a time, so captures never wait
+    behind a long job."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = write(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
+
+
 def pending_count(conn: Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM chunks WHERE embedded = 0").fetchone()[0]
 
@@ -102,7 +115,7 @@ def embed_all_pending(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .backfill import WINDOW, Progress, embed_window, write_progress
+    from .backfill import WINDOW, Progress, embed_window
     from .embedding import trim_memory
 
     workers = max(1, workers or min(4, os.cpu_count() or 1))
@@ -112,20 +125,23 @@ def embed_all_pending(
         while batch := pending_chunks(conn, WINDOW):
             ids, texts, vectors = embed_window(embedder, batch, workers, pool)
             trim_memory()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # chunks rechunked meanwhile by a capture are skipped; their successors are pending
-                written = store_vectors(conn, ids, texts, vectors)
-                run.window_done(len(ids), workers)
-                write_progress(conn, run)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            done += written
+            done += in_transaction(conn, _store_window, ids, texts, vectors, run, workers)
             if progress:
                 progress(len(batch))
     return done
+
+
+def _store_window(
+    conn: Connection, ids: list[int], texts: list[str], vectors: Any, run: Any, workers: int
+) -> int:
+    """MiniLM's vectors of one window, and the job's progress where `embed.status` reads it."""
+    from .backfill import write_progress
+
+    # chunks rechunked meanwhile by a capture are skipped; their successors are pending
+    written = store_vectors(conn, ids, texts, vectors)
+    run.window_done(len(ids), workers)
+    write_progress(conn, run)
+    return written
 
 
 def first_pass_all(
@@ -150,13 +166,7 @@ def first_pass_all(
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
         vectors = embedder.embed(texts, parallel=parallel)
         trim_memory()  # each window's token rows are freed: give the pages back (see embedding.py)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            done += first_pass.store(conn, ids, texts, vectors)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        done += in_transaction(conn, first_pass.store, ids, texts, vectors)
         if progress:
             progress(len(batch))
     return done
@@ -198,13 +208,7 @@ def multilingual_all(
                     for row, i in enumerate(part):
                         vectors[i] = found[row]
                 trim_memory()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                done += multilingual.store(conn, ids, texts, vectors)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            done += in_transaction(conn, multilingual.store, ids, texts, vectors)
             if progress:
                 progress(len(batch))
     return done

@@ -43,8 +43,6 @@ class Floor:
     floor_cosine: float  # below this, never; in between, only with lexical support
     support: float  # the share of the query's words (stems, bigrams) the chunk must hold in between
     strong_cosine: float  # at or above: a "strong" match
-    # in between, or this far above the query's other conversations (see distinctness); NEVER: no
-    distinct: float = 1.01
 
 
 # Calibrated on the tune split alone (bench/search_quality.py --calibrate, 2026-12-07, after function
@@ -86,10 +84,7 @@ FIRST_PASS_OTHER_SCRIPT = Floor(sure_cosine=NEVER, floor_cosine=0.45, support=0.
 # best no-answer precision any row reached (0.91: the one miss is the English model's, in every
 # row); 0.84 let two unrelated queries through. The lowest of those; floor 0.82 and support 0.34 as
 # first set (ties). Strong at 0.88, the same-language answers' median.
-# distinct 0.05 (both spaces' groups): above the largest margin a no-answer query's best conversation
-# had over its next ten on the tune split (0.039); every row of the sweep with it kept no-answer
-# precision where it was (it passes answers whose words differ and whose cosine is just short).
-MULTILINGUAL = Floor(sure_cosine=0.85, floor_cosine=0.82, support=0.34, strong_cosine=0.88, distinct=0.05)
+MULTILINGUAL = Floor(sure_cosine=0.85, floor_cosine=0.82, support=0.34, strong_cosine=0.88)
 # An English query meets the non-English chunks there from further away: no text in its own language
 # lifts its cosines (no-answer English queries' best: 0.76-0.82 on the tune split; non-English ones'
 # 0.81-0.85, since the space holds texts in their language). Calibrated the same way on the tune
@@ -99,9 +94,7 @@ MULTILINGUAL = Floor(sure_cosine=0.85, floor_cosine=0.82, support=0.34, strong_c
 # model's (relevance.scaled): 0.86, 0.88 and 0.90 tied on the tune split's answerable MRR@10 (0.919);
 # 0.88 kept English paraphrases' recall@1 where it was without this space (0.925; 0.86: 0.910, a
 # loosely related Japanese conversation first), cross-lingual recall@1 0.52 (0.86: 0.56).
-MULTILINGUAL_ENGLISH = Floor(
-    sure_cosine=0.83, floor_cosine=0.80, support=0.34, strong_cosine=0.88, distinct=0.05
-)
+MULTILINGUAL_ENGLISH = Floor(sure_cosine=0.83, floor_cosine=0.80, support=0.34, strong_cosine=0.88)
 
 
 def multilingual_floor_for(query: str) -> Floor:
@@ -203,37 +196,8 @@ def support(query_units: list[str], folded_text: str, tokens: set[str]) -> float
     return found / len(query_units)
 
 
-def vector_passes(cosine: float, lexical_support: float, floor: Floor, distinct: float = 0.0) -> bool:
-    if cosine >= floor.sure_cosine:
-        return True
-    return cosine >= floor.floor_cosine and (lexical_support >= floor.support or distinct >= floor.distinct)
-
-
-DISTINCT_OTHERS = 10  # conversations a hit is compared with
-
-
-def distinctness(nearest: list[tuple[int, float]], conversation_of: dict[int, int]) -> dict[int, float]:
-    """How far each hit stands above the query's other conversations: its cosine minus the mean best
-    cosine of the DISTINCT_OTHERS nearest conversations other than its own (0 with none to compare).
-
-    Why: in multilingual-e5-small's space every text is at cosine ~0.75-0.85 from every query, and
-    where that band sits moves with the query (its language, its length), so one cosine cannot tell
-    an answer from the nearest of many unrelated texts. An answer stands out from the query's own
-    background; an unrelated query's nearest texts are level (tune split: a question with no answer
-    had its best conversation at most 0.039 above the next ten, a same-language answer at least
-    0.027 and mostly 0.07-0.13)."""
-    best: dict[int, float] = {}
-    for chunk_id, cosine in nearest:
-        conversation = conversation_of.get(chunk_id)
-        if conversation is not None and cosine > best.get(conversation, -2.0):
-            best[conversation] = cosine
-    ranked = sorted(best.items(), key=lambda pair: -pair[1])
-    out: dict[int, float] = {}
-    for chunk_id, cosine in nearest:
-        own = conversation_of.get(chunk_id)
-        others = [c for conversation, c in ranked if conversation != own][:DISTINCT_OTHERS]
-        out[chunk_id] = cosine - sum(others) / len(others) if others else 0.0
-    return out
+def vector_passes(cosine: float, lexical_support: float, floor: Floor) -> bool:
+    return cosine >= floor.sure_cosine or (cosine >= floor.floor_cosine and lexical_support >= floor.support)
 
 
 def scaled(cosine: float, floor: Floor) -> float:

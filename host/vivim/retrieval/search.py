@@ -462,16 +462,18 @@ def title_ranking(
     return [cid for _, cid in kept[:limit]], {cid: cover for cover, cid in kept[:limit]}
 
 
-def conversations_of(conn: Connection, chunk_ids: list[int]) -> dict[int, int]:
-    """chunk id -> conversation id."""
-    if not chunk_ids:
-        return {}
-    marks = ",".join("?" * len(chunk_ids))
-    rows = conn.execute(
-        f"SELECT ch.id, m.conversation_id FROM chunks ch JOIN messages m ON m.id = ch.message_id WHERE ch.id IN ({marks})",
-        chunk_ids,
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
+def floored(
+    conn: Connection, hits: list[tuple[int, float]], judge: relevance.Floor, words: QueryWords
+) -> list[tuple[int, float]]:
+    """The vector hits of one space that clear its floor: at the sure cosine on meaning alone, between
+    the floor and it only with lexical support (the query's words in the chunk's exchange)."""
+    maybe = [cid for cid, cos in hits if judge.floor_cosine <= cos < judge.sure_cosine]
+    texts = exchange_texts(conn, maybe)
+    return [
+        (cid, cos)
+        for cid, cos in hits
+        if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
+    ]
 
 
 def hybrid_hits(
@@ -533,13 +535,7 @@ def hybrid_hits(
         nearest = nearest[:VECTOR_CANDIDATES]
         cosines = dict(nearest)
         if floor:
-            maybe = [cid for cid, cos in nearest if judge.floor_cosine <= cos < judge.sure_cosine]
-            texts = exchange_texts(conn, maybe)
-            nearest = [
-                (cid, cos)
-                for cid, cos in nearest
-                if relevance.vector_passes(cos, words.support(texts[cid]) if cid in texts else 0.0, judge)
-            ]
+            nearest = floored(conn, nearest, judge, words)
     first_cosines: dict[int, float] = {}
     first_judge = relevance.first_pass_floor_for(query)
     if first_pass_vector is not None:
@@ -547,15 +543,7 @@ def hybrid_hits(
 
         rough = first_pass.knn(conn, first_pass_vector, VECTOR_CANDIDATES, filters)
         if floor:
-            maybe = [cid for cid, cos in rough if first_judge.floor_cosine <= cos < first_judge.sure_cosine]
-            texts = exchange_texts(conn, maybe)
-            rough = [
-                (cid, cos)
-                for cid, cos in rough
-                if relevance.vector_passes(
-                    cos, words.support(texts[cid]) if cid in texts else 0.0, first_judge
-                )
-            ]
+            rough = floored(conn, rough, first_judge, words)
         first_cosines = dict(rough)
     multi_cosines: dict[int, float] = {}
     multi_judge = relevance.multilingual_floor_for(query)
@@ -564,17 +552,16 @@ def hybrid_hits(
 
         near = multilingual.knn(conn, multilingual_vector, VECTOR_CANDIDATES, filters)
         if floor:
-            maybe = [cid for cid, cos in near if multi_judge.floor_cosine <= cos < multi_judge.sure_cosine]
-            texts = exchange_texts(conn, maybe)
-            stands_out = relevance.distinctness(near, conversations_of(conn, [cid for cid, _ in near]))
-            near = [
-                (cid, cos)
-                for cid, cos in near
-                if relevance.vector_passes(
-                    cos, words.support(texts[cid]) if cid in texts else 0.0, multi_judge, stands_out[cid]
-                )
-            ]
+            near = floored(conn, near, multi_judge, words)
         multi_cosines = dict(near)
+        if floor and judge is not relevance.LATIN and nearest:
+            # A question not in English about a chunk not in English: the English model reads neither
+            # well (any two Russian texts sit at cosine 0.5-0.75 there), the multilingual one reads
+            # both, so a hit it puts below its own floor is not taken on the English model's word.
+            vetoed = multilingual.below(
+                conn, multilingual_vector, [cid for cid, _ in nearest], multi_judge.floor_cosine
+            )
+            nearest = [(cid, cos) for cid, cos in nearest if cid not in vetoed]
     if query_vector is not None or first_pass_vector is not None or multilingual_vector is not None:
         # One meaning list: each space's cosines put on one scale by their own floors (0 at the
         # floor, 1 at "strong"), so a first-pass hit and a MiniLM hit compete on how clearly each

@@ -131,6 +131,7 @@ class EmbedWorker:
                 if await self._first_pass():
                     continue
                 batch = await self.runtime.store.read(pending_chunks, WINDOW)
+                await self._multilingual_rewind(batch)
                 took_turn = self._multilingual_turn or not batch
                 self._multilingual_turn = not self._multilingual_turn
                 if took_turn and await self._multilingual():
@@ -278,6 +279,21 @@ class EmbedWorker:
         written = await self.runtime.store.write(lambda conn: multilingual.store(conn, ids, texts, vectors))
         self.multilingual_total += written
         return True
+
+    async def _multilingual_rewind(self, batch: list[tuple[int, str]]) -> None:
+        """Send the multilingual walk back to a chunk MiniLM has pending behind it, not looked at.
+
+        A message captured again (an answer streamed, then whole) is chunked again, and as the newest
+        rows its new chunks get the old ones' ids back: the walk, already past those ids, did not see
+        them until a later capture moved it on, so the last answer of a chat in Russian stayed out of
+        the multilingual space. Every new or edited chunk passes through MiniLM's pending list (a new
+        one starts with `embedded = 0`, an edit resets it), which is where such a chunk shows."""
+        behind = [chunk_id for chunk_id, _ in batch if chunk_id <= self._multilingual_after]
+        if not behind:
+            return
+        missed = await self.runtime.store.read(multilingual.not_looked_at, behind)
+        if missed:
+            self._multilingual_after = min(missed) - 1
 
     async def _embed(self, batch: list[tuple[int, str]]) -> None:
         if self.progress is None:

@@ -149,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
             "modes": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "what answered: fulltext, vector",
+                "description": "what answered: fulltext, vector, first_pass, multilingual",
             },
             "complete": {
                 "type": "boolean",
@@ -164,6 +164,10 @@ SCHEMAS: dict[str, Any] = {
                     "rate": NULLABLE_NUM,
                     "eta_seconds": NULLABLE_NUM,
                     "complete": {"type": "boolean"},
+                    "other_languages_pending": {
+                        "type": "integer",
+                        "description": "chunks not yet checked for another language",
+                    },
                 }
             ),
             "results": {

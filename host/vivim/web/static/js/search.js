@@ -81,7 +81,7 @@ export function searchState(data) {
   const modes = data.modes || [];
   if (data.complete !== false) return "";
   if (index.model === "unavailable") return "Meaning search is unavailable (the embedding model failed to load): words only.";
-  const meaning = modes.includes("vector") || modes.includes("first_pass");
+  const meaning = ["vector", "first_pass", "multilingual"].some((m) => modes.includes(m));
   if (!meaning && (index.model === "loading" || index.model === "idle")) {
     return "Meaning search is starting: these results match words only.";
   }
