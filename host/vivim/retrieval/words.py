@@ -9,6 +9,16 @@ from __future__ import annotations
 import re
 
 WORD = re.compile(r"\w+", re.UNICODE)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, any surrogate left is a lone one
+
+
+def tokenizable(text: str) -> str:
+    """The text with each lone UTF-16 surrogate replaced by U+FFFD: the `tokenizers` library refuses
+    such a string outright (TypeError), and one reaches here from a command line argument in a
+    non-UTF-8 locale or a JSON body cut inside an emoji (the protocol repairs its frames itself)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 MAX_QUERY_WORDS = 24
 # Around the matched words of a snippet (control characters no captured text contains); clients
 # turn them into <mark> (web app, popup) or **bold** (MCP).
