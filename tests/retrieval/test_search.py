@@ -125,3 +125,18 @@ def test_a_selective_filter_still_finds_its_few_keyword_hits_among_many_better_o
         for i in ranked
     }
     assert len(ranked) == 2 and providers == {"claude"}
+
+
+def test_a_query_with_a_lone_surrogate_is_searched_not_refused(corpus_db: Any, embedder: Any) -> None:
+    """A command line argument in a non-UTF-8 locale (or a JSON body cut inside an emoji) can carry a
+    lone UTF-16 surrogate; the tokenizers refused the whole string with a TypeError."""
+    from vivim.retrieval.embedding import token_counter
+    from vivim.retrieval.static_model import get_static_embedder
+
+    query = "git reflog \udcff"
+    vector = embedder.embed_query(query)
+    assert search(corpus_db, query, Filters(), 5, vector)["results"]
+    assert token_counter().count(query) > 0 and token_counter().truncate(query, 1)
+    static = get_static_embedder()
+    static.ensure_loaded()
+    assert static.embed([query]).shape[0] == 1

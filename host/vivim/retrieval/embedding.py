@@ -113,7 +113,9 @@ class Embedder:
         self.ensure_loaded()
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        rows = list(self._model.embed(texts, batch_size=batch_size))
+        from .words import tokenizable
+
+        rows = list(self._model.embed([tokenizable(t) for t in texts], batch_size=batch_size))
         return np.asarray(rows, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -213,12 +215,17 @@ class TokenCounter:
         self._tokenizer.no_padding()
 
     def count(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        from .words import tokenizable
+
+        return len(self._tokenizer.encode(tokenizable(text), add_special_tokens=False).ids)
 
     def truncate(self, text: str, max_tokens: int) -> str:
         """The longest prefix of text (cut at a token boundary) that has at most max_tokens tokens."""
+        from .words import tokenizable
+
         if max_tokens <= 0:
             return ""
+        text = tokenizable(text)  # same length: the offsets still index it
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         if len(encoding.ids) <= max_tokens:
             return text

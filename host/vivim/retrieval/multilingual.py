@@ -182,8 +182,7 @@ def query_vector(conn: Connection, query: str) -> Any:
     from every text, over the sure floor ("???" found four unrelated conversations, "ok" sat at
     0.831), and there is no meaning in it to look for. A word of an unspaced script is a phrase."""
     from . import multilingual_model
-    from .relevance import UNSPACED
-    from .search import content_words
+    from .words import UNSPACED, content_words
 
     words = content_words(query)
     if len(words) == 1 and len(words[0]) < MIN_LONE_WORD and not UNSPACED.search(words[0]):

@@ -27,14 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .words import STOP_WORDS
+from .words import STOP_WORDS, UNSPACED
 
 STRONG, WEAK = "strong", "weak"
 STEM_CHARS = 5
 
 # A script the model reads (Latin) or one it barely knows (everything else).
 _LATIN_ONLY = re.compile(r"^[\x00-\u024f\u1e00-\u1eff\u2000-\u206f\u20a0-\u20cf]*$")
-UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)

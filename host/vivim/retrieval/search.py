@@ -22,16 +22,25 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from ..store.connection import Connection, OperationalError, contains
 from . import relevance
 from .filters import Filters
-from .relevance import STRONG, UNSPACED, WEAK
+from .relevance import STRONG, WEAK
 from .unspaced import fuse, unspaced_ranking, unspaced_snippet
-from .words import MARK_END, MARK_START, STOP_WORDS, WORD, fts_query, fts_query_any
+from .words import (
+    MARK_END,
+    MARK_START,
+    STOP_WORDS,
+    UNSPACED,
+    WORD,
+    content_words,
+    fold,
+    fts_query,
+    fts_query_any,
+)
 
 FTS_RANK_CAP = 5000  # matches ranked by BM25 per query; see _fts_ranked
 
@@ -91,39 +100,6 @@ FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits b
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
 
 DF_CAP = 5000  # document frequencies are counted up to this (a bounded walk of the word's doclist)
-
-
-def _latin_folds() -> dict[int, str]:
-    table = {}
-    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
-        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
-        if base != chr(code):
-            table[code] = base
-    return table
-
-
-_LATIN_FOLDS = _latin_folds()
-
-
-def fold(text: str) -> str:
-    """Lower case, Latin letters without diacritics: what FTS5's `unicode61 remove_diacritics 2`
-    compares (it leaves other scripts alone: "й" and "が" keep their marks). A translate table:
-    search folds every candidate chunk, so this runs ~50 times a query."""
-    lowered = text.lower()
-    if lowered.isascii():
-        return lowered
-    return unicodedata.normalize("NFC", lowered).translate(_LATIN_FOLDS)
-
-
-def content_words(query: str, max_words: int = 16) -> list[str]:
-    """The query's informative words (folded, stop words and single letters left out), in order."""
-    seen: dict[str, None] = {}
-    for word in WORD.findall(fold(query)):
-        if (len(word) >= 2 or UNSPACED.search(word)) and word not in STOP_WORDS:
-            seen.setdefault(word, None)
-        if len(seen) >= max_words:
-            break
-    return list(seen)
 
 
 @dataclass(frozen=True)

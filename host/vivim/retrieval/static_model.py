@@ -199,12 +199,14 @@ class StaticEmbedder:
         a lower priority, and the tokenizer's own thread pool (all cores) would not."""
         import numpy as np
 
+        from .words import tokenizable
+
         self.ensure_loaded()
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for first in range(0, len(texts), GATHER_TEXTS):
-            batch = texts[first : first + GATHER_TEXTS]
+            batch = [tokenizable(text) for text in texts[first : first + GATHER_TEXTS]]
             part = (
                 self._tokenizer.encode_batch(batch, add_special_tokens=False)
                 if parallel

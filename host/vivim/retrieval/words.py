@@ -7,8 +7,21 @@ parentheses are searched for, not obeyed.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# Scripts written without spaces between words (Thai, Japanese, Chinese, Korean syllables).
+UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, any surrogate left is a lone one
+
+
+def tokenizable(text: str) -> str:
+    """The text with each lone UTF-16 surrogate replaced by U+FFFD: the `tokenizers` library refuses
+    such a string outright (TypeError), and one reaches here from a command line argument in a
+    non-UTF-8 locale or a JSON body cut inside an emoji (the protocol repairs its frames itself)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 MAX_QUERY_WORDS = 24
 # Around the matched words of a snippet (control characters no captured text contains); clients
 # turn them into <mark> (web app, popup) or **bold** (MCP).
@@ -109,3 +122,36 @@ def fts_query_any(text: str, max_words: int = 16, stem_chars: int = 0) -> str | 
 def informative_words(text: str) -> frozenset[str]:
     """The words of `text` that say something (lower-cased, no stop words, two letters or more)."""
     return frozenset(w for w in WORD.findall(text.lower()) if len(w) >= 2 and w not in STOP_WORDS)
+
+
+def _latin_folds() -> dict[int, str]:
+    table = {}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        if base != chr(code):
+            table[code] = base
+    return table
+
+
+_LATIN_FOLDS = _latin_folds()
+
+
+def fold(text: str) -> str:
+    """Lower case, Latin letters without diacritics: what FTS5's `unicode61 remove_diacritics 2`
+    compares (it leaves other scripts alone: "й" and "が" keep their marks). A translate table:
+    search folds every candidate chunk, so this runs ~50 times a query."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFC", lowered).translate(_LATIN_FOLDS)
+
+
+def content_words(query: str, max_words: int = 16) -> list[str]:
+    """The query's informative words (folded, stop words and single letters left out), in order."""
+    seen: dict[str, None] = {}
+    for word in WORD.findall(fold(query)):
+        if (len(word) >= 2 or UNSPACED.search(word)) and word not in STOP_WORDS:
+            seen.setdefault(word, None)
+        if len(seen) >= max_words:
+            break
+    return list(seen)
