@@ -91,6 +91,20 @@ def needs_vector(text: str) -> bool:
     return sum(1 for w in content if w not in known_words) / len(content) >= UNKNOWN_SHARE
 
 
+def needing(texts: Sequence[str]) -> list[int]:
+    """The positions of the texts (one window) that need a multilingual vector."""
+    return [i for i, text in enumerate(texts) if needs_vector(text)]
+
+
+def placed(count: int, needed: Sequence[int], found: Any) -> list[Any]:
+    """One entry per text of the window: its vector where one was made, else None (looked at, needs
+    none): what store() writes."""
+    vectors: list[Any] = [None] * count
+    for row, i in enumerate(needed):
+        vectors[i] = found[row]
+    return vectors
+
+
 def pending(conn: Connection, limit: int = WINDOW, after: int = 0) -> list[tuple[int, str]]:
     """Chunks not looked at yet, by id from `after` on (the caller walks forward: no rescans)."""
     rows = conn.execute(

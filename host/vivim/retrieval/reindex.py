@@ -198,15 +198,13 @@ def multilingual_all(
         while batch := multilingual.pending(conn, multilingual.WINDOW, after):
             after = batch[-1][0]
             ids, texts = [i for i, _ in batch], [t for _, t in batch]
-            needed = [i for i, text in enumerate(texts) if multilingual.needs_vector(text)]
+            needed = multilingual.needing(texts)
             vectors: list[Any] = [None] * len(texts)
             if needed:
                 share = -(-len(needed) // workers)
                 parts = [needed[i : i + share] for i in range(0, len(needed), share)]
-                chunks = [[texts[i] for i in part] for part in parts]
-                for part, found in zip(parts, pool.map(embedder.embed, chunks)):
-                    for row, i in enumerate(part):
-                        vectors[i] = found[row]
+                runs = pool.map(embedder.embed, [[texts[i] for i in part] for part in parts])
+                vectors = multilingual.placed(len(texts), needed, [v for found in runs for v in found])
                 trim_memory()
             done += in_transaction(conn, multilingual.store, ids, texts, vectors)
             if progress:

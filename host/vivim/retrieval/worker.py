@@ -258,7 +258,7 @@ class EmbedWorker:
         self._multilingual_walked = True
         self._multilingual_after = batch[-1][0]
         ids, texts = [i for i, _ in batch], [t for _, t in batch]
-        needed = [i for i, text in enumerate(texts) if multilingual.needs_vector(text)]
+        needed = multilingual.needing(texts)
         vectors: list[Any] = [None] * len(texts)
         if needed:
             try:
@@ -274,8 +274,7 @@ class EmbedWorker:
                 lambda: self.multilingual.embed([texts[i] for i in needed]),  # the niced thread
             )
             trim_memory()
-            for row, i in enumerate(needed):
-                vectors[i] = found[row]
+            vectors = multilingual.placed(len(texts), needed, found)
         written = await self.runtime.store.write(lambda conn: multilingual.store(conn, ids, texts, vectors))
         self.multilingual_total += written
         return True
