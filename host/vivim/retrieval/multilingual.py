@@ -152,8 +152,7 @@ def counts(conn: Connection) -> dict[str, int]:
     """Chunks looked at, chunks with a vector, chunks still to look at."""
     total = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
     looked = conn.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0]
-    vectors = conn.execute("SELECT COUNT(*) FROM chunk_multilingual WHERE vector IS NOT NULL").fetchone()[0]
-    return {"looked_at": int(looked), "vectors": int(vectors), "pending": max(0, total - int(looked))}
+    return {"looked_at": int(looked), "vectors": TABLE.count(conn), "pending": max(0, total - int(looked))}
 
 
 def below(conn: Connection, query: np.ndarray, chunk_ids: list[int], cosine: float) -> set[int]:
@@ -161,16 +160,10 @@ def below(conn: Connection, query: np.ndarray, chunk_ids: list[int], cosine: flo
     below `cosine`."""
     import numpy as np
 
-    if not chunk_ids:
-        return set()
-    marks = ",".join("?" * len(chunk_ids))
-    rows = conn.execute(
-        f"SELECT chunk_id, vector FROM chunk_multilingual WHERE chunk_id IN ({marks}) AND vector IS NOT NULL",
-        chunk_ids,
-    ).fetchall()
-    unit = np.asarray(query, dtype=np.float32)
     return {
-        r[0] for r in rows if float(np.frombuffer(r[1], dtype=np.float16).astype(np.float32) @ unit) < cosine
+        cid
+        for cid, cos in TABLE.cosines(conn, np.asarray(query, dtype=np.float32), chunk_ids)
+        if cos < cosine
     }
 
 

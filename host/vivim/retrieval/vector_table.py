@@ -105,7 +105,7 @@ class VectorTable:
                     if pool < len(scores)
                     else np.arange(len(scores))
                 )
-                return self._exact(conn, query, [int(snap.ids[i]) for i in top])[:k]
+                return self.cosines(conn, query, [int(snap.ids[i]) for i in top])[:k]
         return self._scan(conn, query, k, filters)
 
     def _rows(self, conn: Connection, after: int) -> tuple[Any, Any, Any]:
@@ -164,8 +164,9 @@ class VectorTable:
             _snapshots[key] = snap
             return snap
 
-    def _exact(self, conn: Connection, query: Any, chunk_ids: list[int]) -> list[tuple[int, float]]:
-        """Exact cosines of the candidates still in the table (a chunk whose row went is gone)."""
+    def cosines(self, conn: Connection, query: Any, chunk_ids: list[int]) -> list[tuple[int, float]]:
+        """Exact cosines of those chunks that have a vector here (a chunk whose row went is gone),
+        best first."""
         import numpy as np
 
         if not chunk_ids:

@@ -42,7 +42,9 @@ RETRY_SECONDS = 60.0  # the model failed to load or run: try again after this
 WARM_DELAY_SECONDS = 3.0  # after start-up, load the model for query embedding if vectors exist
 STOP_GRACE_SECONDS = 0.2  # stop(): how long the current step may take before it is cancelled (a batch
 # being embedded is simply embedded again later: its chunks stay pending)
-FIRST_PASS_RETRY_SECONDS = 600.0  # the static model could not be built: MiniLM alone until then
+MODEL_RETRY_SECONDS = (
+    600.0  # the first-pass or multilingual model could not be built or loaded: without it till then
+)
 WAKE_EVENTS = frozenset({"capture", "capture.upsert", "import", "reindex"})
 
 
@@ -172,7 +174,7 @@ class EmbedWorker:
                     error.message if isinstance(error, Unavailable) else f"{type(error).__name__}: {error}"
                 )
                 self.first_pass_error = message
-                self._first_pass_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
+                self._first_pass_retry_at = time.monotonic() + MODEL_RETRY_SECONDS
                 log.warning("first pass unavailable, MiniLM alone: %s", message)
                 future.set_exception(error)
                 future.exception()  # retrieved here: the failure is recorded above
@@ -265,7 +267,7 @@ class EmbedWorker:
                 await asyncio.to_thread(self.multilingual.ensure_loaded)
             except Unavailable as exc:
                 self.multilingual_error = exc.message
-                self._multilingual_retry_at = time.monotonic() + FIRST_PASS_RETRY_SECONDS
+                self._multilingual_retry_at = time.monotonic() + MODEL_RETRY_SECONDS
                 log.warning("multilingual vectors unavailable: %s", exc.message)
                 return False
             self.multilingual_error = None
