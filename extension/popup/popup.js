@@ -105,19 +105,26 @@ async function refreshStatus() {
     : "Counts appear when the host is connected.";
   const sites = await send({ kind: "sites" }).catch(() => null);
   lastRemote = stats?.adapter_health || {};
-  await renderHealth(status, lastRemote, sites?.sites || {});
+  // The line about this tab is drawn with the site rows, in one step: drawn after them, it pushed
+  // every row down under the user's pointer, and a click on "Turn on" landed on the row above.
+  const [line, rows] = await Promise.all([
+    status.connected ? thisTabLine().catch(() => null) : null,
+    healthRows(status, lastRemote, sites?.sites || {}),
+  ]);
+  if (line) $("this-tab").replaceWith(line);
+  keepUnchanged($("health"), rows);
   if (status.connected) {
     const reply = await send({ kind: "request", type: "web.url", payload: {} }).catch(() => null);
     webUrl = reply?.ok && reply.result.running ? reply.result.url : null;
-    showThisTab().catch(() => {});
   }
 }
 
 const SITE_TABS = SITES.flatMap((s) => s.matches);
 
 /** The conversation in the current tab (or the site tab used last), and how complete VIVIM has it:
- * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. */
-async function showThisTab() {
+ * "complete", "partial (n of m)" or "unknown": a partial capture is never shown as complete. Null
+ * when no tab shows a conversation. */
+async function thisTabLine() {
   const [current] = await api.tabs.query({ active: true, currentWindow: true });
   let tab = current;
   if (!tab?.url || !SAFE_ORIGINS.includes(new URL(tab.url).origin)) {
@@ -129,17 +136,17 @@ async function showThisTab() {
     const tabs = held.length ? await api.tabs.query({ url: held }) : [];
     tab = tabs.sort((a, b) => (b.lastAccessed || 0) - (a.lastAccessed || 0))[0];
   }
-  if (!tab) return;
+  if (!tab) return null;
   const page = await api.tabs.sendMessage(tab.id, { kind: "vivim.page" }).catch(() => null);
-  if (!page?.external_id) return;
+  if (!page?.external_id) return null;
   const reply = await send({ kind: "request", type: "conversation.get",
     payload: { provider: page.provider, external_id: page.external_id } }).catch(() => null);
-  const line = $("this-tab");
-  line.hidden = false;
+  const line = el("p", "this-tab");
+  line.id = "this-tab";
   if (!reply?.ok) {
     line.className = "this-tab unknown";
     line.textContent = "This conversation: not stored yet";
-    return;
+    return line;
   }
   const c = reply.result.conversation.completeness || { status: "unknown", label: "unknown" };
   line.className = `this-tab ${c.status}`;
@@ -161,6 +168,7 @@ async function showThisTab() {
   line.title = c.status === "complete" ? "every turn and branch the provider holds is stored"
     : c.status === "partial" ? "VIVIM has only part of this conversation"
       : "VIVIM could not check this conversation against the provider's own copy";
+  return line;
 }
 
 /** One row per site: its switch (or, for an optional site not granted yet, "Turn on"), and whether
@@ -186,6 +194,10 @@ function ago(ms) {
 }
 
 async function renderHealth(status, remote, states) {
+  keepUnchanged($("health"), await healthRows(status, remote, states));
+}
+
+async function healthRows(status, remote, states) {
   const local = status.health || {}, activity = status.activity || {};
   const tabs = {};
   for (const site of SITES) {
@@ -223,7 +235,7 @@ async function renderHealth(status, remote, states) {
     item.append(st.granted ? siteSwitch(site, st.enabled) : turnOnButton(site));
     rows.push(item);
   }
-  keepUnchanged($("health"), rows);
+  return rows;
 }
 
 /**

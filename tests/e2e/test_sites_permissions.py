@@ -12,9 +12,11 @@ from tests.support import payloads
 
 from .checks import nothing_read, scripts_of
 from .harness import (
+    CHATGPT_URL,
     CLAUDE_URL,
     COPILOT_URL,
     DEEPSEEK_URL,
+    EXTENSION_ID,
     GROK_URL,
     MISTRAL_URL,
     PERPLEXITY_URL,
@@ -27,6 +29,7 @@ from .network_pages import as_json, claude_api, claude_page
 pytestmark = pytest.mark.browser
 
 PERPLEXITY_ID = PERPLEXITY_URL.rsplit("/", 1)[1]
+CHATGPT_ID = CHATGPT_URL.rsplit("/", 1)[1]
 PERPLEXITY_SCRIPTS = scripts_of("perplexity")
 NETWORK_CLAUDE_ID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 QUIET_MS = 3000  # longer than the core's first snapshot (debounce 400 ms) and its health grace
@@ -72,6 +75,30 @@ def test_the_popups_rows_stay_put_when_it_redraws_so_a_click_is_never_lost(brows
     assert not claude.locator(".switch").is_checked()
     kept = popup.evaluate("document.querySelector('#health li[data-site=\"perplexity\"] .turn-on').shown")
     assert kept == "first"
+
+
+# Every position the first site row takes from the moment it is drawn (recorded before popup.js runs).
+ROW_POSITIONS = """new MutationObserver(() => {
+  const row = document.querySelector('#health li');
+  if (row) (window.rowTops ??= []).push(row.getBoundingClientRect().top);
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
+
+
+def test_the_popups_rows_do_not_move_once_shown_when_the_line_about_the_open_tab_appears(
+    browser: Browser,
+) -> None:
+    """With a conversation open, the popup says how complete it is, in a line above the site rows. Drawn
+    after the rows, that line pushed them down under the pointer, and a click on "Turn on" landed on
+    the row above: the rows and the line are drawn in one step."""
+    browser.open(CHATGPT_URL)
+    wait_for(at_least(6, lambda: browser.messages("chatgpt", CHATGPT_ID)), what="the captured turns")
+    popup = browser.context.new_page()
+    popup.add_init_script(ROW_POSITIONS)
+    popup.goto(f"chrome-extension://{EXTENSION_ID}/popup/popup.html")
+    popup.locator("#this-tab").wait_for(timeout=20000)
+    popup.locator('#health li[data-site="perplexity"] .turn-on').wait_for()
+    tops = popup.evaluate("window.rowTops")
+    assert tops and len(set(tops)) == 1, tops
 
 
 def test_a_granted_optional_site_gets_its_scripts_registered_and_is_captured(tmp_path: Path) -> None:

@@ -106,18 +106,26 @@ class Page:
         return self.evaluate("(s) => document.querySelector(s)?.innerText ?? ''", selector)
 
     def click(self, selector: str) -> None:
-        """A real pointer click (BiDi input actions: trusted, a user gesture) in the middle of the element."""
-        box = wait_for(
-            lambda: self.evaluate(
+        """A real pointer click (BiDi input actions: trusted, a user gesture) in the middle of the element,
+        once it has stayed put and nothing covers it, as Playwright waits before its clicks: a page that
+        is still laying out would take the click somewhere else."""
+        last: list[int] | None = None
+
+        def settled() -> list[int] | None:
+            nonlocal last
+            box = self.evaluate(
                 """(s) => { const el = document.querySelector(s); if (!el) return null;
                 el.scrollIntoView({block: "center"}); const r = el.getBoundingClientRect();
-                return r.width && r.height ? [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)] : null; }""",
+                if (!r.width || !r.height) return null;
+                const x = Math.round(r.x + r.width / 2), y = Math.round(r.y + r.height / 2);
+                return el.contains(document.elementFromPoint(x, y)) ? [x, y] : null; }""",
                 selector,
-            ),
-            timeout=15,
-            interval=0.1,
-            what=f"{selector} to be shown",
-        )
+            )
+            steady = box is not None and box == last
+            last = box
+            return box if steady else None
+
+        box = wait_for(settled, timeout=15, interval=0.1, what=f"{selector} to be shown and still")
         self.browser.bidi.call(
             "input.performActions",
             {
