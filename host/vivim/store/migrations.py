@@ -16,6 +16,7 @@ import sqlean as sqlite3
 
 from ..importers.agent_logs import STATE_SCHEMA as AGENT_LOG_STATE
 from ..retrieval.first_pass import SCHEMA as FIRST_PASS_SCHEMA
+from ..retrieval.multilingual import REREAD_LONG_CHUNKS
 from ..retrieval.multilingual import SCHEMA as MULTILINGUAL_SCHEMA
 from ..retrieval.unspaced import MIGRATION_7 as UNSPACED_SCHEMA
 from ..retrieval.vectors import VECTOR_SCHEMA
@@ -200,6 +201,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         32, "retrieval: multilingual (e5) vectors for chunks not in English", script(MULTILINGUAL_SCHEMA)
     ),
+    Migration(33, "retrieval: long chunks read whole by the multilingual model", script(REREAD_LONG_CHUNKS)),
 )
 
 
