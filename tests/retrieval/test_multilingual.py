@@ -261,26 +261,17 @@ def test_a_long_japanese_chunk_is_read_to_its_end(model: multilingual_model.Mult
     assert float(question @ ours) >= relevance.MULTILINGUAL.sure_cosine
 
 
-def test_long_texts_are_embedded_in_small_batches_so_memory_stays_bounded(
-    model: multilingual_model.MultilingualEmbedder, monkeypatch: pytest.MonkeyPatch
+def test_a_texts_vector_is_its_own_whatever_is_embedded_beside_it(
+    model: multilingual_model.MultilingualEmbedder,
 ) -> None:
-    """Attention's memory grows with a batch's texts times the square of its width: eight texts of 510
-    tokens took the process to 519 MB. A batch holds at most TOKENS_PER_BATCH tokens, padding included,
-    and every text still gets its own vector, in its place."""
-    shapes: list[tuple[int, int]] = []
-    run = model._run
-
-    def recorded(sequences: list[list[int]]) -> Any:
-        shapes.append((len(sequences), max(len(s) for s in sequences)))
-        return run(sequences)
-
-    monkeypatch.setattr(model, "_run", recorded)
-    texts = [LONG_JAPANESE_ANSWER, "Короткий ответ.", LONG_JAPANESE_ANSWER[:200], "Kurze Antwort."] * 3
-    vectors = model.embed(texts)
-    assert all(count * width <= multilingual_model.TOKENS_PER_BATCH for count, width in shapes if count > 1)
-    assert sum(count for count, _ in shapes) == len(texts)
-    alone = np.stack([model.embed([text])[0] for text in texts[:4]])
-    assert np.all(np.sum(vectors.reshape(3, 4, -1) * alone, axis=2) >= 0.99)  # each text's own vector
+    """Each text is run alone: in a batch, onnxruntime's dynamic int8 quantization made a vector
+    depend on the other texts (cosine down to 0.995), enough to move a chunk across a floor between
+    two reindexes. Alone, a long text also keeps the process's memory to one text's."""
+    texts = [LONG_JAPANESE_ANSWER, "Короткий ответ.", LONG_JAPANESE_ANSWER[:200], "Kurze Antwort."]
+    together = model.embed(texts * 2)
+    for row, text in enumerate(texts):
+        alone = model.embed([text])[0]
+        assert np.array_equal(together[row], alone) and np.array_equal(together[row + 4], alone)
 
 
 def test_vectors_made_when_only_256_tokens_were_read_are_made_again_for_long_chunks(archive: Any) -> None:

@@ -50,13 +50,12 @@ DIM = 384
 # European language but up to ~650 of Japanese or Chinese: cut at 256, the second half of a long
 # Japanese answer was invisible here (a question about it: cosine 0.79 against 0.86 read whole).
 MAX_TOKENS = 510
-BATCH_SIZE = 8
-# A batch holds at most this many tokens (padding included): attention's memory grows with a batch's
-# texts times the square of its width, and 8 texts of 510 tokens took the process from 174 MB to
-# 519 MB; batches of 512 tokens peak at ~250 MB (one long text, two of 255, eight short ones), and
-# run as fast per text (bench/multilingual_models.py).
-TOKENS_PER_BATCH = 512
-LONG_TEXT = 256  # tokens: a batch of longer texts gives its freed memory back to the system at once
+# Texts are run one at a time: on one thread a batch is no faster (bench/embed_backfill.py, 640
+# chunks: 74.9 chunks/s alone, 76.3 in batches of up to 512 tokens, 48 in batches of 8), and a
+# vector is then the text's own: with onnxruntime's dynamic int8 quantization, a text's vector moved
+# with the others in its batch (cosine down to 0.995), enough to move a chunk across a floor between
+# one reindex and the next (bench/search_quality.py: a fresh-split answer at 0.85 went under it). Memory stays that of one text: eight of 510 tokens took 519 MB.
+LONG_TEXT = 256  # tokens: after a longer text, its freed memory is given back to the system at once
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 MASKED = -1e4  # the attention logit of a padding position
 _SPACES = re.compile(" {2,}")
@@ -192,28 +191,18 @@ class MultilingualEmbedder:
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return (pooled / norms).astype(np.float32)
 
-    def embed(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-        """Unit vectors of passages (chunks), one row per text; batches of similar length, at most
-        batch_size texts and TOKENS_PER_BATCH tokens each."""
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of passages (chunks), one row per text, each text run alone."""
         import numpy as np
 
         self.ensure_loaded()
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        sequences = [self.token_ids(PASSAGE_PREFIX + text) for text in texts]
-        batches: list[list[int]] = []
-        for i in sorted(range(len(texts)), key=lambda i: len(sequences[i])):  # less padding per batch
-            if (
-                not batches
-                or len(batches[-1]) == batch_size
-                or ((len(batches[-1]) + 1) * len(sequences[i]) > TOKENS_PER_BATCH)
-            ):
-                batches.append([])
-            batches[-1].append(i)
-        for batch in batches:
-            out[batch] = self._run([sequences[j] for j in batch])
-            if len(sequences[batch[-1]]) > LONG_TEXT:
+        for row, text in enumerate(texts):
+            ids = self.token_ids(PASSAGE_PREFIX + text)
+            out[row] = self._run([ids])[0]
+            if len(ids) > LONG_TEXT:
                 # glibc keeps the pages of a long text's freed buffers: over 32 Japanese chunks the
-                # process peaked at ~290 MB, against ~200 when they are given back after each batch
+                # process peaked at ~290 MB, against ~200 when they are given back after each one
                 trim_memory()
         return out
 
