@@ -54,7 +54,8 @@ MAX_TOKENS = 510
 # chunks: 74.9 chunks/s alone, 76.3 in batches of up to 512 tokens, 48 in batches of 8), and a
 # vector is then the text's own: with onnxruntime's dynamic int8 quantization, a text's vector moved
 # with the others in its batch (cosine down to 0.995), enough to move a chunk across a floor between
-# one reindex and the next (bench/search_quality.py: a fresh-split answer at 0.85 went under it). Memory stays that of one text: eight of 510 tokens took 519 MB.
+# one reindex and the next (bench/search_quality.py: a fresh-split answer at 0.85 went under it).
+# Memory stays that of one text: eight of 510 tokens in one batch took the process to 519 MB.
 LONG_TEXT = 256  # tokens: after a longer text, its freed memory is given back to the system at once
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 MASKED = -1e4  # the attention logit of a padding position
