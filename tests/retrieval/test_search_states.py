@@ -82,3 +82,73 @@ def test_progress_meter_gives_a_rate_and_the_reply_an_eta() -> None:
     assert describe(status({"chunks": 10, "embedded": 10}, "loading"), ["fulltext"]).startswith(
         "Meaning search is starting"
     )
+
+
+def test_an_answer_is_not_complete_while_chunks_wait_for_their_check_for_another_language(
+    monkeypatch,
+) -> None:
+    """A protocol client that goes by `complete` must not take an answer as final while the chunks
+    not in English are still to get their multilingual vectors (an English question finds none yet)."""
+    from vivim.retrieval import index_status
+
+    monkeypatch.setattr(index_status, "multilingual_installed", lambda: True)
+    waiting = status({"chunks": 488, "embedded": 488, "other_languages_pending": 488}, "ready")
+    assert waiting["complete"] is False and waiting["other_languages_pending"] == 488
+    assert describe(waiting, ["fulltext", "vector"]).startswith(
+        "Search across languages: 488 chunks still to check"
+    )
+    checked = status({"chunks": 488, "embedded": 488, "other_languages_pending": 0}, "ready")
+    assert checked["complete"] is True and describe(checked, ["fulltext", "vector", "multilingual"]) is None
+
+
+def test_an_empty_archive_answers_no_close_matches_without_calling_meaning_search_incomplete(
+    vivim_home: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("VIVIM_HOME", str(vivim_home))
+    monkeypatch.setenv("VIVIM_SERVICES", "none")
+    result = CliRunner().invoke(main, ["search", "kimchi"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "No close matches."
+
+
+def test_a_search_during_another_process_reindex_gives_its_rate_and_never_says_nothing_is_indexing(
+    vivim_home: Path, monkeypatch
+) -> None:
+    """`vivim reindex` in another process writes its rate to the shared progress row after each window;
+    a one-shot search reads it there (counting for a second from here often saw no window land)."""
+    import time
+
+    from vivim.retrieval.backfill import Progress, write_progress
+
+    asyncio.run(capture_corpus(vivim_home))
+
+    async def reindex_at_work() -> None:
+        store = await Store.open(vivim_home / "vivim.sqlite3")
+        try:
+            run = Progress(by="reindex", started_at=time.time() - 10, done=64, rate=21.0, workers=1)
+            await store.write(write_progress, run)
+        finally:
+            await store.close()
+
+    asyncio.run(reindex_at_work())
+    monkeypatch.setenv("VIVIM_HOME", str(vivim_home))
+    monkeypatch.setenv("VIVIM_SERVICES", "none")
+    result = CliRunner().invoke(main, ["search", "--json", "sourdough starter"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    index = json.loads(result.stdout)["index"]
+    assert index["pending"] > 0 and index["rate"] == 21.0 and index["eta_seconds"] is not None
+    text = CliRunner().invoke(main, ["search", "sourdough starter"])
+    assert "Meaning search:" in text.output and "Nothing is indexing now" not in text.output
+
+
+def test_the_catch_up_note_mentions_building_the_first_pass_model_only_while_it_is_not_built(
+    monkeypatch,
+) -> None:
+    from vivim.retrieval import index_status
+
+    monkeypatch.setattr(index_status, "first_pass_built", lambda: True)
+    assert "builds the quick first-pass model" not in index_status.catch_up()
+    monkeypatch.setattr(index_status, "first_pass_built", lambda: False)
+    assert "its first run also builds the quick first-pass model" in index_status.catch_up()

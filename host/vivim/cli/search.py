@@ -71,9 +71,9 @@ def search_command(
     index = result.get("index") or {}
     state = None if fulltext else describe(index, result.get("modes"))
     if state and index.get("pending") and not index.get("rate"):
-        from ..retrieval.index_status import CATCH_UP
+        from ..retrieval.index_status import catch_up
 
-        state += f" Nothing is indexing now: {CATCH_UP}."  # no host or `vivim serve` is at work
+        state += f" Nothing is indexing now: {catch_up()}."  # no host or `vivim serve` is at work
     if state:
         click.secho(state, fg="yellow", err=True)  # the answer is partial: say so, apart from the results
     if not result["results"]:

@@ -250,10 +250,11 @@ def _catch_up_meaning() -> dict[str, Any]:
 def _print_meaning(meaning: dict[str, Any]) -> None:
     """How meaning search covers what was just imported, and how it catches up (nothing runs by itself
     after the import: no host, no `vivim serve`, no background worker)."""
-    from ..retrieval.index_status import CATCH_UP
+    from ..retrieval.index_status import catch_up
 
     if not meaning["pending"]:
         return
+    then = catch_up()
     if meaning["first_pass"] >= meaning["pending"]:
         done = (
             f" ({meaning['first_pass_now']:,} chunks just now, in {meaning['first_pass_seconds']:.1f}s)"
@@ -262,12 +263,12 @@ def _print_meaning(meaning: dict[str, Any]) -> None:
         )
         click.echo(
             f"Meaning search: everything is searchable by a quick first pass{done}; "
-            f"the full index of {meaning['pending']:,} chunks is still to build: {CATCH_UP}."
+            f"the full index of {meaning['pending']:,} chunks is still to build: {then}."
         )
         return
     click.echo(
         f"Meaning search does not cover these yet ({meaning['embedded']:,} of {meaning['chunks']:,} chunks "
-        f"indexed); word search finds them now. {CATCH_UP[0].upper()}{CATCH_UP[1:]}."
+        f"indexed); word search finds them now. {then[0].upper()}{then[1:]}."
     )
 
 

@@ -51,11 +51,18 @@ async def query_vector(text: str, wait: float = 0.0) -> Any:
 async def index_state(runtime: Runtime) -> dict[str, Any]:
     """The `index` block of replies: chunks embedded, the model's state, rate and ETA."""
     from ..retrieval import index_status
+    from ..retrieval.backfill import read_progress
 
     found = await runtime.store.read(index_status.counts)
     worker = runtime.services.get("embed")
     rate = getattr(worker, "rate", None) if worker is not None else None
-    return index_status.status(found, index_status.model_state(), rate() if callable(rate) else rate)
+    rate = rate() if callable(rate) else rate
+    if not rate:
+        # Another process at work (`vivim reindex`, the browser's host) says how fast in the shared
+        # progress row: counting from here, over a second, often saw no window land in between.
+        progress = await runtime.store.read(read_progress, max(0, found["chunks"] - found["embedded"]))
+        rate = progress["rate"] if progress else None
+    return index_status.status(found, index_status.model_state(), rate)
 
 
 async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
@@ -73,8 +80,13 @@ async def search(runtime: Runtime, payload: Search) -> dict[str, Any]:
     result = await runtime.store.read(run_search, payload.query, filters, limit, vector, payload.mode)
     index = await index_state(runtime)
     result["index"] = index
-    # Complete: meaning search answered over an archive it fully covers (or words were all that was asked).
-    result["complete"] = payload.mode == "fulltext" or ("vector" in result["modes"] and index["complete"])
+    # Complete: meaning search answered over an archive it fully covers (or words were all that was
+    # asked, or there is nothing to search yet).
+    result["complete"] = (
+        payload.mode == "fulltext"
+        or index["chunks"] == 0
+        or ("vector" in result["modes"] and index["complete"])
+    )
     return result
 
 

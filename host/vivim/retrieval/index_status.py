@@ -114,6 +114,9 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
     rate = worker_rate if worker_rate else _meter.rate()
     eta = round(pending / rate) if rate and rate > 0 and pending else None
     first = min(found.get("first_pass", 0), pending)
+    # chunks not yet checked for another language (vivim.retrieval.multilingual): those that are not
+    # English are not found by a question in another language until they are
+    other_languages = found.get("other_languages_pending", 0) if multilingual_installed() else 0
     return {
         "chunks": found["chunks"],
         "embedded": found["embedded"],
@@ -123,10 +126,8 @@ def status(found: dict[str, int], model: str, worker_rate: float | None = None) 
         "model": model,
         "rate": round(rate, 1) if rate else None,
         "eta_seconds": eta,
-        "complete": model == "ready" and pending == 0,
-        # chunks not yet checked for another language (vivim.retrieval.multilingual): those that
-        # are not English are not found by a question in another language until they are
-        "other_languages_pending": found.get("other_languages_pending", 0) if multilingual_installed() else 0,
+        "complete": model == "ready" and pending == 0 and other_languages == 0,
+        "other_languages_pending": other_languages,
     }
 
 
@@ -139,12 +140,30 @@ def multilingual_installed() -> bool:
     return ready_to_load()
 
 
-# How meaning search catches up when no process is indexing (after `vivim import`, say): the import
-# summary and the CLI's search note both end with it.
-CATCH_UP = (
-    "run `vivim reindex` to index now (its first run also builds the quick first-pass model, a minute or"
-    " two), or it catches up by itself while the browser or `vivim serve` is open"
-)
+def catch_up() -> str:
+    """How meaning search catches up when no process is indexing (after `vivim import`, say): the
+    import summary and the CLI's search note both end with it. The first-pass model's build is
+    mentioned only while it is not built (an import that just used it had it already)."""
+    build = (
+        ""
+        if first_pass_built()
+        else " (its first run also builds the quick first-pass model, a minute or two)"
+    )
+    return (
+        f"run `vivim reindex` to index now{build}, or it catches up by itself while the browser or"
+        " `vivim serve` is open"
+    )
+
+
+def first_pass_built() -> bool:
+    """Whether this user's first-pass (static) model is built (cached beside the int8 model)."""
+    try:
+        from .embedding import weights_path
+        from .static_model import table_path
+
+        return table_path(weights_path()).is_file()
+    except Exception:  # noqa: BLE001 - no model files: nothing is built, and the note says how to build
+        return False
 
 
 def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | None:

@@ -94,6 +94,9 @@ export function searchState(data) {
     if (index.first_pass) text += `, ${index.first_pass.toLocaleString("en-US")} more by a quick first pass`;
     return text + later + ": results may be missing until it finishes.";
   }
+  if (meaning && index.other_languages_pending) {
+    return `Search across languages: ${index.other_languages_pending.toLocaleString("en-US")} chunks still to check: results in other languages may still improve.`;
+  }
   return meaning ? "" : "Words only: meaning search did not answer.";
 }
 
