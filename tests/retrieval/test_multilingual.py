@@ -4,6 +4,7 @@ question in English finds them; an English-only archive never loads that model."
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -274,20 +275,30 @@ def test_a_texts_vector_is_its_own_whatever_is_embedded_beside_it(
         assert np.array_equal(together[row], alone) and np.array_equal(together[row + 4], alone)
 
 
-def test_vectors_made_when_only_256_tokens_were_read_are_made_again_for_long_chunks(archive: Any) -> None:
-    """An archive from before reads its chunks of more than 250 characters again (migration 33: one
-    of them may have been cut); shorter ones, and chunks looked at and left without a vector, stay."""
+def test_an_archive_from_before_looks_again_at_long_chunks_and_at_mixed_script_ones(archive: Any) -> None:
+    """Migration 33: chunks of more than 250 characters were read only to their 256th token (one of them
+    may have been cut), and a chunk judged English may hold enough Japanese to need a vector now: both
+    are looked at again; other chunks keep what they have."""
     with_vector = archive.execute(
-        "SELECT ch.id, length(ch.text) FROM chunks ch JOIN chunk_multilingual m ON m.chunk_id = ch.id"
+        "SELECT ch.id, length(ch.text), ch.text FROM chunks ch JOIN chunk_multilingual m ON m.chunk_id = ch.id"
         " WHERE m.vector IS NOT NULL"
     ).fetchall()
-    long = sorted(chunk_id for chunk_id, length in with_vector if length > 250)
-    assert long and len(long) < len(with_vector)
+    long = [chunk_id for chunk_id, length, _ in with_vector if length > 250]
+    other_script = [
+        i for i, length, text in with_vector if length <= 250 and re.search("[\u0400-\u9fff]", text)
+    ]
+    assert long and other_script
+    judged_english = other_script[0]  # as the rule before would have judged a mixed English-Japanese chunk
+    archive.execute("UPDATE chunk_multilingual SET vector = NULL WHERE chunk_id = ?", (judged_english,))
     looked_at = archive.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0]
     archive.execute("DELETE FROM schema_migrations WHERE version = 33")
     assert apply_migrations(archive) == [33]
-    assert sorted(chunk_id for chunk_id, _ in multilingual.pending(archive)) == long
-    assert archive.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0] == looked_at - len(long)
+    again = sorted(chunk_id for chunk_id, _ in multilingual.pending(archive))
+    english = archive.execute(
+        "SELECT COUNT(*) FROM chunk_multilingual m JOIN chunks ch ON ch.id = m.chunk_id WHERE m.vector IS NULL"
+    ).fetchone()[0]
+    assert again == sorted([*long, judged_english]) and english > 0  # English chunks stay looked at
+    assert archive.execute("SELECT COUNT(*) FROM chunk_multilingual").fetchone()[0] == looked_at - len(again)
 
 
 def test_only_chunks_that_are_not_english_need_a_multilingual_vector() -> None:
@@ -298,12 +309,15 @@ def test_only_chunks_that_are_not_english_need_a_multilingual_vector() -> None:
         "Jak rozpoznać muchomora sromotnikowego podczas grzybobrania w lesie?",
         "お花見の場所取りのコツを教えてください",
         "在上海租房一般要押一付三",
+        # English about Japanese, with examples: a question in Japanese should find it
+        "I'm learning Japanese and I keep mixing up は and が. For example 私は学生です vs 私が学生です",
     ):
         assert multilingual.needs_vector(text), text
     for text in (
         "Should I store my JWT in localStorage or in an HttpOnly cookie with PKCE?",
         "fn longest(a: &str, b: &str) -> &str fails with missing lifetime specifier",
         "Ferns, hostas, hellebores and foxgloves like the shade under the birch.",
+        "We ate ramen (ラーメン) in Osaka and the rent there is about ¥80,000 a month for a studio.",
         "ok",
         "",
     ):

@@ -49,10 +49,13 @@ END;
 
 # Vectors made while the model read only a text's first 256 tokens (multilingual_model.MAX_TOKENS is
 # now the model's 510): a chunk of more than 250 characters may have been cut (a character is at
-# most one token, "passage: " two more), so it is looked at again.
+# most one token, "passage: " two more), so it is looked at again; and so is a chunk judged English
+# that holds letters of another script (U+0370 on), which OTHER_SCRIPT_LETTERS may now give a vector.
 REREAD_LONG_CHUNKS = """
 DELETE FROM chunk_multilingual
 WHERE vector IS NOT NULL AND chunk_id IN (SELECT id FROM chunks WHERE length(text) > 250);
+DELETE FROM chunk_multilingual
+WHERE vector IS NULL AND chunk_id IN (SELECT id FROM chunks WHERE text GLOB '*[Ͱ-￿]*');
 """
 
 TABLE = VectorTable("chunk_multilingual")
@@ -62,8 +65,12 @@ TABLE = VectorTable("chunk_multilingual")
 # worker's time, and a live capture waits at most one such window for its MiniLM vector.
 WINDOW = 128
 
-# What "needs a vector" means: the chunk is mostly not English. Three signs, any one suffices:
+# What "needs a vector" means: the chunk is mostly not English, or holds a fair amount of another
+# script. Four signs, any one suffices:
 # - words of another script (Cyrillic, CJK, Arabic...);
+# - OTHER_SCRIPT_LETTERS letters of another script, whatever the share: an English explanation of
+#   Japanese grammar full of examples ("私は学生です means 'I am a student'") has few such "words"
+#   (an unspaced run counts as one) but is what a question in Japanese about it should find;
 # - function words of another language ("der", "und", "el", "para", "dans": vivim.retrieval.words):
 #   English text has almost none (at most 0.067 of its words on bench/quality's English chunks,
 #   German, Spanish, Italian, Portuguese and French ones 0.118-0.36);
@@ -71,6 +78,7 @@ WINDOW = 128
 #   whose function words are not listed, e.g. Polish: 0.92-0.98 of them; English chunks at most
 #   0.5, technical ones with names and identifiers: "localStorage", "PKCE").
 OTHER_SCRIPT_SHARE = 0.15
+OTHER_SCRIPT_LETTERS = 10
 FOREIGN_FUNCTION_SHARE = 0.10
 UNKNOWN_SHARE = 0.6
 MIN_CONTENT_WORDS = 5  # fewer Latin content words than this say too little to judge by vocabulary
@@ -88,7 +96,8 @@ def needs_vector(text: str) -> bool:
     if not words:
         return False
     latin = [w for w in words if _LATIN.match(w)]
-    if (len(words) - len(latin)) / len(words) >= OTHER_SCRIPT_SHARE:
+    other = [w for w in words if not _LATIN.match(w)]
+    if len(other) / len(words) >= OTHER_SCRIPT_SHARE or sum(map(len, other)) >= OTHER_SCRIPT_LETTERS:
         return True
     if sum(1 for w in latin if w in FOREIGN_FUNCTION_WORDS) / len(words) >= FOREIGN_FUNCTION_SHARE:
         return True

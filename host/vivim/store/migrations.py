@@ -201,7 +201,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         32, "retrieval: multilingual (e5) vectors for chunks not in English", script(MULTILINGUAL_SCHEMA)
     ),
-    Migration(33, "retrieval: long chunks read whole by the multilingual model", script(REREAD_LONG_CHUNKS)),
+    Migration(
+        33,
+        "retrieval: the multilingual model reads long chunks whole, and mixed-script ones",
+        script(REREAD_LONG_CHUNKS),
+    ),
 )
 
 
