@@ -44,6 +44,20 @@ def test_vector_only_hits_get_a_snippet_from_their_text(corpus_db: Any, embedder
     assert result["results"][0]["hits"][0]["snippet"]
 
 
+def test_a_meaning_hit_in_unspaced_text_gets_a_short_snippet_not_the_whole_paragraph() -> None:
+    """Between spaces, a Japanese paragraph is one "word": 16 of them showed a 680-character answer
+    whole. What no query term marks is cut to a sentence's worth; prose keeps its 16 words."""
+    from vivim.retrieval.search import make_snippet
+
+    paragraph = (
+        "北海道の冬は想像以上に寒いので、重ね着が基本です。" * 12 + "最後に知床の流氷ウォークもおすすめです。"
+    )
+    snippet = make_snippet(paragraph, "what should I wear for a winter trip")
+    assert snippet.endswith("…") and len(snippet) <= 60 and paragraph.startswith(snippet[:-1])
+    prose = " ".join(f"word{i}" for i in range(40))
+    assert make_snippet(prose, "nothing here") == " ".join(f"word{i}" for i in range(16)) + "…"
+
+
 def test_provider_filter_applies_inside_the_vector_scan(corpus_db: Any, embedder: Embedder) -> None:
     query = "yellow leaves with spots on my vegetable plants"
     result = search(corpus_db, query, Filters(provider="gemini"), 20, embedder.embed_query(query))

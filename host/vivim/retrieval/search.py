@@ -29,6 +29,7 @@ from ..store.connection import Connection, OperationalError, contains
 from . import relevance
 from .filters import Filters
 from .relevance import STRONG, WEAK
+from .unspaced import SNIPPET_CHARS as UNSPACED_SNIPPET_CHARS
 from .unspaced import fuse, unspaced_ranking, unspaced_snippet
 from .words import (
     MARK_END,
@@ -96,6 +97,7 @@ FTS_CANDIDATES = 60
 VECTOR_CANDIDATES = 50
 MIN_ALL_WORDS_HITS = 20  # fewer exact (all-words) hits than this: add any-word hits after them
 SNIPPET_WORDS = 16
+MAX_SNIPPET_CHARS = 240  # 16 words of prose are ~100-150 characters; longer means unspaced text
 FILTER_OVERFETCH = 5  # with filters, rank this many times more full-text hits before filtering
 MIN_FILTERED_HITS = 10  # fewer survive the filters: run the (slower) filtered query instead
 
@@ -279,7 +281,14 @@ def make_snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
         )
 
     snippet = " ".join(mark(t) for t in window)
-    return ("…" if start > 0 else "") + snippet + ("…" if start + words < len(tokens) else "")
+    more = start + words < len(tokens)
+    if len(snippet) > MAX_SNIPPET_CHARS:
+        # Japanese, Chinese, Thai: a "word" between spaces can be a whole paragraph (a 680-character
+        # answer was shown whole); what no query term marks is cut at a sentence's worth.
+        snippet, more = snippet[:UNSPACED_SNIPPET_CHARS].rstrip(), True
+        if snippet.count(MARK_START) > snippet.count(MARK_END):
+            snippet += MARK_END
+    return ("…" if start > 0 else "") + snippet + ("…" if more else "")
 
 
 def chunk_details(
