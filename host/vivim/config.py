@@ -108,6 +108,11 @@ class Paths:
         return self.root / LOCK_FILENAME
 
     @property
+    def reindex_lock(self) -> Path:
+        """Held by the one `vivim reindex` at work on this data directory."""
+        return self.root / "reindex.lock"
+
+    @property
     def web_token(self) -> Path:
         return self.root / TOKEN_FILENAME
 

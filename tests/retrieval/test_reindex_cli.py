@@ -127,3 +127,58 @@ def test_reindex_parses_the_stored_provider_payloads_again(vivim_home: Path) -> 
         conn.close()
     assert texts == {payloads.turn_text(i) for i in range(6)}
     assert tuple(status) == ("complete", 6, 6)
+
+
+def test_a_second_reindex_says_meaning_search_is_up_to_date(vivim_home: Path) -> None:
+    seed(vivim_home)
+    assert CliRunner().invoke(main, ["reindex"]).exit_code == 0
+    again = CliRunner().invoke(main, ["reindex"])
+    assert again.exit_code == 0, again.output
+    assert "Meaning search is up to date: every chunk has its vectors." in again.output
+    assert "embedded in" not in again.output
+
+
+def test_a_reindex_started_while_another_runs_waits_for_it_instead_of_doing_the_work_twice(
+    vivim_home: Path,
+) -> None:
+    """Two runs at once each embedded every pending chunk. The second waits for the first's lock."""
+    import threading
+
+    from vivim.config import Paths
+    from vivim.singleton import DataDirLock
+
+    seed(vivim_home)
+    vivim = Path(sys.executable).with_name("vivim")
+    command = [str(vivim)] if vivim.exists() else [sys.executable, "-m", "vivim"]
+    first = DataDirLock(Paths(vivim_home).reindex_lock)  # the run already at work
+    assert first.try_acquire()
+    second = subprocess.Popen(
+        [*command, "reindex", "--no-embed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "VIVIM_HOME": str(vivim_home)},
+    )
+    said: list[str] = []
+
+    def read_until_waiting() -> None:
+        assert second.stderr is not None
+        for line in second.stderr:
+            said.append(line)
+            if "waiting for it to finish" in line:
+                return
+
+    try:
+        reader = threading.Thread(target=read_until_waiting, daemon=True)
+        reader.start()
+        reader.join(timeout=60)
+        assert said and "Another `vivim reindex` is running on this data directory" in said[-1], said
+        assert second.poll() is None and "stale" in stored(vivim_home)[0]  # waiting, not working
+        first.release()
+        out, err = second.communicate(timeout=120)
+        assert second.returncode == 0, err
+        assert "stale" not in stored(vivim_home)[0]
+    finally:
+        first.release()
+        if second.poll() is None:
+            second.kill()

@@ -31,7 +31,10 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
     from ..store.connection import connect_sync
     from ..store.migrations import apply_migrations
 
-    conn = connect_sync(Paths.default().db)
+    paths = Paths.default()
+    paths.root.mkdir(parents=True, exist_ok=True)
+    lock = _one_reindex_at_a_time(paths.reindex_lock)
+    conn = connect_sync(paths.db)
     try:
         apply_migrations(conn)
         from ..importers.network import reparse_stored
@@ -53,8 +56,14 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
             click.echo(f"{counted(pending_count(conn), 'chunk')} waiting for the embedding worker")
             return
         from ..errors import Unavailable
+        from ..retrieval import multilingual
         from ..retrieval.reindex import first_pass_all
 
+        if not pending_count(conn) and not (
+            multilingual.counts(conn)["pending"] and _multilingual_installed()
+        ):
+            click.echo("Meaning search is up to date: every chunk has its vectors.")
+            return
         # The fast first pass: meaning search covers every chunk within minutes, then MiniLM refines.
         try:
             _build_first_pass_model(conn)
@@ -82,6 +91,30 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         _multilingual(conn, workers)
     finally:
         conn.close()
+        lock.release()
+
+
+def _one_reindex_at_a_time(path: Any) -> Any:
+    """The data directory's reindex lock: two runs at once both embedded every pending chunk (808
+    MiniLM runs for 488 chunks), each slowing the other. A second run waits for the first, then
+    finds what is left (usually nothing)."""
+    from ..singleton import DataDirLock
+
+    lock = DataDirLock(path)
+    if lock.try_acquire():
+        return lock
+    click.echo(
+        "Another `vivim reindex` is running on this data directory: waiting for it to finish...", err=True
+    )
+    while not lock.try_acquire():
+        time.sleep(1.0)
+    return lock
+
+
+def _multilingual_installed() -> bool:
+    from ..retrieval import multilingual_model
+
+    return multilingual_model.available()
 
 
 def _multilingual(conn: Any, workers: int | None) -> None:
