@@ -152,3 +152,16 @@ def test_the_catch_up_note_mentions_building_the_first_pass_model_only_while_it_
     assert "builds the quick first-pass model" not in index_status.catch_up()
     monkeypatch.setattr(index_status, "first_pass_built", lambda: False)
     assert "its first run also builds the quick first-pass model" in index_status.catch_up()
+
+
+def test_right_after_an_import_the_note_says_both_what_meaning_search_and_search_across_languages_wait_for(
+    monkeypatch,
+) -> None:
+    from vivim.retrieval import index_status
+
+    monkeypatch.setattr(index_status, "multilingual_installed", lambda: True)
+    index = status({"chunks": 61, "embedded": 0, "first_pass": 61, "other_languages_pending": 61}, "ready")
+    assert describe(index, ["fulltext", "first_pass"]) == (
+        "Meaning search: all 61 searchable by a quick first pass; refining 0 of 61: results may still improve."
+        " Search across languages: 61 chunks still to check."
+    )

@@ -181,6 +181,13 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
     meaning = modes is not None and any(m in modes for m in ("vector", "first_pass", "multilingual"))
     if model in ("loading", "idle") and not meaning:
         return "Meaning search is starting: these results match words only."
+    # After an import both wait: the one line says the second too (a question in English about a
+    # Russian chat finds nothing until the chunks not in English have their multilingual vectors).
+    languages = (
+        f" Search across languages: {index['other_languages_pending']:,} chunks still to check."
+        if index.get("other_languages_pending", 0)
+        else ""
+    )
     if index.get("chunks", 0) and index.get("pending", 0):
         eta = index.get("eta_seconds")
         later = f" (about {_duration(eta)})" if eta else ""
@@ -188,11 +195,12 @@ def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | Non
             return (
                 f"Meaning search: all {index['chunks']:,} searchable by a quick first pass; refining"
                 f" {index['embedded']:,} of {index['chunks']:,}{later}: results may still improve."
+                + languages
             )
         text = f"Meaning search: {index['embedded']:,} of {index['chunks']:,} indexed"
         if index.get("first_pass"):
             text += f", {index['first_pass']:,} more by a quick first pass"
-        return text + later + ": results may be missing until it finishes."
+        return text + later + ": results may be missing until it finishes." + languages
     if index.get("other_languages_pending", 0):
         return (
             f"Search across languages: {index['other_languages_pending']:,} chunks still to check"

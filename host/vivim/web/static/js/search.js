@@ -85,14 +85,18 @@ export function searchState(data) {
   if (!meaning && (index.model === "loading" || index.model === "idle")) {
     return "Meaning search is starting: these results match words only.";
   }
+  // After an import both wait: say the second too (an English question finds no Russian chat yet).
+  const languages = index.other_languages_pending
+    ? ` Search across languages: ${index.other_languages_pending.toLocaleString("en-US")} chunks still to check.`
+    : "";
   if (index.chunks && index.pending) {
     const later = index.eta_seconds ? ` (about ${duration(index.eta_seconds)})` : "";
     if (index.first_pass >= index.pending) {
-      return `Meaning search: all ${index.chunks.toLocaleString("en-US")} searchable by a quick first pass; refining ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")}${later}: results may still improve.`;
+      return `Meaning search: all ${index.chunks.toLocaleString("en-US")} searchable by a quick first pass; refining ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")}${later}: results may still improve.${languages}`;
     }
     let text = `Meaning search: ${index.embedded.toLocaleString("en-US")} of ${index.chunks.toLocaleString("en-US")} indexed`;
     if (index.first_pass) text += `, ${index.first_pass.toLocaleString("en-US")} more by a quick first pass`;
-    return text + later + ": results may be missing until it finishes.";
+    return text + later + ": results may be missing until it finishes." + languages;
   }
   if (meaning && index.other_languages_pending) {
     return `Search across languages: ${index.other_languages_pending.toLocaleString("en-US")} chunks still to check: results in other languages may still improve.`;
