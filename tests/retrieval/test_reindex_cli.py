@@ -182,3 +182,23 @@ def test_a_reindex_started_while_another_runs_waits_for_it_instead_of_doing_the_
         first.release()
         if second.poll() is None:
             second.kill()
+
+
+def test_after_an_import_gave_every_chunk_its_first_pass_vector_reindex_only_refines(
+    vivim_home: Path,
+) -> None:
+    """An import makes its chunks searchable by the first pass at once: reindex then has no first pass
+    to run, and shows none (it drew a bar that never moved and "0 chunks given a first-pass vector")."""
+    from vivim.retrieval.reindex import first_pass_all, rederive_all
+
+    seed(vivim_home)
+    conn = connect_sync(vivim_home / "vivim.sqlite3")
+    try:
+        rederive_all(conn, force=False)
+        assert first_pass_all(conn) > 0
+    finally:
+        conn.close()
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "first-pass vector" not in result.output and "first pass" not in result.output
+    assert re.search(r"\b1 chunk embedded in \d+ s", result.output), result.output

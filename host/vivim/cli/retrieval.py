@@ -55,39 +55,27 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         if no_embed:
             click.echo(f"{counted(pending_count(conn), 'chunk')} waiting for the embedding worker")
             return
-        from ..errors import Unavailable
         from ..retrieval import multilingual
-        from ..retrieval.reindex import first_pass_all
 
         if not pending_count(conn) and not (
             multilingual.counts(conn)["pending"] and _multilingual_installed()
         ):
             click.echo("Meaning search is up to date: every chunk has its vectors.")
             return
-        # The fast first pass: meaning search covers every chunk within minutes, then MiniLM refines.
-        try:
-            _build_first_pass_model(conn)
+        if pending_count(conn):
+            _first_pass(conn)
+            from ..retrieval.embedding import Embedder
+
+            # One intra-op thread per run, several runs at once (vivim.retrieval.backfill): all cores, no spinning.
+            embedder = Embedder(threads=1, wait_for_int8=True)
             started = time.perf_counter()
-            with tqdm(total=pending_count(conn), unit="chunk", desc="first pass", file=sys.stderr) as bar:
-                quick = first_pass_all(conn, progress=bar.update)
+            with tqdm(total=pending_count(conn), unit="chunk", desc="vectors", file=sys.stderr) as bar:
+                embedded = embed_all_pending(conn, embedder, progress=bar.update, workers=workers)
             seconds = time.perf_counter() - started
             click.echo(
-                f"{counted(quick, 'chunk')} given a first-pass vector in {seconds:.1f} s"
-                + (f" ({quick / seconds:,.0f} chunks/s)" if quick and seconds > 0 else "")
+                f"{counted(embedded, 'chunk')} embedded in {seconds:.0f} s"
+                f" ({embedded / max(seconds, 1e-9):.0f} chunks/s)"
             )
-        except Unavailable as exc:
-            click.echo(f"first pass skipped: {exc.message}")
-        from ..retrieval.embedding import Embedder
-
-        # One intra-op thread per run, several runs at once (vivim.retrieval.backfill): all cores, no spinning.
-        embedder = Embedder(threads=1, wait_for_int8=True)
-        started = time.perf_counter()
-        with tqdm(total=pending_count(conn), unit="chunk", desc="vectors", file=sys.stderr) as bar:
-            embedded = embed_all_pending(conn, embedder, progress=bar.update, workers=workers)
-        seconds = time.perf_counter() - started
-        click.echo(
-            f"{counted(embedded, 'chunk')} embedded in {seconds:.0f} s ({embedded / max(seconds, 1e-9):.0f} chunks/s)"
-        )
         _multilingual(conn, workers)
     finally:
         conn.close()
@@ -109,6 +97,32 @@ def _one_reindex_at_a_time(path: Any) -> Any:
     while not lock.try_acquire():
         time.sleep(1.0)
     return lock
+
+
+def _first_pass(conn: Any) -> None:
+    """The fast first pass: meaning search covers every chunk within minutes, then MiniLM refines. An
+    import has usually given it already: then there is nothing to show."""
+    from tqdm import tqdm
+
+    from ..errors import Unavailable
+    from ..retrieval.first_pass import pending_count as first_pass_backlog
+    from ..retrieval.reindex import first_pass_all, pending_count
+
+    if not first_pass_backlog(conn, cap=1):
+        return
+    try:
+        _build_first_pass_model(conn)
+        started = time.perf_counter()
+        backlog = first_pass_backlog(conn, cap=pending_count(conn))
+        with tqdm(total=backlog, unit="chunk", desc="first pass", file=sys.stderr) as bar:
+            quick = first_pass_all(conn, progress=bar.update)
+        seconds = time.perf_counter() - started
+        click.echo(
+            f"{counted(quick, 'chunk')} given a first-pass vector in {seconds:.1f} s"
+            + (f" ({quick / seconds:,.0f} chunks/s)" if quick and seconds > 0 else "")
+        )
+    except Unavailable as exc:
+        click.echo(f"first pass skipped: {exc.message}")
 
 
 def _multilingual_installed() -> bool:
