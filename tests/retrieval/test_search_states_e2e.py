@@ -40,11 +40,18 @@ def seed(vivim_home: Path) -> int:
 
 
 def embed_everything(vivim_home: Path) -> None:
+    """What the worker would have done: every chunk its MiniLM vector, and every chunk looked at for
+    another language (until then an answer is not complete)."""
+    from vivim.retrieval import multilingual_model
+    from vivim.retrieval.reindex import multilingual_all
+
     conn = connect_sync(vivim_home / "vivim.sqlite3")
     try:
         embedder = get_embedder()
         embedder.ensure_loaded()
         embed_pending(conn, embedder)
+        if multilingual_model.available():
+            multilingual_all(conn, multilingual_model.MultilingualEmbedder(threads=1), workers=1)
     finally:
         conn.close()
 

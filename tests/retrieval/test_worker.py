@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -56,11 +57,22 @@ async def test_worker_embeds_chunks_captured_by_another_process_and_search_turns
 
 
 def test_search_without_the_worker_answers_full_text_at_once(vivim_home: Path) -> None:
+    asyncio.run(capture_corpus_from_this_process(vivim_home))
+    host = HostProcess(vivim_home, services="none")
+    try:
+        result = host.call("search", {"query": "zzqxnotathing"})
+        assert (result["mode"], result["modes"], result["results"]) == ("fulltext", ["fulltext"], [])
+        assert result["complete"] is False  # meaning was asked for and did not answer: not a complete answer
+        assert host.call("context.build", {"draft": "zzqxnotathing"})["items"] == []
+    finally:
+        host.close()
+
+
+def test_an_empty_archive_answers_completely(vivim_home: Path) -> None:
+    """Nothing captured yet: there is nothing meaning search could add, so the answer is complete."""
     host = HostProcess(vivim_home, services="none")
     try:
         result = host.call("search", {"query": "anything at all"})
-        assert (result["mode"], result["modes"], result["results"]) == ("fulltext", ["fulltext"], [])
-        assert result["complete"] is False  # meaning was asked for and did not answer: not a complete answer
-        assert host.call("context.build", {"draft": "anything"})["items"] == []
+        assert result["results"] == [] and result["index"]["chunks"] == 0 and result["complete"] is True
     finally:
         host.close()
