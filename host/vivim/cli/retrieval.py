@@ -31,8 +31,7 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
     from ..store.connection import connect_sync
     from ..store.migrations import apply_migrations
 
-    paths = Paths.default()
-    paths.root.mkdir(parents=True, exist_ok=True)
+    paths = Paths.default()  # the data directory, created on first use
     lock = _one_reindex_at_a_time(paths.reindex_lock)
     conn = connect_sync(paths.db)
     try:
@@ -55,10 +54,10 @@ def reindex_command(force: bool, no_embed: bool, workers: int | None) -> None:
         if no_embed:
             click.echo(f"{counted(pending_count(conn), 'chunk')} waiting for the embedding worker")
             return
-        from ..retrieval import multilingual
+        from ..retrieval import multilingual, multilingual_model
 
         if not pending_count(conn) and not (
-            multilingual.counts(conn)["pending"] and _multilingual_installed()
+            multilingual.counts(conn)["pending"] and multilingual_model.available()
         ):
             click.echo("Meaning search is up to date: every chunk has its vectors.")
             return
@@ -123,12 +122,6 @@ def _first_pass(conn: Any) -> None:
         )
     except Unavailable as exc:
         click.echo(f"first pass skipped: {exc.message}")
-
-
-def _multilingual_installed() -> bool:
-    from ..retrieval import multilingual_model
-
-    return multilingual_model.available()
 
 
 def _multilingual(conn: Any, workers: int | None) -> None:

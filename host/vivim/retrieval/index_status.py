@@ -157,13 +157,9 @@ def catch_up() -> str:
 
 def first_pass_built() -> bool:
     """Whether this user's first-pass (static) model is built (cached beside the int8 model)."""
-    try:
-        from .embedding import weights_path
-        from .static_model import table_path
+    from .static_model import get_static_embedder
 
-        return table_path(weights_path()).is_file()
-    except Exception:  # noqa: BLE001 - no model files: nothing is built, and the note says how to build
-        return False
+    return get_static_embedder().ready_to_load()
 
 
 def describe(index: dict[str, Any], modes: list[str] | None = None) -> str | None:
